@@ -1,0 +1,3 @@
+from abstraction.cli.main import run
+
+run()

@@ -1,0 +1,82 @@
+"""Source documents: the text every offset points into.
+
+A document's text is kept exactly as read (only a leading BOM is dropped), so that character
+offsets stored in records index the same string a reader gets from the file with Python.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from abstraction.core.errors import UserError
+
+TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".text"})
+_ID_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def safe_id(raw: str) -> str:
+    """A document id usable as a file name: unsafe characters become '_'."""
+    cleaned = _ID_UNSAFE.sub("_", raw).strip("._")
+    if not cleaned:
+        raise UserError(f"cannot make a document id from {raw!r}")
+    return cleaned
+
+
+@dataclass(frozen=True)
+class Document:
+    id: str
+    text: str
+    path: str | None = None
+    format: str = "text"
+    metadata: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def sha256(self) -> str:
+        return sha256_text(self.text)
+
+    @classmethod
+    def from_path(cls, path: Path) -> Document:
+        """Read a UTF-8 text or Markdown file; the id is the file name without its suffix."""
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise UserError(f"{path}: cannot read: {exc.strerror}") from exc
+        if b"\x00" in raw[:8192]:
+            raise UserError(f"{path}: looks binary (NUL bytes), not a text file")
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise UserError(f"{path}: not UTF-8 text (byte {exc.start}): convert it first") from exc
+        text = text.removeprefix("\ufeff")
+        if not text.strip():
+            raise UserError(f"{path}: empty document")
+        return cls(id=safe_id(path.stem), text=text, path=str(path), format="text")
+
+
+def find_documents(paths: list[Path]) -> list[Path]:
+    """Expand files and folders into text/Markdown files, sorted, without duplicates."""
+    found: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            found.extend(
+                sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in TEXT_SUFFIXES)
+            )
+        elif p.is_file():
+            found.append(p)
+        else:
+            raise UserError(f"{p}: no such file or folder")
+    seen: set[Path] = set()
+    unique = []
+    for f in found:
+        key = f.resolve()
+        if key not in seen:
+            seen.add(key)
+            unique.append(f)
+    return unique

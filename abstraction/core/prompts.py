@@ -1,0 +1,119 @@
+"""Versioned, immutable prompt files.
+
+A prompt is a TOML file ``prompts/<version>.toml``.  Its identity is its version plus the sha256
+of the file's bytes; `prompts/lock.json` pins each version's hash, and the test suite fails if a
+committed prompt changes (write a new version instead).  Each prompt has one or more passes;
+each pass names the schema sections it extracts, so a multi-pass design is data, not code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from abstraction.core.errors import UserError
+from abstraction.core.schema import SECTIONS
+
+PROMPTS_ENV = "ABSTRACTION_PROMPTS_DIR"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Example(_Frozen):
+    """A short fictional example: a text and the compact JSON answer for this pass."""
+
+    text: str
+    answer: str
+
+    @field_validator("answer")
+    @classmethod
+    def _compact_json(cls, v: str) -> str:
+        # The llama.cpp schema grammar allows no newlines inside JSON: an indented example
+        # teaches the model a layout it cannot produce, and it stalls.
+        json.loads(v)
+        if "\n" in v.strip():
+            raise ValueError("example answers must be compact, single-line JSON")
+        return v
+
+
+class PassSpec(_Frozen):
+    name: str
+    sections: tuple[str, ...]
+    instructions: str
+    examples: tuple[Example, ...] = ()
+
+    @field_validator("sections")
+    @classmethod
+    def _known_sections(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [s for s in v if s not in SECTIONS]
+        if unknown:
+            raise ValueError(f"unknown sections {unknown}; known: {list(SECTIONS)}")
+        return v
+
+
+class PromptSettings(_Frozen):
+    temperature: float = 0.0
+    max_tokens: int = 3000
+    max_retries: int = Field(default=2, ge=0, le=5)
+    evidence_first: bool = False
+    seed: int | None = 0
+
+
+class PromptSpec(_Frozen):
+    version: str
+    description: str
+    system: str
+    settings: PromptSettings = PromptSettings()
+    passes: tuple[PassSpec, ...]
+    sha256: str = ""
+
+    @property
+    def identity(self) -> str:
+        return f"{self.version}@{self.sha256[:12]}"
+
+    def settings_dict(self) -> dict[str, Any]:
+        return self.settings.model_dump()
+
+
+def default_prompts_dir() -> Path:
+    """Flag, then $ABSTRACTION_PROMPTS_DIR, then ./prompts, then the source checkout's prompts/."""
+    env = os.environ.get(PROMPTS_ENV)
+    if env:
+        return Path(env)
+    cwd = Path.cwd() / "prompts"
+    if cwd.is_dir():
+        return cwd
+    return Path(__file__).resolve().parents[2] / "prompts"
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def list_prompts(prompts_dir: Path) -> list[str]:
+    return sorted(p.stem for p in prompts_dir.glob("*.toml"))
+
+
+def load_prompt(version: str, prompts_dir: Path) -> PromptSpec:
+    """Load and validate ``<prompts_dir>/<version>.toml``; the hash is of the exact bytes."""
+    path = prompts_dir / f"{version}.toml"
+    if not path.is_file():
+        known = ", ".join(list_prompts(prompts_dir)) or "none"
+        raise UserError(f"no prompt version {version!r} in {prompts_dir} (known: {known})")
+    raw = path.read_bytes()
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+        spec = PromptSpec.model_validate({**data, "sha256": hashlib.sha256(raw).hexdigest()})
+    except (tomllib.TOMLDecodeError, ValidationError, UnicodeDecodeError) as exc:
+        raise UserError(f"{path}: invalid prompt file: {exc}") from exc
+    if spec.version != version:
+        raise UserError(f"{path}: declares version {spec.version!r}; the file name must match")
+    return spec

@@ -1,0 +1,115 @@
+"""The files the toolkit writes and reads: extraction outputs and gold records.
+
+An `Extraction` is what `abstraction extract` writes for one document, success or failure: a
+failed document keeps its reason and its provenance, and is never written as an empty record.
+A `GoldRecord` is a hand-labelled record; `annotated_fields` lets a partial gold (e.g. imported
+from a brat corpus) say which field paths it covers, so the scorer leaves the rest alone.
+Both carry `kind` and `format_version` so a reader knows what it holds.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field
+
+from abstraction.core.schema import SCHEMA_VERSION, CaseReport, Strict
+
+FORMAT_VERSION = "1"
+
+
+class Usage(Strict):
+    """Tokens and calls spent on a document, re-asks included."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+    calls: int = 0
+    retries: int = 0
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            prompt_tokens=self.prompt_tokens + other.prompt_tokens,
+            completion_tokens=self.completion_tokens + other.completion_tokens,
+            total_tokens=self.total_tokens + other.total_tokens,
+            calls=self.calls + other.calls,
+            retries=self.retries + other.retries,
+        )
+
+
+class PassRecord(Strict):
+    """One prompt pass: what it asked for and what it cost."""
+
+    name: str
+    sections: list[str]
+    seconds: float
+    usage: Usage
+    status: Literal["ok", "failed"]
+    error: str | None = None
+
+
+class Provenance(Strict):
+    """Everything needed to replay an extraction and to know what produced it."""
+
+    toolkit_version: str
+    schema_version: str = SCHEMA_VERSION
+    prompt_version: str
+    prompt_sha256: str
+    model: str
+    model_sha256: str | None = None
+    endpoint: str = Field(description="'local' or the endpoint's base URL (no credentials).")
+    structured_output: str
+    settings: dict[str, Any]
+    document_sha256: str
+    started_at: str
+    finished_at: str
+    timings: dict[str, float] = Field(description="Seconds: total, model, grounding, ...")
+    usage: Usage
+    passes: list[PassRecord]
+
+
+class Failure(Strict):
+    kind: str = Field(description="truncated, unparseable, invalid, http, timeout, input, ...")
+    message: str
+    attempts: int = 0
+    last_output: str | None = None
+
+
+class GroundingSummary(Strict):
+    facts: int
+    exact: int
+    fuzzy: int
+    unsupported: int
+
+
+class DocumentInfo(Strict):
+    id: str
+    path: str | None
+    sha256: str
+    chars: int
+    format: str = "text"
+
+
+class Extraction(Strict):
+    kind: Literal["extraction"] = "extraction"
+    format_version: Literal["1"] = FORMAT_VERSION
+    document: DocumentInfo
+    status: Literal["ok", "failed"]
+    record: CaseReport | None
+    error: Failure | None
+    grounding: GroundingSummary | None
+    provenance: Provenance
+
+
+class GoldRecord(Strict):
+    kind: Literal["gold"] = "gold"
+    format_version: Literal["1"] = FORMAT_VERSION
+    document_id: str
+    document_sha256: str | None
+    annotator: str
+    annotated_fields: list[str] | None = Field(
+        description="Field paths this gold covers (e.g. 'patient.age', 'treatments'); "
+        "null means every field."
+    )
+    notes: str | None
+    record: CaseReport

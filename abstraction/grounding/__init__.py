@@ -1,0 +1,16 @@
+"""Grounding: align quoted evidence to character offsets and judge whether it supports facts."""
+
+from abstraction.grounding.align import Aligner, Alignment, Span, normalize
+from abstraction.grounding.boilerplate import boilerplate_spans, content_spans, strip_boilerplate
+from abstraction.grounding.ground import ground_record
+
+__all__ = [
+    "Aligner",
+    "Alignment",
+    "Span",
+    "boilerplate_spans",
+    "content_spans",
+    "ground_record",
+    "normalize",
+    "strip_boilerplate",
+]

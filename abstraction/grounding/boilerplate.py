@@ -1,0 +1,49 @@
+"""Find page boilerplate (banners, licences, disclaimers) around an article's text.
+
+The patterns live in `abstraction/data/boilerplate.txt` so they can grow without code changes.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from importlib import resources
+
+from abstraction.grounding.align import Span
+
+
+@lru_cache(maxsize=1)
+def _patterns() -> re.Pattern[str]:
+    raw = resources.files("abstraction").joinpath("data/boilerplate.txt").read_text("utf-8")
+    lines = [ln.strip() for ln in raw.splitlines() if ln.strip() and not ln.startswith("#")]
+    return re.compile(r"^\s*(?:" + "|".join(f"(?:{p})" for p in lines) + ")", re.IGNORECASE)
+
+
+def boilerplate_spans(text: str) -> list[Span]:
+    """Spans of whole lines (newline included) that are page boilerplate."""
+    pat = _patterns()
+    spans: list[Span] = []
+    pos = 0
+    for line in text.splitlines(keepends=True):
+        if pat.match(line):
+            spans.append(Span(pos, pos + len(line)))
+        pos += len(line)
+    return spans
+
+
+def content_spans(text: str) -> list[Span]:
+    """The complement of `boilerplate_spans`: where patient facts may be quoted from."""
+    out: list[Span] = []
+    pos = 0
+    for b in boilerplate_spans(text):
+        if b.start > pos:
+            out.append(Span(pos, b.start))
+        pos = b.end
+    if pos < len(text):
+        out.append(Span(pos, len(text)))
+    return out
+
+
+def strip_boilerplate(text: str) -> str:
+    """The text the model reads: boilerplate lines removed, everything else kept verbatim."""
+    return "".join(text[s.start : s.end] for s in content_spans(text))

@@ -15,7 +15,7 @@ from abstraction.core.errors import AbstractionError, ModelSetupError, UserError
 
 app = typer.Typer(
     name="abstraction",
-    help="Grounded extraction of clinical case reports into a validated schema, and its evaluation.",
+    help="Grounded extraction of clinical case reports into a validated schema; evaluation.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,

@@ -245,7 +245,8 @@ def _model_error(exc: Exception, log: _CallLog) -> ModelError:
     common = {"attempts": attempts, "usage": usage, "last_output": log.last_text}
     if isinstance(cause, IncompleteOutputException) or isinstance(exc, IncompleteOutputException):
         return ModelError(
-            "the answer was cut off at max_tokens (truncated): raise max_tokens or shorten the prompt",
+            "the answer was cut off at max_tokens (truncated): raise max_tokens or shorten "
+            "the prompt",
             kind="truncated",
             **common,
         )

@@ -30,7 +30,10 @@ def _write(tmp_path, name, body):
     (tmp_path / f"{name}.toml").write_text(body, "utf-8")
 
 
-BASE = 'version = "{v}"\ndescription = "d"\nsystem = "s"\n[[passes]]\nname = "p"\nsections = {s}\ninstructions = "i"\n'
+BASE = (
+    'version = "{v}"\ndescription = "d"\nsystem = "s"\n'
+    '[[passes]]\nname = "p"\nsections = {s}\ninstructions = "i"\n'
+)
 
 
 def test_unknown_section_is_a_user_error(tmp_path):

@@ -10,9 +10,8 @@ Register in `abstraction/cli/main.py` with::
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
-import click
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -32,7 +31,7 @@ err = Console(stderr=True)
 class _ServeByDefault(TyperGroup):
     """``review PATH`` means ``review serve PATH``; ``review export ...`` is a subcommand."""
 
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:  # typer vendors its click
         if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
             args = ["serve", *args]
         return super().parse_args(ctx, args)

@@ -222,8 +222,12 @@ def create_app(
     async def user_error(request: Request, exc: Exception) -> JSONResponse:
         return _error(400, str(exc))
 
+    def favicon(request: Request) -> Response:
+        return Response(status_code=204)
+
     routes = [
         Route("/", index),
+        Route("/favicon.ico", favicon),
         Route("/doc/{doc_id}", doc_page),
         Route("/diff/{doc_id}", diff_page),
         Route("/static/{name}", static),

@@ -58,7 +58,7 @@ class Edit(Strict):
 
 class ReviewFile(Strict):
     kind: Literal["review"] = "review"
-    format_version: Literal["1"] = REVIEW_FORMAT_VERSION
+    format_version: Literal["1"] = "1"
     document_id: str
     version: int = Field(default=0, ge=0)
     edits: list[Edit] = Field(default_factory=list)
@@ -283,7 +283,8 @@ def _split_conflicts(
     the reviewer dismissed it."""
     position = {e.id: i for i, e in enumerate(edits)}
     dismissed = {e.new for e in applied if e.op == "dismiss"}
-    open_, resolved = [], []
+    open_: list[Conflict] = []
+    resolved: list[Conflict] = []
     for c in conflicts:
         later = [
             a
@@ -440,9 +441,10 @@ def _plan_one(
             raise EditRejected([f"no open conflict with edit id {change.value!r}"])
         return [Draft("dismiss", target.edit.pointer, None, target.edit.id)]
     if change.op == "accept_all":
-        drafts = [Draft("accept", f.pointer, _old(state, f.pointer)) for f in state.facts]
-        drafts = [d for d, f in zip(drafts, state.facts, strict=True) if _undecided(f)]
-        return [*drafts, Draft("status", "", state.doc_status, "reviewed")]
+        accepts = [
+            Draft("accept", f.pointer, _old(state, f.pointer)) for f in state.facts if _undecided(f)
+        ]
+        return [*accepts, Draft("status", "", state.doc_status, "reviewed")]
     if change.op == "add":
         slot = next((s for s in slots() if s.many and s.pointer == change.pointer), None)
         if slot is None or not isinstance(change.value, dict):

@@ -152,8 +152,18 @@ def card(pointer: str) -> str:
     return f'article.fact[data-pointer="{pointer}"]'
 
 
-def wait_saved(page: Any) -> None:
-    page.wait_for_selector("#message.ok", timeout=10_000)
+def version(page: Any) -> int:
+    return int(page.get_attribute("body", "data-version") or -1)
+
+
+def wait_saved(page: Any, *, after: int) -> None:
+    """Wait until the page shows a version newer than `after`; fail with the page's message."""
+    try:
+        page.wait_for_function(
+            "(v) => Number(document.body.dataset.version) > v", arg=after, timeout=10_000
+        )
+    except Exception as exc:
+        raise AssertionError(f"not saved: {page.text_content('#message')!r}") from exc
 
 
 def doc_ready_ms(page: Any) -> float:
@@ -179,15 +189,16 @@ def correct_seed(page: Any, base: str, doc_id: str, *, reviewer: str) -> tuple[A
     load_ms = doc_ready_ms(page)
     if page.input_value("#reviewer") != reviewer:
         acts.fill("#reviewer", reviewer, "reviewer name")
+    v = version(page)
     acts.click(f"{card('/treatments/2')} button.reject", "Reject on the unsupported rituximab")
-    wait_saved(page)
+    wait_saved(page, after=v)
     acts.click(f"{card('/treatments/3')} button.edit", "Edit on interferon-α")
     acts.fill(f'{card("/treatments/3")} [data-field="duration"] input', "two weeks", "duration")
     acts.click(f'{card("/treatments/3")} button[type="submit"]', "Save")
-    wait_saved(page)
+    wait_saved(page, after=v + 1)
     acts.select_text(REMISSION_QUOTE, "the remission sentence in the source")
     acts.click(f"{card('/disease_events/1')} button.use-selection", "Use selection on remission")
-    wait_saved(page)
+    wait_saved(page, after=v + 2)
     acts.click("#accept-all", "Accept all & mark reviewed")
-    wait_saved(page)
+    wait_saved(page, after=v + 3)
     return acts, load_ms

@@ -215,3 +215,37 @@ def test_diff_against_corrected_and_gold(run, tmp_path):
     ]
     assert after["gold"]["corrected_vs_gold"] == []
     assert client.get("/api/docs/hostile/diff").json()["gold"] is None
+
+
+def test_re_extraction_in_place_shows_conflicts_in_list_and_document(client, run):
+    save(
+        client,
+        SEED_ID,
+        0,
+        {"op": "set", "pointer": "/treatments/3", "value": {"duration": "two weeks"}},
+        {"op": "reject", "pointer": "/treatments/2"},
+    )
+    path = run / f"{SEED_ID}.json"
+    raw = json.loads(path.read_text())
+    raw["record"]["treatments"][3]["duration"] = "one month"  # a new prompt's answer
+    raw["provenance"]["prompt_version"] = "fixture-2"
+    path.write_text(json.dumps(raw))
+    row = next(r for r in client.get("/api/docs").json() if r["id"] == SEED_ID)
+    assert (row["conflicts"], row["prompt"]) == (1, "fixture-2")
+    view = client.get(f"/api/docs/{SEED_ID}").json()
+    [conflict] = view["conflicts"]
+    assert conflict["edit"]["pointer"] == "/treatments/3/duration"
+    assert (conflict["edit"]["old"], conflict["edit"]["new"], conflict["model_now"]) == (
+        "two months",
+        "two weeks",
+        "one month",
+    )
+    assert next(f for f in view["facts"] if f["pointer"] == "/treatments/2")["status"] == "rejected"
+    res = save(
+        client,
+        SEED_ID,
+        1,
+        {"op": "set", "pointer": "/treatments/3/duration", "value": "two weeks"},
+        {"op": "dismiss", "value": conflict["edit"]["id"]},
+    )
+    assert res.status_code == 200 and res.json()["doc"]["conflicts"] == []

@@ -111,7 +111,7 @@ def test_selection_offsets_are_code_points_even_after_astral_characters(served, 
     page.fill("#reviewer", "Ann")
     select_text(page, "thalassaemia")  # after "🧬" and "𝛂": 2 UTF-16 units more than code points
     page.click(f"{card('/diagnoses/0')} button.use-selection")
-    wait_saved(page)
+    wait_saved(page, after=0)
     ev = store.state("hostile")[1].corrected["diagnoses"][0]["evidence"]
     start = HOSTILE_TEXT.index("thalassaemia")
     assert (ev["start"], ev["end"], ev["quote"]) == (start, start + 12, "thalassaemia")
@@ -148,7 +148,7 @@ def test_schema_inputs_enum_select_list_and_not_reported(served, page):
     page.fill(f'{c} [data-field="body_sites"] li:last-child input', "multiple lymph nodes")
     page.check(f'{c} [data-field="type"] input.not-reported')
     page.click(f'{c} button[type="submit"]')
-    wait_saved(page)
+    wait_saved(page, after=0)
     event = store.state(SEED_ID)[1].corrected["disease_events"][0]
     assert event["event"] == "progression" and event["type"] is None
     assert event["body_sites"] == [
@@ -183,7 +183,7 @@ def test_a_conflicting_save_from_a_second_tab_is_detected_and_nothing_is_lost(se
         doc_ready_ms(p)
         p.fill("#reviewer", "Ann")
     first.click(f"{card('/treatments/2')} button.reject")
-    wait_saved(first)
+    wait_saved(first, after=0)
 
     c = card("/treatments/3")
     second.click(f"{c} button.edit")
@@ -199,7 +199,7 @@ def test_a_conflicting_save_from_a_second_tab_is_detected_and_nothing_is_lost(se
     second.reload()  # the refused edit survives a reload too
     doc_ready_ms(second)
     second.click("#unsaved button.reapply")
-    wait_saved(second)
+    wait_saved(second, after=1)
     assert not second.locator("#unsaved").is_visible()
     review = store.review(SEED_ID)
     assert review.version == 2

@@ -273,14 +273,31 @@
   function cardId(pointer) { return "fact" + pointer.replace(/[^A-Za-z0-9_-]/g, "_"); }
 
   function summaryRows(fact) {
+    // Reported fields other than the headline, on one line; nulls are left to the edit form.
     const def = schema.$defs[fact.definition];
-    const rows = [];
+    const parts = [];
     for (const key of Object.keys(def.properties)) {
-      if (key === "evidence" || key === "value") continue;
-      const now = fact.value ? fact.value[key] : null;
-      rows.push(el("div", { class: "kv" }, el("span", { class: "k" }, label(key)), el("span", { class: "v" }, show(now))));
+      if (key === "evidence" || key === "value" || !fact.value) continue;
+      const now = fact.value[key];
+      if (now === null || (Array.isArray(now) && !now.length)) continue;
+      if (String(now) === headline(fact)) continue;
+      parts.push(el("span", { class: "kv" }, el("span", { class: "k" }, label(key)), " ",
+        el("span", { class: "v" }, Array.isArray(now) ? now.join(", ") : show(now))));
     }
-    return rows;
+    return parts.length ? [el("div", { class: "kvs" }, parts)] : [];
+  }
+
+  function modelHad(fact) {
+    // For an edited fact, what the model said where it differs.
+    if (fact.status !== "edited" || !fact.original || !fact.value) return [];
+    const out = [];
+    for (const [key, was] of Object.entries(fact.original)) {
+      const now = fact.value[key];
+      if (JSON.stringify(was) === JSON.stringify(now)) continue;
+      const shown = key === "evidence" ? `“${was.quote}”` : show(was);
+      out.push(el("div", { class: "small model-had" }, `model had ${label(key)}: `, shown));
+    }
+    return out;
   }
 
   function factCard(fact, index) {
@@ -306,6 +323,16 @@
       await submit([{ op: "set_evidence", pointer: `${fact.pointer}/evidence`, value: lastSelection }],
         `evidence of ${title}`);
     };
+    const actions = el("span", { class: "actions" });
+    if (fact.value) {
+      actions.append(
+        el("button", { type: "button", class: "small accept", title: "The value and its evidence are right", onclick: () => submit([{ op: "accept", pointer: fact.pointer }], `accepted ${title}`) }, "Accept"),
+        el("button", { type: "button", class: "small edit", onclick: open }, "Edit"),
+        el("button", { type: "button", class: "small reject", title: "The text does not state this", onclick: () => submit([{ op: "reject", pointer: fact.pointer }], `rejected ${title}`) }, "Reject"),
+        el("button", { type: "button", class: "small use-selection", title: "Make the text selected in the source this field's evidence", onclick: useSelection }, "Use selection"));
+    } else {
+      actions.append(el("button", { type: "button", class: "small edit", onclick: open }, "Fill in"));
+    }
     card.append(el("div", { class: "fact-head" },
       el("span", { class: "fact-title" }, title),
       fact.added ? el("span", { class: "badge" }, "added") : null,
@@ -314,22 +341,11 @@
     const body = el("div", { class: "fact-body" },
       el("div", { class: "value" }, headline(fact)),
       ...summaryRows(fact),
-      fact.value && fact.status === "edited" && fact.original
-        ? el("div", { class: "small muted" }, "model said: ", headline({ value: fact.original })) : null,
       ev ? el("blockquote", { class: "quote" }, ev.quote || "(no quote)") : null,
-      ev && ev.note ? el("div", { class: "small muted" }, ev.note) : null);
+      ev && ev.note ? el("div", { class: "small muted" }, ev.note) : null,
+      ...modelHad(fact),
+      actions);
     card.append(body);
-    const actions = el("div", { class: "actions" });
-    if (fact.value) {
-      actions.append(
-        el("button", { type: "button", class: "accept", onclick: () => submit([{ op: "accept", pointer: fact.pointer }], `accepted ${title}`) }, "Accept"),
-        el("button", { type: "button", class: "edit", onclick: open }, "Edit"),
-        el("button", { type: "button", class: "reject", onclick: () => submit([{ op: "reject", pointer: fact.pointer }], `rejected ${title}`) }, "Reject"),
-        el("button", { type: "button", class: "use-selection", onclick: useSelection }, "Use selection"));
-    } else {
-      actions.append(el("button", { type: "button", class: "edit", onclick: open }, "Fill in"));
-    }
-    card.append(actions);
     card.addEventListener("click", (e) => {
       if (e.target.closest("button,input,select,textarea,label,form")) return;
       selectFact(fact.pointer, true);
@@ -438,11 +454,14 @@
 
   function renderHeader() {
     document.title = `Review: ${doc.id}`;
+    document.body.dataset.version = String(doc.version);
     document.getElementById("doc-id").textContent = doc.id;
     const status = document.getElementById("doc-status");
     status.textContent = label(doc.doc_status);
     status.className = `badge d-${doc.doc_status}`;
-    document.getElementById("version").textContent = `version ${doc.version} · ${doc.provenance.model} · ${doc.provenance.prompt}`;
+    document.getElementById("version").textContent = `version ${doc.version}`;
+    document.getElementById("provenance").textContent =
+      `Model output: ${doc.provenance.model}, prompt ${doc.provenance.prompt}`;
     document.getElementById("accept-all").hidden = doc.doc_status === "reviewed";
     document.getElementById("reopen").hidden = doc.doc_status !== "reviewed";
     document.getElementById("diff-link").href = `/diff/${encodeURIComponent(doc.id)}`;
@@ -481,12 +500,14 @@
     () => submit([{ op: "status", value: "in_progress" }], "reopened"));
 
   (async () => {
-    const [schemaRes, configRes] = await Promise.all([api("/api/schema"), api("/api/config")]);
+    const [schemaRes, configRes, docRes] = await Promise.all(
+      [api("/api/schema"), api("/api/config"), api(`/api/docs/${encodeURIComponent(docId)}`)]);
     schema = schemaRes.data;
     reviewerEl.value = localStorage.getItem("review-reviewer") || (configRes.data && configRes.data.default_reviewer) || "";
-    if (await reload()) {
-      window.reviewReadyAt = performance.now();
-      document.body.dataset.ready = "1";
-    }
+    if (!docRes.ok) { message((docRes.data && docRes.data.error) || `HTTP ${docRes.status}`, "error"); return; }
+    doc = docRes.data;
+    render();
+    window.reviewReadyAt = performance.now();
+    document.body.dataset.ready = "1";
   })();
 })();

@@ -88,7 +88,7 @@ def main() -> int:
                 screenshot(browser, base, args.screenshot)
     print(f"Reviewer actions to open the run and correct the seed record: {len(actions.log)}")
     for i, line in enumerate(actions.log, 1):
-        print(f"  {i:2d}. {line.split(' http')[0] if line.startswith('open') else line}")
+        print(f"  {i:2d}. {line}")
     print(f"Document view load (navigation start -> view rendered), first visit: {first_ms:.0f} ms")
     print(
         f"Document view load over {len(loads)} reloads: median {statistics.median(loads):.0f} ms, "

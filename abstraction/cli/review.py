@@ -1,10 +1,6 @@
 """`abstraction review PATH`, `abstraction review export|carry`, and `abstraction promote`.
 
-Register in `abstraction/cli/main.py` with::
-
-    from abstraction.cli import review
-    app.add_typer(review.app, name="review")
-    app.command("promote")(review.promote)
+Errors are raised as `UserError`; `abstraction.cli.main.run` turns them into messages.
 """
 
 from __future__ import annotations
@@ -25,7 +21,6 @@ from abstraction.review.export import promote as promote_records
 from abstraction.review.store import REVIEWS_DIR, RunStore, atomic_write_text
 
 console = Console()
-err = Console(stderr=True)
 
 
 class _ServeByDefault(TyperGroup):
@@ -40,13 +35,9 @@ class _ServeByDefault(TyperGroup):
 app = typer.Typer(
     cls=_ServeByDefault,
     no_args_is_help=True,
-    help="Review and correct extraction records in a local web app (PATH: a run folder).",
+    help="Review and correct extraction records in a local web app. "
+    "`abstraction review RUN` serves the run folder RUN (same as `review serve RUN`).",
 )
-
-
-def _fail(exc: UserError) -> typer.Exit:
-    err.print(f"[red]error:[/red] {exc}")
-    return typer.Exit(2)
 
 
 def open_store(path: Path, *, sources: Path | None, gold: Path | None) -> RunStore:
@@ -76,11 +67,8 @@ def serve_cmd(
     reviewer: Annotated[str | None, typer.Option(help="Pre-fill the reviewer name.")] = None,
 ) -> None:
     """Start the review app for PATH on loopback and print its address."""
-    try:
-        store = open_store(path, sources=sources, gold=gold)
-        sock = bind(host, port)
-    except UserError as exc:
-        raise _fail(exc) from exc
+    store = open_store(path, sources=sources, gold=gold)
+    sock = bind(host, port)
     bound_host, bound_port = sock.getsockname()[:2]
     hosts = ("127.0.0.1", "localhost", bound_host)
     web = create_app(store, hosts=hosts, default_reviewer=reviewer)
@@ -100,11 +88,8 @@ def export_cmd(
     sources: Annotated[Path | None, typer.Option(help="Folder with the source texts.")] = None,
 ) -> None:
     """Write the corrected extraction files (validated) and their edit logs to OUT."""
-    try:
-        store = open_store(run, sources=sources, gold=None)
-        written, skipped = export_run(store, out, reviewed_only=reviewed_only)
-    except UserError as exc:
-        raise _fail(exc) from exc
+    store = open_store(run, sources=sources, gold=None)
+    written, skipped = export_run(store, out, reviewed_only=reviewed_only)
     table = Table("document", "status", "edits", "open conflicts")
     for w in written:
         table.add_row(w.doc_id, w.doc_status.replace("_", " "), str(w.edits), str(w.conflicts))
@@ -121,11 +106,7 @@ def carry_cmd(
     force: Annotated[bool, typer.Option(help="Replace reviews already in NEW_RUN.")] = False,
 ) -> None:
     """Carry reviews to a re-extraction of the same documents and report what re-applies."""
-    try:
-        old, new = RunStore(old_run), RunStore(new_run)
-        rows = _carry(old, new, force=force)
-    except UserError as exc:
-        raise _fail(exc) from exc
+    rows = _carry(RunStore(old_run), RunStore(new_run), force=force)
     table = Table("document", "edits", "re-applied", "conflicts")
     for doc_id, total, applied, conflicts in rows:
         table.add_row(doc_id, str(total), str(applied), str(conflicts))
@@ -163,11 +144,8 @@ def promote(
     sources: Annotated[Path | None, typer.Option(help="Folder with the source texts.")] = None,
 ) -> None:
     """Copy reviewed records into the gold folder as gold records (validated; all or nothing)."""
-    try:
-        store = open_store(run, sources=sources, gold=None)
-        paths = promote_records(store, doc_ids, gold_dir, force=force)
-    except UserError as exc:
-        raise _fail(exc) from exc
+    store = open_store(run, sources=sources, gold=None)
+    paths = promote_records(store, doc_ids, gold_dir, force=force)
     for p in paths:
         console.print(f"wrote {p}")
 

@@ -86,8 +86,8 @@ class Actions:
     page: Any
     log: list[str] = field(default_factory=list)
 
-    def goto(self, url: str) -> None:
-        self.log.append(f"open {url}")
+    def goto(self, url: str, what: str) -> None:
+        self.log.append(f"open {what}")
         self.page.goto(url)
 
     def click(self, selector: str, what: str) -> None:
@@ -183,7 +183,7 @@ def correct_seed(page: Any, base: str, doc_id: str, *, reviewer: str) -> tuple[A
     Returns the counted actions and the document view's load time (ms).
     """
     acts = Actions(page)
-    acts.goto(base + "/")
+    acts.goto(base + "/", "the run (document list)")
     page.wait_for_selector('body[data-ready="1"]')
     acts.click(f'a[href="/doc/{doc_id}"]', "the document in the list")
     load_ms = doc_ready_ms(page)

@@ -249,3 +249,32 @@ def test_re_extraction_in_place_shows_conflicts_in_list_and_document(client, run
         {"op": "dismiss", "value": conflict["edit"]["id"]},
     )
     assert res.status_code == 200 and res.json()["doc"]["conflicts"] == []
+
+
+def test_a_full_record_renders_and_its_gold_diff_is_empty(tmp_path):
+    """The committed seed gold, wrapped as an extraction, exercises every section of the view."""
+    from abstraction.core.documents import Document
+    from tests.review.seed_run import REPO, SEED, extraction_for, write_extraction
+
+    gold = GoldRecord.model_validate_json((REPO / "gold" / f"{SEED_ID}.json").read_bytes())
+    run = tmp_path / "run"
+    ext = extraction_for(Document.from_path(SEED), gold.record.model_dump(mode="json"))
+    write_extraction(run, ext)
+    client = TestClient(create_app(RunStore(run, gold=REPO / "gold")), base_url=BASE)
+    view = client.get(f"/api/docs/{SEED_ID}").json()
+    sections = {f["slot"].split("/")[1] for f in view["facts"] if f["value"] is not None}
+    assert {
+        "source",
+        "patient",
+        "diagnoses",
+        "disease_events",
+        "treatments",
+        "timeline",
+    } <= sections
+    diff = client.get(f"/api/docs/{SEED_ID}/diff").json()
+    # grounding of the wrapped copy may differ from gold's stored evidence; the facts do not
+    assert all(
+        r["pointer"].split("/")[-2] == "evidence" or "/evidence/" in r["pointer"]
+        for r in diff["gold"]["model_vs_gold"]
+    )
+    assert save(client, SEED_ID, 0, {"op": "accept_all"}).json()["doc"]["doc_status"] == "reviewed"

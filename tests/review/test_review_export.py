@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -10,15 +11,16 @@ from pathlib import Path
 
 import httpx
 import pytest
-import typer
 from typer.testing import CliRunner
 
 from abstraction.cli import review as cli
+from abstraction.cli.main import app as main_app
 from abstraction.core.errors import UserError
 from abstraction.core.records import Extraction, GoldRecord
 from abstraction.review.edits import Change
 from abstraction.review.export import export_run, promote
 from abstraction.review.store import RunStore
+from tests.review.seed_run import REPO as ROOT
 from tests.review.seed_run import SEED_ID
 
 runner = CliRunner()
@@ -85,17 +87,16 @@ def test_promote_only_reviewed_documents_and_never_overwrites_without_force(stor
 def test_cli_export_promote_and_carry(store, run, tmp_path):
     correct_and_review(store)
     out = tmp_path / "out"
-    res = runner.invoke(cli.app, ["export", str(run), "--out", str(out)])
+    res = runner.invoke(main_app, ["review", "export", str(run), "--out", str(out)])
     assert res.exit_code == 0, res.output
     assert "Wrote 2 corrected file(s)" in res.output
     Extraction.model_validate_json((out / f"{SEED_ID}.json").read_bytes())
 
-    promote_app = typer.Typer()
-    promote_app.command()(cli.promote)
     gold_dir = tmp_path / "gold"
-    res = runner.invoke(promote_app, [str(run), SEED_ID, "hostile", "--gold-dir", str(gold_dir)])
-    assert res.exit_code == 2 and "hostile: unreviewed" in res.output
-    res = runner.invoke(promote_app, [str(run), SEED_ID, "--gold-dir", str(gold_dir)])
+    args = ["promote", str(run), SEED_ID, "hostile", "--gold-dir", str(gold_dir)]
+    res = runner.invoke(main_app, args)
+    assert isinstance(res.exception, UserError) and "hostile: unreviewed" in str(res.exception)
+    res = runner.invoke(main_app, ["promote", str(run), SEED_ID, "--gold-dir", str(gold_dir)])
     assert res.exit_code == 0 and (gold_dir / f"{SEED_ID}.json").exists()
 
     new_run = tmp_path / "run2"
@@ -103,29 +104,29 @@ def test_cli_export_promote_and_carry(store, run, tmp_path):
     raw = json.loads((run / f"{SEED_ID}.json").read_text())
     raw["record"]["treatments"][3]["duration"] = "one month"  # the new extraction differs here
     (new_run / f"{SEED_ID}.json").write_text(json.dumps(raw))
-    res = runner.invoke(cli.app, ["carry", str(run), str(new_run)])
+    res = runner.invoke(main_app, ["review", "carry", str(run), str(new_run)])
     assert res.exit_code == 0, res.output
     state = RunStore(new_run).state(SEED_ID)[1]
     assert [c.edit.pointer for c in state.conflicts] == ["/treatments/3/duration"]
     assert state.doc_status == "in_progress"
-    res = runner.invoke(cli.app, ["carry", str(run), str(new_run)])
-    assert res.exit_code == 2 and "--force" in res.output
+    res = runner.invoke(main_app, ["review", "carry", str(run), str(new_run)])
+    assert isinstance(res.exception, UserError) and "--force" in str(res.exception)
 
 
 def test_serve_binds_loopback_prints_the_address_and_refuses_other_hosts(run):
-    code = "from abstraction.cli.review import app; app()"
+    env = {k: v for k, v in os.environ.items() if k != "ABSTRACTION_DEBUG"}
+    cmd = [sys.executable, "-m", "abstraction", "review", str(run)]
     bad = subprocess.run(
-        [sys.executable, "-c", code, str(run), "--host", "0.0.0.0"],
-        capture_output=True,
-        text=True,
-        timeout=60,
+        [*cmd, "--host", "0.0.0.0"], capture_output=True, text=True, timeout=60, env=env, cwd=ROOT
     )
     assert bad.returncode == 2 and "loopback" in bad.stderr
     proc = subprocess.Popen(
-        [sys.executable, "-c", code, str(run), "--port", "0"],
+        [*cmd, "--port", "0"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        env=env,
+        cwd=ROOT,
     )
     try:
         address = None

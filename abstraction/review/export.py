@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from abstraction.core.errors import UserError
+from abstraction.core.jsonschema_export import validate_data
 from abstraction.core.records import Extraction, GoldRecord, GroundingSummary
 from abstraction.core.schema import CaseReport, iter_evidence
 from abstraction.review.edits import Applied, validate_record
@@ -42,11 +43,21 @@ def corrected_record(doc_id: str, state: Applied) -> CaseReport:
     return CaseReport.model_validate(state.corrected)
 
 
+def _check_schema(model: Extraction | GoldRecord, doc_id: str) -> None:
+    """Validate what is about to be written against the exported JSON Schema too."""
+    problems = validate_data(model.model_dump(mode="json"), file=doc_id)
+    if problems:
+        shown = "; ".join(f"{p.json_path}: {p.message}" for p in problems[:5])
+        raise UserError(f"{doc_id}: does not validate against the JSON Schema: {shown}")
+
+
 def corrected_extraction(extraction: Extraction, state: Applied) -> Extraction:
     """The extraction with its record replaced by the corrected one (provenance kept)."""
     record = corrected_record(extraction.document.id, state)
     updated = extraction.model_copy(update={"record": record, "grounding": grounding_of(record)})
-    return Extraction.model_validate(updated.model_dump(mode="json"))
+    checked = Extraction.model_validate(updated.model_dump(mode="json"))
+    _check_schema(checked, extraction.document.id)
+    return checked
 
 
 def export_run(
@@ -107,7 +118,7 @@ def gold_from_review(store: RunStore, doc_id: str) -> GoldRecord:
         f"{counts['rejected']} rejected, {added} added by reviewers; "
         f"{len(state.applied)} edits in reviews/{doc_id}.review.json."
     )
-    return GoldRecord(
+    gold = GoldRecord(
         document_id=extraction.document.id,
         document_sha256=extraction.document.sha256,
         annotator=", ".join(_reviewers(state)),
@@ -115,6 +126,8 @@ def gold_from_review(store: RunStore, doc_id: str) -> GoldRecord:
         notes=notes,
         record=corrected_record(doc_id, state),
     )
+    _check_schema(gold, doc_id)
+    return gold
 
 
 def promote(

@@ -36,10 +36,9 @@ from abstraction.review.edits import (
     EditRejected,
     ReviewFile,
     apply_edits,
-    plan,
-    stamp,
     validate_record,
 )
+from abstraction.review.plan import plan, stamp
 
 try:  # POSIX: also lock against a second server process on the same run folder
     import fcntl

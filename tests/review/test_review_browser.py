@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from abstraction.core.jsonschema_export import validate_file
 from abstraction.core.records import Extraction
 from abstraction.review.export import export_run
 from abstraction.review.store import RunStore
@@ -86,6 +87,7 @@ def test_open_a_run_correct_fields_reload_and_export(served, page, tmp_path):
     assert {e.reviewer for e in store.review(SEED_ID).edits} == {"Ann Reviewer"}
 
     export_run(store, tmp_path / "export")
+    assert validate_file(tmp_path / "export" / f"{SEED_ID}.json") == []  # the JSON Schema
     exported = Extraction.model_validate_json(
         (tmp_path / "export" / f"{SEED_ID}.json").read_bytes()
     )

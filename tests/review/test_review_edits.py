@@ -14,12 +14,11 @@ from abstraction.review.edits import (
     Edit,
     EditRejected,
     apply_edits,
-    plan,
     reapply_report,
     record_hash,
-    stamp,
     validate_record,
 )
+from abstraction.review.plan import plan, stamp
 from tests.review.seed_run import SEED, extraction_for, seed_record
 
 TEXT = SEED.read_text("utf-8")

@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from abstraction.cli import review as cli
 from abstraction.cli.main import app as main_app
 from abstraction.core.errors import UserError
+from abstraction.core.jsonschema_export import validate_file
 from abstraction.core.records import Extraction, GoldRecord
 from abstraction.review.edits import Change
 from abstraction.review.export import export_run, promote
@@ -52,6 +53,7 @@ def test_export_writes_valid_corrected_extractions_and_keeps_originals(store, ru
     assert "rituximab" not in names and exported.record.treatments[2].duration == "two weeks"
     assert exported.grounding.unsupported == 0 and exported.grounding.facts == 18
     assert (run / f"{SEED_ID}.json").read_bytes() == original
+    assert validate_file(tmp_path / "out" / f"{SEED_ID}.json") == []
     log = json.loads((tmp_path / "out" / f"{SEED_ID}.review.json").read_text())
     assert len(log["edits"]) == len(store.review(SEED_ID).edits)
     written, skipped = export_run(store, tmp_path / "out2", reviewed_only=True)
@@ -70,6 +72,7 @@ def test_promote_only_reviewed_documents_and_never_overwrites_without_force(stor
     assert not gold_dir.exists()
     [path] = promote(store, [SEED_ID], gold_dir)
     gold = GoldRecord.model_validate_json(path.read_bytes())
+    assert validate_file(path) == []
     assert gold.annotator == "ann, bob" and gold.document_id == SEED_ID
     assert "1 edited, 1 rejected" in gold.notes and "hand-built-test-record" in gold.notes
     assert [t.name for t in gold.record.treatments][2] == "interferon-α"

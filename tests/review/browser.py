@@ -9,7 +9,6 @@ No browser is downloaded: Playwright launches ``/usr/bin/chromium``.  Install wi
 from __future__ import annotations
 
 import contextlib
-import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -38,7 +37,7 @@ def browser_missing() -> str | None:
         import playwright.sync_api  # noqa: F401
     except ImportError:
         return "playwright is not installed (pip install playwright)"
-    if not CHROMIUM.exists() and not shutil.which("chromium"):
+    if not CHROMIUM.exists():
         return "/usr/bin/chromium is missing (apt-get install -y chromium)"
     return None
 

@@ -290,11 +290,14 @@ def usable_cpus() -> int:
 
 @dataclass(frozen=True)
 class ServerOptions:
-    """llama.cpp settings for the embedded server; defaults measured on 2 CPU cores.
+    """llama.cpp settings for the embedded server.
 
-    `logits_all` stays off: the server's default (on) allocates n_ctx x vocab floats (~5 GB at
-    8192 tokens for Qwen's 152k vocabulary) and computes the output layer for every prompt
-    token.  `use_mlock` stays off: locking 1.1 GB is slow at start and often refused.
+    Where these differ from llama-cpp-python's server defaults, it is on purpose:
+    `logits_all` is off (the server turns it on, which allocates n_ctx x vocab floats, ~5 GB
+    at 8192 tokens with Qwen's 152k vocabulary, and computes the output layer for every prompt
+    token); `use_mlock` is off (pinning 1.1 GB gains nothing on a machine that is not swapping,
+    and an unprivileged RLIMIT_MEMLOCK refuses it); threads default to every usable CPU for
+    both generation and prompt processing; the context is 8192 tokens, not 2048.
     """
 
     n_ctx: int = 8192
@@ -421,8 +424,8 @@ class LocalServer:
             raise ModelSetupError(f"model file not found: {model}")
         for attempt in range(1, _PORT_RETRIES + 1):
             began = time.perf_counter()
-            self._spawn(model)
             try:
+                self._spawn(model)
                 self._wait_ready()
             except _PortTaken:
                 self.stop()
@@ -537,7 +540,13 @@ def _spawn_in_keeper_thread(cmd: list[str], log: IO[bytes]) -> subprocess.Popen[
         proc.wait()
 
     threading.Thread(target=keeper, name="llama-server-keeper", daemon=True).start()
-    result = handoff.get()
+    try:
+        result = handoff.get()
+    except BaseException:  # Ctrl-C while Popen ran: do not leak the child it is making
+        late = handoff.get()
+        if isinstance(late, subprocess.Popen):
+            _signal_group(late, signal.SIGKILL)
+        raise
     if isinstance(result, BaseException):
         raise ModelSetupError(f"could not start the local server: {result}") from result
     return result

@@ -57,16 +57,18 @@ def open_client(config: ModelConfig) -> Iterator[ModelClient]:
         finally:
             client.close()
         return
-    from abstraction.client.local import LocalServer, ensure_model, model_provenance
+    from abstraction.client.local import LocalServer, ServerOptions, ensure_model, model_provenance
 
     path = config.gguf_path or ensure_model()
-    with LocalServer(path, n_ctx=config.n_ctx, n_parallel=config.n_parallel) as server:
+    name = LOCAL_MODEL_NAME if config.gguf_path is None else path.stem
+    options = ServerOptions(n_ctx=config.n_ctx, model_alias=name)
+    with LocalServer(model_path=path, options=options) as server:
         sha = model_provenance().get("sha256") if config.gguf_path is None else None
         client = ModelClient(
             config,
             base_url=server.base_url,
             api_key="sk-local",
-            model_name=LOCAL_MODEL_NAME if config.gguf_path is None else path.stem,
+            model_name=name,
             model_sha256=sha,
             server_startup_seconds=round(server.startup_seconds, 3),
         )

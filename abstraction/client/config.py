@@ -41,7 +41,6 @@ class ModelConfig:
     http_retries: int = 2
     gguf_path: Path | None = None
     n_ctx: int = 8192
-    n_parallel: int = 1
     recording_dir: Path | None = None
     recording_mode: RecordingMode = "off"
     http_transport: Any = None

@@ -104,11 +104,11 @@ class ModelClient:
         self.structured = config.resolved_structured()
         sync_t, async_t = self._transports()
         common = {"base_url": base_url, "api_key": api_key, "max_retries": config.http_retries}
-        self._sync = openai.OpenAI(
-            **common, http_client=httpx.Client(transport=sync_t, timeout=config.timeout)
-        )
+        # Loopback must never go through a proxy from the environment.
+        http = {"timeout": config.timeout, "trust_env": not base_url.startswith("http://127.")}
+        self._sync = openai.OpenAI(**common, http_client=httpx.Client(transport=sync_t, **http))
         self._async = openai.AsyncOpenAI(
-            **common, http_client=httpx.AsyncClient(transport=async_t, timeout=config.timeout)
+            **common, http_client=httpx.AsyncClient(transport=async_t, **http)
         )
         mode = instructor.Mode.JSON_SCHEMA
         self._inst = instructor.from_openai(self._sync, mode=mode)

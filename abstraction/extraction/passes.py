@@ -36,10 +36,14 @@ def pass_model(sections: tuple[str, ...]) -> type[BaseModel]:
 
 
 def _clean(node: Any, *, evidence_first: bool) -> Any:
+    """Drop schema titles and defaults; require every property; forbid extra keys."""
     if isinstance(node, dict):
         out = {}
         for k, v in node.items():
             if k in ("title", "default"):
+                continue
+            if k in ("properties", "$defs"):  # names here are fields, not schema keywords
+                out[k] = {n: _clean(s, evidence_first=evidence_first) for n, s in v.items()}
                 continue
             out[k] = _clean(v, evidence_first=evidence_first)
         if out.get("type") == "object" and "properties" in out:

@@ -64,3 +64,11 @@ def test_document_comes_before_the_pass_instructions():
     msgs = build_messages("DOC TEXT", prompt, spec)
     assert msgs[0] == {"role": "system", "content": "SYSTEM"}
     assert msgs[1]["content"].index("DOC TEXT") < msgs[1]["content"].index("INSTRUCTIONS")
+
+
+def test_a_field_named_like_a_schema_keyword_is_kept():
+    # SourceMetadata has a field called "title": only schema *titles* are dropped.
+    spec = PassSpec(name="p", sections=("source",), instructions="x")
+    src = llm_schema(spec, evidence_first=False)["$defs"]["SourceMetadata"]
+    assert "title" in src["properties"] and "title" in src["required"]
+    assert "title" not in src

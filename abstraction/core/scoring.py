@@ -55,9 +55,7 @@ class Score:
         return cls("time", threshold=threshold)
 
     @classmethod
-    def records(
-        cls, *key: str, ordered: bool = False, threshold: float | None = None
-    ) -> Score:
+    def records(cls, *key: str, ordered: bool = False, threshold: float | None = None) -> Score:
         return cls("records", key=key, ordered=ordered, threshold=threshold)
 
     @classmethod

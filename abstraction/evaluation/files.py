@@ -7,7 +7,6 @@ here, it is a document that scores zero, with the reason kept for the report.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any

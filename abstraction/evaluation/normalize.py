@@ -25,7 +25,7 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from rapidfuzz import fuzz
@@ -139,7 +139,7 @@ class Lexicon:
         return self.pattern.sub(lambda m: self.canon[m.group(0)], basic)
 
 
-@lru_cache(maxsize=None)
+@cache
 def lexicon(name: str | None) -> Lexicon:
     return Lexicon(name)
 
@@ -187,20 +187,62 @@ _UNITS = {
 _CARDINALS = {
     w: i
     for i, w in enumerate(
-        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-        "fifteen sixteen seventeen eighteen nineteen".split()
+        [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+        ]
     )
 }
 _TENS = {
     w: 10 * i
-    for i, w in enumerate("_ _ twenty thirty forty fifty sixty seventy eighty ninety".split())
+    for i, w in enumerate(
+        ["_", "_", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+    )
     if w != "_"
 }
 _ORDINALS = {
     w: i
     for i, w in enumerate(
-        "zeroth first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth "
-        "thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth".split()
+        [
+            "zeroth",
+            "first",
+            "second",
+            "third",
+            "fourth",
+            "fifth",
+            "sixth",
+            "seventh",
+            "eighth",
+            "ninth",
+            "tenth",
+            "eleventh",
+            "twelfth",
+            "thirteenth",
+            "fourteenth",
+            "fifteenth",
+            "sixteenth",
+            "seventeenth",
+            "eighteenth",
+            "nineteenth",
+        ]
     )
 }
 _ORDINAL_TENS = {"twentieth": 20, "thirtieth": 30, "fortieth": 40, "fiftieth": 50}
@@ -215,7 +257,23 @@ _CONNECTORS = {
     "pre": "before",
 }
 _FILLER = frozenset(
-    "the at on in of to approximately approx about around roughly nearly almost some by".split()
+    [
+        "the",
+        "at",
+        "on",
+        "in",
+        "of",
+        "to",
+        "approximately",
+        "approx",
+        "about",
+        "around",
+        "roughly",
+        "nearly",
+        "almost",
+        "some",
+        "by",
+    ]
 )
 _MONTHS = {
     name: i
@@ -315,6 +373,8 @@ def _date_at(w: list[str]) -> tuple[str | None, int]:
         a, b = w[0], w[1]
         if _is_month(a) and _is_year(b):
             return f"{b}-{a[1:]}", 2
+        if _is_year(a) and len(b) == 2 and b.isdigit() and 1 <= int(b) <= 12:
+            return f"{a}-{b}", 2
     return None, 0
 
 

@@ -259,7 +259,6 @@ def _grounding_total(counts: dict[str, list[int]], facts: frozenset[str]) -> lis
 def field_scores(counts: dict[str, list[int]]) -> dict[str, FieldScore]:
     """Per-path figures, in schema order, for value fields and lists present in `counts`."""
     plan = compile_plan()
-    leaves, lists, _ = _path_kinds(plan)
     out: dict[str, FieldScore] = {}
     for node in plan.walk():
         if not isinstance(node, (LeafPlan, RecordsPlan)) or node.path not in counts:

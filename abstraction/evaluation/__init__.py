@@ -1,21 +1,10 @@
-"""Evaluation: score extractions against gold per field, and compare prompt versions.
+"""Evaluation: score extractions against gold, compare prompt versions, import annotated gold.
 
-- `scorer`: one document, driven by the schema's `Score` annotations (definitions there);
+- `scorer`: one document, driven by the schema's `Score` annotations (counting rules there);
 - `results`: the report models and how figures derive from counts;
 - `files`: reading prediction and gold folders (`score_dirs`);
-- `suite`, `runner`, `compare`, `baseline`, `report`: the `abstraction eval` harness.
+- `suite`, `runner`, `compare`, `baseline`, `report`: the `abstraction eval` harness;
+- `brat`: partial gold from brat-annotated corpora.
+
+Nothing is imported here, so `import abstraction.evaluation.brat` does not pull in numpy/scipy.
 """
-
-from abstraction.evaluation.files import read_gold_dir, read_prediction, score_dirs
-from abstraction.evaluation.results import ScoreReport, build_report
-from abstraction.evaluation.scorer import DocResult, score_document
-
-__all__ = [
-    "DocResult",
-    "ScoreReport",
-    "build_report",
-    "read_gold_dir",
-    "read_prediction",
-    "score_dirs",
-    "score_document",
-]

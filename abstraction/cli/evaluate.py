@@ -101,7 +101,7 @@ def print_score(report: ScoreReport, *, details: bool = False) -> None:
             console.print(f"[bold]{d.id}[/bold] F1 {d.f1:.3f}", highlight=False)
             for e in d.errors:
                 console.print(
-                    f"  {e.kind:13} {e.path}: gold={e.gold!r} pred={e.pred!r}",
+                    f"  {e['kind']:13} {e['path']}: gold={e['gold']!r} pred={e['pred']!r}",
                     highlight=False,
                     markup=False,
                 )
@@ -125,10 +125,11 @@ def score(
         console.print(f"wrote {json_out}")
 
 
-def _model_config(model: str, mode: RecordingMode, suite: Suite) -> Any:
-    from abstraction.client import ModelConfig
+def _model_config(model: str | None, mode: RecordingMode, suite: Suite) -> Any:
+    """Flag, then environment, then defaults (the client's rules); recordings live with the suite."""
+    from abstraction.client.config import resolve_config
 
-    return ModelConfig(
+    return resolve_config(
         model=model,
         recording_dir=suite.recordings_dir if mode != "off" else None,
         recording_mode=mode,
@@ -208,7 +209,10 @@ def eval_suite(
     prompt: Annotated[
         list[str], typer.Option("--prompt", "-p", help="Prompt version; repeat to compare.")
     ],
-    model: Annotated[str, typer.Option(help="'local' (embedded) or an endpoint model.")] = "local",
+    model: Annotated[
+        str | None,
+        typer.Option(help="'local' (embedded, the default) or a model at $OPENAI_BASE_URL."),
+    ] = None,
     replay: Annotated[bool, typer.Option(help="Answer from recorded responses only.")] = False,
     record: Annotated[bool, typer.Option(help="Call the model and record responses.")] = False,
     report_dir: Annotated[

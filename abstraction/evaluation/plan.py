@@ -30,9 +30,11 @@ DEFAULT_THRESHOLDS = {"text": 85.0, "time": 90.0, "records": 50.0}
 """Per-kind defaults when a `Score` gives no threshold (rapidfuzz 0-100 scale)."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class LeafPlan:
-    """A scored value: `many` for a list of plain values (e.g. body sites)."""
+    """A scored value: `many` for a list of plain values (e.g. body sites).
+
+    Plan nodes compare and hash by identity (eq=False): they are built once and used as keys."""
 
     name: str
     path: str
@@ -44,7 +46,7 @@ class LeafPlan:
     fact: str | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class RecordsPlan:
     """A list of records, matched one-to-one on `key` leaves of `item`."""
 
@@ -56,13 +58,15 @@ class RecordsPlan:
     threshold: float
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class ModelPlan:
     """A model: its fields in schema order, and the name of its evidence field if it is a fact."""
 
     path: str
     fields: tuple[tuple[str, LeafPlan | ModelPlan | RecordsPlan], ...]
     evidence: str | None
+    flat: tuple[LeafPlan, ...] | None = None
+    """The leaves, when every field is a leaf (list items): scored without recursion."""
 
     def walk(self) -> typing.Iterator[LeafPlan | ModelPlan | RecordsPlan]:
         """Every plan node below this one (this one first), depth first."""
@@ -118,7 +122,9 @@ def _compile_model(model: type[BaseModel], path: str, fact: str | None) -> Model
         else:
             fields.append((name, _compile_leaf(name, here, inner, score, own_fact)))
     _check_units(model, fields)
-    return ModelPlan(path=path, fields=tuple(fields), evidence=evidence)
+    leaves = tuple(n for _, n in fields if isinstance(n, LeafPlan))
+    flat = leaves if len(leaves) == len(fields) else None
+    return ModelPlan(path=path, fields=tuple(fields), evidence=evidence, flat=flat)
 
 
 def _compile_leaf(name: str, path: str, inner: Any, score: Score, fact: str | None) -> LeafPlan:

@@ -331,14 +331,14 @@ def _details(report: EvalReport) -> list[str]:
             if d.status != "ok":
                 head += f" — {d.status}: {d.error or ''}"
             errs = [
-                f"<tr><td><code>{_e(e.path)}</code></td><td>{_e(e.kind)}</td>"
-                f"<td>{_e(e.gold)}</td><td>{_e(e.pred)}</td></tr>"
+                f"<tr><td><code>{_e(e['path'])}</code></td><td>{_e(e['kind'])}</td>"
+                f"<td>{_e(e['gold'])}</td><td>{_e(e['pred'])}</td></tr>"
                 for e in d.errors[:MAX_ERRORS_SHOWN]
             ]
             pairs = [
-                f"<tr><td><code>{_e(m.path)}</code></td><td class='num'>{m.gold_index}</td>"
-                f"<td class='num'>{m.pred_index}</td><td class='num'>{m.similarity:.1f}</td>"
-                f"<td>{_e(m.gold_key)}</td><td>{_e(m.pred_key)}</td></tr>"
+                f"<tr><td><code>{_e(m['path'])}</code></td><td class='num'>{m['gold_index']}</td>"
+                f"<td class='num'>{m['pred_index']}</td><td class='num'>{m['similarity']:.1f}</td>"
+                f"<td>{_e(m['gold_key'])}</td><td>{_e(m['pred_key'])}</td></tr>"
                 for m in d.matches
             ]
             out.append(

@@ -15,9 +15,9 @@ Counting, per field path (list indices dropped, e.g. ``treatments.dose``):
   left-over predictions FP (hallucinations), left-over gold values FN (omissions), and two empty
   lists one TN.
 - lists of records (``treatments``): items are paired one-to-one by optimal assignment
-  (`scipy.optimize.linear_sum_assignment`) on the mean similarity (0-100) of the key fields.
-  A pair is kept only when both that mean and the first key's similarity reach the list's
-  threshold.  The list's own row counts items: pairs TP, unpaired predictions FP
+  (`scipy.optimize.linear_sum_assignment`) on the mean similarity (0-100) of the key fields,
+  where a key similarity below the list's threshold counts as 0.  A pair is kept only when both
+  that mean and the first key's similarity reach the threshold.  The list's own row counts items: pairs TP, unpaired predictions FP
   (hallucinations), unpaired gold items FN (omissions), two empty lists one TN.  The fields of
   paired items are then scored slot by slot; the fields of an unpaired gold item count as
   omissions (FN) and those of an unpaired predicted item as hallucinations (FP), each non-null
@@ -200,14 +200,23 @@ def _equal(leaf: LeafPlan, gv: Any, pv: Any, g: dict[str, Any], p: dict[str, Any
 
 
 def _leaf(
-    acc: _Acc, leaf: LeafPlan, gv: Any, pv: Any, g: dict[str, Any], p: dict[str, Any], loc: str
+    acc: _Acc,
+    leaf: LeafPlan,
+    r: list[int],
+    gv: Any,
+    pv: Any,
+    g: dict[str, Any],
+    p: dict[str, Any],
+    loc: str,
 ) -> None:
+    """Count one slot into row `r` (the hot path: nulls and identical values short-cut)."""
     if leaf.many:
-        _many(acc, leaf, gv, pv, loc)
+        _many(acc, leaf, r, gv, pv, loc)
         return
-    r = acc.row(leaf.path)
-    if _null(gv):
-        if _null(pv):
+    g_null = gv is None or gv == "" or (type(gv) is str and gv.isspace())
+    p_null = pv is None or pv == "" or (type(pv) is str and pv.isspace())
+    if g_null:
+        if p_null:
             r[TN] += 1
         else:
             r[FP] += 1
@@ -215,7 +224,7 @@ def _leaf(
             r[PRED_N] += 1
             if acc.details:
                 acc.error(f"{loc}{leaf.name}", "hallucination", None, pv)
-    elif _null(pv):
+    elif p_null:
         r[FN] += 1
         r[OMIT] += 1
         r[GOLD_N] += 1
@@ -235,10 +244,9 @@ def _leaf(
                 acc.error(f"{loc}{leaf.name}", "wrong", gv, pv)
 
 
-def _many(acc: _Acc, leaf: LeafPlan, gv: Any, pv: Any, loc: str) -> None:
+def _many(acc: _Acc, leaf: LeafPlan, r: list[int], gv: Any, pv: Any, loc: str) -> None:
     gl = [x for x in (gv or []) if not _null(x)] if isinstance(gv, list) or gv is None else [gv]
     pl = [x for x in (pv or []) if not _null(x)] if isinstance(pv, list) or pv is None else [pv]
-    r = acc.row(leaf.path)
     if not gl and not pl:
         r[TN] += 1
         return
@@ -279,7 +287,7 @@ def _model(acc: _Acc, plan: ModelPlan, g: Any, p: Any, loc: str) -> None:
         pv = p.get(name)
         if type(node) is LeafPlan:
             if score is None or node.path in score:
-                _leaf(acc, node, gv, pv, g, p, loc)
+                _leaf(acc, node, acc.row(node.path), gv, pv, g, p, loc)
         elif visit is None or node.path in visit:
             if type(node) is ModelPlan:
                 if node.evidence and (score is None or node.path in score):
@@ -320,13 +328,22 @@ def _records(acc: _Acc, rp: RecordsPlan, gl: list[Any], pl: list[Any], loc: str)
     r = acc.row(rp.path) if ev else None
     used_g = set()
     used_p = set()
+    flat = rp.item.flat
+    if flat is not None:  # items of plain fields (every list in the schema): no recursion
+        score = acc.score
+        active = [(lf, acc.row(lf.path)) for lf in flat if score is None or lf.path in score]
     for gi, pj, _ in pairs:
         used_g.add(gi)
         used_p.add(pj)
+        g, p = gl[gi], pl[pj]
         if r is not None:
-            _ground_pair(r, gl[gi].get(ev), pl[pj].get(ev))
+            _ground_pair(r, g.get(ev), p.get(ev))
         sub = f"{loc}[gold {gi}, pred {pj}]." if acc.details else ""
-        _model(acc, rp.item, gl[gi], pl[pj], sub)
+        if flat is None:
+            _model(acc, rp.item, g, p, sub)
+        else:
+            for lf, row in active:
+                _leaf(acc, lf, row, g.get(lf.name), p.get(lf.name), g, p, sub)
     for gi, item in enumerate(gl):
         if gi not in used_g:
             if r is not None and _gradable(item.get(ev)):
@@ -419,15 +436,15 @@ def _match(
     rp: RecordsPlan, gl: list[dict[str, Any]], pl: list[dict[str, Any]]
 ) -> list[tuple[int, int, float]]:
     """One-to-one pairs (gold index, pred index, similarity) by optimal assignment."""
-    primary = _key_matrix(rp.key[0], gl, pl)
+    thr = rp.threshold
+    primary = _key_matrix(rp.key[0], gl, pl, thr)
     if len(rp.key) == 1:
         total = primary
     else:
         total = primary.copy()
         for leaf in rp.key[1:]:
-            total += _key_matrix(leaf, gl, pl)
+            total += _key_matrix(leaf, gl, pl, thr)
         total /= len(rp.key)
-    thr = rp.threshold
     ok = (total >= thr) & (primary >= thr)
     if len(gl) == 1 and len(pl) == 1:
         return [(0, 0, float(total[0, 0]))] if ok[0, 0] else []
@@ -441,41 +458,43 @@ def _match(
     ]
 
 
-def _key_matrix(leaf: LeafPlan, gl: list[dict[str, Any]], pl: list[dict[str, Any]]) -> np.ndarray:
-    """Similarity (0-100) of every gold/pred pair on one key field; null/null is 100."""
+def _key_matrix(
+    leaf: LeafPlan, gl: list[dict[str, Any]], pl: list[dict[str, Any]], cutoff: float
+) -> np.ndarray:
+    """Similarity (0-100) of every gold/pred pair on one key field; null/null is 100.
+
+    Similarities below `cutoff` are 0 (they could not pair anyway, and rapidfuzz skips them
+    early).  Text and time keys compare token-sorted canonical forms; a null is the empty
+    string, which rapidfuzz scores 100 against itself and 0 against any text.
+    """
     name = leaf.name
-    gv = [x.get(name) for x in gl]
-    pv = [x.get(name) for x in pl]
-    gnull = [_null(v) for v in gv]
-    pnull = [_null(v) for v in pv]
+    gv = [None if _null(v) else v for v in (x.get(name) for x in gl)]
+    pv = [None if _null(v) else v for v in (x.get(name) for x in pl)]
     if leaf.kind in ("text", "time") and not leaf.many:
-        if leaf.kind == "text":
-            lex = leaf.lexicon
-            assert lex is not None
-            canon = lex.text
-        else:
-            canon = time_text
-        gs = ["" if n else canon(_as_text(v)).sorted for v, n in zip(gv, gnull, strict=True)]
-        ps = ["" if n else canon(_as_text(v)).sorted for v, n in zip(pv, pnull, strict=True)]
+        canon = leaf.lexicon.text if leaf.lexicon is not None else time_text
+        gs = ["" if v is None else canon(_as_text(v)).sorted for v in gv]
+        ps = ["" if v is None else canon(_as_text(v)).sorted for v in pv]
         if len(gs) * len(ps) <= 4:
-            m = np.array([[fuzz.ratio(a, b) for b in ps] for a in gs], dtype=np.float64)
-        else:
-            m = process.cdist(gs, ps, scorer=fuzz.ratio, dtype=np.float64)
-    elif leaf.kind == "exact":
-        m = np.array([[100.0 if a == b else 0.0 for b in pv] for a in gv], dtype=np.float64)
-    else:
-        m = np.array(
+            return np.array(
+                [[fuzz.ratio(a, b, score_cutoff=cutoff) for b in ps] for a in gs],
+                dtype=np.float64,
+            )
+        return process.cdist(gs, ps, scorer=fuzz.ratio, dtype=np.float64, score_cutoff=cutoff)
+    if leaf.kind == "exact":
+        return np.array([[100.0 if a == b else 0.0 for b in pv] for a in gv], dtype=np.float64)
+    m = np.array(
+        [
             [
-                [100.0 if _equal(leaf, a, b, ga, pb) else 0.0 for b, pb in zip(pv, pl, strict=True)]
-                for a, ga in zip(gv, gl, strict=True)
-            ],
-            dtype=np.float64,
-        )
-    if True in gnull or True in pnull:
-        for i, gn in enumerate(gnull):
-            for j, pn in enumerate(pnull):
-                if gn or pn:
-                    m[i, j] = 100.0 if gn and pn else 0.0
+                100.0
+                if (a is None and b is None)
+                or (a is not None and b is not None and _equal(leaf, a, b, ga, pb))
+                else 0.0
+                for b, pb in zip(pv, pl, strict=True)
+            ]
+            for a, ga in zip(gv, gl, strict=True)
+        ],
+        dtype=np.float64,
+    )
     return m
 
 

@@ -172,7 +172,7 @@ def test_json_round_trips_and_markdown_has_the_tables(repo: Path) -> None:
 def app(repo: Path, monkeypatch: pytest.MonkeyPatch) -> typer.Typer:
     @contextmanager
     def fake_open(config: Any) -> Any:
-        assert config == ("local", "replay")
+        assert config == (None, "replay")
         yield "fake-client"
 
     monkeypatch.chdir(repo)

@@ -41,7 +41,8 @@ are derived from these counts in `abstraction.evaluation.results`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import multiprocessing as mp
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -331,7 +332,11 @@ def _records(acc: _Acc, rp: RecordsPlan, gl: list[Any], pl: list[Any], loc: str)
     flat = rp.item.flat
     if flat is not None:  # items of plain fields (every list in the schema): no recursion
         score = acc.score
-        active = [(lf, acc.row(lf.path)) for lf in flat if score is None or lf.path in score]
+        active = [
+            (lf.name, lf, acc.row(lf.path), lf.many or lf.score.unit is not None)
+            for lf in flat
+            if score is None or lf.path in score
+        ]
     for gi, pj, _ in pairs:
         used_g.add(gi)
         used_p.add(pj)
@@ -341,9 +346,18 @@ def _records(acc: _Acc, rp: RecordsPlan, gl: list[Any], pl: list[Any], loc: str)
         sub = f"{loc}[gold {gi}, pred {pj}]." if acc.details else ""
         if flat is None:
             _model(acc, rp.item, g, p, sub)
-        else:
-            for lf, row in active:
-                _leaf(acc, lf, row, g.get(lf.name), p.get(lf.name), g, p, sub)
+            continue
+        for name, lf, row, slow in active:
+            gv = g.get(name)
+            pv = p.get(name)
+            if gv is None and pv is None:
+                row[TN] += 1  # the common case: both "not reported"
+            elif not slow and gv == pv and (type(gv) is not str or not gv.isspace()) and gv != "":
+                row[TP] += 1  # identical non-blank values are equal under every kind
+                row[PRED_N] += 1
+                row[GOLD_N] += 1
+            else:
+                _leaf(acc, lf, row, gv, pv, g, p, sub)
     for gi, item in enumerate(gl):
         if gi not in used_g:
             if r is not None and _gradable(item.get(ev)):
@@ -391,8 +405,9 @@ def _item_details(
     pairs: list[tuple[int, int, float]],
     loc: str,
 ) -> None:
+    append = acc.matches.append
     for gi, pj, sim in pairs:
-        acc.matches.append(
+        append(
             {
                 "path": loc,
                 "gold_index": gi,
@@ -402,6 +417,8 @@ def _item_details(
                 "pred_key": _key_text(rp, pl[pj]),
             }
         )
+    if len(pairs) == len(gl) == len(pl):
+        return
     paired_g = {gi for gi, _, _ in pairs}
     paired_p = {pj for _, pj, _ in pairs}
     for gi, item in enumerate(gl):
@@ -417,7 +434,7 @@ def _item_details(
 def _key_text(rp: RecordsPlan, item: dict[str, Any]) -> str:
     if len(rp.key) == 1:
         v = item.get(rp.key[0].name)
-        return "null" if v is None else str(v)
+        return v if type(v) is str else ("null" if v is None else str(v))
     return " / ".join(str(item.get(k.name)) for k in rp.key)
 
 
@@ -435,67 +452,98 @@ def _order(pairs: list[tuple[int, int, float]]) -> tuple[int, int]:
 def _match(
     rp: RecordsPlan, gl: list[dict[str, Any]], pl: list[dict[str, Any]]
 ) -> list[tuple[int, int, float]]:
-    """One-to-one pairs (gold index, pred index, similarity) by optimal assignment."""
+    """One-to-one pairs (gold index, pred index, similarity) by optimal assignment.
+
+    The first key is compared for every gold/pred pair; further keys only for the pairs whose
+    first key reached the threshold (no other pair can be kept), then averaged in.
+    """
     thr = rp.threshold
-    primary = _key_matrix(rp.key[0], gl, pl, thr)
-    if len(rp.key) == 1:
-        total = primary
-    else:
-        total = primary.copy()
-        for leaf in rp.key[1:]:
-            total += _key_matrix(leaf, gl, pl, thr)
-        total /= len(rp.key)
-    ok = (total >= thr) & (primary >= thr)
+    first = rp.key[0]
+    total = _key_matrix(first, _key_repr(first, gl), _key_repr(first, pl), gl, pl, thr)
+    if len(rp.key) > 1:
+        ii, jj = np.nonzero(total)  # below-threshold similarities are already 0
+        if len(ii):
+            sums = total[ii, jj]
+            il, jl = ii.tolist(), jj.tolist()
+            for leaf in rp.key[1:]:
+                g, p = _key_repr(leaf, gl), _key_repr(leaf, pl)
+                sums += _key_pairs(leaf, g, p, gl, pl, il, jl, thr)
+            total[ii, jj] = sums / len(rp.key)
+    ok = total >= thr
     if len(gl) == 1 and len(pl) == 1:
         return [(0, 0, float(total[0, 0]))] if ok[0, 0] else []
-    if not ok.any():
-        return []
     rows, cols = linear_sum_assignment(np.where(ok, total, 0.0), maximize=True)
+    sims = total[rows, cols].tolist()
+    keep = ok[rows, cols].tolist()
     return [
-        (i, j, float(total[i, j]))
-        for i, j in zip(rows.tolist(), cols.tolist(), strict=True)
-        if ok[i, j]
+        (i, j, sim)
+        for i, j, sim, k in zip(rows.tolist(), cols.tolist(), sims, keep, strict=True)
+        if k
     ]
 
 
-def _key_matrix(
-    leaf: LeafPlan, gl: list[dict[str, Any]], pl: list[dict[str, Any]], cutoff: float
-) -> np.ndarray:
-    """Similarity (0-100) of every gold/pred pair on one key field; null/null is 100.
-
-    Similarities below `cutoff` are 0 (they could not pair anyway, and rapidfuzz skips them
-    early).  Text and time keys compare token-sorted canonical forms; a null is the empty
-    string, which rapidfuzz scores 100 against itself and 0 against any text.
-    """
+def _key_repr(leaf: LeafPlan, items: list[dict[str, Any]]) -> list[Any]:
+    """What a key is compared on: token-sorted canonical text ("" for null) for text and
+    time keys (rapidfuzz scores "" 100 against itself and 0 against any text), else the raw
+    value (None for null)."""
     name = leaf.name
-    gv = [None if _null(v) else v for v in (x.get(name) for x in gl)]
-    pv = [None if _null(v) else v for v in (x.get(name) for x in pl)]
+    values = [None if _null(v) else v for v in (x.get(name) for x in items)]
     if leaf.kind in ("text", "time") and not leaf.many:
         canon = leaf.lexicon.text if leaf.lexicon is not None else time_text
-        gs = ["" if v is None else canon(_as_text(v)).sorted for v in gv]
-        ps = ["" if v is None else canon(_as_text(v)).sorted for v in pv]
-        if len(gs) * len(ps) <= 4:
+        return ["" if v is None else canon(v if type(v) is str else str(v)).sorted for v in values]
+    return values
+
+
+def _same(leaf: LeafPlan, a: Any, b: Any, ga: dict[str, Any], pb: dict[str, Any]) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return a == b if leaf.kind == "exact" else _equal(leaf, a, b, ga, pb)
+
+
+def _key_matrix(
+    leaf: LeafPlan,
+    g: list[Any],
+    p: list[Any],
+    gl: list[dict[str, Any]],
+    pl: list[dict[str, Any]],
+    cutoff: float,
+) -> np.ndarray:
+    """Similarity (0-100) of every gold/pred pair on one key; below `cutoff` it is 0."""
+    if leaf.kind in ("text", "time") and not leaf.many:
+        if len(g) * len(p) <= 4:
             return np.array(
-                [[fuzz.ratio(a, b, score_cutoff=cutoff) for b in ps] for a in gs],
-                dtype=np.float64,
+                [[fuzz.ratio(a, b, score_cutoff=cutoff) for b in p] for a in g], dtype=np.float64
             )
-        return process.cdist(gs, ps, scorer=fuzz.ratio, dtype=np.float64, score_cutoff=cutoff)
-    if leaf.kind == "exact":
-        return np.array([[100.0 if a == b else 0.0 for b in pv] for a in gv], dtype=np.float64)
-    m = np.array(
+        return process.cdist(g, p, scorer=fuzz.ratio, dtype=np.float64, score_cutoff=cutoff)
+    return np.array(
         [
-            [
-                100.0
-                if (a is None and b is None)
-                or (a is not None and b is not None and _equal(leaf, a, b, ga, pb))
-                else 0.0
-                for b, pb in zip(pv, pl, strict=True)
-            ]
-            for a, ga in zip(gv, gl, strict=True)
+            [100.0 if _same(leaf, a, b, ga, pb) else 0.0 for b, pb in zip(p, pl, strict=True)]
+            for a, ga in zip(g, gl, strict=True)
         ],
         dtype=np.float64,
-    )
-    return m
+    ).reshape(len(g), len(p))
+
+
+def _key_pairs(
+    leaf: LeafPlan,
+    g: list[Any],
+    p: list[Any],
+    gl: list[dict[str, Any]],
+    pl: list[dict[str, Any]],
+    il: list[int],
+    jl: list[int],
+    cutoff: float,
+) -> np.ndarray:
+    """Similarity on one key for the listed (gold, pred) index pairs only."""
+    if leaf.kind in ("text", "time") and not leaf.many:
+        ratio = fuzz.ratio
+        sims = [ratio(g[i], p[j], score_cutoff=cutoff) for i, j in zip(il, jl, strict=True)]
+    else:
+        sims = [
+            100.0 if _same(leaf, g[i], p[j], gl[i], pl[j]) else 0.0
+            for i, j in zip(il, jl, strict=True)
+        ]
+    return np.array(sims, dtype=np.float64)
 
 
 def _one_sided(acc: _Acc, plan: ModelPlan, value: Any, *, gold: bool) -> None:
@@ -636,3 +684,60 @@ def score_document(
         _one_sided(acc, plan, gold, gold=True)
         status, error = "scorer_error", f"{type(exc).__name__}: {exc}"
     return DocResult(doc_id, status, error, acc.counts, acc.matches, acc.errors)
+
+
+@dataclass(frozen=True)
+class ScoreTask:
+    """One document to score (the arguments of `score_document`)."""
+
+    doc_id: str
+    gold: dict[str, Any]
+    pred: dict[str, Any] | None
+    status: str = "ok"
+    error: str | None = None
+    annotated: tuple[str, ...] | None = None
+    fields: tuple[str, ...] | None = None
+
+
+_TASKS: Sequence[ScoreTask] = ()
+"""The batch a forked worker scores from (inherited at fork, so inputs are never pickled)."""
+
+
+def _score_range(bounds: tuple[int, int], details: bool) -> list[DocResult]:
+    return [_score_task(t, details) for t in _TASKS[bounds[0] : bounds[1]]]
+
+
+def _score_task(t: ScoreTask, details: bool) -> DocResult:
+    return score_document(
+        t.doc_id,
+        t.gold,
+        t.pred,
+        status=t.status,
+        error=t.error,
+        annotated=t.annotated,
+        fields=t.fields,
+        details=details,
+    )
+
+
+def score_many(
+    tasks: Sequence[ScoreTask], *, details: bool = True, workers: int = 1
+) -> list[DocResult]:
+    """Score a batch, in order; with `workers` > 1, in forked processes.
+
+    Documents are independent, so a batch splits into contiguous chunks, one per worker task.
+    Workers inherit the inputs at fork and only the (smaller) results travel back.  Where fork
+    is unavailable, or the batch is small, it runs in this process.
+    """
+    global _TASKS
+    if workers <= 1 or len(tasks) < 8 * workers or "fork" not in mp.get_all_start_methods():
+        return [_score_task(t, details) for t in tasks]
+    step = -(-len(tasks) // (workers * 4))
+    bounds = [(i, min(i + step, len(tasks))) for i in range(0, len(tasks), step)]
+    _TASKS = tasks
+    try:
+        with mp.get_context("fork").Pool(workers) as pool:
+            parts = pool.starmap(_score_range, [(b, details) for b in bounds])
+    finally:
+        _TASKS = ()
+    return [r for part in parts for r in part]

@@ -183,6 +183,9 @@ def test_blank_string_counts_as_null() -> None:
     pred = record(treatments=[treatment("cytarabine", dose="  ")])
     _, rep = score(gold, pred)
     assert rep.fields["treatments.dose"].tn == 1
+    same_blank = record(treatments=[treatment("cytarabine", dose=" ")])
+    _, rep = score(same_blank, same_blank)
+    assert rep.fields["treatments.dose"].tn == 1 and rep.fields["treatments.dose"].tp == 0
 
 
 def test_partial_gold_scores_only_annotated_fields() -> None:

@@ -89,3 +89,16 @@ def test_gold_errors_are_user_errors(tmp_path: Path) -> None:
     _write(gold_dir, "a.json", gold_record("b", record()).model_dump_json())
     with pytest.raises(UserError, match="does not match"):
         score_dirs(pred_dir, gold_dir)
+
+
+def test_score_many_in_workers_matches_one_process() -> None:
+    from abstraction.evaluation.scorer import ScoreTask, score_many
+
+    gold = seed_gold().record.model_dump()
+    pred = record(patient__sex=fact("female"), treatments=[treatment("CAR-T", "cellular_therapy")])
+    tasks = [ScoreTask(f"d{i}", gold, pred if i % 3 else gold) for i in range(40)]
+    one = score_many(tasks, workers=1)
+    two = score_many(tasks, workers=2)
+    assert [(r.id, r.counts, r.errors, r.matches) for r in one] == [
+        (r.id, r.counts, r.errors, r.matches) for r in two
+    ]

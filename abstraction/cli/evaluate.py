@@ -126,7 +126,7 @@ def score(
 
 
 def _model_config(model: str | None, mode: RecordingMode, suite: Suite) -> Any:
-    """Flag, then environment, then defaults (the client's rules); recordings live with the suite."""
+    """Flag, then environment, then defaults (the client's rules); recordings are the suite's."""
     from abstraction.client.config import resolve_config
 
     return resolve_config(

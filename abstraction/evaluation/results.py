@@ -25,10 +25,10 @@ import gc
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any, Literal, NotRequired
 
 from pydantic import BaseModel, ConfigDict, Field
-from typing_extensions import NotRequired, TypedDict
+from typing_extensions import TypedDict
 
 from abstraction.core.schema import SCHEMA_VERSION
 from abstraction.evaluation.plan import LeafPlan, ModelPlan, RecordsPlan, compile_plan

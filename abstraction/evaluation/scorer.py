@@ -17,8 +17,9 @@ Counting, per field path (list indices dropped, e.g. ``treatments.dose``):
 - lists of records (``treatments``): items are paired one-to-one by optimal assignment
   (`scipy.optimize.linear_sum_assignment`) on the mean similarity (0-100) of the key fields,
   where a key similarity below the list's threshold counts as 0.  A pair is kept only when both
-  that mean and the first key's similarity reach the threshold.  The list's own row counts items: pairs TP, unpaired predictions FP
-  (hallucinations), unpaired gold items FN (omissions), two empty lists one TN.  The fields of
+  that mean and the first key's similarity reach the threshold.  The list's own row counts
+  items: pairs TP, unpaired predictions FP (hallucinations), unpaired gold items FN
+  (omissions), two empty lists one TN.  The fields of
   paired items are then scored slot by slot; the fields of an unpaired gold item count as
   omissions (FN) and those of an unpaired predicted item as hallucinations (FP), each non-null
   value once; their nulls count nothing.

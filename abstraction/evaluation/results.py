@@ -92,25 +92,30 @@ class Figures(_Model):
 
     @classmethod
     def from_counts(cls, c: list[int]) -> Figures:
-        p, r, f = prf(c[TP], c[FP], c[FN])
-        slots = c[TP] + c[TN] + c[WRONG] + c[HALLUC] + c[OMIT]
-        return cls(
-            tp=c[TP],
-            fp=c[FP],
-            fn=c[FN],
-            tn=c[TN],
-            wrong=c[WRONG],
-            hallucinations=c[HALLUC],
-            omissions=c[OMIT],
-            predicted=c[PRED_N],
-            gold=c[GOLD_N],
-            precision=p,
-            recall=r,
-            f1=f,
-            accuracy=_ratio(c[TP] + c[TN], slots),
-            hallucination_rate=_ratio(c[HALLUC], c[PRED_N]),
-            omission_rate=_ratio(c[OMIT], c[GOLD_N]),
-        )
+        return cls(**figures_dict(c))
+
+
+def figures_dict(c: list[int]) -> dict[str, Any]:
+    """The `Figures` of a count row, as a plain dict (no model in the per-document loop)."""
+    p, r, f = prf(c[TP], c[FP], c[FN])
+    slots = c[TP] + c[TN] + c[WRONG] + c[HALLUC] + c[OMIT]
+    return {
+        "tp": c[TP],
+        "fp": c[FP],
+        "fn": c[FN],
+        "tn": c[TN],
+        "wrong": c[WRONG],
+        "hallucinations": c[HALLUC],
+        "omissions": c[OMIT],
+        "predicted": c[PRED_N],
+        "gold": c[GOLD_N],
+        "precision": p,
+        "recall": r,
+        "f1": f,
+        "accuracy": _ratio(c[TP] + c[TN], slots),
+        "hallucination_rate": _ratio(c[HALLUC], c[PRED_N]),
+        "omission_rate": _ratio(c[OMIT], c[GOLD_N]),
+    }
 
 
 class Grounding(_Model):
@@ -247,12 +252,8 @@ def sum_counts(results: Iterable[dict[str, list[int]]]) -> dict[str, list[int]]:
 
 
 def _micro(counts: dict[str, list[int]], leaves: dict[str, LeafPlan]) -> list[int]:
-    out = [0] * NCOUNTS
-    for path, c in counts.items():
-        if path in leaves:
-            for i in range(NCOUNTS):
-                out[i] += c[i]
-    return out
+    rows = [c for path, c in counts.items() if path in leaves]
+    return [sum(col) for col in zip(*rows, strict=True)] if rows else [0] * NCOUNTS
 
 
 def _grounding_total(counts: dict[str, list[int]], facts: frozenset[str]) -> list[int]:
@@ -277,7 +278,7 @@ def field_scores(counts: dict[str, list[int]]) -> dict[str, FieldScore]:
         c = counts[node.path]
         fact = node.fact if isinstance(node, LeafPlan) else node.path
         g = counts.get(fact) if fact else None
-        base = Figures.from_counts(c).model_dump()
+        base = figures_dict(c)
         out[node.path] = FieldScore(
             **base,
             path=node.path,
@@ -299,7 +300,7 @@ def overall_figures(counts: dict[str, list[int]], fields: dict[str, FieldScore])
     value_f1 = [f.f1 for p, f in fields.items() if p in leaves and (f.tp + f.fp + f.fn + f.tn)]
     g = _grounding_total(counts, facts)
     return Overall(
-        **Figures.from_counts(micro).model_dump(),
+        **figures_dict(micro),
         macro_f1=sum(value_f1) / len(value_f1) if value_f1 else 0.0,
         macro_fields=len(value_f1),
         grounding_precision=_ratio(g[G_HIT], g[G_PRED]),
@@ -309,7 +310,7 @@ def overall_figures(counts: dict[str, list[int]], fields: dict[str, FieldScore])
 
 def document_score(res: DocResult, *, details: bool = True) -> DocumentScore:
     leaves, _, _ = _path_kinds(compile_plan())
-    figures = Figures.from_counts(_micro(res.counts, leaves)).model_dump()
+    figures = figures_dict(_micro(res.counts, leaves))
     if res.status != "ok":
         figures.update(precision=0.0, recall=0.0, f1=0.0)
     # One validation call per document (pydantic-core builds the nested models natively).

@@ -328,9 +328,10 @@ def _records(acc: _Acc, rp: RecordsPlan, gl: list[Any], pl: list[Any], loc: str)
         _count_items(acc, rp, gl, pl, pairs, loc)
     ev = rp.item.evidence if in_scope else None
     r = acc.row(rp.path) if ev else None
-    used_g = set()
-    used_p = set()
+    used_g = {gi for gi, _, _ in pairs}
+    used_p = {pj for _, pj, _ in pairs}
     flat = rp.item.flat
+    active: list[tuple[str, LeafPlan, list[int], bool]] = []
     if flat is not None:  # items of plain fields (every list in the schema): no recursion
         score = acc.score
         active = [
@@ -338,15 +339,13 @@ def _records(acc: _Acc, rp: RecordsPlan, gl: list[Any], pl: list[Any], loc: str)
             for lf in flat
             if score is None or lf.path in score
         ]
+    details = acc.details
     for gi, pj, _ in pairs:
-        used_g.add(gi)
-        used_p.add(pj)
         g, p = gl[gi], pl[pj]
         if r is not None:
             _ground_pair(r, g.get(ev), p.get(ev))
-        sub = f"{loc}[gold {gi}, pred {pj}]." if acc.details else ""
         if flat is None:
-            _model(acc, rp.item, g, p, sub)
+            _model(acc, rp.item, g, p, f"{loc}[gold {gi}, pred {pj}]." if details else "")
             continue
         for name, lf, row, slow in active:
             gv = g.get(name)
@@ -358,6 +357,7 @@ def _records(acc: _Acc, rp: RecordsPlan, gl: list[Any], pl: list[Any], loc: str)
                 row[PRED_N] += 1
                 row[GOLD_N] += 1
             else:
+                sub = f"{loc}[gold {gi}, pred {pj}]." if details else ""
                 _leaf(acc, lf, row, gv, pv, g, p, sub)
     for gi, item in enumerate(gl):
         if gi not in used_g:
@@ -407,17 +407,32 @@ def _item_details(
     loc: str,
 ) -> None:
     append = acc.matches.append
-    for gi, pj, sim in pairs:
-        append(
-            {
-                "path": loc,
-                "gold_index": gi,
-                "pred_index": pj,
-                "similarity": round(sim, 1),
-                "gold_key": _key_text(rp, gl[gi]),
-                "pred_key": _key_text(rp, pl[pj]),
-            }
-        )
+    if len(rp.key) == 1:
+        name = rp.key[0].name
+        for gi, pj, sim in pairs:
+            gk, pk = gl[gi].get(name), pl[pj].get(name)
+            append(
+                {
+                    "path": loc,
+                    "gold_index": gi,
+                    "pred_index": pj,
+                    "similarity": round(sim, 1),
+                    "gold_key": gk if type(gk) is str else str(gk),
+                    "pred_key": pk if type(pk) is str else str(pk),
+                }
+            )
+    else:
+        for gi, pj, sim in pairs:
+            append(
+                {
+                    "path": loc,
+                    "gold_index": gi,
+                    "pred_index": pj,
+                    "similarity": round(sim, 1),
+                    "gold_key": _key_text(rp, gl[gi]),
+                    "pred_key": _key_text(rp, pl[pj]),
+                }
+            )
     if len(pairs) == len(gl) == len(pl):
         return
     paired_g = {gi for gi, _, _ in pairs}
@@ -460,7 +475,12 @@ def _match(
     """
     thr = rp.threshold
     first = rp.key[0]
-    total = _key_matrix(first, _key_repr(first, gl), _key_repr(first, pl), gl, pl, thr)
+    g0, p0 = _key_repr(first, gl), _key_repr(first, pl)
+    if len(rp.key) == 1 and g0 == p0 and first.kind in ("text", "time", "exact"):
+        # Identical keys in the same order: every diagonal pair scores the maximum (100), so
+        # the identity is an optimal assignment (no matrix needed).
+        return [(i, i, 100.0) for i in range(len(g0))]
+    total = _key_matrix(first, g0, p0, gl, pl, thr)
     if len(rp.key) > 1:
         ii, jj = np.nonzero(total)  # below-threshold similarities are already 0
         if len(ii):
@@ -484,15 +504,18 @@ def _match(
 
 
 def _key_repr(leaf: LeafPlan, items: list[dict[str, Any]]) -> list[Any]:
-    """What a key is compared on: token-sorted canonical text ("" for null) for text and
-    time keys (rapidfuzz scores "" 100 against itself and 0 against any text), else the raw
-    value (None for null)."""
+    """What a key is compared on: token-sorted canonical text ("" for null or blank) for text
+    and time keys (rapidfuzz scores "" 100 against itself and 0 against any text), else the
+    raw value (None for null)."""
     name = leaf.name
-    values = [None if _null(v) else v for v in (x.get(name) for x in items)]
     if leaf.kind in ("text", "time") and not leaf.many:
         canon = leaf.lexicon.text if leaf.lexicon is not None else time_text
-        return ["" if v is None else canon(v if type(v) is str else str(v)).sorted for v in values]
-    return values
+        out = []
+        for x in items:
+            v = x.get(name)
+            out.append("" if v is None else canon(v if type(v) is str else str(v)).sorted)
+        return out
+    return [None if _null(v) else v for v in (x.get(name) for x in items)]
 
 
 def _same(leaf: LeafPlan, a: Any, b: Any, ga: dict[str, Any], pb: dict[str, Any]) -> bool:
@@ -619,16 +642,17 @@ def _gradable(ev: Any) -> bool:
 def _ground_pair(r: list[int], gev: Any, pev: Any) -> None:
     if type(gev) is not dict:
         return
-    gs = _span(gev)
-    if gs is None and not str(gev.get("quote") or "").strip():
+    gs, ge = gev.get("start"), gev.get("end")
+    g_span = type(gs) is int and type(ge) is int and ge > gs
+    if not g_span and not str(gev.get("quote") or "").strip():
         return  # a gold fact with neither offsets nor a quote cannot be judged
     r[G_GOLD] += 1
     r[G_PRED] += 1
     if type(pev) is not dict or pev.get("status") == "unsupported":
         return
-    ps = _span(pev)
-    if gs is not None and ps is not None:
-        hit = gs[0] < ps[1] and ps[0] < gs[1]
+    ps, pe = pev.get("start"), pev.get("end")
+    if g_span and type(ps) is int and type(pe) is int and pe > ps:
+        hit = gs < pe and ps < ge
     else:
         hit = _quotes_overlap(str(gev.get("quote") or ""), str(pev.get("quote") or ""))
     if hit:

@@ -1,13 +1,11 @@
 """`abstraction score` and `abstraction eval`: the evaluation harness on the command line.
 
-Register both on the main app with ``evaluate.register(app)``.  Library errors of the
-`UserError` kind become a one-line message and exit code 2; a failed baseline check exits 1.
+Register both on the main app with ``evaluate.register(app)``.  Errors propagate to the main
+app's handler (a message and exit code 2); a failed baseline check exits 1.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -29,15 +27,6 @@ console = Console()
 err = Console(stderr=True)
 
 RecordingMode = Literal["off", "record", "replay"]
-
-
-@contextmanager
-def _user_errors() -> Iterator[None]:
-    try:
-        yield
-    except UserError as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False)
-        raise typer.Exit(2) from exc
 
 
 def _f(x: float | None) -> str:
@@ -116,8 +105,7 @@ def score(
     details: Annotated[bool, typer.Option(help="Print every error per document.")] = False,
 ) -> None:
     """Score existing extractions against gold, per field and per document."""
-    with _user_errors():
-        report = score_dirs(pred_dir, gold_dir)
+    report = score_dirs(pred_dir, gold_dir)
     print_score(report, details=details)
     if json_out:
         json_out.parent.mkdir(parents=True, exist_ok=True)
@@ -125,14 +113,21 @@ def score(
         console.print(f"wrote {json_out}")
 
 
-def _model_config(model: str | None, mode: RecordingMode, suite: Suite) -> Any:
-    """Flag, then environment, then defaults (the client's rules); recordings are the suite's."""
-    from abstraction.client.config import resolve_config
+def _model_config(
+    model: str | None, base_url: str | None, mode: RecordingMode, suite: Suite
+) -> Any:
+    """Resolved like `abstraction extract` (flag, environment, defaults); the recordings
+    folder is the suite's."""
+    from abstraction.cli.extract import model_config_from_options
 
-    return resolve_config(
+    return model_config_from_options(
         model=model,
-        recording_dir=suite.recordings_dir if mode != "off" else None,
-        recording_mode=mode,
+        base_url=base_url,
+        api_key=None,
+        structured=None,
+        gguf=None,
+        record=suite.recordings_dir if mode == "record" else None,
+        replay=suite.recordings_dir if mode == "replay" else None,
     )
 
 
@@ -210,8 +205,10 @@ def eval_suite(
         list[str], typer.Option("--prompt", "-p", help="Prompt version; repeat to compare.")
     ],
     model: Annotated[
-        str | None,
-        typer.Option(help="'local' (embedded, the default) or a model at $OPENAI_BASE_URL."),
+        str | None, typer.Option(help="'local' (embedded model) or a model name at --base-url.")
+    ] = None,
+    base_url: Annotated[
+        str | None, typer.Option(help="OpenAI-compatible endpoint (default: $OPENAI_BASE_URL).")
     ] = None,
     replay: Annotated[bool, typer.Option(help="Answer from recorded responses only.")] = False,
     record: Annotated[bool, typer.Option(help="Call the model and record responses.")] = False,
@@ -229,36 +226,34 @@ def eval_suite(
 ) -> None:
     """Run prompt versions over a suite, score them against gold, and compare side by side."""
     if replay and record:
-        err.print("[red]error:[/red] --replay and --record exclude each other")
-        raise typer.Exit(2)
+        raise UserError("--replay and --record exclude each other")
     mode: RecordingMode = "replay" if replay else ("record" if record else "off")
-    with _user_errors():
-        spec = load_suite(suite)
-        pdir = prompts_dir or default_prompts_dir()
-        prompts = [load_prompt(v, pdir) for v in prompt]
-        with _open_client(_model_config(model, mode, spec)) as client:
-            runs = run_suite(
-                spec,
-                prompts,
-                client=client,
-                progress=lambda v, d: err.print(f"[dim]{v}: {d}[/dim]", highlight=False),
-            )
-        report = compare(
-            spec.name,
-            [version_input(r) for r in runs],
-            description=spec.description,
-            fields_in_scope=spec.fields,
+    spec = load_suite(suite)
+    pdir = prompts_dir or default_prompts_dir()
+    prompts = [load_prompt(v, pdir) for v in prompt]
+    with _open_client(_model_config(model, base_url, mode, spec)) as client:
+        runs = run_suite(
+            spec,
+            prompts,
+            client=client,
+            progress=lambda v, d: err.print(f"[dim]{v}: {d}[/dim]", highlight=False),
         )
-        print_eval(report)
-        if report_dir:
-            for path in write_reports(report, report_dir):
-                console.print(f"wrote {path}")
-            _write_extractions(runs, report_dir / "extractions")
-        if update_baseline:
-            for path in write_baselines(report, spec.baselines_dir):
-                console.print(f"wrote baseline {path}")
-        if check_baseline:
-            _gate(report, spec, tolerance)
+    report = compare(
+        spec.name,
+        [version_input(r) for r in runs],
+        description=spec.description,
+        fields_in_scope=spec.fields,
+    )
+    print_eval(report)
+    if report_dir:
+        for path in write_reports(report, report_dir):
+            console.print(f"wrote {path}")
+        _write_extractions(runs, report_dir / "extractions")
+    if update_baseline:
+        for path in write_baselines(report, spec.baselines_dir):
+            console.print(f"wrote baseline {path}")
+    if check_baseline:
+        _gate(report, spec, tolerance)
 
 
 def _write_extractions(runs: list[VersionRun], out: Path) -> None:

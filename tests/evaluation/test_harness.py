@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 
 from abstraction.cli import evaluate as cli
 from abstraction.core.documents import Document
+from abstraction.core.errors import UserError
 from abstraction.core.prompts import PromptSpec, load_prompt
 from abstraction.core.records import Extraction
 from abstraction.evaluation import runner as runner_mod
@@ -176,7 +177,7 @@ def app(repo: Path, monkeypatch: pytest.MonkeyPatch) -> typer.Typer:
         yield "fake-client"
 
     monkeypatch.chdir(repo)
-    monkeypatch.setattr(cli, "_model_config", lambda model, mode, suite: (model, mode))
+    monkeypatch.setattr(cli, "_model_config", lambda model, url, mode, suite: (model, mode))
     monkeypatch.setattr(cli, "_open_client", fake_open)
     monkeypatch.setattr(runner_mod, "_default_extract", lambda: fake_extract)
     application = typer.Typer()
@@ -219,11 +220,12 @@ def test_cli_eval_reports_and_baseline_gate(app: typer.Typer, repo: Path) -> Non
 
 
 def test_cli_eval_user_errors(app: typer.Typer) -> None:
+    """Errors reach the main app's handler (message, exit 2) as `UserError`s."""
     runner = CliRunner()
     res = runner.invoke(app, ["eval", "nope", "--prompt", "v1", "--replay"])
-    assert res.exit_code == 2
+    assert isinstance(res.exception, UserError) and "no suite 'nope'" in str(res.exception)
     res = runner.invoke(app, ["eval", "mini", "--prompt", "v1", "--replay", "--record"])
-    assert res.exit_code == 2
+    assert isinstance(res.exception, UserError)
 
 
 def test_cli_score(app: typer.Typer, repo: Path, tmp_path: Path) -> None:
@@ -238,4 +240,4 @@ def test_cli_score(app: typer.Typer, repo: Path, tmp_path: Path) -> None:
     assert data["overall"]["f1"] == 1.0 and len(data["documents"]) == 3
     assert set(data) >= {"overall", "fields", "documents"}
     res = CliRunner().invoke(app, ["score", str(pred), str(tmp_path / "nowhere")])
-    assert res.exit_code == 2
+    assert isinstance(res.exception, UserError)

@@ -46,6 +46,7 @@ import multiprocessing as mp
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -340,6 +341,7 @@ def _records(acc: _Acc, rp: RecordsPlan, gl: list[Any], pl: list[Any], loc: str)
             if score is None or lf.path in score
         ]
     details = acc.details
+    values = _getter([a[0] for a in active])
     for gi, pj, _ in pairs:
         g, p = gl[gi], pl[pj]
         if r is not None:
@@ -347,9 +349,7 @@ def _records(acc: _Acc, rp: RecordsPlan, gl: list[Any], pl: list[Any], loc: str)
         if flat is None:
             _model(acc, rp.item, g, p, f"{loc}[gold {gi}, pred {pj}]." if details else "")
             continue
-        for name, lf, row, slow in active:
-            gv = g.get(name)
-            pv = p.get(name)
+        for (_, lf, row, slow), gv, pv in zip(active, values(g), values(p), strict=True):
             if gv is None and pv is None:
                 row[TN] += 1  # the common case: both "not reported"
             elif not slow and gv == pv and (type(gv) is not str or not gv.isspace()) and gv != "":
@@ -369,6 +369,27 @@ def _records(acc: _Acc, rp: RecordsPlan, gl: list[Any], pl: list[Any], loc: str)
             if r is not None:
                 r[G_PRED] += 1
             _one_sided(acc, rp.item, item, gold=False)
+
+
+def _getter(names: list[str]) -> Any:
+    """A function returning the values of `names` from a dict as a tuple (None when missing).
+
+    `operator.itemgetter` fetches them in one C call; a dict lacking a key (output that was
+    never validated) falls back to `.get`, so a missing field reads as null, never an error.
+    """
+    if not names:
+        return lambda d: ()
+    fetch = itemgetter(*names)
+    single = len(names) == 1
+
+    def values(d: dict[str, Any]) -> tuple[Any, ...]:
+        try:
+            got = fetch(d)
+        except KeyError:
+            return tuple(d.get(n) for n in names)
+        return (got,) if single else got
+
+    return values
 
 
 def _count_items(
@@ -456,13 +477,10 @@ def _key_text(rp: RecordsPlan, item: dict[str, Any]) -> str:
 
 def _order(pairs: list[tuple[int, int, float]]) -> tuple[int, int]:
     """Concordant pairs and all pairs of paired items (gold order vs predicted order)."""
-    pred = [pj for _, pj, _ in sorted(pairs)]
-    ok = total = 0
-    for i in range(len(pred)):
-        for j in range(i + 1, len(pred)):
-            total += 1
-            ok += pred[i] < pred[j]
-    return ok, total
+    pred = np.array([pj for _, pj, _ in sorted(pairs)])
+    k = len(pred)
+    later = pred[None, :] > pred[:, None]  # later[i, j]: item j comes after item i in pred
+    return int(np.triu(later, 1).sum()), k * (k - 1) // 2
 
 
 def _match(

@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from abstraction.core.records import GoldRecord  # noqa: E402
 from abstraction.evaluation.normalize import lexicon  # noqa: E402
+from abstraction.evaluation.plan import LeafPlan, compile_plan  # noqa: E402
 from abstraction.evaluation.results import build_report  # noqa: E402
 from abstraction.evaluation.scorer import ScoreTask, score_many  # noqa: E402
 
@@ -43,6 +44,10 @@ SCALAR_FACTS = [
     ("outcome", "follow_up"),
 ]
 LISTS = ["diagnoses", "findings", "disease_events", "treatments", "assessments", "timeline"]
+TEXT_FIELDS = {
+    n.path for n in compile_plan().walk() if isinstance(n, LeafPlan) and n.kind == "text"
+}
+"""Free-text fields (the only ones whose wording varies; enums stay valid)."""
 SPELLING_BACK = {"leukemia": "leukaemia", "tumor": "tumour", "hematologic": "haematological"}
 
 
@@ -133,13 +138,7 @@ def perturb(gold: dict[str, Any], pool: list[dict[str, Any]], rng: random.Random
             for key, value in item.items():
                 if key == "evidence":
                     vary_evidence(value, rng)
-                elif isinstance(value, str) and key in (
-                    "name",
-                    "method",
-                    "event",
-                    "result",
-                    "type",
-                ):
+                elif isinstance(value, str) and f"{name}.{key}" in TEXT_FIELDS:
                     item[key] = vary_text(value, rng)
             if "assertion" in item and rng.random() < 0.05:
                 item["assertion"] = rng.choice(["present", "absent", "uncertain"])

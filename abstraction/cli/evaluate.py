@@ -6,6 +6,7 @@ app's handler (a message and exit code 2); a failed baseline check exits 1.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -23,7 +24,9 @@ from abstraction.evaluation.results import ScoreReport
 from abstraction.evaluation.runner import VersionRun, run_suite
 from abstraction.evaluation.suite import Suite, load_suite
 
-console = Console()
+# Tables are wide (a column per figure): when the output is a file or a pipe, do not squeeze
+# them into 80 columns; on a terminal, rich fits them to the window.
+console = Console(width=None if sys.stdout.isatty() else 150)
 err = Console(stderr=True)
 
 RecordingMode = Literal["off", "record", "replay"]

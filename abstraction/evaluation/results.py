@@ -27,6 +27,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any, Literal, NotRequired
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 from typing_extensions import TypedDict
 
@@ -243,12 +244,19 @@ def paused_gc() -> Iterator[None]:
 
 
 def sum_counts(results: Iterable[dict[str, list[int]]]) -> dict[str, list[int]]:
-    total: dict[str, list[int]] = {}
+    """Add up count rows per path (grouped, then summed column-wise by numpy)."""
+    rows: dict[str, list[list[int]]] = {}
     for counts in results:
         for path, c in counts.items():
-            t = total.get(path)
-            total[path] = list(c) if t is None else [a + b for a, b in zip(t, c, strict=True)]
-    return total
+            group = rows.get(path)
+            if group is None:
+                rows[path] = [c]
+            else:
+                group.append(c)
+    return {
+        path: np.asarray(group, dtype=np.int64).sum(axis=0).tolist()
+        for path, group in rows.items()
+    }
 
 
 def _micro(counts: dict[str, list[int]], leaves: dict[str, LeafPlan]) -> list[int]:

@@ -477,10 +477,14 @@ def _key_text(rp: RecordsPlan, item: dict[str, Any]) -> str:
 
 def _order(pairs: list[tuple[int, int, float]]) -> tuple[int, int]:
     """Concordant pairs and all pairs of paired items (gold order vs predicted order)."""
-    pred = np.array([pj for _, pj, _ in sorted(pairs)])
+    pred = [pj for _, pj, _ in sorted(pairs)]
     k = len(pred)
-    later = pred[None, :] > pred[:, None]  # later[i, j]: item j comes after item i in pred
-    return int(np.triu(later, 1).sum()), k * (k - 1) // 2
+    if k <= 12:
+        ok = sum(pred[i] < pred[j] for i in range(k) for j in range(i + 1, k))
+    else:
+        a = np.array(pred)
+        ok = int(np.triu(a[None, :] > a[:, None], 1).sum())
+    return ok, k * (k - 1) // 2
 
 
 def _match(

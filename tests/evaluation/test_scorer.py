@@ -370,3 +370,19 @@ def test_scorer_never_raises_on_bad_output() -> None:
     t = rep.fields["treatments"]
     assert (t.tp, t.fp, t.fn) == (0, 2, 1)
     assert rep.fields["patient.sex.value"].fn == 1
+
+
+def test_order_of_a_long_list() -> None:
+    events = [
+        {"event": f"event number {w}", "time": None, "evidence": ev(w)}
+        for w in "alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike november".split()
+    ]
+    gold = record(timeline=events)
+    _, rep = score(gold, record(timeline=events[::-1]))
+    t = rep.fields["timeline"]
+    # 14 items, all paired; reversed: none of the 14 * 13 / 2 = 91 item pairs keeps its order.
+    assert (t.tp, t.order_pairs, t.order_score) == (14, 91, 0.0)
+    swapped = events[:]
+    swapped[0], swapped[1] = swapped[1], swapped[0]
+    _, rep = score(gold, record(timeline=swapped))
+    assert rep.fields["timeline"].order_score == pytest.approx(90 / 91)  # one pair inverted

@@ -23,7 +23,7 @@ from abstraction.evaluation.plan import LeafPlan, RecordsPlan, compile_plan
 from abstraction.evaluation.results import ScoreReport, build_report
 from abstraction.evaluation.scorer import FN, FP, TP, DocResult
 
-EVAL_FORMAT_VERSION = "1"
+EVAL_FORMAT_VERSION: Literal["1"] = "1"
 BOOTSTRAP_SAMPLES = 2000
 BOOTSTRAP_SEED = 20240601
 CONFIDENCE = 0.95
@@ -133,7 +133,7 @@ def _scored_paths(versions: list[VersionInput]) -> list[tuple[str, str]]:
     """(path, kind) of value fields and lists scored in any version, in schema order."""
     present = {p for v in versions for r in v.results for p in r.counts}
     out = []
-    seen = set()
+    seen: set[str] = set()
     for node in compile_plan().walk():
         if isinstance(node, (LeafPlan, RecordsPlan)) and node.path in present - seen:
             seen.add(node.path)

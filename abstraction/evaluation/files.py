@@ -16,21 +16,21 @@ from pydantic import ValidationError
 from abstraction.core.errors import UserError
 from abstraction.core.records import Extraction, GoldRecord
 from abstraction.evaluation.results import ScoreReport, build_report
-from abstraction.evaluation.scorer import DocResult, score_document, unknown_paths
+from abstraction.evaluation.scorer import DocResult, DocStatus, score_document, unknown_paths
 
 
 @dataclass(frozen=True)
 class Prediction:
     """A prediction as the scorer sees it: a record dict, or a status and the reason it has none."""
 
-    status: str
+    status: DocStatus
     record: dict[str, Any] | None
     error: str | None = None
     extraction: Extraction | None = None
 
 
 def _short(exc: ValidationError) -> str:
-    first = exc.errors()[0] if exc.errors() else {}
+    first: Any = exc.errors()[0] if exc.errors() else {}
     where = ".".join(str(x) for x in first.get("loc", ()))
     return (
         f"{exc.error_count()} validation error(s); first at {where or '?'}: {first.get('msg', '')}"

@@ -25,11 +25,10 @@ import gc
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
-from typing import Any, Literal, NotRequired
+from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
-from typing_extensions import TypedDict
 
 from abstraction.core.schema import SCHEMA_VERSION
 from abstraction.evaluation.plan import LeafPlan, ModelPlan, RecordsPlan, compile_plan
@@ -51,9 +50,12 @@ from abstraction.evaluation.scorer import (
     TP,
     WRONG,
     DocResult,
+    DocStatus,
+    FieldError,
+    MatchedPair,
 )
 
-REPORT_FORMAT_VERSION = "1"
+REPORT_FORMAT_VERSION: Literal["1"] = "1"
 
 
 class _Model(BaseModel):
@@ -158,34 +160,9 @@ class Overall(Figures):
     grounding_recall: float | None = None
 
 
-class MatchedPair(TypedDict):
-    """Two list items paired by the assignment (indices into the gold and predicted lists).
-
-    Details are TypedDicts rather than models: a large run holds hundreds of thousands of them,
-    and validating them as plain dicts is several times faster; the JSON is the same.
-    """
-
-    path: str
-    gold_index: int
-    pred_index: int
-    similarity: float
-    gold_key: str
-    pred_key: str
-
-
-class FieldError(TypedDict):
-    """One wrong, hallucinated or omitted value (or unpaired list item)."""
-
-    path: str
-    kind: Literal["wrong", "hallucination", "omission"]
-    gold: Any
-    pred: Any
-    note: NotRequired[str]
-
-
 class DocumentScore(Figures):
     id: str
-    status: Literal["ok", "failed", "invalid", "missing", "scorer_error"]
+    status: DocStatus
     error: str | None = None
     counts: dict[str, list[int]] = Field(
         default_factory=dict,
@@ -254,8 +231,7 @@ def sum_counts(results: Iterable[dict[str, list[int]]]) -> dict[str, list[int]]:
             else:
                 group.append(c)
     return {
-        path: np.asarray(group, dtype=np.int64).sum(axis=0).tolist()
-        for path, group in rows.items()
+        path: np.asarray(group, dtype=np.int64).sum(axis=0).tolist() for path, group in rows.items()
     }
 
 

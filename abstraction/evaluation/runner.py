@@ -39,7 +39,7 @@ class VersionRun:
 def _default_extract() -> ExtractFn:
     from abstraction.extraction import extract_document  # the extraction layer, below us
 
-    return extract_document  # type: ignore[no-any-return]
+    return extract_document
 
 
 def load_suite_gold(suite: Suite) -> list[tuple[Document, GoldRecord]]:

@@ -47,11 +47,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from operator import itemgetter
-from typing import Any
+from typing import Any, Literal, NotRequired
 
 import numpy as np
 from rapidfuzz import fuzz, process
 from scipy.optimize import linear_sum_assignment
+from typing_extensions import TypedDict
 
 from abstraction.evaluation.normalize import (
     _basic,
@@ -96,16 +97,44 @@ class Scope:
     visit: frozenset[str]
 
 
+DocStatus = Literal["ok", "failed", "invalid", "missing", "scorer_error"]
+
+
+class MatchedPair(TypedDict):
+    """Two list items paired by the assignment (indices into the gold and predicted lists).
+
+    Details are TypedDicts rather than models: a large run holds hundreds of thousands of them,
+    and plain dicts are several times cheaper to build and validate; the JSON is the same.
+    """
+
+    path: str
+    gold_index: int
+    pred_index: int
+    similarity: float
+    gold_key: str
+    pred_key: str
+
+
+class FieldError(TypedDict):
+    """One wrong, hallucinated or omitted value (or unpaired list item)."""
+
+    path: str
+    kind: Literal["wrong", "hallucination", "omission"]
+    gold: Any
+    pred: Any
+    note: NotRequired[str]
+
+
 @dataclass
 class DocResult:
     """One document's counts and details, before they become report models."""
 
     id: str
-    status: str
+    status: DocStatus
     error: str | None = None
     counts: dict[str, list[int]] = field(default_factory=dict)
-    matches: list[dict[str, Any]] = field(default_factory=list)
-    errors: list[dict[str, Any]] = field(default_factory=list)
+    matches: list[MatchedPair] = field(default_factory=list)
+    errors: list[FieldError] = field(default_factory=list)
 
 
 def _covered(path: str, selection: tuple[str, ...]) -> bool:
@@ -148,8 +177,8 @@ class _Acc:
         self.score = scope.score if scope else None
         self.visit = scope.visit if scope else None
         self.details = details
-        self.errors: list[dict[str, Any]] = []
-        self.matches: list[dict[str, Any]] = []
+        self.errors: list[FieldError] = []
+        self.matches: list[MatchedPair] = []
 
     def row(self, path: str) -> list[int]:
         r = self.counts.get(path)
@@ -157,8 +186,15 @@ class _Acc:
             r = self.counts[path] = _ZEROS.copy()
         return r
 
-    def error(self, path: str, kind: str, gold: Any, pred: Any, note: str | None = None) -> None:
-        item = {"path": path, "kind": kind, "gold": gold, "pred": pred}
+    def error(
+        self,
+        path: str,
+        kind: Literal["wrong", "hallucination", "omission"],
+        gold: Any,
+        pred: Any,
+        note: str | None = None,
+    ) -> None:
+        item: FieldError = {"path": path, "kind": kind, "gold": gold, "pred": pred}
         if note:
             item["note"] = note
         self.errors.append(item)
@@ -664,7 +700,8 @@ def _gradable(ev: Any) -> bool:
 def _ground_pair(r: list[int], gev: Any, pev: Any) -> None:
     if type(gev) is not dict:
         return
-    gs, ge = gev.get("start"), gev.get("end")
+    gs: Any = gev.get("start")
+    ge: Any = gev.get("end")
     g_span = type(gs) is int and type(ge) is int and ge > gs
     if not g_span and not str(gev.get("quote") or "").strip():
         return  # a gold fact with neither offsets nor a quote cannot be judged
@@ -672,7 +709,8 @@ def _ground_pair(r: list[int], gev: Any, pev: Any) -> None:
     r[G_PRED] += 1
     if type(pev) is not dict or pev.get("status") == "unsupported":
         return
-    ps, pe = pev.get("start"), pev.get("end")
+    ps: Any = pev.get("start")
+    pe: Any = pev.get("end")
     if g_span and type(ps) is int and type(pe) is int and pe > ps:
         hit = gs < pe and ps < ge
     else:
@@ -705,7 +743,7 @@ def score_document(
     gold: dict[str, Any],
     pred: dict[str, Any] | None,
     *,
-    status: str = "ok",
+    status: DocStatus = "ok",
     error: str | None = None,
     annotated: tuple[str, ...] | None = None,
     fields: tuple[str, ...] | None = None,
@@ -740,7 +778,7 @@ class ScoreTask:
     doc_id: str
     gold: dict[str, Any]
     pred: dict[str, Any] | None
-    status: str = "ok"
+    status: DocStatus = "ok"
     error: str | None = None
     annotated: tuple[str, ...] | None = None
     fields: tuple[str, ...] | None = None

@@ -375,7 +375,22 @@ def test_scorer_never_raises_on_bad_output() -> None:
 def test_order_of_a_long_list() -> None:
     events = [
         {"event": f"event number {w}", "time": None, "evidence": ev(w)}
-        for w in "alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike november".split()
+        for w in [
+            "alpha",
+            "bravo",
+            "charlie",
+            "delta",
+            "echo",
+            "foxtrot",
+            "golf",
+            "hotel",
+            "india",
+            "juliet",
+            "kilo",
+            "lima",
+            "mike",
+            "november",
+        ]
     ]
     gold = record(timeline=events)
     _, rep = score(gold, record(timeline=events[::-1]))

@@ -551,6 +551,11 @@ def _match(
     ok = total >= thr
     if len(gl) == 1 and len(pl) == 1:
         return [(0, 0, float(total[0, 0]))] if ok[0, 0] else []
+    if ok.sum(axis=0).max() <= 1 and ok.sum(axis=1).max() <= 1:
+        # No item has two candidates: the candidate pairs are the only (so the optimal)
+        # assignment with positive weight; no solver needed.
+        rows, cols = np.nonzero(ok)
+        return list(zip(rows.tolist(), cols.tolist(), total[rows, cols].tolist(), strict=True))
     rows, cols = linear_sum_assignment(np.where(ok, total, 0.0), maximize=True)
     sims = total[rows, cols].tolist()
     keep = ok[rows, cols].tolist()
@@ -571,7 +576,10 @@ def _key_repr(leaf: LeafPlan, items: list[dict[str, Any]]) -> list[Any]:
         out = []
         for x in items:
             v = x.get(name)
-            out.append("" if v is None else canon(v if type(v) is str else str(v)).sorted)
+            if v is None:
+                out.append("")
+            else:
+                out.append(canon(v if type(v) is str else str(v)).sorted)
         return out
     return [None if _null(v) else v for v in (x.get(name) for x in items)]
 

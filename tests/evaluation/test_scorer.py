@@ -401,3 +401,21 @@ def test_order_of_a_long_list() -> None:
     swapped[0], swapped[1] = swapped[1], swapped[0]
     _, rep = score(gold, record(timeline=swapped))
     assert rep.fields["timeline"].order_score == pytest.approx(90 / 91)  # one pair inverted
+
+
+def test_pairing_is_optimal_not_greedy() -> None:
+    a, b = "cytarabine daunorubicin", "cytarabine daunorubicin etoposide mitoxantrone"
+    x, y = "cytarabine daunorubicine", "daunorubicin"
+    # Token-sort similarities (rapidfuzz ratio of the sorted canonical forms):
+    #   a-x 97.3, a-y 80.0, b-x 63.3, b-y 45.3 (< 50: cannot pair).
+    # Greedy takes a-x first and leaves b alone (1 pair, total 97.3); the optimal assignment is
+    # a-y + b-x (2 pairs, total 143.3).
+    gold = record(treatments=[treatment(a), treatment(b)])
+    pred = record(treatments=[treatment(x), treatment(y)])
+    res, rep = score(gold, pred)
+    assert {(m["gold_index"], m["pred_index"]) for m in res.matches} == {(0, 1), (1, 0)}
+    assert rep.fields["treatments"].tp == 2
+    assert [m["similarity"] for m in sorted(res.matches, key=lambda m: m["gold_index"])] == [
+        80.0,
+        63.3,
+    ]

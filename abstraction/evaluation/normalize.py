@@ -129,13 +129,13 @@ class Lexicon:
             toks = tuple(phrase.split())
             if toks:
                 self.index.setdefault(toks[0], []).append((toks, target))
-        self._cache: dict[str, Canonical] = {}
+        self.cache: dict[str, Canonical] = {}
 
     def text(self, value: str) -> Canonical:
         """The canonical form of a free-text value (cached)."""
-        hit = self._cache.get(value)
+        hit = self.cache.get(value)
         if hit is None:
-            hit = self._cache[value] = self._text(value)
+            hit = self.cache[value] = self._text(value)
         return hit
 
     def _text(self, value: str) -> Canonical:
@@ -415,14 +415,14 @@ def _fmt(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else f"{x:g}"
 
 
-_time_cache: dict[str, Canonical] = {}
+time_cache: dict[str, Canonical] = {}
 
 
 def time_text(value: str) -> Canonical:
     """The canonical form of a time expression (cached)."""
-    hit = _time_cache.get(value)
+    hit = time_cache.get(value)
     if hit is None:
-        hit = _time_cache[value] = _time(value)
+        hit = time_cache[value] = _time(value)
     return hit
 
 

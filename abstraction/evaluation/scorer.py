@@ -58,6 +58,7 @@ from abstraction.evaluation.normalize import (
     _basic,
     numbers_equal,
     text_equal,
+    time_cache,
     time_text,
     unit_factors,
 )
@@ -508,7 +509,7 @@ def _key_text(rp: RecordsPlan, item: dict[str, Any]) -> str:
     if len(rp.key) == 1:
         v = item.get(rp.key[0].name)
         return v if type(v) is str else ("null" if v is None else str(v))
-    return " / ".join(str(item.get(k.name)) for k in rp.key)
+    return " / ".join([str(item.get(k.name)) for k in rp.key])
 
 
 def _order(pairs: list[tuple[int, int, float]]) -> tuple[int, int]:
@@ -551,11 +552,12 @@ def _match(
     ok = total >= thr
     if len(gl) == 1 and len(pl) == 1:
         return [(0, 0, float(total[0, 0]))] if ok[0, 0] else []
-    if ok.sum(axis=0).max() <= 1 and ok.sum(axis=1).max() <= 1:
+    ci, cj = np.nonzero(ok)
+    il, jl = ci.tolist(), cj.tolist()
+    if len(set(il)) == len(il) and len(set(jl)) == len(jl):
         # No item has two candidates: the candidate pairs are the only (so the optimal)
         # assignment with positive weight; no solver needed.
-        rows, cols = np.nonzero(ok)
-        return list(zip(rows.tolist(), cols.tolist(), total[rows, cols].tolist(), strict=True))
+        return list(zip(il, jl, total[ci, cj].tolist(), strict=True))
     rows, cols = linear_sum_assignment(np.where(ok, total, 0.0), maximize=True)
     sims = total[rows, cols].tolist()
     keep = ok[rows, cols].tolist()
@@ -572,14 +574,18 @@ def _key_repr(leaf: LeafPlan, items: list[dict[str, Any]]) -> list[Any]:
     raw value (None for null)."""
     name = leaf.name
     if leaf.kind in ("text", "time") and not leaf.many:
-        canon = leaf.lexicon.text if leaf.lexicon is not None else time_text
+        if leaf.lexicon is not None:
+            canon, cache = leaf.lexicon.text, leaf.lexicon.cache
+        else:
+            canon, cache = time_text, time_cache
         out = []
         for x in items:
             v = x.get(name)
             if v is None:
                 out.append("")
             else:
-                out.append(canon(v if type(v) is str else str(v)).sorted)
+                hit = cache.get(v) if type(v) is str else None  # cached: no call
+                out.append((hit or canon(v if type(v) is str else str(v))).sorted)
         return out
     return [None if _null(v) else v for v in (x.get(name) for x in items)]
 
@@ -605,6 +611,8 @@ def _key_matrix(
                 [[fuzz.ratio(a, b, score_cutoff=cutoff) for b in p] for a in g], dtype=np.float64
             )
         return process.cdist(g, p, scorer=fuzz.ratio, dtype=np.float64, score_cutoff=cutoff)
+    if leaf.kind == "exact":  # nulls are None on both sides: None == None pairs them
+        return np.array([[100.0 if a == b else 0.0 for b in p] for a in g], dtype=np.float64)
     return np.array(
         [
             [100.0 if _same(leaf, a, b, ga, pb) else 0.0 for b, pb in zip(p, pl, strict=True)]

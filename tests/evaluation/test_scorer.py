@@ -359,7 +359,7 @@ def test_scorer_never_raises_on_bad_output() -> None:
     gold = record(treatments=[treatment("cytarabine")], patient__sex=fact("female"))
     garbage: dict[str, Any] = {
         "patient": "nonsense",
-        "treatments": [1, "x", {"name": 5, "category": None}, {"evidence": 3}],
+        "treatments": [1, "x", {"name": 5, "category": None}, {"evidence": 3, "name": ["a"]}],
         "diagnoses": {"not": "a list"},
         "source": None,
     }

@@ -66,6 +66,9 @@ def run_suite(
     """Extract and score every suite document with every prompt version, in order."""
     if not prompts:
         raise UserError("give at least one prompt version")
+    versions = [p.version for p in prompts]
+    if len(set(versions)) != len(versions):
+        raise UserError(f"give each prompt version once (got {', '.join(versions)})")
     extract_fn = extract or _default_extract()
     documents = load_suite_gold(suite)
     runs = []

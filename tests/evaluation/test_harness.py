@@ -226,6 +226,9 @@ def test_cli_eval_user_errors(app: typer.Typer) -> None:
     assert isinstance(res.exception, UserError) and "no suite 'nope'" in str(res.exception)
     res = runner.invoke(app, ["eval", "mini", "--prompt", "v1", "--replay", "--record"])
     assert isinstance(res.exception, UserError)
+    args = ["eval", "mini", "--prompt", "v1", "--prompt", "v1", "--replay"]
+    res = runner.invoke(app, [*args, "--prompts-dir", "prompts"])
+    assert isinstance(res.exception, UserError) and "once" in str(res.exception)
 
 
 def test_cli_score(app: typer.Typer, repo: Path, tmp_path: Path) -> None:

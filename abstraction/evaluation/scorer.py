@@ -370,7 +370,7 @@ def _records(acc: _Acc, rp: RecordsPlan, gl: list[Any], pl: list[Any], loc: str)
     used_p = {pj for _, pj, _ in pairs}
     flat = rp.item.flat
     active: list[tuple[str, LeafPlan, list[int], bool]] = []
-    if flat is not None:  # items of plain fields (every list in the schema): no recursion
+    if flat is not None and pairs:  # items of plain fields (every list in the schema)
         score = acc.score
         active = [
             (lf.name, lf, acc.row(lf.path), lf.many or lf.score.unit is not None)

@@ -163,6 +163,8 @@ def test_null_versus_value() -> None:
     assert (st.tp, st.fp, st.fn, st.wrong) == (0, 1, 1, 1)  # wrong value: FP + FN
     assert st.hallucination_rate == 0.0 and st.omission_rate == 0.0  # wrong is neither
     assert f["outcome.cause_of_death.value"].tp == 1
+    # No list items on either side: list rows count one TN each, their fields nothing.
+    assert "treatments.name" not in f and f["treatments"].tn == 1
     # Both null: title, journal, year, doi, age_group, follow_up -> 6 TN.
     o = rep.overall
     assert (o.tp, o.fp, o.fn, o.tn) == (1, 2, 2, 6)

@@ -24,7 +24,7 @@ err = Console(stderr=True)
 
 
 def _register() -> None:
-    from abstraction.cli import brat, extract, review, schema_cmd
+    from abstraction.cli import brat, evaluate, extract, review, schema_cmd
 
     app.command("extract")(extract.extract)
     app.command("schema")(schema_cmd.schema)
@@ -32,6 +32,7 @@ def _register() -> None:
     app.add_typer(brat.app)
     app.add_typer(review.app, name="review")
     app.command("promote")(review.promote)
+    evaluate.register(app)
 
 
 _register()

@@ -75,8 +75,10 @@ class YearFact(Strict):
 class AgeFact(Strict):
     """Age as stated ("45-year-old" is 45 years; "18 months" is 18 months)."""
 
-    value: Annotated[float, Score.number()] = Field(ge=0, le=150)
-    unit: Annotated[Literal["years", "months", "weeks", "days"], Score.exact()]
+    # Compared as a quantity: both sides are converted to days before the 1% tolerance applies,
+    # so 45 years equals 540 months; the unit is part of that comparison, not a fact of its own.
+    value: Annotated[float, Score.number(tolerance=0.01, unit="unit")] = Field(ge=0, le=150)
+    unit: Annotated[Literal["years", "months", "weeks", "days"], Score.ignore()]
     evidence: EvidenceField
 
 

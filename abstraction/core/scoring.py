@@ -21,6 +21,13 @@ class Score:
     (normalised then fuzzy, with the synonym list named by `synonyms`), ``time`` (normalised
     time expressions), ``records`` (a list of objects matched one-to-one on `key` fields, with
     `ordered` saying whether the order itself is scored), ``ignore``.
+
+    threshold: for ``text`` and ``time``, the least rapidfuzz similarity (0-100) at which two
+    normalised values count as equal; for ``records``, the least key similarity (0-100) at
+    which two items may be paired.  ``None`` takes the evaluation layer's default for the kind.
+    unit: for ``number``, the name of a sibling field holding the value's unit; both sides are
+    converted to a common base unit before comparing (45 years equals 540 months).  The unit
+    field itself is then marked ``ignore`` so it is not counted twice.
     """
 
     kind: ScoreKind
@@ -28,26 +35,28 @@ class Score:
     tolerance: float = 0.0
     key: tuple[str, ...] = field(default_factory=tuple)
     ordered: bool = False
+    threshold: float | None = None
+    unit: str | None = None
 
     @classmethod
     def exact(cls) -> Score:
         return cls("exact")
 
     @classmethod
-    def number(cls, tolerance: float = 0.0) -> Score:
-        return cls("number", tolerance=tolerance)
+    def number(cls, tolerance: float = 0.0, *, unit: str | None = None) -> Score:
+        return cls("number", tolerance=tolerance, unit=unit)
 
     @classmethod
-    def text(cls, synonyms: str | None = None) -> Score:
-        return cls("text", synonyms=synonyms)
+    def text(cls, synonyms: str | None = None, *, threshold: float | None = None) -> Score:
+        return cls("text", synonyms=synonyms, threshold=threshold)
 
     @classmethod
-    def time(cls) -> Score:
-        return cls("time")
+    def time(cls, *, threshold: float | None = None) -> Score:
+        return cls("time", threshold=threshold)
 
     @classmethod
-    def records(cls, *key: str, ordered: bool = False) -> Score:
-        return cls("records", key=key, ordered=ordered)
+    def records(cls, *key: str, ordered: bool = False, threshold: float | None = None) -> Score:
+        return cls("records", key=key, ordered=ordered, threshold=threshold)
 
     @classmethod
     def ignore(cls) -> Score:

@@ -1,0 +1,288 @@
+"""`abstraction score` and `abstraction eval`: the evaluation harness on the command line.
+
+Register both on the main app with ``evaluate.register(app)``.  Errors propagate to the main
+app's handler (a message and exit code 2); a failed baseline check exits 1.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from abstraction.core.errors import UserError
+from abstraction.core.prompts import default_prompts_dir, load_prompt
+from abstraction.evaluation.baseline import check_baselines, write_baselines
+from abstraction.evaluation.compare import EvalReport, VersionInput, compare
+from abstraction.evaluation.files import score_dirs
+from abstraction.evaluation.report import fmt, fmt_delta, fmt_iv, write_reports
+from abstraction.evaluation.results import ScoreReport
+from abstraction.evaluation.runner import VersionRun, run_suite
+from abstraction.evaluation.suite import Suite, load_suite
+
+# Tables are wide (a column per figure): when the output is a file or a pipe, do not squeeze
+# them into 80 columns; on a terminal, rich fits them to the window.
+console = Console(width=None if sys.stdout.isatty() else 150)
+err = Console(stderr=True)
+
+RecordingMode = Literal["off", "record", "replay"]
+
+
+def _f(x: float | None) -> str:
+    return fmt(x)
+
+
+def print_score(report: ScoreReport, *, details: bool = False) -> None:
+    o = report.overall
+    console.print(
+        f"[bold]{len(report.documents)} document(s)[/bold]: micro P {o.precision:.3f} "
+        f"R {o.recall:.3f} F1 [bold]{o.f1:.3f}[/bold]; macro F1 {o.macro_f1:.3f} over "
+        f"{o.macro_fields} fields; grounding P {_f(o.grounding_precision)} "
+        f"R {_f(o.grounding_recall)}",
+        highlight=False,
+    )
+    table = Table(title="Per field", show_lines=False)
+    for col in [
+        "field",
+        "kind",
+        "tp",
+        "fp",
+        "fn",
+        "tn",
+        "P",
+        "R",
+        "F1",
+        "halluc.",
+        "omiss.",
+        "ground. P",
+        "ground. R",
+        "order",
+    ]:
+        table.add_column(col, justify="left" if col in ("field", "kind") else "right")
+    for path, f in report.fields.items():
+        table.add_row(
+            path,
+            f.kind,
+            str(f.tp),
+            str(f.fp),
+            str(f.fn),
+            str(f.tn),
+            _f(f.precision),
+            _f(f.recall),
+            _f(f.f1),
+            _f(f.hallucination_rate),
+            _f(f.omission_rate),
+            _f(f.grounding_precision),
+            _f(f.grounding_recall),
+            _f(f.order_score),
+        )
+    console.print(table)
+    bad = [d for d in report.documents if d.status != "ok"]
+    for d in bad:
+        console.print(f"[red]{d.id}: {d.status}[/red] ({d.error}) scored 0", highlight=False)
+    if report.unmatched_predictions:
+        console.print(
+            f"[yellow]not scored (no gold):[/yellow] {', '.join(report.unmatched_predictions)}"
+        )
+    if details:
+        for d in report.documents:
+            console.print(f"[bold]{d.id}[/bold] F1 {d.f1:.3f}", highlight=False)
+            for e in d.errors:
+                console.print(
+                    f"  {e['kind']:13} {e['path']}: gold={e['gold']!r} pred={e['pred']!r}",
+                    highlight=False,
+                    markup=False,
+                )
+
+
+def score(
+    pred_dir: Annotated[Path, typer.Argument(help="Folder of <document-id>.json extractions.")],
+    gold_dir: Annotated[Path, typer.Argument(help="Folder of <document-id>.json gold records.")],
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Write the full score report (JSON) here.")
+    ] = None,
+    details: Annotated[bool, typer.Option(help="Print every error per document.")] = False,
+) -> None:
+    """Score existing extractions against gold, per field and per document."""
+    report = score_dirs(pred_dir, gold_dir)
+    print_score(report, details=details)
+    if json_out:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(report.model_dump_json(indent=2) + "\n", encoding="utf-8")
+        console.print(f"wrote {json_out}")
+
+
+def _model_config(
+    model: str | None, base_url: str | None, mode: RecordingMode, suite: Suite
+) -> Any:
+    """Resolved like `abstraction extract` (flag, environment, defaults); the recordings
+    folder is the suite's."""
+    from abstraction.cli.extract import model_config_from_options
+
+    return model_config_from_options(
+        model=model,
+        base_url=base_url,
+        api_key=None,
+        structured=None,
+        gguf=None,
+        record=suite.recordings_dir if mode == "record" else None,
+        replay=suite.recordings_dir if mode == "replay" else None,
+    )
+
+
+def _open_client(config: Any) -> Any:
+    from abstraction.client import open_client
+
+    return open_client(config)
+
+
+def version_input(run: VersionRun) -> VersionInput:
+    usage = [e.provenance.usage for e in run.extractions.values()]
+    models = sorted({e.provenance.model for e in run.extractions.values()})
+    return VersionInput(
+        prompt_version=run.prompt.version,
+        prompt_sha256=run.prompt.sha256,
+        results=run.results,
+        model=", ".join(models) or None,
+        prompt_tokens=sum(u.prompt_tokens for u in usage),
+        completion_tokens=sum(u.completion_tokens for u in usage),
+        total_tokens=sum(u.total_tokens for u in usage),
+        seconds=sum(run.seconds.values()),
+    )
+
+
+def print_eval(report: EvalReport) -> None:
+    names = [v.prompt_version for v in report.versions]
+    vt = Table(title=f"Suite {report.suite}: versions")
+    for col in [
+        "version",
+        "sha256",
+        "model",
+        "docs",
+        "failed",
+        "tokens",
+        "s/doc",
+        "micro F1 [95% CI]",
+        "macro F1",
+    ]:
+        vt.add_column(col)
+    for v in report.versions:
+        vt.add_row(
+            v.prompt_version,
+            v.prompt_sha256[:12],
+            v.model or "–",
+            str(v.documents),
+            str(v.failures),
+            str(v.total_tokens),
+            f"{v.seconds_per_document:.2f}",
+            fmt_iv(v.f1),
+            fmt(v.macro_f1),
+        )
+    console.print(vt)
+    ft = Table(title=f"F1 per field (Δ vs {names[0]}, {report.bootstrap.confidence:.0%} CI)")
+    for col in ["field", *names, *[f"Δ {n}" for n in names[1:]]]:
+        ft.add_column(col)
+    for r in [report.overall, report.document_mean, *report.fields]:
+        deltas = []
+        for d in r.delta[1:]:
+            text = fmt_delta(d)
+            deltas.append(f"[red]{text}[/red]" if d and d.high < 0 else text)
+        ft.add_row(r.path, *[fmt_iv(iv) for iv in r.f1], *deltas)
+    console.print(ft)
+    for w in report.worse:
+        mark = " (CI below 0)" if w.significant else ""
+        console.print(
+            f"[yellow]worse[/yellow] {w.version} {w.kind} {w.name}: {w.baseline:.3f} -> "
+            f"{w.value:.3f} ({w.delta:+.3f}){mark}",
+            highlight=False,
+        )
+
+
+def eval_suite(
+    suite: Annotated[str, typer.Argument(help="Suite name (eval/suites/NAME.toml) or path.")],
+    prompt: Annotated[
+        list[str], typer.Option("--prompt", "-p", help="Prompt version; repeat to compare.")
+    ],
+    model: Annotated[
+        str | None, typer.Option(help="'local' (embedded model) or a model name at --base-url.")
+    ] = None,
+    base_url: Annotated[
+        str | None, typer.Option(help="OpenAI-compatible endpoint (default: $OPENAI_BASE_URL).")
+    ] = None,
+    replay: Annotated[bool, typer.Option(help="Answer from recorded responses only.")] = False,
+    record: Annotated[bool, typer.Option(help="Call the model and record responses.")] = False,
+    report_dir: Annotated[
+        Path | None, typer.Option("--report", help="Write report.{md,html,json} here.")
+    ] = None,
+    check_baseline: Annotated[
+        bool, typer.Option(help="Fail when a field's F1 drops below the committed baseline.")
+    ] = False,
+    tolerance: Annotated[float, typer.Option(help="Allowed F1 drop for --check-baseline.")] = 0.02,
+    update_baseline: Annotated[
+        bool, typer.Option(help="Write this run's figures as the committed baselines.")
+    ] = False,
+    prompts_dir: Annotated[Path | None, typer.Option(help="Folder of prompt files.")] = None,
+) -> None:
+    """Run prompt versions over a suite, score them against gold, and compare side by side."""
+    if replay and record:
+        raise UserError("--replay and --record exclude each other")
+    mode: RecordingMode = "replay" if replay else ("record" if record else "off")
+    spec = load_suite(suite)
+    pdir = prompts_dir or default_prompts_dir()
+    prompts = [load_prompt(v, pdir) for v in prompt]
+    with _open_client(_model_config(model, base_url, mode, spec)) as client:
+        runs = run_suite(
+            spec,
+            prompts,
+            client=client,
+            progress=lambda v, d: err.print(f"[dim]{v}: {d}[/dim]", highlight=False),
+        )
+    report = compare(
+        spec.name,
+        [version_input(r) for r in runs],
+        description=spec.description,
+        fields_in_scope=spec.fields,
+    )
+    print_eval(report)
+    if report_dir:
+        for path in write_reports(report, report_dir):
+            console.print(f"wrote {path}")
+        _write_extractions(runs, report_dir / "extractions")
+    if update_baseline:
+        for path in write_baselines(report, spec.baselines_dir):
+            console.print(f"wrote baseline {path}")
+    if check_baseline:
+        _gate(report, spec, tolerance)
+
+
+def _write_extractions(runs: list[VersionRun], out: Path) -> None:
+    for run in runs:
+        folder = out / run.prompt.version
+        folder.mkdir(parents=True, exist_ok=True)
+        for doc_id, ext in run.extractions.items():
+            (folder / f"{doc_id}.json").write_text(ext.model_dump_json(indent=2) + "\n")
+
+
+def _gate(report: EvalReport, spec: Suite, tolerance: float) -> None:
+    regressions, notes = check_baselines(report, spec.baselines_dir, tolerance=tolerance)
+    for note in notes:
+        console.print(f"[yellow]note:[/yellow] {note}", highlight=False)
+    if regressions:
+        for r in regressions:
+            console.print(
+                f"[red]regression[/red] {r.prompt_version} {r.field}: {r.baseline:.3f} -> "
+                f"{r.current:.3f} (-{r.drop:.3f} > {tolerance})",
+                highlight=False,
+            )
+        raise typer.Exit(1)
+    console.print(f"[green]baseline check passed[/green] (tolerance {tolerance})")
+
+
+def register(app: typer.Typer) -> None:
+    """Add `score` and `eval` to the main app."""
+    app.command("score")(score)
+    app.command("eval")(eval_suite)

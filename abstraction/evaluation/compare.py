@@ -1,0 +1,314 @@
+"""Compare prompt versions on one suite, with paired bootstrap intervals.
+
+Every version is scored on the same documents, so versions are compared *paired*: each
+bootstrap sample draws documents with replacement (the same draw for every version), re-sums
+the counts of the drawn documents, and recomputes each version's micro F1 (overall and per
+field) and its difference from the first version.  The 95% interval is the 2.5th-97.5th
+percentile of those samples; the point estimate is the figure on the suite itself.  The random
+generator has a fixed seed, so a report is reproducible to the last digit.
+
+A document or field "got worse" when its F1 is lower than the first version's; the field list
+also says whether the interval of the difference lies wholly below zero.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from abstraction.evaluation.plan import LeafPlan, RecordsPlan, compile_plan
+from abstraction.evaluation.results import ScoreReport, build_report
+from abstraction.evaluation.scorer import FN, FP, TP, DocResult
+
+EVAL_FORMAT_VERSION: Literal["1"] = "1"
+BOOTSTRAP_SAMPLES = 2000
+BOOTSTRAP_SEED = 20240601
+CONFIDENCE = 0.95
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Interval(_Model):
+    estimate: float
+    low: float
+    high: float
+
+
+class VersionSummary(_Model):
+    prompt_version: str
+    prompt_sha256: str
+    model: str | None = None
+    documents: int
+    failures: int
+    failed_documents: list[str]
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+    seconds_total: float = Field(description="Wall seconds spent extracting, as measured.")
+    seconds_per_document: float
+    f1: Interval
+    macro_f1: float
+    grounding_precision: float | None
+    grounding_recall: float | None
+    report: ScoreReport
+
+
+class FieldRow(_Model):
+    path: str
+    kind: str
+    f1: list[Interval] = Field(description="Per version, in order.")
+    delta: list[Interval | None] = Field(description="Per version, vs the first (None for it).")
+
+
+class DocumentRow(_Model):
+    id: str
+    status: list[str]
+    f1: list[float]
+    delta: list[float | None]
+
+
+class Worse(_Model):
+    version: str
+    kind: Literal["document", "field"]
+    name: str
+    baseline: float
+    value: float
+    delta: float
+    significant: bool | None = Field(
+        description="Fields: the 95% interval of the delta lies wholly below zero (None for "
+        "a single document)."
+    )
+
+
+class BootstrapInfo(_Model):
+    samples: int
+    seed: int
+    confidence: float
+    unit: str = "document (paired across versions)"
+
+
+class EvalReport(_Model):
+    kind: Literal["eval_report"] = "eval_report"
+    format_version: Literal["1"] = EVAL_FORMAT_VERSION
+    suite: str
+    description: str = ""
+    fields_in_scope: list[str] | None = None
+    bootstrap: BootstrapInfo
+    versions: list[VersionSummary]
+    overall: FieldRow = Field(description="Micro F1 over every value field.")
+    document_mean: FieldRow = Field(description="Mean per-document F1 (paired deltas).")
+    fields: list[FieldRow]
+    documents: list[DocumentRow]
+    worse: list[Worse]
+
+
+@dataclass
+class VersionInput:
+    """What `compare` needs from one version's run."""
+
+    prompt_version: str
+    prompt_sha256: str
+    results: list[DocResult]
+    model: str | None = None
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+    seconds: float = 0.0
+
+
+def _prf_f1(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> np.ndarray:
+    """Vectorised F1 with the empty-denominator rule of `results.prf`."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = np.where(tp + fp > 0, tp / (tp + fp), np.where(fn == 0, 1.0, 0.0))
+        r = np.where(tp + fn > 0, tp / (tp + fn), np.where(fp == 0, 1.0, 0.0))
+        return np.where(p + r > 0, 2 * p * r / (p + r), 0.0)
+
+
+def _scored_paths(versions: list[VersionInput]) -> list[tuple[str, str]]:
+    """(path, kind) of value fields and lists scored in any version, in schema order."""
+    present = {p for v in versions for r in v.results for p in r.counts}
+    out = []
+    seen: set[str] = set()
+    for node in compile_plan().walk():
+        if isinstance(node, (LeafPlan, RecordsPlan)) and node.path in present - seen:
+            seen.add(node.path)
+            out.append((node.path, node.kind if isinstance(node, LeafPlan) else "records"))
+    return out
+
+
+def _count_array(results: list[DocResult], paths: list[str], leaves: set[str]) -> np.ndarray:
+    """(documents, paths + 1, 3) array of tp/fp/fn; the last path slot is the micro total."""
+    arr = np.zeros((len(results), len(paths) + 1, 3), dtype=np.float64)
+    for d, res in enumerate(results):
+        for f, path in enumerate(paths):
+            c = res.counts.get(path)
+            if c is not None:
+                arr[d, f] = (c[TP], c[FP], c[FN])
+                if path in leaves:
+                    arr[d, -1] += arr[d, f]
+    return arr
+
+
+def _intervals(samples: np.ndarray, estimate: np.ndarray) -> list[Interval]:
+    alpha = (1 - CONFIDENCE) / 2
+    lo = np.quantile(samples, alpha, axis=0)
+    hi = np.quantile(samples, 1 - alpha, axis=0)
+    return [
+        Interval(estimate=float(e), low=float(a), high=float(b))
+        for e, a, b in zip(estimate, lo, hi, strict=True)
+    ]
+
+
+def compare(
+    suite: str,
+    versions: list[VersionInput],
+    *,
+    description: str = "",
+    fields_in_scope: tuple[str, ...] | None = None,
+    samples: int = BOOTSTRAP_SAMPLES,
+    seed: int = BOOTSTRAP_SEED,
+) -> EvalReport:
+    """Side-by-side report of `versions` (the first is the reference), with paired intervals."""
+    ids = [r.id for r in versions[0].results]
+    for v in versions[1:]:
+        if [r.id for r in v.results] != ids:
+            raise ValueError("every version must be scored on the same documents, in order")
+    reports = [build_report(v.results) for v in versions]
+    kinds = _scored_paths(versions)
+    paths = [p for p, _ in kinds]
+    leaves = {p for p, k in kinds if k != "records"}
+    arrays = [_count_array(v.results, paths, leaves) for v in versions]
+
+    rng = np.random.default_rng(seed)
+    n = len(ids)
+    draws = rng.integers(0, n, size=(samples, n))
+    weights = np.zeros((samples, n))
+    np.add.at(weights, (np.repeat(np.arange(samples), n), draws.ravel()), 1.0)
+
+    point = [_prf_f1(a.sum(0)[:, 0], a.sum(0)[:, 1], a.sum(0)[:, 2]) for a in arrays]
+    boot = []
+    for a in arrays:
+        s = (weights @ a.reshape(n, -1)).reshape(samples, -1, 3)
+        boot.append(_prf_f1(s[..., 0], s[..., 1], s[..., 2]))
+    f1_iv = [_intervals(b, p) for b, p in zip(boot, point, strict=True)]
+    delta_iv = [None] + [
+        _intervals(boot[i] - boot[0], point[i] - point[0]) for i in range(1, len(versions))
+    ]
+
+    def row(f: int, path: str, kind: str) -> FieldRow:
+        return FieldRow(
+            path=path,
+            kind=kind,
+            f1=[iv[f] for iv in f1_iv],
+            delta=[None if d is None else d[f] for d in delta_iv],
+        )
+
+    field_rows = [row(f, p, k) for f, (p, k) in enumerate(kinds)]
+    overall = row(len(paths), "overall (micro)", "micro")
+    doc_rows = _document_rows(reports)
+    doc_f1 = np.array([[d.f1 for d in r.documents] for r in reports])  # (versions, documents)
+    doc_boot = (weights @ doc_f1.T) / n  # (samples, versions)
+    doc_point = doc_f1.mean(axis=1)
+    doc_iv = _intervals(doc_boot, doc_point)
+    doc_delta = _intervals(doc_boot - doc_boot[:, :1], doc_point - doc_point[0])
+    document_mean = FieldRow(
+        path="document mean",
+        kind="mean",
+        f1=doc_iv,
+        delta=[None, *doc_delta[1:]],
+    )
+    return EvalReport(
+        suite=suite,
+        description=description,
+        fields_in_scope=list(fields_in_scope) if fields_in_scope is not None else None,
+        bootstrap=BootstrapInfo(samples=samples, seed=seed, confidence=CONFIDENCE),
+        versions=[
+            _summary(v, r, f1_iv[i][-1])
+            for i, (v, r) in enumerate(zip(versions, reports, strict=True))
+        ],
+        overall=overall,
+        document_mean=document_mean,
+        fields=field_rows,
+        documents=doc_rows,
+        worse=_worse(versions, field_rows, doc_rows),
+    )
+
+
+def _summary(v: VersionInput, report: ScoreReport, f1: Interval) -> VersionSummary:
+    failed = [d.id for d in report.documents if d.status != "ok"]
+    n = len(report.documents)
+    return VersionSummary(
+        prompt_version=v.prompt_version,
+        prompt_sha256=v.prompt_sha256,
+        model=v.model,
+        documents=n,
+        failures=len(failed),
+        failed_documents=failed,
+        prompt_tokens=v.prompt_tokens,
+        completion_tokens=v.completion_tokens,
+        total_tokens=v.total_tokens,
+        seconds_total=v.seconds,
+        seconds_per_document=v.seconds / n if n else 0.0,
+        f1=f1,
+        macro_f1=report.overall.macro_f1,
+        grounding_precision=report.overall.grounding_precision,
+        grounding_recall=report.overall.grounding_recall,
+        report=report,
+    )
+
+
+def _document_rows(reports: list[ScoreReport]) -> list[DocumentRow]:
+    rows = []
+    for i, doc in enumerate(reports[0].documents):
+        f1 = [r.documents[i].f1 for r in reports]
+        rows.append(
+            DocumentRow(
+                id=doc.id,
+                status=[r.documents[i].status for r in reports],
+                f1=f1,
+                delta=[None] + [x - f1[0] for x in f1[1:]],
+            )
+        )
+    return rows
+
+
+def _worse(
+    versions: list[VersionInput], fields: list[FieldRow], docs: list[DocumentRow]
+) -> list[Worse]:
+    out = []
+    for i in range(1, len(versions)):
+        name = versions[i].prompt_version
+        for fr in fields:
+            d = fr.delta[i]
+            if d is not None and d.estimate < -1e-9:
+                out.append(
+                    Worse(
+                        version=name,
+                        kind="field",
+                        name=fr.path,
+                        baseline=fr.f1[0].estimate,
+                        value=fr.f1[i].estimate,
+                        delta=d.estimate,
+                        significant=d.high < 0,
+                    )
+                )
+        for dr in docs:
+            dd = dr.delta[i]
+            if dd is not None and dd < -1e-9:
+                out.append(
+                    Worse(
+                        version=name,
+                        kind="document",
+                        name=dr.id,
+                        baseline=dr.f1[0],
+                        value=dr.f1[i],
+                        delta=dd,
+                        significant=None,
+                    )
+                )
+    return out

@@ -1,0 +1,132 @@
+"""Read prediction and gold files for scoring.
+
+Gold is ours: an unreadable or invalid gold file is a `UserError` (fix the file).  Predictions
+come from models: a missing, unreadable, schema-invalid or failed prediction is not an error
+here, it is a document that scores zero, with the reason kept for the report.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from abstraction.core.errors import UserError
+from abstraction.core.records import Extraction, GoldRecord
+from abstraction.evaluation.results import ScoreReport, build_report
+from abstraction.evaluation.scorer import DocResult, DocStatus, score_document, unknown_paths
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """A prediction as the scorer sees it: a record dict, or a status and the reason it has none."""
+
+    status: DocStatus
+    record: dict[str, Any] | None
+    error: str | None = None
+    extraction: Extraction | None = None
+
+
+def _short(exc: ValidationError) -> str:
+    first: Any = exc.errors()[0] if exc.errors() else {}
+    where = ".".join(str(x) for x in first.get("loc", ()))
+    return (
+        f"{exc.error_count()} validation error(s); first at {where or '?'}: {first.get('msg', '')}"
+    )
+
+
+def prediction_from_extraction(ext: Extraction) -> Prediction:
+    if ext.status != "ok" or ext.record is None:
+        reason = f"{ext.error.kind}: {ext.error.message}" if ext.error else "extraction failed"
+        return Prediction("failed", None, reason, ext)
+    return Prediction("ok", ext.record.model_dump(), None, ext)
+
+
+def read_prediction(path: Path) -> Prediction:
+    """Read ``<id>.json``; never raises for a bad file (the reason goes in `error`)."""
+    if not path.is_file():
+        return Prediction("missing", None, f"no prediction file {path.name}")
+    try:
+        ext = Extraction.model_validate_json(path.read_bytes())
+    except ValidationError as exc:
+        return Prediction("invalid", None, f"schema-invalid: {_short(exc)}")
+    except (OSError, ValueError) as exc:
+        return Prediction("invalid", None, f"unreadable: {exc}")
+    return prediction_from_extraction(ext)
+
+
+def read_gold(path: Path) -> GoldRecord:
+    try:
+        gold = GoldRecord.model_validate_json(path.read_bytes())
+    except ValidationError as exc:
+        raise UserError(f"{path}: invalid gold file: {_short(exc)}") from exc
+    except OSError as exc:
+        raise UserError(f"{path}: cannot read: {exc.strerror}") from exc
+    if gold.annotated_fields is not None:
+        bad = unknown_paths(gold.annotated_fields)
+        if bad:
+            raise UserError(f"{path}: annotated_fields names unknown paths {bad}")
+    return gold
+
+
+def read_gold_dir(gold_dir: Path) -> dict[str, GoldRecord]:
+    """Every ``*.json`` gold file in `gold_dir`, keyed by document id (sorted)."""
+    if not gold_dir.is_dir():
+        raise UserError(f"{gold_dir}: no such folder")
+    golds: dict[str, GoldRecord] = {}
+    for path in sorted(gold_dir.glob("*.json")):
+        gold = read_gold(path)
+        if gold.document_id != path.stem:
+            raise UserError(
+                f"{path}: document_id {gold.document_id!r} does not match the file name"
+            )
+        golds[gold.document_id] = gold
+    if not golds:
+        raise UserError(f"{gold_dir}: no gold files (*.json)")
+    return golds
+
+
+def score_prediction(
+    gold: GoldRecord,
+    pred: Prediction,
+    *,
+    fields: tuple[str, ...] | None = None,
+    details: bool = True,
+) -> DocResult:
+    annotated = tuple(gold.annotated_fields) if gold.annotated_fields is not None else None
+    return score_document(
+        gold.document_id,
+        gold.record.model_dump(),
+        pred.record,
+        status=pred.status,
+        error=pred.error,
+        annotated=annotated,
+        fields=fields,
+        details=details,
+    )
+
+
+def score_dirs(
+    pred_dir: Path,
+    gold_dir: Path,
+    *,
+    fields: tuple[str, ...] | None = None,
+    details: bool = True,
+) -> ScoreReport:
+    """Score ``PRED_DIR/<id>.json`` against every ``GOLD_DIR/<id>.json``.
+
+    Every gold document is scored; a prediction with no gold file is listed, not scored.
+    """
+    if not pred_dir.is_dir():
+        raise UserError(f"{pred_dir}: no such folder")
+    golds = read_gold_dir(gold_dir)
+    results = [
+        score_prediction(
+            g, read_prediction(pred_dir / f"{doc_id}.json"), fields=fields, details=details
+        )
+        for doc_id, g in golds.items()
+    ]
+    extra = sorted(p.stem for p in pred_dir.glob("*.json") if p.stem not in golds)
+    return build_report(results, details=details, unmatched=extra)

@@ -1,0 +1,87 @@
+"""Run prompt versions over a suite: extract every document, then score it against gold.
+
+The runner takes an open model client and an extraction function (by default
+`abstraction.extraction.extract_document`), so replaying recorded responses, calling a live
+model, or a test double are all the caller's choice.  Extraction never raises for a model
+failure (it returns ``status="failed"``); such a document scores zero and stays in the suite.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from abstraction.core.documents import Document
+from abstraction.core.errors import UserError
+from abstraction.core.prompts import PromptSpec
+from abstraction.core.records import Extraction, GoldRecord
+from abstraction.evaluation.files import prediction_from_extraction, read_gold, score_prediction
+from abstraction.evaluation.scorer import DocResult
+from abstraction.evaluation.suite import Suite
+
+
+class ExtractFn(Protocol):
+    def __call__(self, doc: Document, *, prompt: PromptSpec, client: Any) -> Extraction: ...
+
+
+@dataclass
+class VersionRun:
+    """One prompt version over the suite: extractions, wall seconds and scores, per document."""
+
+    prompt: PromptSpec
+    extractions: dict[str, Extraction] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+    results: list[DocResult] = field(default_factory=list)
+
+
+def _default_extract() -> ExtractFn:
+    from abstraction.extraction import extract_document  # the extraction layer, below us
+
+    return extract_document
+
+
+def load_suite_gold(suite: Suite) -> list[tuple[Document, GoldRecord]]:
+    """Every suite document with its gold; a document without gold is a suite error."""
+    pairs = []
+    for path in suite.documents:
+        doc = Document.from_path(path)
+        gold_path = suite.gold_dir / f"{doc.id}.json"
+        if not gold_path.is_file():
+            raise UserError(f"suite {suite.name}: no gold {gold_path} for {path}")
+        pairs.append((doc, read_gold(gold_path)))
+    return pairs
+
+
+def run_suite(
+    suite: Suite,
+    prompts: list[PromptSpec],
+    *,
+    client: Any,
+    extract: ExtractFn | None = None,
+    details: bool = True,
+    progress: Callable[[str, str], None] | None = None,
+) -> list[VersionRun]:
+    """Extract and score every suite document with every prompt version, in order."""
+    if not prompts:
+        raise UserError("give at least one prompt version")
+    versions = [p.version for p in prompts]
+    if len(set(versions)) != len(versions):
+        raise UserError(f"give each prompt version once (got {', '.join(versions)})")
+    extract_fn = extract or _default_extract()
+    documents = load_suite_gold(suite)
+    runs = []
+    for prompt in prompts:
+        run = VersionRun(prompt=prompt)
+        for doc, gold in documents:
+            if progress:
+                progress(prompt.version, doc.id)
+            t0 = time.perf_counter()
+            ext = extract_fn(doc, prompt=prompt, client=client)
+            run.seconds[doc.id] = time.perf_counter() - t0
+            run.extractions[doc.id] = ext
+            pred = prediction_from_extraction(ext)
+            run.results.append(score_prediction(gold, pred, fields=suite.fields, details=details))
+        runs.append(run)
+    return runs

@@ -1,0 +1,844 @@
+"""Score one predicted record against its gold record, field by field, driven by the schema.
+
+How each field is compared comes from its `Score` annotation (see `abstraction.evaluation.plan`);
+there are no per-field cases here.  The scorer works on plain dicts (``CaseReport.model_dump()``)
+and never raises on bad model output: an unexpected value is scored as wrong, and an unexpected
+failure inside the scorer marks the document ``scorer_error`` (scored zero, with the reason).
+
+Counting, per field path (list indices dropped, e.g. ``treatments.dose``):
+
+- *slot*: one gold value compared with one predicted value (a blank string counts as null).
+  gold null, pred null -> TN (a correct "not reported"); gold null, pred value -> FP and a
+  *hallucination*; gold value, pred null -> FN and an *omission*; both values, equal -> TP;
+  both values, different -> FP + FN (*wrong*).
+- lists of plain values (body sites) are matched one-to-one on equality: equal pairs are TP,
+  left-over predictions FP (hallucinations), left-over gold values FN (omissions), and two empty
+  lists one TN.
+- lists of records (``treatments``): items are paired one-to-one by optimal assignment
+  (`scipy.optimize.linear_sum_assignment`) on the mean similarity (0-100) of the key fields,
+  where a key similarity below the list's threshold counts as 0.  A pair is kept only when both
+  that mean and the first key's similarity reach the threshold.  The list's own row counts
+  items: pairs TP, unpaired predictions FP (hallucinations), unpaired gold items FN
+  (omissions), two empty lists one TN.  The fields of
+  paired items are then scored slot by slot; the fields of an unpaired gold item count as
+  omissions (FN) and those of an unpaired predicted item as hallucinations (FP), each non-null
+  value once; their nulls count nothing.
+- order (``ordered=True`` lists): over all pairs of paired items, the share whose predicted order
+  agrees with the gold order (concordant pairs / pairs; Kendall's tau is 2 x share - 1).
+- a failed, schema-invalid or missing prediction: every non-null gold value is an omission and
+  every gold item an unpaired gold item; gold nulls count nothing (no TN credit).
+- grounding, per fact (a model with evidence: ``patient.age``, ``treatments``): a predicted fact
+  and a gold fact are *paired* when both are non-null (single facts) or paired by the list
+  matching.  A pair *overlaps* when both have offsets and the spans intersect (half-open), or,
+  lacking offsets, when the normalised quotes share three consecutive words (or one quote holds
+  the other); a prediction marked ``unsupported`` never overlaps.  Grounding precision =
+  overlapping pairs / predicted facts; grounding recall = overlapping pairs / gold facts.  Gold
+  facts with neither offsets nor a quote cannot be judged and are left out with their pair.
+
+Partial gold (`GoldRecord.annotated_fields`) and a suite's field list limit the paths scored: a
+path is in scope when it equals a listed path or lies under one.  Figures (P/R/F1, rates, macro)
+are derived from these counts in `abstraction.evaluation.results`.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from operator import itemgetter
+from typing import Any, Literal, NotRequired
+
+import numpy as np
+from rapidfuzz import fuzz, process
+from scipy.optimize import linear_sum_assignment
+from typing_extensions import TypedDict
+
+from abstraction.evaluation.normalize import (
+    _basic,
+    numbers_equal,
+    text_equal,
+    time_cache,
+    time_text,
+    unit_factors,
+)
+from abstraction.evaluation.plan import LeafPlan, ModelPlan, RecordsPlan, all_paths, compile_plan
+
+# Count slots of a row (one list of ints per path and document; plain lists keep this fast).
+TP, FP, FN, TN, WRONG, HALLUC, OMIT, PRED_N, GOLD_N, G_HIT, G_PRED, G_GOLD, ORD_OK, ORD_PAIRS = (
+    range(14)
+)
+COUNT_NAMES = (
+    "tp",
+    "fp",
+    "fn",
+    "tn",
+    "wrong",
+    "hallucinations",
+    "omissions",
+    "predicted",
+    "gold",
+    "grounding_overlaps",
+    "grounding_predicted",
+    "grounding_gold",
+    "order_concordant",
+    "order_pairs",
+)
+NCOUNTS = len(COUNT_NAMES)
+
+_EMPTY: dict[str, Any] = {}
+_ZEROS = [0] * NCOUNTS
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Paths to score, and model/list paths to walk because something under them is scored."""
+
+    score: frozenset[str]
+    visit: frozenset[str]
+
+
+DocStatus = Literal["ok", "failed", "invalid", "missing", "scorer_error"]
+
+
+class MatchedPair(TypedDict):
+    """Two list items paired by the assignment (indices into the gold and predicted lists).
+
+    Details are TypedDicts rather than models: a large run holds hundreds of thousands of them,
+    and plain dicts are several times cheaper to build and validate; the JSON is the same.
+    """
+
+    path: str
+    gold_index: int
+    pred_index: int
+    similarity: float
+    gold_key: str
+    pred_key: str
+
+
+class FieldError(TypedDict):
+    """One wrong, hallucinated or omitted value (or unpaired list item)."""
+
+    path: str
+    kind: Literal["wrong", "hallucination", "omission"]
+    gold: Any
+    pred: Any
+    note: NotRequired[str]
+
+
+@dataclass
+class DocResult:
+    """One document's counts and details, before they become report models."""
+
+    id: str
+    status: DocStatus
+    error: str | None = None
+    counts: dict[str, list[int]] = field(default_factory=dict)
+    matches: list[MatchedPair] = field(default_factory=list)
+    errors: list[FieldError] = field(default_factory=list)
+
+
+def _covered(path: str, selection: tuple[str, ...]) -> bool:
+    return any(path == a or path.startswith(a + ".") for a in selection)
+
+
+@lru_cache(maxsize=256)
+def make_scope(
+    annotated: tuple[str, ...] | None, fields: tuple[str, ...] | None = None
+) -> Scope | None:
+    """The scope for a gold's annotated fields and a suite's field list (None: everything)."""
+    if annotated is None and fields is None:
+        return None
+    paths = all_paths(compile_plan())
+    score = {
+        p
+        for p in paths
+        if (annotated is None or _covered(p, annotated)) and (fields is None or _covered(p, fields))
+    }
+    visit = set(score)
+    for p in score:
+        parts = p.split(".")
+        visit.update(".".join(parts[:i]) for i in range(1, len(parts)))
+    return Scope(frozenset(score), frozenset(visit))
+
+
+def unknown_paths(selection: Iterable[str]) -> list[str]:
+    """Listed paths the schema does not have (for validating gold files and suites)."""
+    known = all_paths(compile_plan())
+    return [p for p in selection if p not in known]
+
+
+class _Acc:
+    """Accumulates one document's counts and, when asked, its details."""
+
+    __slots__ = ("counts", "details", "errors", "matches", "score", "visit")
+
+    def __init__(self, scope: Scope | None, details: bool) -> None:
+        self.counts: dict[str, list[int]] = {}
+        self.score = scope.score if scope else None
+        self.visit = scope.visit if scope else None
+        self.details = details
+        self.errors: list[FieldError] = []
+        self.matches: list[MatchedPair] = []
+
+    def row(self, path: str) -> list[int]:
+        r = self.counts.get(path)
+        if r is None:
+            r = self.counts[path] = _ZEROS.copy()
+        return r
+
+    def error(
+        self,
+        path: str,
+        kind: Literal["wrong", "hallucination", "omission"],
+        gold: Any,
+        pred: Any,
+        note: str | None = None,
+    ) -> None:
+        item: FieldError = {"path": path, "kind": kind, "gold": gold, "pred": pred}
+        if note:
+            item["note"] = note
+        self.errors.append(item)
+
+
+def _null(v: Any) -> bool:
+    return v is None or v == "" or (type(v) is str and v.isspace())
+
+
+def _as_text(v: Any) -> str:
+    return v if isinstance(v, str) else str(v)
+
+
+def _quantity(v: Any, parent: dict[str, Any], leaf: LeafPlan) -> tuple[float, str | None] | None:
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        return None
+    if not leaf.score.unit:
+        return x, None
+    unit = parent.get(leaf.score.unit)
+    factor = unit_factors().get(unit) if isinstance(unit, str) else None
+    return (x * factor, None) if factor is not None else (x, str(unit))
+
+
+def _equal(leaf: LeafPlan, gv: Any, pv: Any, g: dict[str, Any], p: dict[str, Any]) -> bool:
+    kind = leaf.kind
+    if kind == "exact":
+        return bool(gv == pv)
+    if kind == "text":
+        lex = leaf.lexicon
+        assert lex is not None
+        return text_equal(lex.text(_as_text(gv)), lex.text(_as_text(pv)), leaf.threshold)
+    if kind == "time":
+        return text_equal(time_text(_as_text(gv)), time_text(_as_text(pv)), leaf.threshold)
+    if kind == "number":
+        a, b = _quantity(gv, g, leaf), _quantity(pv, p, leaf)
+        if a is None or b is None or a[1] != b[1]:
+            return False  # not a number, or units that cannot be converted and differ
+        return numbers_equal(a[0], b[0], leaf.score.tolerance)
+    return False
+
+
+def _leaf(
+    acc: _Acc,
+    leaf: LeafPlan,
+    r: list[int],
+    gv: Any,
+    pv: Any,
+    g: dict[str, Any],
+    p: dict[str, Any],
+    loc: str,
+) -> None:
+    """Count one slot into row `r` (the hot path: nulls and identical values short-cut)."""
+    if leaf.many:
+        _many(acc, leaf, r, gv, pv, loc)
+        return
+    g_null = gv is None or gv == "" or (type(gv) is str and gv.isspace())
+    p_null = pv is None or pv == "" or (type(pv) is str and pv.isspace())
+    if g_null:
+        if p_null:
+            r[TN] += 1
+        else:
+            r[FP] += 1
+            r[HALLUC] += 1
+            r[PRED_N] += 1
+            if acc.details:
+                acc.error(f"{loc}{leaf.name}", "hallucination", None, pv)
+    elif p_null:
+        r[FN] += 1
+        r[OMIT] += 1
+        r[GOLD_N] += 1
+        if acc.details:
+            acc.error(f"{loc}{leaf.name}", "omission", gv, None)
+    else:
+        r[PRED_N] += 1
+        r[GOLD_N] += 1
+        # Identical values are equal under every kind (a unit sibling may still differ).
+        if (gv == pv and leaf.score.unit is None) or _equal(leaf, gv, pv, g, p):
+            r[TP] += 1
+        else:
+            r[FP] += 1
+            r[FN] += 1
+            r[WRONG] += 1
+            if acc.details:
+                acc.error(f"{loc}{leaf.name}", "wrong", gv, pv)
+
+
+def _many(acc: _Acc, leaf: LeafPlan, r: list[int], gv: Any, pv: Any, loc: str) -> None:
+    gl = [x for x in (gv or []) if not _null(x)] if isinstance(gv, list) or gv is None else [gv]
+    pl = [x for x in (pv or []) if not _null(x)] if isinstance(pv, list) or pv is None else [pv]
+    if not gl and not pl:
+        r[TN] += 1
+        return
+    tp = 0
+    used_g: set[int] = set()
+    used_p: set[int] = set()
+    if gl and pl:
+        eq = np.array([[_equal(leaf, a, b, _EMPTY, _EMPTY) for b in pl] for a in gl], dtype=float)
+        rows, cols = linear_sum_assignment(eq, maximize=True)
+        for i, j in zip(rows, cols, strict=True):
+            if eq[i, j]:
+                tp += 1
+                used_g.add(int(i))
+                used_p.add(int(j))
+    r[TP] += tp
+    r[FP] += len(pl) - tp
+    r[HALLUC] += len(pl) - tp
+    r[FN] += len(gl) - tp
+    r[OMIT] += len(gl) - tp
+    r[PRED_N] += len(pl)
+    r[GOLD_N] += len(gl)
+    if acc.details:
+        for i, x in enumerate(gl):
+            if i not in used_g:
+                acc.error(f"{loc}{leaf.name}", "omission", x, None)
+        for j, x in enumerate(pl):
+            if j not in used_p:
+                acc.error(f"{loc}{leaf.name}", "hallucination", None, x)
+
+
+def _model(acc: _Acc, plan: ModelPlan, g: Any, p: Any, loc: str) -> None:
+    """Score a model present (or null) on both sides, slot by slot."""
+    g = g if isinstance(g, dict) else _EMPTY
+    p = p if isinstance(p, dict) else _EMPTY
+    score, visit = acc.score, acc.visit
+    for name, node in plan.fields:
+        gv = g.get(name)
+        pv = p.get(name)
+        if type(node) is LeafPlan:
+            if score is None or node.path in score:
+                _leaf(acc, node, acc.row(node.path), gv, pv, g, p, loc)
+        elif visit is None or node.path in visit:
+            if type(node) is ModelPlan:
+                if node.evidence and (score is None or node.path in score):
+                    _ground_single(acc, node, gv, pv)
+                _model(acc, node, gv, pv, f"{loc}{name}." if acc.details else "")
+            else:
+                assert isinstance(node, RecordsPlan)
+                gl = gv if isinstance(gv, list) else []
+                pl = pv if isinstance(pv, list) else []
+                _records(acc, node, gl, pl, f"{loc}{name}" if acc.details else "")
+
+
+def _ground_single(acc: _Acc, node: ModelPlan, gv: Any, pv: Any) -> None:
+    ev = node.evidence
+    assert ev is not None
+    g_has = isinstance(gv, dict)
+    p_has = isinstance(pv, dict)
+    if not g_has and not p_has:
+        return
+    r = acc.row(node.path)
+    if g_has and p_has:
+        _ground_pair(r, gv.get(ev), pv.get(ev))
+    elif g_has:
+        if _gradable(gv.get(ev)):
+            r[G_GOLD] += 1
+    else:
+        r[G_PRED] += 1
+
+
+def _records(acc: _Acc, rp: RecordsPlan, gl: list[Any], pl: list[Any], loc: str) -> None:
+    gl = [x for x in gl if isinstance(x, dict)]
+    pl = [x for x in pl if isinstance(x, dict)]
+    pairs = _match(rp, gl, pl) if gl and pl else []
+    in_scope = acc.score is None or rp.path in acc.score
+    if in_scope:
+        _count_items(acc, rp, gl, pl, pairs, loc)
+    ev = rp.item.evidence if in_scope else None
+    r = acc.row(rp.path) if ev else None
+    used_g = {gi for gi, _, _ in pairs}
+    used_p = {pj for _, pj, _ in pairs}
+    flat = rp.item.flat
+    active: list[tuple[str, LeafPlan, list[int], bool]] = []
+    if flat is not None and pairs:  # items of plain fields (every list in the schema)
+        score = acc.score
+        active = [
+            (lf.name, lf, acc.row(lf.path), lf.many or lf.score.unit is not None)
+            for lf in flat
+            if score is None or lf.path in score
+        ]
+    details = acc.details
+    values = _getter([a[0] for a in active])
+    for gi, pj, _ in pairs:
+        g, p = gl[gi], pl[pj]
+        if r is not None:
+            _ground_pair(r, g.get(ev), p.get(ev))
+        if flat is None:
+            _model(acc, rp.item, g, p, f"{loc}[gold {gi}, pred {pj}]." if details else "")
+            continue
+        for (_, lf, row, slow), gv, pv in zip(active, values(g), values(p), strict=True):
+            if gv is None and pv is None:
+                row[TN] += 1  # the common case: both "not reported"
+            elif not slow and gv == pv and (type(gv) is not str or not gv.isspace()) and gv != "":
+                row[TP] += 1  # identical non-blank values are equal under every kind
+                row[PRED_N] += 1
+                row[GOLD_N] += 1
+            else:
+                sub = f"{loc}[gold {gi}, pred {pj}]." if details else ""
+                _leaf(acc, lf, row, gv, pv, g, p, sub)
+    for gi, item in enumerate(gl):
+        if gi not in used_g:
+            if r is not None and _gradable(item.get(ev)):
+                r[G_GOLD] += 1
+            _one_sided(acc, rp.item, item, gold=True)
+    for pj, item in enumerate(pl):
+        if pj not in used_p:
+            if r is not None:
+                r[G_PRED] += 1
+            _one_sided(acc, rp.item, item, gold=False)
+
+
+def _getter(names: list[str]) -> Any:
+    """A function returning the values of `names` from a dict as a tuple (None when missing).
+
+    `operator.itemgetter` fetches them in one C call; a dict lacking a key (output that was
+    never validated) falls back to `.get`, so a missing field reads as null, never an error.
+    """
+    if not names:
+        return lambda d: ()
+    fetch = itemgetter(*names)
+    single = len(names) == 1
+
+    def values(d: dict[str, Any]) -> tuple[Any, ...]:
+        try:
+            got = fetch(d)
+        except KeyError:
+            return tuple(d.get(n) for n in names)
+        return (got,) if single else got
+
+    return values
+
+
+def _count_items(
+    acc: _Acc,
+    rp: RecordsPlan,
+    gl: list[dict[str, Any]],
+    pl: list[dict[str, Any]],
+    pairs: list[tuple[int, int, float]],
+    loc: str,
+) -> None:
+    r = acc.row(rp.path)
+    n = len(pairs)
+    r[TP] += n
+    r[FP] += len(pl) - n
+    r[HALLUC] += len(pl) - n
+    r[FN] += len(gl) - n
+    r[OMIT] += len(gl) - n
+    r[PRED_N] += len(pl)
+    r[GOLD_N] += len(gl)
+    if not gl and not pl:
+        r[TN] += 1
+    if rp.ordered and n >= 2:
+        ok, total = _order(pairs)
+        r[ORD_OK] += ok
+        r[ORD_PAIRS] += total
+    if acc.details:
+        _item_details(acc, rp, gl, pl, pairs, loc)
+
+
+def _item_details(
+    acc: _Acc,
+    rp: RecordsPlan,
+    gl: list[dict[str, Any]],
+    pl: list[dict[str, Any]],
+    pairs: list[tuple[int, int, float]],
+    loc: str,
+) -> None:
+    append = acc.matches.append
+    if len(rp.key) == 1:
+        name = rp.key[0].name
+        for gi, pj, sim in pairs:
+            gk, pk = gl[gi].get(name), pl[pj].get(name)
+            append(
+                {
+                    "path": loc,
+                    "gold_index": gi,
+                    "pred_index": pj,
+                    "similarity": round(sim, 1),
+                    "gold_key": gk if type(gk) is str else str(gk),
+                    "pred_key": pk if type(pk) is str else str(pk),
+                }
+            )
+    else:
+        for gi, pj, sim in pairs:
+            append(
+                {
+                    "path": loc,
+                    "gold_index": gi,
+                    "pred_index": pj,
+                    "similarity": round(sim, 1),
+                    "gold_key": _key_text(rp, gl[gi]),
+                    "pred_key": _key_text(rp, pl[pj]),
+                }
+            )
+    if len(pairs) == len(gl) == len(pl):
+        return
+    paired_g = {gi for gi, _, _ in pairs}
+    paired_p = {pj for _, pj, _ in pairs}
+    for gi, item in enumerate(gl):
+        if gi not in paired_g:
+            acc.error(f"{loc}[gold {gi}]", "omission", _key_text(rp, item), None, "unpaired item")
+    for pj, item in enumerate(pl):
+        if pj not in paired_p:
+            acc.error(
+                f"{loc}[pred {pj}]", "hallucination", None, _key_text(rp, item), "unpaired item"
+            )
+
+
+def _key_text(rp: RecordsPlan, item: dict[str, Any]) -> str:
+    if len(rp.key) == 1:
+        v = item.get(rp.key[0].name)
+        return v if type(v) is str else ("null" if v is None else str(v))
+    return " / ".join([str(item.get(k.name)) for k in rp.key])
+
+
+def _order(pairs: list[tuple[int, int, float]]) -> tuple[int, int]:
+    """Concordant pairs and all pairs of paired items (gold order vs predicted order)."""
+    pred = [pj for _, pj, _ in sorted(pairs)]
+    k = len(pred)
+    if k <= 12:
+        ok = sum(pred[i] < pred[j] for i in range(k) for j in range(i + 1, k))
+    else:
+        a = np.array(pred)
+        ok = int(np.triu(a[None, :] > a[:, None], 1).sum())
+    return ok, k * (k - 1) // 2
+
+
+def _match(
+    rp: RecordsPlan, gl: list[dict[str, Any]], pl: list[dict[str, Any]]
+) -> list[tuple[int, int, float]]:
+    """One-to-one pairs (gold index, pred index, similarity) by optimal assignment.
+
+    The first key is compared for every gold/pred pair; further keys only for the pairs whose
+    first key reached the threshold (no other pair can be kept), then averaged in.
+    """
+    thr = rp.threshold
+    first = rp.key[0]
+    g0, p0 = _key_repr(first, gl), _key_repr(first, pl)
+    if len(rp.key) == 1 and g0 == p0 and first.kind in ("text", "time", "exact"):
+        # Identical keys in the same order: every diagonal pair scores the maximum (100), so
+        # the identity is an optimal assignment (no matrix needed).
+        return [(i, i, 100.0) for i in range(len(g0))]
+    total = _key_matrix(first, g0, p0, gl, pl, thr)
+    if len(rp.key) > 1:
+        ii, jj = np.nonzero(total)  # below-threshold similarities are already 0
+        if len(ii):
+            sums = total[ii, jj]
+            il, jl = ii.tolist(), jj.tolist()
+            for leaf in rp.key[1:]:
+                g, p = _key_repr(leaf, gl), _key_repr(leaf, pl)
+                sums += _key_pairs(leaf, g, p, gl, pl, il, jl, thr)
+            total[ii, jj] = sums / len(rp.key)
+    ok = total >= thr
+    if len(gl) == 1 and len(pl) == 1:
+        return [(0, 0, float(total[0, 0]))] if ok[0, 0] else []
+    ci, cj = np.nonzero(ok)
+    il, jl = ci.tolist(), cj.tolist()
+    if len(set(il)) == len(il) and len(set(jl)) == len(jl):
+        # No item has two candidates: the candidate pairs are the only (so the optimal)
+        # assignment with positive weight; no solver needed.
+        return list(zip(il, jl, total[ci, cj].tolist(), strict=True))
+    rows, cols = linear_sum_assignment(np.where(ok, total, 0.0), maximize=True)
+    sims = total[rows, cols].tolist()
+    keep = ok[rows, cols].tolist()
+    return [
+        (i, j, sim)
+        for i, j, sim, k in zip(rows.tolist(), cols.tolist(), sims, keep, strict=True)
+        if k
+    ]
+
+
+def _key_repr(leaf: LeafPlan, items: list[dict[str, Any]]) -> list[Any]:
+    """What a key is compared on: token-sorted canonical text ("" for null or blank) for text
+    and time keys (rapidfuzz scores "" 100 against itself and 0 against any text), else the
+    raw value (None for null)."""
+    name = leaf.name
+    if leaf.kind in ("text", "time") and not leaf.many:
+        if leaf.lexicon is not None:
+            canon, cache = leaf.lexicon.text, leaf.lexicon.cache
+        else:
+            canon, cache = time_text, time_cache
+        out = []
+        for x in items:
+            v = x.get(name)
+            if v is None:
+                out.append("")
+            else:
+                hit = cache.get(v) if type(v) is str else None  # cached: no call
+                out.append((hit or canon(v if type(v) is str else str(v))).sorted)
+        return out
+    return [None if _null(v) else v for v in (x.get(name) for x in items)]
+
+
+def _same(leaf: LeafPlan, a: Any, b: Any, ga: dict[str, Any], pb: dict[str, Any]) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return a == b if leaf.kind == "exact" else _equal(leaf, a, b, ga, pb)
+
+
+def _key_matrix(
+    leaf: LeafPlan,
+    g: list[Any],
+    p: list[Any],
+    gl: list[dict[str, Any]],
+    pl: list[dict[str, Any]],
+    cutoff: float,
+) -> np.ndarray:
+    """Similarity (0-100) of every gold/pred pair on one key; below `cutoff` it is 0."""
+    if leaf.kind in ("text", "time") and not leaf.many:
+        if len(g) * len(p) <= 4:
+            return np.array(
+                [[fuzz.ratio(a, b, score_cutoff=cutoff) for b in p] for a in g], dtype=np.float64
+            )
+        return process.cdist(g, p, scorer=fuzz.ratio, dtype=np.float64, score_cutoff=cutoff)
+    if leaf.kind == "exact":  # nulls are None on both sides: None == None pairs them
+        return np.array([[100.0 if a == b else 0.0 for b in p] for a in g], dtype=np.float64)
+    return np.array(
+        [
+            [100.0 if _same(leaf, a, b, ga, pb) else 0.0 for b, pb in zip(p, pl, strict=True)]
+            for a, ga in zip(g, gl, strict=True)
+        ],
+        dtype=np.float64,
+    ).reshape(len(g), len(p))
+
+
+def _key_pairs(
+    leaf: LeafPlan,
+    g: list[Any],
+    p: list[Any],
+    gl: list[dict[str, Any]],
+    pl: list[dict[str, Any]],
+    il: list[int],
+    jl: list[int],
+    cutoff: float,
+) -> np.ndarray:
+    """Similarity on one key for the listed (gold, pred) index pairs only."""
+    if leaf.kind in ("text", "time") and not leaf.many:
+        ratio = fuzz.ratio
+        sims = [ratio(g[i], p[j], score_cutoff=cutoff) for i, j in zip(il, jl, strict=True)]
+    else:
+        sims = [
+            100.0 if _same(leaf, g[i], p[j], gl[i], pl[j]) else 0.0
+            for i, j in zip(il, jl, strict=True)
+        ]
+    return np.array(sims, dtype=np.float64)
+
+
+def _one_sided(acc: _Acc, plan: ModelPlan, value: Any, *, gold: bool) -> None:
+    """Count every non-null value under `plan` as an omission (gold) or hallucination (pred)."""
+    v = value if isinstance(value, dict) else _EMPTY
+    score, visit = acc.score, acc.visit
+    for name, node in plan.fields:
+        x = v.get(name)
+        if type(node) is LeafPlan:
+            if score is not None and node.path not in score:
+                continue
+            n = len([y for y in x if not _null(y)]) if isinstance(x, list) else int(not _null(x))
+            if n:
+                _bump(acc.row(node.path), n, gold=gold)
+        elif visit is not None and node.path not in visit:
+            continue
+        elif type(node) is ModelPlan:
+            if isinstance(x, dict):
+                if node.evidence and (score is None or node.path in score):
+                    _bump_ground(acc.row(node.path), x.get(node.evidence), gold=gold)
+                _one_sided(acc, node, x, gold=gold)
+        else:
+            assert isinstance(node, RecordsPlan)
+            items = [y for y in x if isinstance(y, dict)] if isinstance(x, list) else []
+            if not items:
+                continue
+            if score is None or node.path in score:
+                _bump(acc.row(node.path), len(items), gold=gold)
+                if node.item.evidence:
+                    for y in items:
+                        _bump_ground(acc.row(node.path), y.get(node.item.evidence), gold=gold)
+            for y in items:
+                _one_sided(acc, node.item, y, gold=gold)
+
+
+def _bump(r: list[int], n: int, *, gold: bool) -> None:
+    if gold:
+        r[FN] += n
+        r[OMIT] += n
+        r[GOLD_N] += n
+    else:
+        r[FP] += n
+        r[HALLUC] += n
+        r[PRED_N] += n
+
+
+def _bump_ground(r: list[int], ev: Any, *, gold: bool) -> None:
+    if gold:
+        if _gradable(ev):
+            r[G_GOLD] += 1
+    else:
+        r[G_PRED] += 1
+
+
+# --- evidence overlap -------------------------------------------------------------------------
+
+
+def _span(ev: dict[str, Any]) -> tuple[int, int] | None:
+    s = ev.get("start")
+    e = ev.get("end")
+    if type(s) is int and type(e) is int and e > s:
+        return s, e
+    return None
+
+
+def _gradable(ev: Any) -> bool:
+    return isinstance(ev, dict) and (
+        _span(ev) is not None or bool(str(ev.get("quote") or "").strip())
+    )
+
+
+def _ground_pair(r: list[int], gev: Any, pev: Any) -> None:
+    if type(gev) is not dict:
+        return
+    gs: Any = gev.get("start")
+    ge: Any = gev.get("end")
+    g_span = type(gs) is int and type(ge) is int and ge > gs
+    if not g_span and not str(gev.get("quote") or "").strip():
+        return  # a gold fact with neither offsets nor a quote cannot be judged
+    r[G_GOLD] += 1
+    r[G_PRED] += 1
+    if type(pev) is not dict or pev.get("status") == "unsupported":
+        return
+    ps: Any = pev.get("start")
+    pe: Any = pev.get("end")
+    if g_span and type(ps) is int and type(pe) is int and pe > ps:
+        hit = gs < pe and ps < ge
+    else:
+        hit = _quotes_overlap(str(gev.get("quote") or ""), str(pev.get("quote") or ""))
+    if hit:
+        r[G_HIT] += 1
+
+
+@lru_cache(maxsize=65536)
+def _quote_key(quote: str) -> tuple[str, frozenset[tuple[str, ...]]]:
+    tokens = _basic(quote, {}).split()
+    grams = frozenset(tuple(tokens[i : i + 3]) for i in range(len(tokens) - 2))
+    return " ".join(tokens), grams
+
+
+def _quotes_overlap(a: str, b: str) -> bool:
+    ta, ga = _quote_key(a)
+    tb, gb = _quote_key(b)
+    if not ta or not tb:
+        return False
+    short, long_ = (ta, tb) if len(ta) <= len(tb) else (tb, ta)
+    return f" {short} " in f" {long_} " or not ga.isdisjoint(gb)
+
+
+# --- entry points -----------------------------------------------------------------------------
+
+
+def score_document(
+    doc_id: str,
+    gold: dict[str, Any],
+    pred: dict[str, Any] | None,
+    *,
+    status: DocStatus = "ok",
+    error: str | None = None,
+    annotated: tuple[str, ...] | None = None,
+    fields: tuple[str, ...] | None = None,
+    details: bool = True,
+) -> DocResult:
+    """Score one prediction (a `CaseReport` dict, or None when it failed) against gold.
+
+    `status` other than ``ok`` (failed, invalid, missing) or a None `pred` scores the document
+    as all gold omitted.  Never raises: a scorer failure is reported as ``scorer_error``.
+    """
+    plan = compile_plan()
+    scope = make_scope(annotated, fields)
+    if pred is None and status == "ok":
+        status, error = "invalid", error or "the prediction has no record"
+    try:
+        acc = _Acc(scope, details)
+        if status == "ok":
+            _model(acc, plan, gold, pred, "")
+        else:
+            _one_sided(acc, plan, gold, gold=True)
+    except Exception as exc:  # the scorer must not take a whole run down; say what happened
+        acc = _Acc(scope, details)
+        _one_sided(acc, plan, gold, gold=True)
+        status, error = "scorer_error", f"{type(exc).__name__}: {exc}"
+    return DocResult(doc_id, status, error, acc.counts, acc.matches, acc.errors)
+
+
+@dataclass(frozen=True)
+class ScoreTask:
+    """One document to score (the arguments of `score_document`)."""
+
+    doc_id: str
+    gold: dict[str, Any]
+    pred: dict[str, Any] | None
+    status: DocStatus = "ok"
+    error: str | None = None
+    annotated: tuple[str, ...] | None = None
+    fields: tuple[str, ...] | None = None
+
+
+_TASKS: Sequence[ScoreTask] = ()
+"""The batch a forked worker scores from (inherited at fork, so inputs are never pickled)."""
+
+
+def _score_range(bounds: tuple[int, int], details: bool) -> list[DocResult]:
+    return [_score_task(t, details) for t in _TASKS[bounds[0] : bounds[1]]]
+
+
+def _score_task(t: ScoreTask, details: bool) -> DocResult:
+    return score_document(
+        t.doc_id,
+        t.gold,
+        t.pred,
+        status=t.status,
+        error=t.error,
+        annotated=t.annotated,
+        fields=t.fields,
+        details=details,
+    )
+
+
+def score_many(
+    tasks: Sequence[ScoreTask], *, details: bool = True, workers: int = 1
+) -> list[DocResult]:
+    """Score a batch, in order; with `workers` > 1, in forked processes.
+
+    Documents are independent, so a batch splits into contiguous chunks, one per worker task.
+    Workers inherit the inputs at fork and only the (smaller) results travel back.  Where fork
+    is unavailable, or the batch is small, it runs in this process.
+    """
+    global _TASKS
+    if workers <= 1 or len(tasks) < 8 * workers or "fork" not in mp.get_all_start_methods():
+        return [_score_task(t, details) for t in tasks]
+    step = -(-len(tasks) // (workers * 4))
+    bounds = [(i, min(i + step, len(tasks))) for i in range(0, len(tasks), step)]
+    _TASKS = tasks
+    try:
+        with mp.get_context("fork").Pool(workers) as pool:
+            parts = pool.starmap(_score_range, [(b, details) for b in bounds])
+    finally:
+        _TASKS = ()
+    return [r for part in parts for r in part]

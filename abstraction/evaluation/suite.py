@@ -1,0 +1,104 @@
+"""Evaluation suites: which documents, which gold, which fields.
+
+A suite is a small TOML file, ``eval/suites/<name>.toml``::
+
+    description = "The seed and the hand-written case reports"
+    documents = ["../../seeds/*.txt"]     # files or globs, relative to this file
+    gold = "../../gold"                   # <document-id>.json per document
+    fields = ["patient", "treatments"]    # optional: paths in scope (default: all)
+    recordings = "../recordings"          # optional: where --record/--replay keep responses
+    baselines = "../baselines"            # optional: <baselines>/<suite>/<prompt>.json
+
+The suite's name is its file name.  Relative paths are resolved against the suite file, so a
+suite works from any working directory.
+"""
+
+from __future__ import annotations
+
+import glob
+import tomllib
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from abstraction.core.errors import UserError
+from abstraction.evaluation.scorer import unknown_paths
+
+SUITES_DIR = Path("eval") / "suites"
+
+
+class SuiteFile(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    description: str = ""
+    documents: list[str]
+    gold: str
+    fields: list[str] | None = None
+    recordings: str = "../recordings"
+    baselines: str = "../baselines"
+
+
+class Suite(BaseModel):
+    """A loaded suite with its paths resolved."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    path: Path
+    description: str
+    documents: list[Path]
+    gold_dir: Path
+    fields: tuple[str, ...] | None
+    recordings_dir: Path
+    baselines_dir: Path
+
+
+def find_suite(name_or_path: str, *, suites_dir: Path = SUITES_DIR) -> Path:
+    """A suite file path, from a path or a name under `suites_dir`."""
+    as_path = Path(name_or_path)
+    if as_path.suffix == ".toml" or as_path.is_file():
+        if not as_path.is_file():
+            raise UserError(f"{as_path}: no such suite file")
+        return as_path
+    candidate = suites_dir / f"{name_or_path}.toml"
+    if candidate.is_file():
+        return candidate
+    known = ", ".join(sorted(p.stem for p in suites_dir.glob("*.toml"))) or "none"
+    raise UserError(f"no suite {name_or_path!r} in {suites_dir} (known: {known})")
+
+
+def load_suite(name_or_path: str, *, suites_dir: Path = SUITES_DIR) -> Suite:
+    path = find_suite(name_or_path, suites_dir=suites_dir)
+    try:
+        spec = SuiteFile.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
+    except (tomllib.TOMLDecodeError, ValidationError, UnicodeDecodeError) as exc:
+        raise UserError(f"{path}: invalid suite file: {exc}") from exc
+    base = path.resolve().parent
+    documents = _expand(base, spec.documents, path)
+    if spec.fields is not None:
+        bad = unknown_paths(spec.fields)
+        if bad:
+            raise UserError(f"{path}: fields names unknown paths {bad}")
+    return Suite(
+        name=path.stem,
+        path=path,
+        description=spec.description,
+        documents=documents,
+        gold_dir=(base / spec.gold).resolve(),
+        fields=tuple(spec.fields) if spec.fields is not None else None,
+        recordings_dir=(base / spec.recordings).resolve(),
+        baselines_dir=(base / spec.baselines).resolve() / path.stem,
+    )
+
+
+def _expand(base: Path, patterns: list[str], path: Path) -> list[Path]:
+    found: list[Path] = []
+    for pattern in patterns:
+        hits = sorted(Path(p) for p in glob.glob(str(base / pattern)))
+        if not hits:
+            raise UserError(f"{path}: {pattern!r} matches no document")
+        found.extend(h.resolve() for h in hits if h.is_file())
+    unique = list(dict.fromkeys(found))
+    if not unique:
+        raise UserError(f"{path}: the suite has no documents")
+    return unique

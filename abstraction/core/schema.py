@@ -131,7 +131,9 @@ class Finding(Strict):
 
 
 class DiseaseEvent(Strict):
-    event: Annotated[Literal["relapse", "progression", "remission", "stable_disease"], Score.exact()]
+    event: Annotated[
+        Literal["relapse", "progression", "remission", "stable_disease"], Score.exact()
+    ]
     type: Annotated[str | None, Score.text("events")] = Field(
         description="Kind of event as written, e.g. extramedullary, MRD-negative, complete."
     )

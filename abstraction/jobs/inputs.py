@@ -446,7 +446,7 @@ def _load_jats(source: Source) -> Document:
             meta["omitted"] = f"reference list ({len(refs)} references)"
         for child in back:
             if _local(child.tag) != "ref-list":
-                _section(child, b, ["Back matter"])
+                _section(child, b, _untitled(child, []))
     return Document(
         id=source.id,
         text="".join(b.parts),
@@ -481,6 +481,24 @@ def _front(front: ET.Element, b: _Builder, meta: dict[str, str]) -> None:
         _section(abstract, b, ["Abstract"])
 
 
+_PART_NAMES = {
+    "ack": "Acknowledgements",
+    "app": "Appendix",
+    "app-group": "Appendix",
+    "notes": "Notes",
+    "fn-group": "Footnotes",
+    "glossary": "Glossary",
+    "bio": "Biography",
+}
+
+
+def _untitled(el: ET.Element, path: list[str]) -> list[str]:
+    """The path for a part with no <title> of its own: named after its tag (ack...)."""
+    has_title = any(_local(c.tag) == "title" and _text(c) for c in el)
+    name = _PART_NAMES.get(_local(el.tag))
+    return path if has_title or name is None else [*path, name]
+
+
 _BLOCKS = frozenset({"p", "disp-quote", "def-list", "statement", "boxed-text", "speech"})
 
 
@@ -495,8 +513,8 @@ def _section(el: ET.Element, b: _Builder, path: list[str]) -> None:
         tag = _local(child.tag)
         if tag in ("title", "label"):
             continue
-        if tag in ("sec", "app", "ack", "notes", "glossary", "app-group"):
-            _section(child, b, here if tag == "sec" else [*here, tag.capitalize()])
+        if tag == "sec" or tag in _PART_NAMES:
+            _section(child, b, _untitled(child, here))
         elif tag == "list":
             for item in (i for i in child if _local(i.tag) == "list-item"):
                 b.add("- " + _text(item), name)

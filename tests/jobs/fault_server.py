@@ -109,7 +109,7 @@ def minimal(schema: dict[str, Any], root: dict[str, Any], word: str) -> Any:
         return []
     if kind in ("integer", "number"):
         low = schema.get("minimum", schema.get("exclusiveMinimum", 0))
-        return int(math.ceil(low)) + (1 if "exclusiveMinimum" in schema else 0)
+        return math.ceil(low) + (1 if "exclusiveMinimum" in schema else 0)
     if kind == "boolean":
         return False
     return word

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -56,7 +57,7 @@ def test_parts_cover_every_character_with_overlap() -> None:
     parts = plan_parts(doc, SETTINGS)
     assert len(parts) >= 3
     assert parts[0].start == 0 and parts[-1].end == len(LONG)
-    for a, b in zip(parts, parts[1:], strict=False):
+    for a, b in itertools.pairwise(parts):
         assert b.start < a.end, "consecutive parts overlap"
         assert a.end - b.start <= SETTINGS.overlap
         assert b.start > a.start
@@ -95,9 +96,19 @@ def _part_extraction(unit: Document, *, fail: bool = False) -> Extraction:
         ev = Evidence(quote=quote)
         if kind == "treatment":
             record.treatments.append(
-                Treatment(name=quote.split(" with ")[0][-40:], category="other", target=None, donor_type=None,
-                          graft_source=None, dose=None, duration=None, intent=None, time=None, evidence=ev)
-            )  # fmt: skip
+                Treatment(
+                    name=quote.split(" with ")[0][-40:],
+                    category="other",
+                    target=None,
+                    donor_type=None,
+                    graft_source=None,
+                    dose=None,
+                    duration=None,
+                    intent=None,
+                    time=None,
+                    evidence=ev,
+                )
+            )
         elif kind == "finding":
             record.findings.append(
                 Finding(name=quote, assertion="present", body_site=None, evidence=ev)
@@ -121,13 +132,21 @@ def _part_extraction(unit: Document, *, fail: bool = False) -> Extraction:
         error=error,
         grounding=None if fail else summary,
         provenance=Provenance(
-            toolkit_version="test", prompt_version="p", prompt_sha256="0" * 64, model="m", endpoint="local",
-            structured_output="json_schema", settings={}, document_sha256=unit.sha256,
-            started_at="2024-01-01T00:00:00+00:00", finished_at="2024-01-01T00:00:01+00:00",
-            timings={"total": 1.0}, usage=Usage(prompt_tokens=10, completion_tokens=5, total_tokens=15, calls=1),
+            toolkit_version="test",
+            prompt_version="p",
+            prompt_sha256="0" * 64,
+            model="m",
+            endpoint="local",
+            structured_output="json_schema",
+            settings={},
+            document_sha256=unit.sha256,
+            started_at="2024-01-01T00:00:00+00:00",
+            finished_at="2024-01-01T00:00:01+00:00",
+            timings={"total": 1.0},
+            usage=Usage(prompt_tokens=10, completion_tokens=5, total_tokens=15, calls=1),
             passes=[],
         ),
-    )  # fmt: skip
+    )
 
 
 def test_merge_maps_offsets_dedupes_overlaps_and_keeps_order() -> None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,8 @@ from .conftest import write_jsonl
 DATA = Path(__file__).parent / "data"
 
 
-def _load_all(sources, limits=InputLimits()):
+def _load_all(sources, limits=None):
+    limits = limits or InputLimits()
     out = {}
     for s in sources:
         try:
@@ -33,9 +35,8 @@ def test_folder_with_mixed_files_gives_one_result_per_file(tmp_path: Path) -> No
     (tmp_path / "big.txt").write_bytes(b"fever " * 900_000)  # 5.4 MB
     (tmp_path / ".hidden.txt").write_text("ignored", encoding="utf-8")
     sources = discover([tmp_path])
-    assert [s.path.name for s in sources] == [
-        "big.txt", "blank.txt", "empty.txt", "good.txt", "image.txt", "latin1.txt", "notes.md", "photo.png",
-    ]  # fmt: skip
+    names = "big.txt blank.txt empty.txt good.txt image.txt latin1.txt notes.md photo.png"
+    assert [s.path.name for s in sources] == names.split()
     results = _load_all(sources)
     by_name = {Path(k).name: v for k, v in results.items()}
     assert by_name["good.txt"].text == "A 45-year-old woman had fever."
@@ -146,7 +147,7 @@ def test_jats_keeps_sections_and_leaves_out_references() -> None:
     assert section_of("We thank nobody") == "Acknowledgements"
     # ranges are sorted, non-overlapping and inside the text
     ends = [(r.start, r.end) for r in doc.ranges]
-    assert all(a < b <= c for (a, b), (c, _) in zip(ends, ends[1:], strict=False))
+    assert all(a < b <= c for (a, b), (c, _) in itertools.pairwise(ends))
     assert ends[-1][1] <= len(doc.text)
 
 

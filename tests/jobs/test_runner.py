@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import sqlite3
 from pathlib import Path
 
@@ -198,11 +197,7 @@ def test_bad_inputs_fail_alone_and_the_job_goes_on(tmp_path: Path, fault_server_
         fh.write("{broken\n")
     out = tmp_path / "out"
     summary = run([src], out, server)
-    by_origin = {
-        Path(o.origin.split(":")[0]).name
-        + (o.origin[len(str(src)) :].split(":")[1:] and ":" + o.origin.split(":")[-1] or ""): o
-        for o in summary.outcomes
-    }  # noqa: E501
+    by_origin = {o.origin.replace(f"{src}/", ""): o for o in summary.outcomes}
     kinds = {k: (o.status, o.error_kind) for k, o in by_origin.items()}
     assert kinds == {
         "binary.txt": ("failed", "input:binary"),

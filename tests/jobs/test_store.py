@@ -47,9 +47,11 @@ def test_runs_documents_and_calls_round_trip(tmp_path: Path) -> None:
             store.resolve("nope")
     # readable with the standard sqlite3 tool
     out = subprocess.run(
-        ["sqlite3", str(tmp_path / "runs.db"), "select doc_id, status from documents order by doc_id"],
-        capture_output=True, text=True, check=True,
-    )  # fmt: skip
+        ["sqlite3", str(tmp_path / "runs.db"), "select doc_id, status from documents order by 1"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert out.stdout.split() == ["a|ok", "b|failed"]
 
 

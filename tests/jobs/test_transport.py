@@ -53,7 +53,13 @@ def _job(
     async def fake_sleep(s: float) -> None:
         sleeps.append(s)
 
-    return JobTransport(inner=inner, policy=RetryPolicy(max_attempts=attempts, backoff_base=0.01), on_call=calls.append, sleep=fake_sleep, seed=1)  # fmt: skip
+    return JobTransport(
+        inner=inner,
+        policy=RetryPolicy(max_attempts=attempts, backoff_base=0.01),
+        on_call=calls.append,
+        sleep=fake_sleep,
+        seed=1,
+    )
 
 
 def test_429_waits_retry_after_then_succeeds_and_every_call_is_reported() -> None:
@@ -94,7 +100,7 @@ def test_429_waits_retry_after_then_succeeds_and_every_call_is_reported() -> Non
     ],
 )
 def test_transient_faults_are_retried(fault: object, status: str) -> None:
-    inner, seen = _script(fault, fault, 200)
+    inner, _ = _script(fault, fault, 200)
     sleeps: list[float] = []
     calls: list[dict] = []
     assert _run(_job(inner, sleeps, calls)).status_code == 200

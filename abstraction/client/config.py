@@ -1,0 +1,93 @@
+"""Model configuration, resolved once at the edge (flag, then environment, then defaults).
+
+Follows the openai SDK's conventions: `OPENAI_API_KEY` and `OPENAI_BASE_URL`.  With neither a
+base URL nor a non-local model name, the embedded model is used.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Literal
+
+from abstraction.core.errors import ConfigError
+
+StructuredMode = Literal["auto", "json_schema", "json_object_schema", "json_object"]
+RecordingMode = Literal["off", "record", "replay"]
+
+LOCAL_MODEL_NAME = "qwen2.5-coder-1.5b-instruct-q4_k_m"
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Where and how to call a model.
+
+    model: ``local`` (the embedded GGUF, served by llama.cpp) or a model name at `base_url`.
+    structured: how the answer is constrained: ``json_schema`` (OpenAI strict structured
+      outputs, also vLLM), ``json_object_schema`` (llama.cpp: ``{"type": "json_object",
+      "schema": ...}``), ``json_object`` (plain JSON mode; the schema goes in the prompt).
+      ``auto`` picks ``json_object_schema`` for the embedded model and ``json_schema`` otherwise.
+    recording_dir / recording_mode: record every HTTP exchange, or replay them offline (a
+      request with no recording fails instead of calling a model).
+    http_transport: an httpx transport to send requests through (tests, fault injection, logging).
+    """
+
+    model: str = "local"
+    base_url: str | None = None
+    api_key: str | None = field(default=None, repr=False)
+    structured: StructuredMode = "auto"
+    timeout: float = 600.0
+    http_retries: int = 2
+    gguf_path: Path | None = None
+    n_ctx: int = 8192
+    n_parallel: int = 1
+    recording_dir: Path | None = None
+    recording_mode: RecordingMode = "off"
+    http_transport: Any = None
+
+    @property
+    def is_local(self) -> bool:
+        return self.base_url is None and self.model == "local"
+
+    def resolved_structured(self) -> StructuredMode:
+        if self.structured != "auto":
+            return self.structured
+        return "json_object_schema" if self.is_local else "json_schema"
+
+    def with_overrides(self, **changes: Any) -> ModelConfig:
+        return replace(self, **changes)
+
+
+def resolve_config(
+    *,
+    model: str | None = None,
+    base_url: str | None = None,
+    api_key: str | None = None,
+    structured: str | None = None,
+    gguf_path: Path | None = None,
+    env: dict[str, str] | None = None,
+    **rest: Any,
+) -> ModelConfig:
+    """Flag, then environment, then defaults.  A base URL without a model name is an error."""
+    env = dict(os.environ) if env is None else env
+    base_url = base_url or env.get("OPENAI_BASE_URL") or None
+    api_key = api_key or env.get("OPENAI_API_KEY") or None
+    model = model or env.get("ABSTRACTION_MODEL") or "local"
+    if gguf_path is None and env.get("ABSTRACTION_GGUF"):
+        gguf_path = Path(env["ABSTRACTION_GGUF"])
+    if model == "local" and base_url and rest.get("recording_mode", "off") != "replay":
+        raise ConfigError(
+            f"a base URL is set ({base_url}) but no model name: pass --model NAME, "
+            "or unset OPENAI_BASE_URL to use the embedded model"
+        )
+    if structured and structured not in ("auto", "json_schema", "json_object_schema", "json_object"):
+        raise ConfigError(f"unknown structured-output mode {structured!r}")
+    return ModelConfig(
+        model=model,
+        base_url=base_url if model != "local" else None,
+        api_key=api_key,
+        structured=(structured or "auto"),  # type: ignore[arg-type]
+        gguf_path=gguf_path,
+        **rest,
+    )

@@ -1,0 +1,257 @@
+"""The one path to a model: the openai SDK for transport, instructor for validate-and-re-ask.
+
+Every endpoint (the embedded llama.cpp server, OpenAI, Azure OpenAI, vLLM, Ollama) is spoken to
+with the same OpenAI chat-completions request.  Only the `response_format` differs, chosen by
+`ModelConfig.structured`; it is passed in `extra_body` so that instructor does not paste an
+indented schema into the prompt (thousands of tokens that a small model pays for on every call).
+instructor parses the answer into the pydantic model and, when validation fails, re-asks with
+the validation error, up to the prompt's `max_retries`; the usage of every attempt is counted.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import instructor
+import openai
+from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
+from instructor.core.hooks import Hooks
+from pydantic import BaseModel, ValidationError
+
+from abstraction.client.config import ModelConfig
+from abstraction.client.recording import RecordingTransport, ReplayMiss
+from abstraction.core.errors import ModelError
+from abstraction.core.prompts import PromptSettings
+from abstraction.core.records import Usage
+
+
+@dataclass(frozen=True)
+class ChatResult:
+    value: BaseModel
+    raw_text: str
+    usage: Usage
+    attempts: int
+    seconds: float
+
+
+def _usage_of(obj: Any) -> Usage:
+    if obj is None:
+        return Usage()
+    get = (lambda k: obj.get(k, 0)) if isinstance(obj, dict) else (lambda k: getattr(obj, k, 0))
+    return Usage(
+        prompt_tokens=get("prompt_tokens") or 0,
+        completion_tokens=get("completion_tokens") or 0,
+        total_tokens=get("total_tokens") or 0,
+    )
+
+
+class _CallLog:
+    """Per-call instructor hooks: count attempts and keep the last raw answer."""
+
+    def __init__(self) -> None:
+        self.hooks = Hooks()
+        self.responses: list[Any] = []
+        self.hooks.on("completion:response", self.responses.append)
+
+    @property
+    def last_text(self) -> str | None:
+        if not self.responses:
+            return None
+        try:
+            return self.responses[-1].choices[0].message.content
+        except (AttributeError, IndexError):
+            return None
+
+    def usage(self) -> Usage:
+        total = Usage()
+        for r in self.responses:
+            total = total + _usage_of(getattr(r, "usage", None))
+        n = len(self.responses)
+        return total.model_copy(update={"calls": n, "retries": max(n - 1, 0)})
+
+
+def response_format(mode: str, name: str, schema: dict[str, Any]) -> dict[str, Any] | None:
+    if mode == "json_schema":
+        return {
+            "type": "json_schema",
+            "json_schema": {"name": name[:64], "schema": schema, "strict": True},
+        }
+    if mode == "json_object_schema":
+        return {"type": "json_object", "schema": schema}
+    return {"type": "json_object"}
+
+
+class ModelClient:
+    """A configured connection to one model endpoint.  Use `open_client` to get one."""
+
+    def __init__(
+        self, config: ModelConfig, *, base_url: str, api_key: str, model_name: str, **info: Any
+    ) -> None:
+        self.config = config
+        self.model_name = model_name
+        self.base_url = base_url
+        self.info = info
+        self.structured = config.resolved_structured()
+        sync_t, async_t = self._transports()
+        common = {"base_url": base_url, "api_key": api_key, "max_retries": config.http_retries}
+        self._sync = openai.OpenAI(
+            **common, http_client=httpx.Client(transport=sync_t, timeout=config.timeout)
+        )
+        self._async = openai.AsyncOpenAI(
+            **common, http_client=httpx.AsyncClient(transport=async_t, timeout=config.timeout)
+        )
+        mode = instructor.Mode.JSON_SCHEMA
+        self._inst = instructor.from_openai(self._sync, mode=mode)
+        self._ainst = instructor.from_openai(self._async, mode=mode)
+
+    def _transports(self) -> tuple[Any, Any]:
+        cfg = self.config
+        if cfg.recording_mode == "off" or cfg.recording_dir is None:
+            return cfg.http_transport, cfg.http_transport
+        return (
+            RecordingTransport(cfg.recording_dir, mode=cfg.recording_mode, inner=cfg.http_transport),
+            RecordingTransport(cfg.recording_dir, mode=cfg.recording_mode, inner=cfg.http_transport),
+        )
+
+    def describe(self) -> dict[str, Any]:
+        """What the provenance of an output needs to say about the model."""
+        endpoint = "local" if self.config.is_local else self.base_url
+        return {"model": self.model_name, "endpoint": endpoint, "structured": self.structured, **self.info}
+
+    def _request(
+        self,
+        *,
+        messages: list[dict[str, Any]],
+        response_model: type[BaseModel],
+        json_schema: dict[str, Any],
+        settings: PromptSettings,
+        log: _CallLog,
+    ) -> dict[str, Any]:
+        if self.structured == "json_object":
+            schema_text = json.dumps(json_schema, separators=(",", ":"), ensure_ascii=False)
+            last = dict(messages[-1])
+            last["content"] = f"{last['content']}\n\nAnswer with JSON matching this schema: {schema_text}"
+            messages = [*messages[:-1], last]
+        body: dict[str, Any] = {
+            "response_format": response_format(self.structured, response_model.__name__, json_schema)
+        }
+        kwargs: dict[str, Any] = {
+            "model": self.model_name,
+            "messages": messages,
+            "response_model": response_model,
+            "max_retries": settings.max_retries,
+            "strict": False,
+            "hooks": log.hooks,
+            "temperature": settings.temperature,
+            "max_tokens": settings.max_tokens,
+            "extra_body": body,
+        }
+        if settings.seed is not None:
+            kwargs["seed"] = settings.seed
+        return kwargs
+
+    def complete(
+        self,
+        *,
+        messages: list[dict[str, Any]],
+        response_model: type[BaseModel],
+        json_schema: dict[str, Any],
+        settings: PromptSettings,
+    ) -> ChatResult:
+        """One structured call (with re-asks).  Raises `ModelError` with the reason on failure."""
+        log = _CallLog()
+        kwargs = self._request(
+            messages=messages,
+            response_model=response_model,
+            json_schema=json_schema,
+            settings=settings,
+            log=log,
+        )
+        t0 = time.perf_counter()
+        try:
+            value = self._inst.chat.completions.create(**kwargs)
+        except Exception as exc:  # translated, cause kept
+            raise _model_error(exc, log) from exc
+        return ChatResult(value, log.last_text or "", log.usage(), len(log.responses), time.perf_counter() - t0)
+
+    async def acomplete(
+        self,
+        *,
+        messages: list[dict[str, Any]],
+        response_model: type[BaseModel],
+        json_schema: dict[str, Any],
+        settings: PromptSettings,
+    ) -> ChatResult:
+        log = _CallLog()
+        kwargs = self._request(
+            messages=messages,
+            response_model=response_model,
+            json_schema=json_schema,
+            settings=settings,
+            log=log,
+        )
+        t0 = time.perf_counter()
+        try:
+            value = await self._ainst.chat.completions.create(**kwargs)
+        except Exception as exc:
+            raise _model_error(exc, log) from exc
+        return ChatResult(value, log.last_text or "", log.usage(), len(log.responses), time.perf_counter() - t0)
+
+    def close(self) -> None:
+        self._sync.close()
+
+    async def aclose(self) -> None:
+        await self._async.close()
+
+
+def _root_cause(exc: BaseException) -> BaseException:
+    seen = exc
+    while isinstance(seen, InstructorRetryException) and seen.__cause__ is not None:
+        seen = seen.__cause__
+    return seen
+
+
+def _model_error(exc: Exception, log: _CallLog) -> ModelError:
+    cause = _root_cause(exc)
+    usage = log.usage().model_dump()
+    attempts = max(len(log.responses), 1)
+    common = {"attempts": attempts, "usage": usage, "last_output": log.last_text}
+    if isinstance(cause, IncompleteOutputException) or isinstance(exc, IncompleteOutputException):
+        return ModelError(
+            "the answer was cut off at max_tokens (truncated): raise max_tokens or shorten the prompt",
+            kind="truncated",
+            **common,
+        )
+    if isinstance(cause, ReplayMiss) or isinstance(getattr(cause, "__cause__", None), ReplayMiss):
+        return ModelError(str(cause.__cause__ or cause), kind="replay_miss", **common)
+    if isinstance(cause, openai.APITimeoutError):
+        return ModelError(f"the model endpoint timed out: {cause}", kind="timeout", **common)
+    if isinstance(cause, openai.APIConnectionError):
+        inner = cause.__cause__
+        if isinstance(inner, ReplayMiss):
+            return ModelError(str(inner), kind="replay_miss", **common)
+        return ModelError(f"cannot reach the model endpoint: {cause}", kind="connection", **common)
+    if isinstance(cause, openai.APIStatusError):
+        return ModelError(
+            f"the model endpoint answered HTTP {cause.status_code}: {cause.message}",
+            kind="http",
+            details={"status": cause.status_code},
+            **common,
+        )
+    if isinstance(cause, json.JSONDecodeError) or (
+        isinstance(cause, ValidationError) and "json_invalid" in str(cause)
+    ):
+        return ModelError(f"the answer is not valid JSON: {cause}", kind="unparseable", **common)
+    if isinstance(cause, ValidationError):
+        return ModelError(
+            f"the answer failed schema validation after {attempts} attempt(s): "
+            f"{cause.error_count()} error(s), first: {cause.errors()[0]['loc']} "
+            f"{cause.errors()[0]['msg']}",
+            kind="invalid",
+            **common,
+        )
+    return ModelError(f"model call failed: {type(cause).__name__}: {cause}", kind="error", **common)

@@ -1,0 +1,1 @@
+"""Evaluation: score extractions against gold, and import gold from annotated corpora."""

@@ -1,0 +1,786 @@
+"""Import brat-annotated case reports (MACCROBAT style) as partial gold records.
+
+A brat document is ``ID.txt`` (the text) and ``ID.ann`` (standoff annotations).  The offsets in
+``.ann`` are Unicode code points into the text as decoded from UTF-8 with newlines left alone
+(no CRLF translation), i.e. Python string indices.  A leading BOM is dropped from the text (as
+`abstraction.core.documents.Document` does) and the offsets are shifted to match.  Every entity's
+recorded text is checked against the text; a document whose offsets do not index its text is
+rejected (the two files are not a pair), never half-converted.
+
+Mapping rules (MACCROBAT vocabulary; "asserted" means no polarity attribute, or POS):
+
+- Events (``E`` lines) are reduced to their trigger entity; attributes and relations on an event
+  apply to its trigger.  Roles of events are not used (MACCROBAT events have none).
+- Coreference: entities linked by ``IDENTICAL`` relations (or a ``*  Equiv`` set) form one
+  cluster.  Its head is the earliest mention that is not of type ``Coreference``; the head gives
+  the type, the name, the assertion and the evidence ("first mention"), and the cluster pools the
+  modifiers (body sites, dosages, results, causes) of all its mentions.  MACCROBAT's own ``*``
+  lines are ``OVERLAP`` (temporal), not coreference, and are ignored.
+- Assertion: POLARITY NEG -> ``absent``; POLARITY UNCERTAIN / MAYBE_NEG / MAYBE_POS, or any
+  Modality attribute -> ``uncertain``; otherwise ``present``.  TREND attributes are ignored.
+- ``patient.age``: the first ``Age`` entity, parsed as number + unit ("19-year-old", "aged 31
+  years", "33 - year old"); an age without a number ("newborn") is left out.
+- ``patient.sex``: the first ``Sex`` entity (woman/female/girl -> female, man/male/boy -> male).
+  ``age_group`` is never filled: the corpus does not annotate it and the schema gives no cut-offs.
+- ``diagnoses``: ``Disease_disorder`` clusters.  Negated -> status ``ruled_out``; uncertain ones
+  (differentials, "suggestive of") are skipped; the others get status ``secondary`` as a
+  placeholder, because the corpus does not say which diagnosis is principal.  ``details`` is null.
+- ``findings``: ``Sign_symptom`` clusters with their assertion; ``body_site`` is the
+  ``Biological_structure`` entities that MODIFY a mention, in text order, joined by ", ".
+- ``treatments``: asserted ``Medication`` and ``Therapeutic_procedure`` clusters, in text order
+  (not necessarily chronological).  Negated (not given, stopped, failed) and uncertain (planned,
+  suggested) ones are skipped, and so is a ``Therapeutic_procedure`` that is a SUB_PROCEDURE of a
+  kept ``Therapeutic_procedure`` (a surgical step such as "incision" inside "surgery"); a
+  medication under a regimen ("carboplatin" under "chemotherapy") is kept.  ``dose`` is the
+  ``Dosage`` entities that MODIFY it, joined by "; ".  ``category`` comes from a keyword rule
+  (`treatment_category`), not from the annotation.
+- ``assessments``: asserted ``Diagnostic_procedure`` clusters; ``result`` is the ``Lab_value``,
+  ``Sign_symptom`` and ``Disease_disorder`` mentions that MODIFY it ("biopsy" -> "myocarditis"),
+  in text order, joined by "; ".  A negated or uncertain modifier ("no abscess") is left out of
+  a result or a body site rather than reworded.
+- ``outcome``: an ``Outcome`` mention saying died / death / lethal / fatal / deceased / expired
+  -> ``died`` (alive / survived -> ``alive``); the cause of death is the first mention with a
+  CAUSE relation to it.  Other outcomes ("resolution") set nothing and are listed in the notes.
+- Repeated mentions the annotators did not link are merged: an item with the same name (or
+  method) as an earlier item, whose other filled values all equal the earlier item's (compared
+  case- and space-insensitively), adds nothing and is dropped ("erlotinib" after "erlotinib",
+  daily dosing).  An item that differs ("pain" absent after "pain" present, another dose) stays.
+- Evidence: quote, start and end of the mention's span; a discontinuous span (``a b;c d``) is
+  replaced by the span covering its fragments (the name keeps brat's text, the fragments joined
+  by a space) and the evidence note says so.
+
+`annotated_fields` lists exactly what the importer fills, with sub-field paths for lists:
+``diagnoses.name`` means the diagnoses are matched and their names scored, but not their status
+or details.  See `covers` for how a path is read.  ``patient.age``, ``patient.sex``,
+``outcome.status`` and ``outcome.cause_of_death`` are listed only in documents where they were
+found, since the corpus does not annotate them exhaustively (e.g. sex left to "He").
+
+Not imported: ``History`` and ``Family_history`` spans (mixed content: "medical history", "a year
+ago", "stroke"), durations and dates, routes (``Administration``), severity.  Mentions about
+other people (a cited patient) are not filtered: MACCROBAT's ``Subject`` links are not reliable
+for that ("donor" modifies this patient's transplant).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from itertools import pairwise
+from pathlib import Path
+from typing import Literal, TypeVar
+
+from pydantic import BaseModel
+
+from abstraction.core.documents import safe_id, sha256_text
+from abstraction.core.errors import UserError
+from abstraction.core.records import GoldRecord
+from abstraction.core.schema import (
+    AgeFact,
+    Assessment,
+    CaseReport,
+    Diagnosis,
+    Evidence,
+    Finding,
+    OutcomeStatusFact,
+    SexFact,
+    TextFact,
+    Treatment,
+    TreatmentCategory,
+    empty_case_report,
+)
+
+Assertion = Literal["present", "absent", "uncertain"]
+Item = TypeVar("Item", bound=BaseModel)
+
+COREFERENCE_TYPE = "Coreference"
+COREFERENCE_RELATIONS = frozenset({"IDENTICAL"})
+COREFERENCE_EQUIVALENCES = frozenset({"equiv", "identical", "coreference"})
+SOURCE_NOTE = (
+    "Annotations: MACCROBAT2020 (Caufield, figshare, doi:10.6084/m9.figshare.9764942.v2, "
+    "CC BY 4.0), converted by `abstraction import-brat` (rules: abstraction/evaluation/brat.py)."
+)
+LIST_SUBFIELDS: dict[str, tuple[str, ...]] = {
+    "diagnoses": ("name",),
+    "findings": ("name", "assertion", "body_site"),
+    "treatments": ("name", "dose"),
+    "assessments": ("method", "result"),
+}
+"""The sub-fields of each list that the importer fills from the annotation (always listed)."""
+
+
+# ----------------------------------------------------------------------------- parsing
+
+
+@dataclass(frozen=True)
+class TextBound:
+    """A ``T`` line: a typed span, possibly in several fragments (end exclusive)."""
+
+    id: str
+    type: str
+    fragments: tuple[tuple[int, int], ...]
+    text: str
+
+    @property
+    def start(self) -> int:
+        return self.fragments[0][0]
+
+    @property
+    def end(self) -> int:
+        return self.fragments[-1][1]
+
+    @property
+    def discontinuous(self) -> bool:
+        return len(self.fragments) > 1
+
+
+@dataclass(frozen=True)
+class Event:
+    id: str
+    type: str
+    trigger: str
+    args: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Relation:
+    id: str
+    type: str
+    arg1: str
+    arg2: str
+
+
+@dataclass(frozen=True)
+class Attribute:
+    id: str
+    name: str
+    target: str
+    value: str | None
+
+
+@dataclass(frozen=True)
+class Equivalence:
+    type: str
+    members: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Annotations:
+    entities: dict[str, TextBound] = field(default_factory=dict)
+    events: dict[str, Event] = field(default_factory=dict)
+    relations: tuple[Relation, ...] = ()
+    attributes: tuple[Attribute, ...] = ()
+    equivalences: tuple[Equivalence, ...] = ()
+
+
+@dataclass(frozen=True)
+class BratDocument:
+    id: str
+    text: str
+    annotations: Annotations
+    path: str | None = None
+
+
+def _parse_textbound(ident: str, fields: list[str], where: str) -> TextBound:
+    if len(fields) < 3:
+        raise UserError(f"{where}: entity line needs 'type offsets<TAB>text'")
+    type_, _, offsets = fields[1].partition(" ")
+    try:
+        frags = tuple((int(a), int(b)) for a, b in (frag.split() for frag in offsets.split(";")))
+    except ValueError as exc:
+        raise UserError(f"{where}: bad offsets {offsets!r}") from exc
+    if any(a > b for a, b in frags) or any(p[1] > q[0] for p, q in pairwise(frags)):
+        raise UserError(f"{where}: offsets {offsets!r} are not ordered")
+    return TextBound(ident, type_, frags, "\t".join(fields[2:]))
+
+
+def _parse_event(ident: str, fields: list[str], where: str) -> Event:
+    parts = fields[1].split()
+    pairs = [p.split(":", 1) for p in parts]
+    if not pairs or any(len(p) != 2 for p in pairs):
+        raise UserError(f"{where}: event line needs 'Type:Trigger [Role:Arg ...]'")
+    (type_, trigger), *args = pairs
+    return Event(ident, type_, trigger, tuple((r, a) for r, a in args))
+
+
+def _parse_relation(ident: str, fields: list[str], where: str) -> Relation:
+    parts = fields[1].split()
+    args = dict(p.split(":", 1) for p in parts[1:] if ":" in p)
+    if len(parts) != 3 or set(args) != {"Arg1", "Arg2"}:
+        raise UserError(f"{where}: relation line needs 'TYPE Arg1:X Arg2:Y'")
+    return Relation(ident, parts[0], args["Arg1"], args["Arg2"])
+
+
+def _parse_attribute(ident: str, fields: list[str], where: str) -> Attribute:
+    parts = fields[1].split()
+    if len(parts) not in (2, 3):
+        raise UserError(f"{where}: attribute line needs 'Name Target [Value]'")
+    return Attribute(ident, parts[0], parts[1], parts[2] if len(parts) == 3 else None)
+
+
+def parse_ann(content: str, *, source: str = "<ann>") -> Annotations:
+    """Parse the text of a ``.ann`` file; malformed lines raise `UserError` naming the line."""
+    entities: dict[str, TextBound] = {}
+    events: dict[str, Event] = {}
+    relations: list[Relation] = []
+    attributes: list[Attribute] = []
+    equivalences: list[Equivalence] = []
+    for number, raw in enumerate(content.split("\n"), start=1):
+        line = raw.rstrip("\r")
+        if not line.strip():
+            continue
+        where = f"{source}:{number}"
+        fields = line.split("\t")
+        ident, kind = fields[0], fields[0][:1]
+        if len(fields) < 2:
+            raise UserError(f"{where}: expected tab-separated fields")
+        if kind == "T":
+            entities[ident] = _parse_textbound(ident, fields, where)
+        elif kind == "E":
+            events[ident] = _parse_event(ident, fields, where)
+        elif kind == "R":
+            relations.append(_parse_relation(ident, fields, where))
+        elif kind in ("A", "M"):
+            attributes.append(_parse_attribute(ident, fields, where))
+        elif kind == "*":
+            type_, *members = fields[1].split()
+            equivalences.append(Equivalence(type_, tuple(members)))
+        elif kind not in ("#", "N"):
+            raise UserError(f"{where}: unknown annotation line {ident!r}")
+    return Annotations(entities, events, tuple(relations), tuple(attributes), tuple(equivalences))
+
+
+def _check_spans(text: str, ann: Annotations, *, source: str) -> None:
+    """Reject a document whose entity texts are not what their offsets select."""
+    for tb in ann.entities.values():
+        if tb.end > len(text):
+            raise UserError(f"{source}: {tb.id} ends at {tb.end}, past the text ({len(text)})")
+        selected = " ".join(text[a:b] for a, b in tb.fragments)
+        if selected != tb.text:
+            raise UserError(
+                f"{source}: {tb.id} offsets select {selected!r}, the annotation says "
+                f"{tb.text!r}: the .txt is not the text that was annotated"
+            )
+
+
+def _shifted(ann: Annotations, delta: int) -> Annotations:
+    entities = {
+        k: replace(tb, fragments=tuple((a + delta, b + delta) for a, b in tb.fragments))
+        for k, tb in ann.entities.items()
+    }
+    return replace(ann, entities=entities)
+
+
+def read_brat_document(txt_path: Path) -> BratDocument:
+    """Read ``ID.txt`` and its ``ID.ann``; offsets are checked against the text.
+
+    The text is decoded as UTF-8 without newline translation (brat counts a CR as a character).
+    A leading BOM is dropped, as `Document.from_path` does, and the offsets shifted by one.
+    """
+    ann_path = txt_path.with_suffix(".ann")
+    try:
+        text = txt_path.read_bytes().decode("utf-8")
+        content = ann_path.read_bytes().decode("utf-8").removeprefix("\ufeff")
+    except OSError as exc:
+        raise UserError(f"{exc.filename}: cannot read: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise UserError(f"{txt_path.stem}: not UTF-8 (byte {exc.start})") from exc
+    ann = parse_ann(content, source=str(ann_path))
+    if text.startswith("\ufeff"):
+        text, ann = text[1:], _shifted(ann, -1)
+    _check_spans(text, ann, source=str(ann_path))
+    return BratDocument(safe_id(txt_path.stem), text, ann, str(txt_path))
+
+
+def find_brat_documents(folder: Path) -> list[Path]:
+    """The ``.txt`` files in `folder` that have a ``.ann`` next to them, sorted."""
+    if not folder.is_dir():
+        raise UserError(f"{folder}: no such folder (set the path or ABSTRACTION_MACCROBAT_DIR)")
+    found = sorted(p for p in folder.glob("*.txt") if p.with_suffix(".ann").is_file())
+    if not found:
+        raise UserError(f"{folder}: no brat documents (ID.txt with ID.ann) found")
+    return found
+
+
+# ----------------------------------------------------------------------------- value rules
+
+_AGE = re.compile(
+    r"(\d+(?:\.\d+)?)\s*-?\s*(?:years?|yrs?|months?|weeks?|days?)"
+    r"|(?:aged?)\s+(\d+(?:\.\d+)?)",
+    re.IGNORECASE,
+)
+_AGE_UNIT = re.compile(r"(year|yr|month|week|day)", re.IGNORECASE)
+_UNITS: dict[str, Literal["years", "months", "weeks", "days"]] = {
+    "year": "years",
+    "yr": "years",
+    "month": "months",
+    "week": "weeks",
+    "day": "days",
+}
+_FEMALE = frozenset({"woman", "female", "girl", "lady", "women", "females"})
+_MALE = frozenset({"man", "male", "boy", "gentleman", "men", "males"})
+_DIED = re.compile(
+    r"\b(died|dies|death|dead|deceased|lethal|fatal|passed away|expired|demise)\b", re.I
+)
+_ALIVE = re.compile(r"\b(alive|survived|survives|surviving)\b", re.I)
+_CATEGORY_RULES: tuple[tuple[TreatmentCategory, re.Pattern[str]], ...] = (
+    ("chemotherapy", re.compile(r"chemo", re.I)),
+    ("radiotherapy", re.compile(r"radiothera|radiation|brachythera|irradiat", re.I)),
+    ("stem_cell_transplant", re.compile(r"(stem cell|bone marrow|HSC)\w* transpl|HSCT", re.I)),
+    (
+        "surgery",
+        re.compile(
+            r"ectomy|otomy|ostomy|plasty|rrhaphy|pexy|surg|resect|excis|repair|replacement"
+            r"|transplant|amputat|anastomos|caesar|cesar",
+            re.I,
+        ),
+    ),
+)
+
+
+def parse_age(text: str) -> tuple[float, Literal["years", "months", "weeks", "days"]] | None:
+    """Number and unit of an age mention; None when it states no number ("newborn")."""
+    match = _AGE.search(text)
+    if not match:
+        return None
+    number = float(match.group(1) or match.group(2))
+    unit = _AGE_UNIT.search(match.group(0))
+    return number, _UNITS[unit.group(1).lower()] if unit else "years"
+
+
+def parse_sex(text: str) -> Literal["female", "male"] | None:
+    word = text.strip().lower()
+    return "female" if word in _FEMALE else "male" if word in _MALE else None
+
+
+def outcome_status(text: str) -> Literal["died", "alive"] | None:
+    """Status only when the outcome's own words say it; else None."""
+    return "died" if _DIED.search(text) else "alive" if _ALIVE.search(text) else None
+
+
+def treatment_category(name: str) -> TreatmentCategory:
+    """A keyword guess for display only: the corpus does not annotate categories."""
+    for category, pattern in _CATEGORY_RULES:
+        if pattern.search(name):
+            return category
+    return "other"
+
+
+def assertion_of(attributes: Iterable[Attribute]) -> Assertion:
+    """Uncertainty wins over negation (MAYBE_NEG is not a certain absence)."""
+    values = {(a.name.lower(), (a.value or "").upper()) for a in attributes}
+    if any(n == "modality" or v in {"UNCERTAIN", "MAYBE_NEG", "MAYBE_POS"} for n, v in values):
+        return "uncertain"
+    if any(n in {"polarity", "negation"} and v in {"NEG", ""} for n, v in values):
+        return "absent"
+    return "present"
+
+
+# ----------------------------------------------------------------------------- graph
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """Mentions of one thing: `head` is the first mention that has a real type."""
+
+    head: TextBound
+    members: tuple[TextBound, ...]
+    assertion: Assertion
+
+
+@dataclass
+class _Graph:
+    """The annotation reduced to entities: events become their triggers."""
+
+    text: str
+    entities: dict[str, TextBound]
+    clusters: list[Cluster]
+    cluster_of: dict[str, Cluster]
+    assertions: dict[str, Assertion]
+    modifiers: dict[str, list[TextBound]]
+    relations: list[tuple[str, str, str]]
+
+
+def _resolve(ann: Annotations, ref: str) -> str:
+    if ref in ann.events:
+        ref = ann.events[ref].trigger
+    if ref not in ann.entities:
+        raise UserError(f"annotation refers to unknown id {ref!r}")
+    return ref
+
+
+def _coreference_groups(ann: Annotations) -> dict[str, str]:
+    """Union-find over coreference links: entity id -> representative id."""
+    parent = {k: k for k in ann.entities}
+
+    def find(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    links = [(r.arg1, r.arg2) for r in ann.relations if r.type in COREFERENCE_RELATIONS]
+    for eq in ann.equivalences:
+        if eq.type.lower() in COREFERENCE_EQUIVALENCES:
+            links += list(pairwise(eq.members))
+    for a, b in links:
+        parent[find(_resolve(ann, a))] = find(_resolve(ann, b))
+    return {k: find(k) for k in ann.entities}
+
+
+def _clusters(ann: Annotations, assertions: dict[str, Assertion]) -> list[Cluster]:
+    """Coreference clusters with a typed head, in text order of their heads."""
+    groups: dict[str, list[TextBound]] = {}
+    for tid, rep in _coreference_groups(ann).items():
+        groups.setdefault(rep, []).append(ann.entities[tid])
+    clusters = []
+    for members in groups.values():
+        members.sort(key=lambda t: (t.start, t.end, t.id))
+        typed = [t for t in members if t.type != COREFERENCE_TYPE]
+        if typed:
+            clusters.append(Cluster(typed[0], tuple(members), assertions[typed[0].id]))
+    return sorted(clusters, key=lambda c: (c.head.start, c.head.end, c.head.id))
+
+
+def _build_graph(doc: BratDocument) -> _Graph:
+    ann = doc.annotations
+    attrs: dict[str, list[Attribute]] = {}
+    for a in ann.attributes:
+        attrs.setdefault(_resolve(ann, a.target), []).append(a)
+    assertions = {tid: assertion_of(attrs.get(tid, [])) for tid in ann.entities}
+    clusters = _clusters(ann, assertions)
+    relations = [(r.type, _resolve(ann, r.arg1), _resolve(ann, r.arg2)) for r in ann.relations]
+    modifiers: dict[str, list[TextBound]] = {}
+    for type_, a1, a2 in relations:
+        if type_ == "MODIFY":
+            modifiers.setdefault(a2, []).append(ann.entities[a1])
+    return _Graph(
+        text=doc.text,
+        entities=dict(ann.entities),
+        clusters=clusters,
+        cluster_of={t.id: c for c in clusters for t in c.members},
+        assertions=assertions,
+        modifiers=modifiers,
+        relations=relations,
+    )
+
+
+def _modifier_text(graph: _Graph, cluster: Cluster, types: set[str], sep: str) -> str | None:
+    """Texts of the asserted mentions of `types` that MODIFY a mention of `cluster`, in text
+    order; a negated or uncertain one ("showed no abscess") is not a result or a site."""
+    mentions = [m for t in cluster.members for m in graph.modifiers.get(t.id, [])]
+    found = {m.id: m for m in mentions if m.type in types and graph.assertions[m.id] == "present"}
+    texts: list[str] = []
+    for m in sorted(found.values(), key=lambda t: (t.start, t.end)):
+        if _norm(m.text) not in {_norm(x) for x in texts}:
+            texts.append(m.text)
+    return sep.join(texts) or None
+
+
+# ----------------------------------------------------------------------------- conversion
+
+
+@dataclass(frozen=True)
+class Conversion:
+    """One converted document: the gold, what was left out and why, and what to look at."""
+
+    gold: GoldRecord
+    skipped: dict[str, int]
+    warnings: tuple[str, ...]
+
+
+@dataclass
+class _Log:
+    skipped: Counter[str] = field(default_factory=Counter)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def _evidence(graph: _Graph, tb: TextBound, log: _Log) -> Evidence:
+    note = f"brat {tb.id}"
+    if tb.discontinuous:
+        frags = ";".join(f"{a}-{b}" for a, b in tb.fragments)
+        note += f"; discontinuous span {frags}: the quote covers the fragments and the gap"
+        log.warnings.append(f"{tb.id} ({tb.type}) is discontinuous: covering span used")
+    return Evidence(quote=graph.text[tb.start : tb.end], start=tb.start, end=tb.end, note=note)
+
+
+def _values(item: BaseModel) -> dict[str, object]:
+    return {
+        k: _norm(v) if isinstance(v, str) else v
+        for k, v in item.model_dump(exclude={"evidence"}).items()
+    }
+
+
+def _adds_nothing(later: dict[str, object], earlier: dict[str, object], key: str) -> bool:
+    """Same name, and every other filled value equals the earlier one."""
+    if later[key] != earlier[key]:
+        return False
+    return all(v is None or v == earlier[k] for k, v in later.items())
+
+
+def _dedupe(items: Sequence[Item], log: _Log, label: str, *, key: str = "name") -> list[Item]:
+    """Drop an item that adds nothing to an earlier one with the same `key` (a re-mention)."""
+    kept: list[Item] = []
+    kept_values: list[dict[str, object]] = []
+    for item in items:
+        values = _values(item)
+        if any(_adds_nothing(values, earlier, key) for earlier in kept_values):
+            log.skipped[f"{label}: repeated mention"] += 1
+            continue
+        kept.append(item)
+        kept_values.append(values)
+    return kept
+
+
+def _of_type(graph: _Graph, log: _Log, label: str, *types: str) -> list[Cluster]:
+    """The clusters headed by `types`, in text order; coreferent mentions are counted."""
+    chosen = [c for c in graph.clusters if c.head.type in types]
+    merged = sum(len(c.members) - 1 for c in chosen)
+    if merged:
+        log.skipped[f"{label}: coreferent mention"] += merged
+    return chosen
+
+
+def _diagnoses(graph: _Graph, log: _Log) -> list[Diagnosis]:
+    items = []
+    for c in _of_type(graph, log, "diagnoses", "Disease_disorder"):
+        if c.assertion == "uncertain":
+            log.skipped["diagnoses: uncertain (differential or suspected)"] += 1
+            continue
+        status = "ruled_out" if c.assertion == "absent" else "secondary"
+        ev = _evidence(graph, c.head, log)
+        items.append(Diagnosis(name=c.head.text, status=status, details=None, evidence=ev))
+    return _dedupe(items, log, "diagnoses")
+
+
+def _findings(graph: _Graph, log: _Log) -> list[Finding]:
+    items = []
+    for c in _of_type(graph, log, "findings", "Sign_symptom"):
+        site = _modifier_text(graph, c, {"Biological_structure"}, ", ")
+        ev = _evidence(graph, c.head, log)
+        items.append(Finding(name=c.head.text, assertion=c.assertion, body_site=site, evidence=ev))
+    return _dedupe(items, log, "findings")
+
+
+def _sub_steps(graph: _Graph, kept: set[str]) -> set[str]:
+    """Therapeutic procedures annotated as SUB_PROCEDURE of a kept therapeutic procedure."""
+    steps = set()
+    for type_, child, parent in graph.relations:
+        c, p = graph.cluster_of.get(child), graph.cluster_of.get(parent)
+        if type_ != "SUB_PROCEDURE" or not c or not p or c is p or p.head.id not in kept:
+            continue
+        if c.head.type == p.head.type == "Therapeutic_procedure":
+            steps.add(c.head.id)
+    return steps
+
+
+def _treatments(graph: _Graph, log: _Log) -> list[Treatment]:
+    candidates = []
+    for c in _of_type(graph, log, "treatments", "Medication", "Therapeutic_procedure"):
+        if c.assertion != "present":
+            log.skipped[f"treatments: {c.assertion} (not given, stopped or planned)"] += 1
+        else:
+            candidates.append(c)
+    steps = _sub_steps(graph, {c.head.id for c in candidates})
+    items = []
+    for c in candidates:
+        if c.head.id in steps:
+            log.skipped["treatments: step of a therapeutic procedure"] += 1
+            continue
+        dose = _modifier_text(graph, c, {"Dosage"}, "; ")
+        items.append(_treatment(c.head.text, dose, _evidence(graph, c.head, log)))
+    return _dedupe(items, log, "treatments")
+
+
+def _treatment(name: str, dose: str | None, evidence: Evidence) -> Treatment:
+    return Treatment(
+        name=name,
+        category=treatment_category(name),
+        target=None,
+        donor_type=None,
+        graft_source=None,
+        dose=dose,
+        duration=None,
+        intent=None,
+        time=None,
+        evidence=evidence,
+    )
+
+
+def _assessments(graph: _Graph, log: _Log) -> list[Assessment]:
+    result_types = {"Lab_value", "Sign_symptom", "Disease_disorder"}
+    items = []
+    for c in _of_type(graph, log, "assessments", "Diagnostic_procedure"):
+        if c.assertion != "present":
+            log.skipped[f"assessments: {c.assertion} (not done or planned)"] += 1
+            continue
+        result = _modifier_text(graph, c, result_types, "; ")
+        ev = _evidence(graph, c.head, log)
+        items.append(Assessment(method=c.head.text, result=result, time=None, evidence=ev))
+    return _dedupe(items, log, "assessments", key="method")
+
+
+def _age(graph: _Graph, log: _Log) -> AgeFact | None:
+    ages = [c.head for c in _of_type(graph, log, "patient.age", "Age")]
+    if not ages:
+        return None
+    if len({parse_age(tb.text) for tb in ages}) > 1:
+        log.warnings.append("several different Age mentions: the first is used")
+    parsed = parse_age(ages[0].text)
+    if parsed is None:
+        log.warnings.append(f"{ages[0].id} age {ages[0].text!r} has no number: left out")
+        return None
+    value, unit = parsed
+    return AgeFact(value=value, unit=unit, evidence=_evidence(graph, ages[0], log))
+
+
+def _sex(graph: _Graph, log: _Log) -> SexFact | None:
+    sexes = [c.head for c in _of_type(graph, log, "patient.sex", "Sex")]
+    if not sexes:
+        return None
+    value = parse_sex(sexes[0].text)
+    if value is None:
+        log.warnings.append(f"{sexes[0].id} sex {sexes[0].text!r} not understood: left out")
+        return None
+    return SexFact(value=value, evidence=_evidence(graph, sexes[0], log))
+
+
+def _outcome(graph: _Graph, log: _Log) -> tuple[OutcomeStatusFact | None, TextFact | None]:
+    """Died wins over alive (nobody is alive after dying); the first such mention is evidence."""
+    stated = [(c, outcome_status(c.head.text)) for c in _of_type(graph, log, "outcome", "Outcome")]
+    for c, s in stated:
+        if s is None:
+            log.warnings.append(f"{c.head.id} outcome {c.head.text!r} states no status: not used")
+    for wanted in ("died", "alive"):
+        chosen = [c for c, s in stated if s == wanted]
+        if chosen:
+            status = OutcomeStatusFact(value=wanted, evidence=_evidence(graph, chosen[0].head, log))
+            return status, _cause_of_death(graph, chosen, log) if wanted == "died" else None
+    return None, None
+
+
+def _cause_of_death(graph: _Graph, outcomes: list[Cluster], log: _Log) -> TextFact | None:
+    ids = {t.id for c in outcomes for t in c.members}
+    causes = [graph.entities[a] for t, a, b in graph.relations if t == "CAUSE" and b in ids]
+    if not causes:
+        return None
+    first = min(causes, key=lambda t: (t.start, t.end))
+    return TextFact(value=first.text, evidence=_evidence(graph, first, log))
+
+
+def convert_document(doc: BratDocument, *, annotator: str) -> Conversion:
+    """Turn one brat document into a partial `GoldRecord` (see the module docstring)."""
+    graph = _build_graph(doc)
+    log = _Log()
+    record = empty_case_report()
+    record.patient.age, record.patient.sex = _age(graph, log), _sex(graph, log)
+    record.diagnoses = _diagnoses(graph, log)
+    record.findings = _findings(graph, log)
+    record.treatments = _treatments(graph, log)
+    record.assessments = _assessments(graph, log)
+    record.outcome.status, record.outcome.cause_of_death = _outcome(graph, log)
+    gold = GoldRecord(
+        document_id=doc.id,
+        document_sha256=sha256_text(doc.text),
+        annotator=annotator,
+        annotated_fields=annotated_fields(record),
+        notes=_notes(log),
+        record=CaseReport.model_validate(record.model_dump()),
+    )
+    return Conversion(gold=gold, skipped=dict(log.skipped), warnings=tuple(log.warnings))
+
+
+def annotated_fields(record: CaseReport) -> list[str]:
+    """The paths the importer filled: list sub-fields always, the scalars where found."""
+    patient = {"patient.age": record.patient.age, "patient.sex": record.patient.sex}
+    outcome = {
+        "outcome.status": record.outcome.status,
+        "outcome.cause_of_death": record.outcome.cause_of_death,
+    }
+    lists = [f"{name}.{sub}" for name, subs in LIST_SUBFIELDS.items() for sub in subs]
+    return (
+        [path for path, value in patient.items() if value is not None]
+        + lists
+        + [path for path, value in outcome.items() if value is not None]
+    )
+
+
+def _notes(log: _Log) -> str:
+    lines = [
+        SOURCE_NOTE,
+        "Not annotated: diagnosis status (placeholder 'secondary'; 'ruled_out' when negated) "
+        "and details, treatment category (keyword guess), order (text order), timeline.",
+    ]
+    if log.warnings:
+        lines.append("Warnings: " + " | ".join(log.warnings))
+    return "\n".join(lines)
+
+
+def covers(annotated: Sequence[str] | None, path: str) -> bool:
+    """Whether a gold with these `annotated_fields` scores the field at `path`.
+
+    Paths name fields without list indices (``findings.assertion``, not ``findings[0]...``).
+    None covers everything.  A path is covered when it or an ancestor is listed (``patient``
+    covers ``patient.age``), or when a descendant is: ``findings.name`` makes ``findings``
+    covered, so its items are matched and counted, while ``findings.body_site`` is scored only
+    if listed too.
+    """
+    if annotated is None:
+        return True
+    return any(a == path or path.startswith(a + ".") or a.startswith(path + ".") for a in annotated)
+
+
+# ----------------------------------------------------------------------------- statistics
+
+
+@dataclass(frozen=True)
+class ImportStats:
+    documents: int
+    facts: dict[str, int]
+    documents_with: dict[str, int]
+    skipped: dict[str, int]
+    warnings: int
+
+
+def import_stats(conversions: Sequence[Conversion]) -> ImportStats:
+    """Counts over converted documents: facts per field, and what was left out."""
+    facts: Counter[str] = Counter()
+    with_field: Counter[str] = Counter()
+    skipped: Counter[str] = Counter()
+    for conv in conversions:
+        skipped.update(conv.skipped)
+        for path, count in fact_counts(conv.gold.record).items():
+            facts[path] += count
+            with_field[path] += count > 0
+    return ImportStats(
+        documents=len(conversions),
+        facts=dict(facts),
+        documents_with=dict(with_field),
+        skipped=dict(sorted(skipped.items())),
+        warnings=sum(len(c.warnings) for c in conversions),
+    )
+
+
+def fact_counts(record: CaseReport) -> dict[str, int]:
+    """Facts per annotated field path, with the filled optional sub-fields counted apart."""
+    return {
+        "patient.age": int(record.patient.age is not None),
+        "patient.sex": int(record.patient.sex is not None),
+        "diagnoses": len(record.diagnoses),
+        "diagnoses (ruled_out)": sum(d.status == "ruled_out" for d in record.diagnoses),
+        "findings": len(record.findings),
+        "findings (absent)": sum(f.assertion == "absent" for f in record.findings),
+        "findings (uncertain)": sum(f.assertion == "uncertain" for f in record.findings),
+        "findings.body_site": sum(f.body_site is not None for f in record.findings),
+        "treatments": len(record.treatments),
+        "treatments.dose": sum(t.dose is not None for t in record.treatments),
+        "assessments": len(record.assessments),
+        "assessments.result": sum(a.result is not None for a in record.assessments),
+        "outcome.status": int(record.outcome.status is not None),
+        "outcome.cause_of_death": int(record.outcome.cause_of_death is not None),
+    }

@@ -1,0 +1,168 @@
+"""Extract one document into a grounded `Extraction`.
+
+The message layout is fixed so that llama.cpp can reuse its cached prompt prefix across passes
+and re-asks: the system prompt, then the document, then the per-pass instructions and examples.
+Model failures never escape as exceptions: they become a failed `Extraction` with the reason,
+the attempts and the tokens spent, and no record (never an empty one).
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from abstraction import __version__
+from abstraction.client.openai_client import ChatResult
+from abstraction.core.documents import Document
+from abstraction.core.errors import ModelError
+from abstraction.core.prompts import PassSpec, PromptSpec
+from abstraction.core.records import (
+    DocumentInfo,
+    Extraction,
+    Failure,
+    PassRecord,
+    Provenance,
+    Usage,
+)
+from abstraction.core.schema import CaseReport, empty_case_report
+from abstraction.extraction.passes import llm_schema, pass_model
+from abstraction.grounding import ground_record, strip_boilerplate
+
+
+class Completer(Protocol):
+    """What extraction needs from a model client (see `abstraction.client.ModelClient`)."""
+
+    def complete(self, **kwargs: Any) -> ChatResult: ...
+
+    async def acomplete(self, **kwargs: Any) -> ChatResult: ...
+
+    def describe(self) -> dict[str, Any]: ...
+
+
+def _examples_block(spec: PassSpec) -> str:
+    if not spec.examples:
+        return ""
+    parts = ["Examples (fictional patients, not from this document):"]
+    for ex in spec.examples:
+        parts.append(f"Text: {ex.text.strip()}\nAnswer: {ex.answer.strip()}")
+    return "\n\n".join(parts) + "\n\n"
+
+
+def build_messages(doc_text: str, prompt: PromptSpec, spec: PassSpec) -> list[dict[str, str]]:
+    """System prompt, then the document, then this pass's instructions (prefix-cache friendly)."""
+    user = (
+        f"<document>\n{doc_text.strip()}\n</document>\n\n"
+        f"{_examples_block(spec)}{spec.instructions.strip()}"
+    )
+    return [{"role": "system", "content": prompt.system.strip()}, {"role": "user", "content": user}]
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+class _Run:
+    """Accumulates the passes of one document's extraction."""
+
+    def __init__(self, doc: Document, prompt: PromptSpec, client: Completer) -> None:
+        self.doc, self.prompt, self.client = doc, prompt, client
+        self.started = _now()
+        self.t0 = time.perf_counter()
+        self.text = strip_boilerplate(doc.text)
+        self.merged = empty_case_report().model_dump()
+        self.passes: list[PassRecord] = []
+        self.usage = Usage()
+        self.model_seconds = 0.0
+        self.failure: Failure | None = None
+
+    def request(self, spec: PassSpec) -> dict[str, Any]:
+        return {
+            "messages": build_messages(self.text, self.prompt, spec),
+            "response_model": pass_model(tuple(spec.sections)),
+            "json_schema": llm_schema(spec, evidence_first=self.prompt.settings.evidence_first),
+            "settings": self.prompt.settings,
+        }
+
+    def record_ok(self, spec: PassSpec, res: ChatResult) -> None:
+        self.model_seconds += res.seconds
+        self.usage = self.usage + res.usage
+        self.merged.update(res.value.model_dump())
+        self.passes.append(
+            PassRecord(name=spec.name, sections=list(spec.sections), seconds=round(res.seconds, 3), usage=res.usage, status="ok")
+        )
+
+    def record_failed(self, spec: PassSpec, err: ModelError, seconds: float) -> None:
+        self.model_seconds += seconds
+        spent = Usage.model_validate(err.usage) if err.usage else Usage(calls=err.attempts)
+        self.usage = self.usage + spent
+        self.passes.append(
+            PassRecord(name=spec.name, sections=list(spec.sections), seconds=round(seconds, 3), usage=spent, status="failed", error=str(err))
+        )
+        self.failure = Failure(
+            kind=err.kind, message=f"pass {spec.name!r}: {err}", attempts=err.attempts, last_output=err.last_output
+        )
+
+    def finish(self) -> Extraction:
+        t_ground = time.perf_counter()
+        record = grounding = None
+        if self.failure is None:
+            record, grounding = ground_record(CaseReport.model_validate(self.merged), self.doc.text)
+        ground_s = time.perf_counter() - t_ground
+        info = self.client.describe()
+        provenance = Provenance(
+            toolkit_version=__version__,
+            prompt_version=self.prompt.version,
+            prompt_sha256=self.prompt.sha256,
+            model=info["model"],
+            model_sha256=info.get("model_sha256"),
+            endpoint=info["endpoint"],
+            structured_output=info["structured"],
+            settings=self.prompt.settings_dict(),
+            document_sha256=self.doc.sha256,
+            started_at=self.started,
+            finished_at=_now(),
+            timings={
+                "total": round(time.perf_counter() - self.t0, 3),
+                "model": round(self.model_seconds, 3),
+                "grounding": round(ground_s, 4),
+            },
+            usage=self.usage,
+            passes=self.passes,
+        )
+        return Extraction(
+            document=DocumentInfo(
+                id=self.doc.id, path=self.doc.path, sha256=self.doc.sha256, chars=len(self.doc.text), format=self.doc.format
+            ),
+            status="ok" if self.failure is None else "failed",
+            record=record,
+            error=self.failure,
+            grounding=grounding,
+            provenance=provenance,
+        )
+
+
+def extract_document(doc: Document, *, prompt: PromptSpec, client: Completer) -> Extraction:
+    """Run every pass of `prompt` on `doc`; stop at the first failed pass."""
+    run = _Run(doc, prompt, client)
+    for spec in prompt.passes:
+        t = time.perf_counter()
+        try:
+            run.record_ok(spec, client.complete(**run.request(spec)))
+        except ModelError as err:
+            run.record_failed(spec, err, time.perf_counter() - t)
+            break
+    return run.finish()
+
+
+async def aextract_document(doc: Document, *, prompt: PromptSpec, client: Completer) -> Extraction:
+    """The async twin of `extract_document` (passes of one document stay sequential)."""
+    run = _Run(doc, prompt, client)
+    for spec in prompt.passes:
+        t = time.perf_counter()
+        try:
+            run.record_ok(spec, await client.acomplete(**run.request(spec)))
+        except ModelError as err:
+            run.record_failed(spec, err, time.perf_counter() - t)
+            break
+    return run.finish()

@@ -1,0 +1,69 @@
+"""What one prompt pass asks the model for: a response model and its JSON Schema.
+
+A pass extracts some top-level sections of `CaseReport`.  Its response model is a pydantic model
+with just those sections (so validation and re-asks use the real schema), and its JSON Schema is
+the model's schema with each `Evidence` object replaced by a plain quote string: the model
+supplies words from the text, never offsets, which grounding computes.  Every property is
+required and extra keys are forbidden, which is what OpenAI strict mode and llama.cpp's grammar
+both need.  With `evidence_first`, each fact's quote is generated before its value.
+"""
+
+from __future__ import annotations
+
+import copy
+from functools import lru_cache
+from typing import Any
+
+from pydantic import BaseModel, create_model
+
+from abstraction.core.prompts import PassSpec
+from abstraction.core.schema import CaseReport, Strict
+
+QUOTE_SCHEMA = {
+    "type": "string",
+    "description": "Exact words copied from the document that state this fact.",
+}
+
+
+@lru_cache(maxsize=64)
+def pass_model(sections: tuple[str, ...]) -> type[BaseModel]:
+    """A model holding only `sections` of CaseReport, with the same field definitions."""
+    fields: dict[str, Any] = {
+        s: (CaseReport.model_fields[s].annotation, CaseReport.model_fields[s]) for s in sections
+    }
+    name = "Extract_" + "_".join(sections)
+    return create_model(name, __base__=Strict, **fields)
+
+
+def _clean(node: Any, *, evidence_first: bool) -> Any:
+    if isinstance(node, dict):
+        out = {}
+        for k, v in node.items():
+            if k in ("title", "default"):
+                continue
+            out[k] = _clean(v, evidence_first=evidence_first)
+        if out.get("type") == "object" and "properties" in out:
+            props = out["properties"]
+            if evidence_first and "evidence" in props:
+                props = {"evidence": props["evidence"], **{k: v for k, v in props.items() if k != "evidence"}}
+                out["properties"] = props
+            out["required"] = list(props)
+            out["additionalProperties"] = False
+        return out
+    if isinstance(node, list):
+        return [_clean(v, evidence_first=evidence_first) for v in node]
+    return node
+
+
+@lru_cache(maxsize=64)
+def _llm_schema(sections: tuple[str, ...], evidence_first: bool) -> dict[str, Any]:
+    schema = copy.deepcopy(pass_model(sections).model_json_schema())
+    defs = schema.get("$defs", {})
+    if "Evidence" in defs:
+        defs["Evidence"] = dict(QUOTE_SCHEMA)
+    return _clean(schema, evidence_first=evidence_first)
+
+
+def llm_schema(spec: PassSpec, *, evidence_first: bool) -> dict[str, Any]:
+    """The JSON Schema the model is constrained to for this pass (a fresh copy)."""
+    return copy.deepcopy(_llm_schema(tuple(spec.sections), evidence_first))

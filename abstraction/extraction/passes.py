@@ -35,13 +35,14 @@ def pass_model(sections: tuple[str, ...]) -> type[BaseModel]:
     return create_model(name, __base__=Strict, **fields)
 
 
-def _clean(node: Any, *, evidence_first: bool) -> Any:
+def _clean(node: Any, *, evidence_first: bool, names: bool = False) -> Any:
+    # `names`: `node` maps property names to schemas, so a property called "title" is kept.
     if isinstance(node, dict):
         out = {}
         for k, v in node.items():
-            if k in ("title", "default"):
+            if k in ("title", "default") and not names:
                 continue
-            out[k] = _clean(v, evidence_first=evidence_first)
+            out[k] = _clean(v, evidence_first=evidence_first, names=(k in ("properties", "$defs") and not names))
         if out.get("type") == "object" and "properties" in out:
             props = out["properties"]
             if evidence_first and "evidence" in props:

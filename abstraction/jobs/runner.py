@@ -21,7 +21,7 @@ import asyncio
 import contextlib
 import dataclasses
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -441,26 +441,52 @@ def _write_if_changed(path: Path, data: bytes) -> None:
 # Entry points
 
 
-def identity_for(prompt: PromptSpec, model_config: Any) -> JobIdentity:
-    """The cache identity of (prompt, model): the model's name and, when known, its file hash."""
-    model = str(getattr(model_config, "model", "unknown"))
-    sha = getattr(model_config, "model_sha256", None)
-    base_url = getattr(model_config, "base_url", None)
+def identity_for(prompt: PromptSpec, described: dict[str, Any]) -> JobIdentity:
+    """The cache identity of (prompt, model), from the open client's `describe()`: the model's
+    name and, for the embedded model, its file hash; the structured-output mode."""
+    model = str(described.get("model", "unknown"))
+    sha = described.get("model_sha256")
     return JobIdentity(
         prompt_version=prompt.version,
         prompt_sha256=prompt.sha256,
         model=f"{model}@{sha}" if sha else model,
-        endpoint="local" if base_url is None else str(base_url),
-        structured_output=str(getattr(model_config, "structured_output", "json_schema")),
+        endpoint=str(described.get("endpoint", "unknown")),
+        structured_output=str(described.get("structured", "unknown")),
         settings=prompt.settings_dict(),
     )
 
 
 def with_transport(model_config: Any, transport: JobTransport) -> Any:
-    """A copy of the client config that sends its HTTP through `transport`."""
-    if hasattr(model_config, "model_copy"):
-        return model_config.model_copy(update={"http_transport": transport})
-    return dataclasses.replace(model_config, http_transport=transport)
+    """A copy of the client config that sends its HTTP through `transport`, which does the
+    retrying (so the SDK's own retries are turned off: they would multiply)."""
+    return dataclasses.replace(model_config, http_transport=transport, http_retries=0)
+
+
+@contextlib.contextmanager
+def open_model_client(model_config: Any) -> Iterator[Any]:
+    """`abstraction.client.open_client` when present; until it lands, a remote endpoint's
+    `ModelClient` built directly (the embedded model needs `open_client`)."""
+    import abstraction.client as client_pkg
+
+    open_client = getattr(client_pkg, "open_client", None)
+    if open_client is not None:
+        with open_client(model_config) as client:
+            yield client
+        return
+    from abstraction.client.openai_client import ModelClient
+
+    if model_config.is_local:
+        raise ConfigError("the embedded model needs abstraction.client.open_client")
+    client = ModelClient(
+        model_config,
+        base_url=model_config.base_url,
+        api_key=model_config.api_key or "not-needed",
+        model_name=model_config.model,
+    )
+    try:
+        yield client
+    finally:
+        client.close()
 
 
 def _call_logger(store: RunStore, run_id: str) -> Callable[[dict[str, Any]], None]:
@@ -542,32 +568,35 @@ async def arun_job(
     job_holder: list[Job] | None = None,
 ) -> JobSummary:
     """Extract every input document with the model client; see `run_job`."""
-    from abstraction.client import open_client
     from abstraction.extraction import aextract_document
 
-    identity = identity_for(prompt, model_config)
     transport = JobTransport(policy=options.retry, log_bodies=options.log_bodies)
     with (
         RunStore(store_path or default_store_path()) as store,
-        open_client(with_transport(model_config, transport)) as client,
+        open_model_client(with_transport(model_config, transport)) as client,
     ):
+        identity = identity_for(prompt, client.describe())
 
         async def extract(doc: Document) -> Extraction:
             return await aextract_document(doc, prompt=prompt, client=client)
 
-        return await arun_documents(
-            inputs,
-            extract=extract,
-            identity=identity,
-            out_dir=out_dir,
-            store=store,
-            transport=transport,
-            concurrency=concurrency,
-            max_cost=max_cost,
-            progress=progress,
-            options=options,
-            job_holder=job_holder,
-        )
+        try:
+            return await arun_documents(
+                inputs,
+                extract=extract,
+                identity=identity,
+                out_dir=out_dir,
+                store=store,
+                transport=transport,
+                concurrency=concurrency,
+                max_cost=max_cost,
+                progress=progress,
+                options=options,
+                job_holder=job_holder,
+            )
+        finally:
+            if hasattr(client, "aclose"):
+                await client.aclose()
 
 
 def run_job(

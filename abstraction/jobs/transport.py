@@ -115,13 +115,18 @@ def _text(data: bytes) -> str:
     return data.decode("utf-8", errors="replace")
 
 
-class JobTransport(httpx.AsyncBaseTransport):
-    """Retrying, reporting wrapper around another async transport (see the module docstring)."""
+class JobTransport(httpx.AsyncBaseTransport, httpx.BaseTransport):
+    """Retrying, reporting wrapper around another transport (see the module docstring).
+
+    One object serves both an ``httpx.AsyncClient`` and an ``httpx.Client`` (the model client
+    builds one of each from the same config); each direction has its own inner transport.
+    """
 
     def __init__(
         self,
         *,
         inner: httpx.AsyncBaseTransport | None = None,
+        sync_inner: httpx.BaseTransport | None = None,
         policy: RetryPolicy = RetryPolicy(),
         on_call: OnCall | None = None,
         log_bodies: bool = True,
@@ -129,6 +134,7 @@ class JobTransport(httpx.AsyncBaseTransport):
         seed: int | None = None,
     ) -> None:
         self.inner = inner or httpx.AsyncHTTPTransport()
+        self.sync_inner = sync_inner or httpx.HTTPTransport()
         self.policy = policy
         self.on_call = on_call
         self.log_bodies = log_bodies
@@ -138,6 +144,41 @@ class JobTransport(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         await self.inner.aclose()
+
+    def close(self) -> None:
+        self.sync_inner.close()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        """The blocking twin of `handle_async_request` (same retries, same reports)."""
+        last_exc: Exception | None = None
+        response: httpx.Response | None = None
+        for attempt in range(1, self.policy.max_attempts + 1):
+            delay = self._not_before - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            started, t0 = datetime.now(UTC), time.monotonic()
+            try:
+                response = self.sync_inner.handle_request(request)
+                body = response.read()
+            except httpx.TimeoutException as exc:
+                last_exc, response = exc, None
+                self._report(request, attempt, started, t0, status="timeout", error=repr(exc))
+                wait = self.policy.backoff(attempt, self._rng)
+            except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:
+                last_exc, response = exc, None
+                self._report(request, attempt, started, t0, status="connection", error=repr(exc))
+                wait = self.policy.backoff(attempt, self._rng)
+            else:
+                judged = self._judge(request, response, body, attempt, started, t0)
+                if judged is None:
+                    return response
+                wait = judged
+            if attempt < self.policy.max_attempts:
+                time.sleep(wait)
+        if response is not None:
+            return response
+        assert last_exc is not None
+        raise last_exc
 
     async def _wait_for_gate(self) -> None:
         delay = self._not_before - time.monotonic()

@@ -161,9 +161,13 @@ def _request_text(body: dict[str, Any]) -> str:
 
 
 def pick_quote(body: dict[str, Any]) -> str:
-    """A verbatim stretch of the last user message: its longest line, cut to ~12 words."""
+    """A verbatim stretch of the last user message (of its <document> when marked): its
+    longest line, cut to ~12 words."""
     users = [m for m in body.get("messages", []) if m.get("role") == "user"]
     text = _request_text({"messages": users[-1:]}) if users else ""
+    inside = re.search(r"<document>\n?(.*?)</document>", text, re.DOTALL)
+    if inside:
+        text = inside.group(1)
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     if not lines:
         return ""
@@ -180,6 +184,8 @@ def _schema_of(body: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
     fmt = body.get("response_format") or {}
     if fmt.get("type") == "json_schema":
         return fmt["json_schema"].get("schema", {}), None
+    if fmt.get("type") == "json_object" and isinstance(fmt.get("schema"), dict):
+        return fmt["schema"], None  # llama.cpp's form
     return _case_report_schema(), None
 
 

@@ -1,4 +1,4 @@
-"""The runner end to end against the loopback fault server (stand-in extractor)."""
+"""The runner end to end: the real model client, against the loopback fault server."""
 
 from __future__ import annotations
 
@@ -8,18 +8,21 @@ from pathlib import Path
 
 import pytest
 
+from abstraction.client.config import ModelConfig
+from abstraction.core.prompts import load_prompt
 from abstraction.core.records import Extraction
 from abstraction.jobs.chunking import ChunkSettings
 from abstraction.jobs.prices import Price, PriceTable
-from abstraction.jobs.runner import JobOptions, JobSummary, arun_documents
+from abstraction.jobs.runner import JobOptions, JobSummary, ProgressUpdate, arun_documents, arun_job
 from abstraction.jobs.store import RunStore
 from abstraction.jobs.transport import JobTransport, RetryPolicy
 
-from .conftest import RunningServer, fictional_case, write_jsonl
+from .conftest import ROOT, RunningServer, fictional_case, write_jsonl
 from .stand_in import IDENTITY, make_extractor
 
 FAST_RETRY = RetryPolicy(max_attempts=4, backoff_base=0.01, backoff_max=0.05)
 PRICES = PriceTable({"fault-model": Price(input=1.0, output=2.0)}, source="test")
+PROMPT = load_prompt("v1", ROOT / "prompts")
 
 
 def run(
@@ -32,33 +35,47 @@ def run(
     timeout: float = 0.5,
     options: JobOptions | None = None,
     cancel_after: int | None = None,
+    lean: bool = False,
 ) -> JobSummary:
+    """`arun_job` with the real model client pointed at the fault server; with `lean`, the
+    stand-in extractor instead (the instructor-based client spends ~35 ms of CPU per call,
+    which would make the 500-document test take minutes on two shared cores)."""
     options = options or JobOptions(retry=FAST_RETRY, prices=PRICES)
 
     async def go() -> JobSummary:
-        transport = JobTransport(policy=options.retry)
-        extract, client = make_extractor(server.base_url, transport, timeout=timeout)
-        progress = []
-
-        with RunStore(out / "runs.db") as store:
-            task = asyncio.create_task(
-                arun_documents(
-                    inputs, extract=extract, identity=IDENTITY, out_dir=out, store=store,
-                    transport=transport, concurrency=concurrency, max_cost=max_cost,
-                    progress=progress.append, options=options,
-                )
+        progress: list[ProgressUpdate] = []
+        if lean:
+            transport = JobTransport(policy=options.retry)
+            extract, http = make_extractor(server.base_url, transport, timeout=timeout)
+            store = RunStore(out / "runs.db")
+            job = arun_documents(
+                inputs, extract=extract, identity=IDENTITY, out_dir=out, store=store,
+                transport=transport, concurrency=concurrency, max_cost=max_cost,
+                progress=progress.append, options=options,
             )  # fmt: skip
-            try:
-                if cancel_after is None:
-                    return await task
-                while len(progress) < cancel_after:
-                    await asyncio.sleep(0.01)
-                task.cancel()
-                with pytest.raises(asyncio.CancelledError):
-                    await task
-                return JobSummary("", out / "runs.db", out, total=0)
-            finally:
-                await client.aclose()
+        else:
+            config = ModelConfig(
+                model="fault-model", base_url=server.base_url, api_key="test", timeout=timeout
+            )
+            job = arun_job(
+                inputs, out_dir=out, prompt=PROMPT, model_config=config, concurrency=concurrency,
+                max_cost=max_cost, store_path=out / "runs.db", progress=progress.append,
+                options=options,
+            )  # fmt: skip
+        task = asyncio.create_task(job)
+        try:
+            if cancel_after is None:
+                return await task
+            while len(progress) < cancel_after and not task.done():
+                await asyncio.sleep(0.01)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            return JobSummary("", out / "runs.db", out, total=0)
+        finally:
+            if lean:
+                await http.aclose()
+                store.close()
 
     return asyncio.run(go())
 
@@ -78,7 +95,7 @@ def test_500_documents_with_20_percent_faults_none_lost_or_duplicated(
     inputs = write_jsonl(tmp_path / "docs.jsonl", rows)
     out = tmp_path / "out"
 
-    summary = run([inputs], out, server, concurrency=32)
+    summary = run([inputs], out, server, concurrency=32, lean=True)
 
     ids = [o.id for o in summary.outcomes]
     assert len(ids) == 500 and set(ids) == {r["id"] for r in rows}, "none lost, none duplicated"
@@ -112,12 +129,47 @@ def test_500_documents_with_20_percent_faults_none_lost_or_duplicated(
     cost = db.execute("select sum(cost) from documents").fetchone()[0]
     assert cost == pytest.approx(summary.cost) and cost > 0
 
-    again = run([inputs], out, server, concurrency=32)
+    again = run([inputs], out, server, concurrency=32, lean=True)
     after = server.stats()
     retried = {o.id for o in again.outcomes if o.calls}
     assert retried <= set(failed), "a re-run only calls the model for earlier failures"
     assert after["requests"] - stats["requests"] == again.calls
     assert again.count("cached") == summary.count("ok")
+
+
+def test_real_client_through_faults_records_reasons_retries_and_costs(
+    tmp_path: Path, fault_server_factory
+) -> None:
+    server = fault_server_factory("--faults", "0.2", "--hang", "2", "--seed", "3")
+    rows = [{"id": f"doc{i:02d}", "text": fictional_case(i)} for i in range(60)]
+    forced = {"doc01": "server_error", "doc02": "malformed", "doc03": "truncated", "doc04": "drop"}
+    for doc_id, kind in forced.items():
+        rows[int(doc_id[3:])]["text"] += f" FAULT-ALWAYS-{kind}"
+    inputs = write_jsonl(tmp_path / "docs.jsonl", rows)
+    out = tmp_path / "out"
+    summary = run([inputs], out, server, concurrency=16)
+
+    assert sorted(o.id for o in summary.outcomes) == [r["id"] for r in rows]
+    kinds = {o.id: o.error_kind for o in summary.failures}
+    assert {k: kinds.get(k) for k in forced} == {
+        "doc01": "http", "doc02": "unparseable", "doc03": "truncated", "doc04": "connection",
+    }  # fmt: skip
+    assert summary.count("ok") >= 50
+    files = outputs(out)
+    assert files["doc02"].error.attempts == 3, "instructor re-asked twice"
+    db = sqlite3.connect(out / "runs.db")
+    for o in summary.outcomes:  # per-document tokens are the sum over every call, retries included
+        calls, prompt = db.execute(
+            "select count(*), coalesce(sum(prompt_tokens), 0) from model_calls where doc_id = ?",
+            (o.id,),
+        ).fetchone()
+        assert (calls, prompt) == (o.calls, o.prompt_tokens)
+    assert db.execute("select count(*) from model_calls where doc_id='doc01'").fetchone()[0] == 4
+    assert summary.cost == pytest.approx(
+        sum(o.prompt_tokens * 1.0 + o.completion_tokens * 2.0 for o in summary.outcomes) / 1e6
+    )
+    ok = next(f for f in files.values() if f.status == "ok")
+    assert ok.provenance.model == "fault-model" and ok.provenance.structured_output == "json_schema"
 
 
 def test_rerun_of_a_finished_job_makes_zero_model_calls(
@@ -249,12 +301,12 @@ def test_cancel_mid_run_then_resume(tmp_path: Path, fault_server_factory) -> Non
     rows = [{"id": f"d{i:03d}", "text": fictional_case(i)} for i in range(120)]
     inputs = write_jsonl(tmp_path / "docs.jsonl", rows)
     out = tmp_path / "out"
-    run([inputs], out, server, concurrency=4, cancel_after=20)
+    run([inputs], out, server, concurrency=4, cancel_after=20, lean=True)
     partial = outputs(out)  # every file present parses: nothing half-written
     assert 20 <= len(partial) < 120
     with RunStore(out / "runs.db") as store:
         assert store.show_run("latest")["status"] == "interrupted"
-    rest = run([inputs], out, server, concurrency=8)
+    rest = run([inputs], out, server, concurrency=8, lean=True)
     assert rest.count("cached") == len(partial)
     assert rest.count("ok") == 120 - len(partial)
     assert set(outputs(out)) == {r["id"] for r in rows}

@@ -1,0 +1,223 @@
+"""CLI for jobs: ``abstraction runs list|show``, ``abstraction batch prepare|collect``, and the
+progress bar and summary that ``abstraction extract`` shows around `run_job`.
+
+Register in ``abstraction/cli/main.py``::
+
+    from abstraction.cli import jobs
+    app.add_typer(jobs.runs_app, name="runs")
+    app.add_typer(jobs.batch_app, name="batch")
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+from rich.text import Text
+
+from abstraction.core.errors import AbstractionError
+from abstraction.jobs.runner import JobSummary, ProgressCallback, ProgressUpdate
+from abstraction.jobs.store import RunStore, default_store_path
+
+console = Console()
+err_console = Console(stderr=True)
+
+runs_app = typer.Typer(
+    help="Recorded extraction runs (the SQLite run store).", no_args_is_help=True
+)
+batch_app = typer.Typer(
+    help="Offline batches: OpenAI Batch API and vllm run-batch files.", no_args_is_help=True
+)
+
+StoreOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--store", help="Run store (default: $ABSTRACTION_RUNS_DB or the user data folder)."
+    ),
+]
+
+
+@contextlib.contextmanager
+def user_errors() -> Iterator[None]:
+    """The CLI is where errors become messages: our own errors exit 2 with their text."""
+    try:
+        yield
+    except AbstractionError as exc:
+        err_console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
+def _money(value: float | None) -> str:
+    return "unknown" if value is None else f"${value:,.4f}"
+
+
+# -- progress and summary for `abstraction extract` ----------------------------------------------
+
+
+class _RateColumn(ProgressColumn):
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text("-- docs/s" if speed is None else f"{speed:.1f} docs/s", style="cyan")
+
+
+@contextlib.contextmanager
+def job_progress(*, total_hint: str = "documents") -> Iterator[ProgressCallback]:
+    """A rich progress bar (count, rate, ETA, status counts, cost) fed by the runner's callback."""
+    columns = (
+        TextColumn("[bold]extract"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TaskProgressColumn(),
+        _RateColumn(),
+        TimeElapsedColumn(),
+        TextColumn("eta"),
+        TimeRemainingColumn(),
+        TextColumn("{task.fields[status]}"),
+    )
+    with Progress(*columns, console=err_console, transient=False) as progress:
+        task = progress.add_task(total_hint, total=None, status="")
+
+        def update(u: ProgressUpdate) -> None:
+            status = f"ok {u.ok}  cached {u.cached}  failed {u.failed}"
+            if u.skipped:
+                status += f"  skipped {u.skipped}"
+            status += f"  cost {_money(u.cost)}"
+            progress.update(task, total=u.total, completed=u.done, status=status)
+
+        yield update
+
+
+def print_summary(summary: JobSummary) -> None:
+    """What the job did, where its files are, and the failures with their reasons."""
+    table = Table(title=f"run {summary.run_id}", show_header=False)
+    for label, value in (
+        ("documents", summary.total),
+        ("ok", summary.count("ok")),
+        ("cached", summary.count("cached")),
+        ("failed", summary.count("failed")),
+        ("skipped", summary.count("skipped")),
+        ("model calls", summary.calls),
+        ("tokens in / out", f"{summary.prompt_tokens:,} / {summary.completion_tokens:,}"),
+        ("cost", _money(summary.cost)),
+        ("time", f"{summary.seconds:.1f} s"),
+        ("outputs", str(summary.out_dir)),
+        ("run store", str(summary.store_path)),
+    ):
+        table.add_row(label, str(value))
+    console.print(table)
+    failures = summary.failures
+    for o in failures[:20]:
+        console.print(f"[red]failed[/red] {o.id}: [{o.error_kind}] {o.error}")
+    if len(failures) > 20:
+        console.print(f"... and {len(failures) - 20} more: abstraction runs show {summary.run_id}")
+    if summary.stopped == "budget":
+        console.print(
+            "[yellow]stopped: the --max-cost budget was reached; re-run to go on[/yellow]"
+        )
+    elif summary.stopped == "interrupted":
+        console.print("[yellow]interrupted: re-run the same command to resume[/yellow]")
+
+
+def exit_code(summary: JobSummary) -> int:
+    """0 when every document is done, 1 when some failed or were skipped, 130 on Ctrl-C."""
+    if summary.stopped == "interrupted":
+        return 130
+    return 1 if summary.failures or summary.count("skipped") else 0
+
+
+# -- runs ----------------------------------------------------------------------------------------
+
+
+@runs_app.command("list")
+def runs_list(
+    store: StoreOption = None,
+    limit: Annotated[int, typer.Option(help="How many runs, newest first.")] = 20,
+) -> None:
+    """The most recent runs with their document counts and cost."""
+    with user_errors(), RunStore(store or default_store_path()) as db:
+        rows = db.list_runs(limit=limit)
+    if not rows:
+        console.print("no runs recorded yet")
+        return
+    table = Table("run", "started", "status", "model", "prompt", "docs", "ok", "cached", "failed")
+    table.add_column("cost", justify="right")
+    for r in rows:
+        table.add_row(
+            r["id"],
+            (r["started_at"] or "")[:19],
+            r["status"],
+            r["model"] or "",
+            r["prompt_version"] or "",
+            *(str(r[k] or 0) for k in ("documents", "ok", "cached", "failed")),
+            _money(r["cost"]),
+        )
+    console.print(table)
+
+
+@runs_app.command("show")
+def runs_show(
+    run: Annotated[str, typer.Argument(help="A run id, a unique prefix, or 'latest'.")] = "latest",
+    store: StoreOption = None,
+    documents: Annotated[bool, typer.Option(help="List every document.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """One run: settings, counts by status, tokens, cost, model calls, failures."""
+    with user_errors(), RunStore(store or default_store_path()) as db:
+        info = db.show_run(run)
+        docs = db.documents(run) if documents else []
+    if as_json:
+        console.print_json(json.dumps({**info, "document_rows": docs}, default=str))
+        return
+    _show(info, docs)
+
+
+def _show(info: dict[str, Any], docs: list[dict[str, Any]]) -> None:
+    table = Table(title=f"run {info['id']}", show_header=False)
+    totals = info["totals"]
+    for label in ("status", "started_at", "finished_at", "model", "endpoint", "prompt_version"):
+        table.add_row(label, str(info.get(label)))
+    table.add_row("out_dir", str(info.get("out_dir")))
+    table.add_row("documents", ", ".join(f"{k} {v}" for k, v in sorted(info["by_status"].items())))
+    table.add_row(
+        "model calls", ", ".join(f"{k} {v}" for k, v in sorted(info["calls_by_status"].items()))
+    )
+    table.add_row(
+        "tokens in / out",
+        f"{totals['prompt_tokens'] or 0:,} / {totals['completion_tokens'] or 0:,}",
+    )
+    table.add_row("cost", _money(totals["cost"]))
+    if info.get("note"):
+        table.add_row("note", str(info["note"]))
+    console.print(table)
+    for f in info["failures"][:50]:
+        console.print(f"[red]failed[/red] {f['doc_id']}: [{f['error_kind']}] {f['error']}")
+    if docs:
+        dt = Table("document", "status", "calls", "tokens", "cost", "seconds", "error")
+        for d in docs:
+            dt.add_row(
+                d["doc_id"],
+                d["status"],
+                str(d["calls"]),
+                str((d["prompt_tokens"] or 0) + (d["completion_tokens"] or 0)),
+                _money(d["cost"]),
+                f"{d['seconds'] or 0:.2f}",
+                d["error"] or "",
+            )
+        console.print(dt)

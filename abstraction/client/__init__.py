@@ -1,0 +1,76 @@
+"""The model client: the only package that imports openai, instructor or llama_cpp."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from abstraction.client.config import (
+    LOCAL_MODEL_NAME,
+    ModelConfig,
+    RecordingMode,
+    StructuredMode,
+    resolve_config,
+)
+from abstraction.client.openai_client import ChatResult, ModelClient
+
+__all__ = [
+    "LOCAL_MODEL_NAME",
+    "ChatResult",
+    "ModelClient",
+    "ModelConfig",
+    "RecordingMode",
+    "StructuredMode",
+    "open_client",
+    "resolve_config",
+]
+
+REPLAY_BASE_URL = "http://127.0.0.1:9/v1"
+"""Never contacted: in replay mode every request is answered from recordings."""
+
+
+@contextmanager
+def open_client(config: ModelConfig) -> Iterator[ModelClient]:
+    """A client for `config`; for the embedded model, starts llama.cpp and always stops it.
+
+    In replay mode nothing is started: answers come from recordings, keyed by request body.
+    """
+    if config.recording_mode == "replay":
+        name = LOCAL_MODEL_NAME if config.is_local else config.model
+        client = ModelClient(
+            config, base_url=config.base_url or REPLAY_BASE_URL, api_key="replay", model_name=name
+        )
+        try:
+            yield client
+        finally:
+            client.close()
+        return
+    if not config.is_local:
+        client = ModelClient(
+            config,
+            base_url=config.base_url or "https://api.openai.com/v1",
+            api_key=config.api_key or "not-needed",
+            model_name=config.model,
+        )
+        try:
+            yield client
+        finally:
+            client.close()
+        return
+    from abstraction.client.local import LocalServer, ensure_model, model_provenance
+
+    path = config.gguf_path or ensure_model()
+    with LocalServer(path, n_ctx=config.n_ctx, n_parallel=config.n_parallel) as server:
+        sha = model_provenance().get("sha256") if config.gguf_path is None else None
+        client = ModelClient(
+            config,
+            base_url=server.base_url,
+            api_key="sk-local",
+            model_name=LOCAL_MODEL_NAME if config.gguf_path is None else path.stem,
+            model_sha256=sha,
+            server_startup_seconds=round(server.startup_seconds, 3),
+        )
+        try:
+            yield client
+        finally:
+            client.close()

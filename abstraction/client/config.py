@@ -81,7 +81,12 @@ def resolve_config(
             f"a base URL is set ({base_url}) but no model name: pass --model NAME, "
             "or unset OPENAI_BASE_URL to use the embedded model"
         )
-    if structured and structured not in ("auto", "json_schema", "json_object_schema", "json_object"):
+    if structured and structured not in (
+        "auto",
+        "json_schema",
+        "json_object_schema",
+        "json_object",
+    ):
         raise ConfigError(f"unknown structured-output mode {structured!r}")
     return ModelConfig(
         model=model,

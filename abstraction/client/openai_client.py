@@ -55,7 +55,13 @@ class _CallLog:
     def __init__(self) -> None:
         self.hooks = Hooks()
         self.responses: list[Any] = []
-        self.hooks.on("completion:response", self.responses.append)
+        self._usages: list[Usage] = []
+        self.hooks.on("completion:response", self._seen)
+
+    def _seen(self, response: Any) -> None:
+        # Snapshot now: instructor later folds every attempt's usage into one shared object.
+        self.responses.append(response)
+        self._usages.append(_usage_of(getattr(response, "usage", None)))
 
     @property
     def last_text(self) -> str | None:
@@ -68,8 +74,8 @@ class _CallLog:
 
     def usage(self) -> Usage:
         total = Usage()
-        for r in self.responses:
-            total = total + _usage_of(getattr(r, "usage", None))
+        for u in self._usages:
+            total = total + u
         n = len(self.responses)
         return total.model_copy(update={"calls": n, "retries": max(n - 1, 0)})
 
@@ -113,14 +119,23 @@ class ModelClient:
         if cfg.recording_mode == "off" or cfg.recording_dir is None:
             return cfg.http_transport, cfg.http_transport
         return (
-            RecordingTransport(cfg.recording_dir, mode=cfg.recording_mode, inner=cfg.http_transport),
-            RecordingTransport(cfg.recording_dir, mode=cfg.recording_mode, inner=cfg.http_transport),
+            RecordingTransport(
+                cfg.recording_dir, mode=cfg.recording_mode, inner=cfg.http_transport
+            ),
+            RecordingTransport(
+                cfg.recording_dir, mode=cfg.recording_mode, inner=cfg.http_transport
+            ),
         )
 
     def describe(self) -> dict[str, Any]:
         """What the provenance of an output needs to say about the model."""
         endpoint = "local" if self.config.is_local else self.base_url
-        return {"model": self.model_name, "endpoint": endpoint, "structured": self.structured, **self.info}
+        return {
+            "model": self.model_name,
+            "endpoint": endpoint,
+            "structured": self.structured,
+            **self.info,
+        }
 
     def _request(
         self,
@@ -134,10 +149,14 @@ class ModelClient:
         if self.structured == "json_object":
             schema_text = json.dumps(json_schema, separators=(",", ":"), ensure_ascii=False)
             last = dict(messages[-1])
-            last["content"] = f"{last['content']}\n\nAnswer with JSON matching this schema: {schema_text}"
+            last["content"] = (
+                f"{last['content']}\n\nAnswer with JSON matching this schema: {schema_text}"
+            )
             messages = [*messages[:-1], last]
         body: dict[str, Any] = {
-            "response_format": response_format(self.structured, response_model.__name__, json_schema)
+            "response_format": response_format(
+                self.structured, response_model.__name__, json_schema
+            )
         }
         kwargs: dict[str, Any] = {
             "model": self.model_name,
@@ -176,7 +195,9 @@ class ModelClient:
             value = self._inst.chat.completions.create(**kwargs)
         except Exception as exc:  # translated, cause kept
             raise _model_error(exc, log) from exc
-        return ChatResult(value, log.last_text or "", log.usage(), len(log.responses), time.perf_counter() - t0)
+        return ChatResult(
+            value, log.last_text or "", log.usage(), len(log.responses), time.perf_counter() - t0
+        )
 
     async def acomplete(
         self,
@@ -199,7 +220,9 @@ class ModelClient:
             value = await self._ainst.chat.completions.create(**kwargs)
         except Exception as exc:
             raise _model_error(exc, log) from exc
-        return ChatResult(value, log.last_text or "", log.usage(), len(log.responses), time.perf_counter() - t0)
+        return ChatResult(
+            value, log.last_text or "", log.usage(), len(log.responses), time.perf_counter() - t0
+        )
 
     def close(self) -> None:
         self._sync.close()
@@ -222,7 +245,8 @@ def _model_error(exc: Exception, log: _CallLog) -> ModelError:
     common = {"attempts": attempts, "usage": usage, "last_output": log.last_text}
     if isinstance(cause, IncompleteOutputException) or isinstance(exc, IncompleteOutputException):
         return ModelError(
-            "the answer was cut off at max_tokens (truncated): raise max_tokens or shorten the prompt",
+            "the answer was cut off at max_tokens (truncated): raise max_tokens or shorten "
+            "the prompt",
             kind="truncated",
             **common,
         )

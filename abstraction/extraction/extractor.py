@@ -89,7 +89,13 @@ class _Run:
         self.usage = self.usage + res.usage
         self.merged.update(res.value.model_dump())
         self.passes.append(
-            PassRecord(name=spec.name, sections=list(spec.sections), seconds=round(res.seconds, 3), usage=res.usage, status="ok")
+            PassRecord(
+                name=spec.name,
+                sections=list(spec.sections),
+                seconds=round(res.seconds, 3),
+                usage=res.usage,
+                status="ok",
+            )
         )
 
     def record_failed(self, spec: PassSpec, err: ModelError, seconds: float) -> None:
@@ -97,10 +103,20 @@ class _Run:
         spent = Usage.model_validate(err.usage) if err.usage else Usage(calls=err.attempts)
         self.usage = self.usage + spent
         self.passes.append(
-            PassRecord(name=spec.name, sections=list(spec.sections), seconds=round(seconds, 3), usage=spent, status="failed", error=str(err))
+            PassRecord(
+                name=spec.name,
+                sections=list(spec.sections),
+                seconds=round(seconds, 3),
+                usage=spent,
+                status="failed",
+                error=str(err),
+            )
         )
         self.failure = Failure(
-            kind=err.kind, message=f"pass {spec.name!r}: {err}", attempts=err.attempts, last_output=err.last_output
+            kind=err.kind,
+            message=f"pass {spec.name!r}: {err}",
+            attempts=err.attempts,
+            last_output=err.last_output,
         )
 
     def finish(self) -> Extraction:
@@ -132,7 +148,11 @@ class _Run:
         )
         return Extraction(
             document=DocumentInfo(
-                id=self.doc.id, path=self.doc.path, sha256=self.doc.sha256, chars=len(self.doc.text), format=self.doc.format
+                id=self.doc.id,
+                path=self.doc.path,
+                sha256=self.doc.sha256,
+                chars=len(self.doc.text),
+                format=self.doc.format,
             ),
             status="ok" if self.failure is None else "failed",
             record=record,

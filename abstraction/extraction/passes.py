@@ -46,7 +46,10 @@ def _clean(node: Any, *, evidence_first: bool, names: bool = False) -> Any:
         if out.get("type") == "object" and "properties" in out:
             props = out["properties"]
             if evidence_first and "evidence" in props:
-                props = {"evidence": props["evidence"], **{k: v for k, v in props.items() if k != "evidence"}}
+                props = {
+                    "evidence": props["evidence"],
+                    **{k: v for k, v in props.items() if k != "evidence"},
+                }
                 out["properties"] = props
             out["required"] = list(props)
             out["additionalProperties"] = False

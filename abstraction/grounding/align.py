@@ -124,16 +124,23 @@ class Aligner:
         span = self._norm.to_source(res.dest_start, res.dest_end)
         return Alignment(span.start, span.end, "fuzzy", round(res.score, 1))
 
-    def align(self, quote: str, *, allowed: list[Span] | None = None) -> Alignment | None:
-        """Best alignment of `quote`, preferring occurrences inside `allowed` spans.
+    def align(
+        self,
+        quote: str,
+        *,
+        allowed: list[Span] | None = None,
+        preferred: list[Span] | None = None,
+    ) -> Alignment | None:
+        """Best alignment of `quote`: inside `allowed` spans if possible, then `preferred` ones.
 
-        With several identical occurrences the first allowed one is taken and `occurrences`
-        says how many there were.
+        With several identical occurrences the first allowed (and preferred) one is taken and
+        `occurrences` says how many there were.
         """
         found = self.candidates(quote)
         if found:
-            inside = [a for a in found if _within(a, allowed)] if allowed is not None else found
-            return (inside or found)[0]
+            inside = [a for a in found if _within(a, allowed)] or found
+            liked = [a for a in inside if _within(a, preferred)] if preferred is not None else []
+            return (liked or inside)[0]
         return self.fuzzy(quote)
 
 

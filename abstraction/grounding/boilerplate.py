@@ -47,3 +47,18 @@ def content_spans(text: str) -> list[Span]:
 def strip_boilerplate(text: str) -> str:
     """The text the model reads: boilerplate lines removed, everything else kept verbatim."""
     return "".join(text[s.start : s.end] for s in content_spans(text))
+
+
+PROSE_MIN_CHARS = 150
+"""A line at least this long is running text (a paragraph), not a title, byline or keyword list."""
+
+
+def prose_spans(text: str) -> list[Span]:
+    """Paragraph lines: where a repeated quote about the patient is best placed."""
+    spans: list[Span] = []
+    pos = 0
+    for line in text.splitlines(keepends=True):
+        if len(line.strip()) >= PROSE_MIN_CHARS:
+            spans.append(Span(pos, pos + len(line)))
+        pos += len(line)
+    return spans

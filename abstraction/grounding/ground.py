@@ -25,7 +25,7 @@ from abstraction.core.schema import (
     iter_evidence,
 )
 from abstraction.grounding.align import Aligner, Alignment, Span, normalize
-from abstraction.grounding.boilerplate import content_spans
+from abstraction.grounding.boilerplate import content_spans, prose_spans
 
 ValueCheck = Callable[[BaseModel, Evidence, "Aligner"], str | None]
 """Returns a note when the fact's value is not supported, else None."""
@@ -90,11 +90,16 @@ def ground_record(record: CaseReport, text: str) -> tuple[CaseReport, GroundingS
     grounded = record.model_copy(deep=True)
     aligner = Aligner(text)
     allowed = content_spans(text)
+    prose = prose_spans(text)
     owners = _owner_of(grounded)
     counts = {"exact": 0, "fuzzy": 0, "unsupported": 0}
     for path, ev in iter_evidence(grounded):
         is_metadata = path.split(".")[0].split("[")[0] in METADATA_SECTIONS
-        hit = aligner.align(ev.quote, allowed=None if is_metadata else allowed)
+        hit = (
+            aligner.align(ev.quote)
+            if is_metadata
+            else aligner.align(ev.quote, allowed=allowed, preferred=prose)
+        )
         _apply(ev, hit, allowed=allowed, is_metadata=is_metadata)
         owner = owners[id(ev)]
         check = VALUE_CHECKS.get(type(owner))

@@ -1,0 +1,47 @@
+"""The command line: the one place where errors become messages and exit codes.
+
+Under tests (``ABSTRACTION_DEBUG=1``) errors are re-raised so a failing test shows the cause.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import typer
+from rich.console import Console
+
+from abstraction.core.errors import AbstractionError, ModelSetupError, UserError
+
+app = typer.Typer(
+    name="abstraction",
+    help="Grounded extraction of clinical case reports into a validated schema; evaluation.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+err = Console(stderr=True)
+
+
+def _register() -> None:
+    from abstraction.cli import brat, extract, schema_cmd
+
+    app.command("extract")(extract.extract)
+    app.command("schema")(schema_cmd.schema)
+    app.command("validate")(schema_cmd.validate)
+    app.add_typer(brat.app)
+
+
+_register()
+
+
+def run() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except AbstractionError as exc:
+        if os.environ.get("ABSTRACTION_DEBUG"):
+            raise
+        kind = "error" if isinstance(exc, UserError | ModelSetupError) else "model error"
+        err.print(f"[bold red]{kind}:[/] {exc}", highlight=False)
+        sys.exit(2)

@@ -1,0 +1,76 @@
+"""The exported JSON Schemas and validation of files against them (with jsonschema).
+
+The schemas are generated from the pydantic models in serialization mode (so every key the
+toolkit writes is required), committed under `schema/`, and checked by a test to be current.
+Validation reports each problem with its JSON path, so a person can find it in the file.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+from jsonschema import Draft202012Validator
+
+from abstraction.core.records import Extraction, GoldRecord
+from abstraction.core.schema import SCHEMA_VERSION, CaseReport
+
+SchemaKind = Literal["extraction", "gold", "record"]
+_MODELS = {"extraction": Extraction, "gold": GoldRecord, "record": CaseReport}
+
+
+@lru_cache(maxsize=4)
+def _schema(kind: str) -> str:
+    schema = _MODELS[kind].model_json_schema(mode="serialization")
+    schema = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"https://abstraction.local/schema/{kind}-{SCHEMA_VERSION}.json",
+        "x-schema-version": SCHEMA_VERSION,
+        **schema,
+    }
+    return json.dumps(schema, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+
+
+def json_schema(kind: SchemaKind = "extraction") -> dict[str, Any]:
+    """A fresh copy of the JSON Schema for `kind`."""
+    return json.loads(_schema(kind))
+
+
+def json_schema_text(kind: SchemaKind = "extraction") -> str:
+    return _schema(kind)
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    json_path: str
+    message: str
+
+
+@lru_cache(maxsize=4)
+def _validator(kind: str) -> Draft202012Validator:
+    return Draft202012Validator(json_schema(kind))  # type: ignore[arg-type]
+
+
+def validate_data(data: Any, *, file: str = "<data>") -> list[Problem]:
+    """Problems with `data` (empty when valid).  The kind is read from its "kind" key."""
+    if not isinstance(data, dict):
+        return [Problem(file, "$", "top level must be a JSON object")]
+    kind = data.get("kind")
+    if kind not in ("extraction", "gold"):
+        return [Problem(file, "$.kind", f"must be 'extraction' or 'gold', got {kind!r}")]
+    errors = sorted(_validator(kind).iter_errors(data), key=lambda e: list(e.absolute_path))
+    return [Problem(file, e.json_path, e.message) for e in errors]
+
+
+def validate_file(path: Path) -> list[Problem]:
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except FileNotFoundError:
+        return [Problem(str(path), "$", "no such file")]
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        return [Problem(str(path), "$", f"not valid JSON: {exc}")]
+    return validate_data(data, file=str(path))

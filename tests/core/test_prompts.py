@@ -1,0 +1,62 @@
+import hashlib
+import json
+
+import pytest
+
+from abstraction.core.errors import UserError
+from abstraction.core.prompts import Example, list_prompts, load_prompt
+
+
+def test_every_prompt_loads_and_its_identity_is_the_hash_of_its_bytes(root):
+    for version in list_prompts(root / "prompts"):
+        spec = load_prompt(version, root / "prompts")
+        raw = (root / "prompts" / f"{version}.toml").read_bytes()
+        assert spec.sha256 == hashlib.sha256(raw).hexdigest()
+        assert spec.identity == f"{version}@{spec.sha256[:12]}"
+        assert spec.passes
+
+
+def test_committed_prompts_are_immutable(root):
+    """A prompt file never changes once committed: write a new version instead."""
+    lock = json.loads((root / "prompts" / "lock.json").read_text())
+    versions = list_prompts(root / "prompts")
+    assert sorted(lock) == versions, "add new prompt versions to prompts/lock.json"
+    for version in versions:
+        actual = hashlib.sha256((root / "prompts" / f"{version}.toml").read_bytes()).hexdigest()
+        assert actual == lock[version], f"prompts/{version}.toml changed after it was locked"
+
+
+def _write(tmp_path, name, body):
+    (tmp_path / f"{name}.toml").write_text(body, "utf-8")
+
+
+BASE = (
+    'version = "{v}"\ndescription = "d"\nsystem = "s"\n'
+    '[[passes]]\nname = "p"\nsections = {s}\ninstructions = "i"\n'
+)
+
+
+def test_unknown_section_is_a_user_error(tmp_path):
+    _write(tmp_path, "vx", BASE.format(v="vx", s='["patient", "vital_signs"]'))
+    with pytest.raises(UserError, match="vital_signs"):
+        load_prompt("vx", tmp_path)
+
+
+def test_version_must_match_the_file_name(tmp_path):
+    _write(tmp_path, "v9", BASE.format(v="v8", s='["patient"]'))
+    with pytest.raises(UserError, match="file name"):
+        load_prompt("v9", tmp_path)
+
+
+def test_unknown_version_lists_the_known_ones(tmp_path):
+    _write(tmp_path, "v1", BASE.format(v="v1", s='["patient"]'))
+    with pytest.raises(UserError, match="known: v1"):
+        load_prompt("v2", tmp_path)
+
+
+def test_example_answers_must_be_compact_json():
+    Example(text="t", answer='{"a":1}')
+    with pytest.raises(ValueError, match="compact"):
+        Example(text="t", answer='{\n  "a": 1\n}')
+    with pytest.raises(ValueError):
+        Example(text="t", answer="{not json")

@@ -33,8 +33,19 @@ from rich.table import Table
 from rich.text import Text
 
 from abstraction.core.errors import AbstractionError
-from abstraction.jobs.runner import JobSummary, ProgressCallback, ProgressUpdate
+from abstraction.core.prompts import PromptSpec
+from abstraction.jobs.chunking import ChunkSettings, part_budget
+from abstraction.jobs.inputs import InputLimits
+from abstraction.jobs.prices import load_prices
+from abstraction.jobs.runner import (
+    JobOptions,
+    JobSummary,
+    ProgressCallback,
+    ProgressUpdate,
+    run_job,
+)
 from abstraction.jobs.store import RunStore, default_store_path
+from abstraction.jobs.transport import RetryPolicy
 
 console = Console()
 err_console = Console(stderr=True)
@@ -140,6 +151,66 @@ def exit_code(summary: JobSummary) -> int:
     if summary.stopped == "interrupted":
         return 130
     return 1 if summary.failures or summary.count("skipped") else 0
+
+
+def job_options(
+    *,
+    model_config: Any,
+    prompt: PromptSpec,
+    prices: Path | None = None,
+    max_doc_bytes: int | None = None,
+    max_part_chars: int | None = None,
+    overlap: int = 1_000,
+    cache_dir: Path | None = None,
+    use_cache: bool = True,
+    log_bodies: bool = True,
+    retries: int = 4,
+) -> JobOptions:
+    """`JobOptions` from CLI values; the part budget follows the model's context when local."""
+    budget = max_part_chars or part_budget(
+        n_ctx=model_config.n_ctx if model_config.is_local else None,
+        max_tokens=prompt.settings.max_tokens,
+    )
+    limits = InputLimits(max_text_bytes=max_doc_bytes) if max_doc_bytes else InputLimits()
+    return JobOptions(
+        cache_dir=cache_dir,
+        limits=limits,
+        chunking=ChunkSettings(max_chars=budget, overlap=min(overlap, budget // 2 - 1)),
+        prices=load_prices(prices),
+        retry=RetryPolicy(max_attempts=retries + 1),
+        log_bodies=log_bodies,
+        use_cache=use_cache,
+    )
+
+
+def extract_job(
+    paths: list[Path],
+    *,
+    out_dir: Path,
+    prompt: PromptSpec,
+    model_config: Any,
+    concurrency: int = 4,
+    max_cost: float | None = None,
+    store: Path | None = None,
+    options: JobOptions | None = None,
+) -> int:
+    """Run the job with a progress bar, print its summary, return the exit code.
+
+    What ``abstraction extract`` calls: ``raise typer.Exit(jobs.extract_job(...))``."""
+    with job_progress() as progress:
+        summary = run_job(
+            [str(p) for p in paths],
+            out_dir=out_dir,
+            prompt=prompt,
+            model_config=model_config,
+            concurrency=concurrency,
+            max_cost=max_cost,
+            store_path=store,
+            progress=progress,
+            options=options or JobOptions(),
+        )
+    print_summary(summary)
+    return exit_code(summary)
 
 
 # -- runs ----------------------------------------------------------------------------------------

@@ -69,6 +69,28 @@ class ChunkSettings:
             raise UserError(f"overlap must be in [0, max_chars/2), got {self.overlap}")
 
 
+CHARS_PER_TOKEN = 3.0
+"""Conservative for English clinical prose (about 4 for plain English; numbers, units and
+abbreviations tokenise worse), so a part planned from it fits."""
+PROMPT_OVERHEAD_TOKENS = 1_500
+REMOTE_PART_CHARS = 48_000
+
+
+def part_budget(*, n_ctx: int | None, max_tokens: int) -> int:
+    """Characters of document per call: the context minus the answer and the prompt around
+    the document.  `n_ctx` None means a hosted model with a large context: parts are then kept
+    to `REMOTE_PART_CHARS` so one answer does not have to hold a whole book."""
+    if n_ctx is None:
+        return REMOTE_PART_CHARS
+    tokens = n_ctx - max_tokens - PROMPT_OVERHEAD_TOKENS
+    if tokens < 500:
+        raise UserError(
+            f"a context of {n_ctx} tokens leaves no room for a document after {max_tokens} "
+            f"answer tokens and ~{PROMPT_OVERHEAD_TOKENS} prompt tokens: raise n_ctx"
+        )
+    return int(tokens * CHARS_PER_TOKEN)
+
+
 @dataclass(frozen=True)
 class Part:
     index: int

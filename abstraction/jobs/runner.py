@@ -21,7 +21,7 @@ import asyncio
 import contextlib
 import dataclasses
 import time
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -32,9 +32,9 @@ from abstraction.core.errors import ConfigError
 from abstraction.core.prompts import PromptSpec
 from abstraction.core.records import DocumentInfo, Extraction, Failure, Provenance, Usage
 from abstraction.core.schema import SCHEMA_VERSION
+from abstraction.extraction.output import write_extraction
 from abstraction.jobs.cache import (
     Cache,
-    atomic_write,
     cache_key,
     dump_extraction,
     remove_stale_temps,
@@ -372,8 +372,7 @@ class Job:
                 usage=usage,
             )
             hits, parts, unit_key = 0, 1, None
-        output = self.out_dir / f"{doc.id}.json"
-        await asyncio.to_thread(_write_if_changed, output, dump_extraction(extraction))
+        output = await asyncio.to_thread(_write_output, self.out_dir, extraction)
         status: DocStatus = (
             "failed" if extraction.status != "ok" else ("cached" if hits == parts else "ok")
         )
@@ -398,9 +397,7 @@ class Job:
                 id=source.id, path=source.origin, sha256="", chars=0, format=source.kind
             )
             failed = failure_extraction(info, self.identity, kind="input", message=str(exc))
-            path = self.out_dir / f"{source.id}.json"
-            await asyncio.to_thread(_write_if_changed, path, dump_extraction(failed))
-            output = str(path)
+            output = str(await asyncio.to_thread(_write_output, self.out_dir, failed))
         return DocumentOutcome(key, source.origin, "failed", f"input:{exc.kind}", str(exc), output)
 
     async def _extract_document(self, doc: Document) -> tuple[Extraction, int, int, str | None]:
@@ -429,12 +426,16 @@ class Job:
         return merge_extractions(doc, parts, results), hits, len(parts), None
 
 
-def _write_if_changed(path: Path, data: bytes) -> None:
-    """Skip the write (and its fsyncs) when the file already holds exactly these bytes."""
+def _write_output(out_dir: Path, extraction: Extraction) -> Path:
+    """``<out_dir>/<id>.json`` via `write_extraction` (atomic; a different earlier version
+    goes to ``history/``), skipped when the file already holds exactly these bytes, so a cached
+    re-run costs no fsync."""
+    path = out_dir / f"{extraction.document.id}.json"
+    data = dump_extraction(extraction)
     with contextlib.suppress(OSError):
         if path.stat().st_size == len(data) and path.read_bytes() == data:
-            return
-    atomic_write(path, data)
+            return path
+    return write_extraction(out_dir, extraction)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -460,33 +461,6 @@ def with_transport(model_config: Any, transport: JobTransport) -> Any:
     """A copy of the client config that sends its HTTP through `transport`, which does the
     retrying (so the SDK's own retries are turned off: they would multiply)."""
     return dataclasses.replace(model_config, http_transport=transport, http_retries=0)
-
-
-@contextlib.contextmanager
-def open_model_client(model_config: Any) -> Iterator[Any]:
-    """`abstraction.client.open_client` when present; until it lands, a remote endpoint's
-    `ModelClient` built directly (the embedded model needs `open_client`)."""
-    import abstraction.client as client_pkg
-
-    open_client = getattr(client_pkg, "open_client", None)
-    if open_client is not None:
-        with open_client(model_config) as client:
-            yield client
-        return
-    from abstraction.client.openai_client import ModelClient
-
-    if model_config.is_local:
-        raise ConfigError("the embedded model needs abstraction.client.open_client")
-    client = ModelClient(
-        model_config,
-        base_url=model_config.base_url,
-        api_key=model_config.api_key or "not-needed",
-        model_name=model_config.model,
-    )
-    try:
-        yield client
-    finally:
-        client.close()
 
 
 def _call_logger(store: RunStore, run_id: str) -> Callable[[dict[str, Any]], None]:
@@ -568,12 +542,13 @@ async def arun_job(
     job_holder: list[Job] | None = None,
 ) -> JobSummary:
     """Extract every input document with the model client; see `run_job`."""
+    from abstraction.client import open_client
     from abstraction.extraction import aextract_document
 
     transport = JobTransport(policy=options.retry, log_bodies=options.log_bodies)
     with (
         RunStore(store_path or default_store_path()) as store,
-        open_model_client(with_transport(model_config, transport)) as client,
+        open_client(with_transport(model_config, transport)) as client,
     ):
         identity = identity_for(prompt, client.describe())
 

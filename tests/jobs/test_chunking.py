@@ -216,3 +216,21 @@ def test_all_parts_failed() -> None:
     results = [_part_extraction(part_document(doc, p, len(parts)), fail=True) for p in parts]
     merged = merge_extractions(doc, parts, results)
     assert merged.status == "failed" and merged.record is None and merged.error.kind == "timeout"
+
+
+def test_part_budget_and_the_long_suite_case() -> None:
+    from abstraction.jobs.chunking import part_budget
+
+    budget = part_budget(n_ctx=8192, max_tokens=3000)
+    assert budget == (8192 - 3000 - 1500) * 3
+    with pytest.raises(UserError):
+        part_budget(n_ctx=4096, max_tokens=3000)
+    seed = Path(__file__).resolve().parents[2] / "seeds" / "case11_myeloma_long.txt"
+    if not seed.is_file():
+        pytest.skip("the long suite case is not in this checkout")
+    text = seed.read_text(encoding="utf-8")
+    parts = plan_parts(Document("case11", text), ChunkSettings(max_chars=budget))
+    assert len(parts) == 2, "17 kB does not fit an 8k context with a 3k answer"
+    # no section starts in the second half of the budget here, so the cut is at a paragraph
+    assert text[: parts[0].end].endswith("\n") and parts[1].start < parts[0].end
+    assert parts[1].section == "Case presentation"

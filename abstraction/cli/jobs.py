@@ -292,3 +292,156 @@ def _show(info: dict[str, Any], docs: list[dict[str, Any]]) -> None:
                 d["error"] or "",
             )
         console.print(dt)
+
+
+# -- batch ---------------------------------------------------------------------------------------
+
+
+@batch_app.command("prepare")
+def batch_prepare(
+    paths: Annotated[list[Path], typer.Argument(help="Files, folders, globs or JSONL.")],
+    out: Annotated[Path, typer.Option("--out", help="The request JSONL to write.")],
+    model: Annotated[str, typer.Option(help="Model name as the batch endpoint knows it.")],
+    prompt: Annotated[str, typer.Option(help="Prompt version.")] = "v1",
+    prompts_dir: Annotated[Path | None, typer.Option(help="Folder of prompt files.")] = None,
+    structured: Annotated[
+        str, typer.Option(help="json_schema (OpenAI, vLLM) or json_object.")
+    ] = "json_schema",
+    max_part_chars: Annotated[
+        int, typer.Option(help="Characters of document per request; longer ones are split.")
+    ] = 48_000,
+    max_doc_bytes: Annotated[int | None, typer.Option(help="Refuse larger texts.")] = None,
+) -> None:
+    """Write an OpenAI Batch API / vllm run-batch request file (and its manifest)."""
+    from abstraction.core.prompts import default_prompts_dir, load_prompt
+    from abstraction.jobs.batch import prepare_batch
+
+    with user_errors():
+        spec = load_prompt(prompt, prompts_dir or default_prompts_dir())
+        limits = InputLimits(max_text_bytes=max_doc_bytes) if max_doc_bytes else None
+        done = prepare_batch(
+            [str(p) for p in paths],
+            out=out,
+            prompt=spec,
+            model=model,
+            structured=structured,
+            chunking=ChunkSettings(
+                max_chars=max_part_chars, overlap=min(1000, max_part_chars // 4)
+            ),
+            limits=limits,
+        )
+    console.print(f"{done.lines} requests for {done.documents} documents: {done.requests}")
+    console.print(f"manifest: {done.manifest}")
+    for origin, problem in done.problems:
+        console.print(f"[yellow]skipped[/yellow] {origin}: {problem}")
+    console.print(
+        "OpenAI: upload it (purpose=batch) and create a batch on /v1/chat/completions.\n"
+        f"vLLM: python -m vllm.entrypoints.openai.run_batch -i {out} -o results.jsonl "
+        f"--model {model}\n"
+        f"Then: abstraction batch collect results.jsonl --requests {out} --out DIR"
+    )
+
+
+@batch_app.command("collect")
+def batch_collect(
+    output: Annotated[Path, typer.Argument(help="The batch output JSONL (results).")],
+    requests: Annotated[
+        Path,
+        typer.Option("--requests", help="The prepared request file; its manifest is beside it."),
+    ],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for <document-id>.json.")],
+    prompt: Annotated[str, typer.Option(help="Prompt version (the one prepared with).")] = "v1",
+    prompts_dir: Annotated[Path | None, typer.Option(help="Folder of prompt files.")] = None,
+    model: Annotated[
+        str | None, typer.Option(help="Model for live re-asks (default: the batch's model).")
+    ] = None,
+    base_url: Annotated[str | None, typer.Option(help="Endpoint for live re-asks.")] = None,
+    api_key: Annotated[str | None, typer.Option(help="Default: $OPENAI_API_KEY.")] = None,
+    reask: Annotated[bool, typer.Option(help="Re-ask failed or missing items live.")] = True,
+    store: StoreOption = None,
+    prices: Annotated[Path | None, typer.Option(help="Price table (TOML or JSON).")] = None,
+) -> None:
+    """Validate a batch's results, re-ask the failures live, write outputs, record the run."""
+    with user_errors():
+        summary = _collect(
+            output,
+            requests,
+            out_dir,
+            prompt,
+            prompts_dir,
+            model,
+            base_url,
+            api_key,
+            reask,
+            store,
+            prices,
+        )
+    print_summary(summary)
+    raise typer.Exit(exit_code(summary))
+
+
+def _collect(
+    output: Path,
+    requests: Path,
+    out_dir: Path,
+    prompt: str,
+    prompts_dir: Path | None,
+    model: str | None,
+    base_url: str | None,
+    api_key: str | None,
+    reask: bool,
+    store: Path | None,
+    prices: Path | None,
+) -> JobSummary:
+    import asyncio
+
+    from abstraction.client import open_client, resolve_config
+    from abstraction.core.prompts import default_prompts_dir, load_prompt
+    from abstraction.jobs.batch import (
+        collect_batch,
+        load_manifest,
+        manifest_path_for,
+        unusable_items,
+    )
+    from abstraction.jobs.runner import with_transport
+    from abstraction.jobs.transport import JobTransport
+
+    spec = load_prompt(prompt, prompts_dir or default_prompts_dir())
+    manifest_path = manifest_path_for(requests)
+    manifest = load_manifest(manifest_path)
+    live = reask and unusable_items(output, manifest_path, spec) > 0
+    transport = JobTransport()
+    config = resolve_config(model=model or manifest["model"], base_url=base_url, api_key=api_key)
+
+    async def go() -> JobSummary:
+        with RunStore(store or default_store_path()) as db:
+            if not live:
+                return await collect_batch(
+                    output,
+                    manifest_path=manifest_path,
+                    prompt=spec,
+                    out_dir=out_dir,
+                    store=db,
+                    reask=None,
+                    prices=load_prices(prices),
+                )
+            with open_client(with_transport(config, transport)) as client:
+
+                async def ask(request: dict[str, Any]) -> Any:
+                    return await client.acomplete(**request)
+
+                try:
+                    return await collect_batch(
+                        output,
+                        manifest_path=manifest_path,
+                        prompt=spec,
+                        out_dir=out_dir,
+                        store=db,
+                        reask=ask,
+                        prices=load_prices(prices),
+                        transport=transport,
+                    )
+                finally:
+                    await client.aclose()
+
+    return asyncio.run(go())

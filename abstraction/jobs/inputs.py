@@ -208,10 +208,15 @@ def _mark_duplicates(sources: list[Source]) -> list[Source]:
         if s.id and s.problem is None:
             if s.id in first:
                 s = Source(
-                    s.id, s.origin, s.kind, s.path, s.line, s.offset,
+                    s.id,
+                    s.origin,
+                    s.kind,
+                    s.path,
+                    s.line,
+                    s.offset,
                     f"duplicate document id {s.id!r}: already used by {first[s.id]}",
                     "duplicate_id",
-                )  # fmt: skip
+                )
             else:
                 first[s.id] = s.origin
         out.append(s)

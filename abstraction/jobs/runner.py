@@ -372,7 +372,7 @@ class Job:
                 usage=usage,
             )
             hits, parts, unit_key = 0, 1, None
-        output = await asyncio.to_thread(_write_output, self.out_dir, extraction)
+        output = await asyncio.to_thread(write_output, self.out_dir, extraction)
         status: DocStatus = (
             "failed" if extraction.status != "ok" else ("cached" if hits == parts else "ok")
         )
@@ -397,7 +397,7 @@ class Job:
                 id=source.id, path=source.origin, sha256="", chars=0, format=source.kind
             )
             failed = failure_extraction(info, self.identity, kind="input", message=str(exc))
-            output = str(await asyncio.to_thread(_write_output, self.out_dir, failed))
+            output = str(await asyncio.to_thread(write_output, self.out_dir, failed))
         return DocumentOutcome(key, source.origin, "failed", f"input:{exc.kind}", str(exc), output)
 
     async def _extract_document(self, doc: Document) -> tuple[Extraction, int, int, str | None]:
@@ -426,7 +426,7 @@ class Job:
         return merge_extractions(doc, parts, results), hits, len(parts), None
 
 
-def _write_output(out_dir: Path, extraction: Extraction) -> Path:
+def write_output(out_dir: Path, extraction: Extraction) -> Path:
     """``<out_dir>/<id>.json`` via `write_extraction` (atomic; a different earlier version
     goes to ``history/``), skipped when the file already holds exactly these bytes, so a cached
     re-run costs no fsync."""
@@ -463,7 +463,7 @@ def with_transport(model_config: Any, transport: JobTransport) -> Any:
     return dataclasses.replace(model_config, http_transport=transport, http_retries=0)
 
 
-def _call_logger(store: RunStore, run_id: str) -> Callable[[dict[str, Any]], None]:
+def call_logger(store: RunStore, run_id: str) -> Callable[[dict[str, Any]], None]:
     def on_call(call: dict[str, Any]) -> None:
         store.add_call(CallRow(run_id=run_id, **call))
 
@@ -510,7 +510,7 @@ async def arun_documents(
     sources = discover(inputs, exclude=out_dir)
     run_id = _start_run(store, identity, out_dir, concurrency, max_cost)
     if transport is not None:
-        transport.on_call = _call_logger(store, run_id)
+        transport.on_call = call_logger(store, run_id)
     job = Job(
         sources,
         extract=extract,

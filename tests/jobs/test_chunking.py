@@ -43,9 +43,15 @@ FACTS = [
 def test_headings_in_plain_text() -> None:
     names = [name for _, name in find_headings(LONG)]
     assert names == [
-        "Abstract", "Introduction", "Case presentation", "Investigations", "Treatment",
-        "Outcome and follow-up", "Discussion", "References",
-    ]  # fmt: skip
+        "Abstract",
+        "Introduction",
+        "Case presentation",
+        "Investigations",
+        "Treatment",
+        "Outcome and follow-up",
+        "Discussion",
+        "References",
+    ]
     assert find_headings("# Case\n\nText.\n\nRESULTS\n\nMore.\nshort line\n") == [
         (0, "Case"),
         (15, "RESULTS"),

@@ -65,15 +65,18 @@ def test_size_limit_is_configurable(tmp_path: Path) -> None:
 
 def test_jsonl_broken_lines_and_duplicate_ids(tmp_path: Path) -> None:
     path = tmp_path / "docs.jsonl"
-    write_jsonl(path, [
-        {"id": "a", "text": "first", "metadata": {"pmid": 1}},
-        {"id": "b", "text": "second"},
-        {"id": "a", "text": "again"},
-        {"text": "no id"},
-        {"id": "c"},
-        {"id": "d", "text": "x", "extra": 1},
-        {"id": "e", "text": ""},
-    ])  # fmt: skip
+    write_jsonl(
+        path,
+        [
+            {"id": "a", "text": "first", "metadata": {"pmid": 1}},
+            {"id": "b", "text": "second"},
+            {"id": "a", "text": "again"},
+            {"text": "no id"},
+            {"id": "c"},
+            {"id": "d", "text": "x", "extra": 1},
+            {"id": "e", "text": ""},
+        ],
+    )
     with path.open("a", encoding="utf-8") as fh:
         fh.write('{"id": "f", "text": "cut sho\n\n[1, 2]\n{"id": 7, "text": "integer id"}\n')
     sources = discover([path])

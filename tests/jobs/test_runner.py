@@ -49,19 +49,32 @@ def run(
             extract, http = make_extractor(server.base_url, transport, timeout=timeout)
             store = RunStore(out / "runs.db")
             job = arun_documents(
-                inputs, extract=extract, identity=IDENTITY, out_dir=out, store=store,
-                transport=transport, concurrency=concurrency, max_cost=max_cost,
-                progress=progress.append, options=options,
-            )  # fmt: skip
+                inputs,
+                extract=extract,
+                identity=IDENTITY,
+                out_dir=out,
+                store=store,
+                transport=transport,
+                concurrency=concurrency,
+                max_cost=max_cost,
+                progress=progress.append,
+                options=options,
+            )
         else:
             config = ModelConfig(
                 model="fault-model", base_url=server.base_url, api_key="test", timeout=timeout
             )
             job = arun_job(
-                inputs, out_dir=out, prompt=PROMPT, model_config=config, concurrency=concurrency,
-                max_cost=max_cost, store_path=out / "runs.db", progress=progress.append,
+                inputs,
+                out_dir=out,
+                prompt=PROMPT,
+                model_config=config,
+                concurrency=concurrency,
+                max_cost=max_cost,
+                store_path=out / "runs.db",
+                progress=progress.append,
                 options=options,
-            )  # fmt: skip
+            )
         task = asyncio.create_task(job)
         try:
             if cancel_after is None:
@@ -152,8 +165,11 @@ def test_real_client_through_faults_records_reasons_retries_and_costs(
     assert sorted(o.id for o in summary.outcomes) == [r["id"] for r in rows]
     kinds = {o.id: o.error_kind for o in summary.failures}
     assert {k: kinds.get(k) for k in forced} == {
-        "doc01": "http", "doc02": "unparseable", "doc03": "truncated", "doc04": "connection",
-    }  # fmt: skip
+        "doc01": "http",
+        "doc02": "unparseable",
+        "doc03": "truncated",
+        "doc04": "connection",
+    }
     assert summary.count("ok") >= 50
     files = outputs(out)
     assert files["doc02"].error.attempts == 3, "instructor re-asked twice"
@@ -227,8 +243,13 @@ def test_max_cost_needs_a_known_price(tmp_path: Path, fault_server_factory) -> N
     server = fault_server_factory()
     inputs = write_jsonl(tmp_path / "docs.jsonl", [{"id": "a", "text": "text"}])
     with pytest.raises(ConfigError, match="price"):
-        run([inputs], tmp_path / "out", server, max_cost=1.0,
-            options=JobOptions(retry=FAST_RETRY, prices=PriceTable({})))  # fmt: skip
+        run(
+            [inputs],
+            tmp_path / "out",
+            server,
+            max_cost=1.0,
+            options=JobOptions(retry=FAST_RETRY, prices=PriceTable({})),
+        )
 
 
 def test_bad_inputs_fail_alone_and_the_job_goes_on(tmp_path: Path, fault_server_factory) -> None:

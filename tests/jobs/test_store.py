@@ -28,10 +28,25 @@ def test_runs_documents_and_calls_round_trip(tmp_path: Path) -> None:
         store.add_call(
             CallRow(run, "a", 1, "2024-01-01T00:00:00", 0.2, "rate_limited", http_status=429)
         )
-        store.add_call(CallRow(run, "a", 2, "2024-01-01T00:00:01", 0.3, "ok", http_status=200,
-                               prompt_tokens=100, completion_tokens=20))  # fmt: skip
-        store.record_document(run, DocumentRow("a", "a.txt", "ok", calls=2, prompt_tokens=100,
-                                               completion_tokens=20, cost=0.001))  # fmt: skip
+        store.add_call(
+            CallRow(
+                run,
+                "a",
+                2,
+                "2024-01-01T00:00:01",
+                0.3,
+                "ok",
+                http_status=200,
+                prompt_tokens=100,
+                completion_tokens=20,
+            )
+        )
+        store.record_document(
+            run,
+            DocumentRow(
+                "a", "a.txt", "ok", calls=2, prompt_tokens=100, completion_tokens=20, cost=0.001
+            ),
+        )
         store.record_document(
             run, DocumentRow("b", "b.txt", "failed", error_kind="input:empty", error="empty")
         )

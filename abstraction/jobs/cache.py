@@ -44,21 +44,28 @@ def cache_key(
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write `data` to `path` so that no reader ever sees a partial file."""
+def atomic_write(path: Path, data: bytes, *, durable: bool = True) -> None:
+    """Write `data` to `path` so that no reader ever sees a partial file.
+
+    The rename alone is enough against a killed process; `durable` adds the fsyncs (file, then
+    folder) that also survive a power cut.  Cache entries skip them: a lost entry is a miss, and
+    a torn one fails validation and is a miss too.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                fh.flush()
+                os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-    _fsync_dir(path.parent)
+    if durable:
+        _fsync_dir(path.parent)
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -112,4 +119,8 @@ class Cache:
 
     def put(self, key: str, extraction: Extraction) -> None:
         if extraction.status == "ok":
-            atomic_write(self.path(key), dump_extraction(extraction))
+            self.put_bytes(key, dump_extraction(extraction))
+
+    def put_bytes(self, key: str, data: bytes) -> None:
+        """Store an already serialised successful extraction."""
+        atomic_write(self.path(key), data, durable=False)

@@ -357,11 +357,14 @@ class Job:
     async def _extract_source(self, source: Source, meter: CallMeter) -> DocumentOutcome:
         key = self._key(source)
         try:
-            doc = await asyncio.to_thread(load, source, limits=self.options.limits)
+            if source.kind in ("pdf", "jats"):  # parsing takes a while: off the event loop
+                doc = await asyncio.to_thread(load, source, limits=self.options.limits)
+            else:
+                doc = load(source, limits=self.options.limits)
         except InputError as exc:
             return await self._input_failure(source, key, exc)
         try:
-            extraction, hits, parts, unit_key = await self._extract_document(doc)
+            extraction, hits, parts, unit_key, fresh = await self._extract_document(doc)
         except Exception as exc:  # a bug or an unexpected library error: isolate it
             usage = Usage(calls=meter.calls)
             extraction = failure_extraction(
@@ -371,8 +374,8 @@ class Job:
                 message=f"{type(exc).__name__}: {exc}",
                 usage=usage,
             )
-            hits, parts, unit_key = 0, 1, None
-        output = await asyncio.to_thread(write_output, self.out_dir, extraction)
+            hits, parts, unit_key, fresh = 0, 1, None, []
+        output = await asyncio.to_thread(self._persist, fresh, extraction)
         status: DocStatus = (
             "failed" if extraction.status != "ok" else ("cached" if hits == parts else "ok")
         )
@@ -400,10 +403,21 @@ class Job:
             output = str(await asyncio.to_thread(write_output, self.out_dir, failed))
         return DocumentOutcome(key, source.origin, "failed", f"input:{exc.kind}", str(exc), output)
 
-    async def _extract_document(self, doc: Document) -> tuple[Extraction, int, int, str | None]:
-        """(extraction, cache hits, parts, cache key of a single-part document)."""
+    def _persist(self, fresh: list[tuple[str, bytes]], extraction: Extraction) -> Path:
+        """New cache entries, then the output (one trip to a worker thread per document)."""
+        for key, data in fresh:
+            self.cache.put_bytes(key, data)
+        return write_output(self.out_dir, extraction)
+
+    async def _extract_document(
+        self, doc: Document
+    ) -> tuple[Extraction, int, int, str | None, list[tuple[str, bytes]]]:
+        """(extraction, cache hits, parts, cache key of a single-part document, new cache
+        entries).  A part's cache entry is written before the document's output, so a kill in
+        between costs nothing on resume."""
         parts = plan_parts(doc, self.options.chunking)
         results: list[Extraction] = []
+        fresh: list[tuple[str, bytes]] = []
         hits = 0
         key = None
         for part in parts:
@@ -416,14 +430,16 @@ class Job:
                 continue
             result = await self.extract(unit)
             if result.status == "ok":
-                await asyncio.to_thread(self.cache.put, key, result)
+                fresh.append((key, dump_extraction(result)))  # before `final` is changed below
             results.append(result)
         if len(parts) == 1:
-            final = results[0].model_copy(update={"document": document_info(doc)}, deep=True)
+            # results[0] is ours alone (parsed from the cache, or just made): no copy needed
+            final = results[0]
+            final.document = document_info(doc)
             if final.record is not None:
                 locate_evidence(final.record, doc)
-            return final, hits, 1, key
-        return merge_extractions(doc, parts, results), hits, len(parts), None
+            return final, hits, 1, key, fresh
+        return merge_extractions(doc, parts, results), hits, len(parts), None, fresh
 
 
 def write_output(out_dir: Path, extraction: Extraction) -> Path:

@@ -8,11 +8,14 @@ Prints, for each client mode:
 - peak memory (max RSS of the process that ran the job, from getrusage);
 - the wall time of a fully cached re-run of the same documents (zero model calls).
 
-Modes: ``real`` is the toolkit's model client (openai SDK + instructor) through the runner, as
-``abstraction extract`` runs it; ``lean`` is the tests' stand-in extractor (one httpx call,
-pydantic validation, grounding), which shows what the runner itself can do when the client's
-CPU cost per call is small.  Each mode runs in a fresh process.  The server answers every
-request after exactly `--latency` seconds, with no faults.
+Modes, each in a fresh process:
+- ``sleep``: the extractor only waits `--latency` and returns a fixed record: the runner alone
+  (inputs, cache, atomic writes, run store, progress), no HTTP;
+- ``lean``: the tests' stand-in extractor through the runner's `JobTransport`: one HTTP call to
+  the server, pydantic validation, grounding;
+- ``real``: the toolkit's model client (openai SDK + instructor, re-asks) as ``abstraction
+  extract`` runs it.
+The server answers every request after exactly `--latency` seconds, with no faults.
 """
 
 from __future__ import annotations
@@ -32,7 +35,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-def _child(mode: str, base_url: str, docs: int, concurrency: int, work: Path) -> dict:
+def _child(
+    mode: str, base_url: str, docs: int, concurrency: int, latency: float, work: Path
+) -> dict:
     from abstraction.jobs.prices import Price, PriceTable
     from abstraction.jobs.runner import JobOptions, arun_documents, arun_job
     from abstraction.jobs.store import RunStore
@@ -62,6 +67,26 @@ def _child(mode: str, base_url: str, docs: int, concurrency: int, work: Path) ->
                 store_path=work / "runs.db",
                 options=options,
             )
+        elif mode == "sleep":
+            from abstraction.core.schema import empty_case_report
+            from tests.jobs.stand_in import IDENTITY, _extraction
+
+            async def extract(doc):  # type: ignore[no-untyped-def]
+                await asyncio.sleep(latency)
+                return _extraction(
+                    doc, "2024-01-01T00:00:00+00:00", "ok", empty_case_report(), None, None, 1
+                )
+
+            with RunStore(work / "runs.db") as store:
+                summary = await arun_documents(
+                    [inputs],
+                    extract=extract,
+                    identity=IDENTITY,
+                    out_dir=out,
+                    store=store,
+                    concurrency=concurrency,
+                    options=options,
+                )
         else:
             from tests.jobs.stand_in import IDENTITY, make_extractor
 
@@ -102,55 +127,87 @@ def _child(mode: str, base_url: str, docs: int, concurrency: int, work: Path) ->
 
 def _start_server(latency: float) -> tuple[subprocess.Popen[str], str]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.jobs.fault_server", "--latency", str(latency),
-         "--max-seconds", "1800"],
+        [
+            sys.executable,
+            "-m",
+            "tests.jobs.fault_server",
+            "--latency",
+            str(latency),
+            "--max-seconds",
+            "1800",
+        ],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )  # fmt: skip
+    )
     assert proc.stdout is not None
     line = proc.stdout.readline()
     return proc, f"http://127.0.0.1:{int(line.split()[1])}/v1"
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--docs", type=int, default=1000)
     ap.add_argument("--concurrency", type=int, default=32)
     ap.add_argument("--latency", type=float, default=0.2)
-    ap.add_argument("--modes", default="real,lean")
+    ap.add_argument("--modes", default="sleep,lean,real")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--base-url", help=argparse.SUPPRESS)
     ap.add_argument("--work", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        figures = _child(args.child, args.base_url, args.docs, args.concurrency, Path(args.work))
+        figures = _child(
+            args.child, args.base_url, args.docs, args.concurrency, args.latency, Path(args.work)
+        )
         print(json.dumps(figures))
         return
     ideal = args.concurrency / args.latency
     server, base_url = _start_server(args.latency)
-    print(f"{args.docs} documents, concurrency {args.concurrency}, latency {args.latency * 1000:.0f} ms: "
-          f"ideal {ideal:.0f} docs/s; {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")  # fmt: skip
+    print(
+        f"{args.docs} documents, concurrency {args.concurrency}, latency "
+        f"{args.latency * 1000:.0f} ms: ideal {ideal:.0f} docs/s; {os.cpu_count()} CPUs, "
+        f"load average {os.getloadavg()[0]:.1f}"
+    )
     try:
         for mode in args.modes.split(","):
             with tempfile.TemporaryDirectory() as work:
                 run = subprocess.run(
-                    [sys.executable, __file__, "--child", mode, "--base-url", base_url,
-                     "--docs", str(args.docs), "--concurrency", str(args.concurrency), "--work", work],
-                    cwd=ROOT, capture_output=True, text=True, check=False,
-                )  # fmt: skip
+                    [
+                        sys.executable,
+                        __file__,
+                        "--child",
+                        mode,
+                        "--base-url",
+                        base_url,
+                        "--docs",
+                        str(args.docs),
+                        "--concurrency",
+                        str(args.concurrency),
+                        "--latency",
+                        str(args.latency),
+                        "--work",
+                        work,
+                    ],
+                    cwd=ROOT,
+                    capture_output=True,
+                    text=True,
+                    check=False,
+                )
             if run.returncode != 0:
                 print(f"{mode}: failed\n{run.stderr[-3000:]}")
                 continue
             f = json.loads(run.stdout.strip().splitlines()[-1])
             rate = f["done"] / f["seconds"]
+            cpu_ms = f["cpu_seconds"] / max(f["done"], 1) * 1000
             print(
-                f"{mode:5s} {f['done']}/{args.docs} done in {f['seconds']:.1f} s = {rate:.1f} docs/s "
-                f"= {rate / ideal:.0%} of ideal; process CPU {f['cpu_seconds'] / max(f['done'], 1) * 1000:.1f} ms/doc; "
-                f"peak RSS {f['peak_rss_mb']:.0f} MB; cached re-run {f['rerun_seconds']:.2f} s "
+                f"{mode:5s} {f['done']}/{args.docs} done in {f['seconds']:.1f} s = "
+                f"{rate:.1f} docs/s = {rate / ideal:.0%} of ideal; process CPU {cpu_ms:.1f} ms/doc;"
+                f" peak RSS {f['peak_rss_mb']:.0f} MB; cached re-run {f['rerun_seconds']:.2f} s "
                 f"({f['rerun_calls']} model calls, {f['rerun_done']} done)"
-            )  # fmt: skip
+            )
     finally:
         server.terminate()
         server.wait(timeout=10)

@@ -100,6 +100,7 @@ def _source_json(s: Source) -> dict[str, Any]:
         "path": str(s.path),
         "line": s.line,
         "offset": s.offset,
+        "size": s.size,
     }
 
 
@@ -301,7 +302,9 @@ def load_manifest(path: Path) -> dict[str, Any]:
 
 def _source_of(d: dict[str, Any]) -> Source:
     s = d["source"]
-    return Source(s["id"], s["origin"], s["kind"], Path(s["path"]), s["line"], s["offset"])
+    return Source(
+        s["id"], s["origin"], s["kind"], Path(s["path"]), s["line"], s["offset"], size=s.get("size")
+    )
 
 
 @dataclass

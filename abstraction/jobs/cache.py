@@ -98,16 +98,35 @@ def dump_extraction(extraction: Extraction) -> bytes:
 
 
 class Cache:
-    """Successful extractions under ``<root>/<key[:2]>/<key>.json``."""
+    """Successful extractions under ``<root>/<key[:2]>/<key>.json``.
+
+    The keys present are listed once (one directory scan) and kept in memory, so a miss costs
+    no system call: on some filesystems a failed ``open`` is the slowest step of a new job.
+    """
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._keys: set[str] | None = None
 
     def path(self, key: str) -> Path:
         return self.root / key[:2] / f"{key}.json"
 
+    def _index(self) -> set[str]:
+        if self._keys is None:
+            keys: set[str] = set()
+            if self.root.is_dir():
+                for sub in os.scandir(self.root):
+                    if sub.is_dir() and len(sub.name) == 2:
+                        keys.update(
+                            e.name[:-5] for e in os.scandir(sub.path) if e.name.endswith(".json")
+                        )
+            self._keys = keys
+        return self._keys
+
     def get(self, key: str) -> Extraction | None:
         """The cached extraction, or None (a missing or unreadable entry is a miss)."""
+        if key not in self._index():
+            return None
         try:
             data = self.path(key).read_bytes()
         except OSError:
@@ -124,3 +143,4 @@ class Cache:
     def put_bytes(self, key: str, data: bytes) -> None:
         """Store an already serialised successful extraction."""
         atomic_write(self.path(key), data, durable=False)
+        self._index().add(key)

@@ -18,14 +18,17 @@ can be given a `page` or `section` after extraction.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import glob
 import itertools
 import json
+import os
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import BinaryIO, Literal
 
 from abstraction.core.documents import TEXT_SUFFIXES, Document, TextRange, safe_id
 from abstraction.core.errors import UserError
@@ -69,6 +72,7 @@ class Source:
     offset: int | None = None
     problem: str | None = None
     problem_kind: str | None = None
+    size: int | None = None
 
 
 def _kind_of(path: Path) -> SourceKind:
@@ -152,7 +156,15 @@ def _jsonl_sources(path: Path) -> Iterator[Source]:
                     problem = problem or str(exc)
             kind = "broken_line" if problem else None
             yield Source(
-                doc_id, origin, "jsonl", path, n, here, problem and f"line {n}: {problem}", kind
+                doc_id,
+                origin,
+                "jsonl",
+                path,
+                n,
+                here,
+                problem and f"line {n}: {problem}",
+                kind,
+                size=len(raw),
             )
 
 
@@ -207,15 +219,10 @@ def _mark_duplicates(sources: list[Source]) -> list[Source]:
     for s in sources:
         if s.id and s.problem is None:
             if s.id in first:
-                s = Source(
-                    s.id,
-                    s.origin,
-                    s.kind,
-                    s.path,
-                    s.line,
-                    s.offset,
-                    f"duplicate document id {s.id!r}: already used by {first[s.id]}",
-                    "duplicate_id",
+                s = dataclasses.replace(
+                    s,
+                    problem=f"duplicate document id {s.id!r}: already used by {first[s.id]}",
+                    problem_kind="duplicate_id",
                 )
             else:
                 first[s.id] = s.origin
@@ -296,10 +303,22 @@ def decode_text(raw: bytes, *, where: str) -> str:
     return text
 
 
+@functools.lru_cache(maxsize=8)
+def _open_jsonl(path: Path) -> BinaryIO:
+    """JSONL files stay open while a job reads their lines (one open, not one per line)."""
+    return path.open("rb")
+
+
+def _read_line(source: Source) -> bytes:
+    if source.size is None:
+        with source.path.open("rb") as fh:
+            fh.seek(source.offset or 0)
+            return fh.readline()
+    return os.pread(_open_jsonl(source.path).fileno(), source.size, source.offset or 0)
+
+
 def _load_jsonl_line(source: Source, limits: InputLimits) -> Document:
-    with source.path.open("rb") as fh:
-        fh.seek(source.offset or 0)
-        obj = json.loads(fh.readline())
+    obj = json.loads(_read_line(source))
     text: str = obj["text"]
     size = len(text.encode("utf-8"))
     if size > limits.max_text_bytes:

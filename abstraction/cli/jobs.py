@@ -220,14 +220,20 @@ def extract_job(
 def runs_list(
     store: StoreOption = None,
     limit: Annotated[int, typer.Option(help="How many runs, newest first.")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """The most recent runs with their document counts and cost."""
     with user_errors(), RunStore(store or default_store_path()) as db:
         rows = db.list_runs(limit=limit)
+    if as_json:
+        console.print_json(json.dumps(rows, default=str))
+        return
     if not rows:
         console.print("no runs recorded yet")
         return
     table = Table("run", "started", "status", "model", "prompt", "docs", "ok", "cached", "failed")
+    for column in table.columns[:4]:
+        column.overflow = "fold"
     table.add_column("cost", justify="right")
     for r in rows:
         table.add_row(

@@ -119,7 +119,7 @@ def prepare_batch(
     lines: list[str] = []
     docs: list[dict[str, Any]] = []
     problems: list[tuple[str, str]] = []
-    for source in discover(inputs, exclude=out.parent if out.parent != Path(".") else None):
+    for source in discover(inputs, exclude=[out, manifest_path_for(out)]):
         try:
             doc = load(source, limits=limits or InputLimits())
         except InputError as exc:

@@ -88,7 +88,7 @@ def _kind_of(path: Path) -> SourceKind:
     return "unsupported"
 
 
-def _expand(inputs: Iterable[str | Path], exclude: Path | None) -> list[Path]:
+def _expand(inputs: Iterable[str | Path], exclude: Iterable[Path]) -> list[Path]:
     """Files named by paths, folders (recursive, hidden entries skipped) and glob patterns."""
     files: list[Path] = []
     for raw in inputs:
@@ -112,12 +112,12 @@ def _expand(inputs: Iterable[str | Path], exclude: Path | None) -> list[Path]:
             else:
                 raise UserError(f"{p}: no such file or folder")
         files.extend(candidates)
-    excluded = exclude.resolve() if exclude else None
+    excluded = [e.resolve() for e in exclude]
     seen: set[Path] = set()
     unique: list[Path] = []
     for f in files:
         key = f.resolve()
-        if key in seen or (excluded and key.is_relative_to(excluded)):
+        if key in seen or any(key.is_relative_to(e) for e in excluded):
             continue
         seen.add(key)
         unique.append(f)
@@ -184,14 +184,17 @@ def _jsonl_problem(obj: object) -> str | None:
     return None
 
 
-def discover(inputs: Iterable[str | Path], *, exclude: Path | None = None) -> list[Source]:
+def discover(
+    inputs: Iterable[str | Path], *, exclude: Path | Iterable[Path] | None = None
+) -> list[Source]:
     """Every document the inputs name, in a stable order, each with a unique id or a problem.
 
     Raises `UserError` only when an input names nothing (a typo the user must fix first).
     The first item with a given id wins; later ones get a ``duplicate_id`` problem naming it.
     """
     sources: list[Source] = []
-    for path in _expand(inputs, exclude):
+    skip = [exclude] if isinstance(exclude, Path) else list(exclude or [])
+    for path in _expand(inputs, skip):
         kind = _kind_of(path)
         if kind == "jsonl":
             sources.extend(_jsonl_sources(path))

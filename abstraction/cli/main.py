@@ -24,12 +24,14 @@ err = Console(stderr=True)
 
 
 def _register() -> None:
-    from abstraction.cli import brat, extract, jobs, schema_cmd
+    from abstraction.cli import brat, extract, jobs, review, schema_cmd
 
     app.command("extract")(extract.extract)
     app.command("schema")(schema_cmd.schema)
     app.command("validate")(schema_cmd.validate)
     app.add_typer(brat.app)
+    app.add_typer(review.app, name="review")
+    app.command("promote")(review.promote)
     app.add_typer(jobs.runs_app, name="runs")
     app.add_typer(jobs.batch_app, name="batch")
 

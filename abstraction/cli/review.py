@@ -1,0 +1,153 @@
+"""`abstraction review PATH`, `abstraction review export|carry`, and `abstraction promote`.
+
+Errors are raised as `UserError`; `abstraction.cli.main.run` turns them into messages.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from typer.core import TyperGroup
+
+from abstraction.core.errors import UserError
+from abstraction.review.app import bind, create_app, serve
+from abstraction.review.edits import ReviewFile, apply_edits
+from abstraction.review.export import export_run
+from abstraction.review.export import promote as promote_records
+from abstraction.review.store import REVIEWS_DIR, RunStore, atomic_write_text
+
+console = Console()
+
+
+class _ServeByDefault(TyperGroup):
+    """``review PATH`` means ``review serve PATH``; ``review export ...`` is a subcommand."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:  # typer vendors its click
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
+            args = ["serve", *args]
+        return super().parse_args(ctx, args)
+
+
+app = typer.Typer(
+    cls=_ServeByDefault,
+    no_args_is_help=True,
+    help="Review and correct extraction records in a local web app. "
+    "`abstraction review RUN` serves the run folder RUN (same as `review serve RUN`).",
+)
+
+
+def open_store(path: Path, *, sources: Path | None, gold: Path | None) -> RunStore:
+    """A run folder, or a single extraction file (reviewed alone, its folder as the run)."""
+    if path.is_file():
+        if path.suffix != ".json":
+            raise UserError(f"{path}: give a run folder or an extraction .json file")
+        return RunStore(path.parent, sources=sources, gold=gold, only=frozenset({path.stem}))
+    if not path.is_dir():
+        raise UserError(f"{path}: no such folder")
+    if gold is None and Path("gold").is_dir():
+        gold = Path("gold")
+    return RunStore(path, sources=sources, gold=gold)
+
+
+@app.command("serve")
+def serve_cmd(
+    path: Annotated[Path, typer.Argument(help="Run folder of <doc-id>.json extraction files.")],
+    sources: Annotated[
+        Path | None, typer.Option(help="Folder with the source texts (default: recorded paths).")
+    ] = None,
+    gold: Annotated[
+        Path | None, typer.Option(help="Gold folder for the diff view (default: ./gold).")
+    ] = None,
+    host: Annotated[str, typer.Option(help="Loopback address to bind (127.x only).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port; 0 picks a free one.")] = 8765,
+    reviewer: Annotated[str | None, typer.Option(help="Pre-fill the reviewer name.")] = None,
+) -> None:
+    """Start the review app for PATH on loopback and print its address."""
+    store = open_store(path, sources=sources, gold=gold)
+    sock = bind(host, port)
+    bound_host, bound_port = sock.getsockname()[:2]
+    hosts = ("127.0.0.1", "localhost", bound_host)
+    web = create_app(store, hosts=hosts, default_reviewer=reviewer)
+    docs = len(store.entries())
+    console.print(f"Reviewing {docs} document(s) in {store.root}")
+    console.print(f"Open http://{bound_host}:{bound_port}/  (Ctrl-C to stop)", soft_wrap=True)
+    serve(web, sock)
+
+
+@app.command("export")
+def export_cmd(
+    run: Annotated[Path, typer.Argument(help="Run folder.")],
+    out: Annotated[Path, typer.Option(help="Folder for the corrected files.")],
+    reviewed_only: Annotated[
+        bool, typer.Option(help="Export only documents marked reviewed.")
+    ] = False,
+    sources: Annotated[Path | None, typer.Option(help="Folder with the source texts.")] = None,
+) -> None:
+    """Write the corrected extraction files (validated) and their edit logs to OUT."""
+    store = open_store(run, sources=sources, gold=None)
+    written, skipped = export_run(store, out, reviewed_only=reviewed_only)
+    table = Table("document", "status", "edits", "open conflicts")
+    for w in written:
+        table.add_row(w.doc_id, w.doc_status.replace("_", " "), str(w.edits), str(w.conflicts))
+    console.print(table)
+    for line in skipped:
+        console.print(f"[yellow]skipped[/yellow] {line}")
+    console.print(f"Wrote {len(written)} corrected file(s) to {out}")
+
+
+@app.command("carry")
+def carry_cmd(
+    old_run: Annotated[Path, typer.Argument(help="Run folder holding the reviews.")],
+    new_run: Annotated[Path, typer.Argument(help="Run folder of the re-extraction.")],
+    force: Annotated[bool, typer.Option(help="Replace reviews already in NEW_RUN.")] = False,
+) -> None:
+    """Carry reviews to a re-extraction of the same documents and report what re-applies."""
+    rows = _carry(RunStore(old_run), RunStore(new_run), force=force)
+    table = Table("document", "edits", "re-applied", "conflicts")
+    for doc_id, total, applied, conflicts in rows:
+        table.add_row(doc_id, str(total), str(applied), str(conflicts))
+    console.print(table)
+    console.print("Open the new run with `abstraction review` to see and settle the conflicts.")
+
+
+def _carry(old: RunStore, new: RunStore, *, force: bool) -> list[tuple[str, int, int, int]]:
+    new_ids = {e.id for e in new.entries() if e.extraction and e.extraction.record}
+    rows = []
+    for entry in old.entries():
+        src = old.review_path(entry.id)
+        if entry.id not in new_ids or not src.exists():
+            continue
+        dest = new.root / REVIEWS_DIR / src.name
+        if dest.exists() and not force:
+            raise UserError(f"{dest} exists; pass --force to replace it")
+        review = ReviewFile.model_validate_json(src.read_bytes())
+        record = new.extraction(entry.id).record
+        assert record is not None
+        result = apply_edits(record.model_dump(mode="json"), review.edits)
+        dest.parent.mkdir(exist_ok=True)
+        atomic_write_text(dest, review.model_dump_json(indent=2) + "\n")
+        changes = [e for e in review.edits if e.op not in ("status", "dismiss")]
+        applied = [e for e in result.applied if e.op not in ("status", "dismiss")]
+        rows.append((entry.id, len(changes), len(applied), len(result.conflicts)))
+    return rows
+
+
+def promote(
+    run: Annotated[Path, typer.Argument(help="Run folder.")],
+    doc_ids: Annotated[list[str], typer.Argument(help="Document ids to promote.")],
+    gold_dir: Annotated[Path, typer.Option(help="Gold folder.")] = Path("gold"),
+    force: Annotated[bool, typer.Option(help="Replace existing gold files.")] = False,
+    sources: Annotated[Path | None, typer.Option(help="Folder with the source texts.")] = None,
+) -> None:
+    """Copy reviewed records into the gold folder as gold records (validated; all or nothing)."""
+    store = open_store(run, sources=sources, gold=None)
+    paths = promote_records(store, doc_ids, gold_dir, force=force)
+    for p in paths:
+        console.print(f"wrote {p}")
+
+
+__all__ = ["app", "promote"]

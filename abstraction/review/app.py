@@ -1,0 +1,261 @@
+"""The review web app: a Starlette app over one `RunStore`, served on loopback only.
+
+Defences, each cheap and each tested:
+- the server binds 127.x only, and the Host header must name loopback (DNS rebinding);
+- writes need ``X-Review-Client: 1`` and JSON, and a cross-origin ``Origin`` is refused, so a
+  page on another site cannot post edits through the reviewer's browser;
+- a strict Content-Security-Policy (no inline script) backs up the escaping in the pages;
+- documents are addressed by id only (see `store`), static files from a fixed list.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import socket
+from importlib import resources
+from typing import Any
+
+from pydantic import Field, ValidationError
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from abstraction.core.errors import UserError
+from abstraction.core.schema import CaseReport, Strict
+from abstraction.review.edits import Change, EditRejected
+from abstraction.review.store import DocumentNotFound, RunStore, VersionConflict
+from abstraction.review.views import diff_view, doc_view, list_view
+
+WRITE_HEADER = "x-review-client"
+MAX_BODY = 1_000_000
+STATIC: dict[str, str] = {
+    "app.css": "text/css; charset=utf-8",
+    "common.js": "text/javascript; charset=utf-8",
+    "list.js": "text/javascript; charset=utf-8",
+    "doc.js": "text/javascript; charset=utf-8",
+    "diff.js": "text/javascript; charset=utf-8",
+}
+PAGES = ("index.html", "doc.html", "diff.html")
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+
+
+class SaveRequest(Strict):
+    reviewer: str
+    reason: str | None = None
+    changes: list[Change] = Field(min_length=1)
+
+
+def check_loopback(host: str) -> str:
+    """The address to bind: `host` if it is an IPv4 loopback address (or 'localhost')."""
+    if host == "localhost":
+        return "127.0.0.1"
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError as exc:
+        raise UserError(f"--host {host!r}: give a loopback address such as 127.0.0.1") from exc
+    if address.version != 4 or not address.is_loopback:
+        raise UserError(f"--host {host}: the review app only binds to IPv4 loopback (127.x.x.x)")
+    return host
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket on loopback (port 0 picks a free port)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((check_loopback(host), port))
+    except OSError as exc:
+        sock.close()
+        raise UserError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+    sock.listen(64)
+    return sock
+
+
+def _static_text(name: str) -> bytes:
+    return resources.files("abstraction.review").joinpath("static", name).read_bytes()
+
+
+class Guard:
+    """Security headers on every response; same-origin JSON writes with the client header."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        problem = self._write_problem(request)
+        if problem:
+            await JSONResponse({"error": problem[1]}, status_code=problem[0])(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = message.setdefault("headers", [])
+                headers += [
+                    (b"content-security-policy", CSP.encode()),
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"referrer-policy", b"no-referrer"),
+                    (b"x-frame-options", b"DENY"),
+                    (b"cache-control", b"no-store"),
+                ]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+    @staticmethod
+    def _write_problem(request: Request) -> tuple[int, str] | None:
+        if request.method in ("GET", "HEAD"):
+            return None
+        if request.headers.get(WRITE_HEADER) != "1":
+            return 403, f"writes need the {WRITE_HEADER} header (same-origin page only)"
+        origin = request.headers.get("origin")
+        if origin is not None and origin != f"{request.url.scheme}://{request.headers.get('host')}":
+            return 403, "cross-origin write refused"
+        if request.headers.get("sec-fetch-site") not in (None, "same-origin", "none"):
+            return 403, "cross-site write refused"
+        if not request.headers.get("content-type", "").startswith("application/json"):
+            return 415, "send JSON"
+        return None
+
+
+def _error(status: int, message: str, **extra: Any) -> JSONResponse:
+    return JSONResponse({"error": message, **extra}, status_code=status)
+
+
+def create_app(
+    store: RunStore,
+    *,
+    hosts: tuple[str, ...] = ("127.0.0.1", "localhost"),
+    default_reviewer: str | None = None,
+) -> Starlette:
+    """The app for one run folder.  `hosts` are the Host header values accepted."""
+    schema = CaseReport.model_json_schema()
+
+    def page(name: str) -> Response:
+        return Response(_static_text(name), media_type="text/html; charset=utf-8")
+
+    def index(request: Request) -> Response:
+        return page("index.html")
+
+    def doc_page(request: Request) -> Response:
+        store.extraction(request.path_params["doc_id"])
+        return page("doc.html")
+
+    def diff_page(request: Request) -> Response:
+        store.extraction(request.path_params["doc_id"])
+        return page("diff.html")
+
+    def static(request: Request) -> Response:
+        name = request.path_params["name"]
+        if name not in STATIC:
+            return _error(404, "not found")
+        return Response(_static_text(name), media_type=STATIC[name])
+
+    def config(request: Request) -> JSONResponse:
+        return JSONResponse({"run": store.root.name, "default_reviewer": default_reviewer})
+
+    def api_schema(request: Request) -> JSONResponse:
+        return JSONResponse(schema)
+
+    def api_docs(request: Request) -> JSONResponse:
+        return JSONResponse(list_view(store))
+
+    def api_doc(request: Request) -> JSONResponse:
+        view = doc_view(store, request.path_params["doc_id"])
+        return JSONResponse(view, headers={"ETag": f'"{view["version"]}"'})
+
+    def api_diff(request: Request) -> JSONResponse:
+        return JSONResponse(diff_view(store, request.path_params["doc_id"]))
+
+    async def api_save(request: Request) -> JSONResponse:
+        doc_id = request.path_params["doc_id"]
+        store.entry(doc_id)
+        match = request.headers.get("if-match", "").strip().strip('"')
+        if not match.isdigit():
+            return _error(428, "send If-Match with the document version you edited")
+        body = await request.body()
+        if len(body) > MAX_BODY:
+            return _error(413, "request too large")
+        try:
+            req = SaveRequest.model_validate(json.loads(body))
+        except (ValueError, ValidationError) as exc:
+            return _error(422, "malformed request", problems=[str(exc)[:500]])
+
+        def save() -> JSONResponse:
+            result = store.save(
+                doc_id,
+                expected_version=int(match),
+                reviewer=req.reviewer,
+                reason=req.reason,
+                changes=req.changes,
+            )
+            view = doc_view(store, doc_id, state=(result.review, result.state))
+            return JSONResponse(
+                {"saved": result.added, "doc": view}, headers={"ETag": f'"{result.review.version}"'}
+            )
+
+        return await run_in_threadpool(save)
+
+    async def not_found(request: Request, exc: Exception) -> JSONResponse:
+        return _error(404, str(exc))
+
+    async def conflict(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, VersionConflict)
+        return _error(409, str(exc), expected=exc.expected, current=exc.current)
+
+    async def rejected(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, EditRejected)
+        return _error(422, "not saved: the change does not fit the record", problems=exc.problems)
+
+    async def user_error(request: Request, exc: Exception) -> JSONResponse:
+        return _error(400, str(exc))
+
+    def favicon(request: Request) -> Response:
+        return Response(status_code=204)
+
+    routes = [
+        Route("/", index),
+        Route("/favicon.ico", favicon),
+        Route("/doc/{doc_id}", doc_page),
+        Route("/diff/{doc_id}", diff_page),
+        Route("/static/{name}", static),
+        Route("/api/config", config),
+        Route("/api/schema", api_schema),
+        Route("/api/docs", api_docs),
+        Route("/api/docs/{doc_id}", api_doc),
+        Route("/api/docs/{doc_id}/diff", api_diff),
+        Route("/api/docs/{doc_id}/edits", api_save, methods=["POST"]),
+    ]
+    return Starlette(
+        routes=routes,
+        middleware=[
+            Middleware(TrustedHostMiddleware, allowed_hosts=list(hosts)),
+            Middleware(Guard),
+        ],
+        exception_handlers={
+            DocumentNotFound: not_found,
+            VersionConflict: conflict,
+            EditRejected: rejected,
+            UserError: user_error,
+        },
+    )
+
+
+def serve(app: Starlette, sock: socket.socket) -> None:
+    """Run `app` on an already bound socket until interrupted."""
+    import uvicorn
+
+    config = uvicorn.Config(app, log_level="warning", access_log=False)
+    uvicorn.Server(config).run(sockets=[sock])

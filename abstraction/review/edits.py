@@ -1,0 +1,356 @@
+"""Corrections as edits over the model's record: the sidecar file and the pure functions over it.
+
+The model's `Extraction` file is never changed.  A reviewer's work is a list of `Edit`s in
+``<run>/reviews/<doc-id>.review.json``; the corrected record is the model's record with the edits
+applied, recomputed every time it is read.  Each edit is keyed by its JSON pointer and the
+model's value at that pointer when it was made (`old`), so when the document is extracted again
+(a new prompt, a new model) an edit is re-applied only where the new model output still holds
+the value the reviewer saw; otherwise it is reported as a conflict, never silently dropped or
+forced.  Everything here is pure (no files, no clock): `plan` turns requests into edits,
+`store` does the I/O.
+
+Order of application: `add` edits first (appending items, addressable as ``/list/-<id>``), then
+`set` / `set_evidence` in file order, then rejections (a rejected optional fact becomes null, a
+rejected list item is dropped).  A fact's status is decided by the last decision on it: a reject
+after an edit rejects it; an edit or accept after a reject brings it back.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import Field, ValidationError
+
+from abstraction.core.errors import UserError
+from abstraction.core.schema import CaseReport, Strict
+from abstraction.review import pointer as jp
+from abstraction.review.layout import Slot, slots
+
+REVIEW_FORMAT_VERSION = "1"
+
+EditOp = Literal["set", "set_evidence", "accept", "reject", "add", "status", "dismiss"]
+FactStatus = Literal["unreviewed", "accepted", "edited", "rejected"]
+DocStatus = Literal["unreviewed", "in_progress", "reviewed"]
+_META = ("status", "dismiss")
+"""Edits about the review itself, not about a field's value."""
+REVIEWER_NOTE = "set by reviewer from a text selection"
+NO_QUOTE_NOTE = "added by reviewer without selecting a quote"
+
+
+class Edit(Strict):
+    """One reviewer action, as stored.  Nothing in a stored edit is ever rewritten."""
+
+    id: str
+    op: EditOp
+    pointer: str = Field(description="RFC 6901 pointer into the record; '' for a status edit.")
+    old: Any = Field(description="The model's value at `pointer` when the edit was made.")
+    new: Any = None
+    reviewer: str
+    reason: str | None = None
+    at: str = Field(description="UTC time, ISO 8601.")
+    base: str = Field(description="record_hash() of the model record the edit was made on.")
+    version: int = Field(ge=1, description="The review file version this edit created.")
+
+
+class ReviewFile(Strict):
+    kind: Literal["review"] = "review"
+    format_version: Literal["1"] = "1"
+    document_id: str
+    version: int = Field(default=0, ge=0)
+    edits: list[Edit] = Field(default_factory=list)
+
+
+class Change(Strict):
+    """What a client asks for; `plan` turns it into edits.
+
+    ``set``: `value` replaces the value at `pointer` (a dict is merged key by key, so only the
+    fields that differ become edits).  ``set_evidence``: `value` is ``{start, end, quote}`` from a
+    text selection, offsets in code points.  ``add``: `pointer` is a list slot, `value` the new
+    item.  ``status``: `value` is ``reviewed`` or ``in_progress``.  ``accept_all``: accept every
+    undecided fact and mark the document reviewed.  ``dismiss``: `value` is the id of a
+    conflicting edit the reviewer has looked at and lets go (it stays in the file).
+    """
+
+    op: Literal["set", "set_evidence", "accept", "reject", "add", "status", "accept_all", "dismiss"]
+    pointer: str = ""
+    value: Any = None
+
+
+class EditRejected(UserError):
+    """A requested change cannot be applied; `problems` says why, one line each."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+@dataclass
+class Draft:
+    """An edit before it is stamped with reviewer, time, base and version."""
+
+    op: EditOp
+    pointer: str
+    old: Any
+    new: Any = None
+
+
+@dataclass
+class FactState:
+    pointer: str
+    """As edits address it (``/treatments/-ab12`` for an added item)."""
+    concrete: str
+    """Pointer into `Applied.working`."""
+    slot: Slot
+    added: bool
+    status: FactStatus
+    original: Any
+    """The model's value (None for reviewer-added items and empty optional slots)."""
+    value: Any
+    """The value after edits (before a rejection removes it)."""
+
+
+@dataclass
+class Conflict:
+    edit: Edit
+    reason: str
+    model_now: Any
+
+
+@dataclass
+class Applied:
+    base: str
+    extended: dict[str, Any]
+    """The model's record plus the items reviewers added (what `old` values refer to)."""
+    working: dict[str, Any]
+    """`extended` with sets applied; rejected facts still present (the review view)."""
+    corrected: dict[str, Any]
+    """`working` with rejected facts removed: the corrected record."""
+    facts: list[FactState]
+    applied: list[Edit]
+    conflicts: list[Conflict]
+    """Open conflicts: edits that no longer fit the model output and were not superseded."""
+    resolved: list[Conflict]
+    doc_status: DocStatus
+    added: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def fact(self, pointer: str) -> FactState | None:
+        return next((f for f in self.facts if f.pointer == pointer), None)
+
+
+def record_hash(record: dict[str, Any]) -> str:
+    """A short content hash of a record (key order and whitespace do not matter)."""
+    blob = json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
+
+
+def resolve(pointer: str, added: dict[str, dict[str, int]]) -> str | None:
+    """Turn ``-<id>`` tokens into list indices; None when an added item is not present."""
+    tokens: list[str | int] = []
+    for token in jp.split(pointer):
+        if token.startswith("-") and len(token) > 1:
+            index = added.get(jp.join(tokens), {}).get(token[1:])
+            if index is None:
+                return None
+            tokens.append(index)
+        else:
+            tokens.append(token)
+    return jp.join(tokens)
+
+
+def _without_evidence(item: Any) -> Any:
+    return {k: v for k, v in item.items() if k != "evidence"} if isinstance(item, dict) else item
+
+
+def _apply_adds(
+    ext: dict[str, Any], edits: list[Edit], base: str
+) -> tuple[dict[str, dict[str, int]], list[Edit], list[Conflict]]:
+    added: dict[str, dict[str, int]] = {}
+    applied: list[Edit] = []
+    conflicts: list[Conflict] = []
+    original_len: dict[str, int] = {}
+    for e in (e for e in edits if e.op == "add"):
+        list_ptr, token = jp.parent(e.pointer)
+        concrete = resolve(list_ptr, added)
+        items = jp.get(ext, concrete) if concrete is not None else jp.MISSING
+        if not isinstance(items, list) or concrete is None:
+            conflicts.append(Conflict(e, f"the list {list_ptr} no longer exists", None))
+            continue
+        n = original_len.setdefault(concrete, len(items))
+        twin = any(_without_evidence(x) == _without_evidence(e.new) for x in items[:n])
+        if e.base != base and twin:
+            reason = "the new model output already has this item"
+            conflicts.append(Conflict(e, reason, e.new))
+            continue
+        items.append(copy.deepcopy(e.new))
+        added.setdefault(concrete, {})[token[1:]] = len(items) - 1
+        applied.append(e)
+    return added, applied, conflicts
+
+
+def _apply_sets(
+    ext: dict[str, Any], working: dict[str, Any], e: Edit, added: dict[str, dict[str, int]]
+) -> Conflict | None:
+    concrete = resolve(e.pointer, added)
+    now = jp.get(ext, concrete) if concrete is not None else jp.MISSING
+    if now is jp.MISSING:
+        return Conflict(e, "the field no longer exists in the model output", None)
+    if now != e.old:
+        return Conflict(e, "the model output changed at this field", now)
+    if e.op in ("set", "set_evidence"):
+        try:
+            jp.set_value(working, concrete or "", copy.deepcopy(e.new))
+        except KeyError:
+            return Conflict(e, "an earlier edit removed the field this edit changes", now)
+    return None
+
+
+def _fact_status(edits: Iterable[Edit]) -> FactStatus:
+    changed = accepted = rejected = False
+    for e in edits:
+        if e.op == "reject":
+            rejected = True
+        elif e.op == "accept":
+            rejected, accepted = False, True
+        elif e.op in ("set", "set_evidence", "add"):
+            rejected, changed = False, True
+    if rejected:
+        return "rejected"
+    return "edited" if changed else "accepted" if accepted else "unreviewed"
+
+
+def _facts(
+    original: dict[str, Any],
+    working: dict[str, Any],
+    added: dict[str, dict[str, int]],
+    applied: list[Edit],
+) -> list[FactState]:
+    out: list[FactState] = []
+    for slot in slots():
+        if not slot.many:
+            value = jp.get(working, slot.pointer)
+            entries = [(slot.pointer, slot.pointer, value, False)]
+        else:
+            items = jp.get(working, slot.pointer)
+            by_index = {i: t for t, i in added.get(slot.pointer, {}).items()}
+            entries = []
+            for i, value in enumerate(items if isinstance(items, list) else []):
+                token = f"-{by_index[i]}" if i in by_index else str(i)
+                entries.append(
+                    (f"{slot.pointer}/{token}", f"{slot.pointer}/{i}", value, i in by_index)
+                )
+        for ptr, concrete, value, is_added in entries:
+            mine = [e for e in applied if e.op not in _META and jp.is_within(e.pointer, ptr)]
+            model = None if is_added else jp.get(original, concrete)
+            out.append(
+                FactState(
+                    pointer=ptr,
+                    concrete=concrete,
+                    slot=slot,
+                    added=is_added,
+                    status=_fact_status(mine),
+                    original=None if model is jp.MISSING else model,
+                    value=value,
+                )
+            )
+    return out
+
+
+def _remove_rejected(working: dict[str, Any], facts: list[FactState]) -> dict[str, Any]:
+    corrected = copy.deepcopy(working)
+    drop: dict[str, list[int]] = {}
+    for f in facts:
+        if f.status != "rejected":
+            continue
+        if f.slot.many:
+            drop.setdefault(f.slot.pointer, []).append(int(jp.split(f.concrete)[-1]))
+        else:
+            jp.set_value(corrected, f.concrete, None)
+    for list_ptr, indices in drop.items():
+        items = jp.get(corrected, list_ptr)
+        for i in sorted(indices, reverse=True):
+            del items[i]
+    return corrected
+
+
+def _split_conflicts(
+    edits: list[Edit], conflicts: list[Conflict], applied: list[Edit]
+) -> tuple[list[Conflict], list[Conflict]]:
+    """A conflict is resolved once a later applied edit covers its field (at or above it), or
+    the reviewer dismissed it."""
+    position = {e.id: i for i, e in enumerate(edits)}
+    dismissed = {e.new for e in applied if e.op == "dismiss"}
+    open_: list[Conflict] = []
+    resolved: list[Conflict] = []
+    for c in conflicts:
+        later = [
+            a
+            for a in applied
+            if a.op not in _META
+            and position[a.id] > position[c.edit.id]
+            and jp.is_within(c.edit.pointer, a.pointer)
+        ]
+        (resolved if later or c.edit.id in dismissed else open_).append(c)
+    open_.sort(key=lambda c: position[c.edit.id])
+    return open_, resolved
+
+
+def _doc_status(edits: list[Edit], base: str, open_conflicts: list[Conflict]) -> DocStatus:
+    if not edits:
+        return "unreviewed"
+    marks = [e for e in edits if e.op == "status"]
+    if marks and marks[-1].new == "reviewed" and marks[-1].base == base and not open_conflicts:
+        return "reviewed"
+    return "in_progress"
+
+
+def apply_edits(original: dict[str, Any], edits: list[Edit]) -> Applied:
+    """Apply `edits` to the model's `original` record (not modified) and say what happened."""
+    base = record_hash(original)
+    ext = copy.deepcopy(original)
+    added, applied, conflicts = _apply_adds(ext, edits, base)
+    working = copy.deepcopy(ext)
+    for e in edits:
+        if e.op in ("status", "dismiss"):
+            applied.append(e)
+        elif e.op != "add":
+            problem = _apply_sets(ext, working, e, added)
+            if problem:
+                conflicts.append(problem)
+            else:
+                applied.append(e)
+    order = {e.id: i for i, e in enumerate(edits)}
+    applied.sort(key=lambda e: order[e.id])
+    facts = _facts(original, working, added, applied)
+    open_, resolved = _split_conflicts(edits, conflicts, applied)
+    return Applied(
+        base=base,
+        extended=ext,
+        working=working,
+        corrected=_remove_rejected(working, facts),
+        facts=facts,
+        applied=applied,
+        conflicts=open_,
+        resolved=resolved,
+        doc_status=_doc_status(edits, base, open_),
+        added=added,
+    )
+
+
+def reapply_report(original: dict[str, Any], edits: list[Edit]) -> tuple[int, list[Conflict]]:
+    """How many edits still apply to a (new) model record, and the conflicts."""
+    result = apply_edits(original, edits)
+    return len(result.applied), result.conflicts
+
+
+def validate_record(record: dict[str, Any]) -> list[str]:
+    """Problems that keep `record` from being a valid `CaseReport`, as 'pointer: message'."""
+    try:
+        CaseReport.model_validate(record)
+    except ValidationError as exc:
+        return [f"{jp.join(list(err['loc'])) or '/'}: {err['msg']}" for err in exc.errors()]
+    return []

@@ -1,0 +1,159 @@
+"""Leaving the review app: corrected extraction files, and promotion of reviewed records to gold.
+
+The corrected record is validated by the same models as everything else; a document whose
+corrected record does not validate is refused, never written half-right.  Promotion writes a
+`GoldRecord` whose annotator is the reviewers and whose notes say how much of it the reviewers
+changed versus accepted as extracted, so a reader of gold can tell the two apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from abstraction.core.errors import UserError
+from abstraction.core.jsonschema_export import validate_data
+from abstraction.core.records import Extraction, GoldRecord, GroundingSummary
+from abstraction.core.schema import CaseReport, iter_evidence
+from abstraction.review.edits import Applied, validate_record
+from abstraction.review.store import RunStore, atomic_write_text
+
+
+@dataclass(frozen=True)
+class Exported:
+    doc_id: str
+    path: Path
+    doc_status: str
+    edits: int
+    conflicts: int
+
+
+def grounding_of(record: CaseReport) -> GroundingSummary:
+    """Counts of the record's evidence statuses (a reviewer's selection counts as exact)."""
+    counts = {"exact": 0, "fuzzy": 0, "unsupported": 0}
+    for _path, ev in iter_evidence(record):
+        counts[ev.status or "unsupported"] += 1
+    return GroundingSummary(facts=sum(counts.values()), **counts)
+
+
+def corrected_record(doc_id: str, state: Applied) -> CaseReport:
+    problems = validate_record(state.corrected)
+    if problems:
+        raise UserError(f"{doc_id}: corrected record is invalid: " + "; ".join(problems[:5]))
+    return CaseReport.model_validate(state.corrected)
+
+
+def _check_schema(model: Extraction | GoldRecord, doc_id: str) -> None:
+    """Validate what is about to be written against the exported JSON Schema too."""
+    problems = validate_data(model.model_dump(mode="json"), file=doc_id)
+    if problems:
+        shown = "; ".join(f"{p.json_path}: {p.message}" for p in problems[:5])
+        raise UserError(f"{doc_id}: does not validate against the JSON Schema: {shown}")
+
+
+def corrected_extraction(extraction: Extraction, state: Applied) -> Extraction:
+    """The extraction with its record replaced by the corrected one (provenance kept)."""
+    record = corrected_record(extraction.document.id, state)
+    updated = extraction.model_copy(update={"record": record, "grounding": grounding_of(record)})
+    checked = Extraction.model_validate(updated.model_dump(mode="json"))
+    _check_schema(checked, extraction.document.id)
+    return checked
+
+
+def export_run(
+    store: RunStore, out: Path, *, reviewed_only: bool = False
+) -> tuple[list[Exported], list[str]]:
+    """Write ``<out>/<id>.json`` (corrected extraction) and ``<id>.review.json`` (its edits).
+
+    Returns what was written and, per skipped document, why.
+    """
+    if out.resolve() == store.root.resolve():
+        raise UserError("the export folder must not be the run folder (originals are kept)")
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Exported] = []
+    skipped: list[str] = []
+    for entry in store.entries():
+        if entry.extraction is None or entry.extraction.record is None:
+            skipped.append(f"{entry.id}: {entry.error or 'extraction failed, no record'}")
+            continue
+        review, state = store.state(entry.id)
+        if reviewed_only and state.doc_status != "reviewed":
+            skipped.append(f"{entry.id}: {state.doc_status.replace('_', ' ')}")
+            continue
+        corrected = corrected_extraction(entry.extraction, state)
+        path = out / f"{entry.id}.json"
+        atomic_write_text(path, corrected.model_dump_json(indent=2) + "\n")
+        atomic_write_text(out / f"{entry.id}.review.json", review.model_dump_json(indent=2) + "\n")
+        written.append(
+            Exported(entry.id, path, state.doc_status, len(review.edits), len(state.conflicts))
+        )
+    return written, skipped
+
+
+def _reviewers(state: Applied) -> list[str]:
+    names: list[str] = []
+    for e in state.applied:
+        if e.reviewer not in names:
+            names.append(e.reviewer)
+    return names
+
+
+def gold_from_review(store: RunStore, doc_id: str) -> GoldRecord:
+    """A gold record from a reviewed document; refuses anything not marked reviewed."""
+    extraction = store.extraction(doc_id)
+    _review, state = store.state(doc_id)
+    if state.doc_status != "reviewed":
+        status = state.doc_status.replace("_", " ")
+        raise UserError(f"{doc_id}: {status}; only reviewed documents can be promoted to gold")
+    counts = {
+        s: sum(f.status == s for f in state.facts if f.value is not None)
+        for s in ("accepted", "edited", "rejected")
+    }
+    added = sum(f.added for f in state.facts)
+    prov = extraction.provenance
+    notes = (
+        f"Promoted from a review of {prov.model} output "
+        f"(prompt {prov.prompt_version}@{prov.prompt_sha256[:12]}): "
+        f"{counts['accepted']} facts accepted as extracted, {counts['edited']} edited, "
+        f"{counts['rejected']} rejected, {added} added by reviewers; "
+        f"{len(state.applied)} edits in reviews/{doc_id}.review.json."
+    )
+    gold = GoldRecord(
+        document_id=extraction.document.id,
+        document_sha256=extraction.document.sha256,
+        annotator=", ".join(_reviewers(state)),
+        annotated_fields=None,
+        notes=notes,
+        record=corrected_record(doc_id, state),
+    )
+    _check_schema(gold, doc_id)
+    return gold
+
+
+def promote(
+    store: RunStore, doc_ids: list[str], gold_dir: Path, *, force: bool = False
+) -> list[Path]:
+    """Write ``<gold_dir>/<id>.json`` for each reviewed document; all-or-nothing.
+
+    Every document is checked (reviewed, valid, no existing gold unless `force`) before any
+    file is written.
+    """
+    records: list[tuple[Path, GoldRecord]] = []
+    problems: list[str] = []
+    for doc_id in doc_ids:
+        try:
+            gold = gold_from_review(store, doc_id)
+        except UserError as exc:
+            problems.append(str(exc))
+            continue
+        path = gold_dir / f"{store.entry(doc_id).id}.json"
+        if path.exists() and not force:
+            problems.append(f"{path} exists; pass --force to replace it")
+            continue
+        records.append((path, gold))
+    if problems:
+        raise UserError("nothing promoted: " + "; ".join(problems))
+    gold_dir.mkdir(parents=True, exist_ok=True)
+    for path, gold in records:
+        atomic_write_text(path, gold.model_dump_json(indent=2) + "\n")
+    return [p for p, _ in records]

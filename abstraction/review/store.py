@@ -1,0 +1,346 @@
+"""The run folder on disk: extraction files (read only), their sources, and review sidecars.
+
+Safety rules kept here, in one place:
+- a document is addressed by id only, and ids come from scanning the run folder (never from a
+  request path), so a request cannot name a file; files that are symlinks pointing outside the
+  run folder are ignored;
+- the only files written are ``<run>/reviews/<id>.review.json`` (refused if ``reviews`` or the
+  file is a symlink), written atomically (temp file, fsync, rename) under a lock, with a version
+  check so a stale writer is refused instead of overwriting someone else's edits;
+- the model's extraction file is never written.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import tempfile
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from abstraction.core.documents import TEXT_SUFFIXES, Document
+from abstraction.core.errors import UserError
+from abstraction.core.records import Extraction, GoldRecord
+from abstraction.review.edits import (
+    Applied,
+    Change,
+    EditRejected,
+    ReviewFile,
+    apply_edits,
+    validate_record,
+)
+from abstraction.review.plan import plan, stamp
+
+try:  # POSIX: also lock against a second server process on the same run folder
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
+REVIEWS_DIR = "reviews"
+_SAFE_ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]*$")
+
+
+class DocumentNotFound(UserError):
+    """No reviewable document with this id in the run folder."""
+
+
+class VersionConflict(UserError):
+    """The review file changed since the client read it (another tab or reviewer saved)."""
+
+    def __init__(self, *, expected: int, current: int) -> None:
+        super().__init__(
+            f"the document was saved elsewhere (you had version {expected}, it is now "
+            f"{current}): reload, check, and re-apply your edit"
+        )
+        self.expected = expected
+        self.current = current
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    path: Path
+    extraction: Extraction | None
+    error: str | None
+
+
+@dataclass(frozen=True)
+class Source:
+    text: str | None
+    path: str | None
+    warning: str | None
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    review: ReviewFile
+    state: Applied
+    added: int
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write `text` so that readers see the old file or the new one, never half of either."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    with contextlib.suppress(OSError):  # make the rename itself durable
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+
+def _inside(path: Path, root: Path) -> bool:
+    return path.resolve().is_relative_to(root.resolve())
+
+
+def _read_extraction(raw: dict[str, Any]) -> tuple[Extraction | None, str | None]:
+    try:
+        return Extraction.model_validate(raw), None
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = "/".join(str(t) for t in first["loc"])
+        return (
+            None,
+            f"not a valid extraction file ({exc.error_count()} problems; {where}: {first['msg']})",
+        )
+
+
+class RunStore:
+    """A run folder opened for review.  Thread-safe; one instance per served folder."""
+
+    def __init__(
+        self,
+        root: Path,
+        *,
+        sources: Path | None = None,
+        gold: Path | None = None,
+        only: frozenset[str] | None = None,
+    ) -> None:
+        if not root.is_dir():
+            raise UserError(f"{root}: not a folder")
+        self.root = root
+        self.sources = sources
+        self.gold_dir = gold
+        self.only = only
+        self._cache: dict[str, tuple[tuple[int, int], Entry]] = {}
+        self._lock = threading.Lock()
+
+    # ---- reading -------------------------------------------------------------------------
+
+    def entries(self) -> list[Entry]:
+        """Every extraction file in the run folder, by id (other JSON files are skipped)."""
+        found = []
+        for path in sorted(self.root.glob("*.json")):
+            doc_id = path.stem
+            if not _SAFE_ID.match(doc_id) or (self.only and doc_id not in self.only):
+                continue
+            if not path.is_file() or not _inside(path, self.root):
+                continue
+            entry = self._load(doc_id, path)
+            if entry is not None:
+                found.append(entry)
+        return found
+
+    def _load(self, doc_id: str, path: Path) -> Entry | None:
+        st = path.stat()
+        key = (st.st_mtime_ns, st.st_size)
+        cached = self._cache.get(doc_id)
+        if cached and cached[0] == key:
+            return cached[1]
+        try:
+            raw = json.loads(path.read_bytes())
+        except (OSError, ValueError):
+            return None
+        if not isinstance(raw, dict) or raw.get("kind") != "extraction":
+            return None  # some other file (gold, review, run manifest)
+        extraction, error = _read_extraction(raw)
+        entry = Entry(doc_id, path, extraction, error)
+        self._cache[doc_id] = (key, entry)
+        return entry
+
+    def entry(self, doc_id: str) -> Entry:
+        for entry in self.entries():
+            if entry.id == doc_id:
+                return entry
+        raise DocumentNotFound(f"no document {doc_id!r} in {self.root}")
+
+    def extraction(self, doc_id: str) -> Extraction:
+        """The model's extraction, which must have a record to review."""
+        entry = self.entry(doc_id)
+        if entry.extraction is None:
+            raise UserError(f"{entry.path}: {entry.error}")
+        if entry.extraction.record is None:
+            raise UserError(f"{doc_id}: the extraction failed, there is no record to review")
+        return entry.extraction
+
+    def source(self, doc_id: str) -> Source:
+        """The source text, found from the extraction's path or in the --sources folder."""
+        ext = self.extraction(doc_id)
+        for candidate in self._source_candidates(ext):
+            if candidate.is_file():
+                try:
+                    doc = Document.from_path(candidate)
+                except UserError as exc:
+                    return Source(None, str(candidate), str(exc))
+                warning = None
+                if doc.sha256 != ext.document.sha256:
+                    warning = (
+                        f"{candidate} is not the text that was extracted (sha256 differs): "
+                        "highlighted evidence may be misplaced"
+                    )
+                return Source(doc.text, str(candidate), warning)
+        where = ext.document.path or f"{doc_id}.txt"
+        hint = "" if self.sources else " (pass --sources DIR)"
+        return Source(None, None, f"source text not found: {where}{hint}")
+
+    def _source_candidates(self, ext: Extraction) -> Iterator[Path]:
+        recorded = Path(ext.document.path) if ext.document.path else None
+        if self.sources is not None:
+            if recorded is not None:
+                yield self.sources / recorded.name
+            for suffix in sorted(TEXT_SUFFIXES):
+                yield self.sources / f"{ext.document.id}{suffix}"
+            return
+        if recorded is not None:
+            yield recorded
+            if not recorded.is_absolute():
+                yield self.root / recorded
+
+    def gold(self, doc_id: str) -> tuple[GoldRecord | None, str | None]:
+        """The gold record for `doc_id` if the gold folder has one, and a warning if unreadable."""
+        if self.gold_dir is None:
+            return None, None
+        path = self.gold_dir / f"{self.entry(doc_id).id}.json"
+        if not path.is_file():
+            return None, None
+        try:
+            return GoldRecord.model_validate_json(path.read_bytes()), None
+        except (ValidationError, OSError) as exc:
+            return None, f"{path}: not a valid gold record ({type(exc).__name__})"
+
+    # ---- reviews ---------------------------------------------------------------------------
+
+    def _reviews_dir(self, *, create: bool) -> Path:
+        d = self.root / REVIEWS_DIR
+        if d.is_symlink() or (d.exists() and not d.is_dir()):
+            raise UserError(f"{d}: must be a real folder inside the run folder")
+        if create:
+            d.mkdir(exist_ok=True)
+        return d
+
+    def review_path(self, doc_id: str) -> Path:
+        path = self._reviews_dir(create=False) / f"{self.entry(doc_id).id}.review.json"
+        if path.is_symlink():
+            raise UserError(f"{path}: is a symlink; refusing to read or write it")
+        return path
+
+    def review(self, doc_id: str) -> ReviewFile:
+        path = self.review_path(doc_id)
+        if not path.exists():
+            return ReviewFile(document_id=doc_id)
+        try:
+            review = ReviewFile.model_validate_json(path.read_bytes())
+        except ValidationError as exc:
+            raise UserError(f"{path}: not a valid review file: {exc}") from exc
+        if review.document_id != doc_id:
+            raise UserError(f"{path}: belongs to document {review.document_id!r}")
+        return review
+
+    def state(self, doc_id: str) -> tuple[ReviewFile, Applied]:
+        ext = self.extraction(doc_id)
+        review = self.review(doc_id)
+        assert ext.record is not None
+        return review, apply_edits(ext.record.model_dump(mode="json"), review.edits)
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        with self._lock:
+            if fcntl is None:
+                yield
+                return
+            lock_path = self._reviews_dir(create=True) / ".lock"
+            with open(lock_path, "a") as fh:
+                fcntl.flock(fh, fcntl.LOCK_EX)
+                try:
+                    yield
+                finally:
+                    fcntl.flock(fh, fcntl.LOCK_UN)
+
+    def save(
+        self,
+        doc_id: str,
+        *,
+        expected_version: int,
+        reviewer: str,
+        reason: str | None,
+        changes: list[Change],
+        clock: Callable[[], str] = utc_now,
+    ) -> SaveResult:
+        """Append the edits for `changes` if nobody saved since `expected_version`.
+
+        Raises `VersionConflict` for a stale version and `EditRejected` when a change does not
+        fit or the corrected record would be invalid; in both cases nothing is written.
+        """
+        reviewer = reviewer.strip()
+        if not reviewer:
+            raise EditRejected(["enter your name as reviewer before saving"])
+        with self._locked():
+            review, state = self.state(doc_id)
+            if expected_version != review.version:
+                raise VersionConflict(expected=expected_version, current=review.version)
+            drafts = plan(changes, state=state, text=self.source(doc_id).text, new_id=new_id)
+            if not drafts:
+                return SaveResult(review, state, 0)
+            version = review.version + 1
+            edits = stamp(
+                drafts,
+                reviewer=reviewer,
+                reason=(reason or "").strip() or None,
+                at=clock(),
+                base=state.base,
+                version=version,
+                new_id=new_id,
+            )
+            updated = review.model_copy(update={"version": version, "edits": review.edits + edits})
+            ext = self.extraction(doc_id)
+            assert ext.record is not None
+            new_state = apply_edits(ext.record.model_dump(mode="json"), updated.edits)
+            mine = {e.id for e in edits}
+            problems = [
+                f"{c.edit.pointer}: {c.reason}" for c in new_state.conflicts if c.edit.id in mine
+            ]
+            problems += validate_record(new_state.corrected)
+            if problems:
+                raise EditRejected(problems)
+            path = self._reviews_dir(create=True) / f"{doc_id}.review.json"
+            if path.is_symlink():
+                raise UserError(f"{path}: is a symlink; refusing to write it")
+            atomic_write_text(path, updated.model_dump_json(indent=2) + "\n")
+            return SaveResult(updated, new_state, len(edits))

@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+from abstraction.review.app import create_app
+from abstraction.review.store import RunStore
+from tests.review.seed_run import make_seed_run
+
+BASE = "http://127.0.0.1:8765"
+WRITE = {"X-Review-Client": "1"}
+
+
+@pytest.fixture
+def run(tmp_path: Path) -> Path:
+    return make_seed_run(tmp_path)
+
+
+@pytest.fixture
+def store(run: Path) -> RunStore:
+    return RunStore(run)
+
+
+@pytest.fixture
+def client(store: RunStore) -> TestClient:
+    return TestClient(create_app(store), base_url=BASE)
+
+
+def save(client: TestClient, doc_id: str, version: int, *changes: dict, reviewer: str = "ann"):
+    return client.post(
+        f"/api/docs/{doc_id}/edits",
+        json={"reviewer": reviewer, "reason": "test", "changes": list(changes)},
+        headers={**WRITE, "If-Match": f'"{version}"'},
+    )

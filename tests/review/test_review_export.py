@@ -1,0 +1,153 @@
+"""Export of corrected records, promotion to gold, carrying reviews, and the CLI commands."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from abstraction.cli import review as cli
+from abstraction.cli.main import app as main_app
+from abstraction.core.errors import UserError
+from abstraction.core.jsonschema_export import validate_file
+from abstraction.core.records import Extraction, GoldRecord
+from abstraction.review.edits import Change
+from abstraction.review.export import export_run, promote
+from abstraction.review.store import RunStore
+from tests.review.seed_run import REPO as ROOT
+from tests.review.seed_run import SEED_ID
+
+runner = CliRunner()
+
+
+def correct_and_review(store: RunStore) -> None:
+    store.save(
+        SEED_ID,
+        expected_version=0,
+        reviewer="ann",
+        reason="two weeks in the text",
+        changes=[
+            Change(op="set", pointer="/treatments/3", value={"duration": "two weeks"}),
+            Change(op="reject", pointer="/treatments/2"),
+        ],
+    )
+    store.save(
+        SEED_ID, expected_version=1, reviewer="bob", reason=None, changes=[Change(op="accept_all")]
+    )
+
+
+def test_export_writes_valid_corrected_extractions_and_keeps_originals(store, run, tmp_path):
+    correct_and_review(store)
+    original = (run / f"{SEED_ID}.json").read_bytes()
+    written, skipped = export_run(store, tmp_path / "out")
+    assert {w.doc_id for w in written} == {SEED_ID, "hostile"} and skipped == []
+    exported = Extraction.model_validate_json((tmp_path / "out" / f"{SEED_ID}.json").read_bytes())
+    names = [t.name for t in exported.record.treatments]
+    assert "rituximab" not in names and exported.record.treatments[2].duration == "two weeks"
+    assert exported.grounding.unsupported == 0 and exported.grounding.facts == 18
+    assert (run / f"{SEED_ID}.json").read_bytes() == original
+    assert validate_file(tmp_path / "out" / f"{SEED_ID}.json") == []
+    log = json.loads((tmp_path / "out" / f"{SEED_ID}.review.json").read_text())
+    assert len(log["edits"]) == len(store.review(SEED_ID).edits)
+    written, skipped = export_run(store, tmp_path / "out2", reviewed_only=True)
+    assert [w.doc_id for w in written] == [SEED_ID] and skipped == ["hostile: unreviewed"]
+    with pytest.raises(UserError, match="must not be the run folder"):
+        export_run(store, run)
+
+
+def test_promote_only_reviewed_documents_and_never_overwrites_without_force(store, tmp_path):
+    gold_dir = tmp_path / "gold"
+    with pytest.raises(UserError, match="unreviewed; only reviewed"):
+        promote(store, [SEED_ID], gold_dir)
+    correct_and_review(store)
+    with pytest.raises(UserError, match="nothing promoted"):
+        promote(store, [SEED_ID, "hostile"], gold_dir)  # all or nothing
+    assert not gold_dir.exists()
+    [path] = promote(store, [SEED_ID], gold_dir)
+    gold = GoldRecord.model_validate_json(path.read_bytes())
+    assert validate_file(path) == []
+    assert gold.annotator == "ann, bob" and gold.document_id == SEED_ID
+    assert "1 edited, 1 rejected" in gold.notes and "hand-built-test-record" in gold.notes
+    assert [t.name for t in gold.record.treatments][2] == "interferon-α"
+    path.write_text("kept")
+    with pytest.raises(UserError, match="exists; pass --force"):
+        promote(store, [SEED_ID], gold_dir)
+    assert path.read_text() == "kept"
+    promote(store, [SEED_ID], gold_dir, force=True)
+    assert (
+        GoldRecord.model_validate_json(path.read_bytes()).record.treatments[2].duration
+        == "two weeks"
+    )
+
+
+def test_cli_export_promote_and_carry(store, run, tmp_path):
+    correct_and_review(store)
+    out = tmp_path / "out"
+    res = runner.invoke(main_app, ["review", "export", str(run), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "Wrote 2 corrected file(s)" in res.output
+    Extraction.model_validate_json((out / f"{SEED_ID}.json").read_bytes())
+
+    gold_dir = tmp_path / "gold"
+    args = ["promote", str(run), SEED_ID, "hostile", "--gold-dir", str(gold_dir)]
+    res = runner.invoke(main_app, args)
+    assert isinstance(res.exception, UserError) and "hostile: unreviewed" in str(res.exception)
+    res = runner.invoke(main_app, ["promote", str(run), SEED_ID, "--gold-dir", str(gold_dir)])
+    assert res.exit_code == 0 and (gold_dir / f"{SEED_ID}.json").exists()
+
+    new_run = tmp_path / "run2"
+    new_run.mkdir()
+    raw = json.loads((run / f"{SEED_ID}.json").read_text())
+    raw["record"]["treatments"][3]["duration"] = "one month"  # the new extraction differs here
+    (new_run / f"{SEED_ID}.json").write_text(json.dumps(raw))
+    res = runner.invoke(main_app, ["review", "carry", str(run), str(new_run)])
+    assert res.exit_code == 0, res.output
+    state = RunStore(new_run).state(SEED_ID)[1]
+    assert [c.edit.pointer for c in state.conflicts] == ["/treatments/3/duration"]
+    assert state.doc_status == "in_progress"
+    res = runner.invoke(main_app, ["review", "carry", str(run), str(new_run)])
+    assert isinstance(res.exception, UserError) and "--force" in str(res.exception)
+
+
+def test_serve_binds_loopback_prints_the_address_and_refuses_other_hosts(run):
+    env = {k: v for k, v in os.environ.items() if k != "ABSTRACTION_DEBUG"}
+    cmd = [sys.executable, "-m", "abstraction", "review", str(run)]
+    bad = subprocess.run(
+        [*cmd, "--host", "0.0.0.0"], capture_output=True, text=True, timeout=60, env=env, cwd=ROOT
+    )
+    assert bad.returncode == 2 and "loopback" in bad.stderr
+    proc = subprocess.Popen(
+        [*cmd, "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
+    try:
+        address = None
+        deadline = time.monotonic() + 30
+        while address is None and time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if line.startswith("Open http://127.0.0.1:"):
+                address = line.split()[1]
+        assert address, proc.stderr.read() if proc.poll() is not None else "no address printed"
+        rows = httpx.get(address + "api/docs", timeout=10).json()
+        assert {r["id"] for r in rows} == {SEED_ID, "hostile"}
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_a_single_extraction_file_can_be_reviewed(run):
+    store = cli.open_store(run / "hostile.json", sources=None, gold=None)
+    assert [e.id for e in store.entries()] == ["hostile"]
+    with pytest.raises(UserError):
+        cli.open_store(Path("/nonexistent/run"), sources=None, gold=None)

@@ -31,7 +31,8 @@ def main() -> None:
         options=JobOptions(retry=RetryPolicy(max_attempts=4, backoff_base=0.01)),
     )
     counts = {s: summary.count(s) for s in ("ok", "cached", "failed", "skipped")}
-    print(json.dumps({"run_id": summary.run_id, "calls": summary.calls, **counts}), flush=True)
+    figures = {"run_id": summary.run_id, "calls": summary.calls, "stopped": summary.stopped}
+    print(json.dumps({**figures, **counts}), flush=True)
 
 
 if __name__ == "__main__":

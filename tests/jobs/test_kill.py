@@ -105,6 +105,27 @@ def test_kill_9_mid_run_then_resume(tmp_path: Path, fault_server_factory) -> Non
     assert statuses == ["interrupted", "done"]
 
 
+def test_ctrl_c_stops_cleanly_and_says_so(tmp_path: Path, fault_server_factory) -> None:
+    server = fault_server_factory("--latency", "0.05")
+    inputs = write_jsonl(
+        tmp_path / "docs.jsonl", [{"id": f"d{i:03d}", "text": fictional_case(i)} for i in range(N)]
+    )
+    out = tmp_path / "out"
+    job = _child(inputs, out, server.base_url)
+    assert wait_for(lambda: len(_json_outputs(out)) >= 5, timeout=60), job.stderr
+    os.kill(job.pid, signal.SIGINT)
+    stdout, stderr = job.communicate(timeout=30)
+    assert job.returncode == 0, stderr
+    summary = json.loads(stdout.strip().splitlines()[-1])
+    assert summary["stopped"] == "interrupted"
+    assert 5 <= summary["ok"] < N
+    for path in _json_outputs(out):
+        Extraction.model_validate_json(path.read_bytes())
+    db = sqlite3.connect(out / "runs.db")
+    assert db.execute("select status from runs").fetchall() == [("interrupted",)]
+    assert db.execute("select count(*) from documents").fetchone()[0] == summary["ok"]
+
+
 def _local_model_ready() -> bool:
     try:
         from abstraction.client.local import ensure_model  # type: ignore[import-not-found]

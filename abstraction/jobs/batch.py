@@ -177,6 +177,12 @@ class BatchAnswer:
     error: ModelError | None
     raw: str
 
+    @property
+    def usage(self) -> Usage:
+        if self.result is not None:
+            return self.result.usage
+        return Usage.model_validate(self.error.usage) if self.error else Usage()
+
 
 def parse_output(path: Path) -> tuple[dict[str, str], list[str]]:
     """custom_id -> raw line, and the problems (unreadable lines, duplicates)."""
@@ -210,7 +216,7 @@ def judge_answer(raw: str, spec: PassSpec) -> BatchAnswer:
         total_tokens=usage.get("total_tokens") or 0,
         calls=1,
     )
-    common = {"attempts": 1, "usage": spent.model_dump()}
+    common: dict[str, Any] = {"attempts": 1, "usage": spent.model_dump()}
     if line.get("error") or response.get("status_code") != 200:
         msg = json.dumps(line.get("error") or body.get("error") or response.get("status_code"))
         return BatchAnswer(
@@ -425,11 +431,9 @@ async def _collect_document(
                 raw = lines.get(cid)
                 answers[spec.name] = judge_answer(raw, spec) if raw is not None else None
                 _log_line(ctx, doc.id, cid, raw, answers[spec.name])
-                if answers[spec.name] is not None:
-                    got = answers[spec.name]
-                    batch_usage = batch_usage + (
-                        got.result.usage if got.result else Usage.model_validate(got.error.usage)
-                    )  # type: ignore[union-attr]
+                got = answers[spec.name]
+                if got is not None:
+                    batch_usage = batch_usage + got.usage
             extraction, _ = await _unit_extraction(
                 unit, ctx.prompt, answers, described=described, reask=ctx.reask
             )
@@ -482,10 +486,10 @@ def _log_line(
     if answer is None:
         status, error, usage = "missing", "not in the batch output (re-asked live)", Usage()
     elif answer.result is not None:
-        status, error, usage = "ok", None, answer.result.usage
+        status, error, usage = "ok", None, answer.usage
     else:
-        status, error = answer.error.kind, str(answer.error)  # type: ignore[union-attr]
-        usage = Usage.model_validate(answer.error.usage)  # type: ignore[union-attr]
+        status = answer.error.kind if answer.error else "error"
+        error, usage = str(answer.error), answer.usage
     ctx.store.add_call(
         CallRow(
             run_id=ctx.run_id,

@@ -122,7 +122,8 @@ def _pick(candidates: list[BaseModel | None], *, last: bool) -> BaseModel | None
     if last:
         present.reverse()
     grounded = [c for c in present if (e := _evidence_of(c)) is None or e.status != "unsupported"]
-    return (grounded or present or [None])[0]
+    chosen = grounded or present
+    return chosen[0] if chosen else None
 
 
 def merge_records(records: list[CaseReport]) -> CaseReport:
@@ -133,10 +134,12 @@ def merge_records(records: list[CaseReport]) -> CaseReport:
             for name in names:
                 chosen = _pick([getattr(getattr(r, section), name) for r in records], last=last)
                 setattr(getattr(merged, section), name, chosen)
-    for section, name in _LISTS:
-        owner = getattr(merged, section) if section else merged
+    for list_section, name in _LISTS:
+        owner = getattr(merged, list_section) if list_section else merged
         items = [
-            item for r in records for item in getattr(getattr(r, section) if section else r, name)
+            item
+            for r in records
+            for item in getattr(getattr(r, list_section) if list_section else r, name)
         ]
         setattr(owner, name, dedupe(items))
     return CaseReport.model_validate(merged.model_dump())

@@ -220,7 +220,7 @@ class JobTransport(httpx.AsyncBaseTransport, httpx.BaseTransport):
             await self._sleep(delay)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        last_exc: Exception | None = None
+        last_exc: httpx.TransportError | None = None
         response: httpx.Response | None = None
         for attempt in range(1, self.policy.max_attempts + 1):
             await self._wait_for_gate()

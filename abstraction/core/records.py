@@ -66,6 +66,22 @@ class Provenance(Strict):
     timings: dict[str, float] = Field(description="Seconds: total, model, grounding, ...")
     usage: Usage
     passes: list[PassRecord]
+    parts: list[PartRecord] | None = Field(
+        default=None,
+        description="Set when the document was split into parts: every part, ok or failed; "
+        "the text of a failed part is missing from the record.",
+    )
+
+
+class PartRecord(Strict):
+    """One part of a long document that was extracted on its own, then merged."""
+
+    index: int
+    start: int = Field(ge=0, description="Character offset of the part in the full text.")
+    end: int = Field(ge=0)
+    section: str | None = Field(description="Section (or page) the part starts in, if known.")
+    status: Literal["ok", "failed"]
+    error: str | None = None
 
 
 class Failure(Strict):

@@ -1,0 +1,547 @@
+"""Offline batches: OpenAI Batch API / ``vllm run-batch`` request files, and their results.
+
+`prepare_batch` writes one request line per (document part, prompt pass)::
+
+    {"custom_id": "<doc>|<part>|<pass>", "method": "POST", "url": "/v1/chat/completions",
+     "body": {"model": ..., "messages": [...], "response_format": {...}, ...}}
+
+which is the input format of both the OpenAI Batch API and vLLM's ``run-batch``; the body is
+the request the live client would send.  Next to it goes ``<file>.manifest.json``: the prompt,
+model, chunking and where each document came from, so collecting needs nothing else.
+
+`collect_batch` reads the provider's output file, validates every answer against the pass's
+schema, re-asks the failed or missing items live (through the normal client, with re-asks),
+grounds and merges as the job runner does, writes ``<id>.json`` outputs, fills the cache (so a
+later ``extract`` over the same documents makes no calls) and records everything in the run
+store.  Batch tokens are priced with the price table's `batch_discount`.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from abstraction.client.openai_client import ChatResult, response_format
+from abstraction.core.documents import Document
+from abstraction.core.errors import ModelError, UserError
+from abstraction.core.prompts import PassSpec, PromptSpec
+from abstraction.core.records import Extraction, Usage
+from abstraction.core.schema import SCHEMA_VERSION
+from abstraction.extraction import build_messages, llm_schema, pass_model
+from abstraction.extraction.extractor import _Run
+from abstraction.grounding import strip_boilerplate
+from abstraction.jobs.cache import Cache, atomic_write
+from abstraction.jobs.chunking import ChunkSettings, Part, part_document, plan_parts
+from abstraction.jobs.inputs import InputError, InputLimits, Source, discover, load
+from abstraction.jobs.merge import locate_evidence, merge_extractions
+from abstraction.jobs.prices import PriceTable, load_prices
+from abstraction.jobs.runner import (
+    DocumentOutcome,
+    JobIdentity,
+    JobSummary,
+    call_logger,
+    write_output,
+)
+from abstraction.jobs.store import CallRow, DocumentRow, RunStore
+from abstraction.jobs.transport import CURRENT_METER, CallMeter, JobTransport
+
+MANIFEST_FORMAT = "abstraction-batch/1"
+URL = "/v1/chat/completions"
+
+
+def custom_id(doc_id: str, part: int, pass_name: str) -> str:
+    return f"{doc_id}|{part}|{pass_name}"
+
+
+def request_body(
+    unit: Document, prompt: PromptSpec, spec: PassSpec, *, model: str, structured: str
+) -> dict[str, Any]:
+    """The chat-completions body the live client sends for this pass of this text."""
+    schema = llm_schema(spec, evidence_first=prompt.settings.evidence_first)
+    name = pass_model(tuple(spec.sections)).__name__
+    messages = build_messages(strip_boilerplate(unit.text), prompt, spec)
+    if structured == "json_object":
+        schema_text = json.dumps(schema, separators=(",", ":"), ensure_ascii=False)
+        last = {**messages[-1]}
+        last["content"] += f"\n\nAnswer with JSON matching this schema: {schema_text}"
+        messages = [*messages[:-1], last]
+    body: dict[str, Any] = {
+        "model": model,
+        "messages": messages,
+        "temperature": prompt.settings.temperature,
+        "max_tokens": prompt.settings.max_tokens,
+        "response_format": response_format(structured, name, schema),
+    }
+    if prompt.settings.seed is not None:
+        body["seed"] = prompt.settings.seed
+    return body
+
+
+@dataclass
+class PrepareSummary:
+    requests: Path
+    manifest: Path
+    documents: int
+    lines: int
+    problems: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _source_json(s: Source) -> dict[str, Any]:
+    return {
+        "id": s.id,
+        "origin": s.origin,
+        "kind": s.kind,
+        "path": str(s.path),
+        "line": s.line,
+        "offset": s.offset,
+        "size": s.size,
+    }
+
+
+def prepare_batch(
+    inputs: list[str | Path],
+    *,
+    out: Path,
+    prompt: PromptSpec,
+    model: str,
+    structured: str = "json_schema",
+    chunking: ChunkSettings | None = None,
+    limits: InputLimits | None = None,
+) -> PrepareSummary:
+    """Write the request JSONL and its manifest; bad inputs are listed, not fatal."""
+    chunking = chunking or ChunkSettings()
+    lines: list[str] = []
+    docs: list[dict[str, Any]] = []
+    problems: list[tuple[str, str]] = []
+    for source in discover(inputs, exclude=[out, manifest_path_for(out)]):
+        try:
+            doc = load(source, limits=limits or InputLimits())
+        except InputError as exc:
+            problems.append((source.origin, str(exc)))
+            continue
+        parts = plan_parts(doc, chunking)
+        for part in parts:
+            unit = part_document(doc, part, len(parts))
+            for spec in prompt.passes:
+                body = request_body(unit, prompt, spec, model=model, structured=structured)
+                line = {
+                    "custom_id": custom_id(doc.id, part.index, spec.name),
+                    "method": "POST",
+                    "url": URL,
+                    "body": body,
+                }
+                lines.append(json.dumps(line, ensure_ascii=False))
+        docs.append(
+            {
+                "source": _source_json(source),
+                "sha256": doc.sha256,
+                "parts": [[p.start, p.end, p.section] for p in parts],
+            }
+        )
+    manifest = {
+        "format": MANIFEST_FORMAT,
+        "requests": out.name,
+        "prompt_version": prompt.version,
+        "prompt_sha256": prompt.sha256,
+        "schema_version": SCHEMA_VERSION,
+        "model": model,
+        "structured": structured,
+        "chunking": {"max_chars": chunking.max_chars, "overlap": chunking.overlap},
+        "documents": docs,
+    }
+    atomic_write(out, ("\n".join(lines) + "\n" if lines else "").encode("utf-8"))
+    manifest_path = manifest_path_for(out)
+    atomic_write(manifest_path, json.dumps(manifest, indent=1).encode("utf-8"))
+    return PrepareSummary(out, manifest_path, len(docs), len(lines), problems)
+
+
+def manifest_path_for(requests: Path) -> Path:
+    return requests.with_name(requests.name + ".manifest.json")
+
+
+# ---------------------------------------------------------------------------------------------
+# collect
+
+
+@dataclass
+class BatchAnswer:
+    """One output line: the pass's validated value, or why it is unusable."""
+
+    result: ChatResult | None
+    error: ModelError | None
+    raw: str
+
+    @property
+    def usage(self) -> Usage:
+        if self.result is not None:
+            return self.result.usage
+        return Usage.model_validate(self.error.usage) if self.error else Usage()
+
+
+def parse_output(path: Path) -> tuple[dict[str, str], list[str]]:
+    """custom_id -> raw line, and the problems (unreadable lines, duplicates)."""
+    lines: dict[str, str] = {}
+    problems: list[str] = []
+    with path.open("r", encoding="utf-8", errors="replace") as fh:
+        for n, raw in enumerate(fh, start=1):
+            if not raw.strip():
+                continue
+            try:
+                cid = json.loads(raw)["custom_id"]
+            except (ValueError, KeyError, TypeError):
+                problems.append(f"{path}:{n}: not a batch output line")
+                continue
+            if cid in lines:
+                problems.append(f"{path}:{n}: duplicate custom_id {cid!r} (the first is used)")
+                continue
+            lines[cid] = raw
+    return lines, problems
+
+
+def judge_answer(raw: str, spec: PassSpec) -> BatchAnswer:
+    """Validate one output line against the pass's response model (no re-ask here)."""
+    line = json.loads(raw)
+    response = line.get("response") or {}
+    body = response.get("body") or {}
+    usage = body.get("usage") or {}
+    spent = Usage(
+        prompt_tokens=usage.get("prompt_tokens") or 0,
+        completion_tokens=usage.get("completion_tokens") or 0,
+        total_tokens=usage.get("total_tokens") or 0,
+        calls=1,
+    )
+    common: dict[str, Any] = {"attempts": 1, "usage": spent.model_dump()}
+    if line.get("error") or response.get("status_code") != 200:
+        msg = json.dumps(line.get("error") or body.get("error") or response.get("status_code"))
+        return BatchAnswer(
+            None, ModelError(f"batch item failed: {msg}", kind="http", **common), raw
+        )
+    try:
+        choice = body["choices"][0]
+        content = choice["message"]["content"] or ""
+    except (KeyError, IndexError, TypeError):
+        return BatchAnswer(
+            None, ModelError("batch answer has no message", kind="unparseable", **common), raw
+        )
+    if choice.get("finish_reason") == "length":
+        err = ModelError(
+            "the answer was cut off at max_tokens", kind="truncated", last_output=content, **common
+        )
+        return BatchAnswer(None, err, raw)
+    try:
+        value = pass_model(tuple(spec.sections)).model_validate_json(content)
+    except ValidationError as exc:
+        kind = "unparseable" if "json_invalid" in str(exc) else "invalid"
+        err = ModelError(
+            f"batch answer failed validation: {exc.error_count()} error(s)",
+            kind=kind,
+            last_output=content,
+            **common,
+        )
+        return BatchAnswer(None, err, raw)
+    return BatchAnswer(ChatResult(value, content, spent, 1, 0.0), None, raw)
+
+
+class _Described:
+    """What `_Run.finish` asks of a client, for answers that came from a batch file."""
+
+    def __init__(self, info: dict[str, Any]) -> None:
+        self.info = info
+
+    def describe(self) -> dict[str, Any]:
+        return self.info
+
+
+Reask = Callable[[dict[str, Any]], Awaitable[ChatResult]]
+
+
+async def _unit_extraction(
+    unit: Document,
+    prompt: PromptSpec,
+    answers: dict[str, BatchAnswer | None],
+    *,
+    described: dict[str, Any],
+    reask: Reask | None,
+) -> tuple[Extraction, int]:
+    """Assemble one part's extraction from its passes' answers; re-ask the bad ones live.
+    Returns the extraction and the number of live re-asks."""
+    run = _Run(unit, prompt, _Described(described))  # type: ignore[arg-type]
+    reasked = 0
+    for spec in prompt.passes:
+        answer = answers.get(spec.name)
+        if answer is not None and answer.result is not None:
+            run.record_ok(spec, answer.result)
+            continue
+        if reask is None:
+            err = (
+                answer.error
+                if answer and answer.error
+                else ModelError("missing from the batch output", kind="missing")
+            )
+            run.record_failed(spec, err, 0.0)
+            break
+        reasked += 1
+        t0 = time.perf_counter()
+        try:
+            run.record_ok(spec, await reask(run.request(spec)))
+        except ModelError as err:
+            run.record_failed(spec, err, time.perf_counter() - t0)
+            break
+    return run.finish(), reasked
+
+
+def load_manifest(path: Path) -> dict[str, Any]:
+    try:
+        manifest = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError) as exc:
+        raise UserError(f"{path}: cannot read the batch manifest: {exc}") from exc
+    if manifest.get("format") != MANIFEST_FORMAT:
+        raise UserError(f"{path}: not a batch manifest ({MANIFEST_FORMAT})")
+    return manifest
+
+
+def _source_of(d: dict[str, Any]) -> Source:
+    s = d["source"]
+    return Source(
+        s["id"], s["origin"], s["kind"], Path(s["path"]), s["line"], s["offset"], size=s.get("size")
+    )
+
+
+@dataclass
+class CollectContext:
+    manifest: dict[str, Any]
+    prompt: PromptSpec
+    out_dir: Path
+    store: RunStore
+    run_id: str
+    cache: Cache
+    identity: JobIdentity
+    prices: PriceTable
+    reask: Reask | None
+    requests: dict[str, str]
+
+
+async def collect_batch(
+    output: Path,
+    *,
+    manifest_path: Path,
+    prompt: PromptSpec,
+    out_dir: Path,
+    store: RunStore,
+    reask: Reask | None,
+    prices: PriceTable | None = None,
+    cache_dir: Path | None = None,
+    transport: JobTransport | None = None,
+) -> JobSummary:
+    """Ingest a batch output file (see the module docstring); `reask` runs one pass live."""
+    manifest = load_manifest(manifest_path)
+    if manifest["prompt_sha256"] != prompt.sha256:
+        raise UserError(
+            f"the batch was prepared with prompt {manifest['prompt_version']} "
+            f"({manifest['prompt_sha256'][:12]}), not {prompt.identity}: pass the same prompt"
+        )
+    lines, problems = parse_output(output)
+    identity = JobIdentity(
+        prompt_version=prompt.version,
+        prompt_sha256=prompt.sha256,
+        model=manifest["model"],
+        endpoint="batch",
+        structured_output=manifest["structured"],
+        settings=prompt.settings_dict(),
+    )
+    run_id = store.start_run(
+        command=f"batch collect {output}",
+        out_dir=str(out_dir),
+        prompt_version=prompt.version,
+        prompt_sha256=prompt.sha256,
+        schema_version=SCHEMA_VERSION,
+        model=manifest["model"],
+        endpoint="batch",
+        settings=prompt.settings_dict(),
+        note="; ".join(problems[:20]) or None,
+    )
+    if transport is not None:
+        transport.on_call = call_logger(store, run_id)
+    requests_path = manifest_path.with_name(manifest["requests"])
+    requests = {}
+    if requests_path.is_file():
+        requests = {
+            json.loads(r)["custom_id"]: r
+            for r in requests_path.read_text("utf-8").splitlines()
+            if r.strip()
+        }
+    ctx = CollectContext(
+        manifest,
+        prompt,
+        out_dir,
+        store,
+        run_id,
+        Cache(cache_dir or out_dir / ".cache"),
+        identity,
+        prices or load_prices(),
+        reask,
+        requests,
+    )
+    summary = JobSummary(run_id, store.path, out_dir, total=len(manifest["documents"]))
+    t0 = time.monotonic()
+    for entry in manifest["documents"]:
+        outcome = await _collect_document(ctx, entry, lines)
+        summary.outcomes.append(outcome)
+    summary.seconds = time.monotonic() - t0
+    store.finish_run(run_id, status="done")
+    return summary
+
+
+async def _collect_document(
+    ctx: CollectContext, entry: dict[str, Any], lines: dict[str, str]
+) -> DocumentOutcome:
+    source = _source_of(entry)
+    t0 = time.monotonic()
+    try:
+        doc = load(source, limits=InputLimits(max_text_bytes=10**12))
+    except InputError as exc:
+        return _record(
+            ctx, DocumentOutcome(source.id, source.origin, "failed", f"input:{exc.kind}", str(exc))
+        )
+    if doc.sha256 != entry["sha256"]:
+        msg = "the document changed since the batch was prepared"
+        return _record(ctx, DocumentOutcome(doc.id, source.origin, "failed", "input:changed", msg))
+    parts = [Part(i, a, b, s) for i, (a, b, s) in enumerate(entry["parts"])]
+    described = {
+        "model": ctx.identity.model,
+        "endpoint": "batch",
+        "structured": ctx.identity.structured_output,
+    }
+    meter = CallMeter(doc.id)
+    token = CURRENT_METER.set(meter)
+    batch_usage = Usage()
+    results: list[Extraction] = []
+    try:
+        for part in parts:
+            unit = part_document(doc, part, len(parts))
+            answers: dict[str, BatchAnswer | None] = {}
+            for spec in ctx.prompt.passes:
+                cid = custom_id(doc.id, part.index, spec.name)
+                raw = lines.get(cid)
+                answers[spec.name] = judge_answer(raw, spec) if raw is not None else None
+                _log_line(ctx, doc.id, cid, raw, answers[spec.name])
+                got = answers[spec.name]
+                if got is not None:
+                    batch_usage = batch_usage + got.usage
+            extraction, _ = await _unit_extraction(
+                unit, ctx.prompt, answers, described=described, reask=ctx.reask
+            )
+            if extraction.status == "ok":
+                ctx.cache.put(ctx.identity.key(unit.sha256), extraction)
+            results.append(extraction)
+    finally:
+        CURRENT_METER.reset(token)
+    if len(parts) == 1:
+        final = results[0].model_copy(deep=True)
+        if final.record is not None:
+            locate_evidence(final.record, doc)
+    else:
+        final = merge_extractions(doc, parts, results)
+    path = write_output(ctx.out_dir, final)
+    batch_cost = ctx.prices.cost(
+        ctx.identity.model, batch_usage.prompt_tokens, batch_usage.completion_tokens
+    )
+    live_cost = ctx.prices.cost(
+        meter.model or ctx.identity.model, meter.prompt_tokens, meter.completion_tokens
+    )
+    cost = (
+        None
+        if batch_cost is None or live_cost is None
+        else batch_cost * ctx.prices.batch_discount + live_cost
+    )
+    outcome = DocumentOutcome(
+        doc.id,
+        source.origin,
+        "ok" if final.status == "ok" else "failed",
+        final.error.kind if final.error else None,
+        final.error.message if final.error else None,
+        str(path),
+        parts=len(parts),
+        calls=batch_usage.calls + meter.calls,
+        prompt_tokens=batch_usage.prompt_tokens + meter.prompt_tokens,
+        completion_tokens=batch_usage.completion_tokens + meter.completion_tokens,
+        cost=cost,
+        seconds=time.monotonic() - t0,
+        sha256=doc.sha256,
+        chars=len(doc.text),
+    )
+    return _record(ctx, outcome)
+
+
+def _log_line(
+    ctx: CollectContext, doc_id: str, cid: str, raw: str | None, answer: BatchAnswer | None
+) -> None:
+    request = ctx.requests.get(cid)
+    if answer is None:
+        status, error, usage = "missing", "not in the batch output (re-asked live)", Usage()
+    elif answer.result is not None:
+        status, error, usage = "ok", None, answer.usage
+    else:
+        status = answer.error.kind if answer.error else "error"
+        error, usage = str(answer.error), answer.usage
+    ctx.store.add_call(
+        CallRow(
+            run_id=ctx.run_id,
+            doc_id=doc_id,
+            attempt=1,
+            started_at="",
+            latency=0.0,
+            status=status,
+            method="BATCH",
+            url=f"{URL}#{cid}",
+            error=error,
+            model=ctx.identity.model,
+            prompt_tokens=usage.prompt_tokens,
+            completion_tokens=usage.completion_tokens,
+            request=request,
+            response=raw,
+        )
+    )
+
+
+def _record(ctx: CollectContext, outcome: DocumentOutcome) -> DocumentOutcome:
+    ctx.store.record_document(
+        ctx.run_id,
+        DocumentRow(
+            doc_id=outcome.id,
+            origin=outcome.origin,
+            status=outcome.status,
+            error_kind=outcome.error_kind,
+            error=outcome.error,
+            output=outcome.output,
+            parts=outcome.parts or None,
+            calls=outcome.calls,
+            prompt_tokens=outcome.prompt_tokens,
+            completion_tokens=outcome.completion_tokens,
+            cost=outcome.cost,
+            seconds=round(outcome.seconds, 4),
+            sha256=outcome.sha256,
+            chars=outcome.chars,
+        ),
+    )
+    return outcome
+
+
+def unusable_items(output: Path, manifest_path: Path, prompt: PromptSpec) -> int:
+    """How many passes the output file does not answer usably (each would be re-asked live);
+    lets the CLI skip starting a model when there is nothing to re-ask."""
+    manifest = load_manifest(manifest_path)
+    lines, _ = parse_output(output)
+    bad = 0
+    for entry in manifest["documents"]:
+        for i in range(len(entry["parts"])):
+            for spec in prompt.passes:
+                raw = lines.get(custom_id(entry["source"]["id"], i, spec.name))
+                bad += raw is None or judge_answer(raw, spec).result is None
+    return bad

@@ -1,0 +1,293 @@
+"""The run store: one SQLite file with runs, documents and every model call.
+
+Plain tables, readable with the ``sqlite3`` CLI, e.g.::
+
+    sqlite3 runs.db "select doc_id, status, error from documents where status='failed'"
+
+The default location is ``$ABSTRACTION_RUNS_DB`` or ``<user data dir>/abstraction/runs.db``, so
+that `abstraction runs`, the evaluation and the review app find it without a flag.  WAL mode
+lets a reader look at a job while it runs; a run killed with ``kill -9`` is marked
+``interrupted`` the next time the store is opened.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import sqlite3
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from abstraction.core.errors import UserError
+from abstraction.jobs.migrations import migrate
+
+STORE_ENV = "ABSTRACTION_RUNS_DB"
+FLUSH_ROWS = 200
+FLUSH_SECONDS = 1.0
+
+
+def default_store_path() -> Path:
+    env = os.environ.get(STORE_ENV)
+    if env:
+        return Path(env)
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("abstraction")) / "runs.db"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def new_run_id() -> str:
+    """Sortable and unique enough: UTC time plus 4 random hex digits."""
+    return datetime.now(UTC).strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(2)
+
+
+@dataclass
+class DocumentRow:
+    doc_id: str
+    origin: str
+    status: str
+    sha256: str | None = None
+    chars: int | None = None
+    error_kind: str | None = None
+    error: str | None = None
+    cache_key: str | None = None
+    output: str | None = None
+    parts: int | None = None
+    calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost: float | None = None
+    seconds: float | None = None
+    finished_at: str = field(default_factory=_now)
+
+
+@dataclass
+class CallRow:
+    run_id: str | None
+    doc_id: str | None
+    attempt: int
+    started_at: str
+    latency: float
+    status: str
+    method: str | None = None
+    url: str | None = None
+    http_status: int | None = None
+    error: str | None = None
+    model: str | None = None
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    request: str | None = None
+    response: str | None = None
+
+
+def _alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class RunStore:
+    """Writes happen on the caller's thread; model calls are buffered and written with the
+    document they belong to (one transaction per document)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise UserError(f"{path}: cannot open the run store: {exc}") from exc
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute("PRAGMA busy_timeout=30000")
+        migrate(self.db)
+        self._calls: list[CallRow] = []
+        self._docs: list[dict[str, Any]] = []
+        self._flushed = time.monotonic()
+        self._mark_dead_runs()
+
+    def close(self) -> None:
+        self.flush()
+        self.db.close()
+
+    @contextlib.contextmanager
+    def _tx(self) -> Iterator[None]:
+        """One transaction (the connection is in autocommit mode otherwise)."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def __enter__(self) -> RunStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _mark_dead_runs(self) -> None:
+        rows = self.db.execute("SELECT id, pid FROM runs WHERE status = 'running'").fetchall()
+        with self._tx():
+            for row in rows:
+                if row["pid"] != os.getpid() and not _alive(row["pid"]):
+                    self.db.execute(
+                        "UPDATE runs SET status = 'interrupted', note = ? WHERE id = ?",
+                        ("the process ended without finishing the run (killed?)", row["id"]),
+                    )
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def start_run(self, **fields: Any) -> str:
+        run_id = new_run_id()
+        values = {
+            "id": run_id,
+            "started_at": _now(),
+            "status": "running",
+            "pid": os.getpid(),
+            **{k: json.dumps(v) if isinstance(v, dict | list) else v for k, v in fields.items()},
+        }
+        cols = ", ".join(values)
+        marks = ", ".join("?" for _ in values)
+        with self._tx():
+            self.db.execute(f"INSERT INTO runs ({cols}) VALUES ({marks})", tuple(values.values()))
+        return run_id
+
+    def finish_run(self, run_id: str, *, status: str, note: str | None = None) -> None:
+        self.flush()
+        with self._tx():
+            self.db.execute(
+                "UPDATE runs SET status = ?, finished_at = ?, note = ?,"
+                " documents = (SELECT count(*) FROM documents WHERE run_id = ?) WHERE id = ?",
+                (status, _now(), note, run_id, run_id),
+            )
+
+    def add_call(self, call: CallRow) -> None:
+        self._calls.append(call)
+
+    def record_document(self, run_id: str, row: DocumentRow) -> None:
+        """Queue the document's row (insert or replace); rows and calls are written together,
+        in one transaction, every `FLUSH_ROWS` documents or `FLUSH_SECONDS`, and at the end.
+
+        A commit per document would cost more than the rest of the runner at 100+ documents a
+        second; after ``kill -9`` the last second of rows is lost from the log of a run that
+        is marked interrupted anyway, while the outputs themselves are on disk."""
+        self._docs.append({"run_id": run_id, **asdict(row)})
+        if len(self._docs) >= FLUSH_ROWS or time.monotonic() - self._flushed > FLUSH_SECONDS:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self._calls and not self._docs:
+            return
+        with self._tx():
+            self._write_calls()
+            if self._docs:
+                cols = list(self._docs[0])
+                self.db.executemany(
+                    f"INSERT OR REPLACE INTO documents ({', '.join(cols)})"
+                    f" VALUES ({', '.join('?' for _ in cols)})",
+                    [tuple(d[c] for c in cols) for d in self._docs],
+                )
+                self._docs = []
+        self._flushed = time.monotonic()
+
+    def _write_calls(self) -> None:
+        if not self._calls:
+            return
+        rows = [asdict(c) for c in self._calls]
+        self._calls = []
+        cols = list(rows[0])
+        self.db.executemany(
+            f"INSERT INTO model_calls ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
+            [tuple(r[c] for c in cols) for r in rows],
+        )
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def list_runs(self, *, limit: int = 20) -> list[dict[str, Any]]:
+        self.flush()
+        rows = self.db.execute(
+            """SELECT r.id, r.started_at, r.finished_at, r.status, r.model, r.prompt_version,
+                      count(d.doc_id) AS documents,
+                      sum(d.status = 'ok') AS ok, sum(d.status = 'cached') AS cached,
+                      sum(d.status = 'failed') AS failed, sum(d.status = 'skipped') AS skipped,
+                      sum(d.cost) AS cost
+               FROM runs r LEFT JOIN documents d ON d.run_id = r.id
+               GROUP BY r.id ORDER BY r.started_at DESC LIMIT ?""",
+            (limit,),
+        ).fetchall()
+        return [dict(r) for r in rows]
+
+    def resolve(self, run: str) -> str:
+        """A full run id from an id, a unique prefix or ``latest``."""
+        self.flush()
+        if run == "latest":
+            row = self.db.execute("SELECT id FROM runs ORDER BY started_at DESC LIMIT 1").fetchone()
+            if row is None:
+                raise UserError(f"{self.path}: no runs recorded yet")
+            return str(row["id"])
+        rows = self.db.execute("SELECT id FROM runs WHERE id LIKE ?", (run + "%",)).fetchall()
+        if len(rows) != 1:
+            what = "no run" if not rows else f"{len(rows)} runs"
+            raise UserError(f"{what} matching {run!r} in {self.path}")
+        return str(rows[0]["id"])
+
+    def show_run(self, run: str) -> dict[str, Any]:
+        """The run's row, its counts by status, totals, calls by status and its failures."""
+        run_id = self.resolve(run)
+        info = dict(self.db.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone())
+        info["by_status"] = {
+            r["status"]: r["n"]
+            for r in self.db.execute(
+                "SELECT status, count(*) AS n FROM documents WHERE run_id = ? GROUP BY status",
+                (run_id,),
+            )
+        }
+        totals = self.db.execute(
+            """SELECT sum(prompt_tokens) AS prompt_tokens,
+                      sum(completion_tokens) AS completion_tokens, sum(calls) AS calls,
+                      sum(cost) AS cost, sum(seconds) AS seconds
+               FROM documents WHERE run_id = ?""",
+            (run_id,),
+        ).fetchone()
+        info["totals"] = dict(totals)
+        info["calls_by_status"] = {
+            r["status"]: r["n"]
+            for r in self.db.execute(
+                "SELECT status, count(*) AS n FROM model_calls WHERE run_id = ? GROUP BY status",
+                (run_id,),
+            )
+        }
+        info["failures"] = [
+            dict(r)
+            for r in self.db.execute(
+                "SELECT doc_id, origin, error_kind, error FROM documents"
+                " WHERE run_id = ? AND status = 'failed' ORDER BY doc_id",
+                (run_id,),
+            )
+        ]
+        return info
+
+    def documents(self, run: str) -> list[dict[str, Any]]:
+        run_id = self.resolve(run)
+        rows = self.db.execute(
+            "SELECT * FROM documents WHERE run_id = ? ORDER BY doc_id", (run_id,)
+        )
+        return [dict(r) for r in rows]

@@ -1,0 +1,148 @@
+"""Batch files: prepare, answer them as a batch endpoint would (loopback), collect."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from pathlib import Path
+
+import httpx
+
+from abstraction.client import open_client
+from abstraction.client.config import ModelConfig
+from abstraction.core.prompts import load_prompt
+from abstraction.core.records import Extraction
+from abstraction.jobs.batch import collect_batch, manifest_path_for, prepare_batch, unusable_items
+from abstraction.jobs.chunking import ChunkSettings
+from abstraction.jobs.prices import Price, PriceTable
+from abstraction.jobs.runner import JobOptions, arun_job, with_transport
+from abstraction.jobs.store import RunStore
+from abstraction.jobs.transport import JobTransport, RetryPolicy
+
+from .conftest import ROOT, RunningServer, fictional_case, write_jsonl
+
+PROMPT = load_prompt("v1", ROOT / "prompts")
+PRICES = PriceTable({"fault-model": Price(input=1.0, output=2.0)}, batch_discount=0.5, source="t")
+CHUNKS = ChunkSettings(max_chars=2500, overlap=300)
+
+
+def _inputs(tmp_path: Path) -> Path:
+    src = tmp_path / "in"
+    src.mkdir()
+    write_jsonl(src / "docs.jsonl", [{"id": f"d{i}", "text": fictional_case(i)} for i in range(4)])
+    long = (Path(__file__).parent / "data" / "long_fictional_report.txt").read_text()
+    (src / "long.txt").write_text(long, encoding="utf-8")
+    (src / "empty.txt").write_text("", encoding="utf-8")
+    return src
+
+
+def _answer_batch(requests: Path, server: RunningServer) -> list[dict]:
+    """What OpenAI's Batch API or `vllm run-batch` do: send each body, write an output line."""
+    out = []
+    with httpx.Client(base_url=server.base_url.removesuffix("/v1"), timeout=10) as http:
+        for raw in requests.read_text().splitlines():
+            line = json.loads(raw)
+            assert set(line) == {"custom_id", "method", "url", "body"}
+            assert line["method"] == "POST" and line["url"] == "/v1/chat/completions"
+            r = http.post(line["url"], json=line["body"])
+            out.append(
+                {
+                    "id": f"batch_req_{len(out)}",
+                    "custom_id": line["custom_id"],
+                    "response": {"status_code": r.status_code, "request_id": "r", "body": r.json()},
+                    "error": None,
+                }
+            )
+    return out
+
+
+def test_prepare_collect_reask_and_cache(tmp_path: Path, fault_server_factory) -> None:
+    server = fault_server_factory()
+    src = _inputs(tmp_path)
+    requests = tmp_path / "batch" / "requests.jsonl"
+    prepared = prepare_batch(
+        [src], out=requests, prompt=PROMPT, model="fault-model", chunking=CHUNKS
+    )
+    assert prepared.documents == 5 and len(prepared.problems) == 1  # empty.txt
+    lines = [json.loads(x) for x in requests.read_text().splitlines()]
+    assert len(lines) == prepared.lines > 5, "the long report is split into parts"
+    assert len({x["custom_id"] for x in lines}) == len(lines)
+    body = lines[0]["body"]
+    assert body["model"] == "fault-model" and body["response_format"]["type"] == "json_schema"
+    assert "<document>" in body["messages"][-1]["content"]
+
+    results = _answer_batch(requests, server)
+    results[0]["response"]["body"]["choices"][0]["message"]["content"] = "not json"
+    results[1] = {
+        **results[1],
+        "response": {"status_code": 500, "body": {}},
+        "error": {"code": "x"},
+    }
+    del results[2]
+    output = tmp_path / "batch" / "results.jsonl"
+    output.write_text("".join(json.dumps(r) + "\n" for r in results) + "{garbage\n")
+    assert unusable_items(output, manifest_path_for(requests), PROMPT) == 3
+    served = server.stats()["requests"]
+
+    out = tmp_path / "out"
+    summary = asyncio.run(_collect(output, requests, out, server))
+    assert server.stats()["requests"] - served == 3, "exactly the bad items were re-asked live"
+    assert sorted(o.status for o in summary.outcomes) == ["ok"] * 5
+    files = {p.stem: Extraction.model_validate_json(p.read_bytes()) for p in out.glob("*.json")}
+    assert set(files) == {"d0", "d1", "d2", "d3", "long"}
+    assert files["long"].provenance.parts and len(files["long"].provenance.parts) > 1
+    assert files["d0"].provenance.endpoint == "batch"
+    db = sqlite3.connect(out / "runs.db")
+    batch_rows = "select status, count(*) from model_calls where method = 'BATCH' group by 1"
+    assert dict(db.execute(batch_rows).fetchall()) == {
+        "ok": len(results) - 2,
+        "unparseable": 1,
+        "http": 1,
+        "missing": 1,
+    }
+    live_rows = "select status, count(*) from model_calls where method = 'POST' group by 1"
+    assert dict(db.execute(live_rows).fetchall()) == {"ok": 3}
+    costs = [o.cost for o in summary.outcomes]
+    assert all(c is not None and c > 0 for c in costs)
+
+    # the collected results fill the cache: a live job over the same inputs makes no calls
+    served = server.stats()["requests"]
+    live = asyncio.run(
+        arun_job(
+            [src],
+            out_dir=out,
+            prompt=PROMPT,
+            model_config=ModelConfig(model="fault-model", base_url=server.base_url, api_key="t"),
+            store_path=out / "runs.db",
+            options=JobOptions(chunking=CHUNKS, prices=PRICES),
+        )
+    )
+    assert live.count("cached") == 5 and live.calls == 0
+    assert server.stats()["requests"] == served
+
+
+async def _collect(output: Path, requests: Path, out: Path, server: RunningServer):  # type: ignore[no-untyped-def]
+    transport = JobTransport(policy=RetryPolicy(backoff_base=0.01))
+    config = ModelConfig(model="fault-model", base_url=server.base_url, api_key="t")
+    with (
+        RunStore(out / "runs.db") as store,
+        open_client(with_transport(config, transport)) as client,
+    ):
+
+        async def ask(request):  # type: ignore[no-untyped-def]
+            return await client.acomplete(**request)
+
+        try:
+            return await collect_batch(
+                output,
+                manifest_path=manifest_path_for(requests),
+                prompt=PROMPT,
+                out_dir=out,
+                store=store,
+                reask=ask,
+                prices=PRICES,
+                transport=transport,
+            )
+        finally:
+            await client.aclose()

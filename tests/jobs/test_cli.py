@@ -1,0 +1,61 @@
+"""The jobs CLI: runs list/show over a real store, batch prepare, and the extract job helper."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from abstraction.cli.jobs import extract_job, job_options
+from abstraction.cli.main import app
+from abstraction.client.config import ModelConfig
+from abstraction.core.prompts import load_prompt
+
+from .conftest import ROOT, fictional_case, write_jsonl
+
+runner = CliRunner()
+
+
+def test_extract_job_then_runs_list_and_show(tmp_path: Path, fault_server_factory) -> None:
+    server = fault_server_factory()
+    inputs = write_jsonl(
+        tmp_path / "docs.jsonl", [{"id": f"d{i}", "text": fictional_case(i)} for i in range(5)]
+    )
+    (tmp_path / "bad.txt").write_bytes(b"")
+    store = tmp_path / "runs.db"
+    prompt = load_prompt("v1", ROOT / "prompts")
+    config = ModelConfig(model="gpt-4o-mini", base_url=server.base_url, api_key="t")
+    code = extract_job(
+        [inputs, tmp_path / "bad.txt"],
+        out_dir=tmp_path / "out",
+        prompt=prompt,
+        model_config=config,
+        store=store,
+        options=job_options(model_config=config, prompt=prompt),
+    )
+    assert code == 1, "one input failed"
+    table = runner.invoke(app, ["runs", "list", "--store", str(store)])
+    assert table.exit_code == 0, table.output
+    listed = runner.invoke(app, ["runs", "list", "--store", str(store), "--json"])
+    [row] = json.loads(listed.output)
+    assert (row["model"], row["status"], row["ok"], row["failed"]) == ("gpt-4o-mini", "done", 5, 1)
+    shown = runner.invoke(app, ["runs", "show", "latest", "--store", str(store), "--json"])
+    assert shown.exit_code == 0, shown.output
+    info = json.loads(shown.output)
+    assert info["by_status"] == {"ok": 5, "failed": 1}
+    assert info["totals"]["cost"] > 0, "gpt-4o-mini is in the built-in price table"
+    missing = runner.invoke(app, ["runs", "show", "nope", "--store", str(store)])
+    assert missing.exit_code == 2 and "no run matching" in missing.output
+
+
+def test_batch_prepare_cli(tmp_path: Path) -> None:
+    inputs = write_jsonl(tmp_path / "docs.jsonl", [{"id": "a", "text": fictional_case(1)}])
+    out = tmp_path / "requests.jsonl"
+    result = runner.invoke(
+        app, ["batch", "prepare", str(inputs), "--out", str(out), "--model", "gpt-4o-mini"]
+    )
+    assert result.exit_code == 0, result.output
+    [line] = [json.loads(x) for x in out.read_text().splitlines()]
+    assert line["custom_id"] == "a|0|all" and line["body"]["model"] == "gpt-4o-mini"
+    assert (tmp_path / "requests.jsonl.manifest.json").is_file()

@@ -1,0 +1,364 @@
+"""The runner end to end: the real model client, against the loopback fault server."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from abstraction.client.config import ModelConfig
+from abstraction.core.prompts import load_prompt
+from abstraction.core.records import Extraction
+from abstraction.core.schema import iter_evidence
+from abstraction.jobs.chunking import ChunkSettings
+from abstraction.jobs.prices import Price, PriceTable
+from abstraction.jobs.runner import JobOptions, JobSummary, ProgressUpdate, arun_documents, arun_job
+from abstraction.jobs.store import RunStore
+from abstraction.jobs.transport import JobTransport, RetryPolicy
+
+from .conftest import ROOT, RunningServer, fictional_case, write_jsonl
+from .stand_in import IDENTITY, make_extractor
+
+FAST_RETRY = RetryPolicy(max_attempts=4, backoff_base=0.01, backoff_max=0.05)
+PRICES = PriceTable({"fault-model": Price(input=1.0, output=2.0)}, source="test")
+PROMPT = load_prompt("v1", ROOT / "prompts")
+
+
+def run(
+    inputs: list[Path],
+    out: Path,
+    server: RunningServer,
+    *,
+    concurrency: int = 8,
+    max_cost: float | None = None,
+    timeout: float = 0.5,
+    options: JobOptions | None = None,
+    cancel_after: int | None = None,
+    lean: bool = False,
+) -> JobSummary:
+    """`arun_job` with the real model client pointed at the fault server; with `lean`, the
+    stand-in extractor instead (the instructor-based client spends ~35 ms of CPU per call,
+    which would make the 500-document test take minutes on two shared cores)."""
+    options = options or JobOptions(retry=FAST_RETRY, prices=PRICES)
+
+    async def go() -> JobSummary:
+        progress: list[ProgressUpdate] = []
+        if lean:
+            transport = JobTransport(policy=options.retry)
+            extract, http = make_extractor(server.base_url, transport, timeout=timeout)
+            store = RunStore(out / "runs.db")
+            job = arun_documents(
+                inputs,
+                extract=extract,
+                identity=IDENTITY,
+                out_dir=out,
+                store=store,
+                transport=transport,
+                concurrency=concurrency,
+                max_cost=max_cost,
+                progress=progress.append,
+                options=options,
+            )
+        else:
+            config = ModelConfig(
+                model="fault-model", base_url=server.base_url, api_key="test", timeout=timeout
+            )
+            job = arun_job(
+                inputs,
+                out_dir=out,
+                prompt=PROMPT,
+                model_config=config,
+                concurrency=concurrency,
+                max_cost=max_cost,
+                store_path=out / "runs.db",
+                progress=progress.append,
+                options=options,
+            )
+        task = asyncio.create_task(job)
+        try:
+            if cancel_after is None:
+                return await task
+            while len(progress) < cancel_after and not task.done():
+                await asyncio.sleep(0.01)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            return JobSummary("", out / "runs.db", out, total=0)
+        finally:
+            if lean:
+                await http.aclose()
+                store.close()
+
+    return asyncio.run(go())
+
+
+def outputs(out: Path) -> dict[str, Extraction]:
+    return {p.stem: Extraction.model_validate_json(p.read_bytes()) for p in out.glob("*.json")}
+
+
+def test_500_documents_with_20_percent_faults_none_lost_or_duplicated(
+    tmp_path: Path, fault_server_factory
+) -> None:
+    server = fault_server_factory("--faults", "0.2", "--hang", "2", "--seed", "7")
+    rows = [{"id": f"doc{i:03d}", "text": fictional_case(i)} for i in range(500)]
+    rows[10]["text"] += " FAULT-ALWAYS-server_error"
+    rows[20]["text"] += " FAULT-ALWAYS-malformed"
+    rows[30]["text"] += " FAULT-ALWAYS-drop"
+    inputs = write_jsonl(tmp_path / "docs.jsonl", rows)
+    out = tmp_path / "out"
+
+    summary = run([inputs], out, server, concurrency=32, lean=True)
+
+    ids = [o.id for o in summary.outcomes]
+    assert len(ids) == 500 and set(ids) == {r["id"] for r in rows}, "none lost, none duplicated"
+    assert {o.status for o in summary.outcomes} <= {"ok", "failed"}
+    failed = {o.id: o for o in summary.failures}
+    assert all(o.error_kind and o.error for o in failed.values()), "every failure has a reason"
+    assert failed["doc010"].error_kind == "http"
+    assert failed["doc020"].error_kind == "invalid"
+    assert failed["doc030"].error_kind == "connection"
+    files = outputs(out)
+    assert set(files) == set(ids), "exactly one output per document"
+    assert {k: v.status for k, v in files.items()} == {o.id: o.status for o in summary.outcomes}
+    assert not list(out.glob(".*.tmp"))
+    stats = server.stats()
+    injected = stats["requests"] - stats.get("ok", 0)
+    assert injected / stats["requests"] > 0.12, stats
+    assert summary.count("ok") > 480, "retries absorb most faults"
+    db = sqlite3.connect(out / "runs.db")
+    assert db.execute("select count(*) from documents").fetchone()[0] == 500
+    assert (
+        db.execute("select count(*) from model_calls").fetchone()[0]
+        == summary.calls
+        == stats["requests"]
+    )
+    assert (
+        db.execute(
+            "select count(*) from documents where status='failed' and error is null"
+        ).fetchone()[0]
+        == 0
+    )
+    cost = db.execute("select sum(cost) from documents").fetchone()[0]
+    assert cost == pytest.approx(summary.cost) and cost > 0
+
+    again = run([inputs], out, server, concurrency=32, lean=True)
+    after = server.stats()
+    retried = {o.id for o in again.outcomes if o.calls}
+    assert retried <= set(failed), "a re-run only calls the model for earlier failures"
+    assert after["requests"] - stats["requests"] == again.calls
+    assert again.count("cached") == summary.count("ok")
+
+
+def test_real_client_through_faults_records_reasons_retries_and_costs(
+    tmp_path: Path, fault_server_factory
+) -> None:
+    server = fault_server_factory("--faults", "0.2", "--hang", "2", "--seed", "3")
+    rows = [{"id": f"doc{i:02d}", "text": fictional_case(i)} for i in range(60)]
+    forced = {"doc01": "server_error", "doc02": "malformed", "doc03": "truncated", "doc04": "drop"}
+    for doc_id, kind in forced.items():
+        rows[int(doc_id[3:])]["text"] += f" FAULT-ALWAYS-{kind}"
+    inputs = write_jsonl(tmp_path / "docs.jsonl", rows)
+    out = tmp_path / "out"
+    summary = run([inputs], out, server, concurrency=16)
+
+    assert sorted(o.id for o in summary.outcomes) == [r["id"] for r in rows]
+    kinds = {o.id: o.error_kind for o in summary.failures}
+    assert {k: kinds.get(k) for k in forced} == {
+        "doc01": "http",
+        "doc02": "unparseable",
+        "doc03": "truncated",
+        "doc04": "connection",
+    }
+    assert summary.count("ok") >= 50
+    files = outputs(out)
+    assert files["doc02"].error.attempts == 3, "instructor re-asked twice"
+    db = sqlite3.connect(out / "runs.db")
+    for o in summary.outcomes:  # per-document tokens are the sum over every call, retries included
+        calls, prompt = db.execute(
+            "select count(*), coalesce(sum(prompt_tokens), 0) from model_calls where doc_id = ?",
+            (o.id,),
+        ).fetchone()
+        assert (calls, prompt) == (o.calls, o.prompt_tokens)
+    assert db.execute("select count(*) from model_calls where doc_id='doc01'").fetchone()[0] == 4
+    assert summary.cost == pytest.approx(
+        sum(o.prompt_tokens * 1.0 + o.completion_tokens * 2.0 for o in summary.outcomes) / 1e6
+    )
+    ok = next(f for f in files.values() if f.status == "ok")
+    assert ok.provenance.model == "fault-model" and ok.provenance.structured_output == "json_schema"
+
+
+def test_rerun_of_a_finished_job_makes_zero_model_calls(
+    tmp_path: Path, fault_server_factory
+) -> None:
+    server = fault_server_factory()
+    inputs = write_jsonl(
+        tmp_path / "docs.jsonl", [{"id": f"d{i}", "text": fictional_case(i)} for i in range(40)]
+    )
+    out = tmp_path / "out"
+    first = run([inputs], out, server)
+    assert first.count("ok") == 40 and first.calls == 40
+    mtimes = {p.name: p.stat().st_mtime_ns for p in out.glob("*.json")}
+    second = run([inputs], out, server)
+    assert second.count("cached") == 40 and second.calls == 0
+    assert server.stats()["requests"] == 40
+    assert {p.name: p.stat().st_mtime_ns for p in out.glob("*.json")} == mtimes, (
+        "unchanged files not rewritten"
+    )
+    # the same text under a new id is a cache hit too (content-addressed)
+    write_jsonl(tmp_path / "renamed.jsonl", [{"id": "renamed", "text": fictional_case(3)}])
+    third = run([tmp_path / "renamed.jsonl"], out, server)
+    assert third.outcomes[0].status == "cached"
+    assert outputs(out)["renamed"].document.id == "renamed"
+
+
+def test_max_cost_stops_cleanly_and_a_rerun_finishes(tmp_path: Path, fault_server_factory) -> None:
+    server = fault_server_factory()
+    rows = [{"id": f"d{i:02d}", "text": fictional_case(i)} for i in range(30)]
+    inputs = write_jsonl(tmp_path / "docs.jsonl", rows)
+    out = tmp_path / "out"
+    probe = run([write_jsonl(tmp_path / "one.jsonl", rows[:1])], tmp_path / "probe", server)
+    per_doc = probe.cost
+    budget = per_doc * 5.5
+    summary = run([inputs], out, server, concurrency=2, max_cost=budget)
+    assert summary.stopped == "budget"
+    done = summary.count("ok")
+    assert 5 <= done < 30
+    assert summary.count("skipped") == 30 - done
+    assert summary.cost <= budget + 2 * per_doc * 1.2, (
+        "overshoot bounded by the documents in flight"
+    )
+    skipped = [o for o in summary.outcomes if o.status == "skipped"]
+    assert all("budget reached" in o.error for o in skipped)
+    assert len(list(out.glob("d*.json"))) == done
+    with RunStore(out / "runs.db") as store:
+        assert store.show_run("latest")["status"] == "budget"
+    rest = run([inputs], out, server)
+    assert rest.count("cached") == done and rest.count("ok") == 30 - done
+
+
+def test_max_cost_needs_a_known_price(tmp_path: Path, fault_server_factory) -> None:
+    from abstraction.core.errors import ConfigError
+
+    server = fault_server_factory()
+    inputs = write_jsonl(tmp_path / "docs.jsonl", [{"id": "a", "text": "text"}])
+    with pytest.raises(ConfigError, match="price"):
+        run(
+            [inputs],
+            tmp_path / "out",
+            server,
+            max_cost=1.0,
+            options=JobOptions(retry=FAST_RETRY, prices=PriceTable({})),
+        )
+
+
+def test_bad_inputs_fail_alone_and_the_job_goes_on(tmp_path: Path, fault_server_factory) -> None:
+    server = fault_server_factory()
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "good.txt").write_text(fictional_case(1), encoding="utf-8")
+    (src / "empty.txt").write_bytes(b"")
+    (src / "binary.txt").write_bytes(bytes(range(256)) * 4)
+    (src / "latin.txt").write_bytes("âgé de 45 ans".encode("latin-1"))
+    (src / "huge.txt").write_bytes(b"a" * 5_000_000)
+    (src / "image.png").write_bytes(b"\x89PNG")
+    write_jsonl(
+        src / "more.jsonl",
+        [{"id": "j1", "text": fictional_case(2)}, {"id": "good", "text": "dup id"}],
+    )
+    with (src / "more.jsonl").open("a") as fh:
+        fh.write("{broken\n")
+    out = tmp_path / "out"
+    summary = run([src], out, server)
+    by_origin = {o.origin.replace(f"{src}/", ""): o for o in summary.outcomes}
+    kinds = {k: (o.status, o.error_kind) for k, o in by_origin.items()}
+    assert kinds == {
+        "binary.txt": ("failed", "input:binary"),
+        "empty.txt": ("failed", "input:empty"),
+        "good.txt": ("ok", None),
+        "huge.txt": ("failed", "input:too_large"),
+        "image.png": ("failed", "input:unsupported"),
+        "latin.txt": ("failed", "input:encoding"),
+        "more.jsonl:1": ("ok", None),
+        "more.jsonl:2": ("failed", "input:duplicate_id"),
+        "more.jsonl:3": ("failed", "input:broken_line"),
+    }
+    files = outputs(out)
+    assert files["good"].status == "ok" and files["j1"].status == "ok"
+    assert files["empty"].status == "failed" and files["empty"].error.kind == "input"
+    assert files["good"].document.path.endswith("good.txt"), (
+        "a duplicate id never overwrites the first"
+    )
+
+
+def test_long_document_is_split_extracted_per_part_and_merged(
+    tmp_path: Path, fault_server_factory
+) -> None:
+    server = fault_server_factory()
+    src = tmp_path / "long.txt"
+    src.write_text(
+        (Path(__file__).parent / "data" / "long_fictional_report.txt").read_text(), encoding="utf-8"
+    )
+    options = JobOptions(
+        retry=FAST_RETRY, prices=PRICES, chunking=ChunkSettings(max_chars=2500, overlap=300)
+    )
+    out = tmp_path / "out"
+    summary = run([src], out, server, options=options)
+    [outcome] = summary.outcomes
+    assert outcome.status == "ok" and outcome.parts >= 3 and outcome.calls == outcome.parts
+    ext = outputs(out)["long"]
+    text = src.read_text()
+    assert [(p.start, p.end) for p in ext.provenance.parts][-1][1] == len(text)
+    assert ext.record is not None
+    for fact in ext.record.diagnoses:  # the stand-in quotes one line of each part
+        ev = fact.evidence
+        assert ev.start is not None and text[ev.start : ev.end] == ev.quote
+    again = run([src], out, server, options=options)
+    assert again.outcomes[0].status == "cached" and again.calls == 0
+
+
+def test_cancel_mid_run_then_resume(tmp_path: Path, fault_server_factory) -> None:
+    server = fault_server_factory("--latency", "0.02")
+    rows = [{"id": f"d{i:03d}", "text": fictional_case(i)} for i in range(120)]
+    inputs = write_jsonl(tmp_path / "docs.jsonl", rows)
+    out = tmp_path / "out"
+    run([inputs], out, server, concurrency=4, cancel_after=20, lean=True)
+    partial = outputs(out)  # every file present parses: nothing half-written
+    assert 20 <= len(partial) < 120
+    with RunStore(out / "runs.db") as store:
+        assert store.show_run("latest")["status"] == "interrupted"
+    rest = run([inputs], out, server, concurrency=8, lean=True)
+    assert rest.count("cached") == len(partial)
+    assert rest.count("ok") == 120 - len(partial)
+    assert set(outputs(out)) == {r["id"] for r in rows}
+
+
+def test_jats_and_pdf_evidence_gets_section_and_page(tmp_path: Path, fault_server_factory) -> None:
+    fpdf = pytest.importorskip("fpdf")
+    server = fault_server_factory()
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "article.nxml").write_bytes(
+        (Path(__file__).parent / "data" / "fictional_case.nxml").read_bytes()
+    )
+    pdf = fpdf.FPDF()
+    pdf.set_font("helvetica", size=11)
+    for text in (
+        "A short first page.",
+        "Treatment\n\nHe received rituximab weekly for four weeks, with no adverse events at all.",
+    ):
+        pdf.add_page()
+        pdf.multi_cell(0, 6, text)
+    pdf.output(str(src / "report.pdf"))
+    out = tmp_path / "out"
+    summary = run([src], out, server)
+    assert summary.count("ok") == 2, [(o.id, o.error) for o in summary.outcomes]
+    files = outputs(out)
+    # the fault server quotes the longest line of the document: grounded, then located
+    jats_ev = [ev for _, ev in iter_evidence(files["article"].record) if ev.start is not None]
+    assert jats_ev and all(ev.section for ev in jats_ev)
+
+    pdf_ev = [ev for _, ev in iter_evidence(files["report"].record) if ev.start is not None]
+    assert pdf_ev and all(ev.page == 2 for ev in pdf_ev)
+    assert files["report"].document.format == "pdf"

@@ -70,7 +70,7 @@ def open_client(config: ModelConfig) -> Iterator[ModelClient]:
             api_key="sk-local",
             model_name=name,
             model_sha256=sha,
-            server_startup_seconds=round(server.startup_seconds, 3),
+            server_startup_seconds=round(server.startup_seconds or 0.0, 3),
         )
         try:
             yield client

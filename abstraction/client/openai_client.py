@@ -103,13 +103,21 @@ class ModelClient:
         self.info = info
         self.structured = config.resolved_structured()
         sync_t, async_t = self._transports()
-        common = {"base_url": base_url, "api_key": api_key, "max_retries": config.http_retries}
+        common: dict[str, Any] = {
+            "base_url": base_url,
+            "api_key": api_key,
+            "max_retries": config.http_retries,
+        }
         # Loopback must never go through a proxy from the environment.
-        http = {"timeout": config.timeout, "trust_env": not base_url.startswith("http://127.")}
-        self._sync = openai.OpenAI(**common, http_client=httpx.Client(transport=sync_t, **http))
-        self._async = openai.AsyncOpenAI(
-            **common, http_client=httpx.AsyncClient(transport=async_t, **http)
-        )
+        http: dict[str, Any] = {
+            "timeout": config.timeout,
+            "trust_env": not base_url.startswith("http://127."),
+        }
+        # openai's stubs name a vendored httpx; an httpx client is what it accepts at run time.
+        sync_http: Any = httpx.Client(transport=sync_t, **http)
+        async_http: Any = httpx.AsyncClient(transport=async_t, **http)
+        self._sync = openai.OpenAI(**common, http_client=sync_http)
+        self._async = openai.AsyncOpenAI(**common, http_client=async_http)
         mode = instructor.Mode.JSON_SCHEMA
         self._inst = instructor.from_openai(self._sync, mode=mode)
         self._ainst = instructor.from_openai(self._async, mode=mode)
@@ -242,7 +250,7 @@ def _model_error(exc: Exception, log: _CallLog) -> ModelError:
     cause = _root_cause(exc)
     usage = log.usage().model_dump()
     attempts = max(len(log.responses), 1)
-    common = {"attempts": attempts, "usage": usage, "last_output": log.last_text}
+    common: dict[str, Any] = {"attempts": attempts, "usage": usage, "last_output": log.last_text}
     if isinstance(cause, IncompleteOutputException) or isinstance(exc, IncompleteOutputException):
         return ModelError(
             "the answer was cut off at max_tokens (truncated): raise max_tokens or shorten "

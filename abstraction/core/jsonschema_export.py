@@ -14,12 +14,17 @@ from pathlib import Path
 from typing import Any, Literal
 
 from jsonschema import Draft202012Validator
+from pydantic import BaseModel
 
 from abstraction.core.records import Extraction, GoldRecord
 from abstraction.core.schema import SCHEMA_VERSION, CaseReport
 
 SchemaKind = Literal["extraction", "gold", "record"]
-_MODELS = {"extraction": Extraction, "gold": GoldRecord, "record": CaseReport}
+_MODELS: dict[str, type[BaseModel]] = {
+    "extraction": Extraction,
+    "gold": GoldRecord,
+    "record": CaseReport,
+}
 
 
 @lru_cache(maxsize=4)

@@ -108,7 +108,7 @@ class DocumentInfo(Strict):
 
 class Extraction(Strict):
     kind: Literal["extraction"] = "extraction"
-    format_version: Literal["1"] = FORMAT_VERSION
+    format_version: Literal["1"] = "1"
     document: DocumentInfo
     status: Literal["ok", "failed"]
     record: CaseReport | None
@@ -119,7 +119,7 @@ class Extraction(Strict):
 
 class GoldRecord(Strict):
     kind: Literal["gold"] = "gold"
-    format_version: Literal["1"] = FORMAT_VERSION
+    format_version: Literal["1"] = "1"
     document_id: str
     document_sha256: str | None
     annotator: str

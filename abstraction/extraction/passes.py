@@ -38,7 +38,7 @@ def pass_model(sections: tuple[str, ...]) -> type[BaseModel]:
 def _clean(node: Any, *, evidence_first: bool) -> Any:
     """Drop schema titles and defaults; require every property; forbid extra keys."""
     if isinstance(node, dict):
-        out = {}
+        out: dict[str, Any] = {}
         for k, v in node.items():
             if k in ("title", "default"):
                 continue

@@ -1,7 +1,7 @@
 """The committed suite, replayed from its recordings, must not fall below its baselines.
 
-Runs `abstraction eval core --replay --check-baseline` for every prompt version with a committed
-baseline (``eval/baselines/core/<version>.json``).  Skipped until baselines are committed;
+Runs `abstraction eval SUITE --replay --check-baseline` for every suite and prompt version with a
+committed baseline (``eval/baselines/<suite>/<version>.json``).  Skipped until baselines exist;
 recordings come only from real model calls (`--record`), never from this test.
 """
 
@@ -16,17 +16,20 @@ from typer.testing import CliRunner
 from abstraction.cli import evaluate
 
 REPO = Path(__file__).resolve().parents[2]
-BASELINES = REPO / "eval" / "baselines" / "core"
-VERSIONS = sorted(p.stem for p in BASELINES.glob("*.json"))
+BASELINES = REPO / "eval" / "baselines"
+SUITES = sorted(d.name for d in BASELINES.glob("*") if any(d.glob("*.json")))
 
 
-@pytest.mark.skipif(not VERSIONS, reason="no committed baselines for the core suite yet")
-def test_core_suite_replays_at_or_above_its_baselines(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.skipif(not SUITES, reason="no committed baselines yet")
+@pytest.mark.parametrize("suite", SUITES or ["none"])
+def test_suite_replays_at_or_above_its_baselines(
+    monkeypatch: pytest.MonkeyPatch, suite: str
+) -> None:
     monkeypatch.chdir(REPO)
     app = typer.Typer()
     evaluate.register(app)
-    args = ["eval", "core", "--replay", "--check-baseline"]
-    for v in VERSIONS:
+    args = ["eval", suite, "--replay", "--check-baseline"]
+    for v in sorted(p.stem for p in (BASELINES / suite).glob("*.json")):
         args += ["--prompt", v]
     result = CliRunner().invoke(app, args)
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception

@@ -21,10 +21,22 @@ import pytest
 from abstraction.client import LOCAL_MODEL_NAME, ModelClient, ModelConfig, open_client
 
 SCRUB_HEADERS = (
-    "authorization", "api-key", "x-api-key", "openai-organization", "openai-project",
-    "cookie", "set-cookie", "x-request-id", "openai-processing-ms", "user-agent",
-    "x-stainless-arch", "x-stainless-os", "x-stainless-runtime-version",
-    "x-stainless-package-version", "x-stainless-runtime", "x-stainless-lang",
+    "authorization",
+    "api-key",
+    "x-api-key",
+    "openai-organization",
+    "openai-project",
+    "cookie",
+    "set-cookie",
+    "x-request-id",
+    "openai-processing-ms",
+    "user-agent",
+    "x-stainless-arch",
+    "x-stainless-os",
+    "x-stainless-runtime-version",
+    "x-stainless-package-version",
+    "x-stainless-runtime",
+    "x-stainless-lang",
 )
 UNREACHABLE = "http://127.0.0.1:9/v1"
 
@@ -66,7 +78,9 @@ def local_client(record_mode: str) -> Iterator[ModelClient]:
     """The embedded model when recording; an unreachable endpoint when replaying."""
     if record_mode == "none":
         client = ModelClient(
-            ModelConfig(http_retries=0), base_url=UNREACHABLE, api_key="sk-replay",
+            ModelConfig(http_retries=0),
+            base_url=UNREACHABLE,
+            api_key="sk-replay",
             model_name=LOCAL_MODEL_NAME,
         )
         yield client

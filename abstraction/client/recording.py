@@ -128,9 +128,19 @@ class RecordingTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         self.replayed.append(key)
         return _replayed(request, entry)
 
+    def _known(self, request: httpx.Request) -> httpx.Response | None:
+        """In record mode an identical request already recorded is answered from disk: the
+        model is deterministic here (temperature 0, fixed seed), and a suite can be extended
+        without paying again for what it already has.  Delete a recording to re-record it."""
+        entry = self.store.load(self._key(request))
+        return _replayed(request, entry) if entry is not None else None
+
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         if self.mode == "replay":
             return self._replay(request)
+        known = self._known(request)
+        if known is not None:
+            return known
         inner = self.inner or httpx.HTTPTransport()
         response = inner.handle_request(request)
         body = response.read()
@@ -141,6 +151,9 @@ class RecordingTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if self.mode == "replay":
             return self._replay(request)
+        known = self._known(request)
+        if known is not None:
+            return known
         inner = self.inner or httpx.AsyncHTTPTransport()
         response = await inner.handle_async_request(request)
         body = await response.aread()

@@ -43,7 +43,7 @@ class Completer(Protocol):
 def _examples_block(spec: PassSpec) -> str:
     if not spec.examples:
         return ""
-    parts = ["Examples (fictional patients, not from this document):"]
+    parts = ["Worked example on a different, fictional text (never copy its facts):"]
     for ex in spec.examples:
         parts.append(f"Text: {ex.text.strip()}\nAnswer: {ex.answer.strip()}")
     return "\n\n".join(parts) + "\n\n"

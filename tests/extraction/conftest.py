@@ -49,11 +49,17 @@ def _scrub_response(response: dict) -> dict:
     return response
 
 
+def _only_model_calls(request):  # type: ignore[no-untyped-def]
+    # The embedded server's readiness polls (GET /v1/models) happen only when recording.
+    return None if request.path.endswith("/models") else request
+
+
 @pytest.fixture(scope="module")
 def vcr_config() -> dict:
     return {
         "match_on": ["method", "path", "body"],
         "filter_headers": [(h, None) for h in SCRUB_HEADERS],
+        "before_record_request": _only_model_calls,
         "before_record_response": _scrub_response,
         "decode_compressed_response": True,
         "ignore_localhost": False,

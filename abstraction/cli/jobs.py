@@ -183,31 +183,6 @@ def job_options(
     )
 
 
-def extract_job(
-    paths: list[Path],
-    *,
-    out_dir: Path,
-    prompt: PromptSpec,
-    model_config: Any,
-    concurrency: int = 4,
-    max_cost: float | None = None,
-    store: Path | None = None,
-    options: JobOptions | None = None,
-) -> int:
-    """Run the job with a progress bar, print its summary, return the exit code."""
-    code, _ = extract_job_summary(
-        paths,
-        out_dir=out_dir,
-        prompt=prompt,
-        model_config=model_config,
-        concurrency=concurrency,
-        max_cost=max_cost,
-        store=store,
-        options=options,
-    )
-    return code
-
-
 def extract_job_summary(
     paths: list[Path],
     *,
@@ -219,7 +194,7 @@ def extract_job_summary(
     store: Path | None = None,
     options: JobOptions | None = None,
 ) -> tuple[int, JobSummary]:
-    """As `extract_job`, also returning the summary (what ``abstraction extract`` calls)."""
+    """Run the job with a progress bar, print its summary; return the exit code and summary."""
     with job_progress() as progress:
         summary = run_job(
             [str(p) for p in paths],

@@ -72,6 +72,9 @@ class _CallLog:
         except (AttributeError, IndexError):
             return None
 
+    def result(self, value: BaseModel, seconds: float) -> ChatResult:
+        return ChatResult(value, self.last_text or "", self.usage(), len(self.responses), seconds)
+
     def usage(self) -> Usage:
         total = Usage()
         for u in self._usages:
@@ -181,56 +184,30 @@ class ModelClient:
             kwargs["seed"] = settings.seed
         return kwargs
 
-    def complete(
-        self,
-        *,
-        messages: list[dict[str, Any]],
-        response_model: type[BaseModel],
-        json_schema: dict[str, Any],
-        settings: PromptSettings,
-    ) -> ChatResult:
-        """One structured call (with re-asks).  Raises `ModelError` with the reason on failure."""
+    def complete(self, **request: Any) -> ChatResult:
+        """One structured call (with re-asks).  Raises `ModelError` with the reason on failure.
+
+        Keywords: messages, response_model, json_schema, settings (see `_request`).
+        """
         log = _CallLog()
-        kwargs = self._request(
-            messages=messages,
-            response_model=response_model,
-            json_schema=json_schema,
-            settings=settings,
-            log=log,
-        )
+        kwargs = self._request(**request, log=log)
         t0 = time.perf_counter()
         try:
             value = self._inst.chat.completions.create(**kwargs)
         except Exception as exc:  # translated, cause kept
             raise _model_error(exc, log) from exc
-        return ChatResult(
-            value, log.last_text or "", log.usage(), len(log.responses), time.perf_counter() - t0
-        )
+        return log.result(value, time.perf_counter() - t0)
 
-    async def acomplete(
-        self,
-        *,
-        messages: list[dict[str, Any]],
-        response_model: type[BaseModel],
-        json_schema: dict[str, Any],
-        settings: PromptSettings,
-    ) -> ChatResult:
+    async def acomplete(self, **request: Any) -> ChatResult:
+        """The async twin of `complete`."""
         log = _CallLog()
-        kwargs = self._request(
-            messages=messages,
-            response_model=response_model,
-            json_schema=json_schema,
-            settings=settings,
-            log=log,
-        )
+        kwargs = self._request(**request, log=log)
         t0 = time.perf_counter()
         try:
             value = await self._ainst.chat.completions.create(**kwargs)
         except Exception as exc:
             raise _model_error(exc, log) from exc
-        return ChatResult(
-            value, log.last_text or "", log.usage(), len(log.responses), time.perf_counter() - t0
-        )
+        return log.result(value, time.perf_counter() - t0)
 
     def close(self) -> None:
         self._sync.close()

@@ -569,7 +569,7 @@ async def arun_job(
         identity = identity_for(prompt, client.describe())
 
         async def extract(doc: Document) -> Extraction:
-            return await aextract_document(doc, prompt=prompt, client=client)  # type: ignore[arg-type]
+            return await aextract_document(doc, prompt=prompt, client=client)
 
         try:
             return await arun_documents(

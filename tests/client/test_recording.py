@@ -68,7 +68,8 @@ def test_key_ignores_json_key_order_but_not_content():
 
 def test_record_mode_reuses_an_identical_recorded_request(tmp_path):
     calls = []
-    rec = httpx.Client(transport=RecordingTransport(tmp_path, mode="record", inner=_upstream(calls)))
+    transport = RecordingTransport(tmp_path, mode="record", inner=_upstream(calls))
+    rec = httpx.Client(transport=transport)
     rec.post("http://h/v1/chat/completions", json=BODY)
     rec.post("http://h/v1/chat/completions", json=BODY)
     rec.post("http://h/v1/chat/completions", json={**BODY, "model": "other"})

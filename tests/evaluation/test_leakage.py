@@ -3,7 +3,10 @@ from abstraction.core.records import Extraction
 from abstraction.core.schema import empty_case_report
 from abstraction.evaluation.leakage import example_values, leaked_values
 
-ANSWER = '{"patient":{"age":null,"age_group":null,"sex":null},"outcome":{"status":null,"cause_of_death":{"value":"sepsis","evidence":"died of sepsis"},"follow_up":null}}'
+ANSWER = (
+    '{"patient":{"age":null,"age_group":null,"sex":null},"outcome":{"status":null,'
+    '"cause_of_death":{"value":"sepsis","evidence":"died of sepsis"},"follow_up":null}}'
+)
 PROMPT = PromptSpec(
     version="t",
     description="d",

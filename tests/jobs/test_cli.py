@@ -7,7 +7,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from abstraction.cli.jobs import extract_job, job_options
+from abstraction.cli.jobs import extract_job_summary, job_options
 from abstraction.cli.main import app
 from abstraction.client.config import ModelConfig
 from abstraction.core.prompts import load_prompt
@@ -26,7 +26,7 @@ def test_extract_job_then_runs_list_and_show(tmp_path: Path, fault_server_factor
     store = tmp_path / "runs.db"
     prompt = load_prompt("v1", ROOT / "prompts")
     config = ModelConfig(model="gpt-4o-mini", base_url=server.base_url, api_key="t")
-    code = extract_job(
+    code, _ = extract_job_summary(
         [inputs, tmp_path / "bad.txt"],
         out_dir=tmp_path / "out",
         prompt=prompt,

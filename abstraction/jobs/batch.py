@@ -46,9 +46,11 @@ from abstraction.jobs.runner import (
     JobIdentity,
     JobSummary,
     call_logger,
+    identity_for,
+    start_run,
     write_output,
 )
-from abstraction.jobs.store import CallRow, DocumentRow, RunStore
+from abstraction.jobs.store import CallRow, RunStore
 from abstraction.jobs.transport import CURRENT_METER, CallMeter, JobTransport
 
 MANIFEST_FORMAT = "abstraction-batch/1"
@@ -347,23 +349,17 @@ async def collect_batch(
             f"({manifest['prompt_sha256'][:12]}), not {prompt.identity}: pass the same prompt"
         )
     lines, problems = parse_output(output)
-    identity = JobIdentity(
-        prompt_version=prompt.version,
-        prompt_sha256=prompt.sha256,
-        model=manifest["model"],
-        endpoint="batch",
-        structured_output=manifest["structured"],
-        settings=prompt.settings_dict(),
-    )
-    run_id = store.start_run(
+    described = {
+        "model": manifest["model"],
+        "endpoint": "batch",
+        "structured": manifest["structured"],
+    }
+    identity = identity_for(prompt, described)
+    run_id = start_run(
+        store,
+        identity,
+        out_dir=out_dir,
         command=f"batch collect {output}",
-        out_dir=str(out_dir),
-        prompt_version=prompt.version,
-        prompt_sha256=prompt.sha256,
-        schema_version=SCHEMA_VERSION,
-        model=manifest["model"],
-        endpoint="batch",
-        settings=prompt.settings_dict(),
         note="; ".join(problems[:20]) or None,
     )
     if transport is not None:
@@ -511,25 +507,7 @@ def _log_line(
 
 
 def _record(ctx: CollectContext, outcome: DocumentOutcome) -> DocumentOutcome:
-    ctx.store.record_document(
-        ctx.run_id,
-        DocumentRow(
-            doc_id=outcome.id,
-            origin=outcome.origin,
-            status=outcome.status,
-            error_kind=outcome.error_kind,
-            error=outcome.error,
-            output=outcome.output,
-            parts=outcome.parts or None,
-            calls=outcome.calls,
-            prompt_tokens=outcome.prompt_tokens,
-            completion_tokens=outcome.completion_tokens,
-            cost=outcome.cost,
-            seconds=round(outcome.seconds, 4),
-            sha256=outcome.sha256,
-            chars=outcome.chars,
-        ),
-    )
+    ctx.store.record_document(ctx.run_id, outcome.row())
     return outcome
 
 

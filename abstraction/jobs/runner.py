@@ -117,6 +117,26 @@ class DocumentOutcome:
     chars: int | None = None
     cache_key: str | None = None
 
+    def row(self) -> DocumentRow:
+        """The run store's row for this outcome (shared by live jobs and `batch collect`)."""
+        return DocumentRow(
+            doc_id=self.id,
+            origin=self.origin,
+            status=self.status,
+            error_kind=self.error_kind,
+            error=self.error,
+            output=self.output,
+            parts=self.parts or None,
+            calls=self.calls,
+            prompt_tokens=self.prompt_tokens,
+            completion_tokens=self.completion_tokens,
+            cost=self.cost,
+            seconds=round(self.seconds, 4),
+            sha256=self.sha256,
+            chars=self.chars,
+            cache_key=self.cache_key,
+        )
+
 
 @dataclass
 class JobSummary:
@@ -299,26 +319,7 @@ class Job:
         self.summary.outcomes.append(outcome)
         if outcome.cost is not None:
             self._spent += outcome.cost
-        self.store.record_document(
-            self.run_id,
-            DocumentRow(
-                doc_id=outcome.id,
-                origin=source.origin,
-                status=outcome.status,
-                error_kind=outcome.error_kind,
-                error=outcome.error,
-                output=outcome.output,
-                parts=outcome.parts or None,
-                calls=outcome.calls,
-                prompt_tokens=outcome.prompt_tokens,
-                completion_tokens=outcome.completion_tokens,
-                cost=outcome.cost,
-                seconds=round(outcome.seconds, 4),
-                sha256=outcome.sha256,
-                chars=outcome.chars,
-                cache_key=outcome.cache_key,
-            ),
-        )
+        self.store.record_document(self.run_id, outcome.row())
         if self.progress is not None:
             s = self.summary
             self.progress(
@@ -486,9 +487,9 @@ def call_logger(store: RunStore, run_id: str) -> Callable[[dict[str, Any]], None
     return on_call
 
 
-def _start_run(
-    store: RunStore, identity: JobIdentity, out_dir: Path, concurrency: int, max_cost: float | None
-) -> str:
+def start_run(store: RunStore, identity: JobIdentity, *, out_dir: Path, **fields: Any) -> str:
+    """Open a run in the store with the identity's columns; `fields` adds the caller's own
+    (concurrency and budget for a live job, the command and problems for `batch collect`)."""
     return store.start_run(
         out_dir=str(out_dir),
         prompt_version=identity.prompt_version,
@@ -497,8 +498,7 @@ def _start_run(
         model=identity.model,
         endpoint=identity.endpoint,
         settings=identity.settings,
-        concurrency=concurrency,
-        max_cost=max_cost,
+        **fields,
     )
 
 
@@ -524,7 +524,7 @@ async def arun_documents(
             f"({prices.source}) or pass --prices FILE"
         )
     sources = discover(inputs, exclude=out_dir)
-    run_id = _start_run(store, identity, out_dir, concurrency, max_cost)
+    run_id = start_run(store, identity, out_dir=out_dir, concurrency=concurrency, max_cost=max_cost)
     if transport is not None:
         transport.on_call = call_logger(store, run_id)
     job = Job(

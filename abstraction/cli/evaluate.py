@@ -19,7 +19,14 @@ from abstraction.core.prompts import default_prompts_dir, load_prompt
 from abstraction.evaluation.baseline import check_baselines, write_baselines
 from abstraction.evaluation.compare import EvalReport, VersionInput, compare
 from abstraction.evaluation.files import score_dirs
-from abstraction.evaluation.report import fmt, fmt_delta, fmt_iv, write_reports
+from abstraction.evaluation.report import (
+    VERSION_COLUMNS,
+    fmt,
+    fmt_delta,
+    fmt_iv,
+    version_cells,
+    write_reports,
+)
 from abstraction.evaluation.results import ScoreReport
 from abstraction.evaluation.runner import VersionRun, run_suite
 from abstraction.evaluation.suite import Suite, load_suite
@@ -158,30 +165,11 @@ def version_input(run: VersionRun) -> VersionInput:
 def print_eval(report: EvalReport) -> None:
     names = [v.prompt_version for v in report.versions]
     vt = Table(title=f"Suite {report.suite}: versions")
-    for col in [
-        "version",
-        "sha256",
-        "model",
-        "docs",
-        "failed",
-        "tokens",
-        "s/doc",
-        "micro F1 [95% CI]",
-        "macro F1",
-    ]:
+    shown = len(VERSION_COLUMNS) - 2  # the terminal leaves out grounding P/R to stay narrow
+    for col in VERSION_COLUMNS[:shown]:
         vt.add_column(col)
     for v in report.versions:
-        vt.add_row(
-            v.prompt_version,
-            v.prompt_sha256[:12],
-            v.model or "–",
-            str(v.documents),
-            str(v.failures),
-            str(v.total_tokens),
-            f"{v.seconds_per_document:.2f}",
-            fmt_iv(v.f1),
-            fmt(v.macro_f1),
-        )
+        vt.add_row(*version_cells(v)[:shown])
     console.print(vt)
     ft = Table(title=f"F1 per field (Δ vs {names[0]}, {report.bootstrap.confidence:.0%} CI)")
     for col in ["field", *names, *[f"Δ {n}" for n in names[1:]]]:

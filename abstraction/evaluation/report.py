@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from abstraction.evaluation.compare import EvalReport, FieldRow, Interval
+from abstraction.evaluation.compare import EvalReport, FieldRow, Interval, VersionSummary
 
 PALETTE = ["#4c78a8", "#f58518", "#54a24b", "#b279a2", "#e45756", "#72b7b2", "#9d755d"]
 MAX_ERRORS_SHOWN = 200
@@ -26,6 +26,39 @@ def fmt_iv(iv: Interval | None) -> str:
 
 def fmt_delta(iv: Interval | None) -> str:
     return "–" if iv is None else f"{iv.estimate:+.3f} [{iv.low:+.3f}, {iv.high:+.3f}]"
+
+
+VERSION_COLUMNS = (
+    "version",
+    "sha256",
+    "model",
+    "docs",
+    "failed",
+    "tokens",
+    "s/doc",
+    "micro F1 [95% CI]",
+    "macro F1",
+    "grounding P",
+    "grounding R",
+)
+
+
+def version_cells(v: VersionSummary) -> list[str]:
+    """One prompt version's row of `VERSION_COLUMNS` as text: the same in Markdown, HTML and
+    the terminal table."""
+    return [
+        v.prompt_version,
+        v.prompt_sha256[:12],
+        v.model or "–",
+        str(v.documents),
+        str(v.failures),
+        str(v.total_tokens),
+        f"{v.seconds_per_document:.2f}",
+        fmt_iv(v.f1),
+        fmt(v.macro_f1),
+        fmt(v.grounding_precision),
+        fmt(v.grounding_recall),
+    ]
 
 
 def _md_row(cells: list[str]) -> str:
@@ -49,37 +82,7 @@ def render_markdown(report: EvalReport) -> str:
         "## Versions",
         "",
     ]
-    out += _md_table(
-        [
-            "version",
-            "sha256",
-            "model",
-            "docs",
-            "failed",
-            "tokens",
-            "s/doc",
-            "micro F1 [95% CI]",
-            "macro F1",
-            "grounding P",
-            "grounding R",
-        ],
-        [
-            [
-                v.prompt_version,
-                v.prompt_sha256[:12],
-                v.model or "–",
-                str(v.documents),
-                str(v.failures),
-                str(v.total_tokens),
-                f"{v.seconds_per_document:.2f}",
-                fmt_iv(v.f1),
-                fmt(v.macro_f1),
-                fmt(v.grounding_precision),
-                fmt(v.grounding_recall),
-            ]
-            for v in report.versions
-        ],
-    )
+    out += _md_table(list(VERSION_COLUMNS), [version_cells(v) for v in report.versions])
     out += ["", "## Overall and per field (F1)", ""]
     header = ["field", "kind"] + names + [f"Δ {n}" for n in names[1:]]
     rows = [_field_cells(r) for r in [report.overall, report.document_mean, *report.fields]]
@@ -250,32 +253,12 @@ def render_html(report: EvalReport) -> str:
 
 
 def _versions_table(report: EvalReport) -> str:
-    rows = [
-        "<tr>"
-        f"<td>{_e(v.prompt_version)}</td><td><code>{_e(v.prompt_sha256[:12])}</code></td>"
-        f"<td>{_e(v.model or '–')}</td><td class='num'>{v.documents}</td>"
-        f"<td class='num'>{v.failures}</td><td class='num'>{v.total_tokens}</td>"
-        f"<td class='num'>{v.seconds_per_document:.2f}</td><td class='num'>{_e(fmt_iv(v.f1))}</td>"
-        f"<td class='num'>{fmt(v.macro_f1)}</td><td class='num'>{fmt(v.grounding_precision)}</td>"
-        f"<td class='num'>{fmt(v.grounding_recall)}</td></tr>"
-        for v in report.versions
-    ]
-    return _table(
-        [
-            "version",
-            "sha256",
-            "model",
-            "docs",
-            "failed",
-            "tokens",
-            "s/doc",
-            "micro F1 [95% CI]",
-            "macro F1",
-            "grounding P",
-            "grounding R",
-        ],
-        rows,
-    )
+    rows = []
+    for v in report.versions:
+        version, sha, model, *numbers = (_e(c) for c in version_cells(v))
+        nums = "".join(f"<td class='num'>{c}</td>" for c in numbers)
+        rows.append(f"<tr><td>{version}</td><td><code>{sha}</code></td><td>{model}</td>{nums}</tr>")
+    return _table(list(VERSION_COLUMNS), rows)
 
 
 def _fields_table(report: EvalReport, names: list[str]) -> str:

@@ -398,6 +398,7 @@ def _collect(
     prices: Path | None,
 ) -> JobSummary:
     import asyncio
+    import functools
 
     from abstraction.client import open_client, resolve_config
     from abstraction.core.prompts import default_prompts_dir, load_prompt
@@ -419,32 +420,24 @@ def _collect(
 
     async def go() -> JobSummary:
         with RunStore(store or default_store_path()) as db:
+            collect = functools.partial(
+                collect_batch,
+                output,
+                manifest_path=manifest_path,
+                prompt=spec,
+                out_dir=out_dir,
+                store=db,
+                prices=load_prices(prices),
+            )
             if not live:
-                return await collect_batch(
-                    output,
-                    manifest_path=manifest_path,
-                    prompt=spec,
-                    out_dir=out_dir,
-                    store=db,
-                    reask=None,
-                    prices=load_prices(prices),
-                )
+                return await collect(reask=None)
             with open_client(with_transport(config, transport)) as client:
 
                 async def ask(request: dict[str, Any]) -> Any:
                     return await client.acomplete(**request)
 
                 try:
-                    return await collect_batch(
-                        output,
-                        manifest_path=manifest_path,
-                        prompt=spec,
-                        out_dir=out_dir,
-                        store=db,
-                        reask=ask,
-                        prices=load_prices(prices),
-                        transport=transport,
-                    )
+                    return await collect(reask=ask, transport=transport)
                 finally:
                     await client.aclose()
 

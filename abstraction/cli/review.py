@@ -14,11 +14,12 @@ from rich.table import Table
 from typer.core import TyperGroup
 
 from abstraction.core.errors import UserError
+from abstraction.extraction.output import atomic_write_text
 from abstraction.review.app import bind, create_app, serve
 from abstraction.review.edits import ReviewFile, apply_edits
 from abstraction.review.export import export_run
 from abstraction.review.export import promote as promote_records
-from abstraction.review.store import REVIEWS_DIR, RunStore, atomic_write_text
+from abstraction.review.store import REVIEWS_DIR, RunStore
 
 console = Console()
 

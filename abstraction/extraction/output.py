@@ -7,6 +7,7 @@ never half of either.  A different earlier extraction of the same document is mo
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
@@ -15,25 +16,61 @@ from pathlib import Path
 from abstraction.core.records import Extraction
 
 
-def _umask() -> int:
+def _read_umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
 
 
-def atomic_write_text(path: Path, text: str) -> None:
+# Read once, at import: the umask is process-wide, so reading it (which means setting it to 0
+# for a moment) while job or review-server threads create files would expose theirs.
+_FILE_MODE = 0o666 & ~_read_umask()
+
+
+def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None:
+    """Write `data` to `path` so that no reader ever sees a partial file: a temp file in the
+    same folder (``.<name>.*.tmp``), renamed over the target with `os.replace`.
+
+    The rename alone is enough against a killed process; `durable` adds the fsyncs (file, then
+    folder) that also survive a power cut.  Cache entries skip them: a lost entry is a miss, and
+    a torn one fails validation and is a miss too.  Locking, where writers compete, is the
+    caller's (the review store holds its lock around this).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; outputs are ordinary files
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
+        with os.fdopen(fd, "wb") as fh:
+            os.chmod(tmp, _FILE_MODE)  # mkstemp makes 0600; outputs are ordinary files
+            fh.write(data)
+            if durable:
+                fh.flush()
+                os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
         raise
+    if durable:
+        _fsync_dir(path.parent)
+
+
+def atomic_write_text(path: Path, text: str, *, durable: bool = True) -> None:
+    """`atomic_write_bytes` for UTF-8 text."""
+    atomic_write_bytes(path, text.encode("utf-8"), durable=durable)
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the rename itself durable (POSIX); ignored where folders cannot be opened."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def extraction_path(out_dir: Path, document_id: str) -> Path:

@@ -35,8 +35,9 @@ from abstraction.core.records import Extraction, Usage
 from abstraction.core.schema import SCHEMA_VERSION
 from abstraction.extraction import build_messages, llm_schema, pass_model
 from abstraction.extraction.extractor import _Run
+from abstraction.extraction.output import atomic_write_bytes
 from abstraction.grounding import strip_boilerplate
-from abstraction.jobs.cache import Cache, atomic_write
+from abstraction.jobs.cache import Cache
 from abstraction.jobs.chunking import ChunkSettings, Part, part_document, plan_parts
 from abstraction.jobs.inputs import InputError, InputLimits, Source, discover, load
 from abstraction.jobs.merge import locate_evidence, merge_extractions
@@ -157,9 +158,9 @@ def prepare_batch(
         "chunking": {"max_chars": chunking.max_chars, "overlap": chunking.overlap},
         "documents": docs,
     }
-    atomic_write(out, ("\n".join(lines) + "\n" if lines else "").encode("utf-8"))
+    atomic_write_bytes(out, ("\n".join(lines) + "\n" if lines else "").encode("utf-8"))
     manifest_path = manifest_path_for(out)
-    atomic_write(manifest_path, json.dumps(manifest, indent=1).encode("utf-8"))
+    atomic_write_bytes(manifest_path, json.dumps(manifest, indent=1).encode("utf-8"))
     return PrepareSummary(out, manifest_path, len(docs), len(lines), problems)
 
 

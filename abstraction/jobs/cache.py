@@ -1,13 +1,13 @@
-"""Content-addressed extraction cache and crash-safe file writes.
+"""Content-addressed extraction cache.
 
 A cache key is the sha256 of everything that decides an extraction's result: the text's
 sha256, the prompt file's sha256, the schema version, the model identity and the settings.
 Only successful extractions are cached, so a re-run retries failures and nothing else.  The
 same text under another id or path hits the same entry (the `document` block is rewritten).
 
-Every file is written to a temporary file in the same folder, flushed and fsynced, then renamed
-over the target with `os.replace` (atomic on POSIX): a reader, or a run resumed after
-``kill -9``, sees the old file or the new one, never half of one.
+Every file is written with `atomic_write_bytes` (a temporary file in the same folder renamed
+over the target): a reader, or a run resumed after ``kill -9``, sees the old file or the new
+one, never half of one; `remove_stale_temps` clears the temporary files a kill leaves.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import contextlib
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,7 @@ from pydantic import ValidationError
 
 from abstraction.core.records import Extraction
 from abstraction.core.schema import SCHEMA_VERSION
+from abstraction.extraction.output import atomic_write_bytes
 
 CACHE_FORMAT = "1"
 
@@ -42,44 +42,6 @@ def cache_key(
     }
     blob = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
-
-
-def atomic_write(path: Path, data: bytes, *, durable: bool = True) -> None:
-    """Write `data` to `path` so that no reader ever sees a partial file.
-
-    The rename alone is enough against a killed process; `durable` adds the fsyncs (file, then
-    folder) that also survive a power cut.  Cache entries skip them: a lost entry is a miss, and
-    a torn one fails validation and is a miss too.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            if durable:
-                fh.flush()
-                os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    if durable:
-        _fsync_dir(path.parent)
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make the rename itself durable (POSIX); ignored where folders cannot be opened."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def remove_stale_temps(folder: Path) -> int:
@@ -142,5 +104,5 @@ class Cache:
 
     def put_bytes(self, key: str, data: bytes) -> None:
         """Store an already serialised successful extraction."""
-        atomic_write(self.path(key), data, durable=False)
+        atomic_write_bytes(self.path(key), data, durable=False)
         self._index().add(key)

@@ -15,8 +15,9 @@ from abstraction.core.errors import UserError
 from abstraction.core.jsonschema_export import validate_data
 from abstraction.core.records import Extraction, GoldRecord, GroundingSummary
 from abstraction.core.schema import CaseReport, iter_evidence
+from abstraction.extraction.output import atomic_write_text
 from abstraction.review.edits import Applied, validate_record
-from abstraction.review.store import RunStore, atomic_write_text
+from abstraction.review.store import RunStore
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import re
-import tempfile
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -30,6 +28,7 @@ from pydantic import ValidationError
 from abstraction.core.documents import TEXT_SUFFIXES, Document
 from abstraction.core.errors import UserError
 from abstraction.core.records import Extraction, GoldRecord
+from abstraction.extraction.output import atomic_write_text
 from abstraction.review.edits import (
     Applied,
     Change,
@@ -93,27 +92,6 @@ def utc_now() -> str:
 
 def new_id() -> str:
     return uuid.uuid4().hex[:12]
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write `text` so that readers see the old file or the new one, never half of either."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    with contextlib.suppress(OSError):  # make the rename itself durable
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
 
 
 def _inside(path: Path, root: Path) -> bool:

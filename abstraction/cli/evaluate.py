@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from abstraction.cli.extract import BaseUrlOption, ModelOption
 from abstraction.core.errors import UserError
 from abstraction.core.prompts import default_prompts_dir, load_prompt
 from abstraction.evaluation.baseline import check_baselines, write_baselines
@@ -195,12 +196,8 @@ def eval_suite(
     prompt: Annotated[
         list[str], typer.Option("--prompt", "-p", help="Prompt version; repeat to compare.")
     ],
-    model: Annotated[
-        str | None, typer.Option(help="'local' (embedded model) or a model name at --base-url.")
-    ] = None,
-    base_url: Annotated[
-        str | None, typer.Option(help="OpenAI-compatible endpoint (default: $OPENAI_BASE_URL).")
-    ] = None,
+    model: ModelOption = None,
+    base_url: BaseUrlOption = None,
     replay: Annotated[bool, typer.Option(help="Answer from recorded responses only.")] = False,
     record: Annotated[bool, typer.Option(help="Call the model and record responses.")] = False,
     report_dir: Annotated[

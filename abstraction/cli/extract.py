@@ -22,6 +22,13 @@ STRUCTURED_HELP = (
     "auto, json_schema (OpenAI/vLLM), json_object_schema (llama.cpp), json_object (plain JSON)."
 )
 
+ModelOption = Annotated[
+    str | None, typer.Option(help="'local' (embedded model) or a model name at --base-url.")
+]
+BaseUrlOption = Annotated[
+    str | None, typer.Option(help="OpenAI-compatible endpoint (default: $OPENAI_BASE_URL).")
+]
+
 
 def model_config_from_options(
     *,
@@ -87,12 +94,8 @@ def extract(
     prompt: Annotated[
         str, typer.Option(help="Prompt version (prompts/<v>.toml).")
     ] = DEFAULT_PROMPT,
-    model: Annotated[
-        str | None, typer.Option(help="'local' (embedded model) or a model name at --base-url.")
-    ] = None,
-    base_url: Annotated[
-        str | None, typer.Option(help="OpenAI-compatible endpoint (default: $OPENAI_BASE_URL).")
-    ] = None,
+    model: ModelOption = None,
+    base_url: BaseUrlOption = None,
     api_key: Annotated[str | None, typer.Option(help="Default: $OPENAI_API_KEY.")] = None,
     structured: Annotated[str | None, typer.Option(help=STRUCTURED_HELP)] = None,
     gguf: Annotated[

@@ -56,10 +56,6 @@ def load_records() -> list[dict[str, Any]]:
         GoldRecord.model_validate_json(p.read_bytes()).record.model_dump()
         for p in sorted((ROOT / "gold").glob("*.json"))
     ]
-    if not records:
-        from tests.evaluation.seed_case import seed_gold
-
-        records = [seed_gold().record.model_dump()]
     return records
 
 

@@ -1,0 +1,213 @@
+"""The client's first attempt skips instructor; these tests pin that it changes nothing else.
+
+The reference is instructor alone (`ModelClient._inst`, the patched SDK client the re-asks go
+through), called with the same keywords: the requests on the wire must be the same JSON, first
+attempt and re-asks alike (recordings are keyed by the canonical request JSON), and so must the
+value, the usage of every attempt and the error kinds.  The endpoint is an in-process fake
+(`httpx.MockTransport`) that answers with scripted completions: a transport test double, not a
+recorded model answer.
+"""
+
+import json
+from typing import Any
+
+import httpx
+import pytest
+
+from abstraction.client import ModelClient, ModelConfig
+from abstraction.client.openai_client import _CallLog, _model_error
+from abstraction.client.recording import request_key
+from abstraction.core.errors import ModelError
+from abstraction.core.prompts import PassSpec, PromptSettings
+from abstraction.extraction import llm_schema, pass_model
+
+SPEC = PassSpec(name="p", sections=("patient", "findings"), instructions="x")
+MODEL = pass_model(SPEC.sections)
+GOOD = {
+    "patient": {"age": None, "age_group": None, "sex": {"value": "female", "evidence": "she"}},
+    "findings": [],
+}
+BAD = {**GOOD, "patient": {**GOOD["patient"], "sex": {"value": "F", "evidence": "she"}}}
+NOT_JSON = "I cannot help with that."
+MODES = ["json_schema", "json_object_schema", "json_object"]
+
+
+def _completion(content: str, *, finish: str = "stop", tokens: tuple[int, int] = (100, 20)):
+    return {
+        "id": "x",
+        "object": "chat.completion",
+        "created": 0,
+        "model": "m",
+        "choices": [
+            {
+                "index": 0,
+                "finish_reason": finish,
+                "message": {"role": "assistant", "content": content},
+            }
+        ],
+        "usage": {
+            "prompt_tokens": tokens[0],
+            "completion_tokens": tokens[1],
+            "total_tokens": sum(tokens),
+        },
+    }
+
+
+class Script:
+    """Answers requests in order from a list of (status, body); keeps every request body."""
+
+    def __init__(self, answers: list[tuple[int, dict[str, Any]]]) -> None:
+        self.answers = list(answers)
+        self.bodies: list[bytes] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.bodies.append(request.content)
+        status, body = self.answers.pop(0)
+        return httpx.Response(status, json=body)
+
+
+def _client(script: Script, mode: str) -> ModelClient:
+    cfg = ModelConfig(
+        model="m",
+        base_url="http://fake/v1",
+        structured=mode,  # type: ignore[arg-type]
+        http_transport=httpx.MockTransport(script),
+        http_retries=0,
+    )
+    return ModelClient(cfg, base_url="http://fake/v1", api_key="k", model_name="m")
+
+
+def _request(retries: int = 2, seed: int | None = 0) -> dict[str, Any]:
+    return {
+        "messages": [{"role": "system", "content": "s"}, {"role": "user", "content": "u"}],
+        "response_model": MODEL,
+        "json_schema": llm_schema(SPEC, evidence_first=False),
+        "settings": PromptSettings(max_retries=retries, seed=seed),
+    }
+
+
+def _ours(answers, mode: str, **req: Any):
+    script = Script(answers)
+    try:
+        return _client(script, mode).complete(**_request(**req)), script.bodies
+    except ModelError as err:
+        return err, script.bodies
+
+
+def _key(body: bytes) -> str:
+    return request_key("POST", "/chat/completions", body)
+
+
+def _instructor_only(answers, mode: str, **req: Any):
+    """What the client did before the fast path: every attempt through instructor."""
+    script = Script(answers)
+    client = _client(script, mode)
+    log = _CallLog()
+    kwargs = client._request(**_request(**req), log=log)
+    try:
+        value = client._inst.chat.completions.create(**kwargs)
+    except Exception as exc:
+        return _model_error(exc, log), script.bodies
+    return log.result(value, 0.0), script.bodies
+
+
+SCENARIOS = {
+    "valid": [(200, _completion(json.dumps(GOOD)))],
+    "invalid_then_valid": [
+        (200, _completion(json.dumps(BAD), tokens=(100, 20))),
+        (200, _completion(json.dumps(GOOD), tokens=(130, 25))),
+    ],
+    "not_json_then_invalid_then_valid": [
+        (200, _completion(NOT_JSON, tokens=(100, 5))),
+        (200, _completion(json.dumps(BAD), tokens=(110, 20))),
+        (200, _completion(json.dumps(GOOD), tokens=(150, 25))),
+    ],
+    "invalid_three_times": [(200, _completion(json.dumps(BAD)))] * 3,
+    "not_json_three_times": [(200, _completion(NOT_JSON))] * 3,
+    "truncated": [(200, _completion('{"patient": {"age": nu', finish="length"))],
+    "invalid_then_truncated": [
+        (200, _completion(json.dumps(BAD))),
+        (200, _completion('{"patient": {"age": nu', finish="length")),
+    ],
+    "http_500": [(500, {"error": {"message": "boom"}})],
+    "http_400": [(400, {"error": {"message": "bad request"}})],
+}
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("scenario", list(SCENARIOS))
+def test_same_requests_and_outcome_as_instructor_alone(scenario: str, mode: str) -> None:
+    answers = SCENARIOS[scenario]
+    ours, our_bodies = _ours(answers, mode)
+    ref, ref_bodies = _instructor_only(answers, mode)
+    # the same JSON (key order aside), so the same recording key: recordings replay either way
+    assert [json.loads(b) for b in our_bodies] == [json.loads(b) for b in ref_bodies]
+    assert [_key(b) for b in our_bodies] == [_key(b) for b in ref_bodies]
+    assert type(ours) is type(ref)
+    if isinstance(ref, ModelError):
+        assert isinstance(ours, ModelError)
+        assert (ours.kind, ours.attempts, ours.usage, ours.last_output) == (
+            ref.kind,
+            ref.attempts,
+            ref.usage,
+            ref.last_output,
+        )
+        assert str(ours) == str(ref)
+    else:
+        assert ours.value.model_dump() == ref.value.model_dump()
+        assert (ours.raw_text, ours.usage, ours.attempts) == (ref.raw_text, ref.usage, ref.attempts)
+
+
+def test_a_valid_first_answer_never_reaches_instructor(monkeypatch: pytest.MonkeyPatch) -> None:
+    script = Script(SCENARIOS["valid"])
+    client = _client(script, "json_schema")
+
+    def refuse(**kwargs: Any) -> Any:
+        raise AssertionError("instructor was called for a valid answer")
+
+    monkeypatch.setattr(client._inst.chat.completions, "create", refuse)
+    res = client.complete(**_request())
+    assert isinstance(res.value, MODEL) and res.value.patient.sex.value == "female"
+    assert res.attempts == 1 and res.usage.calls == 1 and res.usage.retries == 0
+    assert len(script.bodies) == 1
+
+
+def test_an_invalid_first_answer_is_re_asked_and_both_attempts_are_counted() -> None:
+    script = Script(SCENARIOS["invalid_then_valid"])
+    res = _client(script, "json_schema").complete(**_request())
+    assert res.value.patient.sex.value == "female"
+    assert res.attempts == 2 and res.usage.calls == 2 and res.usage.retries == 1
+    assert (res.usage.prompt_tokens, res.usage.completion_tokens) == (230, 45)
+    first, second = (json.loads(b) for b in script.bodies)
+    assert second["messages"][: len(first["messages"])] == first["messages"]
+    assert second["messages"][-2] == {"role": "assistant", "content": json.dumps(BAD)}
+    assert "patient.sex.value" in second["messages"][-1]["content"]
+
+
+def test_no_re_ask_allowed_means_the_first_invalid_answer_fails() -> None:
+    err, bodies = _ours(SCENARIOS["invalid_three_times"], "json_schema", retries=0)
+    assert isinstance(err, ModelError) and err.kind == "invalid" and err.attempts == 1
+    assert len(bodies) == 1 and err.usage["calls"] == 1
+
+
+def test_async_path_takes_the_same_route() -> None:
+    import asyncio
+
+    for scenario in ("valid", "invalid_then_valid", "not_json_three_times"):
+        sync, sync_bodies = _ours(SCENARIOS[scenario], "json_schema")
+        script = Script(SCENARIOS[scenario])
+        client = _client(script, "json_schema")
+
+        async def call(client: ModelClient = client) -> Any:
+            try:
+                return await client.acomplete(**_request())
+            except ModelError as err:
+                return err
+
+        res = asyncio.run(call())
+        assert script.bodies == sync_bodies
+        if isinstance(sync, ModelError):
+            assert (res.kind, res.attempts, res.usage) == (sync.kind, sync.attempts, sync.usage)
+        else:
+            assert res.value.model_dump() == sync.value.model_dump()
+            assert (res.usage, res.attempts) == (sync.usage, sync.attempts)

@@ -161,7 +161,7 @@ def _client_overhead(base_url: str, calls: int = 60) -> list[tuple[str, float]]:
             layers = [
                 ("httpx POST + JSON parse", lambda: http.post("/chat/completions", json=body)),
                 ("openai SDK chat.completions.create", sdk),
-                ("ModelClient.acomplete (instructor)", lambda: client.acomplete(**request)),
+                ("ModelClient.acomplete", lambda: client.acomplete(**request)),
                 (
                     "aextract_document (+ grounding)",
                     lambda: aextract_document(doc, prompt=prompt, client=client),

@@ -18,6 +18,7 @@ attempt is counted.
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ import openai
 from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
 from instructor.core.hooks import Hooks
 from instructor.v2.core.registry import mode_registry
+from openai.types.chat import ChatCompletion
 from pydantic import BaseModel, ValidationError
 
 from abstraction.client.config import ModelConfig
@@ -92,12 +94,19 @@ class _CallLog:
         return total.model_copy(update={"calls": n, "retries": max(n - 1, 0)})
 
 
-# Keywords that only instructor reads; the rest is the SDK's `chat.completions.create` call.
+# Keywords that only instructor reads; the rest is the body of the chat-completions request.
 _INSTRUCTOR_ONLY = frozenset({"response_model", "max_retries", "strict", "hooks"})
 
 
-def _sdk_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in kwargs.items() if k not in _INSTRUCTOR_ONLY}
+def _request_body(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The JSON body `chat.completions.create(**kwargs)` would send: its parameters, then
+    `extra_body` over them.  Posted as is (`client.post`, the SDK's documented way to send a
+    body it need not check): `create` first walks every message through its type-directed
+    transform, which costs more CPU than the HTTP exchange, and changes nothing in plain
+    JSON like ours."""
+    body = {k: v for k, v in kwargs.items() if k not in _INSTRUCTOR_ONLY and k != "extra_body"}
+    body.update(kwargs.get("extra_body") or {})
+    return body
 
 
 class _ReAsk(Exception):
@@ -180,9 +189,17 @@ class ModelClient:
         async_http: Any = httpx.AsyncClient(transport=async_t, **http)
         self._sync = openai.OpenAI(**common, http_client=sync_http)
         self._async = openai.AsyncOpenAI(**common, http_client=async_http)
-        mode = instructor.Mode.JSON_SCHEMA
-        self._inst = instructor.from_openai(self._sync, mode=mode)
-        self._ainst = instructor.from_openai(self._async, mode=mode)
+
+    # instructor's patched clients are made on the first re-ask: patching reads the SDK's
+    # `chat` resource, whose first use imports every resource module of the SDK (a second or
+    # more of CPU at the start of each job), and the first attempts never need them.
+    @functools.cached_property
+    def _inst(self) -> Any:
+        return instructor.from_openai(self._sync, mode=instructor.Mode.JSON_SCHEMA)
+
+    @functools.cached_property
+    def _ainst(self) -> Any:
+        return instructor.from_openai(self._async, mode=instructor.Mode.JSON_SCHEMA)
 
     def _transports(self) -> tuple[Any, Any]:
         cfg = self.config
@@ -253,7 +270,9 @@ class ModelClient:
         t0 = time.perf_counter()
         try:
             try:
-                completion = self._sync.chat.completions.create(**_sdk_kwargs(kwargs))
+                completion = self._sync.post(
+                    "/chat/completions", body=_request_body(kwargs), cast_to=ChatCompletion
+                )
                 value = _first_answer(completion, kwargs, log)
             except _ReAsk as reask:
                 value = self._inst.chat.completions.create(**_reask_kwargs(kwargs, reask))
@@ -268,7 +287,9 @@ class ModelClient:
         t0 = time.perf_counter()
         try:
             try:
-                completion = await self._async.chat.completions.create(**_sdk_kwargs(kwargs))
+                completion = await self._async.post(
+                    "/chat/completions", body=_request_body(kwargs), cast_to=ChatCompletion
+                )
                 value = _first_answer(completion, kwargs, log)
             except _ReAsk as reask:
                 value = await self._ainst.chat.completions.create(**_reask_kwargs(kwargs, reask))

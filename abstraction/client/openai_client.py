@@ -103,10 +103,25 @@ def _request_body(kwargs: dict[str, Any]) -> dict[str, Any]:
     `extra_body` over them.  Posted as is (`client.post`, the SDK's documented way to send a
     body it need not check): `create` first walks every message through its type-directed
     transform, which costs more CPU than the HTTP exchange, and changes nothing in plain
-    JSON like ours."""
+    JSON like ours.  The answer comes back as the raw HTTP response: see `_completion`."""
     body = {k: v for k, v in kwargs.items() if k not in _INSTRUCTOR_ONLY and k != "extra_body"}
     body.update(kwargs.get("extra_body") or {})
     return body
+
+
+def _completion(response: Any) -> Any:
+    """The SDK's `ChatCompletion` for a raw HTTP response, checked by pydantic's compiled
+    validator (0.02 ms; the SDK's lenient pure-Python `construct` takes 0.3 ms).  An answer
+    that is not a standard chat completion (a server's own variant) gets `construct`, which is
+    what `chat.completions.create` returns."""
+    try:
+        return ChatCompletion.model_validate_json(response.content)
+    except ValidationError:
+        pass
+    data = response.json()
+    if not isinstance(data, dict):
+        raise ValueError(f"the endpoint answered {type(data).__name__}, not a chat completion")
+    return ChatCompletion.construct(**data)
 
 
 class _ReAsk(Exception):
@@ -270,10 +285,10 @@ class ModelClient:
         t0 = time.perf_counter()
         try:
             try:
-                completion = self._sync.post(
-                    "/chat/completions", body=_request_body(kwargs), cast_to=ChatCompletion
+                raw = self._sync.post(
+                    "/chat/completions", body=_request_body(kwargs), cast_to=httpx.Response
                 )
-                value = _first_answer(completion, kwargs, log)
+                value = _first_answer(_completion(raw), kwargs, log)
             except _ReAsk as reask:
                 value = self._inst.chat.completions.create(**_reask_kwargs(kwargs, reask))
         except Exception as exc:  # translated, cause kept
@@ -287,10 +302,10 @@ class ModelClient:
         t0 = time.perf_counter()
         try:
             try:
-                completion = await self._async.post(
-                    "/chat/completions", body=_request_body(kwargs), cast_to=ChatCompletion
+                raw = await self._async.post(
+                    "/chat/completions", body=_request_body(kwargs), cast_to=httpx.Response
                 )
-                value = _first_answer(completion, kwargs, log)
+                value = _first_answer(_completion(raw), kwargs, log)
             except _ReAsk as reask:
                 value = await self._ainst.chat.completions.create(**_reask_kwargs(kwargs, reask))
         except Exception as exc:

@@ -19,7 +19,7 @@ import secrets
 import sqlite3
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -87,6 +87,12 @@ class CallRow:
     completion_tokens: int | None = None
     request: str | None = None
     response: str | None = None
+
+
+def _columns(row: DocumentRow | CallRow) -> dict[str, Any]:
+    """A row's column values.  Rows hold only flat values, so a shallow copy is enough;
+    `dataclasses.asdict` copies recursively, 30 µs a row against 1 µs."""
+    return dict(vars(row))
 
 
 def _alive(pid: int | None) -> bool:
@@ -189,7 +195,7 @@ class RunStore:
         A commit per document would cost more than the rest of the runner at 100+ documents a
         second; after ``kill -9`` the last second of rows is lost from the log of a run that
         is marked interrupted anyway, while the outputs themselves are on disk."""
-        self._docs.append({"run_id": run_id, **asdict(row)})
+        self._docs.append({"run_id": run_id, **_columns(row)})
         if len(self._docs) >= FLUSH_ROWS or time.monotonic() - self._flushed > FLUSH_SECONDS:
             self.flush()
 
@@ -211,7 +217,7 @@ class RunStore:
     def _write_calls(self) -> None:
         if not self._calls:
             return
-        rows = [asdict(c) for c in self._calls]
+        rows = [_columns(c) for c in self._calls]
         self._calls = []
         cols = list(rows[0])
         self.db.executemany(

@@ -129,6 +129,23 @@ SCENARIOS = {
         (200, _completion(json.dumps(BAD))),
         (200, _completion('{"patient": {"age": nu', finish="length")),
     ],
+    # not the SDK's ChatCompletion (no id, no created, an unknown finish reason): still read
+    "nonstandard_envelope": [
+        (
+            200,
+            {
+                "choices": [
+                    {
+                        "index": 0,
+                        "finish_reason": "eos",
+                        "message": {"role": "assistant", "content": json.dumps(GOOD)},
+                    }
+                ],
+                "usage": {"prompt_tokens": 7, "completion_tokens": 3, "total_tokens": 10},
+                "timings": {"predicted_ms": 1.0},
+            },
+        )
+    ],
     "http_500": [(500, {"error": {"message": "boom"}})],
     "http_400": [(400, {"error": {"message": "bad request"}})],
 }

@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +37,7 @@ from pydantic import BaseModel, ValidationError
 from abstraction.client.config import ModelConfig
 from abstraction.client.recording import RecordingTransport, ReplayMiss
 from abstraction.core.errors import ModelError
+from abstraction.core.frozen import FrozenDict
 from abstraction.core.prompts import PromptSettings
 from abstraction.core.records import Usage
 
@@ -98,15 +100,21 @@ class _CallLog:
 _INSTRUCTOR_ONLY = frozenset({"response_model", "max_retries", "strict", "hooks"})
 
 
-def _request_body(kwargs: dict[str, Any]) -> dict[str, Any]:
+def _dumps(value: Any) -> str:
+    """Compact JSON as the SDK writes a request body."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def _request_body(kwargs: dict[str, Any], format_text: str) -> bytes:
     """The JSON body `chat.completions.create(**kwargs)` would send: its parameters, then
-    `extra_body` over them.  Posted as is (`client.post`, the SDK's documented way to send a
-    body it need not check): `create` first walks every message through its type-directed
-    transform, which costs more CPU than the HTTP exchange, and changes nothing in plain
-    JSON like ours.  The answer comes back as the raw HTTP response: see `_completion`."""
-    body = {k: v for k, v in kwargs.items() if k not in _INSTRUCTOR_ONLY and k != "extra_body"}
-    body.update(kwargs.get("extra_body") or {})
-    return body
+    `extra_body`'s ``response_format`` (given as JSON text, see `ModelClient._format_text`).
+
+    Posted as bytes (`client.post(content=...)`, the SDK's way to send a body it need not
+    check): `create` first walks every message through its type-directed transform, which
+    costs more CPU than the HTTP exchange and changes nothing in plain JSON like ours.  The
+    answer comes back as the raw HTTP response: see `_completion`."""
+    rest = {k: v for k, v in kwargs.items() if k not in _INSTRUCTOR_ONLY and k != "extra_body"}
+    return f'{_dumps(rest)[:-1]},"response_format":{format_text}}}'.encode()
 
 
 def _completion(response: Any) -> Any:
@@ -204,6 +212,7 @@ class ModelClient:
         async_http: Any = httpx.AsyncClient(transport=async_t, **http)
         self._sync = openai.OpenAI(**common, http_client=sync_http)
         self._async = openai.AsyncOpenAI(**common, http_client=async_http)
+        self._texts: dict[tuple[str, int], tuple[dict[str, Any], str]] = {}
 
     # instructor's patched clients are made on the first re-ask: patching reads the SDK's
     # `chat` resource, whose first use imports every resource module of the SDK (a second or
@@ -249,7 +258,7 @@ class ModelClient:
         log: _CallLog,
     ) -> dict[str, Any]:
         if self.structured == "json_object":
-            schema_text = json.dumps(json_schema, separators=(",", ":"), ensure_ascii=False)
+            schema_text = self._text("schema", json_schema, lambda: json_schema)
             last = dict(messages[-1])
             last["content"] = (
                 f"{last['content']}\n\nAnswer with JSON matching this schema: {schema_text}"
@@ -275,6 +284,28 @@ class ModelClient:
             kwargs["seed"] = settings.seed
         return kwargs
 
+    def _text(self, kind: str, json_schema: dict[str, Any], build: Callable[[], Any]) -> str:
+        """`build()` as JSON text, kept for a shared read-only schema (a `FrozenDict`, which
+        cannot change, so identity is a safe key): the schema is most of every request body,
+        and the same for every document of a job."""
+        key = (kind, id(json_schema))
+        hit = self._texts.get(key)
+        if hit is not None and hit[0] is json_schema:
+            return hit[1]
+        text = _dumps(build())
+        if isinstance(json_schema, FrozenDict):
+            if len(self._texts) >= 64:
+                self._texts.clear()
+            self._texts[key] = (json_schema, text)
+        return text
+
+    def _first_body(self, request: dict[str, Any], kwargs: dict[str, Any]) -> bytes:
+        name, schema = request["response_model"].__name__, request["json_schema"]
+        text = self._text(
+            f"format:{name}", schema, lambda: response_format(self.structured, name, schema)
+        )
+        return _request_body(kwargs, text)
+
     def complete(self, **request: Any) -> ChatResult:
         """One structured call (with re-asks).  Raises `ModelError` with the reason on failure.
 
@@ -285,9 +316,8 @@ class ModelClient:
         t0 = time.perf_counter()
         try:
             try:
-                raw = self._sync.post(
-                    "/chat/completions", body=_request_body(kwargs), cast_to=httpx.Response
-                )
+                body = self._first_body(request, kwargs)
+                raw = self._sync.post("/chat/completions", content=body, cast_to=httpx.Response)
                 value = _first_answer(_completion(raw), kwargs, log)
             except _ReAsk as reask:
                 value = self._inst.chat.completions.create(**_reask_kwargs(kwargs, reask))
@@ -302,8 +332,9 @@ class ModelClient:
         t0 = time.perf_counter()
         try:
             try:
+                body = self._first_body(request, kwargs)
                 raw = await self._async.post(
-                    "/chat/completions", body=_request_body(kwargs), cast_to=httpx.Response
+                    "/chat/completions", content=body, cast_to=httpx.Response
                 )
                 value = _first_answer(_completion(raw), kwargs, log)
             except _ReAsk as reask:

@@ -26,7 +26,7 @@ from abstraction.core.records import (
     Usage,
 )
 from abstraction.core.schema import CaseReport, empty_case_report
-from abstraction.extraction.passes import llm_schema, pass_model
+from abstraction.extraction.passes import pass_model, shared_llm_schema
 from abstraction.grounding import ground_record, strip_boilerplate
 
 
@@ -80,7 +80,9 @@ class _Run:
         return {
             "messages": build_messages(self.text, self.prompt, spec),
             "response_model": pass_model(tuple(spec.sections)),
-            "json_schema": llm_schema(spec, evidence_first=self.prompt.settings.evidence_first),
+            "json_schema": shared_llm_schema(
+                spec, evidence_first=self.prompt.settings.evidence_first
+            ),
             "settings": self.prompt.settings,
         }
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, create_model
 
+from abstraction.core.frozen import FrozenDict, freeze
 from abstraction.core.prompts import PassSpec
 from abstraction.core.schema import CaseReport, Strict
 
@@ -73,7 +74,18 @@ def _llm_schema_json(sections: tuple[str, ...], evidence_first: bool) -> str:
 
 
 def llm_schema(spec: PassSpec, *, evidence_first: bool) -> dict[str, Any]:
-    """The JSON Schema the model is constrained to for this pass (a fresh copy: parsing the
-    cached JSON text is ten times cheaper than a deep copy, and every document asks for it)."""
+    """The JSON Schema the model is constrained to for this pass (a fresh copy)."""
     loaded: dict[str, Any] = json.loads(_llm_schema_json(tuple(spec.sections), evidence_first))
     return loaded
+
+
+@lru_cache(maxsize=64)
+def _shared_llm_schema(sections: tuple[str, ...], evidence_first: bool) -> FrozenDict:
+    frozen: FrozenDict = freeze(json.loads(_llm_schema_json(sections, evidence_first)))
+    return frozen
+
+
+def shared_llm_schema(spec: PassSpec, *, evidence_first: bool) -> FrozenDict:
+    """`llm_schema`, as one read-only object shared by every call: what extraction sends with
+    every document, with no per-document copy, and that the client serialises only once."""
+    return _shared_llm_schema(tuple(spec.sections), evidence_first)

@@ -18,8 +18,10 @@ from abstraction.client import ModelClient, ModelConfig
 from abstraction.client.openai_client import _CallLog, _model_error
 from abstraction.client.recording import request_key
 from abstraction.core.errors import ModelError
+from abstraction.core.frozen import FrozenDict
 from abstraction.core.prompts import PassSpec, PromptSettings
 from abstraction.extraction import llm_schema, pass_model
+from abstraction.extraction.passes import shared_llm_schema
 
 SPEC = PassSpec(name="p", sections=("patient", "findings"), instructions="x")
 MODEL = pass_model(SPEC.sections)
@@ -59,9 +61,11 @@ class Script:
     def __init__(self, answers: list[tuple[int, dict[str, Any]]]) -> None:
         self.answers = list(answers)
         self.bodies: list[bytes] = []
+        self.content_types: list[str | None] = []
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         self.bodies.append(request.content)
+        self.content_types.append(request.headers.get("content-type"))
         status, body = self.answers.pop(0)
         return httpx.Response(status, json=body)
 
@@ -77,11 +81,12 @@ def _client(script: Script, mode: str) -> ModelClient:
     return ModelClient(cfg, base_url="http://fake/v1", api_key="k", model_name="m")
 
 
-def _request(retries: int = 2, seed: int | None = 0) -> dict[str, Any]:
+def _request(retries: int = 2, seed: int | None = 0, shared: bool = False) -> dict[str, Any]:
+    schema = shared_llm_schema if shared else llm_schema
     return {
         "messages": [{"role": "system", "content": "s"}, {"role": "user", "content": "u"}],
         "response_model": MODEL,
-        "json_schema": llm_schema(SPEC, evidence_first=False),
+        "json_schema": schema(SPEC, evidence_first=False),
         "settings": PromptSettings(max_retries=retries, seed=seed),
     }
 
@@ -92,6 +97,11 @@ def _ours(answers, mode: str, **req: Any):
         return _client(script, mode).complete(**_request(**req)), script.bodies
     except ModelError as err:
         return err, script.bodies
+
+
+def _plain(value: Any) -> Any:
+    """As JSON sees it (a frozen schema's lists are tuples)."""
+    return json.loads(json.dumps(value))
 
 
 def _key(body: bytes) -> str:
@@ -151,12 +161,15 @@ SCENARIOS = {
 }
 
 
+@pytest.mark.parametrize("shared", [False, True], ids=["fresh_schema", "shared_schema"])
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("scenario", list(SCENARIOS))
-def test_same_requests_and_outcome_as_instructor_alone(scenario: str, mode: str) -> None:
+def test_same_requests_and_outcome_as_instructor_alone(
+    scenario: str, mode: str, shared: bool
+) -> None:
     answers = SCENARIOS[scenario]
-    ours, our_bodies = _ours(answers, mode)
-    ref, ref_bodies = _instructor_only(answers, mode)
+    ours, our_bodies = _ours(answers, mode, shared=shared)
+    ref, ref_bodies = _instructor_only(answers, mode, shared=shared)
     # the same JSON (key order aside), so the same recording key: recordings replay either way
     assert [json.loads(b) for b in our_bodies] == [json.loads(b) for b in ref_bodies]
     assert [_key(b) for b in our_bodies] == [_key(b) for b in ref_bodies]
@@ -186,7 +199,52 @@ def test_a_valid_first_answer_never_reaches_instructor(monkeypatch: pytest.Monke
     res = client.complete(**_request())
     assert isinstance(res.value, MODEL) and res.value.patient.sex.value == "female"
     assert res.attempts == 1 and res.usage.calls == 1 and res.usage.retries == 0
-    assert len(script.bodies) == 1
+    assert len(script.bodies) == 1 and script.content_types == ["application/json"]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_the_schema_text_kept_for_a_shared_schema_is_never_stale(mode: str) -> None:
+    """The client keeps a frozen schema's JSON text by identity; a different schema, or a
+    plain dict (even an equal one), is serialised afresh, so a body always holds its schema."""
+    shared = shared_llm_schema(SPEC, evidence_first=False)
+    other_spec = PassSpec(name="q", sections=("patient",), instructions="x")
+    other = shared_llm_schema(other_spec, evidence_first=True)
+    script = Script([(200, _completion(json.dumps(GOOD)))] * 4)
+    client = _client(script, mode)
+    plain = llm_schema(SPEC, evidence_first=False)
+    plain["description"] = "changed"
+    for schema in (shared, other, plain, shared):
+        client.complete(**{**_request(), "json_schema": schema})
+    sent = [json.loads(b) for b in script.bodies]
+
+    def schema_in(body: dict[str, Any]) -> dict[str, Any]:
+        fmt = body["response_format"]
+        if mode == "json_schema":
+            return fmt["json_schema"]["schema"]
+        if mode == "json_object_schema":
+            return fmt["schema"]
+        text = body["messages"][-1]["content"]
+        return json.loads(text.split("Answer with JSON matching this schema: ", 1)[1])
+
+    expected = [llm_schema(SPEC, evidence_first=False), llm_schema(other_spec, evidence_first=True)]
+    expected += [plain, expected[0]]
+    assert [schema_in(b) for b in sent] == expected
+    assert _plain(shared) == llm_schema(SPEC, evidence_first=False), "the shared one is unchanged"
+
+
+def test_a_shared_schema_refuses_changes() -> None:
+    shared = shared_llm_schema(SPEC, evidence_first=False)
+    assert isinstance(shared, FrozenDict)
+    assert _plain(shared) == llm_schema(SPEC, evidence_first=False)
+    with pytest.raises(TypeError):
+        shared["type"] = "array"
+    with pytest.raises(TypeError):
+        shared["$defs"]["Evidence"].update(type="integer")
+    with pytest.raises(AttributeError):
+        shared["required"].append("x")  # lists are tuples
+    thawed = dict(shared)
+    thawed["type"] = "array"  # a copy is an ordinary dict
+    assert shared["type"] == "object"
 
 
 def test_an_invalid_first_answer_is_re_asked_and_both_attempts_are_counted() -> None:

@@ -178,6 +178,15 @@ def _client_overhead(base_url: str, calls: int = 60) -> list[tuple[str, float]]:
     return asyncio.run(measure())
 
 
+def _cpu_seconds_of(pid: int) -> float | None:
+    """User + system CPU seconds of another process (Linux /proc), or None elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _start_server(latency: float) -> tuple[subprocess.Popen[str], str]:
     proc = subprocess.Popen(
         [
@@ -237,6 +246,7 @@ def main() -> None:
     )
     try:
         for mode in args.modes.split(","):
+            server_cpu0 = _cpu_seconds_of(server.pid)
             with tempfile.TemporaryDirectory() as work:
                 run = subprocess.run(
                     [
@@ -266,11 +276,17 @@ def main() -> None:
             f = json.loads(run.stdout.strip().splitlines()[-1])
             rate = f["done"] / f["seconds"]
             cpu_ms = f["cpu_seconds"] / max(f["done"], 1) * 1000
+            server_cpu1 = _cpu_seconds_of(server.pid)
+            server_ms = ""
+            if server_cpu0 is not None and server_cpu1 is not None and f["calls"]:
+                per_call = (server_cpu1 - server_cpu0) / f["calls"] * 1000
+                server_ms = f"; fault server CPU {per_call:.1f} ms/call"
             print(
                 f"{mode:5s} {f['done']}/{args.docs} done in {f['seconds']:.1f} s = "
-                f"{rate:.1f} docs/s = {rate / ideal:.0%} of ideal; process CPU {cpu_ms:.1f} ms/doc;"
-                f" peak RSS {f['peak_rss_mb']:.0f} MB; cached re-run {f['rerun_seconds']:.2f} s "
-                f"({f['rerun_calls']} model calls, {f['rerun_done']} done)"
+                f"{rate:.1f} docs/s = {rate / ideal:.0%} of ideal; process CPU {cpu_ms:.1f} ms/doc"
+                f"{server_ms}; peak RSS {f['peak_rss_mb']:.0f} MB; cached re-run "
+                f"{f['rerun_seconds']:.2f} s ({f['rerun_calls']} model calls, "
+                f"{f['rerun_done']} done)"
             )
     finally:
         server.terminate()

@@ -125,7 +125,8 @@ class _Run:
         t_ground = time.perf_counter()
         record = grounding = None
         if self.failure is None:
-            record, grounding = ground_record(CaseReport.model_validate(self.merged), self.doc.text)
+            merged = CaseReport.model_validate(self.merged)  # a new object: ours to ground
+            record, grounding = ground_record(merged, self.doc.text, in_place=True)
         ground_s = time.perf_counter() - t_ground
         info = self.client.describe()
         provenance = Provenance(

@@ -80,6 +80,17 @@ def test_patient_fact_quoted_from_boilerplate_is_unsupported():
     assert summary.unsupported == 1 and summary.facts == 1
 
 
+def test_grounding_copies_unless_told_the_record_is_the_callers_own():
+    text = "The patient, a 45-year-old woman, had B-ALL."
+    rec = _record(age={"value": 45, "unit": "years", "evidence": "a 45-year-old woman"})
+    copied, _ = ground_record(rec, text)
+    assert copied is not rec and rec.patient.age.evidence.status is None
+    assert copied.patient.age.evidence.status == "exact"
+    same, summary = ground_record(rec, text, in_place=True)
+    assert same is rec and rec.patient.age.evidence.status == "exact"
+    assert same == copied and summary.exact == 1
+
+
 def test_age_must_be_stated_in_its_quote():
     text = "The patient, a 45-year-old woman, had B-ALL."
     ok, _ = ground_record(

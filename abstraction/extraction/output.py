@@ -77,11 +77,11 @@ def extraction_path(out_dir: Path, document_id: str) -> Path:
     return out_dir / f"{document_id}.json"
 
 
-def _keep_previous(path: Path, new_text: str) -> Path | None:
+def _keep_previous(path: Path, new_data: bytes) -> Path | None:
     if not path.exists():
         return None
-    old = path.read_text("utf-8")
-    if old == new_text:
+    old = path.read_bytes()
+    if old == new_data:
         return None
     try:
         stamp = json.loads(old)["provenance"]["finished_at"].replace(":", "").replace("-", "")
@@ -97,10 +97,17 @@ def _keep_previous(path: Path, new_text: str) -> Path | None:
     return dest
 
 
-def write_extraction(out_dir: Path, extraction: Extraction) -> Path:
-    """Write `<out_dir>/<document-id>.json`; an earlier different version goes to history/."""
+def dump_extraction(extraction: Extraction) -> bytes:
+    """The bytes of an extraction file (indented JSON, one trailing newline)."""
+    return (extraction.model_dump_json(indent=2) + "\n").encode("utf-8")
+
+
+def write_extraction(out_dir: Path, extraction: Extraction, *, data: bytes | None = None) -> Path:
+    """Write `<out_dir>/<document-id>.json`; an earlier different version goes to history/.
+
+    `data`, when the caller has it already, is `dump_extraction(extraction)`."""
     path = extraction_path(out_dir, extraction.document.id)
-    text = extraction.model_dump_json(indent=2) + "\n"
-    _keep_previous(path, text)
-    atomic_write_text(path, text)
+    data = dump_extraction(extraction) if data is None else data
+    _keep_previous(path, data)
+    atomic_write_bytes(path, data)
     return path

@@ -23,7 +23,7 @@ from pydantic import ValidationError
 
 from abstraction.core.records import Extraction
 from abstraction.core.schema import SCHEMA_VERSION
-from abstraction.extraction.output import atomic_write_bytes
+from abstraction.extraction.output import atomic_write_bytes, dump_extraction
 
 CACHE_FORMAT = "1"
 
@@ -53,10 +53,6 @@ def remove_stale_temps(folder: Path) -> int:
                 tmp.unlink()
                 removed += 1
     return removed
-
-
-def dump_extraction(extraction: Extraction) -> bytes:
-    return (extraction.model_dump_json(indent=2) + "\n").encode("utf-8")
 
 
 class Cache:

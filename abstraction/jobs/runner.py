@@ -452,7 +452,7 @@ def write_output(out_dir: Path, extraction: Extraction) -> Path:
     with contextlib.suppress(OSError):
         if path.stat().st_size == len(data) and path.read_bytes() == data:
             return path
-    return write_extraction(out_dir, extraction)
+    return write_extraction(out_dir, extraction, data=data)
 
 
 # ---------------------------------------------------------------------------------------------

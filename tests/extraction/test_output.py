@@ -1,0 +1,38 @@
+"""Writing extraction files: atomic, one serialisation, earlier different versions kept."""
+
+import json
+from pathlib import Path
+
+from abstraction.core.documents import Document
+from abstraction.core.records import Extraction
+from abstraction.extraction.output import dump_extraction, write_extraction
+from tests.jobs.stand_in import _extraction
+
+
+def _ext(text: str, finished: str) -> Extraction:
+    ext = _extraction(
+        Document("case-1", text), "2024-01-01T00:00:00+00:00", "ok", None, None, None, 1
+    )
+    ext.provenance.finished_at = finished
+    return ext
+
+
+def test_rewriting_the_same_bytes_keeps_no_history(tmp_path: Path) -> None:
+    ext = _ext("A 45-year-old woman.", "2024-01-01T00:00:01+00:00")
+    path = write_extraction(tmp_path, ext)
+    assert path == tmp_path / "case-1.json" and path.read_bytes() == dump_extraction(ext)
+    write_extraction(tmp_path, ext, data=dump_extraction(ext))
+    assert not (tmp_path / "history").exists()
+    assert json.loads(path.read_bytes())["document"]["id"] == "case-1"
+
+
+def test_a_different_earlier_version_moves_to_history(tmp_path: Path) -> None:
+    first = _ext("A 45-year-old woman.", "2024-01-01T00:00:01+00:00")
+    second = _ext("A 46-year-old woman.", "2024-01-02T00:00:01+00:00")
+    write_extraction(tmp_path, first)
+    write_extraction(tmp_path, second, data=dump_extraction(second))
+    kept = list((tmp_path / "history").iterdir())
+    assert len(kept) == 1 and kept[0].read_bytes() == dump_extraction(first)
+    assert kept[0].name.startswith("case-1.20240101T000001")
+    assert (tmp_path / "case-1.json").read_bytes() == dump_extraction(second)
+    assert not list(tmp_path.glob(".*.tmp")), "no temporary file left behind"

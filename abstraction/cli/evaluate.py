@@ -160,6 +160,8 @@ def version_input(run: VersionRun) -> VersionInput:
         completion_tokens=sum(u.completion_tokens for u in usage),
         total_tokens=sum(u.total_tokens for u in usage),
         seconds=sum(run.seconds.values()),
+        seconds_documents=len(run.seconds),
+        seconds_source=run.latency_source,
     )
 
 

@@ -61,7 +61,7 @@ def open_client(config: ModelConfig) -> Iterator[ModelClient]:
 
     path = config.gguf_path or ensure_model()
     name = LOCAL_MODEL_NAME if config.gguf_path is None else path.stem
-    options = ServerOptions(n_ctx=config.n_ctx, model_alias=name)
+    options = ServerOptions(n_ctx=config.n_ctx, n_threads=config.n_threads, model_alias=name)
     with LocalServer(model_path=path, options=options) as server:
         sha = model_provenance().get("sha256") if config.gguf_path is None else None
         client = ModelClient(

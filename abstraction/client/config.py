@@ -28,6 +28,9 @@ class ModelConfig:
       outputs, also vLLM), ``json_object_schema`` (llama.cpp: ``{"type": "json_object",
       "schema": ...}``), ``json_object`` (plain JSON mode; the schema goes in the prompt).
       ``auto`` picks ``json_object_schema`` for the embedded model and ``json_schema`` otherwise.
+    n_threads: llama.cpp threads of the embedded server (None: every usable CPU; environment
+      ABSTRACTION_THREADS).  On a machine shared with other work, fewer threads than CPUs keeps
+      llama.cpp's threads from waiting on each other at every step.
     recording_dir / recording_mode: record every HTTP exchange, or replay them offline (a
       request with no recording fails instead of calling a model).
     http_transport: an httpx transport to send requests through (tests, fault injection, logging).
@@ -41,6 +44,7 @@ class ModelConfig:
     http_retries: int = 2
     gguf_path: Path | None = None
     n_ctx: int = 8192
+    n_threads: int | None = None
     recording_dir: Path | None = None
     recording_mode: RecordingMode = "off"
     http_transport: Any = None
@@ -75,6 +79,13 @@ def resolve_config(
     model = model or env.get("ABSTRACTION_MODEL") or "local"
     if gguf_path is None and env.get("ABSTRACTION_GGUF"):
         gguf_path = Path(env["ABSTRACTION_GGUF"])
+    if "n_threads" not in rest and env.get("ABSTRACTION_THREADS"):
+        try:
+            rest["n_threads"] = int(env["ABSTRACTION_THREADS"])
+        except ValueError:
+            raise ConfigError(
+                f"ABSTRACTION_THREADS must be a whole number, not {env['ABSTRACTION_THREADS']!r}"
+            ) from None
     if model == "local" and base_url and rest.get("recording_mode", "off") != "replay":
         raise ConfigError(
             f"a base URL is set ({base_url}) but no model name: pass --model NAME, "

@@ -197,6 +197,7 @@ class ModelClient:
         self.info = info
         self.structured = config.resolved_structured()
         sync_t, async_t = self._transports()
+        self._recording = [t for t in (sync_t, async_t) if isinstance(t, RecordingTransport)]
         common: dict[str, Any] = {
             "base_url": base_url,
             "api_key": api_key,
@@ -236,6 +237,19 @@ class ModelClient:
             RecordingTransport(
                 cfg.recording_dir, mode=cfg.recording_mode, inner=cfg.http_transport
             ),
+        )
+
+    def recorded_latency(self) -> tuple[float, int, int] | None:
+        """(model seconds, calls, calls without a stored latency) of every exchange so far
+        when recording or replaying, else None: a replayed evaluation reports the latency the
+        live calls had."""
+        if not self._recording:
+            return None
+        meters = [t.latency for t in self._recording]
+        return (
+            sum(m.seconds for m in meters),
+            sum(m.calls for m in meters),
+            sum(m.unknown for m in meters),
         )
 
     def describe(self) -> dict[str, Any]:

@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +61,12 @@ class RecordingStore:
         os.replace(tmp, p)
 
 
-def _entry(request: httpx.Request, response: httpx.Response, body: bytes) -> dict[str, Any]:
+RECORDED_SECONDS_HEADER = "x-abstraction-recorded-seconds"
+
+
+def _entry(
+    request: httpx.Request, response: httpx.Response, body: bytes, seconds: float
+) -> dict[str, Any]:
     req_body = request.content
     try:
         req_json: Any = json.loads(req_body)
@@ -77,6 +83,9 @@ def _entry(request: httpx.Request, response: httpx.Response, body: bytes) -> dic
             "content_type": response.headers.get("content-type", "application/json"),
             "body": resp_json,
         },
+        # How long the live call took (request sent to body read), so a replayed evaluation
+        # can report the latency the model really had instead of the replay's milliseconds.
+        "elapsed_s": round(seconds, 3),
     }
 
 
@@ -84,9 +93,12 @@ def _replayed(request: httpx.Request, entry: dict[str, Any]) -> httpx.Response:
     resp = entry["response"]
     body = resp["body"]
     raw = body.encode() if isinstance(body, str) else json.dumps(body).encode()
+    headers = {"content-type": resp["content_type"], "x-abstraction-replay": "1"}
+    if entry.get("elapsed_s") is not None:
+        headers[RECORDED_SECONDS_HEADER] = str(entry["elapsed_s"])
     return httpx.Response(
         resp["status"],
-        headers={"content-type": resp["content_type"], "x-abstraction-replay": "1"},
+        headers=headers,
         content=raw,
         request=request,
     )
@@ -102,6 +114,27 @@ def _passthrough(request: httpx.Request, response: httpx.Response, body: bytes) 
     return httpx.Response(response.status_code, headers=headers, content=body, request=request)
 
 
+class LatencyMeter:
+    """Model seconds of the exchanges that went through a recording transport: measured for
+    live calls, read back from the recording for answered-from-disk ones.  Recordings made
+    before latency was stored count in ``unknown``, never as zero seconds."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self.calls = 0
+        self.unknown = 0
+
+    def add(self, seconds: float | None) -> None:
+        self.calls += 1
+        if seconds is None:
+            self.unknown += 1
+        else:
+            self.seconds += seconds
+
+    def add_entry(self, entry: dict[str, Any]) -> None:
+        self.add(entry.get("elapsed_s"))
+
+
 class RecordingTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
     """Wraps a real transport: ``record`` passes through and saves; ``replay`` never sends."""
 
@@ -112,6 +145,7 @@ class RecordingTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         self.mode = mode
         self.inner = inner
         self.replayed: list[str] = []
+        self.latency = LatencyMeter()
 
     def _key(self, request: httpx.Request) -> str:
         return request_key(request.method, _path_of(request), request.content)
@@ -126,6 +160,7 @@ class RecordingTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
                 request=request,
             )
         self.replayed.append(key)
+        self.latency.add_entry(entry)
         return _replayed(request, entry)
 
     def _known(self, request: httpx.Request) -> httpx.Response | None:
@@ -133,7 +168,10 @@ class RecordingTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         model is deterministic here (temperature 0, fixed seed), and a suite can be extended
         without paying again for what it already has.  Delete a recording to re-record it."""
         entry = self.store.load(self._key(request))
-        return _replayed(request, entry) if entry is not None else None
+        if entry is None:
+            return None
+        self.latency.add_entry(entry)
+        return _replayed(request, entry)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         if self.mode == "replay":
@@ -142,10 +180,13 @@ class RecordingTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         if known is not None:
             return known
         inner = self.inner or httpx.HTTPTransport()
+        t0 = time.perf_counter()
         response = inner.handle_request(request)
         body = response.read()
+        seconds = time.perf_counter() - t0
+        self.latency.add(seconds)
         if response.status_code < 500:
-            self.store.save(self._key(request), _entry(request, response, body))
+            self.store.save(self._key(request), _entry(request, response, body, seconds))
         return _passthrough(request, response, body)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
@@ -155,8 +196,11 @@ class RecordingTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         if known is not None:
             return known
         inner = self.inner or httpx.AsyncHTTPTransport()
+        t0 = time.perf_counter()
         response = await inner.handle_async_request(request)
         body = await response.aread()
+        seconds = time.perf_counter() - t0
+        self.latency.add(seconds)
         if response.status_code < 500:
-            self.store.save(self._key(request), _entry(request, response, body))
+            self.store.save(self._key(request), _entry(request, response, body, seconds))
         return _passthrough(request, response, body)

@@ -49,8 +49,13 @@ class VersionSummary(_Model):
     prompt_tokens: int
     completion_tokens: int
     total_tokens: int
-    seconds_total: float = Field(description="Wall seconds spent extracting, as measured.")
-    seconds_per_document: float
+    seconds_total: float = Field(description="Seconds spent extracting, as measured.")
+    seconds_per_document: float = Field(description="seconds_total / seconds_documents.")
+    seconds_documents: int = Field(description="Documents whose seconds are known.")
+    seconds_source: str = Field(
+        description="'wall': measured around each extraction in this run; 'recorded': the "
+        "model calls' latency measured when they were recorded (the same live and replayed)."
+    )
     f1: Interval
     macro_f1: float
     grounding_precision: float | None
@@ -119,6 +124,9 @@ class VersionInput:
     completion_tokens: int = 0
     total_tokens: int = 0
     seconds: float = 0.0
+    seconds_documents: int | None = None
+    """Documents ``seconds`` covers (None: all of them)."""
+    seconds_source: str = "wall"
 
 
 def _prf_f1(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> np.ndarray:
@@ -239,6 +247,10 @@ def compare(
     )
 
 
+def _timed(v: VersionInput, n: int) -> int:
+    return n if v.seconds_documents is None else v.seconds_documents
+
+
 def _summary(v: VersionInput, report: ScoreReport, f1: Interval) -> VersionSummary:
     failed = [d.id for d in report.documents if d.status != "ok"]
     n = len(report.documents)
@@ -253,7 +265,9 @@ def _summary(v: VersionInput, report: ScoreReport, f1: Interval) -> VersionSumma
         completion_tokens=v.completion_tokens,
         total_tokens=v.total_tokens,
         seconds_total=v.seconds,
-        seconds_per_document=v.seconds / n if n else 0.0,
+        seconds_per_document=v.seconds / timed if (timed := _timed(v, n)) else 0.0,
+        seconds_documents=_timed(v, n),
+        seconds_source=v.seconds_source,
         f1=f1,
         macro_f1=report.overall.macro_f1,
         grounding_precision=report.overall.grounding_precision,

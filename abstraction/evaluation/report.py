@@ -43,6 +43,18 @@ VERSION_COLUMNS = (
 )
 
 
+def _seconds_cell(v: VersionSummary) -> str:
+    """s/doc, marked when it is the recorded calls' latency or covers only some documents."""
+    if v.seconds_documents == 0:
+        return "n/a"
+    cell = f"{v.seconds_per_document:.2f}"
+    if v.seconds_source == "recorded":
+        cell += " (rec.)"
+    if v.seconds_documents < v.documents:
+        cell += f" ({v.seconds_documents}/{v.documents} docs)"
+    return cell
+
+
 def version_cells(v: VersionSummary) -> list[str]:
     """One prompt version's row of `VERSION_COLUMNS` as text: the same in Markdown, HTML and
     the terminal table."""
@@ -53,7 +65,7 @@ def version_cells(v: VersionSummary) -> list[str]:
         str(v.documents),
         str(v.failures),
         str(v.total_tokens),
-        f"{v.seconds_per_document:.2f}",
+        _seconds_cell(v),
         fmt_iv(v.f1),
         fmt(v.macro_f1),
         fmt(v.grounding_precision),
@@ -83,6 +95,13 @@ def render_markdown(report: EvalReport) -> str:
         "",
     ]
     out += _md_table(list(VERSION_COLUMNS), [version_cells(v) for v in report.versions])
+    if any(v.seconds_source == "recorded" for v in report.versions):
+        out += [
+            "",
+            "s/doc (rec.): the model calls' latency as measured when they were recorded, so a "
+            "live run and its replay print the same figure; documents whose recordings carry "
+            "no latency are left out (shown as n/N docs).",
+        ]
     out += ["", "## Overall and per field (F1)", ""]
     header = ["field", "kind"] + names + [f"Δ {n}" for n in names[1:]]
     rows = [_field_cells(r) for r in [report.overall, report.document_mean, *report.fields]]

@@ -397,3 +397,18 @@ def test_ctrl_c_in_the_parent_stops_the_server(model_path: Path, tmp_path: Path)
             parent.kill()
         if not _gone(server_pid):
             os.kill(server_pid, signal.SIGKILL)
+
+
+def test_threads_come_from_the_environment_and_reach_the_server_command() -> None:
+    from abstraction.client.config import ConfigError, resolve_config
+    from abstraction.client.local import ServerOptions
+
+    cfg = resolve_config(env={"ABSTRACTION_THREADS": "1"})
+    assert cfg.n_threads == 1
+    args = ServerOptions(n_threads=cfg.n_threads).cli_args(
+        model=Path("m.gguf"), port=1, alias="m"
+    )
+    assert args[args.index("--n_threads") + 1] == "1"
+    assert resolve_config(env={}).n_threads is None
+    with pytest.raises(ConfigError, match="whole number"):
+        resolve_config(env={"ABSTRACTION_THREADS": "two"})

@@ -74,3 +74,40 @@ def test_record_mode_reuses_an_identical_recorded_request(tmp_path):
     rec.post("http://h/v1/chat/completions", json=BODY)
     rec.post("http://h/v1/chat/completions", json={**BODY, "model": "other"})
     assert len(calls) == 2
+
+
+def _slow_upstream(delay: float):
+    import time
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        time.sleep(delay)
+        return httpx.Response(200, json={"choices": [{"message": {"content": "{}"}}]})
+
+    return httpx.MockTransport(handler)
+
+
+def test_live_latency_is_stored_and_reported_again_on_replay(tmp_path):
+    rec_t = RecordingTransport(tmp_path, mode="record", inner=_slow_upstream(0.05))
+    httpx.Client(transport=rec_t).post("http://h/v1/chat/completions", json=BODY)
+    assert rec_t.latency.calls == 1 and rec_t.latency.unknown == 0
+    assert rec_t.latency.seconds >= 0.05
+    (stored,) = [json.loads(p.read_text()) for p in tmp_path.rglob("*.json")]
+    assert stored["elapsed_s"] == round(rec_t.latency.seconds, 3)
+
+    play_t = RecordingTransport(tmp_path, mode="replay")
+    resp = httpx.Client(transport=play_t).post("http://h/v1/chat/completions", json=BODY)
+    assert resp.headers["x-abstraction-recorded-seconds"] == str(stored["elapsed_s"])
+    assert play_t.latency.seconds == stored["elapsed_s"] and play_t.latency.unknown == 0
+
+
+def test_a_recording_without_latency_counts_as_unknown_not_zero(tmp_path):
+    httpx.Client(transport=RecordingTransport(tmp_path, mode="record", inner=_upstream([]))).post(
+        "http://h/v1/chat/completions", json=BODY
+    )
+    (path,) = tmp_path.rglob("*.json")
+    entry = json.loads(path.read_text())
+    del entry["elapsed_s"]  # what a recording made before latency was stored looks like
+    path.write_text(json.dumps(entry))
+    play_t = RecordingTransport(tmp_path, mode="replay")
+    httpx.Client(transport=play_t).post("http://h/v1/chat/completions", json=BODY)
+    assert (play_t.latency.calls, play_t.latency.unknown, play_t.latency.seconds) == (1, 1, 0.0)

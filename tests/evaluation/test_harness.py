@@ -244,3 +244,39 @@ def test_cli_score(app: typer.Typer, repo: Path, tmp_path: Path) -> None:
     assert set(data) >= {"overall", "fields", "documents"}
     res = CliRunner().invoke(app, ["score", str(pred), str(tmp_path / "nowhere")])
     assert isinstance(res.exception, UserError)
+
+
+class _MeteredClient:
+    """Stands in for a recording/replaying ModelClient: each extraction adds the latency
+    its recordings carry (None: a recording that predates stored latency)."""
+
+    def __init__(self, per_doc: dict[str, float | None]) -> None:
+        self.per_doc = per_doc
+        self.seconds, self.calls, self.unknown = 0.0, 0, 0
+
+    def recorded_latency(self) -> tuple[float, int, int]:
+        return self.seconds, self.calls, self.unknown
+
+    def extract(self, doc: Any, *, prompt: Any, client: Any) -> Any:
+        latency = self.per_doc[doc.id]
+        self.calls += 1
+        if latency is None:
+            self.unknown += 1
+        else:
+            self.seconds += latency
+        return fake_extract(doc, prompt=prompt, client="fake-client")
+
+
+def test_recorded_latency_replaces_wall_seconds_and_skips_unknown_documents(
+    repo: Path,
+) -> None:
+    suite = load_suite(str(repo / "eval/suites/mini.toml"))
+    prompt = load_prompt("v1", repo / "prompts")
+    client = _MeteredClient({"case_a": 12.5, "case_b": None, "case_c": 7.5})
+    (run,) = run_suite(suite, [prompt], client=client, extract=client.extract)
+    assert run.latency_source == "recorded"
+    assert run.seconds == {"case_a": 12.5, "case_c": 7.5}
+    rep = compare(suite.name, [cli.version_input(run)], fields_in_scope=suite.fields)
+    (v,) = rep.versions
+    assert (v.seconds_total, v.seconds_documents, v.seconds_per_document) == (20.0, 2, 10.0)
+    assert "10.00 (rec.) (2/3 docs)" in render_markdown(rep)

@@ -405,9 +405,7 @@ def test_threads_come_from_the_environment_and_reach_the_server_command() -> Non
 
     cfg = resolve_config(env={"ABSTRACTION_THREADS": "1"})
     assert cfg.n_threads == 1
-    args = ServerOptions(n_threads=cfg.n_threads).cli_args(
-        model=Path("m.gguf"), port=1, alias="m"
-    )
+    args = ServerOptions(n_threads=cfg.n_threads).cli_args(model=Path("m.gguf"), port=1, alias="m")
     assert args[args.index("--n_threads") + 1] == "1"
     assert resolve_config(env={}).n_threads is None
     with pytest.raises(ConfigError, match="whole number"):

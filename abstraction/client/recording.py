@@ -184,7 +184,7 @@ class RecordingTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         response = inner.handle_request(request)
         body = response.read()
         seconds = time.perf_counter() - t0
-        self.latency.add(seconds)
+        self.latency.add(round(seconds, 3))  # as stored, so a replay sums the same figures
         if response.status_code < 500:
             self.store.save(self._key(request), _entry(request, response, body, seconds))
         return _passthrough(request, response, body)
@@ -200,7 +200,7 @@ class RecordingTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         response = await inner.handle_async_request(request)
         body = await response.aread()
         seconds = time.perf_counter() - t0
-        self.latency.add(seconds)
+        self.latency.add(round(seconds, 3))  # as stored, so a replay sums the same figures
         if response.status_code < 500:
             self.store.save(self._key(request), _entry(request, response, body, seconds))
         return _passthrough(request, response, body)

@@ -98,6 +98,7 @@ def test_live_latency_is_stored_and_reported_again_on_replay(tmp_path):
     resp = httpx.Client(transport=play_t).post("http://h/v1/chat/completions", json=BODY)
     assert resp.headers["x-abstraction-recorded-seconds"] == str(stored["elapsed_s"])
     assert play_t.latency.seconds == stored["elapsed_s"] and play_t.latency.unknown == 0
+    assert play_t.latency.seconds == rec_t.latency.seconds  # live and replay sum the same
 
 
 def test_a_recording_without_latency_counts_as_unknown_not_zero(tmp_path):

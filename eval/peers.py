@@ -612,7 +612,7 @@ class LangExtractPeer:
                 "seed": 0,
             },
         )
-        model = factory.create_model(
+        model: Any = factory.create_model(
             config,
             examples=examples if self.schema_constraints else None,
             use_schema_constraints=self.schema_constraints,
@@ -900,9 +900,9 @@ class SystemResult:
     name: str
     docs: list[str]
     report: Any  # ScoreReport
-    seconds: list[float]
-    calls: list[int]
-    discarded: list[int]
+    seconds: dict[str, float]  # per document id, for the documents that have an output
+    calls: dict[str, int]
+    discarded: dict[str, int]
     failures: list[str]
     leaks: dict[str, list[str]] | None
     notes: Counter[str]
@@ -923,7 +923,7 @@ def score_system(
     from abstraction.evaluation.results import build_report
 
     folder = out / name
-    res = SystemResult(name, [d.id for d in docs], None, [], [], [], [], {}, Counter(), [])
+    res = SystemResult(name, [d.id for d in docs], None, {}, {}, {}, [], {}, Counter(), [])
     results = []
     leaks: dict[str, list[str]] = {}
     has_examples = False
@@ -938,9 +938,9 @@ def score_system(
         ext, notes = map_raw(raw, doc)
         (folder / f"{doc.id}.json").write_text(ext.model_dump_json(indent=2) + "\n", "utf-8")
         res.notes.update(notes)
-        res.seconds.append(raw["seconds"])
-        res.calls.append(raw["calls"])
-        res.discarded.append(raw["discarded_calls"])
+        res.seconds[doc.id] = raw["seconds"]
+        res.calls[doc.id] = raw["calls"]
+        res.discarded[doc.id] = raw["discarded_calls"]
         if ext.status != "ok":
             res.failures.append(doc.id)
         leaked = leaks_of(raw, ext, doc, prompts)
@@ -974,9 +974,9 @@ def table_rows(results: list[SystemResult]) -> tuple[list[str], list[list[str]]]
         ("overall micro P", lambda r: f"{r.report.overall.precision:.3f}"),
         ("overall micro R", lambda r: f"{r.report.overall.recall:.3f}"),
         ("overall micro F1", lambda r: f"{r.report.overall.f1:.3f}"),
-        ("seconds / document", lambda r: _fmt(_mean(r.seconds), ".1f")),
-        ("calls / document", lambda r: _fmt(_mean(r.calls), ".2f")),
-        ("discarded calls", lambda r: str(sum(r.discarded))),
+        ("seconds / document", lambda r: _fmt(_mean(list(r.seconds.values())), ".1f")),
+        ("calls / document", lambda r: _fmt(_mean(list(r.calls.values())), ".2f")),
+        ("discarded calls", lambda r: str(sum(r.discarded.values()))),
         ("failed documents", lambda r: f"{len(r.failures) + len(r.missing)}/{n}"),
         ("documents with leaked examples", _leak_cell),
     ):
@@ -1005,10 +1005,11 @@ def table_json(results: list[SystemResult], meta: dict[str, Any]) -> dict[str, A
             r.name: {
                 "overall": r.report.overall.model_dump(),
                 "fields": {p: f.model_dump() for p, f in r.report.fields.items()},
-                "seconds": dict(zip(r.docs, r.seconds, strict=False)) if not r.missing else None,
-                "seconds_per_document": _mean(r.seconds),
-                "calls_per_document": _mean(r.calls),
-                "discarded_calls": sum(r.discarded),
+                "seconds": r.seconds,
+                "calls": r.calls,
+                "discarded_calls": r.discarded,
+                "seconds_per_document": _mean(list(r.seconds.values())),
+                "calls_per_document": _mean(list(r.calls.values())),
                 "failed_documents": r.failures,
                 "missing_documents": r.missing,
                 "leaked_examples": r.leaks,

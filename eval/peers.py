@@ -35,10 +35,13 @@ status becomes ours; an extraction it could not align is ``unsupported``); instr
 have a quote only.
 
 Seconds per document are wall-clock seconds around each system's work on one document (the
-server's start is not included); calls are HTTP requests to the model (re-asks included);
-"discarded calls" are calls whose answer was not used (a re-ask, an unparseable chunk, an
-error).  Few-shot leakage: a document leaks when an output value equals a value of that system's
-examples and the document does not contain it (`abstraction.evaluation.leakage`).
+server's start is not included).  Calls are the model requests each system makes: one per
+LangExtract chunk prompt, one per instructor call, one per attempt of each of our passes
+(re-asks included).  The openai SDK's own retries of a failed HTTP request (5xx, timeouts:
+two in LangExtract's client and in ours, none in the instructor peer's) are not counted.
+"Discarded calls" are calls whose answer was not used (a re-ask, an unparseable chunk, an
+error).  Few-shot leakage: a document leaks when an output value equals a value of that
+system's examples and the document does not contain it (`abstraction.evaluation.leakage`).
 
 Outputs under ``--out`` (default ``out/peers``, git-ignored: they embed MACCROBAT text):
 ``<system>/<id>.raw.json`` (what the system returned, with timings), ``<system>/<id>.json``
@@ -352,8 +355,11 @@ def lx_to_record(adoc: dict[str, Any], text: str) -> Mapped:
         cls = _lx_class(str(e.get("extraction_class") or ""))
         value = str(e.get("extraction_text") or "").strip()
         attrs = e.get("attributes") or {}
-        if cls is None or not value:
+        if cls is None:
             notes[f"unmapped class {e.get('extraction_class')!r}"] += 1
+            continue
+        if not value:
+            notes[f"{cls}: empty extraction text"] += 1
             continue
         ev = lx_evidence(e, text)
         if cls == "age":

@@ -7,7 +7,7 @@ not occur in the document itself (so "PET/CT" in both the example and the case i
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from abstraction.core.prompts import PromptSpec
@@ -40,6 +40,17 @@ def leaked_values(extraction: Extraction, prompt: PromptSpec, text: str) -> list
     """Example values present in the output but absent from the document text."""
     if extraction.record is None:
         return []
+    return leaked_strings(
+        example_values(prompt), _strings(extraction.record.model_dump(mode="json")), text
+    )
+
+
+def leaked_strings(examples: set[str], values: Iterable[str], text: str) -> list[str]:
+    """The normalised `examples` among `values` that the document `text` does not contain.
+
+    Shared by `leaked_values` and by checks on outputs that are not `Extraction`s (peer
+    systems in ``eval/peers.py``), so every system is held to the same rule.
+    """
     doc = normalize(text)
-    out = {normalize(s) for s in _strings(extraction.record.model_dump(mode="json"))}
-    return sorted(v for v in example_values(prompt) & out if v not in doc)
+    out = {normalize(s) for s in values}
+    return sorted(v for v in examples & out if v not in doc)

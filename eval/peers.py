@@ -94,14 +94,13 @@ from abstraction.core.schema import (  # noqa: E402
     OutcomeStatusFact,
     SexFact,
     TextFact,
-    Treatment,
     empty_case_report,
 )
 from abstraction.evaluation.brat import (  # noqa: E402
     outcome_status,
     parse_age,
     parse_sex,
-    treatment_category,
+    treatment_item,
 )
 from abstraction.evaluation.leakage import example_values, leaked_strings  # noqa: E402
 
@@ -300,21 +299,6 @@ def lx_evidence(e: dict[str, Any], text: str) -> Evidence:
     return Evidence(quote=text[start:end], start=start, end=end, status=status, method=method)
 
 
-def _treatment(name: str, dose: str | None, evidence: Evidence) -> Treatment:
-    return Treatment(
-        name=name,
-        category=treatment_category(name),
-        target=None,
-        donor_type=None,
-        graft_source=None,
-        dose=dose,
-        duration=None,
-        intent=None,
-        time=None,
-        evidence=evidence,
-    )
-
-
 @dataclass
 class Mapped:
     """A peer's output as our record, with what the mapping left out and why."""
@@ -375,9 +359,9 @@ def lx_to_record(adoc: dict[str, Any], text: str) -> Mapped:
                 Finding(name=value, assertion=assertion, body_site=body_site, evidence=ev)
             )
         elif cls == "medication":
-            rec.treatments.append(_treatment(value, _attr(attrs, "dose"), ev))
+            rec.treatments.append(treatment_item(value, _attr(attrs, "dose"), ev))
         elif cls == "therapeutic_procedure":
-            rec.treatments.append(_treatment(value, None, ev))
+            rec.treatments.append(treatment_item(value, None, ev))
         elif cls == "diagnostic_procedure":
             rec.assessments.append(Assessment(method=value, result=None, time=None, evidence=ev))
         else:
@@ -533,10 +517,10 @@ def instructor_to_record(data: dict[str, Any]) -> Mapped:
         if f.name.strip()
     ]
     rec.treatments = [
-        _treatment(m.name.strip(), (m.dose or "").strip() or None, ev(m.name))
+        treatment_item(m.name.strip(), (m.dose or "").strip() or None, ev(m.name))
         for m in peer.medications
         if m.name.strip()
-    ] + [_treatment(p, None, ev(p)) for p in _nonblank(peer.therapeutic_procedures)]
+    ] + [treatment_item(p, None, ev(p)) for p in _nonblank(peer.therapeutic_procedures)]
     rec.assessments = [
         Assessment(method=m, result=None, time=None, evidence=ev(m))
         for m in _nonblank(peer.diagnostic_procedures)

@@ -593,11 +593,12 @@ def _treatments(graph: _Graph, log: _Log) -> list[Treatment]:
             log.skipped["treatments: step of a therapeutic procedure"] += 1
             continue
         dose = _modifier_text(graph, c, {"Dosage"}, "; ")
-        items.append(_treatment(c.head.text, dose, _evidence(graph, c.head, log)))
+        items.append(treatment_item(c.head.text, dose, _evidence(graph, c.head, log)))
     return _dedupe(items, log, "treatments")
 
 
-def _treatment(name: str, dose: str | None, evidence: Evidence) -> Treatment:
+def treatment_item(name: str, dose: str | None, evidence: Evidence) -> Treatment:
+    """A treatment named as annotated: category from `treatment_category`, the rest unknown."""
     return Treatment(
         name=name,
         category=treatment_category(name),

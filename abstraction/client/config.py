@@ -31,6 +31,9 @@ class ModelConfig:
     recording_dir / recording_mode: record every HTTP exchange, or replay them offline (a
       request with no recording fails instead of calling a model).
     http_transport: an httpx transport to send requests through (tests, fault injection, logging).
+    llama_server / slots: serve the embedded model with llama.cpp's ``llama-server`` binary at
+      this path, with this many parallel slots (each with `n_ctx` tokens of context); without
+      a binary, llama-cpp-python's server, which has one slot.
     """
 
     model: str = "local"
@@ -44,6 +47,8 @@ class ModelConfig:
     recording_dir: Path | None = None
     recording_mode: RecordingMode = "off"
     http_transport: Any = None
+    llama_server: Path | None = None
+    slots: int = 1
 
     @property
     def is_local(self) -> bool:
@@ -65,6 +70,8 @@ def resolve_config(
     api_key: str | None = None,
     structured: str | None = None,
     gguf_path: Path | None = None,
+    llama_server: Path | None = None,
+    slots: int | None = None,
     env: dict[str, str] | None = None,
     **rest: Any,
 ) -> ModelConfig:
@@ -75,6 +82,17 @@ def resolve_config(
     model = model or env.get("ABSTRACTION_MODEL") or "local"
     if gguf_path is None and env.get("ABSTRACTION_GGUF"):
         gguf_path = Path(env["ABSTRACTION_GGUF"])
+    if llama_server is None and env.get("ABSTRACTION_LLAMA_SERVER"):
+        llama_server = Path(env["ABSTRACTION_LLAMA_SERVER"]).expanduser()
+    slots = 1 if slots is None else slots
+    if slots < 1:
+        raise ConfigError(f"--slots must be at least 1, not {slots}")
+    if slots > 1 and llama_server is None:
+        raise ConfigError(
+            f"--slots {slots} needs llama.cpp's llama-server (llama-cpp-python's server has one "
+            "slot): pass --llama-server PATH or set ABSTRACTION_LLAMA_SERVER "
+            "(scripts/build_llama_server.sh builds it)"
+        )
     if model == "local" and base_url and rest.get("recording_mode", "off") != "replay":
         raise ConfigError(
             f"a base URL is set ({base_url}) but no model name: pass --model NAME, "
@@ -93,5 +111,7 @@ def resolve_config(
         api_key=api_key,
         structured=(structured or "auto"),  # type: ignore[arg-type]
         gguf_path=gguf_path,
+        llama_server=llama_server,
+        slots=slots,
         **rest,
     )

@@ -427,8 +427,8 @@ runpy.run_module("llama_cpp.server", run_name="__main__", alter_sys=True)
 # llama-server: the death signal survives execve (it is only cleared for set-user-ID
 # binaries), so the same prelude then replaces itself with the binary.  llama-server reads
 # LLAMA_ARG_<OPTION> variables for every option we do not pass, and LLAMA_API_KEY (which
-# would make our requests fail with 401): those are removed.  Flags win over both, and over
-# the config.ini files llama.cpp reads (/etc/llama.cpp/, ~/.config/llama.cpp/).
+# would make our requests fail with 401): those are removed.  llama.cpp's config.ini files
+# (/etc/llama.cpp/, ~/.config/llama.cpp/) are still read, but our flags win over them.
 _EXEC_BOOTSTRAP = (
     _PDEATHSIG
     + """\

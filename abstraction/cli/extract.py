@@ -39,6 +39,8 @@ def model_config_from_options(
     gguf: Path | None,
     record: Path | None = None,
     replay: Path | None = None,
+    llama_server: Path | None = None,
+    slots: int | None = None,
 ) -> ModelConfig:
     if record and replay:
         raise UserError("--record and --replay exclude each other")
@@ -49,6 +51,8 @@ def model_config_from_options(
         api_key=api_key,
         structured=structured,
         gguf_path=gguf,
+        llama_server=llama_server,
+        slots=slots,
         recording_dir=record or replay,
         recording_mode=mode,
     )
@@ -101,6 +105,13 @@ def extract(
     gguf: Annotated[
         Path | None, typer.Option(help="Serve this GGUF instead of the default.")
     ] = None,
+    llama_server: Annotated[
+        Path | None,
+        typer.Option(help="Serve the embedded model with this llama.cpp llama-server binary."),
+    ] = None,
+    slots: Annotated[
+        int | None, typer.Option(min=1, help="llama-server parallel slots (default 1).")
+    ] = None,
     prompts_dir: Annotated[Path | None, typer.Option(help="Folder of prompt files.")] = None,
     record: Annotated[Path | None, typer.Option(help="Record model HTTP exchanges here.")] = None,
     replay: Annotated[
@@ -108,7 +119,9 @@ def extract(
     ] = None,
     concurrency: Annotated[
         int | None,
-        typer.Option(min=1, help="Documents in flight (default 1 for the embedded model, else 4)."),
+        typer.Option(
+            min=1, help="Documents in flight (default: the embedded model's slots, else 4)."
+        ),
     ] = None,
     max_cost: Annotated[float | None, typer.Option(help="Stop cleanly at this many USD.")] = None,
     store: Annotated[
@@ -136,6 +149,8 @@ def extract(
         gguf=gguf,
         record=record,
         replay=replay,
+        llama_server=llama_server,
+        slots=slots,
     )
     options = jobs.job_options(
         model_config=config,
@@ -148,9 +163,9 @@ def extract(
         use_cache=not no_cache,
         retries=retries,
     )
-    # The embedded server runs one sequence: concurrent documents would only queue there and
-    # evict each other's cached prompt prefix.
-    concurrency = concurrency or (1 if config.is_local else 4)
+    # Each slot of the embedded server runs one sequence: more documents than slots would only
+    # queue there and evict each other's cached prompt prefix.
+    concurrency = concurrency or (config.slots if config.is_local else 4)
     code, summary = jobs.extract_job_summary(
         [Path(p) for p in paths],
         out_dir=out_dir,

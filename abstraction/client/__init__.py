@@ -61,7 +61,13 @@ def open_client(config: ModelConfig) -> Iterator[ModelClient]:
 
     path = config.gguf_path or ensure_model()
     name = LOCAL_MODEL_NAME if config.gguf_path is None else path.stem
-    options = ServerOptions(n_ctx=config.n_ctx, n_threads=config.n_threads, model_alias=name)
+    options = ServerOptions(
+        n_ctx=config.n_ctx,
+        n_threads=config.n_threads,
+        model_alias=name,
+        llama_server=config.llama_server,
+        parallel=config.slots,
+    )
     with LocalServer(model_path=path, options=options) as server:
         sha = model_provenance().get("sha256") if config.gguf_path is None else None
         client = ModelClient(
@@ -71,6 +77,8 @@ def open_client(config: ModelConfig) -> Iterator[ModelClient]:
             model_name=name,
             model_sha256=sha,
             server_startup_seconds=round(server.startup_seconds or 0.0, 3),
+            server=options.backend,
+            slots=options.parallel,
         )
         try:
             yield client

@@ -34,6 +34,9 @@ class ModelConfig:
     recording_dir / recording_mode: record every HTTP exchange, or replay them offline (a
       request with no recording fails instead of calling a model).
     http_transport: an httpx transport to send requests through (tests, fault injection, logging).
+    llama_server / slots: serve the embedded model with llama.cpp's ``llama-server`` binary at
+      this path, with this many parallel slots (each with `n_ctx` tokens of context); without
+      a binary, llama-cpp-python's server, which has one slot.
     """
 
     model: str = "local"
@@ -48,6 +51,8 @@ class ModelConfig:
     recording_dir: Path | None = None
     recording_mode: RecordingMode = "off"
     http_transport: Any = None
+    llama_server: Path | None = None
+    slots: int = 1
 
     @property
     def is_local(self) -> bool:
@@ -69,6 +74,8 @@ def resolve_config(
     api_key: str | None = None,
     structured: str | None = None,
     gguf_path: Path | None = None,
+    llama_server: Path | None = None,
+    slots: int | None = None,
     env: dict[str, str] | None = None,
     **rest: Any,
 ) -> ModelConfig:
@@ -86,6 +93,17 @@ def resolve_config(
             raise ConfigError(
                 f"ABSTRACTION_THREADS must be a whole number, not {env['ABSTRACTION_THREADS']!r}"
             ) from None
+    if llama_server is None and env.get("ABSTRACTION_LLAMA_SERVER"):
+        llama_server = Path(env["ABSTRACTION_LLAMA_SERVER"]).expanduser()
+    slots = 1 if slots is None else slots
+    if slots < 1:
+        raise ConfigError(f"--slots must be at least 1, not {slots}")
+    if slots > 1 and llama_server is None:
+        raise ConfigError(
+            f"--slots {slots} needs llama.cpp's llama-server (llama-cpp-python's server has one "
+            "slot): pass --llama-server PATH or set ABSTRACTION_LLAMA_SERVER "
+            "(scripts/build_llama_server.sh builds it)"
+        )
     if model == "local" and base_url and rest.get("recording_mode", "off") != "replay":
         raise ConfigError(
             f"a base URL is set ({base_url}) but no model name: pass --model NAME, "
@@ -104,5 +122,7 @@ def resolve_config(
         api_key=api_key,
         structured=(structured or "auto"),  # type: ignore[arg-type]
         gguf_path=gguf_path,
+        llama_server=llama_server,
+        slots=slots,
         **rest,
     )

@@ -11,6 +11,11 @@ later runs cost one ``stat``.
 loopback port.  The child must never outlive us: the context manager stops it on exit, on
 exceptions and on Ctrl-C, and on Linux the kernel kills it (``PR_SET_PDEATHSIG``) even when
 the parent is killed with ``kill -9``.
+
+llama-cpp-python's server decodes one request at a time (a global lock around the model).
+When `ServerOptions.llama_server` names llama.cpp's own ``llama-server`` binary (built by
+``scripts/build_llama_server.sh``), that is started instead, with ``parallel`` slots that
+decode concurrent requests together (continuous batching); the lifecycle is the same.
 """
 
 from __future__ import annotations
@@ -41,10 +46,12 @@ from typing import IO, Any, Self
 import httpx
 import platformdirs
 
-from abstraction.core.errors import ModelSetupError
+from abstraction.core.errors import ConfigError, ModelSetupError
 
 CACHE_ENV = "ABSTRACTION_CACHE_DIR"
+LLAMA_SERVER_ENV = "ABSTRACTION_LLAMA_SERVER"
 INSTALL_HINT = "pip install 'abstraction[local]'"
+BUILD_HINT = "build it with scripts/build_llama_server.sh"
 
 MODEL_FILENAME = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
 MODEL_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
@@ -280,6 +287,11 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(s.getsockname()[1])
 
 
+def installed_llama_server(cache_dir: Path | None = None) -> Path:
+    """Where ``scripts/build_llama_server.sh`` installs llama-server (it may not be there)."""
+    return cache_root(cache_dir) / "bin" / "llama-server"
+
+
 def usable_cpus() -> int:
     """CPUs this process may run on (respects taskset/cgroup affinity, unlike os.cpu_count)."""
     try:
@@ -298,6 +310,12 @@ class ServerOptions:
     token); `use_mlock` is off (pinning 1.1 GB gains nothing on a machine that is not swapping,
     and an unprivileged RLIMIT_MEMLOCK refuses it); threads default to every usable CPU for
     both generation and prompt processing; the context is 8192 tokens, not 2048.
+
+    `llama_server`: the path of llama.cpp's ``llama-server`` binary to run instead of
+    llama_cpp.server; `parallel` is its number of slots.  `n_ctx` stays the context of ONE
+    request: the server gets ``n_ctx * parallel`` tokens, split evenly across the slots.
+    Every other option means the same for both, except `verbose`, which only
+    llama_cpp.server reads (llama-server always logs its per-request timings).
     """
 
     n_ctx: int = 8192
@@ -313,8 +331,53 @@ class ServerOptions:
     startup_timeout: float = 60.0
     stop_grace: float = 5.0
     extra_args: tuple[str, ...] = ()
+    llama_server: Path | None = None
+    parallel: int = 1
+
+    def __post_init__(self) -> None:
+        if self.parallel < 1:
+            raise ConfigError(f"parallel slots must be at least 1, not {self.parallel}")
+        if self.parallel > 1 and self.llama_server is None:
+            raise ConfigError(
+                "parallel slots need llama.cpp's llama-server (llama_cpp.server decodes one "
+                f"request at a time): set ${LLAMA_SERVER_ENV} or pass its path; {BUILD_HINT}"
+            )
+
+    @property
+    def backend(self) -> str:
+        """What serves the model, for provenance: ``llama_cpp.server`` or ``llama-server``."""
+        return "llama_cpp.server" if self.llama_server is None else "llama-server"
 
     def cli_args(self, *, model: Path, port: int, alias: str) -> list[str]:
+        """The server's arguments: llama-server's when one is configured, else
+        llama_cpp.server's."""
+        if self.llama_server is not None:
+            return self.llama_server_args(model=model, port=port, alias=alias)
+        return self.llama_cpp_server_args(model=model, port=port, alias=alias)
+
+    def llama_server_args(self, *, model: Path, port: int, alias: str) -> list[str]:
+        """llama-server's flags for the same settings.  ``--parallel`` with the KV cache not
+        unified (its default when the slot count is given) gives each slot ``n_ctx`` tokens;
+        continuous batching is llama-server's default.  No web UI: an API is all we use."""
+        threads = self.n_threads or usable_cpus()
+        args = [
+            "--model", str(model), "--alias", alias,
+            "--host", "127.0.0.1", "--port", str(port),
+            "--ctx-size", str(self.n_ctx * self.parallel), "--parallel", str(self.parallel),
+            "--batch-size", str(self.n_batch), "--ubatch-size", str(self.n_ubatch),
+            "--threads", str(threads), "--threads-batch", str(threads),
+            "--flash-attn", "on" if self.flash_attn else "off",
+            "--no-webui",
+        ]  # fmt: skip
+        if not self.use_mmap:
+            args.append("--no-mmap")
+        if self.use_mlock:
+            args.append("--mlock")
+        if self.chat_format:
+            args += ["--chat-template", self.chat_format]
+        return [*args, *self.extra_args]
+
+    def llama_cpp_server_args(self, *, model: Path, port: int, alias: str) -> list[str]:
         threads = self.n_threads or usable_cpus()
         args = [
             "--model", str(model), "--model_alias", alias,
@@ -333,13 +396,11 @@ class ServerOptions:
         return [*args, *self.extra_args]
 
 
-# Runs in the child, before llama_cpp.server.  Not a preexec_fn: those may deadlock when the
+# Runs in the child, before the server.  Not a preexec_fn: those may deadlock when the
 # parent has threads.  PR_SET_PDEATHSIG makes the kernel SIGKILL us when the thread that
 # forked us ends (that includes the parent being killed with -9); the getppid check closes
-# the window in which the parent died before prctl ran.  The server reads settings from
-# environment variables (HOST and PORT even override the flags, CONFIG_FILE replaces
-# everything), so names it would read are removed: our flags alone decide.
-_BOOTSTRAP = """\
+# the window in which the parent died before prctl ran.
+_PDEATHSIG = """\
 import ctypes, os, runpy, signal, sys
 parent = int(sys.argv.pop(1))
 if sys.platform.startswith("linux"):
@@ -347,19 +408,43 @@ if sys.platform.startswith("linux"):
         sys.exit("abstraction: prctl(PR_SET_PDEATHSIG) failed")
 if os.getppid() != parent:
     sys.exit("abstraction: parent exited before the server started")
+"""
+
+# llama_cpp.server reads settings from environment variables (HOST and PORT even override
+# the flags, CONFIG_FILE replaces everything), so names it would read are removed: our flags
+# alone decide.
+_BOOTSTRAP = (
+    _PDEATHSIG
+    + """\
 from llama_cpp.server.settings import Settings
 names = {n.upper() for n in Settings.model_fields} | {"CONFIG_FILE"}
 for key in [k for k in os.environ if k.upper() in names]:
     del os.environ[key]
 runpy.run_module("llama_cpp.server", run_name="__main__", alter_sys=True)
 """
+)
+
+# llama-server: the death signal survives execve (it is only cleared for set-user-ID
+# binaries), so the same prelude then replaces itself with the binary.  llama-server reads
+# LLAMA_ARG_<OPTION> variables for every option we do not pass, and LLAMA_API_KEY (which
+# would make our requests fail with 401): those are removed.  llama.cpp's config.ini files
+# (/etc/llama.cpp/, ~/.config/llama.cpp/) are still read, but our flags win over them.
+_EXEC_BOOTSTRAP = (
+    _PDEATHSIG
+    + """\
+for key in [k for k in os.environ if k.startswith("LLAMA_ARG_") or k == "LLAMA_API_KEY"]:
+    del os.environ[key]
+os.execv(sys.argv[1], sys.argv[1:])
+"""
+)
 
 _PORT_RETRIES = 3
 _KEEP_LOGS = 10
 
 
 class LocalServer:
-    """llama-cpp-python's OpenAI-compatible server as a child process on a free loopback port.
+    """The embedded OpenAI-compatible server as a child process on a free loopback port:
+    llama-cpp-python's, or llama.cpp's ``llama-server`` when the options name one.
 
     Use as a context manager; ``base_url`` is ready for an OpenAI client when ``__enter__``
     returns.  ``startup_seconds`` is spawn-to-ready wall time; ``log_path`` holds the server's
@@ -422,6 +507,11 @@ class LocalServer:
         model = self.model_path
         if not model.is_file():
             raise ModelSetupError(f"model file not found: {model}")
+        binary = self._options.llama_server
+        if binary is not None and not (binary.is_file() and os.access(binary, os.X_OK)):
+            raise ModelSetupError(
+                f"llama-server binary not found or not executable: {binary}; {BUILD_HINT}"
+            )
         for attempt in range(1, _PORT_RETRIES + 1):
             began = time.perf_counter()
             try:
@@ -468,12 +558,18 @@ class LocalServer:
         self.port = free_port()
         self.log_path = _new_log_path(cache_root(self._cache_dir))
         args = self._options.cli_args(model=model, port=self.port, alias=self.model_alias)
-        cmd = [self._python, "-c", _BOOTSTRAP, str(os.getpid()), *args]
+        binary = self._options.llama_server
+        if binary is None:
+            cmd = [self._python, "-c", _BOOTSTRAP, str(os.getpid()), *args]
+        else:
+            cmd = [self._python, "-c", _EXEC_BOOTSTRAP, str(os.getpid()), str(binary), *args]
         with self.log_path.open("wb") as log:
             self._proc = _spawn_in_keeper_thread(cmd, log)
         _register(self._proc)
 
     def _wait_ready(self) -> None:
+        """Both servers answer ``/v1/models`` with 200 only once the model is loaded
+        (llama-server listens earlier, answering 503 "Loading model" meanwhile)."""
         assert self._proc is not None
         deadline = time.monotonic() + self._options.startup_timeout
         url = f"{self.base_url}/models"
@@ -495,7 +591,8 @@ class LocalServer:
 
     def _raise_died(self, code: int) -> None:
         tail = self._log_tail()
-        if "address already in use" in tail.lower():
+        lowered = tail.lower()
+        if "address already in use" in lowered or "couldn't bind http server socket" in lowered:
             raise _PortTaken
         hint = f"\nInstall the server with: {INSTALL_HINT}" if "No module named" in tail else ""
         raise ModelSetupError(

@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 from abstraction.cli.jobs import extract_job_summary, job_options
 from abstraction.cli.main import app
 from abstraction.client.config import ModelConfig
+from abstraction.core.errors import ConfigError, ModelSetupError
 from abstraction.core.prompts import load_prompt
 
 from .conftest import ROOT, fictional_case, write_jsonl
@@ -59,3 +60,24 @@ def test_batch_prepare_cli(tmp_path: Path) -> None:
     [line] = [json.loads(x) for x in out.read_text().splitlines()]
     assert line["custom_id"] == "a|0|all" and line["body"]["model"] == "gpt-4o-mini"
     assert (tmp_path / "requests.jsonl.manifest.json").is_file()
+
+
+def test_extract_slots_need_a_llama_server(tmp_path: Path) -> None:
+    inputs = write_jsonl(tmp_path / "docs.jsonl", [{"id": "a", "text": fictional_case(1)}])
+    args = ["extract", str(inputs), "--out", str(tmp_path / "out"), "--slots", "2"]
+    result = runner.invoke(app, args, env={"ABSTRACTION_LLAMA_SERVER": ""})
+    assert isinstance(result.exception, ConfigError), result.output
+    assert "--llama-server" in str(result.exception)
+    assert not (tmp_path / "out").exists()
+
+
+def test_extract_passes_the_llama_server_to_the_launcher(tmp_path: Path) -> None:
+    """The binary named on the command line is the one the launcher looks for."""
+    inputs = write_jsonl(tmp_path / "docs.jsonl", [{"id": "a", "text": fictional_case(1)}])
+    gguf = tmp_path / "m.gguf"
+    gguf.write_bytes(b"GGUF")
+    missing = tmp_path / "no" / "llama-server"
+    args = ["extract", str(inputs), "--out", str(tmp_path / "out"), "--gguf", str(gguf)]
+    result = runner.invoke(app, [*args, "--llama-server", str(missing), "--slots", "2"])
+    assert isinstance(result.exception, ModelSetupError), result.output
+    assert str(missing) in str(result.exception)

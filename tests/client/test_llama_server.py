@@ -52,6 +52,8 @@ def test_llama_server_args_give_each_slot_the_whole_context():
     assert (value("--ctx-size"), value("--parallel")) == ("8192", "2")
     assert (value("--threads"), value("--threads-batch")) == ("3", "3")
     assert value("--flash-attn") == "off"
+    # llama_cpp.server's request defaults; llama-server's own is no penalty.
+    assert (value("--repeat-penalty"), value("--repeat-last-n")) == ("1.1", "64")
     assert "--model_alias" not in args  # not llama_cpp.server's flags
     assert opts.backend == "llama-server"
     assert ServerOptions().backend == "llama_cpp.server"

@@ -12,7 +12,8 @@ over the same K documents, each with its own freshly started server:
 
 For each it prints: documents per minute over the job's wall time (server start excluded, and
 shown apart), completion tokens generated per second over the same wall time, per-document
-latency, and the load average before and after.  Each config holds the model lock
+latency, the load average before and after, and any other model server seen running meanwhile
+(the figures are only clean when there was none).  Each config holds the model lock
 (``flock`` on /tmp/model.lock, as ``flock /tmp/model.lock CMD`` does), so it waits for, and
 never overlaps, other model runs on the machine; ``--lock ''`` runs without it.
 The llama-server binary: --llama-server, else $ABSTRACTION_LLAMA_SERVER, else where
@@ -28,6 +29,7 @@ import os
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -81,6 +83,44 @@ def model_lock(path: str) -> Iterator[float]:
             fcntl.flock(f, fcntl.LOCK_UN)
 
 
+class OtherServers:
+    """Samples /proc every second for model servers that are not ours (our server is our
+    child).  The lock only keeps out those who take it; this says when someone did not."""
+
+    def __init__(self) -> None:
+        self.seen: dict[int, int] = {}  # pid -> seconds seen
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> OtherServers:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        me = os.getpid()
+        while not self._stop.wait(1.0):
+            for proc in Path("/proc").iterdir():
+                if not proc.name.isdigit():
+                    continue
+                try:
+                    cmd = (proc / "cmdline").read_bytes()
+                    ppid = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                except (OSError, ValueError, IndexError):
+                    continue
+                if (b"llama-server" in cmd or b"llama_cpp.server" in cmd) and ppid != me:
+                    pid = int(proc.name)
+                    self.seen[pid] = self.seen.get(pid, 0) + 1
+
+    def report(self) -> str:
+        if not self.seen:
+            return "none"
+        return ", ".join(f"pid {p} for ~{s} s" for p, s in sorted(self.seen.items()))
+
+
 def _load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
@@ -103,7 +143,11 @@ def run_config(key: str, *, docs: list[Path], binary: Path | None, lock: str) ->
         return
     model_config = ModelConfig(llama_server=binary if cfg.llama_server else None, slots=cfg.slots)
     prompt = load_prompt(DEFAULT_PROMPT, default_prompts_dir())
-    with model_lock(lock) as waited, tempfile.TemporaryDirectory(prefix="bench-slots-") as tmp:
+    with (
+        model_lock(lock) as waited,
+        tempfile.TemporaryDirectory(prefix="bench-slots-") as tmp,
+        OtherServers() as others,
+    ):
         before = _load()
         t0 = time.monotonic()
         summary = run_job(
@@ -139,7 +183,8 @@ def run_config(key: str, *, docs: list[Path], binary: Path | None, lock: str) ->
         f"    per-document latency s: mean {statistics.mean(lat):.1f}, "
         f"min {min(lat):.1f}, max {max(lat):.1f} "
         f"({', '.join(f'{o.id} {o.seconds:.1f}' for o in summary.outcomes)})\n"
-        f"    load average before {before}, after {after}",
+        f"    load average before {before}, after {after}\n"
+        f"    other model servers running meanwhile (they share the CPUs): {others.report()}",
         flush=True,
     )
     for o in summary.failures:

@@ -15,7 +15,7 @@ shown apart), completion tokens generated per second over the same wall time, pe
 latency, the load average before and after, and any other model server seen running meanwhile
 (the figures are only clean when there was none).  Each config holds the model lock
 (``flock`` on /tmp/model.lock, as ``flock /tmp/model.lock CMD`` does), so it waits for, and
-never overlaps, other model runs on the machine; ``--lock ''`` runs without it.
+never overlaps, other model runs that take the lock; ``--lock ''`` runs without it.
 The llama-server binary: --llama-server, else $ABSTRACTION_LLAMA_SERVER, else where
 scripts/build_llama_server.sh installs it.
 """

@@ -136,12 +136,18 @@ def _progress(t0: float) -> Callable[[ProgressUpdate], None]:
     return report
 
 
-def run_config(key: str, *, docs: list[Path], binary: Path | None, lock: str) -> None:
+def run_config(
+    key: str, *, docs: list[Path], binary: Path | None, lock: str, structured: str
+) -> None:
     cfg = CONFIGS[key]
     if cfg.llama_server and binary is None:
         print(f"[{key}] {cfg.label}: skipped, no llama-server binary", flush=True)
         return
-    model_config = ModelConfig(llama_server=binary if cfg.llama_server else None, slots=cfg.slots)
+    model_config = ModelConfig(
+        llama_server=binary if cfg.llama_server else None,
+        slots=cfg.slots,
+        structured=structured,  # type: ignore[arg-type]
+    )
     prompt = load_prompt(DEFAULT_PROMPT, default_prompts_dir())
     with (
         model_lock(lock) as waited,
@@ -172,7 +178,7 @@ def run_config(key: str, *, docs: list[Path], binary: Path | None, lock: str) ->
     lat = [o.seconds for o in summary.outcomes]
     n = len(summary.outcomes)
     print(
-        f"[{key}] {cfg.label}\n"
+        f"[{key}] {cfg.label}, structured output {model_config.resolved_structured()}\n"
         f"    documents {n} (ok {summary.count('ok')}, failed {summary.count('failed')}), "
         f"model calls {summary.calls}, tokens in/out "
         f"{summary.prompt_tokens}/{summary.completion_tokens}\n"
@@ -197,6 +203,12 @@ def main() -> None:
     parser.add_argument("--configs", nargs="+", choices=sorted(CONFIGS), default=["a", "b", "c"])
     parser.add_argument("--llama-server", type=Path, default=None)
     parser.add_argument("--lock", default="/tmp/model.lock", help="'' to run without the lock")
+    parser.add_argument(
+        "--structured",
+        default="auto",
+        choices=["auto", "json_object_schema", "gbnf"],
+        help="auto: json_object_schema on llama_cpp.server, gbnf on llama-server",
+    )
     args = parser.parse_args()
     env = os.environ.get("ABSTRACTION_LLAMA_SERVER")
     binary = args.llama_server or (Path(env).expanduser() if env else installed_llama_server())
@@ -210,7 +222,7 @@ def main() -> None:
         flush=True,
     )
     for key in args.configs:
-        run_config(key, docs=docs, binary=binary, lock=args.lock)
+        run_config(key, docs=docs, binary=binary, lock=args.lock, structured=args.structured)
 
 
 if __name__ == "__main__":

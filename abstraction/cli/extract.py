@@ -19,7 +19,8 @@ out = Console()
 
 DEFAULT_PROMPT = "v1"
 STRUCTURED_HELP = (
-    "auto, json_schema (OpenAI/vLLM), json_object_schema (llama.cpp), json_object (plain JSON)."
+    "auto, json_schema (OpenAI/vLLM), json_object_schema (llama.cpp), json_object (plain JSON), "
+    "gbnf (llama-server)."
 )
 
 ModelOption = Annotated[

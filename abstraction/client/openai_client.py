@@ -36,7 +36,7 @@ from pydantic import BaseModel, ValidationError
 
 from abstraction.client.config import ModelConfig
 from abstraction.client.recording import RecordingTransport, ReplayMiss
-from abstraction.core.errors import ModelError
+from abstraction.core.errors import ConfigError, ModelError
 from abstraction.core.frozen import FrozenDict
 from abstraction.core.prompts import PromptSettings
 from abstraction.core.records import Usage
@@ -185,6 +185,19 @@ def response_format(mode: str, name: str, schema: dict[str, Any]) -> dict[str, A
     return {"type": "json_object"}
 
 
+@functools.lru_cache(maxsize=16)
+def gbnf_grammar(schema_json: str) -> str:
+    """The GBNF grammar llama_cpp.server would build for this JSON schema: one optional space
+    between tokens, where llama-server's own converter allows newlines and indents."""
+    try:
+        from llama_cpp.llama_grammar import json_schema_to_gbnf
+    except ImportError as exc:
+        raise ConfigError(
+            "structured output 'gbnf' needs llama-cpp-python: pip install 'abstraction[local]'"
+        ) from exc
+    return json_schema_to_gbnf(schema_json)
+
+
 class ModelClient:
     """A configured connection to one model endpoint.  Use `open_client` to get one."""
 
@@ -278,11 +291,17 @@ class ModelClient:
                 f"{last['content']}\n\nAnswer with JSON matching this schema: {schema_text}"
             )
             messages = [*messages[:-1], last]
-        body: dict[str, Any] = {
-            "response_format": response_format(
-                self.structured, response_model.__name__, json_schema
-            )
-        }
+        # gbnf: null cancels the response_format instructor adds; llama-server would turn
+        # that schema into its own grammar and refuse to have two.
+        body: dict[str, Any] = (
+            {"grammar": gbnf_grammar(json.dumps(json_schema)), "response_format": None}
+            if self.structured == "gbnf"
+            else {
+                "response_format": response_format(
+                    self.structured, response_model.__name__, json_schema
+                )
+            }
+        )
         kwargs: dict[str, Any] = {
             "model": self.model_name,
             "messages": messages,

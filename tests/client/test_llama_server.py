@@ -22,7 +22,7 @@ import httpx
 import pytest
 from pydantic import BaseModel
 
-from abstraction.client import ModelConfig, open_client, resolve_config
+from abstraction.client import ModelClient, ModelConfig, open_client, resolve_config
 from abstraction.client.local import (
     LocalServer,
     ServerOptions,
@@ -79,6 +79,58 @@ def test_llama_server_comes_from_the_flag_then_the_environment():
     assert flag.llama_server == Path("/flag/llama-server")
     default = resolve_config(env={})
     assert (default.llama_server, default.slots) == (None, 1)
+
+
+def test_the_embedded_model_on_llama_server_is_constrained_by_a_gbnf_grammar():
+    assert ModelConfig().resolved_structured() == "json_object_schema"
+    assert ModelConfig(llama_server=Path("/x")).resolved_structured() == "gbnf"
+    on_endpoint = ModelConfig(model="m", base_url="http://h/v1", llama_server=Path("/x"))
+    assert on_endpoint.resolved_structured() == "json_schema"
+    assert resolve_config(structured="gbnf", env={}).structured == "gbnf"
+
+
+def test_gbnf_requests_carry_llama_cpp_pythons_grammar_and_no_response_format():
+    """The grammar is the one llama_cpp.server builds for the same schema (properties in the
+    schema's order, at most one space between tokens), sent as llama-server's ``grammar``."""
+    grammar = pytest.importorskip("llama_cpp.llama_grammar")
+    seen: list[dict] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(json.loads(request.content))
+        message = {"role": "assistant", "content": '{"answer": "zebra-42"}'}
+        return httpx.Response(
+            200,
+            json={
+                "id": "x",
+                "object": "chat.completion",
+                "created": 0,
+                "model": "m",
+                "choices": [{"index": 0, "finish_reason": "stop", "message": message}],
+                "usage": {"prompt_tokens": 5, "completion_tokens": 7, "total_tokens": 12},
+            },
+        )
+
+    config = ModelConfig(
+        llama_server=Path("/x"), http_transport=httpx.MockTransport(handler), http_retries=0
+    )
+    client = ModelClient(config, base_url="http://127.0.0.1:9/v1", api_key="k", model_name="m")
+    schema = {
+        "type": "object",
+        "properties": {"zeta": {"type": "string"}, "answer": {"type": "string"}},
+        "required": ["zeta", "answer"],
+    }
+    client.complete(
+        messages=[{"role": "user", "content": "u"}],
+        response_model=_Answer,
+        json_schema=schema,
+        settings=PromptSettings(max_retries=0),
+    )
+    (body,) = seen
+    assert body["response_format"] is None  # cancels instructor's
+    assert body["grammar"] == grammar.json_schema_to_gbnf(json.dumps(schema))
+    root = next(line for line in body["grammar"].splitlines() if line.startswith("root ::="))
+    assert root.index("zeta") < root.index("answer")  # the schema's order, not sorted
+    assert 'space ::= " "?' in body["grammar"]
 
 
 def test_missing_binary_is_a_setup_error_naming_the_build_script(tmp_path: Path):
@@ -282,13 +334,13 @@ class _Answer(BaseModel):
 def test_real_server_has_two_slots_and_obeys_the_clients_schema(
     llama_server: Path, model_path: Path
 ):
-    """The request the client sends (``response_format: {type: json_object, schema}``)
-    constrains llama-server's output: the only answer the schema allows is one no model would
-    give to this question unprompted."""
+    """Both requests constrain llama-server's output, the client's (a GBNF grammar) and the
+    one it sends llama_cpp.server (``response_format: {type: json_object, schema}``): the only
+    answer the schema allows is one no model would give to this question unprompted."""
     config = ModelConfig(llama_server=llama_server, slots=2)
     with open_client(config) as client:
         info = client.describe()
-        assert (info["server"], info["slots"]) == ("llama-server", 2)
+        assert (info["server"], info["slots"], info["structured"]) == ("llama-server", 2, "gbnf")
         root = client.base_url.removesuffix("/v1")
         props = httpx.get(f"{root}/props", trust_env=False).json()
         assert props["total_slots"] == 2

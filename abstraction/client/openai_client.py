@@ -105,16 +105,16 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
-def _request_body(kwargs: dict[str, Any], format_text: str) -> bytes:
+def _request_body(kwargs: dict[str, Any], tail_text: str) -> bytes:
     """The JSON body `chat.completions.create(**kwargs)` would send: its parameters, then
-    `extra_body`'s ``response_format`` (given as JSON text, see `ModelClient._format_text`).
+    `extra_body`'s members (given as JSON text without braces, see `ModelClient._first_body`).
 
     Posted as bytes (`client.post(content=...)`, the SDK's way to send a body it need not
     check): `create` first walks every message through its type-directed transform, which
     costs more CPU than the HTTP exchange and changes nothing in plain JSON like ours.  The
     answer comes back as the raw HTTP response: see `_completion`."""
     rest = {k: v for k, v in kwargs.items() if k not in _INSTRUCTOR_ONLY and k != "extra_body"}
-    return f'{_dumps(rest)[:-1]},"response_format":{format_text}}}'.encode()
+    return f"{_dumps(rest)[:-1]},{tail_text}}}".encode()
 
 
 def _completion(response: Any) -> Any:
@@ -334,10 +334,15 @@ class ModelClient:
 
     def _first_body(self, request: dict[str, Any], kwargs: dict[str, Any]) -> bytes:
         name, schema = request["response_model"].__name__, request["json_schema"]
-        text = self._text(
-            f"format:{name}", schema, lambda: response_format(self.structured, name, schema)
-        )
-        return _request_body(kwargs, text)
+        if self.structured == "gbnf":
+            extra = self._text(f"gbnf:{name}", schema, lambda: kwargs["extra_body"])
+        else:
+            extra = self._text(
+                f"format:{name}",
+                schema,
+                lambda: {"response_format": response_format(self.structured, name, schema)},
+            )
+        return _request_body(kwargs, extra[1:-1])
 
     def complete(self, **request: Any) -> ChatResult:
         """One structured call (with re-asks).  Raises `ModelError` with the reason on failure.

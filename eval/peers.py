@@ -1045,20 +1045,25 @@ def load_golds(gold_dir: Path, docs: list[Document]) -> dict[str, GoldRecord]:
     return golds
 
 
-def _server(base_url: str | None, model: str) -> AbstractContextManager[Any]:
-    """Our client on the given server, or on one embedded server started here."""
+def _server(base_url: str | None, model: str, record: Path | None) -> AbstractContextManager[Any]:
+    """Our client on the given server, or on one embedded server started here; with `record`,
+    our system's exchanges are stored there as `abstraction eval --record` stores them (so an
+    eval of the same suite can `--replay` them)."""
     from abstraction.client import ModelConfig, open_client
 
+    rec: dict[str, Any] = (
+        {"recording_dir": record, "recording_mode": "record"} if record is not None else {}
+    )
     if base_url:
         return open_client(
-            ModelConfig(model=model, base_url=base_url, structured="json_object_schema")
+            ModelConfig(model=model, base_url=base_url, structured="json_object_schema", **rec)
         )
-    return open_client(ModelConfig())
+    return open_client(ModelConfig(**rec))
 
 
 def run_systems(args: argparse.Namespace, docs: list[Document], prompts: list[PromptSpec]) -> None:
     """Call every system on every document; write ``<system>/<id>.raw.json``."""
-    with _server(args.base_url, args.model) as client:
+    with _server(args.base_url, args.model, args.record) as client:
         endpoint = Endpoint(
             base_url=client.base_url,
             model=client.model_name,
@@ -1143,6 +1148,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="Also run LangExtract with use_schema_constraints=True (fails on llama.cpp).",
     )
     ap.add_argument("--rescore", action="store_true", help="Score stored outputs; no model.")
+    ap.add_argument(
+        "--record",
+        type=Path,
+        default=None,
+        help="Store our system's model exchanges here (e.g. out/recordings-maccrobat, the "
+        "maccrobat suites' folder, so `abstraction eval maccrobat-dev8 --replay` reuses them).",
+    )
     args = ap.parse_args(argv)
     args.prompt = args.prompt or [DEFAULT_PROMPT]
     return args

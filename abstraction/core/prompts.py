@@ -13,9 +13,9 @@ import json
 import os
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from abstraction.core.errors import UserError
 from abstraction.core.schema import SECTIONS
@@ -44,11 +44,23 @@ class Example(_Frozen):
         return v
 
 
+MENTION_SECTIONS = ("patient", "diagnoses", "findings", "treatments", "assessments", "outcome")
+"""The sections a ``mentions`` pass fills (see `abstraction.extraction.mentions`)."""
+
+
 class PassSpec(_Frozen):
+    """One model call per document.
+
+    shape: ``sections`` (the model fills these `CaseReport` sections, each fact with a quote) or
+      ``mentions`` (the model lists verbatim phrases per category, each phrase its own quote,
+      and fixed rules turn them into the sections in `MENTION_SECTIONS`: fewer tokens per fact).
+    """
+
     name: str
     sections: tuple[str, ...]
     instructions: str
     examples: tuple[Example, ...] = ()
+    shape: Literal["sections", "mentions"] = "sections"
 
     @field_validator("sections")
     @classmethod
@@ -57,6 +69,12 @@ class PassSpec(_Frozen):
         if unknown:
             raise ValueError(f"unknown sections {unknown}; known: {list(SECTIONS)}")
         return v
+
+    @model_validator(mode="after")
+    def _shape_sections(self) -> PassSpec:
+        if self.shape == "mentions" and tuple(self.sections) != MENTION_SECTIONS:
+            raise ValueError(f"a mentions pass fills exactly the sections {list(MENTION_SECTIONS)}")
+        return self
 
 
 class PromptSettings(_Frozen):

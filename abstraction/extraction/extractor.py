@@ -26,7 +26,7 @@ from abstraction.core.records import (
     Usage,
 )
 from abstraction.core.schema import CaseReport, empty_case_report
-from abstraction.extraction.passes import pass_model, shared_llm_schema
+from abstraction.extraction.passes import answer_model, answer_sections, shared_llm_schema
 from abstraction.grounding import ground_record, strip_boilerplate
 
 
@@ -79,7 +79,7 @@ class _Run:
     def request(self, spec: PassSpec) -> dict[str, Any]:
         return {
             "messages": build_messages(self.text, self.prompt, spec),
-            "response_model": pass_model(tuple(spec.sections)),
+            "response_model": answer_model(spec),
             "json_schema": shared_llm_schema(
                 spec, evidence_first=self.prompt.settings.evidence_first
             ),
@@ -89,7 +89,7 @@ class _Run:
     def record_ok(self, spec: PassSpec, res: ChatResult) -> None:
         self.model_seconds += res.seconds
         self.usage = self.usage + res.usage
-        self.merged.update(res.value.model_dump())
+        self.merged.update(answer_sections(spec, res.value))
         self.passes.append(
             PassRecord(
                 name=spec.name,

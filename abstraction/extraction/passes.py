@@ -20,6 +20,7 @@ from pydantic import BaseModel, create_model
 from abstraction.core.frozen import FrozenDict, freeze
 from abstraction.core.prompts import PassSpec
 from abstraction.core.schema import CaseReport, Strict
+from abstraction.extraction.mentions import Mentions, mention_sections
 
 QUOTE_SCHEMA = {
     "type": "string",
@@ -64,9 +65,27 @@ def _clean(node: Any, *, evidence_first: bool) -> Any:
     return node
 
 
+def answer_model(spec: PassSpec) -> type[BaseModel]:
+    """The response model of a pass: its sections, or `Mentions` for a ``mentions`` pass."""
+    return Mentions if spec.shape == "mentions" else pass_model(tuple(spec.sections))
+
+
+def answer_sections(spec: PassSpec, value: BaseModel) -> dict[str, Any]:
+    """The `CaseReport` sections (plain data) a validated answer of this pass fills."""
+    if spec.shape == "mentions":
+        assert isinstance(value, Mentions)
+        return mention_sections(value)
+    return value.model_dump()
+
+
+def _key(spec: PassSpec) -> tuple[str, ...]:
+    return ("<mentions>",) if spec.shape == "mentions" else tuple(spec.sections)
+
+
 @lru_cache(maxsize=64)
 def _llm_schema_json(sections: tuple[str, ...], evidence_first: bool) -> str:
-    schema = copy.deepcopy(pass_model(sections).model_json_schema())
+    model = Mentions if sections == ("<mentions>",) else pass_model(sections)
+    schema = copy.deepcopy(model.model_json_schema())
     defs = schema.get("$defs", {})
     if "Evidence" in defs:
         defs["Evidence"] = dict(QUOTE_SCHEMA)
@@ -75,7 +94,7 @@ def _llm_schema_json(sections: tuple[str, ...], evidence_first: bool) -> str:
 
 def llm_schema(spec: PassSpec, *, evidence_first: bool) -> dict[str, Any]:
     """The JSON Schema the model is constrained to for this pass (a fresh copy)."""
-    loaded: dict[str, Any] = json.loads(_llm_schema_json(tuple(spec.sections), evidence_first))
+    loaded: dict[str, Any] = json.loads(_llm_schema_json(_key(spec), evidence_first))
     return loaded
 
 
@@ -88,4 +107,4 @@ def _shared_llm_schema(sections: tuple[str, ...], evidence_first: bool) -> Froze
 def shared_llm_schema(spec: PassSpec, *, evidence_first: bool) -> FrozenDict:
     """`llm_schema`, as one read-only object shared by every call: what extraction sends with
     every document, with no per-document copy, and that the client serialises only once."""
-    return _shared_llm_schema(tuple(spec.sections), evidence_first)
+    return _shared_llm_schema(_key(spec), evidence_first)

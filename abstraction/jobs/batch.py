@@ -33,7 +33,7 @@ from abstraction.core.errors import ModelError, UserError
 from abstraction.core.prompts import PassSpec, PromptSpec
 from abstraction.core.records import Extraction, Usage
 from abstraction.core.schema import SCHEMA_VERSION
-from abstraction.extraction import build_messages, llm_schema, pass_model
+from abstraction.extraction import answer_model, build_messages, llm_schema
 from abstraction.extraction.extractor import _Run
 from abstraction.extraction.output import atomic_write_bytes
 from abstraction.grounding import strip_boilerplate
@@ -67,7 +67,7 @@ def request_body(
 ) -> dict[str, Any]:
     """The chat-completions body the live client sends for this pass of this text."""
     schema = llm_schema(spec, evidence_first=prompt.settings.evidence_first)
-    name = pass_model(tuple(spec.sections)).__name__
+    name = answer_model(spec).__name__
     messages = build_messages(strip_boilerplate(unit.text), prompt, spec)
     if structured == "json_object":
         schema_text = json.dumps(schema, separators=(",", ":"), ensure_ascii=False)
@@ -238,7 +238,7 @@ def judge_answer(raw: str, spec: PassSpec) -> BatchAnswer:
         )
         return BatchAnswer(None, err, raw)
     try:
-        value = pass_model(tuple(spec.sections)).model_validate_json(content)
+        value = answer_model(spec).model_validate_json(content)
     except ValidationError as exc:
         kind = "unparseable" if "json_invalid" in str(exc) else "invalid"
         err = ModelError(

@@ -1,0 +1,74 @@
+"""Rules that turn a stated word or phrase into a schema value: an age mention into number and
+unit, a sex word into female/male, an outcome phrase into a status, a treatment name into a
+category.  Shared by the brat importer (gold) and by extraction passes that ask the model for
+verbatim phrases (`abstraction.extraction.mentions`): a value is derived only from words that
+are in the text, and a phrase the rules do not cover gives None (or ``other``), never a guess.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from abstraction.core.schema import TreatmentCategory
+
+_AGE = re.compile(
+    r"(\d+(?:\.\d+)?)\s*-?\s*(?:years?|yrs?|months?|weeks?|days?)"
+    r"|(?:aged?)\s+(\d+(?:\.\d+)?)",
+    re.IGNORECASE,
+)
+_AGE_UNIT = re.compile(r"(year|yr|month|week|day)", re.IGNORECASE)
+_UNITS: dict[str, Literal["years", "months", "weeks", "days"]] = {
+    "year": "years",
+    "yr": "years",
+    "month": "months",
+    "week": "weeks",
+    "day": "days",
+}
+_FEMALE = frozenset({"woman", "female", "girl", "lady", "women", "females", "she", "her"})
+_MALE = frozenset({"man", "male", "boy", "gentleman", "men", "males", "he", "his", "him"})
+_DIED = re.compile(
+    r"\b(died|dies|death|dead|deceased|lethal|fatal|passed away|expired|demise)\b", re.I
+)
+_ALIVE = re.compile(r"\b(alive|survived|survives|surviving)\b", re.I)
+_CATEGORY_RULES: tuple[tuple[TreatmentCategory, re.Pattern[str]], ...] = (
+    ("chemotherapy", re.compile(r"chemo", re.I)),
+    ("radiotherapy", re.compile(r"radiothera|radiation|brachythera|irradiat", re.I)),
+    ("stem_cell_transplant", re.compile(r"(stem cell|bone marrow|HSC)\w* transpl|HSCT", re.I)),
+    (
+        "surgery",
+        re.compile(
+            r"ectomy|otomy|ostomy|plasty|rrhaphy|pexy|surg|resect|excis|repair|replacement"
+            r"|transplant|amputat|anastomos|caesar|cesar",
+            re.I,
+        ),
+    ),
+)
+
+
+def parse_age(text: str) -> tuple[float, Literal["years", "months", "weeks", "days"]] | None:
+    """Number and unit of an age mention; None when it states no number ("newborn")."""
+    match = _AGE.search(text)
+    if not match:
+        return None
+    number = float(match.group(1) or match.group(2))
+    unit = _AGE_UNIT.search(match.group(0))
+    return number, _UNITS[unit.group(1).lower()] if unit else "years"
+
+
+def parse_sex(text: str) -> Literal["female", "male"] | None:
+    word = text.strip().lower()
+    return "female" if word in _FEMALE else "male" if word in _MALE else None
+
+
+def outcome_status(text: str) -> Literal["died", "alive"] | None:
+    """Status only when the outcome's own words say it; else None."""
+    return "died" if _DIED.search(text) else "alive" if _ALIVE.search(text) else None
+
+
+def treatment_category(name: str) -> TreatmentCategory:
+    """A keyword guess for display only: the corpus does not annotate categories."""
+    for category, pattern in _CATEGORY_RULES:
+        if pattern.search(name):
+            return category
+    return "other"

@@ -1,0 +1,137 @@
+"""The ``mentions`` pass shape: the model lists verbatim phrases, rules build the sections.
+
+A small model writes one fact of the ``sections`` shape as an object (name, assertion, category,
+dose, time, quote...), about 25 tokens, and stops early on long reports.  In this shape it
+writes each fact as the phrase of the text that names it (``"fever"``), about 4 tokens, sorted
+into lists by kind (signs present, signs absent, medications...).  Each phrase is also the fact's
+quote: grounding finds it in the text, and flags it ``unsupported`` when it is not there.
+
+What the rules derive, and nothing else (`abstraction.core.vocab`): age number and unit from the
+age phrase; sex from the sex word; the outcome status from the outcome phrase (died/alive words);
+a treatment's category from keywords in its name (``other`` when none applies).  Everything a
+phrase list cannot say stays null: diagnosis details, body sites, doses, times, results,
+transplant donor and graft, intents.  So a mentions pass trades those fields for recall of names.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from abstraction.core.prompts import MENTION_SECTIONS
+from abstraction.core.schema import (
+    AgeFact,
+    Assessment,
+    Diagnosis,
+    Evidence,
+    Finding,
+    Outcome,
+    OutcomeStatusFact,
+    Patient,
+    SexFact,
+    Strict,
+    Treatment,
+)
+from abstraction.core.vocab import outcome_status, parse_age, parse_sex, treatment_category
+
+# No maxItems/maxLength: llama.cpp's schema grammars unroll such bounds into deeply nested
+# rules that slow every sampling step; repeats are removed below and max_tokens bounds a loop.
+Phrase = str
+Phrases = list[str]
+
+
+class Mentions(Strict):
+    """What the model fills: phrases copied from the text, grouped by kind."""
+
+    age: Phrase | None
+    sex: Phrase | None
+    main_diagnosis: Phrase | None
+    other_diagnoses: Phrases
+    signs_symptoms: Phrases
+    absent_signs_symptoms: Phrases
+    medications: Phrases
+    procedures: Phrases
+    tests: Phrases
+    outcome: Phrase | None
+
+
+def _ev(phrase: str) -> Evidence:
+    return Evidence(quote=phrase)
+
+
+def _unique(phrases: list[str], seen: set[str] | None = None) -> list[str]:
+    """Phrases in order without blanks and repeats (case-insensitive; `seen` shared across
+    lists that fill the same section)."""
+    seen = set() if seen is None else seen
+    out = []
+    for p in phrases:
+        text = p.strip()
+        key = text.casefold()
+        if text and key not in seen:
+            seen.add(key)
+            out.append(text)
+    return out
+
+
+def _patient(m: Mentions) -> Patient:
+    age = sex = None
+    if m.age and (parsed := parse_age(m.age)):
+        age = AgeFact(value=parsed[0], unit=parsed[1], evidence=_ev(m.age.strip()))
+    if m.sex and (word := parse_sex(m.sex)):
+        sex = SexFact(value=word, evidence=_ev(m.sex.strip()))
+    return Patient(age=age, age_group=None, sex=sex)
+
+
+def _treatment(name: str) -> Treatment:
+    return Treatment(
+        name=name,
+        category=treatment_category(name),
+        target=None,
+        donor_type=None,
+        graft_source=None,
+        dose=None,
+        duration=None,
+        intent=None,
+        time=None,
+        evidence=_ev(name),
+    )
+
+
+def mention_sections(m: Mentions) -> dict[str, Any]:
+    """The `MENTION_SECTIONS` of a `CaseReport` (as plain data) built from the phrases."""
+    seen: set[str] = set()
+    main = _unique([m.main_diagnosis] if m.main_diagnosis else [], seen)
+    diagnoses = [
+        Diagnosis(name=n, status="principal", details=None, evidence=_ev(n)) for n in main
+    ] + [
+        Diagnosis(name=n, status="secondary", details=None, evidence=_ev(n))
+        for n in _unique(m.other_diagnoses, seen)
+    ]
+    seen = set()
+    findings = [
+        Finding(name=n, assertion="present", body_site=None, evidence=_ev(n))
+        for n in _unique(m.signs_symptoms, seen)
+    ] + [
+        Finding(name=n, assertion="absent", body_site=None, evidence=_ev(n))
+        for n in _unique(m.absent_signs_symptoms, seen)
+    ]
+    seen = set()
+    treatments = [_treatment(n) for n in _unique([*m.medications, *m.procedures], seen)]
+    assessments = [
+        Assessment(method=n, result=None, time=None, evidence=_ev(n)) for n in _unique(m.tests)
+    ]
+    status = None
+    if m.outcome and (value := outcome_status(m.outcome)):
+        status = OutcomeStatusFact(value=value, evidence=_ev(m.outcome.strip()))
+    out = {
+        "patient": _patient(m),
+        "diagnoses": diagnoses,
+        "findings": findings,
+        "treatments": treatments,
+        "assessments": assessments,
+        "outcome": Outcome(status=status, cause_of_death=None, follow_up=None),
+    }
+    assert tuple(out) == MENTION_SECTIONS
+    return {
+        k: v.model_dump() if hasattr(v, "model_dump") else [x.model_dump() for x in v]
+        for k, v in out.items()
+    }

@@ -1,0 +1,136 @@
+"""The ``mentions`` pass shape: phrases in, grounded sections out, by fixed rules only."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from abstraction.core.documents import Document
+from abstraction.core.prompts import MENTION_SECTIONS, PassSpec, PromptSpec
+from abstraction.core.records import Usage
+from abstraction.extraction import answer_model, extract_document, llm_schema
+from abstraction.extraction.mentions import Mentions
+
+ChatResult = pytest.importorskip("abstraction.client.openai_client").ChatResult
+
+TEXT = (
+    "A 62-year-old woman presented with fever and dyspnoea. She denied chest pain. "
+    "CT showed a mass. Biopsy confirmed lymphoma. She received rituximab and underwent "
+    "splenectomy. She died of sepsis."
+)
+SPEC = PassSpec(name="m", shape="mentions", sections=MENTION_SECTIONS, instructions="List.")
+PROMPT = PromptSpec(version="t", description="t", system="s", passes=(SPEC,), sha256="0" * 64)
+
+
+class Canned:
+    def __init__(self, answer: dict[str, Any]) -> None:
+        self.answer = answer
+        self.models: list[Any] = []
+
+    def complete(self, *, response_model: Any, **_: Any) -> Any:
+        self.models.append(response_model)
+        value = response_model.model_validate(self.answer)
+        usage = Usage(prompt_tokens=10, completion_tokens=5, total_tokens=15, calls=1)
+        return ChatResult(value=value, raw_text="", usage=usage, attempts=1, seconds=0.0)
+
+    def describe(self) -> dict[str, Any]:
+        return {"model": "canned", "endpoint": "local", "structured": "json_schema"}
+
+
+def _answer(**over: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "age": "62-year-old",
+        "sex": "woman",
+        "main_diagnosis": "lymphoma",
+        "other_diagnoses": ["sepsis", "Lymphoma"],
+        "signs_symptoms": ["fever", "dyspnoea", "fever", " "],
+        "absent_signs_symptoms": ["chest pain"],
+        "medications": ["rituximab"],
+        "procedures": ["splenectomy"],
+        "tests": ["CT", "Biopsy"],
+        "outcome": "She died",
+    }
+    return {**base, **over}
+
+
+def _extract(answer: dict[str, Any]) -> Any:
+    client = Canned(answer)
+    out = extract_document(Document(id="d", text=TEXT), prompt=PROMPT, client=client)
+    assert client.models == [Mentions]
+    assert out.status == "ok"
+    return out.record
+
+
+def test_phrases_become_grounded_sections() -> None:
+    r = _extract(_answer())
+    assert (r.patient.age.value, r.patient.age.unit) == (62.0, "years")
+    assert r.patient.sex.value == "female" and r.patient.age_group is None
+    assert [(d.name, d.status) for d in r.diagnoses] == [
+        ("lymphoma", "principal"),
+        ("sepsis", "secondary"),
+    ], "a repeat of the main diagnosis in another case is dropped"
+    assert [(f.name, f.assertion) for f in r.findings] == [
+        ("fever", "present"),
+        ("dyspnoea", "present"),
+        ("chest pain", "absent"),
+    ], "repeats and blanks are dropped"
+    assert [(t.name, t.category) for t in r.treatments] == [
+        ("rituximab", "other"),
+        ("splenectomy", "surgery"),
+    ]
+    assert all(t.dose is None and t.time is None for t in r.treatments)
+    assert [a.method for a in r.assessments] == ["CT", "Biopsy"]
+    assert all(a.result is None for a in r.assessments)
+    assert r.outcome.status.value == "died"
+    for fact in [r.patient.age, *r.findings, *r.treatments, *r.assessments]:
+        ev = fact.evidence
+        assert TEXT[ev.start : ev.end] == ev.quote and ev.status == "exact"
+
+
+def test_a_phrase_not_in_the_text_is_flagged_not_dropped() -> None:
+    r = _extract(_answer(signs_symptoms=["fever", "haemoptysis"]))
+    by_name = {f.name: f.evidence.status for f in r.findings}
+    assert by_name == {"fever": "exact", "haemoptysis": "unsupported", "chest pain": "exact"}
+
+
+def test_words_the_rules_cannot_read_stay_null() -> None:
+    r = _extract(_answer(age="elderly", sex="patient", outcome="was discharged"))
+    assert r.patient.age is None and r.patient.sex is None and r.outcome.status is None
+    r = _extract(_answer(age=None, sex=None, main_diagnosis=None, outcome=None))
+    assert r.patient.age is None and [d.status for d in r.diagnoses] == ["secondary"] * 2
+
+
+def test_the_model_is_constrained_to_lists_of_phrases() -> None:
+    assert answer_model(SPEC) is Mentions
+    schema = llm_schema(SPEC, evidence_first=False)
+    assert schema["required"] == list(Mentions.model_fields)
+    assert schema["additionalProperties"] is False
+    assert schema["properties"]["tests"] == {"items": {"type": "string"}, "type": "array"}
+    assert "evidence" not in json.dumps(schema)
+
+
+def test_a_mentions_pass_must_name_exactly_its_sections() -> None:
+    with pytest.raises(ValueError, match="mentions pass fills exactly"):
+        PassSpec(name="m", shape="mentions", sections=("patient",), instructions="x")
+
+
+def test_every_example_phrase_is_copied_from_its_example_text() -> None:
+    """A worked example must show what it asks for: phrases copied exactly."""
+    from abstraction.core.prompts import default_prompts_dir, load_prompt
+
+    checked = 0
+    for path in sorted(default_prompts_dir().glob("v*.toml")):
+        prompt = load_prompt(path.stem, default_prompts_dir())
+        for spec in prompt.passes:
+            if spec.shape != "mentions":
+                continue
+            for ex in spec.examples:
+                answer = Mentions.model_validate_json(ex.answer)
+                for name, value in answer:
+                    for phrase in value if isinstance(value, list) else [value]:
+                        if phrase is not None:
+                            assert phrase in ex.text, (prompt.version, name, phrase)
+                            checked += 1
+    assert checked >= 10

@@ -54,6 +54,7 @@ class PassSpec(_Frozen):
     shape: ``sections`` (the model fills these `CaseReport` sections, each fact with a quote) or
       ``mentions`` (the model lists verbatim phrases per category, each phrase its own quote,
       and fixed rules turn them into the sections in `MENTION_SECTIONS`: fewer tokens per fact).
+    max_words: for ``mentions``, the most words a phrase may have (enforced by the schema).
     """
 
     name: str
@@ -61,6 +62,7 @@ class PassSpec(_Frozen):
     instructions: str
     examples: tuple[Example, ...] = ()
     shape: Literal["sections", "mentions"] = "sections"
+    max_words: int | None = Field(default=None, ge=1, le=50)
 
     @field_validator("sections")
     @classmethod
@@ -74,6 +76,8 @@ class PassSpec(_Frozen):
     def _shape_sections(self) -> PassSpec:
         if self.shape == "mentions" and tuple(self.sections) != MENTION_SECTIONS:
             raise ValueError(f"a mentions pass fills exactly the sections {list(MENTION_SECTIONS)}")
+        if self.max_words is not None and self.shape != "mentions":
+            raise ValueError("max_words applies to a mentions pass only")
         return self
 
 
@@ -83,6 +87,9 @@ class PromptSettings(_Frozen):
     max_retries: int = Field(default=2, ge=0, le=5)
     evidence_first: bool = False
     seed: int | None = 0
+    unsupported: Literal["flag", "drop"] = "flag"
+    """What happens to a fact grounding finds no support for: kept in the record and flagged,
+    or moved out of the record to the extraction's ``dropped`` list."""
 
 
 class PromptSpec(_Frozen):

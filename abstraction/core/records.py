@@ -98,6 +98,14 @@ class GroundingSummary(Strict):
     unsupported: int
 
 
+class DroppedFact(Strict):
+    """A fact taken out of the record because grounding found no support for it in the text."""
+
+    path: str = Field(description="Where it was, e.g. 'findings[3]' (index before removal).")
+    fact: dict[str, Any] = Field(description="The fact as the model gave it, with its evidence.")
+    note: str | None = Field(description="Why it is unsupported (the grounding note).")
+
+
 class DocumentInfo(Strict):
     id: str
     path: str | None
@@ -115,6 +123,11 @@ class Extraction(Strict):
     error: Failure | None
     grounding: GroundingSummary | None
     provenance: Provenance
+    dropped: list[DroppedFact] = Field(
+        default_factory=list,
+        description="Unsupported facts removed from the record (prompt setting "
+        "unsupported = 'drop'); kept here, never lost.  The grounding counts include them.",
+    )
 
 
 class GoldRecord(Strict):

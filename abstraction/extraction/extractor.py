@@ -19,6 +19,7 @@ from abstraction.core.errors import ModelError
 from abstraction.core.prompts import PassSpec, PromptSpec
 from abstraction.core.records import (
     DocumentInfo,
+    DroppedFact,
     Extraction,
     Failure,
     PassRecord,
@@ -27,7 +28,7 @@ from abstraction.core.records import (
 )
 from abstraction.core.schema import CaseReport, empty_case_report
 from abstraction.extraction.passes import answer_model, answer_sections, shared_llm_schema
-from abstraction.grounding import ground_record, strip_boilerplate
+from abstraction.grounding import drop_unsupported, ground_record, strip_boilerplate
 
 
 class Completer(Protocol):
@@ -124,9 +125,12 @@ class _Run:
     def finish(self) -> Extraction:
         t_ground = time.perf_counter()
         record = grounding = None
+        dropped: list[DroppedFact] = []
         if self.failure is None:
             merged = CaseReport.model_validate(self.merged)  # a new object: ours to ground
             record, grounding = ground_record(merged, self.doc.text, in_place=True)
+            if self.prompt.settings.unsupported == "drop":
+                dropped = drop_unsupported(record)
         ground_s = time.perf_counter() - t_ground
         info = self.client.describe()
         provenance = Provenance(
@@ -162,6 +166,7 @@ class _Run:
             error=self.failure,
             grounding=grounding,
             provenance=provenance,
+            dropped=dropped,
         )
 
 

@@ -15,7 +15,10 @@ transplant donor and graft, intents.  So a mentions pass trades those fields for
 
 from __future__ import annotations
 
-from typing import Any
+from functools import lru_cache
+from typing import Annotated, Any
+
+from pydantic import StringConstraints, create_model
 
 from abstraction.core.prompts import MENTION_SECTIONS
 from abstraction.core.schema import (
@@ -52,6 +55,30 @@ class Mentions(Strict):
     procedures: Phrases
     tests: Phrases
     outcome: Phrase | None
+
+
+def phrase_pattern(max_words: int) -> str:
+    """Words of non-blank characters joined by single spaces, at most `max_words` of them (no
+    quote, backslash or newline: a phrase that needs none of JSON's escapes)."""
+    word = '[^ "\\\\\\n]+'
+    return f"^{word}( {word}){{0,{max_words - 1}}}$"
+
+
+@lru_cache(maxsize=8)
+def mentions_model(max_words: int | None) -> type[Mentions]:
+    """`Mentions`, or with every phrase limited to `max_words` words: the limit goes into the
+    JSON schema as a pattern, which llama.cpp's grammar enforces while the model writes (a
+    small model told to copy short names still copies whole clauses)."""
+    if max_words is None:
+        return Mentions
+    if max_words < 1:
+        raise ValueError("max_words must be at least 1")
+    phrase: Any = Annotated[str, StringConstraints(pattern=phrase_pattern(max_words))]
+    fields: dict[str, Any] = {
+        name: (list[phrase] if field.annotation == list[str] else phrase | None, ...)
+        for name, field in Mentions.model_fields.items()
+    }
+    return create_model(f"Mentions{max_words}w", __base__=Mentions, **fields)
 
 
 def _ev(phrase: str) -> Evidence:

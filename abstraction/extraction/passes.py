@@ -20,7 +20,7 @@ from pydantic import BaseModel, create_model
 from abstraction.core.frozen import FrozenDict, freeze
 from abstraction.core.prompts import PassSpec
 from abstraction.core.schema import CaseReport, Strict
-from abstraction.extraction.mentions import Mentions, mention_sections
+from abstraction.extraction.mentions import Mentions, mention_sections, mentions_model
 
 QUOTE_SCHEMA = {
     "type": "string",
@@ -67,7 +67,11 @@ def _clean(node: Any, *, evidence_first: bool) -> Any:
 
 def answer_model(spec: PassSpec) -> type[BaseModel]:
     """The response model of a pass: its sections, or `Mentions` for a ``mentions`` pass."""
-    return Mentions if spec.shape == "mentions" else pass_model(tuple(spec.sections))
+    return (
+        mentions_model(spec.max_words)
+        if spec.shape == "mentions"
+        else pass_model(tuple(spec.sections))
+    )
 
 
 def answer_sections(spec: PassSpec, value: BaseModel) -> dict[str, Any]:
@@ -79,12 +83,17 @@ def answer_sections(spec: PassSpec, value: BaseModel) -> dict[str, Any]:
 
 
 def _key(spec: PassSpec) -> tuple[str, ...]:
-    return ("<mentions>",) if spec.shape == "mentions" else tuple(spec.sections)
+    if spec.shape == "mentions":
+        return ("<mentions>", str(spec.max_words or ""))
+    return tuple(spec.sections)
 
 
 @lru_cache(maxsize=64)
 def _llm_schema_json(sections: tuple[str, ...], evidence_first: bool) -> str:
-    model = Mentions if sections == ("<mentions>",) else pass_model(sections)
+    if sections[0] == "<mentions>":
+        model = mentions_model(int(sections[1]) if sections[1] else None)
+    else:
+        model = pass_model(sections)
     schema = copy.deepcopy(model.model_json_schema())
     defs = schema.get("$defs", {})
     if "Evidence" in defs:

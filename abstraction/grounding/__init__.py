@@ -2,6 +2,7 @@
 
 from abstraction.grounding.align import Aligner, Alignment, Span, normalize
 from abstraction.grounding.boilerplate import boilerplate_spans, content_spans, strip_boilerplate
+from abstraction.grounding.drop import drop_unsupported
 from abstraction.grounding.ground import ground_record
 
 __all__ = [
@@ -10,6 +11,7 @@ __all__ = [
     "Span",
     "boilerplate_spans",
     "content_spans",
+    "drop_unsupported",
     "ground_record",
     "normalize",
     "strip_boilerplate",

@@ -212,13 +212,29 @@ def merge_extractions(doc: Document, parts: list[Part], results: list[Extraction
             attempts=sum(r.error.attempts for _, r in failed if r.error),
             last_output=first_error.last_output if first_error else None,
         )
+    dropped = [
+        d.model_copy(update={"path": f"part{p.index + 1}:{d.path}"})
+        for p, r in zip(parts, results, strict=True)
+        for d in r.dropped
+    ]
+    grounding = None
+    if record is not None:
+        grounding = grounding_counts(record)
+        if dropped:  # the counts cover every fact the parts grounded, dropped ones too
+            grounding = grounding.model_copy(
+                update={
+                    "facts": grounding.facts + len(dropped),
+                    "unsupported": grounding.unsupported + len(dropped),
+                }
+            )
     return Extraction(
         document=document_info(doc),
         status="failed" if failed else "ok",
         record=record,
         error=error,
-        grounding=grounding_counts(record) if record is not None else None,
+        grounding=grounding,
         provenance=_provenance(doc, parts, results),
+        dropped=dropped,
     )
 
 

@@ -134,3 +134,23 @@ def test_every_example_phrase_is_copied_from_its_example_text() -> None:
                             assert phrase in ex.text, (prompt.version, name, phrase)
                             checked += 1
     assert checked >= 10
+
+
+def test_drop_moves_unsupported_facts_out_of_the_record_and_keeps_them() -> None:
+    spec_prompt = PROMPT.model_copy(
+        update={"settings": PROMPT.settings.model_copy(update={"unsupported": "drop"})}
+    )
+    answer = _answer(signs_symptoms=["fever", "haemoptysis"], outcome="She survived")
+    client = Canned(answer)
+    out = extract_document(Document(id="d", text=TEXT), prompt=spec_prompt, client=client)
+    r = out.record
+    assert [f.name for f in r.findings] == ["fever", "chest pain"]
+    assert r.outcome.status is None, "'She survived' is not in the text"
+    assert [(d.path, d.fact.get("name"), d.fact["evidence"]["status"]) for d in out.dropped] == [
+        ("findings[1]", "haemoptysis", "unsupported"),
+        ("outcome.status", None, "unsupported"),
+    ]
+    assert out.dropped[1].fact["value"] == "alive"
+    assert out.grounding.unsupported == 2, "the counts still cover the dropped facts"
+    flagged = _extract(answer)
+    assert len(flagged.findings) == 3, "the default keeps and flags them"

@@ -54,7 +54,10 @@ class PassSpec(_Frozen):
     shape: ``sections`` (the model fills these `CaseReport` sections, each fact with a quote) or
       ``mentions`` (the model lists verbatim phrases per category, each phrase its own quote,
       and fixed rules turn them into the sections in `MENTION_SECTIONS`: fewer tokens per fact).
-    max_words: for ``mentions``, the most words a phrase may have (enforced by the schema).
+    max_words / max_items: for ``mentions``, the most words a phrase and the most phrases a
+      list may have (both enforced by the schema, so by llama.cpp's grammar).
+    split: for ``mentions``, a phrase that joins several names ("fever, cough and rash",
+      "heart failure (CHF)") becomes one phrase per name (each still words of the text).
     """
 
     name: str
@@ -63,6 +66,8 @@ class PassSpec(_Frozen):
     examples: tuple[Example, ...] = ()
     shape: Literal["sections", "mentions"] = "sections"
     max_words: int | None = Field(default=None, ge=1, le=50)
+    max_items: int | None = Field(default=None, ge=1, le=200)
+    split: bool = False
 
     @field_validator("sections")
     @classmethod
@@ -76,8 +81,9 @@ class PassSpec(_Frozen):
     def _shape_sections(self) -> PassSpec:
         if self.shape == "mentions" and tuple(self.sections) != MENTION_SECTIONS:
             raise ValueError(f"a mentions pass fills exactly the sections {list(MENTION_SECTIONS)}")
-        if self.max_words is not None and self.shape != "mentions":
-            raise ValueError("max_words applies to a mentions pass only")
+        used = self.max_words is not None or self.max_items is not None or self.split
+        if used and self.shape != "mentions":
+            raise ValueError("max_words, max_items and split apply to a mentions pass only")
         return self
 
 

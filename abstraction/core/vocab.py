@@ -56,6 +56,20 @@ def parse_age(text: str) -> tuple[float, Literal["years", "months", "weeks", "da
     return number, _UNITS[unit.group(1).lower()] if unit else "years"
 
 
+def age_statement(text: str, phrase: str) -> str | None:
+    """For an age given as a bare number ("71"), the first words of `text` that state an age
+    with that number and a unit ("71-year"), else None: the unit is read from the text, never
+    assumed."""
+    try:
+        number = float(phrase.strip())
+    except ValueError:
+        return None
+    for match in _AGE.finditer(text):
+        if float(match.group(1) or match.group(2)) == number:
+            return match.group(0)
+    return None
+
+
 def parse_sex(text: str) -> Literal["female", "male"] | None:
     word = text.strip().lower()
     return "female" if word in _FEMALE else "male" if word in _MALE else None

@@ -90,7 +90,7 @@ class _Run:
     def record_ok(self, spec: PassSpec, res: ChatResult) -> None:
         self.model_seconds += res.seconds
         self.usage = self.usage + res.usage
-        self.merged.update(answer_sections(spec, res.value))
+        self.merged.update(answer_sections(spec, res.value, self.text))
         self.passes.append(
             PassRecord(
                 name=spec.name,

@@ -15,10 +15,11 @@ transplant donor and graft, intents.  So a mentions pass trades those fields for
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Annotated, Any
 
-from pydantic import StringConstraints, create_model
+from pydantic import Field, StringConstraints, create_model
 
 from abstraction.core.prompts import MENTION_SECTIONS
 from abstraction.core.schema import (
@@ -34,10 +35,15 @@ from abstraction.core.schema import (
     Strict,
     Treatment,
 )
-from abstraction.core.vocab import outcome_status, parse_age, parse_sex, treatment_category
+from abstraction.core.vocab import (
+    age_statement,
+    outcome_status,
+    parse_age,
+    parse_sex,
+    treatment_category,
+)
 
-# No maxItems/maxLength: llama.cpp's schema grammars unroll such bounds into deeply nested
-# rules that slow every sampling step; repeats are removed below and max_tokens bounds a loop.
+# Unbounded by default; a pass can bound them (`mentions_model`).  Repeats are removed below.
 Phrase = str
 Phrases = list[str]
 
@@ -64,21 +70,40 @@ def phrase_pattern(max_words: int) -> str:
     return f"^{word}( {word}){{0,{max_words - 1}}}$"
 
 
-@lru_cache(maxsize=8)
-def mentions_model(max_words: int | None) -> type[Mentions]:
-    """`Mentions`, or with every phrase limited to `max_words` words: the limit goes into the
-    JSON schema as a pattern, which llama.cpp's grammar enforces while the model writes (a
-    small model told to copy short names still copies whole clauses)."""
-    if max_words is None:
+@lru_cache(maxsize=16)
+def mentions_model(max_words: int | None = None, max_items: int | None = None) -> type[Mentions]:
+    """`Mentions`, or with each phrase limited to `max_words` words and each list to
+    `max_items` phrases: the limits go into the JSON schema (a pattern, maxItems), which
+    llama.cpp's grammar enforces while the model writes."""
+    if max_words is None and max_items is None:
         return Mentions
-    if max_words < 1:
-        raise ValueError("max_words must be at least 1")
-    phrase: Any = Annotated[str, StringConstraints(pattern=phrase_pattern(max_words))]
+    if (max_words is not None and max_words < 1) or (max_items is not None and max_items < 1):
+        raise ValueError("max_words and max_items must be at least 1")
+    phrase: Any = (
+        Annotated[str, StringConstraints(pattern=phrase_pattern(max_words))]
+        if max_words is not None
+        else str
+    )
+    phrases: Any = (
+        Annotated[list[phrase], Field(max_length=max_items)]
+        if max_items is not None
+        else list[phrase]
+    )
     fields: dict[str, Any] = {
-        name: (list[phrase] if field.annotation == list[str] else phrase | None, ...)
+        name: (phrases if field.annotation == list[str] else phrase | None, ...)
         for name, field in Mentions.model_fields.items()
     }
-    return create_model(f"Mentions{max_words}w", __base__=Mentions, **fields)
+    name = f"Mentions_{max_words or 'any'}w_{max_items or 'any'}n"
+    return create_model(name, __base__=Mentions, **fields)
+
+
+_SPLIT = re.compile(r"\s*(?:[,;()]|\band\b)\s*")
+
+
+def split_phrase(phrase: str) -> list[str]:
+    """The names a phrase joins with commas, semicolons, "and" or parentheses, each a piece of
+    the phrase as written ("heart failure (CHF)" -> "heart failure", "CHF")."""
+    return [p for p in _SPLIT.split(phrase) if len(p.strip()) > 1]
 
 
 def _ev(phrase: str) -> Evidence:
@@ -99,10 +124,13 @@ def _unique(phrases: list[str], seen: set[str] | None = None) -> list[str]:
     return out
 
 
-def _patient(m: Mentions) -> Patient:
+def _patient(m: Mentions, text: str) -> Patient:
     age = sex = None
-    if m.age and (parsed := parse_age(m.age)):
-        age = AgeFact(value=parsed[0], unit=parsed[1], evidence=_ev(m.age.strip()))
+    said = m.age.strip() if m.age else None
+    if said and parse_age(said) is None:
+        said = age_statement(text, said) or said  # "71" -> "71-year" when the text says so
+    if said and (parsed := parse_age(said)):
+        age = AgeFact(value=parsed[0], unit=parsed[1], evidence=_ev(said))
     if m.sex and (word := parse_sex(m.sex)):
         sex = SexFact(value=word, evidence=_ev(m.sex.strip()))
     return Patient(age=age, age_group=None, sex=sex)
@@ -123,8 +151,17 @@ def _treatment(name: str) -> Treatment:
     )
 
 
-def mention_sections(m: Mentions) -> dict[str, Any]:
-    """The `MENTION_SECTIONS` of a `CaseReport` (as plain data) built from the phrases."""
+def mention_sections(m: Mentions, text: str, *, split: bool = False) -> dict[str, Any]:
+    """The `MENTION_SECTIONS` of a `CaseReport` (as plain data) built from the phrases of the
+    answer `m` about `text` (read only to find the unit of an age given as a bare number);
+    with `split`, each list phrase that joins several names is split (`split_phrase`)."""
+    if split:
+        lists = {
+            name: [piece for p in value for piece in split_phrase(p)]
+            for name, value in m
+            if isinstance(value, list)
+        }
+        m = m.model_copy(update=lists)
     seen: set[str] = set()
     main = _unique([m.main_diagnosis] if m.main_diagnosis else [], seen)
     diagnoses = [
@@ -150,7 +187,7 @@ def mention_sections(m: Mentions) -> dict[str, Any]:
     if m.outcome and (value := outcome_status(m.outcome)):
         status = OutcomeStatusFact(value=value, evidence=_ev(m.outcome.strip()))
     out = {
-        "patient": _patient(m),
+        "patient": _patient(m, text),
         "diagnoses": diagnoses,
         "findings": findings,
         "treatments": treatments,

@@ -68,30 +68,32 @@ def _clean(node: Any, *, evidence_first: bool) -> Any:
 def answer_model(spec: PassSpec) -> type[BaseModel]:
     """The response model of a pass: its sections, or `Mentions` for a ``mentions`` pass."""
     return (
-        mentions_model(spec.max_words)
+        mentions_model(spec.max_words, spec.max_items)
         if spec.shape == "mentions"
         else pass_model(tuple(spec.sections))
     )
 
 
-def answer_sections(spec: PassSpec, value: BaseModel) -> dict[str, Any]:
-    """The `CaseReport` sections (plain data) a validated answer of this pass fills."""
+def answer_sections(spec: PassSpec, value: BaseModel, text: str) -> dict[str, Any]:
+    """The `CaseReport` sections (plain data) a validated answer of this pass on `text` fills."""
     if spec.shape == "mentions":
         assert isinstance(value, Mentions)
-        return mention_sections(value)
+        return mention_sections(value, text, split=spec.split)
     return value.model_dump()
 
 
 def _key(spec: PassSpec) -> tuple[str, ...]:
     if spec.shape == "mentions":
-        return ("<mentions>", str(spec.max_words or ""))
+        return ("<mentions>", str(spec.max_words or ""), str(spec.max_items or ""))
     return tuple(spec.sections)
 
 
 @lru_cache(maxsize=64)
 def _llm_schema_json(sections: tuple[str, ...], evidence_first: bool) -> str:
     if sections[0] == "<mentions>":
-        model = mentions_model(int(sections[1]) if sections[1] else None)
+        model = mentions_model(
+            int(sections[1]) if sections[1] else None, int(sections[2]) if sections[2] else None
+        )
     else:
         model = pass_model(sections)
     schema = copy.deepcopy(model.model_json_schema())

@@ -154,3 +154,35 @@ def test_drop_moves_unsupported_facts_out_of_the_record_and_keeps_them() -> None
     assert out.grounding.unsupported == 2, "the counts still cover the dropped facts"
     flagged = _extract(answer)
     assert len(flagged.findings) == 3, "the default keeps and flags them"
+
+
+def test_split_and_bare_number_age_rules() -> None:
+    from abstraction.extraction.mentions import split_phrase
+
+    assert split_phrase("heart failure (CHF)") == ["heart failure", "CHF"]
+    assert split_phrase("fever, cough and rash") == ["fever", "cough", "rash"]
+    assert split_phrase("Random bandage") == ["Random bandage"], "'and' only as a word"
+    spec = SPEC.model_copy(update={"split": True})
+    prompt = PROMPT.model_copy(update={"passes": (spec,)})
+    answer = _answer(age="62", signs_symptoms=["fever and dyspnoea"])
+    out = extract_document(Document(id="d", text=TEXT), prompt=prompt, client=Canned(answer))
+    r = out.record
+    assert [f.name for f in r.findings] == ["fever", "dyspnoea", "chest pain"]
+    assert (r.patient.age.value, r.patient.age.evidence.quote) == (62.0, "62-year")
+    r = _extract(_answer(age="63"))
+    assert r.patient.age is None, "no age statement with that number in the text"
+
+
+def test_limits_go_into_the_schema() -> None:
+    from abstraction.extraction.mentions import mentions_model
+
+    model = mentions_model(3, 5)
+    schema = model.model_json_schema()
+    assert schema["properties"]["tests"]["maxItems"] == 5
+    assert "pattern" in schema["properties"]["tests"]["items"]
+    ok = _answer(tests=["CT"] * 5, signs_symptoms=["fever"])
+    model.model_validate(ok)
+    with pytest.raises(ValueError):
+        model.model_validate({**ok, "tests": ["CT"] * 6})
+    with pytest.raises(ValueError):
+        model.model_validate({**ok, "tests": ["a b c d"]})

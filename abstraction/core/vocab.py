@@ -17,6 +17,11 @@ _AGE = re.compile(
     r"|(?:aged?)\s+(\d+(?:\.\d+)?)",
     re.IGNORECASE,
 )
+_AGE_STATEMENT = re.compile(  # an age, not a duration: "71-year-old", "aged 71", "age of 71"
+    r"\b(\d+(?:\.\d+)?)[\s-]*(?:years?|yrs?|months?|weeks?|days?)[\s-]*old\b"
+    r"|\baged?\s+(?:of\s+)?(\d+(?:\.\d+)?)\b",
+    re.IGNORECASE,
+)
 _AGE_UNIT = re.compile(r"(year|yr|month|week|day)", re.IGNORECASE)
 _UNITS: dict[str, Literal["years", "months", "weeks", "days"]] = {
     "year": "years",
@@ -64,8 +69,8 @@ def age_statement(text: str, phrase: str) -> str | None:
         number = float(phrase.strip())
     except ValueError:
         return None
-    for match in _AGE.finditer(text):
-        if float(match.group(1) or match.group(2)) == number:
+    for match in _AGE_STATEMENT.finditer(text):
+        if float(next(g for g in match.groups() if g)) == number:
             return match.group(0)
     return None
 

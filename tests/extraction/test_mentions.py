@@ -168,7 +168,7 @@ def test_split_and_bare_number_age_rules() -> None:
     out = extract_document(Document(id="d", text=TEXT), prompt=prompt, client=Canned(answer))
     r = out.record
     assert [f.name for f in r.findings] == ["fever", "dyspnoea", "chest pain"]
-    assert (r.patient.age.value, r.patient.age.evidence.quote) == (62.0, "62-year")
+    assert (r.patient.age.value, r.patient.age.evidence.quote) == (62.0, "62-year-old")
     r = _extract(_answer(age="63"))
     assert r.patient.age is None, "no age statement with that number in the text"
 
@@ -186,3 +186,12 @@ def test_limits_go_into_the_schema() -> None:
         model.model_validate({**ok, "tests": ["CT"] * 6})
     with pytest.raises(ValueError):
         model.model_validate({**ok, "tests": ["a b c d"]})
+
+
+def test_a_bare_number_is_never_read_as_an_age_from_a_duration() -> None:
+    from abstraction.core.vocab import age_statement
+
+    assert age_statement("relapse after 6 months of therapy", "6") is None
+    assert age_statement("a 6-month-old infant", "6") == "6-month-old"
+    assert age_statement("she was aged 44 years", "44") == "aged 44"
+    assert age_statement("a 44-year-old woman", "forty") is None

@@ -772,16 +772,24 @@ def _responses(responses: list[Any]) -> tuple[list[str | None], dict[str, int]]:
 class OursSystem:
     """Our pipeline (`extract_document`) with one prompt version."""
 
-    def __init__(self, prompt: PromptSpec, client: Any, endpoint: Endpoint) -> None:
+    def __init__(
+        self, prompt: PromptSpec, client: Any, endpoint: Endpoint, *, replay: bool = False
+    ) -> None:
         self.prompt, self.client, self.endpoint = prompt, client, endpoint
         self.name = f"ours-{prompt.version}"
+        self.replay = replay
 
     def run(self, doc: Document) -> dict[str, Any]:
         from abstraction.extraction import extract_document
 
         started, t0 = _now(), time.perf_counter()
+        before = self.client.recorded_latency()
         ext = extract_document(doc, prompt=self.prompt, client=self.client)
         seconds = time.perf_counter() - t0
+        after = self.client.recorded_latency()
+        if before is not None and after is not None and self.replay:
+            # Replayed: the seconds the recorded live calls took, not the file reads.
+            seconds = after[0] - before[0]
         usage = ext.provenance.usage
         used = sum(p.status == "ok" for p in ext.provenance.passes)
         return _envelope(
@@ -1045,7 +1053,9 @@ def load_golds(gold_dir: Path, docs: list[Document]) -> dict[str, GoldRecord]:
     return golds
 
 
-def _server(base_url: str | None, model: str, record: Path | None) -> AbstractContextManager[Any]:
+def _server(
+    base_url: str | None, model: str, record: Path | None, replay: Path | None = None
+) -> AbstractContextManager[Any]:
     """Our client on the given server, or on one embedded server started here; with `record`,
     our system's exchanges are stored there as `abstraction eval --record` stores them (so an
     eval of the same suite can `--replay` them)."""
@@ -1054,6 +1064,8 @@ def _server(base_url: str | None, model: str, record: Path | None) -> AbstractCo
     rec: dict[str, Any] = (
         {"recording_dir": record, "recording_mode": "record"} if record is not None else {}
     )
+    if replay is not None:
+        rec = {"recording_dir": replay, "recording_mode": "replay"}
     if base_url:
         return open_client(
             ModelConfig(model=model, base_url=base_url, structured="json_object_schema", **rec)
@@ -1063,7 +1075,7 @@ def _server(base_url: str | None, model: str, record: Path | None) -> AbstractCo
 
 def run_systems(args: argparse.Namespace, docs: list[Document], prompts: list[PromptSpec]) -> None:
     """Call every system on every document; write ``<system>/<id>.raw.json``."""
-    with _server(args.base_url, args.model, args.record) as client:
+    with _server(args.base_url, args.model, args.record, args.replay) as client:
         endpoint = Endpoint(
             base_url=client.base_url,
             model=client.model_name,
@@ -1081,7 +1093,9 @@ def run_systems(args: argparse.Namespace, docs: list[Document], prompts: list[Pr
         if "instructor" in args.systems:
             systems.append(InstructorPeer(endpoint))
         if "ours" in args.systems:
-            systems += [OursSystem(p, client, endpoint) for p in prompts]
+            systems += [
+                OursSystem(p, client, endpoint, replay=args.replay is not None) for p in prompts
+            ]
         for system in systems:
             folder = args.out / system.name
             folder.mkdir(parents=True, exist_ok=True)
@@ -1155,8 +1169,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="Store our system's model exchanges here (e.g. out/recordings-maccrobat, the "
         "maccrobat suites' folder, so `abstraction eval maccrobat-dev8 --replay` reuses them).",
     )
+    ap.add_argument(
+        "--replay",
+        type=Path,
+        default=None,
+        help="Run our system from recordings here, without a model (seconds per document are "
+        "then the recorded live latencies); only with --systems ours.",
+    )
     args = ap.parse_args(argv)
     args.prompt = args.prompt or [DEFAULT_PROMPT]
+    if args.replay is not None and (set(args.systems) != {"ours"} or args.record is not None):
+        ap.error("--replay runs only our system (--systems ours) and does not record")
     return args
 
 

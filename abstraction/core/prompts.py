@@ -58,6 +58,9 @@ class PassSpec(_Frozen):
       list may have (both enforced by the schema, so by llama.cpp's grammar).
     split: for ``mentions``, a phrase that joins several names ("fever, cough and rash",
       "heart failure (CHF)") becomes one phrase per name (each still words of the text).
+    name_max_words: for ``mentions``, a phrase (after `split`) of more words is a clause, not a
+      name: it goes to the extraction's ``dropped`` list instead of the record.  Unlike
+      `max_words` it leaves the model's request unchanged.
     """
 
     name: str
@@ -68,6 +71,7 @@ class PassSpec(_Frozen):
     max_words: int | None = Field(default=None, ge=1, le=50)
     max_items: int | None = Field(default=None, ge=1, le=200)
     split: bool = False
+    name_max_words: int | None = Field(default=None, ge=1, le=50)
 
     @field_validator("sections")
     @classmethod
@@ -81,9 +85,11 @@ class PassSpec(_Frozen):
     def _shape_sections(self) -> PassSpec:
         if self.shape == "mentions" and tuple(self.sections) != MENTION_SECTIONS:
             raise ValueError(f"a mentions pass fills exactly the sections {list(MENTION_SECTIONS)}")
-        used = self.max_words is not None or self.max_items is not None or self.split
-        if used and self.shape != "mentions":
-            raise ValueError("max_words, max_items and split apply to a mentions pass only")
+        used = (self.max_words, self.max_items, self.name_max_words) != (None, None, None)
+        if (used or self.split) and self.shape != "mentions":
+            raise ValueError(
+                "max_words, max_items, split and name_max_words apply to a mentions pass only"
+            )
         return self
 
 

@@ -99,9 +99,13 @@ class GroundingSummary(Strict):
 
 
 class DroppedFact(Strict):
-    """A fact taken out of the record because grounding found no support for it in the text."""
+    """A fact kept out of the record: grounding found no support for it in the text, or a
+    pass's rules did not take the phrase as a name (see `PassSpec.name_max_words`)."""
 
-    path: str = Field(description="Where it was, e.g. 'findings[3]' (index before removal).")
+    path: str = Field(
+        description="Where it was, e.g. 'findings[3]' (index before removal), or "
+        "'<pass>:<list>' for a phrase a pass's rules left out."
+    )
     fact: dict[str, Any] = Field(description="The fact as the model gave it, with its evidence.")
     note: str | None = Field(description="Why it is unsupported (the grounding note).")
 
@@ -125,8 +129,9 @@ class Extraction(Strict):
     provenance: Provenance
     dropped: list[DroppedFact] = Field(
         default_factory=list,
-        description="Unsupported facts removed from the record (prompt setting "
-        "unsupported = 'drop'); kept here, never lost.  The grounding counts include them.",
+        description="Facts kept out of the record, never lost: unsupported ones (prompt "
+        "setting unsupported = 'drop'; the grounding counts include them) and phrases a "
+        "pass's rules did not take as names (not grounded, not counted).",
     )
 
 

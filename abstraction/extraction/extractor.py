@@ -76,6 +76,7 @@ class _Run:
         self.usage = Usage()
         self.model_seconds = 0.0
         self.failure: Failure | None = None
+        self.left_out: list[DroppedFact] = []  # phrases a pass's rules kept out of the record
 
     def request(self, spec: PassSpec) -> dict[str, Any]:
         return {
@@ -90,7 +91,11 @@ class _Run:
     def record_ok(self, spec: PassSpec, res: ChatResult) -> None:
         self.model_seconds += res.seconds
         self.usage = self.usage + res.usage
-        self.merged.update(answer_sections(spec, res.value, self.text))
+        sections, left_out = answer_sections(spec, res.value, self.text)
+        self.merged.update(sections)
+        self.left_out.extend(
+            d.model_copy(update={"path": f"{spec.name}:{d.path}"}) for d in left_out
+        )
         self.passes.append(
             PassRecord(
                 name=spec.name,
@@ -125,12 +130,12 @@ class _Run:
     def finish(self) -> Extraction:
         t_ground = time.perf_counter()
         record = grounding = None
-        dropped: list[DroppedFact] = []
+        dropped: list[DroppedFact] = list(self.left_out)
         if self.failure is None:
             merged = CaseReport.model_validate(self.merged)  # a new object: ours to ground
             record, grounding = ground_record(merged, self.doc.text, in_place=True)
             if self.prompt.settings.unsupported == "drop":
-                dropped = drop_unsupported(record)
+                dropped += drop_unsupported(record)
         ground_s = time.perf_counter() - t_ground
         info = self.client.describe()
         provenance = Provenance(

@@ -22,6 +22,7 @@ from typing import Annotated, Any
 from pydantic import Field, StringConstraints, create_model
 
 from abstraction.core.prompts import MENTION_SECTIONS
+from abstraction.core.records import DroppedFact
 from abstraction.core.schema import (
     AgeFact,
     Assessment,
@@ -151,17 +152,34 @@ def _treatment(name: str) -> Treatment:
     )
 
 
-def mention_sections(m: Mentions, text: str, *, split: bool = False) -> dict[str, Any]:
+def mention_sections(
+    m: Mentions, text: str, *, split: bool = False, name_max_words: int | None = None
+) -> tuple[dict[str, Any], list[DroppedFact]]:
     """The `MENTION_SECTIONS` of a `CaseReport` (as plain data) built from the phrases of the
-    answer `m` about `text` (read only to find the unit of an age given as a bare number);
-    with `split`, each list phrase that joins several names is split (`split_phrase`)."""
-    if split:
-        lists = {
-            name: [piece for p in value for piece in split_phrase(p)]
-            for name, value in m
-            if isinstance(value, list)
-        }
-        m = m.model_copy(update=lists)
+    answer `m` about `text` (read only to find the unit of an age given as a bare number), and
+    the phrases left out.  With `split`, each list phrase that joins several names is split
+    (`split_phrase`); with `name_max_words`, a longer phrase (a clause) is left out."""
+    dropped: list[DroppedFact] = []
+    if split or name_max_words is not None:
+        update: dict[str, Any] = {}
+        for name, value in m:
+            if name in ("age", "sex", "outcome") or value is None:
+                continue
+            phrases = [value] if isinstance(value, str) else value
+            if split:
+                phrases = [piece for p in phrases for piece in split_phrase(p)]
+            if name_max_words is not None:
+                for p in phrases:
+                    if len(p.split()) > name_max_words:
+                        note = f"{len(p.split())} words: a clause, not a name"
+                        dropped.append(DroppedFact(path=name, fact={"phrase": p}, note=note))
+                phrases = [p for p in phrases if len(p.split()) <= name_max_words]
+            if isinstance(value, str):  # the main diagnosis: its first name stays the main
+                update[name] = phrases[0] if phrases else None
+                update["other_diagnoses"] = phrases[1:]
+            else:
+                update[name] = [*update.get(name, []), *phrases]
+        m = m.model_copy(update=update)
     seen: set[str] = set()
     main = _unique([m.main_diagnosis] if m.main_diagnosis else [], seen)
     diagnoses = [
@@ -195,7 +213,8 @@ def mention_sections(m: Mentions, text: str, *, split: bool = False) -> dict[str
         "outcome": Outcome(status=status, cause_of_death=None, follow_up=None),
     }
     assert tuple(out) == MENTION_SECTIONS
-    return {
+    sections = {
         k: v.model_dump() if hasattr(v, "model_dump") else [x.model_dump() for x in v]
         for k, v in out.items()
     }
+    return sections, dropped

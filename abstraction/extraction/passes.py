@@ -19,6 +19,7 @@ from pydantic import BaseModel, create_model
 
 from abstraction.core.frozen import FrozenDict, freeze
 from abstraction.core.prompts import PassSpec
+from abstraction.core.records import DroppedFact
 from abstraction.core.schema import CaseReport, Strict
 from abstraction.extraction.mentions import Mentions, mention_sections, mentions_model
 
@@ -74,12 +75,15 @@ def answer_model(spec: PassSpec) -> type[BaseModel]:
     )
 
 
-def answer_sections(spec: PassSpec, value: BaseModel, text: str) -> dict[str, Any]:
-    """The `CaseReport` sections (plain data) a validated answer of this pass on `text` fills."""
+def answer_sections(
+    spec: PassSpec, value: BaseModel, text: str
+) -> tuple[dict[str, Any], list[DroppedFact]]:
+    """The `CaseReport` sections (plain data) a validated answer of this pass on `text` fills,
+    and what the pass's rules left out of them."""
     if spec.shape == "mentions":
         assert isinstance(value, Mentions)
-        return mention_sections(value, text, split=spec.split)
-    return value.model_dump()
+        return mention_sections(value, text, split=spec.split, name_max_words=spec.name_max_words)
+    return value.model_dump(), []
 
 
 def _key(spec: PassSpec) -> tuple[str, ...]:

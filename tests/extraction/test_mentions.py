@@ -195,3 +195,27 @@ def test_a_bare_number_is_never_read_as_an_age_from_a_duration() -> None:
     assert age_statement("a 6-month-old infant", "6") == "6-month-old"
     assert age_statement("she was aged 44 years", "44") == "aged 44"
     assert age_statement("a 44-year-old woman", "forty") is None
+
+
+def test_clauses_are_left_out_of_the_record_but_kept() -> None:
+    spec = SPEC.model_copy(update={"split": True, "name_max_words": 3})
+    prompt = PROMPT.model_copy(update={"passes": (spec,)})
+    answer = _answer(
+        main_diagnosis="lymphoma (confirmed by biopsy of the mass)",
+        tests=["CT showed a mass in the abdomen", "Biopsy"],
+    )
+    out = extract_document(Document(id="d", text=TEXT), prompt=prompt, client=Canned(answer))
+    r = out.record
+    assert [(d.name, d.status) for d in r.diagnoses] == [
+        ("lymphoma", "principal"),
+        ("sepsis", "secondary"),
+    ]
+    assert [a.method for a in r.assessments] == ["Biopsy"]
+    assert [(d.path, d.fact, d.note) for d in out.dropped] == [
+        (
+            "m:main_diagnosis",
+            {"phrase": "confirmed by biopsy of the mass"},
+            "6 words: a clause, not a name",
+        ),
+        ("m:tests", {"phrase": "CT showed a mass in the abdomen"}, "7 words: a clause, not a name"),
+    ]

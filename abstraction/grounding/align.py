@@ -145,9 +145,16 @@ class Aligner:
 
 
 def _all_occurrences(haystack: str, needle: str) -> list[int]:
+    """Starts of `needle` in `haystack` that do not cut a word: a quote that begins (ends) with
+    a letter or digit must not continue one ("man" is not found in "management")."""
     out, i = [], haystack.find(needle)
+    head, tail = needle[:1].isalnum(), needle[-1:].isalnum()
     while i != -1:
-        out.append(i)
+        j = i + len(needle)
+        if not (head and i > 0 and haystack[i - 1].isalnum()) and not (
+            tail and j < len(haystack) and haystack[j].isalnum()
+        ):
+            out.append(i)
         i = haystack.find(needle, i + 1)
     return out
 

@@ -153,3 +153,13 @@ def test_grounding_does_not_mutate_the_input():
     rec = _record(sex={"value": "female", "evidence": "She"})
     ground_record(rec, "She was a teacher.")
     assert rec.patient.sex.evidence.start is None
+
+
+def test_a_quote_is_never_found_inside_a_longer_word() -> None:
+    from abstraction.grounding import Aligner
+
+    text = "Improve the management. The man was seen."
+    hit = Aligner(text).align("man")
+    assert hit is not None and text[hit.start : hit.end] == "man" and hit.start == 28
+    assert Aligner("Improve the management.").align("man") is None
+    assert Aligner("a 19-year-old man").align("19-year").start == 2, "a hyphen ends a word"

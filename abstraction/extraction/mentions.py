@@ -19,7 +19,7 @@ import re
 from functools import lru_cache
 from typing import Annotated, Any
 
-from pydantic import Field, StringConstraints, create_model
+from pydantic import BaseModel, Field, StringConstraints, create_model
 
 from abstraction.core.prompts import MENTION_SECTIONS
 from abstraction.core.records import DroppedFact
@@ -204,7 +204,7 @@ def mention_sections(
     status = None
     if m.outcome and (value := outcome_status(m.outcome)):
         status = OutcomeStatusFact(value=value, evidence=_ev(m.outcome.strip()))
-    out = {
+    out: dict[str, BaseModel | list[Any]] = {
         "patient": _patient(m, text),
         "diagnoses": diagnoses,
         "findings": findings,
@@ -214,7 +214,7 @@ def mention_sections(
     }
     assert tuple(out) == MENTION_SECTIONS
     sections = {
-        k: v.model_dump() if hasattr(v, "model_dump") else [x.model_dump() for x in v]
+        k: v.model_dump() if isinstance(v, BaseModel) else [x.model_dump() for x in v]
         for k, v in out.items()
     }
     return sections, dropped

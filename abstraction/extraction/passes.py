@@ -94,6 +94,7 @@ def _key(spec: PassSpec) -> tuple[str, ...]:
 
 @lru_cache(maxsize=64)
 def _llm_schema_json(sections: tuple[str, ...], evidence_first: bool) -> str:
+    model: type[BaseModel]
     if sections[0] == "<mentions>":
         model = mentions_model(
             int(sections[1]) if sections[1] else None, int(sections[2]) if sections[2] else None

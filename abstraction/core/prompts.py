@@ -61,6 +61,8 @@ class PassSpec(_Frozen):
     name_max_words: for ``mentions``, a phrase (after `split`) of more words is a clause, not a
       name: it goes to the extraction's ``dropped`` list instead of the record.  Unlike
       `max_words` it leaves the model's request unchanged.
+    split_clauses: for ``mentions`` with `name_max_words`, a longer phrase is first cut at
+      "with" / "without" (what follows "without" in the signs is an absent sign).
     """
 
     name: str
@@ -72,6 +74,7 @@ class PassSpec(_Frozen):
     max_items: int | None = Field(default=None, ge=1, le=200)
     split: bool = False
     name_max_words: int | None = Field(default=None, ge=1, le=50)
+    split_clauses: bool = False
 
     @field_validator("sections")
     @classmethod
@@ -86,9 +89,10 @@ class PassSpec(_Frozen):
         if self.shape == "mentions" and tuple(self.sections) != MENTION_SECTIONS:
             raise ValueError(f"a mentions pass fills exactly the sections {list(MENTION_SECTIONS)}")
         used = (self.max_words, self.max_items, self.name_max_words) != (None, None, None)
-        if (used or self.split) and self.shape != "mentions":
+        if (used or self.split or self.split_clauses) and self.shape != "mentions":
             raise ValueError(
-                "max_words, max_items, split and name_max_words apply to a mentions pass only"
+                "max_words, max_items, split, split_clauses and name_max_words apply to a "
+                "mentions pass only"
             )
         return self
 

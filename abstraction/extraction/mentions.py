@@ -152,13 +152,55 @@ def _treatment(name: str) -> Treatment:
     )
 
 
+_CLAUSE = re.compile(r"\s+(with|without)\s+")
+_ARTICLE = re.compile(r"^(?:a|an|the)\s+", re.IGNORECASE)
+
+
+def _cut_clauses(
+    name: str,
+    phrases: list[str],
+    max_words: int,
+    update: dict[str, Any],
+    dropped: list[DroppedFact],
+) -> list[str]:
+    """Phrases longer than `max_words` cut at "with"/"without": "distension with a hypoactive
+    bowel" -> "distension", "hypoactive bowel"; "dilation without obstruction" -> "dilation",
+    and "obstruction" becomes an absent sign (left out of other lists).  A leading article is
+    trimmed from every phrase (the rest is still words of the text)."""
+    out: list[str] = []
+    for p in phrases:
+        if len(p.split()) <= max_words:
+            out.append(_ARTICLE.sub("", p))
+            continue
+        parts = _CLAUSE.split(p)
+        out.append(_ARTICLE.sub("", parts[0]))
+        for sep, part in zip(parts[1::2], parts[2::2], strict=True):
+            part = _ARTICLE.sub("", part)
+            if sep.lower() == "with":
+                out.append(part)
+            elif name == "signs_symptoms":
+                update.setdefault("absent_signs_symptoms", []).append(part)
+            else:
+                dropped.append(
+                    DroppedFact(path=name, fact={"phrase": part}, note="named after 'without'")
+                )
+    return [p for p in out if p]
+
+
 def mention_sections(
-    m: Mentions, text: str, *, split: bool = False, name_max_words: int | None = None
+    m: Mentions,
+    text: str,
+    *,
+    split: bool = False,
+    name_max_words: int | None = None,
+    split_clauses: bool = False,
 ) -> tuple[dict[str, Any], list[DroppedFact]]:
     """The `MENTION_SECTIONS` of a `CaseReport` (as plain data) built from the phrases of the
     answer `m` about `text` (read only to find the unit of an age given as a bare number), and
     the phrases left out.  With `split`, each list phrase that joins several names is split
-    (`split_phrase`); with `name_max_words`, a longer phrase (a clause) is left out."""
+    (`split_phrase`); with `name_max_words`, a longer phrase (a clause) is left out, after
+    `split_clauses` cut it at "with" and "without" (what follows "without" is an absent sign,
+    or, in other lists, left out)."""
     dropped: list[DroppedFact] = []
     if split or name_max_words is not None:
         update: dict[str, Any] = {}
@@ -168,6 +210,8 @@ def mention_sections(
             phrases = [value] if isinstance(value, str) else value
             if split:
                 phrases = [piece for p in phrases for piece in split_phrase(p)]
+            if split_clauses and name_max_words is not None:
+                phrases = _cut_clauses(name, phrases, name_max_words, update, dropped)
             if name_max_words is not None:
                 for p in phrases:
                     if len(p.split()) > name_max_words:

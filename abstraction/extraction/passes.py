@@ -82,7 +82,13 @@ def answer_sections(
     and what the pass's rules left out of them."""
     if spec.shape == "mentions":
         assert isinstance(value, Mentions)
-        return mention_sections(value, text, split=spec.split, name_max_words=spec.name_max_words)
+        return mention_sections(
+            value,
+            text,
+            split=spec.split,
+            name_max_words=spec.name_max_words,
+            split_clauses=spec.split_clauses,
+        )
     return value.model_dump(), []
 
 

@@ -219,3 +219,30 @@ def test_clauses_are_left_out_of_the_record_but_kept() -> None:
         ),
         ("m:tests", {"phrase": "CT showed a mass in the abdomen"}, "7 words: a clause, not a name"),
     ]
+
+
+def test_long_phrases_are_cut_at_with_and_without_before_the_clause_filter() -> None:
+    text = "She had abdominal distension with a hypoactive bowel; marked dilation, no obstruction."
+    spec = SPEC.model_copy(update={"split": True, "name_max_words": 3, "split_clauses": True})
+    prompt = PROMPT.model_copy(update={"passes": (spec,)})
+    answer = _answer(
+        age=None,
+        signs_symptoms=[
+            "abdominal distension with a hypoactive bowel",
+            "marked dilation without obstruction",
+        ],
+        absent_signs_symptoms=[],
+        tests=["CT without contrast of the abdomen"],
+    )
+    out = extract_document(Document(id="d", text=text), prompt=prompt, client=Canned(answer))
+    r = out.record
+    assert [(f.name, f.assertion) for f in r.findings] == [
+        ("abdominal distension", "present"),
+        ("hypoactive bowel", "present"),
+        ("marked dilation", "present"),
+        ("obstruction", "absent"),
+    ]
+    assert [(a.method, a.evidence.status) for a in r.assessments] == [("CT", "unsupported")]
+    assert ("m:tests", {"phrase": "contrast of the abdomen"}) in [
+        (d.path, d.fact) for d in out.dropped
+    ]

@@ -31,6 +31,7 @@ import openai
 from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
 from instructor.core.hooks import Hooks
 from instructor.v2.core.registry import mode_registry
+from openai._models import FinalRequestOptions
 from openai.types.chat import ChatCompletion
 from pydantic import BaseModel, ValidationError
 
@@ -344,6 +345,46 @@ class ModelClient:
             )
         return _request_body(kwargs, extra[1:-1])
 
+    # The first attempt's POST.  With the SDK's own retries off (a job's transport retries),
+    # the SDK adds nothing to a request it need not check but CPU: it rebuilds the same headers,
+    # options and URL on every call (1 ms, as much as the HTTP exchange).  The request it would
+    # build is made once (`_template`) and each call copies it with its own body, straight to
+    # the transport the SDK's httpx client would pick; errors become the SDK's own exceptions.
+    # tests/client/test_fast_path.py checks the two paths send the same method, URL, headers
+    # and body.
+
+    @functools.cached_property
+    def _sync_template(self) -> _Template | None:
+        return _Template.of(self._sync) if self.config.http_retries == 0 else None
+
+    @functools.cached_property
+    def _async_template(self) -> _Template | None:
+        return _Template.of(self._async) if self.config.http_retries == 0 else None
+
+    def _post(self, body: bytes) -> httpx.Response:
+        tmpl = self._sync_template
+        if tmpl is None:
+            return self._sync.post("/chat/completions", content=body, cast_to=httpx.Response)
+        request = tmpl.request(body)
+        try:
+            response = tmpl.transport.handle_request(request)
+            response.read()
+        except Exception as exc:
+            raise _sdk_error(exc, request) from exc
+        return tmpl.checked(self._sync, request, response)
+
+    async def _apost(self, body: bytes) -> httpx.Response:
+        tmpl = self._async_template
+        if tmpl is None:
+            return await self._async.post("/chat/completions", content=body, cast_to=httpx.Response)
+        request = tmpl.request(body)
+        try:
+            response = await tmpl.transport.handle_async_request(request)
+            await response.aread()
+        except Exception as exc:
+            raise _sdk_error(exc, request) from exc
+        return tmpl.checked(self._async, request, response)
+
     def complete(self, **request: Any) -> ChatResult:
         """One structured call (with re-asks).  Raises `ModelError` with the reason on failure.
 
@@ -355,7 +396,7 @@ class ModelClient:
         try:
             try:
                 body = self._first_body(request, kwargs)
-                raw = self._sync.post("/chat/completions", content=body, cast_to=httpx.Response)
+                raw = self._post(body)
                 value = _first_answer(_completion(raw), kwargs, log)
             except _ReAsk as reask:
                 value = self._inst.chat.completions.create(**_reask_kwargs(kwargs, reask))
@@ -371,9 +412,7 @@ class ModelClient:
         try:
             try:
                 body = self._first_body(request, kwargs)
-                raw = await self._async.post(
-                    "/chat/completions", content=body, cast_to=httpx.Response
-                )
+                raw = await self._apost(body)
                 value = _first_answer(_completion(raw), kwargs, log)
             except _ReAsk as reask:
                 value = await self._ainst.chat.completions.create(**_reask_kwargs(kwargs, reask))
@@ -386,6 +425,55 @@ class ModelClient:
 
     async def aclose(self) -> None:
         await self._async.close()
+
+
+_AUTO_HEADERS = frozenset({b"host", b"content-length"})
+
+
+@dataclass(frozen=True)
+class _Template:
+    """What the SDK's ``post("/chat/completions", content=...)`` sends, minus the body."""
+
+    url: httpx.URL
+    headers: list[tuple[bytes, bytes]]
+    extensions: dict[str, Any]
+    transport: Any
+
+    @classmethod
+    def of(cls, sdk: Any) -> _Template:
+        # the SDK's own request builder, as `request()` calls it for a first try
+        options = FinalRequestOptions.construct(method="post", url="/chat/completions", content=b"")
+        built = sdk._build_request(options, retries_taken=0)
+        return cls(
+            url=built.url,
+            # httpx puts Host and Content-Length first again for the new body
+            headers=[(k, v) for k, v in built.headers.raw if k.lower() not in _AUTO_HEADERS],
+            extensions=built.extensions,
+            transport=sdk._client._transport_for_url(built.url),
+        )
+
+    def request(self, body: bytes) -> httpx.Request:
+        return httpx.Request(
+            "POST", self.url, headers=self.headers, content=body, extensions=self.extensions
+        )
+
+    @staticmethod
+    def checked(sdk: Any, request: httpx.Request, response: httpx.Response) -> httpx.Response:
+        """The response, or the SDK's status error for it (as ``raise_for_status`` decides)."""
+        response.request = request
+        if not response.is_success:
+            raise sdk._make_status_error_from_response(response)
+        return response
+
+
+def _sdk_error(exc: Exception, request: httpx.Request) -> Exception:
+    """What the SDK raises when sending fails: its timeout or connection error (the cause
+    is chained by the caller), or its own error unchanged."""
+    if isinstance(exc, openai.OpenAIError):
+        return exc
+    if isinstance(exc, httpx.TimeoutException):
+        return openai.APITimeoutError(request=request)
+    return openai.APIConnectionError(request=request)
 
 
 def _root_cause(exc: BaseException) -> BaseException:

@@ -4,8 +4,10 @@
 
 - discovers the inputs (bad ones become per-document failures, the job goes on);
 - runs `concurrency` workers; each loads a document, splits it if it is longer than the
-  context budget, looks every part up in the content-addressed cache, extracts the misses,
-  merges the parts and writes ``<out_dir>/<id>.json`` atomically;
+  context budget, looks every part up in the content-addressed cache, extracts the misses and
+  merges the parts, then hands the writing (new cache entries, then ``<out_dir>/<id>.json``,
+  atomically and fsynced) to a thread and takes the next document: the document is recorded
+  once its files are written, and at most `concurrency` documents wait for their writes;
 - sends every HTTP call through a `JobTransport` (retries, Retry-After) that logs it to the run
   store and meters its tokens for the document being processed;
 - stops taking new documents once `max_cost` is spent (documents in flight finish, so the
@@ -20,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import functools
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -47,6 +50,8 @@ from abstraction.jobs.store import CallRow, DocumentRow, RunStore, default_store
 from abstraction.jobs.transport import CURRENT_METER, CallMeter, JobTransport, RetryPolicy
 
 Extractor = Callable[[Document], Awaitable[Extraction]]
+Writer = Callable[[], Path]
+"""Writes a document's files (in a worker thread) and returns its output's path."""
 DocStatus = Literal["ok", "cached", "failed", "skipped"]
 
 
@@ -260,6 +265,8 @@ class Job:
         self._spent = 0.0
         self._inflight: list[CallMeter] = []
         self._t0 = time.monotonic()
+        self._tasks: asyncio.TaskGroup | None = None
+        self._write_slots = asyncio.Semaphore(concurrency)
 
     # -- the loop ---------------------------------------------------------------------------
 
@@ -268,6 +275,7 @@ class Job:
         remove_stale_temps(self.out_dir)
         try:
             async with asyncio.TaskGroup() as tg:
+                self._tasks = tg
                 for _ in range(min(self.concurrency, max(1, len(self.sources)))):
                     tg.create_task(self._worker())
         except asyncio.CancelledError:
@@ -289,8 +297,24 @@ class Job:
                 return
             source = self.sources[self._next]
             self._next += 1
-            outcome = await self._document(source)
-            self._record(source, outcome)
+            t0 = time.monotonic()
+            outcome, write = await self._document(source)
+            await self._write_slots.acquire()
+            assert self._tasks is not None
+            self._tasks.create_task(self._written(source, outcome, write, t0))
+
+    async def _written(
+        self, source: Source, outcome: DocumentOutcome, write: Writer | None, t0: float
+    ) -> None:
+        """Write the document's files off the event loop, then record it.  The worker has
+        moved on: the fsyncs (milliseconds each) are not part of every document's cycle."""
+        try:
+            if write is not None:
+                outcome.output = str(await asyncio.to_thread(write))
+        finally:
+            self._write_slots.release()
+        outcome.seconds = time.monotonic() - t0
+        self._record(source, outcome)
 
     def _skip_rest(self) -> None:
         if self.summary.stopped != "budget":
@@ -317,8 +341,6 @@ class Job:
 
     def _record(self, source: Source, outcome: DocumentOutcome) -> None:
         self.summary.outcomes.append(outcome)
-        if outcome.cost is not None:
-            self._spent += outcome.cost
         self.store.record_document(self.run_id, outcome.row())
         if self.progress is not None:
             s = self.summary
@@ -338,24 +360,28 @@ class Job:
 
     # -- one document -----------------------------------------------------------------------
 
-    async def _document(self, source: Source) -> DocumentOutcome:
-        t0 = time.monotonic()
+    async def _document(self, source: Source) -> tuple[DocumentOutcome, Writer | None]:
+        """The outcome (its cost already counted against the budget) and what is left to
+        write."""
         meter = CallMeter(self._key(source))
         token = CURRENT_METER.set(meter)
         self._inflight.append(meter)
         try:
-            outcome = await self._extract_source(source, meter)
+            outcome, write = await self._extract_source(source, meter)
         finally:
             self._inflight.remove(meter)
             CURRENT_METER.reset(token)
-        outcome.seconds = time.monotonic() - t0
         outcome.calls = meter.calls
         outcome.prompt_tokens = meter.prompt_tokens
         outcome.completion_tokens = meter.completion_tokens
         outcome.cost = _meter_cost(meter, self.prices, self.identity.model)
-        return outcome
+        if outcome.cost is not None:
+            self._spent += outcome.cost
+        return outcome, write
 
-    async def _extract_source(self, source: Source, meter: CallMeter) -> DocumentOutcome:
+    async def _extract_source(
+        self, source: Source, meter: CallMeter
+    ) -> tuple[DocumentOutcome, Writer | None]:
         key = self._key(source)
         try:
             if source.kind in ("pdf", "jats"):  # parsing takes a while: off the event loop
@@ -363,7 +389,7 @@ class Job:
             else:
                 doc = load(source, limits=self.options.limits)
         except InputError as exc:
-            return await self._input_failure(source, key, exc)
+            return self._input_failure(source, key, exc)
         try:
             extraction, hits, parts, unit_key, fresh = await self._extract_document(doc)
         except Exception as exc:  # a bug or an unexpected library error: isolate it
@@ -376,36 +402,38 @@ class Job:
                 usage=usage,
             )
             hits, parts, unit_key, fresh = 0, 1, None, []
-        output = await asyncio.to_thread(self._persist, fresh, extraction)
         status: DocStatus = (
             "failed" if extraction.status != "ok" else ("cached" if hits == parts else "ok")
         )
-        return DocumentOutcome(
+        outcome = DocumentOutcome(
             key,
             source.origin,
             status,
             extraction.error.kind if extraction.error else None,
             extraction.error.message if extraction.error else None,
-            str(output),
             parts=parts,
             sha256=doc.sha256,
             chars=len(doc.text),
             cache_key=unit_key,
         )
+        return outcome, functools.partial(self._persist, fresh, extraction)
 
-    async def _input_failure(self, source: Source, key: str, exc: InputError) -> DocumentOutcome:
+    def _input_failure(
+        self, source: Source, key: str, exc: InputError
+    ) -> tuple[DocumentOutcome, Writer | None]:
         """Record the reason; write ``<id>.json`` only when the id is the item's own."""
-        output = None
-        if source.id and source.problem_kind not in ("duplicate_id", "broken_line"):
-            info = DocumentInfo(
-                id=source.id, path=source.origin, sha256="", chars=0, format=source.kind
-            )
-            failed = failure_extraction(info, self.identity, kind="input", message=str(exc))
-            output = str(await asyncio.to_thread(write_output, self.out_dir, failed))
-        return DocumentOutcome(key, source.origin, "failed", f"input:{exc.kind}", str(exc), output)
+        outcome = DocumentOutcome(key, source.origin, "failed", f"input:{exc.kind}", str(exc))
+        if not source.id or source.problem_kind in ("duplicate_id", "broken_line"):
+            return outcome, None
+        info = DocumentInfo(
+            id=source.id, path=source.origin, sha256="", chars=0, format=source.kind
+        )
+        failed = failure_extraction(info, self.identity, kind="input", message=str(exc))
+        return outcome, functools.partial(write_output, self.out_dir, failed)
 
     def _persist(self, fresh: list[tuple[str, bytes]], extraction: Extraction) -> Path:
-        """New cache entries, then the output (one trip to a worker thread per document)."""
+        """New cache entries, then the output: a part's cache entry is written before the
+        document's output, so a kill in between costs nothing on resume."""
         for key, data in fresh:
             self.cache.put_bytes(key, data)
         return write_output(self.out_dir, extraction)

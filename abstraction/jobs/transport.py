@@ -173,7 +173,7 @@ class JobTransport(httpx.AsyncBaseTransport, httpx.BaseTransport):
         seed: int | None = None,
     ) -> None:
         self.inner = inner or default_async_transport()
-        self.sync_inner = sync_inner or httpx.HTTPTransport()
+        self._sync_inner = sync_inner
         self.policy = policy
         self.on_call = on_call
         self.log_bodies = log_bodies
@@ -184,8 +184,17 @@ class JobTransport(httpx.AsyncBaseTransport, httpx.BaseTransport):
     async def aclose(self) -> None:
         await self.inner.aclose()
 
+    @property
+    def sync_inner(self) -> httpx.BaseTransport:
+        """Made on first use: a job only sends asynchronously, and an httpx transport loads
+        the system's CA certificates when it is made (tens of ms at every job's start)."""
+        if self._sync_inner is None:
+            self._sync_inner = httpx.HTTPTransport()
+        return self._sync_inner
+
     def close(self) -> None:
-        self.sync_inner.close()
+        if self._sync_inner is not None:
+            self._sync_inner.close()
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         """The blocking twin of `handle_async_request` (same retries, same reports)."""

@@ -8,6 +8,7 @@ value, the usage of every attempt and the error kinds.  The endpoint is an in-pr
 recorded model answer.
 """
 
+import asyncio
 import json
 from typing import Any
 
@@ -286,3 +287,86 @@ def test_async_path_takes_the_same_route() -> None:
         else:
             assert res.value.model_dump() == sync.value.model_dump()
             assert (res.usage, res.attempts) == (sync.usage, sync.attempts)
+
+
+class Capture(Script):
+    """A `Script` that also keeps each request's method, URL and headers, in order."""
+
+    def __init__(self, answers: list[tuple[int, dict[str, Any]]]) -> None:
+        super().__init__(answers)
+        self.wire: list[tuple[str, str, list[tuple[bytes, bytes]], bytes]] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.wire.append((request.method, str(request.url), request.headers.raw, request.content))
+        return super().__call__(request)
+
+
+def _direct_or_sdk(transport: httpx.MockTransport, *, direct: bool) -> ModelClient:
+    cfg = ModelConfig(
+        model="m",
+        base_url="http://fake/v1",
+        structured="json_schema",
+        http_transport=transport,
+        http_retries=0,
+        timeout=30,
+    )
+    client = ModelClient(cfg, base_url="http://fake/v1", api_key="k", model_name="m")
+    if not direct:  # no template: the SDK sends, as it does when it retries itself
+        client.__dict__["_sync_template"] = client.__dict__["_async_template"] = None
+    return client
+
+
+def _call(client: ModelClient, *, asynchronous: bool) -> Any:
+    try:
+        if asynchronous:
+            return asyncio.run(client.acomplete(**_request(shared=True)))
+        return client.complete(**_request(shared=True))
+    except ModelError as err:
+        return err
+
+
+@pytest.mark.parametrize("asynchronous", [False, True], ids=["sync", "async"])
+@pytest.mark.parametrize("scenario", ["valid", "invalid_then_valid", "http_500", "http_400"])
+def test_direct_post_sends_what_the_sdk_sends(scenario: str, asynchronous: bool) -> None:
+    """With the SDK's retries off the first attempt skips the SDK (`_Template`): the same
+    method, URL, headers (names, values and order) and body, and the same outcome."""
+    results, wires = [], []
+    for direct in (True, False):
+        script = Capture(SCENARIOS[scenario])
+        client = _direct_or_sdk(httpx.MockTransport(script), direct=direct)
+        results.append(_call(client, asynchronous=asynchronous))
+        wires.append(script.wire)
+    (ours, ref), (ours_wire, ref_wire) = results, wires
+    assert ours_wire == ref_wire
+    assert type(ours) is type(ref)
+    if isinstance(ref, ModelError):
+        assert (ours.kind, ours.attempts, str(ours), ours.details) == (
+            ref.kind,
+            ref.attempts,
+            str(ref),
+            ref.details,
+        )
+    else:
+        assert ours.value.model_dump() == ref.value.model_dump()
+        assert (ours.raw_text, ours.usage, ours.attempts) == (ref.raw_text, ref.usage, ref.attempts)
+
+
+@pytest.mark.parametrize("asynchronous", [False, True], ids=["sync", "async"])
+@pytest.mark.parametrize(
+    "fault, kind",
+    [(httpx.ReadTimeout("slow"), "timeout"), (httpx.RemoteProtocolError("gone"), "connection")],
+)
+def test_direct_post_reports_transport_faults_as_the_sdk_does(
+    fault: Exception, kind: str, asynchronous: bool
+) -> None:
+    def fail(request: httpx.Request) -> httpx.Response:
+        raise fault
+
+    errors = []
+    for direct in (True, False):
+        client = _direct_or_sdk(httpx.MockTransport(fail), direct=direct)
+        err = _call(client, asynchronous=asynchronous)
+        assert isinstance(err, ModelError)
+        errors.append((err.kind, str(err), type(err.__cause__)))
+    assert errors[0] == errors[1]
+    assert errors[0][0] == kind

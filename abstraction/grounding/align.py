@@ -144,16 +144,23 @@ class Aligner:
         return self.fuzzy(quote)
 
 
+def _joined(a: str, b: str) -> bool:
+    """Whether characters `a` then `b` are inside one word: two digits, or two letters unless a
+    lowercase letter meets a capital (names run together in extracted text: "LiHuibo")."""
+    if a.isdigit() and b.isdigit():
+        return True
+    return a.isalpha() and b.isalpha() and not (a.islower() and b.isupper())
+
+
 def _all_occurrences(haystack: str, needle: str) -> list[int]:
-    """Starts of `needle` in `haystack` that do not cut a word: a quote that begins (ends) with
-    a letter or digit must not continue one ("man" is not found in "management")."""
+    """Starts of `needle` in `haystack` that do not cut a word: "man" is not found in
+    "management" (a quote that begins or ends with a letter or digit must not continue one)."""
     out, i = [], haystack.find(needle)
-    head, tail = needle[:1].isalnum(), needle[-1:].isalnum()
     while i != -1:
         j = i + len(needle)
-        if not (head and i > 0 and haystack[i - 1].isalnum()) and not (
-            tail and j < len(haystack) and haystack[j].isalnum()
-        ):
+        cut_before = i > 0 and _joined(haystack[i - 1], needle[0])
+        cut_after = j < len(haystack) and _joined(needle[-1], haystack[j])
+        if not cut_before and not cut_after:
             out.append(i)
         i = haystack.find(needle, i + 1)
     return out

@@ -163,3 +163,12 @@ def test_a_quote_is_never_found_inside_a_longer_word() -> None:
     assert hit is not None and text[hit.start : hit.end] == "man" and hit.start == 28
     assert Aligner("Improve the management.").align("man") is None
     assert Aligner("a 19-year-old man").align("19-year").start == 2, "a hyphen ends a word"
+
+
+def test_names_run_together_in_extracted_text_still_align() -> None:
+    from abstraction.grounding import Aligner
+
+    text = "Huibo  LiHuibo Li1Jie  LiuJie Liu1"
+    hit = Aligner(text).align("Huibo  Li")
+    assert hit is not None and hit.start == 0
+    assert Aligner(text).align("Jie Liu").start == 26, "a footnote digit ends a name"

@@ -471,9 +471,10 @@ def _sdk_error(exc: Exception, request: httpx.Request) -> Exception:
     is chained by the caller), or its own error unchanged."""
     if isinstance(exc, openai.OpenAIError):
         return exc
+    sdk_request: Any = request  # openai's stubs name a vendored httpx; this is the same class
     if isinstance(exc, httpx.TimeoutException):
-        return openai.APITimeoutError(request=request)
-    return openai.APIConnectionError(request=request)
+        return openai.APITimeoutError(request=sdk_request)
+    return openai.APIConnectionError(request=sdk_request)
 
 
 def _root_cause(exc: BaseException) -> BaseException:

@@ -96,7 +96,7 @@ from abstraction.core.schema import (  # noqa: E402
     TextFact,
     empty_case_report,
 )
-from abstraction.evaluation.brat import (  # noqa: E402
+from abstraction.core.vocab import (  # noqa: E402
     outcome_status,
     parse_age,
     parse_sex,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from abstraction.core.schema import TreatmentCategory
+from abstraction.core.schema import Evidence, Treatment, TreatmentCategory
 
 _AGE = re.compile(
     r"(\d+(?:\.\d+)?)\s*-?\s*(?:years?|yrs?|months?|weeks?|days?)"
@@ -91,3 +91,20 @@ def treatment_category(name: str) -> TreatmentCategory:
         if pattern.search(name):
             return category
     return "other"
+
+
+def treatment_item(name: str, dose: str | None, evidence: Evidence) -> Treatment:
+    """A treatment known by its name only (an annotation, a listed phrase): the category from
+    `treatment_category`, the dose if given, the rest unknown."""
+    return Treatment(
+        name=name,
+        category=treatment_category(name),
+        target=None,
+        donor_type=None,
+        graft_source=None,
+        dose=dose,
+        duration=None,
+        intent=None,
+        time=None,
+        evidence=evidence,
+    )

@@ -88,7 +88,12 @@ from abstraction.core.schema import (
     Treatment,
     empty_case_report,
 )
-from abstraction.core.vocab import outcome_status, parse_age, parse_sex, treatment_category
+from abstraction.core.vocab import (
+    outcome_status,
+    parse_age,
+    parse_sex,
+    treatment_item,
+)
 
 Assertion = Literal["present", "absent", "uncertain"]
 Item = TypeVar("Item", bound=BaseModel)
@@ -530,22 +535,6 @@ def _treatments(graph: _Graph, log: _Log) -> list[Treatment]:
         dose = _modifier_text(graph, c, {"Dosage"}, "; ")
         items.append(treatment_item(c.head.text, dose, _evidence(graph, c.head, log)))
     return _dedupe(items, log, "treatments")
-
-
-def treatment_item(name: str, dose: str | None, evidence: Evidence) -> Treatment:
-    """A treatment named as annotated: category from `treatment_category`, the rest unknown."""
-    return Treatment(
-        name=name,
-        category=treatment_category(name),
-        target=None,
-        donor_type=None,
-        graft_source=None,
-        dose=dose,
-        duration=None,
-        intent=None,
-        time=None,
-        evidence=evidence,
-    )
 
 
 def _assessments(graph: _Graph, log: _Log) -> list[Assessment]:

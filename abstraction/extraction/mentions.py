@@ -34,14 +34,13 @@ from abstraction.core.schema import (
     Patient,
     SexFact,
     Strict,
-    Treatment,
 )
 from abstraction.core.vocab import (
     age_statement,
     outcome_status,
     parse_age,
     parse_sex,
-    treatment_category,
+    treatment_item,
 )
 
 # Unbounded by default; a pass can bound them (`mentions_model`).  Repeats are removed below.
@@ -137,21 +136,6 @@ def _patient(m: Mentions, text: str) -> Patient:
     return Patient(age=age, age_group=None, sex=sex)
 
 
-def _treatment(name: str) -> Treatment:
-    return Treatment(
-        name=name,
-        category=treatment_category(name),
-        target=None,
-        donor_type=None,
-        graft_source=None,
-        dose=None,
-        duration=None,
-        intent=None,
-        time=None,
-        evidence=_ev(name),
-    )
-
-
 _CLAUSE = re.compile(r"\s+(with|without)\s+")
 _ARTICLE = re.compile(r"^(?:a|an|the)\s+", re.IGNORECASE)
 
@@ -241,7 +225,9 @@ def mention_sections(
         for n in _unique(m.absent_signs_symptoms, seen)
     ]
     seen = set()
-    treatments = [_treatment(n) for n in _unique([*m.medications, *m.procedures], seen)]
+    treatments = [
+        treatment_item(n, None, _ev(n)) for n in _unique([*m.medications, *m.procedures], seen)
+    ]
     assessments = [
         Assessment(method=n, result=None, time=None, evidence=_ev(n)) for n in _unique(m.tests)
     ]

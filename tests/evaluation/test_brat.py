@@ -17,18 +17,15 @@ from abstraction.cli.brat import app, default_maccrobat_dir
 from abstraction.core.errors import UserError
 from abstraction.core.records import GoldRecord
 from abstraction.core.schema import iter_evidence
+from abstraction.core.vocab import outcome_status, parse_age, parse_sex, treatment_category
 from abstraction.evaluation.brat import (
     BratDocument,
     Conversion,
     convert_document,
     covers,
     find_brat_documents,
-    outcome_status,
-    parse_age,
     parse_ann,
-    parse_sex,
     read_brat_document,
-    treatment_category,
 )
 
 DATA = Path(__file__).parent / "data" / "brat"

@@ -337,6 +337,7 @@ def test_real_server_has_two_slots_and_obeys_the_clients_schema(
     """Both requests constrain llama-server's output, the client's (a GBNF grammar) and the
     one it sends llama_cpp.server (``response_format: {type: json_object, schema}``): the only
     answer the schema allows is one no model would give to this question unprompted."""
+    pytest.importorskip("llama_cpp.llama_grammar", reason="gbnf uses llama-cpp-python's converter")
     config = ModelConfig(llama_server=llama_server, slots=2)
     with open_client(config) as client:
         info = client.describe()

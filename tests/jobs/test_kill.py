@@ -97,8 +97,9 @@ def test_kill_9_mid_run_then_resume(tmp_path: Path, fault_server_factory) -> Non
     assert summary["cached"] + summary["ok"] == N and summary["failed"] == 0
     assert sorted(p.stem for p in _json_outputs(out)) == [r["id"] for r in rows]
     assert not list(out.glob(".*.tmp")), "temporary files of the killed run were cleaned up"
-    # calls: each remaining document once; at most `concurrency` answers were lost in flight
-    assert served_before <= summary["cached"] + 4
+    # calls: each remaining document once; answers lost: at most `concurrency` in flight plus
+    # `concurrency` answered documents whose writes (cache entries first) had not started
+    assert served_before <= summary["cached"] + 2 * 4
     assert server.stats()["requests"] - served_before == summary["ok"]
     db = sqlite3.connect(out / "runs.db")
     statuses = [r[0] for r in db.execute("select status from runs order by started_at")]

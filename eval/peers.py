@@ -10,6 +10,13 @@ therapeutic procedures, outcome).  Run it under the model lock:
         --dataset ../shared/datasets/maccrobat2020-dev
     python eval/peers.py --rescore            # re-map and re-score the stored raw outputs
 
+The server is llama_cpp.server (the toolkit's default), or with ``--llama-server PATH``
+llama.cpp's own ``llama-server`` (one slot; scripts/build_llama_server.sh builds it), which
+decodes about twice as fast here.  On llama-server, our client and the instructor peer both
+send the schema as the same GBNF grammar (llama-server's own schema converter lets the model
+write newlines and indents).  Systems take turns document by document, so a host whose speed
+drifts slows every system alike.
+
 The systems:
 
 - ``langextract``: `langextract.extract` with the OpenAI provider pointed at the server, our
@@ -553,6 +560,7 @@ class Endpoint:
     base_url: str
     model: str
     label: str  # what the provenance says: "local" or the URL
+    server: str | None = None  # the embedded model's server: llama_cpp.server or llama-server
 
 
 def _envelope(system: str, doc: Document, endpoint: Endpoint, **rest: Any) -> dict[str, Any]:
@@ -562,6 +570,7 @@ def _envelope(system: str, doc: Document, endpoint: Endpoint, **rest: Any) -> di
         "document_sha256": doc.sha256,
         "model": endpoint.model,
         "endpoint": endpoint.label,
+        **({"server": endpoint.server} if endpoint.server else {}),
         **rest,
     }
 
@@ -689,12 +698,16 @@ class InstructorPeer:
 
     name = "instructor"
 
-    def __init__(self, endpoint: Endpoint) -> None:
+    def __init__(self, endpoint: Endpoint, *, grammar: bool = False) -> None:
+        """`grammar`: send the schema as the GBNF grammar our client sends llama-server
+        (``gbnf``) instead of ``response_format`` (which llama-server turns into a grammar
+        that allows newlines and indents between JSON tokens): the same constraint for both."""
         import httpx
         import instructor
         import openai
 
         self.endpoint = endpoint
+        self.grammar = grammar
         http: Any = httpx.Client(trust_env=False, timeout=600.0)
         raw = openai.OpenAI(
             base_url=endpoint.base_url, api_key=API_KEY, max_retries=0, http_client=http
@@ -705,6 +718,14 @@ class InstructorPeer:
         self.prompt_sha256 = _sha(
             INSTRUCTOR_SYSTEM, INSTRUCTOR_USER, json.dumps(self.schema, sort_keys=True)
         )
+
+    def _constraint(self) -> dict[str, Any]:
+        if self.grammar:
+            from abstraction.client.openai_client import gbnf_grammar
+
+            # null cancels the response_format that instructor's JSON mode adds
+            return {"grammar": gbnf_grammar(json.dumps(self.schema)), "response_format": None}
+        return {"response_format": {"type": "json_object", "schema": self.schema}}
 
     def run(self, doc: Document) -> dict[str, Any]:
         from instructor.core.hooks import Hooks
@@ -727,7 +748,7 @@ class InstructorPeer:
                 temperature=0.0,
                 max_tokens=MAX_TOKENS,
                 seed=0,
-                extra_body={"response_format": {"type": "json_object", "schema": self.schema}},
+                extra_body=self._constraint(),
             )
             parsed = value.model_dump()
         except Exception as exc:
@@ -748,7 +769,7 @@ class InstructorPeer:
             error=error,
             settings=self.settings,
             prompt_sha256=self.prompt_sha256,
-            structured_output="json_object_schema",
+            structured_output="gbnf" if self.grammar else "json_object_schema",
             usage=usage,
             call_log=[{"output": t} for t in texts],
             output=parsed,
@@ -1055,7 +1076,11 @@ def load_golds(gold_dir: Path, docs: list[Document]) -> dict[str, GoldRecord]:
 
 
 def _server(
-    base_url: str | None, model: str, record: Path | None, replay: Path | None = None
+    base_url: str | None,
+    model: str,
+    record: Path | None,
+    replay: Path | None = None,
+    llama_server: Path | None = None,
 ) -> AbstractContextManager[Any]:
     """Our client on the given server, or on one embedded server started here; with `record`,
     our system's exchanges are stored there as `abstraction eval --record` stores them (so an
@@ -1071,16 +1096,17 @@ def _server(
         return open_client(
             ModelConfig(model=model, base_url=base_url, structured="json_object_schema", **rec)
         )
-    return open_client(ModelConfig(**rec))
+    return open_client(ModelConfig(llama_server=llama_server, **rec))
 
 
 def run_systems(args: argparse.Namespace, docs: list[Document], prompts: list[PromptSpec]) -> None:
     """Call every system on every document; write ``<system>/<id>.raw.json``."""
-    with _server(args.base_url, args.model, args.record, args.replay) as client:
+    with _server(args.base_url, args.model, args.record, args.replay, args.llama_server) as client:
         endpoint = Endpoint(
             base_url=client.base_url,
             model=client.model_name,
             label="local" if not args.base_url else args.base_url,
+            server=client.describe().get("server"),
         )
         systems: list[Any] = []
         if "langextract" in args.systems:
@@ -1092,15 +1118,17 @@ def run_systems(args: argparse.Namespace, docs: list[Document], prompts: list[Pr
                     LangExtractPeer(endpoint, schema_constraints=True, chunk_chars=args.lx_chunk)
                 )
         if "instructor" in args.systems:
-            systems.append(InstructorPeer(endpoint))
+            systems.append(InstructorPeer(endpoint, grammar=client.structured == "gbnf"))
         if "ours" in args.systems:
             systems += [
                 OursSystem(p, client, endpoint, replay=args.replay is not None) for p in prompts
             ]
-        for system in systems:
-            folder = args.out / system.name
-            folder.mkdir(parents=True, exist_ok=True)
-            for doc in docs:
+        # Document by document, every system on each in turn: a machine whose speed drifts
+        # (a shared host) slows all systems alike, not the one that happens to run then.
+        for doc in docs:
+            for system in systems:
+                folder = args.out / system.name
+                folder.mkdir(parents=True, exist_ok=True)
                 raw = system.run(doc)
                 (folder / f"{doc.id}.raw.json").write_text(
                     json.dumps(raw, indent=1, ensure_ascii=False) + "\n", "utf-8"
@@ -1151,6 +1179,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     ap.add_argument("--base-url", help="Use this llama.cpp server instead of starting one.")
     ap.add_argument("--model", default=LOCAL_MODEL_NAME, help="Model name at --base-url.")
+    ap.add_argument(
+        "--llama-server",
+        type=Path,
+        help="Serve the embedded model with this llama.cpp llama-server binary (one slot) "
+        "instead of llama_cpp.server.",
+    )
     ap.add_argument("--dataset", type=Path, default=_default_dataset())
     ap.add_argument("--gold", type=Path, default=Path("out/maccrobat-gold"))
     ap.add_argument("--out", type=Path, default=Path("out/peers"))
@@ -1212,6 +1246,7 @@ def main(argv: list[str] | None = None) -> int:
         "fields": list(args.fields),
         "gold": str(args.gold),
         "model": _model_of(args.out, results),
+        "server": _model_of(args.out, results, "server"),
     }
     print(_title(meta))
     print(markdown(header, rows))
@@ -1225,20 +1260,24 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _model_of(out: Path, results: list[SystemResult]) -> str | None:
+def _model_of(out: Path, results: list[SystemResult], key: str = "model") -> str | None:
+    """What the first stored raw output says under `key` (None when it does not say)."""
     for r in results:
         for doc_id in r.docs:
             path = out / r.name / f"{doc_id}.raw.json"
             if path.is_file():
-                return str(json.loads(path.read_text("utf-8")).get("model"))
+                value = json.loads(path.read_text("utf-8")).get(key)
+                return None if value is None else str(value)
     return None
 
 
 def _title(meta: dict[str, Any]) -> str:
     return (
         f"Peer comparison: {len(meta['documents'])} MACCROBAT-dev documents "
-        f"({', '.join(meta['documents'])}), model {meta['model']}; F1 per field from our scorer "
-        f"on the partial gold's core fields."
+        f"({', '.join(meta['documents'])}), model {meta['model']}"
+        + (f" on {meta['server']}" if meta.get("server") else "")
+        + "; F1 per field from our scorer "
+        "on the partial gold's core fields."
     )
 
 

@@ -47,6 +47,20 @@ class Example(_Frozen):
 MENTION_SECTIONS = ("patient", "diagnoses", "findings", "treatments", "assessments", "outcome")
 """The sections a ``mentions`` pass fills (see `abstraction.extraction.mentions`)."""
 
+MENTION_LISTS = (
+    "age",
+    "sex",
+    "main_diagnosis",
+    "other_diagnoses",
+    "signs_symptoms",
+    "absent_signs_symptoms",
+    "medications",
+    "procedures",
+    "tests",
+    "outcome",
+)
+"""What a ``mentions`` pass can ask the model to list (`PassSpec.lists`)."""
+
 
 class PassSpec(_Frozen):
     """One model call per document.
@@ -63,6 +77,9 @@ class PassSpec(_Frozen):
       `max_words` it leaves the model's request unchanged.
     split_clauses: for ``mentions`` with `name_max_words`, a longer phrase is first cut at
       "with" / "without" (what follows "without" in the signs is an absent sign).
+    lists: for ``mentions``, the kinds of phrase this pass asks for (`MENTION_LISTS`; empty:
+      all).  Several mentions passes over one document each ask for some kinds; their
+      phrases are pooled (a name already listed by an earlier pass is not added again).
     """
 
     name: str
@@ -75,6 +92,7 @@ class PassSpec(_Frozen):
     split: bool = False
     name_max_words: int | None = Field(default=None, ge=1, le=50)
     split_clauses: bool = False
+    lists: tuple[str, ...] = ()
 
     @field_validator("sections")
     @classmethod
@@ -89,10 +107,15 @@ class PassSpec(_Frozen):
         if self.shape == "mentions" and tuple(self.sections) != MENTION_SECTIONS:
             raise ValueError(f"a mentions pass fills exactly the sections {list(MENTION_SECTIONS)}")
         used = (self.max_words, self.max_items, self.name_max_words) != (None, None, None)
-        if (used or self.split or self.split_clauses) and self.shape != "mentions":
+        if (used or self.split or self.split_clauses or self.lists) and self.shape != "mentions":
             raise ValueError(
-                "max_words, max_items, split, split_clauses and name_max_words apply to a "
-                "mentions pass only"
+                "max_words, max_items, split, split_clauses, name_max_words and lists apply to "
+                "a mentions pass only"
+            )
+        unknown = [k for k in self.lists if k not in MENTION_LISTS]
+        if unknown or len(set(self.lists)) != len(self.lists):
+            raise ValueError(
+                f"lists must name distinct kinds of {list(MENTION_LISTS)}; got {list(self.lists)}"
             )
         return self
 

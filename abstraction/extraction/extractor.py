@@ -27,6 +27,7 @@ from abstraction.core.records import (
     Usage,
 )
 from abstraction.core.schema import CaseReport, empty_case_report
+from abstraction.extraction.mentions import pool_sections
 from abstraction.extraction.passes import answer_model, answer_sections, shared_llm_schema
 from abstraction.grounding import drop_unsupported, ground_record, strip_boilerplate
 
@@ -77,6 +78,7 @@ class _Run:
         self.model_seconds = 0.0
         self.failure: Failure | None = None
         self.left_out: list[DroppedFact] = []  # phrases a pass's rules kept out of the record
+        self.pooled = False  # a mentions pass has filled its sections
 
     def request(self, spec: PassSpec) -> dict[str, Any]:
         return {
@@ -92,6 +94,9 @@ class _Run:
         self.model_seconds += res.seconds
         self.usage = self.usage + res.usage
         sections, left_out = answer_sections(spec, res.value, self.text)
+        if spec.shape == "mentions" and self.pooled:  # an earlier mentions pass filled these
+            sections = pool_sections({k: self.merged[k] for k in sections}, sections)
+        self.pooled = self.pooled or spec.shape == "mentions"
         self.merged.update(sections)
         self.left_out.extend(
             d.model_copy(update={"path": f"{spec.name}:{d.path}"}) for d in left_out

@@ -21,7 +21,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, StringConstraints, create_model
 
-from abstraction.core.prompts import MENTION_SECTIONS
+from abstraction.core.prompts import MENTION_LISTS, MENTION_SECTIONS
 from abstraction.core.records import DroppedFact
 from abstraction.core.schema import (
     AgeFact,
@@ -63,6 +63,9 @@ class Mentions(Strict):
     outcome: Phrase | None
 
 
+assert tuple(Mentions.model_fields) == MENTION_LISTS
+
+
 def phrase_pattern(max_words: int) -> str:
     """Words of non-blank characters joined by single spaces, at most `max_words` of them (no
     quote, backslash or newline: a phrase that needs none of JSON's escapes)."""
@@ -71,10 +74,21 @@ def phrase_pattern(max_words: int) -> str:
 
 
 @lru_cache(maxsize=16)
-def mentions_model(max_words: int | None = None, max_items: int | None = None) -> type[Mentions]:
+def mentions_model(
+    max_words: int | None = None, max_items: int | None = None, lists: tuple[str, ...] = ()
+) -> type[BaseModel]:
     """`Mentions`, or with each phrase limited to `max_words` words and each list to
     `max_items` phrases: the limits go into the JSON schema (a pattern, maxItems), which
-    llama.cpp's grammar enforces while the model writes."""
+    llama.cpp's grammar enforces while the model writes.  With `lists`, only those kinds (in
+    `Mentions`' order); `full_mentions` fills in the others as not asked."""
+    if lists:
+        base = mentions_model(max_words, max_items)
+        keep = {
+            name: (field.annotation, ...)
+            for name, field in base.model_fields.items()
+            if name in lists
+        }
+        return create_model(f"{base.__name__}_{'_'.join(keep)}", __base__=Strict, **keep)
     if max_words is None and max_items is None:
         return Mentions
     if (max_words is not None and max_words < 1) or (max_items is not None and max_items < 1):
@@ -95,6 +109,55 @@ def mentions_model(max_words: int | None = None, max_items: int | None = None) -
     }
     name = f"Mentions_{max_words or 'any'}w_{max_items or 'any'}n"
     return create_model(name, __base__=Mentions, **fields)
+
+
+def full_mentions(value: BaseModel) -> Mentions:
+    """An answer of a `mentions_model` with some `lists` as a `Mentions`: the kinds it was not
+    asked for are empty (null, no phrases)."""
+    if isinstance(value, Mentions):
+        return value
+    empty = {
+        name: None if field.annotation != list[str] else []
+        for name, field in Mentions.model_fields.items()
+    }
+    return Mentions.model_validate({**empty, **value.model_dump()})
+
+
+def pool_sections(earlier: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """The sections of two mentions passes over one document as one: each list keeps the
+    earlier pass's items and adds the new pass's items whose name it does not have yet
+    (case-insensitive); age, sex and outcome status come from the earlier pass when it has
+    them.  A second main diagnosis is kept as a secondary one."""
+    out = dict(earlier)
+    for section, key in (
+        ("diagnoses", "name"),
+        ("findings", "name"),
+        ("treatments", "name"),
+        ("assessments", "method"),
+    ):
+        had = earlier.get(section) or []
+        seen = {item[key].casefold() for item in had}
+        added = []
+        principal = any(item.get("status") == "principal" for item in had)
+        for item in new.get(section) or []:
+            if item[key].casefold() in seen:
+                continue
+            seen.add(item[key].casefold())
+            if principal and item.get("status") == "principal":
+                item = {**item, "status": "secondary"}
+            added.append(item)
+        out[section] = [*had, *added]
+    patient = dict(earlier.get("patient") or {})
+    for k, v in (new.get("patient") or {}).items():
+        if patient.get(k) is None:
+            patient[k] = v
+    out["patient"] = patient
+    outcome = dict(earlier.get("outcome") or {})
+    for k, v in (new.get("outcome") or {}).items():
+        if outcome.get(k) is None:
+            outcome[k] = v
+    out["outcome"] = outcome
+    return out
 
 
 _SPLIT = re.compile(r"\s*(?:[,;()]|\band\b)\s*")

@@ -21,7 +21,7 @@ from abstraction.core.frozen import FrozenDict, freeze
 from abstraction.core.prompts import PassSpec
 from abstraction.core.records import DroppedFact
 from abstraction.core.schema import CaseReport, Strict
-from abstraction.extraction.mentions import Mentions, mention_sections, mentions_model
+from abstraction.extraction.mentions import full_mentions, mention_sections, mentions_model
 
 QUOTE_SCHEMA = {
     "type": "string",
@@ -69,7 +69,7 @@ def _clean(node: Any, *, evidence_first: bool) -> Any:
 def answer_model(spec: PassSpec) -> type[BaseModel]:
     """The response model of a pass: its sections, or `Mentions` for a ``mentions`` pass."""
     return (
-        mentions_model(spec.max_words, spec.max_items)
+        mentions_model(spec.max_words, spec.max_items, tuple(spec.lists))
         if spec.shape == "mentions"
         else pass_model(tuple(spec.sections))
     )
@@ -81,9 +81,8 @@ def answer_sections(
     """The `CaseReport` sections (plain data) a validated answer of this pass on `text` fills,
     and what the pass's rules left out of them."""
     if spec.shape == "mentions":
-        assert isinstance(value, Mentions)
         return mention_sections(
-            value,
+            full_mentions(value),
             text,
             split=spec.split,
             name_max_words=spec.name_max_words,
@@ -94,7 +93,7 @@ def answer_sections(
 
 def _key(spec: PassSpec) -> tuple[str, ...]:
     if spec.shape == "mentions":
-        return ("<mentions>", str(spec.max_words or ""), str(spec.max_items or ""))
+        return ("<mentions>", str(spec.max_words or ""), str(spec.max_items or ""), *spec.lists)
     return tuple(spec.sections)
 
 
@@ -103,7 +102,9 @@ def _llm_schema_json(sections: tuple[str, ...], evidence_first: bool) -> str:
     model: type[BaseModel]
     if sections[0] == "<mentions>":
         model = mentions_model(
-            int(sections[1]) if sections[1] else None, int(sections[2]) if sections[2] else None
+            int(sections[1]) if sections[1] else None,
+            int(sections[2]) if sections[2] else None,
+            tuple(sections[3:]),
         )
     else:
         model = pass_model(sections)

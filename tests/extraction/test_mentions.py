@@ -246,3 +246,81 @@ def test_long_phrases_are_cut_at_with_and_without_before_the_clause_filter() -> 
     assert ("m:tests", {"phrase": "contrast of the abdomen"}) in [
         (d.path, d.fact) for d in out.dropped
     ]
+
+
+class Scripted(Canned):
+    """Answers each call with the next answer, validated by the model the call asks for."""
+
+    def __init__(self, answers: list[dict[str, Any]]) -> None:
+        super().__init__({})
+        self.answers = answers
+
+    def complete(self, *, response_model: Any, **kw: Any) -> Any:
+        self.answer = self.answers[len(self.models)]
+        return super().complete(response_model=response_model, **kw)
+
+
+def test_two_passes_each_ask_for_some_kinds_and_their_phrases_are_pooled() -> None:
+    conditions = ("age", "sex", "main_diagnosis", "other_diagnoses", "signs_symptoms", "outcome")
+    care = ("medications", "procedures", "tests", "main_diagnosis", "sex")
+    p1 = PassSpec(
+        name="conditions", shape="mentions", sections=MENTION_SECTIONS, instructions="A",
+        lists=conditions,
+    )  # fmt: skip
+    p2 = PassSpec(
+        name="care", shape="mentions", sections=MENTION_SECTIONS, instructions="B", lists=care
+    )
+    prompt = PromptSpec(version="t", description="t", system="s", passes=(p1, p2), sha256="0" * 64)
+    s1, s2 = llm_schema(p1, evidence_first=False), llm_schema(p2, evidence_first=False)
+    assert s1["required"] == list(conditions)  # only the kinds asked for, in Mentions' order
+    assert s2["required"] == ["sex", "main_diagnosis", "medications", "procedures", "tests"]
+    client = Scripted(
+        [
+            {
+                "age": "62-year-old", "sex": "woman", "main_diagnosis": "lymphoma",
+                "other_diagnoses": ["sepsis"], "signs_symptoms": ["fever"], "outcome": "died",
+            },
+            {
+                "sex": "She", "main_diagnosis": "Lymphoma", "medications": ["rituximab"],
+                "procedures": ["splenectomy"], "tests": ["CT", "Biopsy"],
+            },
+        ]
+    )  # fmt: skip
+    out = extract_document(Document(id="d", text=TEXT), prompt=prompt, client=client)
+    assert [m.__name__ for m in client.models] == [
+        "Mentions_age_sex_main_diagnosis_other_diagnoses_signs_symptoms_outcome",
+        "Mentions_sex_main_diagnosis_medications_procedures_tests",
+    ]
+    r = out.record
+    assert r.patient.sex.evidence.quote == "woman", "the earlier pass's value stays"
+    assert [(d.name, d.status) for d in r.diagnoses] == [
+        ("lymphoma", "principal"),
+        ("sepsis", "secondary"),
+    ], "a name already listed is not added again"
+    assert [f.name for f in r.findings] == ["fever"]
+    assert [t.name for t in r.treatments] == ["rituximab", "splenectomy"]
+    assert [a.method for a in r.assessments] == ["CT", "Biopsy"]
+    assert r.outcome.status.value == "died"
+    assert [p.name for p in out.provenance.passes] == ["conditions", "care"]
+
+
+def test_a_second_main_diagnosis_is_kept_as_secondary() -> None:
+    from abstraction.extraction.mentions import pool_sections
+
+    first = {"diagnoses": [{"name": "lymphoma", "status": "principal"}], "patient": {}}
+    second = {"diagnoses": [{"name": "sepsis", "status": "principal"}], "patient": {}}
+    pooled = pool_sections(first, second)
+    assert [(d["name"], d["status"]) for d in pooled["diagnoses"]] == [
+        ("lymphoma", "principal"),
+        ("sepsis", "secondary"),
+    ]
+
+
+def test_lists_are_checked() -> None:
+    with pytest.raises(ValueError, match="distinct kinds"):
+        PassSpec(
+            name="m", shape="mentions", sections=MENTION_SECTIONS, instructions="x",
+            lists=("signs", "tests"),
+        )  # fmt: skip
+    with pytest.raises(ValueError, match="mentions pass only"):
+        PassSpec(name="m", sections=("patient",), instructions="x", lists=("tests",))

@@ -68,8 +68,9 @@ class PassSpec(_Frozen):
     shape: ``sections`` (the model fills these `CaseReport` sections, each fact with a quote) or
       ``mentions`` (the model lists verbatim phrases per category, each phrase its own quote,
       and fixed rules turn them into the sections in `MENTION_SECTIONS`: fewer tokens per fact).
-    max_words / max_items: for ``mentions``, the most words a phrase and the most phrases a
-      list may have (both enforced by the schema, so by llama.cpp's grammar).
+    max_words / max_items / max_chars: for ``mentions``, the most words and characters a phrase
+      and the most phrases a list may have (enforced by the schema, so by llama.cpp's
+      grammar: a phrase that reaches `max_chars` is closed there).
     split: for ``mentions``, a phrase that joins several names ("fever, cough and rash",
       "heart failure (CHF)") becomes one phrase per name (each still words of the text).
     name_max_words: for ``mentions``, a phrase (after `split`) of more words is a clause, not a
@@ -77,6 +78,9 @@ class PassSpec(_Frozen):
       `max_words` it leaves the model's request unchanged.
     split_clauses: for ``mentions`` with `name_max_words`, a longer phrase is first cut at
       "with" / "without" (what follows "without" in the signs is an absent sign).
+    truncated_max_items: for ``mentions``, when an answer is cut off at max_tokens (the 1.5B
+      model sometimes repeats one phrase until it is), the pass is asked once more with each
+      list limited to this many phrases in the schema (maxItems), which bounds the answer.
     lists: for ``mentions``, the kinds of phrase this pass asks for (`MENTION_LISTS`; empty:
       all).  Several mentions passes over one document each ask for some kinds; their
       phrases are pooled (a name already listed by an earlier pass is not added again).
@@ -88,11 +92,13 @@ class PassSpec(_Frozen):
     examples: tuple[Example, ...] = ()
     shape: Literal["sections", "mentions"] = "sections"
     max_words: int | None = Field(default=None, ge=1, le=50)
+    max_chars: int | None = Field(default=None, ge=1, le=500)
     max_items: int | None = Field(default=None, ge=1, le=200)
     split: bool = False
     name_max_words: int | None = Field(default=None, ge=1, le=50)
     split_clauses: bool = False
     lists: tuple[str, ...] = ()
+    truncated_max_items: int | None = Field(default=None, ge=1, le=200)
 
     @field_validator("sections")
     @classmethod
@@ -106,11 +112,18 @@ class PassSpec(_Frozen):
     def _shape_sections(self) -> PassSpec:
         if self.shape == "mentions" and tuple(self.sections) != MENTION_SECTIONS:
             raise ValueError(f"a mentions pass fills exactly the sections {list(MENTION_SECTIONS)}")
-        used = (self.max_words, self.max_items, self.name_max_words) != (None, None, None)
+        limits = (
+            self.max_words,
+            self.max_items,
+            self.max_chars,
+            self.name_max_words,
+            self.truncated_max_items,
+        )
+        used = any(v is not None for v in limits)
         if (used or self.split or self.split_clauses or self.lists) and self.shape != "mentions":
             raise ValueError(
-                "max_words, max_items, split, split_clauses, name_max_words and lists apply to "
-                "a mentions pass only"
+                "max_words, max_items, max_chars, split, split_clauses, name_max_words, lists and "
+                "truncated_max_items apply to a mentions pass only"
             )
         unknown = [k for k in self.lists if k not in MENTION_LISTS]
         if unknown or len(set(self.lists)) != len(self.lists):

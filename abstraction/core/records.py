@@ -46,6 +46,11 @@ class PassRecord(Strict):
     usage: Usage
     status: Literal["ok", "failed"]
     error: str | None = None
+    retried: str | None = Field(
+        default=None,
+        description="Why the pass was asked once more with a bounded request (the first "
+        "answer's error); `usage` and `seconds` include both requests.",
+    )
 
 
 class Provenance(Strict):

@@ -90,9 +90,25 @@ class _Run:
             "settings": self.prompt.settings,
         }
 
-    def record_ok(self, spec: PassSpec, res: ChatResult) -> None:
+    def spent(self, err: ModelError, seconds: float) -> Usage:
+        """Count what a failed request cost; return it."""
+        self.model_seconds += seconds
+        spent = Usage.model_validate(err.usage) if err.usage else Usage(calls=err.attempts)
+        self.usage = self.usage + spent
+        return spent
+
+    def record_ok(
+        self,
+        spec: PassSpec,
+        res: ChatResult,
+        *,
+        retried: tuple[ModelError, Usage, float] | None = None,
+    ) -> None:
         self.model_seconds += res.seconds
         self.usage = self.usage + res.usage
+        usage, seconds = res.usage, res.seconds
+        if retried is not None:  # the first request's cost is part of this pass's
+            usage, seconds = usage + retried[1], seconds + retried[2]
         sections, left_out = answer_sections(spec, res.value, self.text)
         if spec.shape == "mentions" and self.pooled:  # an earlier mentions pass filled these
             sections = pool_sections({k: self.merged[k] for k in sections}, sections)
@@ -105,24 +121,33 @@ class _Run:
             PassRecord(
                 name=spec.name,
                 sections=list(spec.sections),
-                seconds=round(res.seconds, 3),
-                usage=res.usage,
+                seconds=round(seconds, 3),
+                usage=usage,
                 status="ok",
+                retried=None if retried is None else f"{retried[0].kind}: {retried[0]}",
             )
         )
 
-    def record_failed(self, spec: PassSpec, err: ModelError, seconds: float) -> None:
-        self.model_seconds += seconds
-        spent = Usage.model_validate(err.usage) if err.usage else Usage(calls=err.attempts)
-        self.usage = self.usage + spent
+    def record_failed(
+        self,
+        spec: PassSpec,
+        err: ModelError,
+        seconds: float,
+        *,
+        retried: tuple[ModelError, Usage, float] | None = None,
+    ) -> None:
+        usage = self.spent(err, seconds)
+        if retried is not None:
+            usage, seconds = usage + retried[1], seconds + retried[2]
         self.passes.append(
             PassRecord(
                 name=spec.name,
                 sections=list(spec.sections),
                 seconds=round(seconds, 3),
-                usage=spent,
+                usage=usage,
                 status="failed",
                 error=str(err),
+                retried=None if retried is None else f"{retried[0].kind}: {retried[0]}",
             )
         )
         self.failure = Failure(
@@ -180,15 +205,31 @@ class _Run:
         )
 
 
+def bounded_retry(spec: PassSpec, err: ModelError) -> PassSpec | None:
+    """The pass to ask once more after `err`, or None: a mentions pass whose answer was cut off
+    at max_tokens, with `truncated_max_items`, is asked again with its lists bounded."""
+    if err.kind != "truncated" or spec.truncated_max_items is None:
+        return None
+    return spec.model_copy(update={"max_items": spec.truncated_max_items})
+
+
 def extract_document(doc: Document, *, prompt: PromptSpec, client: Completer) -> Extraction:
     """Run every pass of `prompt` on `doc`; stop at the first failed pass."""
     run = _Run(doc, prompt, client)
     for spec in prompt.passes:
-        t = time.perf_counter()
-        try:
-            run.record_ok(spec, client.complete(**run.request(spec)))
-        except ModelError as err:
-            run.record_failed(spec, err, time.perf_counter() - t)
+        ask, retried = spec, None
+        while True:
+            t = time.perf_counter()
+            try:
+                run.record_ok(spec, client.complete(**run.request(ask)), retried=retried)
+            except ModelError as err:
+                seconds = time.perf_counter() - t
+                again = bounded_retry(ask, err) if retried is None else None
+                if again is None:
+                    run.record_failed(spec, err, seconds, retried=retried)
+                    return run.finish()
+                ask, retried = again, (err, run.spent(err, seconds), seconds)
+                continue
             break
     return run.finish()
 
@@ -197,10 +238,19 @@ async def aextract_document(doc: Document, *, prompt: PromptSpec, client: Comple
     """The async twin of `extract_document` (passes of one document stay sequential)."""
     run = _Run(doc, prompt, client)
     for spec in prompt.passes:
-        t = time.perf_counter()
-        try:
-            run.record_ok(spec, await client.acomplete(**run.request(spec)))
-        except ModelError as err:
-            run.record_failed(spec, err, time.perf_counter() - t)
+        ask, retried = spec, None
+        while True:
+            t = time.perf_counter()
+            try:
+                res = await client.acomplete(**run.request(ask))
+                run.record_ok(spec, res, retried=retried)
+            except ModelError as err:
+                seconds = time.perf_counter() - t
+                again = bounded_retry(ask, err) if retried is None else None
+                if again is None:
+                    run.record_failed(spec, err, seconds, retried=retried)
+                    return run.finish()
+                ask, retried = again, (err, run.spent(err, seconds), seconds)
+                continue
             break
     return run.finish()

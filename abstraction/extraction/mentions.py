@@ -75,27 +75,37 @@ def phrase_pattern(max_words: int) -> str:
 
 @lru_cache(maxsize=16)
 def mentions_model(
-    max_words: int | None = None, max_items: int | None = None, lists: tuple[str, ...] = ()
+    max_words: int | None = None,
+    max_items: int | None = None,
+    lists: tuple[str, ...] = (),
+    max_chars: int | None = None,
 ) -> type[BaseModel]:
-    """`Mentions`, or with each phrase limited to `max_words` words and each list to
-    `max_items` phrases: the limits go into the JSON schema (a pattern, maxItems), which
-    llama.cpp's grammar enforces while the model writes.  With `lists`, only those kinds (in
-    `Mentions`' order); `full_mentions` fills in the others as not asked."""
+    """`Mentions`, or with each phrase limited to `max_words` words or `max_chars` characters
+    and each list to `max_items` phrases: the limits go into the JSON schema (a pattern,
+    maxLength, maxItems), which llama.cpp's grammar enforces while the model writes.  With
+    `lists`, only those kinds (in `Mentions`' order); `full_mentions` fills in the others as
+    not asked."""
     if lists:
-        base = mentions_model(max_words, max_items)
+        base = mentions_model(max_words, max_items, max_chars=max_chars)
         keep = {
-            name: (field.annotation, ...)
+            name: (field.annotation, field)
             for name, field in base.model_fields.items()
             if name in lists
         }
         return create_model(f"{base.__name__}_{'_'.join(keep)}", __base__=Strict, **keep)
-    if max_words is None and max_items is None:
+    if max_words is None and max_items is None and max_chars is None:
         return Mentions
-    if (max_words is not None and max_words < 1) or (max_items is not None and max_items < 1):
-        raise ValueError("max_words and max_items must be at least 1")
+    if any(v is not None and v < 1 for v in (max_words, max_items, max_chars)):
+        raise ValueError("max_words, max_items and max_chars must be at least 1")
     phrase: Any = (
-        Annotated[str, StringConstraints(pattern=phrase_pattern(max_words))]
-        if max_words is not None
+        Annotated[
+            str,
+            StringConstraints(
+                pattern=phrase_pattern(max_words) if max_words is not None else None,
+                max_length=max_chars,
+            ),
+        ]
+        if max_words is not None or max_chars is not None
         else str
     )
     phrases: Any = (
@@ -108,6 +118,8 @@ def mentions_model(
         for name, field in Mentions.model_fields.items()
     }
     name = f"Mentions_{max_words or 'any'}w_{max_items or 'any'}n"
+    if max_chars is not None:
+        name += f"_{max_chars}c"
     return create_model(name, __base__=Mentions, **fields)
 
 

@@ -69,7 +69,7 @@ def _clean(node: Any, *, evidence_first: bool) -> Any:
 def answer_model(spec: PassSpec) -> type[BaseModel]:
     """The response model of a pass: its sections, or `Mentions` for a ``mentions`` pass."""
     return (
-        mentions_model(spec.max_words, spec.max_items, tuple(spec.lists))
+        mentions_model(spec.max_words, spec.max_items, tuple(spec.lists), spec.max_chars)
         if spec.shape == "mentions"
         else pass_model(tuple(spec.sections))
     )
@@ -93,7 +93,8 @@ def answer_sections(
 
 def _key(spec: PassSpec) -> tuple[str, ...]:
     if spec.shape == "mentions":
-        return ("<mentions>", str(spec.max_words or ""), str(spec.max_items or ""), *spec.lists)
+        limits = (spec.max_words, spec.max_items, spec.max_chars)
+        return ("<mentions>", *(str(v or "") for v in limits), *spec.lists)
     return tuple(spec.sections)
 
 
@@ -101,11 +102,8 @@ def _key(spec: PassSpec) -> tuple[str, ...]:
 def _llm_schema_json(sections: tuple[str, ...], evidence_first: bool) -> str:
     model: type[BaseModel]
     if sections[0] == "<mentions>":
-        model = mentions_model(
-            int(sections[1]) if sections[1] else None,
-            int(sections[2]) if sections[2] else None,
-            tuple(sections[3:]),
-        )
+        words, items, chars = (int(v) if v else None for v in sections[1:4])
+        model = mentions_model(words, items, tuple(sections[4:]), chars)
     else:
         model = pass_model(sections)
     schema = copy.deepcopy(model.model_json_schema())

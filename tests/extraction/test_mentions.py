@@ -324,3 +324,90 @@ def test_lists_are_checked() -> None:
         )  # fmt: skip
     with pytest.raises(ValueError, match="mentions pass only"):
         PassSpec(name="m", sections=("patient",), instructions="x", lists=("tests",))
+
+
+def test_a_character_limit_reaches_the_schema_with_or_without_lists() -> None:
+    for lists in ((), ("signs_symptoms", "age")):
+        spec = PassSpec(
+            name="m", shape="mentions", sections=MENTION_SECTIONS, instructions="x",
+            max_chars=60, max_items=5, lists=lists,
+        )  # fmt: skip
+        props = llm_schema(spec, evidence_first=False)["properties"]
+        assert props["signs_symptoms"] == {
+            "items": {"maxLength": 60, "type": "string"},
+            "maxItems": 5,
+            "type": "array",
+        }
+        assert {"maxLength": 60, "type": "string"} in props["age"]["anyOf"]
+        model = answer_model(spec)
+        with pytest.raises(ValueError):
+            model.model_validate({**dict.fromkeys(props, []), "age": "x" * 61})
+
+
+class Truncating(Canned):
+    """Cuts off the first `cut` answers at max_tokens, then answers."""
+
+    def __init__(self, answer: dict[str, Any], cut: int) -> None:
+        super().__init__(answer)
+        self.cut = cut
+        self.schemas: list[Any] = []
+
+    def complete(self, *, response_model: Any, json_schema: Any = None, **kw: Any) -> Any:
+        from abstraction.core.errors import ModelError
+
+        self.schemas.append(json_schema)
+        if len(self.schemas) <= self.cut:
+            self.models.append(response_model)
+            usage = {"prompt_tokens": 10, "completion_tokens": 2000, "total_tokens": 2010}
+            raise ModelError("cut off", kind="truncated", usage={**usage, "calls": 1})
+        return super().complete(response_model=response_model, **kw)
+
+
+@pytest.mark.parametrize("asynchronous", [False, True])
+def test_a_truncated_mentions_answer_is_asked_once_more_with_bounded_lists(
+    asynchronous: bool,
+) -> None:
+    import asyncio
+
+    from abstraction.extraction import aextract_document
+
+    spec = SPEC.model_copy(update={"truncated_max_items": 4})
+    prompt = PROMPT.model_copy(update={"passes": (spec,)})
+    doc = Document(id="d", text=TEXT)
+
+    def run(client: Truncating) -> Any:
+        if not asynchronous:
+            return extract_document(doc, prompt=prompt, client=client)
+
+        async def acomplete(**kw: Any) -> Any:
+            return client.complete(**kw)
+
+        client.acomplete = acomplete  # type: ignore[attr-defined]
+        return asyncio.run(aextract_document(doc, prompt=prompt, client=client))
+
+    client = Truncating(_answer(), cut=1)
+    out = run(client)
+    assert out.status == "ok"
+    assert "maxItems" not in json.dumps(client.schemas[0])
+    assert client.schemas[1]["properties"]["tests"]["maxItems"] == 4
+    (record,) = out.provenance.passes
+    assert record.status == "ok" and record.retried == "truncated: cut off"
+    assert (record.usage.calls, record.usage.completion_tokens) == (2, 2005)
+    assert out.provenance.usage.completion_tokens == 2005
+
+    client = Truncating(_answer(), cut=2)  # asked once more only
+    out = run(client)
+    assert out.status == "failed" and len(client.schemas) == 2
+    (record,) = out.provenance.passes
+    assert record.status == "failed" and record.retried == "truncated: cut off"
+    assert record.usage.completion_tokens == 4000 == out.provenance.usage.completion_tokens
+
+    out = run(Truncating(_answer(), cut=0))
+    assert out.provenance.passes[0].retried is None
+
+
+def test_without_the_option_a_truncated_answer_fails_at_once() -> None:
+    client = Truncating(_answer(), cut=1)
+    out = extract_document(Document(id="d", text=TEXT), prompt=PROMPT, client=client)
+    assert out.status == "failed" and len(client.schemas) == 1
+    assert out.provenance.passes[0].retried is None

@@ -15,7 +15,8 @@ llama.cpp's own ``llama-server`` (one slot; scripts/build_llama_server.sh builds
 decodes about twice as fast here.  On llama-server, our client and the instructor peer both
 send the schema as the same GBNF grammar (llama-server's own schema converter lets the model
 write newlines and indents).  Systems take turns document by document, so a host whose speed
-drifts slows every system alike.
+drifts slows every system alike.  Replaying recordings made on llama-server needs
+``--llama-server`` too (no server is started): the requests carry the grammar.
 
 The systems:
 

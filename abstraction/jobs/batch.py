@@ -34,7 +34,7 @@ from abstraction.core.prompts import PassSpec, PromptSpec
 from abstraction.core.records import Extraction, Usage
 from abstraction.core.schema import SCHEMA_VERSION
 from abstraction.extraction import answer_model, build_messages, llm_schema
-from abstraction.extraction.extractor import _Run
+from abstraction.extraction.extractor import _Run, bounded_retry
 from abstraction.extraction.output import atomic_write_bytes
 from abstraction.grounding import strip_boilerplate
 from abstraction.jobs.cache import Cache
@@ -290,9 +290,11 @@ async def _unit_extraction(
             run.record_failed(spec, err, 0.0)
             break
         reasked += 1
+        # a batch answer cut off at max_tokens is re-asked with the pass's bounded lists
+        ask = bounded_retry(spec, answer.error) if answer and answer.error else None
         t0 = time.perf_counter()
         try:
-            run.record_ok(spec, await reask(run.request(spec)))
+            run.record_ok(spec, await reask(run.request(ask or spec)))
         except ModelError as err:
             run.record_failed(spec, err, time.perf_counter() - t0)
             break

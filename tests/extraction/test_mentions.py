@@ -411,3 +411,29 @@ def test_without_the_option_a_truncated_answer_fails_at_once() -> None:
     out = extract_document(Document(id="d", text=TEXT), prompt=PROMPT, client=client)
     assert out.status == "failed" and len(client.schemas) == 1
     assert out.provenance.passes[0].retried is None
+
+
+def test_batch_collect_reasks_a_truncated_answer_with_bounded_lists() -> None:
+    import asyncio
+
+    from abstraction.core.errors import ModelError
+    from abstraction.jobs.batch import BatchAnswer, _unit_extraction
+
+    spec = SPEC.model_copy(update={"truncated_max_items": 4})
+    prompt = PROMPT.model_copy(update={"passes": (spec,)})
+    cut = BatchAnswer(None, ModelError("cut off at max_tokens", kind="truncated"), raw="{}")
+    asked: list[dict[str, Any]] = []
+    live = Canned(_answer())
+
+    async def reask(request: dict[str, Any]) -> Any:
+        asked.append(request)
+        return live.complete(**request)
+
+    described = {"model": "m", "endpoint": "local", "structured": "json_schema"}
+    ext, reasked = asyncio.run(
+        _unit_extraction(
+            Document(id="d", text=TEXT), prompt, {"m": cut}, described=described, reask=reask
+        )
+    )
+    assert reasked == 1 and ext.status == "ok"
+    assert asked[0]["json_schema"]["properties"]["tests"]["maxItems"] == 4

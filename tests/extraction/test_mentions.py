@@ -341,7 +341,7 @@ def test_a_character_limit_reaches_the_schema_with_or_without_lists() -> None:
         assert {"maxLength": 60, "type": "string"} in props["age"]["anyOf"]
         model = answer_model(spec)
         with pytest.raises(ValueError):
-            model.model_validate({**dict.fromkeys(props, []), "age": "x" * 61})
+            model.model_validate({**{key: [] for key in props}, "age": "x" * 61})
 
 
 class Truncating(Canned):

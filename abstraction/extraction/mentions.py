@@ -87,7 +87,7 @@ def mentions_model(
     not asked."""
     if lists:
         base = mentions_model(max_words, max_items, max_chars=max_chars)
-        keep = {
+        keep: dict[str, Any] = {
             name: (field.annotation, field)
             for name, field in base.model_fields.items()
             if name in lists
@@ -128,7 +128,7 @@ def full_mentions(value: BaseModel) -> Mentions:
     asked for are empty (null, no phrases)."""
     if isinstance(value, Mentions):
         return value
-    empty = {
+    empty: dict[str, list[str] | None] = {
         name: None if field.annotation != list[str] else []
         for name, field in Mentions.model_fields.items()
     }

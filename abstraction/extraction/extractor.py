@@ -60,6 +60,10 @@ def build_messages(doc_text: str, prompt: PromptSpec, spec: PassSpec) -> list[di
     return [{"role": "system", "content": prompt.system.strip()}, {"role": "user", "content": user}]
 
 
+_Retried = tuple[ModelError, Usage, float]
+"""A pass's first request that failed and was asked again: its error, cost and seconds."""
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
@@ -102,7 +106,7 @@ class _Run:
         spec: PassSpec,
         res: ChatResult,
         *,
-        retried: tuple[ModelError, Usage, float] | None = None,
+        retried: _Retried | None = None,
     ) -> None:
         self.model_seconds += res.seconds
         self.usage = self.usage + res.usage
@@ -134,7 +138,7 @@ class _Run:
         err: ModelError,
         seconds: float,
         *,
-        retried: tuple[ModelError, Usage, float] | None = None,
+        retried: _Retried | None = None,
     ) -> None:
         usage = self.spent(err, seconds)
         if retried is not None:
@@ -213,6 +217,19 @@ def bounded_retry(spec: PassSpec, err: ModelError) -> PassSpec | None:
     return spec.model_copy(update={"max_items": spec.truncated_max_items})
 
 
+def _after_error(
+    run: _Run, spec: PassSpec, ask: PassSpec, retried: _Retried | None, err: ModelError, t: float
+) -> tuple[PassSpec, _Retried] | None:
+    """After a failed request for `spec` (asked as `ask`, started at `t`): what to ask next,
+    or None once the pass has failed (it is recorded)."""
+    seconds = time.perf_counter() - t
+    again = bounded_retry(ask, err) if retried is None else None
+    if again is None:
+        run.record_failed(spec, err, seconds, retried=retried)
+        return None
+    return again, (err, run.spent(err, seconds), seconds)
+
+
 def extract_document(doc: Document, *, prompt: PromptSpec, client: Completer) -> Extraction:
     """Run every pass of `prompt` on `doc`; stop at the first failed pass."""
     run = _Run(doc, prompt, client)
@@ -222,15 +239,12 @@ def extract_document(doc: Document, *, prompt: PromptSpec, client: Completer) ->
             t = time.perf_counter()
             try:
                 run.record_ok(spec, client.complete(**run.request(ask)), retried=retried)
+                break
             except ModelError as err:
-                seconds = time.perf_counter() - t
-                again = bounded_retry(ask, err) if retried is None else None
-                if again is None:
-                    run.record_failed(spec, err, seconds, retried=retried)
+                nxt = _after_error(run, spec, ask, retried, err, t)
+                if nxt is None:
                     return run.finish()
-                ask, retried = again, (err, run.spent(err, seconds), seconds)
-                continue
-            break
+                ask, retried = nxt
     return run.finish()
 
 
@@ -242,15 +256,11 @@ async def aextract_document(doc: Document, *, prompt: PromptSpec, client: Comple
         while True:
             t = time.perf_counter()
             try:
-                res = await client.acomplete(**run.request(ask))
-                run.record_ok(spec, res, retried=retried)
+                run.record_ok(spec, await client.acomplete(**run.request(ask)), retried=retried)
+                break
             except ModelError as err:
-                seconds = time.perf_counter() - t
-                again = bounded_retry(ask, err) if retried is None else None
-                if again is None:
-                    run.record_failed(spec, err, seconds, retried=retried)
+                nxt = _after_error(run, spec, ask, retried, err, t)
+                if nxt is None:
                     return run.finish()
-                ask, retried = again, (err, run.spent(err, seconds), seconds)
-                continue
-            break
+                ask, retried = nxt
     return run.finish()

@@ -11,6 +11,8 @@ age phrase; sex from the sex word; the outcome status from the outcome phrase (d
 a treatment's category from keywords in its name (``other`` when none applies).  Everything a
 phrase list cannot say stays null: diagnosis details, body sites, doses, times, results,
 transplant donor and graft, intents.  So a mentions pass trades those fields for recall of names.
+Several mentions passes over one document can each ask for some kinds (`PassSpec.lists`); their
+sections are pooled (`pool_sections`).
 """
 
 from __future__ import annotations
@@ -159,16 +161,12 @@ def pool_sections(earlier: dict[str, Any], new: dict[str, Any]) -> dict[str, Any
                 item = {**item, "status": "secondary"}
             added.append(item)
         out[section] = [*had, *added]
-    patient = dict(earlier.get("patient") or {})
-    for k, v in (new.get("patient") or {}).items():
-        if patient.get(k) is None:
-            patient[k] = v
-    out["patient"] = patient
-    outcome = dict(earlier.get("outcome") or {})
-    for k, v in (new.get("outcome") or {}).items():
-        if outcome.get(k) is None:
-            outcome[k] = v
-    out["outcome"] = outcome
+    for section in ("patient", "outcome"):  # a field the earlier pass left null is filled
+        had = earlier.get(section) or {}
+        out[section] = {
+            **had,
+            **{k: v for k, v in (new.get(section) or {}).items() if had.get(k) is None},
+        }
     return out
 
 

@@ -437,3 +437,13 @@ def test_batch_collect_reasks_a_truncated_answer_with_bounded_lists() -> None:
     )
     assert reasked == 1 and ext.status == "ok"
     assert asked[0]["json_schema"]["properties"]["tests"]["maxItems"] == 4
+
+
+def test_pooled_patient_and_outcome_fill_only_what_the_earlier_pass_left_null() -> None:
+    from abstraction.extraction.mentions import pool_sections
+
+    first = {"patient": {"age": None, "sex": "F"}, "outcome": {"status": None}}
+    second = {"patient": {"age": "A", "sex": "M"}, "outcome": {"status": "S"}}
+    pooled = pool_sections(first, second)
+    assert pooled["patient"] == {"age": "A", "sex": "F"}
+    assert pooled["outcome"] == {"status": "S"}

@@ -25,6 +25,7 @@ from abstraction.evaluation.report import (
     fmt,
     fmt_delta,
     fmt_iv,
+    not_extracted_notes,
     version_cells,
     write_reports,
 )
@@ -162,6 +163,7 @@ def version_input(run: VersionRun) -> VersionInput:
         seconds=sum(run.seconds.values()),
         seconds_documents=len(run.seconds),
         seconds_source=run.latency_source,
+        not_extracted=run.prompt.not_extracted(),
     )
 
 
@@ -174,6 +176,8 @@ def print_eval(report: EvalReport) -> None:
     for v in report.versions:
         vt.add_row(*version_cells(v)[:shown])
     console.print(vt)
+    for note in not_extracted_notes(report):
+        console.print(note, style="dim", highlight=False)
     ft = Table(title=f"F1 per field (Δ vs {names[0]}, {report.bootstrap.confidence:.0%} CI)")
     for col in ["field", *names, *[f"Δ {n}" for n in names[1:]]]:
         ft.add_column(col)

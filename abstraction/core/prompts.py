@@ -18,7 +18,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from abstraction.core.errors import UserError
-from abstraction.core.schema import SECTIONS
+from abstraction.core.schema import FIELD_PATHS, SECTIONS, collapse_paths
 
 PROMPTS_ENV = "ABSTRACTION_PROMPTS_DIR"
 
@@ -60,6 +60,21 @@ MENTION_LISTS = (
     "outcome",
 )
 """What a ``mentions`` pass can ask the model to list (`PassSpec.lists`)."""
+
+MENTION_FIELDS: dict[str, tuple[str, ...]] = {
+    "age": ("patient.age",),
+    "sex": ("patient.sex",),
+    "main_diagnosis": ("diagnoses.name", "diagnoses.status"),
+    "other_diagnoses": ("diagnoses.name", "diagnoses.status"),
+    "signs_symptoms": ("findings.name", "findings.assertion"),
+    "absent_signs_symptoms": ("findings.name", "findings.assertion"),
+    "medications": ("treatments.name", "treatments.category"),
+    "procedures": ("treatments.name", "treatments.category"),
+    "tests": ("assessments.method",),
+    "outcome": ("outcome.status",),
+}
+"""The fields (`FIELD_PATHS`) each kind of phrase fills; a mentions pass fills no others (a
+phrase cannot say a dose, a time, a body site...)."""
 
 
 class PassSpec(_Frozen):
@@ -158,6 +173,20 @@ class PromptSpec(_Frozen):
 
     def settings_dict(self) -> dict[str, Any]:
         return self.settings.model_dump()
+
+    def not_extracted(self) -> list[str]:
+        """The fields no pass of this prompt asks the model for (`collapse_paths` form): in its
+        records they are null or empty because they were not extracted, not because the text
+        does not report them."""
+        asked: set[str] = set()
+        for spec in self.passes:
+            if spec.shape == "mentions":
+                asked.update(
+                    f for kind in spec.lists or MENTION_LISTS for f in MENTION_FIELDS[kind]
+                )
+            else:
+                asked.update(p for p in FIELD_PATHS if p.split(".")[0] in spec.sections)
+        return collapse_paths(p for p in FIELD_PATHS if p not in asked)
 
 
 def default_prompts_dir() -> Path:

@@ -138,6 +138,13 @@ class Extraction(Strict):
         "setting unsupported = 'drop'; the grounding counts include them) and phrases a "
         "pass's rules did not take as names (not grounded, not counted).",
     )
+    not_extracted: list[str] | None = Field(
+        default=None,
+        description="Fields the prompt did not ask the model for (a section, e.g. 'timeline', "
+        "or a field, e.g. 'treatments.dose'): in `record` they are null or empty because they "
+        "were not extracted, not because the text does not report them.  [] means every field "
+        "was asked for; null, not recorded (files written before this field).",
+    )
 
 
 class GoldRecord(Strict):

@@ -16,8 +16,8 @@ The model is asked for quotes only; `abstraction.grounding` fills offsets and st
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Annotated, Any, Literal
+from collections.abc import Iterable, Iterator
+from typing import Annotated, Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -238,6 +238,47 @@ SECTIONS: tuple[str, ...] = tuple(CaseReport.model_fields)
 
 METADATA_SECTIONS = frozenset({"source"})
 """Sections whose evidence may come from an article's front matter; all others are patient facts."""
+
+
+def _fact_type(annotation: Any) -> type[BaseModel] | None:
+    """The fact model in ``X | None`` or ``list[X]``, if X is a model with evidence."""
+    for arg in (annotation, *get_args(annotation)):
+        if isinstance(arg, type) and issubclass(arg, BaseModel) and "evidence" in arg.model_fields:
+            return arg
+    return None
+
+
+def _field_paths(model: type[BaseModel], path: str) -> Iterator[str]:
+    for name, info in model.model_fields.items():
+        here = f"{path}.{name}" if path else name
+        fact = _fact_type(info.annotation)
+        fields = [f for f in fact.model_fields if f != "evidence"] if fact is not None else []
+        if fact is not None and get_origin(info.annotation) is list and fields != ["value"]:
+            yield from (f"{here}.{f}" for f in fields)
+        elif fact is not None:
+            yield here
+        elif isinstance(info.annotation, type) and issubclass(info.annotation, BaseModel):
+            yield from _field_paths(info.annotation, here)
+
+
+FIELD_PATHS: tuple[str, ...] = tuple(_field_paths(CaseReport, ""))
+"""Every field a prompt can extract, in schema order: a single fact by its path
+(``patient.age``, ``outcome.cause_of_death``, ``source.authors``), a field of the records in a
+list by the list's path and the field (``treatments.dose``)."""
+
+
+def collapse_paths(paths: Iterable[str]) -> list[str]:
+    """`paths` (of `FIELD_PATHS`) in schema order, with a top-level section named alone when
+    every field under it is there (``source`` for all of ``source.title`` .. ``keywords``)."""
+    given = set(paths)
+    out: list[str] = []
+    for section in SECTIONS:
+        under = [p for p in FIELD_PATHS if p.split(".")[0] == section]
+        if all(p in given for p in under):
+            out.append(section)
+        else:
+            out.extend(p for p in under if p in given)
+    return out
 
 
 def iter_evidence(model: BaseModel, path: str = "") -> Iterator[tuple[str, Evidence]]:

@@ -13,7 +13,7 @@ also says whether the interval of the difference lies wholly below zero.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
@@ -60,6 +60,11 @@ class VersionSummary(_Model):
     macro_f1: float
     grounding_precision: float | None
     grounding_recall: float | None
+    not_extracted: list[str] = Field(
+        default_factory=list,
+        description="Fields this prompt version does not ask for: every gold value in them "
+        "counts as missed.",
+    )
     report: ScoreReport
 
 
@@ -127,6 +132,8 @@ class VersionInput:
     seconds_documents: int | None = None
     """Documents ``seconds`` covers (None: all of them)."""
     seconds_source: str = "wall"
+    not_extracted: list[str] = field(default_factory=list)
+    """`PromptSpec.not_extracted`: fields this version never asks for."""
 
 
 def _prf_f1(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> np.ndarray:
@@ -272,6 +279,7 @@ def _summary(v: VersionInput, report: ScoreReport, f1: Interval) -> VersionSumma
         macro_f1=report.overall.macro_f1,
         grounding_precision=report.overall.grounding_precision,
         grounding_recall=report.overall.grounding_recall,
+        not_extracted=list(v.not_extracted),
         report=report,
     )
 

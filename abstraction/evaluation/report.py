@@ -73,6 +73,16 @@ def version_cells(v: VersionSummary) -> list[str]:
     ]
 
 
+def not_extracted_notes(report: EvalReport) -> list[str]:
+    """One sentence per version that does not ask for every field."""
+    return [
+        f"{v.prompt_version} does not ask for {', '.join(v.not_extracted)}: every gold value "
+        "there counts as missed."
+        for v in report.versions
+        if v.not_extracted
+    ]
+
+
 def _md_row(cells: list[str]) -> str:
     return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
 
@@ -102,6 +112,8 @@ def render_markdown(report: EvalReport) -> str:
             "live run and its replay print the same figure; documents whose recordings carry "
             "no latency are left out (shown as n/N docs).",
         ]
+    for note in not_extracted_notes(report):
+        out += ["", note]
     out += ["", "## Overall and per field (F1)", ""]
     header = ["field", "kind"] + names + [f"Δ {n}" for n in names[1:]]
     rows = [_field_cells(r) for r in [report.overall, report.document_mean, *report.fields]]
@@ -242,6 +254,7 @@ def render_html(report: EvalReport) -> str:
         f'<p class="legend">{legend}</p>',
         "<h2>Versions</h2>",
         _versions_table(report),
+        *(f'<p class="muted">{_e(note)}</p>' for note in not_extracted_notes(report)),
         "<h2>Overall</h2>",
         '<div class="grid">',
         *(

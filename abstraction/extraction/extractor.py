@@ -206,6 +206,7 @@ class _Run:
             grounding=grounding,
             provenance=provenance,
             dropped=dropped,
+            not_extracted=self.prompt.not_extracted(),
         )
 
 

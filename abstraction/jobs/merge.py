@@ -235,6 +235,7 @@ def merge_extractions(doc: Document, parts: list[Part], results: list[Extraction
         grounding=grounding,
         provenance=_provenance(doc, parts, results),
         dropped=dropped,
+        not_extracted=results[0].not_extracted,
     )
 
 

@@ -65,6 +65,9 @@ class JobIdentity:
     endpoint: str
     structured_output: str
     settings: dict[str, Any]
+    not_extracted: tuple[str, ...] = ()
+    """`PromptSpec.not_extracted`: given to cache entries written before extractions said it
+    (the prompt's hash is in the key, so it is the same prompt's answer)."""
 
     def key(self, document_sha256: str) -> str:
         return cache_key(
@@ -455,6 +458,8 @@ class Job:
             cached = self.cache.get(key) if self.options.use_cache else None
             if cached is not None:
                 hits += 1
+                if cached.not_extracted is None:
+                    cached.not_extracted = list(self.identity.not_extracted)
                 results.append(cached)
                 continue
             result = await self.extract(unit)
@@ -499,6 +504,7 @@ def identity_for(prompt: PromptSpec, described: dict[str, Any]) -> JobIdentity:
         endpoint=str(described.get("endpoint", "unknown")),
         structured_output=str(described.get("structured", "unknown")),
         settings=prompt.settings_dict(),
+        not_extracted=tuple(prompt.not_extracted()),
     )
 
 

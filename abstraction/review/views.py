@@ -133,6 +133,7 @@ def doc_view(
         "edits": [e.model_dump(mode="json") for e in review.edits],
         "counts": {**model_counts(applied), "decisions": decision_counts(applied)},
         "has_gold": gold is not None,
+        "not_extracted": ext.not_extracted,
     }
 
 

@@ -4,7 +4,7 @@ import json
 import pytest
 
 from abstraction.core.errors import UserError
-from abstraction.core.prompts import Example, list_prompts, load_prompt
+from abstraction.core.prompts import Example, PassSpec, PromptSpec, list_prompts, load_prompt
 
 
 def test_every_prompt_loads_and_its_identity_is_the_hash_of_its_bytes(root):
@@ -60,3 +60,35 @@ def test_example_answers_must_be_compact_json():
         Example(text="t", answer='{\n  "a": 1\n}')
     with pytest.raises(ValueError):
         Example(text="t", answer="{not json")
+
+
+def test_what_a_prompt_does_not_extract(root):
+    """A sections prompt that covers every section leaves nothing out; a mentions prompt
+    leaves out what a phrase cannot say; a pass over some sections leaves out the others."""
+    prompts = root / "prompts"
+    assert load_prompt("v1", prompts).not_extracted() == []
+    v18 = load_prompt("v18", prompts).not_extracted()
+    assert v18[:2] == ["source", "patient.age_group"]
+    for left_out in ("disease_events", "timeline", "treatments.dose", "outcome.cause_of_death"):
+        assert left_out in v18
+    for asked in (
+        "patient.age",
+        "patient.sex",
+        "diagnoses.name",
+        "findings.assertion",
+        "treatments.name",
+        "assessments.method",
+        "outcome.status",
+    ):
+        assert asked not in v18 and asked.split(".")[0] not in v18
+    one = PassSpec(name="p", sections=("patient", "outcome"), instructions="x")
+    spec = PromptSpec(version="x", description="x", system="s", passes=(one,))
+    assert spec.not_extracted() == [
+        "source",
+        "diagnoses",
+        "findings",
+        "disease_events",
+        "treatments",
+        "assessments",
+        "timeline",
+    ]

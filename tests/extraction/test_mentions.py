@@ -447,3 +447,43 @@ def test_pooled_patient_and_outcome_fill_only_what_the_earlier_pass_left_null() 
     pooled = pool_sections(first, second)
     assert pooled["patient"] == {"age": "A", "sex": "F"}
     assert pooled["outcome"] == {"status": "S"}
+
+
+def _filled(record: dict[str, Any]) -> set[str]:
+    """The `FIELD_PATHS` with a value in `record` (a non-null fact, a non-empty list, a
+    non-null field in one of a list's records)."""
+    from abstraction.core.schema import FIELD_PATHS
+
+    out = set()
+    for path in FIELD_PATHS:
+        head, _, rest = path.partition(".")
+        value = record[head]
+        if isinstance(value, list):
+            if any(item.get(rest) not in (None, []) for item in value):
+                out.add(path)
+        elif value.get(rest) not in (None, []):
+            out.add(path)
+    return out
+
+
+@pytest.mark.parametrize("kinds", [(), ("age", "sex", "outcome"), ("medications", "tests")])
+def test_a_mentions_pass_fills_exactly_the_fields_it_says_it_extracts(kinds) -> None:
+    """`MENTION_FIELDS` is what the rules fill: every field a pass's kinds can fill is filled
+    by a full answer, and every other field stays empty, so `not_extracted` tells the truth."""
+    from abstraction.core.prompts import MENTION_FIELDS
+    from abstraction.core.schema import FIELD_PATHS, collapse_paths
+
+    spec = SPEC.model_copy(update={"lists": kinds})
+    prompt = PROMPT.model_copy(update={"passes": (spec,)})
+    answer = _answer(
+        other_diagnoses=["sepsis"], signs_symptoms=["fever"], procedures=["splenectomy"]
+    )
+    asked = {k: v for k, v in answer.items() if not kinds or k in kinds}
+    out = extract_document(Document(id="d", text=TEXT), prompt=prompt, client=Canned(asked))
+    assert out.status == "ok" and out.record is not None
+    filled = _filled(out.record.model_dump())
+    expected = {f for k in (kinds or MENTION_FIELDS) for f in MENTION_FIELDS[k]}
+    assert filled == expected
+    assert out.not_extracted == collapse_paths(p for p in FIELD_PATHS if p not in expected)
+    assert "timeline" in out.not_extracted
+    assert {"treatments", "treatments.dose"} & set(out.not_extracted)

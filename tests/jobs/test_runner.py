@@ -211,6 +211,15 @@ def test_rerun_of_a_finished_job_makes_zero_model_calls(
     third = run([tmp_path / "renamed.jsonl"], out, server)
     assert third.outcomes[0].status == "cached"
     assert outputs(out)["renamed"].document.id == "renamed"
+    assert outputs(out)["renamed"].not_extracted == []  # v1 asks for every field
+    # cache entries written before extractions said what they left out get the prompt's
+    for entry in (out / ".cache").glob("*/*.json"):
+        old = Extraction.model_validate_json(entry.read_bytes())
+        entry.write_text(old.model_copy(update={"not_extracted": None}).model_dump_json())
+    options = JobOptions(retry=FAST_RETRY, prices=PRICES, cache_dir=out / ".cache")
+    fourth = run([tmp_path / "renamed.jsonl"], tmp_path / "out2", server, options=options)
+    assert fourth.outcomes[0].status == "cached"
+    assert outputs(tmp_path / "out2")["renamed"].not_extracted == []
 
 
 def test_max_cost_stops_cleanly_and_a_rerun_finishes(tmp_path: Path, fault_server_factory) -> None:

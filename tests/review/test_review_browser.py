@@ -227,3 +227,23 @@ def test_document_text_is_escaped(served, page):
     page.click(f"{card('/findings/0')} .fact-title")
     page.wait_for_timeout(200)
     assert dialogs == []
+
+
+def test_fields_the_prompt_did_not_extract_say_so(run, page):
+    """An empty section or a null field that the prompt never asked for reads "not extracted",
+    not "not reported"; fields it asked for still read "not reported"."""
+    path = run / f"{SEED_ID}.json"
+    ext = Extraction.model_validate_json(path.read_text())
+    ext.not_extracted = ["patient.age", "findings", "treatments.dose", "treatments.time"]
+    path.write_text(ext.model_dump_json(indent=2))
+    with serving(RunStore(run)) as base:
+        page.goto(doc_url(base, SEED_ID))
+        doc_ready_ms(page)
+        age = page.locator(card("/patient/age")).inner_text()
+        assert "not extracted by this prompt" in age and "not reported" not in age
+        follow_up = page.locator(card("/outcome/follow_up")).inner_text()
+        assert "not reported" in follow_up and "not extracted" not in follow_up
+        notes = page.locator(".not-extracted").all_inner_texts()
+        assert "findings: not extracted by this prompt" in notes
+        assert "treatments: not extracted by this prompt: dose, time" in notes
+        assert len(notes) == 2  # one per slot with fields left out; age is said on its card

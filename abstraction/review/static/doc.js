@@ -227,8 +227,23 @@
 
   // ---- rendering ---------------------------------------------------------------------------
 
+  // Fields the prompt did not ask the model for: their null or empty list means "not
+  // extracted", not "not reported".  Returns [] (the slot was extracted), ["*"] (none of it
+  // was), or the names of the fields of its records that were not.
+  function notExtracted(slotPointer) {
+    const path = slotPointer.split("/").slice(1).join(".");
+    const top = path.split(".")[0];
+    const out = [];
+    for (const p of doc.not_extracted || []) {
+      if (p === path || p === top) return ["*"];
+      if (p.startsWith(path + ".")) out.push(p.slice(path.length + 1));
+    }
+    return out;
+  }
+
   function headline(fact) {
     const v = fact.value;
+    if (!v && notExtracted(fact.slot)[0] === "*") return "not extracted by this prompt";
     if (!v) return "not reported";
     const main = v.value ?? v.name ?? v.method ?? v.event ?? v.status ?? "";
     return String(main);
@@ -380,6 +395,12 @@
       }
       const facts = doc.facts.filter((f) => f.slot === slot.pointer);
       facts.forEach((f, i) => fieldsEl.append(factCard(f, i)));
+      const skipped = notExtracted(slot.pointer);
+      if (skipped.length && (slot.many || skipped[0] !== "*")) {
+        fieldsEl.append(el("p", { class: "small muted not-extracted", dataset: { slot: slot.pointer } },
+          skipped[0] === "*" ? `${slot.label}: not extracted by this prompt`
+            : `${slot.label}: not extracted by this prompt: ${skipped.map(label).join(", ")}`));
+      }
       if (slot.many) fieldsEl.append(addButton(slot));
     }
     const history = el("details", { class: "history" }, el("summary", {}, `History (${doc.edits.length} edits)`));

@@ -1162,8 +1162,8 @@ def _default_dataset() -> Path:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    from abstraction.cli.extract import DEFAULT_PROMPT
     from abstraction.client import LOCAL_MODEL_NAME
+    from abstraction.core.prompts import DEFAULT_PROMPT
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--docs", nargs="*", help="Document ids, or a count (default: the first 8).")

@@ -35,11 +35,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from abstraction.cli.extract import DEFAULT_PROMPT
 from abstraction.cli.jobs import job_options
 from abstraction.client import ModelConfig
 from abstraction.client.local import ensure_model, installed_llama_server, usable_cpus
-from abstraction.core.prompts import default_prompts_dir, load_prompt
+from abstraction.core.prompts import DEFAULT_PROMPT, default_prompts_dir, load_prompt
 from abstraction.jobs import ProgressUpdate, run_job
 
 ROOT = Path(__file__).resolve().parents[1]

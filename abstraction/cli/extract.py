@@ -12,12 +12,11 @@ from rich.table import Table
 from abstraction.cli import jobs
 from abstraction.client import ModelConfig, resolve_config
 from abstraction.core.errors import UserError
-from abstraction.core.prompts import default_prompts_dir, load_prompt
+from abstraction.core.prompts import DEFAULT_PROMPT, default_prompts_dir, load_prompt
 from abstraction.core.records import Extraction
 
 out = Console()
 
-DEFAULT_PROMPT = "v1"
 STRUCTURED_HELP = (
     "auto, json_schema (OpenAI/vLLM), json_object_schema (llama.cpp), json_object (plain JSON), "
     "gbnf (llama-server)."
@@ -181,4 +180,11 @@ def extract(
     if table is not None:
         out.print(table)
     out.print(f"prompt {spec.identity}")
+    if left_out := spec.not_extracted():
+        out.print(
+            f"not extracted by this prompt (null or empty in every record): {', '.join(left_out)}"
+            "; --prompt v1 asks for every field",
+            style="dim",
+            highlight=False,
+        )
     raise typer.Exit(code)

@@ -33,7 +33,7 @@ from rich.table import Table
 from rich.text import Text
 
 from abstraction.core.errors import AbstractionError
-from abstraction.core.prompts import PromptSpec
+from abstraction.core.prompts import DEFAULT_PROMPT, PromptSpec
 from abstraction.jobs.chunking import ChunkSettings, part_budget
 from abstraction.jobs.inputs import InputLimits
 from abstraction.jobs.prices import load_prices
@@ -306,7 +306,7 @@ def batch_prepare(
     paths: Annotated[list[Path], typer.Argument(help="Files, folders, globs or JSONL.")],
     out: Annotated[Path, typer.Option("--out", help="The request JSONL to write.")],
     model: Annotated[str, typer.Option(help="Model name as the batch endpoint knows it.")],
-    prompt: Annotated[str, typer.Option(help="Prompt version.")] = "v1",
+    prompt: Annotated[str, typer.Option(help="Prompt version.")] = DEFAULT_PROMPT,
     prompts_dir: Annotated[Path | None, typer.Option(help="Folder of prompt files.")] = None,
     structured: Annotated[
         str, typer.Option(help="json_schema (OpenAI, vLLM) or json_object.")
@@ -354,7 +354,10 @@ def batch_collect(
         typer.Option("--requests", help="The prepared request file; its manifest is beside it."),
     ],
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for <document-id>.json.")],
-    prompt: Annotated[str, typer.Option(help="Prompt version (the one prepared with).")] = "v1",
+    prompt: Annotated[
+        str | None,
+        typer.Option(help="Prompt version (default: the one the batch was prepared with)."),
+    ] = None,
     prompts_dir: Annotated[Path | None, typer.Option(help="Folder of prompt files.")] = None,
     model: Annotated[
         str | None, typer.Option(help="Model for live re-asks (default: the batch's model).")
@@ -388,7 +391,7 @@ def _collect(
     output: Path,
     requests: Path,
     out_dir: Path,
-    prompt: str,
+    prompt: str | None,
     prompts_dir: Path | None,
     model: str | None,
     base_url: str | None,
@@ -411,9 +414,9 @@ def _collect(
     from abstraction.jobs.runner import with_transport
     from abstraction.jobs.transport import JobTransport
 
-    spec = load_prompt(prompt, prompts_dir or default_prompts_dir())
     manifest_path = manifest_path_for(requests)
     manifest = load_manifest(manifest_path)
+    spec = load_prompt(prompt or manifest["prompt_version"], prompts_dir or default_prompts_dir())
     live = reask and unusable_items(output, manifest_path, spec) > 0
     transport = JobTransport()
     config = resolve_config(model=model or manifest["model"], base_url=base_url, api_key=api_key)

@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import tomllib
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Literal
 
@@ -21,6 +22,11 @@ from abstraction.core.errors import UserError
 from abstraction.core.schema import FIELD_PATHS, SECTIONS, collapse_paths
 
 PROMPTS_ENV = "ABSTRACTION_PROMPTS_DIR"
+
+DEFAULT_PROMPT = "v18"
+"""The version `abstraction extract` and `batch prepare` use unless told otherwise: the best on
+the MACCROBAT-dev core fields (docs/prompts.md).  It asks for names of conditions and care, not
+for every field: its extractions list the rest in ``not_extracted``; v1 asks for every field."""
 
 
 class _Frozen(BaseModel):
@@ -96,6 +102,11 @@ class PassSpec(_Frozen):
     truncated_max_items: for ``mentions``, when an answer is cut off at max_tokens (the 1.5B
       model sometimes repeats one phrase until it is), the pass is asked once more with each
       list limited to this many phrases in the schema (maxItems), which bounds the answer.
+    max_tokens: this pass's answer limit, instead of the prompt's ``settings.max_tokens``.
+    optional: when this pass fails (after its re-asks), the extraction goes on without it:
+      the pass is recorded as failed, and the fields only it asks for are listed in the
+      extraction's ``not_extracted``.  A required pass (the default) that fails fails the
+      document.
     lists: for ``mentions``, the kinds of phrase this pass asks for (`MENTION_LISTS`; empty:
       all).  Several mentions passes over one document each ask for some kinds; their
       phrases are pooled (a name already listed by an earlier pass is not added again).
@@ -104,6 +115,8 @@ class PassSpec(_Frozen):
     name: str
     sections: tuple[str, ...]
     instructions: str
+    optional: bool = False
+    max_tokens: int | None = Field(default=None, ge=1, le=32000)
     examples: tuple[Example, ...] = ()
     shape: Literal["sections", "mentions"] = "sections"
     max_words: int | None = Field(default=None, ge=1, le=50)
@@ -174,19 +187,26 @@ class PromptSpec(_Frozen):
     def settings_dict(self) -> dict[str, Any]:
         return self.settings.model_dump()
 
-    def not_extracted(self) -> list[str]:
-        """The fields no pass of this prompt asks the model for (`collapse_paths` form): in its
-        records they are null or empty because they were not extracted, not because the text
-        does not report them."""
-        asked: set[str] = set()
-        for spec in self.passes:
-            if spec.shape == "mentions":
-                asked.update(
-                    f for kind in spec.lists or MENTION_LISTS for f in MENTION_FIELDS[kind]
-                )
-            else:
-                asked.update(p for p in FIELD_PATHS if p.split(".")[0] in spec.sections)
+    def pass_settings(self, spec: PassSpec) -> PromptSettings:
+        """The settings a request of pass `spec` is sent with (its own max_tokens, if any)."""
+        if spec.max_tokens is None:
+            return self.settings
+        return self.settings.model_copy(update={"max_tokens": spec.max_tokens})
+
+    def not_extracted(self, failed: Iterable[str] = ()) -> list[str]:
+        """The fields no pass of this prompt asks the model for, or only the `failed` passes
+        (by name) do (`collapse_paths` form): in its records they are null or empty because
+        they were not extracted, not because the text does not report them."""
+        skip = set(failed)
+        asked = {f for spec in self.passes if spec.name not in skip for f in pass_fields(spec)}
         return collapse_paths(p for p in FIELD_PATHS if p not in asked)
+
+
+def pass_fields(spec: PassSpec) -> set[str]:
+    """The `FIELD_PATHS` a pass asks the model for."""
+    if spec.shape == "mentions":
+        return {f for kind in spec.lists or MENTION_LISTS for f in MENTION_FIELDS[kind]}
+    return {p for p in FIELD_PATHS if p.split(".")[0] in spec.sections}
 
 
 def default_prompts_dir() -> Path:

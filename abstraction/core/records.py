@@ -142,8 +142,10 @@ class Extraction(Strict):
         default=None,
         description="Fields the prompt did not ask the model for (a section, e.g. 'timeline', "
         "or a field, e.g. 'treatments.dose'): in `record` they are null or empty because they "
-        "were not extracted, not because the text does not report them.  [] means every field "
-        "was asked for; null, not recorded (files written before this field).",
+        "were not extracted, not because the text does not report them: the prompt does not ask "
+        "for them, or its optional pass that asks for them failed (see `provenance.passes`).  "
+        "[] means every field was extracted; null, a failed document or a file written before "
+        "this field.",
     )
 
 

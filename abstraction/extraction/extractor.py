@@ -83,6 +83,7 @@ class _Run:
         self.failure: Failure | None = None
         self.left_out: list[DroppedFact] = []  # phrases a pass's rules kept out of the record
         self.pooled = False  # a mentions pass has filled its sections
+        self.optional_failure: Failure | None = None  # the last optional pass that failed
 
     def request(self, spec: PassSpec) -> dict[str, Any]:
         return {
@@ -91,7 +92,7 @@ class _Run:
             "json_schema": shared_llm_schema(
                 spec, evidence_first=self.prompt.settings.evidence_first
             ),
-            "settings": self.prompt.settings,
+            "settings": self.prompt.pass_settings(spec),
         }
 
     def spent(self, err: ModelError, seconds: float) -> Usage:
@@ -154,14 +155,20 @@ class _Run:
                 retried=None if retried is None else f"{retried[0].kind}: {retried[0]}",
             )
         )
-        self.failure = Failure(
+        failure = Failure(
             kind=err.kind,
             message=f"pass {spec.name!r}: {err}",
             attempts=err.attempts,
             last_output=err.last_output,
         )
+        if spec.optional:  # the document goes on without this pass's fields
+            self.optional_failure = failure
+        else:
+            self.failure = failure
 
     def finish(self) -> Extraction:
+        if self.failure is None and not any(p.status == "ok" for p in self.passes):
+            self.failure = self.optional_failure  # every pass failed: no record, never empty
         t_ground = time.perf_counter()
         record = grounding = None
         dropped: list[DroppedFact] = list(self.left_out)
@@ -206,7 +213,9 @@ class _Run:
             grounding=grounding,
             provenance=provenance,
             dropped=dropped,
-            not_extracted=self.prompt.not_extracted(),
+            not_extracted=None
+            if record is None
+            else self.prompt.not_extracted(p.name for p in self.passes if p.status == "failed"),
         )
 
 
@@ -232,7 +241,8 @@ def _after_error(
 
 
 def extract_document(doc: Document, *, prompt: PromptSpec, client: Completer) -> Extraction:
-    """Run every pass of `prompt` on `doc`; stop at the first failed pass."""
+    """Run every pass of `prompt` on `doc`; stop at the first failed pass that is not
+    optional."""
     run = _Run(doc, prompt, client)
     for spec in prompt.passes:
         ask, retried = spec, None
@@ -244,8 +254,10 @@ def extract_document(doc: Document, *, prompt: PromptSpec, client: Completer) ->
             except ModelError as err:
                 nxt = _after_error(run, spec, ask, retried, err, t)
                 if nxt is None:
-                    return run.finish()
+                    break
                 ask, retried = nxt
+        if run.failure is not None:
+            break
     return run.finish()
 
 
@@ -262,6 +274,8 @@ async def aextract_document(doc: Document, *, prompt: PromptSpec, client: Comple
             except ModelError as err:
                 nxt = _after_error(run, spec, ask, retried, err, t)
                 if nxt is None:
-                    return run.finish()
+                    break
                 ask, retried = nxt
+        if run.failure is not None:
+            break
     return run.finish()

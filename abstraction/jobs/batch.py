@@ -78,7 +78,7 @@ def request_body(
         "model": model,
         "messages": messages,
         "temperature": prompt.settings.temperature,
-        "max_tokens": prompt.settings.max_tokens,
+        "max_tokens": prompt.pass_settings(spec).max_tokens,
         "response_format": response_format(structured, name, schema),
     }
     if prompt.settings.seed is not None:
@@ -288,7 +288,9 @@ async def _unit_extraction(
                 else ModelError("missing from the batch output", kind="missing")
             )
             run.record_failed(spec, err, 0.0)
-            break
+            if run.failure is not None:
+                break
+            continue
         reasked += 1
         # a batch answer cut off at max_tokens is re-asked with the pass's bounded lists
         ask = bounded_retry(spec, answer.error) if answer and answer.error else None
@@ -297,7 +299,8 @@ async def _unit_extraction(
             run.record_ok(spec, await reask(run.request(ask or spec)))
         except ModelError as err:
             run.record_failed(spec, err, time.perf_counter() - t0)
-            break
+            if run.failure is not None:
+                break
     return run.finish(), reasked
 
 

@@ -31,7 +31,14 @@ from abstraction.core.records import (
     Provenance,
     Usage,
 )
-from abstraction.core.schema import CaseReport, Evidence, empty_case_report, iter_evidence
+from abstraction.core.schema import (
+    FIELD_PATHS,
+    CaseReport,
+    Evidence,
+    collapse_paths,
+    empty_case_report,
+    iter_evidence,
+)
 from abstraction.jobs.chunking import Part
 
 _FIRST_WINS = (
@@ -194,6 +201,19 @@ def _provenance(doc: Document, parts: list[Part], results: list[Extraction]) -> 
     )
 
 
+def _not_extracted(results: list[Extraction]) -> list[str] | None:
+    """A field any part did not extract (its prompt never asks, or an optional pass failed on
+    that part): what the record has there may be incomplete.  Failed parts have none (their
+    text is missing from the record, as `Provenance.parts` says)."""
+    if all(r.not_extracted is None for r in results):
+        return None
+    return collapse_paths(
+        p
+        for p in FIELD_PATHS
+        if any(p in left or p.split(".")[0] in left for r in results if (left := r.not_extracted))
+    )
+
+
 def merge_extractions(doc: Document, parts: list[Part], results: list[Extraction]) -> Extraction:
     """One `Extraction` for the whole document from its parts' extractions (same order)."""
     ok = [(p, r) for p, r in zip(parts, results, strict=True) if r.status == "ok" and r.record]
@@ -235,7 +255,7 @@ def merge_extractions(doc: Document, parts: list[Part], results: list[Extraction
         grounding=grounding,
         provenance=_provenance(doc, parts, results),
         dropped=dropped,
-        not_extracted=results[0].not_extracted,
+        not_extracted=_not_extracted(results),
     )
 
 

@@ -11,7 +11,8 @@ from abstraction.cli.jobs import extract_job_summary, job_options
 from abstraction.cli.main import app
 from abstraction.client.config import ModelConfig
 from abstraction.core.errors import ConfigError, ModelSetupError
-from abstraction.core.prompts import load_prompt
+from abstraction.core.prompts import DEFAULT_PROMPT, load_prompt
+from abstraction.core.records import Extraction
 
 from .conftest import ROOT, fictional_case, write_jsonl
 
@@ -57,9 +58,12 @@ def test_batch_prepare_cli(tmp_path: Path) -> None:
         app, ["batch", "prepare", str(inputs), "--out", str(out), "--model", "gpt-4o-mini"]
     )
     assert result.exit_code == 0, result.output
-    [line] = [json.loads(x) for x in out.read_text().splitlines()]
-    assert line["custom_id"] == "a|0|all" and line["body"]["model"] == "gpt-4o-mini"
-    assert (tmp_path / "requests.jsonl.manifest.json").is_file()
+    lines = [json.loads(x) for x in out.read_text().splitlines()]
+    default = load_prompt(DEFAULT_PROMPT, ROOT / "prompts")  # one request per pass
+    assert [line["custom_id"] for line in lines] == [f"a|0|{p.name}" for p in default.passes]
+    assert {line["body"]["model"] for line in lines} == {"gpt-4o-mini"}
+    manifest = json.loads((tmp_path / "requests.jsonl.manifest.json").read_text())
+    assert manifest["prompt_version"] == DEFAULT_PROMPT
 
 
 def test_extract_slots_need_a_llama_server(tmp_path: Path) -> None:
@@ -81,3 +85,20 @@ def test_extract_passes_the_llama_server_to_the_launcher(tmp_path: Path) -> None
     result = runner.invoke(app, [*args, "--llama-server", str(missing), "--slots", "2"])
     assert isinstance(result.exception, ModelSetupError), result.output
     assert str(missing) in str(result.exception)
+
+
+def test_batch_collect_uses_the_prompt_the_batch_was_prepared_with(tmp_path: Path) -> None:
+    inputs = write_jsonl(tmp_path / "docs.jsonl", [{"id": "a", "text": fictional_case(1)}])
+    requests = tmp_path / "requests.jsonl"
+    args = ["batch", "prepare", str(inputs), "--out", str(requests), "--model", "m"]
+    assert runner.invoke(app, [*args, "--prompt", "v1"]).exit_code == 0
+    empty = tmp_path / "results.jsonl"  # a batch that returned nothing
+    empty.write_text("")
+    out = tmp_path / "out"
+    args = ["batch", "collect", str(empty), "--requests", str(requests), "--out", str(out)]
+    result = runner.invoke(app, [*args, "--no-reask", "--store", str(tmp_path / "runs.db")])
+    assert result.exit_code == 1, result.output  # the document failed: nothing came back
+    ext = Extraction.model_validate_json((out / "a.json").read_text())
+    assert ext.status == "failed" and ext.provenance.prompt_version == "v1"
+    wrong = runner.invoke(app, [*args, "--prompt", "v18", "--store", str(tmp_path / "r2.db")])
+    assert wrong.exit_code != 0 and "prepared with prompt v1" in str(wrong.output)

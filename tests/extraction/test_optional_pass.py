@@ -1,0 +1,130 @@
+"""An optional pass that fails leaves its fields out, says so, and the document goes on."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from abstraction.core.documents import Document
+from abstraction.core.errors import ModelError
+from abstraction.core.prompts import MENTION_SECTIONS, PassSpec, PromptSpec
+from abstraction.core.records import Usage
+from abstraction.extraction import aextract_document, extract_document
+
+ChatResult = pytest.importorskip("abstraction.client.openai_client").ChatResult
+
+TEXT = "A 62-year-old woman had fever. She relapsed in month 6. She died of sepsis."
+PHRASES = {"age": "62-year-old", "sex": "woman", "signs_symptoms": ["fever"], "outcome": "died"}
+NAMES = PassSpec(
+    name="names",
+    shape="mentions",
+    sections=MENTION_SECTIONS,
+    lists=tuple(PHRASES),
+    instructions="List.",
+)
+COURSE = PassSpec(
+    name="course", sections=("disease_events", "timeline"), instructions="Course.", optional=True
+)
+COURSE_ANSWER = {
+    "disease_events": [
+        {
+            "event": "relapse",
+            "type": None,
+            "body_sites": [],
+            "time": "in month 6",
+            "evidence": {"quote": "She relapsed in month 6"},
+        }
+    ],
+    "timeline": [],
+}
+
+
+class Client:
+    """Answers the names pass; fails every pass named in `failing` (a truncated answer)."""
+
+    def __init__(self, failing: set[str]) -> None:
+        self.failing = failing
+        self.asked: list[str] = []
+        self.max_tokens: list[int] = []
+
+    def complete(
+        self, *, messages: list[dict[str, str]], response_model: Any, settings: Any, **_: Any
+    ) -> Any:
+        name = "course" if messages[-1]["content"].endswith("Course.") else "names"
+        self.asked.append(name)
+        self.max_tokens.append(settings.max_tokens)
+        if name in self.failing:
+            usage = {"prompt_tokens": 10, "completion_tokens": 100, "total_tokens": 110}
+            raise ModelError("cut off", kind="truncated", usage={**usage, "calls": 1})
+        answer = COURSE_ANSWER if name == "course" else PHRASES
+        usage = Usage(prompt_tokens=10, completion_tokens=5, total_tokens=15, calls=1)
+        value = response_model.model_validate(answer)
+        return ChatResult(value=value, raw_text="", usage=usage, attempts=1, seconds=0.0)
+
+    async def acomplete(self, **kw: Any) -> Any:
+        return self.complete(**kw)
+
+    def describe(self) -> dict[str, Any]:
+        return {"model": "canned", "endpoint": "local", "structured": "json_schema"}
+
+
+def extract(passes: tuple[PassSpec, ...], failing: set[str], asynchronous: bool) -> Any:
+    prompt = PromptSpec(version="t", description="t", system="s", passes=passes, sha256="0" * 64)
+    doc, client = Document(id="d", text=TEXT), Client(failing)
+    if asynchronous:
+        return asyncio.run(aextract_document(doc, prompt=prompt, client=client)), client
+    return extract_document(doc, prompt=prompt, client=client), client
+
+
+@pytest.mark.parametrize("asynchronous", [False, True])
+def test_a_failed_optional_pass_leaves_its_fields_out_and_says_so(asynchronous: bool) -> None:
+    ok, _ = extract((COURSE, NAMES), set(), asynchronous)
+    assert ok.status == "ok" and ok.record.disease_events[0].event == "relapse"
+    assert "disease_events" not in ok.not_extracted and "timeline" not in ok.not_extracted
+
+    out, client = extract((COURSE, NAMES), {"course"}, asynchronous)
+    assert client.asked == ["course", "names"]  # the document went on after the failure
+    assert out.status == "ok" and out.error is None
+    assert out.record.patient.age.value == 62 and out.record.disease_events == []
+    assert [(p.name, p.status) for p in out.provenance.passes] == [
+        ("course", "failed"),
+        ("names", "ok"),
+    ]
+    assert out.provenance.passes[0].error == "cut off"
+    assert out.provenance.usage.completion_tokens == 105  # the failed pass's tokens count
+    assert "disease_events" in out.not_extracted and "timeline" in out.not_extracted
+    assert set(out.not_extracted) - set(ok.not_extracted) == {"disease_events", "timeline"}
+
+
+@pytest.mark.parametrize("asynchronous", [False, True])
+def test_a_required_pass_still_fails_the_document(asynchronous: bool) -> None:
+    out, client = extract((NAMES, COURSE), {"names"}, asynchronous)
+    assert client.asked == ["names"]
+    assert out.status == "failed" and out.record is None and out.not_extracted is None
+    assert out.error.message == "pass 'names': cut off"
+
+
+def test_when_every_pass_fails_the_document_fails_rather_than_being_empty() -> None:
+    only = (COURSE, COURSE.model_copy(update={"name": "course2"}))
+    out, client = extract(only, {"course"}, asynchronous=False)
+    assert client.asked == ["course", "course"]
+    assert out.status == "failed" and out.record is None
+    assert out.error.kind == "truncated" and "pass 'course2'" in out.error.message
+
+
+def test_a_pass_can_have_its_own_answer_limit() -> None:
+    short = COURSE.model_copy(update={"max_tokens": 300})
+    _, client = extract((NAMES, short), set(), asynchronous=False)
+    assert client.max_tokens == [3000, 300]  # the prompt's default, then the pass's own
+
+    from abstraction.jobs.batch import request_body
+
+    prompt = PromptSpec(version="t", description="t", system="s", passes=(NAMES, short))
+    doc = Document(id="d", text=TEXT)
+    bodies = [
+        request_body(doc, prompt, spec, model="m", structured="json_schema")
+        for spec in prompt.passes
+    ]
+    assert [b["max_tokens"] for b in bodies] == [3000, 300]

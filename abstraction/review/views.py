@@ -123,6 +123,10 @@ def doc_view(
             "model": prov.model,
             "prompt": f"{prov.prompt_version}@{prov.prompt_sha256[:12]}",
             "finished_at": prov.finished_at,
+            "passes": [
+                {"name": p.name, "status": p.status, "error": p.error, "retried": p.retried}
+                for p in prov.passes
+            ],
         },
         "slots": [
             {"pointer": s.pointer, "many": s.many, "label": s.label, "definition": s.definition}

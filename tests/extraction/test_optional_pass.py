@@ -11,7 +11,7 @@ from abstraction.core.documents import Document
 from abstraction.core.errors import ModelError
 from abstraction.core.prompts import MENTION_SECTIONS, PassSpec, PromptSpec
 from abstraction.core.records import Usage
-from abstraction.extraction import aextract_document, extract_document
+from abstraction.extraction import aextract_document, answer_model, extract_document
 
 ChatResult = pytest.importorskip("abstraction.client.openai_client").ChatResult
 
@@ -128,3 +128,36 @@ def test_a_pass_can_have_its_own_answer_limit() -> None:
         for spec in prompt.passes
     ]
     assert [b["max_tokens"] for b in bodies] == [3000, 300]
+
+
+@pytest.mark.parametrize("live", [False, True])
+def test_batch_collect_goes_on_past_a_failed_optional_pass(live: bool) -> None:
+    """A batch answer missing for the optional pass (and, live, failing again when re-asked)
+    leaves its fields out; the names pass's batch answer still makes the record."""
+    from abstraction.jobs.batch import BatchAnswer, _unit_extraction
+
+    prompt = PromptSpec(
+        version="t", description="t", system="s", passes=(COURSE, NAMES), sha256="0" * 64
+    )
+    doc, client = Document(id="d", text=TEXT), Client({"course"})
+    answer = Client(set()).complete(  # what the batch endpoint answered for the names pass
+        messages=[{"content": "List."}],
+        response_model=answer_model(NAMES),
+        settings=prompt.settings,
+    )
+
+    async def reask(request: dict[str, Any]) -> Any:
+        return client.complete(**request)
+
+    described = {"model": "m", "endpoint": "local", "structured": "json_schema"}
+    answers = {"names": BatchAnswer(answer, None, raw="{}"), "course": None}
+    ext, reasked = asyncio.run(
+        _unit_extraction(doc, prompt, answers, described=described, reask=reask if live else None)
+    )
+    assert reasked == (1 if live else 0) and client.asked == (["course"] if live else [])
+    assert ext.status == "ok" and ext.record.patient.age.value == 62
+    assert [(p.name, p.status) for p in ext.provenance.passes] == [
+        ("course", "failed"),
+        ("names", "ok"),
+    ]
+    assert "timeline" in ext.not_extracted

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from abstraction.core.jsonschema_export import validate_file
-from abstraction.core.records import Extraction
+from abstraction.core.records import Extraction, PassRecord, Usage
 from abstraction.review.export import export_run
 from abstraction.review.store import RunStore
 from tests.review.browser import (
@@ -235,6 +235,24 @@ def test_fields_the_prompt_did_not_extract_say_so(run, page):
     path = run / f"{SEED_ID}.json"
     ext = Extraction.model_validate_json(path.read_text())
     ext.not_extracted = ["patient.age", "findings", "treatments.dose", "treatments.time"]
+    ext.provenance.passes = [
+        PassRecord(
+            name="names",
+            sections=["patient"],
+            seconds=1.0,
+            usage=Usage(),
+            status="ok",
+            retried="truncated: cut off",
+        ),
+        PassRecord(
+            name="course",
+            sections=["timeline"],
+            seconds=1.0,
+            usage=Usage(),
+            status="failed",
+            error="cut off at max_tokens",
+        ),
+    ]
     path.write_text(ext.model_dump_json(indent=2))
     with serving(RunStore(run)) as base:
         page.goto(doc_url(base, SEED_ID))
@@ -247,3 +265,6 @@ def test_fields_the_prompt_did_not_extract_say_so(run, page):
         assert "findings: not extracted by this prompt" in notes
         assert "treatments: not extracted by this prompt: dose, time" in notes
         assert len(notes) == 2  # one per slot with fields left out; age is said on its card
+        provenance = page.text_content("#provenance")
+        assert "names (asked again after truncated: cut off)" in provenance
+        assert "course FAILED: cut off at max_tokens" in provenance

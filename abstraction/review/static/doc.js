@@ -481,8 +481,13 @@
     status.textContent = label(doc.doc_status);
     status.className = `badge d-${doc.doc_status}`;
     document.getElementById("version").textContent = `version ${doc.version}`;
+    const passes = (doc.provenance.passes || []).map((p) =>
+      p.status === "ok" ? `${p.name}${p.retried ? ` (asked again after ${p.retried})` : ""}`
+        : `${p.name} FAILED: ${p.error || "no reason"}`);
     document.getElementById("provenance").textContent =
-      `Model output: ${doc.provenance.model}, prompt ${doc.provenance.prompt}`;
+      `Model output: ${doc.provenance.model}, prompt ${doc.provenance.prompt}` +
+      (passes.length > 1 || passes.some((p) => p.includes("FAILED") || p.includes("again"))
+        ? ` · passes: ${passes.join("; ")}` : "");
     document.getElementById("accept-all").hidden = doc.doc_status === "reviewed";
     document.getElementById("reopen").hidden = doc.doc_status !== "reviewed";
     document.getElementById("diff-link").href = `/diff/${encodeURIComponent(doc.id)}`;

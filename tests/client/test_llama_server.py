@@ -11,10 +11,8 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 from typing import Literal
 
@@ -32,8 +30,7 @@ from abstraction.client.local import (
 from abstraction.client.openai_client import response_format
 from abstraction.core.errors import ConfigError, ModelSetupError
 from abstraction.core.prompts import PromptSettings
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.client.processes import gone, start_parent, wait_gone
 
 # --------------------------------------------------------------------------- flags, config
 
@@ -201,21 +198,6 @@ def _records(binary: Path) -> list[dict]:
     return [json.loads(p.read_text()) for p in sorted(binary.parent.glob("record-*.json"))]
 
 
-def _gone(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except FileNotFoundError:
-        return True
-    return state in {"Z", "X"}
-
-
-def _wait_gone(pid: int, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline and not _gone(pid):
-        time.sleep(0.05)
-    return _gone(pid)
-
-
 def test_binary_gets_our_flags_and_none_of_the_environments_llama_settings(
     fake_binary: Path, model_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
@@ -234,7 +216,7 @@ def test_binary_gets_our_flags_and_none_of_the_environments_llama_settings(
     expected = options.cli_args(model=model_file, port=port, alias="local")
     assert record["argv"] == [str(fake_binary), *expected]
     assert record["env"] == []
-    assert _gone(pid)
+    assert gone(pid)
 
 
 def test_a_port_taken_at_bind_is_retried(fake_binary: Path, model_file: Path, tmp_path: Path):
@@ -260,34 +242,19 @@ _PARENT = textwrap.dedent(
 )
 
 
-def _start_parent(model: Path, tmp_path: Path, binary: Path) -> tuple[subprocess.Popen[str], int]:
-    parent = subprocess.Popen(
-        [sys.executable, "-c", _PARENT, str(model), str(tmp_path), str(binary)],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert parent.stdout is not None
-    line = parent.stdout.readline()
-    if not line:
-        parent.kill()
-        pytest.fail("the parent process did not start a server")
-    return parent, int(line)
-
-
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux-only")
 def test_binary_dies_when_its_parent_is_killed_9(
     fake_binary: Path, model_file: Path, tmp_path: Path
 ):
     """The death signal set before exec must survive it."""
-    parent, server_pid = _start_parent(model_file, tmp_path, fake_binary)
+    parent, server_pid = start_parent(_PARENT, model_file, tmp_path, fake_binary)
     try:
-        assert not _gone(server_pid)
+        assert not gone(server_pid)
         parent.send_signal(signal.SIGKILL)
         parent.wait()
-        assert _wait_gone(server_pid, 5.0)
+        assert wait_gone(server_pid, 5.0)
     finally:
-        if not _gone(server_pid):
+        if not gone(server_pid):
             os.kill(server_pid, signal.SIGKILL)
 
 

@@ -12,7 +12,6 @@ import importlib.util
 import os
 import signal
 import socket
-import subprocess
 import sys
 import textwrap
 import threading
@@ -33,8 +32,7 @@ from abstraction.client.local import (
     model_provenance,
 )
 from abstraction.core.errors import ModelSetupError
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.client.processes import gone, start_parent, wait_gone
 
 # --------------------------------------------------------------------------- fake parts
 
@@ -245,15 +243,6 @@ def test_cli_args_are_accepted_by_the_installed_server():
     assert (model.logits_all, model.use_mlock, model.chat_format) == (False, False, "chatml")
 
 
-def _gone(pid: int) -> bool:
-    """Exited (a zombie waiting for init to reap it counts as gone)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except FileNotFoundError:
-        return True
-    return state in {"Z", "X"}
-
-
 def test_server_that_dies_at_start_raises_with_its_log(tmp_path: Path):
     pytest.importorskip("llama_cpp.server")
     not_a_model = tmp_path / "broken.gguf"
@@ -308,7 +297,7 @@ def test_server_answers_and_is_gone_after_exit(
         assert server.startup_seconds is not None and server.startup_seconds > 0
         r = httpx.get(f"{server.base_url}/models", trust_env=False)
         assert [m["id"] for m in r.json()["data"]] == [model_path.stem]
-    assert _gone(pid)
+    assert gone(pid)
     assert server.pid is None
 
 
@@ -318,7 +307,7 @@ def test_server_is_stopped_when_the_body_raises(model_path: Path, tmp_path: Path
     with pytest.raises(RuntimeError, match="boom"), server:
         pid = server.pid
         raise RuntimeError("boom")
-    assert pid is not None and _gone(pid)
+    assert pid is not None and gone(pid)
 
 
 @pytest.mark.model
@@ -347,55 +336,31 @@ _PARENT = textwrap.dedent(
 )
 
 
-def _start_parent(model_path: Path, tmp_path: Path) -> tuple[subprocess.Popen[str], int]:
-    parent = subprocess.Popen(
-        [sys.executable, "-c", _PARENT, str(model_path), str(tmp_path)],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert parent.stdout is not None
-    line = parent.stdout.readline()
-    if not line:
-        parent.kill()
-        pytest.fail("the parent process did not start a server")
-    return parent, int(line)
-
-
-def _wait_gone(pid: int, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if _gone(pid):
-            return True
-        time.sleep(0.1)
-    return _gone(pid)
-
-
 @pytest.mark.model
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux-only")
 def test_server_dies_when_its_parent_is_killed_9(model_path: Path, tmp_path: Path):
-    parent, server_pid = _start_parent(model_path, tmp_path)
+    parent, server_pid = start_parent(_PARENT, model_path, tmp_path)
     try:
-        assert not _gone(server_pid)
+        assert not gone(server_pid)
         parent.send_signal(signal.SIGKILL)
         parent.wait()
-        assert _wait_gone(server_pid, 5.0)
+        assert wait_gone(server_pid, 5.0)
     finally:
-        if not _gone(server_pid):
+        if not gone(server_pid):
             os.kill(server_pid, signal.SIGKILL)
 
 
 @pytest.mark.model
 def test_ctrl_c_in_the_parent_stops_the_server(model_path: Path, tmp_path: Path):
-    parent, server_pid = _start_parent(model_path, tmp_path)
+    parent, server_pid = start_parent(_PARENT, model_path, tmp_path)
     try:
         parent.send_signal(signal.SIGINT)
         parent.wait(timeout=15)
-        assert _gone(server_pid)  # gone by the time the parent has exited
+        assert gone(server_pid)  # gone by the time the parent has exited
     finally:
         if parent.poll() is None:
             parent.kill()
-        if not _gone(server_pid):
+        if not gone(server_pid):
             os.kill(server_pid, signal.SIGKILL)
 
 

@@ -42,6 +42,10 @@ nothing is dropped.  LangExtract's character intervals fill the evidence offsets
 status becomes ours; an extraction it could not align is ``unsupported``); instructor's values
 have a quote only.
 
+The table gives each system's overall micro F1 with its 95% interval and, for each of our
+systems, its margin over every other system with a 95% interval: a paired bootstrap over
+documents (`abstraction.evaluation.compare`, the eval harness's own).
+
 Seconds per document are wall-clock seconds around each system's work on one document (the
 server's start is not included).  Calls are the model requests each system makes: one per
 LangExtract chunk prompt, one per instructor call, one per attempt of each of our passes
@@ -67,7 +71,7 @@ import re
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -928,6 +932,7 @@ class SystemResult:
     leaks: dict[str, list[str]] | None
     notes: Counter[str]
     missing: list[str]
+    results: list[Any] = field(default_factory=list)  # DocResult per document, in order
 
 
 def score_system(
@@ -971,6 +976,7 @@ def score_system(
                 leaks[doc.id] = leaked
         results.append(score_one(golds[doc.id], prediction_from_extraction(ext), fields=fields))
     res.report = build_report(results)
+    res.results = results
     res.leaks = leaks if has_examples else None
     (folder / "score.json").write_text(res.report.model_dump_json(indent=2) + "\n", "utf-8")
     return res
@@ -995,6 +1001,7 @@ def table_rows(results: list[SystemResult]) -> tuple[list[str], list[list[str]]]
         ("overall micro P", lambda r: f"{r.report.overall.precision:.3f}"),
         ("overall micro R", lambda r: f"{r.report.overall.recall:.3f}"),
         ("overall micro F1", lambda r: f"{r.report.overall.f1:.3f}"),
+        *_interval_rows(results),
         ("seconds / document", lambda r: _fmt(_mean(list(r.seconds.values())), ".1f")),
         ("calls / document", lambda r: _fmt(_mean(list(r.calls.values())), ".2f")),
         ("discarded calls", lambda r: str(sum(r.discarded.values()))),
@@ -1003,6 +1010,40 @@ def table_rows(results: list[SystemResult]) -> tuple[list[str], list[list[str]]]
     ):
         rows.append([label, "", *[get(r) for r in results]])
     return header, rows
+
+
+def _interval_rows(results: list[SystemResult]) -> list[tuple[str, Callable[[Any], str]]]:
+    """The micro F1's 95% interval per system, and for each of our systems its margin over
+    every other (paired bootstrap over documents: `abstraction.evaluation.compare`)."""
+    from abstraction.evaluation.compare import VersionInput, compare
+
+    if len(results) < 2:
+        return []
+    rows: list[tuple[str, Callable[[Any], str]]] = []
+    ours = [r for r in results if r.name.startswith("ours-")] or results[:1]
+    for k, ref in enumerate(ours):
+        order = [ref, *[r for r in results if r is not ref]]
+        inputs = [VersionInput(r.name, prompt_sha256="", results=r.results) for r in order]
+        report = compare("peers", inputs)
+        f1 = dict(zip([r.name for r in order], report.overall.f1, strict=True))
+        delta = dict(zip([r.name for r in order], report.overall.delta, strict=True))
+        if k == 0:
+            rows.append(("overall micro F1, 95% CI", lambda r, f1=f1: _iv(f1[r.name])))
+        rows.append(
+            (
+                f"{ref.name} minus system, 95% CI",
+                lambda r, d=delta: "" if d[r.name] is None else _iv(d[r.name], sign=-1),
+            )
+        )
+    return rows
+
+
+def _iv(iv: Any, sign: int = 1) -> str:
+    """`iv` (an Interval), or its negation: ``0.303 [0.25, 0.35]``."""
+    est, lo, hi = (sign * iv.estimate, sign * iv.low, sign * iv.high)
+    lo, hi = min(lo, hi), max(lo, hi)
+    fmt = "+.3f" if sign < 0 else ".3f"
+    return f"{est:{fmt}} [{lo:{fmt}}, {hi:{fmt}}]"
 
 
 def _fmt(x: float | None, spec: str) -> str:

@@ -282,6 +282,29 @@ def test_rescore_reads_raw_outputs_and_builds_the_table(
     assert table["failed documents"] == ["0/1", "0/1", "1/1"]
     assert table["seconds / document"] == ["2.5", "2.5", "2.5"]
     assert table["documents with leaked examples"] == ["0/1", "n/a (no examples)", "0/1"]
+    # one document: the bootstrap has one thing to resample, so each interval is its point
+    assert table["overall micro F1, 95% CI"] == [
+        "1.000 [1.000, 1.000]",
+        table["overall micro F1"][1]
+        + " ["
+        + table["overall micro F1"][1]
+        + ", "
+        + table["overall micro F1"][1]
+        + "]",
+        "0.000 [0.000, 0.000]",
+    ]
+    # no system of ours: margins are over the first system, and say so in their label
+    assert table["langextract minus system, 95% CI"][0] == ""
+    assert table["langextract minus system, 95% CI"][2] == "+1.000 [+1.000, +1.000]"
+    # with a system of ours, its margin over each of the others (ours minus peer)
+    results[2].name = "ours-x"
+    table = {row[0]: row[2:] for row in peers.table_rows(results)[1]}
+    assert table["ours-x minus system, 95% CI"] == [
+        "-1.000 [-1.000, -1.000]",
+        f"-{table['overall micro F1'][1]} [-{table['overall micro F1'][1]}, "
+        f"-{table['overall micro F1'][1]}]",
+        "",
+    ]
     written = json.loads((tmp_path / "langextract" / f"{doc.id}.json").read_text("utf-8"))
     assert written["kind"] == "extraction" and written["status"] == "ok"
     assert (tmp_path / "langextract" / "score.json").is_file()

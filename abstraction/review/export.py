@@ -14,7 +14,7 @@ from pathlib import Path
 from abstraction.core.errors import UserError
 from abstraction.core.jsonschema_export import validate_data
 from abstraction.core.records import Extraction, GoldRecord, GroundingSummary
-from abstraction.core.schema import CaseReport, iter_evidence
+from abstraction.core.schema import FIELD_PATHS, CaseReport, iter_evidence
 from abstraction.extraction.output import atomic_write_text
 from abstraction.review.edits import Applied, validate_record
 from abstraction.review.store import RunStore
@@ -99,6 +99,16 @@ def _reviewers(state: Applied) -> list[str]:
     return names
 
 
+def reviewed_fields(not_extracted: list[str] | None) -> list[str] | None:
+    """The `GoldRecord.annotated_fields` of a reviewed extraction: every field the prompt asked
+    for (None: all of them).  A reviewer checks what the model extracted; a field it was never
+    asked for was not checked, and its null or empty value is no gold "not reported"."""
+    if not not_extracted:
+        return None
+    left_out = set(not_extracted)
+    return [p for p in FIELD_PATHS if p not in left_out and p.split(".")[0] not in left_out]
+
+
 def gold_from_review(store: RunStore, doc_id: str) -> GoldRecord:
     """A gold record from a reviewed document; refuses anything not marked reviewed."""
     extraction = store.extraction(doc_id)
@@ -119,11 +129,18 @@ def gold_from_review(store: RunStore, doc_id: str) -> GoldRecord:
         f"{counts['rejected']} rejected, {added} added by reviewers; "
         f"{len(state.applied)} edits in reviews/{doc_id}.review.json."
     )
+    annotated = reviewed_fields(extraction.not_extracted)
+    if annotated is not None:
+        notes += (
+            f" The prompt did not ask for {', '.join(extraction.not_extracted or [])}: those "
+            "fields are not among this gold's annotated fields (an empty one there was never "
+            "looked at, so it does not say 'not reported')."
+        )
     gold = GoldRecord(
         document_id=extraction.document.id,
         document_sha256=extraction.document.sha256,
         annotator=", ".join(_reviewers(state)),
-        annotated_fields=None,
+        annotated_fields=annotated,
         notes=notes,
         record=corrected_record(doc_id, state),
     )

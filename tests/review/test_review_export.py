@@ -151,3 +151,29 @@ def test_a_single_extraction_file_can_be_reviewed(run):
     assert [e.id for e in store.entries()] == ["hostile"]
     with pytest.raises(UserError):
         cli.open_store(Path("/nonexistent/run"), sources=None, gold=None)
+
+
+def test_promoting_a_record_of_a_prompt_that_left_fields_out_annotates_only_the_rest(
+    store, run, tmp_path
+):
+    """A gold promoted from a v18-like extraction does not claim that the timeline it never
+    asked for is empty: those fields are left out of `annotated_fields`, and the scorer leaves
+    them alone."""
+    from abstraction.core.prompts import load_prompt
+    from abstraction.evaluation.brat import covers
+
+    path = run / f"{SEED_ID}.json"
+    ext = Extraction.model_validate_json(path.read_text())
+    ext.not_extracted = load_prompt("v18", ROOT / "prompts").not_extracted()
+    path.write_text(ext.model_dump_json(indent=2))
+    store = RunStore(run)
+    correct_and_review(store)
+    [gold_path] = promote(store, [SEED_ID], tmp_path / "gold")
+    gold = GoldRecord.model_validate_json(gold_path.read_bytes())
+    assert validate_file(gold_path) == []
+    annotated = gold.annotated_fields
+    assert annotated is not None and "The prompt did not ask for source" in gold.notes
+    for asked in ("patient.age", "diagnoses.name", "treatments.name", "outcome.status"):
+        assert covers(annotated, asked)
+    for left_out in ("timeline.event", "disease_events.time", "treatments.dose", "source.title"):
+        assert not covers(annotated, left_out)

@@ -235,23 +235,10 @@ def test_fields_the_prompt_did_not_extract_say_so(run, page):
     path = run / f"{SEED_ID}.json"
     ext = Extraction.model_validate_json(path.read_text())
     ext.not_extracted = ["patient.age", "findings", "treatments.dose", "treatments.time"]
+    common = {"sections": [], "seconds": 1.0, "usage": Usage()}
     ext.provenance.passes = [
-        PassRecord(
-            name="names",
-            sections=["patient"],
-            seconds=1.0,
-            usage=Usage(),
-            status="ok",
-            retried="truncated: cut off",
-        ),
-        PassRecord(
-            name="course",
-            sections=["timeline"],
-            seconds=1.0,
-            usage=Usage(),
-            status="failed",
-            error="cut off at max_tokens",
-        ),
+        PassRecord(name="names", status="ok", retried="truncated: cut off", **common),
+        PassRecord(name="course", status="failed", error="cut off at max_tokens", **common),
     ]
     path.write_text(ext.model_dump_json(indent=2))
     with serving(RunStore(run)) as base:

@@ -13,6 +13,7 @@ import json
 import os
 import tomllib
 from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -197,9 +198,14 @@ class PromptSpec(_Frozen):
         """The fields no pass of this prompt asks the model for, or only the `failed` passes
         (by name) do (`collapse_paths` form): in its records they are null or empty because
         they were not extracted, not because the text does not report them."""
-        skip = set(failed)
-        asked = {f for spec in self.passes if spec.name not in skip for f in pass_fields(spec)}
-        return collapse_paths(p for p in FIELD_PATHS if p not in asked)
+        return list(_not_extracted(self.passes, frozenset(failed)))
+
+
+@lru_cache(maxsize=256)
+def _not_extracted(passes: tuple[PassSpec, ...], skip: frozenset[str]) -> tuple[str, ...]:
+    """`PromptSpec.not_extracted`, computed once per prompt (it runs for every document)."""
+    asked = {f for spec in passes if spec.name not in skip for f in pass_fields(spec)}
+    return tuple(collapse_paths(p for p in FIELD_PATHS if p not in asked))
 
 
 def pass_fields(spec: PassSpec) -> set[str]:

@@ -5,7 +5,8 @@ of the JSON schema the request asks for (every nullable field null, every list e
 fact whose evidence quote is copied from the request's own text, generated here by code.
 
 Faults, drawn per request with the configured probabilities:
-  latency          every answer waits `latency` seconds (plus up to `jitter`)
+  latency          every answer leaves `latency` seconds (plus up to `jitter`) after its
+                   request arrived (the answer is made during the wait, not after it)
   rate_limit       429 with Retry-After (and retry-after-ms)
   server_error     500 with a JSON error body
   timeout          waits `hang` seconds before answering (longer than the client's timeout)
@@ -270,7 +271,8 @@ class FaultServer:
                 request = await _read_request(reader)
                 if request is None:
                     break
-                keep = await self._handle(*request, writer)
+                # the latency counts from the request's arrival, not from after our own work
+                keep = await self._handle(*request, writer, time.monotonic())
                 if not keep:
                     break
         except (ConnectionError, asyncio.IncompleteReadError):
@@ -280,7 +282,7 @@ class FaultServer:
             writer.close()
 
     async def _handle(
-        self, method: str, path: str, raw: bytes, writer: asyncio.StreamWriter
+        self, method: str, path: str, raw: bytes, writer: asyncio.StreamWriter, arrived: float
     ) -> bool:
         if method == "GET" and path.endswith("/stats"):
             return await _send(writer, 200, json.dumps(self.stats).encode())
@@ -301,25 +303,33 @@ class FaultServer:
         delay = self.config.latency + self.rng.uniform(0, self.config.jitter)
         if fault == "timeout":
             delay = self.config.hang
-        if delay:
-            await asyncio.sleep(delay)
-        return await self._respond(body, fault, writer)
+        # the answer is made first, so the reply leaves `delay` seconds after the request came
+        reply = self._reply(body, fault)
+        wait = arrived + delay - time.monotonic()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        if reply is None:  # a dropped connection
+            return False
+        status, data, headers, cut = reply
+        return await _send(writer, status, data, headers, cut=cut)
 
-    async def _respond(
-        self, body: dict[str, Any], fault: str | None, writer: asyncio.StreamWriter
-    ) -> bool:
+    def _reply(
+        self, body: dict[str, Any], fault: str | None
+    ) -> tuple[int, bytes, dict[str, str] | None, int | None] | None:
+        """(status, body, headers, bytes to send before closing) for the request, or None to
+        close the connection without an answer."""
         cfg = self.config
         if fault == "drop":
-            return False
+            return None
         if fault == "rate_limit":
             headers = {
                 "retry-after": str(max(1, math.ceil(cfg.retry_after))),
                 "retry-after-ms": str(int(cfg.retry_after * 1000)),
             }
             error = b'{"error":{"message":"rate limited","type":"rate_limit_exceeded"}}'
-            return await _send(writer, 429, error, headers)
+            return 429, error, headers, None
         if fault == "server_error":
-            return await _send(writer, 500, b'{"error":{"message":"injected server error"}}')
+            return 500, b'{"error":{"message":"injected server error"}}', None, None
         schema, tool = _schema_of(body)
         content = json.dumps(answer_for(schema, pick_quote(body)))
         finish = "stop"
@@ -331,9 +341,8 @@ class FaultServer:
             completion(body, content=content, model=cfg.model, finish=finish, tool=tool)
         ).encode()
         if fault == "truncated_body":
-            await _send(writer, 200, data, cut=len(data) // 2)
-            return False
-        return await _send(writer, 200, data)
+            return 200, data, None, len(data) // 2
+        return 200, data, None, None
 
 
 async def _read_request(reader: asyncio.StreamReader) -> tuple[str, str, bytes] | None:

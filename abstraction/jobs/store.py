@@ -17,8 +17,10 @@ import json
 import os
 import secrets
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -108,14 +110,19 @@ def _alive(pid: int | None) -> bool:
 
 
 class RunStore:
-    """Writes happen on the caller's thread; model calls are buffered and written with the
-    document they belong to (one transaction per document)."""
+    """Model calls are buffered and written with the documents they belong to, a batch at a
+    time; a running job's batches are written by a background thread (`record_document`),
+    everything else on the caller's thread, which first waits for any batch in flight."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
+            # one connection, used by one thread at a time (`_lock`): the caller's, or the
+            # background writer's
+            self.db = sqlite3.connect(
+                path, timeout=30, isolation_level=None, check_same_thread=False
+            )
         except sqlite3.Error as exc:
             raise UserError(f"{path}: cannot open the run store: {exc}") from exc
         self.db.row_factory = sqlite3.Row
@@ -126,22 +133,30 @@ class RunStore:
         self._calls: list[CallRow] = []
         self._docs: list[dict[str, Any]] = []
         self._flushed = time.monotonic()
+        self._lock = threading.RLock()
+        self._writer: ThreadPoolExecutor | None = None
+        self._in_flight: list[Future[None]] = []
         self._mark_dead_runs()
 
     def close(self) -> None:
-        self.flush()
-        self.db.close()
+        try:
+            self.flush()
+        finally:
+            if self._writer is not None:
+                self._writer.shutdown(wait=True)
+            self.db.close()
 
     @contextlib.contextmanager
     def _tx(self) -> Iterator[None]:
         """One transaction (the connection is in autocommit mode otherwise)."""
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
+        with self._lock:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
 
     def __enter__(self) -> RunStore:
         return self
@@ -193,37 +208,62 @@ class RunStore:
         in one transaction, every `FLUSH_ROWS` documents or `FLUSH_SECONDS`, and at the end.
 
         A commit per document would cost more than the rest of the runner at 100+ documents a
-        second; after ``kill -9`` the last second of rows is lost from the log of a run that
-        is marked interrupted anyway, while the outputs themselves are on disk."""
+        second, and a batch's write (its calls carry their request and response bodies) takes
+        tens of milliseconds: it goes to a background thread, so a job's event loop never
+        waits for SQLite.  After ``kill -9`` the last second of rows is lost from the log of a
+        run that is marked interrupted anyway, while the outputs themselves are on disk."""
         self._docs.append({"run_id": run_id, **_columns(row)})
         if len(self._docs) >= FLUSH_ROWS or time.monotonic() - self._flushed > FLUSH_SECONDS:
-            self.flush()
+            self._reap()
+            calls, docs = self._take()
+            if self._writer is None:
+                self._writer = ThreadPoolExecutor(1, thread_name_prefix="abstraction-runstore")
+            self._in_flight.append(self._writer.submit(self._write, calls, docs))
 
     def flush(self) -> None:
-        if not self._calls and not self._docs:
+        """Write everything queued, on this thread, after any batch in flight (whose error,
+        if it failed, is raised here)."""
+        self._wait()
+        calls, docs = self._take()
+        self._write(calls, docs)
+
+    def _take(self) -> tuple[list[CallRow], list[dict[str, Any]]]:
+        calls, docs = self._calls, self._docs
+        self._calls, self._docs = [], []
+        self._flushed = time.monotonic()
+        return calls, docs
+
+    def _reap(self) -> None:
+        """Drop finished batches; raise the error of a failed one."""
+        done = [f for f in self._in_flight if f.done()]
+        self._in_flight = [f for f in self._in_flight if not f.done()]
+        for f in done:
+            f.result()
+
+    def _wait(self) -> None:
+        pending, self._in_flight = self._in_flight, []
+        for f in pending:
+            f.result()
+
+    def _write(self, calls: list[CallRow], docs: list[dict[str, Any]]) -> None:
+        if not calls and not docs:
             return
         with self._tx():
-            self._write_calls()
-            if self._docs:
-                cols = list(self._docs[0])
+            if calls:
+                rows = [_columns(c) for c in calls]
+                cols = list(rows[0])
+                self.db.executemany(
+                    f"INSERT INTO model_calls ({', '.join(cols)})"
+                    f" VALUES ({', '.join('?' for _ in cols)})",
+                    [tuple(r[c] for c in cols) for r in rows],
+                )
+            if docs:
+                cols = list(docs[0])
                 self.db.executemany(
                     f"INSERT OR REPLACE INTO documents ({', '.join(cols)})"
                     f" VALUES ({', '.join('?' for _ in cols)})",
-                    [tuple(d[c] for c in cols) for d in self._docs],
+                    [tuple(d[c] for c in cols) for d in docs],
                 )
-                self._docs = []
-        self._flushed = time.monotonic()
-
-    def _write_calls(self) -> None:
-        if not self._calls:
-            return
-        rows = [_columns(c) for c in self._calls]
-        self._calls = []
-        cols = list(rows[0])
-        self.db.executemany(
-            f"INSERT INTO model_calls ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
-            [tuple(r[c] for c in cols) for r in rows],
-        )
 
     # -- reading ---------------------------------------------------------------------------
 

@@ -79,3 +79,37 @@ def test_a_run_whose_process_died_is_marked_interrupted(tmp_path: Path) -> None:
         db.execute("UPDATE runs SET pid = ? WHERE id = ?", (999_999_999, run))
     with RunStore(path) as store:
         assert store.show_run(run)["status"] == "interrupted"
+
+
+def test_batches_written_in_the_background_are_all_there_after_flush(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import abstraction.jobs.store as store_module
+
+    monkeypatch.setattr(store_module, "FLUSH_ROWS", 7)  # many background batches
+    with RunStore(tmp_path / "runs.db") as store:
+        run = store.start_run(model="m")
+        for i in range(100):
+            store.add_call(CallRow(run, f"d{i:03d}", 1, "2024-01-01T00:00:00", 0.1, "ok"))
+            store.record_document(run, DocumentRow(f"d{i:03d}", f"d{i:03d}.txt", "ok", calls=1))
+        assert store._in_flight, "no batch went to the background writer"
+        store.flush()
+        docs = store.documents(run)
+    assert [d["doc_id"] for d in docs] == [f"d{i:03d}" for i in range(100)]
+    db = sqlite3.connect(tmp_path / "runs.db")
+    assert db.execute("select count(distinct doc_id) from model_calls").fetchone()[0] == 100
+
+
+def test_a_failed_background_batch_is_raised_not_lost_silently(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import abstraction.jobs.store as store_module
+
+    monkeypatch.setattr(store_module, "FLUSH_ROWS", 1)
+    store = RunStore(tmp_path / "runs.db")
+    run = store.start_run(model="m")
+    store.db.execute("DROP TABLE documents")  # every later write of a document row fails
+    store.record_document(run, DocumentRow("a", "a.txt", "ok"))
+    with pytest.raises(sqlite3.OperationalError, match="documents"):
+        store.flush()
+    store.db.close()

@@ -22,6 +22,7 @@ import contextvars
 import email.utils
 import json
 import random
+import ssl
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -120,17 +121,23 @@ def _text(data: bytes) -> str:
     return data.decode("utf-8", errors="replace")
 
 
-def default_async_transport() -> httpx.AsyncBaseTransport:
+def default_async_transport(*, tls: bool = True) -> httpx.AsyncBaseTransport:
     """aiohttp under httpx when `httpx-aiohttp` is installed, else httpx's own.
 
     At 30+ concurrent requests httpcore's connection pool costs more CPU than the rest of
     the job (it re-checks every pooled connection on every request); the aiohttp transport
-    halves the CPU per document and doubles throughput in `eval/bench_jobs.py`."""
+    halves the CPU per document and doubles throughput in `eval/bench_jobs.py`.
+
+    ``tls=False`` is for an ``http://`` endpoint (a local or in-cluster server): loading the
+    CA certificates (50 ms at every job's start) is skipped, and the transport gets a TLS
+    context that trusts no certificate, so an ``https://`` URL reached anyway (a redirect)
+    fails verification instead of going unchecked."""
+    verify: ssl.SSLContext | bool = True if tls else ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     try:
         from httpx_aiohttp import AiohttpTransport
     except ImportError:
-        return httpx.AsyncHTTPTransport()
-    return AiohttpTransport()
+        return httpx.AsyncHTTPTransport(verify=verify)
+    return AiohttpTransport(verify=verify)
 
 
 def failure_kind(exc: httpx.TransportError) -> str:
@@ -172,7 +179,7 @@ class JobTransport(httpx.AsyncBaseTransport, httpx.BaseTransport):
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         seed: int | None = None,
     ) -> None:
-        self.inner = inner or default_async_transport()
+        self.inner = inner  # None: the default, made for the scheme of the first request
         self._sync_inner = sync_inner
         self.policy = policy
         self.on_call = on_call
@@ -182,7 +189,13 @@ class JobTransport(httpx.AsyncBaseTransport, httpx.BaseTransport):
         self._not_before = 0.0
 
     async def aclose(self) -> None:
-        await self.inner.aclose()
+        if self.inner is not None:
+            await self.inner.aclose()
+
+    def _async_inner(self, url: httpx.URL) -> httpx.AsyncBaseTransport:
+        if self.inner is None:
+            self.inner = default_async_transport(tls=url.scheme != "http")
+        return self.inner
 
     @property
     def sync_inner(self) -> httpx.BaseTransport:
@@ -240,7 +253,7 @@ class JobTransport(httpx.AsyncBaseTransport, httpx.BaseTransport):
             await self._wait_for_gate()
             started, t0 = datetime.now(UTC), time.monotonic()
             try:
-                response = await self.inner.handle_async_request(request)
+                response = await self._async_inner(request.url).handle_async_request(request)
                 body = await response.aread()
             except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
                 last_exc, response = exc, None

@@ -174,3 +174,46 @@ def test_a_429_holds_back_other_requests_too() -> None:
 )
 def test_parse_retry_after(headers: dict[str, str], expected: float | None) -> None:
     assert parse_retry_after(httpx.Headers(headers)) == expected
+
+
+def test_an_http_endpoint_gets_a_tls_context_that_trusts_nothing() -> None:
+    """No CA certificates are loaded for a plain-HTTP job; should an https URL be reached
+    anyway, verification is still required and no certificate can pass it."""
+    import ssl
+
+    from httpx_aiohttp import AiohttpTransport  # a dependency: the default transport
+
+    from abstraction.jobs.transport import default_async_transport
+
+    plain = default_async_transport(tls=False)
+    verified = default_async_transport(tls=True)
+    assert isinstance(plain, AiohttpTransport) and isinstance(verified, AiohttpTransport)
+    ctx = plain.ssl_context
+    assert ctx.verify_mode == ssl.CERT_REQUIRED and ctx.check_hostname
+    assert ctx.cert_store_stats()["x509_ca"] == 0
+    assert verified.ssl_context.cert_store_stats()["x509_ca"] > 0
+
+
+@pytest.mark.parametrize(("base", "tls"), [("http://test", False), ("https://test", True)])
+def test_the_default_inner_transport_follows_the_first_requests_scheme(
+    monkeypatch: pytest.MonkeyPatch, base: str, tls: bool
+) -> None:
+    import abstraction.jobs.transport as transport_module
+
+    made: list[bool] = []
+    inner, _ = _script(200)
+
+    def fake_default(*, tls: bool = True) -> httpx.AsyncBaseTransport:
+        made.append(tls)
+        return inner
+
+    monkeypatch.setattr(transport_module, "default_async_transport", fake_default)
+    job = JobTransport()
+
+    async def go() -> None:
+        async with httpx.AsyncClient(transport=job, base_url=base) as client:
+            for _ in range(3):
+                assert (await client.post("/v1/chat/completions", json={})).status_code == 200
+
+    asyncio.run(go())
+    assert made == [tls]  # made once, for the scheme the job talks to

@@ -68,7 +68,8 @@ class JobIdentity:
     settings: dict[str, Any]
     not_extracted: tuple[str, ...] = ()
     """`PromptSpec.not_extracted`: given to cache entries written before extractions said it
-    (the prompt's hash is in the key, so it is the same prompt's answer)."""
+    (the prompt's hash is in the key, so it is the same prompt's answer), and to a fresh
+    extraction whose extractor does not say, so that both write the same bytes."""
 
     def key(self, document_sha256: str) -> str:
         return cache_key(
@@ -472,11 +473,14 @@ class Job:
             cached = self.cache.get(key) if self.options.use_cache else None
             if cached is not None:
                 hits += 1
-                if cached.not_extracted is None:
+                if cached.not_extracted is None:  # an entry from before the field existed
                     cached.not_extracted = list(self.identity.not_extracted)
                 results.append(cached)
                 continue
             result = await self.extract(unit)
+            if result.not_extracted is None:  # an extractor that does not say: the prompt's
+                # list, as a cache hit would get, so a re-run writes the same bytes
+                result.not_extracted = list(self.identity.not_extracted)
             if result.status == "ok":
                 fresh.append((key, dump_extraction(result)))  # before `final` is changed below
             results.append(result)

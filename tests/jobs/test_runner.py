@@ -371,3 +371,46 @@ def test_jats_and_pdf_evidence_gets_section_and_page(tmp_path: Path, fault_serve
     pdf_ev = [ev for _, ev in iter_evidence(files["report"].record) if ev.start is not None]
     assert pdf_ev and all(ev.page == 2 for ev in pdf_ev)
     assert files["report"].document.format == "pdf"
+
+
+def test_unset_not_extracted_gets_the_prompts_list_and_a_rerun_changes_nothing(
+    tmp_path: Path, fault_server_factory
+) -> None:
+    """A fresh output and the same document served from the cache are the same bytes, so a
+    re-run neither rewrites outputs nor fills history/ (the stand-in says nothing about
+    fields its prompt left out; a cache hit would get the prompt's list)."""
+    import dataclasses
+
+    server = fault_server_factory()
+    inputs = write_jsonl(
+        tmp_path / "docs.jsonl", [{"id": f"d{i}", "text": fictional_case(i)} for i in range(4)]
+    )
+    out = tmp_path / "out"
+    identity = dataclasses.replace(IDENTITY, not_extracted=("outcome.cause_of_death",))
+
+    async def go() -> JobSummary:
+        transport = JobTransport(policy=FAST_RETRY)
+        extract, http = make_extractor(server.base_url, transport)
+        try:
+            with RunStore(out / "runs.db") as store:
+                return await arun_documents(
+                    [inputs],
+                    extract=extract,
+                    identity=identity,
+                    out_dir=out,
+                    store=store,
+                    transport=transport,
+                    options=JobOptions(retry=FAST_RETRY, prices=PRICES),
+                )
+        finally:
+            await http.aclose()
+
+    assert asyncio.run(go()).count("ok") == 4
+    first = {p.name: p.read_bytes() for p in out.glob("*.json")}
+    assert all(
+        Extraction.model_validate_json(b).not_extracted == ["outcome.cause_of_death"]
+        for b in first.values()
+    )
+    assert asyncio.run(go()).count("cached") == 4
+    assert {p.name: p.read_bytes() for p in out.glob("*.json")} == first
+    assert not (out / "history").exists()

@@ -326,9 +326,11 @@ def test_server_started_in_a_finished_thread_stays_up(model_path: Path, tmp_path
 
 _PARENT = textwrap.dedent(
     """
-    import sys, time
+    import signal, sys, time
     from pathlib import Path
     from abstraction.client.local import LocalServer
+    # Ctrl-C raises here even if this process inherited SIGINT ignored (a background job)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     with LocalServer(model_path=Path(sys.argv[1]), cache_dir=Path(sys.argv[2])) as s:
         print(s.pid, flush=True)
         time.sleep(600)

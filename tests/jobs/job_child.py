@@ -4,6 +4,7 @@ BASE_URL|local CONCURRENCY``.  Prints the summary counts as JSON when it finishe
 from __future__ import annotations
 
 import json
+import signal
 import sys
 from pathlib import Path
 
@@ -16,6 +17,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def main() -> None:
+    # Ctrl-C as a terminal sends it, even when the test run was started with SIGINT ignored
+    # (a background job of a non-interactive shell), which the child would inherit
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     inputs, out, endpoint, concurrency = sys.argv[1:5]
     if endpoint == "local":
         config = ModelConfig(model="local")

@@ -118,8 +118,9 @@ class RunStore:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            # one connection, used by one thread at a time (`_lock`): the caller's, or the
-            # background writer's
+            # one connection, used by one thread at a time: the background writer's batches
+            # and the caller's writes hold `_lock`; the caller reads only after `flush` has
+            # waited for every batch in flight
             self.db = sqlite3.connect(
                 path, timeout=30, isolation_level=None, check_same_thread=False
             )

@@ -25,7 +25,8 @@ from pathlib import Path
 
 import httpx
 
-from abstraction.client.local import LocalServer, ServerOptions, ensure_model
+from abstraction.client.local import LocalServer, ServerOptions
+from abstraction.client.weights import ensure_model
 
 SEED = Path(__file__).resolve().parents[1] / "seeds" / "000_8682481a1554b25b.txt"
 

@@ -37,7 +37,8 @@ from pathlib import Path
 
 from abstraction.cli.jobs import job_options
 from abstraction.client import ModelConfig
-from abstraction.client.local import ensure_model, installed_llama_server, usable_cpus
+from abstraction.client.local import installed_llama_server, usable_cpus
+from abstraction.client.weights import ensure_model
 from abstraction.core.prompts import DEFAULT_PROMPT, default_prompts_dir, load_prompt
 from abstraction.jobs import ProgressUpdate, run_job
 

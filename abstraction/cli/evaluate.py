@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from abstraction.cli.extract import BaseUrlOption, ModelOption
+from abstraction.cli.extract import STRUCTURED_HELP, BaseUrlOption, EngineOption, ModelOption
 from abstraction.core.errors import UserError
 from abstraction.core.prompts import default_prompts_dir, load_prompt
 from abstraction.evaluation.baseline import check_baselines, write_baselines
@@ -126,7 +126,13 @@ def score(
 
 
 def _model_config(
-    model: str | None, base_url: str | None, mode: RecordingMode, suite: Suite
+    model: str | None,
+    base_url: str | None,
+    mode: RecordingMode,
+    suite: Suite,
+    *,
+    engine: str | None = None,
+    structured: str | None = None,
 ) -> Any:
     """Resolved like `abstraction extract` (flag, environment, defaults); the recordings
     folder is the suite's."""
@@ -136,7 +142,8 @@ def _model_config(
         model=model,
         base_url=base_url,
         api_key=None,
-        structured=None,
+        structured=structured,
+        engine=engine,
         gguf=None,
         record=suite.recordings_dir if mode == "record" else None,
         replay=suite.recordings_dir if mode == "replay" else None,
@@ -217,15 +224,21 @@ def eval_suite(
         bool, typer.Option(help="Write this run's figures as the committed baselines.")
     ] = False,
     prompts_dir: Annotated[Path | None, typer.Option(help="Folder of prompt files.")] = None,
+    engine: EngineOption = None,
+    structured: Annotated[str | None, typer.Option(help=STRUCTURED_HELP)] = None,
 ) -> None:
-    """Run prompt versions over a suite, score them against gold, and compare side by side."""
+    """Run prompt versions over a suite, score them against gold, and compare side by side.
+
+    Recordings replay only the requests they were made from: a baseline names the engine its
+    recordings came from (``engine`` in its file); pass the same --engine to replay it."""
     if replay and record:
         raise UserError("--replay and --record exclude each other")
     mode: RecordingMode = "replay" if replay else ("record" if record else "off")
     spec = load_suite(suite)
     pdir = prompts_dir or default_prompts_dir()
     prompts = [load_prompt(v, pdir) for v in prompt]
-    with _open_client(_model_config(model, base_url, mode, spec)) as client:
+    config = _model_config(model, base_url, mode, spec, engine=engine, structured=structured)
+    with _open_client(config) as client:
         runs = run_suite(
             spec,
             prompts,
@@ -244,7 +257,8 @@ def eval_suite(
             console.print(f"wrote {path}")
         _write_extractions(runs, report_dir / "extractions")
     if update_baseline:
-        for path in write_baselines(report, spec.baselines_dir):
+        engine_used = config.engine if config.is_local else None
+        for path in write_baselines(report, spec.baselines_dir, engine=engine_used):
             console.print(f"wrote baseline {path}")
     if check_baseline:
         _gate(report, spec, tolerance)

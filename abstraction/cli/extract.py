@@ -19,8 +19,13 @@ out = Console()
 
 STRUCTURED_HELP = (
     "auto, json_schema (OpenAI/vLLM), json_object_schema (llama.cpp), json_object (plain JSON), "
-    "gbnf (llama-server)."
+    "gbnf (llama-server), llguidance (xllamacpp)."
 )
+ENGINE_HELP = (
+    "What serves the embedded model: xllamacpp (default, prebuilt and portable), "
+    "llama-cpp-python, llama-server (with --llama-server). Default: $ABSTRACTION_ENGINE."
+)
+EngineOption = Annotated[str | None, typer.Option(help=ENGINE_HELP)]
 
 ModelOption = Annotated[
     str | None, typer.Option(help="'local' (embedded model) or a model name at --base-url.")
@@ -41,6 +46,7 @@ def model_config_from_options(
     replay: Path | None = None,
     llama_server: Path | None = None,
     slots: int | None = None,
+    engine: str | None = None,
 ) -> ModelConfig:
     if record and replay:
         raise UserError("--record and --replay exclude each other")
@@ -53,6 +59,7 @@ def model_config_from_options(
         gguf_path=gguf,
         llama_server=llama_server,
         slots=slots,
+        engine=engine,
         recording_dir=record or replay,
         recording_mode=mode,
     )
@@ -110,8 +117,9 @@ def extract(
         typer.Option(help="Serve the embedded model with this llama.cpp llama-server binary."),
     ] = None,
     slots: Annotated[
-        int | None, typer.Option(min=1, help="llama-server parallel slots (default 1).")
+        int | None, typer.Option(min=1, help="Embedded server's parallel slots (default 1).")
     ] = None,
+    engine: EngineOption = None,
     prompts_dir: Annotated[Path | None, typer.Option(help="Folder of prompt files.")] = None,
     record: Annotated[Path | None, typer.Option(help="Record model HTTP exchanges here.")] = None,
     replay: Annotated[
@@ -151,6 +159,7 @@ def extract(
         replay=replay,
         llama_server=llama_server,
         slots=slots,
+        engine=engine,
     )
     options = jobs.job_options(
         model_config=config,

@@ -24,9 +24,10 @@ err = Console(stderr=True)
 
 
 def _register() -> None:
-    from abstraction.cli import brat, evaluate, extract, jobs, review, schema_cmd
+    from abstraction.cli import brat, doctor, evaluate, extract, jobs, review, schema_cmd
 
     app.command("extract")(extract.extract)
+    app.command("doctor")(doctor.doctor)
     app.command("schema")(schema_cmd.schema)
     app.command("validate")(schema_cmd.validate)
     app.add_typer(brat.app)

@@ -1,4 +1,4 @@
-"""The model client: the only package that imports openai, instructor or llama_cpp."""
+"""The model client: the only package that imports openai, instructor or a llama.cpp engine."""
 
 from __future__ import annotations
 
@@ -57,7 +57,9 @@ def open_client(config: ModelConfig) -> Iterator[ModelClient]:
         finally:
             client.close()
         return
-    from abstraction.client.local import LocalServer, ServerOptions, ensure_model, model_provenance
+    from abstraction.client.engine import engine_info
+    from abstraction.client.local import LocalServer, ServerOptions
+    from abstraction.client.weights import ensure_model, model_provenance
 
     path = config.gguf_path or ensure_model()
     name = LOCAL_MODEL_NAME if config.gguf_path is None else path.stem
@@ -65,6 +67,7 @@ def open_client(config: ModelConfig) -> Iterator[ModelClient]:
         n_ctx=config.n_ctx,
         n_threads=config.n_threads,
         model_alias=name,
+        engine=config.engine,
         llama_server=config.llama_server,
         parallel=config.slots,
     )
@@ -76,8 +79,10 @@ def open_client(config: ModelConfig) -> Iterator[ModelClient]:
             api_key="sk-local",
             model_name=name,
             model_sha256=sha,
+            health=server.death,
             server_startup_seconds=round(server.startup_seconds or 0.0, 3),
             server=options.backend,
+            engine_version=engine_info(options.engine).version,
             slots=options.parallel,
         )
         try:

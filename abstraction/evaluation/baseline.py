@@ -33,6 +33,10 @@ class Baseline(BaseModel):
     documents: int
     failures: int
     f1: dict[str, float]
+    engine: str | None = None
+    """What served the embedded model when the recordings this baseline replays were made
+    (None: not the embedded model, or a baseline written before engines were named, whose
+    recordings came from llama-cpp-python's server)."""
 
 
 class Regression(BaseModel):
@@ -63,12 +67,15 @@ def baseline_of(suite: str, v: VersionSummary) -> Baseline:
     )
 
 
-def write_baselines(report: EvalReport, baselines_dir: Path) -> list[Path]:
+def write_baselines(
+    report: EvalReport, baselines_dir: Path, *, engine: str | None = None
+) -> list[Path]:
     baselines_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for v in report.versions:
         path = baseline_path(baselines_dir, v.prompt_version)
-        path.write_text(baseline_of(report.suite, v).model_dump_json(indent=2) + "\n")
+        baseline = baseline_of(report.suite, v).model_copy(update={"engine": engine})
+        path.write_text(baseline.model_dump_json(indent=2) + "\n")
         written.append(path)
     return written
 

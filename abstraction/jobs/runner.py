@@ -32,7 +32,7 @@ from typing import Any, Literal
 
 import abstraction
 from abstraction.core.documents import Document
-from abstraction.core.errors import ConfigError
+from abstraction.core.errors import ConfigError, EndpointError
 from abstraction.core.prompts import PromptSpec
 from abstraction.core.records import DocumentInfo, Extraction, Failure, Provenance, Usage
 from abstraction.core.schema import SCHEMA_VERSION
@@ -156,7 +156,7 @@ class JobSummary:
     total: int
     outcomes: list[DocumentOutcome] = field(default_factory=list)
     seconds: float = 0.0
-    stopped: Literal["budget", "interrupted"] | None = None
+    stopped: Literal["budget", "interrupted", "failed"] | None = None
 
     def count(self, status: DocStatus) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -296,6 +296,13 @@ class Job:
             self.summary.stopped = "interrupted"
             self._finish()
             raise
+        except BaseExceptionGroup as group:
+            fatal = _endpoint_error(group)
+            if fatal is None:
+                raise
+            self.summary.stopped = "failed"
+            self._finish(note=str(fatal))
+            raise fatal from None
         finally:
             # on Ctrl-C too, every output already extracted is written before we return
             self._writers.shutdown(wait=True)
@@ -344,10 +351,9 @@ class Job:
             )
         self._next = len(self.sources)
 
-    def _finish(self) -> None:
+    def _finish(self, note: str | None = None) -> None:
         self.summary.seconds = time.monotonic() - self._t0
         status = self.summary.stopped or "done"
-        note = None
         if self.summary.stopped == "budget":
             note = f"stopped at ${self.spent():.4f} (max ${self.max_cost})"
         self.store.finish_run(self.run_id, status=status, note=note)
@@ -410,6 +416,8 @@ class Job:
             return self._input_failure(source, key, exc)
         try:
             extraction, hits, parts, unit_key, fresh = await self._extract_document(doc)
+        except EndpointError:  # no document can succeed: stop the job, say why
+            raise
         except Exception as exc:  # a bug or an unexpected library error: isolate it
             usage = Usage(calls=meter.calls)
             extraction = failure_extraction(
@@ -492,6 +500,16 @@ class Job:
                 locate_evidence(final.record, doc)
             return final, hits, 1, key, fresh
         return merge_extractions(doc, parts, results), hits, len(parts), None, fresh
+
+
+def _endpoint_error(group: BaseExceptionGroup) -> EndpointError | None:
+    """The first `EndpointError` in a task group's failure (the model cannot be called)."""
+    for exc in group.exceptions:
+        if isinstance(exc, EndpointError):
+            return exc
+        if isinstance(exc, BaseExceptionGroup) and (inner := _endpoint_error(exc)):
+            return inner
+    return None
 
 
 def write_output(out_dir: Path, extraction: Extraction) -> Path:

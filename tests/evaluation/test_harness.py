@@ -177,7 +177,7 @@ def app(repo: Path, monkeypatch: pytest.MonkeyPatch) -> typer.Typer:
         yield "fake-client"
 
     monkeypatch.chdir(repo)
-    monkeypatch.setattr(cli, "_model_config", lambda model, url, mode, suite: (model, mode))
+    monkeypatch.setattr(cli, "_model_config", lambda model, url, mode, suite, **_: (model, mode))
     monkeypatch.setattr(cli, "_open_client", fake_open)
     monkeypatch.setattr(runner_mod, "_default_extract", lambda: fake_extract)
     application = typer.Typer()

@@ -66,12 +66,13 @@ def test_batch_prepare_cli(tmp_path: Path) -> None:
     assert manifest["prompt_version"] == DEFAULT_PROMPT
 
 
-def test_extract_slots_need_a_llama_server(tmp_path: Path) -> None:
+def test_extract_slots_need_llama_cpps_own_server(tmp_path: Path) -> None:
     inputs = write_jsonl(tmp_path / "docs.jsonl", [{"id": "a", "text": fictional_case(1)}])
     args = ["extract", str(inputs), "--out", str(tmp_path / "out"), "--slots", "2"]
+    args += ["--engine", "llama-cpp-python"]
     result = runner.invoke(app, args, env={"ABSTRACTION_LLAMA_SERVER": ""})
     assert isinstance(result.exception, ConfigError), result.output
-    assert "--llama-server" in str(result.exception)
+    assert "one slot" in str(result.exception)
     assert not (tmp_path / "out").exists()
 
 

@@ -130,9 +130,9 @@ def test_ctrl_c_stops_cleanly_and_says_so(tmp_path: Path, fault_server_factory) 
 @pytest.mark.model
 def test_kill_9_takes_the_embedded_model_server_down(tmp_path: Path) -> None:
     try:
-        import llama_cpp.server  # noqa: F401
+        import xllamacpp  # noqa: F401
 
-        from abstraction.client.local import ensure_model
+        from abstraction.client.weights import ensure_model
 
         ensure_model()
     except Exception as exc:  # not installed, or the model cannot be prepared here

@@ -14,6 +14,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from abstraction.core.errors import UserError
@@ -98,7 +99,7 @@ def import_brat(
     try:
         paths = find_brat_documents(source)
     except UserError as exc:
-        console.print(f"[red]error:[/red] {exc}")
+        console.print(f"[red]error:[/red] {escape(str(exc))}")
         raise typer.Exit(2) from exc
     conversions, failures = _convert_all(paths, annotator)
     if _committable(out):

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from abstraction.cli.extract import EngineOption
 from abstraction.client.config import resolve_config
@@ -37,7 +38,7 @@ def doctor(
         config.engine, llama_server=config.llama_server, gguf=gguf, scan=scan, smoke=smoke
     ):
         mark = "[green]ok[/green]  " if check.ok else "[red]FAIL[/red]"
-        out.print(f"{mark} [bold]{check.name}[/bold]: {check.detail}", highlight=False)
+        out.print(f"{mark} [bold]{check.name}[/bold]: {escape(check.detail)}", highlight=False)
         failed += not check.ok
     if failed:
         out.print(f"[red]{failed} problem(s)[/red]")

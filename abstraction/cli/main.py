@@ -10,6 +10,7 @@ import sys
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from abstraction.core.errors import AbstractionError, ModelSetupError, UserError
 
@@ -49,5 +50,5 @@ def run() -> None:
         if os.environ.get("ABSTRACTION_DEBUG"):
             raise
         kind = "error" if isinstance(exc, UserError | ModelSetupError) else "model error"
-        err.print(f"[bold red]{kind}:[/] {exc}", highlight=False)
+        err.print(f"[bold red]{kind}:[/] {escape(str(exc))}", highlight=False)
         sys.exit(2)

@@ -199,14 +199,17 @@ def gbnf_grammar(schema_json: str) -> str:
     return json_schema_to_gbnf(schema_json)
 
 
-# LLGuidance's JSON options: no whitespace between tokens (its default allows any, and the
-# 1.5B model fills newlines and indents), compact separators.
-_LLG_OPTIONS = {"whitespace_flexible": False, "item_separator": ",", "key_separator": ":"}
+# LLGuidance's JSON options: at most one space between tokens, as in llama-cpp-python's grammar
+# (LLGuidance's default allows any whitespace, and the 1.5B model fills newlines and indents).
+# No space at all is worse: forced into compact JSON, the model's answers change (on the seed,
+# v1 left the source empty and wrote nonsense findings); with the optional space it writes
+# '{"sex": "female", ...' as it likes to.
+_LLG_OPTIONS = {"whitespace_flexible": False, "item_separator": ", ", "key_separator": ": "}
 
 
 def llguidance_grammar(schema: dict[str, Any]) -> str:
     """The grammar a llama.cpp built with LLGuidance (xllamacpp) takes in ``grammar``: the JSON
-    schema itself, with options that make the answer one line of compact JSON."""
+    schema itself, with options that keep the answer on one line."""
     return "%llguidance {}\nstart: %json " + _dumps({**schema, "x-guidance": _LLG_OPTIONS})
 
 

@@ -94,6 +94,7 @@ def score_prediction(
     *,
     fields: tuple[str, ...] | None = None,
     details: bool = True,
+    text: str | None = None,
 ) -> DocResult:
     annotated = tuple(gold.annotated_fields) if gold.annotated_fields is not None else None
     return score_document(
@@ -105,6 +106,7 @@ def score_prediction(
         annotated=annotated,
         fields=fields,
         details=details,
+        text=text,
     )
 
 

@@ -50,7 +50,6 @@ from operator import itemgetter
 from typing import Any, Literal, NotRequired
 
 import numpy as np
-from rapidfuzz import fuzz, process
 from scipy.optimize import linear_sum_assignment
 from typing_extensions import TypedDict
 
@@ -58,11 +57,19 @@ from abstraction.evaluation.normalize import (
     _basic,
     numbers_equal,
     text_equal,
-    time_cache,
     time_text,
     unit_factors,
 )
+from abstraction.evaluation.pairing import match_items
 from abstraction.evaluation.plan import LeafPlan, ModelPlan, RecordsPlan, all_paths, compile_plan
+from abstraction.evaluation.terms import (
+    Term,
+    Vocabulary,
+    defined_abbreviations,
+    document_abbreviations,
+    explain,
+    term_equal,
+)
 
 # Count slots of a row (one list of ints per path and document; plain lists keep this fast).
 TP, FP, FN, TN, WRONG, HALLUC, OMIT, PRED_N, GOLD_N, G_HIT, G_PRED, G_GOLD, ORD_OK, ORD_PAIRS = (
@@ -96,6 +103,11 @@ class Scope:
 
     score: frozenset[str]
     visit: frozenset[str]
+    binary: dict[str, str] = field(default_factory=dict)
+    """Paths scored as the detection of one value (``diagnoses.status=ruled_out``)."""
+
+
+_NO_BINARY: dict[str, str] = {}
 
 
 DocStatus = Literal["ok", "failed", "invalid", "missing", "scorer_error"]
@@ -149,6 +161,10 @@ def make_scope(
     """The scope for a gold's annotated fields and a suite's field list (None: everything)."""
     if annotated is None and fields is None:
         return None
+    binary: dict[str, str] = {}
+    if annotated is not None:
+        binary = dict(a.split("=", 1) for a in annotated if "=" in a)
+        annotated = tuple(a.split("=", 1)[0] for a in annotated)
     paths = all_paths(compile_plan())
     score = {
         p
@@ -159,27 +175,55 @@ def make_scope(
     for p in score:
         parts = p.split(".")
         visit.update(".".join(parts[:i]) for i in range(1, len(parts)))
-    return Scope(frozenset(score), frozenset(visit))
+    return Scope(
+        frozenset(score), frozenset(visit), {k: v for k, v in binary.items() if k in score}
+    )
 
 
 def unknown_paths(selection: Iterable[str]) -> list[str]:
-    """Listed paths the schema does not have (for validating gold files and suites)."""
+    """Listed paths the schema does not have (for validating gold files and suites).
+
+    A path may name one value of an enum field (``diagnoses.status=ruled_out``): that field is
+    then scored as the detection of that value (see `docs/evaluation.md`)."""
     known = all_paths(compile_plan())
-    return [p for p in selection if p not in known]
+    return [p for p in selection if p.split("=", 1)[0] not in known]
 
 
 class _Acc:
     """Accumulates one document's counts and, when asked, its details."""
 
-    __slots__ = ("counts", "details", "errors", "matches", "score", "visit")
+    __slots__ = ("abbr", "abbr_terms", "binary", "counts", "details", "errors", "matches")
+    __slots__ += ("score", "visit")
 
-    def __init__(self, scope: Scope | None, details: bool) -> None:
+    def __init__(
+        self, scope: Scope | None, details: bool, abbr: dict[str, str] | None = None
+    ) -> None:
+        self.abbr = abbr or {}
+        self.abbr_terms: dict[int, dict[str, Term]] = {}
+        self.binary = scope.binary if scope else _NO_BINARY
         self.counts: dict[str, list[int]] = {}
         self.score = scope.score if scope else None
         self.visit = scope.visit if scope else None
         self.details = details
         self.errors: list[FieldError] = []
         self.matches: list[MatchedPair] = []
+
+    def term(self, vocab: Vocabulary, value: Any) -> Term:
+        """A clinical term, with the document's own abbreviations expanded."""
+        t = vocab.term(value if type(value) is str else str(value))
+        if not self.abbr:
+            return t
+        terms = self.abbr_terms.get(id(vocab))
+        if terms is None:
+            terms = self.abbr_terms[id(vocab)] = document_abbreviations(vocab, self.abbr)
+        return vocab.expand(t, terms)
+
+    def qualifiers(self, leaf: LeafPlan, parent: dict[str, Any]) -> Term | None:
+        name = leaf.score.qualifiers
+        q = parent.get(name) if name else None
+        if not name or _null(q) or leaf.vocab is None:
+            return None
+        return self.term(leaf.vocab, q)
 
     def row(self, path: str) -> list[int]:
         r = self.counts.get(path)
@@ -221,16 +265,21 @@ def _quantity(v: Any, parent: dict[str, Any], leaf: LeafPlan) -> tuple[float, st
     return (x * factor, None) if factor is not None else (x, str(unit))
 
 
-def _equal(leaf: LeafPlan, gv: Any, pv: Any, g: dict[str, Any], p: dict[str, Any]) -> bool:
+def _equal(
+    acc: _Acc, leaf: LeafPlan, gv: Any, pv: Any, g: dict[str, Any], p: dict[str, Any]
+) -> bool:
     kind = leaf.kind
     if kind == "exact":
         return bool(gv == pv)
     if kind == "text":
+        vocab = leaf.vocab
+        if vocab is not None:  # clinical text: terms, never a similarity threshold
+            return term_equal(acc.term(vocab, gv), acc.term(vocab, pv), acc.qualifiers(leaf, g))
         lex = leaf.lexicon
         assert lex is not None
         return text_equal(lex.text(_as_text(gv)), lex.text(_as_text(pv)), leaf.threshold)
-    if kind == "time":
-        return text_equal(time_text(_as_text(gv)), time_text(_as_text(pv)), leaf.threshold)
+    if kind == "time":  # the same canonical words ("2 days before" is not "2 days after")
+        return time_text(_as_text(gv)).sorted == time_text(_as_text(pv)).sorted
     if kind == "number":
         a, b = _quantity(gv, g, leaf), _quantity(pv, p, leaf)
         if a is None or b is None or a[1] != b[1]:
@@ -253,6 +302,9 @@ def _leaf(
     if leaf.many:
         _many(acc, leaf, r, gv, pv, loc)
         return
+    if acc.binary and leaf.path in acc.binary:
+        _detect(acc, leaf, r, gv, pv, loc)
+        return
     g_null = gv is None or gv == "" or (type(gv) is str and gv.isspace())
     p_null = pv is None or pv == "" or (type(pv) is str and pv.isspace())
     if g_null:
@@ -274,14 +326,48 @@ def _leaf(
         r[PRED_N] += 1
         r[GOLD_N] += 1
         # Identical values are equal under every kind (a unit sibling may still differ).
-        if (gv == pv and leaf.score.unit is None) or _equal(leaf, gv, pv, g, p):
+        if (gv == pv and leaf.score.unit is None) or _equal(acc, leaf, gv, pv, g, p):
             r[TP] += 1
         else:
             r[FP] += 1
             r[FN] += 1
             r[WRONG] += 1
             if acc.details:
-                acc.error(f"{loc}{leaf.name}", "wrong", gv, pv)
+                acc.error(f"{loc}{leaf.name}", "wrong", gv, pv, _why(acc, leaf, gv, pv, g))
+
+
+def _detect(acc: _Acc, leaf: LeafPlan, r: list[int], gv: Any, pv: Any, loc: str) -> None:
+    """A field scored as the detection of one value: that value on both sides is TP, on
+    neither side TN (whatever else each says); otherwise FN (gold only) or FP (pred only)."""
+    value = acc.binary[leaf.path]
+    g_pos, p_pos = gv == value, pv == value
+    if g_pos == p_pos:
+        r[TP if g_pos else TN] += 1
+        if g_pos:
+            r[PRED_N] += 1
+            r[GOLD_N] += 1
+        return
+    kind: Literal["wrong", "hallucination", "omission"]
+    if g_pos:
+        r[FN] += 1
+        r[GOLD_N] += 1
+        kind = "omission" if _null(pv) else "wrong"
+        r[OMIT if kind == "omission" else WRONG] += 1
+    else:
+        r[FP] += 1
+        r[PRED_N] += 1
+        kind = "hallucination" if _null(gv) else "wrong"
+        r[HALLUC if kind == "hallucination" else WRONG] += 1
+    if acc.details:
+        acc.error(f"{loc}{leaf.name}", kind, gv, pv, f"scored as detecting {value!r}")
+
+
+def _why(acc: _Acc, leaf: LeafPlan, gv: Any, pv: Any, g: dict[str, Any]) -> str | None:
+    """Why two clinical terms differ (the matcher's reason), for the error list."""
+    if leaf.vocab is None:
+        return None
+    q = acc.qualifiers(leaf, g)
+    return explain(acc.term(leaf.vocab, gv), acc.term(leaf.vocab, pv), q).reason
 
 
 def _many(acc: _Acc, leaf: LeafPlan, r: list[int], gv: Any, pv: Any, loc: str) -> None:
@@ -294,7 +380,9 @@ def _many(acc: _Acc, leaf: LeafPlan, r: list[int], gv: Any, pv: Any, loc: str) -
     used_g: set[int] = set()
     used_p: set[int] = set()
     if gl and pl:
-        eq = np.array([[_equal(leaf, a, b, _EMPTY, _EMPTY) for b in pl] for a in gl], dtype=float)
+        eq = np.array(
+            [[_equal(acc, leaf, a, b, _EMPTY, _EMPTY) for b in pl] for a in gl], dtype=float
+        )
         rows, cols = linear_sum_assignment(eq, maximize=True)
         for i, j in zip(rows, cols, strict=True):
             if eq[i, j]:
@@ -360,7 +448,7 @@ def _ground_single(acc: _Acc, node: ModelPlan, gv: Any, pv: Any) -> None:
 def _records(acc: _Acc, rp: RecordsPlan, gl: list[Any], pl: list[Any], loc: str) -> None:
     gl = [x for x in gl if isinstance(x, dict)]
     pl = [x for x in pl if isinstance(x, dict)]
-    pairs = _match(rp, gl, pl) if gl and pl else []
+    pairs = match_items(acc, rp, gl, pl, _equal) if gl and pl else []
     in_scope = acc.score is None or rp.path in acc.score
     if in_scope:
         _count_items(acc, rp, gl, pl, pairs, loc)
@@ -374,6 +462,8 @@ def _records(acc: _Acc, rp: RecordsPlan, gl: list[Any], pl: list[Any], loc: str)
         score = acc.score
         active = [
             (lf.name, lf, acc.row(lf.path), lf.many or lf.score.unit is not None)
+            if lf.path not in acc.binary
+            else (lf.name, lf, acc.row(lf.path), True)
             for lf in flat
             if score is None or lf.path in score
         ]
@@ -524,126 +614,6 @@ def _order(pairs: list[tuple[int, int, float]]) -> tuple[int, int]:
     return ok, k * (k - 1) // 2
 
 
-def _match(
-    rp: RecordsPlan, gl: list[dict[str, Any]], pl: list[dict[str, Any]]
-) -> list[tuple[int, int, float]]:
-    """One-to-one pairs (gold index, pred index, similarity) by optimal assignment.
-
-    The first key is compared for every gold/pred pair; further keys only for the pairs whose
-    first key reached the threshold (no other pair can be kept), then averaged in.
-    """
-    thr = rp.threshold
-    first = rp.key[0]
-    g0, p0 = _key_repr(first, gl), _key_repr(first, pl)
-    if len(rp.key) == 1 and g0 == p0 and first.kind in ("text", "time", "exact"):
-        # Identical keys in the same order: every diagonal pair scores the maximum (100), so
-        # the identity is an optimal assignment (no matrix needed).
-        return [(i, i, 100.0) for i in range(len(g0))]
-    total = _key_matrix(first, g0, p0, gl, pl, thr)
-    if len(rp.key) > 1:
-        ii, jj = np.nonzero(total)  # below-threshold similarities are already 0
-        if len(ii):
-            sums = total[ii, jj]
-            il, jl = ii.tolist(), jj.tolist()
-            for leaf in rp.key[1:]:
-                g, p = _key_repr(leaf, gl), _key_repr(leaf, pl)
-                sums += _key_pairs(leaf, g, p, gl, pl, il, jl, thr)
-            total[ii, jj] = sums / len(rp.key)
-    ok = total >= thr
-    if len(gl) == 1 and len(pl) == 1:
-        return [(0, 0, float(total[0, 0]))] if ok[0, 0] else []
-    ci, cj = np.nonzero(ok)
-    il, jl = ci.tolist(), cj.tolist()
-    if len(set(il)) == len(il) and len(set(jl)) == len(jl):
-        # No item has two candidates: the candidate pairs are the only (so the optimal)
-        # assignment with positive weight; no solver needed.
-        return list(zip(il, jl, total[ci, cj].tolist(), strict=True))
-    rows, cols = linear_sum_assignment(np.where(ok, total, 0.0), maximize=True)
-    sims = total[rows, cols].tolist()
-    keep = ok[rows, cols].tolist()
-    return [
-        (i, j, sim)
-        for i, j, sim, k in zip(rows.tolist(), cols.tolist(), sims, keep, strict=True)
-        if k
-    ]
-
-
-def _key_repr(leaf: LeafPlan, items: list[dict[str, Any]]) -> list[Any]:
-    """What a key is compared on: token-sorted canonical text ("" for null or blank) for text
-    and time keys (rapidfuzz scores "" 100 against itself and 0 against any text), else the
-    raw value (None for null)."""
-    name = leaf.name
-    if leaf.kind in ("text", "time") and not leaf.many:
-        if leaf.lexicon is not None:
-            canon, cache = leaf.lexicon.text, leaf.lexicon.cache
-        else:
-            canon, cache = time_text, time_cache
-        out = []
-        for x in items:
-            v = x.get(name)
-            if v is None:
-                out.append("")
-            else:
-                hit = cache.get(v) if type(v) is str else None  # cached: no call
-                out.append((hit or canon(v if type(v) is str else str(v))).sorted)
-        return out
-    return [None if _null(v) else v for v in (x.get(name) for x in items)]
-
-
-def _same(leaf: LeafPlan, a: Any, b: Any, ga: dict[str, Any], pb: dict[str, Any]) -> bool:
-    if a is None or b is None:
-        return a is None and b is None
-    return a == b if leaf.kind == "exact" else _equal(leaf, a, b, ga, pb)
-
-
-def _key_matrix(
-    leaf: LeafPlan,
-    g: list[Any],
-    p: list[Any],
-    gl: list[dict[str, Any]],
-    pl: list[dict[str, Any]],
-    cutoff: float,
-) -> np.ndarray:
-    """Similarity (0-100) of every gold/pred pair on one key; below `cutoff` it is 0."""
-    if leaf.kind in ("text", "time") and not leaf.many:
-        if len(g) * len(p) <= 4:
-            return np.array(
-                [[fuzz.ratio(a, b, score_cutoff=cutoff) for b in p] for a in g], dtype=np.float64
-            )
-        return process.cdist(g, p, scorer=fuzz.ratio, dtype=np.float64, score_cutoff=cutoff)
-    if leaf.kind == "exact":  # nulls are None on both sides: None == None pairs them
-        return np.array([[100.0 if a == b else 0.0 for b in p] for a in g], dtype=np.float64)
-    return np.array(
-        [
-            [100.0 if _same(leaf, a, b, ga, pb) else 0.0 for b, pb in zip(p, pl, strict=True)]
-            for a, ga in zip(g, gl, strict=True)
-        ],
-        dtype=np.float64,
-    ).reshape(len(g), len(p))
-
-
-def _key_pairs(
-    leaf: LeafPlan,
-    g: list[Any],
-    p: list[Any],
-    gl: list[dict[str, Any]],
-    pl: list[dict[str, Any]],
-    il: list[int],
-    jl: list[int],
-    cutoff: float,
-) -> np.ndarray:
-    """Similarity on one key for the listed (gold, pred) index pairs only."""
-    if leaf.kind in ("text", "time") and not leaf.many:
-        ratio = fuzz.ratio
-        sims = [ratio(g[i], p[j], score_cutoff=cutoff) for i, j in zip(il, jl, strict=True)]
-    else:
-        sims = [
-            100.0 if _same(leaf, g[i], p[j], gl[i], pl[j]) else 0.0
-            for i, j in zip(il, jl, strict=True)
-        ]
-    return np.array(sims, dtype=np.float64)
-
-
 def _one_sided(acc: _Acc, plan: ModelPlan, value: Any, *, gold: bool) -> None:
     """Count every non-null value under `plan` as an omission (gold) or hallucination (pred)."""
     v = value if isinstance(value, dict) else _EMPTY
@@ -654,6 +624,8 @@ def _one_sided(acc: _Acc, plan: ModelPlan, value: Any, *, gold: bool) -> None:
             if score is not None and node.path not in score:
                 continue
             n = len([y for y in x if not _null(y)]) if isinstance(x, list) else int(not _null(x))
+            if node.path in acc.binary:  # only the detected value counts
+                n = int(x == acc.binary[node.path])
             if n:
                 _bump(acc.row(node.path), n, gold=gold)
         elif visit is not None and node.path not in visit:
@@ -764,18 +736,21 @@ def score_document(
     annotated: tuple[str, ...] | None = None,
     fields: tuple[str, ...] | None = None,
     details: bool = True,
+    text: str | None = None,
 ) -> DocResult:
     """Score one prediction (a `CaseReport` dict, or None when it failed) against gold.
 
     `status` other than ``ok`` (failed, invalid, missing) or a None `pred` scores the document
     as all gold omitted.  Never raises: a scorer failure is reported as ``scorer_error``.
+    Abbreviations the document defines ("unrelated cord blood transplantation (UCBT)") are read
+    from `text` when given, and from the gold's evidence quotes.
     """
     plan = compile_plan()
     scope = make_scope(annotated, fields)
     if pred is None and status == "ok":
         status, error = "invalid", error or "the prediction has no record"
     try:
-        acc = _Acc(scope, details)
+        acc = _Acc(scope, details, _abbreviations(gold, text))
         if status == "ok":
             _model(acc, plan, gold, pred, "")
         else:
@@ -785,6 +760,29 @@ def score_document(
         _one_sided(acc, plan, gold, gold=True)
         status, error = "scorer_error", f"{type(exc).__name__}: {exc}"
     return DocResult(doc_id, status, error, acc.counts, acc.matches, acc.errors)
+
+
+def _abbreviations(gold: dict[str, Any], text: str | None) -> dict[str, str]:
+    found = defined_abbreviations(text) if text else {}
+    for quote in _quotes(gold):
+        if "(" in quote:
+            for k, v in defined_abbreviations(quote).items():
+                found.setdefault(k, v)
+    return found
+
+
+def _quotes(value: Any) -> Iterable[str]:
+    """Every evidence quote in a record dict."""
+    if isinstance(value, dict):
+        ev = value.get("evidence")
+        if isinstance(ev, dict) and isinstance(ev.get("quote"), str):
+            yield ev["quote"]
+        for k, v in value.items():
+            if k != "evidence" and isinstance(v, (dict, list)):
+                yield from _quotes(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _quotes(v)
 
 
 @dataclass(frozen=True)
@@ -798,6 +796,7 @@ class ScoreTask:
     error: str | None = None
     annotated: tuple[str, ...] | None = None
     fields: tuple[str, ...] | None = None
+    text: str | None = None
 
 
 _TASKS: Sequence[ScoreTask] = ()
@@ -818,6 +817,7 @@ def _score_task(t: ScoreTask, details: bool) -> DocResult:
         annotated=t.annotated,
         fields=t.fields,
         details=details,
+        text=t.text,
     )
 
 

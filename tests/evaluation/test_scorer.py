@@ -406,18 +406,18 @@ def test_order_of_a_long_list() -> None:
 
 
 def test_pairing_is_optimal_not_greedy() -> None:
-    a, b = "cytarabine daunorubicin", "cytarabine daunorubicin etoposide mitoxantrone"
-    x, y = "cytarabine daunorubicine", "daunorubicin"
-    # Token-sort similarities (rapidfuzz ratio of the sorted canonical forms):
-    #   a-x 97.3, a-y 80.0, b-x 63.3, b-y 45.3 (< 50: cannot pair).
-    # Greedy takes a-x first and leaves b alone (1 pair, total 97.3); the optimal assignment is
-    # a-y + b-x (2 pairs, total 143.3).
-    gold = record(treatments=[treatment(a), treatment(b)])
-    pred = record(treatments=[treatment(x), treatment(y)])
+    # Items pair only when their first key matches; further keys in scope add weight.  Both
+    # relapses match both relapses on `event`; the types decide: the optimal assignment pairs
+    # each with the one of the same type (both keys match: similarity 100), not by position.
+    gold = record(disease_events=[event("relapse", "extramedullary"), event("relapse", "CNS")])
+    pred = record(
+        disease_events=[
+            event("relapse", "central nervous system"),
+            event("relapse", "extramedullary"),
+        ]
+    )
     res, rep = score(gold, pred)
     assert {(m["gold_index"], m["pred_index"]) for m in res.matches} == {(0, 1), (1, 0)}
-    assert rep.fields["treatments"].tp == 2
-    assert [m["similarity"] for m in sorted(res.matches, key=lambda m: m["gold_index"])] == [
-        80.0,
-        63.3,
-    ]
+    assert rep.fields["disease_events"].tp == 2
+    assert [m["similarity"] for m in res.matches] == [100.0, 100.0]
+    assert rep.fields["disease_events.type"].tp == 2

@@ -192,7 +192,7 @@ def words_of(text: str) -> list[str]:
     """Rules 1-4: normalised words, in order (no synonyms yet)."""
     text = _SIGN.sub(lambda m: " positive" if m.group(1) == "+" else " negative", text)
     spelling = _spelling()
-    words = [_lemma(spelling.get(w, _british(w))) for w in _basic(text, {}).split()]
+    words = [_british(_lemma(spelling.get(w, w))) for w in _basic(text, {}).split()]
     return _roman([spelling.get(w, w) for w in words])
 
 
@@ -287,7 +287,18 @@ def _qualified(gold: Term, pred: Term, qualifiers: Term) -> bool:
             return False
         extra.remove(w)
     allowed = set(qualifiers.words)
-    return all(w in allowed and not _meaningful(w) for w in extra)
+    return all(_among(w, allowed) and not _meaningful(w) for w in extra)
+
+
+def _among(word: str, allowed: set[str]) -> bool:
+    """The word, or its noun / adjective twin (vagina / vaginal, abdomen / abdominal: the
+    first five letters alike, the lengths within three)."""
+    if word in allowed:
+        return True
+    return any(
+        len(word) >= 5 and len(q) >= 5 and word[:5] == q[:5] and abs(len(word) - len(q)) <= 3
+        for q in allowed
+    )
 
 
 def _meaningful(word: str) -> bool:

@@ -176,8 +176,9 @@ def test_null_versus_value() -> None:
     assert o.omission_rate == pytest.approx(1 / 3)
     # accuracy (TP + TN) / slots = (1 + 6) / 10
     assert o.accuracy == pytest.approx(0.7)
-    # macro over 10 value fields: 6 TN-only (F1 1) + cause (1) + age, sex, status (0) = 7/10
-    assert (o.macro_fields, o.macro_f1) == (10, pytest.approx(0.7))
+    # macro over the 3 value fields with gold values: cause (1), sex and status (0) = 1/3; the
+    # 6 TN-only fields and age (no gold value, hallucinated) are not averaged in
+    assert (o.macro_fields, o.macro_f1) == (3, pytest.approx(1 / 3))
 
 
 def test_blank_string_counts_as_null() -> None:

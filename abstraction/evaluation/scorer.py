@@ -61,7 +61,14 @@ from abstraction.evaluation.normalize import (
     unit_factors,
 )
 from abstraction.evaluation.pairing import match_items
-from abstraction.evaluation.plan import LeafPlan, ModelPlan, RecordsPlan, all_paths, compile_plan
+from abstraction.evaluation.plan import (
+    LeafPlan,
+    ModelPlan,
+    RecordsPlan,
+    all_paths,
+    compile_plan,
+    leaf_paths,
+)
 from abstraction.evaluation.terms import (
     Term,
     Vocabulary,
@@ -105,6 +112,8 @@ class Scope:
     visit: frozenset[str]
     binary: dict[str, str] = field(default_factory=dict)
     """Paths scored as the detection of one value (``diagnoses.status=ruled_out``)."""
+    stated: frozenset[str] = frozenset()
+    """Paths scored only where the gold states a value (``treatments.time?``): recall."""
 
 
 _NO_BINARY: dict[str, str] = {}
@@ -162,7 +171,10 @@ def make_scope(
     if annotated is None and fields is None:
         return None
     binary: dict[str, str] = {}
+    stated: set[str] = set()
     if annotated is not None:
+        stated = {a[:-1] for a in annotated if a.endswith("?")}
+        annotated = tuple(a.removesuffix("?") for a in annotated)
         binary = dict(a.split("=", 1) for a in annotated if "=" in a)
         annotated = tuple(a.split("=", 1)[0] for a in annotated)
     paths = all_paths(compile_plan())
@@ -175,25 +187,31 @@ def make_scope(
     for p in score:
         parts = p.split(".")
         visit.update(".".join(parts[:i]) for i in range(1, len(parts)))
-    return Scope(
-        frozenset(score), frozenset(visit), {k: v for k, v in binary.items() if k in score}
-    )
+    leaf_set = set(leaf_paths(compile_plan()))
+
+    def leaf(k: str) -> str:  # "outcome.status" names its value leaf
+        return k if k in leaf_set else f"{k}.value"
+
+    binary = {leaf(k): v for k, v in binary.items() if leaf(k) in score}
+    stated = {leaf(k) for k in stated if leaf(k) in score}
+    return Scope(frozenset(score), frozenset(visit), binary, frozenset(stated))
 
 
 def unknown_paths(selection: Iterable[str]) -> list[str]:
     """Listed paths the schema does not have (for validating gold files and suites).
 
     A path may name one value of an enum field (``diagnoses.status=ruled_out``): that field is
-    then scored as the detection of that value (see `docs/evaluation.md`)."""
+    then scored as the detection of that value; a trailing ``?`` (``treatments.time?``) scores
+    a field only where the gold states a value (see `docs/evaluation.md`)."""
     known = all_paths(compile_plan())
-    return [p for p in selection if p.split("=", 1)[0] not in known]
+    return [p for p in selection if p.split("=", 1)[0].removesuffix("?") not in known]
 
 
 class _Acc:
     """Accumulates one document's counts and, when asked, its details."""
 
     __slots__ = ("abbr", "abbr_terms", "binary", "counts", "details", "errors", "matches")
-    __slots__ += ("score", "visit")
+    __slots__ += ("score", "stated", "visit")
 
     def __init__(
         self, scope: Scope | None, details: bool, abbr: dict[str, str] | None = None
@@ -201,6 +219,7 @@ class _Acc:
         self.abbr = abbr or {}
         self.abbr_terms: dict[int, dict[str, Term]] = {}
         self.binary = scope.binary if scope else _NO_BINARY
+        self.stated = scope.stated if scope else frozenset()
         self.counts: dict[str, list[int]] = {}
         self.score = scope.score if scope else None
         self.visit = scope.visit if scope else None
@@ -306,6 +325,8 @@ def _leaf(
         _detect(acc, leaf, r, gv, pv, loc)
         return
     g_null = gv is None or gv == "" or (type(gv) is str and gv.isspace())
+    if g_null and acc.stated and leaf.path in acc.stated:
+        return  # scored only where the gold states a value
     p_null = pv is None or pv == "" or (type(pv) is str and pv.isspace())
     if g_null:
         if p_null:
@@ -462,7 +483,7 @@ def _records(acc: _Acc, rp: RecordsPlan, gl: list[Any], pl: list[Any], loc: str)
         score = acc.score
         active = [
             (lf.name, lf, acc.row(lf.path), lf.many or lf.score.unit is not None)
-            if lf.path not in acc.binary
+            if lf.path not in acc.binary and lf.path not in acc.stated
             else (lf.name, lf, acc.row(lf.path), True)
             for lf in flat
             if score is None or lf.path in score
@@ -626,6 +647,8 @@ def _one_sided(acc: _Acc, plan: ModelPlan, value: Any, *, gold: bool) -> None:
             n = len([y for y in x if not _null(y)]) if isinstance(x, list) else int(not _null(x))
             if node.path in acc.binary:  # only the detected value counts
                 n = int(x == acc.binary[node.path])
+            elif not gold and node.path in acc.stated:
+                n = 0  # a predicted value where the gold states none is not counted
             if n:
                 _bump(acc.row(node.path), n, gold=gold)
         elif visit is not None and node.path not in visit:

@@ -185,6 +185,10 @@ class ScoreReport(_Model):
     unmatched_predictions: list[str] = Field(
         default_factory=list, description="Prediction files with no gold (not scored)."
     )
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="Documents scored although the prediction names another text (sha256).",
+    )
 
 
 @lru_cache(maxsize=8)

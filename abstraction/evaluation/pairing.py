@@ -111,15 +111,18 @@ def _first_key(
         by_key: dict[str, list[int]] = {}
         for j, t in enumerate(pt):
             by_key.setdefault(t.key, []).append(j)
-        out = np.zeros((len(gl), len(pl)), dtype=bool)
-        for i, (g, q) in enumerate(zip(gt, qs, strict=True)):
+        m = len(pl)
+        rows = []
+        for g, q in zip(gt, qs, strict=True):
+            row = [False] * m
             for j in by_key.get(g.key, ()):
-                out[i, j] = g.directions == pt[j].directions
+                row[j] = g.directions == pt[j].directions
             if q is not None:  # the head word plus the gold's own modifiers
                 for j, p in enumerate(pt):
-                    if not out[i, j] and term_equal(g, p, q):
-                        out[i, j] = True
-        return out
+                    if not row[j] and term_equal(g, p, q):
+                        row[j] = True
+            rows.append(row)
+        return np.array(rows, dtype=bool).reshape(len(gl), m)
     return np.array([[_same(acc, leaf, g, p, equal) for p in pl] for g in gl], dtype=bool).reshape(
         len(gl), len(pl)
     )

@@ -235,7 +235,7 @@ class _Acc:
         terms = self.abbr_terms.get(id(vocab))
         if terms is None:
             terms = self.abbr_terms[id(vocab)] = document_abbreviations(vocab, self.abbr)
-        return vocab.expand(t, terms)
+        return vocab.expand(t, terms) if terms else t
 
     def qualifiers(self, leaf: LeafPlan, parent: dict[str, Any]) -> Term | None:
         name = leaf.score.qualifiers
@@ -787,25 +787,31 @@ def score_document(
 
 def _abbreviations(gold: dict[str, Any], text: str | None) -> dict[str, str]:
     found = defined_abbreviations(text) if text else {}
-    for quote in _quotes(gold):
-        if "(" in quote:
-            for k, v in defined_abbreviations(quote).items():
-                found.setdefault(k, v)
+    quotes = [q for q in _quotes(gold) if "(" in q]
+    if quotes:
+        for k, v in defined_abbreviations("\n".join(quotes)).items():
+            found.setdefault(k, v)
     return found
 
 
-def _quotes(value: Any) -> Iterable[str]:
-    """Every evidence quote in a record dict."""
-    if isinstance(value, dict):
-        ev = value.get("evidence")
+def _quotes(record: dict[str, Any]) -> list[str]:
+    """The evidence quotes of a record dict: its facts and list items (two levels deep)."""
+    items: list[Any] = []
+    for section in record.values():
+        if isinstance(section, list):
+            items.extend(section)
+        elif isinstance(section, dict):
+            for v in section.values():
+                if isinstance(v, dict):
+                    items.append(v)
+                elif isinstance(v, list):
+                    items.extend(v)
+    out = []
+    for item in items:
+        ev = item.get("evidence") if isinstance(item, dict) else None
         if isinstance(ev, dict) and isinstance(ev.get("quote"), str):
-            yield ev["quote"]
-        for k, v in value.items():
-            if k != "evidence" and isinstance(v, (dict, list)):
-                yield from _quotes(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from _quotes(v)
+            out.append(ev["quote"])
+    return out
 
 
 @dataclass(frozen=True)

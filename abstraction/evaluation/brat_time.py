@@ -40,9 +40,14 @@ LINKS = frozenset({"OVERLAP", "MODIFY"})
 
 
 class Span(Protocol):
-    id: str
-    type: str
-    text: str
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def type(self) -> str: ...
+
+    @property
+    def text(self) -> str: ...
 
     @property
     def start(self) -> int: ...

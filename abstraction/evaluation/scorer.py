@@ -210,8 +210,18 @@ def unknown_paths(selection: Iterable[str]) -> list[str]:
 class _Acc:
     """Accumulates one document's counts and, when asked, its details."""
 
-    __slots__ = ("abbr", "abbr_terms", "binary", "counts", "details", "errors", "matches")
-    __slots__ += ("score", "stated", "visit")
+    __slots__ = (
+        "abbr",
+        "abbr_terms",
+        "binary",
+        "counts",
+        "details",
+        "errors",
+        "matches",
+        "score",
+        "stated",
+        "visit",
+    )
 
     def __init__(
         self, scope: Scope | None, details: bool, abbr: dict[str, str] | None = None

@@ -24,7 +24,8 @@ Mapping rules (MACCROBAT vocabulary; "asserted" means no polarity attribute, or 
   ``age_group`` is never filled: the corpus does not annotate it and the schema gives no cut-offs.
 - ``diagnoses``: ``Disease_disorder`` clusters.  Negated -> status ``ruled_out``; uncertain ones
   (differentials, "suggestive of") are skipped; the others get status ``secondary`` as a
-  placeholder, because the corpus does not say which diagnosis is principal.  ``details`` is null.
+  placeholder, because the corpus does not say which diagnosis is principal: the status is
+  listed as ``diagnoses.status=ruled_out`` (scored as ruled out or not).  ``details`` is null.
 - ``findings``: ``Sign_symptom`` clusters with their assertion; ``body_site`` is the
   ``Biological_structure`` entities that MODIFY a mention, in text order, joined by ", ".
 - ``treatments``: asserted ``Medication`` and ``Therapeutic_procedure`` clusters, in text order
@@ -33,7 +34,11 @@ Mapping rules (MACCROBAT vocabulary; "asserted" means no polarity attribute, or 
   kept ``Therapeutic_procedure`` (a surgical step such as "incision" inside "surgery"); a
   medication under a regimen ("carboplatin" under "chemotherapy") is kept.  ``dose`` is the
   ``Dosage`` entities that MODIFY it, joined by "; ".  ``category`` comes from a keyword rule
-  (`treatment_category`), not from the annotation.
+  (`treatment_category`), not from the annotation.  A SUB_PROCEDURE parent named only by generic
+  words ("treatment", "surgery") is dropped instead, its sub-procedures kept ("fresh frozen
+  plasma", "prostatectomy").  ``time`` and ``duration`` come from linked Date / Time /
+  Duration spans (`abstraction.evaluation.brat_time`), and so do assessment times and the
+  timeline (events linked to a date).
 - ``assessments``: asserted ``Diagnostic_procedure`` clusters; ``result`` is the ``Lab_value``,
   ``Sign_symptom`` and ``Disease_disorder`` mentions that MODIFY it ("biopsy" -> "myocarditis"),
   in text order, joined by "; ".  A negated or uncertain modifier ("no abscess") is left out of
@@ -50,15 +55,17 @@ Mapping rules (MACCROBAT vocabulary; "asserted" means no polarity attribute, or 
   by a space) and the evidence note says so.
 
 `annotated_fields` lists exactly what the importer fills, with sub-field paths for lists:
-``diagnoses.name`` means the diagnoses are matched and their names scored, but not their status
-or details.  See `covers` for how a path is read.  ``patient.age``, ``patient.sex``,
-``outcome.status`` and ``outcome.cause_of_death`` are listed only in documents where they were
-found, since the corpus does not annotate them exhaustively (e.g. sex left to "He").
+``diagnoses.name`` means the diagnoses are matched and their names scored; markers
+``=value`` and ``?`` are read by `abstraction.evaluation.scorer.make_scope`.  See `covers` for
+how a path is read.  ``patient.age``, ``patient.sex`` and ``outcome.cause_of_death`` are listed
+only in documents where they were found, since the corpus does not annotate them exhaustively
+(e.g. sex left to "He"); ``outcome.status.value=died`` is listed in every document (deaths
+are annotated; "alive" is not measured).
 
 Not imported: ``History`` and ``Family_history`` spans (mixed content: "medical history", "a year
-ago", "stroke"), durations and dates, routes (``Administration``), severity.  Mentions about
-other people (a cited patient) are not filtered: MACCROBAT's ``Subject`` links are not reliable
-for that ("donor" modifies this patient's transplant).
+ago", "stroke"), BEFORE / AFTER order, frequencies, routes (``Administration``), severity.
+Mentions about other people (a cited patient) are not filtered: MACCROBAT's ``Subject`` links
+are not reliable for that ("donor" modifies this patient's transplant).
 """
 
 from __future__ import annotations

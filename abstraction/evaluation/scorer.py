@@ -14,15 +14,19 @@ Counting, per field path (list indices dropped, e.g. ``treatments.dose``):
 - lists of plain values (body sites) are matched one-to-one on equality: equal pairs are TP,
   left-over predictions FP (hallucinations), left-over gold values FN (omissions), and two empty
   lists one TN.
-- lists of records (``treatments``): items are paired one-to-one by optimal assignment
-  (`scipy.optimize.linear_sum_assignment`) on the mean similarity (0-100) of the key fields,
-  where a key similarity below the list's threshold counts as 0.  A pair is kept only when both
-  that mean and the first key's similarity reach the threshold.  The list's own row counts
-  items: pairs TP, unpaired predictions FP (hallucinations), unpaired gold items FN
-  (omissions), two empty lists one TN.  The fields of
-  paired items are then scored slot by slot; the fields of an unpaired gold item count as
-  omissions (FN) and those of an unpaired predicted item as hallucinations (FP), each non-null
-  value once; their nulls count nothing.
+- lists of records (``treatments``): items are paired one-to-one on their key only
+  (`abstraction.evaluation.pairing`): two items may pair only when their first key matches
+  (clinical terms by `abstraction.evaluation.terms`, enums exactly), further in-scope keys add
+  weight, out-of-scope keys take no part.  The list's own row counts items: pairs TP, unpaired
+  predictions FP (hallucinations), unpaired gold items FN (omissions), two empty lists one TN.
+  The fields of paired items are then scored slot by slot; the fields of an unpaired gold item
+  count as omissions (FN) and those of an unpaired predicted item as hallucinations (FP), each
+  non-null value once; their nulls count nothing.
+- clinical text is equal only as the same clinical term (`terms.py`, no threshold); time
+  expressions when their canonical words are the same; bibliographic text (``source.*``) by
+  the fuzzy rule of `normalize.text_equal`.
+- partial gold markers: ``path=value`` scores a field as the detection of that value;
+  ``path?`` scores it only where the gold states a value (see `make_scope`).
 - order (``ordered=True`` lists): over all pairs of paired items, the share whose predicted order
   agrees with the gold order (concordant pairs / pairs; Kendall's tau is 2 x share - 1).
 - a failed, schema-invalid or missing prediction: every non-null gold value is an omission and

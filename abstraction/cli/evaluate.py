@@ -115,10 +115,31 @@ def score(
         Path | None, typer.Option("--json", help="Write the full score report (JSON) here.")
     ] = None,
     details: Annotated[bool, typer.Option(help="Print every error per document.")] = False,
+    allow_hash_mismatch: Annotated[
+        bool,
+        typer.Option(help="Score a prediction made from another text than its gold (warns)."),
+    ] = False,
 ) -> None:
-    """Score existing extractions against gold, per field and per document."""
-    report = score_dirs(pred_dir, gold_dir)
+    """Score existing extractions against gold, per field and per document.
+
+    PRED_DIR may hold a second annotator's gold records: the report is then their agreement
+    with GOLD_DIR (F1 per field, and Cohen's kappa for categorical fields)."""
+    from abstraction.evaluation.agreement import agreement_dirs
+
+    report = score_dirs(pred_dir, gold_dir, allow_hash_mismatch=allow_hash_mismatch)
     print_score(report, details=details)
+    for w in report.warnings:
+        console.print(f"[yellow]warning[/yellow] another text than the gold: {w}", markup=True)
+    rows = agreement_dirs(pred_dir, gold_dir)
+    if rows is not None:
+        table = Table(title="Agreement between the two annotators")
+        for col in ("field", "F1", "kappa", "slots"):
+            table.add_column(col)
+        for r in rows:
+            kappa = "–" if r.kappa is None else f"{r.kappa:.3f}"
+            f1 = "–" if r.f1 is None else f"{r.f1:.3f}"
+            table.add_row(r.path, f1, kappa, str(r.pairs) if r.pairs else "")
+        console.print(table)
     if json_out:
         json_out.parent.mkdir(parents=True, exist_ok=True)
         json_out.write_text(report.model_dump_json(indent=2) + "\n", encoding="utf-8")

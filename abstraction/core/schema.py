@@ -126,7 +126,7 @@ class Diagnosis(Strict):
 
 
 class Finding(Strict):
-    name: Annotated[str, Score.text("findings")]
+    name: Annotated[str, Score.text("findings", qualifiers="body_site")]
     assertion: Annotated[Literal["present", "absent", "uncertain"], Score.exact()]
     body_site: Annotated[str | None, Score.text("anatomy")]
     evidence: EvidenceField
@@ -228,7 +228,7 @@ class CaseReport(Strict):
     findings: Annotated[list[Finding], Score.records("name")]
     disease_events: Annotated[list[DiseaseEvent], Score.records("event", "type")]
     treatments: Annotated[list[Treatment], Score.records("name", ordered=True)]
-    assessments: Annotated[list[Assessment], Score.records("method", "result")]
+    assessments: Annotated[list[Assessment], Score.records("method")]
     outcome: Outcome
     timeline: Annotated[list[TimelineEvent], Score.records("event", ordered=True)]
 

@@ -28,6 +28,9 @@ class Score:
     unit: for ``number``, the name of a sibling field holding the value's unit; both sides are
     converted to a common base unit before comparing (45 years equals 540 months).  The unit
     field itself is then marked ``ignore`` so it is not counted twice.
+    qualifiers: for a ``text`` key, a sibling field holding the gold's modifiers (a finding's
+    body site): a prediction that adds only those words to the gold's head word ("vaginal
+    bleeding" for "bleeding" at the vagina) is the same term.
     """
 
     kind: ScoreKind
@@ -37,6 +40,7 @@ class Score:
     ordered: bool = False
     threshold: float | None = None
     unit: str | None = None
+    qualifiers: str | None = None
 
     @classmethod
     def exact(cls) -> Score:
@@ -47,8 +51,14 @@ class Score:
         return cls("number", tolerance=tolerance, unit=unit)
 
     @classmethod
-    def text(cls, synonyms: str | None = None, *, threshold: float | None = None) -> Score:
-        return cls("text", synonyms=synonyms, threshold=threshold)
+    def text(
+        cls,
+        synonyms: str | None = None,
+        *,
+        threshold: float | None = None,
+        qualifiers: str | None = None,
+    ) -> Score:
+        return cls("text", synonyms=synonyms, threshold=threshold, qualifiers=qualifiers)
 
     @classmethod
     def time(cls, *, threshold: float | None = None) -> Score:

@@ -24,7 +24,8 @@ Mapping rules (MACCROBAT vocabulary; "asserted" means no polarity attribute, or 
   ``age_group`` is never filled: the corpus does not annotate it and the schema gives no cut-offs.
 - ``diagnoses``: ``Disease_disorder`` clusters.  Negated -> status ``ruled_out``; uncertain ones
   (differentials, "suggestive of") are skipped; the others get status ``secondary`` as a
-  placeholder, because the corpus does not say which diagnosis is principal.  ``details`` is null.
+  placeholder, because the corpus does not say which diagnosis is principal: the status is
+  listed as ``diagnoses.status=ruled_out`` (scored as ruled out or not).  ``details`` is null.
 - ``findings``: ``Sign_symptom`` clusters with their assertion; ``body_site`` is the
   ``Biological_structure`` entities that MODIFY a mention, in text order, joined by ", ".
 - ``treatments``: asserted ``Medication`` and ``Therapeutic_procedure`` clusters, in text order
@@ -33,7 +34,11 @@ Mapping rules (MACCROBAT vocabulary; "asserted" means no polarity attribute, or 
   kept ``Therapeutic_procedure`` (a surgical step such as "incision" inside "surgery"); a
   medication under a regimen ("carboplatin" under "chemotherapy") is kept.  ``dose`` is the
   ``Dosage`` entities that MODIFY it, joined by "; ".  ``category`` comes from a keyword rule
-  (`treatment_category`), not from the annotation.
+  (`treatment_category`), not from the annotation.  A SUB_PROCEDURE parent named only by generic
+  words ("treatment", "surgery") is dropped instead, its sub-procedures kept ("fresh frozen
+  plasma", "prostatectomy").  ``time`` and ``duration`` come from linked Date / Time /
+  Duration spans (`abstraction.evaluation.brat_time`), and so do assessment times and the
+  timeline (events linked to a date).
 - ``assessments``: asserted ``Diagnostic_procedure`` clusters; ``result`` is the ``Lab_value``,
   ``Sign_symptom`` and ``Disease_disorder`` mentions that MODIFY it ("biopsy" -> "myocarditis"),
   in text order, joined by "; ".  A negated or uncertain modifier ("no abscess") is left out of
@@ -50,19 +55,22 @@ Mapping rules (MACCROBAT vocabulary; "asserted" means no polarity attribute, or 
   by a space) and the evidence note says so.
 
 `annotated_fields` lists exactly what the importer fills, with sub-field paths for lists:
-``diagnoses.name`` means the diagnoses are matched and their names scored, but not their status
-or details.  See `covers` for how a path is read.  ``patient.age``, ``patient.sex``,
-``outcome.status`` and ``outcome.cause_of_death`` are listed only in documents where they were
-found, since the corpus does not annotate them exhaustively (e.g. sex left to "He").
+``diagnoses.name`` means the diagnoses are matched and their names scored; markers
+``=value`` and ``?`` are read by `abstraction.evaluation.scorer.make_scope`.  See `covers` for
+how a path is read.  ``patient.age``, ``patient.sex`` and ``outcome.cause_of_death`` are listed
+only in documents where they were found, since the corpus does not annotate them exhaustively
+(e.g. sex left to "He"); ``outcome.status.value=died`` is listed in every document (deaths
+are annotated; "alive" is not measured).
 
 Not imported: ``History`` and ``Family_history`` spans (mixed content: "medical history", "a year
-ago", "stroke"), durations and dates, routes (``Administration``), severity.  Mentions about
-other people (a cited patient) are not filtered: MACCROBAT's ``Subject`` links are not reliable
-for that ("donor" modifies this patient's transplant).
+ago", "stroke"), BEFORE / AFTER order, frequencies, routes (``Administration``), severity.
+Mentions about other people (a cited patient) are not filtered: MACCROBAT's ``Subject`` links
+are not reliable for that ("donor" modifies this patient's transplant).
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -85,6 +93,7 @@ from abstraction.core.schema import (
     OutcomeStatusFact,
     SexFact,
     TextFact,
+    TimelineEvent,
     Treatment,
     empty_case_report,
 )
@@ -93,6 +102,13 @@ from abstraction.core.vocab import (
     parse_age,
     parse_sex,
     treatment_item,
+)
+from abstraction.evaluation.brat_time import (
+    DURATION_TYPES,
+    EVENT_TYPES,
+    TIME_TYPES,
+    linked_span,
+    time_links,
 )
 
 Assertion = Literal["present", "absent", "uncertain"]
@@ -106,12 +122,22 @@ SOURCE_NOTE = (
     "CC BY 4.0), converted by `abstraction import-brat` (rules: abstraction/evaluation/brat.py)."
 )
 LIST_SUBFIELDS: dict[str, tuple[str, ...]] = {
-    "diagnoses": ("name",),
+    "diagnoses": ("name", "status=ruled_out"),
     "findings": ("name", "assertion", "body_site"),
-    "treatments": ("name", "dose"),
-    "assessments": ("method", "result"),
+    "treatments": ("name", "dose", "time?", "duration?"),
+    "assessments": ("method", "result", "time?"),
+    "timeline": ("event?", "time?"),
 }
-"""The sub-fields of each list that the importer fills from the annotation (always listed)."""
+"""The sub-fields of each list that the importer fills from the annotation (always listed).
+``status=ruled_out``: the status is scored as "ruled out or not" (the corpus does not say which
+diagnosis is principal); a trailing ``?``: scored where the gold states a value (the corpus does
+not link every time), so the figure is a recall."""
+GENERIC_TREATMENT_WORDS = frozenset(
+    {"treatment", "treatments", "therapy", "therapies", "surgery", "surgical", "operation"}
+    | {"procedure", "procedures", "management", "intervention", "treated", "operated", "care"}
+)
+"""A therapeutic procedure named only by these words ("treatment", "surgical intervention")
+says nothing of its own when it has sub-procedures: the sub-procedures are the treatments."""
 
 
 # ----------------------------------------------------------------------------- parsing
@@ -340,6 +366,8 @@ class _Graph:
     assertions: dict[str, Assertion]
     modifiers: dict[str, list[TextBound]]
     relations: list[tuple[str, str, str]]
+    links: dict[str, set[str]] = field(default_factory=dict)
+    """OVERLAP and MODIFY links, both ways (for times and durations)."""
 
 
 def _resolve(ann: Annotations, ref: str) -> str:
@@ -395,7 +423,13 @@ def _build_graph(doc: BratDocument) -> _Graph:
     for type_, a1, a2 in relations:
         if type_ == "MODIFY":
             modifiers.setdefault(a2, []).append(ann.entities[a1])
+    groups = [
+        [_resolve(ann, m) for m in eq.members]
+        for eq in ann.equivalences
+        if eq.type.upper() == "OVERLAP"
+    ]
     return _Graph(
+        links=time_links(relations, groups),
         text=doc.text,
         entities=dict(ann.entities),
         clusters=clusters,
@@ -507,16 +541,37 @@ def _findings(graph: _Graph, log: _Log) -> list[Finding]:
     return _dedupe(items, log, "findings")
 
 
-def _sub_steps(graph: _Graph, kept: set[str]) -> set[str]:
-    """Therapeutic procedures annotated as SUB_PROCEDURE of a kept therapeutic procedure."""
-    steps = set()
+def _generic(name: str) -> bool:
+    words = re.findall(r"[a-z]+", name.lower())
+    return bool(words) and all(w in GENERIC_TREATMENT_WORDS for w in words)
+
+
+def _sub_steps(graph: _Graph, kept: set[str]) -> tuple[set[str], set[str]]:
+    """SUB_PROCEDURE links between kept treatments: (steps to drop, generic parents to drop).
+
+    Under a generic parent ("treatment", "surgery") the sub-procedures are the treatments (fresh
+    frozen plasma, a transfusion, a prostatectomy) and the parent is dropped.  Under a specific
+    procedure, a therapeutic procedure is a surgical step ("incision" in "exposure") and is
+    dropped; a medication is kept ("carboplatin" under "chemotherapy").
+    """
+    steps: set[str] = set()
+    parents: set[str] = set()
     for type_, child, parent in graph.relations:
         c, p = graph.cluster_of.get(child), graph.cluster_of.get(parent)
-        if type_ != "SUB_PROCEDURE" or not c or not p or c is p or p.head.id not in kept:
+        if type_ != "SUB_PROCEDURE" or not c or not p or c is p:
             continue
-        if c.head.type == p.head.type == "Therapeutic_procedure":
+        if p.head.id not in kept or c.head.id not in kept:
+            continue
+        if _generic(p.head.text):
+            parents.add(p.head.id)
+        elif c.head.type == p.head.type == "Therapeutic_procedure":
             steps.add(c.head.id)
-    return steps
+    return steps - parents, parents
+
+
+def _when(graph: _Graph, cluster: Cluster, types: frozenset[str]) -> str | None:
+    span = linked_span((t.id for t in cluster.members), graph.links, graph.entities, types)
+    return span.text if span is not None else None
 
 
 def _treatments(graph: _Graph, log: _Log) -> list[Treatment]:
@@ -526,14 +581,20 @@ def _treatments(graph: _Graph, log: _Log) -> list[Treatment]:
             log.skipped[f"treatments: {c.assertion} (not given, stopped or planned)"] += 1
         else:
             candidates.append(c)
-    steps = _sub_steps(graph, {c.head.id for c in candidates})
+    steps, generic = _sub_steps(graph, {c.head.id for c in candidates})
     items = []
     for c in candidates:
         if c.head.id in steps:
             log.skipped["treatments: step of a therapeutic procedure"] += 1
             continue
+        if c.head.id in generic:
+            log.skipped["treatments: generic parent of named sub-procedures"] += 1
+            continue
         dose = _modifier_text(graph, c, {"Dosage"}, "; ")
-        items.append(treatment_item(c.head.text, dose, _evidence(graph, c.head, log)))
+        item = treatment_item(c.head.text, dose, _evidence(graph, c.head, log))
+        item.time = _when(graph, c, TIME_TYPES)
+        item.duration = _when(graph, c, DURATION_TYPES)
+        items.append(item)
     return _dedupe(items, log, "treatments")
 
 
@@ -546,8 +607,25 @@ def _assessments(graph: _Graph, log: _Log) -> list[Assessment]:
             continue
         result = _modifier_text(graph, c, result_types, "; ")
         ev = _evidence(graph, c.head, log)
-        items.append(Assessment(method=c.head.text, result=result, time=None, evidence=ev))
+        time = _when(graph, c, TIME_TYPES)
+        items.append(Assessment(method=c.head.text, result=result, time=time, evidence=ev))
     return _dedupe(items, log, "assessments", key="method")
+
+
+def _timeline(graph: _Graph, log: _Log) -> list[TimelineEvent]:
+    """Asserted events linked to a Date or Time, named by their cluster head, in text order."""
+    items: list[TimelineEvent] = []
+    seen: set[tuple[str, str]] = set()
+    for c in graph.clusters:
+        if c.head.type not in EVENT_TYPES or c.assertion != "present":
+            continue
+        time = _when(graph, c, TIME_TYPES)
+        if time is None or (c.head.id, time) in seen:
+            continue
+        seen.add((c.head.id, time))
+        ev = _evidence(graph, c.head, log)
+        items.append(TimelineEvent(event=c.head.text, time=time, evidence=ev))
+    return items
 
 
 def _age(graph: _Graph, log: _Log) -> AgeFact | None:
@@ -609,6 +687,7 @@ def convert_document(doc: BratDocument, *, annotator: str) -> Conversion:
     record.treatments = _treatments(graph, log)
     record.assessments = _assessments(graph, log)
     record.outcome.status, record.outcome.cause_of_death = _outcome(graph, log)
+    record.timeline = _timeline(graph, log)
     gold = GoldRecord(
         document_id=doc.id,
         document_sha256=sha256_text(doc.text),
@@ -623,23 +702,21 @@ def convert_document(doc: BratDocument, *, annotator: str) -> Conversion:
 def annotated_fields(record: CaseReport) -> list[str]:
     """The paths the importer filled: list sub-fields always, the scalars where found."""
     patient = {"patient.age": record.patient.age, "patient.sex": record.patient.sex}
-    outcome = {
-        "outcome.status": record.outcome.status,
-        "outcome.cause_of_death": record.outcome.cause_of_death,
-    }
     lists = [f"{name}.{sub}" for name, subs in LIST_SUBFIELDS.items() for sub in subs]
-    return (
-        [path for path, value in patient.items() if value is not None]
-        + lists
-        + [path for path, value in outcome.items() if value is not None]
-    )
+    # Deaths are annotated (an Outcome mention), so "died" is scored in every document: a
+    # predicted death where none is annotated is a hallucination.  "alive" is not measured.
+    outcome = ["outcome.status.value=died"]
+    if record.outcome.cause_of_death is not None:
+        outcome.append("outcome.cause_of_death")
+    return [path for path, value in patient.items() if value is not None] + lists + outcome
 
 
 def _notes(log: _Log) -> str:
     lines = [
         SOURCE_NOTE,
-        "Not annotated: diagnosis status (placeholder 'secondary'; 'ruled_out' when negated) "
-        "and details, treatment category (keyword guess), order (text order), timeline.",
+        "Not annotated: principal vs secondary diagnosis (placeholder 'secondary'; scored as "
+        "ruled out or not) and details, treatment category (keyword guess), treatment order "
+        "(text order), alive (only deaths are scored), the order of the timeline.",
     ]
     if log.warnings:
         lines.append("Warnings: " + " | ".join(log.warnings))
@@ -657,6 +734,7 @@ def covers(annotated: Sequence[str] | None, path: str) -> bool:
     """
     if annotated is None:
         return True
+    annotated = [a.split("=", 1)[0].removesuffix("?") for a in annotated]
     return any(a == path or path.startswith(a + ".") or a.startswith(path + ".") for a in annotated)
 
 
@@ -706,6 +784,10 @@ def fact_counts(record: CaseReport) -> dict[str, int]:
         "treatments.dose": sum(t.dose is not None for t in record.treatments),
         "assessments": len(record.assessments),
         "assessments.result": sum(a.result is not None for a in record.assessments),
+        "treatments.time": sum(t.time is not None for t in record.treatments),
+        "treatments.duration": sum(t.duration is not None for t in record.treatments),
+        "assessments.time": sum(a.time is not None for a in record.assessments),
+        "timeline": len(record.timeline),
         "outcome.status": int(record.outcome.status is not None),
         "outcome.cause_of_death": int(record.outcome.cause_of_death is not None),
     }

@@ -3,6 +3,11 @@
 Gold is ours: an unreadable or invalid gold file is a `UserError` (fix the file).  Predictions
 come from models: a missing, unreadable, schema-invalid or failed prediction is not an error
 here, it is a document that scores zero, with the reason kept for the report.
+
+A prediction file may also be a gold record (``"kind": "gold"``): a second annotator's gold
+scored against the first one's (dual extraction; `abstraction.evaluation.agreement`).  Each
+prediction carries the sha256 of the text it was made from, and `score_dirs` refuses (or, when
+asked, warns) when it is not the gold's document.
 """
 
 from __future__ import annotations
@@ -27,6 +32,10 @@ class Prediction:
     record: dict[str, Any] | None
     error: str | None = None
     extraction: Extraction | None = None
+    sha256: str | None = None
+    """The sha256 of the text the prediction was made from (None: not known)."""
+    gold: GoldRecord | None = None
+    """Set when the prediction is another annotator's gold record."""
 
 
 def _short(exc: ValidationError) -> str:
@@ -38,10 +47,11 @@ def _short(exc: ValidationError) -> str:
 
 
 def prediction_from_extraction(ext: Extraction) -> Prediction:
+    sha = ext.document.sha256
     if ext.status != "ok" or ext.record is None:
         reason = f"{ext.error.kind}: {ext.error.message}" if ext.error else "extraction failed"
-        return Prediction("failed", None, reason, ext)
-    return Prediction("ok", ext.record.model_dump(), None, ext)
+        return Prediction("failed", None, reason, ext, sha)
+    return Prediction("ok", ext.record.model_dump(), None, ext, sha)
 
 
 def read_prediction(path: Path) -> Prediction:
@@ -49,7 +59,13 @@ def read_prediction(path: Path) -> Prediction:
     if not path.is_file():
         return Prediction("missing", None, f"no prediction file {path.name}")
     try:
-        ext = Extraction.model_validate_json(path.read_bytes())
+        raw = path.read_bytes()
+        if b'"kind": "gold"' in raw[:200] or b'"kind":"gold"' in raw[:200]:
+            gold = GoldRecord.model_validate_json(raw)
+            return Prediction(
+                "ok", gold.record.model_dump(), sha256=gold.document_sha256, gold=gold
+            )
+        ext = Extraction.model_validate_json(raw)
     except ValidationError as exc:
         return Prediction("invalid", None, f"schema-invalid: {_short(exc)}")
     except (OSError, ValueError) as exc:
@@ -94,6 +110,7 @@ def score_prediction(
     *,
     fields: tuple[str, ...] | None = None,
     details: bool = True,
+    text: str | None = None,
 ) -> DocResult:
     annotated = tuple(gold.annotated_fields) if gold.annotated_fields is not None else None
     return score_document(
@@ -105,6 +122,7 @@ def score_prediction(
         annotated=annotated,
         fields=fields,
         details=details,
+        text=text,
     )
 
 
@@ -114,19 +132,41 @@ def score_dirs(
     *,
     fields: tuple[str, ...] | None = None,
     details: bool = True,
+    allow_hash_mismatch: bool = False,
 ) -> ScoreReport:
     """Score ``PRED_DIR/<id>.json`` against every ``GOLD_DIR/<id>.json``.
 
-    Every gold document is scored; a prediction with no gold file is listed, not scored.
+    Every gold document is scored; a prediction with no gold file is listed, not scored.  A
+    prediction made from another text than the gold's (document sha256) is refused with a
+    `UserError`, or with `allow_hash_mismatch` scored and named in the report's warnings.
     """
     if not pred_dir.is_dir():
         raise UserError(f"{pred_dir}: no such folder")
     golds = read_gold_dir(gold_dir)
-    results = [
-        score_prediction(
-            g, read_prediction(pred_dir / f"{doc_id}.json"), fields=fields, details=details
+    preds = {doc_id: read_prediction(pred_dir / f"{doc_id}.json") for doc_id in golds}
+    warnings = hash_mismatches(golds, preds)
+    if warnings and not allow_hash_mismatch:
+        raise UserError(
+            "predictions made from another text than their gold (document sha256): "
+            + "; ".join(warnings)
+            + " (pass --allow-hash-mismatch to score them anyway)"
         )
+    results = [
+        score_prediction(g, preds[doc_id], fields=fields, details=details)
         for doc_id, g in golds.items()
     ]
     extra = sorted(p.stem for p in pred_dir.glob("*.json") if p.stem not in golds)
-    return build_report(results, details=details, unmatched=extra)
+    report = build_report(results, details=details, unmatched=extra)
+    report.warnings = warnings
+    return report
+
+
+def hash_mismatches(golds: dict[str, GoldRecord], preds: dict[str, Prediction]) -> list[str]:
+    """Documents whose prediction and gold name different texts (both hashes known)."""
+    out = []
+    for doc_id, gold in golds.items():
+        pred = preds.get(doc_id)
+        theirs = pred.sha256 if pred else None
+        if gold.document_sha256 and theirs and theirs != gold.document_sha256:
+            out.append(f"{doc_id}: gold {gold.document_sha256[:12]}, prediction {theirs[:12]}")
+    return out

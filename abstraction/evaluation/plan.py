@@ -25,9 +25,16 @@ from pydantic import BaseModel
 from abstraction.core.schema import CaseReport, Evidence
 from abstraction.core.scoring import Score
 from abstraction.evaluation.normalize import Lexicon, lexicon
+from abstraction.evaluation.terms import Vocabulary, vocabulary
 
 DEFAULT_THRESHOLDS = {"text": 85.0, "time": 90.0, "records": 50.0}
-"""Per-kind defaults when a `Score` gives no threshold (rapidfuzz 0-100 scale)."""
+"""Per-kind defaults when a `Score` gives no threshold (rapidfuzz 0-100 scale).  Only the
+bibliographic text fields (``source.*``: titles, journals, authors) are compared fuzzily; every
+clinical text field is compared by `abstraction.evaluation.terms` (no threshold), time
+expressions by their canonical words, and list items pair only on matching keys."""
+
+FUZZY_SECTIONS = ("source",)
+"""Top-level sections whose text is bibliographic: compared with the fuzzy threshold."""
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -44,6 +51,8 @@ class LeafPlan:
     threshold: float
     lexicon: Lexicon | None
     fact: str | None
+    vocab: Vocabulary | None = None
+    """Clinical text: compared as terms (`abstraction.evaluation.terms`), not fuzzily."""
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -133,7 +142,9 @@ def _compile_leaf(name: str, path: str, inner: Any, score: Score, fact: str | No
         score.threshold if score.threshold is not None else DEFAULT_THRESHOLDS.get(score.kind, 0.0)
     )
     lex = lexicon(score.synonyms) if score.kind == "text" else None
-    return LeafPlan(name, path, score.kind, score, many, threshold, lex, fact)
+    clinical = score.kind == "text" and path.split(".")[0] not in FUZZY_SECTIONS
+    vocab = vocabulary(score.synonyms) if clinical else None
+    return LeafPlan(name, path, score.kind, score, many, threshold, lex, fact, vocab)
 
 
 def _compile_records(name: str, path: str, inner: Any, score: Score) -> RecordsPlan:

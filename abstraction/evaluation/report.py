@@ -10,7 +10,13 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from abstraction.evaluation.compare import EvalReport, FieldRow, Interval, VersionSummary
+from abstraction.evaluation.compare import (
+    MIN_DOCUMENTS_FOR_SIGNIFICANCE,
+    EvalReport,
+    FieldRow,
+    Interval,
+    VersionSummary,
+)
 
 PALETTE = ["#4c78a8", "#f58518", "#54a24b", "#b279a2", "#e45756", "#72b7b2", "#9d755d"]
 MAX_ERRORS_SHOWN = 200
@@ -119,6 +125,13 @@ def render_markdown(report: EvalReport) -> str:
     rows = [_field_cells(r) for r in [report.overall, report.document_mean, *report.fields]]
     out += _md_table(header, rows)
     out += ["", "## Got worse", ""]
+    if len(report.documents) < MIN_DOCUMENTS_FOR_SIGNIFICANCE:
+        out += [
+            f"{len(report.documents)} documents: below {MIN_DOCUMENTS_FOR_SIGNIFICANCE}, no "
+            'field is marked significant ("CI below 0" is "–"); a bootstrap over so few '
+            "documents cannot support it.",
+            "",
+        ]
     if report.worse:
         out += _md_table(
             ["version", "what", "name", names[0], "now", "Δ", "CI below 0"],

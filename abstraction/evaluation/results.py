@@ -13,8 +13,9 @@ Definitions (counts as in `abstraction.evaluation.scorer`):
 - overall micro figures sum the counts of every *value field* (leaf paths such as
   ``treatments.dose``); list rows (``treatments``, counting items) and fact rows are reported
   but not summed, so one missing treatment costs its facts once.
-- macro F1 = the unweighted mean of the per-field F1 over the value fields that were scored at
-  least once (TP + FP + FN + TN > 0).
+- macro F1 = the unweighted mean of the per-field F1 over the value fields that have gold
+  values (TP + FN > 0): a field empty in the gold is not averaged in, so a field "correctly
+  empty" on both sides (F1 1 by the rule above) cannot lift it; such fields show in the table.
 - per document: the same micro figures over that document's value fields; a failed, invalid or
   missing prediction has F1 = 0 and stays in every denominator.
 """
@@ -184,6 +185,10 @@ class ScoreReport(_Model):
     unmatched_predictions: list[str] = Field(
         default_factory=list, description="Prediction files with no gold (not scored)."
     )
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="Documents scored although the prediction names another text (sha256).",
+    )
 
 
 @lru_cache(maxsize=8)
@@ -281,7 +286,7 @@ def field_scores(counts: dict[str, list[int]]) -> dict[str, FieldScore]:
 def overall_figures(counts: dict[str, list[int]], fields: dict[str, FieldScore]) -> Overall:
     leaves, _, facts = _path_kinds(compile_plan())
     micro = _micro(counts, leaves)
-    value_f1 = [f.f1 for p, f in fields.items() if p in leaves and (f.tp + f.fp + f.fn + f.tn)]
+    value_f1 = [f.f1 for p, f in fields.items() if p in leaves and f.tp + f.fn > 0]
     g = _grounding_total(counts, facts)
     return Overall(
         **figures_dict(micro),

@@ -99,6 +99,8 @@ def run_suite(
                     run.seconds[doc.id] = after[0] - before[0]
             run.extractions[doc.id] = ext
             pred = prediction_from_extraction(ext)
-            run.results.append(score_prediction(gold, pred, fields=suite.fields, details=details))
+            run.results.append(
+                score_prediction(gold, pred, fields=suite.fields, details=details, text=doc.text)
+            )
         runs.append(run)
     return runs

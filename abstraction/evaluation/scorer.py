@@ -14,15 +14,19 @@ Counting, per field path (list indices dropped, e.g. ``treatments.dose``):
 - lists of plain values (body sites) are matched one-to-one on equality: equal pairs are TP,
   left-over predictions FP (hallucinations), left-over gold values FN (omissions), and two empty
   lists one TN.
-- lists of records (``treatments``): items are paired one-to-one by optimal assignment
-  (`scipy.optimize.linear_sum_assignment`) on the mean similarity (0-100) of the key fields,
-  where a key similarity below the list's threshold counts as 0.  A pair is kept only when both
-  that mean and the first key's similarity reach the threshold.  The list's own row counts
-  items: pairs TP, unpaired predictions FP (hallucinations), unpaired gold items FN
-  (omissions), two empty lists one TN.  The fields of
-  paired items are then scored slot by slot; the fields of an unpaired gold item count as
-  omissions (FN) and those of an unpaired predicted item as hallucinations (FP), each non-null
-  value once; their nulls count nothing.
+- lists of records (``treatments``): items are paired one-to-one on their key only
+  (`abstraction.evaluation.pairing`): two items may pair only when their first key matches
+  (clinical terms by `abstraction.evaluation.terms`, enums exactly), further in-scope keys add
+  weight, out-of-scope keys take no part.  The list's own row counts items: pairs TP, unpaired
+  predictions FP (hallucinations), unpaired gold items FN (omissions), two empty lists one TN.
+  The fields of paired items are then scored slot by slot; the fields of an unpaired gold item
+  count as omissions (FN) and those of an unpaired predicted item as hallucinations (FP), each
+  non-null value once; their nulls count nothing.
+- clinical text is equal only as the same clinical term (`terms.py`, no threshold); time
+  expressions when their canonical words are the same; bibliographic text (``source.*``) by
+  the fuzzy rule of `normalize.text_equal`.
+- partial gold markers: ``path=value`` scores a field as the detection of that value;
+  ``path?`` scores it only where the gold states a value (see `make_scope`).
 - order (``ordered=True`` lists): over all pairs of paired items, the share whose predicted order
   agrees with the gold order (concordant pairs / pairs; Kendall's tau is 2 x share - 1).
 - a failed, schema-invalid or missing prediction: every non-null gold value is an omission and
@@ -50,7 +54,6 @@ from operator import itemgetter
 from typing import Any, Literal, NotRequired
 
 import numpy as np
-from rapidfuzz import fuzz, process
 from scipy.optimize import linear_sum_assignment
 from typing_extensions import TypedDict
 
@@ -58,11 +61,26 @@ from abstraction.evaluation.normalize import (
     _basic,
     numbers_equal,
     text_equal,
-    time_cache,
     time_text,
     unit_factors,
 )
-from abstraction.evaluation.plan import LeafPlan, ModelPlan, RecordsPlan, all_paths, compile_plan
+from abstraction.evaluation.pairing import match_items
+from abstraction.evaluation.plan import (
+    LeafPlan,
+    ModelPlan,
+    RecordsPlan,
+    all_paths,
+    compile_plan,
+    leaf_paths,
+)
+from abstraction.evaluation.terms import (
+    Term,
+    Vocabulary,
+    defined_abbreviations,
+    document_abbreviations,
+    explain,
+    term_equal,
+)
 
 # Count slots of a row (one list of ints per path and document; plain lists keep this fast).
 TP, FP, FN, TN, WRONG, HALLUC, OMIT, PRED_N, GOLD_N, G_HIT, G_PRED, G_GOLD, ORD_OK, ORD_PAIRS = (
@@ -96,6 +114,13 @@ class Scope:
 
     score: frozenset[str]
     visit: frozenset[str]
+    binary: dict[str, str] = field(default_factory=dict)
+    """Paths scored as the detection of one value (``diagnoses.status=ruled_out``)."""
+    stated: frozenset[str] = frozenset()
+    """Paths scored only where the gold states a value (``treatments.time?``): recall."""
+
+
+_NO_BINARY: dict[str, str] = {}
 
 
 DocStatus = Literal["ok", "failed", "invalid", "missing", "scorer_error"]
@@ -149,6 +174,13 @@ def make_scope(
     """The scope for a gold's annotated fields and a suite's field list (None: everything)."""
     if annotated is None and fields is None:
         return None
+    binary: dict[str, str] = {}
+    stated: set[str] = set()
+    if annotated is not None:
+        stated = {a[:-1] for a in annotated if a.endswith("?")}
+        annotated = tuple(a.removesuffix("?") for a in annotated)
+        binary = dict(a.split("=", 1) for a in annotated if "=" in a)
+        annotated = tuple(a.split("=", 1)[0] for a in annotated)
     paths = all_paths(compile_plan())
     score = {
         p
@@ -159,27 +191,72 @@ def make_scope(
     for p in score:
         parts = p.split(".")
         visit.update(".".join(parts[:i]) for i in range(1, len(parts)))
-    return Scope(frozenset(score), frozenset(visit))
+    leaf_set = set(leaf_paths(compile_plan()))
+
+    def leaf(k: str) -> str:  # "outcome.status" names its value leaf
+        return k if k in leaf_set else f"{k}.value"
+
+    binary = {leaf(k): v for k, v in binary.items() if leaf(k) in score}
+    stated = {leaf(k) for k in stated if leaf(k) in score}
+    return Scope(frozenset(score), frozenset(visit), binary, frozenset(stated))
 
 
 def unknown_paths(selection: Iterable[str]) -> list[str]:
-    """Listed paths the schema does not have (for validating gold files and suites)."""
+    """Listed paths the schema does not have (for validating gold files and suites).
+
+    A path may name one value of an enum field (``diagnoses.status=ruled_out``): that field is
+    then scored as the detection of that value; a trailing ``?`` (``treatments.time?``) scores
+    a field only where the gold states a value (see `docs/evaluation.md`)."""
     known = all_paths(compile_plan())
-    return [p for p in selection if p not in known]
+    return [p for p in selection if p.split("=", 1)[0].removesuffix("?") not in known]
 
 
 class _Acc:
     """Accumulates one document's counts and, when asked, its details."""
 
-    __slots__ = ("counts", "details", "errors", "matches", "score", "visit")
+    __slots__ = (
+        "abbr",
+        "abbr_terms",
+        "binary",
+        "counts",
+        "details",
+        "errors",
+        "matches",
+        "score",
+        "stated",
+        "visit",
+    )
 
-    def __init__(self, scope: Scope | None, details: bool) -> None:
+    def __init__(
+        self, scope: Scope | None, details: bool, abbr: dict[str, str] | None = None
+    ) -> None:
+        self.abbr = abbr or {}
+        self.abbr_terms: dict[int, dict[str, Term]] = {}
+        self.binary = scope.binary if scope else _NO_BINARY
+        self.stated = scope.stated if scope else frozenset()
         self.counts: dict[str, list[int]] = {}
         self.score = scope.score if scope else None
         self.visit = scope.visit if scope else None
         self.details = details
         self.errors: list[FieldError] = []
         self.matches: list[MatchedPair] = []
+
+    def term(self, vocab: Vocabulary, value: Any) -> Term:
+        """A clinical term, with the document's own abbreviations expanded."""
+        t = vocab.term(value if type(value) is str else str(value))
+        if not self.abbr:
+            return t
+        terms = self.abbr_terms.get(id(vocab))
+        if terms is None:
+            terms = self.abbr_terms[id(vocab)] = document_abbreviations(vocab, self.abbr)
+        return vocab.expand(t, terms) if terms else t
+
+    def qualifiers(self, leaf: LeafPlan, parent: dict[str, Any]) -> Term | None:
+        name = leaf.score.qualifiers
+        q = parent.get(name) if name else None
+        if not name or _null(q) or leaf.vocab is None:
+            return None
+        return self.term(leaf.vocab, q)
 
     def row(self, path: str) -> list[int]:
         r = self.counts.get(path)
@@ -221,16 +298,21 @@ def _quantity(v: Any, parent: dict[str, Any], leaf: LeafPlan) -> tuple[float, st
     return (x * factor, None) if factor is not None else (x, str(unit))
 
 
-def _equal(leaf: LeafPlan, gv: Any, pv: Any, g: dict[str, Any], p: dict[str, Any]) -> bool:
+def _equal(
+    acc: _Acc, leaf: LeafPlan, gv: Any, pv: Any, g: dict[str, Any], p: dict[str, Any]
+) -> bool:
     kind = leaf.kind
     if kind == "exact":
         return bool(gv == pv)
     if kind == "text":
+        vocab = leaf.vocab
+        if vocab is not None:  # clinical text: terms, never a similarity threshold
+            return term_equal(acc.term(vocab, gv), acc.term(vocab, pv), acc.qualifiers(leaf, g))
         lex = leaf.lexicon
         assert lex is not None
         return text_equal(lex.text(_as_text(gv)), lex.text(_as_text(pv)), leaf.threshold)
-    if kind == "time":
-        return text_equal(time_text(_as_text(gv)), time_text(_as_text(pv)), leaf.threshold)
+    if kind == "time":  # the same canonical words ("2 days before" is not "2 days after")
+        return time_text(_as_text(gv)).sorted == time_text(_as_text(pv)).sorted
     if kind == "number":
         a, b = _quantity(gv, g, leaf), _quantity(pv, p, leaf)
         if a is None or b is None or a[1] != b[1]:
@@ -253,7 +335,12 @@ def _leaf(
     if leaf.many:
         _many(acc, leaf, r, gv, pv, loc)
         return
+    if acc.binary and leaf.path in acc.binary:
+        _detect(acc, leaf, r, gv, pv, loc)
+        return
     g_null = gv is None or gv == "" or (type(gv) is str and gv.isspace())
+    if g_null and acc.stated and leaf.path in acc.stated:
+        return  # scored only where the gold states a value
     p_null = pv is None or pv == "" or (type(pv) is str and pv.isspace())
     if g_null:
         if p_null:
@@ -274,14 +361,48 @@ def _leaf(
         r[PRED_N] += 1
         r[GOLD_N] += 1
         # Identical values are equal under every kind (a unit sibling may still differ).
-        if (gv == pv and leaf.score.unit is None) or _equal(leaf, gv, pv, g, p):
+        if (gv == pv and leaf.score.unit is None) or _equal(acc, leaf, gv, pv, g, p):
             r[TP] += 1
         else:
             r[FP] += 1
             r[FN] += 1
             r[WRONG] += 1
             if acc.details:
-                acc.error(f"{loc}{leaf.name}", "wrong", gv, pv)
+                acc.error(f"{loc}{leaf.name}", "wrong", gv, pv, _why(acc, leaf, gv, pv, g))
+
+
+def _detect(acc: _Acc, leaf: LeafPlan, r: list[int], gv: Any, pv: Any, loc: str) -> None:
+    """A field scored as the detection of one value: that value on both sides is TP, on
+    neither side TN (whatever else each says); otherwise FN (gold only) or FP (pred only)."""
+    value = acc.binary[leaf.path]
+    g_pos, p_pos = gv == value, pv == value
+    if g_pos == p_pos:
+        r[TP if g_pos else TN] += 1
+        if g_pos:
+            r[PRED_N] += 1
+            r[GOLD_N] += 1
+        return
+    kind: Literal["wrong", "hallucination", "omission"]
+    if g_pos:
+        r[FN] += 1
+        r[GOLD_N] += 1
+        kind = "omission" if _null(pv) else "wrong"
+        r[OMIT if kind == "omission" else WRONG] += 1
+    else:
+        r[FP] += 1
+        r[PRED_N] += 1
+        kind = "hallucination" if _null(gv) else "wrong"
+        r[HALLUC if kind == "hallucination" else WRONG] += 1
+    if acc.details:
+        acc.error(f"{loc}{leaf.name}", kind, gv, pv, f"scored as detecting {value!r}")
+
+
+def _why(acc: _Acc, leaf: LeafPlan, gv: Any, pv: Any, g: dict[str, Any]) -> str | None:
+    """Why two clinical terms differ (the matcher's reason), for the error list."""
+    if leaf.vocab is None:
+        return None
+    q = acc.qualifiers(leaf, g)
+    return explain(acc.term(leaf.vocab, gv), acc.term(leaf.vocab, pv), q).reason
 
 
 def _many(acc: _Acc, leaf: LeafPlan, r: list[int], gv: Any, pv: Any, loc: str) -> None:
@@ -294,7 +415,9 @@ def _many(acc: _Acc, leaf: LeafPlan, r: list[int], gv: Any, pv: Any, loc: str) -
     used_g: set[int] = set()
     used_p: set[int] = set()
     if gl and pl:
-        eq = np.array([[_equal(leaf, a, b, _EMPTY, _EMPTY) for b in pl] for a in gl], dtype=float)
+        eq = np.array(
+            [[_equal(acc, leaf, a, b, _EMPTY, _EMPTY) for b in pl] for a in gl], dtype=float
+        )
         rows, cols = linear_sum_assignment(eq, maximize=True)
         for i, j in zip(rows, cols, strict=True):
             if eq[i, j]:
@@ -360,7 +483,7 @@ def _ground_single(acc: _Acc, node: ModelPlan, gv: Any, pv: Any) -> None:
 def _records(acc: _Acc, rp: RecordsPlan, gl: list[Any], pl: list[Any], loc: str) -> None:
     gl = [x for x in gl if isinstance(x, dict)]
     pl = [x for x in pl if isinstance(x, dict)]
-    pairs = _match(rp, gl, pl) if gl and pl else []
+    pairs = match_items(acc, rp, gl, pl, _equal) if gl and pl else []
     in_scope = acc.score is None or rp.path in acc.score
     if in_scope:
         _count_items(acc, rp, gl, pl, pairs, loc)
@@ -374,6 +497,8 @@ def _records(acc: _Acc, rp: RecordsPlan, gl: list[Any], pl: list[Any], loc: str)
         score = acc.score
         active = [
             (lf.name, lf, acc.row(lf.path), lf.many or lf.score.unit is not None)
+            if lf.path not in acc.binary and lf.path not in acc.stated
+            else (lf.name, lf, acc.row(lf.path), True)
             for lf in flat
             if score is None or lf.path in score
         ]
@@ -524,126 +649,6 @@ def _order(pairs: list[tuple[int, int, float]]) -> tuple[int, int]:
     return ok, k * (k - 1) // 2
 
 
-def _match(
-    rp: RecordsPlan, gl: list[dict[str, Any]], pl: list[dict[str, Any]]
-) -> list[tuple[int, int, float]]:
-    """One-to-one pairs (gold index, pred index, similarity) by optimal assignment.
-
-    The first key is compared for every gold/pred pair; further keys only for the pairs whose
-    first key reached the threshold (no other pair can be kept), then averaged in.
-    """
-    thr = rp.threshold
-    first = rp.key[0]
-    g0, p0 = _key_repr(first, gl), _key_repr(first, pl)
-    if len(rp.key) == 1 and g0 == p0 and first.kind in ("text", "time", "exact"):
-        # Identical keys in the same order: every diagonal pair scores the maximum (100), so
-        # the identity is an optimal assignment (no matrix needed).
-        return [(i, i, 100.0) for i in range(len(g0))]
-    total = _key_matrix(first, g0, p0, gl, pl, thr)
-    if len(rp.key) > 1:
-        ii, jj = np.nonzero(total)  # below-threshold similarities are already 0
-        if len(ii):
-            sums = total[ii, jj]
-            il, jl = ii.tolist(), jj.tolist()
-            for leaf in rp.key[1:]:
-                g, p = _key_repr(leaf, gl), _key_repr(leaf, pl)
-                sums += _key_pairs(leaf, g, p, gl, pl, il, jl, thr)
-            total[ii, jj] = sums / len(rp.key)
-    ok = total >= thr
-    if len(gl) == 1 and len(pl) == 1:
-        return [(0, 0, float(total[0, 0]))] if ok[0, 0] else []
-    ci, cj = np.nonzero(ok)
-    il, jl = ci.tolist(), cj.tolist()
-    if len(set(il)) == len(il) and len(set(jl)) == len(jl):
-        # No item has two candidates: the candidate pairs are the only (so the optimal)
-        # assignment with positive weight; no solver needed.
-        return list(zip(il, jl, total[ci, cj].tolist(), strict=True))
-    rows, cols = linear_sum_assignment(np.where(ok, total, 0.0), maximize=True)
-    sims = total[rows, cols].tolist()
-    keep = ok[rows, cols].tolist()
-    return [
-        (i, j, sim)
-        for i, j, sim, k in zip(rows.tolist(), cols.tolist(), sims, keep, strict=True)
-        if k
-    ]
-
-
-def _key_repr(leaf: LeafPlan, items: list[dict[str, Any]]) -> list[Any]:
-    """What a key is compared on: token-sorted canonical text ("" for null or blank) for text
-    and time keys (rapidfuzz scores "" 100 against itself and 0 against any text), else the
-    raw value (None for null)."""
-    name = leaf.name
-    if leaf.kind in ("text", "time") and not leaf.many:
-        if leaf.lexicon is not None:
-            canon, cache = leaf.lexicon.text, leaf.lexicon.cache
-        else:
-            canon, cache = time_text, time_cache
-        out = []
-        for x in items:
-            v = x.get(name)
-            if v is None:
-                out.append("")
-            else:
-                hit = cache.get(v) if type(v) is str else None  # cached: no call
-                out.append((hit or canon(v if type(v) is str else str(v))).sorted)
-        return out
-    return [None if _null(v) else v for v in (x.get(name) for x in items)]
-
-
-def _same(leaf: LeafPlan, a: Any, b: Any, ga: dict[str, Any], pb: dict[str, Any]) -> bool:
-    if a is None or b is None:
-        return a is None and b is None
-    return a == b if leaf.kind == "exact" else _equal(leaf, a, b, ga, pb)
-
-
-def _key_matrix(
-    leaf: LeafPlan,
-    g: list[Any],
-    p: list[Any],
-    gl: list[dict[str, Any]],
-    pl: list[dict[str, Any]],
-    cutoff: float,
-) -> np.ndarray:
-    """Similarity (0-100) of every gold/pred pair on one key; below `cutoff` it is 0."""
-    if leaf.kind in ("text", "time") and not leaf.many:
-        if len(g) * len(p) <= 4:
-            return np.array(
-                [[fuzz.ratio(a, b, score_cutoff=cutoff) for b in p] for a in g], dtype=np.float64
-            )
-        return process.cdist(g, p, scorer=fuzz.ratio, dtype=np.float64, score_cutoff=cutoff)
-    if leaf.kind == "exact":  # nulls are None on both sides: None == None pairs them
-        return np.array([[100.0 if a == b else 0.0 for b in p] for a in g], dtype=np.float64)
-    return np.array(
-        [
-            [100.0 if _same(leaf, a, b, ga, pb) else 0.0 for b, pb in zip(p, pl, strict=True)]
-            for a, ga in zip(g, gl, strict=True)
-        ],
-        dtype=np.float64,
-    ).reshape(len(g), len(p))
-
-
-def _key_pairs(
-    leaf: LeafPlan,
-    g: list[Any],
-    p: list[Any],
-    gl: list[dict[str, Any]],
-    pl: list[dict[str, Any]],
-    il: list[int],
-    jl: list[int],
-    cutoff: float,
-) -> np.ndarray:
-    """Similarity on one key for the listed (gold, pred) index pairs only."""
-    if leaf.kind in ("text", "time") and not leaf.many:
-        ratio = fuzz.ratio
-        sims = [ratio(g[i], p[j], score_cutoff=cutoff) for i, j in zip(il, jl, strict=True)]
-    else:
-        sims = [
-            100.0 if _same(leaf, g[i], p[j], gl[i], pl[j]) else 0.0
-            for i, j in zip(il, jl, strict=True)
-        ]
-    return np.array(sims, dtype=np.float64)
-
-
 def _one_sided(acc: _Acc, plan: ModelPlan, value: Any, *, gold: bool) -> None:
     """Count every non-null value under `plan` as an omission (gold) or hallucination (pred)."""
     v = value if isinstance(value, dict) else _EMPTY
@@ -654,6 +659,10 @@ def _one_sided(acc: _Acc, plan: ModelPlan, value: Any, *, gold: bool) -> None:
             if score is not None and node.path not in score:
                 continue
             n = len([y for y in x if not _null(y)]) if isinstance(x, list) else int(not _null(x))
+            if node.path in acc.binary:  # only the detected value counts
+                n = int(x == acc.binary[node.path])
+            elif not gold and node.path in acc.stated:
+                n = 0  # a predicted value where the gold states none is not counted
             if n:
                 _bump(acc.row(node.path), n, gold=gold)
         elif visit is not None and node.path not in visit:
@@ -764,18 +773,21 @@ def score_document(
     annotated: tuple[str, ...] | None = None,
     fields: tuple[str, ...] | None = None,
     details: bool = True,
+    text: str | None = None,
 ) -> DocResult:
     """Score one prediction (a `CaseReport` dict, or None when it failed) against gold.
 
     `status` other than ``ok`` (failed, invalid, missing) or a None `pred` scores the document
     as all gold omitted.  Never raises: a scorer failure is reported as ``scorer_error``.
+    Abbreviations the document defines ("unrelated cord blood transplantation (UCBT)") are read
+    from `text` when given, and from the gold's evidence quotes.
     """
     plan = compile_plan()
     scope = make_scope(annotated, fields)
     if pred is None and status == "ok":
         status, error = "invalid", error or "the prediction has no record"
     try:
-        acc = _Acc(scope, details)
+        acc = _Acc(scope, details, _abbreviations(gold, text))
         if status == "ok":
             _model(acc, plan, gold, pred, "")
         else:
@@ -785,6 +797,35 @@ def score_document(
         _one_sided(acc, plan, gold, gold=True)
         status, error = "scorer_error", f"{type(exc).__name__}: {exc}"
     return DocResult(doc_id, status, error, acc.counts, acc.matches, acc.errors)
+
+
+def _abbreviations(gold: dict[str, Any], text: str | None) -> dict[str, str]:
+    found = defined_abbreviations(text) if text else {}
+    quotes = [q for q in _quotes(gold) if "(" in q]
+    if quotes:
+        for k, v in defined_abbreviations("\n".join(quotes)).items():
+            found.setdefault(k, v)
+    return found
+
+
+def _quotes(record: dict[str, Any]) -> list[str]:
+    """The evidence quotes of a record dict: its facts and list items (two levels deep)."""
+    items: list[Any] = []
+    for section in record.values():
+        if isinstance(section, list):
+            items.extend(section)
+        elif isinstance(section, dict):
+            for v in section.values():
+                if isinstance(v, dict):
+                    items.append(v)
+                elif isinstance(v, list):
+                    items.extend(v)
+    out = []
+    for item in items:
+        ev = item.get("evidence") if isinstance(item, dict) else None
+        if isinstance(ev, dict) and isinstance(ev.get("quote"), str):
+            out.append(ev["quote"])
+    return out
 
 
 @dataclass(frozen=True)
@@ -798,6 +839,7 @@ class ScoreTask:
     error: str | None = None
     annotated: tuple[str, ...] | None = None
     fields: tuple[str, ...] | None = None
+    text: str | None = None
 
 
 _TASKS: Sequence[ScoreTask] = ()
@@ -818,6 +860,7 @@ def _score_task(t: ScoreTask, details: bool) -> DocResult:
         annotated=t.annotated,
         fields=t.fields,
         details=details,
+        text=t.text,
     )
 
 

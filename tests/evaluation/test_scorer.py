@@ -176,8 +176,9 @@ def test_null_versus_value() -> None:
     assert o.omission_rate == pytest.approx(1 / 3)
     # accuracy (TP + TN) / slots = (1 + 6) / 10
     assert o.accuracy == pytest.approx(0.7)
-    # macro over 10 value fields: 6 TN-only (F1 1) + cause (1) + age, sex, status (0) = 7/10
-    assert (o.macro_fields, o.macro_f1) == (10, pytest.approx(0.7))
+    # macro over the 3 value fields with gold values: cause (1), sex and status (0) = 1/3; the
+    # 6 TN-only fields and age (no gold value, hallucinated) are not averaged in
+    assert (o.macro_fields, o.macro_f1) == (3, pytest.approx(1 / 3))
 
 
 def test_blank_string_counts_as_null() -> None:
@@ -406,18 +407,18 @@ def test_order_of_a_long_list() -> None:
 
 
 def test_pairing_is_optimal_not_greedy() -> None:
-    a, b = "cytarabine daunorubicin", "cytarabine daunorubicin etoposide mitoxantrone"
-    x, y = "cytarabine daunorubicine", "daunorubicin"
-    # Token-sort similarities (rapidfuzz ratio of the sorted canonical forms):
-    #   a-x 97.3, a-y 80.0, b-x 63.3, b-y 45.3 (< 50: cannot pair).
-    # Greedy takes a-x first and leaves b alone (1 pair, total 97.3); the optimal assignment is
-    # a-y + b-x (2 pairs, total 143.3).
-    gold = record(treatments=[treatment(a), treatment(b)])
-    pred = record(treatments=[treatment(x), treatment(y)])
+    # Items pair only when their first key matches; further keys in scope add weight.  Both
+    # relapses match both relapses on `event`; the types decide: the optimal assignment pairs
+    # each with the one of the same type (both keys match: similarity 100), not by position.
+    gold = record(disease_events=[event("relapse", "extramedullary"), event("relapse", "CNS")])
+    pred = record(
+        disease_events=[
+            event("relapse", "central nervous system"),
+            event("relapse", "extramedullary"),
+        ]
+    )
     res, rep = score(gold, pred)
     assert {(m["gold_index"], m["pred_index"]) for m in res.matches} == {(0, 1), (1, 0)}
-    assert rep.fields["treatments"].tp == 2
-    assert [m["similarity"] for m in sorted(res.matches, key=lambda m: m["gold_index"])] == [
-        80.0,
-        63.3,
-    ]
+    assert rep.fields["disease_events"].tp == 2
+    assert [m["similarity"] for m in res.matches] == [100.0, 100.0]
+    assert rep.fields["disease_events.type"].tp == 2

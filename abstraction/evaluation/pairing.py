@@ -1,0 +1,128 @@
+"""Pair the items of two lists of records one-to-one, on the scored key only.
+
+Two items may pair only when their first key *matches* (clinical terms by
+`abstraction.evaluation.terms`, enums exactly, times by their canonical words): a similar name
+is never enough, so "headache" never pairs with "backache" and the dependent fields (assertion,
+status, category, dose, result, body site) are scored only on a pair whose key matches.  Further
+keys that are in scope add weight, so among several candidates the one that also agrees on them
+wins; a key the gold does not annotate (out of scope) takes no part.  Among the candidate pairs
+the assignment (`scipy.optimize.linear_sum_assignment`) keeps the largest total weight.
+
+`similarity` of a pair is the share (0-100) of its in-scope keys that match.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+from abstraction.evaluation.plan import LeafPlan, RecordsPlan
+from abstraction.evaluation.terms import Term, Vocabulary, term_equal
+
+
+class TermSource(Protocol):
+    """What the pairing needs from the scorer's per-document state."""
+
+    score: frozenset[str] | None
+
+    def term(self, vocab: Vocabulary, value: Any) -> Term: ...
+
+    def qualifiers(self, leaf: LeafPlan, parent: dict[str, Any]) -> Term | None: ...
+
+
+Equal = Callable[[Any, LeafPlan, Any, Any, dict[str, Any], dict[str, Any]], bool]
+
+
+def scored_keys(rp: RecordsPlan, score: frozenset[str] | None) -> tuple[LeafPlan, ...]:
+    """The list's keys that are in scope; the first key always (it names the item)."""
+    if score is None:
+        return rp.key
+    rest = tuple(k for k in rp.key[1:] if k.path in score)
+    return (rp.key[0], *rest)
+
+
+def match_items(
+    acc: TermSource,
+    rp: RecordsPlan,
+    gl: list[dict[str, Any]],
+    pl: list[dict[str, Any]],
+    equal: Equal,
+) -> list[tuple[int, int, float]]:
+    """One-to-one pairs (gold index, pred index, similarity) of items whose first key matches."""
+    keys = scored_keys(rp, acc.score)
+    first = keys[0]
+    ok = _first_key(acc, first, gl, pl, equal)
+    square = len(keys) == 1 and len(gl) == len(pl)
+    if square and bool(np.all(np.diag(ok))) and int(ok.sum()) == len(gl):
+        return [(i, i, 100.0) for i in range(len(gl))]  # each item matches its counterpart only
+    weight = ok.astype(np.float64) * 100.0
+    ii, jj = np.nonzero(ok)
+    il, jl = ii.tolist(), jj.tolist()
+    for leaf in keys[1:]:
+        if il:
+            weight[ii, jj] += [
+                100.0 if _same(acc, leaf, gl[i], pl[j], equal) else 0.0
+                for i, j in zip(il, jl, strict=True)
+            ]
+    weight /= len(keys)
+    if len(set(il)) == len(il) and len(set(jl)) == len(jl):
+        # No item has two candidates: the candidates are the only assignment.
+        return list(zip(il, jl, weight[ii, jj].tolist(), strict=True))
+    # Ties (two gold items named alike) go to the nearer list position.
+    dist = np.abs(np.arange(len(gl))[:, None] - np.arange(len(pl))[None, :])
+    rows, cols = linear_sum_assignment(np.where(ok, weight + 1.0 / (1.0 + dist), 0.0), True)
+    return [
+        (i, j, float(weight[i, j]))
+        for i, j in zip(rows.tolist(), cols.tolist(), strict=True)
+        if ok[i, j]
+    ]
+
+
+def _null(v: Any) -> bool:
+    return v is None or (type(v) is str and not v.strip())
+
+
+def _same(
+    acc: TermSource, leaf: LeafPlan, g: dict[str, Any], p: dict[str, Any], equal: Equal
+) -> bool:
+    a, b = g.get(leaf.name), p.get(leaf.name)
+    if _null(a) or _null(b):
+        return _null(a) and _null(b)
+    return bool(a == b) or equal(acc, leaf, a, b, g, p)
+
+
+def _first_key(
+    acc: TermSource,
+    leaf: LeafPlan,
+    gl: list[dict[str, Any]],
+    pl: list[dict[str, Any]],
+    equal: Equal,
+) -> np.ndarray:
+    """Which gold/pred pairs match on the first key (a boolean matrix)."""
+    name = leaf.name
+    vocab = leaf.vocab
+    if vocab is not None and not leaf.many:
+        gt = [acc.term(vocab, x.get(name) or "") for x in gl]
+        pt = [acc.term(vocab, x.get(name) or "") for x in pl]
+        qs = [acc.qualifiers(leaf, x) for x in gl]
+        by_key: dict[str, list[int]] = {}
+        for j, t in enumerate(pt):
+            by_key.setdefault(t.key, []).append(j)
+        m = len(pl)
+        rows = []
+        for g, q in zip(gt, qs, strict=True):
+            row = [False] * m
+            for j in by_key.get(g.key, ()):
+                row[j] = g.directions == pt[j].directions
+            if q is not None:  # the head word plus the gold's own modifiers
+                for j, p in enumerate(pt):
+                    if not row[j] and term_equal(g, p, q):
+                        row[j] = True
+            rows.append(row)
+        return np.array(rows, dtype=bool).reshape(len(gl), m)
+    return np.array([[_same(acc, leaf, g, p, equal) for p in pl] for g in gl], dtype=bool).reshape(
+        len(gl), len(pl)
+    )

@@ -1,0 +1,463 @@
+"""Clinical term matching: two terms are equal only when a clinician would sign them as equal.
+
+A term is reduced to a *canonical form*, and two terms are equal when their canonical forms are
+the same multiset of words.  There is no fuzzy threshold: a near spelling is never enough,
+because in medicine it is often the whole difference (hypotension / hypertension, ilium /
+ileum, dysphagia / dysphasia, amoxicillin / ampicillin, hepatitis B / C).  What *may* differ
+is listed, rule by rule (docs/evaluation.md has the same list):
+
+1. Case, Unicode (NFKC, accents, Greek letters spelled out) and punctuation; a ``+`` or ``-``
+   that ends a marker ("HER2+", "CD20-") is read as "positive" / "negative" first, so it is
+   not lost with the punctuation.
+2. British / American spelling: the curated word list (`synonyms/spelling.txt`) and three
+   rules on words of 5+ letters: ``ae``/``oe`` -> ``e`` (haemoglobin, oedema, foetal), a final
+   ``our`` -> ``or`` on 6+ letters (tumour, colour), ``-ise/-ised/-ising/-isation`` -> ``-iz``
+   on 7+ letters (hospitalised).
+3. Plurals and other inflections of nouns: each word becomes its lemma (lemminflect, noun
+   reading: masses -> mass, metastases -> metastasis, bronchi -> bronchus); words of 3 letters
+   or fewer and a short list of abbreviation-like words (AIDS) are kept as they are.
+4. Roman numerals after a classifier word (stage, grade, type, class, phase, ...) become arabic
+   ("stage IIIA" = "stage 3a"); elsewhere "IV" stays (intravenous).
+5. Abbreviations and synonyms: phrase groups in `synonyms/*.txt` (`common.txt` plus the list
+   the field names), longest phrase first; and abbreviations the document itself defines,
+   "unrelated cord blood transplantation (UCBT)" (see `defined_abbreviations`).
+6. A parenthesis that abbreviates what precedes it ("electrocardiogram (ECG)", "minimal
+   residual disease (MRD)") is left out; any other parenthesis ("ALL (B-cell)") stays.  In the
+   treatment list, a dose written into the name ("aspirin 300 mg", "ramipril 2.5 mg daily":
+   a number with a dose unit, and dosing frequency words) is not part of the name.  A word
+   said twice counts once.
+7. Word order and the words "of", "the", "a", "an", "in", "on", "at", "for" do not count
+   ("MRI of the brain" = "brain MRI"), except that direction words keep their order ("left to
+   right shunt" is not "right to left shunt").
+8. Head word and modified form ("bleeding" / "vaginal bleeding"): equal only when every extra
+   word of the prediction is one of the gold's own modifiers (its body site, given as
+   `qualifiers`) and none is meaning-bearing (see below).
+
+Everything else differs, and the reason says which kind of difference it is: opposite
+prefixes (hypo/hyper, brady/tachy, ...), opposite qualifiers (positive/negative, left/right,
+up/down, ...), a negating prefix or word (non-, anti-, un-, no), letters or numbers (types,
+stages, grades, serotypes, isotypes, cell lineages), different drugs, or other different words.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache, lru_cache
+
+from abstraction.evaluation.normalize import SYNONYMS_DIR, _basic, _read_groups, _spelling
+
+_SIGN = re.compile(r"(?<=[A-Za-z0-9])(\+|-|−)(?=$|[\s,;:/)\]])")
+_STOP = frozenset({"of", "the", "a", "an", "in", "on", "at", "for"})
+_KEEP = frozenset({"aids", "sars", "mers", "ards", "ms", "pcos", "pots", "tias", "hus"})
+"""Words lemminflect would singularise wrongly (AIDS is not the plural of "aid")."""
+_LEMMA_FIX = {
+    "stenoses": "stenosis",
+    "ascites": "ascites",
+    "feces": "feces",
+    "diabetes": "diabetes",
+}
+_CLASSIFIERS = frozenset(
+    {"stage", "grade", "type", "class", "phase", "cycle", "factor", "level", "tier", "nyha"}
+    | {"figo", "cin", "lane", "cranial", "nerve", "degree", "gleason", "subtype", "group"}
+)
+_ROMAN = re.compile(r"^(x{0,2})(ix|iv|v?i{0,3})([abc]?)$")
+_ROMAN_VALUE = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8}
+_ROMAN_VALUE |= {"ix": 9, "": 0}
+_DIRECTIONS = frozenset({"left", "right", "up", "down", "upper", "lower", "anterior", "posterior"})
+_OPPOSITE_PREFIXES = (
+    ("hypo", "hyper"),
+    ("brady", "tachy"),
+    ("micro", "macro"),
+    ("intra", "extra"),
+    ("pre", "post"),
+    ("endo", "exo"),
+    ("hypo", "normo"),
+    ("hyper", "normo"),
+    ("oligo", "poly"),
+    ("hypo", "hyper"),
+    ("ab", "ad"),
+    ("in", "ex"),
+    ("infra", "supra"),
+    ("sub", "supra"),
+    ("uni", "bi"),
+    ("mono", "poly"),
+)
+_OPPOSITE_WORDS = {
+    frozenset(p)
+    for p in [
+        ("positive", "negative"),
+        ("left", "right"),
+        ("up", "down"),
+        ("upper", "lower"),
+        ("high", "low"),
+        ("increased", "decreased"),
+        ("elevated", "decreased"),
+        ("elevated", "low"),
+        ("acute", "chronic"),
+        ("benign", "malignant"),
+        ("primary", "secondary"),
+        ("anterior", "posterior"),
+        ("proximal", "distal"),
+        ("medial", "lateral"),
+        ("superior", "inferior"),
+        ("unilateral", "bilateral"),
+        ("ipsilateral", "contralateral"),
+        ("active", "inactive"),
+        ("sensitive", "resistant"),
+        ("reactive", "nonreactive"),
+        ("present", "absent"),
+        ("before", "after"),
+        ("systolic", "diastolic"),
+        ("arterial", "venous"),
+        ("inspiratory", "expiratory"),
+    ]
+}
+_NEGATORS = frozenset({"non", "no", "not", "without", "anti", "un", "de", "dis", "negative"})
+_NEGATING_PREFIXES = ("non", "anti", "un", "dis", "de", "a", "an", "in", "im")
+_DRUG_SUFFIXES = (
+    "cillin", "mycin", "micin", "cycline", "floxacin", "azole", "conazole", "vir", "mab",
+    "nib", "tinib", "platin", "taxel", "rubicin", "statin", "pril", "sartan", "olol", "dipine",
+    "parin", "xaban", "gatran", "sporine", "limus", "phamide", "fosfamide", "mustine", "tide",
+    "semide", "thiazide", "prazole", "tidine", "setron", "triptan", "zepam", "zolam", "barbital",
+    "profen", "fenac", "coxib", "sone", "solone", "olone", "cort", "asone", "trexate", "citabine",
+    "uracil", "purine", "lukast", "terol", "tropium", "dronate", "glitazone", "gliptin",
+    "gliflozin", "formin", "caine", "oxacin", "penem", "cef", "kacin", "vudine", "navir",
+    "relin", "orelin", "ridone", "peridol", "pine", "tyline", "pramine", "oxetine", "faxine",
+    "triptyline", "amide", "azepam", "idine", "amine", "dronate", "ine",
+)  # fmt: skip
+"""Word endings of drug names (INN stems): two different such words are different drugs."""
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """A canonical term: its words sorted (`key` joins them) and its direction words in order."""
+
+    words: tuple[str, ...]
+    key: str
+    directions: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TermMatch:
+    """A verdict with its reason, so that every score can be audited."""
+
+    equal: bool
+    reason: str
+
+    def __bool__(self) -> bool:
+        return self.equal
+
+
+def _british(word: str) -> str:
+    n = len(word)
+    if n >= 5 and ("ae" in word or "oe" in word):
+        word = word.replace("ae", "e").replace("oe", "e")
+    if n >= 6 and word.endswith(("our", "ours")):
+        word = word.replace("our", "or")
+    if n >= 7:
+        for brit, us in (("isation", "ization"), ("ised", "ized"), ("ising", "izing")):
+            if word.endswith(brit):
+                return word[: -len(brit)] + us
+        if word.endswith("ise") and not word.endswith(("wise", "cise", "mise", "rise")):
+            return word[:-3] + "ize"
+    return word
+
+
+@lru_cache(maxsize=65536)
+def _lemma(word: str) -> str:
+    if len(word) <= 3 or word in _KEEP or not word.isalpha():
+        return word
+    fixed = _LEMMA_FIX.get(word)
+    if fixed:
+        return fixed
+    from lemminflect import getLemma  # loaded on first use: its tables take ~0.1 s
+
+    lemmas = getLemma(word, upos="NOUN")
+    return lemmas[0] if lemmas and lemmas[0] else word
+
+
+def _roman(words: list[str]) -> list[str]:
+    out = list(words)
+    for i in range(1, len(out)):
+        if out[i - 1] in _CLASSIFIERS:
+            m = _ROMAN.match(out[i])
+            if m and (m.group(1) or m.group(2)):
+                out[i] = f"{10 * len(m.group(1)) + _ROMAN_VALUE[m.group(2)]}{m.group(3)}"
+    return out
+
+
+def words_of(text: str) -> list[str]:
+    """Rules 1-4: normalised words, in order (no synonyms yet)."""
+    text = _SIGN.sub(lambda m: " positive" if m.group(1) == "+" else " negative", text)
+    spelling = _spelling()
+    words = [_british(_lemma(spelling.get(w, w))) for w in _basic(text, {}).split()]
+    return _roman([spelling.get(w, w) for w in words])
+
+
+class Vocabulary:
+    """Synonym groups (common plus one named list), indexed by normalised phrase."""
+
+    def __init__(self, name: str | None) -> None:
+        self.name = name
+        files = [SYNONYMS_DIR / "common.txt"]
+        if name:
+            path = SYNONYMS_DIR / f"{name}.txt"
+            if not path.is_file():
+                raise FileNotFoundError(f"no synonym list {path} (named by the schema)")
+            files.append(path)
+        canon: dict[tuple[str, ...], str] = {}
+        for f in files:
+            for group in _read_groups(f):
+                target = " ".join(words_of(group[0]))
+                for variant in group:
+                    canon[tuple(words_of(variant))] = target  # a field's own list wins
+        self.index: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        for phrase, target in sorted(canon.items(), key=lambda kv: (-len(kv[0]), kv[0])):
+            if phrase:
+                self.index.setdefault(phrase[0], []).append((phrase, target))
+        self.cache: dict[str, Term] = {}
+
+    def term(self, value: str) -> Term:
+        """The canonical form of `value` (cached per string)."""
+        hit = self.cache.get(value)
+        if hit is None:
+            words = words_of(_strip(value, doses=self.name == "treatments"))
+            for _ in range(3):  # "computed tomography scan" -> "ct scan" -> "ct"
+                replaced = self.replace(words)
+                if replaced == words:
+                    break
+                words = replaced
+            hit = self.cache[value] = _term(words)
+        return hit
+
+    def replace(self, words: list[str]) -> list[str]:
+        """Rule 5: each synonym phrase becomes its group's canonical form, longest first."""
+        out: list[str] = []
+        i, n = 0, len(words)
+        while i < n:
+            for phrase, target in self.index.get(words[i], ()):
+                k = len(phrase)
+                if tuple(words[i : i + k]) == phrase:
+                    out.extend(target.split())
+                    i += k
+                    break
+            else:
+                out.append(words[i])
+                i += 1
+        return out
+
+    def expand(self, term: Term, abbreviations: Mapping[str, Term]) -> Term:
+        """A term with the document's own abbreviations replaced by their long forms."""
+        if not abbreviations or not any(w in abbreviations for w in term.words):
+            return term
+        words: list[str] = []
+        for w in term.words:
+            words.extend(abbreviations[w].words if w in abbreviations else (w,))
+        return _term(words)
+
+
+def _term(words: Iterable[str]) -> Term:
+    kept = [w for w in words if w not in _STOP]
+    return Term(
+        tuple(sorted(kept)), " ".join(sorted(kept)), tuple(w for w in kept if w in _DIRECTIONS)
+    )
+
+
+@cache
+def vocabulary(name: str | None) -> Vocabulary:
+    return Vocabulary(name)
+
+
+def term_equal(gold: Term, pred: Term, qualifiers: Term | None = None) -> bool:
+    """Rules 6-7 on canonical terms (the scorer's fast path; `explain` gives the reason)."""
+    if gold.key == pred.key:
+        return gold.directions == pred.directions
+    if qualifiers is None or len(pred.words) <= len(gold.words):
+        return False
+    return _qualified(gold, pred, qualifiers)
+
+
+def _qualified(gold: Term, pred: Term, qualifiers: Term) -> bool:
+    """The prediction is the gold's head word plus some of the gold's own modifiers."""
+    extra = list(pred.words)
+    for w in gold.words:
+        if w not in extra:
+            return False
+        extra.remove(w)
+    allowed = set(qualifiers.words)
+    return all(_among(w, allowed) and not _meaningful(w) for w in extra)
+
+
+def _among(word: str, allowed: set[str]) -> bool:
+    """The word, or its noun / adjective twin (vagina / vaginal, abdomen / abdominal: the
+    first five letters alike, the lengths within three)."""
+    if word in allowed:
+        return True
+    return any(
+        len(word) >= 5 and len(q) >= 5 and word[:5] == q[:5] and abs(len(word) - len(q)) <= 3
+        for q in allowed
+    )
+
+
+def _meaningful(word: str) -> bool:
+    return word in _NEGATORS or word in _DIRECTIONS or any(word in p for p in _OPPOSITE_WORDS)
+
+
+def explain(gold: Term, pred: Term, qualifiers: Term | None = None) -> TermMatch:
+    """The verdict of `term_equal` and why."""
+    if gold.key == pred.key:
+        if gold.directions != pred.directions:
+            return TermMatch(False, "direction words in another order")
+        return TermMatch(True, "same canonical form")
+    long_ = qualifiers is not None and len(pred.words) > len(gold.words)
+    if long_ and qualifiers is not None and _qualified(gold, pred, qualifiers):
+        return TermMatch(True, "prediction adds only the gold's own modifiers")
+    g_only = [w for w in gold.words if w not in pred.words]
+    p_only = [w for w in pred.words if w not in gold.words]
+    return TermMatch(False, difference(g_only, p_only))
+
+
+def difference(g_only: list[str], p_only: list[str]) -> str:
+    """The kind of difference between the words only one side has."""
+    for a in g_only:
+        for b in p_only:
+            kind = _pair_kind(a, b)
+            if kind:
+                return f"{kind}: {a} / {b}"
+    one_sided = [w for w in g_only + p_only if w in _NEGATORS]
+    if one_sided:
+        return f"negating word on one side: {one_sided[0]}"
+    marks = [w for w in g_only + p_only if len(w) == 1 or any(c.isdigit() for c in w)]
+    if marks:
+        return f"letters or numbers differ: {' '.join(g_only) or '-'} / {' '.join(p_only) or '-'}"
+    return f"different words: {' '.join(g_only) or '-'} / {' '.join(p_only) or '-'}"
+
+
+def _pair_kind(a: str, b: str) -> str | None:
+    if frozenset((a, b)) in _OPPOSITE_WORDS:
+        return "opposite qualifiers"
+    for x, y in _OPPOSITE_PREFIXES:
+        for p, q in ((x, y), (y, x)):
+            if a.startswith(p) and b.startswith(q) and a[len(p) :] == b[len(q) :]:
+                return f"opposite prefixes {p}-/{q}-"
+    for p in _NEGATING_PREFIXES:
+        if a == p + b or b == p + a:
+            return f"negating prefix {p}-"
+    if len(a) <= 2 or len(b) <= 2 or any(c.isdigit() for c in a + b):
+        return "letters or numbers differ"
+    if len(a) == len(b) <= 5 and a[:-1] == b[:-1]:
+        return "letters differ (type, isotype or lineage)"
+    if a.endswith(_DRUG_SUFFIXES) and b.endswith(_DRUG_SUFFIXES):
+        return "different drug names"
+    return None
+
+
+_DOSE = re.compile(
+    r"\b\d+(?:[.,]\d+)*\s*(?:mg|g|mcg|µg|ug|ng|iu|u|units?|ml|l|mmol|meq)"
+    r"(?:\s*/\s*(?:kg|m2|m²|day|d|h|hr|dose))*\b"
+    r"|\b(?:once|twice|three times|four times)\s+(?:a\s+)?daily\b|\b(?:daily|bid|tid|qid|qd|od)\b",
+    re.IGNORECASE,
+)
+
+
+def _strip(value: str, *, doses: bool) -> str:
+    """Rule 6: parentheses that abbreviate the text before them and, for treatments, doses."""
+    if "(" in value:
+        m = _DEFINITION.search(value)
+        if m and not value[m.end() :].strip() and _abbreviates(m.group(1), value[: m.start()]):
+            value = value[: m.start()]
+    if doses:
+        bare = _DOSE.sub(" ", value)
+        if bare.strip():
+            value = bare
+    return value
+
+
+_DEFINITION = re.compile(r"\(\s*([A-Za-z][A-Za-z0-9\-]{1,9})\s*\)")
+
+
+def defined_abbreviations(text: str) -> dict[str, str]:
+    """Abbreviations a text defines as "long form (ABBR)" (after Schwartz and Hearst, 2003).
+
+    The long form is the shortest run of words before the parenthesis whose first letters
+    spell the abbreviation's letters in order, the first word starting with the first letter;
+    at most len(ABBR) + 5 words back.  Returns lower-cased abbreviation -> long form.
+    """
+    found: dict[str, str] = {}
+    for m in _DEFINITION.finditer(text):
+        abbr = m.group(1)
+        letters = [c.lower() for c in abbr if c.isalpha()]
+        if len(letters) < 2 or not any(c.isupper() for c in abbr):
+            continue
+        before = re.findall(r"[A-Za-z0-9]+", text[max(0, m.start() - 200) : m.start()])
+        for k in range(1, min(len(before), len(letters) + 5) + 1):
+            words = before[-k:]
+            if words[0][0].lower() == letters[0] and _spells(letters, words):
+                found.setdefault(abbr.lower().replace("-", " ").split()[0], " ".join(words))
+                break
+    return found
+
+
+def _abbreviates(abbr: str, before: str) -> bool:
+    letters = [c.lower() for c in abbr if c.isalpha()]
+    words = re.findall(r"[A-Za-z0-9]+", before)
+    if len(letters) < 2:
+        return False
+    return any(
+        _spells(letters, words[-k:]) for k in range(1, min(len(words), len(letters) + 5) + 1)
+    )
+
+
+def _spells(letters: list[str], words: list[str]) -> bool:
+    """Each letter found, in order, at the start of a word or inside the words after it."""
+    text = " ".join(w.lower() for w in words)
+    pos = 0
+    for i, c in enumerate(letters):
+        nxt = text.find(c, pos) if i else 0
+        if nxt < 0:
+            return False
+        pos = nxt + 1
+    return text.split()[0][0] == letters[0]
+
+
+def document_abbreviations(vocab: Vocabulary, defined: Mapping[str, str]) -> dict[str, Term]:
+    """The document's definitions as canonical terms, for `Vocabulary.expand`.  An abbreviation
+    the vocabulary already knows, or whose long form is itself one word, is left out."""
+    out: dict[str, Term] = {}
+    for abbr, long_form in defined.items():
+        term = vocab.term(long_form)
+        if abbr and len(term.words) > 1 and abbr not in term.words:
+            out[abbr] = term
+    return out
+
+
+def compare(
+    gold: str,
+    pred: str,
+    *,
+    vocab: str | None = None,
+    qualifiers: str | None = None,
+    abbreviations: Mapping[str, str] | None = None,
+) -> TermMatch:
+    """Compare two terms with the named synonym list; the verdict carries its reason."""
+    v = vocabulary(vocab)
+    abbr = document_abbreviations(v, abbreviations or {})
+    g, p = v.expand(v.term(gold), abbr), v.expand(v.term(pred), abbr)
+    q = v.term(qualifiers) if qualifiers else None
+    return explain(g, p, q)
+
+
+__all__ = [
+    "Term",
+    "TermMatch",
+    "Vocabulary",
+    "compare",
+    "defined_abbreviations",
+    "document_abbreviations",
+    "explain",
+    "term_equal",
+    "vocabulary",
+    "words_of",
+]

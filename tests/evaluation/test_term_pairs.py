@@ -1,0 +1,242 @@
+"""Clinical term pairs, each with the verdict a clinician would sign and why.
+
+Every pair is compared by `abstraction.evaluation.terms.compare` with the synonym list of the
+field it would appear in (findings, diagnoses, treatments, methods, anatomy).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from abstraction.evaluation.terms import compare
+
+SAME, DIFF = True, False
+
+PAIRS: list[tuple[str, str, str, bool, str]] = [
+    # --- findings ------------------------------------------------------------------------
+    ("findings", "hypotension", "hypertension", DIFF, "low vs high blood pressure"),
+    ("findings", "hypokalemia", "hyperkalemia", DIFF, "low vs high potassium"),
+    ("findings", "hyponatremia", "hypernatremia", DIFF, "low vs high sodium"),
+    ("findings", "hypoglycemia", "hyperglycemia", DIFF, "low vs high glucose"),
+    ("findings", "hypocalcaemia", "hypercalcemia", DIFF, "low vs high calcium, spelling aside"),
+    ("findings", "bradycardia", "tachycardia", DIFF, "slow vs fast heart rate"),
+    ("findings", "headache", "backache", DIFF, "different pain sites"),
+    ("findings", "dysphagia", "dysphasia", DIFF, "swallowing vs speech disorder"),
+    ("findings", "hypothermia", "hyperthermia", DIFF, "low vs high body temperature"),
+    ("findings", "microcytic anemia", "macrocytic anemia", DIFF, "small vs large red cells"),
+    ("findings", "left hemiparesis", "right hemiparesis", DIFF, "laterality"),
+    ("findings", "left-to-right shunt", "right-to-left shunt", DIFF, "direction of flow"),
+    (
+        "findings",
+        "upper GI bleeding",
+        "lower GI bleeding",
+        DIFF,
+        "source above vs below ligament of Treitz",
+    ),
+    ("findings", "tender abdomen", "nontender abdomen", DIFF, "negating prefix"),
+    ("findings", "mass", "masses", SAME, "plural"),
+    ("findings", "rash", "rashes", SAME, "plural"),
+    ("findings", "lesions", "lesion", SAME, "plural"),
+    ("findings", "pleural effusions", "pleural effusion", SAME, "plural"),
+    ("findings", "enlarged lymph nodes", "enlarged lymph node", SAME, "plural"),
+    ("findings", "oedema", "edema", SAME, "British spelling"),
+    ("findings", "haemoptysis", "hemoptysis", SAME, "British spelling"),
+    ("findings", "diarrhoea", "diarrhea", SAME, "British spelling"),
+    ("findings", "Fever", "fever.", SAME, "case and punctuation"),
+    ("findings", "pyrexia", "fever", SAME, "synonym"),
+    ("findings", "dyspnoea", "shortness of breath", SAME, "spelling and synonym"),
+    ("findings", "SOB", "dyspnea", SAME, "abbreviation"),
+    ("findings", "jaundice", "icterus", SAME, "synonym"),
+    ("findings", "splenomegaly", "enlarged spleen", SAME, "synonym"),
+    ("findings", "fever", "febrile", SAME, "adjective form listed as synonym"),
+    ("findings", "chest pain", "abdominal pain", DIFF, "different site"),
+    ("findings", "pain", "chest pain", DIFF, "head word alone is less specific"),
+    ("findings", "nausea", "vomiting", DIFF, "different symptoms"),
+    ("findings", "ST elevation", "ST depression", DIFF, "opposite ECG change"),
+    ("findings", "increased appetite", "decreased appetite", DIFF, "opposite direction"),
+    ("findings", "systolic murmur", "diastolic murmur", DIFF, "timing in the cardiac cycle"),
+    ("findings", "CD20-positive", "CD20 negative", DIFF, "marker present vs absent"),
+    ("findings", "CD20+", "CD20-positive", SAME, "plus sign means positive"),
+    ("findings", "Babinski sign positive", "positive Babinski sign", SAME, "word order"),
+    # --- diagnoses ---------------------------------------------------------------------
+    ("diagnoses", "hepatitis B", "hepatitis C", DIFF, "different viruses"),
+    ("diagnoses", "hepatitis A", "hepatitis B", DIFF, "different viruses"),
+    (
+        "diagnoses",
+        "small-cell lung cancer",
+        "non-small-cell lung cancer",
+        DIFF,
+        "different histology",
+    ),
+    (
+        "diagnoses",
+        "HER2-positive breast cancer",
+        "HER2-negative breast cancer",
+        DIFF,
+        "receptor status",
+    ),
+    ("diagnoses", "HER2+ breast cancer", "HER2- breast cancer", DIFF, "receptor status in signs"),
+    ("diagnoses", "stage II", "stage III", DIFF, "stage"),
+    ("diagnoses", "stage IIIA", "stage 3A", SAME, "roman and arabic stage"),
+    ("diagnoses", "stage IIIA", "stage IIIB", DIFF, "substage"),
+    ("diagnoses", "grade 2 astrocytoma", "grade 3 astrocytoma", DIFF, "WHO grade"),
+    ("diagnoses", "type 1 diabetes", "type 2 diabetes", DIFF, "diabetes type"),
+    (
+        "diagnoses",
+        "type II diabetes mellitus",
+        "type 2 diabetes",
+        SAME,
+        "roman numeral and synonym",
+    ),
+    ("diagnoses", "IgG myeloma", "IgA myeloma", DIFF, "heavy-chain isotype"),
+    ("diagnoses", "IgG kappa myeloma", "IgG lambda myeloma", DIFF, "light-chain isotype"),
+    ("diagnoses", "B-cell lymphoma", "T-cell lymphoma", DIFF, "cell lineage"),
+    ("diagnoses", "B-ALL", "T-ALL", DIFF, "cell lineage"),
+    ("diagnoses", "Hodgkin lymphoma", "non-Hodgkin lymphoma", DIFF, "negating prefix"),
+    ("diagnoses", "acute myeloid leukaemia", "AML", SAME, "abbreviation and spelling"),
+    ("diagnoses", "acute myeloid leukemia", "chronic myeloid leukemia", DIFF, "acute vs chronic"),
+    ("diagnoses", "acute lymphoblastic leukemia", "acute myeloid leukemia", DIFF, "lineage"),
+    ("diagnoses", "myocardial infarction", "heart attack", SAME, "synonym"),
+    ("diagnoses", "STEMI", "NSTEMI", DIFF, "negating prefix"),
+    ("diagnoses", "type A aortic dissection", "type B aortic dissection", DIFF, "Stanford type"),
+    ("diagnoses", "benign tumour", "malignant tumor", DIFF, "behaviour"),
+    ("diagnoses", "tumour", "tumor", SAME, "British spelling"),
+    ("diagnoses", "brain metastases", "brain metastasis", SAME, "Greek plural"),
+    ("diagnoses", "primary hyperparathyroidism", "secondary hyperparathyroidism", DIFF, "cause"),
+    ("diagnoses", "hypothyroidism", "hyperthyroidism", DIFF, "under- vs over-active thyroid"),
+    ("diagnoses", "deep vein thrombosis", "DVT", SAME, "abbreviation"),
+    ("diagnoses", "deep venous thrombosis", "deep vein thrombosis", SAME, "listed synonym"),
+    ("diagnoses", "tuberculosis", "TB", SAME, "abbreviation"),
+    ("diagnoses", "HSV-1 encephalitis", "HSV-2 encephalitis", DIFF, "serotype"),
+    ("diagnoses", "influenza A", "influenza B", DIFF, "virus type"),
+    ("diagnoses", "COVID-19", "coronavirus disease 2019", SAME, "abbreviation"),
+    ("diagnoses", "ulcerative colitis", "Crohn's disease", DIFF, "different diseases"),
+    ("diagnoses", "intracranial hemorrhage", "extracranial hemorrhage", DIFF, "opposite prefixes"),
+    ("diagnoses", "unilateral pneumothorax", "bilateral pneumothorax", DIFF, "one vs both sides"),
+    ("diagnoses", "Guillain-Barre syndrome", "Guillain–Barré syndrome", SAME, "accents and dashes"),
+    ("diagnoses", "Sjögren syndrome", "Sjogren syndrome", SAME, "accent"),
+    ("diagnoses", "cholangiocarcinoma", "hepatocellular carcinoma", DIFF, "different tumours"),
+    # --- treatments --------------------------------------------------------------------
+    ("treatments", "amoxicillin", "ampicillin", DIFF, "different penicillins"),
+    ("treatments", "cyclophosphamide", "cyclosporine", DIFF, "alkylator vs calcineurin inhibitor"),
+    ("treatments", "prednisone", "prednisolone", DIFF, "different corticosteroids"),
+    ("treatments", "hydroxyzine", "hydralazine", DIFF, "antihistamine vs vasodilator"),
+    ("treatments", "vinblastine", "vincristine", DIFF, "different vinca alkaloids"),
+    ("treatments", "daunorubicin", "doxorubicin", DIFF, "different anthracyclines"),
+    ("treatments", "rituximab", "infliximab", DIFF, "anti-CD20 vs anti-TNF"),
+    ("treatments", "imatinib", "ibrutinib", DIFF, "different kinase inhibitors"),
+    ("treatments", "cefazolin", "ceftriaxone", DIFF, "different cephalosporins"),
+    ("treatments", "clonidine", "clozapine", DIFF, "antihypertensive vs antipsychotic"),
+    ("treatments", "metoprolol", "metoclopramide", DIFF, "beta blocker vs antiemetic"),
+    ("treatments", "insulin", "inulin", DIFF, "hormone vs diagnostic polysaccharide"),
+    ("treatments", "methotrexate", "MTX", SAME, "abbreviation"),
+    ("treatments", "cytarabine", "Ara-C", SAME, "abbreviation"),
+    ("treatments", "aspirin", "acetylsalicylic acid", SAME, "synonym"),
+    ("treatments", "aspirin", "aspirin 300 mg", SAME, "dose written into the name"),
+    ("treatments", "ramipril", "ramipril 2.5 mg daily", SAME, "dose and frequency in the name"),
+    ("treatments", "G-CSF", "filgrastim", SAME, "listed synonym"),
+    ("treatments", "trimethoprim-sulfamethoxazole", "co-trimoxazole", SAME, "synonym"),
+    ("treatments", "sulphamethoxazole", "sulfamethoxazole", SAME, "British spelling"),
+    ("treatments", "red cell transfusion", "packed red blood cells transfusion", SAME, "synonym"),
+    ("treatments", "fresh frozen plasma", "FFP", SAME, "abbreviation"),
+    (
+        "treatments",
+        "platelet transfusion",
+        "red cell transfusion",
+        DIFF,
+        "different blood products",
+    ),
+    ("treatments", "hip replacement", "knee replacement", DIFF, "different joint"),
+    ("treatments", "left nephrectomy", "right nephrectomy", DIFF, "laterality"),
+    ("treatments", "partial nephrectomy", "radical nephrectomy", DIFF, "extent of surgery"),
+    ("treatments", "autologous stem cell transplant", "ASCT", SAME, "abbreviation"),
+    ("treatments", "autologous HSCT", "allogeneic HSCT", DIFF, "donor source"),
+    ("treatments", "radiotherapy", "chemotherapy", DIFF, "different modality"),
+    ("treatments", "anticoagulation", "coagulation", DIFF, "negating prefix anti-"),
+    ("treatments", "haemodialysis", "hemodialysis", SAME, "British spelling"),
+    ("treatments", "IV immunoglobulin", "IVIG", SAME, "abbreviation"),
+    ("treatments", "interferon alfa", "interferon alpha", SAME, "INN spelling of alpha"),
+    ("treatments", "interferon alpha", "interferon gamma", DIFF, "different interferons"),
+    ("treatments", "PCI", "percutaneous coronary intervention", SAME, "abbreviation"),
+    # --- tests and methods -------------------------------------------------------------
+    ("methods", "US", "ultrasound", SAME, "abbreviation"),
+    ("methods", "BP", "blood pressure", SAME, "abbreviation"),
+    ("methods", "CXR", "chest X-ray", SAME, "abbreviation"),
+    ("methods", "chest radiograph", "chest X-ray", SAME, "synonym"),
+    ("methods", "CT scan", "computed tomography scan", SAME, "abbreviation with 'scan'"),
+    ("methods", "CT", "computed tomography", SAME, "abbreviation"),
+    ("methods", "brain MRI", "MRI of brain", SAME, "word order and 'of'"),
+    ("methods", "MRI of the brain", "MRI of the spine", DIFF, "different region"),
+    ("methods", "CT", "MRI", DIFF, "different modality"),
+    ("methods", "PET-CT", "CT", DIFF, "PET adds metabolic imaging"),
+    ("methods", "electrocardiogram (ECG)", "ECG", SAME, "parenthesis abbreviates the name"),
+    ("methods", "EKG", "electrocardiography", SAME, "abbreviation variant"),
+    ("methods", "serum sodium", "serum potassium", DIFF, "different analytes"),
+    ("methods", "IgG", "IgM", DIFF, "different immunoglobulin class"),
+    ("methods", "T3", "T4", DIFF, "different thyroid hormone"),
+    ("methods", "troponin I", "troponin T", DIFF, "different troponin"),
+    ("methods", "CD4 count", "CD8 count", DIFF, "different T-cell subset"),
+    ("methods", "bone marrow biopsy", "bone marrow aspirate", DIFF, "core vs aspirate"),
+    ("methods", "haemoglobin", "hemoglobin", SAME, "British spelling"),
+    ("methods", "full blood count", "complete blood count", SAME, "British term"),
+    ("methods", "lumbar puncture", "spinal tap", SAME, "synonym"),
+    (
+        "methods",
+        "transthoracic echocardiography",
+        "transoesophageal echocardiography",
+        DIFF,
+        "different approach",
+    ),
+    ("methods", "anteroposterior radiograph", "lateral radiograph", DIFF, "different projection"),
+    ("methods", "HbA1c", "HbA1C", SAME, "case"),
+    ("methods", "PCR for HSV-1", "PCR for HSV-2", DIFF, "serotype"),
+    # --- anatomy -------------------------------------------------------------------------
+    ("anatomy", "left kidney", "right kidney", DIFF, "laterality"),
+    ("anatomy", "kidneys", "kidney", SAME, "plural"),
+    ("anatomy", "ileum", "ilium", DIFF, "small bowel vs pelvic bone"),
+    ("anatomy", "peroneal", "perineal", DIFF, "leg vs perineum"),
+    ("anatomy", "proximal femur", "distal femur", DIFF, "end of the bone"),
+    ("anatomy", "upper lobe", "lower lobe", DIFF, "lobe"),
+    ("anatomy", "L4", "L5", DIFF, "vertebral level"),
+    ("anatomy", "cranial nerve III", "cranial nerve 3", SAME, "roman numeral"),
+    ("anatomy", "cranial nerve III", "cranial nerve IV", DIFF, "different nerve"),
+    ("anatomy", "oesophagus", "esophagus", SAME, "British spelling"),
+    ("anatomy", "vertebrae", "vertebra", SAME, "Latin plural"),
+]
+
+
+@pytest.mark.parametrize(
+    ("vocab", "a", "b", "same", "reason"), PAIRS, ids=[f"{p[1]}|{p[2]}" for p in PAIRS]
+)
+def test_clinical_pair(vocab: str, a: str, b: str, same: bool, reason: str) -> None:
+    got = compare(a, b, vocab=vocab)
+    assert got.equal is same, f"{a!r} vs {b!r} ({reason}): {got.reason}"
+    back = compare(b, a, vocab=vocab)
+    assert back.equal is same, f"{b!r} vs {a!r} ({reason}), reversed: {back.reason}"
+
+
+def test_the_table_is_large_and_balanced() -> None:
+    assert len(PAIRS) >= 100
+    assert len({(p[1], p[2]) for p in PAIRS}) == len(PAIRS)
+    assert sum(p[3] for p in PAIRS) >= 30 and sum(not p[3] for p in PAIRS) >= 30
+
+
+def test_head_word_matches_its_modified_form_only_where_the_gold_says_so() -> None:
+    assert compare("bleeding", "vaginal bleeding", vocab="findings", qualifiers="vagina").equal
+    assert compare("bleeding", "vaginal bleeding", vocab="findings", qualifiers="vaginal").equal
+    assert not compare("bleeding", "vaginal bleeding", vocab="findings").equal
+    assert not compare("bleeding", "rectal bleeding", vocab="findings", qualifiers="vaginal")
+    # a meaning-bearing modifier is never supplied by the qualifier rule
+    assert not compare("pneumothorax", "left pneumothorax", vocab="findings", qualifiers="left")
+
+
+def test_abbreviations_the_document_defines() -> None:
+    defined = {"ucbt": "unrelated cord blood transplantation", "ld": "lumbar drain"}
+    assert compare("LD", "lumbar drain", vocab="treatments", abbreviations=defined).equal
+    assert not compare("LD", "lumbar drain", vocab="treatments").equal
+
+
+def test_every_verdict_says_why() -> None:
+    assert "hypo" in compare("hypotension", "hypertension", vocab="findings").reason
+    assert "drug" in compare("amoxicillin", "ampicillin", vocab="treatments").reason
+    assert "positive" in compare("HER2+", "HER2-", vocab="diagnoses").reason

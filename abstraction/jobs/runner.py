@@ -550,7 +550,13 @@ async def arun_documents(
     )
     if job_holder is not None:
         job_holder.append(job)
-    return await job.run()
+    try:
+        return await job.run()
+    except Exception as exc:  # a bug of ours: the run must not stay 'running'
+        with contextlib.suppress(Exception):
+            note = redact_text(f"{type(exc).__name__}: {exc}")
+            store.finish_run(run_id, status="failed", note=note)
+        raise
 
 
 async def arun_job(

@@ -92,9 +92,14 @@ def _grounding_table(out_dir: Path, ids: list[str]) -> Table | None:
             status,
             *(str(x) for x in counts),
             f"{u.prompt_tokens}/{u.completion_tokens}",
-            f"{e.provenance.timings['total']:.1f}",
+            _seconds(e.provenance.timings.get("total")),
         )
     return t if t.row_count else None
+
+
+def _seconds(value: float | None) -> str:
+    """A failure record made before the extractor ran (a rejected input) has no timings."""
+    return "-" if value is None else f"{value:.1f}"
 
 
 def extract(
@@ -131,17 +136,37 @@ def extract(
             min=1, help="Documents in flight (default: the embedded model's slots, else 4)."
         ),
     ] = None,
-    max_cost: Annotated[float | None, typer.Option(help="Stop cleanly at this many USD.")] = None,
-    store: Annotated[
-        Path | None, typer.Option(help="Run store (SQLite); default DIR/runs.db.")
+    max_cost: Annotated[
+        float | None, typer.Option(min=0, help="Stop cleanly at this many USD.")
     ] = None,
+    store: Annotated[
+        Path | None,
+        typer.Option(
+            help="Run store (SQLite): default OUT/runs.db (the --out folder), "
+            "or $ABSTRACTION_RUNS_DB."
+        ),
+    ] = None,
+    log_bodies: Annotated[
+        bool,
+        typer.Option(
+            "--log-bodies",
+            help="Also store every model request and response body in the run store "
+            "(so every document's full text); off by default.",
+        ),
+    ] = False,
     prices: Annotated[Path | None, typer.Option(help="Price table (TOML or JSON).")] = None,
-    max_doc_bytes: Annotated[int | None, typer.Option(help="Refuse larger texts.")] = None,
-    max_part_chars: Annotated[int | None, typer.Option(help="Split longer documents.")] = None,
-    overlap: Annotated[int, typer.Option(help="Characters shared by adjacent parts.")] = 1_000,
+    max_doc_bytes: Annotated[int | None, typer.Option(min=1, help="Refuse larger texts.")] = None,
+    max_part_chars: Annotated[
+        int | None, typer.Option(min=200, help="Split longer documents.")
+    ] = None,
+    overlap: Annotated[
+        int, typer.Option(min=0, help="Characters shared by adjacent parts.")
+    ] = 1_000,
     cache_dir: Annotated[Path | None, typer.Option(help="Content-addressed cache folder.")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Call the model again.")] = False,
-    retries: Annotated[int, typer.Option(help="HTTP retries per call (429/5xx/timeouts).")] = 4,
+    retries: Annotated[
+        int, typer.Option(min=0, help="HTTP retries per call (429/5xx/timeouts).")
+    ] = 4,
 ) -> None:
     """Extract case reports into grounded records: DIR/<document-id>.json.
 
@@ -170,6 +195,7 @@ def extract(
         overlap=overlap,
         cache_dir=cache_dir,
         use_cache=not no_cache,
+        log_bodies=log_bodies,
         retries=retries,
     )
     # Each slot of the embedded server runs one sequence: more documents than slots would only

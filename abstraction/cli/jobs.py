@@ -33,7 +33,7 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from abstraction.core.errors import AbstractionError
+from abstraction.core.errors import AbstractionError, UserError
 from abstraction.core.prompts import DEFAULT_PROMPT, PromptSpec
 from abstraction.jobs.chunking import ChunkSettings, part_budget
 from abstraction.jobs.inputs import InputLimits
@@ -45,7 +45,7 @@ from abstraction.jobs.runner import (
     ProgressUpdate,
     run_job,
 )
-from abstraction.jobs.store import RunStore, default_store_path
+from abstraction.jobs.store import STORE_NAME, RunStore, default_store_path
 from abstraction.jobs.transport import RetryPolicy
 
 console = Console()
@@ -60,10 +60,25 @@ batch_app = typer.Typer(
 
 StoreOption = Annotated[
     Path | None,
-    typer.Option(
-        "--store", help="Run store (default: $ABSTRACTION_RUNS_DB or the user data folder)."
-    ),
+    typer.Option("--store", help="Run store file (default: OUT/runs.db, or $ABSTRACTION_RUNS_DB)."),
 ]
+OutOption = Annotated[
+    Path | None,
+    typer.Option("--out", help="A job's output folder: its run store is OUT/runs.db."),
+]
+
+
+def store_path(store: Path | None, out: Path | None) -> Path:
+    """The run store to read: ``--store``, else ``--out``'s, else ``$ABSTRACTION_RUNS_DB``."""
+    path = store or (out / STORE_NAME if out is not None else default_store_path())
+    if path is None:
+        raise UserError(
+            "which run store? pass --out DIR (the job's output folder) or --store FILE "
+            "(or set $ABSTRACTION_RUNS_DB)"
+        )
+    if not path.is_file():
+        raise UserError(f"{path}: no run store there (a job writes one in its --out folder)")
+    return path
 
 
 @contextlib.contextmanager
@@ -145,12 +160,17 @@ def print_summary(summary: JobSummary) -> None:
         )
     elif summary.stopped == "interrupted":
         console.print("[yellow]interrupted: re-run the same command to resume[/yellow]")
+    elif summary.stopped == "failed":
+        err_console.print(f"[red]error:[/red] the job stopped: {summary.error}", highlight=False)
 
 
 def exit_code(summary: JobSummary) -> int:
-    """0 when every document is done, 1 when some failed or were skipped, 130 on Ctrl-C."""
+    """0 when every document is done, 1 when some failed or were skipped, 2 when the job
+    stopped on an error of its surroundings (a full disk), 130 on Ctrl-C."""
     if summary.stopped == "interrupted":
         return 130
+    if summary.stopped == "failed":
+        return 2
     return 1 if summary.failures or summary.count("skipped") else 0
 
 
@@ -164,7 +184,7 @@ def job_options(
     overlap: int = 1_000,
     cache_dir: Path | None = None,
     use_cache: bool = True,
-    log_bodies: bool = True,
+    log_bodies: bool = False,
     retries: int = 4,
 ) -> JobOptions:
     """`JobOptions` from CLI values; the part budget follows the model's context when local."""
@@ -217,12 +237,13 @@ def extract_job_summary(
 
 @runs_app.command("list")
 def runs_list(
+    out: OutOption = None,
     store: StoreOption = None,
     limit: Annotated[int, typer.Option(help="How many runs, newest first.")] = 20,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """The most recent runs with their document counts and cost."""
-    with user_errors(), RunStore(store or default_store_path()) as db:
+    with user_errors(), RunStore(store_path(store, out)) as db:
         rows = db.list_runs(limit=limit)
     if as_json:
         console.print_json(json.dumps(rows, default=str))
@@ -250,12 +271,13 @@ def runs_list(
 @runs_app.command("show")
 def runs_show(
     run: Annotated[str, typer.Argument(help="A run id, a unique prefix, or 'latest'.")] = "latest",
+    out: OutOption = None,
     store: StoreOption = None,
     documents: Annotated[bool, typer.Option(help="List every document.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """One run: settings, counts by status, tokens, cost, model calls, failures."""
-    with user_errors(), RunStore(store or default_store_path()) as db:
+    with user_errors(), RunStore(store_path(store, out)) as db:
         info = db.show_run(run)
         docs = db.documents(run) if documents else []
     if as_json:
@@ -419,11 +441,11 @@ def _collect(
     manifest = load_manifest(manifest_path)
     spec = load_prompt(prompt or manifest["prompt_version"], prompts_dir or default_prompts_dir())
     live = reask and unusable_items(output, manifest_path, spec) > 0
-    transport = JobTransport()
+    transport = JobTransport(log_bodies=False)  # no document text in the run store
     config = resolve_config(model=model or manifest["model"], base_url=base_url, api_key=api_key)
 
     async def go() -> JobSummary:
-        with RunStore(store or default_store_path()) as db:
+        with RunStore(store or default_store_path(out_dir) or out_dir / STORE_NAME) as db:
             collect = functools.partial(
                 collect_batch,
                 output,

@@ -41,6 +41,7 @@ from abstraction.core.errors import ConfigError, EndpointError, ModelError
 from abstraction.core.frozen import FrozenDict
 from abstraction.core.prompts import PromptSettings
 from abstraction.core.records import Usage
+from abstraction.core.redact import redact_url
 
 
 @dataclass(frozen=True)
@@ -298,7 +299,7 @@ class ModelClient:
 
     def describe(self) -> dict[str, Any]:
         """What the provenance of an output needs to say about the model."""
-        endpoint = "local" if self.config.is_local else self.base_url
+        endpoint = "local" if self.config.is_local else redact_url(self.base_url)
         return {
             "model": self.model_name,
             "endpoint": endpoint,

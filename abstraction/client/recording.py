@@ -5,6 +5,11 @@ body): a changed prompt, document, schema, model or setting is a different key, 
 can never be replayed for a new request.  Only the body, the path and the response status,
 content type and body are stored: no headers that could hold credentials or account ids, and no
 host (a recording made against one port replays against any).
+
+Only successful answers (2xx) are recorded.  A 429, a 400 or a 500 says something about that
+moment (a quota, an overloaded server, a bad key), not about the request: recorded, it would be
+replayed forever, with no model call, until someone deleted the file.  An entry holding a
+failure (written by an older version) is treated as absent.
 """
 
 from __future__ import annotations
@@ -48,8 +53,12 @@ class RecordingStore:
         return self.directory / f"{key[:2]}" / f"{key}.json"
 
     def load(self, key: str) -> dict[str, Any] | None:
+        """The recorded successful exchange, or None (none recorded, or a recorded failure)."""
         p = self.path_for(key)
-        return json.loads(p.read_text("utf-8")) if p.is_file() else None
+        if not p.is_file():
+            return None
+        entry: dict[str, Any] = json.loads(p.read_text("utf-8"))
+        return entry if _succeeded(entry.get("response", {}).get("status")) else None
 
     def save(self, key: str, entry: dict[str, Any]) -> None:
         p = self.path_for(key)
@@ -59,6 +68,10 @@ class RecordingStore:
             json.dump(entry, f, ensure_ascii=False, indent=1, sort_keys=True)
             f.write("\n")
         os.replace(tmp, p)
+
+
+def _succeeded(status: object) -> bool:
+    return isinstance(status, int) and 200 <= status < 300
 
 
 RECORDED_SECONDS_HEADER = "x-abstraction-recorded-seconds"
@@ -185,7 +198,7 @@ class RecordingTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         body = response.read()
         seconds = time.perf_counter() - t0
         self.latency.add(round(seconds, 3))  # as stored, so a replay sums the same figures
-        if response.status_code < 500:
+        if _succeeded(response.status_code):
             self.store.save(self._key(request), _entry(request, response, body, seconds))
         return _passthrough(request, response, body)
 
@@ -201,6 +214,6 @@ class RecordingTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         body = await response.aread()
         seconds = time.perf_counter() - t0
         self.latency.add(round(seconds, 3))  # as stored, so a replay sums the same figures
-        if response.status_code < 500:
+        if _succeeded(response.status_code):
             self.store.save(self._key(request), _entry(request, response, body, seconds))
         return _passthrough(request, response, body)

@@ -1,8 +1,10 @@
 """Writing extraction files without ever losing one.
 
 Writes are atomic (temp file, fsync, rename), so a crash leaves the old file or the new one,
-never half of either.  A different earlier extraction of the same document is moved to
-``<out>/history/`` first: re-running with a new prompt never destroys the previous output.
+never half of either.  A different earlier extraction of the same document is copied to
+``<out>/history/`` (a hard link) once its successor is durable, and is then replaced by a
+rename: re-running with a new prompt never destroys the previous output, and a full disk or a
+crash at any step leaves the current output in place.
 """
 
 from __future__ import annotations
@@ -36,6 +38,13 @@ def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None
     a torn one fails validation and is a miss too.  Locking, where writers compete, is the
     caller's (the review store holds its lock around this).
     """
+    tmp = _write_temp(path, data, durable=durable)
+    _replace(tmp, path, durable=durable)
+
+
+def _write_temp(path: Path, data: bytes, *, durable: bool) -> str:
+    """A temporary file beside `path` holding `data` (fsynced when `durable`); on any error,
+    including a full disk, it is removed and the error raised."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -45,6 +54,15 @@ def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None
             if durable:
                 fh.flush()
                 os.fsync(fh.fileno())
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return tmp
+
+
+def _replace(tmp: str, path: Path, *, durable: bool) -> None:
+    try:
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -78,9 +96,16 @@ def extraction_path(out_dir: Path, document_id: str) -> Path:
 
 
 def _keep_previous(path: Path, new_data: bytes) -> Path | None:
-    if not path.exists():
+    """Put a copy of the current file, if it differs from `new_data`, in ``history/``.
+
+    The current file stays where it is: it is replaced only afterwards, by the rename of its
+    already durable successor, so a full disk or a crash at any point leaves a readable output.
+    The copy is a hard link (no bytes written) where the filesystem allows, else a durable copy.
+    """
+    try:
+        old = path.read_bytes()
+    except FileNotFoundError:
         return None
-    old = path.read_bytes()
     if old == new_data:
         return None
     try:
@@ -93,7 +118,12 @@ def _keep_previous(path: Path, new_data: bytes) -> Path | None:
         dest = dest.with_name(f"{path.stem}.{stamp}.{n}.json")
         n += 1
     dest.parent.mkdir(exist_ok=True)
-    os.replace(path, dest)
+    try:
+        os.link(path, dest)
+    except OSError:
+        atomic_write_bytes(dest, old)
+    else:
+        _fsync_dir(dest.parent)
     return dest
 
 
@@ -108,6 +138,12 @@ def write_extraction(out_dir: Path, extraction: Extraction, *, data: bytes | Non
     `data`, when the caller has it already, is `dump_extraction(extraction)`."""
     path = extraction_path(out_dir, extraction.document.id)
     data = dump_extraction(extraction) if data is None else data
-    _keep_previous(path, data)
-    atomic_write_bytes(path, data)
+    tmp = _write_temp(path, data, durable=True)  # durable before anything is moved
+    try:
+        _keep_previous(path, data)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    _replace(tmp, path, durable=True)
     return path

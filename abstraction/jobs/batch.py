@@ -333,6 +333,7 @@ class CollectContext:
     prices: PriceTable
     reask: Reask | None
     requests: dict[str, str]
+    log_bodies: bool = False
 
 
 async def collect_batch(
@@ -346,8 +347,12 @@ async def collect_batch(
     prices: PriceTable | None = None,
     cache_dir: Path | None = None,
     transport: JobTransport | None = None,
+    log_bodies: bool = False,
 ) -> JobSummary:
-    """Ingest a batch output file (see the module docstring); `reask` runs one pass live."""
+    """Ingest a batch output file (see the module docstring); `reask` runs one pass live.
+
+    With `log_bodies` the run store keeps each item's request and answer (the documents'
+    text); by default only their status, tokens and errors."""
     manifest = load_manifest(manifest_path)
     if manifest["prompt_sha256"] != prompt.sha256:
         raise UserError(
@@ -372,7 +377,7 @@ async def collect_batch(
         transport.on_call = call_logger(store, run_id)
     requests_path = manifest_path.with_name(manifest["requests"])
     requests = {}
-    if requests_path.is_file():
+    if log_bodies and requests_path.is_file():
         requests = {
             json.loads(r)["custom_id"]: r
             for r in requests_path.read_text("utf-8").splitlines()
@@ -389,6 +394,7 @@ async def collect_batch(
         prices or load_prices(),
         reask,
         requests,
+        log_bodies,
     )
     summary = JobSummary(run_id, store.path, out_dir, total=len(manifest["documents"]))
     t0 = time.monotonic()
@@ -507,7 +513,7 @@ def _log_line(
             prompt_tokens=usage.prompt_tokens,
             completion_tokens=usage.completion_tokens,
             request=request,
-            response=raw,
+            response=raw if ctx.log_bodies else None,
         )
     )
 

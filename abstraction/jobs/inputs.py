@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import glob
+import hashlib
 import itertools
 import json
 import os
@@ -94,7 +94,7 @@ def _expand(inputs: Iterable[str | Path], exclude: Iterable[Path]) -> list[Path]
     for raw in inputs:
         text = str(raw)
         if any(c in _GLOB_CHARS for c in text) and not Path(text).exists():
-            matches = sorted(Path(m) for m in glob.glob(text, recursive=True))
+            matches = sorted(_glob(text))
             if not matches:
                 raise UserError(f"{text}: the pattern matches no file")
             candidates = [m for m in matches if m.is_file()]
@@ -124,6 +124,40 @@ def _expand(inputs: Iterable[str | Path], exclude: Iterable[Path]) -> list[Path]
     return unique
 
 
+def _glob(pattern: str) -> list[Path]:
+    """The files and folders a glob pattern names, like ``glob.glob(pattern, recursive=True)``
+    (hidden entries skipped unless the pattern names them) but with pathlib's ``**``, which
+    does not descend into symlinked folders: ``glob.glob`` follows them, and two links back to
+    a parent folder make it walk for minutes and hundreds of MB before any document is read."""
+    parts = Path(pattern).parts
+    fixed = next(i for i, part in enumerate(parts) if any(c in _GLOB_CHARS for c in part))
+    base = Path(*parts[:fixed]) if fixed else Path(".")
+    rest = "/".join(parts[fixed:])
+    hidden_ok = any(part.startswith(".") for part in parts[fixed:])
+    found = []
+    for match in base.glob(rest):
+        relative = match.relative_to(base).parts
+        if hidden_ok or not any(part.startswith(".") for part in relative):
+            found.append(match)
+    return found
+
+
+MAX_ID_CHARS = 100
+"""Longer ids are cut and given a hash of the whole: ``<id>.json``, its history copies
+``<id>.<time>.<n>.json`` and temporary files must stay under the 255-byte file-name limit."""
+
+
+def file_id(raw: str) -> str:
+    """A document id usable as a file name (`safe_id`), at most `MAX_ID_CHARS` long: a longer
+    one keeps its first 80 characters and gets 12 hex digits of the full id's sha256, so two
+    long ids that share a prefix stay two ids."""
+    cleaned = safe_id(raw)
+    if len(cleaned) <= MAX_ID_CHARS:
+        return cleaned
+    digest = hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+    return f"{cleaned[:80].rstrip('._')}-{digest}"
+
+
 def _jsonl_sources(path: Path) -> Iterator[Source]:
     """Index a JSONL file: one source per non-blank line; broken lines become problems."""
     offset = 0
@@ -135,7 +169,7 @@ def _jsonl_sources(path: Path) -> Iterator[Source]:
                 continue
             try:
                 obj = json.loads(raw)
-            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            except (ValueError, RecursionError) as exc:  # not JSON, not UTF-8, too deep
                 yield Source(
                     "",
                     origin,
@@ -151,7 +185,7 @@ def _jsonl_sources(path: Path) -> Iterator[Source]:
             doc_id = ""
             if isinstance(obj, dict) and isinstance(obj.get("id"), str | int):
                 try:
-                    doc_id = safe_id(str(obj["id"]))
+                    doc_id = file_id(str(obj["id"]))
                 except UserError as exc:
                     problem = problem or str(exc)
             kind = "broken_line" if problem else None
@@ -190,7 +224,11 @@ def discover(
     """Every document the inputs name, in a stable order, each with a unique id or a problem.
 
     Raises `UserError` only when an input names nothing (a typo the user must fix first).
-    The first item with a given id wins; later ones get a ``duplicate_id`` problem naming it.
+    Ids are unique (compared without case: ``Note1.json`` and ``note1.json`` are one file on
+    some filesystems), so no two items ever write the same output.  Usable items claim their
+    id first, in order: the first wins, later ones get a ``duplicate_id`` problem naming it.
+    An item already known to be unusable (``note1.xlsx`` beside ``note1.txt``) never takes a
+    usable item's id; it gets a distinct one (its file name, then ``-2``, ``-3``...).
     """
     sources: list[Source] = []
     skip = [exclude] if isinstance(exclude, Path) else list(exclude or [])
@@ -207,30 +245,50 @@ def discover(
                 f"({', '.join(sorted(TEXT_SUFFIXES))}), .pdf, .xml/.nxml (JATS) or .jsonl"
             )
         try:
-            doc_id = safe_id(path.stem)
+            doc_id = file_id(path.stem)
         except UserError as exc:
             doc_id, problem, problem_kind = "", str(exc), "bad_id"
         sources.append(
             Source(doc_id, str(path), kind, path, problem=problem, problem_kind=problem_kind)
         )
-    return _mark_duplicates(sources)
+    return _assign_ids(sources)
 
 
-def _mark_duplicates(sources: list[Source]) -> list[Source]:
-    first: dict[str, str] = {}
-    out: list[Source] = []
-    for s in sources:
-        if s.id and s.problem is None:
-            if s.id in first:
-                s = dataclasses.replace(
-                    s,
-                    problem=f"duplicate document id {s.id!r}: already used by {first[s.id]}",
-                    problem_kind="duplicate_id",
-                )
-            else:
-                first[s.id] = s.origin
-        out.append(s)
+def _assign_ids(sources: list[Source]) -> list[Source]:
+    taken: dict[str, str] = {}
+    out = list(sources)
+    for i, s in enumerate(out):  # usable items first
+        if not s.id or s.problem is not None:
+            continue
+        if s.id.casefold() in taken:
+            first = taken[s.id.casefold()]
+            out[i] = dataclasses.replace(
+                s,
+                problem=f"duplicate document id {s.id!r}: already used by {first}",
+                problem_kind="duplicate_id",
+            )
+        else:
+            taken[s.id.casefold()] = s.origin
+    for i, s in enumerate(out):  # then the unusable ones that would write a failure record
+        if not s.id or s.problem_kind == "duplicate_id" or s.problem is None:
+            continue
+        if s.id.casefold() in taken:
+            out[i] = dataclasses.replace(s, id=_distinct_id(s, taken))
+        taken[out[i].id.casefold()] = s.origin
     return out
+
+
+def _distinct_id(source: Source, taken: dict[str, str]) -> str:
+    """An id for an item whose own id is taken: its file name with the suffix, else numbered."""
+    try:
+        base = file_id(source.path.name)
+    except UserError:
+        base = source.id
+    candidate, n = base, 1
+    while candidate.casefold() in taken:
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
 
 
 # ---------------------------------------------------------------------------------------------
@@ -355,6 +413,11 @@ def _load_pdf(source: Source) -> Document:
         raise
     except (PdfReadError, ValueError, KeyError, OSError) as exc:
         raise InputError(f"{source.path}: not a readable PDF: {exc}", kind="pdf") from exc
+    except Exception as exc:  # pypdf on hostile input: NotImplementedError, LimitReachedError,
+        # DependencyError, RecursionError...: that file's problem, never the job's
+        raise InputError(
+            f"{source.path}: not a readable PDF ({type(exc).__name__}: {exc})", kind="pdf"
+        ) from exc
     if not any(p.strip() for p in pages):
         raise InputError(
             f"{source.path}: the PDF has no text layer (a scanned image?); run OCR first",
@@ -463,6 +526,13 @@ def _load_jats(source: Source) -> Document:
     front = _child(article, "front")
     if front is not None:
         _front(front, b, meta)
+    depth = _depth(article)
+    if depth > MAX_XML_DEPTH:
+        raise InputError(
+            f"{source.path}: elements nested {depth} deep (more than {MAX_XML_DEPTH}); "
+            "not an article this reader can take",
+            kind="xml",
+        )
     body = _child(article, "body")
     if body is not None:
         _section(body, b, [])
@@ -482,6 +552,23 @@ def _load_jats(source: Source) -> Document:
         metadata=meta,
         ranges=tuple(b.ranges),
     )
+
+
+MAX_XML_DEPTH = 200
+"""Deeper nesting is refused: the section walk recurses (a 5,000-deep ``<sec>`` chain raised
+RecursionError), and real articles stay under 20 levels."""
+
+
+def _depth(root: ET.Element) -> int:
+    """The deepest nesting under `root`, without recursion, stopping once past the limit."""
+    deepest, stack = 0, [(root, 1)]
+    while stack:
+        el, level = stack.pop()
+        deepest = max(deepest, level)
+        if deepest > MAX_XML_DEPTH:
+            break
+        stack.extend((child, level + 1) for child in el)
+    return deepest
 
 
 def _front(front: ET.Element, b: _Builder, meta: dict[str, str]) -> None:

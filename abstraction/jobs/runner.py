@@ -22,223 +22,92 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import errno
 import functools
+import os
+import signal
+import sqlite3
+import tempfile
+import threading
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-import abstraction
 from abstraction.core.documents import Document
-from abstraction.core.errors import ConfigError, EndpointError
+from abstraction.core.errors import ConfigError, EndpointError, UserError
 from abstraction.core.prompts import PromptSpec
-from abstraction.core.records import DocumentInfo, Extraction, Failure, Provenance, Usage
+from abstraction.core.records import DocumentInfo, Extraction, Usage
+from abstraction.core.redact import redact_text, redact_url
 from abstraction.core.schema import SCHEMA_VERSION
 from abstraction.extraction.output import write_extraction
-from abstraction.jobs.cache import (
-    Cache,
-    cache_key,
-    dump_extraction,
-    remove_stale_temps,
+from abstraction.jobs.cache import Cache, dump_extraction, remove_stale_temps
+from abstraction.jobs.chunking import part_document, plan_parts
+from abstraction.jobs.inputs import InputError, Source, discover, load
+from abstraction.jobs.merge import document_info, locate_evidence, merge_extractions
+from abstraction.jobs.outcomes import (
+    DocStatus,
+    DocumentOutcome,
+    JobIdentity,
+    JobOptions,
+    JobSummary,
+    ProgressCallback,
+    ProgressUpdate,
+    failure_extraction,
+    meter_cost,
 )
-from abstraction.jobs.chunking import ChunkSettings, part_document, plan_parts
-from abstraction.jobs.inputs import InputError, InputLimits, Source, discover, load
-from abstraction.jobs.merge import document_info, locate_evidence, merge_extractions, now_iso
-from abstraction.jobs.prices import PriceTable, load_prices
-from abstraction.jobs.store import CallRow, DocumentRow, RunStore, default_store_path
-from abstraction.jobs.transport import CURRENT_METER, CallMeter, JobTransport, RetryPolicy
+from abstraction.jobs.prices import load_prices
+from abstraction.jobs.store import CallRow, RunStore, default_store_path
+from abstraction.jobs.transport import CURRENT_METER, CallMeter, JobTransport
+
+__all__ = [
+    "DocStatus",
+    "DocumentOutcome",
+    "Extractor",
+    "Job",
+    "JobIdentity",
+    "JobOptions",
+    "JobSummary",
+    "ProgressCallback",
+    "ProgressUpdate",
+    "arun_documents",
+    "arun_job",
+    "check_out_dir",
+    "failure_extraction",
+    "identity_for",
+    "run_job",
+    "with_transport",
+    "write_output",
+]
 
 Extractor = Callable[[Document], Awaitable[Extraction]]
 Writer = Callable[[], Path]
 """Writes a document's files (in a worker thread) and returns its output's path."""
-DocStatus = Literal["ok", "cached", "failed", "skipped"]
 
-
-@dataclass(frozen=True)
-class JobIdentity:
-    """What decides an extraction's result besides the text: the cache key's other half."""
-
-    prompt_version: str
-    prompt_sha256: str
-    model: str
-    endpoint: str
-    structured_output: str
-    settings: dict[str, Any]
-    not_extracted: tuple[str, ...] = ()
-    """`PromptSpec.not_extracted`: given to cache entries written before extractions said it
-    (the prompt's hash is in the key, so it is the same prompt's answer), and to a fresh
-    extraction whose extractor does not say, so that both write the same bytes."""
-
-    def key(self, document_sha256: str) -> str:
-        return cache_key(
-            document_sha256=document_sha256,
-            prompt_sha256=self.prompt_sha256,
-            model=self.model,
-            settings={"structured_output": self.structured_output, **self.settings},
-        )
-
-
-@dataclass(frozen=True)
-class JobOptions:
-    """Everything else a job can be told; the defaults suit a local or hosted model."""
-
-    cache_dir: Path | None = None
-    limits: InputLimits = field(default_factory=InputLimits)
-    chunking: ChunkSettings = field(default_factory=ChunkSettings)
-    prices: PriceTable | None = None
-    retry: RetryPolicy = field(default_factory=RetryPolicy)
-    log_bodies: bool = True
-    use_cache: bool = True
-
-
-@dataclass(frozen=True)
-class ProgressUpdate:
-    total: int
-    done: int
-    ok: int
-    cached: int
-    failed: int
-    skipped: int
-    cost: float | None
-    last_id: str
-    last_status: DocStatus
-
-
-ProgressCallback = Callable[[ProgressUpdate], None]
-
-
-@dataclass
-class DocumentOutcome:
-    id: str
-    origin: str
-    status: DocStatus
-    error_kind: str | None = None
-    error: str | None = None
-    output: str | None = None
-    parts: int = 0
-    calls: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    cost: float | None = 0.0
-    seconds: float = 0.0
-    sha256: str | None = None
-    chars: int | None = None
-    cache_key: str | None = None
-
-    def row(self) -> DocumentRow:
-        """The run store's row for this outcome (shared by live jobs and `batch collect`)."""
-        return DocumentRow(
-            doc_id=self.id,
-            origin=self.origin,
-            status=self.status,
-            error_kind=self.error_kind,
-            error=self.error,
-            output=self.output,
-            parts=self.parts or None,
-            calls=self.calls,
-            prompt_tokens=self.prompt_tokens,
-            completion_tokens=self.completion_tokens,
-            cost=self.cost,
-            seconds=round(self.seconds, 4),
-            sha256=self.sha256,
-            chars=self.chars,
-            cache_key=self.cache_key,
-        )
-
-
-@dataclass
-class JobSummary:
-    run_id: str
-    store_path: Path
-    out_dir: Path
-    total: int
-    outcomes: list[DocumentOutcome] = field(default_factory=list)
-    seconds: float = 0.0
-    stopped: Literal["budget", "interrupted", "failed"] | None = None
-
-    def count(self, status: DocStatus) -> int:
-        return sum(1 for o in self.outcomes if o.status == status)
-
-    @property
-    def failures(self) -> list[DocumentOutcome]:
-        return [o for o in self.outcomes if o.status == "failed"]
-
-    @property
-    def calls(self) -> int:
-        return sum(o.calls for o in self.outcomes)
-
-    @property
-    def prompt_tokens(self) -> int:
-        return sum(o.prompt_tokens for o in self.outcomes)
-
-    @property
-    def completion_tokens(self) -> int:
-        return sum(o.completion_tokens for o in self.outcomes)
-
-    @property
-    def cost(self) -> float | None:
-        """Dollars spent, or None when a model used had no price in the table."""
-        costs = [o.cost for o in self.outcomes]
-        return None if any(c is None for c in costs) else sum(c for c in costs if c is not None)
-
-
-def _meter_cost(meter: CallMeter, prices: PriceTable, fallback_model: str) -> float | None:
-    if not meter.models:
-        if meter.prompt_tokens == meter.completion_tokens == 0:
-            return 0.0
-        return prices.cost(fallback_model, meter.prompt_tokens, meter.completion_tokens)
-    total = 0.0
-    for model, (prompt, completion) in meter.models.items():
-        cost = prices.cost(model, prompt, completion)
-        if cost is None:
-            cost = prices.cost(fallback_model, prompt, completion)
-        if cost is None:
-            return None
-        total += cost
-    return total
-
-
-def failure_extraction(
-    info: DocumentInfo,
-    identity: JobIdentity,
-    *,
-    kind: str,
-    message: str,
-    usage: Usage | None = None,
-) -> Extraction:
-    """A failed record for a document that never reached (or crashed outside) the extractor."""
-    now = now_iso()
-    return Extraction(
-        document=info,
-        status="failed",
-        record=None,
-        error=Failure(kind=kind, message=message, attempts=usage.calls if usage else 0),
-        grounding=None,
-        provenance=Provenance(
-            toolkit_version=abstraction.__version__,
-            prompt_version=identity.prompt_version,
-            prompt_sha256=identity.prompt_sha256,
-            model=identity.model,
-            endpoint=identity.endpoint,
-            structured_output=identity.structured_output,
-            settings=identity.settings,
-            document_sha256=info.sha256,
-            started_at=now,
-            finished_at=now,
-            timings={},
-            usage=usage or Usage(),
-            passes=[],
-        ),
-    )
+DISK_ADVICE = (
+    "Free space or fix the folder, then re-run the same command to resume (finished documents "
+    "are kept)."
+)
+ENDPOINT_ADVICE = (
+    "Fix the model endpoint (`abstraction doctor` checks the embedded one), then re-run the same "
+    "command to resume (finished documents are kept)."
+)
+STOPPING_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM})
+"""Write errors that every later document would hit too: the job stops instead of spending
+model calls whose answers could not be kept."""
 
 
 WRITER_THREADS = 2
 
 
 class Job:
-    """One run over a list of sources; the state lives here so Ctrl-C can still summarise."""
+    """One run over a list of sources; the state lives here so Ctrl-C can still summarise.
+
+    Every document is isolated: whatever its loading, extraction or writing raises becomes
+    that document's failed outcome, and the job goes on.  Only an error that every later
+    document would hit too (the output folder or the run store cannot be written: a full
+    disk, a read-only mount) stops the job early, as ``stopped="failed"`` with the reason."""
 
     def __init__(
         self,
@@ -281,6 +150,7 @@ class Job:
         # filesystem journal) than writing, and that CPU is taken from the event loop.  Two
         # keep one slow fsync (a network filesystem) from holding up every other write.
         self._writers = ThreadPoolExecutor(WRITER_THREADS, thread_name_prefix="abstraction-write")
+        self._writing: dict[Future[Path], tuple[Source, DocumentOutcome, float]] = {}
 
     # -- the loop ---------------------------------------------------------------------------
 
@@ -294,15 +164,10 @@ class Job:
                     tg.create_task(self._worker())
         except asyncio.CancelledError:
             self.summary.stopped = "interrupted"
+            self._writers.shutdown(wait=True)
+            self._record_cancelled_writes()
             self._finish()
             raise
-        except BaseExceptionGroup as group:
-            fatal = _endpoint_error(group)
-            if fatal is None:
-                raise
-            self.summary.stopped = "failed"
-            self._finish(note=str(fatal))
-            raise fatal from None
         finally:
             # on Ctrl-C too, every output already extracted is written before we return
             self._writers.shutdown(wait=True)
@@ -311,18 +176,23 @@ class Job:
         return self.summary
 
     def spent(self) -> float:
-        live = (_meter_cost(m, self.prices, self.identity.model) for m in self._inflight)
+        live = (meter_cost(m, self.prices, self.identity.model) for m in self._inflight)
         return self._spent + sum(c for c in live if c is not None)
 
     async def _worker(self) -> None:
         while self._next < len(self.sources):
+            if self.summary.stopped == "failed":
+                return
             if self.max_cost is not None and self.spent() >= self.max_cost:
                 self.summary.stopped = "budget"
                 return
             source = self.sources[self._next]
             self._next += 1
             t0 = time.monotonic()
-            outcome, write = await self._document(source)
+            try:
+                outcome, write = await self._document(source)
+            except Exception as exc:  # a bug of ours: still only this document's failure
+                outcome, write = self._crashed(source, "error", exc), None
             await self._write_slots.acquire()
             assert self._tasks is not None
             self._tasks.create_task(self._written(source, outcome, write, t0))
@@ -334,29 +204,71 @@ class Job:
         moved on: the fsyncs (milliseconds each) are not part of every document's cycle."""
         try:
             if write is not None:
-                loop = asyncio.get_running_loop()
-                outcome.output = str(await loop.run_in_executor(self._writers, write))
+                future = self._writers.submit(write)
+                self._writing[future] = (source, outcome, t0)  # for Ctrl-C: see `run`
+                await asyncio.wait([asyncio.wrap_future(future)])
+                del self._writing[future]
+                self._wrote(outcome, future)
         finally:
             self._write_slots.release()
         outcome.seconds = time.monotonic() - t0
         self._record(source, outcome)
 
-    def _skip_rest(self) -> None:
-        if self.summary.stopped != "budget":
+    def _wrote(self, outcome: DocumentOutcome, future: Future[Path]) -> None:
+        """The output's path, or the write's error as the document's failure; an error that
+        every later write would hit too stops the job."""
+        error = future.exception()
+        if error is None:
+            outcome.output = str(future.result())
             return
-        note = f"budget reached: ${self.spent():.4f} of ${self.max_cost:.4f} spent"
+        message = redact_text(f"cannot write its output: {type(error).__name__}: {error}")
+        if outcome.status == "failed":  # a failure record that could not be written
+            outcome.error = f"{outcome.error}; and {message}"
+        else:
+            outcome.status, outcome.error_kind, outcome.error = "failed", "write", message
+        if isinstance(error, OSError) and error.errno in STOPPING_ERRNOS:
+            self._stop(f"cannot write to {self.out_dir}: {error.strerror or error}")
+
+    def _stop(self, reason: str, *, advice: str = DISK_ADVICE) -> None:
+        if self.summary.stopped is None:
+            self.summary.stopped = "failed"
+            self.summary.error = f"{reason}\n{advice}"
+
+    def _record_cancelled_writes(self) -> None:
+        """After Ctrl-C: the writes that were under way have finished (the writer threads
+        were joined); record them, so the run store lists every output on disk."""
+        for future, (source, outcome, t0) in list(self._writing.items()):
+            if future.cancelled():
+                continue
+            self._wrote(outcome, future)
+            outcome.seconds = time.monotonic() - t0
+            self._record(source, outcome)
+        self._writing.clear()
+
+    def _skip_rest(self) -> None:
+        if self.summary.stopped not in ("budget", "failed"):
+            return
+        if self.summary.stopped == "budget":
+            kind = "budget"
+            note = f"budget reached: ${self.spent():.4f} of ${self.max_cost:.4f} spent"
+        else:
+            kind, note = "stopped", f"not started: {self.summary.error}"
         for source in self.sources[self._next :]:
             self._record(
-                source, DocumentOutcome(self._key(source), source.origin, "skipped", "budget", note)
+                source, DocumentOutcome(self._key(source), source.origin, "skipped", kind, note)
             )
         self._next = len(self.sources)
 
-    def _finish(self, note: str | None = None) -> None:
+    def _finish(self) -> None:
         self.summary.seconds = time.monotonic() - self._t0
         status = self.summary.stopped or "done"
+        note = self.summary.error
         if self.summary.stopped == "budget":
             note = f"stopped at ${self.spent():.4f} (max ${self.max_cost})"
-        self.store.finish_run(self.run_id, status=status, note=note)
+        try:
+            self.store.finish_run(self.run_id, status=status, note=note)
+        except (sqlite3.Error, OSError) as exc:
+            self._stop(f"cannot write the run store {self.store.path}: {exc}")
 
     @staticmethod
     def _key(source: Source) -> str:
@@ -365,7 +277,10 @@ class Job:
 
     def _record(self, source: Source, outcome: DocumentOutcome) -> None:
         self.summary.outcomes.append(outcome)
-        self.store.record_document(self.run_id, outcome.row())
+        try:
+            self.store.record_document(self.run_id, outcome.row())
+        except (sqlite3.Error, OSError) as exc:
+            self._stop(f"cannot write the run store {self.store.path}: {exc}")
         if self.progress is not None:
             s = self.summary
             self.progress(
@@ -398,26 +313,37 @@ class Job:
         outcome.calls = meter.calls
         outcome.prompt_tokens = meter.prompt_tokens
         outcome.completion_tokens = meter.completion_tokens
-        outcome.cost = _meter_cost(meter, self.prices, self.identity.model)
+        outcome.cost = meter_cost(meter, self.prices, self.identity.model)
         if outcome.cost is not None:
             self._spent += outcome.cost
         return outcome, write
+
+    def _crashed(self, source: Source, kind: str, exc: BaseException) -> DocumentOutcome:
+        message = redact_text(f"{type(exc).__name__}: {exc}")
+        return DocumentOutcome(self._key(source), source.origin, "failed", kind, message)
+
+    async def _load(self, source: Source) -> Document:
+        if source.kind in ("pdf", "jats"):  # parsing takes a while: off the event loop
+            return await asyncio.to_thread(load, source, limits=self.options.limits)
+        return load(source, limits=self.options.limits)
 
     async def _extract_source(
         self, source: Source, meter: CallMeter
     ) -> tuple[DocumentOutcome, Writer | None]:
         key = self._key(source)
         try:
-            if source.kind in ("pdf", "jats"):  # parsing takes a while: off the event loop
-                doc = await asyncio.to_thread(load, source, limits=self.options.limits)
-            else:
-                doc = load(source, limits=self.options.limits)
+            doc = await self._load(source)
         except InputError as exc:
-            return self._input_failure(source, key, exc)
+            return self._input_failure(source, key, f"input:{exc.kind}", str(exc))
+        except Exception as exc:  # a reader library's crash on a hostile file
+            error = redact_text(f"{source.origin}: cannot be read: {type(exc).__name__}: {exc}")
+            return self._input_failure(source, key, "input:error", error)
         try:
             extraction, hits, parts, unit_key, fresh = await self._extract_document(doc)
-        except EndpointError:  # no document can succeed: stop the job, say why
-            raise
+        except EndpointError as exc:  # no document can succeed: stop the job and say why
+            self._stop(str(exc), advice=ENDPOINT_ADVICE)
+            note = f"not finished: {exc.kind}"
+            return DocumentOutcome(key, source.origin, "skipped", "stopped", note), None
         except Exception as exc:  # a bug or an unexpected library error: isolate it
             usage = Usage(calls=meter.calls)
             extraction = failure_extraction(
@@ -428,6 +354,7 @@ class Job:
                 usage=usage,
             )
             hits, parts, unit_key, fresh = 0, 1, None, []
+        _redact(extraction)
         status: DocStatus = (
             "failed" if extraction.status != "ok" else ("cached" if hits == parts else "ok")
         )
@@ -445,16 +372,16 @@ class Job:
         return outcome, functools.partial(self._persist, fresh, extraction)
 
     def _input_failure(
-        self, source: Source, key: str, exc: InputError
+        self, source: Source, key: str, kind: str, message: str
     ) -> tuple[DocumentOutcome, Writer | None]:
         """Record the reason; write ``<id>.json`` only when the id is the item's own."""
-        outcome = DocumentOutcome(key, source.origin, "failed", f"input:{exc.kind}", str(exc))
+        outcome = DocumentOutcome(key, source.origin, "failed", kind, message)
         if not source.id or source.problem_kind in ("duplicate_id", "broken_line"):
             return outcome, None
         info = DocumentInfo(
             id=source.id, path=source.origin, sha256="", chars=0, format=source.kind
         )
-        failed = failure_extraction(info, self.identity, kind="input", message=str(exc))
+        failed = failure_extraction(info, self.identity, kind="input", message=message)
         return outcome, functools.partial(write_output, self.out_dir, failed)
 
     def _persist(self, fresh: list[tuple[str, bytes]], extraction: Extraction) -> Path:
@@ -502,16 +429,6 @@ class Job:
         return merge_extractions(doc, parts, results), hits, len(parts), None, fresh
 
 
-def _endpoint_error(group: BaseExceptionGroup) -> EndpointError | None:
-    """The first `EndpointError` in a task group's failure (the model cannot be called)."""
-    for exc in group.exceptions:
-        if isinstance(exc, EndpointError):
-            return exc
-        if isinstance(exc, BaseExceptionGroup) and (inner := _endpoint_error(exc)):
-            return inner
-    return None
-
-
 def write_output(out_dir: Path, extraction: Extraction) -> Path:
     """``<out_dir>/<id>.json`` via `write_extraction` (atomic; a different earlier version
     goes to ``history/``), skipped when the file already holds exactly these bytes, so a cached
@@ -522,6 +439,36 @@ def write_output(out_dir: Path, extraction: Extraction) -> Path:
         if path.stat().st_size == len(data) and path.read_bytes() == data:
             return path
     return write_extraction(out_dir, extraction, data=data)
+
+
+def _redact(extraction: Extraction) -> None:
+    """No ``user:password@`` of an endpoint URL in what is written (provenance, errors)."""
+    provenance = extraction.provenance
+    if "@" in provenance.endpoint:
+        provenance.endpoint = redact_url(provenance.endpoint)
+    if extraction.error is not None:
+        extraction.error.message = redact_text(extraction.error.message)
+
+
+def check_out_dir(out_dir: Path) -> None:
+    """Raise `UserError` unless `out_dir` can be created and written (a file made, fsynced and
+    removed): checked before the run store is opened and before any model call, so a
+    read-only, full or mistyped ``--out`` costs nothing."""
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(dir=out_dir, prefix=".write-check.", suffix=".tmp")
+        try:
+            os.write(fd, b"\0" * 4096)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+            os.unlink(probe)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise UserError(
+            f"--out {out_dir}: cannot write there ({reason}); choose a folder you can write "
+            "to, with free space"
+        ) from exc
 
 
 # ---------------------------------------------------------------------------------------------
@@ -537,7 +484,7 @@ def identity_for(prompt: PromptSpec, described: dict[str, Any]) -> JobIdentity:
         prompt_version=prompt.version,
         prompt_sha256=prompt.sha256,
         model=f"{model}@{sha}" if sha else model,
-        endpoint=str(described.get("endpoint", "unknown")),
+        endpoint=redact_url(str(described.get("endpoint", "unknown"))),
         structured_output=str(described.get("structured", "unknown")),
         settings=prompt.settings_dict(),
         not_extracted=tuple(prompt.not_extracted()),
@@ -594,6 +541,7 @@ async def arun_documents(
             f"({prices.source}) or pass --prices FILE"
         )
     sources = discover(inputs, exclude=out_dir)
+    check_out_dir(out_dir)
     run_id = start_run(store, identity, out_dir=out_dir, concurrency=concurrency, max_cost=max_cost)
     if transport is not None:
         transport.on_call = call_logger(store, run_id)
@@ -611,7 +559,13 @@ async def arun_documents(
     )
     if job_holder is not None:
         job_holder.append(job)
-    return await job.run()
+    try:
+        return await job.run()
+    except Exception as exc:  # a bug of ours: the run must not stay 'running'
+        with contextlib.suppress(Exception):
+            note = redact_text(f"{type(exc).__name__}: {exc}")
+            store.finish_run(run_id, status="failed", note=note)
+        raise
 
 
 async def arun_job(
@@ -631,10 +585,12 @@ async def arun_job(
     from abstraction.client import open_client
     from abstraction.extraction import aextract_document
 
+    check_out_dir(out_dir)
     transport = JobTransport(policy=options.retry, log_bodies=options.log_bodies)
     with (
-        RunStore(store_path or default_store_path()) as store,
+        RunStore(store_path or default_store_path(out_dir) or out_dir / "runs.db") as store,
         open_client(with_transport(model_config, transport)) as client,
+        _terminate_cancels(),
     ):
         identity = identity_for(prompt, client.describe())
 
@@ -660,6 +616,27 @@ async def arun_job(
                 await client.aclose()
 
 
+@contextlib.contextmanager
+def _terminate_cancels() -> Any:
+    """SIGTERM (``kill``, a scheduler's stop) ends the job as Ctrl-C does: writes under way
+    finish, every written document is recorded, the run is closed as interrupted.  Python's
+    default would end the process at once, losing the run log's queued rows."""
+    task = asyncio.current_task()
+    if task is None or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    loop = asyncio.get_running_loop()
+    try:
+        loop.add_signal_handler(signal.SIGTERM, task.cancel)
+    except (NotImplementedError, RuntimeError):  # not on this platform or loop
+        yield
+        return
+    try:
+        yield
+    finally:
+        loop.remove_signal_handler(signal.SIGTERM)
+
+
 def run_job(
     inputs: Sequence[str | Path],
     *,
@@ -672,8 +649,12 @@ def run_job(
     progress: ProgressCallback | None = None,
     options: JobOptions = JobOptions(),
 ) -> JobSummary:
-    """Run an extraction job to the end, to the budget, or to Ctrl-C; never raises for a
-    document's failure.  After Ctrl-C the summary has ``stopped="interrupted"``."""
+    """Run an extraction job to the end, to the budget, or to Ctrl-C (or SIGTERM); never
+    raises for a document's failure.  After Ctrl-C the summary has ``stopped="interrupted"``;
+    after an error that stops every document (a full disk) ``stopped="failed"`` and `error`.
+
+    The run store is `store_path`, else ``$ABSTRACTION_RUNS_DB``, else ``<out_dir>/runs.db``.
+    Raises `UserError` before any model call when `out_dir` cannot be written."""
     holder: list[Job] = []
     try:
         return asyncio.run(
@@ -690,7 +671,7 @@ def run_job(
                 job_holder=holder,
             )
         )
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, asyncio.CancelledError):
         if not holder:
             raise
         holder[0].summary.stopped = "interrupted"

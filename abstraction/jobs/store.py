@@ -4,10 +4,11 @@ Plain tables, readable with the ``sqlite3`` CLI, e.g.::
 
     sqlite3 runs.db "select doc_id, status, error from documents where status='failed'"
 
-The default location is ``$ABSTRACTION_RUNS_DB`` or ``<user data dir>/abstraction/runs.db``, so
-that `abstraction runs`, the evaluation and the review app find it without a flag.  WAL mode
-lets a reader look at a job while it runs; a run killed with ``kill -9`` is marked
-``interrupted`` the next time the store is opened.
+A job's store is ``<out>/runs.db`` by default (or ``$ABSTRACTION_RUNS_DB``, or ``--store``):
+it holds what the outputs hold and more (file paths, errors, and with ``--log-bodies`` every
+request and response body, so every document's text), and it belongs with them, not in a
+folder the user never looks at.  WAL mode lets a reader look at a job while it runs; a run
+killed with ``kill -9`` is marked ``interrupted`` the next time the store is opened.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ import os
 import secrets
 import sqlite3
 import threading
-import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -30,17 +30,17 @@ from abstraction.core.errors import UserError
 from abstraction.jobs.migrations import migrate
 
 STORE_ENV = "ABSTRACTION_RUNS_DB"
-FLUSH_ROWS = 200
-FLUSH_SECONDS = 1.0
+STORE_NAME = "runs.db"
+FLUSH_ROWS = 500
+"""The most document rows (with their calls) written in one transaction."""
 
 
-def default_store_path() -> Path:
+def default_store_path(out_dir: Path | None = None) -> Path | None:
+    """``$ABSTRACTION_RUNS_DB``, else ``<out_dir>/runs.db``; None when neither is known."""
     env = os.environ.get(STORE_ENV)
     if env:
         return Path(env)
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir("abstraction")) / "runs.db"
+    return out_dir / STORE_NAME if out_dir is not None else None
 
 
 def _now() -> str:
@@ -110,9 +110,9 @@ def _alive(pid: int | None) -> bool:
 
 
 class RunStore:
-    """Model calls are buffered and written with the documents they belong to, a batch at a
-    time; a running job's batches are written by a background thread (`record_document`),
-    everything else on the caller's thread, which first waits for any batch in flight."""
+    """Model calls are queued and written with the documents they belong to; a running job's
+    rows are written by a background thread (`record_document`), everything else on the
+    caller's thread, which first waits for the background writer."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -133,7 +133,8 @@ class RunStore:
         migrate(self.db)
         self._calls: list[CallRow] = []
         self._docs: list[dict[str, Any]] = []
-        self._flushed = time.monotonic()
+        self._queue = threading.Lock()  # guards _calls, _docs and _draining
+        self._draining = False
         self._lock = threading.RLock()
         self._writer: ThreadPoolExecutor | None = None
         self._in_flight: list[Future[None]] = []
@@ -202,36 +203,57 @@ class RunStore:
             )
 
     def add_call(self, call: CallRow) -> None:
-        self._calls.append(call)
+        with self._queue:
+            self._calls.append(call)
 
     def record_document(self, run_id: str, row: DocumentRow) -> None:
-        """Queue the document's row (insert or replace); rows and calls are written together,
-        in one transaction, every `FLUSH_ROWS` documents or `FLUSH_SECONDS`, and at the end.
+        """Queue the document's row (insert or replace) for the background writer, which
+        writes whatever is queued, rows and calls together, in one transaction, as soon as it
+        is free (a group commit).
 
-        A commit per document would cost more than the rest of the runner at 100+ documents a
-        second, and a batch's write (its calls carry their request and response bodies) takes
-        tens of milliseconds: it goes to a background thread, so a job's event loop never
-        waits for SQLite.  After ``kill -9`` the last second of rows is lost from the log of a
-        run that is marked interrupted anyway, while the outputs themselves are on disk."""
-        self._docs.append({"run_id": run_id, **_columns(row)})
-        if len(self._docs) >= FLUSH_ROWS or time.monotonic() - self._flushed > FLUSH_SECONDS:
-            self._reap()
-            calls, docs = self._take()
-            if self._writer is None:
-                self._writer = ThreadPoolExecutor(1, thread_name_prefix="abstraction-runstore")
-            self._in_flight.append(self._writer.submit(self._write, calls, docs))
+        The writer never waits for a timer: a run killed with ``kill -9`` loses at most the
+        rows of the last few milliseconds (the documents being written at that moment), not a
+        second's worth.  The job's event loop never waits for SQLite: a batch with many calls
+        takes milliseconds, and a commit per document on the loop would cost more than the
+        rest of the runner at 100+ documents a second."""
+        with self._queue:
+            self._docs.append({"run_id": run_id, **_columns(row)})
+            if self._draining:
+                return  # the writer takes it with the rows before
+            self._draining = True
+        self._reap()
+        if self._writer is None:
+            self._writer = ThreadPoolExecutor(1, thread_name_prefix="abstraction-runstore")
+        self._in_flight.append(self._writer.submit(self._drain))
+
+    def _drain(self) -> None:
+        """Write batches until the queue is empty (on the background thread)."""
+        try:
+            while True:
+                with self._queue:
+                    calls, docs = self._take()
+                    if not calls and not docs:
+                        self._draining = False
+                        return
+                self._write(calls, docs)
+        except BaseException:
+            with self._queue:
+                self._draining = False
+            raise
 
     def flush(self) -> None:
-        """Write everything queued, on this thread, after any batch in flight (whose error,
-        if it failed, is raised here)."""
+        """Write everything queued, on this thread, after the background writer (whose error,
+        if a batch failed, is raised here)."""
         self._wait()
-        calls, docs = self._take()
+        with self._queue:
+            calls, docs = self._calls, self._docs
+            self._calls, self._docs = [], []
         self._write(calls, docs)
 
     def _take(self) -> tuple[list[CallRow], list[dict[str, Any]]]:
-        calls, docs = self._calls, self._docs
-        self._calls, self._docs = [], []
-        self._flushed = time.monotonic()
+        """Up to `FLUSH_ROWS` document rows and the calls queued before them (hold `_queue`)."""
+        docs, self._docs = self._docs[:FLUSH_ROWS], self._docs[FLUSH_ROWS:]
+        calls, self._calls = self._calls, []
         return calls, docs
 
     def _reap(self) -> None:

@@ -31,6 +31,9 @@ from typing import Any
 
 import httpx
 
+from abstraction.core.errors import ConfigError
+from abstraction.core.redact import redact_url
+
 RETRY_STATUS = frozenset({408, 429, 500, 502, 503, 504, 520, 522, 524})
 
 
@@ -44,13 +47,24 @@ class RetryPolicy:
     backoff_max: float = 20.0
     max_retry_after: float = 120.0
 
+    def __post_init__(self) -> None:
+        if self.max_attempts < 1:
+            raise ConfigError(
+                f"retries must be 0 or more (max_attempts at least 1), got {self.max_attempts - 1}"
+            )
+        if min(self.backoff_base, self.backoff_max, self.max_retry_after) < 0:
+            raise ConfigError("retry waits must not be negative")
+
     def backoff(self, attempt: int, rng: random.Random) -> float:
         return rng.uniform(0, min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1)))
 
 
-@dataclass
+@dataclass(eq=False)
 class CallMeter:
-    """What one document's calls cost so far; the runner reads it when the document ends."""
+    """What one document's calls cost so far; the runner reads it when the document ends.
+
+    Compared by identity (``eq=False``): two documents' meters with equal counts (two inputs
+    with the same id, both before their first call) are still two meters."""
 
     doc_id: str
     calls: int = 0
@@ -114,7 +128,22 @@ def _usage(body: Any) -> tuple[str | None, int, int]:
 
 def _without_query(url: httpx.URL) -> str:
     # copy_with re-parses the whole URL (half of `_report`'s CPU); only a query needs it.
-    return str(url.copy_with(query=None)) if url.query else str(url)
+    text = str(url.copy_with(query=None)) if url.query else str(url)
+    return redact_url(text) if "@" in text else text
+
+
+def _without_userinfo(request: httpx.Request) -> httpx.Request:
+    """Credentials in the URL (``http://user:pass@host``) become a Basic ``Authorization``
+    header, unless the request has one already (the API key), and leave the URL: aiohttp
+    refuses a request with both, and a URL is logged where a header is not."""
+    url = request.url
+    if not (url.username or url.password):
+        return request
+    if "authorization" not in request.headers:
+        auth = httpx.BasicAuth(url.username, url.password)
+        request = next(auth.auth_flow(request))
+    request.url = url.copy_with(username=None, password=None)
+    return request
 
 
 def _text(data: bytes) -> str:
@@ -211,6 +240,7 @@ class JobTransport(httpx.AsyncBaseTransport, httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         """The blocking twin of `handle_async_request` (same retries, same reports)."""
+        request = _without_userinfo(request)
         last_exc: Exception | None = None
         response: httpx.Response | None = None
         for attempt in range(1, self.policy.max_attempts + 1):
@@ -247,6 +277,7 @@ class JobTransport(httpx.AsyncBaseTransport, httpx.BaseTransport):
             await self._sleep(delay)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        request = _without_userinfo(request)
         last_exc: httpx.TransportError | None = None
         response: httpx.Response | None = None
         for attempt in range(1, self.policy.max_attempts + 1):

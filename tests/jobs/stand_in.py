@@ -108,3 +108,26 @@ def _extraction(doc, started, status, record, error, grounding, calls) -> Extrac
 
 def dumps(obj: object) -> str:
     return json.dumps(obj)
+
+
+def offline_extractor(calls: list[str] | None = None, *, word: str = "") -> Extractor:
+    """No HTTP at all: a minimal valid record for every document, at once (attack and fuzz
+    tests).  Each document counts as one model call of 10 + 5 tokens on its meter, as a real
+    call through `JobTransport` would; `word` changes the record (a "new prompt")."""
+    from abstraction.jobs.transport import CURRENT_METER
+
+    from .fault_server import answer_for
+
+    async def extract(doc: Document) -> Extraction:
+        if calls is not None:
+            calls.append(doc.id)
+        meter = CURRENT_METER.get()
+        if meter is not None:
+            meter.calls += 1
+            meter.add("fault-model", 10, 5)
+        started = datetime.now().astimezone().isoformat()
+        record = CaseReport.model_validate(answer_for(SCHEMA, word))
+        grounded, summary = ground_record(record, doc.text)
+        return _extraction(doc, started, "ok", grounded, None, summary, 1)
+
+    return extract

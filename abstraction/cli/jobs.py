@@ -151,7 +151,7 @@ def print_summary(summary: JobSummary) -> None:
     console.print(table)
     failures = summary.failures
     for o in failures[:20]:
-        console.print(f"[red]failed[/red] {o.id}: [{o.error_kind}] {o.error}")
+        console.print(f"[red]failed[/red] {escape(f'{o.id}: [{o.error_kind}] {o.error}')}")
     if len(failures) > 20:
         console.print(f"... and {len(failures) - 20} more: abstraction runs show {summary.run_id}")
     if summary.stopped == "budget":
@@ -161,7 +161,9 @@ def print_summary(summary: JobSummary) -> None:
     elif summary.stopped == "interrupted":
         console.print("[yellow]interrupted: re-run the same command to resume[/yellow]")
     elif summary.stopped == "failed":
-        err_console.print(f"[red]error:[/red] the job stopped: {summary.error}", highlight=False)
+        err_console.print(
+            f"[red]error:[/red] the job stopped: {escape(summary.error or '')}", highlight=False
+        )
 
 
 def exit_code(summary: JobSummary) -> int:

@@ -18,6 +18,7 @@ import typer
 from typer.testing import CliRunner
 
 from abstraction.cli import evaluate as cli
+from abstraction.client import ModelConfig
 from abstraction.core.documents import Document
 from abstraction.core.errors import UserError
 from abstraction.core.prompts import PromptSpec, load_prompt
@@ -173,11 +174,17 @@ def test_json_round_trips_and_markdown_has_the_tables(repo: Path) -> None:
 def app(repo: Path, monkeypatch: pytest.MonkeyPatch) -> typer.Typer:
     @contextmanager
     def fake_open(config: Any) -> Any:
-        assert config == (None, "replay")
+        assert (config.model, config.recording_mode) == ("local", "replay")
         yield "fake-client"
 
     monkeypatch.chdir(repo)
-    monkeypatch.setattr(cli, "_model_config", lambda model, url, mode, suite, **_: (model, mode))
+    monkeypatch.setattr(
+        cli,
+        "_model_config",
+        lambda model, url, mode, suite, **_: ModelConfig(
+            model=model or "local", recording_mode=mode
+        ),
+    )
     monkeypatch.setattr(cli, "_open_client", fake_open)
     monkeypatch.setattr(runner_mod, "_default_extract", lambda: fake_extract)
     application = typer.Typer()

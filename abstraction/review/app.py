@@ -2,6 +2,9 @@
 
 Defences, each cheap and each tested:
 - the server binds 127.x only, and the Host header must name loopback (DNS rebinding);
+- every page, file and API call lives under ``/<token>/``, a random per-session token the
+  command prints in its address (compared in constant time), so another local user, who can
+  reach the loopback port too, can neither read nor write;
 - writes need ``X-Review-Client: 1`` and JSON, and a cross-origin ``Origin`` is refused, so a
   page on another site cannot post edits through the reviewer's browser;
 - a strict Content-Security-Policy (no inline script) backs up the escaping in the pages;
@@ -10,8 +13,10 @@ Defences, each cheap and each tested:
 
 from __future__ import annotations
 
+import hmac
 import ipaddress
 import json
+import secrets
 import socket
 from importlib import resources
 from typing import Any
@@ -22,7 +27,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -78,6 +83,44 @@ def bind(host: str, port: int) -> socket.socket:
         raise UserError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
     sock.listen(64)
     return sock
+
+
+def new_token() -> str:
+    """A fresh session token (256 bits, URL-safe)."""
+    return secrets.token_urlsafe(32)
+
+
+class TokenGate:
+    """Only requests under ``/<token>/`` pass; the prefix becomes the app's root path.
+
+    The token is the first path segment rather than a cookie: a cookie for 127.0.0.1 would be
+    sent to every port on the machine, and a path needs nothing from the browser but the address.
+    """
+
+    def __init__(self, app: ASGIApp, *, token: str) -> None:
+        if len(token) < 16:
+            raise ValueError("the session token must have at least 16 characters")
+        self.app = app
+        self.token = token.encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        first, slash, _rest = scope["path"][1:].partition("/")
+        if not hmac.compare_digest(first.encode("utf-8", "replace"), self.token):
+            refused = PlainTextResponse(
+                "403: this address needs the session token; open the address that "
+                "`abstraction review` printed.\n",
+                status_code=403,
+            )
+            await refused(scope, receive, send)
+            return
+        if not slash:
+            await RedirectResponse(f"/{first}/")(scope, receive, send)
+            return
+        root = scope.get("root_path", "") + "/" + first
+        await self.app({**scope, "root_path": root}, receive, send)
 
 
 def _static_text(name: str) -> bytes:
@@ -137,10 +180,14 @@ def _error(status: int, message: str, **extra: Any) -> JSONResponse:
 def create_app(
     store: RunStore,
     *,
+    token: str,
     hosts: tuple[str, ...] = ("127.0.0.1", "localhost"),
     default_reviewer: str | None = None,
 ) -> Starlette:
-    """The app for one run folder.  `hosts` are the Host header values accepted."""
+    """The app for one run folder, served under ``/<token>/`` (see `new_token`).
+
+    `hosts` are the Host header values accepted.
+    """
     schema = CaseReport.model_json_schema()
 
     def page(name: str) -> Response:
@@ -242,6 +289,7 @@ def create_app(
         routes=routes,
         middleware=[
             Middleware(TrustedHostMiddleware, allowed_hosts=list(hosts)),
+            Middleware(TokenGate, token=token),
             Middleware(Guard),
         ],
         exception_handlers={

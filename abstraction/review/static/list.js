@@ -9,7 +9,7 @@
   const body = document.querySelector("#docs tbody");
   if (!res.data.length) message("No extraction files in this folder.");
   for (const doc of res.data) {
-    const link = el("a", { href: `/doc/${encodeURIComponent(doc.id)}` }, doc.id);
+    const link = el("a", { href: `${Review.base}/doc/${encodeURIComponent(doc.id)}` }, doc.id);
     const name = el("td", {}, link, doc.title ? el("div", { class: "muted small" }, doc.title) : null);
     if (doc.doc_status === "failed") {
       body.append(el("tr", { class: "failed", dataset: { id: doc.id } }, el("td", {}, doc.id),

@@ -4,6 +4,8 @@ Safety rules kept here, in one place:
 - a document is addressed by id only, and ids come from scanning the run folder (never from a
   request path), so a request cannot name a file; files that are symlinks pointing outside the
   run folder are ignored;
+- a source text is shown only when it hashes to the sha256 the extraction recorded (`sources`),
+  so a hostile ``document.path`` cannot make the app read out another file;
 - the only files written are ``<run>/reviews/<id>.review.json`` (refused if ``reviews`` or the
   file is a symlink), written atomically (temp file, fsync, rename) under a lock, with a version
   check so a stale writer is refused instead of overwriting someone else's edits;
@@ -25,7 +27,6 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from abstraction.core.documents import TEXT_SUFFIXES, Document
 from abstraction.core.errors import UserError
 from abstraction.core.records import Extraction, GoldRecord
 from abstraction.extraction.output import atomic_write_text
@@ -38,6 +39,7 @@ from abstraction.review.edits import (
     validate_record,
 )
 from abstraction.review.plan import plan, stamp
+from abstraction.review.sources import Source, find_source
 
 try:  # POSIX: also lock against a second server process on the same run folder
     import fcntl
@@ -70,13 +72,6 @@ class Entry:
     path: Path
     extraction: Extraction | None
     error: str | None
-
-
-@dataclass(frozen=True)
-class Source:
-    text: str | None
-    path: str | None
-    warning: str | None
 
 
 @dataclass(frozen=True)
@@ -179,37 +174,9 @@ class RunStore:
         return entry.extraction
 
     def source(self, doc_id: str) -> Source:
-        """The source text, found from the extraction's path or in the --sources folder."""
+        """The source text, verified against the extraction's sha256 (see `sources`)."""
         ext = self.extraction(doc_id)
-        for candidate in self._source_candidates(ext):
-            if candidate.is_file():
-                try:
-                    doc = Document.from_path(candidate)
-                except UserError as exc:
-                    return Source(None, str(candidate), str(exc))
-                warning = None
-                if doc.sha256 != ext.document.sha256:
-                    warning = (
-                        f"{candidate} is not the text that was extracted (sha256 differs): "
-                        "highlighted evidence may be misplaced"
-                    )
-                return Source(doc.text, str(candidate), warning)
-        where = ext.document.path or f"{doc_id}.txt"
-        hint = "" if self.sources else " (pass --sources DIR)"
-        return Source(None, None, f"source text not found: {where}{hint}")
-
-    def _source_candidates(self, ext: Extraction) -> Iterator[Path]:
-        recorded = Path(ext.document.path) if ext.document.path else None
-        if self.sources is not None:
-            if recorded is not None:
-                yield self.sources / recorded.name
-            for suffix in sorted(TEXT_SUFFIXES):
-                yield self.sources / f"{ext.document.id}{suffix}"
-            return
-        if recorded is not None:
-            yield recorded
-            if not recorded.is_absolute():
-                yield self.root / recorded
+        return find_source(ext.document, run=self.root, sources=self.sources)
 
     def gold(self, doc_id: str) -> tuple[GoldRecord | None, str | None]:
         """The gold record for `doc_id` if the gold folder has one, and a warning if unreadable."""

@@ -19,6 +19,7 @@ from abstraction.review.app import bind, create_app, new_token, serve
 from abstraction.review.edits import ReviewFile, apply_edits
 from abstraction.review.export import export_run
 from abstraction.review.export import promote as promote_records
+from abstraction.review.index import RunIndex
 from abstraction.review.store import REVIEWS_DIR, RunStore
 
 console = Console()
@@ -76,10 +77,10 @@ def serve_cmd(
     sock = bind(host, port)
     bound_host, bound_port = sock.getsockname()[:2]
     hosts = ("127.0.0.1", "localhost", bound_host)
+    index = RunIndex(store)
+    console.print(f"Reviewing {len(index.rows())} document(s) in {store.root}")
     token = new_token()
-    web = create_app(store, token=token, hosts=hosts, default_reviewer=reviewer)
-    docs = len(store.entries())
-    console.print(f"Reviewing {docs} document(s) in {store.root}")
+    web = create_app(store, token=token, hosts=hosts, default_reviewer=reviewer, index=index)
     console.print(
         f"Open http://{bound_host}:{bound_port}/{token}/  (Ctrl-C to stop)",
         soft_wrap=True,

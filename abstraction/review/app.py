@@ -34,8 +34,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from abstraction.core.errors import UserError
 from abstraction.core.schema import CaseReport, Strict
 from abstraction.review.edits import Change, EditRejected
+from abstraction.review.index import RunIndex
 from abstraction.review.store import DocumentNotFound, RunStore, VersionConflict
-from abstraction.review.views import diff_view, doc_view, list_view
+from abstraction.review.views import diff_view, doc_view
 
 WRITE_HEADER = "x-review-client"
 MAX_BODY = 1_000_000
@@ -183,17 +184,20 @@ def create_app(
     token: str,
     hosts: tuple[str, ...] = ("127.0.0.1", "localhost"),
     default_reviewer: str | None = None,
+    index: RunIndex | None = None,
 ) -> Starlette:
     """The app for one run folder, served under ``/<token>/`` (see `new_token`).
 
-    `hosts` are the Host header values accepted.
+    `hosts` are the Host header values accepted; `index` is the store's list index, when the
+    caller has already built it (the CLI does, before it prints the address).
     """
     schema = CaseReport.model_json_schema()
+    run_index = index or RunIndex(store)
 
     def page(name: str) -> Response:
         return Response(_static_text(name), media_type="text/html; charset=utf-8")
 
-    def index(request: Request) -> Response:
+    def list_page(request: Request) -> Response:
         return page("index.html")
 
     def doc_page(request: Request) -> Response:
@@ -217,7 +221,7 @@ def create_app(
         return JSONResponse(schema)
 
     def api_docs(request: Request) -> JSONResponse:
-        return JSONResponse(list_view(store))
+        return JSONResponse(run_index.rows())
 
     def api_doc(request: Request) -> JSONResponse:
         view = doc_view(store, request.path_params["doc_id"])
@@ -273,7 +277,7 @@ def create_app(
         return Response(status_code=204)
 
     routes = [
-        Route("/", index),
+        Route("/", list_page),
         Route("/favicon.ico", favicon),
         Route("/doc/{doc_id}", doc_page),
         Route("/diff/{doc_id}", diff_page),
@@ -301,9 +305,19 @@ def create_app(
     )
 
 
+SHUTDOWN_GRACE = 2
+"""Seconds a SIGTERM or Ctrl-C waits for requests in flight before cancelling them."""
+
+
 def serve(app: Starlette, sock: socket.socket) -> None:
-    """Run `app` on an already bound socket until interrupted."""
+    """Run `app` on an already bound socket until interrupted (SIGINT or SIGTERM).
+
+    Requests still running after `SHUTDOWN_GRACE` seconds are cancelled: a client that never
+    finishes sending its request cannot keep the server alive.
+    """
     import uvicorn
 
-    config = uvicorn.Config(app, log_level="warning", access_log=False)
+    config = uvicorn.Config(
+        app, log_level="warning", access_log=False, timeout_graceful_shutdown=SHUTDOWN_GRACE
+    )
     uvicorn.Server(config).run(sockets=[sock])

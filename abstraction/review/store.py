@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
 import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -47,6 +49,12 @@ except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
 REVIEWS_DIR = "reviews"
+REVIEW_SUFFIX = ".review.json"
+CACHED_FILES = 256
+"""Parsed extraction files kept in memory (the list keeps its own small rows)."""
+MAX_EXTRACTION_BYTES = 64_000_000
+Stamp = tuple[int, int, int]
+"""(mtime_ns, size, inode) of a file: a changed stamp means the file changed."""
 _SAFE_ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]*$")
 
 
@@ -93,6 +101,23 @@ def _inside(path: Path, root: Path) -> bool:
     return path.resolve().is_relative_to(root.resolve())
 
 
+def stamp_of(st: os.stat_result) -> Stamp:
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+def _parse(doc_id: str, path: Path, stamp: Stamp) -> Entry | None:
+    if stamp[1] > MAX_EXTRACTION_BYTES:
+        return Entry(doc_id, path, None, f"larger than {MAX_EXTRACTION_BYTES} bytes; not read")
+    try:
+        raw = json.loads(path.read_bytes())
+    except (OSError, ValueError, RecursionError):
+        return None
+    if not isinstance(raw, dict) or raw.get("kind") != "extraction":
+        return None  # some other file (gold, review, run manifest)
+    extraction, error = _read_extraction(raw)
+    return Entry(doc_id, path, extraction, error)
+
+
 def _read_extraction(raw: dict[str, Any]) -> tuple[Extraction | None, str | None]:
     try:
         return Extraction.model_validate(raw), None
@@ -106,7 +131,12 @@ def _read_extraction(raw: dict[str, Any]) -> tuple[Extraction | None, str | None
 
 
 class RunStore:
-    """A run folder opened for review.  Thread-safe; one instance per served folder."""
+    """A run folder opened for review.  Thread-safe; one instance per served folder.
+
+    Opening one document touches its own files only (no folder scan); listing scans the folder
+    once.  Parsed extraction files are kept in a small cache keyed by the file's stamp, so memory
+    stays flat at 10,000 documents.
+    """
 
     def __init__(
         self,
@@ -122,47 +152,84 @@ class RunStore:
         self.sources = sources
         self.gold_dir = gold
         self.only = only
-        self._cache: dict[str, tuple[tuple[int, int], Entry]] = {}
+        self._cache: OrderedDict[str, tuple[Stamp, Entry | None]] = OrderedDict()
         self._lock = threading.Lock()
+        """Held while saving (with the file lock), so two saves never interleave."""
+        self._cache_lock = threading.Lock()
 
     # ---- reading -------------------------------------------------------------------------
 
-    def entries(self) -> list[Entry]:
-        """Every extraction file in the run folder, by id (other JSON files are skipped)."""
-        found = []
-        for path in sorted(self.root.glob("*.json")):
-            doc_id = path.stem
-            if not _SAFE_ID.match(doc_id) or (self.only and doc_id not in self.only):
-                continue
-            if not path.is_file() or not _inside(path, self.root):
-                continue
-            entry = self._load(doc_id, path)
-            if entry is not None:
-                found.append(entry)
-        return found
+    def _wanted(self, doc_id: str) -> bool:
+        return bool(_SAFE_ID.match(doc_id)) and (not self.only or doc_id in self.only)
 
-    def _load(self, doc_id: str, path: Path) -> Entry | None:
-        st = path.stat()
-        key = (st.st_mtime_ns, st.st_size)
-        cached = self._cache.get(doc_id)
-        if cached and cached[0] == key:
-            return cached[1]
-        try:
-            raw = json.loads(path.read_bytes())
-        except (OSError, ValueError):
-            return None
-        if not isinstance(raw, dict) or raw.get("kind") != "extraction":
-            return None  # some other file (gold, review, run manifest)
-        extraction, error = _read_extraction(raw)
-        entry = Entry(doc_id, path, extraction, error)
-        self._cache[doc_id] = (key, entry)
+    def scan(self) -> list[tuple[str, Path, Stamp]]:
+        """The candidate extraction files, by id, with their stamps: one listing of the folder.
+
+        Symlinks that lead outside the run folder are left out.
+        """
+        found = []
+        with os.scandir(self.root) as it:
+            for item in it:
+                doc_id, dot, suffix = item.name.rpartition(".")
+                if not dot or suffix != "json" or not self._wanted(doc_id):
+                    continue
+                try:
+                    if not item.is_file() or (
+                        item.is_symlink() and not _inside(Path(item.path), self.root)
+                    ):
+                        continue
+                    found.append((doc_id, Path(item.path), stamp_of(item.stat())))
+                except OSError:
+                    continue
+        return sorted(found)
+
+    def review_stamps(self) -> dict[str, Stamp]:
+        """The stamp of each review file, by document id: one listing of ``reviews/``."""
+        d = self.root / REVIEWS_DIR
+        if d.is_symlink() or not d.is_dir():
+            return {}
+        stamps = {}
+        with os.scandir(d) as it:
+            for item in it:
+                if item.name.endswith(REVIEW_SUFFIX) and not item.is_symlink():
+                    with contextlib.suppress(OSError):
+                        stamps[item.name[: -len(REVIEW_SUFFIX)]] = stamp_of(item.stat())
+        return stamps
+
+    def load(self, doc_id: str, path: Path, stamp: Stamp) -> Entry | None:
+        """The parsed file (None when it is some other JSON file), from the cache if unchanged."""
+        with self._cache_lock:
+            cached = self._cache.get(doc_id)
+            if cached and cached[0] == stamp:
+                self._cache.move_to_end(doc_id)
+                return cached[1]
+        entry = _parse(doc_id, path, stamp)
+        with self._cache_lock:
+            self._cache[doc_id] = (stamp, entry)
+            self._cache.move_to_end(doc_id)
+            while len(self._cache) > CACHED_FILES:
+                self._cache.popitem(last=False)
         return entry
 
+    def entries(self) -> Iterator[Entry]:
+        """Every extraction file in the run folder, by id (other JSON files are skipped)."""
+        for doc_id, path, st in self.scan():
+            entry = self.load(doc_id, path, st)
+            if entry is not None:
+                yield entry
+
     def entry(self, doc_id: str) -> Entry:
-        for entry in self.entries():
-            if entry.id == doc_id:
-                return entry
-        raise DocumentNotFound(f"no document {doc_id!r} in {self.root}")
+        """The document `doc_id`, read from ``<run>/<doc_id>.json`` alone."""
+        path = self.root / f"{doc_id}.json"
+        try:
+            if not self._wanted(doc_id) or not path.is_file() or not _inside(path, self.root):
+                raise FileNotFoundError(path)
+            entry = self.load(doc_id, path, stamp_of(path.stat()))
+        except OSError:
+            entry = None
+        if entry is None:
+            raise DocumentNotFound(f"no document {doc_id!r} in {self.root}")
+        return entry
 
     def extraction(self, doc_id: str) -> Extraction:
         """The model's extraction, which must have a record to review."""
@@ -201,7 +268,7 @@ class RunStore:
         return d
 
     def review_path(self, doc_id: str) -> Path:
-        path = self._reviews_dir(create=False) / f"{self.entry(doc_id).id}.review.json"
+        path = self._reviews_dir(create=False) / f"{self.entry(doc_id).id}{REVIEW_SUFFIX}"
         if path.is_symlink():
             raise UserError(f"{path}: is a symlink; refusing to read or write it")
         return path
@@ -284,7 +351,7 @@ class RunStore:
             problems += validate_record(new_state.corrected)
             if problems:
                 raise EditRejected(problems)
-            path = self._reviews_dir(create=True) / f"{doc_id}.review.json"
+            path = self._reviews_dir(create=True) / f"{doc_id}{REVIEW_SUFFIX}"
             if path.is_symlink():
                 raise UserError(f"{path}: is a symlink; refusing to write it")
             atomic_write_text(path, updated.model_dump_json(indent=2) + "\n")

@@ -7,6 +7,9 @@ Defences, each cheap and each tested:
   reach the loopback port too, can neither read nor write;
 - writes need ``X-Review-Client: 1`` and JSON, and a cross-origin ``Origin`` is refused, so a
   page on another site cannot post edits through the reviewer's browser;
+- a request body is refused (413) past `MAX_BODY` bytes, by Content-Length before reading and
+  by count while streaming; JSON nested past `MAX_DEPTH` is a 400; the store bounds the length
+  of names, reasons and values;
 - a strict Content-Security-Policy (no inline script) backs up the escaping in the pages;
 - documents are addressed by id only (see `store`), static files from a fixed list.
 """
@@ -40,6 +43,9 @@ from abstraction.review.views import diff_view, doc_view
 
 WRITE_HEADER = "x-review-client"
 MAX_BODY = 1_000_000
+"""Bytes of a request body; larger ones get a 413, by Content-Length or while streaming."""
+MAX_DEPTH = 16
+"""Nesting of a request's JSON (a save of a whole fact with its evidence needs 5 or 6)."""
 STATIC: dict[str, str] = {
     "app.css": "text/css; charset=utf-8",
     "common.js": "text/javascript; charset=utf-8",
@@ -174,6 +180,22 @@ class Guard:
         return None
 
 
+def nesting(value: Any, *, limit: int) -> int:
+    """How deeply lists and objects nest in `value` (1 for a flat list), counted without
+    recursion and only up to `limit` + 1, so a hostile payload cannot exhaust the stack."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, depth)
+            if depth > limit:
+                break
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
 def _error(status: int, message: str, **extra: Any) -> JSONResponse:
     return JSONResponse({"error": message, **extra}, status_code=status)
 
@@ -236,12 +258,18 @@ def create_app(
         match = request.headers.get("if-match", "").strip().strip('"')
         if not match.isdigit():
             return _error(428, "send If-Match with the document version you edited")
-        body = await request.body()
-        if len(body) > MAX_BODY:
-            return _error(413, "request too large")
+        body = await request.body()  # Starlette's max_body_size stops it at MAX_BODY bytes
         try:
-            req = SaveRequest.model_validate(json.loads(body))
-        except (ValueError, ValidationError) as exc:
+            raw = json.loads(body)
+        except RecursionError:
+            raw = None
+        except ValueError as exc:
+            return _error(422, "malformed request", problems=[str(exc)[:500]])
+        if raw is None or nesting(raw, limit=MAX_DEPTH) > MAX_DEPTH:
+            return _error(400, f"JSON nested deeper than {MAX_DEPTH} levels")
+        try:
+            req = SaveRequest.model_validate(raw)
+        except ValidationError as exc:
             return _error(422, "malformed request", problems=[str(exc)[:500]])
 
         def save() -> JSONResponse:
@@ -291,6 +319,7 @@ def create_app(
     ]
     return Starlette(
         routes=routes,
+        max_body_size=MAX_BODY,
         middleware=[
             Middleware(TrustedHostMiddleware, allowed_hosts=list(hosts)),
             Middleware(TokenGate, token=token),

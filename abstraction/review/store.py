@@ -18,6 +18,7 @@ import contextlib
 import json
 import os
 import re
+import stat
 import threading
 import uuid
 from collections import OrderedDict
@@ -25,7 +26,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from pydantic import ValidationError
 
@@ -53,6 +54,11 @@ REVIEW_SUFFIX = ".review.json"
 CACHED_FILES = 256
 """Parsed extraction files kept in memory (the list keeps its own small rows)."""
 MAX_EXTRACTION_BYTES = 64_000_000
+MAX_REVIEWER = 100
+MAX_REASON = 2_000
+MAX_VALUE = 20_000
+"""Characters of any one string in a saved value (a quote of a long paragraph fits)."""
+MAX_CHANGES = 500
 Stamp = tuple[int, int, int]
 """(mtime_ns, size, inode) of a file: a changed stamp means the file changed."""
 _SAFE_ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]*$")
@@ -99,6 +105,51 @@ def new_id() -> str:
 
 def _inside(path: Path, root: Path) -> bool:
     return path.resolve().is_relative_to(root.resolve())
+
+
+def _open_lock(path: Path) -> BinaryIO:
+    """The lock file, opened without following a symlink (one planted as ``reviews/.lock``
+    would otherwise create or touch a file outside the run folder)."""
+    flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags, 0o600)
+    except OSError as exc:
+        raise UserError(
+            f"{path}: cannot open the lock file ({exc.strerror}); it must be a plain file "
+            "inside the run folder, not a symlink"
+        ) from exc
+    fh = os.fdopen(fd, "r+b")
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        fh.close()
+        raise UserError(f"{path}: the lock file must be a plain file")
+    return fh
+
+
+def size_problems(*, reviewer: str, reason: str | None, changes: list[Change]) -> list[str]:
+    """Why a save is too big to keep: a name, reason or value longer than its limit."""
+    problems = []
+    if len(reviewer) > MAX_REVIEWER:
+        problems.append(f"reviewer: too long (at most {MAX_REVIEWER} characters)")
+    if reason is not None and len(reason) > MAX_REASON:
+        problems.append(f"reason: too long (at most {MAX_REASON} characters)")
+    if len(changes) > MAX_CHANGES:
+        problems.append(f"too many changes in one save (at most {MAX_CHANGES})")
+    for change in changes:
+        stack = [change.value]
+        while stack:
+            value = stack.pop()
+            if isinstance(value, dict):
+                stack.extend(value.values())
+                stack.extend(value.keys())
+            elif isinstance(value, list):
+                stack.extend(value)
+            elif isinstance(value, str) and len(value) > MAX_VALUE:
+                problems.append(
+                    f"{change.pointer or change.op}: a value is too long "
+                    f"({len(value)} characters; at most {MAX_VALUE})"
+                )
+                break
+    return problems
 
 
 def stamp_of(st: os.stat_result) -> Stamp:
@@ -297,8 +348,7 @@ class RunStore:
             if fcntl is None:
                 yield
                 return
-            lock_path = self._reviews_dir(create=True) / ".lock"
-            with open(lock_path, "a") as fh:
+            with _open_lock(self._reviews_dir(create=True) / ".lock") as fh:
                 fcntl.flock(fh, fcntl.LOCK_EX)
                 try:
                     yield
@@ -323,6 +373,9 @@ class RunStore:
         reviewer = reviewer.strip()
         if not reviewer:
             raise EditRejected(["enter your name as reviewer before saving"])
+        problems = size_problems(reviewer=reviewer, reason=reason, changes=changes)
+        if problems:
+            raise EditRejected(problems)
         with self._locked():
             review, state = self.state(doc_id)
             if expected_version != review.version:

@@ -351,6 +351,12 @@ def apply_edits(original: dict[str, Any], edits: list[Edit]) -> Applied:
     )
 
 
+def model_facts(original: dict[str, Any]) -> list[FactState]:
+    """The facts of a record nobody has edited: ``apply_edits(original, []).facts`` without
+    copying the record three times (the list view builds one row per unreviewed document)."""
+    return _facts(original, original, {}, [])
+
+
 def reapply_report(original: dict[str, Any], edits: list[Edit]) -> tuple[int, list[Conflict]]:
     """How many edits still apply to a (new) model record, and the conflicts."""
     result = apply_edits(original, edits)

@@ -13,7 +13,7 @@ import threading
 from typing import Any
 
 from abstraction.core.errors import UserError
-from abstraction.review.edits import Applied
+from abstraction.review.edits import FactState, apply_edits, model_facts
 from abstraction.review.store import RunStore, Stamp
 
 _GROUNDING = ("exact", "fuzzy", "unsupported")
@@ -26,19 +26,19 @@ def evidence_of(value: Any) -> dict[str, Any] | None:
     return ev if isinstance(ev, dict) else None
 
 
-def model_counts(state: Applied) -> dict[str, int]:
+def model_counts(facts: list[FactState]) -> dict[str, int]:
     """Grounding of the model's own facts (what triage sorts on)."""
     counts = dict.fromkeys(_GROUNDING, 0)
-    for f in state.facts:
+    for f in facts:
         ev = evidence_of(f.original)
         if ev is not None:
             counts[ev.get("status") or "unsupported"] += 1
     return {"facts": sum(counts.values()), **counts}
 
 
-def decision_counts(state: Applied) -> dict[str, int]:
+def decision_counts(facts: list[FactState]) -> dict[str, int]:
     counts = dict.fromkeys(_DECISIONS, 0)
-    for f in state.facts:
+    for f in facts:
         if f.value is not None or f.added:
             counts[f.status] += 1
     return counts
@@ -68,21 +68,26 @@ def document_row(store: RunStore, doc_id: str) -> Row | None:
         error = entry.error or (ext.error.message if ext and ext.error else "no record")
         return {"id": doc_id, "doc_status": "failed", "error": error}
     try:
-        review, state = store.state(doc_id)
+        review = store.review(doc_id)
+        if review.edits:
+            state = apply_edits(ext.record.model_dump(mode="json"), review.edits)
+            facts, status, conflicts = state.facts, state.doc_status, len(state.conflicts)
+        else:
+            facts, status, conflicts = model_facts(ext.record.model_dump(mode="json")), None, 0
     except UserError as exc:
         return {"id": doc_id, "doc_status": "failed", "error": str(exc)}
     title = (ext.record.source.title.value if ext.record.source.title else None) or None
     return {
         "id": doc_id,
         "title": title,
-        "doc_status": state.doc_status,
+        "doc_status": status or "unreviewed",
         "version": review.version,
         "edits": len(review.edits),
-        "conflicts": len(state.conflicts),
+        "conflicts": conflicts,
         "model": ext.provenance.model,
         "prompt": ext.provenance.prompt_version,
-        **model_counts(state),
-        "decisions": decision_counts(state),
+        **model_counts(facts),
+        "decisions": decision_counts(facts),
     }
 
 

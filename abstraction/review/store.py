@@ -272,12 +272,14 @@ class RunStore:
     def entry(self, doc_id: str) -> Entry:
         """The document `doc_id`, read from ``<run>/<doc_id>.json`` alone."""
         path = self.root / f"{doc_id}.json"
-        try:
-            if not self._wanted(doc_id) or not path.is_file() or not _inside(path, self.root):
-                raise FileNotFoundError(path)
-            entry = self.load(doc_id, path, stamp_of(path.stat()))
-        except OSError:
-            entry = None
+        entry = None
+        if self._wanted(doc_id):
+            with contextlib.suppress(OSError):
+                st = os.lstat(path)
+                if stat.S_ISLNK(st.st_mode):  # followed only when it stays in the run folder
+                    st = os.stat(path) if _inside(path, self.root) else st
+                if stat.S_ISREG(st.st_mode):
+                    entry = self.load(doc_id, path, stamp_of(st))
         if entry is None:
             raise DocumentNotFound(f"no document {doc_id!r} in {self.root}")
         return entry

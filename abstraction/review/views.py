@@ -65,7 +65,7 @@ def doc_view(
         "facts": [_fact(f) for f in applied.facts],
         "conflicts": [_conflict(c) for c in applied.conflicts],
         "edits": [e.model_dump(mode="json") for e in review.edits],
-        "counts": {**model_counts(applied), "decisions": decision_counts(applied)},
+        "counts": {**model_counts(applied.facts), "decisions": decision_counts(applied.facts)},
         "has_gold": gold is not None,
         "not_extracted": ext.not_extracted,
     }

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from abstraction.review.app import bind, create_app, new_token
+from abstraction.review.index import RunIndex
 from abstraction.review.store import RunStore
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -43,7 +44,9 @@ def browser_missing() -> str | None:
 
 
 @contextlib.contextmanager
-def serving(store: RunStore, *, reviewer: str | None = None) -> Iterator[str]:
+def serving(
+    store: RunStore, *, reviewer: str | None = None, index: RunIndex | None = None
+) -> Iterator[str]:
     """Serve `store` with uvicorn in a thread on a free loopback port; yields the base URL
     (``http://127.0.0.1:<port>/<session token>``: append ``/doc/<id>`` and so on)."""
     import uvicorn
@@ -52,7 +55,7 @@ def serving(store: RunStore, *, reviewer: str | None = None) -> Iterator[str]:
     port = sock.getsockname()[1]
     token = new_token()
     config = uvicorn.Config(
-        create_app(store, token=token, default_reviewer=reviewer),
+        create_app(store, token=token, default_reviewer=reviewer, index=index),
         log_level="warning",
         access_log=False,
     )

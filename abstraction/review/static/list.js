@@ -29,5 +29,6 @@
       el("td", { class: "num" + (doc.conflicts ? " bad" : "") }, doc.conflicts),
       el("td", { class: "small" }, `${doc.model} · ${doc.prompt}`)));
   }
+  window.reviewReadyAt = performance.now();
   document.body.dataset.ready = "1";
 })();

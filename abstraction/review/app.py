@@ -243,7 +243,13 @@ def create_app(
         return JSONResponse(schema)
 
     def api_docs(request: Request) -> JSONResponse:
-        return JSONResponse(run_index.rows())
+        """The rows in triage order; ``?limit=N`` the first N (X-Total-Count: how many)."""
+        limit = request.query_params.get("limit", "")
+        if limit and not (limit.isdigit() and 0 < int(limit) <= 1_000_000):
+            return _error(400, "limit: give a whole number of rows")
+        rows = run_index.rows()
+        shown = rows[: int(limit)] if limit else rows
+        return JSONResponse(shown, headers={"X-Total-Count": str(len(rows))})
 
     def api_doc(request: Request) -> JSONResponse:
         view = doc_view(store, request.path_params["doc_id"])

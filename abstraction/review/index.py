@@ -103,7 +103,7 @@ class RunIndex:
         """Every document's row, in triage order."""
         reviews = self.store.review_stamps()
         fresh: dict[str, tuple[tuple[Stamp, Stamp | None], Row | None]] = {}
-        for doc_id, _path, stamp in self.store.scan():
+        for doc_id, stamp in self.store.scan():
             key = (stamp, reviews.get(doc_id))
             cached = self._rows.get(doc_id)
             if cached is None or cached[0] != key:

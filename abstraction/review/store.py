@@ -213,8 +213,8 @@ class RunStore:
     def _wanted(self, doc_id: str) -> bool:
         return bool(_SAFE_ID.match(doc_id)) and (not self.only or doc_id in self.only)
 
-    def scan(self) -> list[tuple[str, Path, Stamp]]:
-        """The candidate extraction files, by id, with their stamps: one listing of the folder.
+    def scan(self) -> list[tuple[str, Stamp]]:
+        """The ids of the candidate extraction files with their stamps: one folder listing.
 
         Symlinks that lead outside the run folder are left out.
         """
@@ -229,7 +229,7 @@ class RunStore:
                         item.is_symlink() and not _inside(Path(item.path), self.root)
                     ):
                         continue
-                    found.append((doc_id, Path(item.path), stamp_of(item.stat())))
+                    found.append((doc_id, stamp_of(item.stat())))
                 except OSError:
                     continue
         return sorted(found)
@@ -247,14 +247,14 @@ class RunStore:
                         stamps[item.name[: -len(REVIEW_SUFFIX)]] = stamp_of(item.stat())
         return stamps
 
-    def load(self, doc_id: str, path: Path, stamp: Stamp) -> Entry | None:
+    def load(self, doc_id: str, stamp: Stamp) -> Entry | None:
         """The parsed file (None when it is some other JSON file), from the cache if unchanged."""
         with self._cache_lock:
             cached = self._cache.get(doc_id)
             if cached and cached[0] == stamp:
                 self._cache.move_to_end(doc_id)
                 return cached[1]
-        entry = _parse(doc_id, path, stamp)
+        entry = _parse(doc_id, self.root / f"{doc_id}.json", stamp)
         with self._cache_lock:
             self._cache[doc_id] = (stamp, entry)
             self._cache.move_to_end(doc_id)
@@ -264,8 +264,8 @@ class RunStore:
 
     def entries(self) -> Iterator[Entry]:
         """Every extraction file in the run folder, by id (other JSON files are skipped)."""
-        for doc_id, path, st in self.scan():
-            entry = self.load(doc_id, path, st)
+        for doc_id, st in self.scan():
+            entry = self.load(doc_id, st)
             if entry is not None:
                 yield entry
 
@@ -279,7 +279,7 @@ class RunStore:
                 if stat.S_ISLNK(st.st_mode):  # followed only when it stays in the run folder
                     st = os.stat(path) if _inside(path, self.root) else st
                 if stat.S_ISREG(st.st_mode):
-                    entry = self.load(doc_id, path, stamp_of(st))
+                    entry = self.load(doc_id, stamp_of(st))
         if entry is None:
             raise DocumentNotFound(f"no document {doc_id!r} in {self.root}")
         return entry

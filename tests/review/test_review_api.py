@@ -282,3 +282,12 @@ def test_a_full_record_renders_and_its_gold_diff_is_empty(tmp_path):
         for r in diff["gold"]["model_vs_gold"]
     )
     assert save(client, SEED_ID, 0, {"op": "accept_all"}).json()["doc"]["doc_status"] == "reviewed"
+
+
+def test_the_list_can_be_limited_to_its_first_rows(client):
+    full = client.get("/api/docs")
+    assert full.headers["x-total-count"] == "2" and len(full.json()) == 2
+    first = client.get("/api/docs?limit=1")
+    assert first.headers["x-total-count"] == "2" and first.json() == full.json()[:1]
+    for bad in ("0", "-1", "x", "1e3"):
+        assert client.get(f"/api/docs?limit={bad}").status_code == 400

@@ -34,7 +34,7 @@ const Review = (() => {
     const response = await fetch(base + path, init);
     let data = null;
     try { data = await response.json(); } catch (_) { data = null; }
-    return { ok: response.ok, status: response.status, data };
+    return { ok: response.ok, status: response.status, headers: response.headers, data };
   }
 
   function show(value) {

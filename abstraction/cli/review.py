@@ -70,8 +70,7 @@ def serve_cmd(
 ) -> None:
     """Start the review app for PATH on loopback and print its address.
 
-    The address carries a fresh session token (its first path segment): only someone with the
-    address can read or correct the run, not every local user who can reach the port.
+    The address carries a fresh session token; without it other local users get a 403.
     """
     store = open_store(path, sources=sources, gold=gold)
     sock = bind(host, port)

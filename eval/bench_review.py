@@ -9,6 +9,14 @@ rendered, from the browser's own clock), over several loads.
 
     python eval/bench_review.py [--loads 10] [--screenshot docs/review-seed.png]
 
+With ``--scale 100,1000,10000`` it measures the review app at job scale instead: for each size
+a run folder of that many documents (copies of the seed record under other ids, one in ten with
+a review file), served on loopback, and prints (median of ``--loads``) the time to index the
+folder (what `abstraction review` does before it prints the address), the list (GET /api/docs),
+the list after one document was saved, the document view (GET /api/docs/<id>), and, in
+Chromium, the list page and the document page from navigation start to rendered.  See
+bench_scale.py.
+
 Needs `apt-get install -y chromium` and `pip install playwright` (no `playwright install`).
 """
 
@@ -23,6 +31,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from abstraction.review.store import RunStore
+from eval.bench_scale import run_scale
 from tests.review.browser import (
     browser_missing,
     card,
@@ -65,7 +74,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--loads", type=int, default=10, help="document view loads to time")
     parser.add_argument("--screenshot", type=Path, help="also save a PNG of the document view")
+    parser.add_argument(
+        "--scale", help="measure list and document load at these sizes, e.g. 100,1000,10000"
+    )
+    parser.add_argument("--no-browser", action="store_true", help="with --scale: HTTP only")
     args = parser.parse_args()
+    if args.scale:
+        sizes = [int(n) for n in args.scale.split(",")]
+        return run_scale(sizes, loads=args.loads, browser=not args.no_browser)
     missing = browser_missing()
     if missing:
         print(f"cannot run: {missing}", file=sys.stderr)

@@ -15,10 +15,11 @@ from typer.core import TyperGroup
 
 from abstraction.core.errors import UserError
 from abstraction.extraction.output import atomic_write_text
-from abstraction.review.app import bind, create_app, serve
+from abstraction.review.app import bind, create_app, new_token, serve
 from abstraction.review.edits import ReviewFile, apply_edits
 from abstraction.review.export import export_run
 from abstraction.review.export import promote as promote_records
+from abstraction.review.index import RunIndex
 from abstraction.review.store import REVIEWS_DIR, RunStore
 
 console = Console()
@@ -67,15 +68,23 @@ def serve_cmd(
     port: Annotated[int, typer.Option(help="Port; 0 picks a free one.")] = 8765,
     reviewer: Annotated[str | None, typer.Option(help="Pre-fill the reviewer name.")] = None,
 ) -> None:
-    """Start the review app for PATH on loopback and print its address."""
+    """Start the review app for PATH on loopback and print its address.
+
+    The address carries a fresh session token; without it other local users get a 403.
+    """
     store = open_store(path, sources=sources, gold=gold)
     sock = bind(host, port)
     bound_host, bound_port = sock.getsockname()[:2]
     hosts = ("127.0.0.1", "localhost", bound_host)
-    web = create_app(store, hosts=hosts, default_reviewer=reviewer)
-    docs = len(store.entries())
-    console.print(f"Reviewing {docs} document(s) in {store.root}")
-    console.print(f"Open http://{bound_host}:{bound_port}/  (Ctrl-C to stop)", soft_wrap=True)
+    index = RunIndex(store)
+    console.print(f"Reviewing {len(index.rows())} document(s) in {store.root}")
+    token = new_token()
+    web = create_app(store, token=token, hosts=hosts, default_reviewer=reviewer, index=index)
+    console.print(
+        f"Open http://{bound_host}:{bound_port}/{token}/  (Ctrl-C to stop)",
+        soft_wrap=True,
+        highlight=False,
+    )
     serve(web, sock)
 
 

@@ -2,16 +2,24 @@
 
 Defences, each cheap and each tested:
 - the server binds 127.x only, and the Host header must name loopback (DNS rebinding);
+- every page, file and API call lives under ``/<token>/``, a random per-session token the
+  command prints in its address (compared in constant time), so another local user, who can
+  reach the loopback port too, can neither read nor write;
 - writes need ``X-Review-Client: 1`` and JSON, and a cross-origin ``Origin`` is refused, so a
   page on another site cannot post edits through the reviewer's browser;
+- a request body is refused (413) past `MAX_BODY` bytes, by Content-Length before reading and
+  by count while streaming; JSON nested past `MAX_DEPTH` is a 400; the store bounds the length
+  of names, reasons and values;
 - a strict Content-Security-Policy (no inline script) backs up the escaping in the pages;
 - documents are addressed by id only (see `store`), static files from a fixed list.
 """
 
 from __future__ import annotations
 
+import hmac
 import ipaddress
 import json
+import secrets
 import socket
 from importlib import resources
 from typing import Any
@@ -22,18 +30,22 @@ from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from abstraction.core.errors import UserError
 from abstraction.core.schema import CaseReport, Strict
 from abstraction.review.edits import Change, EditRejected
+from abstraction.review.index import RunIndex
 from abstraction.review.store import DocumentNotFound, RunStore, VersionConflict
-from abstraction.review.views import diff_view, doc_view, list_view
+from abstraction.review.views import diff_view, doc_view
 
 WRITE_HEADER = "x-review-client"
 MAX_BODY = 1_000_000
+"""Bytes of a request body; larger ones get a 413, by Content-Length or while streaming."""
+MAX_DEPTH = 16
+"""Nesting of a request's JSON (a save of a whole fact with its evidence needs 5 or 6)."""
 STATIC: dict[str, str] = {
     "app.css": "text/css; charset=utf-8",
     "common.js": "text/javascript; charset=utf-8",
@@ -78,6 +90,44 @@ def bind(host: str, port: int) -> socket.socket:
         raise UserError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
     sock.listen(64)
     return sock
+
+
+def new_token() -> str:
+    """A fresh session token (256 bits, URL-safe)."""
+    return secrets.token_urlsafe(32)
+
+
+class TokenGate:
+    """Only requests under ``/<token>/`` pass; the prefix becomes the app's root path.
+
+    The token is the first path segment rather than a cookie: a cookie for 127.0.0.1 would be
+    sent to every port on the machine, and a path needs nothing from the browser but the address.
+    """
+
+    def __init__(self, app: ASGIApp, *, token: str) -> None:
+        if len(token) < 16:
+            raise ValueError("the session token must have at least 16 characters")
+        self.app = app
+        self.token = token.encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        first, slash, _rest = scope["path"][1:].partition("/")
+        if not hmac.compare_digest(first.encode("utf-8", "replace"), self.token):
+            refused = PlainTextResponse(
+                "403: this address needs the session token; open the address that "
+                "`abstraction review` printed.\n",
+                status_code=403,
+            )
+            await refused(scope, receive, send)
+            return
+        if not slash:
+            await RedirectResponse(f"/{first}/")(scope, receive, send)
+            return
+        root = scope.get("root_path", "") + "/" + first
+        await self.app({**scope, "root_path": root}, receive, send)
 
 
 def _static_text(name: str) -> bytes:
@@ -130,6 +180,22 @@ class Guard:
         return None
 
 
+def nesting(value: Any, *, limit: int) -> int:
+    """How deeply lists and objects nest in `value` (1 for a flat list), counted without
+    recursion and only up to `limit` + 1, so a hostile payload cannot exhaust the stack."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, depth)
+            if depth > limit:
+                break
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
 def _error(status: int, message: str, **extra: Any) -> JSONResponse:
     return JSONResponse({"error": message, **extra}, status_code=status)
 
@@ -137,16 +203,23 @@ def _error(status: int, message: str, **extra: Any) -> JSONResponse:
 def create_app(
     store: RunStore,
     *,
+    token: str,
     hosts: tuple[str, ...] = ("127.0.0.1", "localhost"),
     default_reviewer: str | None = None,
+    index: RunIndex | None = None,
 ) -> Starlette:
-    """The app for one run folder.  `hosts` are the Host header values accepted."""
+    """The app for one run folder, served under ``/<token>/`` (see `new_token`).
+
+    `hosts` are the Host header values accepted; `index` is the store's list index, when the
+    caller has already built it (the CLI does, before it prints the address).
+    """
     schema = CaseReport.model_json_schema()
+    run_index = index or RunIndex(store)
 
     def page(name: str) -> Response:
         return Response(_static_text(name), media_type="text/html; charset=utf-8")
 
-    def index(request: Request) -> Response:
+    def list_page(request: Request) -> Response:
         return page("index.html")
 
     def doc_page(request: Request) -> Response:
@@ -170,7 +243,13 @@ def create_app(
         return JSONResponse(schema)
 
     def api_docs(request: Request) -> JSONResponse:
-        return JSONResponse(list_view(store))
+        """The rows in triage order; ``?limit=N`` the first N (X-Total-Count: how many)."""
+        limit = request.query_params.get("limit", "")
+        if limit and not (limit.isdigit() and 0 < int(limit) <= 1_000_000):
+            return _error(400, "limit: give a whole number of rows")
+        rows = run_index.rows()
+        shown = rows[: int(limit)] if limit else rows
+        return JSONResponse(shown, headers={"X-Total-Count": str(len(rows))})
 
     def api_doc(request: Request) -> JSONResponse:
         view = doc_view(store, request.path_params["doc_id"])
@@ -185,12 +264,18 @@ def create_app(
         match = request.headers.get("if-match", "").strip().strip('"')
         if not match.isdigit():
             return _error(428, "send If-Match with the document version you edited")
-        body = await request.body()
-        if len(body) > MAX_BODY:
-            return _error(413, "request too large")
+        body = await request.body()  # Starlette's max_body_size stops it at MAX_BODY bytes
         try:
-            req = SaveRequest.model_validate(json.loads(body))
-        except (ValueError, ValidationError) as exc:
+            raw = json.loads(body)
+        except RecursionError:
+            raw = None
+        except ValueError as exc:
+            return _error(422, "malformed request", problems=[str(exc)[:500]])
+        if raw is None or nesting(raw, limit=MAX_DEPTH) > MAX_DEPTH:
+            return _error(400, f"JSON nested deeper than {MAX_DEPTH} levels")
+        try:
+            req = SaveRequest.model_validate(raw)
+        except ValidationError as exc:
             return _error(422, "malformed request", problems=[str(exc)[:500]])
 
         def save() -> JSONResponse:
@@ -226,7 +311,7 @@ def create_app(
         return Response(status_code=204)
 
     routes = [
-        Route("/", index),
+        Route("/", list_page),
         Route("/favicon.ico", favicon),
         Route("/doc/{doc_id}", doc_page),
         Route("/diff/{doc_id}", diff_page),
@@ -240,8 +325,10 @@ def create_app(
     ]
     return Starlette(
         routes=routes,
+        max_body_size=MAX_BODY,
         middleware=[
             Middleware(TrustedHostMiddleware, allowed_hosts=list(hosts)),
+            Middleware(TokenGate, token=token),
             Middleware(Guard),
         ],
         exception_handlers={
@@ -253,9 +340,19 @@ def create_app(
     )
 
 
+SHUTDOWN_GRACE = 2
+"""Seconds a SIGTERM or Ctrl-C waits for requests in flight before cancelling them."""
+
+
 def serve(app: Starlette, sock: socket.socket) -> None:
-    """Run `app` on an already bound socket until interrupted."""
+    """Run `app` on an already bound socket until interrupted (SIGINT or SIGTERM).
+
+    Requests still running after `SHUTDOWN_GRACE` seconds are cancelled: a client that never
+    finishes sending its request cannot keep the server alive.
+    """
     import uvicorn
 
-    config = uvicorn.Config(app, log_level="warning", access_log=False)
+    config = uvicorn.Config(
+        app, log_level="warning", access_log=False, timeout_graceful_shutdown=SHUTDOWN_GRACE
+    )
     uvicorn.Server(config).run(sockets=[sock])

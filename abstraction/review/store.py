@@ -4,6 +4,8 @@ Safety rules kept here, in one place:
 - a document is addressed by id only, and ids come from scanning the run folder (never from a
   request path), so a request cannot name a file; files that are symlinks pointing outside the
   run folder are ignored;
+- a source text is shown only when it hashes to the sha256 the extraction recorded (`sources`),
+  so a hostile ``document.path`` cannot make the app read out another file;
 - the only files written are ``<run>/reviews/<id>.review.json`` (refused if ``reviews`` or the
   file is a symlink), written atomically (temp file, fsync, rename) under a lock, with a version
   check so a stale writer is refused instead of overwriting someone else's edits;
@@ -14,18 +16,20 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
+import stat
 import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from pydantic import ValidationError
 
-from abstraction.core.documents import TEXT_SUFFIXES, Document
 from abstraction.core.errors import UserError
 from abstraction.core.records import Extraction, GoldRecord
 from abstraction.extraction.output import atomic_write_text
@@ -38,6 +42,7 @@ from abstraction.review.edits import (
     validate_record,
 )
 from abstraction.review.plan import plan, stamp
+from abstraction.review.sources import Source, find_source
 
 try:  # POSIX: also lock against a second server process on the same run folder
     import fcntl
@@ -45,6 +50,17 @@ except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
 REVIEWS_DIR = "reviews"
+REVIEW_SUFFIX = ".review.json"
+CACHED_FILES = 256
+"""Parsed extraction files kept in memory (the list keeps its own small rows)."""
+MAX_EXTRACTION_BYTES = 64_000_000
+MAX_REVIEWER = 100
+MAX_REASON = 2_000
+MAX_VALUE = 20_000
+"""Characters of any one string in a saved value (a quote of a long paragraph fits)."""
+MAX_CHANGES = 500
+Stamp = tuple[int, int, int]
+"""(mtime_ns, size, inode) of a file: a changed stamp means the file changed."""
 _SAFE_ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]*$")
 
 
@@ -73,13 +89,6 @@ class Entry:
 
 
 @dataclass(frozen=True)
-class Source:
-    text: str | None
-    path: str | None
-    warning: str | None
-
-
-@dataclass(frozen=True)
 class SaveResult:
     review: ReviewFile
     state: Applied
@@ -98,6 +107,68 @@ def _inside(path: Path, root: Path) -> bool:
     return path.resolve().is_relative_to(root.resolve())
 
 
+def _open_lock(path: Path) -> BinaryIO:
+    """The lock file, opened without following a symlink (one planted as ``reviews/.lock``
+    would otherwise create or touch a file outside the run folder)."""
+    flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags, 0o600)
+    except OSError as exc:
+        raise UserError(
+            f"{path}: cannot open the lock file ({exc.strerror}); it must be a plain file "
+            "inside the run folder, not a symlink"
+        ) from exc
+    fh = os.fdopen(fd, "r+b")
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        fh.close()
+        raise UserError(f"{path}: the lock file must be a plain file")
+    return fh
+
+
+def size_problems(*, reviewer: str, reason: str | None, changes: list[Change]) -> list[str]:
+    """Why a save is too big to keep: a name, reason or value longer than its limit."""
+    problems = []
+    if len(reviewer) > MAX_REVIEWER:
+        problems.append(f"reviewer: too long (at most {MAX_REVIEWER} characters)")
+    if reason is not None and len(reason) > MAX_REASON:
+        problems.append(f"reason: too long (at most {MAX_REASON} characters)")
+    if len(changes) > MAX_CHANGES:
+        problems.append(f"too many changes in one save (at most {MAX_CHANGES})")
+    for change in changes:
+        stack = [change.value]
+        while stack:
+            value = stack.pop()
+            if isinstance(value, dict):
+                stack.extend(value.values())
+                stack.extend(value.keys())
+            elif isinstance(value, list):
+                stack.extend(value)
+            elif isinstance(value, str) and len(value) > MAX_VALUE:
+                problems.append(
+                    f"{change.pointer or change.op}: a value is too long "
+                    f"({len(value)} characters; at most {MAX_VALUE})"
+                )
+                break
+    return problems
+
+
+def stamp_of(st: os.stat_result) -> Stamp:
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+def _parse(doc_id: str, path: Path, stamp: Stamp) -> Entry | None:
+    if stamp[1] > MAX_EXTRACTION_BYTES:
+        return Entry(doc_id, path, None, f"larger than {MAX_EXTRACTION_BYTES} bytes; not read")
+    try:
+        raw = json.loads(path.read_bytes())
+    except (OSError, ValueError, RecursionError):
+        return None
+    if not isinstance(raw, dict) or raw.get("kind") != "extraction":
+        return None  # some other file (gold, review, run manifest)
+    extraction, error = _read_extraction(raw)
+    return Entry(doc_id, path, extraction, error)
+
+
 def _read_extraction(raw: dict[str, Any]) -> tuple[Extraction | None, str | None]:
     try:
         return Extraction.model_validate(raw), None
@@ -111,7 +182,12 @@ def _read_extraction(raw: dict[str, Any]) -> tuple[Extraction | None, str | None
 
 
 class RunStore:
-    """A run folder opened for review.  Thread-safe; one instance per served folder."""
+    """A run folder opened for review.  Thread-safe; one instance per served folder.
+
+    Opening one document touches its own files only (no folder scan); listing scans the folder
+    once.  Parsed extraction files are kept in a small cache keyed by the file's stamp, so memory
+    stays flat at 10,000 documents.
+    """
 
     def __init__(
         self,
@@ -127,47 +203,86 @@ class RunStore:
         self.sources = sources
         self.gold_dir = gold
         self.only = only
-        self._cache: dict[str, tuple[tuple[int, int], Entry]] = {}
+        self._cache: OrderedDict[str, tuple[Stamp, Entry | None]] = OrderedDict()
         self._lock = threading.Lock()
+        """Held while saving (with the file lock), so two saves never interleave."""
+        self._cache_lock = threading.Lock()
 
     # ---- reading -------------------------------------------------------------------------
 
-    def entries(self) -> list[Entry]:
-        """Every extraction file in the run folder, by id (other JSON files are skipped)."""
-        found = []
-        for path in sorted(self.root.glob("*.json")):
-            doc_id = path.stem
-            if not _SAFE_ID.match(doc_id) or (self.only and doc_id not in self.only):
-                continue
-            if not path.is_file() or not _inside(path, self.root):
-                continue
-            entry = self._load(doc_id, path)
-            if entry is not None:
-                found.append(entry)
-        return found
+    def _wanted(self, doc_id: str) -> bool:
+        return bool(_SAFE_ID.match(doc_id)) and (not self.only or doc_id in self.only)
 
-    def _load(self, doc_id: str, path: Path) -> Entry | None:
-        st = path.stat()
-        key = (st.st_mtime_ns, st.st_size)
-        cached = self._cache.get(doc_id)
-        if cached and cached[0] == key:
-            return cached[1]
-        try:
-            raw = json.loads(path.read_bytes())
-        except (OSError, ValueError):
-            return None
-        if not isinstance(raw, dict) or raw.get("kind") != "extraction":
-            return None  # some other file (gold, review, run manifest)
-        extraction, error = _read_extraction(raw)
-        entry = Entry(doc_id, path, extraction, error)
-        self._cache[doc_id] = (key, entry)
+    def scan(self) -> list[tuple[str, Stamp]]:
+        """The ids of the candidate extraction files with their stamps: one folder listing.
+
+        Symlinks that lead outside the run folder are left out.
+        """
+        found = []
+        with os.scandir(self.root) as it:
+            for item in it:
+                doc_id, dot, suffix = item.name.rpartition(".")
+                if not dot or suffix != "json" or not self._wanted(doc_id):
+                    continue
+                try:
+                    if not item.is_file() or (
+                        item.is_symlink() and not _inside(Path(item.path), self.root)
+                    ):
+                        continue
+                    found.append((doc_id, stamp_of(item.stat())))
+                except OSError:
+                    continue
+        return sorted(found)
+
+    def review_stamps(self) -> dict[str, Stamp]:
+        """The stamp of each review file, by document id: one listing of ``reviews/``."""
+        d = self.root / REVIEWS_DIR
+        if d.is_symlink() or not d.is_dir():
+            return {}
+        stamps = {}
+        with os.scandir(d) as it:
+            for item in it:
+                if item.name.endswith(REVIEW_SUFFIX) and not item.is_symlink():
+                    with contextlib.suppress(OSError):
+                        stamps[item.name[: -len(REVIEW_SUFFIX)]] = stamp_of(item.stat())
+        return stamps
+
+    def load(self, doc_id: str, stamp: Stamp) -> Entry | None:
+        """The parsed file (None when it is some other JSON file), from the cache if unchanged."""
+        with self._cache_lock:
+            cached = self._cache.get(doc_id)
+            if cached and cached[0] == stamp:
+                self._cache.move_to_end(doc_id)
+                return cached[1]
+        entry = _parse(doc_id, self.root / f"{doc_id}.json", stamp)
+        with self._cache_lock:
+            self._cache[doc_id] = (stamp, entry)
+            self._cache.move_to_end(doc_id)
+            while len(self._cache) > CACHED_FILES:
+                self._cache.popitem(last=False)
         return entry
 
+    def entries(self) -> Iterator[Entry]:
+        """Every extraction file in the run folder, by id (other JSON files are skipped)."""
+        for doc_id, st in self.scan():
+            entry = self.load(doc_id, st)
+            if entry is not None:
+                yield entry
+
     def entry(self, doc_id: str) -> Entry:
-        for entry in self.entries():
-            if entry.id == doc_id:
-                return entry
-        raise DocumentNotFound(f"no document {doc_id!r} in {self.root}")
+        """The document `doc_id`, read from ``<run>/<doc_id>.json`` alone."""
+        path = self.root / f"{doc_id}.json"
+        entry = None
+        if self._wanted(doc_id):
+            with contextlib.suppress(OSError):
+                st = os.lstat(path)
+                if stat.S_ISLNK(st.st_mode):  # followed only when it stays in the run folder
+                    st = os.stat(path) if _inside(path, self.root) else st
+                if stat.S_ISREG(st.st_mode):
+                    entry = self.load(doc_id, stamp_of(st))
+        if entry is None:
+            raise DocumentNotFound(f"no document {doc_id!r} in {self.root}")
+        return entry
 
     def extraction(self, doc_id: str) -> Extraction:
         """The model's extraction, which must have a record to review."""
@@ -179,37 +294,9 @@ class RunStore:
         return entry.extraction
 
     def source(self, doc_id: str) -> Source:
-        """The source text, found from the extraction's path or in the --sources folder."""
+        """The source text, verified against the extraction's sha256 (see `sources`)."""
         ext = self.extraction(doc_id)
-        for candidate in self._source_candidates(ext):
-            if candidate.is_file():
-                try:
-                    doc = Document.from_path(candidate)
-                except UserError as exc:
-                    return Source(None, str(candidate), str(exc))
-                warning = None
-                if doc.sha256 != ext.document.sha256:
-                    warning = (
-                        f"{candidate} is not the text that was extracted (sha256 differs): "
-                        "highlighted evidence may be misplaced"
-                    )
-                return Source(doc.text, str(candidate), warning)
-        where = ext.document.path or f"{doc_id}.txt"
-        hint = "" if self.sources else " (pass --sources DIR)"
-        return Source(None, None, f"source text not found: {where}{hint}")
-
-    def _source_candidates(self, ext: Extraction) -> Iterator[Path]:
-        recorded = Path(ext.document.path) if ext.document.path else None
-        if self.sources is not None:
-            if recorded is not None:
-                yield self.sources / recorded.name
-            for suffix in sorted(TEXT_SUFFIXES):
-                yield self.sources / f"{ext.document.id}{suffix}"
-            return
-        if recorded is not None:
-            yield recorded
-            if not recorded.is_absolute():
-                yield self.root / recorded
+        return find_source(ext.document, run=self.root, sources=self.sources)
 
     def gold(self, doc_id: str) -> tuple[GoldRecord | None, str | None]:
         """The gold record for `doc_id` if the gold folder has one, and a warning if unreadable."""
@@ -234,7 +321,7 @@ class RunStore:
         return d
 
     def review_path(self, doc_id: str) -> Path:
-        path = self._reviews_dir(create=False) / f"{self.entry(doc_id).id}.review.json"
+        path = self._reviews_dir(create=False) / f"{self.entry(doc_id).id}{REVIEW_SUFFIX}"
         if path.is_symlink():
             raise UserError(f"{path}: is a symlink; refusing to read or write it")
         return path
@@ -263,8 +350,7 @@ class RunStore:
             if fcntl is None:
                 yield
                 return
-            lock_path = self._reviews_dir(create=True) / ".lock"
-            with open(lock_path, "a") as fh:
+            with _open_lock(self._reviews_dir(create=True) / ".lock") as fh:
                 fcntl.flock(fh, fcntl.LOCK_EX)
                 try:
                     yield
@@ -289,6 +375,9 @@ class RunStore:
         reviewer = reviewer.strip()
         if not reviewer:
             raise EditRejected(["enter your name as reviewer before saving"])
+        problems = size_problems(reviewer=reviewer, reason=reason, changes=changes)
+        if problems:
+            raise EditRejected(problems)
         with self._locked():
             review, state = self.state(doc_id)
             if expected_version != review.version:
@@ -317,7 +406,7 @@ class RunStore:
             problems += validate_record(new_state.corrected)
             if problems:
                 raise EditRejected(problems)
-            path = self._reviews_dir(create=True) / f"{doc_id}.review.json"
+            path = self._reviews_dir(create=True) / f"{doc_id}{REVIEW_SUFFIX}"
             if path.is_symlink():
                 raise UserError(f"{path}: is a symlink; refusing to write it")
             atomic_write_text(path, updated.model_dump_json(indent=2) + "\n")

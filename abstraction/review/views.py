@@ -9,81 +9,11 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from abstraction.core.errors import UserError
 from abstraction.review.diff import diff_values
 from abstraction.review.edits import Applied, Conflict, FactState, ReviewFile
+from abstraction.review.index import decision_counts, evidence_of, model_counts
 from abstraction.review.layout import slots
 from abstraction.review.store import RunStore
-
-_GROUNDING = ("exact", "fuzzy", "unsupported")
-_DECISIONS = ("unreviewed", "accepted", "edited", "rejected")
-
-
-def _evidence(value: Any) -> dict[str, Any] | None:
-    ev = value.get("evidence") if isinstance(value, dict) else None
-    return ev if isinstance(ev, dict) else None
-
-
-def model_counts(state: Applied) -> dict[str, int]:
-    """Grounding of the model's own facts (what triage sorts on)."""
-    counts = dict.fromkeys(_GROUNDING, 0)
-    for f in state.facts:
-        ev = _evidence(f.original)
-        if ev is not None:
-            counts[ev.get("status") or "unsupported"] += 1
-    return {"facts": sum(counts.values()), **counts}
-
-
-def decision_counts(state: Applied) -> dict[str, int]:
-    counts = dict.fromkeys(_DECISIONS, 0)
-    for f in state.facts:
-        if f.value is not None or f.added:
-            counts[f.status] += 1
-    return counts
-
-
-def triage_key(row: dict[str, Any]) -> tuple[Any, ...]:
-    """Reviewed and failed documents last; otherwise the least supported first."""
-    facts = row.get("facts") or 0
-    supported = (row.get("exact", 0) / facts) if facts else 0.0
-    return (
-        row["doc_status"] == "reviewed",
-        row["doc_status"] == "failed",
-        supported,
-        -row.get("unsupported", 0),
-        row["id"],
-    )
-
-
-def list_view(store: RunStore) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
-    for entry in store.entries():
-        ext = entry.extraction
-        if ext is None or ext.record is None:
-            error = entry.error or (ext.error.message if ext and ext.error else "no record")
-            rows.append({"id": entry.id, "doc_status": "failed", "error": error})
-            continue
-        try:
-            review, state = store.state(entry.id)
-        except UserError as exc:
-            rows.append({"id": entry.id, "doc_status": "failed", "error": str(exc)})
-            continue
-        title = (ext.record.source.title.value if ext.record.source.title else None) or None
-        rows.append(
-            {
-                "id": entry.id,
-                "title": title,
-                "doc_status": state.doc_status,
-                "version": review.version,
-                "edits": len(review.edits),
-                "conflicts": len(state.conflicts),
-                "model": ext.provenance.model,
-                "prompt": ext.provenance.prompt_version,
-                **model_counts(state),
-                "decisions": decision_counts(state),
-            }
-        )
-    return sorted(rows, key=triage_key)
 
 
 def _fact(f: FactState) -> dict[str, Any]:
@@ -97,7 +27,7 @@ def _fact(f: FactState) -> dict[str, Any]:
         "status": f.status,
         "original": f.original,
         "value": f.value,
-        "evidence": _evidence(f.value),
+        "evidence": evidence_of(f.value),
     }
 
 
@@ -135,7 +65,7 @@ def doc_view(
         "facts": [_fact(f) for f in applied.facts],
         "conflicts": [_conflict(c) for c in applied.conflicts],
         "edits": [e.model_dump(mode="json") for e in review.edits],
-        "counts": {**model_counts(applied), "decisions": decision_counts(applied)},
+        "counts": {**model_counts(applied.facts), "decisions": decision_counts(applied.facts)},
         "has_gold": gold is not None,
         "not_extracted": ext.not_extracted,
     }

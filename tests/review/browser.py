@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from abstraction.review.app import bind, create_app
+from abstraction.review.app import bind, create_app, new_token
+from abstraction.review.index import RunIndex
 from abstraction.review.store import RunStore
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -43,14 +44,20 @@ def browser_missing() -> str | None:
 
 
 @contextlib.contextmanager
-def serving(store: RunStore, *, reviewer: str | None = None) -> Iterator[str]:
-    """Serve `store` with uvicorn in a thread on a free loopback port; yields the base URL."""
+def serving(
+    store: RunStore, *, reviewer: str | None = None, index: RunIndex | None = None
+) -> Iterator[str]:
+    """Serve `store` with uvicorn in a thread on a free loopback port; yields the base URL
+    (``http://127.0.0.1:<port>/<session token>``: append ``/doc/<id>`` and so on)."""
     import uvicorn
 
     sock = bind("127.0.0.1", 0)
     port = sock.getsockname()[1]
+    token = new_token()
     config = uvicorn.Config(
-        create_app(store, default_reviewer=reviewer), log_level="warning", access_log=False
+        create_app(store, token=token, default_reviewer=reviewer, index=index),
+        log_level="warning",
+        access_log=False,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
@@ -59,7 +66,7 @@ def serving(store: RunStore, *, reviewer: str | None = None) -> Iterator[str]:
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.02)
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}/{token}"
     finally:
         server.should_exit = True
         thread.join(timeout=10)
@@ -184,7 +191,7 @@ def correct_seed(page: Any, base: str, doc_id: str, *, reviewer: str) -> tuple[A
     acts = Actions(page)
     acts.goto(base + "/", "the run (document list)")
     page.wait_for_selector('body[data-ready="1"]')
-    acts.click(f'a[href="/doc/{doc_id}"]', "the document in the list")
+    acts.click(f'a[href$="/doc/{doc_id}"]', "the document in the list")
     load_ms = doc_ready_ms(page)
     if page.input_value("#reviewer") != reviewer:
         acts.fill("#reviewer", reviewer, "reviewer name")

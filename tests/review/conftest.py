@@ -11,6 +11,7 @@ from tests.review.seed_run import make_seed_run
 
 BASE = "http://127.0.0.1:8765"
 WRITE = {"X-Review-Client": "1"}
+TOKEN = "test-session-token-0123456789abcdef"
 
 
 @pytest.fixture
@@ -25,7 +26,7 @@ def store(run: Path) -> RunStore:
 
 @pytest.fixture
 def client(store: RunStore) -> TestClient:
-    return TestClient(create_app(store), base_url=BASE)
+    return TestClient(create_app(store, token=TOKEN), base_url=f"{BASE}/{TOKEN}")
 
 
 def save(client: TestClient, doc_id: str, version: int, *changes: dict, reviewer: str = "ann"):

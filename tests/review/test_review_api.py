@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 from abstraction.core.records import Extraction, GoldRecord
 from abstraction.review.app import create_app
 from abstraction.review.store import RunStore
-from tests.review.conftest import BASE, WRITE, save
+from tests.review.conftest import BASE, TOKEN, WRITE, save
 from tests.review.seed_run import SEED_ID
 
 
@@ -123,7 +123,7 @@ def test_same_origin_write_is_allowed(client):
 
 
 def test_foreign_host_header_is_refused(store):
-    evil = TestClient(create_app(store), base_url="http://evil.example")
+    evil = TestClient(create_app(store, token=TOKEN), base_url=f"http://evil.example/{TOKEN}")
     assert evil.get("/api/docs").status_code == 400
 
 
@@ -194,7 +194,9 @@ def test_diff_against_corrected_and_gold(run, tmp_path):
     )
     gold.record.treatments[3].duration = "two weeks"
     (gold_dir / f"{SEED_ID}.json").write_text(gold.model_dump_json())
-    client = TestClient(create_app(RunStore(run, gold=gold_dir)), base_url=BASE)
+    client = TestClient(
+        create_app(RunStore(run, gold=gold_dir), token=TOKEN), base_url=f"{BASE}/{TOKEN}"
+    )
     before = client.get(f"/api/docs/{SEED_ID}/diff").json()
     assert before["model_vs_corrected"] == []
     assert [r["pointer"] for r in before["gold"]["corrected_vs_gold"]] == ["/treatments/3/duration"]
@@ -260,7 +262,9 @@ def test_a_full_record_renders_and_its_gold_diff_is_empty(tmp_path):
     run = tmp_path / "run"
     ext = extraction_for(Document.from_path(SEED), gold.record.model_dump(mode="json"))
     write_extraction(run, ext)
-    client = TestClient(create_app(RunStore(run, gold=REPO / "gold")), base_url=BASE)
+    client = TestClient(
+        create_app(RunStore(run, gold=REPO / "gold"), token=TOKEN), base_url=f"{BASE}/{TOKEN}"
+    )
     view = client.get(f"/api/docs/{SEED_ID}").json()
     sections = {f["slot"].split("/")[1] for f in view["facts"] if f["value"] is not None}
     assert {
@@ -278,3 +282,12 @@ def test_a_full_record_renders_and_its_gold_diff_is_empty(tmp_path):
         for r in diff["gold"]["model_vs_gold"]
     )
     assert save(client, SEED_ID, 0, {"op": "accept_all"}).json()["doc"]["doc_status"] == "reviewed"
+
+
+def test_the_list_can_be_limited_to_its_first_rows(client):
+    full = client.get("/api/docs")
+    assert full.headers["x-total-count"] == "2" and len(full.json()) == 2
+    first = client.get("/api/docs?limit=1")
+    assert first.headers["x-total-count"] == "2" and first.json() == full.json()[:1]
+    for bad in ("0", "-1", "x", "1e3"):
+        assert client.get(f"/api/docs?limit={bad}").status_code == 400

@@ -255,3 +255,20 @@ def test_fields_the_prompt_did_not_extract_say_so(run, page):
         provenance = page.text_content("#provenance")
         assert "names (asked again after truncated: cut off)" in provenance
         assert "course FAILED: cut off at max_tokens" in provenance
+
+
+def test_a_long_list_shows_the_first_500_and_the_rest_on_request(served, page):
+    import json
+
+    base, store = served
+    raw = json.loads((store.root / f"{SEED_ID}.json").read_text("utf-8"))
+    for i in range(510):
+        raw["document"]["id"] = f"copy{i:03d}"
+        (store.root / f"copy{i:03d}.json").write_text(json.dumps(raw), "utf-8")
+    page.goto(base + "/")
+    page.wait_for_selector('body[data-ready="1"]')
+    assert page.locator("#docs tbody tr").count() == 500
+    assert page.text_content("#message") == "Showing the first 500 of 512 documents."
+    page.click("#more")
+    page.wait_for_function("() => document.querySelectorAll('#docs tbody tr').length === 512")
+    assert page.is_hidden("#more") and page.text_content("#message") == ""

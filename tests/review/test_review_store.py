@@ -112,19 +112,34 @@ def test_only_extraction_files_inside_the_run_are_documents(run, tmp_path):
 
 
 def test_sources_are_found_and_checked(run, tmp_path):
+    """A text that does not hash to the extraction's sha256 is refused, not shown with a
+    warning: the recorded path comes from the run folder, which may come from anyone."""
     store = RunStore(run)
     assert store.source(SEED_ID).warning is None
     src = tmp_path / "sources" / f"{SEED_ID}.txt"
-    src.write_text(src.read_text("utf-8").replace("pneumonia", "pneumonitis"), "utf-8")
-    warning = store.source(SEED_ID).warning
-    assert "sha256 differs" in warning
+    original = src.read_text("utf-8")
+    src.write_text(original.replace("pneumonia", "pneumonitis"), "utf-8")
+    changed = store.source(SEED_ID)
+    assert changed.text is None and "not the text that was extracted" in changed.warning
     other = tmp_path / "other"
     other.mkdir()
     missing = RunStore(run, sources=other).source(SEED_ID)
     assert missing.text is None and "not found" in missing.warning
     (other / f"{SEED_ID}.txt").write_text("Different text.", "utf-8")
     found = RunStore(run, sources=other).source(SEED_ID)
-    assert found.text == "Different text." and "sha256 differs" in found.warning
+    assert found.text is None and "not the text that was extracted" in found.warning
+    (other / f"{SEED_ID}.txt").write_text(original, "utf-8")
+    moved = RunStore(run, sources=other).source(SEED_ID)
+    assert moved.text == original and moved.warning is None
     src.unlink()
     gone = store.source(SEED_ID)
     assert gone.text is None and "pass --sources DIR" in gone.warning
+
+
+def test_a_copy_kept_in_the_run_folder_is_used_first(run, tmp_path):
+    src = tmp_path / "sources" / f"{SEED_ID}.txt"
+    (run / "sources").mkdir()
+    (run / "sources" / f"{SEED_ID}.txt").write_bytes(src.read_bytes())
+    src.unlink()
+    found = RunStore(run).source(SEED_ID)
+    assert found.warning is None and found.path == str(run / "sources" / f"{SEED_ID}.txt")

@@ -3,6 +3,9 @@
 "use strict";
 
 const Review = (() => {
+  // Everything lives under /<session token>/: the first segment of this page's path.
+  const base = "/" + location.pathname.split("/")[1];
+
   function el(tag, attrs, ...children) {
     const node = document.createElement(tag);
     for (const [key, value] of Object.entries(attrs || {})) {
@@ -28,10 +31,10 @@ const Review = (() => {
       init.headers["X-Review-Client"] = "1";
     }
     if (options.version !== undefined) init.headers["If-Match"] = `"${options.version}"`;
-    const response = await fetch(path, init);
+    const response = await fetch(base + path, init);
     let data = null;
     try { data = await response.json(); } catch (_) { data = null; }
-    return { ok: response.ok, status: response.status, data };
+    return { ok: response.ok, status: response.status, headers: response.headers, data };
   }
 
   function show(value) {
@@ -51,5 +54,5 @@ const Review = (() => {
     node.className = "message" + (kind ? " " + kind : "");
   }
 
-  return { el, api, show, label, message };
+  return { base, el, api, show, label, message };
 })();

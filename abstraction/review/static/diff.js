@@ -4,7 +4,7 @@
   const { el, api, label, message } = Review;
   const docId = decodeURIComponent(location.pathname.split("/").pop());
   document.getElementById("doc-id").textContent = docId;
-  document.getElementById("doc-link").href = `/doc/${encodeURIComponent(docId)}`;
+  document.getElementById("doc-link").href = `${Review.base}/doc/${encodeURIComponent(docId)}`;
   const res = await api(`/api/docs/${encodeURIComponent(docId)}/diff`);
   if (!res.ok) { message((res.data && res.data.error) || `HTTP ${res.status}`, "error"); return; }
   const data = res.data;

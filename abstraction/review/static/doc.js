@@ -490,7 +490,7 @@
         ? ` · passes: ${passes.join("; ")}` : "");
     document.getElementById("accept-all").hidden = doc.doc_status === "reviewed";
     document.getElementById("reopen").hidden = doc.doc_status !== "reviewed";
-    document.getElementById("diff-link").href = `/diff/${encodeURIComponent(doc.id)}`;
+    document.getElementById("diff-link").href = `${Review.base}/diff/${encodeURIComponent(doc.id)}`;
     const warning = document.getElementById("warning");
     warning.hidden = !doc.source.warning;
     warning.textContent = doc.source.warning || "";

@@ -66,8 +66,11 @@ def check_portability(engine: Engine, llama_server: Path | None = None) -> Check
         return Check("portability", False, "; ".join(report.problems))
     parts = []
     for scan in report.scanned:
-        what = f"{scan.path.name}: {scan.avx512} AVX-512, {scan.amx} AMX instructions"
-        parts.append(what + (" (variant picked at run time)" if scan.dispatched else ""))
+        if scan.avx512 or scan.amx:
+            what = f"{scan.path.name}: {scan.avx512} AVX-512, {scan.amx} AMX instructions"
+            parts.append(what + (" (a variant picked at run time)" if scan.dispatched else ""))
+    clean = sum(1 for scan in report.scanned if not (scan.avx512 or scan.amx))
+    parts.append(f"no AVX-512 or AMX instructions in {clean} of {len(report.scanned)} libraries")
     detail = "; ".join(parts)
     if not report.portable:
         return Check(

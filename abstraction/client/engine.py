@@ -23,6 +23,7 @@ run time after checking the CPU, so those files are listed but not counted again
 
 from __future__ import annotations
 
+import hashlib
 import importlib.metadata
 import importlib.util
 import json
@@ -32,6 +33,7 @@ import shutil
 import signal
 import subprocess
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -110,11 +112,8 @@ def engine_info(engine: Engine, *, llama_server: Path | None = None) -> EngineIn
     if engine == "llama-server":
         if llama_server is None or not llama_server.is_file():
             return EngineInfo(engine, False, None, ())
-        libs = {
-            llama_server.resolve(),
-            *(p.resolve() for p in llama_server.parent.glob("lib*.so*")),
-        }
-        return EngineInfo(engine, True, None, tuple(sorted(libs)))
+        libs = _distinct([llama_server, *llama_server.parent.glob("lib*.so*")])
+        return EngineInfo(engine, True, None, libs)
     dist, module = _PACKAGES[engine]
     spec = importlib.util.find_spec(module)
     if spec is None or not spec.submodule_search_locations:
@@ -124,9 +123,17 @@ def engine_info(engine: Engine, *, llama_server: Path | None = None) -> EngineIn
         version: str | None = importlib.metadata.version(dist)
     except importlib.metadata.PackageNotFoundError:
         version = None
-    # each library once: libx.so, libx.so.0 and libx.so.0.1 are usually one file and links
-    libs = {p.resolve() for p in root.rglob("*.so*") if p.is_file()}
-    return EngineInfo(engine, True, version, tuple(sorted(libs)))
+    return EngineInfo(engine, True, version, _distinct(root.rglob("*.so*")))
+
+
+def _distinct(paths: Iterable[Path]) -> tuple[Path, ...]:
+    """Each library once: libx.so, libx.so.0 and libx.so.0.1 are one file, as links or (in a
+    wheel, which keeps no links) as identical copies."""
+    seen: dict[tuple[int, str], Path] = {}
+    for path in sorted(p for p in paths if p.is_file()):
+        data = path.read_bytes()
+        seen.setdefault((len(data), hashlib.blake2b(data, digest_size=16).hexdigest()), path)
+    return tuple(sorted(seen.values()))
 
 
 _PROBES = {

@@ -34,6 +34,11 @@ from typing import IO, Self
 
 import httpx
 
+from abstraction.client.bootstraps import (
+    BOOTSTRAP,
+    EXEC_BOOTSTRAP,
+    XLLAMACPP_BOOTSTRAP,
+)
 from abstraction.client.engine import DEFAULT_ENGINE, Engine, describe_exit
 from abstraction.client.weights import INSTALL_HINT, cache_root, ensure_model, with_mtime
 from abstraction.core.errors import ConfigError, ModelSetupError
@@ -141,7 +146,7 @@ class ServerOptions:
         return self.llama_cpp_server_args(model=model, port=port, alias=alias)
 
     def xllamacpp_settings(self, *, model: Path, port: int, alias: str) -> str:
-        """The settings `_XLLAMACPP_BOOTSTRAP` gives xllamacpp's ``CommonParams``, as JSON:
+        """The settings `XLLAMACPP_BOOTSTRAP` gives xllamacpp's ``CommonParams``, as JSON:
         the same meaning as llama-server's flags below (xllamacpp runs that server in-process)."""
         threads = self.n_threads or usable_cpus()
         return json.dumps(
@@ -197,81 +202,6 @@ class ServerOptions:
             args += ["--chat_format", self.chat_format]
         return [*args, *self.extra_args]
 
-
-# Runs in the child, before the server.  Not a preexec_fn: those may deadlock when the
-# parent has threads.  PR_SET_PDEATHSIG makes the kernel SIGKILL us when the thread that
-# forked us ends (that includes the parent being killed with -9); the getppid check closes
-# the window in which the parent died before prctl ran.
-_PDEATHSIG = """\
-import ctypes, os, runpy, signal, sys
-parent = int(sys.argv.pop(1))
-if sys.platform.startswith("linux"):
-    if ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL), 0, 0, 0) != 0:
-        sys.exit("abstraction: prctl(PR_SET_PDEATHSIG) failed")
-if os.getppid() != parent:
-    sys.exit("abstraction: parent exited before the server started")
-"""
-
-# llama_cpp.server reads settings from environment variables (HOST and PORT even override
-# the flags, CONFIG_FILE replaces everything), so names it would read are removed: our flags
-# alone decide.
-_BOOTSTRAP = (
-    _PDEATHSIG
-    + """\
-from llama_cpp.server.settings import Settings
-names = {n.upper() for n in Settings.model_fields} | {"CONFIG_FILE"}
-for key in [k for k in os.environ if k.upper() in names]:
-    del os.environ[key]
-runpy.run_module("llama_cpp.server", run_name="__main__", alter_sys=True)
-"""
-)
-
-# llama-server: the death signal survives execve (it is only cleared for set-user-ID
-# binaries), so the same prelude then replaces itself with the binary.  llama-server reads
-# LLAMA_ARG_<OPTION> variables for every option we do not pass, and LLAMA_API_KEY (which
-# would make our requests fail with 401): those are removed.  llama.cpp's config.ini files
-# (/etc/llama.cpp/, ~/.config/llama.cpp/) are still read, but our flags win over them.
-_EXEC_BOOTSTRAP = (
-    _PDEATHSIG
-    + """\
-for key in [k for k in os.environ if k.startswith("LLAMA_ARG_") or k == "LLAMA_API_KEY"]:
-    del os.environ[key]
-os.execv(sys.argv[1], sys.argv[1:])
-"""
-)
-
-# xllamacpp runs llama.cpp's C++ server inside the child's Python process: the settings come
-# as one JSON argument (`ServerOptions.xllamacpp_settings`); the process then only waits (the
-# server's threads answer) until it is signalled.  llama.cpp's LLAMA_ARG_* variables are
-# removed as for llama-server.
-_XLLAMACPP_BOOTSTRAP = (
-    _PDEATHSIG
-    + """\
-import json, threading
-for key in [k for k in os.environ if k.startswith("LLAMA_ARG_") or k == "LLAMA_API_KEY"]:
-    del os.environ[key]
-cfg = json.loads(sys.argv[1])
-import xllamacpp as xlc
-p = xlc.CommonParams()
-p.model.path = cfg["model"]
-p.model_alias = {cfg["alias"]}
-p.hostnames = ["127.0.0.1"]
-p.port = cfg["port"]
-p.n_ctx, p.n_parallel = cfg["n_ctx"], cfg["parallel"]
-p.n_batch, p.n_ubatch = cfg["n_batch"], cfg["n_ubatch"]
-p.cpuparams.n_threads = p.cpuparams_batch.n_threads = cfg["threads"]
-p.flash_attn_type = xlc.llama_flash_attn_type(1 if cfg["flash_attn"] else 0)
-mode = 2 if cfg["use_mlock"] else 1
-p.load_mode = xlc.llama_load_mode((mode | 1) if cfg["use_mmap"] else (mode & 2))
-p.sampling.penalty_repeat = cfg["repeat_penalty"]
-p.sampling.penalty_last_n = cfg["repeat_last_n"]
-if cfg["chat_template"]:
-    p.chat_template = cfg["chat_template"]
-server = xlc.Server(p)
-print("abstraction: xllamacpp serving at", server.listening_address, flush=True)
-threading.Event().wait()
-"""
-)
 
 _PORT_RETRIES = 3
 _KEEP_LOGS = 10
@@ -434,14 +364,14 @@ class LocalServer:
         args = self._options.cli_args(model=model, port=self.port, alias=self.model_alias)
         opts, parent = self._options, str(os.getpid())
         if opts.command:
-            cmd = [self._python, "-c", _EXEC_BOOTSTRAP, parent, opts.command[0], *args]
+            cmd = [self._python, "-c", EXEC_BOOTSTRAP, parent, opts.command[0], *args]
         elif opts.engine == "llama-server":
             binary = str(opts.llama_server)
-            cmd = [self._python, "-c", _EXEC_BOOTSTRAP, parent, binary, *args]
+            cmd = [self._python, "-c", EXEC_BOOTSTRAP, parent, binary, *args]
         elif opts.engine == "xllamacpp":
-            cmd = [self._python, "-c", _XLLAMACPP_BOOTSTRAP, parent, *args]
+            cmd = [self._python, "-c", XLLAMACPP_BOOTSTRAP, parent, *args]
         else:
-            cmd = [self._python, "-c", _BOOTSTRAP, parent, *args]
+            cmd = [self._python, "-c", BOOTSTRAP, parent, *args]
         with self.log_path.open("wb") as log:
             self._proc = _spawn_in_keeper_thread(cmd, log)
         _register(self._proc)

@@ -28,7 +28,7 @@ from typing import Any
 import httpx
 import instructor
 import openai
-from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
+from instructor.core.exceptions import IncompleteOutputException
 from instructor.core.hooks import Hooks
 from instructor.v2.core.registry import mode_registry
 from openai._models import FinalRequestOptions
@@ -36,8 +36,9 @@ from openai.types.chat import ChatCompletion
 from pydantic import BaseModel, ValidationError
 
 from abstraction.client.config import ModelConfig
-from abstraction.client.recording import RecordingTransport, ReplayMiss
-from abstraction.core.errors import ConfigError, EndpointError, ModelError
+from abstraction.client.failures import translate
+from abstraction.client.recording import RecordingTransport
+from abstraction.core.errors import ConfigError
 from abstraction.core.frozen import FrozenDict
 from abstraction.core.prompts import PromptSettings
 from abstraction.core.records import Usage
@@ -447,32 +448,17 @@ class ModelClient:
         return log.result(value, time.perf_counter() - t0)
 
     def _failure(self, exc: Exception, log: _CallLog) -> Exception:
-        """A dead server is the cause of whatever failed: say so, and stop.  Otherwise the
-        model error for this call, with its kind."""
-        cause = _root_cause(exc)
-        transport_failed = isinstance(cause, openai.APIConnectionError) or (
-            isinstance(cause, openai.APIStatusError) and cause.status_code >= 500
-        )
-        death = self._health() if self._health is not None and transport_failed else None
-        if death is not None:
-            return EndpointError(death, kind="engine_died")
+        """What a failed call raises: `failures.translate` with what this client knows."""
         where = "the embedded model server" if self.config.is_local else self.base_url
-        if isinstance(cause, openai.APIConnectionError) and isinstance(
-            cause.__cause__, httpx.ConnectError
-        ):
-            return EndpointError(
-                f"cannot reach the model endpoint {where}: {cause.__cause__ or cause}. Check "
-                "--base-url (or OPENAI_BASE_URL) and that the server is running",
-                kind="unreachable",
-            )
-        if isinstance(cause, openai.APIStatusError) and cause.status_code in (401, 403):
-            given = "no API key was given" if not self.config.api_key else "the API key"
-            return EndpointError(
-                f"the model endpoint {where} refused the call (HTTP {cause.status_code}: "
-                f"{cause.message}): {given}. Set OPENAI_API_KEY or pass --api-key",
-                kind="auth",
-            )
-        return _model_error(exc, log)
+        return translate(
+            exc,
+            where=where,
+            api_key_given=bool(self.config.api_key),
+            health=self._health,
+            attempts=max(len(log.responses), 1),
+            usage=log.usage().model_dump(),
+            last_output=log.last_text,
+        )
 
     def close(self) -> None:
         self._sync.close()
@@ -529,53 +515,3 @@ def _sdk_error(exc: Exception, request: httpx.Request) -> Exception:
     if isinstance(exc, httpx.TimeoutException):
         return openai.APITimeoutError(request=sdk_request)
     return openai.APIConnectionError(request=sdk_request)
-
-
-def _root_cause(exc: BaseException) -> BaseException:
-    seen = exc
-    while isinstance(seen, InstructorRetryException) and seen.__cause__ is not None:
-        seen = seen.__cause__
-    return seen
-
-
-def _model_error(exc: Exception, log: _CallLog) -> ModelError:
-    cause = _root_cause(exc)
-    usage = log.usage().model_dump()
-    attempts = max(len(log.responses), 1)
-    common: dict[str, Any] = {"attempts": attempts, "usage": usage, "last_output": log.last_text}
-    if isinstance(cause, IncompleteOutputException) or isinstance(exc, IncompleteOutputException):
-        return ModelError(
-            "the answer was cut off at max_tokens (truncated): raise max_tokens or shorten "
-            "the prompt",
-            kind="truncated",
-            **common,
-        )
-    if isinstance(cause, ReplayMiss) or isinstance(getattr(cause, "__cause__", None), ReplayMiss):
-        return ModelError(str(cause.__cause__ or cause), kind="replay_miss", **common)
-    if isinstance(cause, openai.APITimeoutError):
-        return ModelError(f"the model endpoint timed out: {cause}", kind="timeout", **common)
-    if isinstance(cause, openai.APIConnectionError):
-        inner = cause.__cause__
-        if isinstance(inner, ReplayMiss):
-            return ModelError(str(inner), kind="replay_miss", **common)
-        return ModelError(f"cannot reach the model endpoint: {cause}", kind="connection", **common)
-    if isinstance(cause, openai.APIStatusError):
-        return ModelError(
-            f"the model endpoint answered HTTP {cause.status_code}: {cause.message}",
-            kind="http",
-            details={"status": cause.status_code},
-            **common,
-        )
-    if isinstance(cause, json.JSONDecodeError) or (
-        isinstance(cause, ValidationError) and "json_invalid" in str(cause)
-    ):
-        return ModelError(f"the answer is not valid JSON: {cause}", kind="unparseable", **common)
-    if isinstance(cause, ValidationError):
-        return ModelError(
-            f"the answer failed schema validation after {attempts} attempt(s): "
-            f"{cause.error_count()} error(s), first: {cause.errors()[0]['loc']} "
-            f"{cause.errors()[0]['msg']}",
-            kind="invalid",
-            **common,
-        )
-    return ModelError(f"model call failed: {type(cause).__name__}: {cause}", kind="error", **common)

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from abstraction.client import ModelClient, ModelConfig
-from abstraction.client.openai_client import _CallLog, _model_error
+from abstraction.client.openai_client import _CallLog
 from abstraction.client.recording import request_key
 from abstraction.core.errors import ModelError
 from abstraction.core.frozen import FrozenDict
@@ -118,7 +118,7 @@ def _instructor_only(answers, mode: str, **req: Any):
     try:
         value = client._inst.chat.completions.create(**kwargs)
     except Exception as exc:
-        return _model_error(exc, log), script.bodies
+        return client._failure(exc, log), script.bodies
     return log.result(value, 0.0), script.bodies
 
 

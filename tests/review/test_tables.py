@@ -178,3 +178,19 @@ def test_cli_export_writes_tables(run, tmp_path, monkeypatch):
     assert sorted(p.name for p in (tmp_path / "t").iterdir()) == sorted(
         f"{n}.jsonl" for n in TABLE_NAMES
     )
+
+
+def test_a_reordered_list_is_exported_in_the_reviewed_order(store):
+    from abstraction.review.edits import Change
+
+    model = [f.pointer for f in store.state(SEED_ID)[1].facts if f.slot.pointer == "/treatments"]
+    store.save(
+        SEED_ID,
+        expected_version=0,
+        reviewer="ann",
+        reason="chronological",
+        changes=[Change(op="order", pointer="/treatments", value=model[::-1])],
+    )
+    rows = [r for r in build_tables(store)["treatments"].rows if r["document_id"] == SEED_ID]
+    assert [r["item"] for r in rows] == list(range(len(model)))
+    assert [r["item_model"] for r in rows] == list(range(len(model)))[::-1]

@@ -51,6 +51,7 @@ STATIC: dict[str, str] = {
     "common.js": "text/javascript; charset=utf-8",
     "list.js": "text/javascript; charset=utf-8",
     "doc.js": "text/javascript; charset=utf-8",
+    "form.js": "text/javascript; charset=utf-8",
     "diff.js": "text/javascript; charset=utf-8",
 }
 PAGES = ("index.html", "doc.html", "diff.html")

@@ -118,113 +118,6 @@
     }
   }
 
-  // ---- schema-driven inputs ----------------------------------------------------------------
-
-  function resolveRef(s) {
-    if (s && s.$ref) return schema.$defs[s.$ref.split("/").pop()];
-    return s;
-  }
-
-  function unwrap(prop) {
-    const alts = prop.anyOf || null;
-    if (!alts) return { base: resolveRef(prop), nullable: false };
-    const nonNull = alts.filter((a) => a.type !== "null");
-    return { base: resolveRef(nonNull[0]), nullable: nonNull.length < alts.length };
-  }
-
-  function listEditor(items) {
-    const list = el("ul", { class: "list-editor" });
-    const addRow = (text) => {
-      const input = el("input", { type: "text", value: text });
-      list.append(el("li", {}, input, el("button", { type: "button", class: "small", title: "remove",
-        onclick: (e) => e.currentTarget.closest("li").remove() }, "✕")));
-    };
-    (items || []).forEach(addRow);
-    const box = el("div", {}, list,
-      el("button", { type: "button", class: "small", onclick: () => addRow("") }, "+ add"));
-    return { node: box, get: () => [...list.querySelectorAll("input")].map((i) => i.value.trim()).filter(Boolean) };
-  }
-
-  // No silent defaults: a field with no value starts empty ("not reported" ticked when it may
-  // be null, "choose" for a required choice), and saving refuses a required field left empty.
-  // `get` returns undefined for a required field nobody filled in.
-  function control(key, prop, current) {
-    const { base, nullable } = unwrap(prop);
-    let node;
-    let get;
-    if (base.enum) {
-      const choose = current == null ? [el("option", { value: "" }, "— choose —")] : [];
-      node = el("select", { name: key }, choose, base.enum.map((v) => el("option", { value: v }, v)));
-      node.value = current == null ? "" : current;
-      get = () => (node.value === "" ? undefined : node.value);
-    } else if (base.type === "array") {
-      const editor = listEditor(current);
-      node = editor.node;
-      get = editor.get;
-    } else if (base.type === "number" || base.type === "integer") {
-      node = el("input", { type: "number", name: key, step: base.type === "integer" ? "1" : "any",
-        value: current == null ? "" : String(current) });
-      get = () => (node.value === "" ? NaN : Number(node.value));
-    } else {
-      node = el("input", { type: "text", name: key, value: current == null ? "" : String(current) });
-      // an emptied optional text is "not reported" (null), never an empty string
-      get = () => (node.value.trim() === "" ? (nullable ? null : undefined) : node.value);
-    }
-    const row = el("div", { class: "form-row", dataset: { field: key } },
-      el("label", { class: "form-label" }, label(key)), node);
-    let absent = null;
-    if (nullable) {
-      absent = el("input", { type: "checkbox", class: "not-reported", checked: current == null,
-        onchange: () => toggle() });
-      row.append(el("label", { class: "small" }, absent, " not reported"));
-    }
-    function toggle() {
-      const off = absent && absent.checked;
-      node.querySelectorAll ? node.querySelectorAll("input,button,select").forEach((n) => { n.disabled = off; }) : null;
-      if ("disabled" in node) node.disabled = off;
-      row.classList.toggle("off", Boolean(off));
-    }
-    toggle();
-    return { row, get: () => (absent && absent.checked ? null : get()) };
-  }
-
-  function factForm(definition, value, { title, withEvidence, onSave, onCancel }) {
-    const def = schema.$defs[definition];
-    const controls = [];
-    const form = el("form", { class: "fact-form", onsubmit: (e) => { e.preventDefault(); save(); } });
-    if (title) form.append(el("h4", {}, title));
-    for (const [key, prop] of Object.entries(def.properties)) {
-      if (key === "evidence") continue;
-      const c = control(key, prop, value ? value[key] : null);
-      controls.push([key, c]);
-      form.append(c.row);
-    }
-    let evidence = null;
-    const evNote = el("p", { class: "small muted" }, "Evidence: select the words in the source, then press “Use selection”.");
-    if (withEvidence) {
-      form.append(evNote, el("button", { type: "button", class: "small", onclick: () => {
-        if (!lastSelection) { message("Select the evidence in the source text first.", "error"); return; }
-        evidence = lastSelection;
-        evNote.textContent = `Evidence: “${evidence.quote}”`;
-      } }, "Use selection"));
-    }
-    async function save() {
-      const out = {};
-      for (const [key, c] of controls) {
-        const v = c.get();
-        if (typeof v === "number" && Number.isNaN(v)) { message(`${label(key)}: enter a number or tick “not reported”.`, "error"); return; }
-        if (v === undefined) { message(`${label(key)}: fill this in (or tick “not reported” where it may be).`, "error"); return; }
-        out[key] = v;
-      }
-      if (withEvidence) out.evidence = evidence || { quote: "" };
-      await onSave(out);
-    }
-    form.append(el("div", { class: "actions" },
-      el("button", { type: "submit", class: "primary" }, "Save"),
-      el("button", { type: "button", onclick: onCancel }, "Cancel")));
-    return form;
-  }
-
   // ---- rendering ---------------------------------------------------------------------------
 
   // Fields the prompt did not ask the model for: their null or empty list means "not
@@ -340,8 +233,9 @@
     const card = el("article", { class: `fact st-${fact.status}`, id: cardId(fact.pointer), dataset: { pointer: fact.pointer } });
     const open = () => {
       body.hidden = true;
-      const form = factForm(fact.definition, fact.value, {
+      const form = ReviewForm.factForm(schema, fact.definition, fact.value, {
         withEvidence: !fact.value,
+        selection: () => lastSelection,
         onSave: async (value) => {
           if (await submit([{ op: "set", pointer: fact.pointer, value }], `edited ${title}`)) return;
         },
@@ -395,9 +289,10 @@
     const wrap = el("div", { class: "add-slot", dataset: { slot: slot.pointer } });
     const button = el("button", { type: "button", class: "small add", onclick: () => {
       button.hidden = true;
-      const form = factForm(slot.definition, null, {
+      const form = ReviewForm.factForm(schema, slot.definition, null, {
         title: `New: ${slot.label}`,
         withEvidence: true,
+        selection: () => lastSelection,
         onSave: async (value) => { await submit([{ op: "add", pointer: slot.pointer, value }], `added to ${slot.label}`); },
         onCancel: () => { form.remove(); button.hidden = false; },
       });

@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table as RichTable
 
 from abstraction.cli.review import open_store
-from abstraction.review.table_files import write_tables
+from abstraction.review.table_files import check_format, write_tables
 from abstraction.review.tables import build_tables
 
 console = Console()
@@ -33,6 +33,7 @@ def export(
     Reviewed values where a review exists, the model's value beside each (docs/export.md).
     Parquet and Excel need the export extra: pip install 'abstraction[export]'.
     """
+    check_format(fmt)
     store = open_store(run, sources=sources, gold=None)
     tables = build_tables(store, reviewed_only=reviewed_only)
     paths = write_tables(list(tables.values()), out, fmt=fmt)

@@ -90,14 +90,19 @@ def _xlsx(tables: list[Table], path: Path) -> None:
     atomic_write_bytes(path, _to_bytes(book.save))
 
 
-def write_tables(tables: list[Table], out: Path, *, fmt: str) -> list[Path]:
-    """Write `tables` under the folder `out` (created) in `fmt`; returns the files written."""
+def check_format(fmt: str) -> None:
+    """Refuse an unknown format, or one whose library is not installed (naming the extra), so
+    a caller can fail before it reads a whole run."""
     if fmt not in FORMATS:
         raise UserError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    if fmt == "xlsx":
-        _need("openpyxl", fmt)  # before the folder is made
-    if fmt == "parquet":
-        _need("pyarrow", fmt)
+    needs = {"xlsx": "openpyxl", "parquet": "pyarrow"}
+    if fmt in needs:
+        _need(needs[fmt], fmt)
+
+
+def write_tables(tables: list[Table], out: Path, *, fmt: str) -> list[Path]:
+    """Write `tables` under the folder `out` (created) in `fmt`; returns the files written."""
+    check_format(fmt)  # before the folder is made
     out.mkdir(parents=True, exist_ok=True)
     if fmt == "xlsx":
         _xlsx(tables, out / WORKBOOK)

@@ -25,7 +25,16 @@ err = Console(stderr=True)
 
 
 def _register() -> None:
-    from abstraction.cli import brat, doctor, evaluate, extract, jobs, review, schema_cmd
+    from abstraction.cli import (
+        brat,
+        doctor,
+        evaluate,
+        export_cmd,
+        extract,
+        jobs,
+        review,
+        schema_cmd,
+    )
 
     app.command("extract")(extract.extract)
     app.command("doctor")(doctor.doctor)
@@ -34,6 +43,7 @@ def _register() -> None:
     app.add_typer(brat.app)
     app.add_typer(review.app, name="review")
     app.command("promote")(review.promote)
+    app.command("export")(export_cmd.export)
     evaluate.register(app)
     app.add_typer(jobs.runs_app, name="runs")
     app.add_typer(jobs.batch_app, name="batch")

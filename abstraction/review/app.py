@@ -51,6 +51,7 @@ STATIC: dict[str, str] = {
     "common.js": "text/javascript; charset=utf-8",
     "list.js": "text/javascript; charset=utf-8",
     "doc.js": "text/javascript; charset=utf-8",
+    "form.js": "text/javascript; charset=utf-8",
     "diff.js": "text/javascript; charset=utf-8",
 }
 PAGES = ("index.html", "doc.html", "diff.html")
@@ -255,6 +256,21 @@ def create_app(
         view = doc_view(store, request.path_params["doc_id"])
         return JSONResponse(view, headers={"ETag": f'"{view["version"]}"'})
 
+    def api_around(request: Request) -> JSONResponse:
+        """The documents before and after this one in triage order (failed ones skipped)."""
+        doc_id = request.path_params["doc_id"]
+        store.entry(doc_id)
+        ids = [r["id"] for r in run_index.rows() if r["doc_status"] != "failed"]
+        at = ids.index(doc_id) if doc_id in ids else -1
+        return JSONResponse(
+            {
+                "previous": ids[at - 1] if at > 0 else None,
+                "next": ids[at + 1] if 0 <= at < len(ids) - 1 else None,
+                "position": at + 1 if at >= 0 else None,
+                "total": len(ids),
+            }
+        )
+
     def api_diff(request: Request) -> JSONResponse:
         return JSONResponse(diff_view(store, request.path_params["doc_id"]))
 
@@ -321,6 +337,7 @@ def create_app(
         Route("/api/docs", api_docs),
         Route("/api/docs/{doc_id}", api_doc),
         Route("/api/docs/{doc_id}/diff", api_diff),
+        Route("/api/docs/{doc_id}/around", api_around),
         Route("/api/docs/{doc_id}/edits", api_save, methods=["POST"]),
     ]
     return Starlette(

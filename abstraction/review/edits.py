@@ -10,9 +10,12 @@ forced.  Everything here is pure (no files, no clock): `plan` turns requests int
 `store` does the I/O.
 
 Order of application: `add` edits first (appending items, addressable as ``/list/-<id>``), then
-`set` / `set_evidence` in file order, then rejections (a rejected optional fact becomes null, a
-rejected list item is dropped).  A fact's status is decided by the last decision on it: a reject
-after an edit rejects it; an edit or accept after a reject brings it back.
+`set` / `set_evidence` in file order, then the list orders (the last `order` edit of a list
+decides its order; items added after it follow in the order they were added), then rejections
+(a rejected optional fact becomes null, a rejected list item is dropped).  A fact's status is
+decided by the last decision on it: a reject after an edit rejects it; an edit or accept after a
+reject brings it back.  An `order` edit keeps the model's list as `old`: when a re-extraction
+changes that list, the order is a conflict, like any edit whose model value changed.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from abstraction.review.layout import Slot, slots
 
 REVIEW_FORMAT_VERSION = "1"
 
-EditOp = Literal["set", "set_evidence", "accept", "reject", "add", "status", "dismiss"]
+EditOp = Literal["set", "set_evidence", "accept", "reject", "add", "order", "status", "dismiss"]
 FactStatus = Literal["unreviewed", "accepted", "edited", "rejected"]
 DocStatus = Literal["unreviewed", "in_progress", "reviewed"]
 _META = ("status", "dismiss")
@@ -73,10 +76,14 @@ class Change(Strict):
     text selection, offsets in code points.  ``add``: `pointer` is a list slot, `value` the new
     item.  ``status``: `value` is ``reviewed`` or ``in_progress``.  ``accept_all``: accept every
     undecided fact and mark the document reviewed.  ``dismiss``: `value` is the id of a
-    conflicting edit the reviewer has looked at and lets go (it stays in the file).
+    conflicting edit the reviewer has looked at and lets go (it stays in the file).  ``order``:
+    `pointer` is a list slot, `value` the pointers of all its items in the new order (stored as
+    their last tokens, with the model's list as `old`).
     """
 
-    op: Literal["set", "set_evidence", "accept", "reject", "add", "status", "accept_all", "dismiss"]
+    op: Literal[
+        "set", "set_evidence", "accept", "reject", "add", "order", "status", "accept_all", "dismiss"
+    ]
     pointer: str = ""
     value: Any = None
 
@@ -137,6 +144,8 @@ class Applied:
     resolved: list[Conflict]
     doc_status: DocStatus
     added: dict[str, dict[str, int]] = field(default_factory=dict)
+    orders: dict[str, list[int]] = field(default_factory=dict)
+    """Reordered lists: for each position in `working`, the index of the item in `extended`."""
 
     def fact(self, pointer: str) -> FactState | None:
         return next((f for f in self.facts if f.pointer == pointer), None)
@@ -238,6 +247,7 @@ def _facts(
     working: dict[str, Any],
     added: dict[str, dict[str, int]],
     applied: list[Edit],
+    orders: dict[str, list[int]] | None = None,
 ) -> list[FactState]:
     out: list[FactState] = []
     for slot in slots():
@@ -246,16 +256,23 @@ def _facts(
             entries = [(slot.pointer, slot.pointer, value, False)]
         else:
             items = jp.get(working, slot.pointer)
+            items = items if isinstance(items, list) else []
             by_index = {i: t for t, i in added.get(slot.pointer, {}).items()}
+            order = (orders or {}).get(slot.pointer) or range(len(items))
             entries = []
-            for i, value in enumerate(items if isinstance(items, list) else []):
+            for position, i in enumerate(order):
                 token = f"-{by_index[i]}" if i in by_index else str(i)
                 entries.append(
-                    (f"{slot.pointer}/{token}", f"{slot.pointer}/{i}", value, i in by_index)
+                    (
+                        f"{slot.pointer}/{token}",
+                        f"{slot.pointer}/{position}",
+                        items[position],
+                        i in by_index,
+                    )
                 )
         for ptr, concrete, value, is_added in entries:
             mine = [e for e in applied if e.op not in _META and jp.is_within(e.pointer, ptr)]
-            model = None if is_added else jp.get(original, concrete)
+            model = None if is_added else jp.get(original, resolve(ptr, added) or "")
             out.append(
                 FactState(
                     pointer=ptr,
@@ -301,6 +318,7 @@ def _split_conflicts(
             a
             for a in applied
             if a.op not in _META
+            and (a.op == "order") == (c.edit.op == "order")  # an order covers no item edit
             and position[a.id] > position[c.edit.id]
             and jp.is_within(c.edit.pointer, a.pointer)
         ]
@@ -318,6 +336,42 @@ def _doc_status(edits: list[Edit], base: str, open_conflicts: list[Conflict]) ->
     return "in_progress"
 
 
+def model_list(extended: dict[str, Any], list_ptr: str, added: dict[str, dict[str, int]]) -> Any:
+    """The model's own items of a list in `extended` (the reviewers' added items left out)."""
+    items = jp.get(extended, list_ptr)
+    mine = set(added.get(list_ptr, {}).values())
+    return [x for i, x in enumerate(items) if i not in mine] if isinstance(items, list) else items
+
+
+def _order(tokens: Any, count: int, added: dict[str, int]) -> list[int]:
+    """Indices into a list of `count` items for an `order` edit's tokens: the named items in
+    that order (unknown or repeated tokens skipped), then the others in their own order."""
+    out: list[int] = []
+    for token in tokens if isinstance(tokens, list) else []:
+        text = str(token)
+        if text.startswith("-"):
+            index = added.get(text[1:])
+        else:
+            index = int(text) if text.isdigit() and int(text) < count else None
+        if index is not None and index not in out:
+            out.append(index)
+    return out + [i for i in range(count) if i not in out]
+
+
+def _apply_orders(
+    working: dict[str, Any], applied: list[Edit], added: dict[str, dict[str, int]]
+) -> dict[str, list[int]]:
+    """Reorder the lists of `working` by their last applied `order` edit."""
+    last = {e.pointer: e for e in applied if e.op == "order"}
+    orders: dict[str, list[int]] = {}
+    for list_ptr, e in last.items():
+        items = jp.get(working, list_ptr)
+        if isinstance(items, list):
+            orders[list_ptr] = _order(e.new, len(items), added.get(list_ptr, {}))
+            items[:] = [items[i] for i in orders[list_ptr]]
+    return orders
+
+
 def apply_edits(original: dict[str, Any], edits: list[Edit]) -> Applied:
     """Apply `edits` to the model's `original` record (not modified) and say what happened."""
     base = record_hash(original)
@@ -327,6 +381,13 @@ def apply_edits(original: dict[str, Any], edits: list[Edit]) -> Applied:
     for e in edits:
         if e.op in ("status", "dismiss"):
             applied.append(e)
+        elif e.op == "order":
+            if jp.get(original, e.pointer) == e.old:
+                applied.append(e)
+            else:
+                model_now = jp.get(original, e.pointer)
+                now = None if model_now is jp.MISSING else model_now
+                conflicts.append(Conflict(e, "the model output changed in this list", now))
         elif e.op != "add":
             problem = _apply_sets(ext, working, e, added)
             if problem:
@@ -335,7 +396,8 @@ def apply_edits(original: dict[str, Any], edits: list[Edit]) -> Applied:
                 applied.append(e)
     order = {e.id: i for i, e in enumerate(edits)}
     applied.sort(key=lambda e: order[e.id])
-    facts = _facts(original, working, added, applied)
+    orders = _apply_orders(working, applied, added)
+    facts = _facts(original, working, added, applied, orders)
     open_, resolved = _split_conflicts(edits, conflicts, applied)
     return Applied(
         base=base,
@@ -348,6 +410,7 @@ def apply_edits(original: dict[str, Any], edits: list[Edit]) -> Applied:
         resolved=resolved,
         doc_status=_doc_status(edits, base, open_),
         added=added,
+        orders=orders,
     )
 
 

@@ -44,6 +44,13 @@ def decision_counts(facts: list[FactState]) -> dict[str, int]:
     return counts
 
 
+def title_of(record: dict[str, Any]) -> str | None:
+    """The article title of a record (the reviewed one where there is a review), else None."""
+    title = (record.get("source") or {}).get("title")
+    value = title.get("value") if isinstance(title, dict) else None
+    return value if isinstance(value, str) and value.strip() else None
+
+
 def triage_key(row: Row) -> tuple[Any, ...]:
     """Reviewed and failed documents last; otherwise the least supported first."""
     facts = row.get("facts") or 0
@@ -69,17 +76,18 @@ def document_row(store: RunStore, doc_id: str) -> Row | None:
         return {"id": doc_id, "doc_status": "failed", "error": error}
     try:
         review = store.review(doc_id)
+        record = ext.record.model_dump(mode="json")
         if review.edits:
-            state = apply_edits(ext.record.model_dump(mode="json"), review.edits)
+            state = apply_edits(record, review.edits)
             facts, status, conflicts = state.facts, state.doc_status, len(state.conflicts)
+            record = state.corrected
         else:
-            facts, status, conflicts = model_facts(ext.record.model_dump(mode="json")), None, 0
+            facts, status, conflicts = model_facts(record), None, 0
     except UserError as exc:
         return {"id": doc_id, "doc_status": "failed", "error": str(exc)}
-    title = (ext.record.source.title.value if ext.record.source.title else None) or None
     return {
         "id": doc_id,
-        "title": title,
+        "title": title_of(record),
         "doc_status": status or "unreviewed",
         "version": review.version,
         "edits": len(review.edits),

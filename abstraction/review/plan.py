@@ -23,6 +23,7 @@ from abstraction.review.edits import (
     Edit,
     EditRejected,
     FactState,
+    model_list,
     resolve,
 )
 from abstraction.review.layout import Slot, slot_of, slots
@@ -130,6 +131,8 @@ def _plan_one(
             raise EditRejected([f"{change.pointer}: items can only be added to a list of facts"])
         item = _with_evidence(change.value, text)
         return [Draft("add", f"{change.pointer}/-{new_id()}", None, item)]
+    if change.op == "order":
+        return _plan_order(change, state)
     fact = _fact_for(state, change.pointer, problems)
     if fact is None:
         raise EditRejected(problems)
@@ -153,6 +156,25 @@ def _plan_one(
     drafts: list[Draft] = []
     _expand_set(change.pointer, value, _old(state, change.pointer), current, drafts)
     return drafts
+
+
+def _plan_order(change: Change, state: Applied) -> list[Draft]:
+    """A new order of a list: `value` must name every item of the list once (by pointer)."""
+    slot = next((s for s in slots() if s.many and s.pointer == change.pointer), None)
+    if slot is None:
+        raise EditRejected([f"{change.pointer}: only a list of facts can be reordered"])
+    current = [f.pointer for f in state.facts if f.slot == slot]
+    value = change.value
+    if not isinstance(value, list) or sorted(map(str, value)) != sorted(current):
+        raise EditRejected(
+            [f"{change.pointer}: give every item of the list once, in the new order"]
+        )
+    if value == current:
+        return []
+    tokens = [jp.split(p)[-1] for p in value]
+    return [
+        Draft("order", slot.pointer, model_list(state.extended, slot.pointer, state.added), tokens)
+    ]
 
 
 def _with_evidence(item: dict[str, Any], text: str | None) -> dict[str, Any]:

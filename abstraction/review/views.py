@@ -11,7 +11,7 @@ from typing import Any
 
 from abstraction.review.diff import diff_values
 from abstraction.review.edits import Applied, Conflict, FactState, ReviewFile
-from abstraction.review.index import decision_counts, evidence_of, model_counts
+from abstraction.review.index import decision_counts, evidence_of, model_counts, title_of
 from abstraction.review.layout import slots
 from abstraction.review.store import RunStore
 
@@ -46,6 +46,7 @@ def doc_view(
     prov = ext.provenance
     return {
         "id": doc_id,
+        "title": title_of(applied.corrected),
         "version": review.version,
         "doc_status": applied.doc_status,
         "source": {"text": source.text, "path": source.path, "warning": source.warning},

@@ -291,3 +291,30 @@ def test_the_list_can_be_limited_to_its_first_rows(client):
     assert first.headers["x-total-count"] == "2" and first.json() == full.json()[:1]
     for bad in ("0", "-1", "x", "1e3"):
         assert client.get(f"/api/docs?limit={bad}").status_code == 400
+
+
+def test_around_names_the_neighbours_in_triage_order_and_titles_are_reviewed(client):
+    rows = client.get("/api/docs").json()
+    ids = [r["id"] for r in rows]
+    first = client.get(f"/api/docs/{ids[0]}/around").json()
+    assert first == {"previous": None, "next": ids[1], "position": 1, "total": 2}
+    assert client.get(f"/api/docs/{ids[1]}/around").json()["previous"] == ids[0]
+    assert client.get("/api/docs/nope/around").status_code == 404
+    change = {"op": "set", "pointer": "/source/title", "value": {"value": "A better title"}}
+    assert save(client, SEED_ID, 0, change).status_code == 200
+    row = next(r for r in client.get("/api/docs").json() if r["id"] == SEED_ID)
+    assert row["title"] == "A better title"
+    assert client.get(f"/api/docs/{SEED_ID}").json()["title"] == "A better title"
+
+
+def test_an_order_change_is_saved_and_shown(client):
+    view = client.get(f"/api/docs/{SEED_ID}").json()
+    pointers = [f["pointer"] for f in view["facts"] if f["slot"] == "/treatments"]
+    res = save(
+        client, SEED_ID, 0, {"op": "order", "pointer": "/treatments", "value": pointers[::-1]}
+    )
+    assert res.status_code == 200, res.text
+    shown = [f["pointer"] for f in res.json()["doc"]["facts"] if f["slot"] == "/treatments"]
+    assert shown == pointers[::-1]
+    bad = save(client, SEED_ID, 1, {"op": "order", "pointer": "/treatments", "value": pointers[:1]})
+    assert bad.status_code == 422

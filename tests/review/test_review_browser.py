@@ -272,3 +272,119 @@ def test_a_long_list_shows_the_first_500_and_the_rest_on_request(served, page):
     page.click("#more")
     page.wait_for_function("() => document.querySelectorAll('#docs tbody tr').length === 512")
     assert page.is_hidden("#more") and page.text_content("#message") == ""
+
+
+def test_a_new_item_starts_empty_and_nothing_is_saved_that_nobody_chose(served, page):
+    base, store = served
+    page.goto(doc_url(base, SEED_ID))
+    doc_ready_ms(page)
+    page.fill("#reviewer", "Ann")
+    slot = '.add-slot[data-slot="/treatments"]'
+    page.click(f"{slot} button.add")
+    assert page.input_value(f'{slot} [data-field="category"] select') == ""
+    for field in ("target", "donor_type", "graft_source", "dose", "duration", "intent", "time"):
+        assert page.is_checked(f'{slot} [data-field="{field}"] input.not-reported'), field
+    page.click(f'{slot} button[type="submit"]')
+    page.wait_for_selector("#message.error")
+    assert "name: fill this in" in page.text_content("#message")
+    page.fill(f'{slot} [data-field="name"] input', "hydroxyurea")
+    page.click(f'{slot} button[type="submit"]')
+    assert "category: fill this in" in page.text_content("#message")
+    page.select_option(f'{slot} [data-field="category"] select', "chemotherapy")
+    page.uncheck(f'{slot} [data-field="dose"] input.not-reported')  # ticked off, left empty
+    page.click(f'{slot} button[type="submit"]')
+    wait_saved(page, after=0)
+    added = store.state(SEED_ID)[1].corrected["treatments"][-1]
+    assert added["name"] == "hydroxyurea" and added["category"] == "chemotherapy"
+    assert all(added[k] is None for k in ("intent", "dose", "duration", "time", "target"))
+
+
+def test_list_items_move_up_and_down(served, page):
+    base, store = served
+    page.goto(doc_url(base, SEED_ID))
+    doc_ready_ms(page)
+    page.fill("#reviewer", "Ann")
+    names = [t["name"] for t in store.state(SEED_ID)[1].corrected["treatments"]]
+    assert page.is_disabled(f"{card('/treatments/0')} button.move-up")
+    page.click(f"{card('/treatments/0')} button.move-down")
+    wait_saved(page, after=0)
+    moved = [t["name"] for t in store.state(SEED_ID)[1].corrected["treatments"]]
+    assert moved == [names[1], names[0], *names[2:]]
+    pointers = page.eval_on_selector_all(
+        'article.fact[data-pointer^="/treatments/"]', "cs => cs.map(c => c.dataset.pointer)"
+    )
+    assert pointers[:2] == ["/treatments/1", "/treatments/0"]
+    assert "#1" in page.text_content(f"{card('/treatments/1')} .fact-title")
+    page.click(f"{card('/treatments/0')} button.move-up")
+    wait_saved(page, after=1)
+    assert [t["name"] for t in store.state(SEED_ID)[1].corrected["treatments"]] == names
+
+
+def test_keyboard_accept_reject_and_next_field(served, page):
+    base, store = served
+    page.goto(doc_url(base, SEED_ID))
+    doc_ready_ms(page)
+    page.fill("#reviewer", "Ann")
+    page.click("#source")  # focus out of the inputs: letters are shortcuts again
+    page.keyboard.press("j")
+    first = page.get_attribute("article.fact.selected", "data-pointer")
+    assert first == "/source/title"
+    page.keyboard.press("j")
+    page.keyboard.press("k")
+    assert page.get_attribute("article.fact.selected", "data-pointer") == first
+    page.keyboard.press("a")
+    wait_saved(page, after=0)
+    assert page.get_attribute("article.fact.selected", "data-pointer") == "/source/journal"
+    page.keyboard.press("r")
+    wait_saved(page, after=1)
+    state = store.state(SEED_ID)[1]
+    assert state.fact("/source/title").status == "accepted"
+    assert state.fact("/source/journal").status == "rejected"
+    assert page.get_attribute("article.fact.selected", "data-pointer") == "/source/year"
+    page.keyboard.press("e")
+    assert page.locator(f"{card('/source/year')} form.fact-form").count() == 1
+
+
+def test_next_and_previous_document_follow_the_list(served, page):
+    base, _store = served
+    page.goto(base + "/")
+    page.wait_for_selector('body[data-ready="1"]')
+    order = page.eval_on_selector_all("#docs tbody tr", "rs => rs.map(r => r.dataset.id)")
+    assert sorted(order) == sorted([SEED_ID, "hostile"])
+    page.click(f'a[href$="/doc/{order[0]}"]')
+    doc_ready_ms(page)
+    assert page.is_hidden("#prev-doc") and page.is_visible("#next-doc")
+    page.click("#next-doc")
+    page.wait_for_url(f"**/doc/{order[1]}")
+    doc_ready_ms(page)
+    assert page.is_hidden("#next-doc")
+    page.click("#source")
+    page.keyboard.press("p")
+    page.wait_for_url(f"**/doc/{order[0]}")
+    doc_ready_ms(page)
+    page.click("#source")
+    page.keyboard.press("n")
+    page.wait_for_url(f"**/doc/{order[1]}")
+
+
+def test_titles_in_the_list_and_the_least_supported_fields_first(served, page):
+    base, _store = served
+    page.goto(base + "/")
+    page.wait_for_selector('body[data-ready="1"]')
+    seed_row = page.inner_text(f'#docs tr[data-id="{SEED_ID}"]')
+    assert "Extramedullary Relapse of Acute Lymphoblastic Leukemia" in seed_row
+    page.goto(doc_url(base, SEED_ID))
+    doc_ready_ms(page)
+    assert "Extramedullary Relapse" in page.text_content("#doc-title")
+    page.check("#triage")
+    pointers = page.eval_on_selector_all("article.fact", "cs => cs.map(c => c.dataset.pointer)")
+    badges = [
+        page.locator(card(p)).locator(".badge.g-unsupported, .badge.g-fuzzy, .badge.g-exact")
+        for p in pointers[:3]
+    ]
+    kinds = [b.first.inner_text() if b.count() else "" for b in badges]
+    assert kinds[0] == "unsupported" and pointers[0] == "/treatments/2"
+    assert "fuzzy" in kinds
+    page.reload()
+    doc_ready_ms(page)
+    assert page.is_checked("#triage")  # remembered

@@ -308,3 +308,72 @@ def test_conflicts_are_resolved_by_a_later_edit_or_a_dismissal():
 def test_record_hash_ignores_key_order():
     assert record_hash({"a": 1, "b": [1, 2]}) == record_hash({"b": [1, 2], "a": 1})
     assert record_hash({"a": 1}) != record_hash({"a": 2})
+
+
+def test_order_reorders_a_list_keeps_pointers_and_survives_adds_and_rejects():
+    record = model_record()
+    names = [t["name"] for t in record["treatments"]]
+    edits = edit(record, [], {"op": "add", "pointer": "/treatments", "value": new_treatment()})
+    added = apply_edits(record, edits).facts
+    pointers = [f.pointer for f in added if f.slot.pointer == "/treatments"]
+    wanted = [pointers[-1], *reversed(pointers[:-1])]
+    edits = edit(record, edits, {"op": "order", "pointer": "/treatments", "value": wanted})
+    assert edits[-1].op == "order" and edits[-1].old == record["treatments"]
+    state = apply_edits(record, edits)
+    facts = [f for f in state.facts if f.slot.pointer == "/treatments"]
+    assert [f.pointer for f in facts] == wanted
+    assert [t["name"] for t in state.corrected["treatments"]] == ["x-therapy", *reversed(names)]
+    assert all(f.original is None or f.original == f.value for f in facts)
+    # an edit made after the order addresses the item by its stable pointer
+    edits = edit(record, edits, {"op": "set", "pointer": "/treatments/0/dose", "value": "1 g"})
+    edits = edit(record, edits, {"op": "reject", "pointer": "/treatments/1"})
+    state = apply_edits(record, edits)
+    corrected = state.corrected["treatments"]
+    assert corrected[-1]["name"] == names[0] and corrected[-1]["dose"] == "1 g"
+    assert names[1] not in [t["name"] for t in corrected] and validate_record(state.corrected) == []
+    # an item added after the order comes last
+    edits = edit(
+        record, edits, {"op": "add", "pointer": "/treatments", "value": new_treatment("y")}
+    )
+    assert apply_edits(record, edits).corrected["treatments"][-1]["name"] == "y"
+
+
+def new_treatment(name: str = "x-therapy") -> dict[str, Any]:
+    return {
+        "name": name,
+        "category": "other",
+        **dict.fromkeys(
+            ("target", "donor_type", "graft_source", "dose", "duration", "intent", "time")
+        ),
+        "evidence": {"quote": ""},
+    }
+
+
+@pytest.mark.parametrize(
+    "value",
+    [["/treatments/0"], ["/treatments/0", "/treatments/0", "/treatments/1", "/treatments/2"], "x"],
+)
+def test_an_order_must_name_every_item_once(value):
+    record = model_record()
+    count = len(record["treatments"])
+    if isinstance(value, list) and len(value) == 4:
+        value = value[: count + 1]
+    with pytest.raises(EditRejected, match="every item"):
+        edit(record, [], {"op": "order", "pointer": "/treatments", "value": value})
+    with pytest.raises(EditRejected, match="only a list"):
+        edit(record, [], {"op": "order", "pointer": "/patient/age", "value": []})
+
+
+def test_an_order_on_a_changed_model_list_is_a_conflict_and_unchanged_order_is_no_edit():
+    record = model_record()
+    same = [f"/treatments/{i}" for i in range(len(record["treatments"]))]
+    assert edit(record, [], {"op": "order", "pointer": "/treatments", "value": same}) == []
+    edits = edit(
+        record, [], {"op": "order", "pointer": "/treatments", "value": list(reversed(same))}
+    )
+    new_model = copy.deepcopy(record)
+    new_model["treatments"][0]["dose"] = "changed"
+    state = apply_edits(new_model, edits)
+    assert [c.edit.op for c in state.conflicts] == ["order"]
+    assert state.corrected["treatments"] == new_model["treatments"]
+    assert apply_edits(record, edits).conflicts == []

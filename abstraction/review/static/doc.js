@@ -15,6 +15,7 @@
   const fieldsEl = document.getElementById("fields");
   const reviewerEl = document.getElementById("reviewer");
   const reasonEl = document.getElementById("reason");
+  const triageEl = document.getElementById("triage");
 
   let doc = null;
   let schema = null;
@@ -117,114 +118,6 @@
     }
   }
 
-  // ---- schema-driven inputs ----------------------------------------------------------------
-
-  function resolveRef(s) {
-    if (s && s.$ref) return schema.$defs[s.$ref.split("/").pop()];
-    return s;
-  }
-
-  function unwrap(prop) {
-    const alts = prop.anyOf || null;
-    if (!alts) return { base: resolveRef(prop), nullable: false };
-    const nonNull = alts.filter((a) => a.type !== "null");
-    return { base: resolveRef(nonNull[0]), nullable: nonNull.length < alts.length };
-  }
-
-  function blank(base) {
-    if (base.enum) return base.enum[0];
-    if (base.type === "array") return [];
-    if (base.type === "number" || base.type === "integer") return "";
-    return "";
-  }
-
-  function listEditor(items) {
-    const list = el("ul", { class: "list-editor" });
-    const addRow = (text) => {
-      const input = el("input", { type: "text", value: text });
-      list.append(el("li", {}, input, el("button", { type: "button", class: "small", title: "remove",
-        onclick: (e) => e.currentTarget.closest("li").remove() }, "✕")));
-    };
-    (items || []).forEach(addRow);
-    const box = el("div", {}, list,
-      el("button", { type: "button", class: "small", onclick: () => addRow("") }, "+ add"));
-    return { node: box, get: () => [...list.querySelectorAll("input")].map((i) => i.value.trim()).filter(Boolean) };
-  }
-
-  function control(key, prop, current) {
-    const { base, nullable } = unwrap(prop);
-    let node;
-    let get;
-    if (base.enum) {
-      node = el("select", { name: key }, base.enum.map((v) => el("option", { value: v }, v)));
-      node.value = current == null ? base.enum[0] : current;
-      get = () => node.value;
-    } else if (base.type === "array") {
-      const editor = listEditor(current);
-      node = editor.node;
-      get = editor.get;
-    } else if (base.type === "number" || base.type === "integer") {
-      node = el("input", { type: "number", name: key, step: base.type === "integer" ? "1" : "any",
-        value: current == null ? "" : String(current) });
-      get = () => (node.value === "" ? NaN : Number(node.value));
-    } else {
-      node = el("input", { type: "text", name: key, value: current == null ? "" : String(current) });
-      get = () => node.value;
-    }
-    const row = el("div", { class: "form-row", dataset: { field: key } },
-      el("label", { class: "form-label" }, label(key)), node);
-    let absent = null;
-    if (nullable) {
-      absent = el("input", { type: "checkbox", class: "not-reported", checked: current == null,
-        onchange: () => toggle() });
-      row.append(el("label", { class: "small" }, absent, " not reported"));
-    }
-    function toggle() {
-      const off = absent && absent.checked;
-      node.querySelectorAll ? node.querySelectorAll("input,button,select").forEach((n) => { n.disabled = off; }) : null;
-      if ("disabled" in node) node.disabled = off;
-      row.classList.toggle("off", Boolean(off));
-    }
-    toggle();
-    return { row, get: () => (absent && absent.checked ? null : get()) };
-  }
-
-  function factForm(definition, value, { title, withEvidence, onSave, onCancel }) {
-    const def = schema.$defs[definition];
-    const controls = [];
-    const form = el("form", { class: "fact-form", onsubmit: (e) => { e.preventDefault(); save(); } });
-    if (title) form.append(el("h4", {}, title));
-    for (const [key, prop] of Object.entries(def.properties)) {
-      if (key === "evidence") continue;
-      const c = control(key, prop, value ? value[key] : blank(unwrap(prop).base));
-      controls.push([key, c]);
-      form.append(c.row);
-    }
-    let evidence = null;
-    const evNote = el("p", { class: "small muted" }, "Evidence: select the words in the source, then press “Use selection”.");
-    if (withEvidence) {
-      form.append(evNote, el("button", { type: "button", class: "small", onclick: () => {
-        if (!lastSelection) { message("Select the evidence in the source text first.", "error"); return; }
-        evidence = lastSelection;
-        evNote.textContent = `Evidence: “${evidence.quote}”`;
-      } }, "Use selection"));
-    }
-    async function save() {
-      const out = {};
-      for (const [key, c] of controls) {
-        const v = c.get();
-        if (typeof v === "number" && Number.isNaN(v)) { message(`${label(key)}: enter a number or tick “not reported”.`, "error"); return; }
-        out[key] = v;
-      }
-      if (withEvidence) out.evidence = evidence || { quote: "" };
-      await onSave(out);
-    }
-    form.append(el("div", { class: "actions" },
-      el("button", { type: "submit", class: "primary" }, "Save"),
-      el("button", { type: "button", onclick: onCancel }, "Cancel")));
-    return form;
-  }
-
   // ---- rendering ---------------------------------------------------------------------------
 
   // Fields the prompt did not ask the model for: their null or empty list means "not
@@ -315,15 +208,34 @@
     return out;
   }
 
-  function factCard(fact, index) {
+  function siblings(fact) {
+    return doc.facts.filter((f) => f.slot === fact.slot).map((f) => f.pointer);
+  }
+
+  // Lists are ordered (treatments and the timeline are scored in order): move an item by
+  // saving the whole list's new order.
+  async function move(fact, delta, title) {
+    const order = siblings(fact);
+    const at = order.indexOf(fact.pointer);
+    const to = at + delta;
+    if (at < 0 || to < 0 || to >= order.length) return;
+    [order[at], order[to]] = [order[to], order[at]];
+    await submit([{ op: "order", pointer: fact.slot, value: order }],
+      `moved ${title} ${delta < 0 ? "up" : "down"}`);
+  }
+
+  function factCard(fact) {
+    const index = siblings(fact).indexOf(fact.pointer);
+    const count = siblings(fact).length;
     const ev = fact.evidence;
     const grounding = ev ? ev.status || "unsupported" : null;
     const title = `${fact.label}${fact.many ? " #" + (index + 1) : ""}`;
     const card = el("article", { class: `fact st-${fact.status}`, id: cardId(fact.pointer), dataset: { pointer: fact.pointer } });
     const open = () => {
       body.hidden = true;
-      const form = factForm(fact.definition, fact.value, {
+      const form = ReviewForm.factForm(schema, fact.definition, fact.value, {
         withEvidence: !fact.value,
+        selection: () => lastSelection,
         onSave: async (value) => {
           if (await submit([{ op: "set", pointer: fact.pointer, value }], `edited ${title}`)) return;
         },
@@ -347,6 +259,11 @@
         el("button", { type: "button", class: "small use-selection", title: "Make the text selected in the source this field's evidence", onclick: useSelection }, "Use selection"));
     } else {
       actions.append(el("button", { type: "button", class: "small edit", onclick: open }, "Fill in"));
+    }
+    if (fact.many) {
+      actions.append(
+        el("button", { type: "button", class: "small move move-up", title: "Move up in the list", disabled: index === 0, onclick: () => move(fact, -1, title) }, "↑"),
+        el("button", { type: "button", class: "small move move-down", title: "Move down in the list", disabled: index === count - 1, onclick: () => move(fact, 1, title) }, "↓"));
     }
     card.append(el("div", { class: "fact-head" },
       el("span", { class: "fact-title" }, title),
@@ -372,9 +289,10 @@
     const wrap = el("div", { class: "add-slot", dataset: { slot: slot.pointer } });
     const button = el("button", { type: "button", class: "small add", onclick: () => {
       button.hidden = true;
-      const form = factForm(slot.definition, null, {
+      const form = ReviewForm.factForm(schema, slot.definition, null, {
         title: `New: ${slot.label}`,
         withEvidence: true,
+        selection: () => lastSelection,
         onSave: async (value) => { await submit([{ op: "add", pointer: slot.pointer, value }], `added to ${slot.label}`); },
         onCancel: () => { form.remove(); button.hidden = false; },
       });
@@ -384,8 +302,30 @@
     return wrap;
   }
 
+  // Triage: the facts most in need of a look first (undecided before decided; unsupported,
+  // then fuzzy, then exact; nothing reported last), schema order within each group.
+  function triageRank(f) {
+    if (!f.value) return 5;
+    if (f.status !== "unreviewed") return 4;
+    return { unsupported: 0, fuzzy: 1, exact: 2 }[(f.evidence && f.evidence.status) || "unsupported"] ?? 3;
+  }
+
+  function renderTriage() {
+    const facts = doc.facts.map((f, i) => [triageRank(f), i, f]).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    fieldsEl.append(el("h3", { class: "section" }, "least supported first"));
+    facts.forEach(([, , f]) => fieldsEl.append(factCard(f)));
+    fieldsEl.append(el("h3", { class: "section" }, "add to a list"));
+    doc.slots.filter((s) => s.many).forEach((slot) => fieldsEl.append(addButton(slot)));
+  }
+
   function renderFields() {
     fieldsEl.replaceChildren();
+    if (triageEl.checked) renderTriage();
+    else renderBySection();
+    renderHistory();
+  }
+
+  function renderBySection() {
     let section = null;
     for (const slot of doc.slots) {
       const top = slot.pointer.split("/")[1];
@@ -394,7 +334,7 @@
         fieldsEl.append(el("h3", { class: "section" }, label(top)));
       }
       const facts = doc.facts.filter((f) => f.slot === slot.pointer);
-      facts.forEach((f, i) => fieldsEl.append(factCard(f, i)));
+      facts.forEach((f) => fieldsEl.append(factCard(f)));
       const skipped = notExtracted(slot.pointer);
       if (skipped.length && (slot.many || skipped[0] !== "*")) {
         fieldsEl.append(el("p", { class: "small muted not-extracted", dataset: { slot: slot.pointer } },
@@ -403,6 +343,9 @@
       }
       if (slot.many) fieldsEl.append(addButton(slot));
     }
+  }
+
+  function renderHistory() {
     const history = el("details", { class: "history" }, el("summary", {}, `History (${doc.edits.length} edits)`));
     const list = el("ol", {});
     for (const e of doc.edits) {
@@ -452,7 +395,9 @@
         el("div", { class: "small" }, "reviewer's value: ", show(e.new)),
         el("div", { class: "small" }, "model then: ", show(e.old), " · model now: ", show(c.model_now)),
         el("div", { class: "actions" },
-          el("button", { type: "button", onclick: () => submit(again, `re-applied ${e.pointer}`) }, "Apply again"),
+          // an order names the items of a list the model has since changed: reorder by hand
+          e.op === "order" ? null
+            : el("button", { type: "button", onclick: () => submit(again, `re-applied ${e.pointer}`) }, "Apply again"),
           el("button", { type: "button", onclick: () => submit([{ op: "dismiss", value: e.id }], `dismissed ${e.pointer}`) }, "Dismiss"))));
     }
   }
@@ -477,6 +422,9 @@
     document.title = `Review: ${doc.id}`;
     document.body.dataset.version = String(doc.version);
     document.getElementById("doc-id").textContent = doc.id;
+    const titleEl = document.getElementById("doc-title");
+    titleEl.textContent = doc.title || "";
+    titleEl.title = doc.title || "";
     const status = document.getElementById("doc-status");
     status.textContent = label(doc.doc_status);
     status.className = `badge d-${doc.doc_status}`;
@@ -520,6 +468,92 @@
     return true;
   }
 
+  // ---- moving around: next and previous document, keyboard shortcuts -------------------------
+
+  // The order is the list page's (saved when it was shown), so "next" stays the next in the
+  // worklist even after this document moves to the end once reviewed; opened directly, the
+  // server's triage order at load time.
+  async function neighbours() {
+    let order = null;
+    try { order = JSON.parse(sessionStorage.getItem("review-order") || "null"); } catch (_) { order = null; }
+    if (Array.isArray(order) && order.includes(docId)) {
+      const at = order.indexOf(docId);
+      return { previous: order[at - 1] || null, next: order[at + 1] || null };
+    }
+    const res = await api(`/api/docs/${encodeURIComponent(docId)}/around`);
+    return res.ok ? res.data : { previous: null, next: null };
+  }
+
+  function docHref(id) { return `${Review.base}/doc/${encodeURIComponent(id)}`; }
+
+  async function renderNeighbours() {
+    const around = await neighbours();
+    for (const [key, id] of [["prev-doc", around.previous], ["next-doc", around.next]]) {
+      const link = document.getElementById(key);
+      link.hidden = !id;
+      if (id) { link.href = docHref(id); link.dataset.doc = id; }
+    }
+  }
+
+  function cards() { return [...fieldsEl.querySelectorAll("article.fact")]; }
+
+  function step(delta) {
+    const all = cards();
+    if (!all.length) return null;
+    const at = all.findIndex((c) => c.dataset.pointer === selected);
+    const next = at < 0 ? (delta > 0 ? all[0] : all[all.length - 1]) : all[at + delta];
+    return next ? next.dataset.pointer : null;
+  }
+
+  function focusFact(pointer) {
+    if (!pointer) return;
+    selectFact(pointer, true);
+    const card = document.getElementById(cardId(pointer));
+    if (card) card.scrollIntoView({ block: "nearest" });
+  }
+
+  async function decide(op) {
+    const fact = doc.facts.find((f) => f.pointer === selected);
+    if (!fact || !fact.value) return;
+    const after = step(1);
+    if (await submit([{ op, pointer: fact.pointer }], `${op === "accept" ? "accepted" : "rejected"} ${fact.label}`)) {
+      focusFact(after || fact.pointer);
+    }
+  }
+
+  function press(selector) {
+    const card = selected && document.getElementById(cardId(selected));
+    const button = card && card.querySelector(selector);
+    if (button && !button.disabled) button.click();
+  }
+
+  const KEYS = {
+    j: () => focusFact(step(1)),
+    k: () => focusFact(step(-1)),
+    a: () => decide("accept"),
+    r: () => decide("reject"),
+    e: () => press(".fact-body .edit"),
+    s: () => press(".use-selection"),
+    n: () => { const l = document.getElementById("next-doc"); if (!l.hidden) location.href = l.href; },
+    p: () => { const l = document.getElementById("prev-doc"); if (!l.hidden) location.href = l.href; },
+  };
+
+  document.addEventListener("keydown", (e) => {
+    if (e.ctrlKey || e.metaKey || e.altKey || !doc) return;
+    if (e.target.closest && e.target.closest("input,select,textarea,[contenteditable]")) return;
+    const action = KEYS[e.key];
+    if (!action) return;
+    e.preventDefault();
+    action();
+  });
+
+  triageEl.checked = localStorage.getItem("review-triage") === "1";
+  triageEl.addEventListener("change", () => {
+    localStorage.setItem("review-triage", triageEl.checked ? "1" : "0");
+    renderFields();
+    if (selected) selectFact(selected, false);
+  });
+
   document.getElementById("accept-all").addEventListener("click",
     () => submit([{ op: "accept_all" }], "accepted all open fields; marked reviewed"));
   document.getElementById("reopen").addEventListener("click",
@@ -533,6 +567,7 @@
     if (!docRes.ok) { message((docRes.data && docRes.data.error) || `HTTP ${docRes.status}`, "error"); return; }
     doc = docRes.data;
     render();
+    await renderNeighbours();
     window.reviewReadyAt = performance.now();
     document.body.dataset.ready = "1";
   })();

@@ -33,6 +33,9 @@
     if (!res.ok) { message(res.data && res.data.error || "cannot load documents", "error"); return false; }
     const total = Number(res.headers.get("X-Total-Count") || res.data.length);
     body.replaceChildren(...res.data.map(row));
+    // the worklist the document page's "next" and "previous" follow
+    sessionStorage.setItem("review-order",
+      JSON.stringify(res.data.filter((d) => d.doc_status !== "failed").map((d) => d.id)));
     const more = document.getElementById("more");
     if (!res.data.length) message("No extraction files in this folder.");
     else if (res.data.length < total) {

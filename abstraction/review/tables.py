@@ -1,0 +1,219 @@
+"""A run folder as analysis tables: one row per document, one table per list of facts.
+
+Systematic reviews are analysed in R, pandas or a spreadsheet, not in nested JSON.  `build_tables`
+flattens every document of a run (the reviewed values where a review exists, the model's value
+beside each one) into plain rows of scalars; `abstraction.review.table_files` writes them as
+CSV, Parquet, Excel or JSON Lines.  The reviewed values come from the same edit application the
+review app and `abstraction review export` use (`RunStore.state`), never re-implemented here.
+
+Column rules (the full list is in docs/export.md):
+- every value column ``c`` has a partner ``c_model``: the model's value before any review;
+- a fact's evidence gives ``grounding`` (exact, fuzzy, unsupported), ``quote``, ``start`` and
+  ``end`` (character offsets, end exclusive), each with its ``_model`` partner too;
+- ``review`` is the reviewer's decision on the fact (unreviewed, accepted, edited, rejected); a
+  rejected fact keeps its row, with its model values and empty reviewed values;
+- a list of strings (a relapse's body sites, the authors) is joined with ``"; "``; an empty
+  list is an empty cell.
+
+Library code: returns values and raises `UserError`; nothing is printed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from abstraction.review import pointer as jp
+from abstraction.review.edits import Applied, FactState
+from abstraction.review.export import corrected_record
+from abstraction.review.layout import Slot, slots
+from abstraction.review.store import Entry, RunStore
+
+LIST_TABLES: dict[str, str] = {
+    "/diagnoses": "diagnoses",
+    "/findings": "findings",
+    "/disease_events": "events",
+    "/treatments": "treatments",
+    "/assessments": "assessments",
+    "/timeline": "timeline",
+}
+"""List slots that get a table of their own, by table name (the others are joined in the
+documents table: the authors and keywords)."""
+TABLE_NAMES: tuple[str, ...] = ("documents", *LIST_TABLES.values())
+EVIDENCE_COLUMNS: dict[str, str] = {
+    "grounding": "status",
+    "quote": "quote",
+    "start": "start",
+    "end": "end",
+}
+"""Column name -> key of the fact's evidence."""
+JOIN = "; "
+DOCUMENT_COLUMNS = (
+    "document_id",
+    "status",
+    "error",
+    "review_status",
+    "edits",
+    "open_conflicts",
+    "model",
+    "prompt_version",
+)
+ITEM_COLUMNS = ("document_id", "item", "item_model", "added", "review")
+
+Row = dict[str, Any]
+
+
+@dataclass
+class Table:
+    """One table: its column names in order, and rows keyed by them (None: empty)."""
+
+    name: str
+    columns: list[str]
+    rows: list[Row] = field(default_factory=list)
+
+
+def _fields(slot: Slot) -> list[str]:
+    return [f for f in slot.model.model_fields if f != "evidence"]
+
+
+def _paired(names: list[str]) -> list[str]:
+    return [c for n in names for c in (n, f"{n}_model")]
+
+
+def _prefix(slot: Slot) -> str:
+    return "_".join(jp.split(slot.pointer))
+
+
+def fact_columns(slot: Slot, *, prefix: str = "") -> list[str]:
+    """The columns of one fact: its fields, then its evidence, each with a `_model` partner."""
+    names = [
+        prefix if f == "value" and prefix else f"{prefix}_{f}" if prefix else f
+        for f in _fields(slot)
+    ]
+    evidence = [f"{prefix}_{c}" if prefix else c for c in EVIDENCE_COLUMNS]
+    review = [f"{prefix}_review"] if prefix else []
+    return review + _paired(names + evidence)
+
+
+def _scalar(value: Any) -> Any:
+    if isinstance(value, list):
+        return JOIN.join(str(v) for v in value) or None
+    return value
+
+
+def _fact_values(slot: Slot, fact: Any, *, prefix: str, suffix: str) -> Row:
+    """The cells of one fact (all empty when the fact is null)."""
+    fact = fact if isinstance(fact, dict) else {}
+    evidence = fact.get("evidence") if isinstance(fact.get("evidence"), dict) else {}
+    row: Row = {}
+    for f in _fields(slot):
+        name = prefix if f == "value" and prefix else f"{prefix}_{f}" if prefix else f
+        row[name + suffix] = _scalar(fact.get(f))
+    for column, key in EVIDENCE_COLUMNS.items():
+        name = f"{prefix}_{column}" if prefix else column
+        row[name + suffix] = evidence.get(key)
+    return row
+
+
+def _reviewed(fact: FactState) -> Any:
+    return None if fact.status == "rejected" else fact.value
+
+
+def _fact_cells(fact: FactState, *, prefix: str = "") -> Row:
+    return {
+        **_fact_values(fact.slot, _reviewed(fact), prefix=prefix, suffix=""),
+        **_fact_values(fact.slot, fact.original, prefix=prefix, suffix="_model"),
+    }
+
+
+def _joined(facts: list[FactState], *, model: bool) -> str | None:
+    values = [f.original if model else _reviewed(f) for f in facts]
+    kept = [str(v["value"]) for v in values if isinstance(v, dict) and "value" in v]
+    return JOIN.join(kept) if kept else None
+
+
+def empty_tables() -> dict[str, Table]:
+    """Every table with its columns and no rows (the columns come from the schema)."""
+    doc_columns = list(DOCUMENT_COLUMNS)
+    for slot in slots():
+        prefix = _prefix(slot)
+        if not slot.many:
+            doc_columns += fact_columns(slot, prefix=prefix)
+        elif slot.pointer not in LIST_TABLES:
+            doc_columns += _paired([prefix])
+    tables = {"documents": Table("documents", doc_columns)}
+    for slot in slots():
+        if slot.pointer in LIST_TABLES:
+            name = LIST_TABLES[slot.pointer]
+            tables[name] = Table(name, [*ITEM_COLUMNS, *fact_columns(slot)])
+    return tables
+
+
+def _document_row(entry: Entry, review_edits: int, state: Applied | None) -> Row:
+    ext = entry.extraction
+    row: Row = {
+        "document_id": entry.id,
+        "status": ext.status if ext else "unreadable",
+        "error": entry.error or (ext.error.message if ext and ext.error else None),
+        "review_status": state.doc_status if state else None,
+        "edits": review_edits,
+        "open_conflicts": len(state.conflicts) if state else None,
+        "model": ext.provenance.model if ext else None,
+        "prompt_version": ext.provenance.prompt_version if ext else None,
+    }
+    if state is None:
+        return row
+    for slot in slots():
+        facts = [f for f in state.facts if f.slot == slot]
+        prefix = _prefix(slot)
+        if not slot.many:
+            row[f"{prefix}_review"] = facts[0].status if facts[0].value is not None else None
+            row.update(_fact_cells(facts[0], prefix=prefix))
+        elif slot.pointer not in LIST_TABLES:
+            row[prefix] = _joined(facts, model=False)
+            row[f"{prefix}_model"] = _joined(facts, model=True)
+    return row
+
+
+def _item_rows(doc_id: str, state: Applied, slot: Slot) -> list[Row]:
+    rows = []
+    position = 0
+    for fact in (f for f in state.facts if f.slot == slot):
+        rejected = fact.status == "rejected"
+        model_index = None if fact.added else int(jp.split(fact.pointer)[-1])
+        rows.append(
+            {
+                "document_id": doc_id,
+                "item": None if rejected else position,
+                "item_model": model_index,
+                "added": fact.added,
+                "review": fact.status,
+                **_fact_cells(fact),
+            }
+        )
+        position += not rejected
+    return rows
+
+
+def build_tables(store: RunStore, *, reviewed_only: bool = False) -> dict[str, Table]:
+    """The tables of every document in the run folder, by table name (`TABLE_NAMES` order).
+
+    A failed or unreadable extraction is a documents row with its error and no facts.  With
+    `reviewed_only`, documents not marked reviewed are left out.  Raises `UserError` when a
+    document's corrected record does not validate (as `abstraction review export` does).
+    """
+    tables = empty_tables()
+    for entry in store.entries():
+        if entry.extraction is None or entry.extraction.record is None:
+            if not reviewed_only:
+                tables["documents"].rows.append(_document_row(entry, 0, None))
+            continue
+        review, state = store.state(entry.id)
+        if reviewed_only and state.doc_status != "reviewed":
+            continue
+        corrected_record(entry.id, state)  # refuse an invalid corrected record, as export does
+        tables["documents"].rows.append(_document_row(entry, len(review.edits), state))
+        for slot in slots():
+            if slot.pointer in LIST_TABLES:
+                tables[LIST_TABLES[slot.pointer]].rows += _item_rows(entry.id, state, slot)
+    return tables

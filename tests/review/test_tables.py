@@ -1,0 +1,196 @@
+"""`abstraction export`: every format read back and compared with the JSON records."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from abstraction.cli.main import app as main_app
+from abstraction.core.errors import UserError
+from abstraction.review import table_files
+from abstraction.review.export import export_run
+from abstraction.review.store import RunStore
+from abstraction.review.table_files import write_tables
+from abstraction.review.tables import LIST_TABLES, TABLE_NAMES, build_tables
+from tests.review.seed_run import SEED_ID
+from tests.review.test_review_export import correct_and_review
+
+runner = CliRunner()
+LISTS = {name: pointer[1:] for pointer, name in LIST_TABLES.items()}
+
+
+def read_back(out: Path, fmt: str) -> dict[str, list[dict[str, Any]]]:
+    """Each table as a list of row dicts, read with the format's own reader."""
+    if fmt == "csv":
+        return {
+            n: [
+                {k: (v if v != "" else None) for k, v in r.items()}
+                for r in csv.DictReader((out / f"{n}.csv").open(encoding="utf-8"))
+            ]
+            for n in TABLE_NAMES
+        }
+    if fmt == "jsonl":
+        lines = {
+            n: (out / f"{n}.jsonl").read_text(encoding="utf-8").splitlines() for n in TABLE_NAMES
+        }
+        return {n: [json.loads(line) for line in ls] for n, ls in lines.items()}
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        return {n: pq.read_table(out / f"{n}.parquet").to_pylist() for n in TABLE_NAMES}
+    import openpyxl
+
+    book = openpyxl.load_workbook(out / "tables.xlsx")
+    tables = {}
+    for n in TABLE_NAMES:
+        header, *rows = book[n].iter_rows(values_only=True)
+        tables[n] = [dict(zip(header, row, strict=True)) for row in rows]
+    return tables
+
+
+def cells(fact: dict[str, Any] | None, *, prefix: str = "", suffix: str = "") -> dict[str, Any]:
+    """What the tables should hold for `fact` (a JSON fact), per docs/export.md."""
+    fact = fact or {}
+    ev = fact.get("evidence") or {}
+    out: dict[str, Any] = {}
+    for key, value in fact.items():
+        if key == "evidence":
+            continue
+        name = prefix if key == "value" and prefix else f"{prefix}_{key}" if prefix else key
+        out[name + suffix] = ("; ".join(value) or None) if isinstance(value, list) else value
+    for column, key in {
+        "grounding": "status",
+        "quote": "quote",
+        "start": "start",
+        "end": "end",
+    }.items():
+        out[(f"{prefix}_{column}" if prefix else column) + suffix] = ev.get(key)
+    return out
+
+
+def same(got: Any, want: Any, fmt: str) -> bool:
+    if fmt == "csv":  # text only: null is an empty cell
+        return got == (None if want is None else str(want))
+    return got == want
+
+
+def assert_cells(row: dict[str, Any], want: dict[str, Any], fmt: str, where: str) -> None:
+    for key, value in want.items():
+        assert same(row[key], value, fmt), f"{where} {key}: {row[key]!r} != {value!r}"
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "parquet", "xlsx"])
+def test_export_round_trips_against_the_json(store, run, tmp_path, fmt):
+    correct_and_review(store)
+    export_run(store, tmp_path / "json")
+    corrected = json.loads((tmp_path / "json" / f"{SEED_ID}.json").read_text())["record"]
+    model = json.loads((run / f"{SEED_ID}.json").read_text())["record"]
+    write_tables(list(build_tables(store).values()), tmp_path / fmt, fmt=fmt)
+    tables = read_back(tmp_path / fmt, fmt)
+
+    doc = next(r for r in tables["documents"] if r["document_id"] == SEED_ID)
+    assert same(doc["review_status"], "reviewed", fmt)
+    for section, name in [("source", "title"), ("source", "year"), ("patient", "sex")]:
+        prefix = f"{section}_{name}"
+        assert_cells(doc, cells(corrected[section][name], prefix=prefix), fmt, prefix)
+        assert_cells(doc, cells(model[section][name], prefix=prefix, suffix="_model"), fmt, prefix)
+    authors = "; ".join(a["value"] for a in corrected["source"]["authors"])
+    assert same(doc["source_authors"], authors, fmt)
+
+    for name, key in LISTS.items():
+        rows = [r for r in tables[name] if r["document_id"] == SEED_ID]
+        kept = sorted((r for r in rows if r["item"] is not None), key=lambda r: int(r["item"]))
+        assert len(kept) == len(corrected[key]), name
+        for i, (row, item) in enumerate(zip(kept, corrected[key], strict=True)):
+            assert same(row["item"], i, fmt)
+            assert_cells(row, cells(item), fmt, f"{name}[{i}]")
+        for row in rows:
+            original = model[key][int(row["item_model"])]
+            assert_cells(row, cells(original, suffix="_model"), fmt, name)
+
+    treatments = [r for r in tables["treatments"] if r["document_id"] == SEED_ID]
+    rejected = [r for r in treatments if r["review"] == "rejected"]
+    assert [r["name_model"] for r in rejected] == ["rituximab"] and rejected[0]["name"] is None
+    edited = next(r for r in treatments if r["review"] == "edited")
+    assert same(edited["duration"], "two weeks", fmt) and edited["duration_model"] != "two weeks"
+
+
+def test_failed_documents_keep_a_row_and_reviewed_only_filters(store):
+    tables = build_tables(store)
+    ids = {r["document_id"]: r for r in tables["documents"].rows}
+    assert SEED_ID in ids and "hostile" in ids
+    assert build_tables(store, reviewed_only=True)["documents"].rows == []
+    correct_and_review(store)
+    reviewed = build_tables(store, reviewed_only=True)
+    assert [r["document_id"] for r in reviewed["documents"].rows] == [SEED_ID]
+    assert {r["document_id"] for r in reviewed["treatments"].rows} == {SEED_ID}
+
+
+def test_empty_run_still_has_every_column(tmp_path):
+    tables = build_tables(RunStore(tmp_path))
+    assert list(tables) == list(TABLE_NAMES)
+    assert all(t.rows == [] for t in tables.values())
+    assert {"name", "name_model", "quote", "start", "end", "grounding"} <= set(
+        tables["treatments"].columns
+    )
+    paths = write_tables(list(tables.values()), tmp_path / "out", fmt="parquet")
+    assert len(paths) == len(TABLE_NAMES)
+
+
+def test_xlsx_never_writes_a_formula(tmp_path):
+    import openpyxl
+
+    from abstraction.review.tables import Table
+
+    write_tables([Table("documents", ["a"], [{"a": "=HYPERLINK(1)"}])], tmp_path, fmt="xlsx")
+    cell = openpyxl.load_workbook(tmp_path / "tables.xlsx")["documents"]["A2"]
+    assert cell.value == "=HYPERLINK(1)" and cell.data_type == "s"
+
+
+def test_a_missing_library_names_the_extra(monkeypatch, tmp_path):
+    real_import = __import__
+
+    def no_pyarrow(name, *args, **kwargs):
+        if name == "pyarrow":
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.__import__", no_pyarrow)
+    with pytest.raises(UserError, match=r"abstraction\[export\]"):
+        table_files.write_tables([], tmp_path / "out", fmt="parquet")
+    assert not (tmp_path / "out").exists()
+    with pytest.raises(UserError, match="unknown format"):
+        table_files.write_tables([], tmp_path / "out", fmt="sav")
+
+
+def test_cli_export_writes_tables(run, tmp_path, monkeypatch):
+    monkeypatch.setenv("ABSTRACTION_DEBUG", "1")
+    result = runner.invoke(
+        main_app, ["export", str(run), "--format", "jsonl", "--out", str(tmp_path / "t")]
+    )
+    assert result.exit_code == 0, result.output
+    assert "treatments" in result.output
+    assert sorted(p.name for p in (tmp_path / "t").iterdir()) == sorted(
+        f"{n}.jsonl" for n in TABLE_NAMES
+    )
+
+
+def test_a_reordered_list_is_exported_in_the_reviewed_order(store):
+    from abstraction.review.edits import Change
+
+    model = [f.pointer for f in store.state(SEED_ID)[1].facts if f.slot.pointer == "/treatments"]
+    store.save(
+        SEED_ID,
+        expected_version=0,
+        reviewer="ann",
+        reason="chronological",
+        changes=[Change(op="order", pointer="/treatments", value=model[::-1])],
+    )
+    rows = [r for r in build_tables(store)["treatments"].rows if r["document_id"] == SEED_ID]
+    assert [r["item"] for r in rows] == list(range(len(model)))
+    assert [r["item_model"] for r in rows] == list(range(len(model)))[::-1]

@@ -264,6 +264,7 @@ def eval_suite(
             spec,
             prompts,
             client=client,
+            model=config,
             progress=lambda v, d: err.print(f"[dim]{v}: {d}[/dim]", highlight=False),
         )
     report = compare(

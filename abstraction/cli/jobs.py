@@ -35,7 +35,8 @@ from rich.text import Text
 
 from abstraction.core.errors import AbstractionError, UserError
 from abstraction.core.prompts import DEFAULT_PROMPT, PromptSpec
-from abstraction.jobs.chunking import ChunkSettings, part_budget
+from abstraction.extraction.chunking import ChunkSettings
+from abstraction.extraction.pipeline import chunk_settings
 from abstraction.jobs.inputs import InputLimits
 from abstraction.jobs.prices import load_prices
 from abstraction.jobs.runner import (
@@ -190,15 +191,13 @@ def job_options(
     retries: int = 4,
 ) -> JobOptions:
     """`JobOptions` from CLI values; the part budget follows the model's context when local."""
-    budget = max_part_chars or part_budget(
-        n_ctx=model_config.n_ctx if model_config.is_local else None,
-        max_tokens=prompt.settings.max_tokens,
-    )
     limits = InputLimits(max_text_bytes=max_doc_bytes) if max_doc_bytes else InputLimits()
     return JobOptions(
         cache_dir=cache_dir,
         limits=limits,
-        chunking=ChunkSettings(max_chars=budget, overlap=min(overlap, budget // 2 - 1)),
+        chunking=chunk_settings(
+            prompt, model_config, max_part_chars=max_part_chars, overlap=overlap
+        ),
         prices=load_prices(prices),
         retry=RetryPolicy(max_attempts=retries + 1),
         log_bodies=log_bodies,

@@ -1,9 +1,11 @@
 """Run prompt versions over a suite: extract every document, then score it against gold.
 
-The runner takes an open model client and an extraction function (by default
-`abstraction.extraction.extract_document`), so replaying recorded responses, calling a live
-model, or a test double are all the caller's choice.  Extraction never raises for a model
-failure (it returns ``status="failed"``); such a document scores zero and stays in the suite.
+The runner takes an open model client and an extraction function.  The default is the
+pipeline ``abstraction extract`` ships (`abstraction.extraction.pipeline.extractor_for` the
+model's configuration): long documents are split for its context and merged alike.  So
+replaying recorded responses, calling a live model, or a test double are all the caller's
+choice.  Extraction never raises for a model failure (it returns ``status="failed"``); such a
+document scores zero and stays in the suite.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from abstraction.client import ModelConfig
 from abstraction.core.documents import Document
 from abstraction.core.errors import UserError
 from abstraction.core.prompts import PromptSpec
@@ -45,10 +48,11 @@ def _recorded(client: Any) -> tuple[float, int, int] | None:
     return meter() if callable(meter) else None
 
 
-def _default_extract() -> ExtractFn:
-    from abstraction.extraction import extract_document  # the extraction layer, below us
+def _default_extract(model: ModelConfig | None) -> ExtractFn:
+    """The pipeline ``abstraction extract`` runs, with the parts it cuts for `model`."""
+    from abstraction.extraction.pipeline import extractor_for  # the extraction layer, below us
 
-    return extract_document
+    return extractor_for(model)
 
 
 def load_suite_gold(suite: Suite) -> list[tuple[Document, GoldRecord]]:
@@ -69,16 +73,20 @@ def run_suite(
     *,
     client: Any,
     extract: ExtractFn | None = None,
+    model: ModelConfig | None = None,
     details: bool = True,
     progress: Callable[[str, str], None] | None = None,
 ) -> list[VersionRun]:
-    """Extract and score every suite document with every prompt version, in order."""
+    """Extract and score every suite document with every prompt version, in order.
+
+    `model` is the configuration `client` was opened from: long documents are split for its
+    context as ``abstraction extract`` splits them (None: the hosted-model part size)."""
     if not prompts:
         raise UserError("give at least one prompt version")
     versions = [p.version for p in prompts]
     if len(set(versions)) != len(versions):
         raise UserError(f"give each prompt version once (got {', '.join(versions)})")
-    extract_fn = extract or _default_extract()
+    extract_fn = extract or _default_extract(model)
     documents = load_suite_gold(suite)
     runs = []
     for prompt in prompts:

@@ -68,8 +68,9 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
-class _Run:
-    """Accumulates the passes of one document's extraction."""
+class DocumentRun:
+    """Accumulates the passes of one document's extraction: the requests it builds
+    (`request`) are what is sent for it; ``batch collect`` feeds it a batch file's answers."""
 
     def __init__(self, doc: Document, prompt: PromptSpec, client: Completer) -> None:
         self.doc, self.prompt, self.client = doc, prompt, client
@@ -228,7 +229,12 @@ def bounded_retry(spec: PassSpec, err: ModelError) -> PassSpec | None:
 
 
 def _after_error(
-    run: _Run, spec: PassSpec, ask: PassSpec, retried: _Retried | None, err: ModelError, t: float
+    run: DocumentRun,
+    spec: PassSpec,
+    ask: PassSpec,
+    retried: _Retried | None,
+    err: ModelError,
+    t: float,
 ) -> tuple[PassSpec, _Retried] | None:
     """After a failed request for `spec` (asked as `ask`, started at `t`): what to ask next,
     or None once the pass has failed (it is recorded)."""
@@ -243,7 +249,7 @@ def _after_error(
 def extract_document(doc: Document, *, prompt: PromptSpec, client: Completer) -> Extraction:
     """Run every pass of `prompt` on `doc`; stop at the first failed pass that is not
     optional."""
-    run = _Run(doc, prompt, client)
+    run = DocumentRun(doc, prompt, client)
     for spec in prompt.passes:
         ask, retried = spec, None
         while True:
@@ -263,7 +269,7 @@ def extract_document(doc: Document, *, prompt: PromptSpec, client: Completer) ->
 
 async def aextract_document(doc: Document, *, prompt: PromptSpec, client: Completer) -> Extraction:
     """The async twin of `extract_document` (passes of one document stay sequential)."""
-    run = _Run(doc, prompt, client)
+    run = DocumentRun(doc, prompt, client)
     for spec in prompt.passes:
         ask, retried = spec, None
         while True:

@@ -12,10 +12,10 @@ from typing import Any, Literal
 
 import abstraction
 from abstraction.core.records import DocumentInfo, Extraction, Failure, Provenance, Usage
+from abstraction.extraction.chunking import ChunkSettings
+from abstraction.extraction.merge import now_iso
 from abstraction.jobs.cache import cache_key
-from abstraction.jobs.chunking import ChunkSettings
 from abstraction.jobs.inputs import InputLimits
-from abstraction.jobs.merge import now_iso
 from abstraction.jobs.prices import PriceTable
 from abstraction.jobs.store import DocumentRow
 from abstraction.jobs.transport import CallMeter, RetryPolicy

@@ -186,7 +186,7 @@ def app(repo: Path, monkeypatch: pytest.MonkeyPatch) -> typer.Typer:
         ),
     )
     monkeypatch.setattr(cli, "_open_client", fake_open)
-    monkeypatch.setattr(runner_mod, "_default_extract", lambda: fake_extract)
+    monkeypatch.setattr(runner_mod, "_default_extract", lambda model: fake_extract)
     application = typer.Typer()
     cli.register(application)
     return application

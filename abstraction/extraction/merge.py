@@ -39,7 +39,7 @@ from abstraction.core.schema import (
     empty_case_report,
     iter_evidence,
 )
-from abstraction.jobs.chunking import Part
+from abstraction.extraction.chunking import Part
 
 _FIRST_WINS = (
     ("source", ("title", "journal", "year", "doi")),

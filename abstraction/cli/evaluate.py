@@ -7,14 +7,16 @@ app's handler (a message and exit code 2); a failed baseline check exits 1.
 from __future__ import annotations
 
 import sys
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from abstraction.cli.extract import STRUCTURED_HELP, BaseUrlOption, EngineOption, ModelOption
+from abstraction.client import ModelConfig
 from abstraction.core.errors import UserError
 from abstraction.core.prompts import default_prompts_dir, load_prompt
 from abstraction.evaluation.baseline import check_baselines, write_baselines
@@ -32,6 +34,7 @@ from abstraction.evaluation.report import (
 from abstraction.evaluation.results import ScoreReport
 from abstraction.evaluation.runner import VersionRun, run_suite
 from abstraction.evaluation.suite import Suite, load_suite
+from abstraction.extraction.extractor import Completer
 
 # Tables are wide (a column per figure): when the output is a file or a pipe, do not squeeze
 # them into 80 columns; on a terminal, rich fits them to the window.
@@ -154,7 +157,7 @@ def _model_config(
     *,
     engine: str | None = None,
     structured: str | None = None,
-) -> Any:
+) -> ModelConfig:
     """Resolved like `abstraction extract` (flag, environment, defaults); the recordings
     folder is the suite's."""
     from abstraction.cli.extract import model_config_from_options
@@ -171,7 +174,7 @@ def _model_config(
     )
 
 
-def _open_client(config: Any) -> Any:
+def _open_client(config: ModelConfig) -> AbstractContextManager[Completer]:
     from abstraction.client import open_client
 
     return open_client(config)

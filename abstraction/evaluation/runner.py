@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 
 from abstraction.client import ModelConfig
 from abstraction.core.documents import Document
@@ -23,10 +23,11 @@ from abstraction.core.records import Extraction, GoldRecord
 from abstraction.evaluation.files import prediction_from_extraction, read_gold, score_prediction
 from abstraction.evaluation.scorer import DocResult
 from abstraction.evaluation.suite import Suite
+from abstraction.extraction.extractor import Completer
 
 
 class ExtractFn(Protocol):
-    def __call__(self, doc: Document, *, prompt: PromptSpec, client: Any) -> Extraction: ...
+    def __call__(self, doc: Document, *, prompt: PromptSpec, client: Completer) -> Extraction: ...
 
 
 @dataclass
@@ -43,7 +44,7 @@ class VersionRun:
     documents whose recordings predate stored latency are left out of ``seconds``."""
 
 
-def _recorded(client: Any) -> tuple[float, int, int] | None:
+def _recorded(client: Completer) -> tuple[float, int, int] | None:
     meter = getattr(client, "recorded_latency", None)
     return meter() if callable(meter) else None
 
@@ -71,7 +72,7 @@ def run_suite(
     suite: Suite,
     prompts: list[PromptSpec],
     *,
-    client: Any,
+    client: Completer,
     extract: ExtractFn | None = None,
     model: ModelConfig | None = None,
     details: bool = True,

@@ -12,23 +12,22 @@ import time
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from abstraction import __version__
 from abstraction.client.openai_client import ChatResult
 from abstraction.core.documents import Document
 from abstraction.core.errors import ModelError
 from abstraction.core.prompts import PassSpec, PromptSpec
 from abstraction.core.records import (
-    DocumentInfo,
     DroppedFact,
     Extraction,
     Failure,
     PassRecord,
-    Provenance,
     Usage,
 )
 from abstraction.core.schema import CaseReport, empty_case_report
 from abstraction.extraction.mentions import pool_sections
+from abstraction.extraction.merge import document_info
 from abstraction.extraction.passes import answer_model, answer_sections, shared_llm_schema
+from abstraction.extraction.provenance import prompt_provenance
 from abstraction.grounding import drop_unsupported, ground_record, strip_boilerplate
 
 
@@ -179,16 +178,9 @@ class DocumentRun:
             if self.prompt.settings.unsupported == "drop":
                 dropped += drop_unsupported(record)
         ground_s = time.perf_counter() - t_ground
-        info = self.client.describe()
-        provenance = Provenance(
-            toolkit_version=__version__,
-            prompt_version=self.prompt.version,
-            prompt_sha256=self.prompt.sha256,
-            model=info["model"],
-            model_sha256=info.get("model_sha256"),
-            endpoint=info["endpoint"],
-            structured_output=info["structured"],
-            settings=self.prompt.settings_dict(),
+        provenance = prompt_provenance(
+            self.prompt,
+            self.client.describe(),
             document_sha256=self.doc.sha256,
             started_at=self.started,
             finished_at=_now(),
@@ -201,13 +193,7 @@ class DocumentRun:
             passes=self.passes,
         )
         return Extraction(
-            document=DocumentInfo(
-                id=self.doc.id,
-                path=self.doc.path,
-                sha256=self.doc.sha256,
-                chars=len(self.doc.text),
-                format=self.doc.format,
-            ),
+            document=document_info(self.doc),
             status="ok" if self.failure is None else "failed",
             record=record,
             error=self.failure,

@@ -94,8 +94,9 @@ async def aextract(
     client: Completer,
     chunking: ChunkSettings | None = None,
 ) -> Extraction:
-    """Split `doc` (default `ChunkSettings`), run every pass of `prompt` on each part, join."""
-    parts = plan_parts(doc, chunking or ChunkSettings())
+    """Split `doc` (by default as for a hosted model: `chunk_settings`), run every pass of
+    `prompt` on each part, join."""
+    parts = plan_parts(doc, chunking or chunk_settings(prompt))
     one = functools.partial(aextract_document, prompt=prompt, client=client)
     return await aextract_parts(doc, parts, one)
 
@@ -108,7 +109,7 @@ def extract(
     chunking: ChunkSettings | None = None,
 ) -> Extraction:
     """`aextract` with the client's sync calls."""
-    parts = plan_parts(doc, chunking or ChunkSettings())
+    parts = plan_parts(doc, chunking or chunk_settings(prompt))
     one = functools.partial(extract_document, prompt=prompt, client=client)
     return extract_parts(doc, parts, one)
 

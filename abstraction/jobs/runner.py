@@ -35,6 +35,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from abstraction.client import ModelConfig
 from abstraction.core.documents import Document
 from abstraction.core.errors import ConfigError, EndpointError, UserError
 from abstraction.core.prompts import PromptSpec
@@ -486,7 +487,7 @@ def identity_for(prompt: PromptSpec, described: dict[str, Any]) -> JobIdentity:
     )
 
 
-def with_transport(model_config: Any, transport: JobTransport) -> Any:
+def with_transport(model_config: ModelConfig, transport: JobTransport) -> ModelConfig:
     """A copy of the client config that sends its HTTP through `transport`, which does the
     retrying (so the SDK's own retries are turned off: they would multiply)."""
     return dataclasses.replace(model_config, http_transport=transport, http_retries=0)
@@ -568,7 +569,7 @@ async def arun_job(
     *,
     out_dir: Path,
     prompt: PromptSpec,
-    model_config: Any,
+    model_config: ModelConfig,
     concurrency: int = 4,
     max_cost: float | None = None,
     store_path: Path | None = None,
@@ -637,7 +638,7 @@ def run_job(
     *,
     out_dir: Path,
     prompt: PromptSpec,
-    model_config: Any,
+    model_config: ModelConfig,
     concurrency: int = 4,
     max_cost: float | None = None,
     store_path: Path | None = None,

@@ -8,13 +8,15 @@ the attempts and the tokens spent, and no record (never an empty one).
 
 from __future__ import annotations
 
+import asyncio
 import time
+from collections.abc import Coroutine
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from abstraction.client.openai_client import ChatResult
 from abstraction.core.documents import Document
-from abstraction.core.errors import ModelError
+from abstraction.core.errors import ModelError, UserError
 from abstraction.core.prompts import PassSpec, PromptSpec
 from abstraction.core.records import (
     DroppedFact,
@@ -58,6 +60,8 @@ def build_messages(doc_text: str, prompt: PromptSpec, spec: PassSpec) -> list[di
     )
     return [{"role": "system", "content": prompt.system.strip()}, {"role": "user", "content": user}]
 
+
+T = TypeVar("T")
 
 _Retried = tuple[ModelError, Usage, float]
 """A pass's first request that failed and was asked again: its error, cost and seconds."""
@@ -232,29 +236,9 @@ def _after_error(
     return again, (err, run.spent(err, seconds), seconds)
 
 
-def extract_document(doc: Document, *, prompt: PromptSpec, client: Completer) -> Extraction:
-    """Run every pass of `prompt` on `doc`; stop at the first failed pass that is not
-    optional."""
-    run = DocumentRun(doc, prompt, client)
-    for spec in prompt.passes:
-        ask, retried = spec, None
-        while True:
-            t = time.perf_counter()
-            try:
-                run.record_ok(spec, client.complete(**run.request(ask)), retried=retried)
-                break
-            except ModelError as err:
-                nxt = _after_error(run, spec, ask, retried, err, t)
-                if nxt is None:
-                    break
-                ask, retried = nxt
-        if run.failure is not None:
-            break
-    return run.finish()
-
-
 async def aextract_document(doc: Document, *, prompt: PromptSpec, client: Completer) -> Extraction:
-    """The async twin of `extract_document` (passes of one document stay sequential)."""
+    """Run every pass of `prompt` on `doc`, one after another; stop at the first failed pass
+    that is not optional."""
     run = DocumentRun(doc, prompt, client)
     for spec in prompt.passes:
         ask, retried = spec, None
@@ -271,3 +255,36 @@ async def aextract_document(doc: Document, *, prompt: PromptSpec, client: Comple
         if run.failure is not None:
             break
     return run.finish()
+
+
+class Blocking:
+    """A client's sync calls behind the async protocol, so sync callers share the one async
+    core: each call blocks, which is harmless in a loop that has nothing else to run."""
+
+    def __init__(self, client: Completer) -> None:
+        self.client = client
+
+    def complete(self, **kwargs: Any) -> ChatResult:
+        return self.client.complete(**kwargs)
+
+    async def acomplete(self, **kwargs: Any) -> ChatResult:
+        return self.client.complete(**kwargs)
+
+    def describe(self) -> dict[str, Any]:
+        return self.client.describe()
+
+
+def run_sync(coro: Coroutine[Any, Any, T]) -> T:
+    """Run `coro` to the end on a loop of its own; from inside a running loop, await the
+    async function instead (`asyncio.run` refuses to nest)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    coro.close()
+    raise UserError("called from a running event loop: await the async variant instead")
+
+
+def extract_document(doc: Document, *, prompt: PromptSpec, client: Completer) -> Extraction:
+    """`aextract_document` with the client's sync calls (``complete``)."""
+    return run_sync(aextract_document(doc, prompt=prompt, client=Blocking(client)))

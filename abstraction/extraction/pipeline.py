@@ -2,7 +2,7 @@
 
 ``abstraction extract`` (through the job runner, which adds the cache and the run log),
 ``abstraction eval``, ``batch collect`` and the library's `abstraction.extract` all go through
-`aextract_parts` (or its sync twin `extract_parts`):
+`aextract_parts` (sync callers through `extract`, a wrapper over the same async core):
 
 1. the document is cut into parts that fit the model's context (`chunk_settings`,
    `plan_parts`); a short document is one part, the document itself;
@@ -31,12 +31,11 @@ from abstraction.extraction.chunking import (
     part_document,
     plan_parts,
 )
-from abstraction.extraction.extractor import Completer, aextract_document, extract_document
+from abstraction.extraction.extractor import Blocking, Completer, aextract_document, run_sync
 from abstraction.extraction.merge import document_info, locate_evidence, merge_extractions
 
 PartExtractor = Callable[[Document], Awaitable[Extraction]]
 """Extracts one part (a `Document` of its own, see `part_document`)."""
-SyncPartExtractor = Callable[[Document], Extraction]
 
 DEFAULT_OVERLAP = 1_000
 
@@ -79,14 +78,6 @@ async def aextract_parts(
     return join_parts(doc, parts, results)
 
 
-def extract_parts(
-    doc: Document, parts: Sequence[Part], extract_part: SyncPartExtractor
-) -> Extraction:
-    """The sync twin of `aextract_parts` (for a sync client: ``eval``)."""
-    results = [extract_part(part_document(doc, p, len(parts))) for p in parts]
-    return join_parts(doc, parts, results)
-
-
 async def aextract(
     doc: Document,
     *,
@@ -108,10 +99,8 @@ def extract(
     client: Completer,
     chunking: ChunkSettings | None = None,
 ) -> Extraction:
-    """`aextract` with the client's sync calls."""
-    parts = plan_parts(doc, chunking or chunk_settings(prompt))
-    one = functools.partial(extract_document, prompt=prompt, client=client)
-    return extract_parts(doc, parts, one)
+    """`aextract` with the client's sync calls (``complete``)."""
+    return run_sync(aextract(doc, prompt=prompt, client=Blocking(client), chunking=chunking))
 
 
 def extractor_for(

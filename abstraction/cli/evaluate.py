@@ -20,7 +20,7 @@ from abstraction.client import ModelConfig
 from abstraction.core.errors import UserError
 from abstraction.core.prompts import default_prompts_dir, load_prompt
 from abstraction.evaluation.baseline import check_baselines, write_baselines
-from abstraction.evaluation.compare import EvalReport, VersionInput, compare
+from abstraction.evaluation.compare import EvalReport, compare
 from abstraction.evaluation.files import score_dirs
 from abstraction.evaluation.report import (
     VERSION_COLUMNS,
@@ -32,7 +32,7 @@ from abstraction.evaluation.report import (
     write_reports,
 )
 from abstraction.evaluation.results import ScoreReport
-from abstraction.evaluation.runner import VersionRun, run_suite
+from abstraction.evaluation.runner import VersionRun, run_suite, version_input
 from abstraction.evaluation.suite import Suite, load_suite
 from abstraction.extraction.extractor import Completer
 
@@ -178,24 +178,6 @@ def _open_client(config: ModelConfig) -> AbstractContextManager[Completer]:
     from abstraction.client import open_client
 
     return open_client(config)
-
-
-def version_input(run: VersionRun) -> VersionInput:
-    usage = [e.provenance.usage for e in run.extractions.values()]
-    models = sorted({e.provenance.model for e in run.extractions.values()})
-    return VersionInput(
-        prompt_version=run.prompt.version,
-        prompt_sha256=run.prompt.sha256,
-        results=run.results,
-        model=", ".join(models) or None,
-        prompt_tokens=sum(u.prompt_tokens for u in usage),
-        completion_tokens=sum(u.completion_tokens for u in usage),
-        total_tokens=sum(u.total_tokens for u in usage),
-        seconds=sum(run.seconds.values()),
-        seconds_documents=len(run.seconds),
-        seconds_source=run.latency_source,
-        not_extracted=run.prompt.not_extracted(),
-    )
 
 
 def print_eval(report: EvalReport) -> None:

@@ -37,6 +37,7 @@ from abstraction.core.errors import AbstractionError, UserError
 from abstraction.core.prompts import DEFAULT_PROMPT, PromptSpec
 from abstraction.extraction.chunking import ChunkSettings
 from abstraction.extraction.pipeline import chunk_settings
+from abstraction.jobs.collect import run_collect
 from abstraction.jobs.inputs import InputLimits
 from abstraction.jobs.prices import load_prices
 from abstraction.jobs.runner import (
@@ -394,78 +395,18 @@ def batch_collect(
 ) -> None:
     """Validate a batch's results, re-ask the failures live, write outputs, record the run."""
     with user_errors():
-        summary = _collect(
+        summary = run_collect(
             output,
-            requests,
-            out_dir,
-            prompt,
-            prompts_dir,
-            model,
-            base_url,
-            api_key,
-            reask,
-            store,
-            prices,
+            requests=requests,
+            out_dir=out_dir,
+            prompt=prompt,
+            prompts_dir=prompts_dir,
+            model=model,
+            base_url=base_url,
+            api_key=api_key,
+            reask=reask,
+            store_path=store,
+            prices=prices,
         )
     print_summary(summary)
     raise typer.Exit(exit_code(summary))
-
-
-def _collect(
-    output: Path,
-    requests: Path,
-    out_dir: Path,
-    prompt: str | None,
-    prompts_dir: Path | None,
-    model: str | None,
-    base_url: str | None,
-    api_key: str | None,
-    reask: bool,
-    store: Path | None,
-    prices: Path | None,
-) -> JobSummary:
-    import asyncio
-    import functools
-
-    from abstraction.client import open_client, resolve_config
-    from abstraction.core.prompts import default_prompts_dir, load_prompt
-    from abstraction.jobs.batch import (
-        collect_batch,
-        load_manifest,
-        manifest_path_for,
-        unusable_items,
-    )
-    from abstraction.jobs.runner import with_transport
-    from abstraction.jobs.transport import JobTransport
-
-    manifest_path = manifest_path_for(requests)
-    manifest = load_manifest(manifest_path)
-    spec = load_prompt(prompt or manifest["prompt_version"], prompts_dir or default_prompts_dir())
-    live = reask and unusable_items(output, manifest_path, spec) > 0
-    transport = JobTransport(log_bodies=False)  # no document text in the run store
-    config = resolve_config(model=model or manifest["model"], base_url=base_url, api_key=api_key)
-
-    async def go() -> JobSummary:
-        with RunStore(store or default_store_path(out_dir) or out_dir / STORE_NAME) as db:
-            collect = functools.partial(
-                collect_batch,
-                output,
-                manifest_path=manifest_path,
-                prompt=spec,
-                out_dir=out_dir,
-                store=db,
-                prices=load_prices(prices),
-            )
-            if not live:
-                return await collect(reask=None)
-            with open_client(with_transport(config, transport)) as client:
-
-                async def ask(request: dict[str, Any]) -> Any:
-                    return await client.acomplete(**request)
-
-                try:
-                    return await collect(reask=ask, transport=transport)
-                finally:
-                    await client.aclose()
-
-    return asyncio.run(go())

@@ -20,6 +20,7 @@ from abstraction.core.documents import Document
 from abstraction.core.errors import UserError
 from abstraction.core.prompts import PromptSpec
 from abstraction.core.records import Extraction, GoldRecord
+from abstraction.evaluation.compare import VersionInput
 from abstraction.evaluation.files import prediction_from_extraction, read_gold, score_prediction
 from abstraction.evaluation.scorer import DocResult
 from abstraction.evaluation.suite import Suite
@@ -113,3 +114,22 @@ def run_suite(
             )
         runs.append(run)
     return runs
+
+
+def version_input(run: VersionRun) -> VersionInput:
+    """What `compare` needs of a version's run: its scores, tokens, seconds and model."""
+    usage = [e.provenance.usage for e in run.extractions.values()]
+    models = sorted({e.provenance.model for e in run.extractions.values()})
+    return VersionInput(
+        prompt_version=run.prompt.version,
+        prompt_sha256=run.prompt.sha256,
+        results=run.results,
+        model=", ".join(models) or None,
+        prompt_tokens=sum(u.prompt_tokens for u in usage),
+        completion_tokens=sum(u.completion_tokens for u in usage),
+        total_tokens=sum(u.total_tokens for u in usage),
+        seconds=sum(run.seconds.values()),
+        seconds_documents=len(run.seconds),
+        seconds_source=run.latency_source,
+        not_extracted=run.prompt.not_extracted(),
+    )

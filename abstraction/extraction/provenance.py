@@ -12,7 +12,6 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from abstraction import __version__
 from abstraction.core.prompts import PromptSpec
 from abstraction.core.records import (
     DocumentInfo,
@@ -22,6 +21,7 @@ from abstraction.core.records import (
     Provenance,
     Usage,
 )
+from abstraction.core.version import __version__
 
 
 def now_iso() -> str:

@@ -15,7 +15,18 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from abstraction.cli.extract import STRUCTURED_HELP, BaseUrlOption, EngineOption, ModelOption
+from abstraction.cli.options import (
+    ApiKeyOption,
+    BaseUrlOption,
+    EngineOption,
+    GgufOption,
+    LlamaServerOption,
+    ModelOption,
+    RecordOption,
+    ReplayOption,
+    StructuredOption,
+    model_config_from_options,
+)
 from abstraction.client import ModelConfig
 from abstraction.core.errors import UserError
 from abstraction.core.prompts import default_prompts_dir, load_prompt
@@ -155,22 +166,26 @@ def _model_config(
     mode: RecordingMode,
     suite: Suite,
     *,
-    engine: str | None = None,
+    recordings: Path | None = None,
+    api_key: str | None = None,
     structured: str | None = None,
+    gguf: Path | None = None,
+    llama_server: Path | None = None,
+    engine: str | None = None,
 ) -> ModelConfig:
     """Resolved like `abstraction extract` (flag, environment, defaults); the recordings
-    folder is the suite's."""
-    from abstraction.cli.extract import model_config_from_options
-
+    folder defaults to the suite's."""
     return model_config_from_options(
         model=model,
         base_url=base_url,
-        api_key=None,
+        api_key=api_key,
         structured=structured,
+        gguf=gguf,
+        llama_server=llama_server,
         engine=engine,
-        gguf=None,
-        record=suite.recordings_dir if mode == "record" else None,
-        replay=suite.recordings_dir if mode == "replay" else None,
+        record=mode == "record",
+        replay=mode == "replay",
+        recordings=recordings or suite.recordings_dir,
     )
 
 
@@ -217,8 +232,20 @@ def eval_suite(
     ],
     model: ModelOption = None,
     base_url: BaseUrlOption = None,
-    replay: Annotated[bool, typer.Option(help="Answer from recorded responses only.")] = False,
-    record: Annotated[bool, typer.Option(help="Call the model and record responses.")] = False,
+    api_key: ApiKeyOption = None,
+    structured: StructuredOption = None,
+    gguf: GgufOption = None,
+    llama_server: LlamaServerOption = None,
+    engine: EngineOption = None,
+    replay: ReplayOption = False,
+    record: RecordOption = False,
+    recordings: Annotated[
+        Path | None,
+        typer.Option(
+            help="Folder where --record keeps and --replay reads model exchanges "
+            "(default: the suite's, eval/recordings)."
+        ),
+    ] = None,
     report_dir: Annotated[
         Path | None, typer.Option("--report", help="Write report.{md,html,json} here.")
     ] = None,
@@ -230,8 +257,6 @@ def eval_suite(
         bool, typer.Option(help="Write this run's figures as the committed baselines.")
     ] = False,
     prompts_dir: Annotated[Path | None, typer.Option(help="Folder of prompt files.")] = None,
-    engine: EngineOption = None,
-    structured: Annotated[str | None, typer.Option(help=STRUCTURED_HELP)] = None,
 ) -> None:
     """Run prompt versions over a suite, score them against gold, and compare side by side.
 
@@ -243,7 +268,18 @@ def eval_suite(
     spec = load_suite(suite)
     pdir = prompts_dir or default_prompts_dir()
     prompts = [load_prompt(v, pdir) for v in prompt]
-    config = _model_config(model, base_url, mode, spec, engine=engine, structured=structured)
+    config = _model_config(
+        model,
+        base_url,
+        mode,
+        spec,
+        recordings=recordings,
+        api_key=api_key,
+        structured=structured,
+        gguf=gguf,
+        llama_server=llama_server,
+        engine=engine,
+    )
     with _open_client(config) as client:
         runs = run_suite(
             spec,

@@ -10,59 +10,23 @@ from rich.console import Console
 from rich.table import Table
 
 from abstraction.cli import jobs
-from abstraction.client import ModelConfig, resolve_config
-from abstraction.core.errors import UserError
+from abstraction.cli.options import (
+    ApiKeyOption,
+    BaseUrlOption,
+    EngineOption,
+    GgufOption,
+    LlamaServerOption,
+    ModelOption,
+    RecordingsOption,
+    RecordOption,
+    ReplayOption,
+    StructuredOption,
+    model_config_from_options,
+)
 from abstraction.core.prompts import DEFAULT_PROMPT, default_prompts_dir, load_prompt
 from abstraction.core.records import Extraction
 
 out = Console()
-
-STRUCTURED_HELP = (
-    "auto, json_schema (OpenAI/vLLM), json_object_schema (llama.cpp), json_object (plain JSON), "
-    "gbnf (llama-server), llguidance (xllamacpp)."
-)
-ENGINE_HELP = (
-    "What serves the embedded model: xllamacpp (default, prebuilt and portable), "
-    "llama-cpp-python, llama-server (with --llama-server). Default: $ABSTRACTION_ENGINE."
-)
-EngineOption = Annotated[str | None, typer.Option(help=ENGINE_HELP)]
-
-ModelOption = Annotated[
-    str | None, typer.Option(help="'local' (embedded model) or a model name at --base-url.")
-]
-BaseUrlOption = Annotated[
-    str | None, typer.Option(help="OpenAI-compatible endpoint (default: $OPENAI_BASE_URL).")
-]
-
-
-def model_config_from_options(
-    *,
-    model: str | None,
-    base_url: str | None,
-    api_key: str | None,
-    structured: str | None,
-    gguf: Path | None,
-    record: Path | None = None,
-    replay: Path | None = None,
-    llama_server: Path | None = None,
-    slots: int | None = None,
-    engine: str | None = None,
-) -> ModelConfig:
-    if record and replay:
-        raise UserError("--record and --replay exclude each other")
-    mode = "record" if record else "replay" if replay else "off"
-    return resolve_config(
-        model=model,
-        base_url=base_url,
-        api_key=api_key,
-        structured=structured,
-        gguf_path=gguf,
-        llama_server=llama_server,
-        slots=slots,
-        engine=engine,
-        recording_dir=record or replay,
-        recording_mode=mode,
-    )
 
 
 def _grounding_table(out_dir: Path, ids: list[str]) -> Table | None:
@@ -112,24 +76,18 @@ def extract(
     ] = DEFAULT_PROMPT,
     model: ModelOption = None,
     base_url: BaseUrlOption = None,
-    api_key: Annotated[str | None, typer.Option(help="Default: $OPENAI_API_KEY.")] = None,
-    structured: Annotated[str | None, typer.Option(help=STRUCTURED_HELP)] = None,
-    gguf: Annotated[
-        Path | None, typer.Option(help="Serve this GGUF instead of the default.")
-    ] = None,
-    llama_server: Annotated[
-        Path | None,
-        typer.Option(help="Serve the embedded model with this llama.cpp llama-server binary."),
-    ] = None,
+    api_key: ApiKeyOption = None,
+    structured: StructuredOption = None,
+    gguf: GgufOption = None,
+    llama_server: LlamaServerOption = None,
     slots: Annotated[
         int | None, typer.Option(min=1, help="Embedded server's parallel slots (default 1).")
     ] = None,
     engine: EngineOption = None,
     prompts_dir: Annotated[Path | None, typer.Option(help="Folder of prompt files.")] = None,
-    record: Annotated[Path | None, typer.Option(help="Record model HTTP exchanges here.")] = None,
-    replay: Annotated[
-        Path | None, typer.Option(help="Answer from recordings here (offline).")
-    ] = None,
+    record: RecordOption = False,
+    replay: ReplayOption = False,
+    recordings: RecordingsOption = None,
     concurrency: Annotated[
         int | None,
         typer.Option(
@@ -182,6 +140,7 @@ def extract(
         gguf=gguf,
         record=record,
         replay=replay,
+        recordings=recordings,
         llama_server=llama_server,
         slots=slots,
         engine=engine,

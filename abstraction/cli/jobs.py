@@ -33,11 +33,23 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
+from abstraction.cli.options import (
+    ApiKeyOption,
+    BaseUrlOption,
+    EngineOption,
+    GgufOption,
+    LlamaServerOption,
+    RecordingsOption,
+    RecordOption,
+    ReplayOption,
+    StructuredOption,
+    model_config_from_options,
+)
 from abstraction.core.errors import AbstractionError, UserError
 from abstraction.core.prompts import DEFAULT_PROMPT, PromptSpec
 from abstraction.extraction.chunking import ChunkSettings
 from abstraction.extraction.pipeline import chunk_settings
-from abstraction.jobs.collect import run_collect
+from abstraction.jobs.collect import batch_model, run_collect
 from abstraction.jobs.inputs import InputLimits
 from abstraction.jobs.prices import load_prices
 from abstraction.jobs.runner import (
@@ -387,23 +399,40 @@ def batch_collect(
     model: Annotated[
         str | None, typer.Option(help="Model for live re-asks (default: the batch's model).")
     ] = None,
-    base_url: Annotated[str | None, typer.Option(help="Endpoint for live re-asks.")] = None,
-    api_key: Annotated[str | None, typer.Option(help="Default: $OPENAI_API_KEY.")] = None,
+    base_url: BaseUrlOption = None,
+    api_key: ApiKeyOption = None,
+    structured: StructuredOption = None,
+    gguf: GgufOption = None,
+    llama_server: LlamaServerOption = None,
+    engine: EngineOption = None,
+    record: RecordOption = False,
+    replay: ReplayOption = False,
+    recordings: RecordingsOption = None,
     reask: Annotated[bool, typer.Option(help="Re-ask failed or missing items live.")] = True,
     store: StoreOption = None,
     prices: Annotated[Path | None, typer.Option(help="Price table (TOML or JSON).")] = None,
 ) -> None:
     """Validate a batch's results, re-ask the failures live, write outputs, record the run."""
     with user_errors():
+        config = model_config_from_options(
+            model=model or batch_model(requests),
+            base_url=base_url,
+            api_key=api_key,
+            structured=structured,
+            gguf=gguf,
+            llama_server=llama_server,
+            engine=engine,
+            record=record,
+            replay=replay,
+            recordings=recordings,
+        )
         summary = run_collect(
             output,
             requests=requests,
             out_dir=out_dir,
             prompt=prompt,
             prompts_dir=prompts_dir,
-            model=model,
-            base_url=base_url,
-            api_key=api_key,
+            model_config=config,
             reask=reask,
             store_path=store,
             prices=prices,

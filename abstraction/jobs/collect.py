@@ -8,7 +8,7 @@ import functools
 from pathlib import Path
 from typing import Any
 
-from abstraction.client import open_client, resolve_config
+from abstraction.client import ModelConfig, open_client, resolve_config
 from abstraction.core.prompts import default_prompts_dir, load_prompt
 from abstraction.jobs.batch import collect_batch, load_manifest, manifest_path_for, unusable_items
 from abstraction.jobs.outcomes import JobSummary
@@ -25,22 +25,20 @@ def run_collect(
     out_dir: Path,
     prompt: str | None = None,
     prompts_dir: Path | None = None,
-    model: str | None = None,
-    base_url: str | None = None,
-    api_key: str | None = None,
+    model_config: ModelConfig | None = None,
     reask: bool = True,
     store_path: Path | None = None,
     prices: Path | None = None,
 ) -> JobSummary:
     """Collect the batch `output` prepared as `requests` into `out_dir`.  The prompt and the
-    model default to the batch's own (its manifest); a model is opened only when some answer
-    must be re-asked live (`reask`)."""
+    model (`model_config`, for live re-asks) default to the batch's own (`batch_model`); a
+    model is opened only when some answer must be re-asked live (`reask`)."""
     manifest_path = manifest_path_for(requests)
     manifest = load_manifest(manifest_path)
     spec = load_prompt(prompt or manifest["prompt_version"], prompts_dir or default_prompts_dir())
     live = reask and unusable_items(output, manifest_path, spec) > 0
     transport = JobTransport(log_bodies=False)  # no document text in the run store
-    config = resolve_config(model=model or manifest["model"], base_url=base_url, api_key=api_key)
+    config = model_config or resolve_config(model=manifest["model"])
 
     async def go() -> JobSummary:
         with RunStore(store_path or default_store_path(out_dir) or out_dir / STORE_NAME) as db:
@@ -66,3 +64,8 @@ def run_collect(
                     await client.aclose()
 
     return asyncio.run(go())
+
+
+def batch_model(requests: Path) -> str:
+    """The model a batch was prepared for (its manifest says)."""
+    return str(load_manifest(manifest_path_for(requests))["model"])

@@ -135,8 +135,7 @@ def _client_overhead(base_url: str, calls: int = 60) -> list[tuple[str, float]]:
     from abstraction.client.openai_client import _CallLog
     from abstraction.core.documents import Document
     from abstraction.core.prompts import load_prompt
-    from abstraction.extraction import aextract_document
-    from abstraction.extraction.extractor import DocumentRun
+    from abstraction.extraction import DocumentRun, aextract_document
     from tests.jobs.conftest import fictional_case
 
     config = ModelConfig(model="fault-model", base_url=base_url, api_key="bench", http_retries=0)

@@ -23,8 +23,10 @@ import httpx
 from abstraction.client import ModelConfig, open_client
 from abstraction.core.documents import Document
 from abstraction.core.prompts import default_prompts_dir, load_prompt
-from abstraction.extraction import extract_document
-from abstraction.extraction.extractor import DocumentRun  # the exact requests the toolkit builds
+from abstraction.extraction import (
+    DocumentRun,  # the exact requests the toolkit builds
+    extract_document,
+)
 from abstraction.extraction.passes import llm_schema
 
 ROOT = Path(__file__).resolve().parents[1]

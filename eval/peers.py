@@ -726,7 +726,7 @@ class InstructorPeer:
 
     def _constraint(self) -> dict[str, Any]:
         if self.grammar:
-            from abstraction.client.openai_client import gbnf_grammar
+            from abstraction.client import gbnf_grammar
 
             # null cancels the response_format that instructor's JSON mode adds
             return {"grammar": gbnf_grammar(json.dumps(self.schema)), "response_format": None}

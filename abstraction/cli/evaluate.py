@@ -15,18 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from abstraction.cli.options import (
-    ApiKeyOption,
-    BaseUrlOption,
-    EngineOption,
-    GgufOption,
-    LlamaServerOption,
-    ModelOption,
-    RecordOption,
-    ReplayOption,
-    StructuredOption,
-    model_config_from_options,
-)
+from abstraction.cli.options import ModelOptions, with_model_options
 from abstraction.client import ModelConfig
 from abstraction.core.errors import UserError
 from abstraction.core.prompts import default_prompts_dir, load_prompt
@@ -166,27 +155,12 @@ def _model_config(
     mode: RecordingMode,
     suite: Suite,
     *,
-    recordings: Path | None = None,
-    api_key: str | None = None,
-    structured: str | None = None,
-    gguf: Path | None = None,
-    llama_server: Path | None = None,
-    engine: str | None = None,
+    models: ModelOptions,
 ) -> ModelConfig:
     """Resolved like `abstraction extract` (flag, environment, defaults); the recordings
-    folder defaults to the suite's."""
-    return model_config_from_options(
-        model=model,
-        base_url=base_url,
-        api_key=api_key,
-        structured=structured,
-        gguf=gguf,
-        llama_server=llama_server,
-        engine=engine,
-        record=mode == "record",
-        replay=mode == "replay",
-        recordings=recordings or suite.recordings_dir,
-    )
+    folder defaults to the suite's.  (`model`, `base_url` and `mode` are in `models`; they are
+    named for tests that stand in for this function.)"""
+    return models.config(recordings=suite.recordings_dir)
 
 
 def _open_client(config: ModelConfig) -> AbstractContextManager[Completer]:
@@ -225,27 +199,14 @@ def print_eval(report: EvalReport) -> None:
         )
 
 
+@with_model_options
 def eval_suite(
     suite: Annotated[str, typer.Argument(help="Suite name (eval/suites/NAME.toml) or path.")],
     prompt: Annotated[
         list[str], typer.Option("--prompt", "-p", help="Prompt version; repeat to compare.")
     ],
-    model: ModelOption = None,
-    base_url: BaseUrlOption = None,
-    api_key: ApiKeyOption = None,
-    structured: StructuredOption = None,
-    gguf: GgufOption = None,
-    llama_server: LlamaServerOption = None,
-    engine: EngineOption = None,
-    replay: ReplayOption = False,
-    record: RecordOption = False,
-    recordings: Annotated[
-        Path | None,
-        typer.Option(
-            help="Folder where --record keeps and --replay reads model exchanges "
-            "(default: the suite's, eval/recordings)."
-        ),
-    ] = None,
+    *,
+    models: ModelOptions,
     report_dir: Annotated[
         Path | None, typer.Option("--report", help="Write report.{md,html,json} here.")
     ] = None,
@@ -262,24 +223,13 @@ def eval_suite(
 
     Recordings replay only the requests they were made from: a baseline names the engine its
     recordings came from (``engine`` in its file); pass the same --engine to replay it."""
-    if replay and record:
+    if models.replay and models.record:
         raise UserError("--replay and --record exclude each other")
-    mode: RecordingMode = "replay" if replay else ("record" if record else "off")
+    mode: RecordingMode = "replay" if models.replay else ("record" if models.record else "off")
     spec = load_suite(suite)
     pdir = prompts_dir or default_prompts_dir()
     prompts = [load_prompt(v, pdir) for v in prompt]
-    config = _model_config(
-        model,
-        base_url,
-        mode,
-        spec,
-        recordings=recordings,
-        api_key=api_key,
-        structured=structured,
-        gguf=gguf,
-        llama_server=llama_server,
-        engine=engine,
-    )
+    config = _model_config(models.model, models.base_url, mode, spec, models=models)
     with _open_client(config) as client:
         runs = run_suite(
             spec,

@@ -10,19 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from abstraction.cli import jobs
-from abstraction.cli.options import (
-    ApiKeyOption,
-    BaseUrlOption,
-    EngineOption,
-    GgufOption,
-    LlamaServerOption,
-    ModelOption,
-    RecordingsOption,
-    RecordOption,
-    ReplayOption,
-    StructuredOption,
-    model_config_from_options,
-)
+from abstraction.cli.options import ModelOptions, with_model_options
 from abstraction.core.prompts import DEFAULT_PROMPT, default_prompts_dir, load_prompt
 from abstraction.core.records import Extraction
 
@@ -66,6 +54,7 @@ def _seconds(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f}"
 
 
+@with_model_options
 def extract(
     paths: Annotated[
         list[str], typer.Argument(help="Files (.txt .md .pdf .xml .jsonl), folders or globs.")
@@ -74,20 +63,12 @@ def extract(
     prompt: Annotated[
         str, typer.Option(help="Prompt version (prompts/<v>.toml).")
     ] = DEFAULT_PROMPT,
-    model: ModelOption = None,
-    base_url: BaseUrlOption = None,
-    api_key: ApiKeyOption = None,
-    structured: StructuredOption = None,
-    gguf: GgufOption = None,
-    llama_server: LlamaServerOption = None,
+    *,
+    models: ModelOptions,
     slots: Annotated[
         int | None, typer.Option(min=1, help="Embedded server's parallel slots (default 1).")
     ] = None,
-    engine: EngineOption = None,
     prompts_dir: Annotated[Path | None, typer.Option(help="Folder of prompt files.")] = None,
-    record: RecordOption = False,
-    replay: ReplayOption = False,
-    recordings: RecordingsOption = None,
     concurrency: Annotated[
         int | None,
         typer.Option(
@@ -132,19 +113,7 @@ def extract(
     document is written with its reason and the job goes on; exit code 1 if any failed.
     """
     spec = load_prompt(prompt, prompts_dir or default_prompts_dir())
-    config = model_config_from_options(
-        model=model,
-        base_url=base_url,
-        api_key=api_key,
-        structured=structured,
-        gguf=gguf,
-        record=record,
-        replay=replay,
-        recordings=recordings,
-        llama_server=llama_server,
-        slots=slots,
-        engine=engine,
-    )
+    config = models.config(slots=slots)
     options = jobs.job_options(
         model_config=config,
         prompt=spec,

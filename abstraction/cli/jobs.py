@@ -33,18 +33,7 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from abstraction.cli.options import (
-    ApiKeyOption,
-    BaseUrlOption,
-    EngineOption,
-    GgufOption,
-    LlamaServerOption,
-    RecordingsOption,
-    RecordOption,
-    ReplayOption,
-    StructuredOption,
-    model_config_from_options,
-)
+from abstraction.cli.options import ModelOptions, with_model_options
 from abstraction.core.errors import AbstractionError, UserError
 from abstraction.core.prompts import DEFAULT_PROMPT, PromptSpec
 from abstraction.extraction.chunking import ChunkSettings
@@ -384,6 +373,7 @@ def batch_prepare(
 
 
 @batch_app.command("collect")
+@with_model_options
 def batch_collect(
     output: Annotated[Path, typer.Argument(help="The batch output JSONL (results).")],
     requests: Annotated[
@@ -396,36 +386,17 @@ def batch_collect(
         typer.Option(help="Prompt version (default: the one the batch was prepared with)."),
     ] = None,
     prompts_dir: Annotated[Path | None, typer.Option(help="Folder of prompt files.")] = None,
-    model: Annotated[
-        str | None, typer.Option(help="Model for live re-asks (default: the batch's model).")
-    ] = None,
-    base_url: BaseUrlOption = None,
-    api_key: ApiKeyOption = None,
-    structured: StructuredOption = None,
-    gguf: GgufOption = None,
-    llama_server: LlamaServerOption = None,
-    engine: EngineOption = None,
-    record: RecordOption = False,
-    replay: ReplayOption = False,
-    recordings: RecordingsOption = None,
+    *,
+    models: ModelOptions,
     reask: Annotated[bool, typer.Option(help="Re-ask failed or missing items live.")] = True,
     store: StoreOption = None,
     prices: Annotated[Path | None, typer.Option(help="Price table (TOML or JSON).")] = None,
 ) -> None:
-    """Validate a batch's results, re-ask the failures live, write outputs, record the run."""
+    """Validate a batch's results, re-ask the failures live, write outputs, record the run.
+
+    Live re-asks go to --model (default: the model the batch was prepared for)."""
     with user_errors():
-        config = model_config_from_options(
-            model=model or batch_model(requests),
-            base_url=base_url,
-            api_key=api_key,
-            structured=structured,
-            gguf=gguf,
-            llama_server=llama_server,
-            engine=engine,
-            record=record,
-            replay=replay,
-            recordings=recordings,
-        )
+        config = models.config(model=batch_model(requests))
         summary = run_collect(
             output,
             requests=requests,

@@ -9,13 +9,19 @@ defaults that folder to its suite's; the other commands need it.
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 import typer
 
 from abstraction.client import ModelConfig, resolve_config
 from abstraction.core.errors import UserError
+
+R = TypeVar("R")
 
 STRUCTURED_HELP = (
     "auto, json_schema (OpenAI/vLLM), json_object_schema (llama.cpp), json_object (plain JSON), "
@@ -58,8 +64,90 @@ ReplayOption = Annotated[
 
 RecordingsOption = Annotated[
     Path | None,
-    typer.Option(help="Folder where --record keeps and --replay reads model exchanges."),
+    typer.Option(
+        help="Folder where --record keeps and --replay reads model exchanges "
+        "(eval: default the suite's, eval/recordings)."
+    ),
 ]
+
+
+@dataclass(frozen=True)
+class ModelOptions:
+    """The shared options as given on the command line (None: not given)."""
+
+    model: str | None = None
+    base_url: str | None = None
+    api_key: str | None = None
+    structured: str | None = None
+    gguf: Path | None = None
+    llama_server: Path | None = None
+    engine: str | None = None
+    record: bool = False
+    replay: bool = False
+    recordings: Path | None = None
+
+    @property
+    def mode(self) -> str:
+        return "record" if self.record else "replay" if self.replay else "off"
+
+    def config(
+        self,
+        *,
+        model: str | None = None,
+        recordings: Path | None = None,
+        slots: int | None = None,
+    ) -> ModelConfig:
+        """The `ModelConfig` these options describe; `model` and `recordings` are the
+        command's own defaults (a batch's model, a suite's recordings)."""
+        return model_config_from_options(
+            model=self.model or model,
+            base_url=self.base_url,
+            api_key=self.api_key,
+            structured=self.structured,
+            gguf=self.gguf,
+            llama_server=self.llama_server,
+            engine=self.engine,
+            record=self.record,
+            replay=self.replay,
+            recordings=self.recordings or recordings,
+            slots=slots,
+        )
+
+
+def _shared(
+    *,
+    model: ModelOption = None,
+    base_url: BaseUrlOption = None,
+    api_key: ApiKeyOption = None,
+    structured: StructuredOption = None,
+    gguf: GgufOption = None,
+    llama_server: LlamaServerOption = None,
+    engine: EngineOption = None,
+    record: RecordOption = False,
+    replay: ReplayOption = False,
+    recordings: RecordingsOption = None,
+) -> None:
+    """The shared options' declarations (typer reads a command's parameters)."""
+
+
+_SHARED = inspect.signature(_shared, eval_str=True).parameters
+
+
+def with_model_options(command: Callable[..., R]) -> Callable[..., R]:
+    """`command` with the shared options added to its parameters; it receives them as
+    ``models: ModelOptions``, so every command declares them once, here."""
+    signature = inspect.signature(command, eval_str=True)
+    own = [p for name, p in signature.parameters.items() if name != "models"]
+
+    @functools.wraps(command)
+    def with_options(*args: Any, **kwargs: Any) -> R:
+        given = {name: kwargs.pop(name) for name in _SHARED if name in kwargs}
+        return command(*args, models=ModelOptions(**given), **kwargs)
+
+    parameters = [*own, *_SHARED.values()]
+    with_options.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+    with_options.__annotations__ = {p.name: p.annotation for p in parameters}
+    return with_options
 
 
 def model_config_from_options(

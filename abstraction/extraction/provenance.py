@@ -74,18 +74,11 @@ def prompt_provenance(
 
 
 def failed_extraction(
-    info: DocumentInfo,
-    *,
-    prompt_version: str,
-    prompt_sha256: str,
-    settings: dict[str, Any],
-    described: Mapping[str, Any],
-    kind: str,
-    message: str,
-    usage: Usage | None = None,
+    info: DocumentInfo, *, kind: str, message: str, usage: Usage | None = None, **made_by: Any
 ) -> Extraction:
     """A failed record, no record in it, for a document that never reached (or crashed
-    outside) the extractor."""
+    outside) the extractor; `made_by` is what `provenance` takes to say what would have made
+    it (prompt version, hash and settings, the `described` model)."""
     now = now_iso()
     return Extraction(
         document=info,
@@ -94,10 +87,7 @@ def failed_extraction(
         error=Failure(kind=kind, message=message, attempts=usage.calls if usage else 0),
         grounding=None,
         provenance=provenance(
-            prompt_version=prompt_version,
-            prompt_sha256=prompt_sha256,
-            settings=settings,
-            described=described,
+            **made_by,
             document_sha256=info.sha256,
             started_at=now,
             finished_at=now,

@@ -34,6 +34,7 @@ from rich.table import Table
 from rich.text import Text
 
 from abstraction.cli.options import ModelOptions, with_model_options
+from abstraction.client import ModelConfig
 from abstraction.core.errors import AbstractionError, UserError
 from abstraction.core.prompts import DEFAULT_PROMPT, PromptSpec
 from abstraction.extraction.chunking import ChunkSettings
@@ -181,7 +182,7 @@ def exit_code(summary: JobSummary) -> int:
 
 def job_options(
     *,
-    model_config: Any,
+    model_config: ModelConfig,
     prompt: PromptSpec,
     prices: Path | None = None,
     max_doc_bytes: int | None = None,
@@ -212,7 +213,7 @@ def extract_job_summary(
     *,
     out_dir: Path,
     prompt: PromptSpec,
-    model_config: Any,
+    model_config: ModelConfig,
     concurrency: int = 4,
     max_cost: float | None = None,
     store: Path | None = None,

@@ -33,14 +33,19 @@ from abstraction.extraction.provenance import prompt_provenance
 from abstraction.grounding import drop_unsupported, ground_record, strip_boilerplate
 
 
-class Completer(Protocol):
+class Describes(Protocol):
+    """What a record's provenance needs from whatever answered: its `describe()` (model,
+    model_sha256, endpoint, structured)."""
+
+    def describe(self) -> dict[str, Any]: ...
+
+
+class Completer(Describes, Protocol):
     """What extraction needs from a model client (see `abstraction.client.ModelClient`)."""
 
     def complete(self, **kwargs: Any) -> ChatResult: ...
 
     async def acomplete(self, **kwargs: Any) -> ChatResult: ...
-
-    def describe(self) -> dict[str, Any]: ...
 
 
 def _examples_block(spec: PassSpec) -> str:
@@ -75,7 +80,7 @@ class DocumentRun:
     """Accumulates the passes of one document's extraction: the requests it builds
     (`request`) are what is sent for it; ``batch collect`` feeds it a batch file's answers."""
 
-    def __init__(self, doc: Document, prompt: PromptSpec, client: Completer) -> None:
+    def __init__(self, doc: Document, prompt: PromptSpec, client: Describes) -> None:
         self.doc, self.prompt, self.client = doc, prompt, client
         self.started = _now()
         self.t0 = time.perf_counter()

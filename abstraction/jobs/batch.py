@@ -274,7 +274,7 @@ async def _unit_extraction(
 ) -> tuple[Extraction, int]:
     """Assemble one part's extraction from its passes' answers; re-ask the bad ones live.
     Returns the extraction and the number of live re-asks."""
-    run = DocumentRun(unit, prompt, _Described(described))  # type: ignore[arg-type]
+    run = DocumentRun(unit, prompt, _Described(described))
     reasked = 0
     for spec in prompt.passes:
         answer = answers.get(spec.name)

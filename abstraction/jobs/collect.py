@@ -8,7 +8,7 @@ import functools
 from pathlib import Path
 from typing import Any
 
-from abstraction.client import ModelConfig, open_client, resolve_config
+from abstraction.client import ChatResult, ModelConfig, open_client, resolve_config
 from abstraction.core.prompts import default_prompts_dir, load_prompt
 from abstraction.jobs.batch import collect_batch, load_manifest, manifest_path_for, unusable_items
 from abstraction.jobs.outcomes import JobSummary
@@ -55,7 +55,7 @@ def run_collect(
                 return await collect(reask=None)
             with open_client(with_transport(config, transport)) as client:
 
-                async def ask(request: dict[str, Any]) -> Any:
+                async def ask(request: dict[str, Any]) -> ChatResult:
                     return await client.acomplete(**request)
 
                 try:

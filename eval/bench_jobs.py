@@ -135,15 +135,14 @@ def _client_overhead(base_url: str, calls: int = 60) -> list[tuple[str, float]]:
     from abstraction.client.openai_client import _CallLog
     from abstraction.core.documents import Document
     from abstraction.core.prompts import load_prompt
-    from abstraction.extraction import aextract_document
-    from abstraction.extraction.extractor import _Run
+    from abstraction.extraction import DocumentRun, aextract_document
     from tests.jobs.conftest import fictional_case
 
     config = ModelConfig(model="fault-model", base_url=base_url, api_key="bench", http_retries=0)
     client = ModelClient(config, base_url=base_url, api_key="bench", model_name="fault-model")
     prompt = load_prompt("v1", ROOT / "prompts")
     doc = Document("bench", fictional_case(1))
-    request = _Run(doc, prompt, client).request(prompt.passes[0])
+    request = DocumentRun(doc, prompt, client).request(prompt.passes[0])
     kwargs = client._request(**request, log=_CallLog())
     body = {"model": "fault-model", "messages": kwargs["messages"], **kwargs["extra_body"]}
 

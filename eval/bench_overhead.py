@@ -23,8 +23,10 @@ import httpx
 from abstraction.client import ModelConfig, open_client
 from abstraction.core.documents import Document
 from abstraction.core.prompts import default_prompts_dir, load_prompt
-from abstraction.extraction import extract_document
-from abstraction.extraction.extractor import _Run  # the exact requests the toolkit builds
+from abstraction.extraction import (
+    DocumentRun,  # the exact requests the toolkit builds
+    extract_document,
+)
 from abstraction.extraction.passes import llm_schema
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,7 +38,7 @@ def _flush(base_url: str) -> None:
 
 
 def _bare_bodies(doc: Document, prompt: Any, client: Any) -> list[dict[str, Any]]:
-    run = _Run(doc, prompt, client)
+    run = DocumentRun(doc, prompt, client)
     bodies = []
     for spec in prompt.passes:
         req = run.request(spec)

@@ -30,7 +30,7 @@ The systems:
 - ``instructor``: one call per document (``max_retries=0``, no HTTP retries) with a small
   pydantic model (`PeerRecord`, no evidence), ``Mode.JSON`` and the schema passed to llama.cpp
   as ``response_format: {"type": "json_object", "schema": ...}``; no examples.
-- ``ours-<version>``: `abstraction.extraction.extract_document` with each ``--prompt`` version
+- ``ours-<version>``: `abstraction.extraction.pipeline.extract` with each ``--prompt`` version
   (default: the CLI's default prompt), through `abstraction.client`.
 
 Mapping peers to the schema follows the importer's rules (abstraction/evaluation/brat.py), so
@@ -726,7 +726,7 @@ class InstructorPeer:
 
     def _constraint(self) -> dict[str, Any]:
         if self.grammar:
-            from abstraction.client.openai_client import gbnf_grammar
+            from abstraction.client import gbnf_grammar
 
             # null cancels the response_format that instructor's JSON mode adds
             return {"grammar": gbnf_grammar(json.dumps(self.schema)), "response_format": None}
@@ -796,7 +796,7 @@ def _responses(responses: list[Any]) -> tuple[list[str | None], dict[str, int]]:
 
 
 class OursSystem:
-    """Our pipeline (`extract_document`) with one prompt version."""
+    """Our pipeline (`abstraction.extraction.pipeline.extract`) with one prompt version."""
 
     def __init__(
         self, prompt: PromptSpec, client: Any, endpoint: Endpoint, *, replay: bool = False
@@ -806,11 +806,11 @@ class OursSystem:
         self.replay = replay
 
     def run(self, doc: Document) -> dict[str, Any]:
-        from abstraction.extraction import extract_document
+        from abstraction.extraction.pipeline import extract
 
         started, t0 = _now(), time.perf_counter()
         before = self.client.recorded_latency()
-        ext = extract_document(doc, prompt=self.prompt, client=self.client)
+        ext = extract(doc, prompt=self.prompt, client=self.client)
         seconds = time.perf_counter() - t0
         after = self.client.recorded_latency()
         if before is not None and after is not None:

@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from abstraction.cli.extract import EngineOption
+from abstraction.cli.options import EngineOption
 from abstraction.client.config import resolve_config
 from abstraction.client.doctor import run_checks
 

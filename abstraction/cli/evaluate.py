@@ -7,18 +7,20 @@ app's handler (a message and exit code 2); a failed baseline check exits 1.
 from __future__ import annotations
 
 import sys
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from abstraction.cli.extract import STRUCTURED_HELP, BaseUrlOption, EngineOption, ModelOption
+from abstraction.cli.options import ModelOptions, with_model_options
+from abstraction.client import ModelConfig
 from abstraction.core.errors import UserError
 from abstraction.core.prompts import default_prompts_dir, load_prompt
 from abstraction.evaluation.baseline import check_baselines, write_baselines
-from abstraction.evaluation.compare import EvalReport, VersionInput, compare
+from abstraction.evaluation.compare import EvalReport, compare
 from abstraction.evaluation.files import score_dirs
 from abstraction.evaluation.report import (
     VERSION_COLUMNS,
@@ -30,8 +32,9 @@ from abstraction.evaluation.report import (
     write_reports,
 )
 from abstraction.evaluation.results import ScoreReport
-from abstraction.evaluation.runner import VersionRun, run_suite
+from abstraction.evaluation.runner import VersionRun, run_suite, version_input
 from abstraction.evaluation.suite import Suite, load_suite
+from abstraction.extraction.extractor import Completer
 
 # Tables are wide (a column per figure): when the output is a file or a pipe, do not squeeze
 # them into 80 columns; on a terminal, rich fits them to the window.
@@ -152,47 +155,18 @@ def _model_config(
     mode: RecordingMode,
     suite: Suite,
     *,
-    engine: str | None = None,
-    structured: str | None = None,
-) -> Any:
+    models: ModelOptions,
+) -> ModelConfig:
     """Resolved like `abstraction extract` (flag, environment, defaults); the recordings
-    folder is the suite's."""
-    from abstraction.cli.extract import model_config_from_options
-
-    return model_config_from_options(
-        model=model,
-        base_url=base_url,
-        api_key=None,
-        structured=structured,
-        engine=engine,
-        gguf=None,
-        record=suite.recordings_dir if mode == "record" else None,
-        replay=suite.recordings_dir if mode == "replay" else None,
-    )
+    folder defaults to the suite's.  (`model`, `base_url` and `mode` are in `models`; they are
+    named for tests that stand in for this function.)"""
+    return models.config(recordings=suite.recordings_dir)
 
 
-def _open_client(config: Any) -> Any:
+def _open_client(config: ModelConfig) -> AbstractContextManager[Completer]:
     from abstraction.client import open_client
 
     return open_client(config)
-
-
-def version_input(run: VersionRun) -> VersionInput:
-    usage = [e.provenance.usage for e in run.extractions.values()]
-    models = sorted({e.provenance.model for e in run.extractions.values()})
-    return VersionInput(
-        prompt_version=run.prompt.version,
-        prompt_sha256=run.prompt.sha256,
-        results=run.results,
-        model=", ".join(models) or None,
-        prompt_tokens=sum(u.prompt_tokens for u in usage),
-        completion_tokens=sum(u.completion_tokens for u in usage),
-        total_tokens=sum(u.total_tokens for u in usage),
-        seconds=sum(run.seconds.values()),
-        seconds_documents=len(run.seconds),
-        seconds_source=run.latency_source,
-        not_extracted=run.prompt.not_extracted(),
-    )
 
 
 def print_eval(report: EvalReport) -> None:
@@ -225,15 +199,14 @@ def print_eval(report: EvalReport) -> None:
         )
 
 
+@with_model_options
 def eval_suite(
     suite: Annotated[str, typer.Argument(help="Suite name (eval/suites/NAME.toml) or path.")],
     prompt: Annotated[
         list[str], typer.Option("--prompt", "-p", help="Prompt version; repeat to compare.")
     ],
-    model: ModelOption = None,
-    base_url: BaseUrlOption = None,
-    replay: Annotated[bool, typer.Option(help="Answer from recorded responses only.")] = False,
-    record: Annotated[bool, typer.Option(help="Call the model and record responses.")] = False,
+    *,
+    models: ModelOptions,
     report_dir: Annotated[
         Path | None, typer.Option("--report", help="Write report.{md,html,json} here.")
     ] = None,
@@ -245,25 +218,24 @@ def eval_suite(
         bool, typer.Option(help="Write this run's figures as the committed baselines.")
     ] = False,
     prompts_dir: Annotated[Path | None, typer.Option(help="Folder of prompt files.")] = None,
-    engine: EngineOption = None,
-    structured: Annotated[str | None, typer.Option(help=STRUCTURED_HELP)] = None,
 ) -> None:
     """Run prompt versions over a suite, score them against gold, and compare side by side.
 
     Recordings replay only the requests they were made from: a baseline names the engine its
     recordings came from (``engine`` in its file); pass the same --engine to replay it."""
-    if replay and record:
+    if models.replay and models.record:
         raise UserError("--replay and --record exclude each other")
-    mode: RecordingMode = "replay" if replay else ("record" if record else "off")
+    mode: RecordingMode = "replay" if models.replay else ("record" if models.record else "off")
     spec = load_suite(suite)
     pdir = prompts_dir or default_prompts_dir()
     prompts = [load_prompt(v, pdir) for v in prompt]
-    config = _model_config(model, base_url, mode, spec, engine=engine, structured=structured)
+    config = _model_config(models.model, models.base_url, mode, spec, models=models)
     with _open_client(config) as client:
         runs = run_suite(
             spec,
             prompts,
             client=client,
+            model=config,
             progress=lambda v, d: err.print(f"[dim]{v}: {d}[/dim]", highlight=False),
         )
     report = compare(

@@ -10,59 +10,11 @@ from rich.console import Console
 from rich.table import Table
 
 from abstraction.cli import jobs
-from abstraction.client import ModelConfig, resolve_config
-from abstraction.core.errors import UserError
+from abstraction.cli.options import ModelOptions, with_model_options
 from abstraction.core.prompts import DEFAULT_PROMPT, default_prompts_dir, load_prompt
 from abstraction.core.records import Extraction
 
 out = Console()
-
-STRUCTURED_HELP = (
-    "auto, json_schema (OpenAI/vLLM), json_object_schema (llama.cpp), json_object (plain JSON), "
-    "gbnf (llama-server), llguidance (xllamacpp)."
-)
-ENGINE_HELP = (
-    "What serves the embedded model: xllamacpp (default, prebuilt and portable), "
-    "llama-cpp-python, llama-server (with --llama-server). Default: $ABSTRACTION_ENGINE."
-)
-EngineOption = Annotated[str | None, typer.Option(help=ENGINE_HELP)]
-
-ModelOption = Annotated[
-    str | None, typer.Option(help="'local' (embedded model) or a model name at --base-url.")
-]
-BaseUrlOption = Annotated[
-    str | None, typer.Option(help="OpenAI-compatible endpoint (default: $OPENAI_BASE_URL).")
-]
-
-
-def model_config_from_options(
-    *,
-    model: str | None,
-    base_url: str | None,
-    api_key: str | None,
-    structured: str | None,
-    gguf: Path | None,
-    record: Path | None = None,
-    replay: Path | None = None,
-    llama_server: Path | None = None,
-    slots: int | None = None,
-    engine: str | None = None,
-) -> ModelConfig:
-    if record and replay:
-        raise UserError("--record and --replay exclude each other")
-    mode = "record" if record else "replay" if replay else "off"
-    return resolve_config(
-        model=model,
-        base_url=base_url,
-        api_key=api_key,
-        structured=structured,
-        gguf_path=gguf,
-        llama_server=llama_server,
-        slots=slots,
-        engine=engine,
-        recording_dir=record or replay,
-        recording_mode=mode,
-    )
 
 
 def _grounding_table(out_dir: Path, ids: list[str]) -> Table | None:
@@ -102,6 +54,7 @@ def _seconds(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f}"
 
 
+@with_model_options
 def extract(
     paths: Annotated[
         list[str], typer.Argument(help="Files (.txt .md .pdf .xml .jsonl), folders or globs.")
@@ -110,26 +63,12 @@ def extract(
     prompt: Annotated[
         str, typer.Option(help="Prompt version (prompts/<v>.toml).")
     ] = DEFAULT_PROMPT,
-    model: ModelOption = None,
-    base_url: BaseUrlOption = None,
-    api_key: Annotated[str | None, typer.Option(help="Default: $OPENAI_API_KEY.")] = None,
-    structured: Annotated[str | None, typer.Option(help=STRUCTURED_HELP)] = None,
-    gguf: Annotated[
-        Path | None, typer.Option(help="Serve this GGUF instead of the default.")
-    ] = None,
-    llama_server: Annotated[
-        Path | None,
-        typer.Option(help="Serve the embedded model with this llama.cpp llama-server binary."),
-    ] = None,
+    *,
+    models: ModelOptions,
     slots: Annotated[
         int | None, typer.Option(min=1, help="Embedded server's parallel slots (default 1).")
     ] = None,
-    engine: EngineOption = None,
     prompts_dir: Annotated[Path | None, typer.Option(help="Folder of prompt files.")] = None,
-    record: Annotated[Path | None, typer.Option(help="Record model HTTP exchanges here.")] = None,
-    replay: Annotated[
-        Path | None, typer.Option(help="Answer from recordings here (offline).")
-    ] = None,
     concurrency: Annotated[
         int | None,
         typer.Option(
@@ -174,18 +113,7 @@ def extract(
     document is written with its reason and the job goes on; exit code 1 if any failed.
     """
     spec = load_prompt(prompt, prompts_dir or default_prompts_dir())
-    config = model_config_from_options(
-        model=model,
-        base_url=base_url,
-        api_key=api_key,
-        structured=structured,
-        gguf=gguf,
-        record=record,
-        replay=replay,
-        llama_server=llama_server,
-        slots=slots,
-        engine=engine,
-    )
+    config = models.config(slots=slots)
     options = jobs.job_options(
         model_config=config,
         prompt=spec,

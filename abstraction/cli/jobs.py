@@ -33,9 +33,13 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
+from abstraction.cli.options import ModelOptions, with_model_options
+from abstraction.client import ModelConfig
 from abstraction.core.errors import AbstractionError, UserError
 from abstraction.core.prompts import DEFAULT_PROMPT, PromptSpec
-from abstraction.jobs.chunking import ChunkSettings, part_budget
+from abstraction.extraction.chunking import ChunkSettings
+from abstraction.extraction.pipeline import chunk_settings
+from abstraction.jobs.collect import batch_model, run_collect
 from abstraction.jobs.inputs import InputLimits
 from abstraction.jobs.prices import load_prices
 from abstraction.jobs.runner import (
@@ -178,7 +182,7 @@ def exit_code(summary: JobSummary) -> int:
 
 def job_options(
     *,
-    model_config: Any,
+    model_config: ModelConfig,
     prompt: PromptSpec,
     prices: Path | None = None,
     max_doc_bytes: int | None = None,
@@ -190,15 +194,13 @@ def job_options(
     retries: int = 4,
 ) -> JobOptions:
     """`JobOptions` from CLI values; the part budget follows the model's context when local."""
-    budget = max_part_chars or part_budget(
-        n_ctx=model_config.n_ctx if model_config.is_local else None,
-        max_tokens=prompt.settings.max_tokens,
-    )
     limits = InputLimits(max_text_bytes=max_doc_bytes) if max_doc_bytes else InputLimits()
     return JobOptions(
         cache_dir=cache_dir,
         limits=limits,
-        chunking=ChunkSettings(max_chars=budget, overlap=min(overlap, budget // 2 - 1)),
+        chunking=chunk_settings(
+            prompt, model_config, max_part_chars=max_part_chars, overlap=overlap
+        ),
         prices=load_prices(prices),
         retry=RetryPolicy(max_attempts=retries + 1),
         log_bodies=log_bodies,
@@ -211,7 +213,7 @@ def extract_job_summary(
     *,
     out_dir: Path,
     prompt: PromptSpec,
-    model_config: Any,
+    model_config: ModelConfig,
     concurrency: int = 4,
     max_cost: float | None = None,
     store: Path | None = None,
@@ -372,6 +374,7 @@ def batch_prepare(
 
 
 @batch_app.command("collect")
+@with_model_options
 def batch_collect(
     output: Annotated[Path, typer.Argument(help="The batch output JSONL (results).")],
     requests: Annotated[
@@ -384,89 +387,27 @@ def batch_collect(
         typer.Option(help="Prompt version (default: the one the batch was prepared with)."),
     ] = None,
     prompts_dir: Annotated[Path | None, typer.Option(help="Folder of prompt files.")] = None,
-    model: Annotated[
-        str | None, typer.Option(help="Model for live re-asks (default: the batch's model).")
-    ] = None,
-    base_url: Annotated[str | None, typer.Option(help="Endpoint for live re-asks.")] = None,
-    api_key: Annotated[str | None, typer.Option(help="Default: $OPENAI_API_KEY.")] = None,
+    *,
+    models: ModelOptions,
     reask: Annotated[bool, typer.Option(help="Re-ask failed or missing items live.")] = True,
     store: StoreOption = None,
     prices: Annotated[Path | None, typer.Option(help="Price table (TOML or JSON).")] = None,
 ) -> None:
-    """Validate a batch's results, re-ask the failures live, write outputs, record the run."""
+    """Validate a batch's results, re-ask the failures live, write outputs, record the run.
+
+    Live re-asks go to --model (default: the model the batch was prepared for)."""
     with user_errors():
-        summary = _collect(
+        config = models.config(model=batch_model(requests))
+        summary = run_collect(
             output,
-            requests,
-            out_dir,
-            prompt,
-            prompts_dir,
-            model,
-            base_url,
-            api_key,
-            reask,
-            store,
-            prices,
+            requests=requests,
+            out_dir=out_dir,
+            prompt=prompt,
+            prompts_dir=prompts_dir,
+            model_config=config,
+            reask=reask,
+            store_path=store,
+            prices=prices,
         )
     print_summary(summary)
     raise typer.Exit(exit_code(summary))
-
-
-def _collect(
-    output: Path,
-    requests: Path,
-    out_dir: Path,
-    prompt: str | None,
-    prompts_dir: Path | None,
-    model: str | None,
-    base_url: str | None,
-    api_key: str | None,
-    reask: bool,
-    store: Path | None,
-    prices: Path | None,
-) -> JobSummary:
-    import asyncio
-    import functools
-
-    from abstraction.client import open_client, resolve_config
-    from abstraction.core.prompts import default_prompts_dir, load_prompt
-    from abstraction.jobs.batch import (
-        collect_batch,
-        load_manifest,
-        manifest_path_for,
-        unusable_items,
-    )
-    from abstraction.jobs.runner import with_transport
-    from abstraction.jobs.transport import JobTransport
-
-    manifest_path = manifest_path_for(requests)
-    manifest = load_manifest(manifest_path)
-    spec = load_prompt(prompt or manifest["prompt_version"], prompts_dir or default_prompts_dir())
-    live = reask and unusable_items(output, manifest_path, spec) > 0
-    transport = JobTransport(log_bodies=False)  # no document text in the run store
-    config = resolve_config(model=model or manifest["model"], base_url=base_url, api_key=api_key)
-
-    async def go() -> JobSummary:
-        with RunStore(store or default_store_path(out_dir) or out_dir / STORE_NAME) as db:
-            collect = functools.partial(
-                collect_batch,
-                output,
-                manifest_path=manifest_path,
-                prompt=spec,
-                out_dir=out_dir,
-                store=db,
-                prices=load_prices(prices),
-            )
-            if not live:
-                return await collect(reask=None)
-            with open_client(with_transport(config, transport)) as client:
-
-                async def ask(request: dict[str, Any]) -> Any:
-                    return await client.acomplete(**request)
-
-                try:
-                    return await collect(reask=ask, transport=transport)
-                finally:
-                    await client.aclose()
-
-    return asyncio.run(go())

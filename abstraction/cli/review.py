@@ -14,13 +14,11 @@ from rich.table import Table
 from typer.core import TyperGroup
 
 from abstraction.core.errors import UserError
-from abstraction.extraction.output import atomic_write_text
 from abstraction.review.app import bind, create_app, new_token, serve
-from abstraction.review.edits import ReviewFile, apply_edits
 from abstraction.review.export import export_run
 from abstraction.review.export import promote as promote_records
 from abstraction.review.index import RunIndex
-from abstraction.review.store import REVIEWS_DIR, RunStore
+from abstraction.review.store import RunStore, carry_reviews
 
 console = Console()
 
@@ -116,34 +114,12 @@ def carry_cmd(
     force: Annotated[bool, typer.Option(help="Replace reviews already in NEW_RUN.")] = False,
 ) -> None:
     """Carry reviews to a re-extraction of the same documents and report what re-applies."""
-    rows = _carry(RunStore(old_run), RunStore(new_run), force=force)
+    rows = carry_reviews(RunStore(old_run), RunStore(new_run), force=force)
     table = Table("document", "edits", "re-applied", "conflicts")
     for doc_id, total, applied, conflicts in rows:
         table.add_row(doc_id, str(total), str(applied), str(conflicts))
     console.print(table)
     console.print("Open the new run with `abstraction review` to see and settle the conflicts.")
-
-
-def _carry(old: RunStore, new: RunStore, *, force: bool) -> list[tuple[str, int, int, int]]:
-    new_ids = {e.id for e in new.entries() if e.extraction and e.extraction.record}
-    rows = []
-    for entry in old.entries():
-        src = old.review_path(entry.id)
-        if entry.id not in new_ids or not src.exists():
-            continue
-        dest = new.root / REVIEWS_DIR / src.name
-        if dest.exists() and not force:
-            raise UserError(f"{dest} exists; pass --force to replace it")
-        review = ReviewFile.model_validate_json(src.read_bytes())
-        record = new.extraction(entry.id).record
-        assert record is not None
-        result = apply_edits(record.model_dump(mode="json"), review.edits)
-        dest.parent.mkdir(exist_ok=True)
-        atomic_write_text(dest, review.model_dump_json(indent=2) + "\n")
-        changes = [e for e in review.edits if e.op not in ("status", "dismiss")]
-        applied = [e for e in result.applied if e.op not in ("status", "dismiss")]
-        rows.append((entry.id, len(changes), len(applied), len(result.conflicts)))
-    return rows
 
 
 def promote(

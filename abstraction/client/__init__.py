@@ -12,7 +12,7 @@ from abstraction.client.config import (
     StructuredMode,
     resolve_config,
 )
-from abstraction.client.openai_client import ChatResult, ModelClient
+from abstraction.client.openai_client import ChatResult, ModelClient, gbnf_grammar
 
 __all__ = [
     "LOCAL_MODEL_NAME",
@@ -21,6 +21,7 @@ __all__ = [
     "ModelConfig",
     "RecordingMode",
     "StructuredMode",
+    "gbnf_grammar",
     "open_client",
     "resolve_config",
 ]

@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from abstraction.core.bundled import data_root
 from abstraction.core.errors import UserError
 from abstraction.core.schema import FIELD_PATHS, SECTIONS, collapse_paths
 
@@ -216,14 +217,15 @@ def pass_fields(spec: PassSpec) -> set[str]:
 
 
 def default_prompts_dir() -> Path:
-    """Flag, then $ABSTRACTION_PROMPTS_DIR, then ./prompts, then the source checkout's prompts/."""
+    """Flag, then $ABSTRACTION_PROMPTS_DIR, then ./prompts, then the prompts the package
+    ships (`abstraction.core.bundled`: the installed copies, or the source checkout's)."""
     env = os.environ.get(PROMPTS_ENV)
     if env:
         return Path(env)
     cwd = Path.cwd() / "prompts"
     if cwd.is_dir():
         return cwd
-    return Path(__file__).resolve().parents[2] / "prompts"
+    return data_root() / "prompts"
 
 
 def file_sha256(path: Path) -> str:

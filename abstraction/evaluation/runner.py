@@ -1,9 +1,11 @@
 """Run prompt versions over a suite: extract every document, then score it against gold.
 
-The runner takes an open model client and an extraction function (by default
-`abstraction.extraction.extract_document`), so replaying recorded responses, calling a live
-model, or a test double are all the caller's choice.  Extraction never raises for a model
-failure (it returns ``status="failed"``); such a document scores zero and stays in the suite.
+The runner takes an open model client and an extraction function.  The default is the
+pipeline ``abstraction extract`` ships (`abstraction.extraction.pipeline.extractor_for` the
+model's configuration): long documents are split for its context and merged alike.  So
+replaying recorded responses, calling a live model, or a test double are all the caller's
+choice.  Extraction never raises for a model failure (it returns ``status="failed"``); such a
+document scores zero and stays in the suite.
 """
 
 from __future__ import annotations
@@ -11,19 +13,22 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 
+from abstraction.client import ModelConfig
 from abstraction.core.documents import Document
 from abstraction.core.errors import UserError
 from abstraction.core.prompts import PromptSpec
 from abstraction.core.records import Extraction, GoldRecord
+from abstraction.evaluation.compare import VersionInput
 from abstraction.evaluation.files import prediction_from_extraction, read_gold, score_prediction
 from abstraction.evaluation.scorer import DocResult
 from abstraction.evaluation.suite import Suite
+from abstraction.extraction.extractor import Completer
 
 
 class ExtractFn(Protocol):
-    def __call__(self, doc: Document, *, prompt: PromptSpec, client: Any) -> Extraction: ...
+    def __call__(self, doc: Document, *, prompt: PromptSpec, client: Completer) -> Extraction: ...
 
 
 @dataclass
@@ -40,15 +45,16 @@ class VersionRun:
     documents whose recordings predate stored latency are left out of ``seconds``."""
 
 
-def _recorded(client: Any) -> tuple[float, int, int] | None:
+def _recorded(client: Completer) -> tuple[float, int, int] | None:
     meter = getattr(client, "recorded_latency", None)
     return meter() if callable(meter) else None
 
 
-def _default_extract() -> ExtractFn:
-    from abstraction.extraction import extract_document  # the extraction layer, below us
+def _default_extract(model: ModelConfig | None) -> ExtractFn:
+    """The pipeline ``abstraction extract`` runs, with the parts it cuts for `model`."""
+    from abstraction.extraction.pipeline import extractor_for  # the extraction layer, below us
 
-    return extract_document
+    return extractor_for(model)
 
 
 def load_suite_gold(suite: Suite) -> list[tuple[Document, GoldRecord]]:
@@ -67,18 +73,22 @@ def run_suite(
     suite: Suite,
     prompts: list[PromptSpec],
     *,
-    client: Any,
+    client: Completer,
     extract: ExtractFn | None = None,
+    model: ModelConfig | None = None,
     details: bool = True,
     progress: Callable[[str, str], None] | None = None,
 ) -> list[VersionRun]:
-    """Extract and score every suite document with every prompt version, in order."""
+    """Extract and score every suite document with every prompt version, in order.
+
+    `model` is the configuration `client` was opened from: long documents are split for its
+    context as ``abstraction extract`` splits them (None: the hosted-model part size)."""
     if not prompts:
         raise UserError("give at least one prompt version")
     versions = [p.version for p in prompts]
     if len(set(versions)) != len(versions):
         raise UserError(f"give each prompt version once (got {', '.join(versions)})")
-    extract_fn = extract or _default_extract()
+    extract_fn = extract or _default_extract(model)
     documents = load_suite_gold(suite)
     runs = []
     for prompt in prompts:
@@ -104,3 +114,22 @@ def run_suite(
             )
         runs.append(run)
     return runs
+
+
+def version_input(run: VersionRun) -> VersionInput:
+    """What `compare` needs of a version's run: its scores, tokens, seconds and model."""
+    usage = [e.provenance.usage for e in run.extractions.values()]
+    models = sorted({e.provenance.model for e in run.extractions.values()})
+    return VersionInput(
+        prompt_version=run.prompt.version,
+        prompt_sha256=run.prompt.sha256,
+        results=run.results,
+        model=", ".join(models) or None,
+        prompt_tokens=sum(u.prompt_tokens for u in usage),
+        completion_tokens=sum(u.completion_tokens for u in usage),
+        total_tokens=sum(u.total_tokens for u in usage),
+        seconds=sum(run.seconds.values()),
+        seconds_documents=len(run.seconds),
+        seconds_source=run.latency_source,
+        not_extracted=run.prompt.not_extracted(),
+    )

@@ -10,7 +10,9 @@ A suite is a small TOML file, ``eval/suites/<name>.toml``::
     baselines = "../baselines"            # optional: <baselines>/<suite>/<prompt>.json
 
 The suite's name is its file name.  Relative paths are resolved against the suite file, so a
-suite works from any working directory.
+suite works from any working directory.  A name is looked up in ``./eval/suites``, then among the
+suites the package ships (``smoke`` and ``core``, with their documents, gold, baselines and
+recordings: `abstraction.core.bundled`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from abstraction.core.bundled import data_root
 from abstraction.core.errors import UserError
 from abstraction.evaluation.scorer import unknown_paths
 
@@ -60,10 +63,14 @@ def find_suite(name_or_path: str, *, suites_dir: Path = SUITES_DIR) -> Path:
         if not as_path.is_file():
             raise UserError(f"{as_path}: no such suite file")
         return as_path
-    candidate = suites_dir / f"{name_or_path}.toml"
-    if candidate.is_file():
-        return candidate
-    known = ", ".join(sorted(p.stem for p in suites_dir.glob("*.toml"))) or "none"
+    folders = [suites_dir]
+    if suites_dir == SUITES_DIR:
+        folders.append(data_root() / SUITES_DIR)
+    for folder in folders:
+        candidate = folder / f"{name_or_path}.toml"
+        if candidate.is_file():
+            return candidate
+    known = ", ".join(sorted({p.stem for f in folders for p in f.glob("*.toml")})) or "none"
     raise UserError(f"no suite {name_or_path!r} in {suites_dir} (known: {known})")
 
 

@@ -1,9 +1,15 @@
 """Extraction: prompt passes over a document, merged and grounded into an `Extraction`."""
 
-from abstraction.extraction.extractor import aextract_document, build_messages, extract_document
+from abstraction.extraction.extractor import (
+    DocumentRun,
+    aextract_document,
+    build_messages,
+    extract_document,
+)
 from abstraction.extraction.passes import answer_model, answer_sections, llm_schema, pass_model
 
 __all__ = [
+    "DocumentRun",
     "aextract_document",
     "answer_model",
     "answer_sections",

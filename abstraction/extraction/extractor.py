@@ -8,38 +8,44 @@ the attempts and the tokens spent, and no record (never an empty one).
 
 from __future__ import annotations
 
+import asyncio
 import time
+from collections.abc import Coroutine
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
-from abstraction import __version__
 from abstraction.client.openai_client import ChatResult
 from abstraction.core.documents import Document
-from abstraction.core.errors import ModelError
+from abstraction.core.errors import ModelError, UserError
 from abstraction.core.prompts import PassSpec, PromptSpec
 from abstraction.core.records import (
-    DocumentInfo,
     DroppedFact,
     Extraction,
     Failure,
     PassRecord,
-    Provenance,
     Usage,
 )
 from abstraction.core.schema import CaseReport, empty_case_report
 from abstraction.extraction.mentions import pool_sections
+from abstraction.extraction.merge import document_info
 from abstraction.extraction.passes import answer_model, answer_sections, shared_llm_schema
+from abstraction.extraction.provenance import prompt_provenance
 from abstraction.grounding import drop_unsupported, ground_record, strip_boilerplate
 
 
-class Completer(Protocol):
+class Describes(Protocol):
+    """What a record's provenance needs from whatever answered: its `describe()` (model,
+    model_sha256, endpoint, structured)."""
+
+    def describe(self) -> dict[str, Any]: ...
+
+
+class Completer(Describes, Protocol):
     """What extraction needs from a model client (see `abstraction.client.ModelClient`)."""
 
     def complete(self, **kwargs: Any) -> ChatResult: ...
 
     async def acomplete(self, **kwargs: Any) -> ChatResult: ...
-
-    def describe(self) -> dict[str, Any]: ...
 
 
 def _examples_block(spec: PassSpec) -> str:
@@ -60,6 +66,8 @@ def build_messages(doc_text: str, prompt: PromptSpec, spec: PassSpec) -> list[di
     return [{"role": "system", "content": prompt.system.strip()}, {"role": "user", "content": user}]
 
 
+T = TypeVar("T")
+
 _Retried = tuple[ModelError, Usage, float]
 """A pass's first request that failed and was asked again: its error, cost and seconds."""
 
@@ -68,10 +76,11 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
-class _Run:
-    """Accumulates the passes of one document's extraction."""
+class DocumentRun:
+    """Accumulates the passes of one document's extraction: the requests it builds
+    (`request`) are what is sent for it; ``batch collect`` feeds it a batch file's answers."""
 
-    def __init__(self, doc: Document, prompt: PromptSpec, client: Completer) -> None:
+    def __init__(self, doc: Document, prompt: PromptSpec, client: Describes) -> None:
         self.doc, self.prompt, self.client = doc, prompt, client
         self.started = _now()
         self.t0 = time.perf_counter()
@@ -178,16 +187,9 @@ class _Run:
             if self.prompt.settings.unsupported == "drop":
                 dropped += drop_unsupported(record)
         ground_s = time.perf_counter() - t_ground
-        info = self.client.describe()
-        provenance = Provenance(
-            toolkit_version=__version__,
-            prompt_version=self.prompt.version,
-            prompt_sha256=self.prompt.sha256,
-            model=info["model"],
-            model_sha256=info.get("model_sha256"),
-            endpoint=info["endpoint"],
-            structured_output=info["structured"],
-            settings=self.prompt.settings_dict(),
+        provenance = prompt_provenance(
+            self.prompt,
+            self.client.describe(),
             document_sha256=self.doc.sha256,
             started_at=self.started,
             finished_at=_now(),
@@ -200,13 +202,7 @@ class _Run:
             passes=self.passes,
         )
         return Extraction(
-            document=DocumentInfo(
-                id=self.doc.id,
-                path=self.doc.path,
-                sha256=self.doc.sha256,
-                chars=len(self.doc.text),
-                format=self.doc.format,
-            ),
+            document=document_info(self.doc),
             status="ok" if self.failure is None else "failed",
             record=record,
             error=self.failure,
@@ -228,7 +224,12 @@ def bounded_retry(spec: PassSpec, err: ModelError) -> PassSpec | None:
 
 
 def _after_error(
-    run: _Run, spec: PassSpec, ask: PassSpec, retried: _Retried | None, err: ModelError, t: float
+    run: DocumentRun,
+    spec: PassSpec,
+    ask: PassSpec,
+    retried: _Retried | None,
+    err: ModelError,
+    t: float,
 ) -> tuple[PassSpec, _Retried] | None:
     """After a failed request for `spec` (asked as `ask`, started at `t`): what to ask next,
     or None once the pass has failed (it is recorded)."""
@@ -240,30 +241,10 @@ def _after_error(
     return again, (err, run.spent(err, seconds), seconds)
 
 
-def extract_document(doc: Document, *, prompt: PromptSpec, client: Completer) -> Extraction:
-    """Run every pass of `prompt` on `doc`; stop at the first failed pass that is not
-    optional."""
-    run = _Run(doc, prompt, client)
-    for spec in prompt.passes:
-        ask, retried = spec, None
-        while True:
-            t = time.perf_counter()
-            try:
-                run.record_ok(spec, client.complete(**run.request(ask)), retried=retried)
-                break
-            except ModelError as err:
-                nxt = _after_error(run, spec, ask, retried, err, t)
-                if nxt is None:
-                    break
-                ask, retried = nxt
-        if run.failure is not None:
-            break
-    return run.finish()
-
-
 async def aextract_document(doc: Document, *, prompt: PromptSpec, client: Completer) -> Extraction:
-    """The async twin of `extract_document` (passes of one document stay sequential)."""
-    run = _Run(doc, prompt, client)
+    """Run every pass of `prompt` on `doc`, one after another; stop at the first failed pass
+    that is not optional."""
+    run = DocumentRun(doc, prompt, client)
     for spec in prompt.passes:
         ask, retried = spec, None
         while True:
@@ -279,3 +260,36 @@ async def aextract_document(doc: Document, *, prompt: PromptSpec, client: Comple
         if run.failure is not None:
             break
     return run.finish()
+
+
+class Blocking:
+    """A client's sync calls behind the async protocol, so sync callers share the one async
+    core: each call blocks, which is harmless in a loop that has nothing else to run."""
+
+    def __init__(self, client: Completer) -> None:
+        self.client = client
+
+    def complete(self, **kwargs: Any) -> ChatResult:
+        return self.client.complete(**kwargs)
+
+    async def acomplete(self, **kwargs: Any) -> ChatResult:
+        return self.client.complete(**kwargs)
+
+    def describe(self) -> dict[str, Any]:
+        return self.client.describe()
+
+
+def run_sync(coro: Coroutine[Any, Any, T]) -> T:
+    """Run `coro` to the end on a loop of its own; from inside a running loop, await the
+    async function instead (`asyncio.run` refuses to nest)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    coro.close()
+    raise UserError("called from a running event loop: await the async variant instead")
+
+
+def extract_document(doc: Document, *, prompt: PromptSpec, client: Completer) -> Extraction:
+    """`aextract_document` with the client's sync calls (``complete``)."""
+    return run_sync(aextract_document(doc, prompt=prompt, client=Blocking(client)))

@@ -34,13 +34,13 @@ from abstraction.core.prompts import PassSpec, PromptSpec
 from abstraction.core.records import Extraction, Usage
 from abstraction.core.schema import SCHEMA_VERSION
 from abstraction.extraction import answer_model, build_messages, llm_schema
-from abstraction.extraction.extractor import _Run, bounded_retry
+from abstraction.extraction.chunking import ChunkSettings, Part, part_document, plan_parts
+from abstraction.extraction.extractor import DocumentRun, bounded_retry
 from abstraction.extraction.output import atomic_write_bytes
+from abstraction.extraction.pipeline import aextract_parts
 from abstraction.grounding import strip_boilerplate
 from abstraction.jobs.cache import Cache
-from abstraction.jobs.chunking import ChunkSettings, Part, part_document, plan_parts
 from abstraction.jobs.inputs import InputError, InputLimits, Source, discover, load
-from abstraction.jobs.merge import locate_evidence, merge_extractions
 from abstraction.jobs.prices import PriceTable, load_prices
 from abstraction.jobs.runner import (
     DocumentOutcome,
@@ -252,7 +252,7 @@ def judge_answer(raw: str, spec: PassSpec) -> BatchAnswer:
 
 
 class _Described:
-    """What `_Run.finish` asks of a client, for answers that came from a batch file."""
+    """What `DocumentRun.finish` asks of a client, for answers that came from a batch file."""
 
     def __init__(self, info: dict[str, Any]) -> None:
         self.info = info
@@ -274,7 +274,7 @@ async def _unit_extraction(
 ) -> tuple[Extraction, int]:
     """Assemble one part's extraction from its passes' answers; re-ask the bad ones live.
     Returns the extraction and the number of live re-asks."""
-    run = _Run(unit, prompt, _Described(described))  # type: ignore[arg-type]
+    run = DocumentRun(unit, prompt, _Described(described))
     reasked = 0
     for spec in prompt.passes:
         answer = answers.get(spec.name)
@@ -406,6 +406,22 @@ async def collect_batch(
     return summary
 
 
+def _part_answers(
+    ctx: CollectContext, lines: dict[str, str], doc_id: str, index: int
+) -> tuple[dict[str, BatchAnswer | None], Usage]:
+    """Each pass's answer for part `index` (None: not in the output), logged; their usage."""
+    answers: dict[str, BatchAnswer | None] = {}
+    usage = Usage()
+    for spec in ctx.prompt.passes:
+        cid = custom_id(doc_id, index, spec.name)
+        raw = lines.get(cid)
+        answers[spec.name] = got = judge_answer(raw, spec) if raw is not None else None
+        _log_line(ctx, doc_id, cid, raw, got)
+        if got is not None:
+            usage = usage + got.usage
+    return answers, usage
+
+
 async def _collect_document(
     ctx: CollectContext, entry: dict[str, Any], lines: dict[str, str]
 ) -> DocumentOutcome:
@@ -429,33 +445,23 @@ async def _collect_document(
     meter = CallMeter(doc.id)
     token = CURRENT_METER.set(meter)
     batch_usage = Usage()
-    results: list[Extraction] = []
+    pending = iter(parts)  # `aextract_parts` asks for the parts in order, one at a time
+
+    async def from_batch(unit: Document) -> Extraction:
+        nonlocal batch_usage
+        answers, usage = _part_answers(ctx, lines, doc.id, next(pending).index)
+        batch_usage = batch_usage + usage
+        extraction, _ = await _unit_extraction(
+            unit, ctx.prompt, answers, described=described, reask=ctx.reask
+        )
+        if extraction.status == "ok":
+            ctx.cache.put(ctx.identity.key(unit.sha256), extraction)
+        return extraction
+
     try:
-        for part in parts:
-            unit = part_document(doc, part, len(parts))
-            answers: dict[str, BatchAnswer | None] = {}
-            for spec in ctx.prompt.passes:
-                cid = custom_id(doc.id, part.index, spec.name)
-                raw = lines.get(cid)
-                answers[spec.name] = judge_answer(raw, spec) if raw is not None else None
-                _log_line(ctx, doc.id, cid, raw, answers[spec.name])
-                got = answers[spec.name]
-                if got is not None:
-                    batch_usage = batch_usage + got.usage
-            extraction, _ = await _unit_extraction(
-                unit, ctx.prompt, answers, described=described, reask=ctx.reask
-            )
-            if extraction.status == "ok":
-                ctx.cache.put(ctx.identity.key(unit.sha256), extraction)
-            results.append(extraction)
+        final = await aextract_parts(doc, parts, from_batch)
     finally:
         CURRENT_METER.reset(token)
-    if len(parts) == 1:
-        final = results[0].model_copy(deep=True)
-        if final.record is not None:
-            locate_evidence(final.record, doc)
-    else:
-        final = merge_extractions(doc, parts, results)
     path = write_output(ctx.out_dir, final)
     batch_cost = ctx.prices.cost(
         ctx.identity.model, batch_usage.prompt_tokens, batch_usage.completion_tokens

@@ -434,7 +434,7 @@ def _load_pdf(source: Source) -> Document:
         page_ranges.append(TextRange(pos, pos + len(page_text), page=number))
         pos += len(page_text)
     text = "".join(parts)
-    from abstraction.jobs.chunking import find_headings
+    from abstraction.extraction.chunking import find_headings
 
     ranges = split_ranges_at_headings(page_ranges, find_headings(text), len(text))
     return Document(id=source.id, text=text, path=str(source.path), format="pdf", ranges=ranges)

@@ -10,12 +10,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import abstraction
-from abstraction.core.records import DocumentInfo, Extraction, Failure, Provenance, Usage
+from abstraction.core.records import DocumentInfo, Extraction, Usage
+from abstraction.extraction.chunking import ChunkSettings
+from abstraction.extraction.provenance import failed_extraction
 from abstraction.jobs.cache import cache_key
-from abstraction.jobs.chunking import ChunkSettings
 from abstraction.jobs.inputs import InputLimits
-from abstraction.jobs.merge import now_iso
 from abstraction.jobs.prices import PriceTable
 from abstraction.jobs.store import DocumentRow
 from abstraction.jobs.transport import CallMeter, RetryPolicy
@@ -180,27 +179,18 @@ def failure_extraction(
     message: str,
     usage: Usage | None = None,
 ) -> Extraction:
-    """A failed record for a document that never reached (or crashed outside) the extractor."""
-    now = now_iso()
-    return Extraction(
-        document=info,
-        status="failed",
-        record=None,
-        error=Failure(kind=kind, message=message, attempts=usage.calls if usage else 0),
-        grounding=None,
-        provenance=Provenance(
-            toolkit_version=abstraction.__version__,
-            prompt_version=identity.prompt_version,
-            prompt_sha256=identity.prompt_sha256,
-            model=identity.model,
-            endpoint=identity.endpoint,
-            structured_output=identity.structured_output,
-            settings=identity.settings,
-            document_sha256=info.sha256,
-            started_at=now,
-            finished_at=now,
-            timings={},
-            usage=usage or Usage(),
-            passes=[],
-        ),
+    """`failed_extraction` with the job's identity."""
+    return failed_extraction(
+        info,
+        prompt_version=identity.prompt_version,
+        prompt_sha256=identity.prompt_sha256,
+        settings=identity.settings,
+        described={
+            "model": identity.model,
+            "endpoint": identity.endpoint,
+            "structured": identity.structured_output,
+        },
+        kind=kind,
+        message=message,
+        usage=usage,
     )

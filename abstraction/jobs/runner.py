@@ -35,17 +35,19 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from abstraction.client import ModelConfig
 from abstraction.core.documents import Document
 from abstraction.core.errors import ConfigError, EndpointError, UserError
 from abstraction.core.prompts import PromptSpec
 from abstraction.core.records import DocumentInfo, Extraction, Usage
 from abstraction.core.redact import redact_text, redact_url
 from abstraction.core.schema import SCHEMA_VERSION
+from abstraction.extraction.chunking import plan_parts
+from abstraction.extraction.merge import document_info
 from abstraction.extraction.output import write_extraction
+from abstraction.extraction.pipeline import aextract_parts
 from abstraction.jobs.cache import Cache, dump_extraction, remove_stale_temps
-from abstraction.jobs.chunking import part_document, plan_parts
 from abstraction.jobs.inputs import InputError, Source, discover, load
-from abstraction.jobs.merge import document_info, locate_evidence, merge_extractions
 from abstraction.jobs.outcomes import (
     DocStatus,
     DocumentOutcome,
@@ -398,35 +400,29 @@ class Job:
         entries).  A part's cache entry is written before the document's output, so a kill in
         between costs nothing on resume."""
         parts = plan_parts(doc, self.options.chunking)
-        results: list[Extraction] = []
         fresh: list[tuple[str, bytes]] = []
         hits = 0
         key = None
-        for part in parts:
-            unit = part_document(doc, part, len(parts))
+
+        async def cached_or_extract(unit: Document) -> Extraction:
+            nonlocal hits, key
             key = self.identity.key(unit.sha256)
             cached = self.cache.get(key) if self.options.use_cache else None
             if cached is not None:
                 hits += 1
                 if cached.not_extracted is None:  # an entry from before the field existed
                     cached.not_extracted = list(self.identity.not_extracted)
-                results.append(cached)
-                continue
+                return cached
             result = await self.extract(unit)
             if result.not_extracted is None:  # an extractor that does not say: the prompt's
                 # list, as a cache hit would get, so a re-run writes the same bytes
                 result.not_extracted = list(self.identity.not_extracted)
-            if result.status == "ok":
-                fresh.append((key, dump_extraction(result)))  # before `final` is changed below
-            results.append(result)
-        if len(parts) == 1:
-            # results[0] is ours alone (parsed from the cache, or just made): no copy needed
-            final = results[0]
-            final.document = document_info(doc)
-            if final.record is not None:
-                locate_evidence(final.record, doc)
-            return final, hits, 1, key, fresh
-        return merge_extractions(doc, parts, results), hits, len(parts), None, fresh
+            if result.status == "ok":  # serialised before `join_parts` changes it
+                fresh.append((key, dump_extraction(result)))
+            return result
+
+        final = await aextract_parts(doc, parts, cached_or_extract)
+        return final, hits, len(parts), key if len(parts) == 1 else None, fresh
 
 
 def write_output(out_dir: Path, extraction: Extraction) -> Path:
@@ -491,7 +487,7 @@ def identity_for(prompt: PromptSpec, described: dict[str, Any]) -> JobIdentity:
     )
 
 
-def with_transport(model_config: Any, transport: JobTransport) -> Any:
+def with_transport(model_config: ModelConfig, transport: JobTransport) -> ModelConfig:
     """A copy of the client config that sends its HTTP through `transport`, which does the
     retrying (so the SDK's own retries are turned off: they would multiply)."""
     return dataclasses.replace(model_config, http_transport=transport, http_retries=0)
@@ -573,7 +569,7 @@ async def arun_job(
     *,
     out_dir: Path,
     prompt: PromptSpec,
-    model_config: Any,
+    model_config: ModelConfig,
     concurrency: int = 4,
     max_cost: float | None = None,
     store_path: Path | None = None,
@@ -642,7 +638,7 @@ def run_job(
     *,
     out_dir: Path,
     prompt: PromptSpec,
-    model_config: Any,
+    model_config: ModelConfig,
     concurrency: int = 4,
     max_cost: float | None = None,
     store_path: Path | None = None,

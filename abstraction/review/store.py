@@ -411,3 +411,28 @@ class RunStore:
                 raise UserError(f"{path}: is a symlink; refusing to write it")
             atomic_write_text(path, updated.model_dump_json(indent=2) + "\n")
             return SaveResult(updated, new_state, len(edits))
+
+
+def carry_reviews(old: RunStore, new: RunStore, *, force: bool) -> list[tuple[str, int, int, int]]:
+    """Copy `old`'s reviews to `new` (a re-extraction of the same documents) and re-apply
+    them: (document, edits, re-applied, conflicts) per carried review.  Raises `UserError`
+    when `new` already has a review, unless `force`."""
+    new_ids = {e.id for e in new.entries() if e.extraction and e.extraction.record}
+    rows = []
+    for entry in old.entries():
+        src = old.review_path(entry.id)
+        if entry.id not in new_ids or not src.exists():
+            continue
+        dest = new.root / REVIEWS_DIR / src.name
+        if dest.exists() and not force:
+            raise UserError(f"{dest} exists; pass --force to replace it")
+        review = ReviewFile.model_validate_json(src.read_bytes())
+        record = new.extraction(entry.id).record
+        assert record is not None
+        result = apply_edits(record.model_dump(mode="json"), review.edits)
+        dest.parent.mkdir(exist_ok=True)
+        atomic_write_text(dest, review.model_dump_json(indent=2) + "\n")
+        changes = [e for e in review.edits if e.op not in ("status", "dismiss")]
+        applied = [e for e in result.applied if e.op not in ("status", "dismiss")]
+        rows.append((entry.id, len(changes), len(applied), len(result.conflicts)))
+    return rows

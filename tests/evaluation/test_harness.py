@@ -26,7 +26,7 @@ from abstraction.core.records import Extraction
 from abstraction.evaluation import runner as runner_mod
 from abstraction.evaluation.compare import EvalReport, compare
 from abstraction.evaluation.report import render_html, render_json, render_markdown
-from abstraction.evaluation.runner import run_suite
+from abstraction.evaluation.runner import run_suite, version_input
 from abstraction.evaluation.suite import load_suite
 from tests.evaluation.helpers import extraction, fact, gold_record, record, treatment
 
@@ -100,7 +100,7 @@ def _report(repo: Path) -> EvalReport:
     suite = load_suite(str(repo / "eval/suites/mini.toml"))
     prompts = [load_prompt(v, repo / "prompts") for v in ["v1", "v2"]]
     runs = run_suite(suite, prompts, client="fake-client", extract=fake_extract)
-    return compare(suite.name, [cli.version_input(r) for r in runs], fields_in_scope=suite.fields)
+    return compare(suite.name, [version_input(r) for r in runs], fields_in_scope=suite.fields)
 
 
 def test_runner_and_comparison_numbers(repo: Path) -> None:
@@ -186,7 +186,7 @@ def app(repo: Path, monkeypatch: pytest.MonkeyPatch) -> typer.Typer:
         ),
     )
     monkeypatch.setattr(cli, "_open_client", fake_open)
-    monkeypatch.setattr(runner_mod, "_default_extract", lambda: fake_extract)
+    monkeypatch.setattr(runner_mod, "_default_extract", lambda model: fake_extract)
     application = typer.Typer()
     cli.register(application)
     return application
@@ -283,7 +283,7 @@ def test_recorded_latency_replaces_wall_seconds_and_skips_unknown_documents(
     (run,) = run_suite(suite, [prompt], client=client, extract=client.extract)
     assert run.latency_source == "recorded"
     assert run.seconds == {"case_a": 12.5, "case_c": 7.5}
-    rep = compare(suite.name, [cli.version_input(run)], fields_in_scope=suite.fields)
+    rep = compare(suite.name, [version_input(run)], fields_in_scope=suite.fields)
     (v,) = rep.versions
     assert (v.seconds_total, v.seconds_documents, v.seconds_per_document) == (20.0, 2, 10.0)
     assert "10.00 (rec.) (2/3 docs)" in render_markdown(rep)

@@ -16,8 +16,8 @@ from pydantic import ValidationError
 from abstraction.core.documents import Document
 from abstraction.core.records import Extraction, Failure, Provenance, Usage
 from abstraction.core.schema import CaseReport
+from abstraction.extraction.merge import document_info
 from abstraction.grounding.ground import ground_record
-from abstraction.jobs.merge import document_info
 from abstraction.jobs.runner import Extractor, JobIdentity
 
 IDENTITY = JobIdentity(

@@ -18,9 +18,9 @@ from abstraction.core.schema import (
     empty_case_report,
     iter_evidence,
 )
+from abstraction.extraction.chunking import ChunkSettings, find_headings, part_document, plan_parts
+from abstraction.extraction.merge import document_info, merge_extractions
 from abstraction.grounding.ground import ground_record
-from abstraction.jobs.chunking import ChunkSettings, find_headings, part_document, plan_parts
-from abstraction.jobs.merge import document_info, merge_extractions
 
 DATA = Path(__file__).parent / "data"
 LONG = (DATA / "long_fictional_report.txt").read_text(encoding="utf-8")
@@ -225,7 +225,7 @@ def test_all_parts_failed() -> None:
 
 
 def test_part_budget_and_the_long_suite_case() -> None:
-    from abstraction.jobs.chunking import part_budget
+    from abstraction.extraction.chunking import part_budget
 
     budget = part_budget(n_ctx=8192, max_tokens=3000)
     assert budget == (8192 - 3000 - 1500) * 3

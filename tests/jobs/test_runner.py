@@ -12,7 +12,7 @@ from abstraction.client.config import ModelConfig
 from abstraction.core.prompts import load_prompt
 from abstraction.core.records import Extraction
 from abstraction.core.schema import iter_evidence
-from abstraction.jobs.chunking import ChunkSettings
+from abstraction.extraction.chunking import ChunkSettings
 from abstraction.jobs.prices import Price, PriceTable
 from abstraction.jobs.runner import JobOptions, JobSummary, ProgressUpdate, arun_documents, arun_job
 from abstraction.jobs.store import RunStore

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import datetime
 
 from pydantic import BaseModel
 
@@ -39,7 +38,7 @@ from abstraction.core.schema import (
     empty_case_report,
     iter_evidence,
 )
-from abstraction.jobs.chunking import Part
+from abstraction.extraction.chunking import Part
 
 _FIRST_WINS = (
     ("source", ("title", "journal", "year", "doi")),
@@ -263,7 +262,3 @@ def document_info(doc: Document) -> DocumentInfo:
     return DocumentInfo(
         id=doc.id, path=doc.path, sha256=doc.sha256, chars=len(doc.text), format=doc.format
     )
-
-
-def now_iso() -> str:
-    return datetime.now().astimezone().isoformat(timespec="seconds")

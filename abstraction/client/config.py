@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from abstraction.client.engine import DEFAULT_ENGINE, ENGINES, Engine
 from abstraction.core.errors import ConfigError
@@ -17,9 +17,7 @@ from abstraction.core.errors import ConfigError
 StructuredMode = Literal[
     "auto", "json_schema", "json_object_schema", "json_object", "gbnf", "llguidance"
 ]
-STRUCTURED_MODES: tuple[str, ...] = (
-    "auto", "json_schema", "json_object_schema", "json_object", "gbnf", "llguidance"
-)  # fmt: skip
+STRUCTURED_MODES: tuple[str, ...] = get_args(StructuredMode)
 RecordingMode = Literal["off", "record", "replay"]
 
 LOCAL_MODEL_NAME = "qwen2.5-coder-1.5b-instruct-q4_k_m"
@@ -38,9 +36,9 @@ class ModelConfig:
       llama-server's own converter allows newlines and 20-space indents between JSON tokens,
       and the 1.5B model fills them: 1.75x the tokens on the same four cases).
       ``llguidance`` (llama.cpp built with LLGuidance, as xllamacpp is: ``{"grammar":
-      "%llguidance ..."}``, the schema compiled with no whitespace allowed between JSON tokens,
-      so the answer is one line, as with ``gbnf``; llama.cpp's own schema conversion allows
-      newlines and indents).  ``auto`` picks, for the embedded model, what its engine needs:
+      "%llguidance ..."}``, the schema compiled so that the answer is one line: ", " and ": "
+      between tokens and no other whitespace; llama.cpp's own schema conversion allows newlines
+      and indents).  ``auto`` picks, for the embedded model, what its engine needs:
       ``llguidance`` on xllamacpp, ``json_object_schema`` on llama-cpp-python's server (its
       converter allows one optional space), ``gbnf`` on llama-server; ``json_schema`` for any
       other endpoint.

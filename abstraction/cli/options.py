@@ -25,7 +25,7 @@ R = TypeVar("R")
 
 STRUCTURED_HELP = (
     "auto, json_schema (OpenAI/vLLM), json_object_schema (llama.cpp), json_object (plain JSON), "
-    "gbnf (llama-server), llguidance (xllamacpp)."
+    "gbnf (llama.cpp's own server: the default for the embedded model), llguidance."
 )
 ENGINE_HELP = (
     "What serves the embedded model: xllamacpp (default, prebuilt and portable), "

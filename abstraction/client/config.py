@@ -31,17 +31,16 @@ class ModelConfig:
     structured: how the answer is constrained: ``json_schema`` (OpenAI strict structured
       outputs, also vLLM), ``json_object_schema`` (llama.cpp: ``{"type": "json_object",
       "schema": ...}``), ``json_object`` (plain JSON mode; the schema goes in the prompt),
-      ``gbnf`` (llama-server: ``{"grammar": ...}``, the schema turned into a GBNF grammar by
-      llama-cpp-python, the very grammar llama_cpp.server builds for ``json_object_schema``;
-      llama-server's own converter allows newlines and 20-space indents between JSON tokens,
-      and the 1.5B model fills them: 1.75x the tokens on the same four cases).
-      ``llguidance`` (llama.cpp built with LLGuidance, as xllamacpp is: ``{"grammar":
-      "%llguidance ..."}``, the schema compiled so that the answer is one line: ", " and ": "
-      between tokens and no other whitespace; llama.cpp's own schema conversion allows newlines
-      and indents).  ``auto`` picks, for the embedded model, what its engine needs:
-      ``llguidance`` on xllamacpp, ``json_object_schema`` on llama-cpp-python's server (its
-      converter allows one optional space), ``gbnf`` on llama-server; ``json_schema`` for any
-      other endpoint.
+      ``gbnf`` (llama.cpp's own server, i.e. xllamacpp or llama-server: ``{"grammar": ...}``,
+      the schema turned into a GBNF grammar by llama-cpp-python's converter, vendored: the very
+      grammar llama_cpp.server builds for ``json_object_schema``, at most one space between
+      JSON tokens; llama.cpp's own converter allows newlines and 20-space indents, and the 1.5B
+      model fills them: 1.75x the tokens on the same four cases), ``llguidance`` (llama.cpp
+      built with LLGuidance, as xllamacpp is: ``{"grammar": "%llguidance ..."}``, one line with
+      ", " and ": " between tokens; measured worse than ``gbnf`` with prompt v1, see
+      docs/engine.md).  ``auto`` picks ``gbnf`` for the embedded model, except
+      ``json_object_schema`` on llama-cpp-python's server; ``json_schema`` for any other
+      endpoint.
     engine: what serves the embedded model: ``xllamacpp`` (default: a prebuilt, portable
       wheel), ``llama-cpp-python`` or ``llama-server`` (see `abstraction.client.engine`);
       environment ABSTRACTION_ENGINE.
@@ -82,9 +81,7 @@ class ModelConfig:
         if not self.is_local:
             return "json_schema"
         engine = "llama-server" if self.llama_server is not None else self.engine
-        return {"xllamacpp": "llguidance", "llama-cpp-python": "json_object_schema"}.get(
-            engine, "gbnf"
-        )  # type: ignore[return-value]
+        return "json_object_schema" if engine == "llama-cpp-python" else "gbnf"
 
     def with_overrides(self, **changes: Any) -> ModelConfig:
         return replace(self, **changes)

@@ -35,10 +35,10 @@ from openai._models import FinalRequestOptions
 from openai.types.chat import ChatCompletion
 from pydantic import BaseModel, ValidationError
 
+from abstraction.client._vendor.gbnf import json_schema_to_gbnf
 from abstraction.client.config import ModelConfig
 from abstraction.client.failures import translate
 from abstraction.client.recording import RecordingTransport
-from abstraction.core.errors import ConfigError
 from abstraction.core.frozen import FrozenDict
 from abstraction.core.prompts import PromptSettings
 from abstraction.core.records import Usage
@@ -190,22 +190,15 @@ def response_format(mode: str, name: str, schema: dict[str, Any]) -> dict[str, A
 
 @functools.lru_cache(maxsize=16)
 def gbnf_grammar(schema_json: str) -> str:
-    """The GBNF grammar llama_cpp.server would build for this JSON schema: one optional space
-    between tokens, where llama-server's own converter allows newlines and indents."""
-    try:
-        from llama_cpp.llama_grammar import json_schema_to_gbnf
-    except ImportError as exc:
-        raise ConfigError(
-            "structured output 'gbnf' needs llama-cpp-python: pip install 'abstraction[local]'"
-        ) from exc
+    """The GBNF grammar llama-cpp-python's server builds for this JSON schema (its converter,
+    vendored): at most one space between tokens, where llama.cpp's own converter allows
+    newlines and indents."""
     return json_schema_to_gbnf(schema_json)
 
 
-# LLGuidance's JSON options: at most one space between tokens, as in llama-cpp-python's grammar
-# (LLGuidance's default allows any whitespace, and the 1.5B model fills newlines and indents).
-# No space at all is worse: forced into compact JSON, the model's answers change (on the seed,
-# v1 left the source empty and wrote nonsense findings); with the optional space it writes
-# '{"sex": "female", ...' as it likes to.
+# LLGuidance's JSON options for structured mode ``llguidance``: one line, ", " and ": " between
+# tokens.  LLGuidance cannot express "at most one space" (a whitespace pattern is repeated by its
+# lexer) and its default allows any whitespace; measured worse than ``gbnf`` (docs/engine.md).
 _LLG_OPTIONS = {"whitespace_flexible": False, "item_separator": ", ", "key_separator": ": "}
 
 

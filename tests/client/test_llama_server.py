@@ -80,7 +80,7 @@ def test_llama_server_comes_from_the_flag_then_the_environment():
 
 
 def test_each_engine_gets_the_constraint_it_needs():
-    assert ModelConfig().resolved_structured() == "llguidance"
+    assert ModelConfig().resolved_structured() == "gbnf"
     assert ModelConfig(engine="llama-cpp-python").resolved_structured() == "json_object_schema"
     assert ModelConfig(llama_server=Path("/x")).resolved_structured() == "gbnf"
     on_endpoint = ModelConfig(model="m", base_url="http://h/v1", llama_server=Path("/x"))

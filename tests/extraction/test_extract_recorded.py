@@ -57,10 +57,7 @@ def test_seed_v1_is_valid_grounded_and_records_provenance(root, seed_doc, local_
 
     p = ext.provenance
     assert (p.prompt_version, p.prompt_sha256) == ("v1", prompt.sha256)
-    assert (
-        p.model == "qwen2.5-coder-1.5b-instruct-q4_k_m"
-        and p.structured_output == "gbnf"
-    )
+    assert p.model == "qwen2.5-coder-1.5b-instruct-q4_k_m" and p.structured_output == "gbnf"
     assert p.usage.prompt_tokens > 500 and p.usage.completion_tokens > 50 and p.usage.calls >= 1
 
 

@@ -103,20 +103,25 @@ def _basic(text: str, spelling: dict[str, str]) -> str:
     return " ".join(tokens)
 
 
+def synonym_files(name: str | None) -> list[Path]:
+    """The common synonym list, then the one a field names (its groups win over common's)."""
+    files = [SYNONYMS_DIR / "common.txt"]
+    if name:
+        path = SYNONYMS_DIR / f"{name}.txt"
+        if not path.is_file():
+            raise FileNotFoundError(f"no synonym list {path} (named by the schema)")
+        files.append(path)
+    return files
+
+
 class Lexicon:
     """A synonym list (common words plus one named list), indexed for phrase replacement."""
 
     def __init__(self, name: str | None) -> None:
         self.name = name
         self.spelling = _spelling()
-        files = [SYNONYMS_DIR / "common.txt"]
-        if name:
-            path = SYNONYMS_DIR / f"{name}.txt"
-            if not path.is_file():
-                raise FileNotFoundError(f"no synonym list {path} (named by the schema)")
-            files.append(path)
         self.canon: dict[str, str] = {}
-        for f in files:
+        for f in synonym_files(name):
             for group in _read_groups(f):
                 target = _basic(group[0], self.spelling)
                 for variant in group:

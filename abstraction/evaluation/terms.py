@@ -46,7 +46,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
-from abstraction.evaluation.normalize import SYNONYMS_DIR, _basic, _read_groups, _spelling
+from abstraction.evaluation.normalize import _basic, _read_groups, _spelling, synonym_files
 
 _SIGN = re.compile(r"(?<=[A-Za-z0-9])(\+|-|−)(?=$|[\s,;:/)\]])")
 _STOP = frozenset({"of", "the", "a", "an", "in", "on", "at", "for"})
@@ -201,14 +201,8 @@ class Vocabulary:
 
     def __init__(self, name: str | None) -> None:
         self.name = name
-        files = [SYNONYMS_DIR / "common.txt"]
-        if name:
-            path = SYNONYMS_DIR / f"{name}.txt"
-            if not path.is_file():
-                raise FileNotFoundError(f"no synonym list {path} (named by the schema)")
-            files.append(path)
         canon: dict[tuple[str, ...], str] = {}
-        for f in files:
+        for f in synonym_files(name):
             for group in _read_groups(f):
                 target = " ".join(words_of(group[0]))
                 for variant in group:

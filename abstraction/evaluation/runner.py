@@ -112,7 +112,8 @@ def run_suite(
         (VersionRun(prompt=p), functools.partial(extract_fn, prompt=p, client=client))
         for p in prompts
     ]
-    return _run(suite, plans, client=client, details=details, progress=progress)
+    documents = load_suite_gold(suite)
+    return _run(documents, suite, plans, client=client, details=details, progress=progress)
 
 
 def run_systems(
@@ -131,10 +132,10 @@ def run_systems(
     plans: list[tuple[VersionRun, DocExtract]] = []
     for system in systems:
         run = VersionRun(prompt=system.prompt, name=system.name, system=system.describe())
-        run.leaks = {}  # filled after the run, against the examples of `system.given`
         plans.append((run, functools.partial(_sync_extract, system)))
-    runs = _run(suite, plans, client=client, details=details, progress=progress)
-    texts = {doc.id: doc.text for doc, _ in load_suite_gold(suite)}
+    documents = load_suite_gold(suite)
+    runs = _run(documents, suite, plans, client=client, details=details, progress=progress)
+    texts = {doc.id: doc.text for doc, _ in documents}
     for run, system in zip(runs, systems, strict=True):
         run.leaks = leaks_by_document(run.extractions, system.given, texts)
     return runs
@@ -145,6 +146,7 @@ def _sync_extract(system: System, doc: Document) -> Extraction:
 
 
 def _run(
+    documents: list[tuple[Document, GoldRecord]],
     suite: Suite,
     plans: list[tuple[VersionRun, DocExtract]],
     *,
@@ -152,7 +154,6 @@ def _run(
     details: bool,
     progress: Callable[[str, str], None] | None,
 ) -> list[VersionRun]:
-    documents = load_suite_gold(suite)
     for run, extract_doc in plans:
         for doc, gold in documents:
             if progress:

@@ -1,5 +1,11 @@
 """Peer comparison on MACCROBAT-dev: LangExtract, a one-call instructor extraction, and ours.
 
+Being replaced: ``abstraction eval SUITE --system ours:v18 --system instructor`` runs ours and
+a one-call instructor system inside the harness (`abstraction.evaluation.systems`), with the
+same instruction text, kinds list, client and retry policy for both (docs/evaluation.md,
+"Systems").  This script's instructor peer differs (its own prompt and `PeerRecord`, no
+re-asks); it stays for LangExtract, whose adapter has not moved yet.
+
 Every system runs on the same embedded model, through the same llama.cpp server, on the same
 documents; every output is mapped to our `CaseReport` and scored by our scorer against the
 partial gold of ``abstraction import-brat``, on the core fields only (`CORE_FIELDS`: age, sex,

@@ -18,22 +18,26 @@ from rich.table import Table
 from abstraction.cli.options import ModelOptions, with_model_options
 from abstraction.client import ModelConfig
 from abstraction.core.errors import UserError
-from abstraction.core.prompts import default_prompts_dir, load_prompt
+from abstraction.core.prompts import default_prompts_dir
 from abstraction.evaluation.baseline import check_baselines, write_baselines
 from abstraction.evaluation.compare import EvalReport, compare
 from abstraction.evaluation.files import score_dirs
 from abstraction.evaluation.report import (
+    SYSTEM_COLUMNS,
     VERSION_COLUMNS,
     fmt,
     fmt_delta,
     fmt_iv,
+    leak_notes,
     not_extracted_notes,
+    system_cells,
     version_cells,
     write_reports,
 )
 from abstraction.evaluation.results import ScoreReport
-from abstraction.evaluation.runner import VersionRun, run_suite, version_input
+from abstraction.evaluation.runner import VersionRun, run_systems, version_input
 from abstraction.evaluation.suite import Suite, load_suite
+from abstraction.evaluation.systems import choose_system, make_system
 from abstraction.extraction.extractor import Completer
 
 # Tables are wide (a column per figure): when the output is a file or a pipe, do not squeeze
@@ -180,6 +184,16 @@ def print_eval(report: EvalReport) -> None:
     console.print(vt)
     for note in not_extracted_notes(report):
         console.print(note, style="dim", highlight=False)
+    if any(v.system.get("system", "ours") != "ours" for v in report.versions):
+        # with peers only: wall seconds differ from run to run, and prompt runs stay as before
+        st = Table(title="Systems: what each was given, wall-clock s/doc, few-shot leakage")
+        for col in SYSTEM_COLUMNS:
+            st.add_column(col)
+        for v in report.versions:
+            st.add_row(*system_cells(v))
+        console.print(st)
+        for note in leak_notes(report):
+            console.print(f"[yellow]leak[/yellow] {note}", highlight=False)
     ft = Table(title=f"F1 per field (Δ vs {names[0]}, {report.bootstrap.confidence:.0%} CI)")
     for col in ["field", *names, *[f"Δ {n}" for n in names[1:]]]:
         ft.add_column(col)
@@ -203,8 +217,18 @@ def print_eval(report: EvalReport) -> None:
 def eval_suite(
     suite: Annotated[str, typer.Argument(help="Suite name (eval/suites/NAME.toml) or path.")],
     prompt: Annotated[
-        list[str], typer.Option("--prompt", "-p", help="Prompt version; repeat to compare.")
-    ],
+        list[str] | None,
+        typer.Option("--prompt", "-p", help="Prompt version (ours:VERSION); repeat to compare."),
+    ] = None,
+    system: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--system",
+            "-s",
+            help="System: ours:VERSION, instructor[:VERSION] (one call with that prompt's "
+            "text); repeat to compare.  Runs after the --prompt versions.",
+        ),
+    ] = None,
     *,
     models: ModelOptions,
     report_dir: Annotated[
@@ -219,7 +243,8 @@ def eval_suite(
     ] = False,
     prompts_dir: Annotated[Path | None, typer.Option(help="Folder of prompt files.")] = None,
 ) -> None:
-    """Run prompt versions over a suite, score them against gold, and compare side by side.
+    """Run systems (prompt versions of ours, peers) over a suite, score them against gold,
+    and compare side by side.
 
     Recordings replay only the requests they were made from: a baseline names the engine its
     recordings came from (``engine`` in its file); pass the same --engine to replay it."""
@@ -228,14 +253,17 @@ def eval_suite(
     mode: RecordingMode = "replay" if models.replay else ("record" if models.record else "off")
     spec = load_suite(suite)
     pdir = prompts_dir or default_prompts_dir()
-    prompts = [load_prompt(v, pdir) for v in prompt]
+    names = [f"ours:{v}" for v in prompt or []] + list(system or [])
+    if not names:
+        raise UserError("give at least one --prompt version or --system")
+    choices = [choose_system(n, pdir) for n in names]
     config = _model_config(models.model, models.base_url, mode, spec, models=models)
     with _open_client(config) as client:
-        runs = run_suite(
+        systems = [make_system(c, client=client, model=config) for c in choices]
+        runs = run_systems(
             spec,
-            prompts,
+            systems,
             client=client,
-            model=config,
             progress=lambda v, d: err.print(f"[dim]{v}: {d}[/dim]", highlight=False),
         )
     report = compare(
@@ -259,7 +287,7 @@ def eval_suite(
 
 def _write_extractions(runs: list[VersionRun], out: Path) -> None:
     for run in runs:
-        folder = out / run.prompt.version
+        folder = out / run.label
         folder.mkdir(parents=True, exist_ok=True)
         for doc_id, ext in run.extractions.items():
             (folder / f"{doc_id}.json").write_text(ext.model_dump_json(indent=2) + "\n")

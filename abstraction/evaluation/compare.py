@@ -20,7 +20,7 @@ usual floor for a percentile bootstrap of a mean and the size of the held-out sp
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -72,6 +72,22 @@ class VersionSummary(_Model):
         default_factory=list,
         description="Fields this prompt version does not ask for: every gold value in them "
         "counts as missed.",
+    )
+    system: dict[str, Any] = Field(
+        default_factory=dict,
+        description="What the system was given and how it asks the model "
+        "(`System.describe`); empty for a run of bare prompt versions.",
+    )
+    wall_seconds_per_document: float | None = Field(
+        default=None,
+        description="Wall-clock seconds around each document's extraction in this run, mean "
+        "over documents, for every system alike (replayed: the replay's own time).",
+    )
+    leaks: dict[str, list[str]] | None = Field(
+        default=None,
+        description="Few-shot leakage (`abstraction.evaluation.leakage`), by document: values "
+        "of the given prompt's examples in the output that the document does not contain. "
+        "None: not checked.",
     )
     report: ScoreReport
 
@@ -143,6 +159,9 @@ class VersionInput:
     seconds_source: str = "wall"
     not_extracted: list[str] = field(default_factory=list)
     """`PromptSpec.not_extracted`: fields this version never asks for."""
+    system: dict[str, Any] = field(default_factory=dict)
+    wall_seconds_per_document: float | None = None
+    leaks: dict[str, list[str]] | None = None
 
 
 def _prf_f1(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> np.ndarray:
@@ -289,6 +308,9 @@ def _summary(v: VersionInput, report: ScoreReport, f1: Interval) -> VersionSumma
         grounding_precision=report.overall.grounding_precision,
         grounding_recall=report.overall.grounding_recall,
         not_extracted=list(v.not_extracted),
+        system=dict(v.system),
+        wall_seconds_per_document=v.wall_seconds_per_document,
+        leaks=v.leaks,
         report=report,
     )
 

@@ -54,3 +54,21 @@ def leaked_strings(examples: set[str], values: Iterable[str], text: str) -> list
     doc = normalize(text)
     out = {normalize(s) for s in values}
     return sorted(v for v in examples & out if v not in doc)
+
+
+def leaks_by_document(
+    extractions: dict[str, Extraction], prompt: PromptSpec, texts: dict[str, str]
+) -> dict[str, list[str]]:
+    """The leakage evaluator over one system's outputs: `leaked_values` of each document
+    (by id) that leaks any, against `prompt`'s examples.  A system that was not shown the
+    examples is held to the same rule: what it "leaks" is the rate of chance agreement."""
+    examples = example_values(prompt)
+    out = {}
+    for doc_id, ext in extractions.items():
+        if ext.record is None:
+            continue
+        values = _strings(ext.record.model_dump(mode="json"))
+        leaked = leaked_strings(examples, values, texts[doc_id])
+        if leaked:
+            out[doc_id] = leaked
+    return out

@@ -89,6 +89,36 @@ def not_extracted_notes(report: EvalReport) -> list[str]:
     ]
 
 
+SYSTEM_COLUMNS = ("system", "given", "calls", "wall s/doc", "leaking docs")
+
+
+def system_cells(v: VersionSummary) -> list[str]:
+    """One system's row of `SYSTEM_COLUMNS`: what it was given (`System.describe`), its
+    wall-clock seconds per document in this run, and the leakage evaluator's count."""
+    given = v.system.get("prompt", v.prompt_version)
+    examples = v.system.get("examples")
+    if examples is not None:
+        given += f", {examples} example(s)"
+    wall = v.wall_seconds_per_document
+    leaks = "–" if v.leaks is None else f"{len(v.leaks)}/{v.documents}"
+    return [
+        v.prompt_version,
+        str(given),
+        str(v.system.get("calls", "–")),
+        "–" if wall is None else f"{wall:.2f}",
+        leaks,
+    ]
+
+
+def leak_notes(report: EvalReport) -> list[str]:
+    """One sentence per system and leaking document: the example values it repeated."""
+    return [
+        f"{v.prompt_version} {doc}: {', '.join(values)}"
+        for v in report.versions
+        for doc, values in (v.leaks or {}).items()
+    ]
+
+
 def _md_row(cells: list[str]) -> str:
     return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
 
@@ -120,6 +150,16 @@ def render_markdown(report: EvalReport) -> str:
         ]
     for note in not_extracted_notes(report):
         out += ["", note]
+    if any(v.system or v.leaks is not None for v in report.versions):
+        out += ["", "## Systems", ""]
+        out += _md_table(list(SYSTEM_COLUMNS), [system_cells(v) for v in report.versions])
+        out += [
+            "",
+            "Leaking docs: documents whose output holds a value of the given prompt's "
+            "few-shot examples that the document does not contain (a system shown no "
+            "examples measures chance agreement).",
+        ]
+        out += [f"- {n}" for n in leak_notes(report)]
     out += ["", "## Overall and per field (F1)", ""]
     header = ["field", "kind"] + names + [f"Δ {n}" for n in names[1:]]
     rows = [_field_cells(r) for r in [report.overall, report.document_mean, *report.fields]]
@@ -251,6 +291,18 @@ def _table(header: list[str], rows: list[str]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
+def _systems_html(report: EvalReport) -> str:
+    """The systems section (`system_cells`, `leak_notes`), when the run was of systems."""
+    if not any(v.system or v.leaks is not None for v in report.versions):
+        return ""
+    rows = [
+        "<tr>" + "".join(f"<td>{_e(c)}</td>" for c in system_cells(v)) + "</tr>"
+        for v in report.versions
+    ]
+    notes = "".join(f'<p class="muted">leak: {_e(n)}</p>' for n in leak_notes(report))
+    return "<h2>Systems</h2>" + _table(list(SYSTEM_COLUMNS), rows) + notes
+
+
 def render_html(report: EvalReport) -> str:
     names = [v.prompt_version for v in report.versions]
     b = report.bootstrap
@@ -268,6 +320,7 @@ def render_html(report: EvalReport) -> str:
         "<h2>Versions</h2>",
         _versions_table(report),
         *(f'<p class="muted">{_e(note)}</p>' for note in not_extracted_notes(report)),
+        _systems_html(report),
         "<h2>Overall</h2>",
         '<div class="grid">',
         *(

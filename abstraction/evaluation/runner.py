@@ -10,10 +10,11 @@ document scores zero and stays in the suite.
 
 from __future__ import annotations
 
+import functools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from abstraction.client import ModelConfig
 from abstraction.core.documents import Document
@@ -22,9 +23,15 @@ from abstraction.core.prompts import PromptSpec
 from abstraction.core.records import Extraction, GoldRecord
 from abstraction.evaluation.compare import VersionInput
 from abstraction.evaluation.files import prediction_from_extraction, read_gold, score_prediction
+from abstraction.evaluation.leakage import leaks_by_document
 from abstraction.evaluation.scorer import DocResult
 from abstraction.evaluation.suite import Suite
-from abstraction.extraction.extractor import Completer
+from abstraction.extraction.extractor import Completer, run_sync
+
+if TYPE_CHECKING:
+    from abstraction.evaluation.systems import System
+
+DocExtract = Callable[[Document], Extraction]
 
 
 class ExtractFn(Protocol):
@@ -43,9 +50,21 @@ class VersionRun:
     """'wall': seconds measured around each extraction here.  'recorded': the model calls'
     latency as measured when they were recorded (live or replayed, so both print the same);
     documents whose recordings predate stored latency are left out of ``seconds``."""
+    name: str = ""
+    """The system's name in reports (a prompt version for ours); empty: the prompt version."""
+    system: dict[str, Any] = field(default_factory=dict)
+    """What the system was given (`System.describe`); empty for a bare prompt version."""
+    wall_seconds: dict[str, float] = field(default_factory=dict)
+    """Wall-clock seconds around each document's extraction, for every system alike."""
+    leaks: dict[str, list[str]] | None = None
+    """The leakage evaluator's findings by document (`leaks_by_document`); None: not run."""
+
+    @property
+    def label(self) -> str:
+        return self.name or self.prompt.version
 
 
-def _recorded(client: Completer) -> tuple[float, int, int] | None:
+def _recorded(client: Completer | None) -> tuple[float, int, int] | None:
     meter = getattr(client, "recorded_latency", None)
     return meter() if callable(meter) else None
 
@@ -89,18 +108,62 @@ def run_suite(
     if len(set(versions)) != len(versions):
         raise UserError(f"give each prompt version once (got {', '.join(versions)})")
     extract_fn = extract or _default_extract(model)
+    plans: list[tuple[VersionRun, DocExtract]] = [
+        (VersionRun(prompt=p), functools.partial(extract_fn, prompt=p, client=client))
+        for p in prompts
+    ]
     documents = load_suite_gold(suite)
-    runs = []
-    for prompt in prompts:
-        run = VersionRun(prompt=prompt)
+    return _run(documents, suite, plans, client=client, details=details, progress=progress)
+
+
+def run_systems(
+    suite: Suite,
+    systems: Sequence[System],
+    *,
+    client: Completer | None = None,
+    details: bool = True,
+    progress: Callable[[str, str], None] | None = None,
+) -> list[VersionRun]:
+    """`run_suite` for `System`s (`abstraction.evaluation.systems`): each extracts every
+    document in turn, scored alike.  `client` is the one they share, for its latency meter."""
+    names = [s.name for s in systems]
+    if not systems or len(set(names)) != len(names):
+        raise UserError(f"give at least one system, each once (got {', '.join(names)})")
+    plans: list[tuple[VersionRun, DocExtract]] = []
+    for system in systems:
+        run = VersionRun(prompt=system.prompt, name=system.name, system=system.describe())
+        plans.append((run, functools.partial(_sync_extract, system)))
+    documents = load_suite_gold(suite)
+    runs = _run(documents, suite, plans, client=client, details=details, progress=progress)
+    texts = {doc.id: doc.text for doc, _ in documents}
+    for run, system in zip(runs, systems, strict=True):
+        run.leaks = leaks_by_document(run.extractions, system.given, texts)
+    return runs
+
+
+def _sync_extract(system: System, doc: Document) -> Extraction:
+    return run_sync(system.extract(doc))
+
+
+def _run(
+    documents: list[tuple[Document, GoldRecord]],
+    suite: Suite,
+    plans: list[tuple[VersionRun, DocExtract]],
+    *,
+    client: Completer | None,
+    details: bool,
+    progress: Callable[[str, str], None] | None,
+) -> list[VersionRun]:
+    for run, extract_doc in plans:
         for doc, gold in documents:
             if progress:
-                progress(prompt.version, doc.id)
+                progress(run.label, doc.id)
             t0 = time.perf_counter()
             before = _recorded(client)
-            ext = extract_fn(doc, prompt=prompt, client=client)
+            ext = extract_doc(doc)
             wall = time.perf_counter() - t0
             after = _recorded(client)
+            run.wall_seconds[doc.id] = wall
             if before is None or after is None:
                 run.seconds[doc.id] = wall
             else:
@@ -112,8 +175,7 @@ def run_suite(
             run.results.append(
                 score_prediction(gold, pred, fields=suite.fields, details=details, text=doc.text)
             )
-        runs.append(run)
-    return runs
+    return [run for run, _ in plans]
 
 
 def version_input(run: VersionRun) -> VersionInput:
@@ -121,7 +183,7 @@ def version_input(run: VersionRun) -> VersionInput:
     usage = [e.provenance.usage for e in run.extractions.values()]
     models = sorted({e.provenance.model for e in run.extractions.values()})
     return VersionInput(
-        prompt_version=run.prompt.version,
+        prompt_version=run.label,
         prompt_sha256=run.prompt.sha256,
         results=run.results,
         model=", ".join(models) or None,
@@ -132,4 +194,9 @@ def version_input(run: VersionRun) -> VersionInput:
         seconds_documents=len(run.seconds),
         seconds_source=run.latency_source,
         not_extracted=run.prompt.not_extracted(),
+        system=run.system,
+        wall_seconds_per_document=(
+            sum(run.wall_seconds.values()) / len(run.wall_seconds) if run.wall_seconds else None
+        ),
+        leaks=run.leaks,
     )

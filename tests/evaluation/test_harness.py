@@ -24,6 +24,7 @@ from abstraction.core.errors import UserError
 from abstraction.core.prompts import PromptSpec, load_prompt
 from abstraction.core.records import Extraction
 from abstraction.evaluation import runner as runner_mod
+from abstraction.evaluation import systems as systems_mod
 from abstraction.evaluation.compare import EvalReport, compare
 from abstraction.evaluation.report import render_html, render_json, render_markdown
 from abstraction.evaluation.runner import run_suite, version_input
@@ -135,6 +136,7 @@ def test_comparison_is_reproducible(repo: Path) -> None:
         data = json.loads(render_json(rep))
         for v in data["versions"]:
             assert v.pop("seconds_total") >= 0 and v.pop("seconds_per_document") >= 0
+            assert v.pop("wall_seconds_per_document") >= 0
         return data
 
     assert scores(_report(repo)) == scores(_report(repo))
@@ -187,6 +189,11 @@ def app(repo: Path, monkeypatch: pytest.MonkeyPatch) -> typer.Typer:
     )
     monkeypatch.setattr(cli, "_open_client", fake_open)
     monkeypatch.setattr(runner_mod, "_default_extract", lambda model: fake_extract)
+
+    async def fake_system_extract(self: systems_mod.OurSystem, doc: Document) -> Extraction:
+        return fake_extract(doc, prompt=self.prompt, client=self.client)
+
+    monkeypatch.setattr(systems_mod.OurSystem, "extract", fake_system_extract)
     application = typer.Typer()
     cli.register(application)
     return application

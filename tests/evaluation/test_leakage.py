@@ -62,3 +62,11 @@ def test_a_value_copied_from_the_example_is_a_leak():
 def test_a_value_the_document_also_states_is_not_a_leak():
     assert leaked_values(_extraction("sepsis"), PROMPT, "She died of Sepsis.") == []
     assert leaked_values(_extraction("pneumonia"), PROMPT, "She died of pneumonia.") == []
+
+
+def test_the_leakage_evaluator_lists_leaking_documents_only():
+    from abstraction.evaluation.leakage import leaks_by_document
+
+    outputs = {"a": _extraction("sepsis"), "b": _extraction("pneumonia")}
+    texts = {"a": "She died of pneumonia.", "b": "She died of pneumonia."}
+    assert leaks_by_document(outputs, PROMPT, texts) == {"a": ["sepsis"]}

@@ -1,0 +1,190 @@
+"""Systems under evaluation: anything that turns a document into an `Extraction`.
+
+``abstraction eval`` is dataset → system → scorer → report (inspect_ai's task, solver, scorer,
+log): a suite's documents go to each `System`, every system's extractions are scored by the
+same scorer against the same gold, and one `EvalReport` lists the systems side by side.
+
+Every system is given the same instruction text and the same kinds list: those of one prompt
+version (its system prompt, its passes' instructions and their kinds of fact).  What differs is
+how the model is asked, and `System.describe` says exactly that:
+
+- `OurSystem` (``ours:vN``): the prompt version through the pipeline ``abstraction extract``
+  ships (`abstraction.extraction.pipeline`): every pass, its few-shot examples, the bounded
+  re-ask of a cut-off list, parts as cut for the model's context.
+- `InstructorSystem` (``instructor[:vN]``): the plain instructor recipe, one structured-output
+  call per document (per part of a long one) with a response model; the prompt's passes are
+  folded into one request (`one_call_prompt`): the same system text, every pass's instructions
+  in order, the union of their kinds lists, no examples, and no re-ask of a cut-off answer.
+  Its call goes through the same `ModelClient` (instructor's JSON-schema mode, the same
+  constrained decoding) with the same retry policy: the prompt's ``max_retries`` re-asks on a
+  validation error, the client's HTTP retries.  Its answer is grounded and scored like ours.
+
+Both are measured the same way by the runner: wall-clock seconds around each document.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from abstraction.client import ModelConfig
+from abstraction.core.documents import Document
+from abstraction.core.errors import UserError
+from abstraction.core.prompts import PassSpec, PromptSpec, default_prompts_dir, load_prompt
+from abstraction.core.records import Extraction
+from abstraction.extraction.extractor import Blocking, Completer
+from abstraction.extraction.pipeline import aextract, chunk_settings
+
+DEFAULT_PROMPT = "v18"
+"""The prompt version whose text a peer is given when none is named (``instructor``)."""
+
+PEERS = ("ours", "instructor", "langextract")
+
+
+class System(Protocol):
+    """A system under evaluation.  `name` labels it in reports (and baselines); `prompt` is
+    the prompt version whose instruction text and kinds it was given."""
+
+    name: str
+    prompt: PromptSpec
+    given: PromptSpec
+    """The prompt version whose text it was given (leakage is checked against its examples)."""
+
+    def describe(self) -> dict[str, Any]:
+        """What the system was given and how it asks the model (for the report)."""
+        ...
+
+    async def extract(self, document: Document) -> Extraction: ...
+
+
+class OurSystem:
+    """A prompt version through the extraction pipeline, exactly as ``abstraction extract``."""
+
+    def __init__(
+        self, prompt: PromptSpec, *, client: Completer, model: ModelConfig | None = None
+    ) -> None:
+        self.prompt, self.client, self.model = prompt, client, model
+        self.given = prompt
+        self.name = prompt.version
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "system": "ours",
+            "prompt": self.prompt.identity,
+            "passes": [p.name for p in self.prompt.passes],
+            "examples": sum(len(p.examples) for p in self.prompt.passes),
+            "calls": "one per pass and part, a cut-off list re-asked once with bounded lists",
+            "max_retries": self.prompt.settings.max_retries,
+        }
+
+    async def extract(self, document: Document) -> Extraction:
+        chunking = chunk_settings(self.prompt, self.model)
+        # Blocking: the client's sync calls, as `extractor_for` makes them (same requests)
+        return await aextract(
+            document, prompt=self.prompt, client=Blocking(self.client), chunking=chunking
+        )
+
+
+def _one_pass(passes: tuple[PassSpec, ...]) -> PassSpec:
+    """`passes` folded into one: instructions in order, kinds and sections united, no
+    examples, no bounded re-ask, no pass-specific answer limit."""
+    first = passes[0]
+    shapes = {p.shape for p in passes}
+    if len(shapes) > 1:
+        raise UserError("a prompt that mixes sections and mentions passes cannot be one call")
+    sections = tuple(dict.fromkeys(s for p in passes for s in p.sections))
+    lists = tuple(dict.fromkeys(k for p in passes for k in p.lists))
+    return first.model_copy(
+        update={
+            "name": "one-call",
+            "sections": sections,
+            "lists": lists,
+            "instructions": "\n\n".join(p.instructions.strip() for p in passes),
+            "examples": (),
+            "optional": False,
+            "max_tokens": None,
+            "truncated_max_items": None,
+        }
+    )
+
+
+def one_call_prompt(prompt: PromptSpec) -> PromptSpec:
+    """`prompt` as one request: the same system text, instructions and kinds of fact, in one
+    pass without examples (`InstructorSystem`).  Its hash is of the derived prompt."""
+    folded = prompt.model_copy(
+        update={"passes": (_one_pass(prompt.passes),), "sha256": "", "version": prompt.version}
+    )
+    body = json.dumps(folded.model_dump(mode="json"), sort_keys=True)
+    return folded.model_copy(update={"sha256": hashlib.sha256(body.encode()).hexdigest()})
+
+
+class InstructorSystem:
+    """One instructor structured-output call per document (per part), the prompt's text."""
+
+    def __init__(
+        self, prompt: PromptSpec, *, client: Completer, model: ModelConfig | None = None
+    ) -> None:
+        self.given, self.client, self.model = prompt, client, model
+        self.prompt = one_call_prompt(prompt)
+        self.name = f"instructor-{prompt.version}"
+
+    def describe(self) -> dict[str, Any]:
+        (spec,) = self.prompt.passes
+        return {
+            "system": "instructor",
+            "prompt": f"{self.given.identity} folded into one pass ({self.prompt.identity})",
+            "passes": [spec.name],
+            "kinds": list(spec.lists) or list(spec.sections),
+            "examples": 0,
+            "calls": "one per part (a short document is one part); no bounded re-ask",
+            "max_retries": self.prompt.settings.max_retries,
+        }
+
+    async def extract(self, document: Document) -> Extraction:
+        chunking = chunk_settings(self.prompt, self.model)
+        return await aextract(
+            document, prompt=self.prompt, client=Blocking(self.client), chunking=chunking
+        )
+
+
+def parse_system(text: str) -> tuple[str, str | None]:
+    """``kind[:version]`` → (kind, version or None); ``vN`` alone is ``ours:vN``."""
+    kind, _, version = text.partition(":")
+    if kind not in PEERS:
+        if not version and kind:  # a bare prompt version
+            return "ours", kind
+        raise UserError(f"unknown system {text!r} (known: {', '.join(PEERS)}, or a version)")
+    return kind, version or None
+
+
+@dataclass(frozen=True)
+class SystemChoice:
+    """A system named on the command line, its prompt loaded (before any model starts)."""
+
+    kind: str
+    prompt: PromptSpec
+
+
+def choose_system(text: str, prompts_dir: Path | None = None) -> SystemChoice:
+    """The system ``--system TEXT`` names (``ours:v18``, ``instructor``, ``instructor:v14``)."""
+    kind, version = parse_system(text)
+    if kind == "langextract":
+        raise UserError(
+            "the langextract system runs in eval/peers.py for now (install the 'peers' extra)"
+        )
+    prompt = load_prompt(version or DEFAULT_PROMPT, prompts_dir or default_prompts_dir())
+    if kind == "instructor":
+        one_call_prompt(prompt)  # a prompt that cannot be one call fails here, not mid-run
+    return SystemChoice(kind, prompt)
+
+
+def make_system(
+    choice: SystemChoice, *, client: Completer, model: ModelConfig | None = None
+) -> System:
+    """The chosen system, asking `client` (opened from `model`)."""
+    if choice.kind == "instructor":
+        return InstructorSystem(choice.prompt, client=client, model=model)
+    return OurSystem(choice.prompt, client=client, model=model)

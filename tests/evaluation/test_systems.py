@@ -1,0 +1,100 @@
+"""Systems in the harness: ours and the one-call instructor peer, end to end.
+
+Both run through ``abstraction eval --system`` against the stand-in model server
+(tests/jobs/fault_server.py, no faults: the smallest valid answer to each request's schema), so
+the figures are not a model's; what is tested is that each system asks what it says it asks,
+is scored and timed alike, and is listed in the one report.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from abstraction.cli.main import app
+from abstraction.core.errors import UserError
+from abstraction.core.prompts import load_prompt
+from abstraction.evaluation.systems import choose_system, one_call_prompt, parse_system
+from abstraction.extraction.extractor import build_messages
+from tests.jobs.conftest import RunningServer, start_server
+
+ROOT = Path(__file__).resolve().parents[2]
+DOCS = ("case05_takotsubo_echo", "case07_kawasaki_child")
+
+
+@pytest.fixture
+def stand_in(monkeypatch: pytest.MonkeyPatch) -> Iterator[RunningServer]:
+    server = start_server()
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+    monkeypatch.setenv("OPENAI_API_KEY", "stand-in")
+    monkeypatch.setenv("ABSTRACTION_MODEL", "fault-model")
+    try:
+        yield server
+    finally:
+        server.proc.terminate()
+        server.proc.wait(timeout=5)
+
+
+def _suite(tmp_path: Path) -> Path:
+    docs = ", ".join(f'"{(ROOT / "seeds" / f"{d}.txt").as_posix()}"' for d in DOCS)
+    suite = tmp_path / "tiny.toml"
+    suite.write_text(
+        f'documents = [{docs}]\ngold = "{(ROOT / "gold").as_posix()}"\n', encoding="utf-8"
+    )
+    return suite
+
+
+def test_ours_and_instructor_run_end_to_end_and_share_one_report(
+    stand_in: RunningServer, tmp_path: Path
+) -> None:
+    args = ["eval", str(_suite(tmp_path)), "--prompts-dir", str(ROOT / "prompts")]
+    args += ["--system", "ours:v18", "--system", "instructor", "--report", str(tmp_path / "r")]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0, res.output
+    assert "Systems: what each was given" in res.output
+
+    report = json.loads((tmp_path / "r" / "report.json").read_text())
+    versions = {v["prompt_version"]: v for v in report["versions"]}
+    assert list(versions) == ["v18", "instructor-v18"]
+    ours, peer = versions["v18"], versions["instructor-v18"]
+    for v in (ours, peer):
+        assert v["documents"] == len(DOCS) and v["failures"] == 0
+        assert v["wall_seconds_per_document"] > 0
+        assert v["leaks"] == {}
+    assert ours["system"]["system"] == "ours" and ours["system"]["examples"] >= 0
+    assert peer["system"]["system"] == "instructor" and peer["system"]["examples"] == 0
+    assert peer["system"]["max_retries"] == ours["system"]["max_retries"]
+    # v18 has two passes: two calls per document for ours, one for instructor
+    assert stand_in.stats()["ok"] == 3 * len(DOCS)
+    assert (tmp_path / "r" / "extractions" / "instructor-v18" / f"{DOCS[0]}.json").is_file()
+    md = (tmp_path / "r" / "report.md").read_text()
+    assert "## Systems" in md and "instructor-v18" in md
+
+
+def test_the_instructor_peer_is_given_our_text_and_kinds_in_one_call() -> None:
+    v18 = load_prompt("v18", ROOT / "prompts")
+    one = one_call_prompt(v18)
+    (spec,) = one.passes
+    assert one.system == v18.system and one.settings == v18.settings
+    assert spec.lists == tuple(k for p in v18.passes for k in p.lists)
+    assert spec.examples == () and spec.truncated_max_items is None
+    user = build_messages("TEXT", one, spec)[-1]["content"]
+    for p in v18.passes:
+        assert p.instructions.strip() in user
+    assert "Worked example" not in user
+    assert one.sha256 and one.sha256 != v18.sha256
+
+
+def test_system_names() -> None:
+    assert parse_system("v18") == ("ours", "v18")
+    assert parse_system("ours:v14") == ("ours", "v14")
+    assert parse_system("instructor") == ("instructor", None)
+    assert parse_system("instructor:v11") == ("instructor", "v11")
+    with pytest.raises(UserError):
+        parse_system("nosuch:v1")
+    with pytest.raises(UserError, match="mixes"):  # v13: a sections and a mentions pass
+        choose_system("instructor:v13", ROOT / "prompts")

@@ -56,7 +56,7 @@ Mapping rules (MACCROBAT vocabulary; "asserted" means no polarity attribute, or 
 
 `annotated_fields` lists exactly what the importer fills, with sub-field paths for lists:
 ``diagnoses.name`` means the diagnoses are matched and their names scored; markers
-``=value`` and ``?`` are read by `abstraction.evaluation.scorer.make_scope`.  See `covers` for
+``=value`` and ``?`` are read by `abstraction.evaluation.counts.make_scope`.  See `covers` for
 how a path is read.  ``patient.age``, ``patient.sex`` and ``outcome.cause_of_death`` are listed
 only in documents where they were found, since the corpus does not annotate them exhaustively
 (e.g. sex left to "He"); ``outcome.status.value=died`` is listed in every document (deaths

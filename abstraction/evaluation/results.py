@@ -32,8 +32,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from abstraction.core.schema import SCHEMA_VERSION
-from abstraction.evaluation.plan import LeafPlan, ModelPlan, RecordsPlan, compile_plan
-from abstraction.evaluation.scorer import (
+from abstraction.evaluation.counts import (
     COUNT_NAMES,
     FN,
     FP,
@@ -55,6 +54,7 @@ from abstraction.evaluation.scorer import (
     FieldError,
     MatchedPair,
 )
+from abstraction.evaluation.plan import LeafPlan, ModelPlan, RecordsPlan, compile_plan
 
 REPORT_FORMAT_VERSION: Literal["1"] = "1"
 

@@ -41,6 +41,7 @@ from abstraction.extraction.pipeline import aextract_parts
 from abstraction.grounding import strip_boilerplate
 from abstraction.jobs.cache import Cache
 from abstraction.jobs.inputs import InputError, InputLimits, Source, discover, load
+from abstraction.jobs.job import write_output
 from abstraction.jobs.prices import PriceTable, load_prices
 from abstraction.jobs.runner import (
     DocumentOutcome,
@@ -49,7 +50,6 @@ from abstraction.jobs.runner import (
     call_logger,
     identity_for,
     start_run,
-    write_output,
 )
 from abstraction.jobs.store import CallRow, RunStore
 from abstraction.jobs.transport import CURRENT_METER, CallMeter, JobTransport

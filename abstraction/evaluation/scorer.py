@@ -59,13 +59,9 @@ from typing import Any
 import numpy as np
 
 from abstraction.evaluation.counts import (
-    FN,
-    FP,
     G_GOLD,
     G_PRED,
     GOLD_N,
-    HALLUC,
-    OMIT,
     ORD_OK,
     ORD_PAIRS,
     PRED_N,
@@ -78,7 +74,7 @@ from abstraction.evaluation.counts import (
 from abstraction.evaluation.overlap import _gradable, _ground_pair
 from abstraction.evaluation.pairing import match_items
 from abstraction.evaluation.plan import LeafPlan, ModelPlan, RecordsPlan, compile_plan
-from abstraction.evaluation.slots import _EMPTY, _Acc, _equal, _leaf, _null
+from abstraction.evaluation.slots import _EMPTY, _Acc, _bump, _equal, _leaf, _null, _tally
 from abstraction.evaluation.terms import defined_abbreviations
 
 
@@ -206,13 +202,7 @@ def _count_items(
 ) -> None:
     r = acc.row(rp.path)
     n = len(pairs)
-    r[TP] += n
-    r[FP] += len(pl) - n
-    r[HALLUC] += len(pl) - n
-    r[FN] += len(gl) - n
-    r[OMIT] += len(gl) - n
-    r[PRED_N] += len(pl)
-    r[GOLD_N] += len(gl)
+    _tally(r, n, len(pl), len(gl))
     if not gl and not pl:
         r[TN] += 1
     if rp.ordered and n >= 2:
@@ -326,17 +316,6 @@ def _one_sided(acc: _Acc, plan: ModelPlan, value: Any, *, gold: bool) -> None:
                         _bump_ground(acc.row(node.path), y.get(node.item.evidence), gold=gold)
             for y in items:
                 _one_sided(acc, node.item, y, gold=gold)
-
-
-def _bump(r: list[int], n: int, *, gold: bool) -> None:
-    if gold:
-        r[FN] += n
-        r[OMIT] += n
-        r[GOLD_N] += n
-    else:
-        r[FP] += n
-        r[HALLUC] += n
-        r[PRED_N] += n
 
 
 def _bump_ground(r: list[int], ev: Any, *, gold: bool) -> None:

@@ -178,15 +178,11 @@ def _leaf(
         if p_null:
             r[TN] += 1
         else:
-            r[FP] += 1
-            r[HALLUC] += 1
-            r[PRED_N] += 1
+            _bump(r, 1, gold=False)
             if acc.details:
                 acc.error(f"{loc}{leaf.name}", "hallucination", None, pv)
     elif p_null:
-        r[FN] += 1
-        r[OMIT] += 1
-        r[GOLD_N] += 1
+        _bump(r, 1, gold=True)
         if acc.details:
             acc.error(f"{loc}{leaf.name}", "omission", gv, None)
     else:
@@ -256,13 +252,7 @@ def _many(acc: _Acc, leaf: LeafPlan, r: list[int], gv: Any, pv: Any, loc: str) -
                 tp += 1
                 used_g.add(int(i))
                 used_p.add(int(j))
-    r[TP] += tp
-    r[FP] += len(pl) - tp
-    r[HALLUC] += len(pl) - tp
-    r[FN] += len(gl) - tp
-    r[OMIT] += len(gl) - tp
-    r[PRED_N] += len(pl)
-    r[GOLD_N] += len(gl)
+    _tally(r, tp, len(pl), len(gl))
     if acc.details:
         for i, x in enumerate(gl):
             if i not in used_g:
@@ -270,3 +260,26 @@ def _many(acc: _Acc, leaf: LeafPlan, r: list[int], gv: Any, pv: Any, loc: str) -
         for j, x in enumerate(pl):
             if j not in used_p:
                 acc.error(f"{loc}{leaf.name}", "hallucination", None, x)
+
+
+def _tally(r: list[int], matched: int, pred: int, gold: int) -> None:
+    """Count a one-to-one matching: `matched` pairs of `pred` predicted and `gold` gold items."""
+    r[TP] += matched
+    r[FP] += pred - matched
+    r[HALLUC] += pred - matched
+    r[FN] += gold - matched
+    r[OMIT] += gold - matched
+    r[PRED_N] += pred
+    r[GOLD_N] += gold
+
+
+def _bump(r: list[int], n: int, *, gold: bool) -> None:
+    """Count `n` values found on one side only: omissions (gold) or hallucinations (pred)."""
+    if gold:
+        r[FN] += n
+        r[OMIT] += n
+        r[GOLD_N] += n
+    else:
+        r[FP] += n
+        r[HALLUC] += n
+        r[PRED_N] += n

@@ -32,9 +32,9 @@ from abstraction.jobs.batch_prepare import MANIFEST_FORMAT, URL, custom_id
 from abstraction.jobs.cache import Cache
 from abstraction.jobs.inputs import InputError, InputLimits, Source, load
 from abstraction.jobs.job import write_output
+from abstraction.jobs.outcomes import DocumentOutcome
 from abstraction.jobs.prices import PriceTable, load_prices
 from abstraction.jobs.runner import (
-    DocumentOutcome,
     JobIdentity,
     JobSummary,
     call_logger,

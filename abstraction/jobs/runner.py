@@ -41,22 +41,17 @@ from abstraction.core.schema import SCHEMA_VERSION
 from abstraction.jobs.inputs import discover
 from abstraction.jobs.job import Extractor, Job, check_out_dir
 from abstraction.jobs.outcomes import (
-    DocStatus,
-    DocumentOutcome,
     JobIdentity,
     JobOptions,
     JobSummary,
     ProgressCallback,
     ProgressUpdate,
-    failure_extraction,
 )
 from abstraction.jobs.prices import load_prices
 from abstraction.jobs.store import CallRow, RunStore, default_store_path
 from abstraction.jobs.transport import JobTransport
 
 __all__ = [
-    "DocStatus",
-    "DocumentOutcome",
     "JobIdentity",
     "JobOptions",
     "JobSummary",
@@ -64,7 +59,6 @@ __all__ = [
     "ProgressUpdate",
     "arun_documents",
     "arun_job",
-    "failure_extraction",
     "identity_for",
     "run_job",
     "with_transport",

@@ -337,11 +337,3 @@ def _build_report(
         documents=[document_score(r, details=details) for r in results],
         unmatched_predictions=unmatched or [],
     )
-
-
-def counts_from_report(report: ScoreReport) -> list[DocResult]:
-    """Rebuild per-document results from a report's raw counts (to re-aggregate or compare)."""
-    return [
-        DocResult(d.id, d.status, d.error, {p: list(c) for p, c in d.counts.items()})
-        for d in report.documents
-    ]

@@ -1267,7 +1267,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from abstraction.evaluation.scorer import unknown_paths
+    from abstraction.evaluation.counts import unknown_paths
 
     args = parse_args(argv)
     try:

@@ -23,10 +23,9 @@ from abstraction.evaluation.brat import (
     Conversion,
     ImportStats,
     convert_document,
-    find_brat_documents,
     import_stats,
-    read_brat_document,
 )
+from abstraction.evaluation.brat_ann import find_brat_documents, read_brat_document
 
 ENV_DIR = "ABSTRACTION_MACCROBAT_DIR"
 REPO_ROOT = Path(__file__).resolve().parents[2]

@@ -345,7 +345,7 @@ def batch_prepare(
 ) -> None:
     """Write an OpenAI Batch API / vllm run-batch request file (and its manifest)."""
     from abstraction.core.prompts import default_prompts_dir, load_prompt
-    from abstraction.jobs.batch import prepare_batch
+    from abstraction.jobs.batch_prepare import prepare_batch
 
     with user_errors():
         spec = load_prompt(prompt, prompts_dir or default_prompts_dir())

@@ -88,25 +88,3 @@ class Document:
         if not text.strip():
             raise UserError(f"{path}: empty document")
         return cls(id=safe_id(path.stem), text=text, path=str(path), format="text")
-
-
-def find_documents(paths: list[Path]) -> list[Path]:
-    """Expand files and folders into text/Markdown files, sorted, without duplicates."""
-    found: list[Path] = []
-    for p in paths:
-        if p.is_dir():
-            found.extend(
-                sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in TEXT_SUFFIXES)
-            )
-        elif p.is_file():
-            found.append(p)
-        else:
-            raise UserError(f"{p}: no such file or folder")
-    seen: set[Path] = set()
-    unique = []
-    for f in found:
-        key = f.resolve()
-        if key not in seen:
-            seen.add(key)
-            unique.append(f)
-    return unique

@@ -228,10 +228,6 @@ def default_prompts_dir() -> Path:
     return data_root() / "prompts"
 
 
-def file_sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def list_prompts(prompts_dir: Path) -> list[str]:
     return sorted(p.stem for p in prompts_dir.glob("*.toml"))
 

@@ -19,10 +19,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from abstraction.evaluation.counts import DocResult
 from abstraction.evaluation.files import read_gold_dir, read_prediction, score_prediction
 from abstraction.evaluation.plan import LeafPlan, ModelPlan, RecordsPlan, compile_plan
 from abstraction.evaluation.results import ScoreReport, build_report
-from abstraction.evaluation.scorer import DocResult
 
 
 class FieldAgreement(BaseModel):

@@ -25,9 +25,9 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from abstraction.evaluation.counts import FN, FP, TP, DocResult
 from abstraction.evaluation.plan import LeafPlan, RecordsPlan, compile_plan
 from abstraction.evaluation.results import ScoreReport, build_report
-from abstraction.evaluation.scorer import FN, FP, TP, DocResult
 
 EVAL_FORMAT_VERSION: Literal["1"] = "1"
 BOOTSTRAP_SAMPLES = 2000

@@ -20,8 +20,9 @@ from pydantic import ValidationError
 
 from abstraction.core.errors import UserError
 from abstraction.core.records import Extraction, GoldRecord
+from abstraction.evaluation.counts import DocResult, DocStatus, unknown_paths
 from abstraction.evaluation.results import ScoreReport, build_report
-from abstraction.evaluation.scorer import DocResult, DocStatus, score_document, unknown_paths
+from abstraction.evaluation.scorer import score_document
 
 
 @dataclass(frozen=True)

@@ -32,8 +32,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from abstraction.core.schema import SCHEMA_VERSION
-from abstraction.evaluation.plan import LeafPlan, ModelPlan, RecordsPlan, compile_plan
-from abstraction.evaluation.scorer import (
+from abstraction.evaluation.counts import (
     COUNT_NAMES,
     FN,
     FP,
@@ -55,6 +54,7 @@ from abstraction.evaluation.scorer import (
     FieldError,
     MatchedPair,
 )
+from abstraction.evaluation.plan import LeafPlan, ModelPlan, RecordsPlan, compile_plan
 
 REPORT_FORMAT_VERSION: Literal["1"] = "1"
 
@@ -337,11 +337,3 @@ def _build_report(
         documents=[document_score(r, details=details) for r in results],
         unmatched_predictions=unmatched or [],
     )
-
-
-def counts_from_report(report: ScoreReport) -> list[DocResult]:
-    """Rebuild per-document results from a report's raw counts (to re-aggregate or compare)."""
-    return [
-        DocResult(d.id, d.status, d.error, {p: list(c) for p, c in d.counts.items()})
-        for d in report.documents
-    ]

@@ -22,9 +22,9 @@ from abstraction.core.errors import UserError
 from abstraction.core.prompts import PromptSpec
 from abstraction.core.records import Extraction, GoldRecord
 from abstraction.evaluation.compare import VersionInput
+from abstraction.evaluation.counts import DocResult
 from abstraction.evaluation.files import prediction_from_extraction, read_gold, score_prediction
 from abstraction.evaluation.leakage import leaks_by_document
-from abstraction.evaluation.scorer import DocResult
 from abstraction.evaluation.suite import Suite
 from abstraction.extraction.extractor import Completer, run_sync
 

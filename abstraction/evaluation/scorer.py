@@ -39,6 +39,10 @@ Counting, per field path (list indices dropped, e.g. ``treatments.dose``):
   overlapping pairs / predicted facts; grounding recall = overlapping pairs / gold facts.  Gold
   facts with neither offsets nor a quote cannot be judged and are left out with their pair.
 
+The count slots, result types and scope are in `abstraction.evaluation.counts`; per-slot scoring
+in `abstraction.evaluation.slots`; evidence overlap in `abstraction.evaluation.overlap`.  This
+module walks the record (models, lists of records) and holds the entry points.
+
 Partial gold (`GoldRecord.annotated_fields`) and a suite's field list limit the paths scored: a
 path is in scope when it equals a listed path or lies under one.  Figures (P/R/F1, rates, macro)
 are derived from these counts in `abstraction.evaluation.results`.
@@ -47,397 +51,31 @@ are derived from these counts in `abstraction.evaluation.results`.
 from __future__ import annotations
 
 import multiprocessing as mp
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from functools import lru_cache
+from collections.abc import Sequence
+from dataclasses import dataclass
 from operator import itemgetter
-from typing import Any, Literal, NotRequired
+from typing import Any
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
-from typing_extensions import TypedDict
 
-from abstraction.evaluation.normalize import (
-    _basic,
-    numbers_equal,
-    text_equal,
-    time_text,
-    unit_factors,
+from abstraction.evaluation.counts import (
+    G_GOLD,
+    G_PRED,
+    GOLD_N,
+    ORD_OK,
+    ORD_PAIRS,
+    PRED_N,
+    TN,
+    TP,
+    DocResult,
+    DocStatus,
+    make_scope,
 )
+from abstraction.evaluation.overlap import _gradable, _ground_pair
 from abstraction.evaluation.pairing import match_items
-from abstraction.evaluation.plan import (
-    LeafPlan,
-    ModelPlan,
-    RecordsPlan,
-    all_paths,
-    compile_plan,
-    leaf_paths,
-)
-from abstraction.evaluation.terms import (
-    Term,
-    Vocabulary,
-    defined_abbreviations,
-    document_abbreviations,
-    explain,
-    term_equal,
-)
-
-# Count slots of a row (one list of ints per path and document; plain lists keep this fast).
-TP, FP, FN, TN, WRONG, HALLUC, OMIT, PRED_N, GOLD_N, G_HIT, G_PRED, G_GOLD, ORD_OK, ORD_PAIRS = (
-    range(14)
-)
-COUNT_NAMES = (
-    "tp",
-    "fp",
-    "fn",
-    "tn",
-    "wrong",
-    "hallucinations",
-    "omissions",
-    "predicted",
-    "gold",
-    "grounding_overlaps",
-    "grounding_predicted",
-    "grounding_gold",
-    "order_concordant",
-    "order_pairs",
-)
-NCOUNTS = len(COUNT_NAMES)
-
-_EMPTY: dict[str, Any] = {}
-_ZEROS = [0] * NCOUNTS
-
-
-@dataclass(frozen=True, slots=True)
-class Scope:
-    """Paths to score, and model/list paths to walk because something under them is scored."""
-
-    score: frozenset[str]
-    visit: frozenset[str]
-    binary: dict[str, str] = field(default_factory=dict)
-    """Paths scored as the detection of one value (``diagnoses.status=ruled_out``)."""
-    stated: frozenset[str] = frozenset()
-    """Paths scored only where the gold states a value (``treatments.time?``): recall."""
-
-
-_NO_BINARY: dict[str, str] = {}
-
-
-DocStatus = Literal["ok", "failed", "invalid", "missing", "scorer_error"]
-
-
-class MatchedPair(TypedDict):
-    """Two list items paired by the assignment (indices into the gold and predicted lists).
-
-    Details are TypedDicts rather than models: a large run holds hundreds of thousands of them,
-    and plain dicts are several times cheaper to build and validate; the JSON is the same.
-    """
-
-    path: str
-    gold_index: int
-    pred_index: int
-    similarity: float
-    gold_key: str
-    pred_key: str
-
-
-class FieldError(TypedDict):
-    """One wrong, hallucinated or omitted value (or unpaired list item)."""
-
-    path: str
-    kind: Literal["wrong", "hallucination", "omission"]
-    gold: Any
-    pred: Any
-    note: NotRequired[str]
-
-
-@dataclass
-class DocResult:
-    """One document's counts and details, before they become report models."""
-
-    id: str
-    status: DocStatus
-    error: str | None = None
-    counts: dict[str, list[int]] = field(default_factory=dict)
-    matches: list[MatchedPair] = field(default_factory=list)
-    errors: list[FieldError] = field(default_factory=list)
-
-
-def _covered(path: str, selection: tuple[str, ...]) -> bool:
-    return any(path == a or path.startswith(a + ".") for a in selection)
-
-
-@lru_cache(maxsize=256)
-def make_scope(
-    annotated: tuple[str, ...] | None, fields: tuple[str, ...] | None = None
-) -> Scope | None:
-    """The scope for a gold's annotated fields and a suite's field list (None: everything)."""
-    if annotated is None and fields is None:
-        return None
-    binary: dict[str, str] = {}
-    stated: set[str] = set()
-    if annotated is not None:
-        stated = {a[:-1] for a in annotated if a.endswith("?")}
-        annotated = tuple(a.removesuffix("?") for a in annotated)
-        binary = dict(a.split("=", 1) for a in annotated if "=" in a)
-        annotated = tuple(a.split("=", 1)[0] for a in annotated)
-    paths = all_paths(compile_plan())
-    score = {
-        p
-        for p in paths
-        if (annotated is None or _covered(p, annotated)) and (fields is None or _covered(p, fields))
-    }
-    visit = set(score)
-    for p in score:
-        parts = p.split(".")
-        visit.update(".".join(parts[:i]) for i in range(1, len(parts)))
-    leaf_set = set(leaf_paths(compile_plan()))
-
-    def leaf(k: str) -> str:  # "outcome.status" names its value leaf
-        return k if k in leaf_set else f"{k}.value"
-
-    binary = {leaf(k): v for k, v in binary.items() if leaf(k) in score}
-    stated = {leaf(k) for k in stated if leaf(k) in score}
-    return Scope(frozenset(score), frozenset(visit), binary, frozenset(stated))
-
-
-def unknown_paths(selection: Iterable[str]) -> list[str]:
-    """Listed paths the schema does not have (for validating gold files and suites).
-
-    A path may name one value of an enum field (``diagnoses.status=ruled_out``): that field is
-    then scored as the detection of that value; a trailing ``?`` (``treatments.time?``) scores
-    a field only where the gold states a value (see `docs/evaluation.md`)."""
-    known = all_paths(compile_plan())
-    return [p for p in selection if p.split("=", 1)[0].removesuffix("?") not in known]
-
-
-class _Acc:
-    """Accumulates one document's counts and, when asked, its details."""
-
-    __slots__ = (
-        "abbr",
-        "abbr_terms",
-        "binary",
-        "counts",
-        "details",
-        "errors",
-        "matches",
-        "score",
-        "stated",
-        "visit",
-    )
-
-    def __init__(
-        self, scope: Scope | None, details: bool, abbr: dict[str, str] | None = None
-    ) -> None:
-        self.abbr = abbr or {}
-        self.abbr_terms: dict[int, dict[str, Term]] = {}
-        self.binary = scope.binary if scope else _NO_BINARY
-        self.stated = scope.stated if scope else frozenset()
-        self.counts: dict[str, list[int]] = {}
-        self.score = scope.score if scope else None
-        self.visit = scope.visit if scope else None
-        self.details = details
-        self.errors: list[FieldError] = []
-        self.matches: list[MatchedPair] = []
-
-    def term(self, vocab: Vocabulary, value: Any) -> Term:
-        """A clinical term, with the document's own abbreviations expanded."""
-        t = vocab.term(value if type(value) is str else str(value))
-        if not self.abbr:
-            return t
-        terms = self.abbr_terms.get(id(vocab))
-        if terms is None:
-            terms = self.abbr_terms[id(vocab)] = document_abbreviations(vocab, self.abbr)
-        return vocab.expand(t, terms) if terms else t
-
-    def qualifiers(self, leaf: LeafPlan, parent: dict[str, Any]) -> Term | None:
-        name = leaf.score.qualifiers
-        q = parent.get(name) if name else None
-        if not name or _null(q) or leaf.vocab is None:
-            return None
-        return self.term(leaf.vocab, q)
-
-    def row(self, path: str) -> list[int]:
-        r = self.counts.get(path)
-        if r is None:
-            r = self.counts[path] = _ZEROS.copy()
-        return r
-
-    def error(
-        self,
-        path: str,
-        kind: Literal["wrong", "hallucination", "omission"],
-        gold: Any,
-        pred: Any,
-        note: str | None = None,
-    ) -> None:
-        item: FieldError = {"path": path, "kind": kind, "gold": gold, "pred": pred}
-        if note:
-            item["note"] = note
-        self.errors.append(item)
-
-
-def _null(v: Any) -> bool:
-    return v is None or v == "" or (type(v) is str and v.isspace())
-
-
-def _as_text(v: Any) -> str:
-    return v if isinstance(v, str) else str(v)
-
-
-def _quantity(v: Any, parent: dict[str, Any], leaf: LeafPlan) -> tuple[float, str | None] | None:
-    try:
-        x = float(v)
-    except (TypeError, ValueError):
-        return None
-    if not leaf.score.unit:
-        return x, None
-    unit = parent.get(leaf.score.unit)
-    factor = unit_factors().get(unit) if isinstance(unit, str) else None
-    return (x * factor, None) if factor is not None else (x, str(unit))
-
-
-def _equal(
-    acc: _Acc, leaf: LeafPlan, gv: Any, pv: Any, g: dict[str, Any], p: dict[str, Any]
-) -> bool:
-    kind = leaf.kind
-    if kind == "exact":
-        return bool(gv == pv)
-    if kind == "text":
-        vocab = leaf.vocab
-        if vocab is not None:  # clinical text: terms, never a similarity threshold
-            return term_equal(acc.term(vocab, gv), acc.term(vocab, pv), acc.qualifiers(leaf, g))
-        lex = leaf.lexicon
-        assert lex is not None
-        return text_equal(lex.text(_as_text(gv)), lex.text(_as_text(pv)), leaf.threshold)
-    if kind == "time":  # the same canonical words ("2 days before" is not "2 days after")
-        return time_text(_as_text(gv)).sorted == time_text(_as_text(pv)).sorted
-    if kind == "number":
-        a, b = _quantity(gv, g, leaf), _quantity(pv, p, leaf)
-        if a is None or b is None or a[1] != b[1]:
-            return False  # not a number, or units that cannot be converted and differ
-        return numbers_equal(a[0], b[0], leaf.score.tolerance)
-    return False
-
-
-def _leaf(
-    acc: _Acc,
-    leaf: LeafPlan,
-    r: list[int],
-    gv: Any,
-    pv: Any,
-    g: dict[str, Any],
-    p: dict[str, Any],
-    loc: str,
-) -> None:
-    """Count one slot into row `r` (the hot path: nulls and identical values short-cut)."""
-    if leaf.many:
-        _many(acc, leaf, r, gv, pv, loc)
-        return
-    if acc.binary and leaf.path in acc.binary:
-        _detect(acc, leaf, r, gv, pv, loc)
-        return
-    g_null = gv is None or gv == "" or (type(gv) is str and gv.isspace())
-    if g_null and acc.stated and leaf.path in acc.stated:
-        return  # scored only where the gold states a value
-    p_null = pv is None or pv == "" or (type(pv) is str and pv.isspace())
-    if g_null:
-        if p_null:
-            r[TN] += 1
-        else:
-            r[FP] += 1
-            r[HALLUC] += 1
-            r[PRED_N] += 1
-            if acc.details:
-                acc.error(f"{loc}{leaf.name}", "hallucination", None, pv)
-    elif p_null:
-        r[FN] += 1
-        r[OMIT] += 1
-        r[GOLD_N] += 1
-        if acc.details:
-            acc.error(f"{loc}{leaf.name}", "omission", gv, None)
-    else:
-        r[PRED_N] += 1
-        r[GOLD_N] += 1
-        # Identical values are equal under every kind (a unit sibling may still differ).
-        if (gv == pv and leaf.score.unit is None) or _equal(acc, leaf, gv, pv, g, p):
-            r[TP] += 1
-        else:
-            r[FP] += 1
-            r[FN] += 1
-            r[WRONG] += 1
-            if acc.details:
-                acc.error(f"{loc}{leaf.name}", "wrong", gv, pv, _why(acc, leaf, gv, pv, g))
-
-
-def _detect(acc: _Acc, leaf: LeafPlan, r: list[int], gv: Any, pv: Any, loc: str) -> None:
-    """A field scored as the detection of one value: that value on both sides is TP, on
-    neither side TN (whatever else each says); otherwise FN (gold only) or FP (pred only)."""
-    value = acc.binary[leaf.path]
-    g_pos, p_pos = gv == value, pv == value
-    if g_pos == p_pos:
-        r[TP if g_pos else TN] += 1
-        if g_pos:
-            r[PRED_N] += 1
-            r[GOLD_N] += 1
-        return
-    kind: Literal["wrong", "hallucination", "omission"]
-    if g_pos:
-        r[FN] += 1
-        r[GOLD_N] += 1
-        kind = "omission" if _null(pv) else "wrong"
-        r[OMIT if kind == "omission" else WRONG] += 1
-    else:
-        r[FP] += 1
-        r[PRED_N] += 1
-        kind = "hallucination" if _null(gv) else "wrong"
-        r[HALLUC if kind == "hallucination" else WRONG] += 1
-    if acc.details:
-        acc.error(f"{loc}{leaf.name}", kind, gv, pv, f"scored as detecting {value!r}")
-
-
-def _why(acc: _Acc, leaf: LeafPlan, gv: Any, pv: Any, g: dict[str, Any]) -> str | None:
-    """Why two clinical terms differ (the matcher's reason), for the error list."""
-    if leaf.vocab is None:
-        return None
-    q = acc.qualifiers(leaf, g)
-    return explain(acc.term(leaf.vocab, gv), acc.term(leaf.vocab, pv), q).reason
-
-
-def _many(acc: _Acc, leaf: LeafPlan, r: list[int], gv: Any, pv: Any, loc: str) -> None:
-    gl = [x for x in (gv or []) if not _null(x)] if isinstance(gv, list) or gv is None else [gv]
-    pl = [x for x in (pv or []) if not _null(x)] if isinstance(pv, list) or pv is None else [pv]
-    if not gl and not pl:
-        r[TN] += 1
-        return
-    tp = 0
-    used_g: set[int] = set()
-    used_p: set[int] = set()
-    if gl and pl:
-        eq = np.array(
-            [[_equal(acc, leaf, a, b, _EMPTY, _EMPTY) for b in pl] for a in gl], dtype=float
-        )
-        rows, cols = linear_sum_assignment(eq, maximize=True)
-        for i, j in zip(rows, cols, strict=True):
-            if eq[i, j]:
-                tp += 1
-                used_g.add(int(i))
-                used_p.add(int(j))
-    r[TP] += tp
-    r[FP] += len(pl) - tp
-    r[HALLUC] += len(pl) - tp
-    r[FN] += len(gl) - tp
-    r[OMIT] += len(gl) - tp
-    r[PRED_N] += len(pl)
-    r[GOLD_N] += len(gl)
-    if acc.details:
-        for i, x in enumerate(gl):
-            if i not in used_g:
-                acc.error(f"{loc}{leaf.name}", "omission", x, None)
-        for j, x in enumerate(pl):
-            if j not in used_p:
-                acc.error(f"{loc}{leaf.name}", "hallucination", None, x)
+from abstraction.evaluation.plan import LeafPlan, ModelPlan, RecordsPlan, compile_plan
+from abstraction.evaluation.slots import _EMPTY, _Acc, _bump, _equal, _leaf, _null, _tally
+from abstraction.evaluation.terms import defined_abbreviations
 
 
 def _model(acc: _Acc, plan: ModelPlan, g: Any, p: Any, loc: str) -> None:
@@ -564,13 +202,7 @@ def _count_items(
 ) -> None:
     r = acc.row(rp.path)
     n = len(pairs)
-    r[TP] += n
-    r[FP] += len(pl) - n
-    r[HALLUC] += len(pl) - n
-    r[FN] += len(gl) - n
-    r[OMIT] += len(gl) - n
-    r[PRED_N] += len(pl)
-    r[GOLD_N] += len(gl)
+    _tally(r, n, len(pl), len(gl))
     if not gl and not pl:
         r[TN] += 1
     if rp.ordered and n >= 2:
@@ -686,78 +318,12 @@ def _one_sided(acc: _Acc, plan: ModelPlan, value: Any, *, gold: bool) -> None:
                 _one_sided(acc, node.item, y, gold=gold)
 
 
-def _bump(r: list[int], n: int, *, gold: bool) -> None:
-    if gold:
-        r[FN] += n
-        r[OMIT] += n
-        r[GOLD_N] += n
-    else:
-        r[FP] += n
-        r[HALLUC] += n
-        r[PRED_N] += n
-
-
 def _bump_ground(r: list[int], ev: Any, *, gold: bool) -> None:
     if gold:
         if _gradable(ev):
             r[G_GOLD] += 1
     else:
         r[G_PRED] += 1
-
-
-# --- evidence overlap -------------------------------------------------------------------------
-
-
-def _span(ev: dict[str, Any]) -> tuple[int, int] | None:
-    s = ev.get("start")
-    e = ev.get("end")
-    if type(s) is int and type(e) is int and e > s:
-        return s, e
-    return None
-
-
-def _gradable(ev: Any) -> bool:
-    return isinstance(ev, dict) and (
-        _span(ev) is not None or bool(str(ev.get("quote") or "").strip())
-    )
-
-
-def _ground_pair(r: list[int], gev: Any, pev: Any) -> None:
-    if type(gev) is not dict:
-        return
-    gs: Any = gev.get("start")
-    ge: Any = gev.get("end")
-    g_span = type(gs) is int and type(ge) is int and ge > gs
-    if not g_span and not str(gev.get("quote") or "").strip():
-        return  # a gold fact with neither offsets nor a quote cannot be judged
-    r[G_GOLD] += 1
-    r[G_PRED] += 1
-    if type(pev) is not dict or pev.get("status") == "unsupported":
-        return
-    ps: Any = pev.get("start")
-    pe: Any = pev.get("end")
-    if g_span and type(ps) is int and type(pe) is int and pe > ps:
-        hit = gs < pe and ps < ge
-    else:
-        hit = _quotes_overlap(str(gev.get("quote") or ""), str(pev.get("quote") or ""))
-    if hit:
-        r[G_HIT] += 1
-
-
-@lru_cache(maxsize=65536)
-def _quote_key(quote: str) -> tuple[str, frozenset[tuple[str, ...]]]:
-    tokens = _basic(quote, {}).split()
-    grams = frozenset(tuple(tokens[i : i + 3]) for i in range(len(tokens) - 2))
-    return " ".join(tokens), grams
-
-
-def _quotes_overlap(a: str, b: str) -> bool:
-    ta, ga = _quote_key(a)
-    tb, gb = _quote_key(b)
-    if not ta or not tb:
-        return False
-    short, long_ = (ta, tb) if len(ta) <= len(tb) else (tb, ta)
-    return f" {short} " in f" {long_} " or not ga.isdisjoint(gb)
 
 
 # --- entry points -----------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from abstraction.core.bundled import data_root
 from abstraction.core.errors import UserError
-from abstraction.evaluation.scorer import unknown_paths
+from abstraction.evaluation.counts import unknown_paths
 
 SUITES_DIR = Path("eval") / "suites"
 

@@ -1,14 +1,6 @@
-"""Offline batches: OpenAI Batch API / ``vllm run-batch`` request files, and their results.
+"""Offline batches, second half: collect the provider's results of a prepared batch.
 
-`prepare_batch` writes one request line per (document part, prompt pass)::
-
-    {"custom_id": "<doc>|<part>|<pass>", "method": "POST", "url": "/v1/chat/completions",
-     "body": {"model": ..., "messages": [...], "response_format": {...}, ...}}
-
-which is the input format of both the OpenAI Batch API and vLLM's ``run-batch``; the body is
-the request the live client would send.  Next to it goes ``<file>.manifest.json``: the prompt,
-model, chunking and where each document came from, so collecting needs nothing else.
-
+The request file and its manifest are written by `abstraction.jobs.batch_prepare`.
 `collect_batch` reads the provider's output file, validates every answer against the pass's
 schema, re-asks the failed or missing items live (through the normal client, with re-asks),
 grounds and merges as the job runner does, writes ``<id>.json`` outputs, fills the cache (so a
@@ -21,152 +13,36 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from abstraction.client.openai_client import ChatResult, response_format
+from abstraction.client.openai_client import ChatResult
 from abstraction.core.documents import Document
 from abstraction.core.errors import ModelError, UserError
 from abstraction.core.prompts import PassSpec, PromptSpec
 from abstraction.core.records import Extraction, Usage
-from abstraction.core.schema import SCHEMA_VERSION
-from abstraction.extraction import answer_model, build_messages, llm_schema
-from abstraction.extraction.chunking import ChunkSettings, Part, part_document, plan_parts
+from abstraction.extraction import answer_model
+from abstraction.extraction.chunking import Part
 from abstraction.extraction.extractor import DocumentRun, bounded_retry
-from abstraction.extraction.output import atomic_write_bytes
 from abstraction.extraction.pipeline import aextract_parts
-from abstraction.grounding import strip_boilerplate
+from abstraction.jobs.batch_prepare import MANIFEST_FORMAT, URL, custom_id
 from abstraction.jobs.cache import Cache
-from abstraction.jobs.inputs import InputError, InputLimits, Source, discover, load
+from abstraction.jobs.inputs import InputError, InputLimits, Source, load
+from abstraction.jobs.job import write_output
+from abstraction.jobs.outcomes import DocumentOutcome
 from abstraction.jobs.prices import PriceTable, load_prices
 from abstraction.jobs.runner import (
-    DocumentOutcome,
     JobIdentity,
     JobSummary,
     call_logger,
     identity_for,
     start_run,
-    write_output,
 )
 from abstraction.jobs.store import CallRow, RunStore
 from abstraction.jobs.transport import CURRENT_METER, CallMeter, JobTransport
-
-MANIFEST_FORMAT = "abstraction-batch/1"
-URL = "/v1/chat/completions"
-
-
-def custom_id(doc_id: str, part: int, pass_name: str) -> str:
-    return f"{doc_id}|{part}|{pass_name}"
-
-
-def request_body(
-    unit: Document, prompt: PromptSpec, spec: PassSpec, *, model: str, structured: str
-) -> dict[str, Any]:
-    """The chat-completions body the live client sends for this pass of this text."""
-    schema = llm_schema(spec, evidence_first=prompt.settings.evidence_first)
-    name = answer_model(spec).__name__
-    messages = build_messages(strip_boilerplate(unit.text), prompt, spec)
-    if structured == "json_object":
-        schema_text = json.dumps(schema, separators=(",", ":"), ensure_ascii=False)
-        last = {**messages[-1]}
-        last["content"] += f"\n\nAnswer with JSON matching this schema: {schema_text}"
-        messages = [*messages[:-1], last]
-    body: dict[str, Any] = {
-        "model": model,
-        "messages": messages,
-        "temperature": prompt.settings.temperature,
-        "max_tokens": prompt.pass_settings(spec).max_tokens,
-        "response_format": response_format(structured, name, schema),
-    }
-    if prompt.settings.seed is not None:
-        body["seed"] = prompt.settings.seed
-    return body
-
-
-@dataclass
-class PrepareSummary:
-    requests: Path
-    manifest: Path
-    documents: int
-    lines: int
-    problems: list[tuple[str, str]] = field(default_factory=list)
-
-
-def _source_json(s: Source) -> dict[str, Any]:
-    return {
-        "id": s.id,
-        "origin": s.origin,
-        "kind": s.kind,
-        "path": str(s.path),
-        "line": s.line,
-        "offset": s.offset,
-        "size": s.size,
-    }
-
-
-def prepare_batch(
-    inputs: list[str | Path],
-    *,
-    out: Path,
-    prompt: PromptSpec,
-    model: str,
-    structured: str = "json_schema",
-    chunking: ChunkSettings | None = None,
-    limits: InputLimits | None = None,
-) -> PrepareSummary:
-    """Write the request JSONL and its manifest; bad inputs are listed, not fatal."""
-    chunking = chunking or ChunkSettings()
-    lines: list[str] = []
-    docs: list[dict[str, Any]] = []
-    problems: list[tuple[str, str]] = []
-    for source in discover(inputs, exclude=[out, manifest_path_for(out)]):
-        try:
-            doc = load(source, limits=limits or InputLimits())
-        except InputError as exc:
-            problems.append((source.origin, str(exc)))
-            continue
-        parts = plan_parts(doc, chunking)
-        for part in parts:
-            unit = part_document(doc, part, len(parts))
-            for spec in prompt.passes:
-                body = request_body(unit, prompt, spec, model=model, structured=structured)
-                line = {
-                    "custom_id": custom_id(doc.id, part.index, spec.name),
-                    "method": "POST",
-                    "url": URL,
-                    "body": body,
-                }
-                lines.append(json.dumps(line, ensure_ascii=False))
-        docs.append(
-            {
-                "source": _source_json(source),
-                "sha256": doc.sha256,
-                "parts": [[p.start, p.end, p.section] for p in parts],
-            }
-        )
-    manifest = {
-        "format": MANIFEST_FORMAT,
-        "requests": out.name,
-        "prompt_version": prompt.version,
-        "prompt_sha256": prompt.sha256,
-        "schema_version": SCHEMA_VERSION,
-        "model": model,
-        "structured": structured,
-        "chunking": {"max_chars": chunking.max_chars, "overlap": chunking.overlap},
-        "documents": docs,
-    }
-    atomic_write_bytes(out, ("\n".join(lines) + "\n" if lines else "").encode("utf-8"))
-    manifest_path = manifest_path_for(out)
-    atomic_write_bytes(manifest_path, json.dumps(manifest, indent=1).encode("utf-8"))
-    return PrepareSummary(out, manifest_path, len(docs), len(lines), problems)
-
-
-def manifest_path_for(requests: Path) -> Path:
-    return requests.with_name(requests.name + ".manifest.json")
-
 
 # ---------------------------------------------------------------------------------------------
 # collect

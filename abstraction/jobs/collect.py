@@ -10,7 +10,8 @@ from typing import Any
 
 from abstraction.client import ChatResult, ModelConfig, open_client, resolve_config
 from abstraction.core.prompts import default_prompts_dir, load_prompt
-from abstraction.jobs.batch import collect_batch, load_manifest, manifest_path_for, unusable_items
+from abstraction.jobs.batch import collect_batch, load_manifest, unusable_items
+from abstraction.jobs.batch_prepare import manifest_path_for
 from abstraction.jobs.outcomes import JobSummary
 from abstraction.jobs.prices import load_prices
 from abstraction.jobs.runner import with_transport

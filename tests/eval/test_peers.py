@@ -17,7 +17,8 @@ import pytest
 
 from abstraction.core.documents import Document
 from abstraction.core.records import GoldRecord
-from abstraction.evaluation.brat import convert_document, read_brat_document
+from abstraction.evaluation.brat import convert_document
+from abstraction.evaluation.brat_ann import read_brat_document
 from abstraction.evaluation.files import prediction_from_extraction, score_prediction
 from abstraction.evaluation.results import build_report
 

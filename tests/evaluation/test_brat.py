@@ -18,11 +18,9 @@ from abstraction.core.errors import UserError
 from abstraction.core.records import GoldRecord
 from abstraction.core.schema import iter_evidence
 from abstraction.core.vocab import outcome_status, parse_age, parse_sex, treatment_category
-from abstraction.evaluation.brat import (
+from abstraction.evaluation.brat import Conversion, convert_document, covers
+from abstraction.evaluation.brat_ann import (
     BratDocument,
-    Conversion,
-    convert_document,
-    covers,
     find_brat_documents,
     parse_ann,
     read_brat_document,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from abstraction.evaluation.brat import BratDocument, convert_document, parse_ann
+from abstraction.evaluation.brat import convert_document
+from abstraction.evaluation.brat_ann import BratDocument, parse_ann
 
 TEXT = (
     "She received treatment with fresh frozen plasma and platelets. "

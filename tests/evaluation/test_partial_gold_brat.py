@@ -9,9 +9,11 @@ import pytest
 
 from abstraction.cli.brat import default_maccrobat_dir
 from abstraction.core.schema import empty_case_report
-from abstraction.evaluation.brat import convert_document, find_brat_documents, read_brat_document
+from abstraction.evaluation.brat import convert_document
+from abstraction.evaluation.brat_ann import find_brat_documents, read_brat_document
+from abstraction.evaluation.counts import unknown_paths
 from abstraction.evaluation.results import build_report
-from abstraction.evaluation.scorer import score_document, unknown_paths
+from abstraction.evaluation.scorer import score_document
 
 MACCROBAT = default_maccrobat_dir()
 pytestmark = pytest.mark.skipif(not MACCROBAT.is_dir(), reason=f"no MACCROBAT at {MACCROBAT}")

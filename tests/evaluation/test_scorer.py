@@ -6,8 +6,9 @@ from typing import Any
 
 import pytest
 
+from abstraction.evaluation.counts import DocResult
 from abstraction.evaluation.results import ScoreReport, build_report, prf
-from abstraction.evaluation.scorer import DocResult, score_document
+from abstraction.evaluation.scorer import score_document
 from tests.evaluation.helpers import (
     assessment,
     diagnosis,

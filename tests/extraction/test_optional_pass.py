@@ -119,7 +119,7 @@ def test_a_pass_can_have_its_own_answer_limit() -> None:
     _, client = extract((NAMES, short), set(), asynchronous=False)
     assert client.max_tokens == [3000, 300]  # the prompt's default, then the pass's own
 
-    from abstraction.jobs.batch import request_body
+    from abstraction.jobs.batch_prepare import request_body
 
     prompt = PromptSpec(version="t", description="t", system="s", passes=(NAMES, short))
     doc = Document(id="d", text=TEXT)

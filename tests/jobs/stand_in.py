@@ -18,7 +18,8 @@ from abstraction.core.records import Extraction, Failure, Provenance, Usage
 from abstraction.core.schema import CaseReport
 from abstraction.extraction.merge import document_info
 from abstraction.grounding.ground import ground_record
-from abstraction.jobs.runner import Extractor, JobIdentity
+from abstraction.jobs.job import Extractor
+from abstraction.jobs.runner import JobIdentity
 
 IDENTITY = JobIdentity(
     prompt_version="stand-in",

@@ -26,8 +26,9 @@ from abstraction.core.errors import ConfigError
 from abstraction.core.prompts import load_prompt
 from abstraction.core.records import Extraction
 from abstraction.extraction import output as output_module
+from abstraction.jobs.job import Extractor
 from abstraction.jobs.prices import Price, PriceTable
-from abstraction.jobs.runner import Extractor, JobOptions, JobSummary, arun_documents, arun_job
+from abstraction.jobs.runner import JobOptions, JobSummary, arun_documents, arun_job
 from abstraction.jobs.store import RunStore
 from abstraction.jobs.transport import CallMeter, RetryPolicy
 
@@ -135,16 +136,16 @@ def test_1_an_overlong_jsonl_id_gets_a_short_distinct_file_name(tmp_path: Path) 
 def test_1_any_crash_while_loading_is_that_documents_failure(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from abstraction.jobs import runner
+    from abstraction.jobs import job as job_module
 
-    real_load = runner.load
+    real_load = job_module.load
 
     def load(source: Any, **kw: Any) -> Any:
         if source.id == "case3":
             raise MemoryError("simulated: the parser ran out of memory")
         return real_load(source, **kw)
 
-    monkeypatch.setattr(runner, "load", load)
+    monkeypatch.setattr(job_module, "load", load)
     calls: list[str] = []
     summary = job([cases(tmp_path / "in", 8)], tmp_path / "out", extract=offline_extractor(calls))
     by_id = {o.id: o for o in summary.outcomes}

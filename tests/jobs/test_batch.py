@@ -14,7 +14,8 @@ from abstraction.client.config import ModelConfig
 from abstraction.core.prompts import load_prompt
 from abstraction.core.records import Extraction
 from abstraction.extraction.chunking import ChunkSettings
-from abstraction.jobs.batch import collect_batch, manifest_path_for, prepare_batch, unusable_items
+from abstraction.jobs.batch import collect_batch, unusable_items
+from abstraction.jobs.batch_prepare import manifest_path_for, prepare_batch
 from abstraction.jobs.prices import Price, PriceTable
 from abstraction.jobs.runner import JobOptions, arun_job, with_transport
 from abstraction.jobs.store import RunStore

@@ -134,6 +134,15 @@ def test_openai_strict_mode_request_shape():
     assert "As a genius expert" not in json.dumps(seen[0]["messages"])  # no schema pasted in
 
 
+def _ask_once(client: ModelClient) -> None:
+    client.complete(
+        messages=[{"role": "user", "content": "x"}],
+        response_model=MODEL,
+        json_schema=llm_schema(SPEC, evidence_first=False),
+        settings=PromptSettings(max_retries=0),
+    )
+
+
 @pytest.mark.parametrize("status", [401, 403])
 def test_a_rejected_api_key_stops_everything_and_says_so(status: int) -> None:
     """Every later call would be refused too: an EndpointError (the job stops), not a
@@ -142,12 +151,7 @@ def test_a_rejected_api_key_stops_everything_and_says_so(status: int) -> None:
 
     client = _client([(status, {"error": {"message": "Incorrect API key provided"}})])
     with pytest.raises(EndpointError) as err:
-        client.complete(
-            messages=[{"role": "user", "content": "x"}],
-            response_model=MODEL,
-            json_schema=llm_schema(SPEC, evidence_first=False),
-            settings=PromptSettings(max_retries=0),
-        )
+        _ask_once(client)
     assert err.value.kind == "auth"
     assert f"HTTP {status}" in str(err.value) and "--api-key" in str(err.value)
     assert "http://fake/v1" in str(err.value)
@@ -160,11 +164,6 @@ def test_an_unreachable_endpoints_credentials_are_not_in_the_message() -> None:
     cfg = ModelConfig(model="m", base_url=url, http_retries=0)
     client = ModelClient(cfg, base_url=url, api_key="k", model_name="m")
     with pytest.raises(EndpointError) as err:
-        client.complete(
-            messages=[{"role": "user", "content": "x"}],
-            response_model=MODEL,
-            json_schema=llm_schema(SPEC, evidence_first=False),
-            settings=PromptSettings(max_retries=0),
-        )
+        _ask_once(client)
     assert err.value.kind == "unreachable"
     assert "secret" not in str(err.value) and "127.0.0.1:9" in str(err.value)

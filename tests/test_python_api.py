@@ -8,7 +8,6 @@ that the documented calls work, return what the README says, and take the comman
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,7 @@ import abstraction
 from abstraction.core.errors import UserError
 from abstraction.core.records import Extraction, GoldRecord
 from abstraction.evaluation.compare import EvalReport
-from tests.jobs.conftest import RunningServer, start_server
+from tests.jobs.conftest import RunningServer
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -27,19 +26,6 @@ def readme_example() -> str:
     m = re.search(r"<!-- python-api -->\s*```python\n(.+?)\n```", readme, re.S)
     assert m, "README has no python-api block"
     return m.group(1)
-
-
-@pytest.fixture
-def stand_in(monkeypatch: pytest.MonkeyPatch) -> Iterator[RunningServer]:
-    server = start_server()
-    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
-    monkeypatch.setenv("OPENAI_API_KEY", "stand-in")
-    monkeypatch.setenv("ABSTRACTION_MODEL", "fault-model")
-    try:
-        yield server
-    finally:
-        server.proc.terminate()
-        server.proc.wait(timeout=5)
 
 
 def test_the_readme_example_runs(

@@ -9,7 +9,6 @@ is scored and timed alike, and is listed in the one report.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,23 +19,10 @@ from abstraction.core.errors import UserError
 from abstraction.core.prompts import load_prompt
 from abstraction.evaluation.systems import choose_system, one_call_prompt, parse_system
 from abstraction.extraction.extractor import build_messages
-from tests.jobs.conftest import RunningServer, start_server
+from tests.jobs.conftest import RunningServer
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ("case05_takotsubo_echo", "case07_kawasaki_child")
-
-
-@pytest.fixture
-def stand_in(monkeypatch: pytest.MonkeyPatch) -> Iterator[RunningServer]:
-    server = start_server()
-    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
-    monkeypatch.setenv("OPENAI_API_KEY", "stand-in")
-    monkeypatch.setenv("ABSTRACTION_MODEL", "fault-model")
-    try:
-        yield server
-    finally:
-        server.proc.terminate()
-        server.proc.wait(timeout=5)
 
 
 def _suite(tmp_path: Path) -> Path:

@@ -52,6 +52,15 @@ class Example(_Frozen):
         return v
 
 
+RULE_NAMES = (
+    "tests_not_treatments",
+    "category_vocabulary",
+    "findings_not_sites",
+    "diagnoses_not_treatments",
+    "one_principal",
+)
+"""The fixed rules a prompt may name in ``settings.rules``, in the order they run."""
+
 MENTION_SECTIONS = ("patient", "diagnoses", "findings", "treatments", "assessments", "outcome")
 """The sections a ``mentions`` pass fills (see `abstraction.extraction.mentions`)."""
 
@@ -93,7 +102,8 @@ class PassSpec(_Frozen):
       and fixed rules turn them into the sections in `MENTION_SECTIONS`: fewer tokens per fact).
     max_words / max_items / max_chars: for ``mentions``, the most words and characters a phrase
       and the most phrases a list may have (enforced by the schema, so by llama.cpp's
-      grammar: a phrase that reaches `max_chars` is closed there).
+      grammar: a phrase that reaches `max_chars` is closed there).  `max_items` also bounds
+      every list of a ``sections`` pass (``maxItems`` on each array of its schema).
     split: for ``mentions``, a phrase that joins several names ("fever, cough and rash",
       "heart failure (CHF)") becomes one phrase per name (each still words of the text).
     name_max_words: for ``mentions``, a phrase (after `split`) of more words is a clause, not a
@@ -101,7 +111,7 @@ class PassSpec(_Frozen):
       `max_words` it leaves the model's request unchanged.
     split_clauses: for ``mentions`` with `name_max_words`, a longer phrase is first cut at
       "with" / "without" (what follows "without" in the signs is an absent sign).
-    truncated_max_items: for ``mentions``, when an answer is cut off at max_tokens (the 1.5B
+    truncated_max_items: for either shape, when an answer is cut off at max_tokens (the 1.5B
       model sometimes repeats one phrase until it is), the pass is asked once more with each
       list limited to this many phrases in the schema (maxItems), which bounds the answer.
     max_tokens: this pass's answer limit, instead of the prompt's ``settings.max_tokens``.
@@ -142,18 +152,12 @@ class PassSpec(_Frozen):
     def _shape_sections(self) -> PassSpec:
         if self.shape == "mentions" and tuple(self.sections) != MENTION_SECTIONS:
             raise ValueError(f"a mentions pass fills exactly the sections {list(MENTION_SECTIONS)}")
-        limits = (
-            self.max_words,
-            self.max_items,
-            self.max_chars,
-            self.name_max_words,
-            self.truncated_max_items,
-        )
+        limits = (self.max_words, self.max_chars, self.name_max_words)
         used = any(v is not None for v in limits)
         if (used or self.split or self.split_clauses or self.lists) and self.shape != "mentions":
             raise ValueError(
-                "max_words, max_items, max_chars, split, split_clauses, name_max_words, lists and "
-                "truncated_max_items apply to a mentions pass only"
+                "max_words, max_chars, split, split_clauses, name_max_words and lists apply to a "
+                "mentions pass only"
             )
         unknown = [k for k in self.lists if k not in MENTION_LISTS]
         if unknown or len(set(self.lists)) != len(self.lists):
@@ -172,6 +176,17 @@ class PromptSettings(_Frozen):
     unsupported: Literal["flag", "drop"] = "flag"
     """What happens to a fact grounding finds no support for: kept in the record and flagged,
     or moved out of the record to the extraction's ``dropped`` list."""
+    rules: tuple[str, ...] = ()
+    """Fixed rules run on the merged record before grounding (`abstraction.extraction.rules`:
+    a treatment's category from a vocabulary, tests out of the treatments...)."""
+
+    @field_validator("rules")
+    @classmethod
+    def _known_rules(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [r for r in v if r not in RULE_NAMES]
+        if unknown:
+            raise ValueError(f"unknown rules {unknown}; known: {list(RULE_NAMES)}")
+        return v
 
 
 class PromptSpec(_Frozen):

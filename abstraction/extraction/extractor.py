@@ -30,6 +30,7 @@ from abstraction.extraction.mentions import pool_sections
 from abstraction.extraction.merge import document_info
 from abstraction.extraction.passes import answer_model, answer_sections, shared_llm_schema
 from abstraction.extraction.provenance import prompt_provenance
+from abstraction.extraction.rules import apply_rules
 from abstraction.grounding import drop_unsupported, ground_record, strip_boilerplate
 
 
@@ -183,6 +184,7 @@ class DocumentRun:
         dropped: list[DroppedFact] = list(self.left_out)
         if self.failure is None:
             merged = CaseReport.model_validate(self.merged)  # a new object: ours to ground
+            dropped += apply_rules(merged, self.prompt.settings.rules)
             record, grounding = ground_record(merged, self.doc.text, in_place=True)
             if self.prompt.settings.unsupported == "drop":
                 dropped += drop_unsupported(record)
@@ -216,8 +218,8 @@ class DocumentRun:
 
 
 def bounded_retry(spec: PassSpec, err: ModelError) -> PassSpec | None:
-    """The pass to ask once more after `err`, or None: a mentions pass whose answer was cut off
-    at max_tokens, with `truncated_max_items`, is asked again with its lists bounded."""
+    """The pass to ask once more after `err`, or None: a pass whose answer was cut off at
+    max_tokens, with `truncated_max_items`, is asked again with its lists bounded."""
     if err.kind != "truncated" or spec.truncated_max_items is None:
         return None
     return spec.model_copy(update={"max_items": spec.truncated_max_items})

@@ -39,17 +39,23 @@ def pass_model(sections: tuple[str, ...]) -> type[BaseModel]:
     return create_model(name, __base__=Strict, **fields)
 
 
-def _clean(node: Any, *, evidence_first: bool) -> Any:
-    """Drop schema titles and defaults; require every property; forbid extra keys."""
+def _clean(node: Any, *, evidence_first: bool, max_items: int | None = None) -> Any:
+    """Drop schema titles and defaults; require every property; forbid extra keys; bound every
+    array to `max_items` items when given."""
     if isinstance(node, dict):
         out: dict[str, Any] = {}
         for k, v in node.items():
             if k in ("title", "default"):
                 continue
             if k in ("properties", "$defs"):  # names here are fields, not schema keywords
-                out[k] = {n: _clean(s, evidence_first=evidence_first) for n, s in v.items()}
+                out[k] = {
+                    n: _clean(s, evidence_first=evidence_first, max_items=max_items)
+                    for n, s in v.items()
+                }
                 continue
-            out[k] = _clean(v, evidence_first=evidence_first)
+            out[k] = _clean(v, evidence_first=evidence_first, max_items=max_items)
+        if max_items is not None and out.get("type") == "array":
+            out["maxItems"] = min(max_items, out.get("maxItems", max_items))
         if out.get("type") == "object" and "properties" in out:
             props = out["properties"]
             if evidence_first and "evidence" in props:
@@ -62,7 +68,7 @@ def _clean(node: Any, *, evidence_first: bool) -> Any:
             out["additionalProperties"] = False
         return out
     if isinstance(node, list):
-        return [_clean(v, evidence_first=evidence_first) for v in node]
+        return [_clean(v, evidence_first=evidence_first, max_items=max_items) for v in node]
     return node
 
 
@@ -95,22 +101,28 @@ def _key(spec: PassSpec) -> tuple[str, ...]:
     if spec.shape == "mentions":
         limits = (spec.max_words, spec.max_items, spec.max_chars)
         return ("<mentions>", *(str(v or "") for v in limits), *spec.lists)
+    if spec.max_items is not None:
+        return ("<sections>", str(spec.max_items), *spec.sections)
     return tuple(spec.sections)
 
 
 @lru_cache(maxsize=64)
 def _llm_schema_json(sections: tuple[str, ...], evidence_first: bool) -> str:
     model: type[BaseModel]
+    bound: int | None = None
     if sections[0] == "<mentions>":
         words, items, chars = (int(v) if v else None for v in sections[1:4])
         model = mentions_model(words, items, tuple(sections[4:]), chars)
+    elif sections[0] == "<sections>":
+        bound, model = int(sections[1]), pass_model(sections[2:])
     else:
         model = pass_model(sections)
     schema = copy.deepcopy(model.model_json_schema())
     defs = schema.get("$defs", {})
     if "Evidence" in defs:
         defs["Evidence"] = dict(QUOTE_SCHEMA)
-    return json.dumps(_clean(schema, evidence_first=evidence_first), ensure_ascii=False)
+    cleaned = _clean(schema, evidence_first=evidence_first, max_items=bound)
+    return json.dumps(cleaned, ensure_ascii=False)
 
 
 def llm_schema(spec: PassSpec, *, evidence_first: bool) -> dict[str, Any]:

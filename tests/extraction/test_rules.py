@@ -1,0 +1,157 @@
+"""The fixed rules a prompt can name (`abstraction.extraction.rules`), on crafted records."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from abstraction.core.prompts import PassSpec, PromptSettings
+from abstraction.core.schema import Diagnosis, Evidence, Finding, Treatment, empty_case_report
+from abstraction.extraction.passes import llm_schema
+from abstraction.extraction.rules import apply_rules, is_bare_site, is_test, vocabulary_category
+
+
+def _t(name: str, category: str = "other") -> Treatment:
+    return Treatment(
+        name=name,
+        category=category,
+        target=None,
+        donor_type=None,
+        graft_source=None,  # type: ignore[arg-type]
+        dose=None,
+        duration=None,
+        intent=None,
+        time=None,
+        evidence=Evidence(quote=name),
+    )
+
+
+def _d(name: str, status: str = "secondary") -> Diagnosis:
+    return Diagnosis(name=name, status=status, details=None, evidence=Evidence(quote=name))  # type: ignore[arg-type]
+
+
+def _f(name: str) -> Finding:
+    return Finding(name=name, assertion="present", body_site=None, evidence=Evidence(quote=name))
+
+
+@pytest.mark.parametrize(
+    ("name", "category"),
+    [
+        ("CAR-T cell therapy", "cellular_therapy"),
+        ("axicabtagene ciloleucel", "cellular_therapy"),
+        ("donor lymphocyte infusions (DLI)", "cellular_therapy"),
+        ("unrelated cord blood transplantation", "stem_cell_transplant"),
+        ("UCBT", "stem_cell_transplant"),
+        ("autologous peripheral blood stem cell transplantation", "stem_cell_transplant"),
+        ("interferon-α", "immunotherapy"),
+        ("rituximab", "immunotherapy"),
+        ("R-CHOP", "chemotherapy"),
+        ("high-dose melphalan", "chemotherapy"),
+        ("venetoclax", "targeted_therapy"),
+        ("palliative radiotherapy to L2-L3", "radiotherapy"),
+        ("laparoscopic left ovarian cystectomy", "surgery"),
+        ("red cell transfusion", "supportive"),
+        ("voriconazole", "other"),
+        ("piperacillin-tazobactam", "other"),
+    ],
+)
+def test_category_from_the_vocabulary(name: str, category: str) -> None:
+    assert vocabulary_category(name) == category
+
+
+def test_an_unknown_name_keeps_the_models_category() -> None:
+    assert vocabulary_category("prednisolone") is None  # steroids depend on why they were given
+    assert vocabulary_category("kidney transplant") is None  # an organ transplant is not an SCT
+    record = empty_case_report()
+    record.treatments = [_t("prednisolone", "immunotherapy"), _t("UCBT", "surgery")]
+    apply_rules(record, ("category_vocabulary",))
+    assert [t.category for t in record.treatments] == ["immunotherapy", "stem_cell_transplant"]
+
+
+def test_tests_leave_the_treatments_and_are_kept_as_dropped() -> None:
+    assert is_test("bone marrow biopsy") and is_test("PET/CT") and is_test("biopsy")
+    assert not is_test("CT-guided drainage") and not is_test("CAR-T cell therapy")
+    record = empty_case_report()
+    record.treatments = [_t("CAR-T cell therapy"), _t("biopsy"), _t("UCBT")]
+    dropped = apply_rules(record, ("tests_not_treatments",))
+    assert [t.name for t in record.treatments] == ["CAR-T cell therapy", "UCBT"]
+    assert [(d.path, d.fact["name"]) for d in dropped] == [("treatments[1]", "biopsy")]
+    assert dropped[0].note and "test" in dropped[0].note
+
+
+def test_organs_leave_the_findings() -> None:
+    assert is_bare_site("multiple lymph nodes") and is_bare_site("Breast")
+    assert is_bare_site("kidney")
+    assert not is_bare_site("breast mass") and not is_bare_site("kidney failure")
+    record = empty_case_report()
+    record.findings = [_f("multiple lymph nodes"), _f("fever"), _f("pancreas")]
+    dropped = apply_rules(record, ("findings_not_sites",))
+    assert [f.name for f in record.findings] == ["fever"]
+    assert [d.path for d in dropped] == ["findings[0]", "findings[2]"]
+
+
+def test_a_transplant_is_not_a_diagnosis_but_a_transplant_complication_is() -> None:
+    record = empty_case_report()
+    record.diagnoses = [
+        _d("B-ALL", "principal"),
+        _d("unrelated cord blood transplantation"),
+        _d("graft-versus-host disease after stem cell transplantation"),
+        _d("chemotherapy-induced neutropenia"),
+    ]
+    dropped = apply_rules(record, ("diagnoses_not_treatments",))
+    assert [d.name for d in record.diagnoses] == [
+        "B-ALL",
+        "graft-versus-host disease after stem cell transplantation",
+        "chemotherapy-induced neutropenia",
+    ]
+    assert [d.fact["name"] for d in dropped] == ["unrelated cord blood transplantation"]
+
+
+def test_exactly_one_principal() -> None:
+    record = empty_case_report()
+    record.diagnoses = [
+        _d("a1", "ruled_out"),
+        _d("b1"),
+        _d("c1", "principal"),
+        _d("d1", "principal"),
+    ]
+    apply_rules(record, ("one_principal",))
+    statuses = [d.status for d in record.diagnoses]
+    assert statuses == ["ruled_out", "secondary", "principal", "secondary"]
+    none_marked = empty_case_report()
+    none_marked.diagnoses = [_d("a1", "ruled_out"), _d("b1"), _d("c1")]
+    apply_rules(none_marked, ("one_principal",))
+    assert [d.status for d in none_marked.diagnoses] == ["ruled_out", "principal", "secondary"]
+
+
+def test_no_rules_named_changes_nothing() -> None:
+    record = empty_case_report()
+    record.treatments = [_t("biopsy"), _t("UCBT", "surgery")]
+    before = record.model_dump()
+    assert apply_rules(record, ()) == [] and record.model_dump() == before
+
+
+def test_an_unknown_rule_is_refused() -> None:
+    with pytest.raises(ValidationError, match="unknown rules"):
+        PromptSettings(rules=("guess_everything",))
+
+
+def test_a_sections_pass_can_bound_its_lists() -> None:
+    spec = PassSpec(name="t", sections=("treatments", "findings"), instructions="x", max_items=7)
+    schema = llm_schema(spec, evidence_first=False)
+    arrays = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "array":
+                arrays.append(node.get("maxItems"))
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(schema)
+    assert arrays and all(n == 7 for n in arrays)  # treatments, findings and body_sites-like lists
+    unbounded = llm_schema(spec.model_copy(update={"max_items": None}), evidence_first=False)
+    assert "maxItems" not in str(unbounded)

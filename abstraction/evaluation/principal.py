@@ -169,8 +169,10 @@ def apply_label(gold: GoldRecord, label: PrincipalLabel, text: str) -> tuple[Gol
     if gold.document_sha256 not in (None, label.sha256):
         raise UserError(f"{gold.document_id}: the gold was made from another text than the label")
     record = gold.record.model_copy(deep=True)
-    diagnoses = [d.model_copy(update={"status": "secondary"}) if d.status == "principal" else d
-                 for d in record.diagnoses]
+    diagnoses = [
+        d.model_copy(update={"status": "secondary"}) if d.status == "principal" else d
+        for d in record.diagnoses
+    ]
     found = _find(diagnoses, label, text)
     if found is not None:
         diagnoses[found] = diagnoses[found].model_copy(update={"status": "principal"})
@@ -199,7 +201,6 @@ def apply_label(gold: GoldRecord, label: PrincipalLabel, text: str) -> tuple[Gol
 class Target:
     """What counts as right for one document: accepted names, and the other reading's."""
 
-    doc_id: str
     accepted: tuple[str, ...]
     other: tuple[str, ...] = ()
 
@@ -227,9 +228,7 @@ class PrincipalScore(_Model):
 
 
 def targets_from_labels(labels: PrincipalLabels) -> dict[str, Target]:
-    return {
-        lab.id: Target(lab.id, lab.accepted, lab.other_names) for lab in labels.labels
-    }
+    return {lab.id: Target(lab.accepted, lab.other_names) for lab in labels.labels}
 
 
 def targets_from_gold(golds: Iterable[GoldRecord]) -> dict[str, Target]:
@@ -238,7 +237,7 @@ def targets_from_gold(golds: Iterable[GoldRecord]) -> dict[str, Target]:
     for gold in golds:
         name = principal_of(gold.record)
         if name:
-            out[gold.document_id] = Target(gold.document_id, (name,))
+            out[gold.document_id] = Target((name,))
     return out
 
 
@@ -255,11 +254,12 @@ def _principals(record: CaseReport | Mapping[str, Any] | None) -> list[str]:
     diagnoses = record.get("diagnoses") if isinstance(record, Mapping) else None
     if not isinstance(diagnoses, list):
         return []
-    return [
-        d.get("name") if isinstance(d.get("name"), str) else ""
+    names = [
+        d.get("name")
         for d in diagnoses
         if isinstance(d, Mapping) and d.get("status") == "principal"
     ]
+    return [n if isinstance(n, str) else "" for n in names]
 
 
 def _matching_name(names: Iterable[str], pred: str, abbr: Mapping[str, str]) -> str | None:
@@ -270,12 +270,15 @@ def _matching_name(names: Iterable[str], pred: str, abbr: Mapping[str, str]) -> 
 
 
 def judge(
-    target: Target, record: CaseReport | Mapping[str, Any] | None, text: str | None = None
+    doc_id: str,
+    target: Target,
+    record: CaseReport | Mapping[str, Any] | None,
+    text: str | None = None,
 ) -> PrincipalVerdict:
     """One document's verdict (None: no prediction); `text` lets the document's own
     abbreviations count.  Never raises on a malformed record: it is wrong, with the reason."""
     principals = _principals(record)
-    verdict = functools.partial(PrincipalVerdict, id=target.doc_id, principals=len(principals))
+    verdict = functools.partial(PrincipalVerdict, id=doc_id, principals=len(principals))
     if record is None:
         return verdict(right=False, predicted=None, reason="no prediction (missing or failed)")
     if not principals or not principals[0].strip():
@@ -305,7 +308,7 @@ def measure(
     """Score the labelled documents among `records` (id -> the prediction's record, None when
     the extraction failed).  Documents without a target are not counted."""
     verdicts = [
-        judge(targets[doc_id], records[doc_id], (texts or {}).get(doc_id))
+        judge(doc_id, targets[doc_id], records[doc_id], (texts or {}).get(doc_id))
         for doc_id in records
         if doc_id in targets
     ]

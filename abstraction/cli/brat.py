@@ -8,6 +8,7 @@ folder such as ``out/maccrobat-gold``.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 from typing import Annotated
@@ -26,6 +27,7 @@ from abstraction.evaluation.brat import (
     import_stats,
 )
 from abstraction.evaluation.brat_ann import find_brat_documents, read_brat_document
+from abstraction.evaluation.principal import PrincipalLabel, apply_label, read_labels
 
 ENV_DIR = "ABSTRACTION_MACCROBAT_DIR"
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -49,14 +51,26 @@ def _committable(out: Path) -> bool:
     return not any(target.is_relative_to(REPO_ROOT / d) for d in IGNORED_OUTPUT_DIRS)
 
 
-def _convert_all(paths: list[Path], annotator: str) -> tuple[list[Conversion], list[str]]:
-    conversions, failures = [], []
+def _convert_all(
+    paths: list[Path], annotator: str, labels: dict[str, PrincipalLabel] | None = None
+) -> tuple[list[Conversion], list[str], list[str]]:
+    """Convert every document; with `labels`, mark each labelled one's principal diagnosis
+    (a label whose text differs is refused: that document fails).  Returns the conversions,
+    the failures and one note per labelled document."""
+    conversions, failures, notes = [], [], []
     for path in paths:
         try:
-            conversions.append(convert_document(read_brat_document(path), annotator=annotator))
+            doc = read_brat_document(path)
+            conv = convert_document(doc, annotator=annotator)
+            label = (labels or {}).get(doc.id)
+            if label is not None:
+                gold, note = apply_label(conv.gold, label, doc.text)
+                conv = dataclasses.replace(conv, gold=gold)
+                notes.append(f"{doc.id}: {note}")
+            conversions.append(conv)
         except UserError as exc:
             failures.append(f"{path.name}: {exc}")
-    return conversions, failures
+    return conversions, failures, notes
 
 
 def _stats_tables(stats: ImportStats) -> tuple[Table, Table]:
@@ -90,6 +104,14 @@ def import_brat(
     annotator: Annotated[str, typer.Option(help="Recorded as the gold's annotator.")] = (
         DEFAULT_ANNOTATOR
     ),
+    principal: Annotated[
+        Path | None,
+        typer.Option(
+            help="Hand labels of each document's principal diagnosis (e.g. "
+            "eval/labels/maccrobat-principal.json): the labelled diagnosis gets status "
+            "'principal'.  Without it every asserted diagnosis stays 'secondary'."
+        ),
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List every warning.")] = False,
 ) -> None:
     """Convert brat annotations (MACCROBAT style) into partial gold records, one per document."""
@@ -97,10 +119,11 @@ def import_brat(
     source = folder or default_maccrobat_dir()
     try:
         paths = find_brat_documents(source)
+        labels = read_labels(principal).by_id() if principal else None
     except UserError as exc:
         console.print(f"[red]error:[/red] {escape(str(exc))}")
         raise typer.Exit(2) from exc
-    conversions, failures = _convert_all(paths, annotator)
+    conversions, failures, principal_notes = _convert_all(paths, annotator, labels)
     if _committable(out):
         console.print(f"[yellow]warning:[/yellow] {out} is inside the repository; never commit it")
     out.mkdir(parents=True, exist_ok=True)
@@ -115,6 +138,15 @@ def import_brat(
     console.print(f"{stats.warnings} warnings" + ("" if verbose else " (--verbose lists them)"))
     for line in warned if verbose else []:
         console.print(f"  {line}", markup=False)
+    if labels is not None:
+        added = sum("added" in n for n in principal_notes)
+        console.print(
+            f"Principal diagnosis from {principal}: {len(principal_notes)} of "
+            f"{len(conversions)} documents labelled ({added} added, the rest matched an "
+            "imported diagnosis)" + ("" if verbose else " (--verbose lists them)")
+        )
+        for line in principal_notes if verbose else []:
+            console.print(f"  {line}", markup=False)
     for line in failures:
         console.print(f"[red]failed:[/red] {line}")
     console.print(

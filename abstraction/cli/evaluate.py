@@ -22,6 +22,7 @@ from abstraction.core.prompts import default_prompts_dir
 from abstraction.evaluation.baseline import check_baselines, write_baselines
 from abstraction.evaluation.compare import EvalReport, compare
 from abstraction.evaluation.files import score_dirs
+from abstraction.evaluation.principal import PrincipalScore, fmt_principal, measure_dirs
 from abstraction.evaluation.report import (
     SYSTEM_COLUMNS,
     VERSION_COLUMNS,
@@ -30,6 +31,7 @@ from abstraction.evaluation.report import (
     fmt_iv,
     leak_notes,
     not_extracted_notes,
+    principal_notes,
     system_cells,
     version_cells,
     write_reports,
@@ -126,6 +128,13 @@ def score(
         bool,
         typer.Option(help="Score a prediction made from another text than its gold (warns)."),
     ] = False,
+    principal: Annotated[
+        Path | None,
+        typer.Option(
+            help="Principal-diagnosis labels (e.g. eval/labels/maccrobat-principal.json); "
+            "default: the gold records' own principal diagnoses, where they have one."
+        ),
+    ] = None,
 ) -> None:
     """Score existing extractions against gold, per field and per document.
 
@@ -135,6 +144,7 @@ def score(
 
     report = score_dirs(pred_dir, gold_dir, allow_hash_mismatch=allow_hash_mismatch)
     print_score(report, details=details)
+    _print_principal(measure_dirs(pred_dir, gold_dir, principal))
     for w in report.warnings:
         console.print(f"[yellow]warning[/yellow] another text than the gold: {w}", markup=True)
     rows = agreement_dirs(pred_dir, gold_dir)
@@ -151,6 +161,18 @@ def score(
         json_out.parent.mkdir(parents=True, exist_ok=True)
         json_out.write_text(report.model_dump_json(indent=2) + "\n", encoding="utf-8")
         console.print(f"wrote {json_out}")
+
+
+def _print_principal(p: PrincipalScore) -> None:
+    if not p.documents:
+        return
+    console.print(
+        f"principal diagnosis: {fmt_principal(p)} right (labels: {p.source})", highlight=False
+    )
+    for v in p.verdicts:
+        if not v.right:
+            pred = "none" if v.predicted is None else repr(v.predicted)
+            console.print(f"  {v.id}: {pred}: {v.reason}", highlight=False, markup=False)
 
 
 def _model_config(
@@ -184,6 +206,8 @@ def print_eval(report: EvalReport) -> None:
     console.print(vt)
     for note in not_extracted_notes(report):
         console.print(note, style="dim", highlight=False)
+    for note in principal_notes(report):
+        console.print(note, highlight=False, markup=False)
     if any(v.system.get("system", "ours") != "ours" for v in report.versions):
         # with peers only: wall seconds differ from run to run, and prompt runs stay as before
         st = Table(title="Systems: what each was given, wall-clock s/doc, few-shot leakage")

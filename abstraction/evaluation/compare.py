@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from abstraction.evaluation.counts import FN, FP, TP, DocResult
 from abstraction.evaluation.plan import LeafPlan, RecordsPlan, compile_plan
+from abstraction.evaluation.principal import PrincipalScore
 from abstraction.evaluation.results import ScoreReport, build_report
 
 EVAL_FORMAT_VERSION: Literal["1"] = "1"
@@ -88,6 +89,11 @@ class VersionSummary(_Model):
         description="Few-shot leakage (`abstraction.evaluation.leakage`), by document: values "
         "of the given prompt's examples in the output that the document does not contain. "
         "None: not checked.",
+    )
+    principal: PrincipalScore | None = Field(
+        default=None,
+        description="Principal diagnosis right / labelled documents "
+        "(`abstraction.evaluation.principal`); None: the suite has no labels.",
     )
     report: ScoreReport
 
@@ -162,6 +168,7 @@ class VersionInput:
     system: dict[str, Any] = field(default_factory=dict)
     wall_seconds_per_document: float | None = None
     leaks: dict[str, list[str]] | None = None
+    principal: PrincipalScore | None = None
 
 
 def _prf_f1(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> np.ndarray:
@@ -311,6 +318,7 @@ def _summary(v: VersionInput, report: ScoreReport, f1: Interval) -> VersionSumma
         system=dict(v.system),
         wall_seconds_per_document=v.wall_seconds_per_document,
         leaks=v.leaks,
+        principal=v.principal,
         report=report,
     )
 

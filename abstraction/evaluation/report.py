@@ -17,6 +17,7 @@ from abstraction.evaluation.compare import (
     Interval,
     VersionSummary,
 )
+from abstraction.evaluation.principal import fmt_principal
 
 PALETTE = ["#4c78a8", "#f58518", "#54a24b", "#b279a2", "#e45756", "#72b7b2", "#9d755d"]
 MAX_ERRORS_SHOWN = 200
@@ -44,6 +45,7 @@ VERSION_COLUMNS = (
     "s/doc",
     "micro F1 [95% CI]",
     "macro F1",
+    "principal dx",
     "grounding P",
     "grounding R",
 )
@@ -74,6 +76,7 @@ def version_cells(v: VersionSummary) -> list[str]:
         _seconds_cell(v),
         fmt_iv(v.f1),
         fmt(v.macro_f1),
+        fmt_principal(v.principal),
         fmt(v.grounding_precision),
         fmt(v.grounding_recall),
     ]
@@ -87,6 +90,26 @@ def not_extracted_notes(report: EvalReport) -> list[str]:
         for v in report.versions
         if v.not_extracted
     ]
+
+
+def principal_notes(report: EvalReport) -> list[str]:
+    """Per version with a principal-diagnosis score: where its labels came from and the
+    documents it got wrong, with what it predicted and why that is wrong."""
+    out = []
+    for v in report.versions:
+        p = v.principal
+        if p is None:
+            continue
+        wrong = [
+            f"{x.id} ({'none' if x.predicted is None else repr(x.predicted)}: {x.reason})"
+            for x in p.verdicts
+            if not x.right
+        ]
+        line = f"{v.prompt_version} principal diagnosis {fmt_principal(p)} (labels: {p.source})"
+        if p.other_reading:
+            line += f"; {p.other_reading} wrong ones name the other reading"
+        out.append(line + ("; wrong: " + "; ".join(wrong) if wrong else ""))
+    return out
 
 
 SYSTEM_COLUMNS = ("system", "given", "calls", "wall s/doc", "leaking docs")
@@ -149,6 +172,8 @@ def render_markdown(report: EvalReport) -> str:
             "no latency are left out (shown as n/N docs).",
         ]
     for note in not_extracted_notes(report):
+        out += ["", note]
+    for note in principal_notes(report):
         out += ["", note]
     if any(v.system or v.leaks is not None for v in report.versions):
         out += ["", "## Systems", ""]

@@ -25,6 +25,7 @@ from abstraction.evaluation.compare import VersionInput
 from abstraction.evaluation.counts import DocResult
 from abstraction.evaluation.files import prediction_from_extraction, read_gold, score_prediction
 from abstraction.evaluation.leakage import leaks_by_document
+from abstraction.evaluation.principal import PrincipalScore, measure, read_labels, targets_for
 from abstraction.evaluation.suite import Suite
 from abstraction.extraction.extractor import Completer, run_sync
 
@@ -58,6 +59,9 @@ class VersionRun:
     """Wall-clock seconds around each document's extraction, for every system alike."""
     leaks: dict[str, list[str]] | None = None
     """The leakage evaluator's findings by document (`leaks_by_document`); None: not run."""
+    principal: PrincipalScore | None = None
+    """The principal-diagnosis measure (`abstraction.evaluation.principal`); None: the suite
+    has no labels (neither a labels file nor gold with a principal diagnosis)."""
 
     @property
     def label(self) -> str:
@@ -175,7 +179,28 @@ def _run(
             run.results.append(
                 score_prediction(gold, pred, fields=suite.fields, details=details, text=doc.text)
             )
+    _measure_principal(documents, suite, [run for run, _ in plans])
     return [run for run, _ in plans]
+
+
+def _measure_principal(
+    documents: list[tuple[Document, GoldRecord]], suite: Suite, runs: list[VersionRun]
+) -> None:
+    """Set each run's principal-diagnosis score, when the suite's documents have labels."""
+    labels = read_labels(suite.principal_labels) if suite.principal_labels else None
+    if labels is not None:
+        by_id = labels.by_id()
+        for doc, _ in documents:
+            if doc.id in by_id:
+                by_id[doc.id].check_text(doc.text)
+    targets, source = targets_for({doc.id: gold for doc, gold in documents}, labels)
+    if not targets:
+        return
+    texts = {doc.id: doc.text for doc, _ in documents}
+    name = str(suite.principal_labels.name) if suite.principal_labels else source
+    for run in runs:
+        records = {d: (e.record if e.status == "ok" else None) for d, e in run.extractions.items()}
+        run.principal = measure(targets, records, texts=texts, source=name)
 
 
 def version_input(run: VersionRun) -> VersionInput:
@@ -199,4 +224,5 @@ def version_input(run: VersionRun) -> VersionInput:
             sum(run.wall_seconds.values()) / len(run.wall_seconds) if run.wall_seconds else None
         ),
         leaks=run.leaks,
+        principal=run.principal,
     )

@@ -8,6 +8,11 @@ A suite is a small TOML file, ``eval/suites/<name>.toml``::
     fields = ["patient", "treatments"]    # optional: paths in scope (default: all)
     recordings = "../recordings"          # optional: where --record/--replay keep responses
     baselines = "../baselines"            # optional: <baselines>/<suite>/<prompt>.json
+    principal = "../labels/x.json"        # optional: principal-diagnosis labels (see below)
+
+``principal`` names a hand-labels file (`abstraction.evaluation.principal`): `abstraction eval`
+then reports, per system, how many documents' principal diagnosis is right.  Without it the
+gold records' own principal diagnoses are the labels, where they have one.
 
 The suite's name is its file name.  Relative paths are resolved against the suite file, so a
 suite works from any working directory.  A name is looked up in ``./eval/suites``, then among the
@@ -39,6 +44,7 @@ class SuiteFile(BaseModel):
     fields: list[str] | None = None
     recordings: str = "../recordings"
     baselines: str = "../baselines"
+    principal: str | None = None
 
 
 class Suite(BaseModel):
@@ -54,6 +60,7 @@ class Suite(BaseModel):
     fields: tuple[str, ...] | None
     recordings_dir: Path
     baselines_dir: Path
+    principal_labels: Path | None = None
 
 
 def find_suite(name_or_path: str, *, suites_dir: Path = SUITES_DIR) -> Path:
@@ -95,6 +102,7 @@ def load_suite(name_or_path: str, *, suites_dir: Path = SUITES_DIR) -> Suite:
         fields=tuple(spec.fields) if spec.fields is not None else None,
         recordings_dir=(base / spec.recordings).resolve(),
         baselines_dir=(base / spec.baselines).resolve() / path.stem,
+        principal_labels=(base / spec.principal).resolve() if spec.principal else None,
     )
 
 

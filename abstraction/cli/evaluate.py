@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import typer
 from rich.console import Console
@@ -21,7 +21,8 @@ from abstraction.core.errors import UserError
 from abstraction.core.prompts import default_prompts_dir
 from abstraction.evaluation.baseline import check_baselines, write_baselines
 from abstraction.evaluation.compare import EvalReport, compare
-from abstraction.evaluation.files import score_dirs
+from abstraction.evaluation.files import gold_schema, read_gold_dir, score_dirs
+from abstraction.evaluation.plan import scoring_schema
 from abstraction.evaluation.principal import PrincipalScore, fmt_principal, measure_dirs
 from abstraction.evaluation.report import (
     SYSTEM_COLUMNS,
@@ -37,7 +38,7 @@ from abstraction.evaluation.report import (
     write_reports,
 )
 from abstraction.evaluation.results import ScoreReport
-from abstraction.evaluation.runner import VersionRun, run_systems, version_input
+from abstraction.evaluation.runner import VersionRun, run_systems, suite_schema, version_input
 from abstraction.evaluation.suite import Suite, load_suite
 from abstraction.evaluation.systems import choose_system, make_system
 from abstraction.extraction.extractor import Completer
@@ -140,6 +141,20 @@ def score(
 
     PRED_DIR may hold a second annotator's gold records: the report is then their agreement
     with GOLD_DIR (F1 per field, and Cohen's kappa for categorical fields)."""
+    golds = read_gold_dir(gold_dir)
+    with scoring_schema(gold_schema(golds.values(), gold_dir).model):
+        _score(pred_dir, gold_dir, json_out, details, allow_hash_mismatch, principal)
+
+
+def _score(
+    pred_dir: Path,
+    gold_dir: Path,
+    json_out: Path | None,
+    details: bool,
+    allow_hash_mismatch: bool,
+    principal: Path | None,
+) -> None:
+    """`score` inside the gold's schema."""
     from abstraction.evaluation.agreement import agreement_dirs
 
     report = score_dirs(pred_dir, gold_dir, allow_hash_mismatch=allow_hash_mismatch)
@@ -276,11 +291,26 @@ def eval_suite(
         raise UserError("--replay and --record exclude each other")
     mode: RecordingMode = "replay" if models.replay else ("record" if models.record else "off")
     spec = load_suite(suite)
-    pdir = prompts_dir or default_prompts_dir()
+    pdir = prompts_dir or spec.prompts_dir or default_prompts_dir()
     names = [f"ours:{v}" for v in prompt or []] + list(system or [])
     if not names:
         raise UserError("give at least one --prompt version or --system")
     choices = [choose_system(n, pdir) for n in names]
+    with scoring_schema(suite_schema(spec).model):
+        _eval(spec, choices, mode, models, report_dir, check_baseline, tolerance, update_baseline)
+
+
+def _eval(
+    spec: Suite,
+    choices: list[Any],
+    mode: RecordingMode,
+    models: ModelOptions,
+    report_dir: Path | None,
+    check_baseline: bool,
+    tolerance: float,
+    update_baseline: bool,
+) -> None:
+    """`eval_suite` once the suite and systems are known (inside the suite's schema)."""
     config = _model_config(models.model, models.base_url, mode, spec, models=models)
     with _open_client(config) as client:
         systems = [make_system(c, client=client, model=config) for c in choices]

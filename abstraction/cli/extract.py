@@ -12,7 +12,7 @@ from rich.table import Table
 from abstraction.cli import jobs
 from abstraction.cli.options import ModelOptions, with_model_options
 from abstraction.core.prompts import DEFAULT_PROMPT, default_prompts_dir, load_prompt
-from abstraction.core.records import Extraction
+from abstraction.core.schemas import load_extraction
 
 out = Console()
 
@@ -35,7 +35,7 @@ def _grounding_table(out_dir: Path, ids: list[str]) -> Table | None:
         path = out_dir / f"{doc_id}.json"
         if not path.is_file():
             continue
-        e = Extraction.model_validate_json(path.read_text("utf-8"))
+        e = load_extraction(path.read_bytes())
         g, u = e.grounding, e.provenance.usage
         counts = (g.facts, g.exact, g.fuzzy, g.unsupported) if g else ("-",) * 4
         status = "ok" if e.status == "ok" else f"failed ({e.error.kind if e.error else '?'})"

@@ -4,6 +4,11 @@ A prompt is a TOML file ``prompts/<version>.toml``.  Its identity is its version
 of the file's bytes; `prompts/lock.json` pins each version's hash, and the test suite fails if a
 committed prompt changes (write a new version instead).  Each prompt has one or more passes;
 each pass names the schema sections it extracts, so a multi-pass design is data, not code.
+
+A prompt fills the built-in `CaseReport` unless it names another schema, ``schema =
+"package.module:ClassName"`` (`abstraction.core.schemas`, docs/schemas.md): its passes' sections
+are then that model's top-level fields.  ``mentions`` passes and the fixed ``rules`` are written
+for `CaseReport` and are refused for another schema.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from abstraction.core.bundled import data_root
 from abstraction.core.errors import UserError
-from abstraction.core.schema import FIELD_PATHS, SECTIONS, collapse_paths
+from abstraction.core.schemas import DEFAULT_SCHEMA_REF, RecordSchema, resolve_schema
 
 PROMPTS_ENV = "ABSTRACTION_PROMPTS_DIR"
 
@@ -140,13 +145,18 @@ class PassSpec(_Frozen):
     lists: tuple[str, ...] = ()
     truncated_max_items: int | None = Field(default=None, ge=1, le=200)
 
-    @field_validator("sections")
-    @classmethod
-    def _known_sections(cls, v: tuple[str, ...]) -> tuple[str, ...]:
-        unknown = [s for s in v if s not in SECTIONS]
+    schema_ref: str = Field(default=DEFAULT_SCHEMA_REF, exclude=True)
+    """The schema whose sections this pass names (set from the prompt's ``schema``)."""
+
+    @model_validator(mode="after")
+    def _known_sections(self) -> PassSpec:
+        known = resolve_schema(self.schema_ref).sections
+        unknown = [s for s in self.sections if s not in known]
         if unknown:
-            raise ValueError(f"unknown sections {unknown}; known: {list(SECTIONS)}")
-        return v
+            raise ValueError(f"unknown sections {unknown}; known: {list(known)}")
+        if self.schema_ref != DEFAULT_SCHEMA_REF and self.shape == "mentions":
+            raise ValueError("a mentions pass fills CaseReport sections: use shape 'sections'")
+        return self
 
     @model_validator(mode="after")
     def _shape_sections(self) -> PassSpec:
@@ -192,10 +202,36 @@ class PromptSettings(_Frozen):
 class PromptSpec(_Frozen):
     version: str
     description: str
+    schema_ref: str = Field(default=DEFAULT_SCHEMA_REF, alias="schema")
+    """The record schema the prompt fills, ``package.module:ClassName`` (TOML key ``schema``)."""
     system: str
     settings: PromptSettings = PromptSettings()
     passes: tuple[PassSpec, ...]
     sha256: str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _schema_to_passes(cls, data: Any) -> Any:
+        """Each pass checks its sections against the prompt's schema."""
+        if isinstance(data, dict) and "schema" in data and isinstance(data.get("passes"), list):
+            ref = data["schema"]
+            passes = [
+                {**p, "schema_ref": ref} if isinstance(p, dict) else p for p in data["passes"]
+            ]
+            return {**data, "passes": passes}
+        return data
+
+    @model_validator(mode="after")
+    def _schema_rules(self) -> PromptSpec:
+        resolve_schema(self.schema_ref)  # a UserError, with the schema's problems, when unusable
+        if self.schema_ref != DEFAULT_SCHEMA_REF and self.settings.rules:
+            raise ValueError("settings.rules are written for CaseReport; another schema has none")
+        return self
+
+    @property
+    def record_schema(self) -> RecordSchema:
+        """The schema this prompt fills (resolved once per schema)."""
+        return resolve_schema(self.schema_ref)
 
     @property
     def identity(self) -> str:
@@ -214,21 +250,25 @@ class PromptSpec(_Frozen):
         """The fields no pass of this prompt asks the model for, or only the `failed` passes
         (by name) do (`collapse_paths` form): in its records they are null or empty because
         they were not extracted, not because the text does not report them."""
-        return list(_not_extracted(self.passes, frozenset(failed)))
+        return list(_not_extracted(self.passes, frozenset(failed), self.schema_ref))
 
 
 @lru_cache(maxsize=256)
-def _not_extracted(passes: tuple[PassSpec, ...], skip: frozenset[str]) -> tuple[str, ...]:
+def _not_extracted(
+    passes: tuple[PassSpec, ...], skip: frozenset[str], schema_ref: str = DEFAULT_SCHEMA_REF
+) -> tuple[str, ...]:
     """`PromptSpec.not_extracted`, computed once per prompt (it runs for every document)."""
+    schema = resolve_schema(schema_ref)
     asked = {f for spec in passes if spec.name not in skip for f in pass_fields(spec)}
-    return tuple(collapse_paths(p for p in FIELD_PATHS if p not in asked))
+    return tuple(schema.collapse(p for p in schema.field_paths if p not in asked))
 
 
 def pass_fields(spec: PassSpec) -> set[str]:
-    """The `FIELD_PATHS` a pass asks the model for."""
+    """The field paths (`FIELD_PATHS` of the pass's schema) a pass asks the model for."""
     if spec.shape == "mentions":
         return {f for kind in spec.lists or MENTION_LISTS for f in MENTION_FIELDS[kind]}
-    return {p for p in FIELD_PATHS if p.split(".")[0] in spec.sections}
+    paths = resolve_schema(spec.schema_ref).field_paths
+    return {p for p in paths if p.split(".")[0] in spec.sections}
 
 
 def default_prompts_dir() -> Path:

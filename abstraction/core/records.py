@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from abstraction.core.schema import SCHEMA_VERSION, CaseReport, Strict
 
@@ -58,6 +58,17 @@ class Provenance(Strict):
 
     toolkit_version: str
     schema_version: str = SCHEMA_VERSION
+    schema_ref: str | None = Field(
+        default=None,
+        exclude_if=lambda v: v is None,
+        description="The record schema ('package.module:ClassName') when it is not the "
+        "built-in CaseReport (absent: CaseReport at `schema_version`).",
+    )
+    schema_sha256: str | None = Field(
+        default=None,
+        exclude_if=lambda v: v is None,
+        description="sha256 of that schema's JSON Schema (keys sorted), with `schema_ref`.",
+    )
     prompt_version: str
     prompt_sha256: str
     model: str
@@ -150,8 +161,21 @@ class Extraction(Strict):
 
 
 class GoldRecord(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_serialization_defaults_required=True,
+        serialize_by_alias=True,
+        validate_by_name=True,
+    )
+
     kind: Literal["gold"] = "gold"
     format_version: Literal["1"] = "1"
+    schema_ref: str | None = Field(
+        default=None,
+        alias="schema",
+        exclude_if=lambda v: v is None,
+        description="The record schema ('package.module:ClassName'); absent: CaseReport.",
+    )
     document_id: str
     document_sha256: str | None
     annotator: str

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Literal, NotRequired
 
+from pydantic import BaseModel
 from typing_extensions import TypedDict
 
-from abstraction.evaluation.plan import all_paths, compile_plan, leaf_paths
+from abstraction.evaluation.plan import all_paths, compile_plan, current_schema, leaf_paths
 
 # Count slots of a row (one list of ints per path and document; plain lists keep this fast).
 TP, FP, FN, TN, WRONG, HALLUC, OMIT, PRED_N, GOLD_N, G_HIT, G_PRED, G_GOLD, ORD_OK, ORD_PAIRS = (
@@ -96,13 +97,20 @@ def _covered(path: str, selection: tuple[str, ...]) -> bool:
     return any(path == a or path.startswith(a + ".") for a in selection)
 
 
-@lru_cache(maxsize=256)
 def make_scope(
     annotated: tuple[str, ...] | None, fields: tuple[str, ...] | None = None
 ) -> Scope | None:
-    """The scope for a gold's annotated fields and a suite's field list (None: everything)."""
+    """The scope for a gold's annotated fields and a suite's field list (None: everything),
+    in the current schema (`scoring_schema`)."""
     if annotated is None and fields is None:
         return None
+    return _make_scope(annotated, fields, current_schema())
+
+
+@lru_cache(maxsize=256)
+def _make_scope(
+    annotated: tuple[str, ...] | None, fields: tuple[str, ...] | None, model: type[BaseModel]
+) -> Scope | None:
     binary: dict[str, str] = {}
     stated: set[str] = set()
     if annotated is not None:
@@ -110,7 +118,7 @@ def make_scope(
         annotated = tuple(a.removesuffix("?") for a in annotated)
         binary = dict(a.split("=", 1) for a in annotated if "=" in a)
         annotated = tuple(a.split("=", 1)[0] for a in annotated)
-    paths = all_paths(compile_plan())
+    paths = all_paths(compile_plan(model))
     score = {
         p
         for p in paths
@@ -120,7 +128,7 @@ def make_scope(
     for p in score:
         parts = p.split(".")
         visit.update(".".join(parts[:i]) for i in range(1, len(parts)))
-    leaf_set = set(leaf_paths(compile_plan()))
+    leaf_set = set(leaf_paths(compile_plan(model)))
 
     def leaf(k: str) -> str:  # "outcome.status" names its value leaf
         return k if k in leaf_set else f"{k}.value"

@@ -8,10 +8,15 @@ A prediction file may also be a gold record (``"kind": "gold"``): a second annot
 scored against the first one's (dual extraction; `abstraction.evaluation.agreement`).  Each
 prediction carries the sha256 of the text it was made from, and `score_dirs` refuses (or, when
 asked, warns) when it is not the gold's document.
+
+Gold and extraction files are read against the schema they name (`abstraction.core.schemas`:
+a gold file's ``schema`` key, an extraction's ``provenance.schema_ref``; neither: CaseReport),
+and a document is scored with its gold's schema.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +25,9 @@ from pydantic import ValidationError
 
 from abstraction.core.errors import UserError
 from abstraction.core.records import Extraction, GoldRecord
+from abstraction.core.schemas import RecordSchema, load_extraction, load_gold, schema_of
 from abstraction.evaluation.counts import DocResult, DocStatus, unknown_paths
+from abstraction.evaluation.plan import scoring_schema
 from abstraction.evaluation.results import ScoreReport, build_report
 from abstraction.evaluation.scorer import score_document
 
@@ -62,13 +69,15 @@ def read_prediction(path: Path) -> Prediction:
     try:
         raw = path.read_bytes()
         if b'"kind": "gold"' in raw[:200] or b'"kind":"gold"' in raw[:200]:
-            gold = GoldRecord.model_validate_json(raw)
+            gold = load_gold(raw)
             return Prediction(
                 "ok", gold.record.model_dump(), sha256=gold.document_sha256, gold=gold
             )
-        ext = Extraction.model_validate_json(raw)
+        ext = load_extraction(raw)
     except ValidationError as exc:
         return Prediction("invalid", None, f"schema-invalid: {_short(exc)}")
+    except UserError as exc:  # names a schema that cannot be imported
+        return Prediction("invalid", None, str(exc))
     except (OSError, ValueError) as exc:
         return Prediction("invalid", None, f"unreadable: {exc}")
     return prediction_from_extraction(ext)
@@ -76,13 +85,16 @@ def read_prediction(path: Path) -> Prediction:
 
 def read_gold(path: Path) -> GoldRecord:
     try:
-        gold = GoldRecord.model_validate_json(path.read_bytes())
+        gold = load_gold(path.read_bytes())
+    except UserError as exc:
+        raise UserError(f"{path}: {exc}") from exc
     except ValidationError as exc:
         raise UserError(f"{path}: invalid gold file: {_short(exc)}") from exc
     except OSError as exc:
         raise UserError(f"{path}: cannot read: {exc.strerror}") from exc
     if gold.annotated_fields is not None:
-        bad = unknown_paths(gold.annotated_fields)
+        with scoring_schema(schema_of(gold).model):
+            bad = unknown_paths(gold.annotated_fields)
         if bad:
             raise UserError(f"{path}: annotated_fields names unknown paths {bad}")
     return gold
@@ -114,17 +126,27 @@ def score_prediction(
     text: str | None = None,
 ) -> DocResult:
     annotated = tuple(gold.annotated_fields) if gold.annotated_fields is not None else None
-    return score_document(
-        gold.document_id,
-        gold.record.model_dump(),
-        pred.record,
-        status=pred.status,
-        error=pred.error,
-        annotated=annotated,
-        fields=fields,
-        details=details,
-        text=text,
-    )
+    with scoring_schema(schema_of(gold).model):
+        return score_document(
+            gold.document_id,
+            gold.record.model_dump(),
+            pred.record,
+            status=pred.status,
+            error=pred.error,
+            annotated=annotated,
+            fields=fields,
+            details=details,
+            text=text,
+        )
+
+
+def gold_schema(golds: Iterable[GoldRecord], where: object) -> RecordSchema:
+    """The one schema of `golds` (CaseReport when there are none); a `UserError` naming
+    `where` (a folder, a suite) when they fill different schemas."""
+    refs = {schema_of(g).ref: schema_of(g) for g in golds}
+    if len(refs) > 1:
+        raise UserError(f"{where}: gold files of different schemas: {', '.join(sorted(refs))}")
+    return next(iter(refs.values()), schema_of(None))
 
 
 def score_dirs(
@@ -157,7 +179,8 @@ def score_dirs(
         for doc_id, g in golds.items()
     ]
     extra = sorted(p.stem for p in pred_dir.glob("*.json") if p.stem not in golds)
-    report = build_report(results, details=details, unmatched=extra)
+    with scoring_schema(gold_schema(golds.values(), gold_dir).model):
+        report = build_report(results, details=details, unmatched=extra)
     report.warnings = warnings
     return report
 

@@ -10,12 +10,19 @@ Paths are the schema paths of fields with list indices dropped: ``patient.age.va
 ``treatments.dose``; a list of records is itself a path (``treatments``) whose row counts the
 items.  A *fact* is a model with an `Evidence` field; its path (``patient.age``,
 ``treatments``) carries the grounding figures.
+
+The schema is `CaseReport` unless a caller scores records of another schema
+(`abstraction.core.schemas`): `scoring_schema` sets it for everything scored and reported
+inside it (every `compile_plan()` without a model), so the report code needs no schema argument.
 """
 
 from __future__ import annotations
 
 import types
 import typing
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Union
@@ -172,9 +179,35 @@ def _check_units(model: type[BaseModel], fields: list[tuple[str, Any]]) -> None:
                 )
 
 
+_SCHEMA: ContextVar[type[BaseModel]] = ContextVar("abstraction_scoring_schema", default=CaseReport)
+
+
+@contextmanager
+def scoring_schema(model: type[BaseModel] | None) -> Iterator[None]:
+    """Score and report records of `model` inside this block (None: leave it as it is)."""
+    if model is None:
+        yield
+        return
+    token = _SCHEMA.set(model)
+    try:
+        yield
+    finally:
+        _SCHEMA.reset(token)
+
+
+def current_schema() -> type[BaseModel]:
+    """The schema model `scoring_schema` set (`CaseReport` by default)."""
+    return _SCHEMA.get()
+
+
+def compile_plan(model: type[BaseModel] | None = None) -> ModelPlan:
+    """The scoring plan of a schema model (default: the current one, `scoring_schema`)."""
+    return _compile_plan(model or _SCHEMA.get())
+
+
 @lru_cache(maxsize=8)
-def compile_plan(model: type[BaseModel] = CaseReport) -> ModelPlan:
-    """The scoring plan of a schema model (cached: the schema does not change at run time)."""
+def _compile_plan(model: type[BaseModel]) -> ModelPlan:
+    """Cached: a schema does not change at run time."""
     return _compile_model(model, "", None)
 
 

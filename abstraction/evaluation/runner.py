@@ -21,9 +21,15 @@ from abstraction.core.documents import Document
 from abstraction.core.errors import UserError
 from abstraction.core.prompts import PromptSpec
 from abstraction.core.records import Extraction, GoldRecord
+from abstraction.core.schemas import RecordSchema
 from abstraction.evaluation.compare import VersionInput
 from abstraction.evaluation.counts import DocResult
-from abstraction.evaluation.files import prediction_from_extraction, read_gold, score_prediction
+from abstraction.evaluation.files import (
+    gold_schema,
+    prediction_from_extraction,
+    read_gold,
+    score_prediction,
+)
 from abstraction.evaluation.leakage import leaks_by_document
 from abstraction.evaluation.principal import PrincipalScore, measure, read_labels, targets_for
 from abstraction.evaluation.suite import Suite
@@ -92,6 +98,20 @@ def load_suite_gold(suite: Suite) -> list[tuple[Document, GoldRecord]]:
     return pairs
 
 
+def suite_schema(suite: Suite) -> RecordSchema:
+    """The schema the suite's gold fills (they must all fill one)."""
+    return gold_schema((g for _, g in load_suite_gold(suite)), f"suite {suite.name}")
+
+
+def _check_schemas(suite: Suite, prompts: Sequence[PromptSpec], schema: RecordSchema) -> None:
+    for p in prompts:
+        if p.record_schema.ref != schema.ref:
+            raise UserError(
+                f"prompt {p.version} fills {p.record_schema.ref}, but suite {suite.name}'s gold "
+                f"is of {schema.ref}"
+            )
+
+
 def run_suite(
     suite: Suite,
     prompts: list[PromptSpec],
@@ -117,6 +137,7 @@ def run_suite(
         for p in prompts
     ]
     documents = load_suite_gold(suite)
+    _check_schemas(suite, prompts, gold_schema((g for _, g in documents), suite.name))
     return _run(documents, suite, plans, client=client, details=details, progress=progress)
 
 
@@ -138,6 +159,8 @@ def run_systems(
         run = VersionRun(prompt=system.prompt, name=system.name, system=system.describe())
         plans.append((run, functools.partial(_sync_extract, system)))
     documents = load_suite_gold(suite)
+    schema = gold_schema((g for _, g in documents), suite.name)
+    _check_schemas(suite, [s.prompt for s in systems], schema)
     runs = _run(documents, suite, plans, client=client, details=details, progress=progress)
     texts = {doc.id: doc.text for doc, _ in documents}
     for run, system in zip(runs, systems, strict=True):

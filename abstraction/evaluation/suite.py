@@ -9,10 +9,15 @@ A suite is a small TOML file, ``eval/suites/<name>.toml``::
     recordings = "../recordings"          # optional: where --record/--replay keep responses
     baselines = "../baselines"            # optional: <baselines>/<suite>/<prompt>.json
     principal = "../labels/x.json"        # optional: principal-diagnosis labels (see below)
+    prompts = "prompts"                   # optional: the prompt folder (default: --prompts-dir,
+                                          # else the usual prompts folder)
 
 ``principal`` names a hand-labels file (`abstraction.evaluation.principal`): `abstraction eval`
 then reports, per system, how many documents' principal diagnosis is right.  Without it the
 gold records' own principal diagnoses are the labels, where they have one.
+
+The suite's schema is its gold's: gold files of a schema other than `CaseReport` name it (their
+``schema`` key, docs/schemas.md), and every prompt run over the suite must fill that schema.
 
 The suite's name is its file name.  Relative paths are resolved against the suite file, so a
 suite works from any working directory.  A name is looked up in ``./eval/suites``, then among the
@@ -31,6 +36,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from abstraction.core.bundled import data_root
 from abstraction.core.errors import UserError
 from abstraction.evaluation.counts import unknown_paths
+from abstraction.evaluation.files import gold_schema, read_gold_dir
+from abstraction.evaluation.plan import scoring_schema
 
 SUITES_DIR = Path("eval") / "suites"
 
@@ -45,6 +52,7 @@ class SuiteFile(BaseModel):
     recordings: str = "../recordings"
     baselines: str = "../baselines"
     principal: str | None = None
+    prompts: str | None = None
 
 
 class Suite(BaseModel):
@@ -61,6 +69,7 @@ class Suite(BaseModel):
     recordings_dir: Path
     baselines_dir: Path
     principal_labels: Path | None = None
+    prompts_dir: Path | None = None
 
 
 def find_suite(name_or_path: str, *, suites_dir: Path = SUITES_DIR) -> Path:
@@ -90,7 +99,9 @@ def load_suite(name_or_path: str, *, suites_dir: Path = SUITES_DIR) -> Suite:
     base = path.resolve().parent
     documents = _expand(base, spec.documents, path)
     if spec.fields is not None:
-        bad = unknown_paths(spec.fields)
+        golds = read_gold_dir(base / spec.gold)
+        with scoring_schema(gold_schema(golds.values(), path).model):
+            bad = unknown_paths(spec.fields)
         if bad:
             raise UserError(f"{path}: fields names unknown paths {bad}")
     return Suite(
@@ -103,6 +114,7 @@ def load_suite(name_or_path: str, *, suites_dir: Path = SUITES_DIR) -> Suite:
         recordings_dir=(base / spec.recordings).resolve(),
         baselines_dir=(base / spec.baselines).resolve() / path.stem,
         principal_labels=(base / spec.principal).resolve() if spec.principal else None,
+        prompts_dir=(base / spec.prompts).resolve() if spec.prompts else None,
     )
 
 

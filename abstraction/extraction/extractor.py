@@ -25,7 +25,7 @@ from abstraction.core.records import (
     PassRecord,
     Usage,
 )
-from abstraction.core.schema import CaseReport, empty_case_report
+from abstraction.core.schemas import extraction_type
 from abstraction.extraction.mentions import pool_sections
 from abstraction.extraction.merge import document_info
 from abstraction.extraction.passes import answer_model, answer_sections, shared_llm_schema
@@ -86,7 +86,8 @@ class DocumentRun:
         self.started = _now()
         self.t0 = time.perf_counter()
         self.text = strip_boilerplate(doc.text)
-        self.merged = empty_case_report().model_dump()
+        self.schema = prompt.record_schema
+        self.merged = self.schema.empty()
         self.passes: list[PassRecord] = []
         self.usage = Usage()
         self.model_seconds = 0.0
@@ -183,9 +184,12 @@ class DocumentRun:
         record = grounding = None
         dropped: list[DroppedFact] = list(self.left_out)
         if self.failure is None:
-            merged = CaseReport.model_validate(self.merged)  # a new object: ours to ground
-            dropped += apply_rules(merged, self.prompt.settings.rules)
-            record, grounding = ground_record(merged, self.doc.text, in_place=True)
+            merged = self.schema.model.model_validate(self.merged)  # ours to ground
+            if self.prompt.settings.rules:  # CaseReport only (a prompt of another schema has none)
+                dropped += apply_rules(merged, self.prompt.settings.rules)  # type: ignore[arg-type]
+            record, grounding = ground_record(
+                merged, self.doc.text, in_place=True, metadata=self.schema.metadata_sections
+            )
             if self.prompt.settings.unsupported == "drop":
                 dropped += drop_unsupported(record)
         ground_s = time.perf_counter() - t_ground
@@ -203,7 +207,7 @@ class DocumentRun:
             usage=self.usage,
             passes=self.passes,
         )
-        return Extraction(
+        return extraction_type(self.schema)(
             document=document_info(self.doc),
             status="ok" if self.failure is None else "failed",
             record=record,

@@ -1,9 +1,10 @@
 """What one prompt pass asks the model for: a response model and its JSON Schema.
 
-A pass extracts some top-level sections of `CaseReport`.  Its response model is a pydantic model
-with just those sections (so validation and re-asks use the real schema), and its JSON Schema is
-the model's schema with each `Evidence` object replaced by a plain quote string: the model
-supplies words from the text, never offsets, which grounding computes.  Every property is
+A pass extracts some top-level sections of `CaseReport` (or of the schema its prompt names).
+Its response model is a pydantic model with just those sections (so validation and re-asks use
+the real schema), and its JSON Schema is the model's schema with each `Evidence` object replaced
+by a plain quote string: the model supplies words from the text, never offsets, which grounding
+computes.  Every property is
 required and extra keys are forbidden, which is what OpenAI strict mode and llama.cpp's grammar
 both need.  With `evidence_first`, each fact's quote is generated before its value.
 """
@@ -21,6 +22,7 @@ from abstraction.core.frozen import FrozenDict, freeze
 from abstraction.core.prompts import PassSpec
 from abstraction.core.records import DroppedFact
 from abstraction.core.schema import CaseReport, Strict
+from abstraction.core.schemas import DEFAULT_SCHEMA_REF, resolve_schema
 from abstraction.extraction.mentions import full_mentions, mention_sections, mentions_model
 
 QUOTE_SCHEMA = {
@@ -30,10 +32,10 @@ QUOTE_SCHEMA = {
 
 
 @lru_cache(maxsize=64)
-def pass_model(sections: tuple[str, ...]) -> type[BaseModel]:
-    """A model holding only `sections` of CaseReport, with the same field definitions."""
+def pass_model(sections: tuple[str, ...], model: type[BaseModel] = CaseReport) -> type[BaseModel]:
+    """A model holding only `sections` of `model`, with the same field definitions."""
     fields: dict[str, Any] = {
-        s: (CaseReport.model_fields[s].annotation, CaseReport.model_fields[s]) for s in sections
+        s: (model.model_fields[s].annotation, model.model_fields[s]) for s in sections
     }
     name = "Extract_" + "_".join(sections)
     return create_model(name, __base__=Strict, **fields)
@@ -77,7 +79,7 @@ def answer_model(spec: PassSpec) -> type[BaseModel]:
     return (
         mentions_model(spec.max_words, spec.max_items, tuple(spec.lists), spec.max_chars)
         if spec.shape == "mentions"
-        else pass_model(tuple(spec.sections))
+        else pass_model(tuple(spec.sections), resolve_schema(spec.schema_ref).model)
     )
 
 
@@ -98,6 +100,8 @@ def answer_sections(
 
 
 def _key(spec: PassSpec) -> tuple[str, ...]:
+    if spec.schema_ref != DEFAULT_SCHEMA_REF:  # another schema's sections (never mentions)
+        return ("<schema>", spec.schema_ref, str(spec.max_items or ""), *spec.sections)
     if spec.shape == "mentions":
         limits = (spec.max_words, spec.max_items, spec.max_chars)
         return ("<mentions>", *(str(v or "") for v in limits), *spec.lists)
@@ -115,6 +119,9 @@ def _llm_schema_json(sections: tuple[str, ...], evidence_first: bool) -> str:
         model = mentions_model(words, items, tuple(sections[4:]), chars)
     elif sections[0] == "<sections>":
         bound, model = int(sections[1]), pass_model(sections[2:])
+    elif sections[0] == "<schema>":
+        bound = int(sections[2]) if sections[2] else None
+        model = pass_model(sections[3:], resolve_schema(sections[1]).model)
     else:
         model = pass_model(sections)
     schema = copy.deepcopy(model.model_json_schema())

@@ -40,10 +40,16 @@ def provenance(
     timings: dict[str, float] | None = None,
     usage: Usage | None = None,
     passes: Sequence[PassRecord] = (),
+    schema_ref: str | None = None,
+    schema_sha256: str | None = None,
 ) -> Provenance:
-    """The provenance of one extraction by the model `described` (a client's `describe()`)."""
+    """The provenance of one extraction by the model `described` (a client's `describe()`).
+
+    `schema_ref` and `schema_sha256` name a record schema other than the built-in one."""
     return Provenance(
         toolkit_version=__version__,
+        schema_ref=schema_ref,
+        schema_sha256=schema_sha256,
         prompt_version=prompt_version,
         prompt_sha256=prompt_sha256,
         model=described["model"],
@@ -63,7 +69,10 @@ def provenance(
 def prompt_provenance(
     prompt: PromptSpec, described: Mapping[str, Any], **fields: Any
 ) -> Provenance:
-    """`provenance` for an extraction with `prompt`."""
+    """`provenance` for an extraction with `prompt` (and the schema it fills, unless built in)."""
+    schema = prompt.record_schema
+    if not schema.builtin:
+        fields = {"schema_ref": schema.ref, "schema_sha256": schema.sha256, **fields}
     return provenance(
         prompt_version=prompt.version,
         prompt_sha256=prompt.sha256,

@@ -14,7 +14,7 @@ from typing import Any, Union, get_args, get_origin
 from pydantic import BaseModel
 
 from abstraction.core.records import DroppedFact
-from abstraction.core.schema import CaseReport, Evidence
+from abstraction.core.schema import Evidence
 
 
 def _unsupported(value: Any) -> bool:
@@ -57,7 +57,7 @@ def _dropped(path: str, fact: BaseModel) -> DroppedFact:
     )
 
 
-def drop_unsupported(record: CaseReport) -> list[DroppedFact]:
+def drop_unsupported(record: BaseModel) -> list[DroppedFact]:
     """Remove every ``unsupported`` fact from `record` (in place); return them, with the path
     each had (list indices as in the record before removal).  A fact whose field cannot be
     null stays, flagged (none in the current schema: every single fact is optional)."""

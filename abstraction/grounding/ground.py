@@ -11,7 +11,8 @@ Unsupported facts stay in the record, flagged with a note; nothing is dropped he
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Set
+from typing import TypeVar
 
 from pydantic import BaseModel
 
@@ -19,13 +20,14 @@ from abstraction.core.records import GroundingSummary
 from abstraction.core.schema import (
     METADATA_SECTIONS,
     AgeFact,
-    CaseReport,
     Evidence,
     Treatment,
     iter_evidence,
 )
 from abstraction.grounding.align import Aligner, Alignment, Span, normalize
 from abstraction.grounding.boilerplate import content_spans, prose_spans
+
+R = TypeVar("R", bound=BaseModel)
 
 ValueCheck = Callable[[BaseModel, Evidence, "Aligner"], str | None]
 """Returns a note when the fact's value is not supported, else None."""
@@ -50,7 +52,7 @@ def _target_check(fact: BaseModel, ev: Evidence, aligner: Aligner) -> str | None
 VALUE_CHECKS: dict[type[BaseModel], ValueCheck] = {AgeFact: _age_check, Treatment: _target_check}
 
 
-def _owner_of(record: CaseReport) -> dict[int, BaseModel]:
+def _owner_of(record: BaseModel) -> dict[int, BaseModel]:
     """Map id(evidence) -> the fact model holding it."""
     owners: dict[int, BaseModel] = {}
 
@@ -86,12 +88,14 @@ def _apply(ev: Evidence, hit: Alignment | None, *, allowed: list[Span], is_metad
 
 
 def ground_record(
-    record: CaseReport, text: str, *, in_place: bool = False
-) -> tuple[CaseReport, GroundingSummary]:
+    record: R, text: str, *, in_place: bool = False, metadata: Set[str] = METADATA_SECTIONS
+) -> tuple[R, GroundingSummary]:
     """Return a grounded copy of `record` and counts of exact / fuzzy / unsupported facts.
 
     `in_place` grounds `record` itself, for a caller that owns it (for a short record the deep
-    copy is a third of the time)."""
+    copy is a third of the time).  `record` is a `CaseReport` or a record of another schema
+    (`abstraction.core.schemas`); `metadata` names its sections whose quotes may come from
+    front matter."""
     grounded = record if in_place else record.model_copy(deep=True)
     aligner = Aligner(text)
     allowed = content_spans(text)
@@ -99,7 +103,7 @@ def ground_record(
     owners = _owner_of(grounded)
     counts = {"exact": 0, "fuzzy": 0, "unsupported": 0}
     for path, ev in iter_evidence(grounded):
-        is_metadata = path.split(".")[0].split("[")[0] in METADATA_SECTIONS
+        is_metadata = path.split(".")[0].split("[")[0] in metadata
         hit = (
             aligner.align(ev.quote)
             if is_metadata

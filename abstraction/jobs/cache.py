@@ -21,8 +21,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from abstraction.core.errors import UserError
 from abstraction.core.records import Extraction
 from abstraction.core.schema import SCHEMA_VERSION
+from abstraction.core.schemas import load_extraction
 from abstraction.extraction.output import atomic_write_bytes, dump_extraction
 
 CACHE_FORMAT = "1"
@@ -90,8 +92,8 @@ class Cache:
         except OSError:
             return None
         try:
-            return Extraction.model_validate_json(data)
-        except ValidationError:
+            return load_extraction(data)
+        except (ValidationError, UserError, ValueError):
             return None
 
     def put(self, key: str, extraction: Extraction) -> None:

@@ -24,7 +24,7 @@ import socket
 from importlib import resources
 from typing import Any
 
-from pydantic import Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
@@ -35,9 +35,10 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from abstraction.core.errors import UserError
-from abstraction.core.schema import CaseReport, Strict
+from abstraction.core.schema import Strict
 from abstraction.review.edits import Change, EditRejected
 from abstraction.review.index import RunIndex
+from abstraction.review.layout import review_schema
 from abstraction.review.store import DocumentNotFound, RunStore, VersionConflict
 from abstraction.review.views import diff_view, doc_view
 
@@ -135,6 +136,17 @@ def _static_text(name: str) -> bytes:
     return resources.files("abstraction.review").joinpath("static", name).read_bytes()
 
 
+class SchemaScope:
+    """Every request reviews records of the run's schema (`abstraction.review.layout`)."""
+
+    def __init__(self, app: ASGIApp, *, model: type[BaseModel]) -> None:
+        self.app, self.model = app, model
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        with review_schema(self.model):  # threadpool calls copy this context
+            await self.app(scope, receive, send)
+
+
 class Guard:
     """Security headers on every response; same-origin JSON writes with the client header."""
 
@@ -214,7 +226,8 @@ def create_app(
     `hosts` are the Host header values accepted; `index` is the store's list index, when the
     caller has already built it (the CLI does, before it prints the address).
     """
-    schema = CaseReport.model_json_schema()
+    model = store.record_schema.model
+    schema = model.model_json_schema()
     run_index = index or RunIndex(store)
 
     def page(name: str) -> Response:
@@ -347,6 +360,7 @@ def create_app(
             Middleware(TrustedHostMiddleware, allowed_hosts=list(hosts)),
             Middleware(TokenGate, token=token),
             Middleware(Guard),
+            Middleware(SchemaScope, model=model),
         ],
         exception_handlers={
             DocumentNotFound: not_found,

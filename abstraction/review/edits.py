@@ -30,9 +30,9 @@ from typing import Any, Literal
 from pydantic import Field, ValidationError
 
 from abstraction.core.errors import UserError
-from abstraction.core.schema import CaseReport, Strict
+from abstraction.core.schema import Strict
 from abstraction.review import pointer as jp
-from abstraction.review.layout import Slot, slots
+from abstraction.review.layout import Slot, record_model, slots
 
 REVIEW_FORMAT_VERSION = "1"
 
@@ -427,9 +427,10 @@ def reapply_report(original: dict[str, Any], edits: list[Edit]) -> tuple[int, li
 
 
 def validate_record(record: dict[str, Any]) -> list[str]:
-    """Problems that keep `record` from being a valid `CaseReport`, as 'pointer: message'."""
+    """Problems that keep `record` from being a valid record of the schema under review
+    (`CaseReport` by default, `abstraction.review.layout.review_schema`), as 'pointer: message'."""
     try:
-        CaseReport.model_validate(record)
+        record_model().model_validate(record)
     except ValidationError as exc:
         return [f"{jp.join(list(err['loc'])) or '/'}: {err['msg']}" for err in exc.errors()]
     return []

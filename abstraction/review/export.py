@@ -11,12 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from pydantic import BaseModel
+
 from abstraction.core.errors import UserError
 from abstraction.core.jsonschema_export import validate_data
 from abstraction.core.records import Extraction, GoldRecord, GroundingSummary
-from abstraction.core.schema import FIELD_PATHS, CaseReport, iter_evidence
+from abstraction.core.schema import CaseReport, iter_evidence
+from abstraction.core.schemas import extraction_type, gold_type, schema_of_model
 from abstraction.extraction.output import atomic_write_text
 from abstraction.review.edits import Applied, validate_record
+from abstraction.review.layout import record_model, review_schema
 from abstraction.review.store import RunStore
 
 
@@ -29,7 +33,7 @@ class Exported:
     conflicts: int
 
 
-def grounding_of(record: CaseReport) -> GroundingSummary:
+def grounding_of(record: BaseModel) -> GroundingSummary:
     """Counts of the record's evidence statuses (a reviewer's selection counts as exact)."""
     counts = {"exact": 0, "fuzzy": 0, "unsupported": 0}
     for _path, ev in iter_evidence(record):
@@ -38,14 +42,18 @@ def grounding_of(record: CaseReport) -> GroundingSummary:
 
 
 def corrected_record(doc_id: str, state: Applied) -> CaseReport:
+    """The corrected record, validated by the schema under review (`review_schema`)."""
     problems = validate_record(state.corrected)
     if problems:
         raise UserError(f"{doc_id}: corrected record is invalid: " + "; ".join(problems[:5]))
-    return CaseReport.model_validate(state.corrected)
+    return record_model().model_validate(state.corrected)  # type: ignore[return-value]
 
 
 def _check_schema(model: Extraction | GoldRecord, doc_id: str) -> None:
-    """Validate what is about to be written against the exported JSON Schema too."""
+    """Validate what is about to be written against the exported JSON Schema too (that of
+    `CaseReport`; a record of another schema is validated by its pydantic model only)."""
+    if record_model() is not CaseReport:
+        return
     problems = validate_data(model.model_dump(mode="json"), file=doc_id)
     if problems:
         shown = "; ".join(f"{p.json_path}: {p.message}" for p in problems[:5])
@@ -56,7 +64,9 @@ def corrected_extraction(extraction: Extraction, state: Applied) -> Extraction:
     """The extraction with its record replaced by the corrected one (provenance kept)."""
     record = corrected_record(extraction.document.id, state)
     updated = extraction.model_copy(update={"record": record, "grounding": grounding_of(record)})
-    checked = Extraction.model_validate(updated.model_dump(mode="json"))
+    checked = extraction_type(schema_of_model(record_model())).model_validate(
+        updated.model_dump(mode="json")
+    )
     _check_schema(checked, extraction.document.id)
     return checked
 
@@ -68,6 +78,13 @@ def export_run(
 
     Returns what was written and, per skipped document, why.
     """
+    with review_schema(store.record_schema.model):
+        return _export_run(store, out, reviewed_only=reviewed_only)
+
+
+def _export_run(
+    store: RunStore, out: Path, *, reviewed_only: bool
+) -> tuple[list[Exported], list[str]]:
     if out.resolve() == store.root.resolve():
         raise UserError("the export folder must not be the run folder (originals are kept)")
     out.mkdir(parents=True, exist_ok=True)
@@ -106,11 +123,17 @@ def reviewed_fields(not_extracted: list[str] | None) -> list[str] | None:
     if not not_extracted:
         return None
     left_out = set(not_extracted)
-    return [p for p in FIELD_PATHS if p not in left_out and p.split(".")[0] not in left_out]
+    paths = schema_of_model(record_model()).field_paths
+    return [p for p in paths if p not in left_out and p.split(".")[0] not in left_out]
 
 
 def gold_from_review(store: RunStore, doc_id: str) -> GoldRecord:
     """A gold record from a reviewed document; refuses anything not marked reviewed."""
+    with review_schema(store.record_schema.model):
+        return _gold_from_review(store, doc_id)
+
+
+def _gold_from_review(store: RunStore, doc_id: str) -> GoldRecord:
     extraction = store.extraction(doc_id)
     _review, state = store.state(doc_id)
     if state.doc_status != "reviewed":
@@ -136,7 +159,9 @@ def gold_from_review(store: RunStore, doc_id: str) -> GoldRecord:
             "fields are not among this gold's annotated fields (an empty one there was never "
             "looked at, so it does not say 'not reported')."
         )
-    gold = GoldRecord(
+    schema = schema_of_model(record_model())
+    gold = gold_type(schema)(
+        schema_ref=None if schema.builtin else schema.ref,
         document_id=extraction.document.id,
         document_sha256=extraction.document.sha256,
         annotator=", ".join(_reviewers(state)),

@@ -14,6 +14,7 @@ from typing import Any
 
 from abstraction.core.errors import UserError
 from abstraction.review.edits import FactState, apply_edits, model_facts
+from abstraction.review.layout import review_schema
 from abstraction.review.store import RunStore, Stamp
 
 _GROUNDING = ("exact", "fuzzy", "unsupported")
@@ -77,12 +78,13 @@ def document_row(store: RunStore, doc_id: str) -> Row | None:
     try:
         review = store.review(doc_id)
         record = ext.record.model_dump(mode="json")
-        if review.edits:
-            state = apply_edits(record, review.edits)
-            facts, status, conflicts = state.facts, state.doc_status, len(state.conflicts)
-            record = state.corrected
-        else:
-            facts, status, conflicts = model_facts(record), None, 0
+        with review_schema(store.record_schema.model):
+            if review.edits:
+                state = apply_edits(record, review.edits)
+                facts, status, conflicts = state.facts, state.doc_status, len(state.conflicts)
+                record = state.corrected
+            else:
+                facts, status, conflicts = model_facts(record), None, 0
     except UserError as exc:
         return {"id": doc_id, "doc_status": "failed", "error": str(exc)}
     return {

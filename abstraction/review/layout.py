@@ -4,11 +4,18 @@ A *fact* is any object with an ``evidence`` key.  Every fact lives either in an 
 (``/patient/age``: a fact or null) or in a list slot (``/treatments``: zero or more facts), so
 "reject" always has a meaning: null the optional slot, or drop the list item.  The slots are read
 from the pydantic models, so a new schema field needs no change here.
+
+The record schema is `CaseReport` unless a caller reviews records of another schema
+(`abstraction.core.schemas`): `review_schema` sets it for everything inside it (the review app
+sets it per request, from its run; `export_run` and `build_tables` for their run).
 """
 
 from __future__ import annotations
 
 import types
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Union, get_args, get_origin
@@ -64,10 +71,32 @@ def _walk(model: type[BaseModel], tokens: list[str]) -> list[Slot]:
     return slots
 
 
-@lru_cache(maxsize=1)
+_MODEL: ContextVar[type[BaseModel]] = ContextVar("abstraction_review_schema", default=CaseReport)
+
+
+@contextmanager
+def review_schema(model: type[BaseModel]) -> Iterator[None]:
+    """Review records of `model` inside this block."""
+    token = _MODEL.set(model)
+    try:
+        yield
+    finally:
+        _MODEL.reset(token)
+
+
+def record_model() -> type[BaseModel]:
+    """The record schema being reviewed (`review_schema`; `CaseReport` by default)."""
+    return _MODEL.get()
+
+
 def slots() -> tuple[Slot, ...]:
-    """Every fact slot of `CaseReport`, in schema order."""
-    return tuple(_walk(CaseReport, []))
+    """Every fact slot of the record schema (`record_model`), in schema order."""
+    return _slots(_MODEL.get())
+
+
+@lru_cache(maxsize=8)
+def _slots(model: type[BaseModel]) -> tuple[Slot, ...]:
+    return tuple(_walk(model, []))
 
 
 def slot_of(pointer: str) -> tuple[Slot, str] | None:

@@ -15,6 +15,7 @@ Safety rules kept here, in one place:
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import re
@@ -32,6 +33,7 @@ from pydantic import ValidationError
 
 from abstraction.core.errors import UserError
 from abstraction.core.records import Extraction, GoldRecord
+from abstraction.core.schemas import RecordSchema, load_extraction, load_gold, schema_of
 from abstraction.extraction.output import atomic_write_text
 from abstraction.review.edits import (
     Applied,
@@ -41,6 +43,7 @@ from abstraction.review.edits import (
     apply_edits,
     validate_record,
 )
+from abstraction.review.layout import review_schema
 from abstraction.review.plan import plan, stamp
 from abstraction.review.sources import Source, find_source
 
@@ -171,7 +174,7 @@ def _parse(doc_id: str, path: Path, stamp: Stamp) -> Entry | None:
 
 def _read_extraction(raw: dict[str, Any]) -> tuple[Extraction | None, str | None]:
     try:
-        return Extraction.model_validate(raw), None
+        return load_extraction(raw), None
     except ValidationError as exc:
         first = exc.errors()[0]
         where = "/".join(str(t) for t in first["loc"])
@@ -284,6 +287,15 @@ class RunStore:
             raise DocumentNotFound(f"no document {doc_id!r} in {self.root}")
         return entry
 
+    @functools.cached_property
+    def record_schema(self) -> RecordSchema:
+        """The schema of the run's records (`abstraction.core.schemas`): its first readable
+        extraction's (a run is one prompt's output, so one schema); CaseReport when none."""
+        for entry in self.entries():
+            if entry.extraction is not None:
+                return schema_of(entry.extraction)
+        return schema_of(None)
+
     def extraction(self, doc_id: str) -> Extraction:
         """The model's extraction, which must have a record to review."""
         entry = self.entry(doc_id)
@@ -306,7 +318,7 @@ class RunStore:
         if not path.is_file():
             return None, None
         try:
-            return GoldRecord.model_validate_json(path.read_bytes()), None
+            return load_gold(path.read_bytes()), None
         except (ValidationError, OSError) as exc:
             return None, f"{path}: not a valid gold record ({type(exc).__name__})"
 
@@ -342,7 +354,8 @@ class RunStore:
         ext = self.extraction(doc_id)
         review = self.review(doc_id)
         assert ext.record is not None
-        return review, apply_edits(ext.record.model_dump(mode="json"), review.edits)
+        with review_schema(self.record_schema.model):
+            return review, apply_edits(ext.record.model_dump(mode="json"), review.edits)
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
@@ -378,7 +391,7 @@ class RunStore:
         problems = size_problems(reviewer=reviewer, reason=reason, changes=changes)
         if problems:
             raise EditRejected(problems)
-        with self._locked():
+        with self._locked(), review_schema(self.record_schema.model):
             review, state = self.state(doc_id)
             if expected_version != review.version:
                 raise VersionConflict(expected=expected_version, current=review.version)
@@ -429,7 +442,8 @@ def carry_reviews(old: RunStore, new: RunStore, *, force: bool) -> list[tuple[st
         review = ReviewFile.model_validate_json(src.read_bytes())
         record = new.extraction(entry.id).record
         assert record is not None
-        result = apply_edits(record.model_dump(mode="json"), review.edits)
+        with review_schema(new.record_schema.model):
+            result = apply_edits(record.model_dump(mode="json"), review.edits)
         dest.parent.mkdir(exist_ok=True)
         atomic_write_text(dest, review.model_dump_json(indent=2) + "\n")
         changes = [e for e in review.edits if e.op not in ("status", "dismiss")]

@@ -23,10 +23,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from abstraction.core.schema import CaseReport
 from abstraction.review import pointer as jp
 from abstraction.review.edits import Applied, FactState
 from abstraction.review.export import corrected_record
-from abstraction.review.layout import Slot, slots
+from abstraction.review.layout import Slot, record_model, review_schema, slots
 from abstraction.review.store import Entry, RunStore
 
 LIST_TABLES: dict[str, str] = {
@@ -37,8 +38,9 @@ LIST_TABLES: dict[str, str] = {
     "/assessments": "assessments",
     "/timeline": "timeline",
 }
-"""List slots that get a table of their own, by table name (the others are joined in the
-documents table: the authors and keywords)."""
+"""List slots of `CaseReport` that get a table of their own, by table name (the others are
+joined in the documents table: the authors and keywords).  For another schema see
+`list_tables`."""
 TABLE_NAMES: tuple[str, ...] = ("documents", *LIST_TABLES.values())
 EVIDENCE_COLUMNS: dict[str, str] = {
     "grounding": "status",
@@ -132,19 +134,29 @@ def _joined(facts: list[FactState], *, model: bool) -> str | None:
     return JOIN.join(kept) if kept else None
 
 
+def list_tables() -> dict[str, str]:
+    """The list slots with a table of their own, by pointer: `LIST_TABLES` for `CaseReport`;
+    for another schema every list whose facts have fields besides ``value``, the table named
+    by the list's path (``/pathogens``: ``pathogens``)."""
+    if record_model() is CaseReport:
+        return LIST_TABLES
+    return {s.pointer: _prefix(s) for s in slots() if s.many and _fields(s) != ["value"]}
+
+
 def empty_tables() -> dict[str, Table]:
     """Every table with its columns and no rows (the columns come from the schema)."""
     doc_columns = list(DOCUMENT_COLUMNS)
+    lists = list_tables()
     for slot in slots():
         prefix = _prefix(slot)
         if not slot.many:
             doc_columns += fact_columns(slot, prefix=prefix)
-        elif slot.pointer not in LIST_TABLES:
+        elif slot.pointer not in lists:
             doc_columns += _paired([prefix])
     tables = {"documents": Table("documents", doc_columns)}
     for slot in slots():
-        if slot.pointer in LIST_TABLES:
-            name = LIST_TABLES[slot.pointer]
+        if slot.pointer in lists:
+            name = lists[slot.pointer]
             tables[name] = Table(name, [*ITEM_COLUMNS, *fact_columns(slot)])
     return tables
 
@@ -169,7 +181,7 @@ def _document_row(entry: Entry, review_edits: int, state: Applied | None) -> Row
         if not slot.many:
             row[f"{prefix}_review"] = facts[0].status if facts[0].value is not None else None
             row.update(_fact_cells(facts[0], prefix=prefix))
-        elif slot.pointer not in LIST_TABLES:
+        elif slot.pointer not in list_tables():
             row[prefix] = _joined(facts, model=False)
             row[f"{prefix}_model"] = _joined(facts, model=True)
     return row
@@ -201,8 +213,15 @@ def build_tables(store: RunStore, *, reviewed_only: bool = False) -> dict[str, T
     A failed or unreadable extraction is a documents row with its error and no facts.  With
     `reviewed_only`, documents not marked reviewed are left out.  Raises `UserError` when a
     document's corrected record does not validate (as `abstraction review export` does).
+    The tables follow the run's schema (`RunStore.record_schema`).
     """
+    with review_schema(store.record_schema.model):
+        return _build_tables(store, reviewed_only=reviewed_only)
+
+
+def _build_tables(store: RunStore, *, reviewed_only: bool) -> dict[str, Table]:
     tables = empty_tables()
+    lists = list_tables()
     for entry in store.entries():
         if entry.extraction is None or entry.extraction.record is None:
             if not reviewed_only:
@@ -214,6 +233,6 @@ def build_tables(store: RunStore, *, reviewed_only: bool = False) -> dict[str, T
         corrected_record(entry.id, state)  # refuse an invalid corrected record, as export does
         tables["documents"].rows.append(_document_row(entry, len(review.edits), state))
         for slot in slots():
-            if slot.pointer in LIST_TABLES:
-                tables[LIST_TABLES[slot.pointer]].rows += _item_rows(entry.id, state, slot)
+            if slot.pointer in lists:
+                tables[lists[slot.pointer]].rows += _item_rows(entry.id, state, slot)
     return tables

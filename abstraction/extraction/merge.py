@@ -8,6 +8,8 @@
   is not grounded).  Overlap between parts is what makes such duplicates.
 - Single facts (patient age, title, outcome...): the first grounded value wins for source and
   patient facts, the last grounded value for outcome facts (outcomes are reported at the end).
+- Another schema (`abstraction.core.schemas`): lists are concatenated and deduplicated alike,
+  and every single fact is the first grounded one (`merge_any`).
 - Failures: when a part fails, the merged record keeps the other parts, the document's status
   is ``failed`` with kind ``partial``, and `provenance.parts` says which characters are missing.
 """
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -31,13 +34,12 @@ from abstraction.core.records import (
     Usage,
 )
 from abstraction.core.schema import (
-    FIELD_PATHS,
     CaseReport,
     Evidence,
-    collapse_paths,
     empty_case_report,
     iter_evidence,
 )
+from abstraction.core.schemas import extraction_type, schema_of
 from abstraction.extraction.chunking import Part
 
 _FIRST_WINS = (
@@ -132,8 +134,35 @@ def _pick(candidates: list[BaseModel | None], *, last: bool) -> BaseModel | None
     return chosen[0] if chosen else None
 
 
+def merge_any(records: list[BaseModel]) -> BaseModel:
+    """`merge_records` for a record of any schema: lists concatenated in part order and
+    deduplicated, groups merged field by field, single facts the first grounded one."""
+    model = type(records[0])
+    return model.model_validate(_merged_fields(model, records))
+
+
+def _merged_fields(model: type[BaseModel], groups: list[BaseModel]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name in model.model_fields:
+        values = [getattr(g, name) for g in groups]
+        sample = next((v for v in values if v is not None), None)
+        if isinstance(sample, list):
+            out[name] = [_dump(i) for i in dedupe([i for v in values if v for i in v])]
+        elif isinstance(sample, BaseModel) and _evidence_of(sample) is None:  # a group
+            out[name] = _merged_fields(type(sample), [v for v in values if v is not None])
+        else:
+            out[name] = _dump(_pick(values, last=False))
+    return out
+
+
+def _dump(value: Any) -> Any:
+    return value.model_dump() if isinstance(value, BaseModel) else value
+
+
 def merge_records(records: list[CaseReport]) -> CaseReport:
     """Merge records whose offsets already index the same text (see module docstring)."""
+    if not isinstance(records[0], CaseReport):
+        return merge_any(records)  # type: ignore[return-value]
     merged = empty_case_report()
     for rules, last in ((_FIRST_WINS, False), (_LAST_WINS, True)):
         for section, names in rules:
@@ -206,9 +235,10 @@ def _not_extracted(results: list[Extraction]) -> list[str] | None:
     text is missing from the record, as `Provenance.parts` says)."""
     if all(r.not_extracted is None for r in results):
         return None
-    return collapse_paths(
+    schema = schema_of(results[0])
+    return schema.collapse(
         p
-        for p in FIELD_PATHS
+        for p in schema.field_paths
         if any(p in left or p.split(".")[0] in left for r in results if (left := r.not_extracted))
     )
 
@@ -246,7 +276,7 @@ def merge_extractions(doc: Document, parts: list[Part], results: list[Extraction
                     "unsupported": grounding.unsupported + len(dropped),
                 }
             )
-    return Extraction(
+    return extraction_type(schema_of(results[0]))(
         document=document_info(doc),
         status="failed" if failed else "ok",
         record=record,

@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 
 from abstraction.core.jsonschema_export import json_schema_text, validate_file
+from abstraction.core.schemas import DEFAULT_SCHEMA_REF
 from abstraction.extraction.output import atomic_write_text
 
 out = Console()
@@ -16,16 +17,22 @@ out = Console()
 
 def schema(
     kind: Annotated[
-        str, typer.Option(help="extraction (output files), gold, or record (CaseReport only).")
+        str, typer.Option(help="extraction (output files), gold, or record (the bare record).")
     ] = "extraction",
     out_file: Annotated[
         Path | None, typer.Option("--out", help="Write here instead of stdout.")
     ] = None,
+    record_schema: Annotated[
+        str,
+        typer.Option(
+            "--schema", help="The record schema, package.module:ClassName (docs/schemas.md)."
+        ),
+    ] = DEFAULT_SCHEMA_REF,
 ) -> None:
     """Write the JSON Schema of output files (or gold files, or the bare record)."""
     if kind not in ("extraction", "gold", "record"):
         raise typer.BadParameter("kind must be extraction, gold or record")
-    text = json_schema_text(kind)  # type: ignore[arg-type]
+    text = json_schema_text(kind, record_schema)  # type: ignore[arg-type]
     if out_file is None:
         typer.echo(text, nl=False)
     else:

@@ -3,6 +3,9 @@
 The schemas are generated from the pydantic models in serialization mode (so every key the
 toolkit writes is required), committed under `schema/`, and checked by a test to be current.
 Validation reports each problem with its JSON path, so a person can find it in the file.
+
+A file of another record schema (`abstraction.core.schemas`: an extraction's
+``provenance.schema_ref``, a gold file's ``schema``) is validated against that schema's files.
 """
 
 from __future__ import annotations
@@ -18,6 +21,12 @@ from pydantic import BaseModel
 
 from abstraction.core.records import Extraction, GoldRecord
 from abstraction.core.schema import SCHEMA_VERSION, CaseReport
+from abstraction.core.schemas import (
+    DEFAULT_SCHEMA_REF,
+    extraction_type,
+    gold_type,
+    resolve_schema,
+)
 
 SchemaKind = Literal["extraction", "gold", "record"]
 _MODELS: dict[str, type[BaseModel]] = {
@@ -27,25 +36,34 @@ _MODELS: dict[str, type[BaseModel]] = {
 }
 
 
-@lru_cache(maxsize=4)
-def _schema(kind: str) -> str:
-    schema = _MODELS[kind].model_json_schema(mode="serialization")
+def _model(kind: str, ref: str) -> type[BaseModel]:
+    if ref == DEFAULT_SCHEMA_REF:
+        return _MODELS[kind]
+    schema = resolve_schema(ref)
+    return {"extraction": extraction_type, "gold": gold_type}.get(kind, lambda s: s.model)(schema)
+
+
+@lru_cache(maxsize=16)
+def _schema(kind: str, ref: str = DEFAULT_SCHEMA_REF) -> str:
+    schema = _model(kind, ref).model_json_schema(mode="serialization")
+    name = SCHEMA_VERSION if ref == DEFAULT_SCHEMA_REF else ref.replace(":", ".")
     schema = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": f"https://abstraction.local/schema/{kind}-{SCHEMA_VERSION}.json",
+        "$id": f"https://abstraction.local/schema/{kind}-{name}.json",
         "x-schema-version": SCHEMA_VERSION,
+        **({} if ref == DEFAULT_SCHEMA_REF else {"x-record-schema": ref}),
         **schema,
     }
     return json.dumps(schema, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
 
 
-def json_schema(kind: SchemaKind = "extraction") -> dict[str, Any]:
-    """A fresh copy of the JSON Schema for `kind`."""
-    return json.loads(_schema(kind))
+def json_schema(kind: SchemaKind = "extraction", ref: str = DEFAULT_SCHEMA_REF) -> dict[str, Any]:
+    """A fresh copy of the JSON Schema for `kind` (of the record schema `ref`)."""
+    return json.loads(_schema(kind, ref))
 
 
-def json_schema_text(kind: SchemaKind = "extraction") -> str:
-    return _schema(kind)
+def json_schema_text(kind: SchemaKind = "extraction", ref: str = DEFAULT_SCHEMA_REF) -> str:
+    return _schema(kind, ref)
 
 
 @dataclass(frozen=True)
@@ -55,9 +73,15 @@ class Problem:
     message: str
 
 
-@lru_cache(maxsize=4)
-def _validator(kind: str) -> Draft202012Validator:
-    return Draft202012Validator(json_schema(kind))  # type: ignore[arg-type]
+@lru_cache(maxsize=16)
+def _validator(kind: str, ref: str = DEFAULT_SCHEMA_REF) -> Draft202012Validator:
+    return Draft202012Validator(json_schema(kind, ref))  # type: ignore[arg-type]
+
+
+def _ref_of(data: dict[str, Any]) -> str:
+    prov = data.get("provenance")
+    ref = prov.get("schema_ref") if isinstance(prov, dict) else data.get("schema")
+    return ref if isinstance(ref, str) else DEFAULT_SCHEMA_REF
 
 
 def validate_data(data: Any, *, file: str = "<data>") -> list[Problem]:
@@ -67,7 +91,9 @@ def validate_data(data: Any, *, file: str = "<data>") -> list[Problem]:
     kind = data.get("kind")
     if kind not in ("extraction", "gold"):
         return [Problem(file, "$.kind", f"must be 'extraction' or 'gold', got {kind!r}")]
-    errors = sorted(_validator(kind).iter_errors(data), key=lambda e: list(e.absolute_path))
+    errors = sorted(
+        _validator(kind, _ref_of(data)).iter_errors(data), key=lambda e: list(e.absolute_path)
+    )
     return [Problem(file, e.json_path, e.message) for e in errors]
 
 

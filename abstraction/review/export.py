@@ -50,10 +50,7 @@ def corrected_record(doc_id: str, state: Applied) -> CaseReport:
 
 
 def _check_schema(model: Extraction | GoldRecord, doc_id: str) -> None:
-    """Validate what is about to be written against the exported JSON Schema too (that of
-    `CaseReport`; a record of another schema is validated by its pydantic model only)."""
-    if record_model() is not CaseReport:
-        return
+    """Validate what is about to be written against the exported JSON Schema too."""
     problems = validate_data(model.model_dump(mode="json"), file=doc_id)
     if problems:
         shown = "; ".join(f"{p.json_path}: {p.message}" for p in problems[:5])

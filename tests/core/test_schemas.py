@@ -201,3 +201,15 @@ def test_gold_files_name_their_schema_and_validate_against_it(root):
         assert json.loads(gold.model_dump_json())["schema"] == EXAMPLE
     with pytest.raises(UserError, match="cannot import"):
         load_gold(b'{"schema": "nowhere_xyz:R", "record": {}}')
+
+
+def test_validate_and_schema_export_follow_the_named_schema(root):
+    from abstraction.core.jsonschema_export import json_schema, validate_data
+
+    gold = json.loads((root / "examples/id_registry/gold/id01_septic_knee.json").read_text())
+    assert validate_data(gold) == []
+    gold["record"]["pathogens"][0]["method"] = "smell"
+    problems = validate_data(gold)
+    assert [p.json_path for p in problems] == ["$.record.pathogens[0].method"]
+    schema = json_schema("record", EXAMPLE)
+    assert schema["title"] == "IdRegistry" and schema["x-record-schema"] == EXAMPLE

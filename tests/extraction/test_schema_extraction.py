@@ -19,8 +19,14 @@ from abstraction.extraction.pipeline import extract
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "id_registry"
 ANSWER = {
-    "patient": {"age": {"value": 67, "unit": "years", "evidence": "A 67-year-old man"}, "sex": None},
-    "infection_site": {"value": "right knee joint", "evidence": "septic arthritis of the right knee"},
+    "patient": {
+        "age": {"value": 67, "unit": "years", "evidence": "A 67-year-old man"},
+        "sex": None,
+    },
+    "infection_site": {
+        "value": "right knee joint",
+        "evidence": "septic arthritis of the right knee",
+    },
     "pathogens": [
         {
             "organism": "Staphylococcus aureus",

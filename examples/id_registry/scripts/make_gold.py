@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (the quotes are verbatim sentences of the texts, kept on one line)
 """Write the example's gold files from the hand-written facts below.
 
 The facts were decided before the texts were written, and each quote was chosen by reading the
@@ -8,7 +9,6 @@ root: ``python -m examples.id_registry.scripts.make_gold``.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,9 @@ GOLD: dict[str, tuple[dict[str, Any], str]] = {
                 "age": fact("A 67-year-old man", value=67, unit="years"),
                 "sex": fact("A 67-year-old man", value="male"),
             },
-            "infection_site": fact("septic arthritis of the right knee joint", value="right knee joint"),
+            "infection_site": fact(
+                "septic arthritis of the right knee joint", value="right knee joint"
+            ),
             "pathogens": [
                 fact(
                     "culture of the synovial fluid grew methicillin-susceptible Staphylococcus aureus",

@@ -238,3 +238,31 @@ def test_export_round_trips_the_reviewed_records(reviewed: Path, tmp_path: Path,
                 assert _same(r["quote"], item["evidence"]["quote"], fmt)
     added = [r for r in back["source_control"] if r["procedure"] == "lumbar puncture"]
     assert len(added) == 1 and added[0]["review"] == "edited"
+
+
+def test_the_review_app_shows_the_schema_in_the_browser(run: Path, tmp_path: Path) -> None:
+    """The app's pages, driven by the run's schema, in Debian's Chromium: every fact of the
+    example has its card, and the list shows every document (edits: over HTTP, above)."""
+    from tests.review.browser import browser_missing, card, chromium, doc_ready_ms, serving
+
+    if browser_missing() is not None:
+        pytest.skip(str(browser_missing()))
+    copy = tmp_path / "run"
+    shutil.copytree(run, copy, ignore=shutil.ignore_patterns("runs.db*"))
+    store = RunStore(copy)
+    doc = "id01_septic_knee"
+    facts = [f for f in store.state(doc)[1].facts if f.value is not None]
+    errors: list[str] = []
+    with chromium() as browser, serving(store, reviewer="Ann") as base:
+        page = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(f"{base}/doc/{doc}")
+        doc_ready_ms(page)
+        for fact in facts:
+            assert page.locator(card(fact.pointer)).count() == 1, fact.pointer
+        first = page.locator(card("/antimicrobials/0"))
+        assert "cefazolin" in first.inner_text()
+        page.goto(f"{base}/")
+        page.wait_for_selector('body[data-ready="1"]', timeout=15_000)
+        assert all(page.locator(f"text={i}").count() >= 1 for i in IDS)
+    assert errors == [], errors

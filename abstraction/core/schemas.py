@@ -140,14 +140,28 @@ def _group_problems(model: type[BaseModel], where: str) -> Iterator[str]:
         elif _is_model(inner):
             if not issubclass(inner, Strict):
                 yield f"{here}: {inner.__name__} must derive from Strict"
+            elif _holds_values(inner):
+                yield (
+                    f"{here}: {inner.__name__} holds values but has no `evidence: Evidence` "
+                    "field; every fact needs the quote that states it"
+                )
             else:
                 yield from _group_problems(inner, here)
         else:
             yield (
-                f"{here}: a bare value outside a fact has no evidence; make it a fact model "
-                "with `evidence: Evidence` (e.g. a field of a Strict model with a value and its "
-                "evidence)"
+                f"{here}: a bare value outside a fact has no evidence; make it a fact (a Strict "
+                "model with the value and `evidence: Evidence`)"
             )
+
+
+def _holds_values(model: type[BaseModel]) -> bool:
+    """A model with a field that is neither a model nor a list of models: meant as a fact."""
+    for info in model.model_fields.values():
+        inner, _ = _strip_optional(info.annotation)
+        args = typing.get_args(inner) if typing.get_origin(inner) is list else (inner,)
+        if not any(_is_model(a) for a in args):
+            return True
+    return False
 
 
 def _list_problems(annotation: Any, info: Any, here: str) -> Iterator[str]:

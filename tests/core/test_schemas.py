@@ -129,7 +129,7 @@ def test_a_fact_without_evidence_is_refused_with_a_clear_message(tmp_path, monke
         load_prompt("vx", folder)
     message = str(info.value)
     assert "no_evidence_schema:Registry" in message and "building blocks" in message
-    assert "Registry.site.value: a bare value outside a fact has no evidence" in message
+    assert "Registry.site: Site holds values but has no `evidence: Evidence` field" in message
 
 
 def test_lists_need_record_keys_and_fields_need_scores(tmp_path, monkeypatch):

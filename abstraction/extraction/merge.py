@@ -162,7 +162,7 @@ def _dump(value: Any) -> Any:
 def merge_records(records: list[CaseReport]) -> CaseReport:
     """Merge records whose offsets already index the same text (see module docstring)."""
     if not isinstance(records[0], CaseReport):
-        return merge_any(records)  # type: ignore[return-value]
+        return merge_any(records)
     merged = empty_case_report()
     for rules, last in ((_FIRST_WINS, False), (_LAST_WINS, True)):
         for section, names in rules:

@@ -53,11 +53,14 @@ class Example(_Frozen):
 
 
 RULE_NAMES = (
+    "null_words",
     "tests_not_treatments",
     "category_vocabulary",
     "findings_not_sites",
     "diagnoses_not_treatments",
     "one_principal",
+    "sex_from_text",
+    "outcome_from_text",
 )
 """The fixed rules a prompt may name in ``settings.rules``, in the order they run."""
 
@@ -119,6 +122,10 @@ class PassSpec(_Frozen):
       the pass is recorded as failed, and the fields only it asks for are listed in the
       extraction's ``not_extracted``.  A required pass (the default) that fails fails the
       document.
+    fill: for ``sections``, fields (``section.field``, e.g. ``patient.sex``) the model must
+      fill: null is not allowed there, and a list needs at least one item.  A small model
+      answers null to anything it may; made to answer, it copies the value from the text, and
+      grounding's support check removes an answer the text does not state.
     lists: for ``mentions``, the kinds of phrase this pass asks for (`MENTION_LISTS`; empty:
       all).  Several mentions passes over one document each ask for some kinds; their
       phrases are pooled (a name already listed by an earlier pass is not added again).
@@ -139,6 +146,7 @@ class PassSpec(_Frozen):
     split_clauses: bool = False
     lists: tuple[str, ...] = ()
     truncated_max_items: int | None = Field(default=None, ge=1, le=200)
+    fill: tuple[str, ...] = ()
 
     @field_validator("sections")
     @classmethod
@@ -159,6 +167,13 @@ class PassSpec(_Frozen):
                 "max_words, max_chars, split, split_clauses, name_max_words and lists apply to a "
                 "mentions pass only"
             )
+        if self.fill and self.shape != "sections":
+            raise ValueError("fill applies to a sections pass only")
+        outside = [
+            f for f in self.fill if f.count(".") != 1 or f.split(".")[0] not in self.sections
+        ]
+        if outside:
+            raise ValueError(f"fill names section.field paths of this pass's sections: {outside}")
         unknown = [k for k in self.lists if k not in MENTION_LISTS]
         if unknown or len(set(self.lists)) != len(self.lists):
             raise ValueError(

@@ -184,7 +184,7 @@ class DocumentRun:
         dropped: list[DroppedFact] = list(self.left_out)
         if self.failure is None:
             merged = CaseReport.model_validate(self.merged)  # a new object: ours to ground
-            dropped += apply_rules(merged, self.prompt.settings.rules)
+            dropped += apply_rules(merged, self.prompt.settings.rules, self.text)
             record, grounding = ground_record(merged, self.doc.text, in_place=True)
             if self.prompt.settings.unsupported == "drop":
                 dropped += drop_unsupported(record)

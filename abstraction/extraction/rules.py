@@ -13,6 +13,12 @@ note: nothing the model said is lost, it moves to the extraction's ``dropped`` l
 - ``tests_not_treatments``: a "treatment" that is a test (biopsy, scan...) leaves the treatments.
 - ``findings_not_sites``: a "finding" that is only a body part ("kidney") leaves the findings.
 - ``diagnoses_not_treatments``: a "diagnosis" that names a treatment (a transplant) leaves.
+- ``null_words``: an optional attribute written as a word for nothing ("none", "N/A", "not
+  stated") is null, as the schema says "not reported" is.
+- ``sex_from_text``: when no sex was extracted, the words the case text uses for a person
+  (she/her/woman... or he/his/man...), if at least three and all of one sex.
+- ``outcome_from_text``: when no outcome was extracted, a case-text sentence saying the
+  patient died, and of what ("she eventually died of severe pneumonia").
 - ``one_principal``: exactly one principal diagnosis: the first one the model marked (the
   prompts that use this rule ask for the main disease first), others become secondary; when
   none is marked, the first diagnosis that is not ruled out.
@@ -25,11 +31,20 @@ import tomllib
 from collections.abc import Callable
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import Any, get_args
+
+from pydantic import BaseModel
 
 from abstraction.core.prompts import RULE_NAMES
 from abstraction.core.records import DroppedFact
-from abstraction.core.schema import CaseReport, TreatmentCategory
+from abstraction.core.schema import (
+    CaseReport,
+    Evidence,
+    OutcomeStatusFact,
+    SexFact,
+    TextFact,
+    TreatmentCategory,
+)
 
 
 @lru_cache(maxsize=1)
@@ -134,6 +149,113 @@ def diagnoses_not_treatments(record: CaseReport) -> list[DroppedFact]:
     return out
 
 
+_NULL_WORDS = frozenset(
+    {
+        "",
+        "-",
+        "none",
+        "null",
+        "nil",
+        "n/a",
+        "na",
+        "not stated",
+        "not reported",
+        "not mentioned",
+        "not specified",
+        "unknown",
+        "not available",
+        "not applicable",
+    }
+)
+
+
+def _is_null_word(value: str) -> bool:
+    return value.strip().strip(".").lower() in _NULL_WORDS
+
+
+def _clear_null_words(model: BaseModel) -> None:
+    for name, info in type(model).model_fields.items():
+        value = getattr(model, name)
+        if isinstance(value, Evidence):
+            continue
+        if isinstance(value, BaseModel):
+            _clear_null_words(value)
+        elif isinstance(value, str) and _is_null_word(value) and _optional(info.annotation):
+            setattr(model, name, None)
+        elif isinstance(value, list):
+            if value and all(isinstance(v, str) for v in value):
+                setattr(model, name, [v for v in value if not _is_null_word(v)])
+            for item in value:
+                if isinstance(item, BaseModel):
+                    _clear_null_words(item)
+
+
+def _optional(annotation: Any) -> bool:
+    return type(None) in get_args(annotation)
+
+
+def null_words(record: CaseReport) -> list[DroppedFact]:
+    _clear_null_words(record)
+    return []
+
+
+_PROSE_MIN_CHARS = 150  # as grounding's prose_spans: a paragraph, not a title or byline
+_SENTENCE = re.compile(r"[^.!?\n]+[.!?]?")
+_SHE = re.compile(r"\b(she|her|hers|herself|woman|female|girl|lady)\b", re.IGNORECASE)
+_HE = re.compile(r"\b(he|his|him|himself|man|male|boy|gentleman)\b", re.IGNORECASE)
+_DIED = re.compile(
+    r"\b(?:the patient|she|he)\b[^.;]{0,40}?\b(died|passed away|succumbed|expired)\b"
+    r"(?:\s+(?:of|from|due to|because of)\s+(?P<cause>[^.,;]{3,60}?))?"
+    r"(?=\s+(?:on|at|in|after|within|\d)\b|[.,;]|$)",
+    re.IGNORECASE,
+)
+
+
+def _prose_sentences(text: str) -> list[tuple[int, str]]:
+    """(offset, sentence) for the sentences of the text's paragraphs (long lines)."""
+    out: list[tuple[int, str]] = []
+    pos = 0
+    for line in text.splitlines(keepends=True):
+        if len(line.strip()) >= _PROSE_MIN_CHARS:
+            out += [(pos + m.start(), m.group()) for m in _SENTENCE.finditer(line)]
+        pos += len(line)
+    return out
+
+
+def sex_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
+    """When no sex was extracted: the words the case text uses for a person, if they all (at
+    least three, none of the other sex) name one sex.  The evidence is the first sentence with
+    such a word.  A text with words of both sexes (a child and a parent) stays null."""
+    if record.patient.sex is not None:
+        return []
+    sentences = _prose_sentences(text)
+    she = sum(len(_SHE.findall(s)) for _, s in sentences)
+    he = sum(len(_HE.findall(s)) for _, s in sentences)
+    if (she >= 3 and he == 0) or (he >= 3 and she == 0):
+        cue = _SHE if she else _HE
+        quote = next(s.strip() for _, s in sentences if cue.search(s))
+        value = "female" if she else "male"
+        record.patient.sex = SexFact(value=value, evidence=Evidence(quote=quote))
+    return []
+
+
+def outcome_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
+    """When no outcome status (or cause of death) was extracted: a sentence of the case text
+    saying the patient (or she/he) died, and what of ("died of severe pneumonia")."""
+    for _, sentence in _prose_sentences(text):
+        m = _DIED.search(sentence)
+        if m is None:
+            continue
+        evidence = Evidence(quote=sentence.strip())
+        if record.outcome.status is None:
+            record.outcome.status = OutcomeStatusFact(value="died", evidence=evidence)
+        cause = (m.group("cause") or "").strip()
+        if record.outcome.cause_of_death is None and cause:
+            record.outcome.cause_of_death = TextFact(value=cause, evidence=evidence)
+        break
+    return []
+
+
 def one_principal(record: CaseReport) -> list[DroppedFact]:
     principal = next((d for d in record.diagnoses if d.status == "principal"), None)
     if principal is None:
@@ -147,8 +269,16 @@ def one_principal(record: CaseReport) -> list[DroppedFact]:
 
 
 Rule = Callable[[CaseReport], list[DroppedFact]]
+TextRule = Callable[[CaseReport, str], list[DroppedFact]]
+
+TEXT_RULES: dict[str, TextRule] = {
+    "sex_from_text": sex_from_text,
+    "outcome_from_text": outcome_from_text,
+}
+"""Rules that read the document text as well as the record."""
 
 RULES: dict[str, Rule] = {
+    "null_words": null_words,
     "category_vocabulary": category_vocabulary,
     "tests_not_treatments": tests_not_treatments,
     "findings_not_sites": findings_not_sites,
@@ -159,13 +289,16 @@ RULES: dict[str, Rule] = {
 categories are set, and a transplant leaves the diagnoses before the principal is chosen)."""
 
 ORDER = RULE_NAMES
-assert set(ORDER) == set(RULES)
+assert set(ORDER) == set(RULES) | set(TEXT_RULES)
 
 
-def apply_rules(record: CaseReport, names: tuple[str, ...]) -> list[DroppedFact]:
-    """Run the named rules on `record` (in place, in `ORDER`); return what they took out."""
+def apply_rules(record: CaseReport, names: tuple[str, ...], text: str = "") -> list[DroppedFact]:
+    """Run the named rules on `record` (in place, in `ORDER`) for the document `text`; return
+    what they took out."""
     out: list[DroppedFact] = []
     for name in ORDER:
-        if name in names:
+        if name in TEXT_RULES and name in names:
+            out += TEXT_RULES[name](record, text)
+        elif name in names:
             out += RULES[name](record)
     return out

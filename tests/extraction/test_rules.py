@@ -155,3 +155,79 @@ def test_a_sections_pass_can_bound_its_lists() -> None:
     assert arrays and all(n == 7 for n in arrays)  # treatments, findings and body_sites-like lists
     unbounded = llm_schema(spec.model_copy(update={"max_items": None}), evidence_first=False)
     assert "maxItems" not in str(unbounded)
+
+
+def test_words_for_nothing_are_null() -> None:
+    record = empty_case_report()
+    record.diagnoses = [_d("B-ALL", "principal")]
+    record.diagnoses[0].details = "none"
+    record.treatments = [_t("UCBT")]
+    record.treatments[0].dose = "Not stated."
+    record.treatments[0].time = "day 30"
+    apply_rules(record, ("null_words",))
+    assert record.diagnoses[0].details is None and record.treatments[0].dose is None
+    assert record.treatments[0].time == "day 30" and record.treatments[0].name == "UCBT"
+
+
+_PAD = " The course is described below in the words of the report, as a paragraph of prose."
+
+
+def test_sex_from_the_words_of_the_case_text() -> None:
+    text = (
+        "Relapse in a Woman: A Case Report\n"  # a title: not case text
+        "Here we report a patient with leukaemia. After treatment she went into remission, and "
+        "her counts recovered. Then she relapsed at the sixth month after transplantation."
+        + _PAD
+        + "\n"
+    )
+    record = empty_case_report()
+    apply_rules(record, ("sex_from_text",), text)
+    assert record.patient.sex is not None and record.patient.sex.value == "female"
+    assert (
+        record.patient.sex.evidence.quote
+        == "After treatment she went into remission, and her counts recovered."
+    )
+
+
+def test_sex_stays_null_when_the_text_names_both_or_too_little() -> None:
+    both = (
+        "A 3-year-old boy was brought in by his mother, who said she had noticed his fever; he "
+        "was admitted and she stayed with him on the ward for the whole of the stay." + _PAD
+    )
+    little = "The patient was admitted with a fever and she was treated with antibiotics." + _PAD
+    for text in (both, little):
+        record = empty_case_report()
+        apply_rules(record, ("sex_from_text",), text)
+        assert record.patient.sex is None
+
+
+def test_outcome_and_cause_of_death_from_the_case_text() -> None:
+    text = (
+        "This patient achieved remission after subsequent interferon treatment for two weeks but "
+        "she eventually died of severe pneumonia. Mortality in the literature is high." + _PAD
+    )
+    record = empty_case_report()
+    apply_rules(record, ("outcome_from_text",), text)
+    assert record.outcome.status is not None and record.outcome.status.value == "died"
+    assert record.outcome.cause_of_death is not None
+    assert record.outcome.cause_of_death.value == "severe pneumonia"
+    general = "Patients with this disease often died of infection in older series." + _PAD
+    untouched = empty_case_report()
+    apply_rules(untouched, ("outcome_from_text",), general)
+    assert untouched.outcome.status is None and untouched.outcome.cause_of_death is None
+
+
+def test_a_sections_pass_can_require_fields() -> None:
+    spec = PassSpec(
+        name="s",
+        sections=("source", "patient"),
+        instructions="x",
+        fill=("source.title", "source.authors", "patient.sex"),
+    )
+    schema = llm_schema(spec, evidence_first=False)
+    src = schema["$defs"]["SourceMetadata"]["properties"]
+    sex = schema["$defs"]["Patient"]["properties"]["sex"]
+    assert "anyOf" not in src["title"] and src["authors"]["minItems"] == 1
+    assert "anyOf" not in sex and "anyOf" in src["journal"]  # only the named fields
+    with pytest.raises(ValidationError, match="fill names"):
+        PassSpec(name="s", sections=("source",), instructions="x", fill=("patient.sex",))

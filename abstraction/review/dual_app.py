@@ -101,7 +101,8 @@ def dual_routes(
                 adjudicator=who.name,
                 expected_version=int(match),
             )
-            return JSONResponse({**reconciliation_view(store, rec), "can_settle": True})
+            view = reconciliation_view(store, rec)
+            return JSONResponse({**view, "can_settle": True, "me": who.name})
 
         return await run_in_threadpool(save)
 

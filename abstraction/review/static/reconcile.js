@@ -109,20 +109,29 @@
     const settled = u.decision ? `settled: ${u.decision.choice === "value" ? "own value" :
       u.decision.choice === "model" ? "model" : u.decision.choice === "a" ? a : b}` : "open";
     const rows = u.fields.map((f) => el("tr", {},
-      el("td", {}, f.field), el("td", { class: "small muted" }, f.kind), cell(f.a), cell(f.b)));
+      el("td", {}, f.field), el("td", { class: "small muted" }, f.kind), cell(f.a), cell(f.b),
+      cell(modelField(u, f.field))));
     const card = el("article", { class: `unit${u.decision ? " done" : ""}`, dataset: { key: u.key },
       onclick: (event) => { if (!event.target.closest("form")) select(u.key, true); } },
       el("div", { class: "fact-head" },
         el("span", { class: "fact-title" }, u.label, u.many ? ` · ${itemName(u)}` : ""),
         el("span", { class: `badge ${u.decision ? "d-reviewed" : "d-in_progress"}` }, settled)),
       el("table", { class: "diff" },
-        el("thead", {}, el("tr", {}, el("th", {}, "field"), el("th", {}, ""), el("th", {}, a), el("th", {}, b))),
+        el("thead", {}, el("tr", {}, el("th", {}, "field"), el("th", {}, ""), el("th", {}, a), el("th", {}, b),
+          el("th", {}, "model"))),
         el("tbody", {}, rows)),
       quote(u.evidence.a, a), quote(u.evidence.b, b),
-      u.model ? el("div", { class: "small muted" }, `Model: ${summary(u.model)}`) : el("div", { class: "small muted" }, "Model: none"),
+      quote(u.evidence.model, "model"),
       u.decision && u.decision.reason ? el("div", { class: "small" }, `Reason: ${u.decision.reason}`) : null,
       rec.can_settle ? choiceForm(u) : null);
     return card;
+  }
+
+  function modelField(u, name) {
+    // The model's value of one differing field ("(whole item)": the model's item, if it had one).
+    if (!u.model) return null;
+    if (name === "(whole item)") return summary(u.model);
+    return name.split(".").reduce((v, k) => (v && typeof v === "object" ? v[k] : null), u.model);
   }
 
   function summary(v) {

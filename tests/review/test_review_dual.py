@@ -13,7 +13,7 @@ from abstraction.cli.main import app as cli
 from abstraction.core.errors import UserError
 from abstraction.core.records import GoldRecord
 from abstraction.review.app import create_app
-from abstraction.review.dual import assign, identity, run_agreement
+from abstraction.review.dual import assign, identity, read_protocol, run_agreement
 from abstraction.review.edits import Change, EditRejected
 from abstraction.review.reconcile import promote_reconciled, reconcile
 from abstraction.review.store import RunStore
@@ -263,3 +263,19 @@ def test_agreement_counts_only_documents_both_submitted(dual_run):
     review(dual_run, "bob", [Change(op="reject", pointer="/treatments/1")], submit=False)
     [pair] = run_agreement(RunStore(dual_run))
     assert pair.documents == [] and pair.fields == []
+
+
+def test_assign_and_agreement_commands(run):
+    runner = CliRunner()
+    result = runner.invoke(cli, ["review", "assign", str(run), "alice", "bob"])
+    assert result.exit_code == 0, result.output
+    assert read_protocol(run).reviewers == ["alice", "bob"]  # type: ignore[union-attr]
+    result = runner.invoke(cli, ["review", "assign", str(run), "cy"])
+    assert read_protocol(run).reviewers == ["alice", "bob", "cy"]  # type: ignore[union-attr]
+    review(run, "alice", [])
+    review(run, "cy", [Change(op="reject", pointer="/patient/sex")])
+    result = runner.invoke(cli, ["review", "agreement", str(run)])
+    assert result.exit_code == 0, result.output
+    assert "alice vs cy: 1 document(s) both submitted" in result.output
+    assert "alice vs bob: 0 document(s)" in result.output
+    assert "patient.sex.value" in result.output

@@ -137,6 +137,17 @@ def test_a_reviewer_is_blind_to_the_others_until_submitting(dual_run):
     assert settle(alice, 0, "/patient/age_group", "a").status_code == 403
     # a submitted review takes no more edits
     assert save(bob, 2, {"op": "accept", "pointer": "/patient/sex"}).status_code == 422
+    # a gold record (perhaps the reconciled one) is not shown in a reviewer's app
+    gold = dual_run.parent / "gold"
+    gold.mkdir()
+    record = RunStore(dual_run).extraction(SEED_ID).record
+    kept = GoldRecord(document_id=SEED_ID, document_sha256=None, annotator="x",
+                      annotated_fields=None, notes=None, record=record)  # fmt: skip
+    (gold / f"{SEED_ID}.json").write_text(kept.model_dump_json())
+    for who, shown in ((None, True), (identity(dual_run, "bob", adjudicate=False), False)):
+        web = create_app(RunStore(dual_run, gold=gold), token=TOKEN, who=who)
+        diff = TestClient(web, base_url=f"{BASE}/{TOKEN}").get(f"/api/docs/{SEED_ID}/diff")
+        assert (diff.json()["gold"] is not None) is shown
     rows = alice.get("/api/docs").json()
     assert next(r for r in rows if r["id"] == SEED_ID)["submitted"] == ["alice", "bob"]
 

@@ -37,6 +37,7 @@ from abstraction.review import pointer as jp
 from abstraction.review.dual import read_protocol, reviewer_store, submitted
 from abstraction.review.edits import (
     Applied,
+    Change,
     EditRejected,
     FactState,
     clone,
@@ -312,38 +313,41 @@ def decide(
         problems.append("a value of your own needs a reason")
     if reason is not None and len(reason) > MAX_REASON:
         problems.append(f"reason: too long (at most {MAX_REASON} characters)")
-    problems += size_problems(reviewer=adjudicator, reason=None, changes=[])
+    problems += size_problems(
+        reviewer=adjudicator, reason=None, changes=[Change(op="set", pointer=key, value=value)]
+    )
     if problems:
         raise EditRejected(problems)
-    adj = read_adjudication(store, rec)
-    if adj.version != expected_version:
-        raise VersionConflict(expected=expected_version, current=adj.version)
-    decision = Decision(
-        key=key,
-        choice=choice,
-        value=value if choice == "value" else None,
-        reason=reason,
-        adjudicator=adjudicator,
-        at=datetime.now(UTC).isoformat(timespec="seconds"),
-        version=adj.version + 1,
-    )
-    decisions = [*adj.decisions, decision]
-    record = settle(rec, latest(decisions))
-    invalid = validate_record(record)
-    if invalid:
-        raise EditRejected(invalid)
-    done = all(u.key in latest(decisions) for u in rec.units)
-    updated = adj.model_copy(
-        update={
-            "version": decision.version,
-            "decisions": decisions,
-            "settled": record if done else None,
-        }
-    )
-    path = adjudication_path(store, rec.doc_id)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(path, updated.model_dump_json(indent=2) + "\n")
-    return updated
+    with store.locked():
+        adj = read_adjudication(store, rec)
+        if adj.version != expected_version:
+            raise VersionConflict(expected=expected_version, current=adj.version)
+        decision = Decision(
+            key=key,
+            choice=choice,
+            value=value if choice == "value" else None,
+            reason=reason,
+            adjudicator=adjudicator,
+            at=datetime.now(UTC).isoformat(timespec="seconds"),
+            version=adj.version + 1,
+        )
+        decisions = [*adj.decisions, decision]
+        record = settle(rec, latest(decisions))
+        invalid = validate_record(record)
+        if invalid:
+            raise EditRejected(invalid)
+        done = all(u.key in latest(decisions) for u in rec.units)
+        updated = adj.model_copy(
+            update={
+                "version": decision.version,
+                "decisions": decisions,
+                "settled": record if done else None,
+            }
+        )
+        path = adjudication_path(store, rec.doc_id)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(path, updated.model_dump_json(indent=2) + "\n")
+        return updated
 
 
 def reconciliation_view(store: RunStore, rec: Reconciliation) -> dict[str, Any]:

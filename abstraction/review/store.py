@@ -375,6 +375,10 @@ class RunStore:
                 finally:
                     fcntl.flock(fh, fcntl.LOCK_UN)
 
+    def locked(self) -> contextlib.AbstractContextManager[None]:
+        """Held by every write to this store's review folder (thread and process lock)."""
+        return self._locked()
+
     def save(
         self,
         doc_id: str,

@@ -44,7 +44,7 @@ def corrected_record(doc_id: str, state: Applied) -> CaseReport:
     return CaseReport.model_validate(state.corrected)
 
 
-def _check_schema(model: Extraction | GoldRecord, doc_id: str) -> None:
+def check_schema(model: Extraction | GoldRecord, doc_id: str) -> None:
     """Validate what is about to be written against the exported JSON Schema too."""
     problems = validate_data(model.model_dump(mode="json"), file=doc_id)
     if problems:
@@ -57,7 +57,7 @@ def corrected_extraction(extraction: Extraction, state: Applied) -> Extraction:
     record = corrected_record(extraction.document.id, state)
     updated = extraction.model_copy(update={"record": record, "grounding": grounding_of(record)})
     checked = Extraction.model_validate(updated.model_dump(mode="json"))
-    _check_schema(checked, extraction.document.id)
+    check_schema(checked, extraction.document.id)
     return checked
 
 
@@ -144,7 +144,7 @@ def gold_from_review(store: RunStore, doc_id: str) -> GoldRecord:
         notes=notes,
         record=corrected_record(doc_id, state),
     )
-    _check_schema(gold, doc_id)
+    check_schema(gold, doc_id)
     return gold
 
 

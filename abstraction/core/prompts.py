@@ -53,16 +53,29 @@ class Example(_Frozen):
 
 
 RULE_NAMES = (
+    "quote_from_value",
     "null_words",
     "tests_not_treatments",
     "category_vocabulary",
     "findings_not_sites",
+    "findings_not_events",
     "diagnoses_not_treatments",
     "one_principal",
+    "transplant_attributes",
     "sex_from_text",
     "outcome_from_text",
+    "cause_of_death_diagnosis",
+    "timeline_from_record",
 )
 """The fixed rules a prompt may name in ``settings.rules``, in the order they run."""
+
+RULE_FIELDS: dict[str, tuple[str, ...]] = {
+    "sex_from_text": ("patient.sex",),
+    "outcome_from_text": ("outcome.status", "outcome.cause_of_death"),
+    "timeline_from_record": ("timeline.event", "timeline.time"),
+}
+"""The fields (`FIELD_PATHS`) a rule fills from the text or the record, so a prompt that names
+it extracts them even with no pass asking the model for them."""
 
 MENTION_SECTIONS = ("patient", "diagnoses", "findings", "treatments", "assessments", "outcome")
 """The sections a ``mentions`` pass fills (see `abstraction.extraction.mentions`)."""
@@ -226,16 +239,20 @@ class PromptSpec(_Frozen):
         return self.settings.model_copy(update={"max_tokens": spec.max_tokens})
 
     def not_extracted(self, failed: Iterable[str] = ()) -> list[str]:
-        """The fields no pass of this prompt asks the model for, or only the `failed` passes
-        (by name) do (`collapse_paths` form): in its records they are null or empty because
-        they were not extracted, not because the text does not report them."""
-        return list(_not_extracted(self.passes, frozenset(failed)))
+        """The fields no pass of this prompt asks the model for (or only the `failed` passes,
+        by name, do) and no rule of it fills (`collapse_paths` form): in its records they are
+        null or empty because they were not extracted, not because the text does not report
+        them."""
+        return list(_not_extracted(self.passes, frozenset(failed), self.settings.rules))
 
 
 @lru_cache(maxsize=256)
-def _not_extracted(passes: tuple[PassSpec, ...], skip: frozenset[str]) -> tuple[str, ...]:
+def _not_extracted(
+    passes: tuple[PassSpec, ...], skip: frozenset[str], rules: tuple[str, ...] = ()
+) -> tuple[str, ...]:
     """`PromptSpec.not_extracted`, computed once per prompt (it runs for every document)."""
     asked = {f for spec in passes if spec.name not in skip for f in pass_fields(spec)}
+    asked |= {f for rule in rules for f in RULE_FIELDS.get(rule, ())}
     return tuple(collapse_paths(p for p in FIELD_PATHS if p not in asked))
 
 

@@ -172,6 +172,14 @@ class PromptSettings(_Frozen):
     unsupported: Literal["flag", "drop"] = "flag"
     """What happens to a fact grounding finds no support for: kept in the record and flagged,
     or moved out of the record to the extraction's ``dropped`` list."""
+    relocate: bool = False
+    """When a fact's quote does not state its key value (or is front matter, boilerplate or
+    not found) but the case text states the value, grounding takes the first sentence that
+    does as the fact's evidence (method ``relocated``; the note keeps the model's quote)."""
+    unstated: Literal["flag", "drop"] = "flag"
+    """A fact whose quote states its key value but not an attribute (a dose, a time):
+    ``flag`` marks the whole fact unsupported; ``drop`` sets that attribute to null (or takes
+    it out of its list), keeps it in the extraction's ``dropped`` list, and the fact stays."""
 
 
 class PromptSpec(_Frozen):

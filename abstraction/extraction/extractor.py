@@ -30,7 +30,7 @@ from abstraction.extraction.mentions import pool_sections
 from abstraction.extraction.merge import document_info
 from abstraction.extraction.passes import answer_model, answer_sections, shared_llm_schema
 from abstraction.extraction.provenance import prompt_provenance
-from abstraction.grounding import drop_unsupported, ground_record, strip_boilerplate
+from abstraction.grounding import drop_unsupported, ground, strip_boilerplate
 
 
 class Describes(Protocol):
@@ -183,8 +183,17 @@ class DocumentRun:
         dropped: list[DroppedFact] = list(self.left_out)
         if self.failure is None:
             merged = CaseReport.model_validate(self.merged)  # a new object: ours to ground
-            record, grounding = ground_record(merged, self.doc.text, in_place=True)
-            if self.prompt.settings.unsupported == "drop":
+            settings = self.prompt.settings
+            grounded = ground(
+                merged,
+                self.doc.text,
+                in_place=True,
+                relocate=settings.relocate,
+                unstated=settings.unstated,
+            )
+            record, grounding = grounded.record, grounded.summary
+            dropped += grounded.dropped
+            if settings.unsupported == "drop":
                 dropped += drop_unsupported(record)
         ground_s = time.perf_counter() - t_ground
         provenance = prompt_provenance(

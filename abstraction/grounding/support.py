@@ -157,7 +157,7 @@ def _cue_pattern(cue: str) -> re.Pattern[str]:
 
 
 @lru_cache(maxsize=65536)
-def _forms(word: str) -> frozenset[str]:
+def word_forms(word: str) -> frozenset[str]:
     """A word and its lemmas (noun, verb, adjective): "relapsed" -> relapse; "masses" -> mass."""
     if len(word) <= 3 or not word.isalpha():
         return frozenset({word})
@@ -224,7 +224,7 @@ class SupportCheck:
             hit = self._abbr[vocab] = {a: t.words for a, t in terms.items()}
         return hit
 
-    def _word_forms(self, text: str, vocab: str | None) -> tuple[list[str], list[str]]:
+    def _words(self, text: str, vocab: str | None) -> tuple[list[str], list[str]]:
         """The words of `text` as written (normalised), and after synonyms and the document's
         abbreviations."""
         raw = words_of(text)
@@ -242,12 +242,12 @@ class SupportCheck:
     def text_stated(self, value: str, quote: str, *, vocab: str | None = None) -> bool:
         """Every word of `value` is a word of `quote` (as written or canonical, any inflection),
         or the time-normalised words of `value` are among those of `quote`."""
-        q_raw, q_canon = self._word_forms(quote, vocab)
-        have = frozenset().union(*(_forms(w) for w in q_raw + q_canon))
-        v_raw, v_canon = self._word_forms(value, vocab)
+        q_raw, q_canon = self._words(quote, vocab)
+        have = frozenset().union(*(word_forms(w) for w in q_raw + q_canon))
+        v_raw, v_canon = self._words(value, vocab)
         for words in (v_raw, v_canon):
             needed = [w for w in words if w not in _STOP] or words
-            if needed and all(_forms(w) & have for w in needed):
+            if needed and all(word_forms(w) & have for w in needed):
                 return True
         t_value = [w for w in _time_words(value) if w not in _TIME_STOP]
         return bool(t_value) and set(t_value) <= set(_time_words(quote))

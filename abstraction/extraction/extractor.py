@@ -190,6 +190,8 @@ class DocumentRun:
                 in_place=True,
                 relocate=settings.relocate,
                 unstated=settings.unstated,
+                evidence_scope=settings.evidence_scope,
+                front_matter=str(self.doc.metadata.get("part", "1/")).startswith("1/"),
             )
             record, grounding = grounded.record, grounded.summary
             dropped += grounded.dropped

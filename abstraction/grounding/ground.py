@@ -106,11 +106,11 @@ def _inside(hit: Alignment | Span, spans: list[Span]) -> bool:
 class _Document:
     """What grounding knows about one text: its aligner and where case text is."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, *, front_matter: bool) -> None:
         self.text = text
         self.aligner = Aligner(text)
         self.content = content_spans(text)
-        self.header = header_span(text)
+        self.header = header_span(text) if front_matter else None
         self.case = _minus(self.content, self.header)
         self.prose = prose_spans(text)
         self.support = SupportCheck(text)
@@ -145,7 +145,7 @@ def _minus(spans: list[Span], cut: Span | None) -> list[Span]:
 _BOUNDARY = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])|\n")
 
 
-def _sentence(text: str, hit: Alignment) -> Span:
+def _sentence(text: str, hit: Alignment | Span) -> Span:
     """The sentence (or line) around `hit`: from the last boundary before it to the next."""
     start = 0
     for m in _BOUNDARY.finditer(text, 0, hit.start):
@@ -179,6 +179,7 @@ def _apply(ev: Evidence, hit: Alignment | None, doc: _Document, *, is_metadata: 
 class _Options:
     relocate: bool
     unstated: Literal["flag", "drop"]
+    scope: Literal["quote", "sentence"]
 
 
 def _relocate(ev: Evidence, owner: BaseModel, doc: _Document) -> bool:
@@ -206,10 +207,10 @@ def _support(
 ) -> list[DroppedFact]:
     """Run the support check on a found quote; flag, relocate or drop as the options say."""
     not_found = ev.status == "unsupported"  # not found, boilerplate or front matter
-    missing = [] if not_found else doc.support.check(owner, _found(ev, doc))
+    missing = [] if not_found else _check(ev, owner, doc, opts)
     key_missing = any(u.key for u in missing)
     if (not_found or key_missing) and opts.relocate and _relocate(ev, owner, doc):
-        missing = doc.support.check(owner, _found(ev, doc))
+        missing = _check(ev, owner, doc, opts)
         key_missing = any(u.key for u in missing)
     elif not_found:
         return []
@@ -223,6 +224,14 @@ def _support(
     kept = "; ".join(u.note for u in missing)
     ev.note = _prefix(note, f"{kept} (set to null, kept in dropped)")
     return dropped
+
+
+def _check(ev: Evidence, owner: BaseModel, doc: _Document, opts: _Options) -> list[Unstated]:
+    context = None
+    if opts.scope == "sentence" and ev.start is not None and ev.end is not None:
+        span = _sentence(doc.text, Span(ev.start, ev.end))
+        context = doc.text[span.start : span.end]
+    return doc.support.check(owner, _found(ev, doc), context=context)
 
 
 def _found(ev: Evidence, doc: _Document) -> str:
@@ -286,13 +295,18 @@ def ground(
     in_place: bool = False,
     relocate: bool = False,
     unstated: Literal["flag", "drop"] = "flag",
+    evidence_scope: Literal["quote", "sentence"] = "quote",
+    front_matter: bool = True,
 ) -> Grounded:
     """Ground a copy of `record` (or `record` itself, `in_place`) in `text`.
 
-    `relocate` and `unstated` are the prompt settings of the same names (`PromptSettings`)."""
+    `relocate`, `unstated` and `evidence_scope` are the prompt settings of the same names
+    (`PromptSettings`).
+    `front_matter`: whether `text` starts where the article starts (False for a later part of
+    a split document: its first lines are not the title)."""
     grounded = record if in_place else record.model_copy(deep=True)
-    doc = _Document(text)
-    opts = _Options(relocate=relocate, unstated=unstated)
+    doc = _Document(text, front_matter=front_matter)
+    opts = _Options(relocate=relocate, unstated=unstated, scope=evidence_scope)
     owners = _owner_of(grounded)
     dropped: list[DroppedFact] = []
     for path, ev in iter_evidence(grounded):

@@ -276,8 +276,9 @@ class SupportCheck:
             return re.search(rf"(?<!\d){re.escape(value)}(?!\d)", quote) is not None
         return self.text_stated(value, quote, vocab=_field_vocabulary(model, field))
 
-    def check(self, fact: BaseModel, quote: str) -> list[Unstated]:
-        """The values of `fact` that `quote` does not state, the key value first."""
+    def check(self, fact: BaseModel, quote: str, *, context: str | None = None) -> list[Unstated]:
+        """The values of `fact` that `quote` does not state, the key value first; attributes
+        are looked for in `context` when given (the quote's sentence: ``evidence_scope``)."""
         model = type(fact)
         out: list[Unstated] = []
         key = KEY_FIELDS.get(model)
@@ -290,7 +291,8 @@ class SupportCheck:
                 if item is None:
                     continue
                 text = str(item)
-                if self.value_stated(model, field, text, quote):
+                where = quote if field == key or context is None else context
+                if self.value_stated(model, field, text, where):
                     continue
                 index = i if isinstance(value, list) else None
                 out.append(

@@ -101,7 +101,12 @@ def test_support_settings_default_to_the_old_behaviour_and_load_from_a_file(root
     for version in list_prompts(root / "prompts"):
         spec = load_prompt(version, root / "prompts")
         assert spec.sha256 == lock[version]
-        assert (spec.settings.relocate, spec.settings.unstated) == (False, "flag")
+        settings = spec.settings
+        assert (settings.relocate, settings.unstated, settings.evidence_scope) == (
+            False,
+            "flag",
+            "quote",
+        )
     body = BASE.format(v="vx", s='["patient"]').replace(
         "[[passes]]", '[settings]\nrelocate = true\nunstated = "drop"\n[[passes]]'
     )

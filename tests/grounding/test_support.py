@@ -253,3 +253,23 @@ def test_relocate_leaves_a_value_the_case_text_does_not_state() -> None:
 def test_old_summaries_load_with_the_new_counts_at_zero() -> None:
     old = GroundingSummary.model_validate({"facts": 3, "exact": 2, "fuzzy": 0, "unsupported": 1})
     assert (old.not_stated, old.header, old.relocated) == (0, 0, 0)
+
+
+def test_a_later_part_of_a_split_document_has_no_front_matter() -> None:
+    rec = _record(sex={"value": "female", "evidence": "in a woman with B-ALL"})
+    assert ground(rec, TEXT).record.patient.sex.evidence.status == "unsupported"
+    assert ground(rec, TEXT, front_matter=False).record.patient.sex.evidence.status == "exact"
+
+
+def test_evidence_scope_sentence_reads_attributes_from_the_quotes_sentence() -> None:
+    rec = _record(disease_events=[_event("The patient relapsed", time="6th month after UCBT")])
+    assert ground(rec, TEXT).record.disease_events[0].evidence.status == "unsupported"
+    wide = ground(rec, TEXT, evidence_scope="sentence").record.disease_events[0].evidence
+    assert wide.status == "exact" and wide.quote == "The patient relapsed"
+    other = _record(disease_events=[_event("The patient relapsed", time="day 30")])
+    narrow = ground(other, TEXT, evidence_scope="sentence").record.disease_events[0].evidence
+    assert narrow.status == "unsupported" and "'day 30'" in narrow.note
+    # the key value must still be in the quote itself
+    key = _record(findings=[_finding("enlarged lymph nodes", "The patient relapsed")])
+    ev = ground(key, TEXT, evidence_scope="sentence").record.findings[0].evidence
+    assert ev.status == "unsupported"

@@ -3,8 +3,9 @@
     python bench/support.py --suite core --prompt v1 --prompt v18 --engine xllamacpp
 
 Every document of each suite is extracted by replaying its recordings (no model runs), with
-each prompt's settings except that unsupported facts are flagged, not dropped (so the record
-holds every grounded fact; nothing else about the request changes).  Per prompt it prints:
+each prompt's settings except that unsupported facts and unstated attributes are flagged, not
+dropped (so the record holds every grounded fact as the model gave it; the request is
+unchanged), and, with ``--evidence-scope``, that scope.  Per prompt it prints:
 
 - facts: every fact grounding saw (each with its own evidence: a diagnosis, a treatment, the
   sex...).  Phrases a mentions pass's own rules left out (the ``dropped`` list before
@@ -68,15 +69,21 @@ def reason(note: str | None) -> str:
     return _QUOTED.sub("'...'", first)
 
 
-def flagging(prompt: PromptSpec) -> PromptSpec:
-    """`prompt` with unsupported facts kept in the record (the request is unchanged)."""
-    settings = prompt.settings.model_copy(update={"unsupported": "flag"})
+def flagging(prompt: PromptSpec, scope: str | None = None) -> PromptSpec:
+    """`prompt` with unsupported facts kept in the record (the request is unchanged), and
+    attributes read in `scope` if given (``evidence_scope``)."""
+    update: dict[str, str] = {"unsupported": "flag", "unstated": "flag"}
+    if scope:
+        update["evidence_scope"] = scope
+    settings = prompt.settings.model_copy(update=update)
     return prompt.model_copy(update={"settings": settings})
 
 
-def measure(suite_name: str, versions: list[str], engine: str | None) -> dict[str, Tally]:
+def measure(
+    suite_name: str, versions: list[str], engine: str | None, scope: str | None = None
+) -> dict[str, Tally]:
     suite = load_suite(suite_name)
-    prompts = [flagging(load_prompt(v, default_prompts_dir())) for v in versions]
+    prompts = [flagging(load_prompt(v, default_prompts_dir()), scope) for v in versions]
     config = resolve_config(
         engine=engine, recording_dir=suite.recordings_dir, recording_mode="replay"
     )
@@ -99,9 +106,15 @@ def main() -> None:
     ap.add_argument("--suite", action="append", required=True)
     ap.add_argument("--prompt", action="append", required=True)
     ap.add_argument("--engine", default=None, help="the engine the recordings came from")
+    ap.add_argument(
+        "--evidence-scope",
+        choices=["quote", "sentence"],
+        default=None,
+        help="where attributes must be stated (default: each prompt's own setting)",
+    )
     args = ap.parse_args()
     for suite in args.suite:
-        for version, t in measure(suite, args.prompt, args.engine).items():
+        for version, t in measure(suite, args.prompt, args.engine, args.evidence_scope).items():
             print(
                 f"{suite} {version}: {t.documents} documents ({t.failed} failed), "
                 f"{t.facts} facts, stated {t.stated} ({_pct(t.stated, t.facts)}), "

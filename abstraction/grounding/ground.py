@@ -203,13 +203,15 @@ def _short(text: str, limit: int = 80) -> str:
 
 
 def _support(
-    path: str, ev: Evidence, owner: BaseModel, doc: _Document, opts: _Options
+    path: str, ev: Evidence, owner: BaseModel, doc: _Document, opts: _Options, *, metadata: bool
 ) -> list[DroppedFact]:
-    """Run the support check on a found quote; flag, relocate or drop as the options say."""
+    """Run the support check on a found quote; flag, relocate or drop as the options say.
+    Source metadata is never relocated: its place is the front matter, not the case text."""
     not_found = ev.status == "unsupported"  # not found, boilerplate or front matter
     missing = [] if not_found else _check(ev, owner, doc, opts)
     key_missing = any(u.key for u in missing)
-    if (not_found or key_missing) and opts.relocate and _relocate(ev, owner, doc):
+    move = opts.relocate and not metadata
+    if (not_found or key_missing) and move and _relocate(ev, owner, doc):
         missing = _check(ev, owner, doc, opts)
         key_missing = any(u.key for u in missing)
     elif not_found:
@@ -318,7 +320,7 @@ def ground(
         )
         _apply(ev, hit, doc, is_metadata=is_metadata)
         owner = owners[id(ev)]
-        dropped += _support(path, ev, owner, doc, opts)
+        dropped += _support(path, ev, owner, doc, opts, metadata=is_metadata)
         check = VALUE_CHECKS.get(type(owner))
         if check and ev.status != "unsupported":
             problem = check(owner, ev, doc.aligner)

@@ -273,3 +273,12 @@ def test_evidence_scope_sentence_reads_attributes_from_the_quotes_sentence() -> 
     key = _record(findings=[_finding("enlarged lymph nodes", "The patient relapsed")])
     ev = ground(key, TEXT, evidence_scope="sentence").record.findings[0].evidence
     assert ev.status == "unsupported"
+
+
+def test_source_metadata_is_never_relocated() -> None:
+    source = {
+        **empty_case_report().source.model_dump(),
+        "keywords": [{"value": "echocardiography", "evidence": "Smith et al. (2020) keywords"}],
+    }
+    ev = ground(_record(source=source), TEXT, relocate=True).record.source.keywords[0].evidence
+    assert ev.status == "unsupported" and ev.method is None

@@ -27,8 +27,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from abstraction.core.normalize import lexicon  # noqa: E402
 from abstraction.core.records import GoldRecord  # noqa: E402
-from abstraction.evaluation.normalize import lexicon  # noqa: E402
 from abstraction.evaluation.plan import LeafPlan, compile_plan  # noqa: E402
 from abstraction.evaluation.results import build_report  # noqa: E402
 from abstraction.evaluation.scorer import ScoreTask, score_many  # noqa: E402

@@ -216,6 +216,19 @@ class PromptSettings(_Frozen):
             raise ValueError(f"unknown rules {unknown}; known: {list(RULE_NAMES)}")
         return v
 
+    relocate: bool = False
+    """When a fact's quote does not state its key value (or is front matter, boilerplate or
+    not found) but the case text states the value, grounding takes the first sentence that
+    does as the fact's evidence (method ``relocated``; the note keeps the model's quote)."""
+    unstated: Literal["flag", "drop"] = "flag"
+    """A fact whose quote states its key value but not an attribute (a dose, a time):
+    ``flag`` marks the whole fact unsupported; ``drop`` sets that attribute to null (or takes
+    it out of its list), keeps it in the extraction's ``dropped`` list, and the fact stays."""
+    evidence_scope: Literal["quote", "sentence"] = "quote"
+    """Where a fact's attributes (dose, time, body site...) must be stated: in its quote, or
+    in the sentence(s) of the text the quote lies in.  The key value (a name) must always be
+    in the quote."""
+
 
 class PromptSpec(_Frozen):
     version: str

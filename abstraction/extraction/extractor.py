@@ -31,7 +31,7 @@ from abstraction.extraction.merge import document_info
 from abstraction.extraction.passes import answer_model, answer_sections, shared_llm_schema
 from abstraction.extraction.provenance import prompt_provenance
 from abstraction.extraction.rules import apply_rules
-from abstraction.grounding import drop_unsupported, ground_record, strip_boilerplate
+from abstraction.grounding import drop_unsupported, ground, strip_boilerplate
 
 
 class Describes(Protocol):
@@ -184,9 +184,20 @@ class DocumentRun:
         dropped: list[DroppedFact] = list(self.left_out)
         if self.failure is None:
             merged = CaseReport.model_validate(self.merged)  # a new object: ours to ground
-            dropped += apply_rules(merged, self.prompt.settings.rules, self.text)
-            record, grounding = ground_record(merged, self.doc.text, in_place=True)
-            if self.prompt.settings.unsupported == "drop":
+            settings = self.prompt.settings
+            dropped += apply_rules(merged, settings.rules, self.text)
+            grounded = ground(
+                merged,
+                self.doc.text,
+                in_place=True,
+                relocate=settings.relocate,
+                unstated=settings.unstated,
+                evidence_scope=settings.evidence_scope,
+                front_matter=str(self.doc.metadata.get("part", "1/")).startswith("1/"),
+            )
+            record, grounding = grounded.record, grounded.summary
+            dropped += grounded.dropped
+            if settings.unsupported == "drop":
                 dropped += drop_unsupported(record)
         ground_s = time.perf_counter() - t_ground
         provenance = prompt_provenance(

@@ -13,9 +13,10 @@ from pathlib import Path
 
 from abstraction.core.errors import UserError
 from abstraction.core.jsonschema_export import validate_data
-from abstraction.core.records import Extraction, GoldRecord, GroundingSummary
-from abstraction.core.schema import FIELD_PATHS, CaseReport, iter_evidence
+from abstraction.core.records import Extraction, GoldRecord
+from abstraction.core.schema import FIELD_PATHS, CaseReport
 from abstraction.extraction.output import atomic_write_text
+from abstraction.grounding import summarize
 from abstraction.review.edits import Applied, validate_record
 from abstraction.review.store import RunStore
 
@@ -27,14 +28,6 @@ class Exported:
     doc_status: str
     edits: int
     conflicts: int
-
-
-def grounding_of(record: CaseReport) -> GroundingSummary:
-    """Counts of the record's evidence statuses (a reviewer's selection counts as exact)."""
-    counts = {"exact": 0, "fuzzy": 0, "unsupported": 0}
-    for _path, ev in iter_evidence(record):
-        counts[ev.status or "unsupported"] += 1
-    return GroundingSummary(facts=sum(counts.values()), **counts)
 
 
 def corrected_record(doc_id: str, state: Applied) -> CaseReport:
@@ -55,7 +48,7 @@ def check_schema(model: Extraction | GoldRecord, doc_id: str) -> None:
 def corrected_extraction(extraction: Extraction, state: Applied) -> Extraction:
     """The extraction with its record replaced by the corrected one (provenance kept)."""
     record = corrected_record(extraction.document.id, state)
-    updated = extraction.model_copy(update={"record": record, "grounding": grounding_of(record)})
+    updated = extraction.model_copy(update={"record": record, "grounding": summarize(record)})
     checked = Extraction.model_validate(updated.model_dump(mode="json"))
     check_schema(checked, extraction.document.id)
     return checked

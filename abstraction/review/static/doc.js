@@ -275,7 +275,8 @@
       el("div", { class: "value" }, headline(fact)),
       ...summaryRows(fact),
       ev ? el("blockquote", { class: "quote" }, ev.quote || "(no quote)") : null,
-      ev && ev.note ? el("div", { class: "small muted" }, ev.note) : null,
+      ev && ev.note ? el("div", { class: `small grounding-note ${grounding === "unsupported" ? "g-unsupported" : "muted"}` },
+        grounding === "unsupported" ? `unsupported: ${ev.note}` : ev.note) : null,
       ...modelHad(fact),
       actions);
     card.append(body);

@@ -79,24 +79,40 @@ def mentions_of(found: list[Any], kinds: tuple[str, ...]) -> tuple[Mentions, lis
     return Mentions.model_validate(lists), dropped
 
 
+def _span_at(text: str, f: Any, phrase: str) -> int | None:
+    """Where `phrase` (casefolded) is in `text` inside LangExtract's interval of `f`, or around
+    it (a rule that completes a phrase from the text: a bare "71" becomes "71-year")."""
+    lo, hi = max(0, f.start - len(phrase)), min(len(text), f.end + len(phrase))
+    window = text[lo:hi].casefold()
+    at = window.find(phrase) if phrase else -1
+    while at >= 0:
+        start, end = lo + at, lo + at + len(phrase)
+        if (f.start <= start and end <= f.end) or (start <= f.start and f.end <= end):
+            return start
+        at = window.find(phrase, at + 1)
+    return None
+
+
 def place_evidence(record: CaseReport, found: list[Any], text: str) -> GroundingSummary:
-    """Give every fact of `record` the span of the LangExtract extraction its phrase is in."""
+    """Give every fact of `record` the span of the LangExtract extraction its phrase is in (or,
+    for a phrase a rule completed from the text, around)."""
     counts = {"exact": 0, "fuzzy": 0, "unsupported": 0}
     aligned = [f for f in found if f.start is not None and f.end is not None]
     for _, ev in iter_evidence(record):
         phrase = ev.quote.strip().casefold()
         hit = None
         for f in aligned:
-            at = text[f.start : f.end].casefold().find(phrase) if phrase else -1
-            if at >= 0:
-                hit = (f, f.start + at)
+            at = _span_at(text, f, phrase)
+            if at is not None:
+                hit = (f, at)
                 break
         if hit is None:
             ev.status, ev.note = "unsupported", "langextract: no aligned extraction holds it"
         else:
             f, start = hit
             end = start + len(phrase)
-            exact = f.alignment == "match_exact" and text[start:end] == ev.quote.strip()
+            inside = f.start <= start and end <= f.end
+            exact = f.alignment == "match_exact" and inside and text[start:end] == ev.quote.strip()
             ev.start, ev.end, ev.quote = start, end, text[start:end]
             ev.status, ev.method = ("exact", "verbatim") if exact else ("fuzzy", "fuzzy")
             ev.note = f"langextract: {f.alignment}"

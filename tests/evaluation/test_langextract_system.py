@@ -72,19 +72,21 @@ def test_mentions_keep_langextract_order_and_one_of_each_single_kind() -> None:
 
 
 def test_evidence_comes_from_langextract_intervals() -> None:
-    text = "She had Chest Pain and a mild fever; no cough."
+    text = "She had Chest Pain and a mild fever; no cough. A 71-year-old woman."
     record = empty_case_report()
     record.findings = [
         Finding(name=n, assertion="present", body_site=None, evidence=Evidence(quote=n))
-        for n in ("Chest Pain", "fever", "cough", "rash")
+        for n in ("Chest Pain", "fever", "cough", "rash", "71-year")
     ]
     found = [
         Found("signs_symptoms", "Chest Pain", 8, 18, "match_exact"),
         Found("signs_symptoms", "mild fevers", 25, 35, "match_fuzzy"),
         Found("signs_symptoms", "cough", None, None, None),  # LangExtract could not align it
+        Found("age", "71", 49, 51, "match_exact"),  # a rule completed it to "71-year"
     ]
     summary = place_evidence(record, found, text)
     ev = {f.name: f.evidence for f in record.findings}
+    assert (ev["71-year"].start, ev["71-year"].end, ev["71-year"].status) == (49, 56, "fuzzy")
     assert (ev["Chest Pain"].start, ev["Chest Pain"].end, ev["Chest Pain"].status) == (
         8,
         18,
@@ -93,7 +95,7 @@ def test_evidence_comes_from_langextract_intervals() -> None:
     assert text[ev["fever"].start : ev["fever"].end] == "fever"
     assert ev["fever"].status == "fuzzy"  # inside a fuzzy alignment
     assert ev["cough"].status == ev["rash"].status == "unsupported"
-    assert (summary.facts, summary.exact, summary.fuzzy, summary.unsupported) == (4, 1, 1, 2)
+    assert (summary.facts, summary.exact, summary.fuzzy, summary.unsupported) == (5, 1, 2, 2)
 
 
 def _recorded() -> list[dict[str, Any]]:
@@ -111,7 +113,6 @@ def _answers(entries: list[dict[str, Any]]) -> list[tuple[str, str]]:
     return out
 
 
-@pytest.mark.skipif(not (DATA / "recordings").is_dir(), reason="no recording made yet")
 def test_the_recorded_run_replays_offline_into_a_mapped_record(tmp_path: Path) -> None:
     out = tmp_path / "r"
     args = ["eval", str(DATA / "one.toml"), "--system", "langextract", "--replay"]

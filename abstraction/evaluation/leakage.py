@@ -66,8 +66,8 @@ def leaked_values(extraction: Extraction, prompt: PromptSpec, text: str) -> list
 def leaked_strings(examples: set[str], values: Iterable[str], text: str) -> list[str]:
     """The normalised `examples` among `values` that the document `text` does not contain.
 
-    Shared by `leaked_values` and by checks on outputs that are not `Extraction`s (peer
-    systems in ``eval/peers.py``), so every system is held to the same rule.
+    Shared by `leaked_values` and `leaks_by_document`, so every system in the harness is held
+    to the same rule.
     """
     doc = normalize(text)
     out = {normalize(s) for s in values}

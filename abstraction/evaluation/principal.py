@@ -39,8 +39,8 @@ from abstraction.core.documents import sha256_text
 from abstraction.core.errors import UserError
 from abstraction.core.records import GoldRecord
 from abstraction.core.schema import CaseReport, Diagnosis, Evidence
-from abstraction.evaluation.files import read_gold_dir, read_prediction
 from abstraction.core.terms import compare, defined_abbreviations
+from abstraction.evaluation.files import read_gold_dir, read_prediction
 
 VOCAB = "diagnoses"
 

@@ -355,6 +355,12 @@ def _position(quote: str, text: str) -> int | None:
     return at if at >= 0 else None
 
 
+_DEATH_WORDS = re.compile(
+    r"\b(died|death|passed away|succumbed|expired)\b(?:\s+(?:of|from|due to)\s+[^.,;]{3,60})?",
+    re.IGNORECASE,
+)
+
+
 def timeline_from_record(record: CaseReport, text: str) -> list[DroppedFact]:
     """The timeline as the record's own course: each treatment, disease event and the death,
     in the order their quotes come in the text (a case report tells its course in order), each
@@ -364,18 +370,22 @@ def timeline_from_record(record: CaseReport, text: str) -> list[DroppedFact]:
     for t in record.treatments:
         at = _position(t.evidence.quote, text)
         if at is not None:
-            items.append((at, TimelineEvent(event=t.name, time=t.time, evidence=t.evidence)))
+            evidence = t.evidence.model_copy()
+            items.append((at, TimelineEvent(event=t.name, time=t.time, evidence=evidence)))
     for e in record.disease_events:
         at = _position(e.evidence.quote, text)
         if at is not None:
             name = f"{e.type} {e.event.replace('_', ' ')}" if e.type else e.event.replace("_", " ")
-            items.append((at, TimelineEvent(event=name, time=e.time, evidence=e.evidence)))
-    death, cause = record.outcome.status, record.outcome.cause_of_death
+            evidence = e.evidence.model_copy()
+            items.append((at, TimelineEvent(event=name, time=e.time, evidence=evidence)))
+    death = record.outcome.status
     if death is not None and death.value == "died":
         at = _position(death.evidence.quote, text)
-        if at is not None:
-            name = f"death from {cause.value}" if cause is not None else "death"
-            items.append((at, TimelineEvent(event=name, time=None, evidence=death.evidence)))
+        words = _DEATH_WORDS.search(death.evidence.quote)
+        if at is not None and words is not None:  # the event in the quote's own words
+            evidence = death.evidence.model_copy()
+            name = words.group().strip()
+            items.append((at, TimelineEvent(event=name, time=None, evidence=evidence)))
     dropped = [
         _drop(f"timeline[{i}]", ev, "replaced by the record's own course (rule)")
         for i, ev in enumerate(record.timeline)

@@ -119,12 +119,31 @@ class _Document:
         h = self.header
         return h is not None and h.start <= hit.start and hit.end <= h.end
 
+    def case_sentences(self) -> list[Span]:
+        """Every sentence of the case text (boundaries as `_sentence`), blanks trimmed."""
+        spans: list[Span] = []
+        for part in self.case:
+            start = part.start
+            for m in _BOUNDARY.finditer(self.text[: part.end], part.start):
+                spans += _trimmed(self.text, start, m.start())
+                start = m.end()
+            spans += _trimmed(self.text, start, part.end)
+        return spans
+
     def sentence_with(self, value: str) -> Span | None:
         """The sentence of the case text where `value` first occurs (normalised, whole words)."""
         found = [a for a in self.aligner.candidates(value) if _inside(a, self.case)]
         if not found:
             return None
         return _sentence(self.text, found[0])
+
+
+def _trimmed(text: str, start: int, end: int) -> list[Span]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return [Span(start, end)] if end > start else []
 
 
 def _minus(spans: list[Span], cut: Span | None) -> list[Span]:
@@ -198,6 +217,35 @@ def _relocate(ev: Evidence, owner: BaseModel, doc: _Document) -> bool:
     return True
 
 
+def _relocate_to_state_more(
+    ev: Evidence, owner: BaseModel, doc: _Document, opts: _Options, missing: list[Unstated]
+) -> list[Unstated]:
+    """A fact whose quote states its key value but not some attributes: among the case-text
+    sentences that state the key value too, take the one that leaves the fewest attributes
+    unstated, if it leaves fewer than the quote (ties: the earliest).  Returns what is still
+    unstated."""
+    value = key_value(owner)
+    if value is not None and len(value.strip()) < MIN_VALUE_CHARS:
+        return missing
+    best: tuple[Span, list[Unstated]] | None = None
+    for span in doc.case_sentences():
+        trial = Evidence(quote=doc.text[span.start : span.end], start=span.start, end=span.end)
+        left = _check(trial, owner, doc, opts)
+        if any(u.key for u in left):
+            continue
+        if len(left) < len(missing) and (best is None or len(left) < len(best[1])):
+            best = (span, left)
+    if best is None:
+        return missing
+    span, left = best
+    old = ev.quote
+    ev.quote = doc.text[span.start : span.end]
+    ev.start, ev.end, ev.method, ev.similarity = span.start, span.end, "relocated", 100.0
+    ev.status = "exact"
+    ev.note = f"relocated: the model's quote {_short(old)!r} did not state every attribute"
+    return left
+
+
 def _short(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
@@ -216,6 +264,8 @@ def _support(
         key_missing = any(u.key for u in missing)
     elif not_found:
         return []
+    elif missing and move:
+        missing = _relocate_to_state_more(ev, owner, doc, opts, missing)
     if not missing:
         return []
     note = ev.note if ev.method == "relocated" else None

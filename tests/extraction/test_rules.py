@@ -311,3 +311,21 @@ def test_a_field_a_named_rule_fills_is_extracted() -> None:
         update={"settings": PromptSettings(rules=("timeline_from_record",))}
     )
     assert "timeline" not in with_rule.not_extracted()
+
+
+def test_the_timeline_is_the_record_s_course_in_text_order() -> None:
+    text = (
+        "She received CAR-T cell therapy. She subsequently received UCBT and relapsed at the "
+        "6th month after UCBT. She eventually died of severe pneumonia." + _PAD
+    )
+    record = empty_case_report()
+    record.treatments = [_t("UCBT"), _t("CAR-T cell therapy")]
+    record.treatments[0].evidence = Evidence(quote="She subsequently received UCBT")
+    record.treatments[1].evidence = Evidence(quote="She received CAR-T cell therapy")
+    apply_rules(record, ("outcome_from_text", "timeline_from_record"), text)
+    events = [e.event for e in record.timeline]
+    assert events == ["CAR-T cell therapy", "UCBT", "died of severe pneumonia"]
+    # each item has its own evidence object: grounding one never marks another
+    assert record.timeline[0].evidence is not record.treatments[1].evidence
+    assert record.outcome.status is not None
+    assert record.timeline[2].evidence is not record.outcome.status.evidence

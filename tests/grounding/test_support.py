@@ -282,3 +282,22 @@ def test_source_metadata_is_never_relocated() -> None:
     }
     ev = ground(_record(source=source), TEXT, relocate=True).record.source.keywords[0].evidence
     assert ev.status == "unsupported" and ev.method is None
+
+
+def test_relocate_finds_the_sentence_that_states_the_attributes_too() -> None:
+    # The quote states "relapse" (in the title-free body) but not the time; a later sentence
+    # states both: the evidence moves there and the time is kept, not dropped.
+    text = HEADER + (
+        "Relapse of this disease is rare and carries a poor prognosis in adults. "
+        "The patient relapsed at the 6th month after UCBT, with enlarged lymph nodes.\n"
+    )
+    quote = "Relapse of this disease is rare"
+    rec = _record(disease_events=[_event(quote, time="at the 6th month after UCBT")])
+    flagged = ground(rec, text, unstated="drop")
+    assert flagged.record.disease_events[0].time is None  # without relocation: dropped
+    out = ground(rec, text, relocate=True, unstated="drop")
+    event = out.record.disease_events[0]
+    assert event.time == "at the 6th month after UCBT" and out.dropped == []
+    assert event.evidence.method == "relocated"
+    assert event.evidence.quote.startswith("The patient relapsed at the 6th month after UCBT")
+    assert "did not state every attribute" in (event.evidence.note or "")

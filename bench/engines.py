@@ -25,6 +25,9 @@ from pathlib import Path
 
 import httpx
 
+# Run as a file (python bench/X.py): the repository's package, not an installed one.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 from abstraction.client import ModelClient, ModelConfig
 from abstraction.client.local import LocalServer, ServerOptions
 from abstraction.client.weights import ensure_model

@@ -25,6 +25,9 @@ from abstraction.core.documents import Document
 from abstraction.core.schema import iter_evidence
 from abstraction.core.schemas import load_extraction, resolve_schema
 from abstraction.review.app import create_app
+from abstraction.review.dual import assign, run_agreement
+from abstraction.review.edits import Change
+from abstraction.review.reconcile import decide, promote_reconciled, reconcile
 from abstraction.review.store import RunStore
 from abstraction.review.table_files import write_tables
 from abstraction.review.tables import build_tables
@@ -238,6 +241,48 @@ def test_export_round_trips_the_reviewed_records(reviewed: Path, tmp_path: Path,
                 assert _same(r["quote"], item["evidence"]["quote"], fmt)
     added = [r for r in back["source_control"] if r["procedure"] == "lumbar puncture"]
     assert len(added) == 1 and added[0]["review"] == "edited"
+
+
+def _submit(run: Path, name: str, doc_id: str, changes: list[Change]) -> None:
+    store = RunStore(run, reviewer=name)
+    store.save(doc_id, expected_version=0, reviewer=name, reason="t", changes=changes)
+    store.save(doc_id, expected_version=1, reviewer=name, reason=None,
+               changes=[Change(op="accept_all")])  # fmt: skip
+
+
+def test_dual_review_reconciles_and_promotes_in_the_schema(run: Path, tmp_path: Path) -> None:
+    """Two reviewers disagree on an IdRegistry fact; the reconciliation finds it in the run's
+    schema, the adjudicator settles it, and the settled record is promoted to gold of that
+    schema (with its ``schema`` key)."""
+    copy = tmp_path / "run"
+    shutil.copytree(run, copy, ignore=shutil.ignore_patterns("runs.db*"))
+    assign(copy, ["alice", "bob"])
+    doc = "id03_listeria_meningitis"
+    text = RunStore(copy).source(doc).text
+    quote = "She died on day 9 of her admission"
+    at = text.index(quote)
+    where = {"op": "set_evidence", "pointer": "/outcome", "value": {"start": at, "end": at + 34}}
+    _submit(copy, "alice", doc, [Change(op="set", pointer="/outcome", value={"value": "died"}),
+                                 Change.model_validate(where)])  # fmt: skip
+    _submit(copy, "bob", doc, [Change(op="set", pointer="/outcome", value={"value": "alive"}),
+                               Change.model_validate(where)])  # fmt: skip
+
+    store = RunStore(copy)
+    rec = reconcile(store, doc, "alice", "bob")
+    assert [u.key for u in rec.units] == ["/outcome"]
+    [unit] = rec.units
+    assert (unit.a or {}).get("value") == "died" and (unit.b or {}).get("value") == "alive"
+    pairs = run_agreement(store, doc_ids=[doc])
+    assert pairs and pairs[0].documents == [doc]
+    assert {f.path.split(".")[0] for f in pairs[0].fields} <= set(resolve_schema(REF).sections)
+
+    decide(store, rec, key="/outcome", choice="a", reason=None, adjudicator="carol",
+           expected_version=0)  # fmt: skip
+    [path] = promote_reconciled(store, [doc], tmp_path / "gold")
+    raw = json.loads(path.read_text())
+    assert raw["schema"] == REF
+    assert raw["record"]["outcome"]["value"] == "died"
+    assert raw["record"]["outcome"]["evidence"]["quote"] == quote
 
 
 def test_the_review_app_shows_the_schema_in_the_browser(run: Path, tmp_path: Path) -> None:

@@ -265,7 +265,8 @@ def eval_suite(
             "--system",
             "-s",
             help="System: ours:VERSION, instructor[:VERSION] (one call with that prompt's "
-            "text); repeat to compare.  Runs after the --prompt versions.",
+            "text), langextract[:VERSION] (LangExtract given that prompt's text and kinds; the "
+            "'peers' extra); repeat to compare.  Runs after the --prompt versions.",
         ),
     ] = None,
     *,

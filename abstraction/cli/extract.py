@@ -27,6 +27,7 @@ def _grounding_table(out_dir: Path, ids: list[str]) -> Table | None:
         "exact",
         "fuzzy",
         "unsupported",
+        "not stated",
         "tokens in/out",
         "s",
     ):
@@ -37,7 +38,7 @@ def _grounding_table(out_dir: Path, ids: list[str]) -> Table | None:
             continue
         e = load_extraction(path.read_bytes())
         g, u = e.grounding, e.provenance.usage
-        counts = (g.facts, g.exact, g.fuzzy, g.unsupported) if g else ("-",) * 4
+        counts = (g.facts, g.exact, g.fuzzy, g.unsupported, g.not_stated) if g else ("-",) * 5
         status = "ok" if e.status == "ok" else f"failed ({e.error.kind if e.error else '?'})"
         t.add_row(
             e.document.id,

@@ -1,10 +1,12 @@
-"""`abstraction review PATH`, `abstraction review export|carry`, and `abstraction promote`.
+"""`abstraction review PATH`, `abstraction review export|carry|assign|agreement`, and
+`abstraction promote`.
 
 Errors are raised as `UserError`; `abstraction.cli.main.run` turns them into messages.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,9 +17,11 @@ from typer.core import TyperGroup
 
 from abstraction.core.errors import UserError
 from abstraction.review.app import bind, create_app, new_token, serve
+from abstraction.review.dual import assign, identity, reviewer_store, run_agreement
 from abstraction.review.export import export_run
 from abstraction.review.export import promote as promote_records
 from abstraction.review.index import RunIndex
+from abstraction.review.reconcile import promote_reconciled
 from abstraction.review.store import RunStore, carry_reviews
 
 console = Console()
@@ -65,19 +69,35 @@ def serve_cmd(
     host: Annotated[str, typer.Option(help="Loopback address to bind (127.x only).")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port; 0 picks a free one.")] = 8765,
     reviewer: Annotated[str | None, typer.Option(help="Pre-fill the reviewer name.")] = None,
+    as_: Annotated[
+        str | None,
+        typer.Option("--as", help="Dual review: act as this assigned reviewer (or adjudicator)."),
+    ] = None,
+    adjudicate: Annotated[
+        bool, typer.Option(help="Dual review: settle the reviewers' disagreements (needs --as).")
+    ] = False,
 ) -> None:
     """Start the review app for PATH on loopback and print its address.
 
     The address carries a fresh session token; without it other local users get a 403.
+    In a dual review (`review assign`), `--as NAME` serves NAME's own reviews, blind to the
+    others' until NAME submits; `--adjudicate --as NAME` serves the reconciliation.
     """
     store = open_store(path, sources=sources, gold=gold)
+    if adjudicate and as_ is None:
+        raise UserError("--adjudicate needs --as NAME (who settles, recorded with each decision)")
+    who = identity(store.root, as_, adjudicate=adjudicate) if as_ is not None else None
     sock = bind(host, port)
     bound_host, bound_port = sock.getsockname()[:2]
     hosts = ("127.0.0.1", "localhost", bound_host)
-    index = RunIndex(store)
+    index = RunIndex(reviewer_store(store, who.name) if who and who.role == "reviewer" else store)
     console.print(f"Reviewing {len(index.rows())} document(s) in {store.root}")
+    if who is not None:
+        console.print(f"Acting as {who.role} {who.name}")
     token = new_token()
-    web = create_app(store, token=token, hosts=hosts, default_reviewer=reviewer, index=index)
+    web = create_app(
+        store, token=token, hosts=hosts, default_reviewer=reviewer, index=index, who=who
+    )
     console.print(
         f"Open http://{bound_host}:{bound_port}/{token}/  (Ctrl-C to stop)",
         soft_wrap=True,
@@ -122,16 +142,60 @@ def carry_cmd(
     console.print("Open the new run with `abstraction review` to see and settle the conflicts.")
 
 
+@app.command("assign")
+def assign_cmd(
+    run: Annotated[Path, typer.Argument(help="Run folder.")],
+    reviewers: Annotated[list[str], typer.Argument(help="Two or more reviewer names.")],
+) -> None:
+    """Make RUN a dual review: name its reviewers (each then runs `review RUN --as NAME`)."""
+    protocol = assign(run, reviewers)
+    console.print(f"Reviewers of {run}: {', '.join(protocol.reviewers)}")
+
+
+@app.command("agreement")
+def agreement_cmd(
+    run: Annotated[Path, typer.Argument(help="Run folder of a dual review.")],
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    sources: Annotated[Path | None, typer.Option(help="Folder with the source texts.")] = None,
+) -> None:
+    """Per-field agreement of each pair of reviewers (F1; Cohen's kappa for categorical
+    fields) over the documents both submitted."""
+    store = open_store(run, sources=sources, gold=None)
+    pairs = run_agreement(store)
+    if json_out:
+        typer.echo(json.dumps([p.model_dump(mode="json") for p in pairs], indent=2))
+        return
+    for p in pairs:
+        table = Table(
+            "field",
+            "F1",
+            "kappa",
+            "slots",
+            title=f"{p.first} vs {p.second}: {len(p.documents)} document(s) both submitted",
+        )
+        for r in p.fields:
+            kappa = "–" if r.kappa is None else f"{r.kappa:.3f}"
+            f1 = "–" if r.f1 is None else f"{r.f1:.3f}"
+            table.add_row(r.path, f1, kappa, str(r.pairs) if r.pairs else "")
+        console.print(table)
+
+
 def promote(
     run: Annotated[Path, typer.Argument(help="Run folder.")],
     doc_ids: Annotated[list[str], typer.Argument(help="Document ids to promote.")],
     gold_dir: Annotated[Path, typer.Option(help="Gold folder.")] = Path("gold"),
     force: Annotated[bool, typer.Option(help="Replace existing gold files.")] = False,
     sources: Annotated[Path | None, typer.Option(help="Folder with the source texts.")] = None,
+    reconciled: Annotated[
+        bool, typer.Option(help="Dual review: promote the adjudicated (settled) records.")
+    ] = False,
 ) -> None:
-    """Copy reviewed records into the gold folder as gold records (validated; all or nothing)."""
+    """Copy reviewed records into the gold folder as gold records (validated; all or nothing).
+
+    With --reconciled, the records the adjudicator settled in a dual review."""
     store = open_store(run, sources=sources, gold=None)
-    paths = promote_records(store, doc_ids, gold_dir, force=force)
+    write = promote_reconciled if reconciled else promote_records
+    paths = write(store, doc_ids, gold_dir, force=force)
     for p in paths:
         console.print(f"wrote {p}")
 

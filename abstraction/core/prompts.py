@@ -58,13 +58,29 @@ class Example(_Frozen):
 
 
 RULE_NAMES = (
+    "quote_from_value",
+    "null_words",
     "tests_not_treatments",
     "category_vocabulary",
     "findings_not_sites",
+    "findings_not_events",
     "diagnoses_not_treatments",
     "one_principal",
+    "transplant_attributes",
+    "sex_from_text",
+    "outcome_from_text",
+    "cause_of_death_diagnosis",
+    "timeline_from_record",
 )
 """The fixed rules a prompt may name in ``settings.rules``, in the order they run."""
+
+RULE_FIELDS: dict[str, tuple[str, ...]] = {
+    "sex_from_text": ("patient.sex",),
+    "outcome_from_text": ("outcome.status", "outcome.cause_of_death"),
+    "timeline_from_record": ("timeline.event", "timeline.time"),
+}
+"""The fields (`FIELD_PATHS`) a rule fills from the text or the record, so a prompt that names
+it extracts them even with no pass asking the model for them."""
 
 MENTION_SECTIONS = ("patient", "diagnoses", "findings", "treatments", "assessments", "outcome")
 """The sections a ``mentions`` pass fills (see `abstraction.extraction.mentions`)."""
@@ -124,6 +140,10 @@ class PassSpec(_Frozen):
       the pass is recorded as failed, and the fields only it asks for are listed in the
       extraction's ``not_extracted``.  A required pass (the default) that fails fails the
       document.
+    fill: for ``sections``, fields (``section.field``, e.g. ``patient.sex``) the model must
+      fill: null is not allowed there, and a list needs at least one item.  A small model
+      answers null to anything it may; made to answer, it copies the value from the text, and
+      grounding's support check removes an answer the text does not state.
     lists: for ``mentions``, the kinds of phrase this pass asks for (`MENTION_LISTS`; empty:
       all).  Several mentions passes over one document each ask for some kinds; their
       phrases are pooled (a name already listed by an earlier pass is not added again).
@@ -144,6 +164,7 @@ class PassSpec(_Frozen):
     split_clauses: bool = False
     lists: tuple[str, ...] = ()
     truncated_max_items: int | None = Field(default=None, ge=1, le=200)
+    fill: tuple[str, ...] = ()
 
     schema_ref: str = Field(default=DEFAULT_SCHEMA_REF, exclude=True)
     """The schema whose sections this pass names (set from the prompt's ``schema``)."""
@@ -169,6 +190,13 @@ class PassSpec(_Frozen):
                 "max_words, max_chars, split, split_clauses, name_max_words and lists apply to a "
                 "mentions pass only"
             )
+        if self.fill and self.shape != "sections":
+            raise ValueError("fill applies to a sections pass only")
+        outside = [
+            f for f in self.fill if f.count(".") != 1 or f.split(".")[0] not in self.sections
+        ]
+        if outside:
+            raise ValueError(f"fill names section.field paths of this pass's sections: {outside}")
         unknown = [k for k in self.lists if k not in MENTION_LISTS]
         if unknown or len(set(self.lists)) != len(self.lists):
             raise ValueError(
@@ -197,6 +225,19 @@ class PromptSettings(_Frozen):
         if unknown:
             raise ValueError(f"unknown rules {unknown}; known: {list(RULE_NAMES)}")
         return v
+
+    relocate: bool = False
+    """When a fact's quote does not state its key value (or is front matter, boilerplate or
+    not found) but the case text states the value, grounding takes the first sentence that
+    does as the fact's evidence (method ``relocated``; the note keeps the model's quote)."""
+    unstated: Literal["flag", "drop"] = "flag"
+    """A fact whose quote states its key value but not an attribute (a dose, a time):
+    ``flag`` marks the whole fact unsupported; ``drop`` sets that attribute to null (or takes
+    it out of its list), keeps it in the extraction's ``dropped`` list, and the fact stays."""
+    evidence_scope: Literal["quote", "sentence"] = "quote"
+    """Where a fact's attributes (dose, time, body site...) must be stated: in its quote, or
+    in the sentence(s) of the text the quote lies in.  The key value (a name) must always be
+    in the quote."""
 
 
 class PromptSpec(_Frozen):
@@ -247,19 +288,26 @@ class PromptSpec(_Frozen):
         return self.settings.model_copy(update={"max_tokens": spec.max_tokens})
 
     def not_extracted(self, failed: Iterable[str] = ()) -> list[str]:
-        """The fields no pass of this prompt asks the model for, or only the `failed` passes
-        (by name) do (`collapse_paths` form): in its records they are null or empty because
-        they were not extracted, not because the text does not report them."""
-        return list(_not_extracted(self.passes, frozenset(failed), self.schema_ref))
+        """The fields no pass of this prompt asks the model for (or only the `failed` passes,
+        by name, do) and no rule of it fills (`collapse_paths` form of the prompt's schema): in
+        its records they are null or empty because they were not extracted, not because the
+        text does not report them."""
+        return list(
+            _not_extracted(self.passes, frozenset(failed), self.schema_ref, self.settings.rules)
+        )
 
 
 @lru_cache(maxsize=256)
 def _not_extracted(
-    passes: tuple[PassSpec, ...], skip: frozenset[str], schema_ref: str = DEFAULT_SCHEMA_REF
+    passes: tuple[PassSpec, ...],
+    skip: frozenset[str],
+    schema_ref: str = DEFAULT_SCHEMA_REF,
+    rules: tuple[str, ...] = (),
 ) -> tuple[str, ...]:
     """`PromptSpec.not_extracted`, computed once per prompt (it runs for every document)."""
     schema = resolve_schema(schema_ref)
     asked = {f for spec in passes if spec.name not in skip for f in pass_fields(spec)}
+    asked |= {f for rule in rules for f in RULE_FIELDS.get(rule, ())}
     return tuple(schema.collapse(p for p in schema.field_paths if p not in asked))
 
 

@@ -108,10 +108,27 @@ class Failure(Strict):
 
 
 class GroundingSummary(Strict):
+    """Facts by grounding status, and how many met each support rule (docs/grounding.md).
+
+    The last three counts are 0 in files written before they existed."""
+
     facts: int
     exact: int
     fuzzy: int
     unsupported: int
+    not_stated: int = Field(
+        default=0,
+        description="Facts with a value (key or attribute) their quote does not state; "
+        "unsupported, or (prompt setting unstated = 'drop') kept without that attribute.",
+    )
+    header: int = Field(
+        default=0, description="Patient facts quoted only from the article's front matter."
+    )
+    relocated: int = Field(
+        default=0,
+        description="Facts whose quote grounding replaced by the case-text sentence that "
+        "states the value (prompt setting relocate).",
+    )
 
 
 class DroppedFact(Strict):

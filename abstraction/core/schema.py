@@ -23,10 +23,12 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from abstraction.core.scoring import Score
 
-SCHEMA_VERSION = "1.0.0"
+SCHEMA_VERSION = "1.1.0"
 
 GroundingStatus = Literal["exact", "fuzzy", "unsupported"]
-AlignMethod = Literal["verbatim", "normalized", "fuzzy"]
+AlignMethod = Literal["verbatim", "normalized", "fuzzy", "relocated"]
+"""How a quote was found; ``relocated``: the model's quote did not state the fact, and grounding
+put the sentence of the case text that does in its place (prompt setting ``relocate``)."""
 
 
 class Strict(BaseModel):

@@ -10,8 +10,8 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
+from abstraction.core.normalize import _basic
 from abstraction.evaluation.counts import G_GOLD, G_HIT, G_PRED
-from abstraction.evaluation.normalize import _basic
 
 
 def _span(ev: dict[str, Any]) -> tuple[int, int] | None:

@@ -1,7 +1,7 @@
 """Pair the items of two lists of records one-to-one, on the scored key only.
 
 Two items may pair only when their first key *matches* (clinical terms by
-`abstraction.evaluation.terms`, enums exactly, times by their canonical words): a similar name
+`abstraction.core.terms`, enums exactly, times by their canonical words): a similar name
 is never enough, so "headache" never pairs with "backache" and the dependent fields (assertion,
 status, category, dose, result, body site) are scored only on a pair whose key matches.  Further
 keys that are in scope add weight, so among several candidates the one that also agrees on them
@@ -19,8 +19,8 @@ from typing import Any, Protocol
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from abstraction.core.terms import Term, Vocabulary, term_equal
 from abstraction.evaluation.plan import LeafPlan, RecordsPlan
-from abstraction.evaluation.terms import Term, Vocabulary, term_equal
 
 
 class TermSource(Protocol):

@@ -29,15 +29,15 @@ from typing import Any, Union
 
 from pydantic import BaseModel
 
+from abstraction.core.normalize import Lexicon, lexicon
 from abstraction.core.schema import CaseReport, Evidence
 from abstraction.core.scoring import Score
-from abstraction.evaluation.normalize import Lexicon, lexicon
-from abstraction.evaluation.terms import Vocabulary, vocabulary
+from abstraction.core.terms import Vocabulary, vocabulary
 
 DEFAULT_THRESHOLDS = {"text": 85.0, "time": 90.0, "records": 50.0}
 """Per-kind defaults when a `Score` gives no threshold (rapidfuzz 0-100 scale).  Only the
 bibliographic text fields (``source.*``: titles, journals, authors) are compared fuzzily; every
-clinical text field is compared by `abstraction.evaluation.terms` (no threshold), time
+clinical text field is compared by `abstraction.core.terms` (no threshold), time
 expressions by their canonical words, and list items pair only on matching keys."""
 
 FUZZY_SECTIONS = ("source",)
@@ -59,7 +59,7 @@ class LeafPlan:
     lexicon: Lexicon | None
     fact: str | None
     vocab: Vocabulary | None = None
-    """Clinical text: compared as terms (`abstraction.evaluation.terms`), not fuzzily."""
+    """Clinical text: compared as terms (`abstraction.core.terms`), not fuzzily."""
 
 
 @dataclass(frozen=True, slots=True, eq=False)

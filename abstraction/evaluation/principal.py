@@ -15,7 +15,7 @@ Two uses:
   `abstraction import-brat --principal FILE` calls it.
 - `measure` scores predictions: per document, is the prediction's principal diagnosis (the
   first with status ``principal``) the same clinical term as the label, one of its
-  alternatives or accepted names (`abstraction.evaluation.terms.compare`, with the document's
+  alternatives or accepted names (`abstraction.core.terms.compare`, with the document's
   own abbreviations)?  A missing or failed prediction, or one without a principal, is wrong.
   It never raises on a prediction.  Documents whose prediction matches only the other
   reading are counted apart, never as right.
@@ -39,8 +39,8 @@ from abstraction.core.documents import sha256_text
 from abstraction.core.errors import UserError
 from abstraction.core.records import GoldRecord
 from abstraction.core.schema import CaseReport, Diagnosis, Evidence
+from abstraction.core.terms import compare, defined_abbreviations
 from abstraction.evaluation.files import read_gold_dir, read_prediction
-from abstraction.evaluation.terms import compare, defined_abbreviations
 
 VOCAB = "diagnoses"
 

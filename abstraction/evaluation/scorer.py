@@ -16,7 +16,7 @@ Counting, per field path (list indices dropped, e.g. ``treatments.dose``):
   lists one TN.
 - lists of records (``treatments``): items are paired one-to-one on their key only
   (`abstraction.evaluation.pairing`): two items may pair only when their first key matches
-  (clinical terms by `abstraction.evaluation.terms`, enums exactly), further in-scope keys add
+  (clinical terms by `abstraction.core.terms`, enums exactly), further in-scope keys add
   weight, out-of-scope keys take no part.  The list's own row counts items: pairs TP, unpaired
   predictions FP (hallucinations), unpaired gold items FN (omissions), two empty lists one TN.
   The fields of paired items are then scored slot by slot; the fields of an unpaired gold item
@@ -58,6 +58,7 @@ from typing import Any
 
 import numpy as np
 
+from abstraction.core.terms import defined_abbreviations
 from abstraction.evaluation.counts import (
     G_GOLD,
     G_PRED,
@@ -75,7 +76,6 @@ from abstraction.evaluation.overlap import _gradable, _ground_pair
 from abstraction.evaluation.pairing import match_items
 from abstraction.evaluation.plan import LeafPlan, ModelPlan, RecordsPlan, compile_plan
 from abstraction.evaluation.slots import _EMPTY, _Acc, _bump, _equal, _leaf, _null, _tally
-from abstraction.evaluation.terms import defined_abbreviations
 
 
 def _model(acc: _Acc, plan: ModelPlan, g: Any, p: Any, loc: str) -> None:

@@ -13,6 +13,14 @@ from typing import Any, Literal
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from abstraction.core.normalize import numbers_equal, text_equal, time_text, unit_factors
+from abstraction.core.terms import (
+    Term,
+    Vocabulary,
+    document_abbreviations,
+    explain,
+    term_equal,
+)
 from abstraction.evaluation.counts import (
     FN,
     FP,
@@ -28,15 +36,7 @@ from abstraction.evaluation.counts import (
     MatchedPair,
     Scope,
 )
-from abstraction.evaluation.normalize import numbers_equal, text_equal, time_text, unit_factors
 from abstraction.evaluation.plan import LeafPlan
-from abstraction.evaluation.terms import (
-    Term,
-    Vocabulary,
-    document_abbreviations,
-    explain,
-    term_equal,
-)
 
 _EMPTY: dict[str, Any] = {}
 _ZEROS = [0] * NCOUNTS

@@ -18,13 +18,19 @@ how the model is asked, and `System.describe` says exactly that:
   Its call goes through the same `ModelClient` (instructor's JSON-schema mode, the same
   constrained decoding) with the same retry policy: the prompt's ``max_retries`` re-asks on a
   validation error, the client's HTTP retries.  Its answer is grounded and scored like ours.
+- `LangExtractSystem` (``langextract[:vN]``, `abstraction.evaluation.langextract_system`;
+  needs the ``peers`` extra): google's ``langextract.extract`` with the same folded prompt: the
+  system text, the instructions as its prompt description, the kinds as its extraction classes,
+  no examples; its own chunking and alignment, its calls through the same `ModelClient` (same
+  constraint mode, retry policy and recordings); evidence from its character intervals.
 
-Both are measured the same way by the runner: wall-clock seconds around each document.
+All are measured the same way by the runner: wall-clock seconds around each document.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,7 +45,8 @@ from abstraction.extraction.extractor import Blocking, Completer
 from abstraction.extraction.pipeline import aextract, chunk_settings
 
 DEFAULT_PROMPT = "v18"
-"""The prompt version whose text a peer is given when none is named (``instructor``)."""
+"""The prompt version whose text a peer is given when none is named (``instructor``,
+``langextract``)."""
 
 PEERS = ("ours", "instructor", "langextract")
 
@@ -169,14 +176,13 @@ class SystemChoice:
 
 
 def choose_system(text: str, prompts_dir: Path | None = None) -> SystemChoice:
-    """The system ``--system TEXT`` names (``ours:v18``, ``instructor``, ``instructor:v14``)."""
+    """The system ``--system TEXT`` names (``ours:v18``, ``instructor``, ``instructor:v14``,
+    ``langextract``, ``langextract:v18``)."""
     kind, version = parse_system(text)
-    if kind == "langextract":
-        raise UserError(
-            "the langextract system runs in eval/peers.py for now (install the 'peers' extra)"
-        )
+    if kind == "langextract" and importlib.util.find_spec("langextract") is None:
+        raise UserError("the langextract system needs the 'peers' extra: pip install '.[peers]'")
     prompt = load_prompt(version or DEFAULT_PROMPT, prompts_dir or default_prompts_dir())
-    if kind == "instructor":
+    if kind in ("instructor", "langextract"):
         one_call_prompt(prompt)  # a prompt that cannot be one call fails here, not mid-run
     return SystemChoice(kind, prompt)
 
@@ -187,4 +193,8 @@ def make_system(
     """The chosen system, asking `client` (opened from `model`)."""
     if choice.kind == "instructor":
         return InstructorSystem(choice.prompt, client=client, model=model)
+    if choice.kind == "langextract":
+        from abstraction.evaluation.langextract_system import LangExtractSystem  # the extra
+
+        return LangExtractSystem(choice.prompt, client=client, model=model)
     return OurSystem(choice.prompt, client=client, model=model)

@@ -25,13 +25,14 @@ from abstraction.core.records import (
     PassRecord,
     Usage,
 )
+from abstraction.core.schema import CaseReport
 from abstraction.core.schemas import extraction_type
 from abstraction.extraction.mentions import pool_sections
 from abstraction.extraction.merge import document_info
 from abstraction.extraction.passes import answer_model, answer_sections, shared_llm_schema
 from abstraction.extraction.provenance import prompt_provenance
 from abstraction.extraction.rules import apply_rules
-from abstraction.grounding import drop_unsupported, ground_record, strip_boilerplate
+from abstraction.grounding import drop_unsupported, ground, strip_boilerplate
 
 
 class Describes(Protocol):
@@ -184,13 +185,23 @@ class DocumentRun:
         record = grounding = None
         dropped: list[DroppedFact] = list(self.left_out)
         if self.failure is None:
-            merged = self.schema.model.model_validate(self.merged)  # ours to ground
-            if self.prompt.settings.rules:  # CaseReport only (a prompt of another schema has none)
-                dropped += apply_rules(merged, self.prompt.settings.rules)  # type: ignore[arg-type]
-            record, grounding = ground_record(
-                merged, self.doc.text, in_place=True, metadata=self.schema.metadata_sections
+            merged = self.schema.model.model_validate(self.merged)  # a new object: ours to ground
+            settings = self.prompt.settings
+            if isinstance(merged, CaseReport):  # the rules are CaseReport's (docs/schemas.md)
+                dropped += apply_rules(merged, settings.rules, self.text)
+            grounded = ground(
+                merged,
+                self.doc.text,
+                in_place=True,
+                relocate=settings.relocate,
+                unstated=settings.unstated,
+                evidence_scope=settings.evidence_scope,
+                front_matter=str(self.doc.metadata.get("part", "1/")).startswith("1/"),
+                metadata=self.schema.metadata_sections,
             )
-            if self.prompt.settings.unsupported == "drop":
+            record, grounding = grounded.record, grounded.summary
+            dropped += grounded.dropped
+            if settings.unsupported == "drop":
                 dropped += drop_unsupported(record)
         ground_s = time.perf_counter() - t_ground
         provenance = prompt_provenance(

@@ -27,7 +27,6 @@ from abstraction.core.records import (
     DocumentInfo,
     Extraction,
     Failure,
-    GroundingSummary,
     PartRecord,
     PassRecord,
     Provenance,
@@ -41,6 +40,8 @@ from abstraction.core.schema import (
 )
 from abstraction.core.schemas import extraction_type, schema_of
 from abstraction.extraction.chunking import Part
+from abstraction.grounding.ground import is_attribute, summarize
+from abstraction.grounding.support import is_not_stated
 
 _FIRST_WINS = (
     ("source", ("title", "journal", "year", "doi")),
@@ -180,13 +181,6 @@ def merge_records(records: list[CaseReport]) -> CaseReport:
     return CaseReport.model_validate(merged.model_dump())
 
 
-def grounding_counts(record: CaseReport) -> GroundingSummary:
-    counts = {"exact": 0, "fuzzy": 0, "unsupported": 0}
-    for _, ev in iter_evidence(record):
-        counts[ev.status or "unsupported"] += 1
-    return GroundingSummary(facts=sum(counts.values()), **counts)
-
-
 def _sum_usage(usages: Iterator[Usage]) -> Usage:
     total = Usage()
     for u in usages:
@@ -268,12 +262,14 @@ def merge_extractions(doc: Document, parts: list[Part], results: list[Extraction
     ]
     grounding = None
     if record is not None:
-        grounding = grounding_counts(record)
-        if dropped:  # the counts cover every fact the parts grounded, dropped ones too
+        grounding = summarize(record)
+        facts = [d for d in dropped if not is_attribute(d)]
+        if facts:  # the counts cover every fact the parts grounded, dropped ones too
             grounding = grounding.model_copy(
                 update={
-                    "facts": grounding.facts + len(dropped),
-                    "unsupported": grounding.unsupported + len(dropped),
+                    "facts": grounding.facts + len(facts),
+                    "unsupported": grounding.unsupported + len(facts),
+                    "not_stated": grounding.not_stated + sum(is_not_stated(d.note) for d in facts),
                 }
             )
     return extraction_type(schema_of(results[0]))(

@@ -101,33 +101,60 @@ def answer_sections(
 
 def _key(spec: PassSpec) -> tuple[str, ...]:
     if spec.schema_ref != DEFAULT_SCHEMA_REF:  # another schema's sections (never mentions)
-        return ("<schema>", spec.schema_ref, str(spec.max_items or ""), *spec.sections)
+        fill = ",".join(spec.fill)
+        return ("<schema>", spec.schema_ref, str(spec.max_items or ""), fill, *spec.sections)
     if spec.shape == "mentions":
         limits = (spec.max_words, spec.max_items, spec.max_chars)
         return ("<mentions>", *(str(v or "") for v in limits), *spec.lists)
-    if spec.max_items is not None:
-        return ("<sections>", str(spec.max_items), *spec.sections)
+    if spec.max_items is not None or spec.fill:
+        fill = ",".join(spec.fill)
+        return ("<sections>", str(spec.max_items or ""), fill, *spec.sections)
     return tuple(spec.sections)
+
+
+def _fill(schema: dict[str, Any], paths: tuple[str, ...]) -> None:
+    """Make each ``section.field`` of `paths` non-null (a list: at least one item), in place."""
+    defs = schema.get("$defs", {})
+
+    def resolve(node: dict[str, Any]) -> dict[str, Any]:
+        ref = node.get("$ref")
+        return defs[ref.split("/")[-1]] if isinstance(ref, str) else node
+
+    for path in paths:
+        section, field = path.split(".", 1)
+        holder = resolve(schema["properties"][section])
+        prop = holder["properties"][field]
+        if "anyOf" in prop:
+            kept = [a for a in prop["anyOf"] if a.get("type") != "null"]
+            rest = {k: v for k, v in prop.items() if k != "anyOf"}
+            prop = {**rest, **kept[0]} if len(kept) == 1 else {**rest, "anyOf": kept}
+        if prop.get("type") == "array":
+            prop = {**prop, "minItems": 1}
+        holder["properties"][field] = prop
 
 
 @lru_cache(maxsize=64)
 def _llm_schema_json(sections: tuple[str, ...], evidence_first: bool) -> str:
     model: type[BaseModel]
     bound: int | None = None
+    fill = ""
     if sections[0] == "<mentions>":
         words, items, chars = (int(v) if v else None for v in sections[1:4])
         model = mentions_model(words, items, tuple(sections[4:]), chars)
     elif sections[0] == "<sections>":
-        bound, model = int(sections[1]), pass_model(sections[2:])
+        model = pass_model(sections[3:])
+        bound, fill = int(sections[1]) if sections[1] else None, sections[2]
     elif sections[0] == "<schema>":
-        bound = int(sections[2]) if sections[2] else None
-        model = pass_model(sections[3:], resolve_schema(sections[1]).model)
+        model = pass_model(sections[4:], resolve_schema(sections[1]).model)
+        bound, fill = int(sections[2]) if sections[2] else None, sections[3]
     else:
         model = pass_model(sections)
     schema = copy.deepcopy(model.model_json_schema())
     defs = schema.get("$defs", {})
     if "Evidence" in defs:
         defs["Evidence"] = dict(QUOTE_SCHEMA)
+    if fill:
+        _fill(schema, tuple(fill.split(",")))
     cleaned = _clean(schema, evidence_first=evidence_first, max_items=bound)
     return json.dumps(cleaned, ensure_ascii=False)
 

@@ -62,3 +62,34 @@ def prose_spans(text: str) -> list[Span]:
             spans.append(Span(pos, pos + len(line)))
         pos += len(line)
     return spans
+
+
+_WORD = re.compile(r"[^\W_][\w'’-]*")
+_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*$")
+HEADER_MIN_WORDS = 5
+"""A line of running text has at least this many words (a journal line "Front. Oncol." has 2)."""
+
+
+def reads_as_prose(line: str) -> bool:
+    """Whether a line is running text: it ends a sentence, has a few words, and most of its
+    words start in lower case or with a digit.  A title (no full stop, or Title Case), a byline
+    or a journal line does not; "There were no signs of perforation." does."""
+    stripped = line.strip()
+    words = _WORD.findall(stripped)
+    if len(words) < HEADER_MIN_WORDS or not _SENTENCE_END.search(stripped):
+        return False
+    lower = sum(1 for w in words if not w[0].isupper())
+    return 2 * lower >= len(words)
+
+
+def header_span(text: str) -> Span | None:
+    """The article's front matter: every line before the first line of running text
+    (`reads_as_prose`; boilerplate lines are skipped), i.e. title, journal line, authors.
+    None when the text starts with running text or has none (then nothing is header)."""
+    pat = _patterns()
+    pos = 0
+    for line in text.splitlines(keepends=True):
+        if not pat.match(line) and reads_as_prose(line):
+            return Span(0, pos) if text[:pos].strip() else None
+        pos += len(line)
+    return None

@@ -1,22 +1,34 @@
 """Ground every fact of a record in the source text.
 
-For each fact the quote is aligned (see `align`), then two checks decide whether the words found
-actually support it:
+For each fact the quote is aligned (see `align`), then checks decide whether the words found
+actually support it (docs/grounding.md):
 - a patient fact quoted from page boilerplate (banner, licence, disclaimer) is unsupported;
-- a value that must be stated in the source is checked there: an age's number must be in its
-  quote, and a named target (e.g. "CD19") must occur in the text.
-Unsupported facts stay in the record, flagged with a note; nothing is dropped here.
+- a patient fact quoted only from the article's front matter (title, journal line, authors:
+  `boilerplate.header_span`) is unsupported; when the quote also occurs in the case text it is
+  placed there instead;
+- the quote must state the fact's values (`support`): its key value (a name, a method...) and
+  each attribute (a dose, a time, a body site...); an age's number must be in its quote, and a
+  named target (e.g. "CD19") must occur in the text.
+Two prompt settings change what follows a failed check: `relocate` re-anchors a fact whose key
+value the case text states to the sentence that states it; ``unstated = "drop"`` takes an
+unstated attribute out of a fact whose key is stated (it goes to the extraction's ``dropped``
+list).  Otherwise unsupported facts stay in the record, flagged with a note; nothing is dropped
+here.
+
+The record may be of any schema (`abstraction.core.schemas`): the checks apply to the toolkit's
+fact blocks wherever it uses them, and `metadata` names its sections of source metadata.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Set
-from typing import TypeVar
+from dataclasses import dataclass, field
+from typing import Generic, Literal, TypeVar
 
 from pydantic import BaseModel
 
-from abstraction.core.records import GroundingSummary
+from abstraction.core.records import DroppedFact, GroundingSummary
 from abstraction.core.schema import (
     METADATA_SECTIONS,
     AgeFact,
@@ -25,12 +37,22 @@ from abstraction.core.schema import (
     iter_evidence,
 )
 from abstraction.grounding.align import Aligner, Alignment, Span, normalize
-from abstraction.grounding.boilerplate import content_spans, prose_spans
+from abstraction.grounding.boilerplate import content_spans, header_span, prose_spans
+from abstraction.grounding.support import (
+    MIN_VALUE_CHARS,
+    SupportCheck,
+    Unstated,
+    is_not_stated,
+    key_value,
+)
 
 R = TypeVar("R", bound=BaseModel)
 
 ValueCheck = Callable[[BaseModel, Evidence, "Aligner"], str | None]
 """Returns a note when the fact's value is not supported, else None."""
+
+HEADER_NOTE = "the quote is the article title or header, not case text"
+BOILERPLATE_NOTE = "quote is page boilerplate (banner, licence or disclaimer), not case text"
 
 
 def _age_check(fact: BaseModel, ev: Evidence, aligner: Aligner) -> str | None:
@@ -50,6 +72,15 @@ def _target_check(fact: BaseModel, ev: Evidence, aligner: Aligner) -> str | None
 
 
 VALUE_CHECKS: dict[type[BaseModel], ValueCheck] = {AgeFact: _age_check, Treatment: _target_check}
+
+
+@dataclass
+class Grounded(Generic[R]):
+    """A grounded record, its counts, and the attributes taken out of it (``unstated="drop"``)."""
+
+    record: R
+    summary: GroundingSummary
+    dropped: list[DroppedFact] = field(default_factory=list)
 
 
 def _owner_of(record: BaseModel) -> dict[int, BaseModel]:
@@ -72,7 +103,84 @@ def _owner_of(record: BaseModel) -> dict[int, BaseModel]:
     return owners
 
 
-def _apply(ev: Evidence, hit: Alignment | None, *, allowed: list[Span], is_metadata: bool) -> None:
+def _inside(hit: Alignment | Span, spans: list[Span]) -> bool:
+    return any(s.start <= hit.start and hit.end <= s.end for s in spans)
+
+
+class _Document:
+    """What grounding knows about one text: its aligner and where case text is."""
+
+    def __init__(self, text: str, *, front_matter: bool) -> None:
+        self.text = text
+        self.aligner = Aligner(text)
+        self.content = content_spans(text)
+        self.header = header_span(text) if front_matter else None
+        self.case = _minus(self.content, self.header)
+        self.prose = prose_spans(text)
+        self.support = SupportCheck(text)
+
+    def in_header(self, hit: Alignment) -> bool:
+        h = self.header
+        return h is not None and h.start <= hit.start and hit.end <= h.end
+
+    def case_sentences(self) -> list[Span]:
+        """Every sentence of the case text (boundaries as `_sentence`), blanks trimmed."""
+        spans: list[Span] = []
+        for part in self.case:
+            start = part.start
+            for m in _BOUNDARY.finditer(self.text[: part.end], part.start):
+                spans += _trimmed(self.text, start, m.start())
+                start = m.end()
+            spans += _trimmed(self.text, start, part.end)
+        return spans
+
+    def sentence_with(self, value: str) -> Span | None:
+        """The sentence of the case text where `value` first occurs (normalised, whole words)."""
+        found = [a for a in self.aligner.candidates(value) if _inside(a, self.case)]
+        if not found:
+            return None
+        return _sentence(self.text, found[0])
+
+
+def _trimmed(text: str, start: int, end: int) -> list[Span]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return [Span(start, end)] if end > start else []
+
+
+def _minus(spans: list[Span], cut: Span | None) -> list[Span]:
+    if cut is None:
+        return spans
+    out = []
+    for s in spans:
+        if s.end <= cut.start or s.start >= cut.end:
+            out.append(s)
+            continue
+        if s.start < cut.start:
+            out.append(Span(s.start, cut.start))
+        if s.end > cut.end:
+            out.append(Span(cut.end, s.end))
+    return out
+
+
+_BOUNDARY = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])|\n")
+
+
+def _sentence(text: str, hit: Alignment | Span) -> Span:
+    """The sentence (or line) around `hit`: from the last boundary before it to the next."""
+    start = 0
+    for m in _BOUNDARY.finditer(text, 0, hit.start):
+        start = m.end()
+    nxt = _BOUNDARY.search(text, hit.end)
+    end = nxt.start() if nxt else len(text)
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return Span(start, max(end, hit.end))
+
+
+def _apply(ev: Evidence, hit: Alignment | None, doc: _Document, *, is_metadata: bool) -> None:
     ev.start = ev.end = ev.method = ev.similarity = ev.note = None
     if hit is None:
         ev.status = "unsupported"
@@ -82,40 +190,210 @@ def _apply(ev: Evidence, hit: Alignment | None, *, allowed: list[Span], is_metad
     ev.status = "fuzzy" if hit.method == "fuzzy" else "exact"
     if hit.occurrences > 1:
         ev.note = f"quote occurs {hit.occurrences} times; the first allowed one is used"
-    if not is_metadata and not any(s.start <= hit.start and hit.end <= s.end for s in allowed):
-        ev.status = "unsupported"
-        ev.note = "quote is page boilerplate (banner, licence or disclaimer), not case text"
+    if is_metadata:
+        return
+    if not _inside(hit, doc.content):
+        ev.status, ev.note = "unsupported", BOILERPLATE_NOTE
+    elif doc.in_header(hit):
+        ev.status, ev.note = "unsupported", HEADER_NOTE
+
+
+@dataclass
+class _Options:
+    relocate: bool
+    unstated: Literal["flag", "drop"]
+    scope: Literal["quote", "sentence"]
+
+
+def _relocate(ev: Evidence, owner: BaseModel, doc: _Document) -> bool:
+    """Put the case-text sentence that states the fact's key value in place of its quote."""
+    value = key_value(owner)
+    if value is None or len(value.strip()) < MIN_VALUE_CHARS:
+        return False
+    span = doc.sentence_with(value)
+    if span is None:
+        return False
+    old = ev.quote
+    ev.quote = doc.text[span.start : span.end]
+    ev.start, ev.end, ev.method, ev.similarity = span.start, span.end, "relocated", 100.0
+    ev.status = "exact"
+    ev.note = f"relocated: the model's quote {_short(old)!r} did not state the value"
+    return True
+
+
+def _relocate_to_state_more(
+    ev: Evidence, owner: BaseModel, doc: _Document, opts: _Options, missing: list[Unstated]
+) -> list[Unstated]:
+    """A fact whose quote states its key value but not some attributes: among the case-text
+    sentences that state the key value too, take the one that leaves the fewest attributes
+    unstated, if it leaves fewer than the quote (ties: the earliest).  Returns what is still
+    unstated."""
+    value = key_value(owner)
+    if value is not None and len(value.strip()) < MIN_VALUE_CHARS:
+        return missing
+    best: tuple[Span, list[Unstated]] | None = None
+    for span in doc.case_sentences():
+        trial = Evidence(quote=doc.text[span.start : span.end], start=span.start, end=span.end)
+        left = _check(trial, owner, doc, opts)
+        if any(u.key for u in left):
+            continue
+        if len(left) < len(missing) and (best is None or len(left) < len(best[1])):
+            best = (span, left)
+    if best is None:
+        return missing
+    span, left = best
+    old = ev.quote
+    ev.quote = doc.text[span.start : span.end]
+    ev.start, ev.end, ev.method, ev.similarity = span.start, span.end, "relocated", 100.0
+    ev.status = "exact"
+    ev.note = f"relocated: the model's quote {_short(old)!r} did not state every attribute"
+    return left
+
+
+def _short(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _support(
+    path: str, ev: Evidence, owner: BaseModel, doc: _Document, opts: _Options, *, metadata: bool
+) -> list[DroppedFact]:
+    """Run the support check on a found quote; flag, relocate or drop as the options say.
+    Source metadata is never relocated: its place is the front matter, not the case text."""
+    not_found = ev.status == "unsupported"  # not found, boilerplate or front matter
+    missing = [] if not_found else _check(ev, owner, doc, opts)
+    key_missing = any(u.key for u in missing)
+    move = opts.relocate and not metadata
+    if (not_found or key_missing) and move and _relocate(ev, owner, doc):
+        missing = _check(ev, owner, doc, opts)
+        key_missing = any(u.key for u in missing)
+    elif not_found:
+        return []
+    elif missing and move:
+        missing = _relocate_to_state_more(ev, owner, doc, opts, missing)
+    if not missing:
+        return []
+    note = ev.note if ev.method == "relocated" else None
+    if key_missing or opts.unstated == "flag":
+        ev.status, ev.note = "unsupported", _prefix(note, "; ".join(u.note for u in missing))
+        return []
+    dropped = [_drop_attribute(path, owner, u, ev) for u in sorted(missing, key=_drop_order)]
+    kept = "; ".join(u.note for u in missing)
+    ev.note = _prefix(note, f"{kept} (set to null, kept in dropped)")
+    return dropped
+
+
+def _check(ev: Evidence, owner: BaseModel, doc: _Document, opts: _Options) -> list[Unstated]:
+    context = None
+    if opts.scope == "sentence" and ev.start is not None and ev.end is not None:
+        span = _sentence(doc.text, Span(ev.start, ev.end))
+        context = doc.text[span.start : span.end]
+    return doc.support.check(owner, _found(ev, doc), context=context)
+
+
+def _found(ev: Evidence, doc: _Document) -> str:
+    """The source words the quote was aligned to (what the text says, not what the model
+    typed: a fuzzy quote may have words the text lacks)."""
+    return doc.text[ev.start : ev.end] if ev.start is not None and ev.end is not None else ""
+
+
+def _prefix(note: str | None, text: str) -> str:
+    return f"{note}; {text}" if note else text
+
+
+def _drop_order(u: Unstated) -> tuple[str, int]:
+    return (u.field, -(u.index or 0))  # later list items first, so indices stay valid
+
+
+def _drop_attribute(path: str, owner: BaseModel, u: Unstated, ev: Evidence) -> DroppedFact:
+    value = getattr(owner, u.field)
+    if isinstance(value, list) and u.index is not None:
+        value.pop(u.index)
+        where = f"{path}.{u.field}[{u.index}]"
+    else:
+        setattr(owner, u.field, None)
+        where = f"{path}.{u.field}"
+    return DroppedFact(
+        path=where, fact={u.field: u.value, "evidence": {"quote": ev.quote}}, note=u.note
+    )
+
+
+_ATTRIBUTE_PATH = re.compile(r"\]\.\w+(\[\d+\])?$")
+
+
+def is_attribute(dropped: DroppedFact) -> bool:
+    """Whether a dropped item is an attribute taken out of a fact that stayed
+    (``treatments[2].dose``, ``disease_events[0].body_sites[1]``), not a whole fact."""
+    return _ATTRIBUTE_PATH.search(dropped.path) is not None
+
+
+def summarize(record: BaseModel) -> GroundingSummary:
+    """The counts of a grounded record, read from its evidence (status, method and note)."""
+    counts = {"exact": 0, "fuzzy": 0, "unsupported": 0}
+    not_stated = header = relocated = 0
+    for _, ev in iter_evidence(record):
+        counts[ev.status or "unsupported"] += 1
+        not_stated += is_not_stated(ev.note)
+        header += ev.note == HEADER_NOTE
+        relocated += ev.method == "relocated"
+    return GroundingSummary(
+        facts=sum(counts.values()),
+        **counts,
+        not_stated=not_stated,
+        header=header,
+        relocated=relocated,
+    )
+
+
+def ground(
+    record: R,
+    text: str,
+    *,
+    in_place: bool = False,
+    relocate: bool = False,
+    unstated: Literal["flag", "drop"] = "flag",
+    evidence_scope: Literal["quote", "sentence"] = "quote",
+    front_matter: bool = True,
+    metadata: Set[str] = METADATA_SECTIONS,
+) -> Grounded[R]:
+    """Ground a copy of `record` (or `record` itself, `in_place`) in `text`.
+
+    `record` is a `CaseReport` or a record of another schema (`abstraction.core.schemas`).
+    `relocate`, `unstated` and `evidence_scope` are the prompt settings of the same names
+    (`PromptSettings`).
+    `front_matter`: whether `text` starts where the article starts (False for a later part of
+    a split document: its first lines are not the title).
+    `metadata`: the record's sections of source metadata (title, journal...), whose quotes
+    come from the front matter and are never relocated (`RecordSchema.metadata_sections`)."""
+    grounded = record if in_place else record.model_copy(deep=True)
+    doc = _Document(text, front_matter=front_matter)
+    opts = _Options(relocate=relocate, unstated=unstated, scope=evidence_scope)
+    owners = _owner_of(grounded)
+    dropped: list[DroppedFact] = []
+    for path, ev in iter_evidence(grounded):
+        is_metadata = path.split(".")[0].split("[")[0] in metadata
+        hit = (
+            doc.aligner.align(ev.quote)
+            if is_metadata
+            else doc.aligner.align(ev.quote, allowed=doc.case, preferred=doc.prose)
+        )
+        _apply(ev, hit, doc, is_metadata=is_metadata)
+        owner = owners[id(ev)]
+        dropped += _support(path, ev, owner, doc, opts, metadata=is_metadata)
+        check = VALUE_CHECKS.get(type(owner))
+        if check and ev.status != "unsupported":
+            problem = check(owner, ev, doc.aligner)
+            if problem:
+                ev.status, ev.note = "unsupported", problem
+    return Grounded(grounded, summarize(grounded), dropped)
 
 
 def ground_record(
     record: R, text: str, *, in_place: bool = False, metadata: Set[str] = METADATA_SECTIONS
 ) -> tuple[R, GroundingSummary]:
-    """Return a grounded copy of `record` and counts of exact / fuzzy / unsupported facts.
+    """Return a grounded copy of `record` and its counts (`ground` with the default settings:
+    unsupported facts flagged, none relocated, nothing dropped).
 
     `in_place` grounds `record` itself, for a caller that owns it (for a short record the deep
-    copy is a third of the time).  `record` is a `CaseReport` or a record of another schema
-    (`abstraction.core.schemas`); `metadata` names its sections whose quotes may come from
-    front matter."""
-    grounded = record if in_place else record.model_copy(deep=True)
-    aligner = Aligner(text)
-    allowed = content_spans(text)
-    prose = prose_spans(text)
-    owners = _owner_of(grounded)
-    counts = {"exact": 0, "fuzzy": 0, "unsupported": 0}
-    for path, ev in iter_evidence(grounded):
-        is_metadata = path.split(".")[0].split("[")[0] in metadata
-        hit = (
-            aligner.align(ev.quote)
-            if is_metadata
-            else aligner.align(ev.quote, allowed=allowed, preferred=prose)
-        )
-        _apply(ev, hit, allowed=allowed, is_metadata=is_metadata)
-        owner = owners[id(ev)]
-        check = VALUE_CHECKS.get(type(owner))
-        if check and ev.status != "unsupported":
-            problem = check(owner, ev, aligner)
-            if problem:
-                ev.status, ev.note = "unsupported", problem
-        counts[ev.status or "unsupported"] += 1
-    summary = GroundingSummary(facts=sum(counts.values()), **counts)
-    return grounded, summary
+    copy is a third of the time).  `metadata` as in `ground`."""
+    out = ground(record, text, in_place=in_place, metadata=metadata)
+    return out.record, out.summary

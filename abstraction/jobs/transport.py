@@ -155,7 +155,7 @@ def default_async_transport(*, tls: bool = True) -> httpx.AsyncBaseTransport:
 
     At 30+ concurrent requests httpcore's connection pool costs more CPU than the rest of
     the job (it re-checks every pooled connection on every request); the aiohttp transport
-    halves the CPU per document and doubles throughput in `eval/bench_jobs.py`.
+    halves the CPU per document and doubles throughput in `bench/jobs.py`.
 
     ``tls=False`` is for an ``http://`` endpoint (a local or in-cluster server): loading the
     CA certificates (50 ms at every job's start) is skipped, and the transport gets a TLS

@@ -22,7 +22,7 @@ import json
 import secrets
 import socket
 from importlib import resources
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, Field, ValidationError
 from starlette.applications import Starlette
@@ -36,6 +36,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from abstraction.core.errors import UserError
 from abstraction.core.schema import Strict
+from abstraction.review.dual import Identity
+from abstraction.review.dual_app import dual_routes, submissions
 from abstraction.review.edits import Change, EditRejected
 from abstraction.review.index import RunIndex
 from abstraction.review.layout import review_schema
@@ -54,8 +56,10 @@ STATIC: dict[str, str] = {
     "doc.js": "text/javascript; charset=utf-8",
     "form.js": "text/javascript; charset=utf-8",
     "diff.js": "text/javascript; charset=utf-8",
+    "reconcile.js": "text/javascript; charset=utf-8",
 }
-PAGES = ("index.html", "doc.html", "diff.html")
+PAGES = ("index.html", "doc.html", "diff.html", "reconcile.html")
+M = TypeVar("M", bound=BaseModel)
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
     "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
@@ -213,6 +217,24 @@ def _error(status: int, message: str, **extra: Any) -> JSONResponse:
     return JSONResponse({"error": message, **extra}, status_code=status)
 
 
+async def read_json(request: Request, model: type[M]) -> M | JSONResponse:
+    """The request's JSON body as `model`, or the error response (400 too deep, 422 malformed).
+    Starlette's max_body_size stops the body at MAX_BODY bytes."""
+    body = await request.body()
+    try:
+        raw = json.loads(body)
+    except RecursionError:
+        raw = None
+    except ValueError as exc:
+        return _error(422, "malformed request", problems=[str(exc)[:500]])
+    if raw is None or nesting(raw, limit=MAX_DEPTH) > MAX_DEPTH:
+        return _error(400, f"JSON nested deeper than {MAX_DEPTH} levels")
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        return _error(422, "malformed request", problems=[str(exc)[:500]])
+
+
 def create_app(
     store: RunStore,
     *,
@@ -220,15 +242,23 @@ def create_app(
     hosts: tuple[str, ...] = ("127.0.0.1", "localhost"),
     default_reviewer: str | None = None,
     index: RunIndex | None = None,
+    who: Identity | None = None,
 ) -> Starlette:
     """The app for one run folder, served under ``/<token>/`` (see `new_token`).
 
     `hosts` are the Host header values accepted; `index` is the store's list index, when the
-    caller has already built it (the CLI does, before it prints the address).
+    caller has already built it (the CLI does, before it prints the address).  `who` makes it
+    the app of one reviewer or the adjudicator of a dual review (`abstraction.review.dual`):
+    a reviewer's app reads and writes that reviewer's review files only.
     """
     model = store.record_schema.model
     schema = model.model_json_schema()
-    run_index = index or RunIndex(store)
+    run_store = store
+    if who is not None and who.role == "reviewer":
+        # no gold in a reviewer's app: it may be the reconciled record, others' values in it
+        store = RunStore(store.root, sources=store.sources, reviewer=who.name)
+        default_reviewer = who.name
+    run_index = index if index is not None and index.store is store else RunIndex(store)
 
     def page(name: str) -> Response:
         return Response(_static_text(name), media_type="text/html; charset=utf-8")
@@ -251,7 +281,14 @@ def create_app(
         return Response(_static_text(name), media_type=STATIC[name])
 
     def config(request: Request) -> JSONResponse:
-        return JSONResponse({"run": store.root.name, "default_reviewer": default_reviewer})
+        return JSONResponse(
+            {
+                "run": store.root.name,
+                "default_reviewer": default_reviewer,
+                "mode": who.role if who else None,
+                "who": who.name if who else None,
+            }
+        )
 
     def api_schema(request: Request) -> JSONResponse:
         return JSONResponse(schema)
@@ -263,6 +300,8 @@ def create_app(
             return _error(400, "limit: give a whole number of rows")
         rows = run_index.rows()
         shown = rows[: int(limit)] if limit else rows
+        if who is not None:
+            shown = submissions(run_store, shown)
         return JSONResponse(shown, headers={"X-Total-Count": str(len(rows))})
 
     def api_doc(request: Request) -> JSONResponse:
@@ -293,25 +332,17 @@ def create_app(
         match = request.headers.get("if-match", "").strip().strip('"')
         if not match.isdigit():
             return _error(428, "send If-Match with the document version you edited")
-        body = await request.body()  # Starlette's max_body_size stops it at MAX_BODY bytes
-        try:
-            raw = json.loads(body)
-        except RecursionError:
-            raw = None
-        except ValueError as exc:
-            return _error(422, "malformed request", problems=[str(exc)[:500]])
-        if raw is None or nesting(raw, limit=MAX_DEPTH) > MAX_DEPTH:
-            return _error(400, f"JSON nested deeper than {MAX_DEPTH} levels")
-        try:
-            req = SaveRequest.model_validate(raw)
-        except ValidationError as exc:
-            return _error(422, "malformed request", problems=[str(exc)[:500]])
+        req = await read_json(request, SaveRequest)
+        if isinstance(req, JSONResponse):
+            return req
+        if who is not None and who.role == "adjudicator":
+            return _error(403, "the adjudicator settles disagreements on the reconcile page")
 
         def save() -> JSONResponse:
             result = store.save(
                 doc_id,
                 expected_version=int(match),
-                reviewer=req.reviewer,
+                reviewer=who.name if who is not None else req.reviewer,
                 reason=req.reason,
                 changes=req.changes,
             )
@@ -353,6 +384,8 @@ def create_app(
         Route("/api/docs/{doc_id}/around", api_around),
         Route("/api/docs/{doc_id}/edits", api_save, methods=["POST"]),
     ]
+    if who is not None:
+        routes += dual_routes(run_store, who, page, read_json)
     return Starlette(
         routes=routes,
         max_body_size=MAX_BODY,

@@ -11,14 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import BaseModel
-
 from abstraction.core.errors import UserError
 from abstraction.core.jsonschema_export import validate_data
-from abstraction.core.records import Extraction, GoldRecord, GroundingSummary
-from abstraction.core.schema import CaseReport, iter_evidence
+from abstraction.core.records import Extraction, GoldRecord
+from abstraction.core.schema import CaseReport
 from abstraction.core.schemas import extraction_type, gold_type, schema_of_model
 from abstraction.extraction.output import atomic_write_text
+from abstraction.grounding import summarize
 from abstraction.review.edits import Applied, validate_record
 from abstraction.review.layout import record_model, review_schema
 from abstraction.review.store import RunStore
@@ -33,14 +32,6 @@ class Exported:
     conflicts: int
 
 
-def grounding_of(record: BaseModel) -> GroundingSummary:
-    """Counts of the record's evidence statuses (a reviewer's selection counts as exact)."""
-    counts = {"exact": 0, "fuzzy": 0, "unsupported": 0}
-    for _path, ev in iter_evidence(record):
-        counts[ev.status or "unsupported"] += 1
-    return GroundingSummary(facts=sum(counts.values()), **counts)
-
-
 def corrected_record(doc_id: str, state: Applied) -> CaseReport:
     """The corrected record, validated by the schema under review (`review_schema`)."""
     problems = validate_record(state.corrected)
@@ -49,7 +40,7 @@ def corrected_record(doc_id: str, state: Applied) -> CaseReport:
     return record_model().model_validate(state.corrected)  # type: ignore[return-value]
 
 
-def _check_schema(model: Extraction | GoldRecord, doc_id: str) -> None:
+def check_schema(model: Extraction | GoldRecord, doc_id: str) -> None:
     """Validate what is about to be written against the exported JSON Schema too."""
     problems = validate_data(model.model_dump(mode="json"), file=doc_id)
     if problems:
@@ -60,11 +51,11 @@ def _check_schema(model: Extraction | GoldRecord, doc_id: str) -> None:
 def corrected_extraction(extraction: Extraction, state: Applied) -> Extraction:
     """The extraction with its record replaced by the corrected one (provenance kept)."""
     record = corrected_record(extraction.document.id, state)
-    updated = extraction.model_copy(update={"record": record, "grounding": grounding_of(record)})
+    updated = extraction.model_copy(update={"record": record, "grounding": summarize(record)})
     checked = extraction_type(schema_of_model(record_model())).model_validate(
         updated.model_dump(mode="json")
     )
-    _check_schema(checked, extraction.document.id)
+    check_schema(checked, extraction.document.id)
     return checked
 
 
@@ -166,7 +157,7 @@ def _gold_from_review(store: RunStore, doc_id: str) -> GoldRecord:
         notes=notes,
         record=corrected_record(doc_id, state),
     )
-    _check_schema(gold, doc_id)
+    check_schema(gold, doc_id)
     return gold
 
 

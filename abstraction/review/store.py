@@ -65,6 +65,9 @@ MAX_CHANGES = 500
 Stamp = tuple[int, int, int]
 """(mtime_ns, size, inode) of a file: a changed stamp means the file changed."""
 _SAFE_ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]*$")
+REVIEWER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
+"""A reviewer's name in a dual review: also the name of their folder under ``reviews/by/``."""
+BY_REVIEWER = "by"
 
 
 class DocumentNotFound(UserError):
@@ -199,10 +202,18 @@ class RunStore:
         sources: Path | None = None,
         gold: Path | None = None,
         only: frozenset[str] | None = None,
+        reviewer: str | None = None,
     ) -> None:
         if not root.is_dir():
             raise UserError(f"{root}: not a folder")
+        if reviewer is not None and not REVIEWER_NAME.match(reviewer):
+            raise UserError(
+                f"reviewer {reviewer!r}: use letters, digits, '.', '_' or '-' (at most 40)"
+            )
         self.root = root
+        self.reviewer = reviewer
+        """Set in a dual review: this reviewer's sidecars live in ``reviews/by/<reviewer>/``,
+        apart from everyone else's, and a submitted document takes no more edits."""
         self.sources = sources
         self.gold_dir = gold
         self.only = only
@@ -237,9 +248,15 @@ class RunStore:
                     continue
         return sorted(found)
 
+    @property
+    def reviews_root(self) -> Path:
+        """``<run>/reviews``, or ``<run>/reviews/by/<reviewer>`` for one reviewer of several."""
+        d = self.root / REVIEWS_DIR
+        return d if self.reviewer is None else d / BY_REVIEWER / self.reviewer
+
     def review_stamps(self) -> dict[str, Stamp]:
         """The stamp of each review file, by document id: one listing of ``reviews/``."""
-        d = self.root / REVIEWS_DIR
+        d = self.reviews_root
         if d.is_symlink() or not d.is_dir():
             return {}
         stamps = {}
@@ -325,11 +342,12 @@ class RunStore:
     # ---- reviews ---------------------------------------------------------------------------
 
     def _reviews_dir(self, *, create: bool) -> Path:
-        d = self.root / REVIEWS_DIR
-        if d.is_symlink() or (d.exists() and not d.is_dir()):
-            raise UserError(f"{d}: must be a real folder inside the run folder")
+        d = self.reviews_root
+        for part in (self.root / REVIEWS_DIR, d.parent, d):
+            if part.is_symlink() or (part.exists() and not part.is_dir()):
+                raise UserError(f"{part}: must be a real folder inside the run folder")
         if create:
-            d.mkdir(exist_ok=True)
+            d.mkdir(parents=True, exist_ok=True)
         return d
 
     def review_path(self, doc_id: str) -> Path:
@@ -370,6 +388,10 @@ class RunStore:
                 finally:
                     fcntl.flock(fh, fcntl.LOCK_UN)
 
+    def locked(self) -> contextlib.AbstractContextManager[None]:
+        """Held by every write to this store's review folder (thread and process lock)."""
+        return self._locked()
+
     def save(
         self,
         doc_id: str,
@@ -395,6 +417,13 @@ class RunStore:
             review, state = self.state(doc_id)
             if expected_version != review.version:
                 raise VersionConflict(expected=expected_version, current=review.version)
+            if self.reviewer is not None and state.doc_status == "reviewed":
+                raise EditRejected(
+                    [
+                        f"{self.reviewer} has submitted {doc_id}; a submitted review is final "
+                        "(the adjudicator settles what the reviewers disagree on)"
+                    ]
+                )
             drafts = plan(changes, state=state, text=self.source(doc_id).text, new_id=new_id)
             if not drafts:
                 return SaveResult(review, state, 0)

@@ -92,3 +92,27 @@ def test_what_a_prompt_does_not_extract(root):
         "assessments",
         "timeline",
     ]
+
+
+def test_support_settings_default_to_the_old_behaviour_and_load_from_a_file(root, tmp_path):
+    """`relocate` and `unstated` are new settings: a committed prompt (whose bytes, hence hash,
+    are unchanged) gets the old behaviour; a new prompt file can turn them on."""
+    lock = json.loads((root / "prompts" / "lock.json").read_text())
+    for version in list_prompts(root / "prompts"):
+        spec = load_prompt(version, root / "prompts")
+        assert spec.sha256 == lock[version]
+        settings = spec.settings
+        assert (settings.relocate, settings.unstated, settings.evidence_scope) == (
+            False,
+            "flag",
+            "quote",
+        )
+    body = BASE.format(v="vx", s='["patient"]').replace(
+        "[[passes]]", '[settings]\nrelocate = true\nunstated = "drop"\n[[passes]]'
+    )
+    _write(tmp_path, "vx", body)
+    spec = load_prompt("vx", tmp_path)
+    assert (spec.settings.relocate, spec.settings.unstated) == (True, "drop")
+    _write(tmp_path, "vy", body.replace('"drop"', '"remove"').replace('"vx"', '"vy"'))
+    with pytest.raises(UserError, match="unstated"):
+        load_prompt("vy", tmp_path)

@@ -64,4 +64,7 @@ def test_core_suite_through_the_real_extractor_scores_perfect_values() -> None:
     assert summary.overall.f1 == 1.0 and summary.overall.macro_f1 == 1.0
     assert all(f.f1 == 1.0 for f in summary.fields.values())
     assert summary.overall.grounding_recall is not None
-    assert summary.overall.grounding_recall > 0.9
+    # The gold's own quotes are short: a time often opens the sentence outside the quote, and
+    # a timeline event is a summary.  The support check (docs/grounding.md) flags those, so
+    # about 70% of the gold's facts stay grounded with v1's settings (0.94 before the check).
+    assert summary.overall.grounding_recall > 0.65

@@ -84,3 +84,39 @@ def test_system_names() -> None:
         parse_system("nosuch:v1")
     with pytest.raises(UserError, match="mixes"):  # v13: a sections and a mentions pass
         choose_system("instructor:v13", ROOT / "prompts")
+
+
+def test_langextract_runs_end_to_end_in_the_same_report(
+    stand_in: RunningServer, tmp_path: Path
+) -> None:
+    args = ["eval", str(_suite(tmp_path)), "--prompts-dir", str(ROOT / "prompts")]
+    args += ["--system", "instructor", "--system", "langextract", "--report", str(tmp_path / "r")]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0, res.output
+    report = json.loads((tmp_path / "r" / "report.json").read_text())
+    versions = {v["prompt_version"]: v for v in report["versions"]}
+    assert list(versions) == ["instructor-v18", "langextract-v18"]
+    lx, peer = versions["langextract-v18"], versions["instructor-v18"]
+    assert lx["documents"] == len(DOCS) and lx["failures"] == 0
+    assert lx["system"]["system"] == "langextract" and lx["system"]["examples"] == 0
+    assert lx["system"]["kinds"] == peer["system"]["kinds"]
+    assert lx["system"]["max_retries"] == peer["system"]["max_retries"]
+    assert lx["wall_seconds_per_document"] > 0
+    ext = json.loads(
+        (tmp_path / "r" / "extractions" / "langextract-v18" / f"{DOCS[0]}.json").read_text()
+    )
+    assert ext["provenance"]["settings"]["langextract"]["max_char_buffer"] == 1000
+    # one call per LangExtract chunk of about 1,000 characters
+    chars = len((ROOT / "seeds" / f"{DOCS[0]}.txt").read_text(encoding="utf-8"))
+    assert ext["provenance"]["usage"]["calls"] >= chars // 1000
+
+
+def test_langextract_without_the_extra_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "langextract" else real(name)
+    )
+    with pytest.raises(UserError, match="peers"):
+        choose_system("langextract", ROOT / "prompts")

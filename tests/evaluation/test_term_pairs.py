@@ -1,6 +1,6 @@
 """Clinical term pairs, each with the verdict a clinician would sign and why.
 
-Every pair is compared by `abstraction.evaluation.terms.compare` with the synonym list of the
+Every pair is compared by `abstraction.core.terms.compare` with the synonym list of the
 field it would appear in (findings, diagnoses, treatments, methods, anatomy).
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from abstraction.evaluation.terms import compare
+from abstraction.core.terms import compare
 
 SAME, DIFF = True, False
 

@@ -6,7 +6,15 @@ import pytest
 from pydantic import ValidationError
 
 from abstraction.core.prompts import PassSpec, PromptSettings
-from abstraction.core.schema import Diagnosis, Evidence, Finding, Treatment, empty_case_report
+from abstraction.core.schema import (
+    Diagnosis,
+    Evidence,
+    Finding,
+    TextFact,
+    Treatment,
+    YearFact,
+    empty_case_report,
+)
 from abstraction.extraction.passes import llm_schema
 from abstraction.extraction.rules import apply_rules, is_bare_site, is_test, vocabulary_category
 
@@ -155,3 +163,169 @@ def test_a_sections_pass_can_bound_its_lists() -> None:
     assert arrays and all(n == 7 for n in arrays)  # treatments, findings and body_sites-like lists
     unbounded = llm_schema(spec.model_copy(update={"max_items": None}), evidence_first=False)
     assert "maxItems" not in str(unbounded)
+
+
+def test_words_for_nothing_are_null() -> None:
+    record = empty_case_report()
+    record.diagnoses = [_d("B-ALL", "principal")]
+    record.diagnoses[0].details = "none"
+    record.treatments = [_t("UCBT")]
+    record.treatments[0].dose = "Not stated."
+    record.treatments[0].time = "day 30"
+    apply_rules(record, ("null_words",))
+    assert record.diagnoses[0].details is None and record.treatments[0].dose is None
+    assert record.treatments[0].time == "day 30" and record.treatments[0].name == "UCBT"
+
+
+_PAD = " The course is described below in the words of the report, as a paragraph of prose."
+
+
+def test_sex_from_the_words_of_the_case_text() -> None:
+    text = (
+        "Relapse in a Woman: A Case Report\n"  # a title: not case text
+        "Here we report a patient with leukaemia. After treatment she went into remission, and "
+        "her counts recovered. Then she relapsed at the sixth month after transplantation."
+        + _PAD
+        + "\n"
+    )
+    record = empty_case_report()
+    apply_rules(record, ("sex_from_text",), text)
+    assert record.patient.sex is not None and record.patient.sex.value == "female"
+    assert (
+        record.patient.sex.evidence.quote
+        == "After treatment she went into remission, and her counts recovered."
+    )
+
+
+def test_sex_stays_null_when_the_text_names_both_or_too_little() -> None:
+    both = (
+        "A 3-year-old boy was brought in by his mother, who said she had noticed his fever; he "
+        "was admitted and she stayed with him on the ward for the whole of the stay." + _PAD
+    )
+    little = "The patient was admitted with a fever and she was treated with antibiotics." + _PAD
+    for text in (both, little):
+        record = empty_case_report()
+        apply_rules(record, ("sex_from_text",), text)
+        assert record.patient.sex is None
+
+
+def test_outcome_and_cause_of_death_from_the_case_text() -> None:
+    text = (
+        "This patient achieved remission after subsequent interferon treatment for two weeks but "
+        "she eventually died of severe pneumonia. Mortality in the literature is high." + _PAD
+    )
+    record = empty_case_report()
+    apply_rules(record, ("outcome_from_text",), text)
+    assert record.outcome.status is not None and record.outcome.status.value == "died"
+    assert record.outcome.cause_of_death is not None
+    assert record.outcome.cause_of_death.value == "severe pneumonia"
+    general = "Patients with this disease often died of infection in older series." + _PAD
+    untouched = empty_case_report()
+    apply_rules(untouched, ("outcome_from_text",), general)
+    assert untouched.outcome.status is None and untouched.outcome.cause_of_death is None
+
+
+def test_a_sections_pass_can_require_fields() -> None:
+    spec = PassSpec(
+        name="s",
+        sections=("source", "patient"),
+        instructions="x",
+        fill=("source.title", "source.authors", "patient.sex"),
+    )
+    schema = llm_schema(spec, evidence_first=False)
+    src = schema["$defs"]["SourceMetadata"]["properties"]
+    sex = schema["$defs"]["Patient"]["properties"]["sex"]
+    assert "anyOf" not in src["title"] and src["authors"]["minItems"] == 1
+    assert "anyOf" not in sex and "anyOf" in src["journal"]  # only the named fields
+    with pytest.raises(ValidationError, match="fill names"):
+        PassSpec(name="s", sections=("source",), instructions="x", fill=("patient.sex",))
+
+
+def test_a_value_found_word_for_word_becomes_its_quote() -> None:
+    text = "Front. Oncol.\nVolume 15 - 2025\n" + "She received UCBT." + _PAD
+    record = empty_case_report()
+    record.source.journal = TextFact(value="Front. Oncol.", evidence=Evidence(quote="null"))
+    record.source.year = YearFact(value=2025, evidence=Evidence(quote="null"))
+    record.source.doi = TextFact(value="10.1000/made.up", evidence=Evidence(quote="null"))
+    record.treatments = [_t("UCBT")]
+    record.treatments[0].evidence = Evidence(quote="she was given a transplant")
+    apply_rules(record, ("quote_from_value",), text)
+    assert (
+        record.source.journal is not None
+        and record.source.journal.evidence.quote == "Front. Oncol."
+    )
+    assert record.source.year is not None and record.source.year.evidence.quote == "2025"
+    assert (
+        record.source.doi is not None and record.source.doi.evidence.quote == "null"
+    )  # not in text
+    assert record.treatments[0].evidence.quote == "UCBT"
+
+
+def test_death_said_of_this_patient_far_from_the_subject() -> None:
+    text = (
+        "This patient achieved remission after subsequent interferon-α treatment for two weeks "
+        "but eventually died of severe pneumonia." + _PAD
+    )
+    record = empty_case_report()
+    apply_rules(record, ("outcome_from_text",), text)
+    assert record.outcome.cause_of_death is not None
+    assert record.outcome.cause_of_death.value == "severe pneumonia"
+
+
+def test_transplant_donor_and_graft_from_its_words() -> None:
+    text = "She subsequently received unrelated cord blood transplantation (UCBT)." + _PAD
+    record = empty_case_report()
+    record.treatments = [_t("UCBT", "stem_cell_transplant"), _t("autologous stem cell transplant")]
+    record.treatments[0].donor_type = "related"  # the model's misreading of "unrelated"
+    record.treatments[1].graft_source = "cord_blood"  # not stated anywhere
+    apply_rules(record, ("category_vocabulary", "transplant_attributes"), text)
+    first, second = record.treatments
+    assert (first.donor_type, first.graft_source) == ("unrelated", "cord_blood")
+    assert (second.donor_type, second.graft_source) == ("autologous", None)
+
+
+def test_relapse_is_an_event_not_a_finding_and_the_cause_of_death_a_diagnosis() -> None:
+    record = empty_case_report()
+    record.findings = [_f("extramedullary relapse"), _f("fever"), _f("complete remission")]
+    record.diagnoses = [_d("B-ALL", "principal")]
+    record.outcome.cause_of_death = TextFact(
+        value="severe pneumonia", evidence=Evidence(quote="died of severe pneumonia")
+    )
+    dropped = apply_rules(record, ("findings_not_events", "cause_of_death_diagnosis"))
+    assert [f.name for f in record.findings] == ["fever"] and len(dropped) == 2
+    assert [(d.name, d.status) for d in record.diagnoses] == [
+        ("B-ALL", "principal"),
+        ("severe pneumonia", "secondary"),
+    ]
+    apply_rules(record, ("cause_of_death_diagnosis",))  # already there: not added twice
+    assert len(record.diagnoses) == 2
+
+
+def test_a_field_a_named_rule_fills_is_extracted() -> None:
+    from abstraction.core.prompts import PromptSpec
+
+    spec = PassSpec(name="p", sections=("patient", "outcome"), instructions="x")
+    bare = PromptSpec(version="t", description="", system="", passes=(spec,))
+    assert "timeline" in bare.not_extracted()
+    with_rule = bare.model_copy(
+        update={"settings": PromptSettings(rules=("timeline_from_record",))}
+    )
+    assert "timeline" not in with_rule.not_extracted()
+
+
+def test_the_timeline_is_the_record_s_course_in_text_order() -> None:
+    text = (
+        "She received CAR-T cell therapy. She subsequently received UCBT and relapsed at the "
+        "6th month after UCBT. She eventually died of severe pneumonia." + _PAD
+    )
+    record = empty_case_report()
+    record.treatments = [_t("UCBT"), _t("CAR-T cell therapy")]
+    record.treatments[0].evidence = Evidence(quote="She subsequently received UCBT")
+    record.treatments[1].evidence = Evidence(quote="She received CAR-T cell therapy")
+    apply_rules(record, ("outcome_from_text", "timeline_from_record"), text)
+    events = [e.event for e in record.timeline]
+    assert events == ["CAR-T cell therapy", "UCBT", "died of severe pneumonia"]
+    # each item has its own evidence object: grounding one never marks another
+    assert record.timeline[0].evidence is not record.treatments[1].evidence
+    assert record.outcome.status is not None
+    assert record.timeline[2].evidence is not record.outcome.status.evidence

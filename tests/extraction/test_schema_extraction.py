@@ -44,15 +44,16 @@ ANSWER = {
 class Answers:
     """Answers every request with `ANSWER` (validated by the request's response model)."""
 
-    def __init__(self) -> None:
+    def __init__(self, answer: dict[str, Any] | None = None) -> None:
         self.requests: list[dict[str, Any]] = []
+        self.answer = ANSWER if answer is None else answer
 
     def describe(self) -> dict[str, Any]:
         return {"model": "stand-in", "endpoint": "local", "structured": "json_schema"}
 
     def complete(self, **kwargs: Any) -> ChatResult:
         self.requests.append(kwargs)
-        value = kwargs["response_model"].model_validate(ANSWER)
+        value = kwargs["response_model"].model_validate(self.answer)
         return ChatResult(value, "{}", Usage(calls=1), 1, 0.01)
 
     async def acomplete(self, **kwargs: Any) -> ChatResult:
@@ -70,6 +71,34 @@ def test_the_model_is_asked_for_the_schema_sections_with_quotes_only() -> None:
     assert list(schema["properties"]) == list(prompt.record_schema.sections)
     assert schema["$defs"]["Evidence"]["type"] == "string"
     assert schema["$defs"]["Pathogen"]["required"] == ["organism", "specimen", "method", "evidence"]
+
+
+def test_a_pass_of_another_schema_may_require_fields() -> None:
+    prompt = load_prompt("v1", EXAMPLE / "prompts")
+    spec = prompt.passes[0]
+    filled = spec.model_copy(update={"fill": ("patient.sex",)})
+    nullable = llm_schema(spec, evidence_first=False)["$defs"]["Patient"]["properties"]["sex"]
+    required = llm_schema(filled, evidence_first=False)["$defs"]["Patient"]["properties"]["sex"]
+    assert {"type": "null"} in nullable["anyOf"]
+    assert "anyOf" not in required and required["$ref"].endswith("/SexFact")
+
+
+def test_the_support_check_and_front_matter_hold_for_another_schema(doc: Document) -> None:
+    """Grounding of an IdRegistry record runs main's checks on the toolkit's fact blocks: a sex
+    its quote does not state is flagged, and an outcome quoted from the title is front matter."""
+    answer = {
+        **ANSWER,
+        "patient": {**ANSWER["patient"], "sex": {"value": "male", "evidence": "blood cultures"}},
+        "outcome": {"value": "alive", "evidence": "Septic arthritis of the knee after a garden"},
+    }
+    prompt = load_prompt("v1", EXAMPLE / "prompts")
+    ext = extract(doc, prompt=prompt, client=Answers(answer))
+    record: Any = ext.record
+    assert type(record).__name__ == "IdRegistry"
+    sex, outcome = record.patient.sex.evidence, record.outcome.evidence
+    assert sex.status == "unsupported" and sex.note == "the quote does not state the sex 'male'"
+    assert outcome.status == "unsupported" and "title or header" in (outcome.note or "")
+    assert ext.grounding is not None and (ext.grounding.not_stated, ext.grounding.header) == (1, 1)
 
 
 def test_a_record_of_another_schema_is_grounded_and_names_its_schema(doc: Document) -> None:

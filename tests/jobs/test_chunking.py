@@ -103,7 +103,9 @@ def _part_extraction(unit: Document, *, fail: bool = False) -> Extraction:
         if kind == "treatment":
             record.treatments.append(
                 Treatment(
-                    name=quote.split(" with ")[0][-40:],
+                    name=" ".join(
+                        quote.split(" with ")[0].split()[-5:]
+                    ),  # whole words: a name the quote states
                     category="other",
                     target=None,
                     donor_type=None,

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from abstraction.review.app import bind, create_app, new_token
+from abstraction.review.dual import Identity
 from abstraction.review.index import RunIndex
 from abstraction.review.store import RunStore
 
@@ -45,17 +46,22 @@ def browser_missing() -> str | None:
 
 @contextlib.contextmanager
 def serving(
-    store: RunStore, *, reviewer: str | None = None, index: RunIndex | None = None
+    store: RunStore,
+    *,
+    reviewer: str | None = None,
+    index: RunIndex | None = None,
+    who: Identity | None = None,
 ) -> Iterator[str]:
     """Serve `store` with uvicorn in a thread on a free loopback port; yields the base URL
-    (``http://127.0.0.1:<port>/<session token>``: append ``/doc/<id>`` and so on)."""
+    (``http://127.0.0.1:<port>/<session token>``: append ``/doc/<id>`` and so on).  `who`
+    serves one reviewer's (or the adjudicator's) app of a dual review."""
     import uvicorn
 
     sock = bind("127.0.0.1", 0)
     port = sock.getsockname()[1]
     token = new_token()
     config = uvicorn.Config(
-        create_app(store, token=token, default_reviewer=reviewer, index=index),
+        create_app(store, token=token, default_reviewer=reviewer, index=index, who=who),
         log_level="warning",
         access_log=False,
     )
@@ -208,3 +214,36 @@ def correct_seed(page: Any, base: str, doc_id: str, *, reviewer: str) -> tuple[A
     acts.click("#accept-all", "Accept all & mark reviewed")
     wait_saved(page, after=v + 3)
     return acts, load_ms
+
+
+def unit(key: str) -> str:
+    return f'article.unit[data-key="{key}"]'
+
+
+def submit_dual_reviews(page: Any, alice: str, bob: str, doc_id: str) -> None:
+    """Two reviewers, each in their own app, review the seed blind and submit: alice corrects
+    the planted errors (`correct_seed`); bob only rejects the age group."""
+    correct_seed(page, alice, doc_id, reviewer="alice")
+    page.goto(f"{bob}/doc/{doc_id}")
+    doc_ready_ms(page)
+    v = version(page)
+    if "rejected" not in page.locator(card("/patient/age_group")).inner_text():
+        page.click(f"{card('/patient/age_group')} button.reject")
+        wait_saved(page, after=v)
+        v += 1
+    page.click("#accept-all")
+    wait_saved(page, after=v)
+
+
+def settle_unit(
+    page: Any, key: str, choice: str, *, value: str | None = None, reason: str = ""
+) -> None:
+    """Settle one disagreement on the reconciliation page and wait for the save."""
+    v = version(page)
+    page.check(f'{unit(key)} input[name="choice"][value="{choice}"]')
+    if value is not None:
+        page.fill(f"{unit(key)} textarea", value)
+    if reason:
+        page.fill(f'{unit(key)} input[name="reason"]', reason)
+    page.click(f'{unit(key)} button[type="submit"]')
+    wait_saved(page, after=v)

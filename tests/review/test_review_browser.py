@@ -383,8 +383,12 @@ def test_titles_in_the_list_and_the_least_supported_fields_first(served, page):
         for p in pointers[:3]
     ]
     kinds = [b.first.inner_text() if b.count() else "" for b in badges]
-    assert kinds[0] == "unsupported" and pointers[0] == "/treatments/2"
-    assert "fuzzy" in kinds
+    assert kinds == ["unsupported"] * 3 and "/treatments/2" in pointers[:3]
+    # the planted wrong duration: its quote says "two weeks"; the card says why it is flagged
+    assert "/treatments/3" in pointers[:3]
+    note = page.locator(card("/treatments/3")).locator(".grounding-note").inner_text()
+    assert note == "unsupported: the quote does not state the duration 'two months'"
+    assert "fuzzy" in page.locator(card(pointers[3])).locator(".badge").all_inner_texts()
     page.reload()
     doc_ready_ms(page)
     assert page.is_checked("#triage")  # remembered

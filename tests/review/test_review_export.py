@@ -51,7 +51,10 @@ def test_export_writes_valid_corrected_extractions_and_keeps_originals(store, ru
     exported = Extraction.model_validate_json((tmp_path / "out" / f"{SEED_ID}.json").read_bytes())
     names = [t.name for t in exported.record.treatments]
     assert "rituximab" not in names and exported.record.treatments[2].duration == "two weeks"
-    assert exported.grounding.unsupported == 0 and exported.grounding.facts == 18
+    # still unsupported: the relapse, whose quote lists only its sites, and the corrected
+    # treatment, whose grounding (of the model's "two months") a review edit does not redo
+    assert exported.grounding.unsupported == 2 and exported.grounding.facts == 18
+    assert exported.grounding.not_stated == 2
     assert (run / f"{SEED_ID}.json").read_bytes() == original
     assert validate_file(tmp_path / "out" / f"{SEED_ID}.json") == []
     log = json.loads((tmp_path / "out" / f"{SEED_ID}.review.json").read_text())

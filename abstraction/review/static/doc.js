@@ -19,6 +19,7 @@
 
   let doc = null;
   let schema = null;
+  let dual = null;  // a dual review: {mode: "reviewer" | "adjudicator", who}
   let cps = [];
   let selected = null;
   let lastSelection = null;
@@ -274,7 +275,8 @@
       el("div", { class: "value" }, headline(fact)),
       ...summaryRows(fact),
       ev ? el("blockquote", { class: "quote" }, ev.quote || "(no quote)") : null,
-      ev && ev.note ? el("div", { class: "small muted" }, ev.note) : null,
+      ev && ev.note ? el("div", { class: `small grounding-note ${grounding === "unsupported" ? "g-unsupported" : "muted"}` },
+        grounding === "unsupported" ? `unsupported: ${ev.note}` : ev.note) : null,
       ...modelHad(fact),
       actions);
     card.append(body);
@@ -437,7 +439,11 @@
       (passes.length > 1 || passes.some((p) => p.includes("FAILED") || p.includes("again"))
         ? ` · passes: ${passes.join("; ")}` : "");
     document.getElementById("accept-all").hidden = doc.doc_status === "reviewed";
-    document.getElementById("reopen").hidden = doc.doc_status !== "reviewed";
+    // In a dual review a submitted document is final: no reopening; the reconciliation opens.
+    document.getElementById("reopen").hidden = doc.doc_status !== "reviewed" || dual !== null;
+    const reconcileLink = document.getElementById("reconcile-link");
+    reconcileLink.hidden = !(dual && doc.doc_status === "reviewed");
+    reconcileLink.href = `${Review.base}/reconcile/${encodeURIComponent(doc.id)}`;
     document.getElementById("diff-link").href = `${Review.base}/diff/${encodeURIComponent(doc.id)}`;
     const warning = document.getElementById("warning");
     warning.hidden = !doc.source.warning;
@@ -564,6 +570,12 @@
       [api("/api/schema"), api("/api/config"), api(`/api/docs/${encodeURIComponent(docId)}`)]);
     schema = schemaRes.data;
     reviewerEl.value = localStorage.getItem("review-reviewer") || (configRes.data && configRes.data.default_reviewer) || "";
+    if (configRes.data && configRes.data.mode) {
+      dual = { mode: configRes.data.mode, who: configRes.data.who };
+      reviewerEl.value = dual.who;
+      reviewerEl.disabled = true;  // the server records this app's reviewer whatever is sent
+      document.getElementById("accept-all").textContent = "Accept all & submit";
+    }
     if (!docRes.ok) { message((docRes.data && docRes.data.error) || `HTTP ${docRes.status}`, "error"); return; }
     doc = docRes.data;
     render();

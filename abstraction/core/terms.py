@@ -46,7 +46,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
-from abstraction.evaluation.normalize import _basic, _read_groups, _spelling, synonym_files
+from abstraction.core.normalize import _basic, _read_groups, _spelling, synonym_files
 
 _SIGN = re.compile(r"(?<=[A-Za-z0-9])(\+|-|−)(?=$|[\s,;:/)\]])")
 _STOP = frozenset({"of", "the", "a", "an", "in", "on", "at", "for"})

@@ -1,10 +1,10 @@
 """Measure the embedded model's setup and serving costs; prints every figure it measures.
 
-    python -m scripts.bench_local_model join            # ensure_model: first join, then cached
-    python -m scripts.bench_local_model start -n 5      # server spawn-to-ready, default options
-    python -m scripts.bench_local_model options         # start time + prompt latency per option set
-    python -m scripts.bench_local_model breakdown       # imports vs model load, in a child
-    python -m scripts.bench_local_model speed           # prompt/generation tok/s per option set
+    python bench/local_model.py join            # ensure_model: first join, then cached
+    python bench/local_model.py start -n 5      # server spawn-to-ready, default options
+    python bench/local_model.py options         # start time + prompt latency per option set
+    python bench/local_model.py breakdown       # imports vs model load, in a child
+    python bench/local_model.py speed           # prompt/generation tok/s per option set
 
 `join` joins into a fresh temporary cache dir (the page cache may already hold the parts; pass
 --drop-caches as root to measure a cold read).  `options` sends the seed case report (~900
@@ -24,6 +24,9 @@ import time
 from pathlib import Path
 
 import httpx
+
+# Run as a file (python bench/X.py): the repository's package, not an installed one.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from abstraction.client.local import LocalServer, ServerOptions
 from abstraction.client.weights import ensure_model

@@ -1,8 +1,8 @@
 """Benchmark the job runner against the loopback fault server (a script, not a test).
 
-    python eval/bench_jobs.py                 # 1,000 documents, concurrency 32, 200 ms latency
-    python eval/bench_jobs.py --docs 200 --modes lean
-    python eval/bench_jobs.py --client-overhead   # where the model client spends its CPU
+    python bench/jobs.py                 # 1,000 documents, concurrency 32, 200 ms latency
+    python bench/jobs.py --docs 200 --modes lean
+    python bench/jobs.py --client-overhead   # where the model client spends its CPU
 
 Prints, for each client mode:
 - throughput as a share of the ideal (concurrency / latency: 32 / 0.2 s = 160 docs/s);

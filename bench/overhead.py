@@ -6,7 +6,7 @@ on the same document ("toolkit").  A short unrelated request is sent before ever
 neither side profits from llama.cpp's cached prompt prefix of the other.  Both are repeated and
 the medians are printed, with the model's own start time.
 
-    python eval/bench_overhead.py [--prompt v1] [--doc seeds/000_8682481a1554b25b.txt] [--repeat 2]
+    python bench/overhead.py [--prompt v1] [--doc seeds/000_8682481a1554b25b.txt] [--repeat 2]
 """
 
 from __future__ import annotations
@@ -14,11 +14,15 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import httpx
+
+# Run as a file (python bench/X.py): the repository's package, not an installed one.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from abstraction.client import ModelConfig, open_client
 from abstraction.core.documents import Document

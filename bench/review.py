@@ -7,7 +7,7 @@ duration, re-select the evidence of a fuzzily grounded fact, accept the rest.  P
 number of reviewer actions and the document view's load time (navigation start to the view
 rendered, from the browser's own clock), over several loads.
 
-    python eval/bench_review.py [--loads 10] [--screenshot docs/review-seed.png]
+    python bench/review.py [--loads 10] [--screenshot docs/review-seed.png]
 
 With ``--scale 100,1000,10000`` it measures the review app at job scale instead: for each size
 a run folder of that many documents (copies of the seed record under other ids, one in ten with
@@ -15,7 +15,7 @@ a review file), served on loopback, and prints (median of ``--loads``) the time 
 folder (what `abstraction review` does before it prints the address), the list (GET /api/docs),
 the list after one document was saved, the document view (GET /api/docs/<id>), and, in
 Chromium, the list page and the document page from navigation start to rendered.  See
-bench_scale.py.
+review_scale.py.
 
 Needs `apt-get install -y chromium` and `pip install playwright` (no `playwright install`).
 """
@@ -31,7 +31,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from abstraction.review.store import RunStore
-from eval.bench_scale import run_scale
+from bench.review_scale import run_scale
 from tests.review.browser import (
     browser_missing,
     card,

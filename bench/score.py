@@ -6,8 +6,8 @@ values, wrong enums, dropped, added and reordered list items, synonyms, case and
 spellings, ages in months, shifted or missing evidence offsets, and a few failed documents.
 The perturbation is seeded, so every run scores the same pairs.
 
-    python eval/bench_score.py            # 10,000 pairs, details on (as `abstraction score`)
-    python eval/bench_score.py --n 2000 --no-details
+    python bench/score.py            # 10,000 pairs, details on (as `abstraction score`)
+    python bench/score.py --n 2000 --no-details
 
 Only the scoring is timed (per-document scoring plus building the report); generating the
 pairs is not.  The target is 10,000 pairs in <= 20 s on the project's 2-core machine.
@@ -27,8 +27,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from abstraction.core.normalize import lexicon  # noqa: E402
 from abstraction.core.records import GoldRecord  # noqa: E402
-from abstraction.evaluation.normalize import lexicon  # noqa: E402
 from abstraction.evaluation.plan import LeafPlan, compile_plan  # noqa: E402
 from abstraction.evaluation.results import build_report  # noqa: E402
 from abstraction.evaluation.scorer import ScoreTask, score_many  # noqa: E402

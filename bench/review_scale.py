@@ -1,6 +1,6 @@
 """The review app at job scale: list and document load at 100, 1,000 and 10,000 documents.
 
-Run through ``python eval/bench_review.py --scale 100,1000,10000`` (see its docstring).  Each
+Run through ``python bench/review.py --scale 100,1000,10000`` (see its docstring).  Each
 run folder holds copies of the hand-built seed record (tests/review/seed_run.py, not model
 output) under other ids; one document in ten has a review file with one edit, so the list
 mixes unreviewed and in-progress documents.  Times are wall-clock on this machine, from an

@@ -1,8 +1,8 @@
 """Documents per minute of the embedded model with 1 and 2 llama-server slots (not a test).
 
-    python -m scripts.bench_slots                 # 4 shortest seeds/case*.txt, configs a b c
-    python -m scripts.bench_slots -k 6 --configs a b
-    python -m scripts.bench_slots --llama-server ~/.cache/abstraction/bin/llama-server
+    python bench/slots.py                 # 4 shortest seeds/case*.txt, configs a b c
+    python bench/slots.py -k 6 --configs a b
+    python bench/slots.py --llama-server ~/.cache/abstraction/bin/llama-server
 
 Configs, each a real extraction job (`abstraction.jobs.run_job`, the default prompt, no cache)
 over the same K documents, each with its own freshly started server:
@@ -34,6 +34,9 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+# Run as a file (python bench/X.py): the repository's package, not an installed one.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from abstraction.cli.jobs import job_options
 from abstraction.client import ModelConfig

@@ -1,0 +1,312 @@
+"""Does a fact's quote state its values?  The support check, after alignment.
+
+A quote found in the text is not yet evidence: the article title quoted for a relapse time, or
+"hypertension" quoted for "hypotension", is found but says nothing of the value.  For every fact
+the values it gives are looked for in its quote (the aligned source words):
+
+- free text (a diagnosis name, a dose, a body site, a result...): every word of the value, after
+  the scorer's normalisation (`abstraction.core.terms`: case, Unicode, punctuation, British /
+  American spelling, plural and other inflections), is a word of the quote; or the same after
+  synonyms and abbreviations (`synonyms/*.txt`, and those the document defines: "unrelated cord
+  blood transplantation (UCBT)"), so "UCBT" states "unrelated cord blood transplantation" and
+  "CXR" states "chest X-ray".  A different word is never close enough: "hypertension" does not
+  state "hypotension".
+- a time or duration: the same, or its time-normalised words ("6th" = "sixth" = "6", units
+  singular, "post" = "after", dates in ISO form): "on day 30" states "day 30";
+- a fixed-vocabulary value (sex, outcome status, disease event, donor type, graft source, age
+  group): one of its cue words (`data/cues.toml`) in the quote; an age group also by an age in
+  the quote that falls in the group;
+- a year: its four digits.
+
+A value under 2 characters is never stated.  Classifications (category, status, assertion,
+intent) are the model's reading of the facts, not words of the text, and are not checked.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from importlib import resources
+
+from pydantic import BaseModel
+
+from abstraction.core.normalize import (
+    _CONNECTORS,
+    _FILLER,
+    _UNITS,
+    _basic,
+    _dates,
+    _numberish,
+    _spelling,
+)
+from abstraction.core.schema import (
+    AgeGroupFact,
+    Assessment,
+    Diagnosis,
+    DiseaseEvent,
+    Finding,
+    OutcomeStatusFact,
+    SexFact,
+    TextFact,
+    TimelineEvent,
+    Treatment,
+    YearFact,
+)
+from abstraction.core.scoring import Score
+from abstraction.core.terms import (
+    defined_abbreviations,
+    document_abbreviations,
+    vocabulary,
+    words_of,
+)
+
+MIN_VALUE_CHARS = 2
+"""A value (stripped) shorter than this is never stated: "a" is not a finding."""
+
+KEY_FIELDS: dict[type[BaseModel], str] = {
+    Diagnosis: "name",
+    Finding: "name",
+    Treatment: "name",
+    Assessment: "method",
+    TimelineEvent: "event",
+    DiseaseEvent: "event",
+    TextFact: "value",
+    SexFact: "value",
+    OutcomeStatusFact: "value",
+    AgeGroupFact: "value",
+    YearFact: "value",
+}
+"""The field that names each kind of fact: if its quote does not state it, nothing is stated."""
+
+ATTRIBUTES: dict[type[BaseModel], tuple[str, ...]] = {
+    Diagnosis: ("details",),
+    Finding: ("body_site",),
+    DiseaseEvent: ("type", "body_sites", "time"),
+    Treatment: ("donor_type", "graft_source", "dose", "duration", "time"),
+    Assessment: ("result", "time"),
+    TimelineEvent: ("time",),
+}
+"""The other values a fact's quote must state, when not null."""
+
+CUE_TABLES: dict[tuple[type[BaseModel], str], str] = {
+    (SexFact, "value"): "sex",
+    (OutcomeStatusFact, "value"): "outcome_status",
+    (DiseaseEvent, "event"): "disease_event",
+    (Treatment, "donor_type"): "donor_type",
+    (Treatment, "graft_source"): "graft_source",
+    (AgeGroupFact, "value"): "age_group",
+}
+"""Fixed-vocabulary fields and their table in `data/cues.toml`."""
+
+_LABELS = {
+    SexFact: "sex",
+    OutcomeStatusFact: "outcome",
+    AgeGroupFact: "age group",
+    YearFact: "year",
+    DiseaseEvent: "event",
+}
+_STOP = frozenset({"of", "the", "a", "an", "in", "on", "at", "for", "and", "or", "to", "by"})
+_TIME_STOP = _STOP | {"from", "since", "starting", "beginning", "during", "within", "over"}
+"""Words a time value may carry that its quote need not repeat ("from day 6" is stated by
+"started on day 6"); "before" and "after" are kept."""
+
+NOT_STATED = "the quote does not state"
+"""Every note of a value the quote does not state starts with this (see `is_not_stated`)."""
+UNDER_2 = "value under 2 characters"
+
+
+@dataclass(frozen=True)
+class Unstated:
+    """A value of a fact that its quote does not state."""
+
+    field: str  # "dose", or "body_sites" with `index` set
+    value: str
+    key: bool
+    note: str
+    index: int | None = None
+
+
+def is_not_stated(note: str | None) -> bool:
+    """Whether a grounding note says a value is not stated by its quote."""
+    return bool(note) and (NOT_STATED in note or UNDER_2 in note)  # type: ignore[operator]
+
+
+def key_value(fact: BaseModel) -> str | None:
+    """The text of a fact's key value (its name, method, value...), or None."""
+    name = KEY_FIELDS.get(type(fact))
+    value = getattr(fact, name) if name else None
+    return None if value is None else str(value)
+
+
+@cache
+def _cues() -> dict[str, dict[str, tuple[str, ...]]]:
+    raw = resources.files("abstraction").joinpath("data/cues.toml").read_text("utf-8")
+    tables = tomllib.loads(raw)
+    return {t: {v: tuple(c) for v, c in values.items()} for t, values in tables.items()}
+
+
+@lru_cache(maxsize=4096)
+def _cue_pattern(cue: str) -> re.Pattern[str]:
+    prefix = cue.endswith("*")
+    words = _basic(cue.rstrip("*"), {})
+    tail = r"\S*" if prefix else ""
+    return re.compile(r"(?<!\S)" + re.escape(words) + tail + r"(?!\S)")
+
+
+@lru_cache(maxsize=65536)
+def word_forms(word: str) -> frozenset[str]:
+    """A word and its lemmas (noun, verb, adjective): "relapsed" -> relapse; "masses" -> mass."""
+    if len(word) <= 3 or not word.isalpha():
+        return frozenset({word})
+    from lemminflect import getAllLemmas
+
+    forms = {word}
+    for lemmas in getAllLemmas(word).values():
+        forms.update(lemmas)
+    return frozenset(forms)
+
+
+def _time_words(text: str) -> list[str]:
+    """Time-normalised words: number words and ordinals as digits, units singular, "post" =
+    "after", filler words left out, complete dates in ISO form."""
+    tokens = _numberish(_basic(text, _spelling()).split())
+    tokens = [_UNITS.get(t, t) for t in tokens]
+    tokens = [_CONNECTORS.get(t, t) for t in tokens if t not in _FILLER]
+    return _dates(tokens)
+
+
+_AGE = re.compile(
+    r"(\d+(?:\.\d+)?)[\s-]*(year|yr|month|week|day)s?[\s-]*old|\baged?\s+(?:of\s+)?(\d+(?:\.\d+)?)",
+    re.IGNORECASE,
+)
+_YEARS_PER = {"year": 1.0, "yr": 1.0, "month": 1 / 12, "week": 7 / 365.25, "day": 1 / 365.25}
+AGE_GROUPS: dict[str, tuple[float, float]] = {
+    "neonate": (0.0, 28 / 365.25),
+    "infant": (28 / 365.25, 2.0),
+    "child": (2.0, 13.0),
+    "adolescent": (13.0, 19.0),
+    "adult": (19.0, 65.0),
+    "older_adult": (65.0, 200.0),
+}
+"""Age ranges in years, lower bound included (MeSH: infant 1-23 months, child 2-12 years,
+adolescent 13-18, adult 19-64, aged 65 and over)."""
+
+
+def _ages(quote: str) -> Iterator[float]:
+    for m in _AGE.finditer(quote):
+        if m.group(1):
+            yield float(m.group(1)) * _YEARS_PER[m.group(2).lower()]
+        else:
+            yield float(m.group(3))
+
+
+def _field_vocabulary(model: type[BaseModel], field: str) -> str | None:
+    for meta in model.model_fields[field].metadata:
+        if isinstance(meta, Score):
+            return meta.synonyms
+    return None
+
+
+class SupportCheck:
+    """The support check for one document (its own abbreviations are read once)."""
+
+    def __init__(self, text: str) -> None:
+        self.defined = defined_abbreviations(text)
+        self._abbr: dict[str | None, dict[str, tuple[str, ...]]] = {}
+
+    def _abbreviations(self, vocab: str | None) -> dict[str, tuple[str, ...]]:
+        hit = self._abbr.get(vocab)
+        if hit is None:
+            terms = document_abbreviations(vocabulary(vocab), self.defined)
+            hit = self._abbr[vocab] = {a: t.words for a, t in terms.items()}
+        return hit
+
+    def _words(self, text: str, vocab: str | None) -> tuple[list[str], list[str]]:
+        """The words of `text` as written (normalised), and after synonyms and the document's
+        abbreviations."""
+        raw = words_of(text)
+        v = vocabulary(vocab)
+        canon = raw
+        for _ in range(3):
+            replaced = v.replace(canon)
+            if replaced == canon:
+                break
+            canon = replaced
+        abbr = self._abbreviations(vocab)
+        expanded = [x for w in canon for x in abbr.get(w, (w,))]
+        return raw, expanded + [x for w in raw for x in abbr.get(w, ())]
+
+    def text_stated(self, value: str, quote: str, *, vocab: str | None = None) -> bool:
+        """Every word of `value` is a word of `quote` (as written or canonical, any inflection),
+        or the time-normalised words of `value` are among those of `quote`."""
+        q_raw, q_canon = self._words(quote, vocab)
+        have = frozenset().union(*(word_forms(w) for w in q_raw + q_canon))
+        v_raw, v_canon = self._words(value, vocab)
+        for words in (v_raw, v_canon):
+            needed = [w for w in words if w not in _STOP] or words
+            if needed and all(word_forms(w) & have for w in needed):
+                return True
+        t_value = [w for w in _time_words(value) if w not in _TIME_STOP]
+        return bool(t_value) and set(t_value) <= set(_time_words(quote))
+
+    def cue_stated(self, table: str, value: str, quote: str) -> bool:
+        """A cue word of `value` (`data/cues.toml`) is in `quote` or in the long form of an
+        abbreviation the quote uses; for an age group, also an age in the quote."""
+        text = _basic(quote, {})
+        extra = [self.defined[w] for w in set(text.split()) if w in self.defined]
+        text = " ".join([text, *(_basic(e, {}) for e in extra)])
+        cues = (*_cues().get(table, {}).get(value, ()), value.replace("_", " "))
+        if any(_cue_pattern(c).search(text) for c in cues):
+            return True
+        if table == "age_group" and value in AGE_GROUPS:
+            low, high = AGE_GROUPS[value]
+            return any(low <= age < high for age in _ages(quote))
+        return False
+
+    def value_stated(self, model: type[BaseModel], field: str, value: str, quote: str) -> bool:
+        if len(value.strip()) < MIN_VALUE_CHARS:
+            return False
+        table = CUE_TABLES.get((model, field))
+        if table is not None:
+            return self.cue_stated(table, value, quote)
+        if model is YearFact:
+            return re.search(rf"(?<!\d){re.escape(value)}(?!\d)", quote) is not None
+        return self.text_stated(value, quote, vocab=_field_vocabulary(model, field))
+
+    def check(self, fact: BaseModel, quote: str, *, context: str | None = None) -> list[Unstated]:
+        """The values of `fact` that `quote` does not state, the key value first; attributes
+        are looked for in `context` when given (the quote's sentence: ``evidence_scope``)."""
+        model = type(fact)
+        out: list[Unstated] = []
+        key = KEY_FIELDS.get(model)
+        if key is None:
+            return out
+        for field in (key, *ATTRIBUTES.get(model, ())):
+            value = getattr(fact, field)
+            items = value if isinstance(value, list) else [value]
+            for i, item in enumerate(items):
+                if item is None:
+                    continue
+                text = str(item)
+                where = quote if field == key or context is None else context
+                if self.value_stated(model, field, text, where):
+                    continue
+                index = i if isinstance(value, list) else None
+                out.append(
+                    Unstated(field, text, field == key, _note(model, field, text, key), index)
+                )
+        return out
+
+
+def _note(model: type[BaseModel], field: str, value: str, key: str) -> str:
+    if field == key and len(value.strip()) < MIN_VALUE_CHARS:
+        return UNDER_2
+    label = _LABELS.get(model) if field == key else field.replace("_", " ")
+    if field == "body_sites":
+        label = "body site"
+    if len(value.strip()) < MIN_VALUE_CHARS:
+        return f"{NOT_STATED} the {label}: {value!r} is {UNDER_2}"
+    return f"{NOT_STATED} the {label} {value!r}" if label else f"{NOT_STATED} {value!r}"

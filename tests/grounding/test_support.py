@@ -1,0 +1,303 @@
+"""The support check: a fact's quote must state its values, and a patient fact may not rest on
+the article's title or header (docs/grounding.md).  Each case here passed the grounding before
+the check (the quote is in the text), so each would fail without it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from abstraction.core.records import GroundingSummary
+from abstraction.core.schema import CaseReport, empty_case_report
+from abstraction.grounding import ground, ground_record
+from abstraction.grounding.boilerplate import header_span
+from abstraction.grounding.support import SupportCheck
+
+HEADER = (
+    "Journal of Case Reports 2024; 3: 12\n\n"
+    "Relapse at the 6th month after UCBT in a woman with B-ALL treated with rituximab\n\n"
+    "Anna Smith, John Doe\n\n"
+    "Case presentation\n"
+)
+BODY = (
+    "A 45-year-old patient with B-cell acute lymphoblastic leukaemia received unrelated cord "
+    "blood transplantation (UCBT) from an unrelated donor. Pulmonary arterial hypertension "
+    "(PAH) was found on echocardiography. She had hypertension. Rituximab was given weekly. "
+    "The patient relapsed at the 6th month after UCBT, with enlarged lymph nodes. A chest "
+    "X-ray was clear. She is alive at follow-up.\n"
+)
+TEXT = HEADER + BODY
+
+
+def _treatment(**over: Any) -> dict[str, Any]:
+    base = {
+        "name": "rituximab",
+        "category": "immunotherapy",
+        "target": None,
+        "donor_type": None,
+        "graft_source": None,
+        "dose": None,
+        "duration": None,
+        "intent": None,
+        "time": None,
+        "evidence": "Rituximab was given weekly.",
+    }
+    return {**base, **over}
+
+
+def _record(**sections: Any) -> CaseReport:
+    data = empty_case_report().model_dump()
+    for key, value in sections.items():
+        if key in ("age", "age_group", "sex"):
+            data["patient"][key] = value
+        elif key in ("status", "cause_of_death", "follow_up"):
+            data["outcome"][key] = value
+        else:
+            data[key] = value
+    return CaseReport.model_validate(data)
+
+
+def _finding(name: str, quote: str, body_site: str | None = None) -> dict[str, Any]:
+    return {"name": name, "assertion": "present", "body_site": body_site, "evidence": quote}
+
+
+def _event(quote: str, **over: Any) -> dict[str, Any]:
+    base = {"event": "relapse", "type": None, "body_sites": [], "time": None, "evidence": quote}
+    return {**base, **over}
+
+
+def test_the_header_is_the_front_matter_before_the_first_running_text() -> None:
+    span = header_span(TEXT)
+    assert span is not None and TEXT[: span.end] == HEADER
+    assert header_span(BODY) is None, "a text that starts with running text has no header"
+
+
+def test_a_patient_fact_quoted_from_the_title_is_unsupported() -> None:
+    grounded, summary = ground_record(
+        _record(sex={"value": "female", "evidence": "in a woman with B-ALL"}), TEXT
+    )
+    ev = grounded.patient.sex.evidence
+    assert ev.status == "unsupported"
+    assert ev.note == "the quote is the article title or header, not case text"
+    assert ev.start == TEXT.index("in a woman"), "offsets kept for the reviewer"
+    assert summary.header == 1 and summary.unsupported == 1
+
+
+def test_a_quote_in_both_title_and_case_text_is_placed_in_the_case_text() -> None:
+    grounded, _ = ground_record(
+        _record(disease_events=[_event("relapsed at the 6th month after UCBT")]), TEXT
+    )
+    ev = grounded.disease_events[0].evidence
+    assert ev.status == "exact" and ev.start > len(HEADER)
+
+
+def test_a_time_quoted_from_the_title_is_not_supported() -> None:
+    quote = "Relapse at the 6th month after UCBT"
+    grounded, _ = ground_record(
+        _record(disease_events=[_event(quote, time="at the 6th month after UCBT")]), TEXT
+    )
+    ev = grounded.disease_events[0].evidence
+    assert ev.status == "unsupported" and "title or header" in ev.note
+
+
+def test_source_metadata_may_quote_the_header() -> None:
+    title = "Relapse at the 6th month after UCBT in a woman with B-ALL treated with rituximab"
+    grounded, _ = ground_record(
+        _record(
+            source={
+                **empty_case_report().source.model_dump(),
+                "title": {"value": title, "evidence": title},
+            }
+        ),
+        TEXT,
+    )
+    assert grounded.source.title.evidence.status == "exact"
+
+
+def test_hypertension_does_not_state_hypotension() -> None:
+    grounded, summary = ground_record(
+        _record(findings=[_finding("hypotension", "She had hypertension.")]), TEXT
+    )
+    ev = grounded.findings[0].evidence
+    assert ev.status == "unsupported"
+    assert ev.note == "the quote does not state 'hypotension'"
+    assert summary.not_stated == 1
+    ok, _ = ground_record(
+        _record(findings=[_finding("hypertension", "She had hypertension.")]), TEXT
+    )
+    assert ok.findings[0].evidence.status == "exact"
+
+
+def test_a_dose_not_in_the_quote_is_unstated() -> None:
+    rec = _record(treatments=[_treatment(dose="375 mg/m2")])
+    grounded, summary = ground_record(rec, TEXT)
+    ev = grounded.treatments[0].evidence
+    assert ev.status == "unsupported"
+    assert ev.note == "the quote does not state the dose '375 mg/m2'"
+    assert summary.not_stated == 1
+
+
+def test_unstated_drop_keeps_the_fact_and_moves_the_attribute_to_dropped() -> None:
+    rec = _record(treatments=[_treatment(dose="375 mg/m2", time="weekly")])
+    out = ground(rec, TEXT, unstated="drop")
+    t = out.record.treatments[0]
+    assert t.evidence.status == "exact" and t.dose is None and t.time == "weekly"
+    assert [(d.path, d.fact["dose"], d.note) for d in out.dropped] == [
+        ("treatments[0].dose", "375 mg/m2", "the quote does not state the dose '375 mg/m2'")
+    ]
+    assert "kept in dropped" in t.evidence.note and out.summary.not_stated == 1
+    assert out.summary.unsupported == 0
+
+
+def test_unstated_drop_takes_one_body_site_out_of_its_list() -> None:
+    quote = "The patient relapsed at the 6th month after UCBT, with enlarged lymph nodes."
+    rec = _record(disease_events=[_event(quote, body_sites=["breast", "lymph nodes"])])
+    out = ground(rec, TEXT, unstated="drop")
+    assert out.record.disease_events[0].body_sites == ["lymph nodes"]
+    assert [d.path for d in out.dropped] == ["disease_events[0].body_sites[0]"]
+
+
+def test_unstated_drop_still_flags_a_key_value_the_quote_does_not_state() -> None:
+    rec = _record(findings=[_finding("hypotension", "She had hypertension.")])
+    out = ground(rec, TEXT, unstated="drop")
+    assert out.record.findings[0].evidence.status == "unsupported" and out.dropped == []
+
+
+def test_a_one_character_value_is_unsupported() -> None:
+    grounded, _ = ground_record(_record(findings=[_finding("a", "A chest X-ray was clear")]), TEXT)
+    ev = grounded.findings[0].evidence
+    assert ev.status == "unsupported" and ev.note == "value under 2 characters"
+    bad_dose, _ = ground_record(_record(treatments=[_treatment(dose="a")]), TEXT)
+    assert "under 2 characters" in bad_dose.treatments[0].evidence.note
+
+
+def test_synonyms_and_abbreviations_state_a_value() -> None:
+    check = SupportCheck(TEXT)
+    from abstraction.core.schema import Assessment, Diagnosis, Treatment
+
+    assert check.value_stated(Treatment, "name", "unrelated cord blood transplantation", "UCBT")
+    assert check.value_stated(Assessment, "method", "chest X-ray", "CXR was clear")
+    assert check.value_stated(Assessment, "method", "CXR", "A chest X-ray was clear")
+    # defined by this text only ("Pulmonary arterial hypertension (PAH)"): no synonym list has it
+    assert check.value_stated(Diagnosis, "name", "pulmonary arterial hypertension", "PAH")
+    assert not SupportCheck(BODY.replace("(PAH)", "")).value_stated(
+        Diagnosis, "name", "pulmonary arterial hypertension", "PAH"
+    )
+    # spelling, inflection, case and punctuation
+    assert check.value_stated(Diagnosis, "name", "B-cell acute lymphoblastic leukemia", BODY)
+    assert check.value_stated(Diagnosis, "name", "lymph node", "enlarged lymph nodes")
+    assert not check.value_stated(Diagnosis, "name", "lymphoma", "enlarged lymph nodes")
+
+
+def test_times_are_stated_in_their_normalised_form() -> None:
+    check = SupportCheck(TEXT)
+    from abstraction.core.schema import Treatment
+
+    assert check.value_stated(Treatment, "time", "day 30", "on day 30 she was discharged")
+    assert check.value_stated(
+        Treatment, "time", "sixth month after UCBT", "at the 6th month after UCBT"
+    )
+    assert check.value_stated(Treatment, "duration", "two weeks", "for 2 weeks")
+    assert check.value_stated(Treatment, "time", "from day 6", "started on day 6")
+    assert not check.value_stated(Treatment, "time", "day 3", "on day 30")
+    assert not check.value_stated(Treatment, "time", "6 months before UCBT", "6 months after UCBT")
+
+
+def test_enumerated_values_need_a_cue_word() -> None:
+    check = SupportCheck(TEXT)
+    from abstraction.core.schema import (
+        AgeGroupFact,
+        DiseaseEvent,
+        OutcomeStatusFact,
+        SexFact,
+        Treatment,
+    )
+
+    assert check.value_stated(SexFact, "value", "female", "She had hypertension.")
+    assert not check.value_stated(SexFact, "value", "male", "She had hypertension.")
+    assert not check.value_stated(SexFact, "value", "female", "The patient was admitted.")
+    assert check.value_stated(OutcomeStatusFact, "value", "alive", "She is alive at follow-up.")
+    assert not check.value_stated(OutcomeStatusFact, "value", "died", "She is alive.")
+    assert check.value_stated(DiseaseEvent, "event", "relapse", "The patient relapsed")
+    assert check.value_stated(DiseaseEvent, "event", "progression", "progressive disease")
+    assert not check.value_stated(DiseaseEvent, "event", "remission", "The patient relapsed")
+    assert check.value_stated(Treatment, "donor_type", "unrelated", "after UCBT")
+    assert check.value_stated(Treatment, "graft_source", "cord_blood", "after UCBT")
+    assert not check.value_stated(Treatment, "graft_source", "bone_marrow", "after UCBT")
+    assert check.value_stated(Treatment, "donor_type", "related", "from his HLA-identical sister")
+    assert check.value_stated(AgeGroupFact, "value", "infant", "a 14-month-old")
+    assert check.value_stated(AgeGroupFact, "value", "adult", "A 45-year-old patient")
+    assert not check.value_stated(AgeGroupFact, "value", "child", "A 45-year-old patient")
+
+
+def test_relocate_moves_the_evidence_to_the_sentence_that_states_the_value() -> None:
+    rec = _record(findings=[_finding("enlarged lymph nodes", "in a woman with B-ALL", "lung")])
+    flagged = ground(rec, TEXT).record.findings[0].evidence
+    assert flagged.status == "unsupported" and "title or header" in flagged.note
+    out = ground(rec, TEXT, relocate=True, unstated="drop")
+    f = out.record.findings[0]
+    assert f.evidence.method == "relocated" and f.evidence.status == "exact"
+    sentence = "The patient relapsed at the 6th month after UCBT, with enlarged lymph nodes."
+    assert f.evidence.quote == sentence
+    assert TEXT[f.evidence.start : f.evidence.end] == sentence
+    assert "in a woman with B-ALL" in f.evidence.note
+    assert f.body_site is None, "attributes are checked against the new sentence"
+    assert out.summary.relocated == 1
+
+
+def test_relocate_leaves_a_value_the_case_text_does_not_state() -> None:
+    rec = _record(findings=[_finding("hypotension", "She had hypertension.")])
+    ev = ground(rec, TEXT, relocate=True).record.findings[0].evidence
+    assert ev.status == "unsupported" and ev.method == "verbatim"
+
+
+def test_old_summaries_load_with_the_new_counts_at_zero() -> None:
+    old = GroundingSummary.model_validate({"facts": 3, "exact": 2, "fuzzy": 0, "unsupported": 1})
+    assert (old.not_stated, old.header, old.relocated) == (0, 0, 0)
+
+
+def test_a_later_part_of_a_split_document_has_no_front_matter() -> None:
+    rec = _record(sex={"value": "female", "evidence": "in a woman with B-ALL"})
+    assert ground(rec, TEXT).record.patient.sex.evidence.status == "unsupported"
+    assert ground(rec, TEXT, front_matter=False).record.patient.sex.evidence.status == "exact"
+
+
+def test_evidence_scope_sentence_reads_attributes_from_the_quotes_sentence() -> None:
+    rec = _record(disease_events=[_event("The patient relapsed", time="6th month after UCBT")])
+    assert ground(rec, TEXT).record.disease_events[0].evidence.status == "unsupported"
+    wide = ground(rec, TEXT, evidence_scope="sentence").record.disease_events[0].evidence
+    assert wide.status == "exact" and wide.quote == "The patient relapsed"
+    other = _record(disease_events=[_event("The patient relapsed", time="day 30")])
+    narrow = ground(other, TEXT, evidence_scope="sentence").record.disease_events[0].evidence
+    assert narrow.status == "unsupported" and "'day 30'" in narrow.note
+    # the key value must still be in the quote itself
+    key = _record(findings=[_finding("enlarged lymph nodes", "The patient relapsed")])
+    ev = ground(key, TEXT, evidence_scope="sentence").record.findings[0].evidence
+    assert ev.status == "unsupported"
+
+
+def test_source_metadata_is_never_relocated() -> None:
+    source = {
+        **empty_case_report().source.model_dump(),
+        "keywords": [{"value": "echocardiography", "evidence": "Smith et al. (2020) keywords"}],
+    }
+    ev = ground(_record(source=source), TEXT, relocate=True).record.source.keywords[0].evidence
+    assert ev.status == "unsupported" and ev.method is None
+
+
+def test_relocate_finds_the_sentence_that_states_the_attributes_too() -> None:
+    # The quote states "relapse" (in the title-free body) but not the time; a later sentence
+    # states both: the evidence moves there and the time is kept, not dropped.
+    text = HEADER + (
+        "Relapse of this disease is rare and carries a poor prognosis in adults. "
+        "The patient relapsed at the 6th month after UCBT, with enlarged lymph nodes.\n"
+    )
+    quote = "Relapse of this disease is rare"
+    rec = _record(disease_events=[_event(quote, time="at the 6th month after UCBT")])
+    flagged = ground(rec, text, unstated="drop")
+    assert flagged.record.disease_events[0].time is None  # without relocation: dropped
+    out = ground(rec, text, relocate=True, unstated="drop")
+    event = out.record.disease_events[0]
+    assert event.time == "at the 6th month after UCBT" and out.dropped == []
+    assert event.evidence.method == "relocated"
+    assert event.evidence.quote.startswith("The patient relapsed at the 6th month after UCBT")
+    assert "did not state every attribute" in (event.evidence.note or "")

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from abstraction.core.prompts import DEFAULT_PROMPT
 from tests.jobs.conftest import RunningServer, start_server
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -112,7 +113,7 @@ def test_installed_extract_uses_the_shipped_default_prompt(
         cwd=tmp_path,
         env=env,
     )
-    assert "prompt v18" in out
+    assert f"prompt {DEFAULT_PROMPT}@" in out
     assert (tmp_path / "out" / "case.json").is_file()
     api = _run(
         [
@@ -124,4 +125,4 @@ def test_installed_extract_uses_the_shipped_default_prompt(
         cwd=tmp_path,
         env=env,
     )
-    assert api.split() == ["ok", "v18"]
+    assert api.split() == ["ok", DEFAULT_PROMPT]

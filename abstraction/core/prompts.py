@@ -30,10 +30,10 @@ from abstraction.core.schemas import DEFAULT_SCHEMA_REF, RecordSchema, resolve_s
 
 PROMPTS_ENV = "ABSTRACTION_PROMPTS_DIR"
 
-DEFAULT_PROMPT = "v18"
-"""The version `abstraction extract` and `batch prepare` use unless told otherwise: the best on
-the MACCROBAT-dev core fields (docs/prompts.md).  It asks for names of conditions and care, not
-for every field: its extractions list the rest in ``not_extracted``; v1 asks for every field."""
+DEFAULT_PROMPT = "v20"
+"""The version `abstraction extract` and `batch prepare` use unless told otherwise: the one that
+abstracts the whole case (every section of `CaseReport`, nothing in ``not_extracted``), measured
+against v1 and v18 on the hand-gold core suite (docs/prompts.md).  v18 lists names only."""
 
 
 class _Frozen(BaseModel):

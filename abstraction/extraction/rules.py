@@ -357,6 +357,13 @@ def _position(quote: str, text: str) -> int | None:
     return at if at >= 0 else None
 
 
+_EVENT_CUES = {
+    "relapse": re.compile(r"\b(relapse[sd]?|recurrence|recurred)\b", re.IGNORECASE),
+    "remission": re.compile(r"\bremission\b", re.IGNORECASE),
+    "progression": re.compile(r"\b(progression|progressed|progressive disease)\b", re.IGNORECASE),
+    "stable_disease": re.compile(r"\bstable disease\b", re.IGNORECASE),
+}
+
 _DEATH_WORDS = re.compile(
     r"\b(died|death|passed away|succumbed|expired)\b(?:\s+(?:of|from|due to)\s+[^.,;]{3,60})?",
     re.IGNORECASE,
@@ -365,7 +372,8 @@ _DEATH_WORDS = re.compile(
 
 def timeline_from_record(record: CaseReport, text: str) -> list[DroppedFact]:
     """The timeline as the record's own course: each treatment, disease event and the death,
-    in the order their quotes come in the text (a case report tells its course in order), each
+    each named in the words of its quote ("relapsed", "died of severe pneumonia"), in the
+    order their quotes come in the text (a case report tells its course in order), each
     with its time as extracted.  The model's timeline (a second, unanchored account of the
     same events) goes to ``dropped``.  Items whose quote is not in the text are left out."""
     items: list[tuple[int, TimelineEvent]] = []
@@ -376,8 +384,9 @@ def timeline_from_record(record: CaseReport, text: str) -> list[DroppedFact]:
             items.append((at, TimelineEvent(event=t.name, time=t.time, evidence=evidence)))
     for e in record.disease_events:
         at = _position(e.evidence.quote, text)
-        if at is not None:
-            name = f"{e.type} {e.event.replace('_', ' ')}" if e.type else e.event.replace("_", " ")
+        said = _EVENT_CUES[e.event].search(e.evidence.quote)
+        if at is not None and said is not None:  # the event in the quote's own word
+            name = f"{e.type} {said.group()}" if e.type else said.group()
             evidence = e.evidence.model_copy()
             items.append((at, TimelineEvent(event=name, time=e.time, evidence=evidence)))
     death = record.outcome.status

@@ -41,7 +41,7 @@ import tomllib
 from collections.abc import Callable
 from functools import lru_cache
 from importlib import resources
-from typing import Any, get_args
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel
 
@@ -314,14 +314,17 @@ def quote_from_value(record: CaseReport, text: str) -> list[DroppedFact]:
     return []
 
 
-_DONOR = (
+DonorType = Literal["autologous", "related", "unrelated", "haploidentical", "syngeneic"]
+GraftSource = Literal["bone_marrow", "peripheral_blood", "cord_blood"]
+
+_DONOR: tuple[tuple[DonorType, re.Pattern[str]], ...] = (
     ("haploidentical", re.compile(r"\bhaplo", re.I)),
     ("unrelated", re.compile(r"\bunrelated\b|\bMUD\b|\bURD\b|\bUCB", re.I)),
     ("autologous", re.compile(r"\bautologous\b|\bauto-?(?:SCT|HSCT|PBSCT)\b|\bASCT\b", re.I)),
     ("syngeneic", re.compile(r"\bsyngeneic\b|\bidentical twin\b", re.I)),
     ("related", re.compile(r"(?<!un)\brelated\b|\bsibling\b|\bbrother\b|\bsister\b", re.I)),
 )
-_GRAFT = (
+_GRAFT: tuple[tuple[GraftSource, re.Pattern[str]], ...] = (
     ("cord_blood", re.compile(r"\bcord[- ]blood\b|\bUCB", re.I)),
     ("bone_marrow", re.compile(r"\bbone marrow transplant|\bmarrow graft|\bBMT\b", re.I)),
     ("peripheral_blood", re.compile(r"\bperipheral blood\b|\bPBSC", re.I)),
@@ -345,10 +348,8 @@ def transplant_attributes(record: CaseReport, text: str) -> list[DroppedFact]:
         if t.category != "stem_cell_transplant":
             continue
         words = " ".join((t.name, t.evidence.quote, _spelled_out(t.name, text)))
-        donor = next((v for v, p in _DONOR if p.search(words)), None)
-        graft = next((v for v, p in _GRAFT if p.search(words)), None)
-        t.donor_type = donor  # type: ignore[assignment]  # a value of the Literal, by _DONOR
-        t.graft_source = graft  # type: ignore[assignment]  # likewise, by _GRAFT
+        t.donor_type = next((v for v, p in _DONOR if p.search(words)), None)
+        t.graft_source = next((v for v, p in _GRAFT if p.search(words)), None)
     return []
 
 

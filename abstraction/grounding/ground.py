@@ -205,12 +205,17 @@ class _Options:
     scope: Literal["quote", "sentence"]
 
 
-def _relocate(ev: Evidence, owner: BaseModel, doc: _Document) -> bool:
-    """Put the case-text sentence that states the fact's key value in place of its quote."""
+def _relocate(ev: Evidence, owner: BaseModel, doc: _Document, opts: _Options) -> bool:
+    """Put the case-text sentence that states the fact's key value in place of its quote: the
+    first where the value occurs word for word, else the first the support check finds states
+    it (its words in any order and form: "foreign body in the rectum" for "rectal foreign
+    body" is not, "adenocarcinoma of the appendix" for "adenocarcinoma of appendix" is)."""
     value = key_value(owner)
     if value is None or len(value.strip()) < MIN_VALUE_CHARS:
         return False
     span = doc.sentence_with(value)
+    if span is None:
+        span = next((s for s in doc.case_sentences() if _states_key(s, owner, doc, opts)), None)
     if span is None:
         return False
     old = ev.quote
@@ -219,6 +224,11 @@ def _relocate(ev: Evidence, owner: BaseModel, doc: _Document) -> bool:
     ev.status = "exact"
     ev.note = f"relocated: the model's quote {_short(old)!r} did not state the value"
     return True
+
+
+def _states_key(span: Span, owner: BaseModel, doc: _Document, opts: _Options) -> bool:
+    trial = Evidence(quote=doc.text[span.start : span.end], start=span.start, end=span.end)
+    return not any(u.key for u in _check(trial, owner, doc, opts))
 
 
 def _relocate_to_state_more(
@@ -263,7 +273,7 @@ def _support(
     missing = [] if not_found else _check(ev, owner, doc, opts)
     key_missing = any(u.key for u in missing)
     move = opts.relocate and not metadata
-    if (not_found or key_missing) and move and _relocate(ev, owner, doc):
+    if (not_found or key_missing) and move and _relocate(ev, owner, doc, opts):
         missing = _check(ev, owner, doc, opts)
         key_missing = any(u.key for u in missing)
     elif not_found:

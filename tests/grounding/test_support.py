@@ -301,3 +301,15 @@ def test_relocate_finds_the_sentence_that_states_the_attributes_too() -> None:
     assert event.evidence.method == "relocated"
     assert event.evidence.quote.startswith("The patient relapsed at the 6th month after UCBT")
     assert "did not state every attribute" in (event.evidence.note or "")
+
+
+def test_relocate_finds_a_sentence_stating_the_key_in_other_word_forms() -> None:
+    text = HEADER + (
+        "Histology showed a mucinous adenocarcinoma of the vermiform appendix. "
+        "She recovered well.\n"
+    )
+    rec = _record(findings=[_finding("mucinous adenocarcinoma of vermiform appendix", "null")])
+    assert ground(rec, text).record.findings[0].evidence.status == "unsupported"
+    ev = ground(rec, text, relocate=True).record.findings[0].evidence
+    assert ev.method == "relocated" and ev.status == "exact"
+    assert ev.quote == "Histology showed a mucinous adenocarcinoma of the vermiform appendix."

@@ -68,6 +68,7 @@ RULE_NAMES = (
     "one_principal",
     "transplant_attributes",
     "sex_from_text",
+    "age_from_text",
     "outcome_from_text",
     "cause_of_death_diagnosis",
     "timeline_from_record",
@@ -76,6 +77,7 @@ RULE_NAMES = (
 
 RULE_FIELDS: dict[str, tuple[str, ...]] = {
     "sex_from_text": ("patient.sex",),
+    "age_from_text": ("patient.age",),
     "outcome_from_text": ("outcome.status", "outcome.cause_of_death"),
     "timeline_from_record": ("timeline.event", "timeline.time"),
 }

@@ -75,6 +75,12 @@ def age_statement(text: str, phrase: str) -> str | None:
     return None
 
 
+def first_age_statement(text: str) -> str | None:
+    """The first words of `text` that state an age ("71-year-old", "aged 71"), else None."""
+    match = _AGE_STATEMENT.search(text)
+    return match.group(0) if match else None
+
+
 def parse_sex(text: str) -> Literal["female", "male"] | None:
     word = text.strip().lower()
     return "female" if word in _FEMALE else "male" if word in _MALE else None

@@ -17,6 +17,8 @@ note: nothing the model said is lost, it moves to the extraction's ``dropped`` l
   stated") is null, as the schema says "not reported" is.
 - ``sex_from_text``: when no sex was extracted, the words the case text uses for a person
   (she/her/woman... or he/his/man...), if at least three and all of one sex.
+- ``age_from_text``: when no age was extracted, the first age the case text states
+  ("a 45-year-old woman"), with its sentence.
 - ``outcome_from_text``: when no outcome was extracted, a case-text sentence saying the
   patient died, and of what ("she eventually died of severe pneumonia").
 - ``quote_from_value``: a fact whose quote is not in the text but whose value is, word for
@@ -48,6 +50,7 @@ from pydantic import BaseModel
 from abstraction.core.prompts import RULE_NAMES
 from abstraction.core.records import DroppedFact
 from abstraction.core.schema import (
+    AgeFact,
     CaseReport,
     Diagnosis,
     Evidence,
@@ -57,6 +60,8 @@ from abstraction.core.schema import (
     TimelineEvent,
     TreatmentCategory,
 )
+from abstraction.core.vocab import first_age_statement, parse_age
+from abstraction.grounding.boilerplate import header_span
 
 
 @lru_cache(maxsize=1)
@@ -211,7 +216,6 @@ def null_words(record: CaseReport) -> list[DroppedFact]:
     return []
 
 
-_PROSE_MIN_CHARS = 150  # as grounding's prose_spans: a paragraph, not a title or byline
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]?")
 _SHE = re.compile(r"\b(she|her|hers|herself|woman|female|girl|lady)\b", re.IGNORECASE)
 _HE = re.compile(r"\b(he|his|him|himself|man|male|boy|gentleman)\b", re.IGNORECASE)
@@ -224,14 +228,12 @@ _DIED = re.compile(
 
 
 def _prose_sentences(text: str) -> list[tuple[int, str]]:
-    """(offset, sentence) for the sentences of the text's paragraphs (long lines)."""
-    out: list[tuple[int, str]] = []
-    pos = 0
-    for line in text.splitlines(keepends=True):
-        if len(line.strip()) >= _PROSE_MIN_CHARS:
-            out += [(pos + m.start(), m.group()) for m in _SENTENCE.finditer(line)]
-        pos += len(line)
-    return out
+    """(offset, sentence) for the sentences of the case text: after the article's front matter
+    (title, journal line, authors: grounding's `header_span`), whatever the line lengths (a
+    corpus may put one sentence per line)."""
+    header = header_span(text)
+    start = header.end if header is not None else 0
+    return [(start + m.start(), m.group()) for m in _SENTENCE.finditer(text[start:])]
 
 
 def sex_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
@@ -248,6 +250,22 @@ def sex_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
         quote = next(s.strip() for _, s in sentences if cue.search(s))
         value = "female" if she else "male"
         record.patient.sex = SexFact(value=value, evidence=Evidence(quote=quote))
+    return []
+
+
+def age_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
+    """When no age was extracted: the first age the case text states ("a 45-year-old woman",
+    "aged 45"; not a duration), with its sentence as the evidence."""
+    if record.patient.age is not None:
+        return []
+    for _, sentence in _prose_sentences(text):
+        phrase = first_age_statement(sentence)
+        parsed = parse_age(phrase) if phrase else None
+        if parsed is not None:
+            value, unit = parsed
+            evidence = Evidence(quote=sentence.strip())
+            record.patient.age = AgeFact(value=value, unit=unit, evidence=evidence)
+            break
     return []
 
 
@@ -460,6 +478,7 @@ Rule = Callable[[CaseReport], list[DroppedFact]]
 TextRule = Callable[[CaseReport, str], list[DroppedFact]]
 
 TEXT_RULES: dict[str, TextRule] = {
+    "age_from_text": age_from_text,
     "timeline_from_record": timeline_from_record,
     "transplant_attributes": transplant_attributes,
     "quote_from_value": quote_from_value,

@@ -329,3 +329,16 @@ def test_the_timeline_is_the_record_s_course_in_text_order() -> None:
     assert record.timeline[0].evidence is not record.treatments[1].evidence
     assert record.outcome.status is not None
     assert record.timeline[2].evidence is not record.outcome.status.evidence
+
+
+def test_age_from_the_first_age_the_case_text_states() -> None:
+    text = "A 45-year-old woman was admitted.\nShe had been unwell for 3 weeks.\n"
+    record = empty_case_report()
+    apply_rules(record, ("age_from_text", "sex_from_text"), text)
+    assert record.patient.age is not None
+    assert (record.patient.age.value, record.patient.age.unit) == (45, "years")
+    assert record.patient.age.evidence.quote == "A 45-year-old woman was admitted."
+    assert record.patient.sex is None  # one word for a person is not enough
+    durations = empty_case_report()
+    apply_rules(durations, ("age_from_text",), "She had been unwell for 3 weeks.\n")
+    assert durations.patient.age is None

@@ -1,0 +1,236 @@
+"""The rules of `abstraction.extraction.rules` that read the document text as well as the record:
+sex, age and death from the case text's words, a value as its own quote, a transplant's donor
+and graft from its words, and the timeline from the record.  Each runs only when its prompt
+names it (``settings.rules``); what each does is in `abstraction.extraction.rules`."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from abstraction.core.records import DroppedFact
+from abstraction.core.schema import (
+    AgeFact,
+    CaseReport,
+    Evidence,
+    OutcomeStatusFact,
+    SexFact,
+    TextFact,
+    TimelineEvent,
+)
+from abstraction.core.vocab import first_age_statement, parse_age
+from abstraction.grounding.boilerplate import header_span
+
+
+def _drop(path: str, fact: Any, note: str) -> DroppedFact:
+    return DroppedFact(path=path, fact=fact.model_dump(mode="json"), note=note)
+
+
+_SENTENCE = re.compile(r"[^.!?\n]+[.!?]?")
+_SHE = re.compile(r"\b(she|her|hers|herself|woman|female|girl|lady)\b", re.IGNORECASE)
+_HE = re.compile(r"\b(he|his|him|himself|man|male|boy|gentleman)\b", re.IGNORECASE)
+_DIED = re.compile(
+    r"\b(?:patient|she|he)\b[^.;]{0,120}?\b(died|passed away|succumbed|expired)\b"
+    r"(?:\s+(?:of|from|due to|because of)\s+(?P<cause>[^.,;]{3,60}?))?"
+    r"(?=\s+(?:on|at|in|after|within|\d)\b|[.,;]|$)",
+    re.IGNORECASE,
+)
+
+
+def _prose_sentences(text: str) -> list[tuple[int, str]]:
+    """(offset, sentence) for the sentences of the case text: after the article's front matter
+    (title, journal line, authors: grounding's `header_span`), whatever the line lengths (a
+    corpus may put one sentence per line)."""
+    header = header_span(text)
+    start = header.end if header is not None else 0
+    return [(start + m.start(), m.group()) for m in _SENTENCE.finditer(text[start:])]
+
+
+def sex_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
+    """When no sex was extracted: the words the case text uses for a person, if they all (at
+    least three, none of the other sex) name one sex.  The evidence is the first sentence with
+    such a word.  A text with words of both sexes (a child and a parent) stays null."""
+    if record.patient.sex is not None:
+        return []
+    sentences = _prose_sentences(text)
+    she = sum(len(_SHE.findall(s)) for _, s in sentences)
+    he = sum(len(_HE.findall(s)) for _, s in sentences)
+    if (she >= 3 and he == 0) or (he >= 3 and she == 0):
+        cue = _SHE if she else _HE
+        quote = next(s.strip() for _, s in sentences if cue.search(s))
+        value = "female" if she else "male"
+        record.patient.sex = SexFact(value=value, evidence=Evidence(quote=quote))
+    return []
+
+
+def age_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
+    """When no age was extracted: the first age the case text states ("a 45-year-old woman",
+    "aged 45"; not a duration), with its sentence as the evidence."""
+    if record.patient.age is not None:
+        return []
+    for _, sentence in _prose_sentences(text):
+        phrase = first_age_statement(sentence)
+        parsed = parse_age(phrase) if phrase else None
+        if parsed is not None:
+            value, unit = parsed
+            evidence = Evidence(quote=sentence.strip())
+            record.patient.age = AgeFact(value=value, unit=unit, evidence=evidence)
+            break
+    return []
+
+
+def outcome_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
+    """When no outcome status (or cause of death) was extracted: a sentence of the case text
+    saying the patient (or she/he) died, and what of ("died of severe pneumonia")."""
+    for _, sentence in _prose_sentences(text):
+        m = _DIED.search(sentence)
+        if m is None:
+            continue
+        evidence = Evidence(quote=sentence.strip())
+        if record.outcome.status is None:
+            record.outcome.status = OutcomeStatusFact(value="died", evidence=evidence)
+        cause = (m.group("cause") or "").strip()
+        if record.outcome.cause_of_death is None and cause:
+            record.outcome.cause_of_death = TextFact(value=cause, evidence=evidence)
+        break
+    return []
+
+
+def squash(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+_KEYS = {
+    "TextFact": "value",
+    "YearFact": "value",
+    "Diagnosis": "name",
+    "Finding": "name",
+    "Treatment": "name",
+    "Assessment": "method",
+    "TimelineEvent": "event",
+}
+
+
+def _facts(model: BaseModel) -> list[BaseModel]:
+    out: list[BaseModel] = []
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        items = value if isinstance(value, list) else [value]
+        for item in items:
+            if isinstance(item, BaseModel) and not isinstance(item, Evidence):
+                if "evidence" in type(item).model_fields:
+                    out.append(item)
+                out += _facts(item)
+    return out
+
+
+def quote_from_value(record: CaseReport, text: str) -> list[DroppedFact]:
+    """A fact whose quote is not in the text (a small model writes "null", or paraphrases)
+    but whose own value is, word for word: the value's words become the quote.  The quote
+    then states the value by construction; grounding still locates and checks it."""
+    haystack = squash(text)
+    for fact in _facts(record):
+        key = _KEYS.get(type(fact).__name__)
+        evidence = getattr(fact, "evidence", None)
+        if key is None or not isinstance(evidence, Evidence):
+            continue
+        value = str(getattr(fact, key))
+        quote = squash(evidence.quote)
+        missing = not quote or quote not in haystack
+        if missing and len(value.strip()) >= 2 and squash(value) in haystack:
+            evidence.quote = value
+    return []
+
+
+DonorType = Literal["autologous", "related", "unrelated", "haploidentical", "syngeneic"]
+GraftSource = Literal["bone_marrow", "peripheral_blood", "cord_blood"]
+
+_DONOR: tuple[tuple[DonorType, re.Pattern[str]], ...] = (
+    ("haploidentical", re.compile(r"\bhaplo", re.I)),
+    ("unrelated", re.compile(r"\bunrelated\b|\bMUD\b|\bURD\b|\bUCB", re.I)),
+    ("autologous", re.compile(r"\bautologous\b|\bauto-?(?:SCT|HSCT|PBSCT)\b|\bASCT\b", re.I)),
+    ("syngeneic", re.compile(r"\bsyngeneic\b|\bidentical twin\b", re.I)),
+    ("related", re.compile(r"(?<!un)\brelated\b|\bsibling\b|\bbrother\b|\bsister\b", re.I)),
+)
+_GRAFT: tuple[tuple[GraftSource, re.Pattern[str]], ...] = (
+    ("cord_blood", re.compile(r"\bcord[- ]blood\b|\bUCB", re.I)),
+    ("bone_marrow", re.compile(r"\bbone marrow transplant|\bmarrow graft|\bBMT\b", re.I)),
+    ("peripheral_blood", re.compile(r"\bperipheral blood\b|\bPBSC", re.I)),
+)
+
+
+def _spelled_out(name: str, text: str) -> str:
+    """The words before "(NAME)" in the text, when `name` is an abbreviation defined there."""
+    if not re.fullmatch(r"[A-Za-z-]{2,10}", name.strip()):
+        return ""
+    m = re.search(r"([^()\n]{0,80})\(\s*" + re.escape(name.strip()) + r"\s*\)", text)
+    return m.group(1) if m else ""
+
+
+def transplant_attributes(record: CaseReport, text: str) -> list[DroppedFact]:
+    """A stem-cell transplant's donor type and graft source from the words of its name, its
+    quote and, for an abbreviation, the words the text spells it out with ("unrelated cord
+    blood transplantation (UCBT)"): set when those words state them, cleared to null when the
+    model gave one they do not state."""
+    for t in record.treatments:
+        if t.category != "stem_cell_transplant":
+            continue
+        words = " ".join((t.name, t.evidence.quote, _spelled_out(t.name, text)))
+        t.donor_type = next((v for v, p in _DONOR if p.search(words)), None)
+        t.graft_source = next((v for v, p in _GRAFT if p.search(words)), None)
+    return []
+
+
+def _position(quote: str, text: str) -> int | None:
+    at = squash(text).find(squash(quote)) if quote.strip() else -1
+    return at if at >= 0 else None
+
+
+_EVENT_CUES = {
+    "relapse": re.compile(r"\b(relapse[sd]?|recurrence|recurred)\b", re.IGNORECASE),
+    "remission": re.compile(r"\bremission\b", re.IGNORECASE),
+    "progression": re.compile(r"\b(progression|progressed|progressive disease)\b", re.IGNORECASE),
+    "stable_disease": re.compile(r"\bstable disease\b", re.IGNORECASE),
+}
+
+_DEATH_WORDS = re.compile(
+    r"\b(died|death|passed away|succumbed|expired)\b(?:\s+(?:of|from|due to)\s+[^.,;]{3,60})?",
+    re.IGNORECASE,
+)
+
+
+def timeline_from_record(record: CaseReport, text: str) -> list[DroppedFact]:
+    """The timeline as the record's own course: each treatment, disease event and the death,
+    each named in the words of its quote ("relapsed", "died of severe pneumonia"), in the
+    order their quotes come in the text (a case report tells its course in order), each
+    with its time as extracted.  The model's timeline (a second, unanchored account of the
+    same events) goes to ``dropped``.  Items whose quote is not in the text are left out."""
+    items: list[tuple[int, TimelineEvent]] = []
+    for t in record.treatments:
+        at = _position(t.evidence.quote, text)
+        if at is not None:
+            evidence = t.evidence.model_copy()
+            items.append((at, TimelineEvent(event=t.name, time=t.time, evidence=evidence)))
+    for e in record.disease_events:
+        at = _position(e.evidence.quote, text)
+        said = _EVENT_CUES[e.event].search(e.evidence.quote)
+        if at is not None and said is not None:  # the event in the quote's own word
+            name = f"{e.type} {said.group()}" if e.type else said.group()
+            evidence = e.evidence.model_copy()
+            items.append((at, TimelineEvent(event=name, time=e.time, evidence=evidence)))
+    death = record.outcome.status
+    if death is not None and death.value == "died":
+        at = _position(death.evidence.quote, text)
+        words = _DEATH_WORDS.search(death.evidence.quote)
+        if at is not None and words is not None:  # the event in the quote's own words
+            evidence = death.evidence.model_copy()
+            name = words.group().strip()
+            items.append((at, TimelineEvent(event=name, time=None, evidence=evidence)))
+    dropped = [
+        _drop(f"timeline[{i}]", ev, "replaced by the record's own course (rule)")
+        for i, ev in enumerate(record.timeline)
+    ]
+    record.timeline = [ev for _, ev in sorted(items, key=lambda pair: pair[0])]
+    return dropped

@@ -8,6 +8,7 @@ is scored and timed alike, and is listed in the one report.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from pathlib import Path
 
@@ -86,6 +87,10 @@ def test_system_names() -> None:
         choose_system("instructor:v13", ROOT / "prompts")
 
 
+@pytest.mark.skipif(
+    importlib.util.find_spec("langextract") is None,
+    reason="needs the 'peers' extra (pip install '.[peers]')",
+)
 def test_langextract_runs_end_to_end_in_the_same_report(
     stand_in: RunningServer, tmp_path: Path
 ) -> None:

@@ -133,39 +133,40 @@ def category_vocabulary(record: CaseReport) -> list[DroppedFact]:
     return []
 
 
-def tests_not_treatments(record: CaseReport) -> list[DroppedFact]:
+def _leave(
+    record: CaseReport, section: str, leaves: Callable[[Any], bool], note: str
+) -> list[DroppedFact]:
+    """Take the items of list `section` for which `leaves` is true out of it, as dropped facts."""
     out, kept = [], []
-    for i, t in enumerate(record.treatments):
-        if is_test(t.name):
-            out.append(_drop(f"treatments[{i}]", t, "a test, not a treatment (rule)"))
+    for i, item in enumerate(getattr(record, section)):
+        if leaves(item):
+            out.append(_drop(f"{section}[{i}]", item, note))
         else:
-            kept.append(t)
-    record.treatments = kept
+            kept.append(item)
+    setattr(record, section, kept)
     return out
+
+
+def _names_a_treatment(d: Any) -> bool:
+    category = vocabulary_category(d.name)
+    names_treatment = category in ("stem_cell_transplant", "cellular_therapy", "chemotherapy")
+    return names_treatment and not _disease_pattern().search(d.name)
+
+
+def tests_not_treatments(record: CaseReport) -> list[DroppedFact]:
+    return _leave(record, "treatments", lambda t: is_test(t.name), "a test, not a treatment (rule)")
 
 
 def findings_not_sites(record: CaseReport) -> list[DroppedFact]:
-    out, kept = [], []
-    for i, f in enumerate(record.findings):
-        if is_bare_site(f.name):
-            out.append(_drop(f"findings[{i}]", f, "a body site, not a finding (rule)"))
-        else:
-            kept.append(f)
-    record.findings = kept
-    return out
+    return _leave(
+        record, "findings", lambda f: is_bare_site(f.name), "a body site, not a finding (rule)"
+    )
 
 
 def diagnoses_not_treatments(record: CaseReport) -> list[DroppedFact]:
-    out, kept = [], []
-    for i, d in enumerate(record.diagnoses):
-        category = vocabulary_category(d.name)
-        names_treatment = category in ("stem_cell_transplant", "cellular_therapy", "chemotherapy")
-        if names_treatment and not _disease_pattern().search(d.name):
-            out.append(_drop(f"diagnoses[{i}]", d, "names a treatment, not a diagnosis (rule)"))
-        else:
-            kept.append(d)
-    record.diagnoses = kept
-    return out
+    return _leave(
+        record, "diagnoses", _names_a_treatment, "names a treatment, not a diagnosis (rule)"
+    )
 
 
 _NULL_WORDS = frozenset(
@@ -227,14 +228,12 @@ _EVENT_WORDS = re.compile(
 def findings_not_events(record: CaseReport) -> list[DroppedFact]:
     """A "finding" named as a relapse, remission or progression is a disease event (its own
     section), not a sign or symptom."""
-    out, kept = [], []
-    for i, f in enumerate(record.findings):
-        if _EVENT_WORDS.search(f.name):
-            out.append(_drop(f"findings[{i}]", f, "a disease event, not a finding (rule)"))
-        else:
-            kept.append(f)
-    record.findings = kept
-    return out
+    return _leave(
+        record,
+        "findings",
+        lambda f: bool(_EVENT_WORDS.search(f.name)),
+        "a disease event, not a finding (rule)",
+    )
 
 
 def cause_of_death_diagnosis(record: CaseReport) -> list[DroppedFact]:

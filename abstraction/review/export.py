@@ -8,6 +8,7 @@ changed versus accepted as extracted, so a reader of gold can tell the two apart
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -169,11 +170,25 @@ def promote(
     Every document is checked (reviewed, valid, no existing gold unless `force`) before any
     file is written.
     """
+    return write_gold(store, doc_ids, gold_dir, gold_from_review, force=force)
+
+
+def write_gold(
+    store: RunStore,
+    doc_ids: list[str],
+    gold_dir: Path,
+    build: Callable[[RunStore, str], GoldRecord],
+    *,
+    force: bool = False,
+) -> list[Path]:
+    """Build each document's gold with `build` and write ``<gold_dir>/<id>.json``; all or
+    nothing: every document is checked (buildable, no existing gold unless `force`) before any
+    file is written."""
     records: list[tuple[Path, GoldRecord]] = []
     problems: list[str] = []
     for doc_id in doc_ids:
         try:
-            gold = gold_from_review(store, doc_id)
+            gold = build(store, doc_id)
         except UserError as exc:
             problems.append(str(exc))
             continue

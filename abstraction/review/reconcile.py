@@ -46,7 +46,7 @@ from abstraction.review.edits import (
     record_hash,
     validate_record,
 )
-from abstraction.review.export import check_schema, reviewed_fields
+from abstraction.review.export import check_schema, reviewed_fields, write_gold
 from abstraction.review.index import evidence_of
 from abstraction.review.layout import review_schema, slots
 from abstraction.review.store import (
@@ -450,22 +450,4 @@ def promote_reconciled(
 ) -> list[Path]:
     """Write ``<gold_dir>/<id>.json`` for each settled document; all or nothing, and an existing
     gold file only with `force`."""
-    out: list[tuple[Path, GoldRecord]] = []
-    problems = []
-    for doc_id in doc_ids:
-        try:
-            gold = gold_from_reconciliation(store, doc_id)
-        except UserError as exc:
-            problems.append(str(exc))
-            continue
-        path = gold_dir / f"{store.entry(doc_id).id}.json"
-        if path.exists() and not force:
-            problems.append(f"{path} exists; pass --force to replace it")
-            continue
-        out.append((path, gold))
-    if problems:
-        raise UserError("nothing promoted: " + "; ".join(problems))
-    gold_dir.mkdir(parents=True, exist_ok=True)
-    for path, gold in out:
-        atomic_write_text(path, gold.model_dump_json(indent=2) + "\n")
-    return [p for p, _ in out]
+    return write_gold(store, doc_ids, gold_dir, gold_from_reconciliation, force=force)

@@ -62,9 +62,12 @@ RULE_NAMES = (
     "null_words",
     "tests_not_treatments",
     "category_vocabulary",
+    "targets_by_category",
     "findings_not_sites",
     "findings_not_events",
     "diagnoses_not_treatments",
+    "diagnoses_only_diseases",
+    "same_disease_once",
     "one_principal",
     "transplant_attributes",
     "sex_from_text",
@@ -147,8 +150,13 @@ class PassSpec(_Frozen):
       answers null to anything it may; made to answer, it copies the value from the text, and
       grounding's support check removes an answer the text does not state.
     lists: for ``mentions``, the kinds of phrase this pass asks for (`MENTION_LISTS`; empty:
-      all).  Several mentions passes over one document each ask for some kinds; their
-      phrases are pooled (a name already listed by an earlier pass is not added again).
+      all).  A mentions pass after passes that filled its sections pools its phrases with
+      theirs (a name an earlier pass already has, as the scorer's term matching reads it, is
+      not added again; age, sex and outcome fill only what the earlier passes left null).
+    system: this pass's system text instead of the prompt's.  A pass copied verbatim from
+      another version, system text included, sends the same requests, so that version's
+      recorded answers replay for it; the model's prefix cache is shared only by passes with
+      the same system text, so such passes go together.
     """
 
     name: str
@@ -167,6 +175,7 @@ class PassSpec(_Frozen):
     lists: tuple[str, ...] = ()
     truncated_max_items: int | None = Field(default=None, ge=1, le=200)
     fill: tuple[str, ...] = ()
+    system: str | None = None
 
     schema_ref: str = Field(default=DEFAULT_SCHEMA_REF, exclude=True)
     """The schema whose sections this pass names (set from the prompt's ``schema``)."""

@@ -65,7 +65,8 @@ def build_messages(doc_text: str, prompt: PromptSpec, spec: PassSpec) -> list[di
         f"<document>\n{doc_text.strip()}\n</document>\n\n"
         f"{_examples_block(spec)}{spec.instructions.strip()}"
     )
-    return [{"role": "system", "content": prompt.system.strip()}, {"role": "user", "content": user}]
+    system = (spec.system if spec.system is not None else prompt.system).strip()
+    return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
 
 T = TypeVar("T")
@@ -94,7 +95,7 @@ class DocumentRun:
         self.model_seconds = 0.0
         self.failure: Failure | None = None
         self.left_out: list[DroppedFact] = []  # phrases a pass's rules kept out of the record
-        self.pooled = False  # a mentions pass has filled its sections
+        self.filled: set[str] = set()  # the sections earlier passes have filled
         self.optional_failure: Failure | None = None  # the last optional pass that failed
 
     def request(self, spec: PassSpec) -> dict[str, Any]:
@@ -127,9 +128,11 @@ class DocumentRun:
         if retried is not None:  # the first request's cost is part of this pass's
             usage, seconds = usage + retried[1], seconds + retried[2]
         sections, left_out = answer_sections(spec, res.value, self.text)
-        if spec.shape == "mentions" and self.pooled:  # an earlier mentions pass filled these
-            sections = pool_sections({k: self.merged[k] for k in sections}, sections)
-        self.pooled = self.pooled or spec.shape == "mentions"
+        if spec.shape == "mentions" and self.filled & set(sections):  # an earlier pass filled
+            sections = pool_sections(
+                {k: self.merged[k] for k in sections}, sections, text=self.text
+            )
+        self.filled.update(sections)
         self.merged.update(sections)
         self.left_out.extend(
             d.model_copy(update={"path": f"{spec.name}:{d.path}"}) for d in left_out

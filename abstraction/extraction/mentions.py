@@ -37,6 +37,12 @@ from abstraction.core.schema import (
     SexFact,
     Strict,
 )
+from abstraction.core.terms import (
+    Vocabulary,
+    defined_abbreviations,
+    document_abbreviations,
+    vocabulary,
+)
 from abstraction.core.vocab import (
     age_statement,
     outcome_status,
@@ -137,26 +143,40 @@ def full_mentions(value: BaseModel) -> Mentions:
     return Mentions.model_validate({**empty, **value.model_dump()})
 
 
-def pool_sections(earlier: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
-    """The sections of two mentions passes over one document as one: each list keeps the
-    earlier pass's items and adds the new pass's items whose name it does not have yet
-    (case-insensitive); age, sex and outcome status come from the earlier pass when it has
-    them.  A second main diagnosis is kept as a secondary one."""
+_POOL_VOCABULARY = {
+    "diagnoses": ("name", "diagnoses"),
+    "findings": ("name", "findings"),
+    "treatments": ("name", "treatments"),
+    "assessments": ("method", "methods"),
+}
+
+
+def pool_sections(
+    earlier: dict[str, Any], new: dict[str, Any], *, text: str = ""
+) -> dict[str, Any]:
+    """The sections of two passes over one document as one: each list keeps the earlier
+    passes' items and adds the new pass's items whose name it does not have yet (equal as the
+    scorer's clinical term matching reads them, the document's own abbreviations included:
+    "Fevers" is "fever", "hypotension" is not "hypertension"); age, sex and outcome status come
+    from the earlier passes when they have them.  A second main diagnosis is kept as a
+    secondary one."""
+    defined = document_abbreviations(vocabulary(None), defined_abbreviations(text)) if text else {}
     out = dict(earlier)
-    for section, key in (
-        ("diagnoses", "name"),
-        ("findings", "name"),
-        ("treatments", "name"),
-        ("assessments", "method"),
-    ):
+    for section, (key, vocab_name) in _POOL_VOCABULARY.items():
+        vocab = vocabulary(vocab_name)
+
+        def canonical(name: str, vocab: Vocabulary = vocab) -> str:
+            return vocab.expand(vocab.term(name), defined).key or name.casefold()
+
         had = earlier.get(section) or []
-        seen = {item[key].casefold() for item in had}
+        seen = {canonical(item[key]) for item in had}
         added = []
         principal = any(item.get("status") == "principal" for item in had)
         for item in new.get(section) or []:
-            if item[key].casefold() in seen:
+            name = canonical(item[key])
+            if name in seen:
                 continue
-            seen.add(item[key].casefold())
+            seen.add(name)
             if principal and item.get("status") == "principal":
                 item = {**item, "status": "secondary"}
             added.append(item)
@@ -165,9 +185,19 @@ def pool_sections(earlier: dict[str, Any], new: dict[str, Any]) -> dict[str, Any
         had = earlier.get(section) or {}
         out[section] = {
             **had,
-            **{k: v for k, v in (new.get(section) or {}).items() if had.get(k) is None},
+            **{
+                k: v
+                for k, v in (new.get(section) or {}).items()
+                if had.get(k) is None or (text and _quoted(v, text) and not _quoted(had[k], text))
+            },
         }
     return out
+
+
+def _quoted(fact: Any, text: str) -> bool:
+    """Whether a fact's quote is words of the text (else grounding cannot place it)."""
+    quote = ((fact or {}).get("evidence") or {}).get("quote") if isinstance(fact, dict) else None
+    return bool(quote) and quote.casefold() in text.casefold()
 
 
 _SPLIT = re.compile(r"\s*(?:[,;()]|\band\b)\s*")

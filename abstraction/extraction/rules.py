@@ -10,13 +10,22 @@ Each rule changes the record in place and returns what it took out, as `DroppedF
 note: nothing the model said is lost, it moves to the extraction's ``dropped`` list.
 
 - ``category_vocabulary``: a treatment's category from its name, when the vocabulary knows it.
+- ``targets_by_category``: a chemotherapy, transplant, radiotherapy or surgery has no target
+  (the model's goes to ``dropped``).
 - ``tests_not_treatments``: a "treatment" that is a test (biopsy, scan...) leaves the treatments.
 - ``findings_not_sites``: a "finding" that is only a body part ("kidney") leaves the findings.
 - ``diagnoses_not_treatments``: a "diagnosis" that names a treatment (a transplant) leaves.
+- ``diagnoses_only_diseases``: a secondary "diagnosis" that the record also lists as a
+  finding, that names only a gene, marker or genetic change ("RUNX1", "MYC rearrangement"),
+  or that is a relapse, remission or progression, leaves.
+- ``same_disease_once``: two diagnoses that name one disease, one more specifically ("ALL" and
+  "B-ALL", with the document's own abbreviations), are one: the more specific name, principal
+  if either was.
 - ``null_words``: an optional attribute written as a word for nothing ("none", "N/A", "not
   stated") is null, as the schema says "not reported" is.
-- ``sex_from_text``: when no sex was extracted, the words the case text uses for a person
-  (she/her/woman... or he/his/man...), if at least three and all of one sex.
+- ``sex_from_text``: the words the case text uses for a person (she/her/woman... or
+  he/his/man...), if at least three and all of one sex, when no sex was extracted or the
+  extracted one contradicts them (it goes to ``dropped``).
 - ``age_from_text``: when no age was extracted, the first age the case text states
   ("a 45-year-old woman"), with its sentence.
 - ``outcome_from_text``: when no outcome was extracted, a case-text sentence saying the
@@ -55,10 +64,12 @@ from abstraction.core.schema import (
     Evidence,
     TreatmentCategory,
 )
+from abstraction.core.terms import vocabulary
 from abstraction.extraction.text_rules import (
     age_from_text,
     outcome_from_text,
     quote_from_value,
+    same_disease_once,
     sex_from_text,
     squash,
     timeline_from_record,
@@ -153,6 +164,23 @@ def _names_a_treatment(d: Any) -> bool:
     return names_treatment and not _disease_pattern().search(d.name)
 
 
+_NO_TARGET = frozenset({"chemotherapy", "stem_cell_transplant", "radiotherapy", "surgery"})
+
+
+def targets_by_category(record: CaseReport) -> list[DroppedFact]:
+    """A treatment of a category that acts on no named antigen or molecule (chemotherapy, a
+    transplant, radiotherapy, surgery) has no target: one the model gave it (often copied from
+    a neighbouring CAR-T or antibody) goes to ``dropped``."""
+    out = []
+    for i, t in enumerate(record.treatments):
+        if t.target is not None and t.category in _NO_TARGET:
+            fact = {"target": t.target, "evidence": {"quote": t.evidence.quote}}
+            note = f"a {t.category.replace('_', ' ')} has no target (rule)"
+            out.append(DroppedFact(path=f"treatments[{i}].target", fact=fact, note=note))
+            t.target = None
+    return out
+
+
 def tests_not_treatments(record: CaseReport) -> list[DroppedFact]:
     return _leave(record, "treatments", lambda t: is_test(t.name), "a test, not a treatment (rule)")
 
@@ -236,6 +264,50 @@ def findings_not_events(record: CaseReport) -> list[DroppedFact]:
     )
 
 
+_GENE = re.compile(r"^[A-Z]{2,5}\d{1,2}[A-Z]?$")
+"""A gene symbol written alone: RUNX1, ASXL1, BCL2, TP53, FLT3, JAK2."""
+_GENETIC_CHANGE = re.compile(
+    r"\b(?:mutations?|mutated|rearrangements?|rearranged|deletions?|translocations?|"
+    r"fusions?|amplifications?|polymorphisms?)$",
+    re.IGNORECASE,
+)
+
+
+def _genetic(name: str) -> bool:
+    name = name.strip()
+    if _GENE.match(name):
+        return True
+    return bool(_GENETIC_CHANGE.search(name)) and not _disease_pattern().search(name)
+
+
+def diagnoses_only_diseases(record: CaseReport) -> list[DroppedFact]:
+    """A secondary "diagnosis" that is not a disease of its own leaves the diagnoses: one the
+    record also lists as a finding (the same term, as the scorer reads it: a sign or symptom),
+    one that names only a gene, a marker or a genetic change ("RUNX1", "MYC rearrangement": a
+    feature of a disease, its details), and one named as a relapse, remission or progression
+    (a disease event, with its own section)."""
+    vocab = vocabulary("findings")
+    signs = {vocab.term(f.name).key for f in record.findings}
+    out = _leave(
+        record,
+        "diagnoses",
+        lambda d: d.status == "secondary" and vocab.term(d.name).key in signs,
+        "a sign or symptom the record lists as a finding, not a diagnosis (rule)",
+    )
+    out += _leave(
+        record,
+        "diagnoses",
+        lambda d: d.status == "secondary" and _genetic(d.name),
+        "a gene, marker or genetic change, not a diagnosis (rule)",
+    )
+    return out + _leave(
+        record,
+        "diagnoses",
+        lambda d: d.status == "secondary" and bool(_EVENT_WORDS.search(d.name)),
+        "a disease event, not a diagnosis (rule)",
+    )
+
+
 def cause_of_death_diagnosis(record: CaseReport) -> list[DroppedFact]:
     """What the patient died of is a condition the patient had: a secondary diagnosis, with
     the cause's own quote, unless a diagnosis already names it (same words)."""
@@ -272,6 +344,7 @@ TextRule = Callable[[CaseReport, str], list[DroppedFact]]
 
 TEXT_RULES: dict[str, TextRule] = {  # in `abstraction.extraction.text_rules`
     "age_from_text": age_from_text,
+    "same_disease_once": same_disease_once,
     "timeline_from_record": timeline_from_record,
     "transplant_attributes": transplant_attributes,
     "quote_from_value": quote_from_value,
@@ -285,9 +358,11 @@ RULES: dict[str, Rule] = {
     "findings_not_events": findings_not_events,
     "cause_of_death_diagnosis": cause_of_death_diagnosis,
     "category_vocabulary": category_vocabulary,
+    "targets_by_category": targets_by_category,
     "tests_not_treatments": tests_not_treatments,
     "findings_not_sites": findings_not_sites,
     "diagnoses_not_treatments": diagnoses_not_treatments,
+    "diagnoses_only_diseases": diagnoses_only_diseases,
     "one_principal": one_principal,
 }
 """Every rule a prompt may name, in the order they run (tests leave the treatments before the

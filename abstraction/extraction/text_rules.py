@@ -20,6 +20,7 @@ from abstraction.core.schema import (
     TextFact,
     TimelineEvent,
 )
+from abstraction.core.terms import defined_abbreviations, document_abbreviations, vocabulary
 from abstraction.core.vocab import first_age_statement, parse_age
 from abstraction.grounding.boilerplate import header_span
 
@@ -49,20 +50,63 @@ def _prose_sentences(text: str) -> list[tuple[int, str]]:
 
 
 def sex_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
-    """When no sex was extracted: the words the case text uses for a person, if they all (at
-    least three, none of the other sex) name one sex.  The evidence is the first sentence with
-    such a word.  A text with words of both sexes (a child and a parent) stays null."""
-    if record.patient.sex is not None:
-        return []
+    """The words the case text uses for a person, if they all (at least three, none of the
+    other sex) name one sex: the patient's sex when none was extracted, and instead of an
+    extracted sex that contradicts them (which goes to ``dropped``).  The evidence is the
+    first sentence with such a word.  A text with words of both sexes (a child and a parent)
+    decides nothing."""
     sentences = _prose_sentences(text)
     she = sum(len(_SHE.findall(s)) for _, s in sentences)
     he = sum(len(_HE.findall(s)) for _, s in sentences)
-    if (she >= 3 and he == 0) or (he >= 3 and she == 0):
-        cue = _SHE if she else _HE
-        quote = next(s.strip() for _, s in sentences if cue.search(s))
-        value = "female" if she else "male"
-        record.patient.sex = SexFact(value=value, evidence=Evidence(quote=quote))
-    return []
+    if not ((she >= 3 and he == 0) or (he >= 3 and she == 0)):
+        return []
+    value = "female" if she else "male"
+    had = record.patient.sex
+    if had is not None and had.value == value:
+        return []
+    cue = _SHE if she else _HE
+    quote = next(s.strip() for _, s in sentences if cue.search(s))
+    record.patient.sex = SexFact(value=value, evidence=Evidence(quote=quote))
+    if had is None:
+        return []
+    note = f"the case text's words for the patient are all {value} ({max(she, he)})"
+    return [_drop("patient.sex", had, note)]
+
+
+def same_disease_once(record: CaseReport, text: str) -> list[DroppedFact]:
+    """Two diagnoses (not ruled out) that name one disease, one more specifically: the words of
+    one, as the scorer reads them (synonyms and the document's own abbreviations: "ALL" is
+    "acute lymphoblastic leukemia", "B-ALL" is "B-cell acute lymphoblastic leukemia"), are all
+    words of the other.  The record keeps the more specific one, principal if either was; the
+    other goes to ``dropped``.  The same name twice is kept once."""
+    vocab = vocabulary("diagnoses")
+    abbreviations = document_abbreviations(vocab, defined_abbreviations(text))
+    words = [set(vocab.expand(vocab.term(d.name), abbreviations).words) for d in record.diagnoses]
+    out: list[DroppedFact] = []
+    gone: set[int] = set()
+    for i, d in enumerate(record.diagnoses):
+        if d.status == "ruled_out" or not words[i]:
+            continue
+        into = next(
+            (
+                j
+                for j, e in enumerate(record.diagnoses)
+                if j != i
+                and j not in gone
+                and e.status != "ruled_out"
+                and (words[i] < words[j] or (words[i] == words[j] and j < i))
+            ),
+            None,
+        )
+        if into is None:
+            continue
+        gone.add(i)
+        kept = record.diagnoses[into]
+        if d.status == "principal":
+            kept.status = "principal"
+        out.append(_drop(f"diagnoses[{i}]", d, f"the same disease as {kept.name!r} (rule)"))
+    record.diagnoses = [d for i, d in enumerate(record.diagnoses) if i not in gone]
+    return out
 
 
 def age_from_text(record: CaseReport, text: str) -> list[DroppedFact]:

@@ -74,6 +74,10 @@ def _target_check(fact: BaseModel, ev: Evidence, aligner: Aligner) -> str | None
 VALUE_CHECKS: dict[type[BaseModel], ValueCheck] = {AgeFact: _age_check, Treatment: _target_check}
 
 
+def _unnamed_target(owner: BaseModel, note: str) -> Unstated:
+    return Unstated(field="target", value=str(getattr(owner, "target", "")), key=False, note=note)
+
+
 @dataclass
 class Grounded(Generic[R]):
     """A grounded record, its counts, and the attributes taken out of it (``unstated="drop"``)."""
@@ -392,7 +396,11 @@ def ground(
         check = VALUE_CHECKS.get(type(owner))
         if check and ev.status != "unsupported":
             problem = check(owner, ev, doc.aligner)
-            if problem:
+            if problem and opts.unstated == "drop" and isinstance(owner, Treatment):
+                # the target is an attribute: it goes, the treatment stays
+                dropped.append(_drop_attribute(path, owner, _unnamed_target(owner, problem), ev))
+                ev.note = _prefix(ev.note, f"{problem} (set to null, kept in dropped)")
+            elif problem:
                 ev.status, ev.note = "unsupported", problem
     return Grounded(grounded, summarize(grounded), dropped)
 

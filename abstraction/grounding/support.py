@@ -85,7 +85,7 @@ ATTRIBUTES: dict[type[BaseModel], tuple[str, ...]] = {
     Diagnosis: ("details",),
     Finding: ("body_site",),
     DiseaseEvent: ("type", "body_sites", "time"),
-    Treatment: ("donor_type", "graft_source", "dose", "duration", "time"),
+    Treatment: ("target", "donor_type", "graft_source", "dose", "duration", "time"),
     Assessment: ("result", "time"),
     TimelineEvent: ("time",),
 }

@@ -313,3 +313,16 @@ def test_relocate_finds_a_sentence_stating_the_key_in_other_word_forms() -> None
     ev = ground(rec, text, relocate=True).record.findings[0].evidence
     assert ev.method == "relocated" and ev.status == "exact"
     assert ev.quote == "Histology showed a mucinous adenocarcinoma of the vermiform appendix."
+
+
+def test_a_target_the_quote_does_not_state_goes_and_the_treatment_stays() -> None:
+    # CD20 is rituximab's target, but this text never names it: the model knew it, the text
+    # does not say it, so it is not this record's fact
+    rec = _record(treatments=[_treatment(target="CD20")])
+    out = ground(rec, TEXT, unstated="drop")
+    t = out.record.treatments[0]
+    assert t.name == "rituximab" and t.target is None and t.evidence.status == "exact"
+    assert [(d.path, d.fact["target"]) for d in out.dropped] == [("treatments[0].target", "CD20")]
+    # the older setting flags the whole fact
+    flagged = ground(rec, TEXT)
+    assert flagged.record.treatments[0].evidence.status == "unsupported"

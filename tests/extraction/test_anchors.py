@@ -1,0 +1,204 @@
+"""Mentions passes as anchors after sections passes (v22's design), and the rules v22 added:
+each on crafted inputs whose right answer is known from the words alone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from abstraction.core.documents import Document
+from abstraction.core.prompts import MENTION_SECTIONS, PassSpec, PromptSpec
+from abstraction.core.schema import (
+    Diagnosis,
+    Evidence,
+    Finding,
+    SexFact,
+    Treatment,
+    empty_case_report,
+)
+from abstraction.extraction import extract_document
+from abstraction.extraction.rules import apply_rules
+
+ChatResult = pytest.importorskip("abstraction.client.openai_client").ChatResult
+from abstraction.core.records import Usage  # noqa: E402
+
+TEXT = (
+    "A 62-year-old woman presented with fevers and hypotension. She had a history of "
+    "hypertension. CT showed a mass. She received rituximab. She died of sepsis."
+)
+
+
+class Scripted:
+    """Answers each call with the next answer; keeps what each call was sent."""
+
+    def __init__(self, answers: list[dict[str, Any]]) -> None:
+        self.answers = answers
+        self.sent: list[dict[str, Any]] = []
+
+    def complete(self, *, response_model: Any, **kw: Any) -> Any:
+        self.sent.append(kw)
+        value = response_model.model_validate(self.answers[len(self.sent) - 1])
+        usage = Usage(prompt_tokens=10, completion_tokens=5, total_tokens=15, calls=1)
+        return ChatResult(value=value, raw_text="", usage=usage, attempts=1, seconds=0.0)
+
+    def describe(self) -> dict[str, Any]:
+        return {"model": "scripted", "endpoint": "local", "structured": "json_schema"}
+
+
+def _ev(quote: str) -> dict[str, Any]:
+    return {"quote": quote}
+
+
+SECTIONS_ANSWER = {
+    "patient": {
+        "age": {"value": 62, "unit": "years", "evidence": _ev("The patient was 62 years old.")},
+        "age_group": None,
+        "sex": None,
+    },
+    "findings": [
+        {"name": "fever", "assertion": "present", "body_site": None, "evidence": _ev("fevers")}
+    ],
+}
+MENTIONS_ANSWER = {
+    "age": "62-year-old",
+    "signs_symptoms": ["Fevers", "hypotension", "hypertension"],
+}
+
+
+def _two_passes(system: str | None) -> tuple[PromptSpec, Scripted]:
+    sections = PassSpec(name="s", sections=("patient", "findings"), instructions="Fill.")
+    mentions = PassSpec(
+        name="m", shape="mentions", sections=MENTION_SECTIONS, instructions="List.",
+        lists=("age", "signs_symptoms"), system=system,
+    )  # fmt: skip
+    prompt = PromptSpec(
+        version="t", description="t", system="S", passes=(sections, mentions), sha256="0" * 64
+    )
+    return prompt, Scripted([SECTIONS_ANSWER, MENTIONS_ANSWER])
+
+
+def test_a_mentions_pass_after_a_sections_pass_adds_only_names_not_there_yet() -> None:
+    prompt, client = _two_passes(None)
+    out = extract_document(Document(id="d", text=TEXT), prompt=prompt, client=client)
+    names = [f.name for f in out.record.findings]
+    # "Fevers" is the sections pass's "fever" (a plural); hypotension and hypertension are
+    # two findings, however close their spelling
+    assert names == ["fever", "hypotension", "hypertension"]
+    # the sections pass's age has a quote the text lacks, the mention's is words of the text
+    age = out.record.patient.age
+    assert age is not None and age.value == 62 and age.evidence.quote == "62-year-old"
+
+
+def test_a_pass_can_have_its_own_system_text() -> None:
+    prompt, client = _two_passes("Another system text.")
+    extract_document(Document(id="d", text=TEXT), prompt=prompt, client=client)
+    systems = [kw["messages"][0]["content"] for kw in client.sent]
+    assert systems == ["S", "Another system text."]
+    assert all(TEXT in kw["messages"][1]["content"] for kw in client.sent)
+
+
+def _t(name: str, category: str, target: str | None = None) -> Treatment:
+    return Treatment(
+        name=name, category=category, target=target, donor_type=None, graft_source=None,  # type: ignore[arg-type]
+        dose=None, duration=None, intent=None, time=None, evidence=Evidence(quote=name),
+    )  # fmt: skip
+
+
+def _d(name: str, status: str = "secondary") -> Diagnosis:
+    return Diagnosis(name=name, status=status, details=None, evidence=Evidence(quote=name))  # type: ignore[arg-type]
+
+
+def test_diagnoses_that_are_signs_genes_or_events_leave_the_diagnoses() -> None:
+    record = empty_case_report()
+    record.findings = [
+        Finding(name="fevers", assertion="present", body_site=None, evidence=Evidence(quote="x"))
+    ]
+    record.diagnoses = [
+        _d("acute myeloid leukaemia", "principal"),
+        _d("fever"),  # the finding "fevers"
+        _d("RUNX1"),
+        _d("ASXL1 mutations"),
+        _d("extramedullary relapse"),
+        _d("hypertension"),  # a disease, not the finding
+        _d("COVID-19"),  # letters and digits, but a disease
+        _d("therapy-related myeloid neoplasm with KMT2A rearrangement"),  # a disease word
+    ]
+    dropped = apply_rules(record, ("diagnoses_only_diseases",))
+    assert [d.name for d in record.diagnoses] == [
+        "acute myeloid leukaemia",
+        "hypertension",
+        "COVID-19",
+        "therapy-related myeloid neoplasm with KMT2A rearrangement",
+    ]
+    assert sorted(d.fact["name"] for d in dropped) == [
+        "ASXL1 mutations",
+        "RUNX1",
+        "extramedullary relapse",
+        "fever",
+    ]
+
+
+def test_a_principal_is_never_taken_out_as_a_sign() -> None:
+    record = empty_case_report()
+    record.findings = [
+        Finding(name="fever", assertion="present", body_site=None, evidence=Evidence(quote="x"))
+    ]
+    record.diagnoses = [_d("fever", "principal")]
+    apply_rules(record, ("diagnoses_only_diseases",))
+    assert [d.name for d in record.diagnoses] == ["fever"]
+
+
+def test_one_disease_named_twice_is_kept_once_by_its_more_specific_name() -> None:
+    text = "She had B-cell acute lymphoblastic leukemia (B-ALL). Later, severe pneumonia."
+    record = empty_case_report()
+    record.diagnoses = [
+        _d("Acute Lymphoblastic Leukemia", "principal"),
+        _d("B-ALL"),
+        _d("severe pneumonia"),
+        _d("pneumonia"),
+        _d("acute myeloid leukemia", "ruled_out"),  # ruled out: never merged
+        _d("hypokalemia"),
+        _d("hyperkalemia"),  # not the same disease, however close
+    ]
+    dropped = apply_rules(record, ("same_disease_once",), text)
+    assert [(d.name, d.status) for d in record.diagnoses] == [
+        ("B-ALL", "principal"),
+        ("severe pneumonia", "secondary"),
+        ("acute myeloid leukemia", "ruled_out"),
+        ("hypokalemia", "secondary"),
+        ("hyperkalemia", "secondary"),
+    ]
+    assert sorted(d.fact["name"] for d in dropped) == ["Acute Lymphoblastic Leukemia", "pneumonia"]
+
+
+def test_chemotherapy_and_transplants_have_no_target() -> None:
+    record = empty_case_report()
+    record.treatments = [
+        _t("axicabtagene ciloleucel", "cellular_therapy", "CD19"),
+        _t("fludarabine", "chemotherapy", "CD19"),
+        _t("UCBT", "stem_cell_transplant", "CD19"),
+        _t("rituximab", "immunotherapy", "CD20"),
+    ]
+    dropped = apply_rules(record, ("targets_by_category",))
+    assert [t.target for t in record.treatments] == ["CD19", None, None, "CD20"]
+    assert [d.path for d in dropped] == ["treatments[1].target", "treatments[2].target"]
+
+
+_PAD = " The course is described below in the words of the report, as a paragraph of prose."
+
+
+def test_the_text_s_words_overrule_a_contradicting_sex() -> None:
+    text = (
+        "Here we report a patient with leukaemia. After treatment she went into remission, "
+        "and her counts recovered. Then she relapsed." + _PAD
+    )
+    record = empty_case_report()
+    record.patient.sex = SexFact(value="male", evidence=Evidence(quote="man"))
+    dropped = apply_rules(record, ("sex_from_text",), text)
+    assert record.patient.sex is not None and record.patient.sex.value == "female"
+    assert [d.path for d in dropped] == ["patient.sex"]
+    # a sex the words agree with stays as the model gave it
+    record.patient.sex = SexFact(value="female", evidence=Evidence(quote="she"))
+    assert apply_rules(record, ("sex_from_text",), text) == []
+    assert record.patient.sex.evidence.quote == "she"

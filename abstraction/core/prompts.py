@@ -65,6 +65,7 @@ RULE_NAMES = (
     "targets_by_category",
     "findings_not_sites",
     "findings_not_events",
+    "findings_only_findings",
     "diagnoses_not_treatments",
     "diagnoses_only_diseases",
     "same_disease_once",

@@ -15,6 +15,9 @@ note: nothing the model said is lost, it moves to the extraction's ``dropped`` l
 - ``tests_not_treatments``: a "treatment" that is a test (biopsy, scan...) leaves the treatments.
 - ``findings_not_sites``: a "finding" that is only a body part ("kidney") leaves the findings.
 - ``diagnoses_not_treatments``: a "diagnosis" that names a treatment (a transplant) leaves.
+- ``findings_only_findings``: a finding named with a negation ("no fever") is that finding,
+  absent; tests, treatments, the record's diagnoses and names of nothing leave the findings;
+  the same finding twice is kept once.
 - ``diagnoses_only_diseases``: a secondary "diagnosis" that the record also lists as a
   finding, that names only a gene, marker or genetic change ("RUNX1", "MYC rearrangement"),
   or that is a relapse, remission or progression, leaves.
@@ -280,9 +283,75 @@ def _genetic(name: str) -> bool:
     return bool(_GENETIC_CHANGE.search(name)) and not _disease_pattern().search(name)
 
 
+_NEGATED = re.compile(
+    r"^(?:no|not|without|denied|denies|absence of|absent|negative for|free of|non)\s+(?=\S)",
+    re.IGNORECASE,
+)
+"""NegEx's pre-negation triggers (Chapman et al., 2001) that can open a finding's name."""
+_NOT_A_NAME = frozenset({"the", "a", "an", "patient", "case", "he", "she", "it", "this", "that"})
+
+
+def _names_nothing(name: str) -> bool:
+    """No word of 3+ letters but generic ones ("the", "patient", "14", "12 mg")."""
+    words = [w for w in re.findall(r"[^\W\d_]{3,}", name.lower()) if w not in _NOT_A_NAME]
+    return not words
+
+
+def findings_only_findings(record: CaseReport) -> list[DroppedFact]:
+    """Findings are signs, symptoms and abnormal results, once each:
+
+    - a name that opens with a negation ("no fever", "without rash": NegEx's pre-negation
+      triggers) is the finding it negates, absent ("fever", "rash": still words of the text);
+    - what the record has elsewhere leaves: a test (the test vocabulary), a treatment (the
+      category vocabulary, or a name of the record's treatments), the principal diagnosis or a
+      secondary one named as a disease (its disease words: "-itis", "-oma", "syndrome"...);
+    - a name of no word ("the", "14", "patient") leaves;
+    - the same finding (term, assertion and body site) listed twice is kept once."""
+    for f in record.findings:
+        m = _NEGATED.match(f.name)
+        if m and f.name[m.end() :].strip():
+            f.name, f.assertion = f.name[m.end() :].strip(), "absent"
+    treatments = vocabulary("treatments")
+    given = {treatments.term(t.name).key for t in record.treatments}
+    dx = vocabulary("diagnoses")
+    diseases = {
+        dx.term(d.name).key
+        for d in record.diagnoses
+        if d.status == "principal"
+        or (d.status == "secondary" and _disease_pattern().search(d.name))
+    }
+    out = _leave(record, "findings", lambda f: is_test(f.name), "a test, not a finding (rule)")
+    out += _leave(
+        record,
+        "findings",
+        lambda f: vocabulary_category(f.name) is not None
+        or treatments.term(f.name).key in given,
+        "a treatment, not a finding (rule)",
+    )
+    out += _leave(
+        record,
+        "findings",
+        lambda f: dx.term(f.name).key in diseases,
+        "a diagnosis the record lists, not a finding (rule)",
+    )
+    out += _leave(record, "findings", lambda f: _names_nothing(f.name), "names nothing (rule)")
+    signs = vocabulary("findings")
+    seen: set[tuple[str, str, str]] = set()
+
+    def repeated(f: Any) -> bool:
+        key = (signs.term(f.name).key, f.assertion, (f.body_site or "").casefold())
+        if key in seen:
+            return True
+        seen.add(key)
+        return False
+
+    return out + _leave(record, "findings", repeated, "the same finding again (rule)")
+
+
 def diagnoses_only_diseases(record: CaseReport) -> list[DroppedFact]:
     """A secondary "diagnosis" that is not a disease of its own leaves the diagnoses: one the
-    record also lists as a finding (the same term, as the scorer reads it: a sign or symptom),
+    record also lists as a finding (the same term, as the scorer reads it: a sign or symptom)
+    and not named as a disease (no disease word: "-itis", "-oma", "syndrome"...),
     one that names only a gene, a marker or a genetic change ("RUNX1", "MYC rearrangement": a
     feature of a disease, its details), and one named as a relapse, remission or progression
     (a disease event, with its own section)."""
@@ -291,7 +360,9 @@ def diagnoses_only_diseases(record: CaseReport) -> list[DroppedFact]:
     out = _leave(
         record,
         "diagnoses",
-        lambda d: d.status == "secondary" and vocab.term(d.name).key in signs,
+        lambda d: d.status == "secondary"
+        and vocab.term(d.name).key in signs
+        and not _disease_pattern().search(d.name),
         "a sign or symptom the record lists as a finding, not a diagnosis (rule)",
     )
     out += _leave(
@@ -361,6 +432,7 @@ RULES: dict[str, Rule] = {
     "targets_by_category": targets_by_category,
     "tests_not_treatments": tests_not_treatments,
     "findings_not_sites": findings_not_sites,
+    "findings_only_findings": findings_only_findings,
     "diagnoses_not_treatments": diagnoses_not_treatments,
     "diagnoses_only_diseases": diagnoses_only_diseases,
     "one_principal": one_principal,

@@ -73,11 +73,22 @@ def sex_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
     return [_drop("patient.sex", had, note)]
 
 
+_RELATIONS = frozenset({"from", "with", "to", "after", "due", "secondary", "and", "or", "without"})
+
+
+def _narrower(general: set[str], specific: set[str]) -> bool:
+    """`specific` is `general` with at most two more words, none a relation ("liver metastasis
+    from rectal adenocarcinoma" is not a kind of "rectal adenocarcinoma")."""
+    extra = specific - general
+    return general < specific and len(extra) <= 2 and not extra & _RELATIONS
+
+
 def same_disease_once(record: CaseReport, text: str) -> list[DroppedFact]:
     """Two diagnoses (not ruled out) that name one disease, one more specifically: the words of
     one, as the scorer reads them (synonyms and the document's own abbreviations: "ALL" is
     "acute lymphoblastic leukemia", "B-ALL" is "B-cell acute lymphoblastic leukemia"), are all
-    words of the other.  The record keeps the more specific one, principal if either was; the
+    words of the other, which has at most two more (a subtype, a stage) and no relation word
+    ("from", "with"...).  The record keeps the more specific one, principal if either was; the
     other goes to ``dropped``.  The same name twice is kept once."""
     vocab = vocabulary("diagnoses")
     abbreviations = document_abbreviations(vocab, defined_abbreviations(text))
@@ -94,7 +105,7 @@ def same_disease_once(record: CaseReport, text: str) -> list[DroppedFact]:
                 if j != i
                 and j not in gone
                 and e.status != "ruled_out"
-                and (words[i] < words[j] or (words[i] == words[j] and j < i))
+                and (_narrower(words[i], words[j]) or (words[i] == words[j] and j < i))
             ),
             None,
         )

@@ -202,3 +202,13 @@ def test_the_text_s_words_overrule_a_contradicting_sex() -> None:
     record.patient.sex = SexFact(value="female", evidence=Evidence(quote="she"))
     assert apply_rules(record, ("sex_from_text",), text) == []
     assert record.patient.sex.evidence.quote == "she"
+
+
+def test_a_disease_and_its_metastasis_are_two_diagnoses() -> None:
+    record = empty_case_report()
+    record.diagnoses = [
+        _d("liver metastasis from rectal adenocarcinoma", "principal"),
+        _d("rectal adenocarcinoma"),
+    ]
+    assert apply_rules(record, ("same_disease_once",), "") == []
+    assert len(record.diagnoses) == 2

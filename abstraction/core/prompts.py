@@ -66,6 +66,7 @@ RULE_NAMES = (
     "findings_not_sites",
     "findings_not_events",
     "findings_only_findings",
+    "sites_from_words",
     "diagnoses_not_treatments",
     "diagnoses_only_diseases",
     "same_disease_once",

@@ -18,6 +18,7 @@ inside it (every `compile_plan()` without a model), so the report code needs no 
 
 from __future__ import annotations
 
+import dataclasses
 import types
 import typing
 from collections.abc import Iterator
@@ -60,6 +61,9 @@ class LeafPlan:
     fact: str | None
     vocab: Vocabulary | None = None
     """Clinical text: compared as terms (`abstraction.core.terms`), not fuzzily."""
+    in_name: str | None = None
+    """The sibling field whose words may state this one: a finding's body site written in its
+    name ("gum bleeding"), when the name's `Score` names this field as its qualifiers."""
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -121,6 +125,12 @@ def _compile_model(model: type[BaseModel], path: str, fact: str | None) -> Model
     )
     own_fact = path if evidence else fact
     fields: list[tuple[str, LeafPlan | ModelPlan | RecordsPlan]] = []
+    named_in = {
+        m.qualifiers: name
+        for name, info in model.model_fields.items()
+        for m in info.metadata
+        if isinstance(m, Score) and m.qualifiers
+    }
     for name, info in model.model_fields.items():
         here = _child_path(path, name)
         scores = [m for m in info.metadata if isinstance(m, Score)]
@@ -136,7 +146,10 @@ def _compile_model(model: type[BaseModel], path: str, fact: str | None) -> Model
         if score.kind == "records":
             fields.append((name, _compile_records(name, here, inner, score)))
         else:
-            fields.append((name, _compile_leaf(name, here, inner, score, own_fact)))
+            leaf = _compile_leaf(name, here, inner, score, own_fact)
+            if name in named_in:
+                leaf = dataclasses.replace(leaf, in_name=named_in[name])
+            fields.append((name, leaf))
     _check_units(model, fields)
     leaves = tuple(n for _, n in fields if isinstance(n, LeafPlan))
     flat = leaves if len(leaves) == len(fields) else None

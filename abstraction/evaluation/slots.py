@@ -174,6 +174,9 @@ def _leaf(
     if g_null and acc.stated and leaf.path in acc.stated:
         return  # scored only where the gold states a value
     p_null = pv is None or pv == "" or (type(pv) is str and pv.isspace())
+    if leaf.in_name is not None and g_null != p_null and _in_name(acc, leaf, g, p, gv, pv):
+        r[TN] += 1  # the other side writes this site into its name: stated, not an error
+        return
     if g_null:
         if p_null:
             r[TN] += 1
@@ -197,6 +200,20 @@ def _leaf(
             r[WRONG] += 1
             if acc.details:
                 acc.error(f"{loc}{leaf.name}", "wrong", gv, pv, _why(acc, leaf, gv, pv, g))
+
+
+def _in_name(
+    acc: _Acc, leaf: LeafPlan, g: dict[str, Any], p: dict[str, Any], gv: Any, pv: Any
+) -> bool:
+    """Whether the side that leaves this field empty writes its value into its name: a body
+    site of "bleeding" given as "gum" where the other side's finding is "gum bleeding"."""
+    vocab, key = leaf.vocab, leaf.in_name
+    assert key is not None
+    value, name = (pv, g.get(key)) if _null(gv) else (gv, p.get(key))
+    if vocab is None or _null(name) or _null(value):
+        return False
+    words = set(acc.term(vocab, value).words)
+    return bool(words) and words <= set(acc.term(vocab, name).words)
 
 
 def _detect(acc: _Acc, leaf: LeafPlan, r: list[int], gv: Any, pv: Any, loc: str) -> None:

@@ -15,6 +15,9 @@ note: nothing the model said is lost, it moves to the extraction's ``dropped`` l
 - ``tests_not_treatments``: a "treatment" that is a test (biopsy, scan...) leaves the treatments.
 - ``findings_not_sites``: a "finding" that is only a body part ("kidney") leaves the findings.
 - ``diagnoses_not_treatments``: a "diagnosis" that names a treatment (a transplant) leaves.
+- ``sites_from_words``: a finding with no body site gets the site its name names ("right iliac
+  fossa pain") or the words right after it in the text name ("pain in the right iliac fossa",
+  which becomes its quote), from an anatomy vocabulary.
 - ``findings_only_findings``: a finding named with a negation ("no fever") is that finding,
   absent; tests, treatments, the record's diagnoses and names of nothing leave the findings;
   the same finding twice is kept once.
@@ -51,10 +54,8 @@ note: nothing the model said is lost, it moves to the extraction's ``dropped`` l
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Callable
 from functools import lru_cache
-from importlib import resources
 from typing import Any, get_args
 
 from pydantic import BaseModel
@@ -72,18 +73,16 @@ from abstraction.extraction.text_rules import (
     age_from_text,
     outcome_from_text,
     quote_from_value,
+    rules_vocabulary,
     same_disease_once,
     sex_from_text,
+    sites_from_words,
     squash,
     timeline_from_record,
     transplant_attributes,
 )
 
-
-@lru_cache(maxsize=1)
-def _vocab() -> dict[str, Any]:
-    raw = resources.files("abstraction").joinpath("data/rules.toml").read_text("utf-8")
-    return tomllib.loads(raw)
+_vocab = rules_vocabulary
 
 
 @lru_cache(maxsize=1)
@@ -324,8 +323,7 @@ def findings_only_findings(record: CaseReport) -> list[DroppedFact]:
     out += _leave(
         record,
         "findings",
-        lambda f: vocabulary_category(f.name) is not None
-        or treatments.term(f.name).key in given,
+        lambda f: vocabulary_category(f.name) is not None or treatments.term(f.name).key in given,
         "a treatment, not a finding (rule)",
     )
     out += _leave(
@@ -360,9 +358,11 @@ def diagnoses_only_diseases(record: CaseReport) -> list[DroppedFact]:
     out = _leave(
         record,
         "diagnoses",
-        lambda d: d.status == "secondary"
-        and vocab.term(d.name).key in signs
-        and not _disease_pattern().search(d.name),
+        lambda d: (
+            d.status == "secondary"
+            and vocab.term(d.name).key in signs
+            and not _disease_pattern().search(d.name)
+        ),
         "a sign or symptom the record lists as a finding, not a diagnosis (rule)",
     )
     out += _leave(
@@ -416,6 +416,7 @@ TextRule = Callable[[CaseReport, str], list[DroppedFact]]
 TEXT_RULES: dict[str, TextRule] = {  # in `abstraction.extraction.text_rules`
     "age_from_text": age_from_text,
     "same_disease_once": same_disease_once,
+    "sites_from_words": sites_from_words,
     "timeline_from_record": timeline_from_record,
     "transplant_attributes": transplant_attributes,
     "quote_from_value": quote_from_value,

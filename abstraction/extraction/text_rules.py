@@ -6,6 +6,9 @@ names it (``settings.rules``); what each does is in `abstraction.extraction.rule
 from __future__ import annotations
 
 import re
+import tomllib
+from functools import lru_cache
+from importlib import resources
 from typing import Any, Literal
 
 from pydantic import BaseModel
@@ -23,6 +26,60 @@ from abstraction.core.schema import (
 from abstraction.core.terms import defined_abbreviations, document_abbreviations, vocabulary
 from abstraction.core.vocab import first_age_statement, parse_age
 from abstraction.grounding.boilerplate import header_span
+
+
+@lru_cache(maxsize=1)
+def rules_vocabulary() -> dict[str, Any]:
+    """The rules' vocabularies (`abstraction/data/rules.toml`)."""
+    raw = resources.files("abstraction").joinpath("data/rules.toml").read_text("utf-8")
+    return tomllib.loads(raw)
+
+
+@lru_cache(maxsize=1)
+def _site_pattern() -> re.Pattern[str]:
+    """A run of site qualifiers and parts of the body, as whole words ("right iliac fossa")."""
+    anatomy = rules_vocabulary()["anatomy"]
+    words = sorted(anatomy["words"], key=len, reverse=True)
+    part = "|".join(re.escape(w).replace(r"\ ", r"[\s-]+") for w in words)
+    qualifier = "|".join(re.escape(q) for q in anatomy["qualifiers"])
+    return re.compile(
+        rf"\b(?:(?:{qualifier})[\s-]+(?:and[\s-]+)?)*(?:{part})(?:[\s-]+(?:{part}))*\b",
+        re.IGNORECASE,
+    )
+
+
+_AFTER = re.compile(
+    r"^[ \t]+(?:in|of|over|at|on|involving|within|around)[ \t]+"
+    r"(?:the[ \t]+|both[ \t]+|his[ \t]+|her[ \t]+|their[ \t]+)?",
+    re.IGNORECASE,
+)
+
+
+def sites_from_words(record: CaseReport, text: str) -> list[DroppedFact]:
+    """A finding with no body site: the site its name names ("right iliac fossa pain": "right
+    iliac fossa"; the name stays as written), else the site named right after the name where
+    the case text first says it ("pain in the right iliac fossa"), which then becomes the
+    finding's quote, so the quote states both.  Parts of the body and their qualifiers come
+    from the anatomy vocabulary."""
+    pattern = _site_pattern()
+    lowered = text.casefold()
+    for f in record.findings:
+        if f.body_site is not None:
+            continue
+        inside = pattern.search(f.name)
+        if inside and inside.group().strip().casefold() != f.name.strip().casefold():
+            f.body_site = inside.group().strip()
+            continue
+        at = lowered.find(f.name.casefold()) if len(f.name) > 2 else -1
+        if at < 0:
+            continue
+        end = at + len(f.name)
+        after = _AFTER.match(text[end : end + 80])
+        site = pattern.match(text, end + after.end()) if after else None
+        if site:
+            f.body_site = site.group().strip()
+            f.evidence = Evidence(quote=text[at : site.end()])
+    return []
 
 
 def _drop(path: str, fact: Any, note: str) -> DroppedFact:

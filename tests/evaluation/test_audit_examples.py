@@ -91,6 +91,27 @@ def test_head_word_span_matches_where_the_gold_site_says_so() -> None:
     assert rep.fields["findings"].tp == 0
 
 
+def test_a_site_written_into_the_other_side_s_name_is_neither_credit_nor_error() -> None:
+    # the gold writes the site into the name, the prediction gives it as the body site too
+    gold = record(findings=[finding("gum bleeding")])
+    rep = score(gold, record(findings=[finding("gum bleeding", site="gum")]))
+    site = rep.fields["findings.body_site"]
+    assert (site.tp, site.fp, site.fn) == (0, 0, 0)
+    # and the other way round (MACCROBAT's head-word spans)
+    gold = record(findings=[finding("bleeding", site="vaginal")])
+    site = score(gold, record(findings=[finding("vaginal bleeding")])).fields["findings.body_site"]
+    assert (site.tp, site.fp, site.fn) == (0, 0, 0)
+    # a site the name does not state is still a hallucination, and a missing one an omission
+    gold = record(findings=[finding("gum bleeding")])
+    site = score(gold, record(findings=[finding("gum bleeding", site="nose")])).fields[
+        "findings.body_site"
+    ]
+    assert (site.tp, site.fp, site.fn) == (0, 1, 0)
+    gold = record(findings=[finding("bleeding", site="vaginal")])
+    site = score(gold, record(findings=[finding("bleeding")])).fields["findings.body_site"]
+    assert (site.tp, site.fp, site.fn) == (0, 0, 1)
+
+
 def test_ruled_out_diagnosis_predicted_as_present_is_wrong() -> None:
     gold = record(diagnoses=[diagnosis("tuberculosis", "ruled_out")])
     pred = record(diagnoses=[diagnosis("tuberculosis", "principal")])

@@ -67,6 +67,7 @@ RULE_NAMES = (
     "findings_not_events",
     "findings_only_findings",
     "sites_from_words",
+    "results_from_text",
     "diagnoses_not_treatments",
     "diagnoses_only_diseases",
     "same_disease_once",

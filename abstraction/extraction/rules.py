@@ -18,6 +18,9 @@ note: nothing the model said is lost, it moves to the extraction's ``dropped`` l
 - ``sites_from_words``: a finding with no body site gets the site its name names ("right iliac
   fossa pain") or the words right after it in the text name ("pain in the right iliac fossa",
   which becomes its quote), from an anatomy vocabulary.
+- ``results_from_text``: a test with no result gets the value, verdict or finding the words
+  right after its name in the case text give ("haemoglobin of 6.8 g/dL", "chromogranin was
+  positive", "CT showed a mass"), which become its quote.
 - ``findings_only_findings``: a finding named with a negation ("no fever") is that finding,
   absent; tests, treatments, the record's diagnoses and names of nothing leave the findings;
   the same finding twice is kept once.
@@ -73,6 +76,7 @@ from abstraction.extraction.text_rules import (
     age_from_text,
     outcome_from_text,
     quote_from_value,
+    results_from_text,
     rules_vocabulary,
     same_disease_once,
     sex_from_text,
@@ -417,6 +421,7 @@ TEXT_RULES: dict[str, TextRule] = {  # in `abstraction.extraction.text_rules`
     "age_from_text": age_from_text,
     "same_disease_once": same_disease_once,
     "sites_from_words": sites_from_words,
+    "results_from_text": results_from_text,
     "timeline_from_record": timeline_from_record,
     "transplant_attributes": transplant_attributes,
     "quote_from_value": quote_from_value,

@@ -82,6 +82,51 @@ def sites_from_words(record: CaseReport, text: str) -> list[DroppedFact]:
     return []
 
 
+_NUMBER = r"[<>≤≥]?\s*\d+(?:[.,]\d+)*(?:\s*[×x]\s*10(?:\^?\d+|[⁰¹²³⁴⁵⁶⁷⁸⁹]+)?)?"
+_RESULT = re.compile(
+    r"[ \t]*(?:"
+    # a value: "haemoglobin of 6.8 g/dL", "lactate was 1.3 mmol/L", "ferritin: 7100 µg/L"
+    rf"(?:(?:level|levels|count|concentration)[ \t]+)?(?:of|was|were|is|at|:|=)?[ \t]*"
+    rf"(?P<value>{_NUMBER}(?:[ \t]*(?:%|[a-zA-Zµμ/⁹⁰¹²³⁴⁵⁶⁷⁸]+(?:/[a-zA-Zµμ0-9⁹]+)*))?)"
+    # or a verdict: "chromogranin was positive", "liver enzymes were unremarkable"
+    r"|(?:was|were|is|are|came back|proved)[ \t]+(?:strongly[ \t]+|diffusely[ \t]+)?"
+    r"(?P<word>positive|negative|normal|abnormal|unremarkable|elevated|raised|increased|"
+    r"decreased|reduced|low|high|stable|deficient|absent|present|inconclusive)"
+    # or what it showed: "CT showed a mass", "biopsy revealed granulomas"
+    r"|(?:showed|revealed|demonstrated|confirmed|disclosed)[ \t]+(?:that[ \t]+)?"
+    r"(?P<shown>[^.;:,()\n]{3,80})"
+    r")",
+    re.IGNORECASE,
+)
+
+
+def results_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
+    """A test with no result: the value, verdict or what it showed, in the words right after
+    the test's name where the case text first says it ("haemoglobin of 6.8 g/dL": "6.8 g/dL";
+    "chromogranin was positive": "positive"; "CT showed a mass in the liver": "a mass in the
+    liver"), which then becomes the test's quote, so the quote states both."""
+    lowered = text.casefold()
+    start = 0
+    header = header_span(text)
+    if header is not None:
+        start = header.end
+    for a in record.assessments:
+        if a.result is not None or len(a.method) < 2:
+            continue
+        at = lowered.find(a.method.casefold(), start)
+        if at < 0:
+            continue
+        end = at + len(a.method)
+        m = _RESULT.match(text, end)
+        if not m:
+            continue
+        result = (m.group("value") or m.group("word") or m.group("shown") or "").strip()
+        if len(result) >= 2:
+            a.result = result
+            a.evidence = Evidence(quote=text[at : m.end()].strip())
+    return []
+
+
 def _drop(path: str, fact: Any, note: str) -> DroppedFact:
     return DroppedFact(path=path, fact=fact.model_dump(mode="json"), note=note)
 

@@ -212,3 +212,53 @@ def test_a_disease_and_its_metastasis_are_two_diagnoses() -> None:
     ]
     assert apply_rules(record, ("same_disease_once",), "") == []
     assert len(record.diagnoses) == 2
+
+
+def _case(text: str) -> str:
+    return "A Case Report\n\n" + text + _PAD
+
+
+def test_a_site_from_the_name_or_the_words_after_it() -> None:
+    from abstraction.core.schema import Finding as F
+
+    text = _case(
+        "She had pain in the right iliac fossa and lower-limb weakness. No rash. "
+        "Tenderness over the T11 spinous process was noted; fever was high."
+    )
+    record = empty_case_report()
+    record.findings = [
+        F(name=n, assertion="present", body_site=None, evidence=Evidence(quote=n))
+        for n in ("pain", "lower-limb weakness", "fever", "rash")
+    ]
+    apply_rules(record, ("sites_from_words",), text)
+    got = [(f.name, f.body_site, f.evidence.quote) for f in record.findings]
+    assert got == [
+        ("pain", "right iliac fossa", "pain in the right iliac fossa"),
+        ("lower-limb weakness", "lower-limb", "lower-limb weakness"),
+        ("fever", None, "fever"),  # "fever was high": no site
+        ("rash", None, "rash"),
+    ]
+
+
+def test_a_result_from_the_words_after_the_test() -> None:
+    from abstraction.core.schema import Assessment
+
+    text = _case(
+        "Her haemoglobin of 6.8 g/dL fell further. Chromogranin was positive. CT showed a "
+        "mass in the liver, and an MRI was normal. WBC 48.2 × 10⁹/L. An ECG followed."
+    )
+    record = empty_case_report()
+    record.assessments = [
+        Assessment(method=m, result=None, time=None, evidence=Evidence(quote=m))
+        for m in ("haemoglobin", "Chromogranin", "CT", "MRI", "WBC", "ECG")
+    ]
+    apply_rules(record, ("results_from_text",), text)
+    assert [(a.method, a.result) for a in record.assessments] == [
+        ("haemoglobin", "6.8 g/dL"),
+        ("Chromogranin", "positive"),
+        ("CT", "a mass in the liver"),
+        ("MRI", "normal"),
+        ("WBC", "48.2 × 10⁹/L"),
+        ("ECG", None),  # "An ECG followed": no result stated
+    ]
+    assert record.assessments[2].evidence.quote == "CT showed a mass in the liver"

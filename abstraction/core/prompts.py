@@ -68,6 +68,7 @@ RULE_NAMES = (
     "findings_only_findings",
     "sites_from_words",
     "results_from_text",
+    "intent_from_words",
     "diagnoses_not_treatments",
     "diagnoses_only_diseases",
     "same_disease_once",

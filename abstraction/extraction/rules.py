@@ -21,6 +21,8 @@ note: nothing the model said is lost, it moves to the extraction's ``dropped`` l
 - ``results_from_text``: a test with no result gets the value, verdict or finding the words
   right after its name in the case text give ("haemoglobin of 6.8 g/dL", "chromogranin was
   positive", "CT showed a mass"), which become its quote.
+- ``intent_from_words``: a treatment's intent is the intent word written with it ("salvage
+  chemotherapy", "as a bridge to"), else null (the model's goes to ``dropped``).
 - ``findings_only_findings``: a finding named with a negation ("no fever") is that finding,
   absent; tests, treatments, the record's diagnoses and names of nothing leave the findings;
   the same finding twice is kept once.
@@ -74,6 +76,7 @@ from abstraction.core.schema import (
 from abstraction.core.terms import vocabulary
 from abstraction.extraction.text_rules import (
     age_from_text,
+    intent_from_words,
     outcome_from_text,
     quote_from_value,
     results_from_text,
@@ -422,6 +425,7 @@ TEXT_RULES: dict[str, TextRule] = {  # in `abstraction.extraction.text_rules`
     "same_disease_once": same_disease_once,
     "sites_from_words": sites_from_words,
     "results_from_text": results_from_text,
+    "intent_from_words": intent_from_words,
     "timeline_from_record": timeline_from_record,
     "transplant_attributes": transplant_attributes,
     "quote_from_value": quote_from_value,

@@ -127,6 +127,46 @@ def results_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
     return []
 
 
+_INTENT_CUES: tuple[tuple[str, str], ...] = (
+    ("bridging", r"bridg(?:e|es|ed|ing)"),
+    ("salvage", r"salvage"),
+    ("induction", r"induction|remission[- ]induction"),
+    ("consolidation", r"consolidat\w*"),
+    ("maintenance", r"maintenance"),
+    ("conditioning", r"conditioning"),
+    ("palliative", r"palliat\w*"),
+    ("prophylaxis", r"prophyla\w*"),
+    ("supportive", r"supportive"),
+    ("curative", r"curative"),
+)
+_INTENT = [(intent, re.compile(rf"\b(?:{cue})\b", re.IGNORECASE)) for intent, cue in _INTENT_CUES]
+
+
+def intent_from_words(record: CaseReport, text: str) -> list[DroppedFact]:
+    """A treatment's intent is the intent word the case text writes with it: in its name, or
+    in its sentence within a few words before it ("salvage chemotherapy with FLAG-Ida") or
+    right after it ("CAR-T as a bridge to transplant").  No such word: not stated, so null;
+    an intent the model gave without one goes to ``dropped``."""
+    out: list[DroppedFact] = []
+    sentences = _prose_sentences(text)
+    for i, t in enumerate(record.treatments):
+        found = None
+        needle = t.name.casefold()
+        for _, sentence in sentences:
+            at = sentence.casefold().find(needle) if len(needle) > 1 else -1
+            if at < 0:
+                continue
+            window = sentence[max(0, at - 40) : at + len(t.name) + 30]
+            found = next((intent for intent, cue in _INTENT if cue.search(window)), None)
+            break
+        if found is None and t.intent is not None:
+            fact = {"intent": t.intent, "evidence": {"quote": t.evidence.quote}}
+            note = "no intent word is written with it (rule)"
+            out.append(DroppedFact(path=f"treatments[{i}].intent", fact=fact, note=note))
+        t.intent = found  # type: ignore[assignment]
+    return out
+
+
 def _drop(path: str, fact: Any, note: str) -> DroppedFact:
     return DroppedFact(path=path, fact=fact.model_dump(mode="json"), note=note)
 

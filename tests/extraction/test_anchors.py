@@ -262,3 +262,20 @@ def test_a_result_from_the_words_after_the_test() -> None:
         ("ECG", None),  # "An ECG followed": no result stated
     ]
     assert record.assessments[2].evidence.quote == "CT showed a mass in the liver"
+
+
+def test_intent_only_where_an_intent_word_is_written_with_the_treatment() -> None:
+    text = _case(
+        "Three days later, salvage chemotherapy with FLAG-Ida was started. She then received "
+        "CAR-T cell therapy as a bridge to transplantation. Filgrastim was given daily."
+    )
+    record = empty_case_report()
+    record.treatments = [
+        _t("FLAG-Ida", "chemotherapy"),
+        _t("CAR-T cell therapy", "cellular_therapy"),
+        _t("Filgrastim", "supportive"),
+    ]
+    record.treatments[2].intent = "curative"  # the model's reading, not the text's words
+    dropped = apply_rules(record, ("intent_from_words",), text)
+    assert [t.intent for t in record.treatments] == ["salvage", "bridging", None]
+    assert [(d.path, d.fact["intent"]) for d in dropped] == [("treatments[2].intent", "curative")]

@@ -69,6 +69,7 @@ RULE_NAMES = (
     "sites_from_words",
     "results_from_text",
     "intent_from_words",
+    "duration_from_words",
     "diagnoses_not_treatments",
     "diagnoses_only_diseases",
     "same_disease_once",

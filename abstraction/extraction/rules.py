@@ -23,6 +23,8 @@ note: nothing the model said is lost, it moves to the extraction's ``dropped`` l
   positive", "CT showed a mass"), which become its quote.
 - ``intent_from_words``: a treatment's intent is the intent word written with it ("salvage
   chemotherapy", "as a bridge to"), else null (the model's goes to ``dropped``).
+- ``duration_from_words``: a treatment with no duration gets the length written with its name
+  ("six cycles of R-CHOP", "interferon-α for two weeks"), which becomes its quote.
 - ``findings_only_findings``: a finding named with a negation ("no fever") is that finding,
   absent; tests, treatments, the record's diagnoses and names of nothing leave the findings;
   the same finding twice is kept once.
@@ -76,6 +78,7 @@ from abstraction.core.schema import (
 from abstraction.core.terms import vocabulary
 from abstraction.extraction.text_rules import (
     age_from_text,
+    duration_from_words,
     intent_from_words,
     outcome_from_text,
     quote_from_value,
@@ -426,6 +429,7 @@ TEXT_RULES: dict[str, TextRule] = {  # in `abstraction.extraction.text_rules`
     "sites_from_words": sites_from_words,
     "results_from_text": results_from_text,
     "intent_from_words": intent_from_words,
+    "duration_from_words": duration_from_words,
     "timeline_from_record": timeline_from_record,
     "transplant_attributes": transplant_attributes,
     "quote_from_value": quote_from_value,

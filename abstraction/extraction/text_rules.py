@@ -167,6 +167,45 @@ def intent_from_words(record: CaseReport, text: str) -> list[DroppedFact]:
     return out
 
 
+_COUNT = (
+    r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fourteen|"
+    r"twenty|several|a few)"
+)
+_UNIT = r"(?:cycles?|courses?|doses?|days?|weeks?|months?|years?|sessions?|fractions?)"
+_SPAN = rf"{_COUNT}[ \t-]+{_UNIT}"
+_BEFORE_NAME = re.compile(rf"(?P<d>{_SPAN})[ \t]+of[ \t]+(?:[^\s.;]+[ \t]+){{0,2}}$", re.IGNORECASE)
+_AFTER_NAME = re.compile(
+    rf"^[^.;]{{0,40}}?\b(?:for|over|x|×)[ \t]+(?:a[ \t]+total[ \t]+of[ \t]+)?(?P<d>{_SPAN})\b",
+    re.IGNORECASE,
+)
+
+
+def duration_from_words(record: CaseReport, text: str) -> list[DroppedFact]:
+    """A treatment with no duration: the length the case text writes with its name, where it
+    first says it, as "six cycles of R-CHOP" or "interferon-α for two weeks" ("six cycles",
+    "two weeks"); the words from the one to the other become its quote, so it states both."""
+    lowered = text.casefold()
+    header = header_span(text)
+    start = header.end if header is not None else 0
+    for t in record.treatments:
+        if t.duration is not None or len(t.name) < 2:
+            continue
+        at = lowered.find(t.name.casefold(), start)
+        if at < 0:
+            continue
+        end = at + len(t.name)
+        window = max(start, at - 60)
+        before = _BEFORE_NAME.search(text[window:at])
+        after = _AFTER_NAME.match(text[end : end + 80])
+        if before:
+            t.duration = before.group("d")
+            t.evidence = Evidence(quote=text[window + before.start("d") : end])
+        elif after:
+            t.duration = after.group("d")
+            t.evidence = Evidence(quote=text[at : end + after.end()])
+    return []
+
+
 def _drop(path: str, fact: Any, note: str) -> DroppedFact:
     return DroppedFact(path=path, fact=fact.model_dump(mode="json"), note=note)
 

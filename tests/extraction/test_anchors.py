@@ -279,3 +279,24 @@ def test_intent_only_where_an_intent_word_is_written_with_the_treatment() -> Non
     dropped = apply_rules(record, ("intent_from_words",), text)
     assert [t.intent for t in record.treatments] == ["salvage", "bridging", None]
     assert [(d.path, d.fact["intent"]) for d in dropped] == [("treatments[2].intent", "curative")]
+
+
+def test_a_duration_written_with_the_treatment() -> None:
+    text = _case(
+        "She received six cycles of R-CHOP and two cycles of R-ICE. Interferon-α was given "
+        "for two weeks. Later FLAG-Ida (fludarabine, cytarabine) x 2 cycles. Aspirin was "
+        "started. Two weeks later she relapsed."
+    )
+    record = empty_case_report()
+    record.treatments = [
+        _t(n, "chemotherapy") for n in ("R-CHOP", "R-ICE", "Interferon-α", "FLAG-Ida", "Aspirin")
+    ]
+    apply_rules(record, ("duration_from_words",), text)
+    got = [(t.duration, t.evidence.quote) for t in record.treatments]
+    assert got == [
+        ("six cycles", "six cycles of R-CHOP"),
+        ("two cycles", "two cycles of R-ICE"),  # not R-CHOP's, the nearer one
+        ("two weeks", "Interferon-α was given for two weeks"),
+        ("2 cycles", "FLAG-Ida (fludarabine, cytarabine) x 2 cycles"),
+        (None, "Aspirin"),  # "Two weeks later" is a time, in another sentence
+    ]

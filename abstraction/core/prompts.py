@@ -70,6 +70,7 @@ RULE_NAMES = (
     "results_from_text",
     "intent_from_words",
     "duration_from_words",
+    "follow_up_from_text",
     "diagnoses_not_treatments",
     "diagnoses_only_diseases",
     "same_disease_once",
@@ -86,6 +87,7 @@ RULE_NAMES = (
 RULE_FIELDS: dict[str, tuple[str, ...]] = {
     "sex_from_text": ("patient.sex",),
     "age_from_text": ("patient.age",),
+    "follow_up_from_text": ("outcome.follow_up",),
     "outcome_from_text": ("outcome.status", "outcome.cause_of_death"),
     "timeline_from_record": ("timeline.event", "timeline.time"),
 }

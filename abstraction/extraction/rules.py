@@ -25,6 +25,8 @@ note: nothing the model said is lost, it moves to the extraction's ``dropped`` l
   chemotherapy", "as a bridge to"), else null (the model's goes to ``dropped``).
 - ``duration_from_words``: a treatment with no duration gets the length written with its name
   ("six cycles of R-CHOP", "interferon-α for two weeks"), which becomes its quote.
+- ``follow_up_from_text``: when no follow-up was extracted, the length in the last case-text
+  sentence about follow-up or how the patient is now ("18 months after transplant").
 - ``findings_only_findings``: a finding named with a negation ("no fever") is that finding,
   absent; tests, treatments, the record's diagnoses and names of nothing leave the findings;
   the same finding twice is kept once.
@@ -79,6 +81,7 @@ from abstraction.core.terms import vocabulary
 from abstraction.extraction.text_rules import (
     age_from_text,
     duration_from_words,
+    follow_up_from_text,
     intent_from_words,
     outcome_from_text,
     quote_from_value,
@@ -430,6 +433,7 @@ TEXT_RULES: dict[str, TextRule] = {  # in `abstraction.extraction.text_rules`
     "results_from_text": results_from_text,
     "intent_from_words": intent_from_words,
     "duration_from_words": duration_from_words,
+    "follow_up_from_text": follow_up_from_text,
     "timeline_from_record": timeline_from_record,
     "transplant_attributes": transplant_attributes,
     "quote_from_value": quote_from_value,

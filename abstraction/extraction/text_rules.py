@@ -206,6 +206,37 @@ def duration_from_words(record: CaseReport, text: str) -> list[DroppedFact]:
     return []
 
 
+_FOLLOW_CUE = re.compile(
+    r"\b(?:follow(?:ed)?[- ]up|last (?:visit|review|contact|seen)|remains|remained|"
+    r"is (?:alive|well|doing well)|at last|to date)\b",
+    re.IGNORECASE,
+)
+_LENGTH = re.compile(
+    rf"\b{_COUNT}[ \t-]+(?:days?|weeks?|months?|years?)"
+    r"(?:[ \t]+(?:after|post|following|from|since)[ \t]+(?:the[ \t]+)?[\w-]+)?",
+    re.IGNORECASE,
+)
+
+
+def follow_up_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
+    """When no follow-up length was extracted: the length in the last case-text sentence that
+    speaks of follow-up or of how the patient is now ("At the last follow-up, 18 months after
+    transplant, he remains in remission": "18 months after transplant"), with that sentence."""
+    if record.outcome.follow_up is not None:
+        return []
+    for _, sentence in reversed(_prose_sentences(text)):
+        if not _FOLLOW_CUE.search(sentence):
+            continue
+        m = _LENGTH.search(sentence)
+        if m:
+            value = m.group().strip()
+            record.outcome.follow_up = TextFact(
+                value=value, evidence=Evidence(quote=sentence.strip())
+            )
+            break
+    return []
+
+
 def _drop(path: str, fact: Any, note: str) -> DroppedFact:
     return DroppedFact(path=path, fact=fact.model_dump(mode="json"), note=note)
 

@@ -300,3 +300,17 @@ def test_a_duration_written_with_the_treatment() -> None:
         ("2 cycles", "FLAG-Ida (fludarabine, cytarabine) x 2 cycles"),
         (None, "Aspirin"),  # "Two weeks later" is a time, in another sentence
     ]
+
+
+def test_follow_up_from_the_last_sentence_about_it() -> None:
+    text = _case(
+        "She relapsed two months after diagnosis. At the last follow-up, 18 months after "
+        "transplant, she remains in remission."
+    )
+    record = empty_case_report()
+    apply_rules(record, ("follow_up_from_text",), text)
+    assert record.outcome.follow_up is not None
+    assert record.outcome.follow_up.value == "18 months after transplant"
+    nothing = empty_case_report()
+    apply_rules(nothing, ("follow_up_from_text",), _case("She relapsed two months later."))
+    assert nothing.outcome.follow_up is None

@@ -71,6 +71,7 @@ RULE_NAMES = (
     "intent_from_words",
     "duration_from_words",
     "follow_up_from_text",
+    "times_from_words",
     "diagnoses_not_treatments",
     "diagnoses_only_diseases",
     "same_disease_once",

@@ -27,6 +27,9 @@ note: nothing the model said is lost, it moves to the extraction's ``dropped`` l
   ("six cycles of R-CHOP", "interferon-α for two weeks"), which becomes its quote.
 - ``follow_up_from_text``: when no follow-up was extracted, the length in the last case-text
   sentence about follow-up or how the patient is now ("18 months after transplant").
+- ``times_from_words``: a treatment or test with no time gets the time phrase nearest its name
+  in the sentence that first names it ("on day +2", "three days later"); a model's piece of
+  that phrase ("+2") is completed.
 - ``findings_only_findings``: a finding named with a negation ("no fever") is that finding,
   absent; tests, treatments, the record's diagnoses and names of nothing leave the findings;
   the same finding twice is kept once.
@@ -92,6 +95,7 @@ from abstraction.extraction.text_rules import (
     sites_from_words,
     squash,
     timeline_from_record,
+    times_from_words,
     transplant_attributes,
 )
 
@@ -434,6 +438,7 @@ TEXT_RULES: dict[str, TextRule] = {  # in `abstraction.extraction.text_rules`
     "intent_from_words": intent_from_words,
     "duration_from_words": duration_from_words,
     "follow_up_from_text": follow_up_from_text,
+    "times_from_words": times_from_words,
     "timeline_from_record": timeline_from_record,
     "transplant_attributes": transplant_attributes,
     "quote_from_value": quote_from_value,

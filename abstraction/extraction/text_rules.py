@@ -167,9 +167,10 @@ def intent_from_words(record: CaseReport, text: str) -> list[DroppedFact]:
     return out
 
 
+_UNITS = r"one|two|three|four|five|six|seven|eight|nine"
 _COUNT = (
-    r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fourteen|"
-    r"twenty|several|a few)"
+    rf"(?:\d+|(?:twenty|thirty|forty|fifty|sixty)(?:-(?:{_UNITS}))?|{_UNITS}|ten|eleven|twelve|"
+    r"thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|several|a few)"
 )
 _UNIT = r"(?:cycles?|courses?|doses?|days?|weeks?|months?|years?|sessions?|fractions?)"
 _SPAN = rf"{_COUNT}[ \t-]+{_UNIT}"
@@ -235,6 +236,72 @@ def follow_up_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
             )
             break
     return []
+
+
+_MONTHS = (
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+)
+_TIME = re.compile(
+    r"\b(?:(?:from|on|by|until)[ \t]+)?(?:hospital[ \t]+|post-?operative[ \t]+)?day[ \t]+[+-−]?\d+"
+    r"(?:[ \t]+of[ \t]+(?:admission|induction|treatment|therapy|hospitali[sz]ation|life))?"
+    r"(?:[ \t]+(?:to|through|until)[ \t]+(?:day[ \t]+)?[+-−]?\d+)?"
+    rf"|\b{_COUNT}[ \t-]+(?:hours?|days?|weeks?|months?|years?)[ \t]+"
+    r"(?:after|later|before|following|post|into)(?:[ \t]+(?:the[ \t]+)?[\w-]+)?"
+    rf"|\bin[ \t]+(?:early[ \t]+|late[ \t]+|mid-?)?{_MONTHS}(?:[ \t]+\d{{4}})?"
+    r"|\bthe[ \t]+(?:same|following|next)[ \t]+(?:day|week|month|morning|evening)",
+    re.IGNORECASE,
+)
+
+
+def _nearest_time(sentence: str, at: int, length: int) -> re.Match[str] | None:
+    """The time phrase of `sentence` nearest the name at `at` (ties: the one before it)."""
+    best, gap = None, 10**9
+    for m in _TIME.finditer(sentence):
+        d = at - m.end() if m.end() <= at else m.start() - (at + length)
+        if 0 <= d < gap or (d < 0 and gap > 0 and m.start() < at + length and m.end() > at):
+            best, gap = m, max(d, 0)
+    return best if gap <= 60 else None
+
+
+class _Time(BaseModel):
+    time: str
+
+
+def times_from_words(record: CaseReport, text: str) -> list[DroppedFact]:
+    """A treatment or test with no time: the time phrase nearest its name (within a few words)
+    in the case-text sentence that first names it ("on day +2", "from day +7 to day +12",
+    "three days later", "in March 2019", "the same week"), instead of a time the model gave
+    (which goes to ``dropped``); that sentence becomes its quote."""
+    sentences = _prose_sentences(text)
+    facts = [(t, t.name) for t in record.treatments] + [(a, a.method) for a in record.assessments]
+    out: list[DroppedFact] = []
+
+    def path(fact: Any) -> str:
+        if fact in record.treatments:
+            return f"treatments[{record.treatments.index(fact)}]"
+        return f"assessments[{record.assessments.index(fact)}]"
+
+    for fact, name in facts:
+        needle = name.casefold()
+        if len(needle) < 2:
+            continue
+        quote = fact.evidence.quote.casefold()
+        # the sentence the model quoted first, then the others in text order
+        ordered = sorted(sentences, key=lambda s: not (quote and quote in s[1].casefold()))
+        for _, sentence in ordered:
+            at = sentence.casefold().find(needle)
+            if at < 0:
+                continue
+            m = _nearest_time(sentence, at, len(name))
+            had = fact.time
+            if m and (had is None or had.strip() != m.group().strip()):
+                fact.time = m.group().strip()
+                fact.evidence = Evidence(quote=sentence.strip())
+                if had is not None:
+                    note = f"the time written nearest its name is {fact.time!r} (rule)"
+                    out.append(_drop(f"{path(fact)}.time", _Time(time=had), note))
+            break
+    return out
 
 
 def _drop(path: str, fact: Any, note: str) -> DroppedFact:

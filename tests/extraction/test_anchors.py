@@ -314,3 +314,24 @@ def test_follow_up_from_the_last_sentence_about_it() -> None:
     nothing = empty_case_report()
     apply_rules(nothing, ("follow_up_from_text",), _case("She relapsed two months later."))
     assert nothing.outcome.follow_up is None
+
+
+def test_the_time_written_nearest_the_treatment() -> None:
+    text = _case(
+        "Fludarabine was given on days -5 to -3, and on day 0 she received axi-cel. "
+        "Filgrastim was given from day +7 to day +12. Twenty-six months after transplantation "
+        "a PET-CT was clear. Aspirin was continued."
+    )
+    record = empty_case_report()
+    record.treatments = [_t("axi-cel", "cellular_therapy"), _t("Filgrastim", "supportive")]
+    record.treatments[0].time = "+2"  # the model's, from elsewhere
+    record.treatments.append(_t("Aspirin", "other"))
+    from abstraction.core.schema import Assessment
+
+    record.assessments = [
+        Assessment(method="PET-CT", result=None, time=None, evidence=Evidence(quote="PET-CT"))
+    ]
+    dropped = apply_rules(record, ("times_from_words",), text)
+    assert [t.time for t in record.treatments] == ["on day 0", "from day +7 to day +12", None]
+    assert record.assessments[0].time == "Twenty-six months after transplantation"
+    assert [(d.path, d.fact["time"]) for d in dropped] == [("treatments[0].time", "+2")]

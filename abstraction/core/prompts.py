@@ -72,6 +72,7 @@ RULE_NAMES = (
     "duration_from_words",
     "follow_up_from_text",
     "times_from_words",
+    "events_from_text",
     "diagnoses_not_treatments",
     "diagnoses_only_diseases",
     "same_disease_once",

@@ -24,7 +24,9 @@ is listed, rule by rule (docs/evaluation.md has the same list):
 6. A parenthesis that abbreviates what precedes it ("electrocardiogram (ECG)", "minimal
    residual disease (MRD)") is left out; any other parenthesis ("ALL (B-cell)") stays.  In the
    treatment list, a dose written into the name ("aspirin 300 mg", "ramipril 2.5 mg daily":
-   a number with a dose unit, and dosing frequency words) is not part of the name.  A word
+   a number with a dose unit, and dosing frequency words) is not part of the name, nor is a
+   generic last word "treatment", "therapy" or "regimen" after a named treatment
+   ("interferon-α treatment" is "interferon-α", "CAR-T cell therapy" is "CAR-T cell").  A word
    said twice counts once.
 7. Word order and the words "of", "the", "a", "an", "in", "on", "at", "for" do not count
    ("MRI of the brain" = "brain MRI"), except that direction words keep their order ("left to
@@ -366,7 +368,14 @@ def _strip(value: str, *, doses: bool) -> str:
         bare = _DOSE.sub(" ", value)
         if bare.strip():
             value = bare
+        bare = _GENERIC_TAIL.sub("", value)
+        if bare.strip():
+            value = bare
     return value
+
+
+_GENERIC_TAIL = re.compile(r"[\s-]+(?:treatment|therapy|regimen)s?\s*$", re.IGNORECASE)
+"""A generic word after a named treatment: "interferon-α treatment" is "interferon-α"."""
 
 
 _DEFINITION = re.compile(r"\(\s*([A-Za-z][A-Za-z0-9\-]{1,9})\s*\)")

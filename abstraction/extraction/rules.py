@@ -30,6 +30,8 @@ note: nothing the model said is lost, it moves to the extraction's ``dropped`` l
 - ``times_from_words``: a treatment or test with no time gets the time phrase nearest its name
   in the sentence that first names it ("on day +2", "three days later"); a model's piece of
   that phrase ("+2") is completed.
+- ``events_from_text``: relapses, remissions and progressions a case-text sentence about the
+  patient states and the record lacks, with type, sites and time from the sentence.
 - ``findings_only_findings``: a finding named with a negation ("no fever") is that finding,
   absent; tests, treatments, the record's diagnoses and names of nothing leave the findings;
   the same finding twice is kept once.
@@ -84,6 +86,7 @@ from abstraction.core.terms import vocabulary
 from abstraction.extraction.text_rules import (
     age_from_text,
     duration_from_words,
+    events_from_text,
     follow_up_from_text,
     intent_from_words,
     outcome_from_text,
@@ -439,6 +442,7 @@ TEXT_RULES: dict[str, TextRule] = {  # in `abstraction.extraction.text_rules`
     "duration_from_words": duration_from_words,
     "follow_up_from_text": follow_up_from_text,
     "times_from_words": times_from_words,
+    "events_from_text": events_from_text,
     "timeline_from_record": timeline_from_record,
     "transplant_attributes": transplant_attributes,
     "quote_from_value": quote_from_value,

@@ -248,7 +248,9 @@ _TIME = re.compile(
     rf"|\b{_COUNT}[ \t-]+(?:hours?|days?|weeks?|months?|years?)[ \t]+"
     r"(?:after|later|before|following|post|into)(?:[ \t]+(?:the[ \t]+)?[\w-]+)?"
     rf"|\bin[ \t]+(?:early[ \t]+|late[ \t]+|mid-?)?{_MONTHS}(?:[ \t]+\d{{4}})?"
-    r"|\bthe[ \t]+(?:same|following|next)[ \t]+(?:day|week|month|morning|evening)",
+    r"|\bthe[ \t]+(?:same|following|next)[ \t]+(?:day|week|month|morning|evening)"
+    r"|\b(?:at|in|during|by)[ \t]+the[ \t]+\d+(?:st|nd|rd|th)[ \t]+(?:day|week|month|year)"
+    r"(?:[ \t]+(?:after|post|of|following)[ \t]+[\w-]+)?",
     re.IGNORECASE,
 )
 
@@ -533,6 +535,102 @@ _DEATH_WORDS = re.compile(
     r"\b(died|death|passed away|succumbed|expired)\b(?:\s+(?:of|from|due to)\s+[^.,;]{3,60})?",
     re.IGNORECASE,
 )
+
+
+_THIS_PATIENT = re.compile(
+    r"\b(?:she|he|her|his|him|patient|(?:the|this|our) (?:woman|man|girl|boy|child|infant))\b",
+    re.IGNORECASE,
+)
+_EVENT_TYPE = re.compile(
+    r"(?P<type>(?:(?:[\w()]+[- ])?(?:negative|positive)|extramedullary|medullary|complete|"
+    r"partial|stringent complete|very good partial|haematological|hematological|molecular|"
+    r"cytogenetic|metabolic|radiological|radiographic|isolated|local|distant|"
+    r"biochemical|clinical|early|late|second|first|CNS|testicular|skin|nodal)"
+    r"(?:[ -](?:complete|partial|haematological|hematological|molecular|metabolic))?)[ \t-]+$",
+    re.IGNORECASE,
+)
+
+
+def _same_place(quote: str, sentence: str) -> bool:
+    """Whether a quote (the model's, perhaps not verbatim) is from this sentence: in it, or
+    most of its words are."""
+    if not quote:
+        return False
+    if quote in sentence or sentence in quote:
+        return True
+    words = re.findall(r"\w{3,}", quote)
+    return bool(words) and sum(w in sentence for w in words) >= 0.6 * len(words)
+
+
+def _same_sites(record: CaseReport, event: str, places: list[str]) -> Any:
+    """The record's event of this kind at the same parts of the body, if any."""
+    words = {w for p in places for w in re.findall(r"\w{3,}", p.casefold())}
+    for e in record.disease_events:
+        theirs = {w for p in e.body_sites for w in re.findall(r"\w{3,}", p.casefold())}
+        if e.event == event and words and len(words & theirs) >= 2:
+            return e
+    return None
+
+
+def events_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
+    """Relapses, remissions and progressions the case text states of this patient, that the
+    record does not have yet: each event word in a case-text sentence that speaks of the
+    patient ("she", "the patient"...; not "patients", not the literature), with its type
+    when a type word stands before it ("extramedullary relapse", "MRD-negative remission"),
+    the parts of the body the sentence names after it (anatomy vocabulary), and the time
+    phrase nearest it ("at the 6th month after UCBT", "three months later").  Its quote is
+    the sentence.  An event the record has in the same sentence is not added again."""
+    from abstraction.core.schema import DiseaseEvent
+
+    sites = _site_pattern()
+    had = [(e.event, e.evidence.quote.casefold()) for e in record.disease_events]
+    for _, sentence in _prose_sentences(text):
+        if not _THIS_PATIENT.search(sentence):
+            continue
+        low = sentence.casefold()
+        found = sorted(
+            (m.start(), m.end(), event)
+            for event, cue in _EVENT_CUES.items()
+            for m in cue.finditer(sentence)
+        )
+        for start, end, event in found:
+            if any(ev == event and _same_place(q, low) for ev, q in had):
+                continue
+            typed = _EVENT_TYPE.search(sentence[max(0, start - 60) : start])
+            places = [x.group().strip() for x in sites.finditer(sentence, end)]
+            when = _nearest_time(sentence, start, end - start)
+            if when is not None and _nearest_event(found, when) != start:
+                when = None  # a time nearer another event of the sentence is that one's
+            same = _same_sites(record, event, places)
+            if same is not None:  # the model's event, quoted from elsewhere: fill it in
+                if same.type is None and typed:
+                    same.type = typed.group("type")
+                if len(places) > len(same.body_sites):  # each site on its own
+                    same.body_sites = places
+                same.evidence = Evidence(quote=sentence.strip())
+                had.append((event, low))
+                continue
+            record.disease_events.append(
+                DiseaseEvent(
+                    event=event,  # type: ignore[arg-type]
+                    type=typed.group("type") if typed else None,
+                    body_sites=places if event in ("relapse", "progression") else [],
+                    time=when.group().strip() if when else None,
+                    evidence=Evidence(quote=sentence.strip()),
+                )
+            )
+            had.append((event, low))
+    return []
+
+
+def _nearest_event(found: list[tuple[int, int, str]], when: re.Match[str]) -> int:
+    """The start of the event word of `found` nearest the time phrase `when`."""
+
+    def gap(item: tuple[int, int, str]) -> int:
+        start, end, _ = item
+        return max(when.start() - end, start - when.end(), 0)
+
+    return min(found, key=gap)[0]
 
 
 def timeline_from_record(record: CaseReport, text: str) -> list[DroppedFact]:

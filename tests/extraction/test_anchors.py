@@ -335,3 +335,30 @@ def test_the_time_written_nearest_the_treatment() -> None:
     assert [t.time for t in record.treatments] == ["on day 0", "from day +7 to day +12", None]
     assert record.assessments[0].time == "Twenty-six months after transplantation"
     assert [(d.path, d.fact["time"]) for d in dropped] == [("treatments[0].time", "+2")]
+
+
+def test_events_the_text_states_of_this_patient() -> None:
+    from abstraction.core.schema import DiseaseEvent
+
+    text = _case(
+        "Extramedullary relapse of ALL is usually associated with poor prognosis. Here, we "
+        "report a patient with extramedullary relapse involving the breast, kidney and uterus. "
+        "She achieved MRD-negative remission, but she relapsed at the 6th month after UCBT. "
+        "Relapse in such patients is common."
+    )
+    record = empty_case_report()
+    # the model's relapse, quoted from the general sentence, its sites as one phrase
+    record.disease_events = [
+        DiseaseEvent(
+            event="relapse", type=None, body_sites=["breast", "kidney and uterus"], time=None,
+            evidence=Evidence(quote="Extramedullary relapse of ALL is usually associated"),
+        )
+    ]  # fmt: skip
+    apply_rules(record, ("events_from_text",), text)
+    got = [(e.event, e.type, e.body_sites, e.time) for e in record.disease_events]
+    assert got == [
+        ("relapse", "extramedullary", ["breast", "kidney", "uterus"], None),
+        ("remission", "MRD-negative", [], None),
+        ("relapse", None, [], "at the 6th month after UCBT"),
+    ]
+    assert record.disease_events[0].evidence.quote.startswith("Here, we report a patient")

@@ -118,6 +118,11 @@ PAIRS: list[tuple[str, str, str, bool, str]] = [
     ("diagnoses", "cholangiocarcinoma", "hepatocellular carcinoma", DIFF, "different tumours"),
     # --- treatments --------------------------------------------------------------------
     ("treatments", "amoxicillin", "ampicillin", DIFF, "different penicillins"),
+    ("treatments", "interferon-α", "interferon-α treatment", SAME, "a generic last word"),
+    ("treatments", "rituximab therapy", "rituximab", SAME, "a generic last word"),
+    ("treatments", "amoxicillin therapy", "ampicillin", DIFF, "the drug still differs"),
+    ("treatments", "radiotherapy", "radiation therapy", SAME, "synonyms"),
+    ("treatments", "hormone therapy", "chemotherapy", DIFF, "different treatments"),
     ("treatments", "cyclophosphamide", "cyclosporine", DIFF, "alkylator vs calcineurin inhibitor"),
     ("treatments", "prednisone", "prednisolone", DIFF, "different corticosteroids"),
     ("treatments", "hydroxyzine", "hydralazine", DIFF, "antihistamine vs vasodilator"),

@@ -200,7 +200,9 @@ def _quoted(fact: Any, text: str) -> bool:
     return bool(quote) and quote.casefold() in text.casefold()
 
 
-_SPLIT = re.compile(r"\s*(?:[,;()]|\band\b)\s*")
+_SPLIT = re.compile(r"\s*(?:(?<!\d),|,(?!\d{3}\b)|[;()]|\band\b)\s*")
+"""Commas, semicolons, parentheses and "and" join names; a comma inside a number ("5,000 IU")
+does not."""
 
 
 def split_phrase(phrase: str) -> list[str]:

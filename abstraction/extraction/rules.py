@@ -97,6 +97,7 @@ from abstraction.extraction.text_rules import (
     sex_from_text,
     sites_from_words,
     squash,
+    time_phrase,
     timeline_from_record,
     times_from_words,
     transplant_attributes,
@@ -316,14 +317,27 @@ def _names_nothing(name: str) -> bool:
     return not words
 
 
+_LAB_VALUE = re.compile(
+    r"\d\s*(?:g/dl|g/l|mg/dl|mg/l|µg/l|μg/l|ng/ml|ng/l|pg/ml|mmol/l|µmol/l|μmol/l|u/l|iu/l|"
+    r"meq/l|×\s*10|x\s*10|%|°c|mmhg|/mm3|/µl|/μl|cells/)",
+    re.IGNORECASE,
+)
+"""A measured value with a laboratory or vital-sign unit ("IgG 3.1 g/L", "37.8 °C")."""
+_THERAPY_WORDS = re.compile(r"\b(?:therapy|treatment|chemotherapy|regimen)\b", re.IGNORECASE)
+_RESPONSE = re.compile(r"\bresponse\b", re.IGNORECASE)
+
+
 def findings_only_findings(record: CaseReport) -> list[DroppedFact]:
     """Findings are signs, symptoms and abnormal results, once each:
 
     - a name that opens with a negation ("no fever", "without rash": NegEx's pre-negation
       triggers) is the finding it negates, absent ("fever", "rash": still words of the text);
-    - what the record has elsewhere leaves: a test (the test vocabulary), a treatment (the
-      category vocabulary, or a name of the record's treatments), the principal diagnosis or a
-      secondary one named as a disease (its disease words: "-itis", "-oma", "syndrome"...);
+    - what belongs elsewhere leaves: a test (the test vocabulary, or a measured value with a
+      laboratory unit: "IgG 3.1 g/L"), a treatment (the category
+      vocabulary, therapy words, or one of the record's treatments in its words), a response
+      to treatment (a disease event), a time ("fourteen months after infusion"), the
+      principal diagnosis or a secondary one named as a disease (its disease words: "-itis",
+      "-oma", "syndrome"...);
     - a name of no word ("the", "14", "patient") leaves;
     - the same finding (term, assertion and body site) listed twice is kept once."""
     for f in record.findings:
@@ -332,6 +346,20 @@ def findings_only_findings(record: CaseReport) -> list[DroppedFact]:
             f.name, f.assertion = f.name[m.end() :].strip(), "absent"
     treatments = vocabulary("treatments")
     given = {treatments.term(t.name).key for t in record.treatments}
+    given_words = [set(treatments.term(t.name).words) for t in record.treatments]
+
+    def a_test(f: Any) -> bool:
+        return is_test(f.name) or bool(_LAB_VALUE.search(f.name))
+
+    def a_treatment(f: Any) -> bool:
+        words = set(treatments.term(f.name).words)
+        return (
+            vocabulary_category(f.name) is not None
+            or treatments.term(f.name).key in given
+            or bool(_THERAPY_WORDS.search(f.name))
+            or any(w and w <= words for w in given_words)
+        )
+
     dx = vocabulary("diagnoses")
     diseases = {
         dx.term(d.name).key
@@ -339,12 +367,19 @@ def findings_only_findings(record: CaseReport) -> list[DroppedFact]:
         if d.status == "principal"
         or (d.status == "secondary" and _disease_pattern().search(d.name))
     }
-    out = _leave(record, "findings", lambda f: is_test(f.name), "a test, not a finding (rule)")
+    out = _leave(record, "findings", a_test, "a test or its value, not a finding (rule)")
+    out += _leave(record, "findings", a_treatment, "a treatment, not a finding (rule)")
     out += _leave(
         record,
         "findings",
-        lambda f: vocabulary_category(f.name) is not None or treatments.term(f.name).key in given,
-        "a treatment, not a finding (rule)",
+        lambda f: bool(_RESPONSE.search(f.name)),
+        "a response to treatment (a disease event), not a finding (rule)",
+    )
+    out += _leave(
+        record,
+        "findings",
+        lambda f: bool(time_phrase(f.name)),
+        "a time, not a finding (rule)",
     )
     out += _leave(
         record,

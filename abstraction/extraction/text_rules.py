@@ -255,6 +255,12 @@ _TIME = re.compile(
 )
 
 
+def time_phrase(text: str) -> bool:
+    """Whether `text` is a time phrase and nothing more ("three days later", "on day +2")."""
+    m = _TIME.fullmatch(text.strip())
+    return m is not None
+
+
 def _nearest_time(sentence: str, at: int, length: int) -> re.Match[str] | None:
     """The time phrase of `sentence` nearest the name at `at` (ties: the one before it)."""
     best, gap = None, 10**9

@@ -362,3 +362,30 @@ def test_events_the_text_states_of_this_patient() -> None:
         ("relapse", None, [], "at the 6th month after UCBT"),
     ]
     assert record.disease_events[0].evidence.quote.startswith("Here, we report a patient")
+
+
+def test_findings_are_signs_not_tests_treatments_responses_or_times() -> None:
+    record = empty_case_report()
+    record.treatments = [_t("furosemide 40 mg", "other")]
+    names = [
+        "no fever",  # absent fever
+        "IgG 3.1 g/L",  # a laboratory value
+        "temperature of 37.8 °C",
+        "salvage therapy",
+        "intravenous furosemide",  # the record's treatment
+        "complete metabolic response",
+        "fourteen months after infusion",
+        "hypotonia",
+        "2-mm ST-segment elevation",  # a size, not a laboratory unit: a finding
+        "the",
+    ]
+    record.findings = [
+        Finding(name=n, assertion="present", body_site=None, evidence=Evidence(quote=n))
+        for n in names
+    ]
+    apply_rules(record, ("findings_only_findings",))
+    assert [(f.name, f.assertion) for f in record.findings] == [
+        ("fever", "absent"),
+        ("hypotonia", "present"),
+        ("2-mm ST-segment elevation", "present"),
+    ]

@@ -30,7 +30,7 @@ from abstraction.core.schemas import DEFAULT_SCHEMA_REF, RecordSchema, resolve_s
 
 PROMPTS_ENV = "ABSTRACTION_PROMPTS_DIR"
 
-DEFAULT_PROMPT = "v20"
+DEFAULT_PROMPT = "v22"
 """The version `abstraction extract` and `batch prepare` use unless told otherwise: the one that
 abstracts the whole case (every section of `CaseReport`, nothing in ``not_extracted``), measured
 against v1 and v18 on the hand-gold core suite (docs/prompts.md).  v18 lists names only."""

@@ -71,6 +71,13 @@ class Provenance(Strict):
     )
     prompt_version: str
     prompt_sha256: str
+    code_sha256: str | None = Field(
+        default=None,
+        exclude_if=lambda v: v is None,
+        description="sha256 of the code and vocabularies that turn the model's answers into "
+        "the record (rules, mentions, grounding, scoring terms, their data files): the same "
+        "prompt and answers give the same record only with the same code.",
+    )
     model: str
     model_sha256: str | None = None
     endpoint: str = Field(description="'local' or the endpoint's base URL (no credentials).")

@@ -197,7 +197,7 @@ def pool_sections(
 def _quoted(fact: Any, text: str) -> bool:
     """Whether a fact's quote is words of the text (else grounding cannot place it)."""
     quote = ((fact or {}).get("evidence") or {}).get("quote") if isinstance(fact, dict) else None
-    return bool(quote) and quote.casefold() in text.casefold()
+    return isinstance(quote, str) and bool(quote) and quote.casefold() in text.casefold()
 
 
 _SPLIT = re.compile(r"\s*(?:(?<!\d),|,(?!\d{3}\b)|[;()]|\band\b)\s*")

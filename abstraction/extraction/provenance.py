@@ -8,8 +8,11 @@ open client's `describe()` does: ``model``, ``model_sha256`` (the embedded model
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from functools import cache
+from importlib import resources
 from typing import Any
 
 from abstraction.core.prompts import PromptSpec
@@ -22,6 +25,39 @@ from abstraction.core.records import (
     Usage,
 )
 from abstraction.core.version import __version__
+
+
+_POSTPROCESSING = (
+    "extraction/rules.py",
+    "extraction/text_rules.py",
+    "extraction/mentions.py",
+    "extraction/merge.py",
+    "grounding",
+    "core/terms.py",
+    "core/normalize.py",
+    "core/vocab.py",
+    "data",
+)
+"""What turns a model's answers into a record, besides the prompt (the package's own files)."""
+
+
+@cache
+def code_sha256() -> str:
+    """sha256 over `_POSTPROCESSING`'s files, in path order (`Provenance.code_sha256`)."""
+    root = resources.files("abstraction")
+    digest = hashlib.sha256()
+
+    def add(node: Any, name: str) -> None:
+        if node.is_dir():
+            for child in sorted(node.iterdir(), key=lambda c: c.name):
+                if child.name != "__pycache__":
+                    add(child, f"{name}/{child.name}")
+        elif name.endswith((".py", ".toml", ".txt", ".json")):
+            digest.update(name.encode() + b"\0" + node.read_bytes() + b"\0")
+
+    for name in _POSTPROCESSING:
+        add(root.joinpath(name), name)
+    return digest.hexdigest()
 
 
 def now_iso() -> str:
@@ -52,6 +88,7 @@ def provenance(
         schema_sha256=schema_sha256,
         prompt_version=prompt_version,
         prompt_sha256=prompt_sha256,
+        code_sha256=code_sha256(),
         model=described["model"],
         model_sha256=described.get("model_sha256"),
         endpoint=described["endpoint"],

@@ -525,6 +525,12 @@ def transplant_attributes(record: CaseReport, text: str) -> list[DroppedFact]:
     return []
 
 
+_AFTER_TREATMENT = re.compile(
+    r"\bafter\s+(?:(?:subsequent|the|further|treatment\s+with|receiving)\s+)*(.{2,80})",
+    re.IGNORECASE,
+)
+
+
 def _position(quote: str, text: str) -> int | None:
     at = squash(text).find(squash(quote)) if quote.strip() else -1
     return at if at >= 0 else None
@@ -589,7 +595,9 @@ def events_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
     from abstraction.core.schema import DiseaseEvent
 
     sites = _site_pattern()
-    had = [(e.event, e.evidence.quote.casefold()) for e in record.disease_events]
+    had: list[tuple[str, str]] = [
+        (e.event, e.evidence.quote.casefold()) for e in record.disease_events
+    ]
     for _, sentence in _prose_sentences(text):
         if not _THIS_PATIENT.search(sentence):
             continue
@@ -618,7 +626,7 @@ def events_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
                 continue
             record.disease_events.append(
                 DiseaseEvent(
-                    event=event,  # type: ignore[arg-type]
+                    event=event,
                     type=typed.group("type") if typed else None,
                     body_sites=places if event in ("relapse", "progression") else [],
                     time=when.group().strip() if when else None,
@@ -643,21 +651,30 @@ def timeline_from_record(record: CaseReport, text: str) -> list[DroppedFact]:
     """The timeline as the record's own course: each treatment, disease event and the death,
     each named in the words of its quote ("relapsed", "died of severe pneumonia"), in the
     order their quotes come in the text (a case report tells its course in order), each
-    with its time as extracted.  The model's timeline (a second, unanchored account of the
-    same events) goes to ``dropped``.  Items whose quote is not in the text are left out."""
-    items: list[tuple[int, TimelineEvent]] = []
+    with its time as extracted; an event whose quote says it came after a treatment of the
+    record ("remission after subsequent interferon-α treatment") comes after that treatment.
+    The model's timeline (a second, unanchored account of the same events) goes to
+    ``dropped``.  Items whose quote is not in the text are left out."""
+    items: list[tuple[float, TimelineEvent]] = []
+    given: list[tuple[str, int]] = []  # each treatment's name and place
     for t in record.treatments:
         at = _position(t.evidence.quote, text)
         if at is not None:
             evidence = t.evidence.model_copy()
             items.append((at, TimelineEvent(event=t.name, time=t.time, evidence=evidence)))
+            given.append((t.name.casefold(), at))
     for e in record.disease_events:
-        at = _position(e.evidence.quote, text)
+        found = _position(e.evidence.quote, text)
         said = _EVENT_CUES[e.event].search(e.evidence.quote)
-        if at is not None and said is not None:  # the event in the quote's own word
+        after = _AFTER_TREATMENT.search(e.evidence.quote)
+        place = None if found is None else float(found)
+        if place is not None and after is not None:  # "remission after interferon-α": after it
+            follows = [p for name, p in given if after.group(1).casefold().startswith(name)]
+            place = max([place, *(p + 0.5 for p in follows)])
+        if place is not None and said is not None:  # the event in the quote's own word
             name = f"{e.type} {said.group()}" if e.type else said.group()
             evidence = e.evidence.model_copy()
-            items.append((at, TimelineEvent(event=name, time=e.time, evidence=evidence)))
+            items.append((place, TimelineEvent(event=name, time=e.time, evidence=evidence)))
     death = record.outcome.status
     if death is not None and death.value == "died":
         at = _position(death.evidence.quote, text)

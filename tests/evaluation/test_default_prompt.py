@@ -94,3 +94,22 @@ def test_the_seed_as_a_reader_of_its_text_would_abstract_it(replayed) -> None:
     cause = record.outcome.cause_of_death
     assert cause is not None and cause.value == "severe pneumonia"
     json.dumps(record.model_dump(mode="json"))  # a plain JSON record
+
+
+def test_the_seed_s_course_in_order(replayed) -> None:
+    """Issue 19's course: CAR-T -> UCBT -> relapse at the 6th month -> interferon-α ->
+    remission -> death from severe pneumonia (other true steps may come between)."""
+    extractions, _ = replayed
+    record = extractions[SEED].record
+    assert record is not None
+    course = [e.event.lower() for e in record.timeline]
+    steps = ["car-t", "ucbt", "relapse", "interferon", "remission", "died"]
+    at = 0
+    for step in steps:
+        found = next((i for i in range(at, len(course)) if step in course[i]), None)
+        assert found is not None, f"{step!r} missing after step {at} of {course}"
+        at = found + 1
+    relapse = next(e for e in record.disease_events if e.time and "6th month" in e.time)
+    assert relapse.event == "relapse"
+    interferon = next(t for t in record.treatments if "interferon" in t.name.lower())
+    assert interferon.category == "immunotherapy" and interferon.duration == "two weeks"

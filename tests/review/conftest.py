@@ -7,6 +7,7 @@ from starlette.testclient import TestClient
 
 from abstraction.review.app import create_app
 from abstraction.review.store import RunStore
+from tests.review.browser import chromium
 from tests.review.seed_run import make_seed_run
 
 BASE = "http://127.0.0.1:8765"
@@ -35,3 +36,22 @@ def save(client: TestClient, doc_id: str, version: int, *changes: dict, reviewer
         json={"reviewer": reviewer, "reason": "test", "changes": list(changes)},
         headers={**WRITE, "If-Match": f'"{version}"'},
     )
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's headless Chromium, one per browser-test module (they skip when it is absent)."""
+    with chromium() as b:
+        yield b
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh page; the test fails on any JavaScript error the page raised."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield page
+    context.close()
+    assert errors == [], errors

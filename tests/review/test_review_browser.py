@@ -18,7 +18,6 @@ from tests.review.browser import (
     REMISSION_QUOTE,
     browser_missing,
     card,
-    chromium,
     correct_seed,
     doc_ready_ms,
     select_text,
@@ -28,23 +27,6 @@ from tests.review.browser import (
 from tests.review.seed_run import HOSTILE_TEXT, SEED_ID
 
 pytestmark = pytest.mark.skipif(browser_missing() is not None, reason=str(browser_missing()))
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as b:
-        yield b
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield page
-    context.close()
-    assert errors == [], errors
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ from abstraction.review.store import RunStore
 from tests.review.browser import (
     browser_missing,
     card,
-    chromium,
     doc_ready_ms,
     serving,
     settle_unit,
@@ -25,23 +24,6 @@ from tests.review.browser import (
 from tests.review.seed_run import SEED_ID
 
 pytestmark = pytest.mark.skipif(browser_missing() is not None, reason=str(browser_missing()))
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as b:
-        yield b
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield page
-    context.close()
-    assert errors == [], errors
 
 
 def ready(page) -> None:

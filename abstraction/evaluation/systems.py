@@ -128,6 +128,19 @@ def one_call_prompt(prompt: PromptSpec) -> PromptSpec:
     return folded.model_copy(update={"sha256": hashlib.sha256(body.encode()).hexdigest()})
 
 
+def answer_budget(folded: PromptSpec, given: PromptSpec) -> PromptSpec:
+    """The one call answers what the passes answered between them, so its answer limit is
+    theirs summed (each pass's own ``max_tokens``, else the prompt's): the same answer budget
+    as ours, not one pass's.  Its hash is of the derived prompt."""
+    total = sum(p.max_tokens or given.settings.max_tokens for p in given.passes)
+    (spec,) = folded.passes
+    budgeted = folded.model_copy(
+        update={"passes": (spec.model_copy(update={"max_tokens": min(total, 32000)}),)}
+    )
+    body = json.dumps(budgeted.model_dump(mode="json") | {"sha256": ""}, sort_keys=True)
+    return budgeted.model_copy(update={"sha256": hashlib.sha256(body.encode()).hexdigest()})
+
+
 class InstructorSystem:
     """One instructor structured-output call per document (per part), the prompt's text."""
 
@@ -135,7 +148,7 @@ class InstructorSystem:
         self, prompt: PromptSpec, *, client: Completer, model: ModelConfig | None = None
     ) -> None:
         self.given, self.client, self.model = prompt, client, model
-        self.prompt = one_call_prompt(prompt)
+        self.prompt = answer_budget(one_call_prompt(prompt), prompt)
         self.name = f"instructor-{prompt.version}"
 
     def describe(self) -> dict[str, Any]:
@@ -146,7 +159,8 @@ class InstructorSystem:
             "passes": [spec.name],
             "kinds": list(spec.lists) or list(spec.sections),
             "examples": 0,
-            "calls": "one per part (a short document is one part); no bounded re-ask",
+            "calls": "one per part (a short document is one part); no bounded re-ask; the "
+            f"passes' answer limits summed ({spec.max_tokens} tokens)",
             "max_retries": self.prompt.settings.max_retries,
         }
 

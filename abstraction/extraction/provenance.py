@@ -26,7 +26,6 @@ from abstraction.core.records import (
 )
 from abstraction.core.version import __version__
 
-
 _POSTPROCESSING = (
     "extraction/rules.py",
     "extraction/text_rules.py",

@@ -125,3 +125,15 @@ def test_langextract_without_the_extra_is_a_clear_error(monkeypatch: pytest.Monk
     )
     with pytest.raises(UserError, match="peers"):
         choose_system("langextract", ROOT / "prompts")
+
+
+def test_the_instructor_peer_answers_with_the_passes_budget_summed() -> None:
+    """One call answers what seven passes answered: v20's 700-token default would cut most
+    whole-case answers off (12 of 20 MACCROBAT documents), so its limit is the passes' sum."""
+    prompt = load_prompt("v20", ROOT / "prompts")
+    from abstraction.evaluation.systems import InstructorSystem
+
+    system = InstructorSystem(prompt, client=None)  # type: ignore[arg-type]
+    (spec,) = system.prompt.passes
+    assert spec.max_tokens == sum(p.max_tokens or prompt.settings.max_tokens for p in prompt.passes)
+    assert spec.max_tokens == 4800

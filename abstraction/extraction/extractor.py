@@ -75,6 +75,13 @@ _Retried = tuple[ModelError, Usage, float]
 """A pass's first request that failed and was asked again: its error, cost and seconds."""
 
 
+def _plain(fact: Any) -> dict[str, Any]:
+    """A pooled-away item or value as the plain dict a `DroppedFact` holds."""
+    if hasattr(fact, "model_dump"):
+        return dict(fact.model_dump(mode="json"))
+    return dict(fact) if isinstance(fact, dict) else {"value": fact}
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
@@ -129,9 +136,15 @@ class DocumentRun:
             usage, seconds = usage + retried[1], seconds + retried[2]
         sections, left_out = answer_sections(spec, res.value, self.text)
         if spec.shape == "mentions" and self.filled & set(sections):  # an earlier pass filled
+            skipped: list[tuple[str, Any]] = []
             sections = pool_sections(
-                {k: self.merged[k] for k in sections}, sections, text=self.text
+                {k: self.merged[k] for k in sections}, sections, text=self.text, skipped=skipped
             )
+            note = "another pass's answer is kept for this (pooled)"
+            left_out = [
+                *left_out,
+                *(DroppedFact(path=where, fact=_plain(fact), note=note) for where, fact in skipped),
+            ]
         self.filled.update(sections)
         self.merged.update(sections)
         self.left_out.extend(

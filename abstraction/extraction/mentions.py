@@ -152,7 +152,11 @@ _POOL_VOCABULARY = {
 
 
 def pool_sections(
-    earlier: dict[str, Any], new: dict[str, Any], *, text: str = ""
+    earlier: dict[str, Any],
+    new: dict[str, Any],
+    *,
+    text: str = "",
+    skipped: list[tuple[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The sections of two passes over one document as one: each list keeps the earlier
     passes' items and adds the new pass's items whose name it does not have yet (equal as the
@@ -175,6 +179,8 @@ def pool_sections(
         for item in new.get(section) or []:
             name = canonical(item[key])
             if name in seen:
+                if skipped is not None:
+                    skipped.append((section, item))
                 continue
             seen.add(name)
             if principal and item.get("status") == "principal":
@@ -183,14 +189,20 @@ def pool_sections(
         out[section] = [*had, *added]
     for section in ("patient", "outcome"):  # a field the earlier pass left null is filled
         had = earlier.get(section) or {}
-        out[section] = {
-            **had,
-            **{
-                k: v
-                for k, v in (new.get(section) or {}).items()
-                if had.get(k) is None or (text and _quoted(v, text) and not _quoted(had[k], text))
-            },
+        taken = {
+            k: v
+            for k, v in (new.get(section) or {}).items()
+            if v is not None
+            and (had.get(k) is None or (text and _quoted(v, text) and not _quoted(had[k], text)))
         }
+        if skipped is not None:
+            skipped += [(f"{section}.{k}", had[k]) for k in taken if had.get(k) is not None]
+            skipped += [
+                (f"{section}.{k}", v)
+                for k, v in (new.get(section) or {}).items()
+                if v is not None and k not in taken
+            ]
+        out[section] = {**had, **taken}
     return out
 
 

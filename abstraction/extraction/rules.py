@@ -287,8 +287,6 @@ def findings_not_events(record: CaseReport) -> list[DroppedFact]:
     )
 
 
-_GENE = re.compile(r"^[A-Z]{2,5}\d{1,2}[A-Z]?$")
-"""A gene symbol written alone: RUNX1, ASXL1, BCL2, TP53, FLT3, JAK2."""
 _GENETIC_CHANGE = re.compile(
     r"\b(?:mutations?|mutated|rearrangements?|rearranged|deletions?|translocations?|"
     r"fusions?|amplifications?|polymorphisms?)$",
@@ -297,14 +295,13 @@ _GENETIC_CHANGE = re.compile(
 
 
 def _genetic(name: str) -> bool:
-    name = name.strip()
-    if _GENE.match(name):
-        return True
-    return bool(_GENETIC_CHANGE.search(name)) and not _disease_pattern().search(name)
+    """A genetic change written as such ("ASXL1 mutations", "MYC rearrangement").  A bare
+    symbol is not enough: RUNX1 is a gene, but NF1, MEN2A, HHV8 and CKD5 are diseases."""
+    return bool(_GENETIC_CHANGE.search(name.strip())) and not _disease_pattern().search(name)
 
 
 _NEGATED = re.compile(
-    r"^(?:no|not|without|denied|denies|absence of|absent|negative for|free of|non)\s+(?=\S)",
+    r"^(?:no|not|without|denied|denies|absence of|negative for|free of)\s+(?!longer\b)(?=\S)",
     re.IGNORECASE,
 )
 """NegEx's pre-negation triggers (Chapman et al., 2001) that can open a finding's name."""
@@ -314,16 +311,27 @@ _NOT_A_NAME = frozenset({"the", "a", "an", "patient", "case", "he", "she", "it",
 def _names_nothing(name: str) -> bool:
     """No word of 3+ letters but generic ones ("the", "patient", "14", "12 mg")."""
     words = [w for w in re.findall(r"[^\W\d_]{3,}", name.lower()) if w not in _NOT_A_NAME]
-    return not words
+    return not words and not re.search(r"\b[A-Z]{2}\b", name)  # "TB", "MI" are names
 
 
 _LAB_VALUE = re.compile(
     r"\d\s*(?:g/dl|g/l|mg/dl|mg/l|µg/l|μg/l|ng/ml|ng/l|pg/ml|mmol/l|µmol/l|μmol/l|u/l|iu/l|"
-    r"meq/l|×\s*10|x\s*10|%|°c|mmhg|/mm3|/µl|/μl|cells/)",
+    r"meq/l|×\s*10|x\s*10|°c|mmhg|/mm3|/µl|/μl|cells/)",
     re.IGNORECASE,
 )
 """A measured value with a laboratory or vital-sign unit ("IgG 3.1 g/L", "37.8 °C")."""
 _THERAPY_WORDS = re.compile(r"\b(?:therapy|treatment|chemotherapy|regimen)\b", re.IGNORECASE)
+_EFFECT = re.compile(
+    r"\b(?:desaturation|resistance|intolerance|allergy|nausea|vomiting|rash|pain|bleeding|"
+    r"overload|dependence|withdrawal|dermatitis|necrosis|reaction)\b",
+    re.IGNORECASE,
+)
+"""Words that make a name with a drug in it a finding ("insulin resistance")."""
+_ROUTES = frozenset(
+    {"intravenous", "iv", "oral", "subcutaneous", "intramuscular", "topical", "inhaled",
+     "intrathecal", "infusion", "injection", "bolus", "dose", "doses", "high", "low"}
+)  # fmt: skip
+"""Words that may stand with a treatment's name in a finding that is that treatment."""
 _RESPONSE = re.compile(r"\bresponse\b", re.IGNORECASE)
 
 
@@ -340,9 +348,12 @@ def findings_only_findings(record: CaseReport) -> list[DroppedFact]:
       "-oma", "syndrome"...);
     - a name of no word ("the", "14", "patient") leaves;
     - the same finding (term, assertion and body site) listed twice is kept once."""
-    for f in record.findings:
+    out: list[DroppedFact] = []
+    for i, f in enumerate(record.findings):
         m = _NEGATED.match(f.name)
         if m and f.name[m.end() :].strip():
+            note = "read as the negated finding, absent (rule)"
+            out.append(_drop(f"findings[{i}]", f, note))  # the model's form, kept
             f.name, f.assertion = f.name[m.end() :].strip(), "absent"
     treatments = vocabulary("treatments")
     given = {treatments.term(t.name).key for t in record.treatments}
@@ -352,12 +363,14 @@ def findings_only_findings(record: CaseReport) -> list[DroppedFact]:
         return is_test(f.name) or bool(_LAB_VALUE.search(f.name))
 
     def a_treatment(f: Any) -> bool:
+        if _disease_pattern().search(f.name) or _EFFECT.search(f.name):
+            return False  # "heparin-induced thrombocytopenia", "iron deficiency"
         words = set(treatments.term(f.name).words)
         return (
             vocabulary_category(f.name) is not None
             or treatments.term(f.name).key in given
             or bool(_THERAPY_WORDS.search(f.name))
-            or any(w and w <= words for w in given_words)
+            or any(w and w <= words and words - w <= _ROUTES for w in given_words)
         )
 
     dx = vocabulary("diagnoses")
@@ -367,7 +380,7 @@ def findings_only_findings(record: CaseReport) -> list[DroppedFact]:
         if d.status == "principal"
         or (d.status == "secondary" and _disease_pattern().search(d.name))
     }
-    out = _leave(record, "findings", a_test, "a test or its value, not a finding (rule)")
+    out += _leave(record, "findings", a_test, "a test or its value, not a finding (rule)")
     out += _leave(record, "findings", a_treatment, "a treatment, not a finding (rule)")
     out += _leave(
         record,
@@ -429,7 +442,11 @@ def diagnoses_only_diseases(record: CaseReport) -> list[DroppedFact]:
     return out + _leave(
         record,
         "diagnoses",
-        lambda d: d.status == "secondary" and bool(_EVENT_WORDS.search(d.name)),
+        lambda d: (
+            d.status == "secondary"
+            and bool(_EVENT_WORDS.search(d.name))
+            and not _disease_pattern().search(_EVENT_WORDS.sub(" ", d.name))
+        ),
         "a disease event, not a diagnosis (rule)",
     )
 

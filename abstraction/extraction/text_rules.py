@@ -55,6 +55,45 @@ _AFTER = re.compile(
 )
 
 
+def _find_name(name: str, text: str, start: int = 0) -> int:
+    """Where `name` first stands as whole words in `text`, at or after `start` (-1: nowhere;
+    "CT" is not found in "tract")."""
+    name = name.strip()
+    if len(name) < 2:
+        return -1
+    m = re.compile(rf"(?<!\w){re.escape(name)}(?!\w)", re.IGNORECASE).search(text, start)
+    return m.start() if m else -1
+
+
+def _case_start(text: str) -> int:
+    """Where the case text starts (after the article's front matter)."""
+    header = header_span(text)
+    return header.end if header is not None else 0
+
+
+_BREAK = re.compile(r"[.!?](?=\s+[A-Z(\[])|\n")
+
+
+def _anchor(quote: str, text: str, start: int, end: int) -> str | None:
+    """The quote of a fact to which a rule adds a value written at ``text[start:end]`` (the
+    fact's name and the value), so that its quote states both: the model's quote if it already
+    covers that span; the model's quote widened to take the span in when both are in one
+    sentence; the span when the model's quote is not words of the text (grounding could not
+    place it anyway); else None, and the value is not added (the fact keeps the quote that
+    states what the model gave it)."""
+    q = quote.strip()
+    at = _find_name(q, text)
+    if at < 0:
+        return text[start:end].strip()
+    q_end = at + len(q)
+    if at <= start and end <= q_end:
+        return q
+    lo, hi = min(at, start), max(q_end, end)
+    if _BREAK.search(text[lo : hi - 1]):
+        return None
+    return text[lo:hi].strip()
+
+
 def sites_from_words(record: CaseReport, text: str) -> list[DroppedFact]:
     """A finding with no body site: the site its name names ("right iliac fossa pain": "right
     iliac fossa"; the name stays as written), else the site named right after the name where
@@ -62,31 +101,48 @@ def sites_from_words(record: CaseReport, text: str) -> list[DroppedFact]:
     finding's quote, so the quote states both.  Parts of the body and their qualifiers come
     from the anatomy vocabulary."""
     pattern = _site_pattern()
-    lowered = text.casefold()
+    start = _case_start(text)
     for f in record.findings:
         if f.body_site is not None:
             continue
         inside = pattern.search(f.name)
         if inside and inside.group().strip().casefold() != f.name.strip().casefold():
-            f.body_site = inside.group().strip()
+            f.body_site = inside.group().strip()  # words of its name: its quote states them
             continue
-        at = lowered.find(f.name.casefold()) if len(f.name) > 2 else -1
+        at = _find_name(f.name, text, start) if len(f.name) > 2 else -1
         if at < 0:
             continue
         end = at + len(f.name)
         after = _AFTER.match(text[end : end + 80])
         site = pattern.match(text, end + after.end()) if after else None
-        if site:
-            f.body_site = site.group().strip()
-            f.evidence = Evidence(quote=text[at : site.end()])
+        if not site:
+            continue
+        stop = site.end()
+        of = _OF_SITE.match(text, stop)  # "the head of the pancreas"
+        more = pattern.match(text, of.end()) if of else None
+        if more:
+            stop = more.end()
+        quote = _anchor(f.evidence.quote, text, at, stop)
+        if quote is not None:
+            f.body_site = text[site.start() : stop].strip()
+            f.evidence = Evidence(quote=quote)
     return []
 
 
-_NUMBER = r"[<>≤≥]?\s*\d+(?:[.,]\d+)*(?:\s*[×x]\s*10(?:\^?\d+|[⁰¹²³⁴⁵⁶⁷⁸⁹]+)?)?"
+_OF_SITE = re.compile(r"[ \t]+of[ \t]+(?:the[ \t]+)?", re.IGNORECASE)
+
+
+_NUMBER = (
+    r"[<>≤≥]?\s*\d+(?:[.,]\d+)*(?:/\d+(?:[.,]\d+)*)?"
+    r"(?:\s*[×x]\s*10(?:\^?\d+|[⁰¹²³⁴⁵⁶⁷⁸⁹]+)?)?"
+)
+_TIME_UNIT = re.compile(
+    r"\b(?:h|hr|hrs|hours?|min|minutes?|days?|weeks?|months?|years?|yrs?)\.?$", re.IGNORECASE
+)
 _RESULT = re.compile(
     r"[ \t]*(?:"
     # a value: "haemoglobin of 6.8 g/dL", "lactate was 1.3 mmol/L", "ferritin: 7100 µg/L"
-    rf"(?:(?:level|levels|count|concentration)[ \t]+)?(?:of|was|were|is|at|:|=)?[ \t]*"
+    rf"(?:(?:level|levels|count|concentration)[ \t]+)?(?:of|was|were|is|:|=)?[ \t]*"
     rf"(?P<value>{_NUMBER}(?:[ \t]*(?:%|[a-zA-Zµμ/⁹⁰¹²³⁴⁵⁶⁷⁸]+(?:/[a-zA-Zµμ0-9⁹]+)*))?)"
     # or a verdict: "chromogranin was positive", "liver enzymes were unremarkable"
     r"|(?:was|were|is|are|came back|proved)[ \t]+(?:strongly[ \t]+|diffusely[ \t]+)?"
@@ -105,25 +161,23 @@ def results_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
     the test's name where the case text first says it ("haemoglobin of 6.8 g/dL": "6.8 g/dL";
     "chromogranin was positive": "positive"; "CT showed a mass in the liver": "a mass in the
     liver"), which then becomes the test's quote, so the quote states both."""
-    lowered = text.casefold()
-    start = 0
-    header = header_span(text)
-    if header is not None:
-        start = header.end
+    start = _case_start(text)
     for a in record.assessments:
-        if a.result is not None or len(a.method) < 2:
+        if a.result is not None:
             continue
-        at = lowered.find(a.method.casefold(), start)
+        at = _find_name(a.method, text, start)
         if at < 0:
             continue
-        end = at + len(a.method)
-        m = _RESULT.match(text, end)
+        m = _RESULT.match(text, at + len(a.method))
         if not m:
             continue
+        if m.group("value") and _TIME_UNIT.search(m.group("value")):
+            continue  # "troponin at 3 hours": a time, not a result
         result = (m.group("value") or m.group("word") or m.group("shown") or "").strip()
-        if len(result) >= 2:
+        quote = _anchor(a.evidence.quote, text, at, m.end()) if len(result) >= 2 else None
+        if quote is not None:
             a.result = result
-            a.evidence = Evidence(quote=text[at : m.end()].strip())
+            a.evidence = Evidence(quote=quote)
     return []
 
 
@@ -151,20 +205,39 @@ def intent_from_words(record: CaseReport, text: str) -> list[DroppedFact]:
     sentences = _prose_sentences(text)
     for i, t in enumerate(record.treatments):
         found = None
-        needle = t.name.casefold()
         for _, sentence in sentences:
-            at = sentence.casefold().find(needle) if len(needle) > 1 else -1
+            at = _find_name(t.name, sentence)
             if at < 0:
                 continue
-            window = sentence[max(0, at - 40) : at + len(t.name) + 30]
+            lo, hi = _clause(sentence, at, at + len(t.name))
+            window = sentence[max(lo, at - 40) : min(hi, at + len(t.name) + 30)]
             found = next((intent for intent, cue in _INTENT if cue.search(window)), None)
             break
-        if found is None and t.intent is not None:
+        if t.intent is not None and found != t.intent:
             fact = {"intent": t.intent, "evidence": {"quote": t.evidence.quote}}
-            note = "no intent word is written with it (rule)"
+            note = (
+                f"the intent word written with it is {found!r} (rule)"
+                if found
+                else "no intent word is written with it (rule)"
+            )
             out.append(DroppedFact(path=f"treatments[{i}].intent", fact=fact, note=note))
         t.intent = found  # type: ignore[assignment]
     return out
+
+
+_CLAUSE = re.compile(r"[;:]|,?\s*\b(?:but|while|whereas|although)\b", re.IGNORECASE)
+
+
+def _clause(sentence: str, start: int, end: int) -> tuple[int, int]:
+    """The bounds of the clause of `sentence` that holds ``sentence[start:end]``."""
+    lo, hi = 0, len(sentence)
+    for m in _CLAUSE.finditer(sentence):
+        if m.end() <= start:
+            lo = m.end()
+        elif m.start() >= end:
+            hi = m.start()
+            break
+    return lo, hi
 
 
 _UNITS = r"one|two|three|four|five|six|seven|eight|nine"
@@ -174,9 +247,14 @@ _COUNT = (
 )
 _UNIT = r"(?:cycles?|courses?|doses?|days?|weeks?|months?|years?|sessions?|fractions?)"
 _SPAN = rf"{_COUNT}[ \t-]+{_UNIT}"
-_BEFORE_NAME = re.compile(rf"(?P<d>{_SPAN})[ \t]+of[ \t]+(?:[^\s.;]+[ \t]+){{0,2}}$", re.IGNORECASE)
+_BEFORE_NAME = re.compile(
+    rf"(?P<d>{_SPAN})[ \t]+of[ \t]+(?:(?!(?:follow|after|before)\b)[^\s.;,]+[ \t]+)?$",
+    re.IGNORECASE,
+)
 _AFTER_NAME = re.compile(
-    rf"^[^.;]{{0,40}}?\b(?:for|over|x|×)[ \t]+(?:a[ \t]+total[ \t]+of[ \t]+)?(?P<d>{_SPAN})\b",
+    rf"^(?P<between>(?:\([^)]{{0,60}}\)|[^.;,(]){{0,40}}?)\b(?:for|over|x|×)[ \t]+"
+    rf"(?:a[ \t]+total[ \t]+of[ \t]+)?"
+    rf"(?P<d>{_SPAN})\b",
     re.IGNORECASE,
 )
 
@@ -185,31 +263,43 @@ def duration_from_words(record: CaseReport, text: str) -> list[DroppedFact]:
     """A treatment with no duration: the length the case text writes with its name, where it
     first says it, as "six cycles of R-CHOP" or "interferon-α for two weeks" ("six cycles",
     "two weeks"); the words from the one to the other become its quote, so it states both."""
-    lowered = text.casefold()
-    header = header_span(text)
-    start = header.end if header is not None else 0
+    start = _case_start(text)
     for t in record.treatments:
-        if t.duration is not None or len(t.name) < 2:
+        if t.duration is not None:
             continue
-        at = lowered.find(t.name.casefold(), start)
+        at = _find_name(t.name, text, start)
         if at < 0:
             continue
         end = at + len(t.name)
         window = max(start, at - 60)
         before = _BEFORE_NAME.search(text[window:at])
         after = _AFTER_NAME.match(text[end : end + 80])
-        if before:
-            t.duration = before.group("d")
-            t.evidence = Evidence(quote=text[window + before.start("d") : end])
-        elif after:
-            t.duration = after.group("d")
-            t.evidence = Evidence(quote=text[at : end + after.end()])
+        if after and _PAUSED.search(after.group("between")):
+            after = None  # "stopped for 5 days": a pause, not how long it was given
+        span = (
+            (window + before.start("d"), end)
+            if before
+            else (at, end + after.end())
+            if after
+            else None
+        )
+        quote = _anchor(t.evidence.quote, text, *span) if span else None
+        if quote is not None:
+            t.duration = (before or after).group("d")  # type: ignore[union-attr]
+            t.evidence = Evidence(quote=quote)
     return []
 
 
+_PAUSED = re.compile(
+    r"\b(?:stopped|held|withheld|discontinued|interrupted|paused|suspended|off)\b", re.IGNORECASE
+)
+
+
 _FOLLOW_CUE = re.compile(
-    r"\b(?:follow(?:ed)?[- ]up|last (?:visit|review|contact|seen)|remains|remained|"
-    r"is (?:alive|well|doing well)|at last|to date)\b",
+    r"\b(?:(?:at|on|during)[ \t]+(?:the[ \t]+)?(?:last[ \t]+)?follow(?:ed)?[- ]up\b|"
+    r"followed[- ]up[ \t]+for|last[ \t]+(?:visit|review|contact|seen)|"
+    r"(?:remains|remained|is|was)[ \t]+(?:alive|well|asymptomatic|disease[- ]free|free of|"
+    r"in[ \t]+(?:complete[ \t]+)?remission|doing[ \t]+well))",
     re.IGNORECASE,
 )
 _LENGTH = re.compile(
@@ -226,7 +316,7 @@ def follow_up_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
     if record.outcome.follow_up is not None:
         return []
     for _, sentence in reversed(_prose_sentences(text)):
-        if not _FOLLOW_CUE.search(sentence):
+        if not _FOLLOW_CUE.search(sentence) or not _about_this_patient(sentence):
             continue
         m = _LENGTH.search(sentence)
         if m:
@@ -242,11 +332,11 @@ _MONTHS = (
     r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
 )
 _TIME = re.compile(
-    r"\b(?:(?:from|on|by|until)[ \t]+)?(?:hospital[ \t]+|post-?operative[ \t]+)?day[ \t]+[+-−]?\d+"
+    r"\b(?:(?:from|on|by|until)[ \t]+)?(?:hospital[ \t]+|post-?operative[ \t]+)?day[ \t]+[+\-−]?\d+"
     r"(?:[ \t]+of[ \t]+(?:admission|induction|treatment|therapy|hospitali[sz]ation|life))?"
-    r"(?:[ \t]+(?:to|through|until)[ \t]+(?:day[ \t]+)?[+-−]?\d+)?"
+    r"(?:[ \t]+(?:to|through|until)[ \t]+(?:day[ \t]+)?[+\-−]?\d+)?"
     rf"|\b{_COUNT}[ \t-]+(?:hours?|days?|weeks?|months?|years?)[ \t]+"
-    r"(?:after|later|before|following|post|into)(?:[ \t]+(?:the[ \t]+)?[\w-]+)?"
+    r"(?:later|earlier|(?:after|before|following|post|into)(?:[ \t]+(?:the[ \t]+)?[\w-]+)?)"
     rf"|\bin[ \t]+(?:early[ \t]+|late[ \t]+|mid-?)?{_MONTHS}(?:[ \t]+\d{{4}})?"
     r"|\bthe[ \t]+(?:same|following|next)[ \t]+(?:day|week|month|morning|evening)"
     r"|\b(?:at|in|during|by)[ \t]+the[ \t]+\d+(?:st|nd|rd|th)[ \t]+(?:day|week|month|year)"
@@ -276,10 +366,11 @@ class _Time(BaseModel):
 
 
 def times_from_words(record: CaseReport, text: str) -> list[DroppedFact]:
-    """A treatment or test with no time: the time phrase nearest its name (within a few words)
-    in the case-text sentence that first names it ("on day +2", "from day +7 to day +12",
-    "three days later", "in March 2019", "the same week"), instead of a time the model gave
-    (which goes to ``dropped``); that sentence becomes its quote."""
+    """A treatment or test with no time, or whose time is not words of the text: the time
+    phrase nearest its name (within a few words) in the case-text sentence that names it ("on
+    day +2", "from day +7 to day +12", "three days later", "in March 2019", "the same week"),
+    not one relative to itself ("two years after HSCT"); the model's time goes to
+    ``dropped``.  The quote takes in both, or the time is not added."""
     sentences = _prose_sentences(text)
     facts = [(t, t.name) for t in record.treatments] + [(a, a.method) for a in record.assessments]
     out: list[DroppedFact] = []
@@ -289,25 +380,31 @@ def times_from_words(record: CaseReport, text: str) -> list[DroppedFact]:
             return f"treatments[{record.treatments.index(fact)}]"
         return f"assessments[{record.assessments.index(fact)}]"
 
+    lowered = text.casefold()
     for fact, name in facts:
-        needle = name.casefold()
-        if len(needle) < 2:
-            continue
+        had = fact.time
+        if had is not None and had.strip().casefold() in lowered:
+            continue  # the model's time is words of the text: it stays (grounding checks it)
         quote = fact.evidence.quote.casefold()
         # the sentence the model quoted first, then the others in text order
         ordered = sorted(sentences, key=lambda s: not (quote and quote in s[1].casefold()))
-        for _, sentence in ordered:
-            at = sentence.casefold().find(needle)
+        for offset, sentence in ordered:
+            at = _find_name(name, sentence)
             if at < 0:
                 continue
             m = _nearest_time(sentence, at, len(name))
-            had = fact.time
-            if m and (had is None or had.strip() != m.group().strip()):
+            if m is not None and _find_name(name, m.group()) >= 0:
+                m = None  # "two years after HSCT" is a time after it, not its time
+            span = (
+                (offset + min(at, m.start()), offset + max(at + len(name), m.end())) if m else None
+            )
+            anchored = _anchor(fact.evidence.quote, text, *span) if span else None
+            if m is not None and anchored is not None:
                 fact.time = m.group().strip()
-                fact.evidence = Evidence(quote=sentence.strip())
+                fact.evidence = Evidence(quote=anchored)
                 if had is not None:
-                    note = f"the time written nearest its name is {fact.time!r} (rule)"
-                    out.append(_drop(f"{path(fact)}.time", _Time(time=had), note))
+                    note = f"not words of the text; the time written nearest it is {fact.time!r}"
+                    out.append(_drop(f"{path(fact)}.time", _Time(time=had), note + " (rule)"))
             break
     return out
 
@@ -316,7 +413,9 @@ def _drop(path: str, fact: Any, note: str) -> DroppedFact:
     return DroppedFact(path=path, fact=fact.model_dump(mode="json"), note=note)
 
 
-_SENTENCE = re.compile(r"[^.!?\n]+[.!?]?")
+_SENTENCE = re.compile(r"(?:[^.!?\n]|\.(?=\d))+[.!?]?")
+"""A sentence: up to a full stop, question or exclamation mark or line end (not the point
+of a decimal number: "6.8 g/dL")."""
 _SHE = re.compile(r"\b(she|her|hers|herself|woman|female|girl|lady)\b", re.IGNORECASE)
 _HE = re.compile(r"\b(he|his|him|himself|man|male|boy|gentleman)\b", re.IGNORECASE)
 _DIED = re.compile(
@@ -360,14 +459,26 @@ def sex_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
     return [_drop("patient.sex", had, note)]
 
 
-_RELATIONS = frozenset({"from", "with", "to", "after", "due", "secondary", "and", "or", "without"})
+_RELATIONS = frozenset(
+    {"from", "with", "to", "after", "due", "secondary", "and", "or", "without", "non", "not",
+     "no", "anti", "associated", "related", "induced"}
+)  # fmt: skip
+
+
+@lru_cache(maxsize=1)
+def _DISEASE_WORDS() -> re.Pattern[str]:
+    """Words that name a disease of their own ("lymphoma", "-itis"): not a subtype's."""
+    return re.compile(rules_vocabulary()["diagnosis_words"]["pattern"], re.IGNORECASE)
 
 
 def _narrower(general: set[str], specific: set[str]) -> bool:
     """`specific` is `general` with at most two more words, none a relation ("liver metastasis
     from rectal adenocarcinoma" is not a kind of "rectal adenocarcinoma")."""
     extra = specific - general
-    return general < specific and len(extra) <= 2 and not extra & _RELATIONS
+    if not (general < specific and len(extra) <= 2) or extra & _RELATIONS:
+        return False
+    words = " ".join(sorted(extra))
+    return not _DISEASE_WORDS().search(words) and "metasta" not in words
 
 
 def same_disease_once(record: CaseReport, text: str) -> list[DroppedFact]:
@@ -574,14 +685,56 @@ def _same_place(quote: str, sentence: str) -> bool:
     return bool(words) and sum(w in sentence for w in words) >= 0.6 * len(words)
 
 
-def _same_sites(record: CaseReport, event: str, places: list[str]) -> Any:
-    """The record's event of this kind at the same parts of the body, if any."""
+def _site_words(places: list[str]) -> set[str]:
     words = {w for p in places for w in re.findall(r"\w{3,}", p.casefold())}
+    return words - {"and", "the", "both", "with", "including", "multiple", "several"}
+
+
+def _same_sites(record: CaseReport, event: str, places: list[str], when: str | None) -> Any:
+    """The record's event of this kind at the same parts of the body (the same site words, two
+    at least) and not at another time, if any."""
+    words = _site_words(places)
     for e in record.disease_events:
-        theirs = {w for p in e.body_sites for w in re.findall(r"\w{3,}", p.casefold())}
-        if e.event == event and words and len(words & theirs) >= 2:
+        theirs = _site_words(e.body_sites)
+        other_time = e.time is not None and when is not None and e.time != when
+        if e.event == event and len(theirs) >= 2 and theirs == words and not other_time:
             return e
     return None
+
+
+_NOT_STATED = re.compile(
+    r"\b(?:no|not|without|never|free of|absence of|negative for|denied|denies|prevent\w*|"
+    r"risk|avoid\w*|possible|possibly|potential|suspected|suspicion|may|might|could|would|"
+    r"likelihood|probability|rates?|incidence|predict\w*)\b[^.;]{0,40}$",
+    re.IGNORECASE,
+)
+"""Words before an event word that say it did not happen, or might ("no evidence of relapse",
+"to prevent relapse", "at high risk of progression"): NegEx's pre-negation triggers and
+hedges."""
+_NOT_AFTER = re.compile(r"^\W*(?:\w+\W+){0,3}?(?:not|never)\b", re.IGNORECASE)
+"""Words after it that deny it ("remission was not achieved")."""
+_OTHER_PEOPLE = re.compile(
+    r"\b(?:patients|cases|series|literature|studies|reported|et al|mother|father|sister|"
+    r"brother|son|daughter|aunt|uncle|grand\w+|cousin|sibling|family|husband|wife)\b",
+    re.IGNORECASE,
+)
+_BACK_REFERENCE = re.compile(r"\b(?:her|his|the|this|that|its|their|such)[ \t]+$", re.IGNORECASE)
+_TEXT_EVENTS = {
+    "relapse": re.compile(r"\b(?:relapse[sd]?|recurrence)\b(?![ \t]+of\b)", re.IGNORECASE),
+    "remission": re.compile(r"\bremission\b", re.IGNORECASE),
+    "progression": re.compile(
+        r"\b(?:progression|progressed|progressive disease)\b(?![ \t]+of\b)", re.IGNORECASE
+    ),
+    "stable_disease": re.compile(r"\bstable disease\b", re.IGNORECASE),
+}
+"""The event words of `events_from_text`: "recurrence of infection" and "her fever recurred"
+are not a relapse of the disease."""
+
+
+def _about_this_patient(sentence: str) -> bool:
+    """A sentence that speaks of this patient ("she", "the patient"), not of patients, the
+    literature or a relative."""
+    return bool(_THIS_PATIENT.search(sentence)) and not _OTHER_PEOPLE.search(sentence)
 
 
 def events_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
@@ -591,7 +744,11 @@ def events_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
     when a type word stands before it ("extramedullary relapse", "MRD-negative remission"),
     the parts of the body the sentence names after it (anatomy vocabulary), and the time
     phrase nearest it ("at the 6th month after UCBT", "three months later").  Its quote is
-    the sentence.  An event the record has in the same sentence is not added again."""
+    the sentence.  Not added: an event the sentence denies or hedges ("no evidence of
+    relapse", "remission was not achieved", "to prevent relapse"), one it refers back to ("her
+    relapse"), and one the record has in the same sentence.  The record's own event, quoted
+    from a sentence not about the patient, gets this sentence's quote, type and each of its
+    sites on its own."""
     from abstraction.core.schema import DiseaseEvent
 
     sites = _site_pattern()
@@ -599,29 +756,35 @@ def events_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
         (e.event, e.evidence.quote.casefold()) for e in record.disease_events
     ]
     for _, sentence in _prose_sentences(text):
-        if not _THIS_PATIENT.search(sentence):
+        if not _about_this_patient(sentence):
             continue
         low = sentence.casefold()
         found = sorted(
             (m.start(), m.end(), event)
-            for event, cue in _EVENT_CUES.items()
+            for event, cue in _TEXT_EVENTS.items()
             for m in cue.finditer(sentence)
         )
         for start, end, event in found:
             if any(ev == event and _same_place(q, low) for ev, q in had):
                 continue
-            typed = _EVENT_TYPE.search(sentence[max(0, start - 60) : start])
+            before = sentence[max(0, start - 60) : start]
+            if _NOT_STATED.search(before) or _NOT_AFTER.match(sentence[end : end + 40]):
+                continue
+            typed = _EVENT_TYPE.search(before)
+            if _BACK_REFERENCE.search(before[: typed.start()] if typed else before):
+                continue
             places = [x.group().strip() for x in sites.finditer(sentence, end)]
-            when = _nearest_time(sentence, start, end - start)
-            if when is not None and _nearest_event(found, when) != start:
-                when = None  # a time nearer another event of the sentence is that one's
-            same = _same_sites(record, event, places)
-            if same is not None:  # the model's event, quoted from elsewhere: fill it in
+            time = _nearest_time(sentence, start, end - start)
+            if time is not None and _nearest_event(found, time) != start:
+                time = None  # a time nearer another event of the sentence is that one's
+            when = time.group().strip() if time else None
+            same = _same_sites(record, event, places, when)
+            if same is not None:  # the model's event, perhaps quoted from elsewhere
                 if same.type is None and typed:
                     same.type = typed.group("type")
-                if len(places) > len(same.body_sites):  # each site on its own
-                    same.body_sites = places
-                same.evidence = Evidence(quote=sentence.strip())
+                same.body_sites = places  # each site on its own ("kidney and uterus")
+                if not _quoted_about_patient(same.evidence.quote, text):
+                    same.evidence = Evidence(quote=sentence.strip())
                 had.append((event, low))
                 continue
             record.disease_events.append(
@@ -629,12 +792,21 @@ def events_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
                     event=event,
                     type=typed.group("type") if typed else None,
                     body_sites=places if event in ("relapse", "progression") else [],
-                    time=when.group().strip() if when else None,
+                    time=when,
                     evidence=Evidence(quote=sentence.strip()),
                 )
             )
             had.append((event, low))
     return []
+
+
+def _quoted_about_patient(quote: str, text: str) -> bool:
+    """Whether a quote is words of the text in a sentence about this patient."""
+    q = quote.strip().casefold()
+    return bool(q) and any(
+        q in sentence.casefold() and _about_this_patient(sentence)
+        for _, sentence in _prose_sentences(text)
+    )
 
 
 def _nearest_event(found: list[tuple[int, int, str]], when: re.Match[str]) -> int:
@@ -669,8 +841,15 @@ def timeline_from_record(record: CaseReport, text: str) -> list[DroppedFact]:
         after = _AFTER_TREATMENT.search(e.evidence.quote)
         place = None if found is None else float(found)
         if place is not None and after is not None:  # "remission after interferon-α": after it
-            follows = [p for name, p in given if after.group(1).casefold().startswith(name)]
-            place = max([place, *(p + 0.5 for p in follows)])
+            named = after.group(1).casefold()
+            follows = [
+                p
+                for name, p in given
+                if named.startswith(name) and not named[len(name) : len(name) + 1].isalnum()
+            ]
+            if follows:  # the course of it given last before the event, else the first
+                before = [p for p in follows if p <= place]
+                place = max(place, (max(before) if before else min(follows)) + 0.5)
         if place is not None and said is not None:  # the event in the quote's own word
             name = f"{e.type} {said.group()}" if e.type else said.group()
             evidence = e.evidence.model_copy()

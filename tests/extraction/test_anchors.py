@@ -117,11 +117,14 @@ def test_diagnoses_that_are_signs_genes_or_events_leave_the_diagnoses() -> None:
     record.diagnoses = [
         _d("acute myeloid leukaemia", "principal"),
         _d("fever"),  # the finding "fevers"
-        _d("RUNX1"),
         _d("ASXL1 mutations"),
+        _d("MYC rearrangement"),
         _d("extramedullary relapse"),
         _d("hypertension"),  # a disease, not the finding
         _d("COVID-19"),  # letters and digits, but a disease
+        _d("RUNX1"),  # a bare symbol: a gene here, but NF1 or HHV8 are diseases; it stays
+        _d("NF1"),
+        _d("recurrence of urinary tract infection"),  # a disease, not a relapse of the AML
         _d("therapy-related myeloid neoplasm with KMT2A rearrangement"),  # a disease word
     ]
     dropped = apply_rules(record, ("diagnoses_only_diseases",))
@@ -129,11 +132,14 @@ def test_diagnoses_that_are_signs_genes_or_events_leave_the_diagnoses() -> None:
         "acute myeloid leukaemia",
         "hypertension",
         "COVID-19",
+        "RUNX1",
+        "NF1",
+        "recurrence of urinary tract infection",
         "therapy-related myeloid neoplasm with KMT2A rearrangement",
     ]
     assert sorted(d.fact["name"] for d in dropped) == [
         "ASXL1 mutations",
-        "RUNX1",
+        "MYC rearrangement",
         "extramedullary relapse",
         "fever",
     ]

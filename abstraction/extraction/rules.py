@@ -85,6 +85,7 @@ from abstraction.core.schema import (
 from abstraction.core.terms import vocabulary
 from abstraction.extraction.text_rules import (
     age_from_text,
+    disease_words,
     duration_from_words,
     events_from_text,
     follow_up_from_text,
@@ -125,11 +126,6 @@ def vocabulary_category(name: str) -> TreatmentCategory | None:
 @lru_cache(maxsize=1)
 def _test_pattern() -> re.Pattern[str]:
     return re.compile(_vocab()["tests"]["pattern"], re.IGNORECASE)
-
-
-@lru_cache(maxsize=1)
-def _disease_pattern() -> re.Pattern[str]:
-    return re.compile(_vocab()["diagnosis_words"]["pattern"], re.IGNORECASE)
 
 
 def _words(text: str) -> list[str]:
@@ -184,7 +180,7 @@ def _leave(
 def _names_a_treatment(d: Any) -> bool:
     category = vocabulary_category(d.name)
     names_treatment = category in ("stem_cell_transplant", "cellular_therapy", "chemotherapy")
-    return names_treatment and not _disease_pattern().search(d.name)
+    return names_treatment and not disease_words().search(d.name)
 
 
 _NO_TARGET = frozenset({"chemotherapy", "stem_cell_transplant", "radiotherapy", "surgery"})
@@ -297,7 +293,7 @@ _GENETIC_CHANGE = re.compile(
 def _genetic(name: str) -> bool:
     """A genetic change written as such ("ASXL1 mutations", "MYC rearrangement").  A bare
     symbol is not enough: RUNX1 is a gene, but NF1, MEN2A, HHV8 and CKD5 are diseases."""
-    return bool(_GENETIC_CHANGE.search(name.strip())) and not _disease_pattern().search(name)
+    return bool(_GENETIC_CHANGE.search(name.strip())) and not disease_words().search(name)
 
 
 _NEGATED = re.compile(
@@ -363,7 +359,7 @@ def findings_only_findings(record: CaseReport) -> list[DroppedFact]:
         return is_test(f.name) or bool(_LAB_VALUE.search(f.name))
 
     def a_treatment(f: Any) -> bool:
-        if _disease_pattern().search(f.name) or _EFFECT.search(f.name):
+        if disease_words().search(f.name) or _EFFECT.search(f.name):
             return False  # "heparin-induced thrombocytopenia", "iron deficiency"
         words = set(treatments.term(f.name).words)
         return (
@@ -377,8 +373,7 @@ def findings_only_findings(record: CaseReport) -> list[DroppedFact]:
     diseases = {
         dx.term(d.name).key
         for d in record.diagnoses
-        if d.status == "principal"
-        or (d.status == "secondary" and _disease_pattern().search(d.name))
+        if d.status == "principal" or (d.status == "secondary" and disease_words().search(d.name))
     }
     out += _leave(record, "findings", a_test, "a test or its value, not a finding (rule)")
     out += _leave(record, "findings", a_treatment, "a treatment, not a finding (rule)")
@@ -429,7 +424,7 @@ def diagnoses_only_diseases(record: CaseReport) -> list[DroppedFact]:
         lambda d: (
             d.status == "secondary"
             and vocab.term(d.name).key in signs
-            and not _disease_pattern().search(d.name)
+            and not disease_words().search(d.name)
         ),
         "a sign or symptom the record lists as a finding, not a diagnosis (rule)",
     )
@@ -445,7 +440,7 @@ def diagnoses_only_diseases(record: CaseReport) -> list[DroppedFact]:
         lambda d: (
             d.status == "secondary"
             and bool(_EVENT_WORDS.search(d.name))
-            and not _disease_pattern().search(_EVENT_WORDS.sub(" ", d.name))
+            and not disease_words().search(_EVENT_WORDS.sub(" ", d.name))
         ),
         "a disease event, not a diagnosis (rule)",
     )

@@ -466,8 +466,9 @@ _RELATIONS = frozenset(
 
 
 @lru_cache(maxsize=1)
-def _DISEASE_WORDS() -> re.Pattern[str]:
-    """Words that name a disease of their own ("lymphoma", "-itis"): not a subtype's."""
+def disease_words() -> re.Pattern[str]:
+    """Words that name a disease of their own ("lymphoma", "-itis", "syndrome"): the rules'
+    ``diagnosis_words`` vocabulary."""
     return re.compile(rules_vocabulary()["diagnosis_words"]["pattern"], re.IGNORECASE)
 
 
@@ -478,7 +479,7 @@ def _narrower(general: set[str], specific: set[str]) -> bool:
     if not (general < specific and len(extra) <= 2) or extra & _RELATIONS:
         return False
     words = " ".join(sorted(extra))
-    return not _DISEASE_WORDS().search(words) and "metasta" not in words
+    return not disease_words().search(words) and "metasta" not in words
 
 
 def same_disease_once(record: CaseReport, text: str) -> list[DroppedFact]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -20,7 +21,7 @@ from abstraction.client import ModelConfig
 from abstraction.core.errors import UserError
 from abstraction.core.prompts import default_prompts_dir
 from abstraction.evaluation.baseline import check_baselines, write_baselines
-from abstraction.evaluation.compare import EvalReport, compare
+from abstraction.evaluation.compare import EvalReport, VersionInput, compare
 from abstraction.evaluation.files import gold_schema, read_gold_dir, score_dirs
 from abstraction.evaluation.plan import scoring_schema
 from abstraction.evaluation.principal import PrincipalScore, fmt_principal, measure_dirs
@@ -38,9 +39,22 @@ from abstraction.evaluation.report import (
     write_reports,
 )
 from abstraction.evaluation.results import ScoreReport
-from abstraction.evaluation.runner import VersionRun, run_systems, suite_schema, version_input
+from abstraction.evaluation.runner import (
+    VersionRun,
+    load_suite_gold,
+    run_systems,
+    suite_schema,
+    version_input,
+)
 from abstraction.evaluation.suite import Suite, load_suite
 from abstraction.evaluation.systems import choose_system, make_system
+from abstraction.evaluation.tally import (
+    check_tally,
+    read_tally,
+    tally_of,
+    version_from_tally,
+    write_tally,
+)
 from abstraction.extraction.extractor import Completer
 
 # Tables are wide (a column per figure): when the output is a file or a pipe, do not squeeze
@@ -282,6 +296,22 @@ def eval_suite(
         bool, typer.Option(help="Write this run's figures as the committed baselines.")
     ] = False,
     prompts_dir: Annotated[Path | None, typer.Option(help="Folder of prompt files.")] = None,
+    tally_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--tally",
+            help="Also write each system's tally (scores as numbers, no text) to "
+            "DIR/<suite>/<system>.json, to combine with later runs (--from-tally).",
+        ),
+    ] = None,
+    from_tally: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--from-tally",
+            help="Add a system from its tally file, scored by this scorer on this suite's "
+            "documents and gold (checked); repeat.  Comes after the systems run here.",
+        ),
+    ] = None,
 ) -> None:
     """Run systems (prompt versions of ours, peers) over a suite, score them against gold,
     and compare side by side.
@@ -294,11 +324,32 @@ def eval_suite(
     spec = load_suite(suite)
     pdir = prompts_dir or spec.prompts_dir or default_prompts_dir()
     names = [f"ours:{v}" for v in prompt or []] + list(system or [])
-    if not names:
-        raise UserError("give at least one --prompt version or --system")
+    if not names and not from_tally:
+        raise UserError("give at least one --prompt version, --system or --from-tally")
     choices = [choose_system(n, pdir) for n in names]
+    outputs = _Outputs(report_dir, tally_dir, list(from_tally or []))
     with scoring_schema(suite_schema(spec).model):
-        _eval(spec, choices, mode, models, report_dir, check_baseline, tolerance, update_baseline)
+        _eval(spec, choices, mode, models, outputs, check_baseline, tolerance, update_baseline)
+
+
+@dataclass
+class _Outputs:
+    """Where `eval` writes, and the tallies it adds."""
+
+    report_dir: Path | None
+    tally_dir: Path | None
+    from_tally: list[Path]
+
+
+def _tallied(spec: Suite, paths: list[Path]) -> list[VersionInput]:
+    """The systems of `paths`' tallies, each checked against this suite and scorer."""
+    documents = load_suite_gold(spec)
+    out = []
+    for path in paths:
+        tally = read_tally(path)
+        check_tally(tally, spec.name, documents, spec.fields, where=str(path))
+        out.append(version_from_tally(tally))
+    return out
 
 
 def _eval(
@@ -306,32 +357,39 @@ def _eval(
     choices: list[Any],
     mode: RecordingMode,
     models: ModelOptions,
-    report_dir: Path | None,
+    outputs: _Outputs,
     check_baseline: bool,
     tolerance: float,
     update_baseline: bool,
 ) -> None:
     """`eval_suite` once the suite and systems are known (inside the suite's schema)."""
+    tallied = _tallied(spec, outputs.from_tally)  # checked before any model time is spent
     config = _model_config(models.model, models.base_url, mode, spec, models=models)
-    with _open_client(config) as client:
-        systems = [make_system(c, client=client, model=config) for c in choices]
-        runs = run_systems(
-            spec,
-            systems,
-            client=client,
-            progress=lambda v, d: err.print(f"[dim]{v}: {d}[/dim]", highlight=False),
-        )
-    report = compare(
-        spec.name,
-        [version_input(r) for r in runs],
-        description=spec.description,
-        fields_in_scope=spec.fields,
-    )
+    runs: list[VersionRun] = []
+    if choices:
+        with _open_client(config) as client:
+            systems = [make_system(c, client=client, model=config) for c in choices]
+            runs = run_systems(
+                spec,
+                systems,
+                client=client,
+                progress=lambda v, d: err.print(f"[dim]{v}: {d}[/dim]", highlight=False),
+            )
+    versions = [version_input(r) for r in runs] + tallied
+    labels = [v.prompt_version for v in versions]
+    if len(set(labels)) != len(labels):
+        raise UserError(f"each system once, please (got {', '.join(labels)})")
+    report = compare(spec.name, versions, description=spec.description, fields_in_scope=spec.fields)
     print_eval(report)
-    if report_dir:
-        for path in write_reports(report, report_dir):
+    if outputs.tally_dir and runs:
+        documents = load_suite_gold(spec)
+        for run in runs:
+            path = write_tally(tally_of(run, spec.name, documents, spec.fields), outputs.tally_dir)
+            console.print(f"wrote tally {path}")
+    if outputs.report_dir:
+        for path in write_reports(report, outputs.report_dir):
             console.print(f"wrote {path}")
-        _write_extractions(runs, report_dir / "extractions")
+        _write_extractions(runs, outputs.report_dir / "extractions")
     if update_baseline:
         engine_used = config.engine if config.is_local else None
         for path in write_baselines(report, spec.baselines_dir, engine=engine_used):

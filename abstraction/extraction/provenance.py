@@ -8,13 +8,12 @@ open client's `describe()` does: ``model``, ``model_sha256`` (the embedded model
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from functools import cache
-from importlib import resources
 from typing import Any
 
+from abstraction.core.hashing import files_sha256
 from abstraction.core.prompts import PromptSpec
 from abstraction.core.records import (
     DocumentInfo,
@@ -43,20 +42,7 @@ _POSTPROCESSING = (
 @cache
 def code_sha256() -> str:
     """sha256 over `_POSTPROCESSING`'s files, in path order (`Provenance.code_sha256`)."""
-    root = resources.files("abstraction")
-    digest = hashlib.sha256()
-
-    def add(node: Any, name: str) -> None:
-        if node.is_dir():
-            for child in sorted(node.iterdir(), key=lambda c: c.name):
-                if child.name != "__pycache__":
-                    add(child, f"{name}/{child.name}")
-        elif name.endswith((".py", ".toml", ".txt", ".json")):
-            digest.update(name.encode() + b"\0" + node.read_bytes() + b"\0")
-
-    for name in _POSTPROCESSING:
-        add(root.joinpath(name), name)
-    return digest.hexdigest()
+    return files_sha256(_POSTPROCESSING)
 
 
 def now_iso() -> str:

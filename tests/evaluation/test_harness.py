@@ -294,3 +294,90 @@ def test_recorded_latency_replaces_wall_seconds_and_skips_unknown_documents(
     (v,) = rep.versions
     assert (v.seconds_total, v.seconds_documents, v.seconds_per_document) == (20.0, 2, 10.0)
     assert "10.00 (rec.) (2/3 docs)" in render_markdown(rep)
+
+
+# --- tallies: a system's scores kept as numbers, combined with later runs -------------------
+
+
+def _eval_args(repo: Path, *extra: str) -> list[str]:
+    return ["eval", "mini", "--replay", "--prompts-dir", str(repo / "prompts"), *extra]
+
+
+def test_a_tally_gives_the_same_report_as_the_run_it_came_from(
+    app: typer.Typer, repo: Path
+) -> None:
+    runner = CliRunner()
+    res = runner.invoke(
+        app, _eval_args(repo, "-p", "v1", "-p", "v2", "--report", "full", "--tally", "tallies")
+    )
+    assert res.exit_code == 0, res.output
+    v2_file = repo / "tallies/mini/v2.json"
+    tally = json.loads(v2_file.read_text())
+    assert [d["id"] for d in tally["documents"]] == ["case_a", "case_b", "case_c"]
+    assert tally["documents"][2]["status"] == "failed"
+    # numbers and hashes only: no value of the gold or of the prediction
+    for word in ("cytarabine", "daunorubicin", "imatinib", "aspirin", "female", "Fictional"):
+        assert word not in v2_file.read_text()
+
+    res = runner.invoke(
+        app, _eval_args(repo, "-p", "v1", "--from-tally", str(v2_file), "--report", "mixed")
+    )
+    assert res.exit_code == 0, res.output
+    full = EvalReport.model_validate_json((repo / "full/report.json").read_text())
+    mixed = EvalReport.model_validate_json((repo / "mixed/report.json").read_text())
+    assert mixed.overall == full.overall  # the same point estimates, intervals and margins
+    assert mixed.fields == full.fields
+    assert mixed.document_mean == full.document_mean
+    assert [d.f1 for d in mixed.documents] == [d.f1 for d in full.documents]
+    assert mixed.versions[1].failed_documents == ["case_c"]
+
+    res = runner.invoke(
+        app,
+        _eval_args(
+            repo,
+            "--from-tally",
+            str(repo / "tallies/mini/v1.json"),
+            "--from-tally",
+            str(v2_file),
+            "--report",
+            "tallies-only",
+        ),
+    )
+    assert res.exit_code == 0, res.output
+    only = EvalReport.model_validate_json((repo / "tallies-only/report.json").read_text())
+    assert only.overall == full.overall
+
+
+def _refusal(app: typer.Typer, repo: Path, tally: Path) -> str:
+    res = CliRunner().invoke(app, _eval_args(repo, "-p", "v1", "--from-tally", str(tally)))
+    assert isinstance(res.exception, UserError), res.output
+    return str(res.exception)
+
+
+def test_a_tally_is_refused_when_the_instrument_or_the_gold_changed(
+    app: typer.Typer, repo: Path
+) -> None:
+    res = CliRunner().invoke(app, _eval_args(repo, "-p", "v2", "--tally", "tallies"))
+    assert res.exit_code == 0, res.output
+    path = repo / "tallies/mini/v2.json"
+    original = path.read_text()
+
+    data = json.loads(original)
+    data["scorer_sha256"] = "0" * 64
+    path.write_text(json.dumps(data))
+    assert "another scorer" in _refusal(app, repo, path)
+
+    data = json.loads(original)
+    data["documents"].reverse()
+    path.write_text(json.dumps(data))
+    assert "not the suite's" in _refusal(app, repo, path)
+
+    path.write_text(original)
+    gold = repo / "gold/case_b.json"
+    g = json.loads(gold.read_text())
+    g["record"]["treatments"][0]["name"] = "dasatinib"
+    gold.write_text(json.dumps(g))
+    assert "case_b: scored against another gold record" in _refusal(app, repo, path)
+
+    (repo / "seeds/case_a.txt").write_text("Another fictional text.\n")
+    assert "case_a: made from another text" in _refusal(app, repo, path)

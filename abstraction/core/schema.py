@@ -119,7 +119,7 @@ class Patient(Strict):
 
 
 class Diagnosis(Strict):
-    name: Annotated[str, Score.text("diagnoses")]
+    name: Annotated[str, Score.text("diagnoses", qualifiers="details")]
     status: Annotated[Literal["principal", "secondary", "ruled_out"], Score.exact()]
     details: Annotated[str | None, Score.text("diagnoses")] = Field(
         description="Subtype, immunophenotype, stage or genetics, as written."

@@ -32,8 +32,9 @@ is listed, rule by rule (docs/evaluation.md has the same list):
    ("MRI of the brain" = "brain MRI"), except that direction words keep their order ("left to
    right shunt" is not "right to left shunt").
 8. Head word and modified form ("bleeding" / "vaginal bleeding"): equal only when every extra
-   word of the prediction is one of the gold's own modifiers (its body site, given as
-   `qualifiers`) and none is meaning-bearing (see below).
+   word of the prediction is one of the gold's own modifiers (a finding's body site, a
+   diagnosis's details: "IgG kappa multiple myeloma" for "multiple myeloma" whose details say
+   "IgG kappa"; given as `qualifiers`) and none is meaning-bearing (see below).
 
 Everything else differs, and the reason says which kind of difference it is: opposite
 prefixes (hypo/hyper, brady/tachy, ...), opposite qualifiers (positive/negative, left/right,

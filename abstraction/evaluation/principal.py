@@ -203,6 +203,10 @@ class Target:
 
     accepted: tuple[str, ...]
     other: tuple[str, ...] = ()
+    qualifiers: str | None = None
+    """The gold diagnosis's own modifiers (its details): a prediction that adds only these to
+    an accepted name is right ("IgG kappa multiple myeloma" for "multiple myeloma" with details
+    "IgG kappa"), as the scorer pairs diagnoses."""
 
 
 class PrincipalVerdict(_Model):
@@ -237,7 +241,10 @@ def targets_from_gold(golds: Iterable[GoldRecord]) -> dict[str, Target]:
     for gold in golds:
         name = principal_of(gold.record)
         if name:
-            out[gold.document_id] = Target((name,))
+            details = next(
+                (d.details for d in gold.record.diagnoses if d.status == "principal"), None
+            )
+            out[gold.document_id] = Target((name,), qualifiers=details)
     return out
 
 
@@ -262,9 +269,11 @@ def _principals(record: CaseReport | Mapping[str, Any] | None) -> list[str]:
     return [n if isinstance(n, str) else "" for n in names]
 
 
-def _matching_name(names: Iterable[str], pred: str, abbr: Mapping[str, str]) -> str | None:
+def _matching_name(
+    names: Iterable[str], pred: str, abbr: Mapping[str, str], qualifiers: str | None = None
+) -> str | None:
     for name in names:
-        if compare(name, pred, vocab=VOCAB, abbreviations=abbr):
+        if compare(name, pred, vocab=VOCAB, qualifiers=qualifiers, abbreviations=abbr):
             return name
     return None
 
@@ -285,7 +294,7 @@ def judge(
         return verdict(right=False, predicted=None, reason="no principal diagnosis")
     pred = principals[0]
     abbr = defined_abbreviations(text) if text else {}
-    hit = _matching_name(target.accepted, pred, abbr)
+    hit = _matching_name(target.accepted, pred, abbr, target.qualifiers)
     if hit is not None:
         return verdict(right=True, predicted=pred, reason=f"same term as {hit!r}")
     other = _matching_name(target.other, pred, abbr)

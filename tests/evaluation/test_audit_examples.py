@@ -91,6 +91,18 @@ def test_head_word_span_matches_where_the_gold_site_says_so() -> None:
     assert rep.fields["findings"].tp == 0
 
 
+def test_a_diagnosis_written_with_the_gold_s_own_details_pairs() -> None:
+    gold = record(diagnoses=[diagnosis("multiple myeloma", details="IgG kappa; R-ISS stage III")])
+    rep = score(gold, record(diagnoses=[diagnosis("IgG kappa multiple myeloma")]))
+    assert rep.fields["diagnoses.name"].f1 == 1.0
+    rep = score(gold, record(diagnoses=[diagnosis("IgA kappa multiple myeloma")]))
+    assert rep.fields["diagnoses"].tp == 0
+    bare = record(diagnoses=[diagnosis("multiple myeloma")])
+    assert score(bare, record(diagnoses=[diagnosis("IgG multiple myeloma")])).fields[
+        "diagnoses"
+    ].tp == 0
+
+
 def test_a_site_written_into_the_other_side_s_name_is_neither_credit_nor_error() -> None:
     # the gold writes the site into the name, the prediction gives it as the body site too
     gold = record(findings=[finding("gum bleeding")])

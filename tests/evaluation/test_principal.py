@@ -286,6 +286,17 @@ def test_targets_from_gold_take_the_first_principal() -> None:
     assert targets_from_gold(golds) == {"x": Target(("aspergillosis",))}
 
 
+def test_the_gold_diagnosis_s_own_details_may_be_written_into_the_name() -> None:
+    gold = gold_record("m", _rec(diagnosis("multiple myeloma", details="IgG kappa; stage III")))
+    target = targets_from_gold([gold])["m"]
+    assert target == Target(("multiple myeloma",), qualifiers="IgG kappa; stage III")
+    assert judge("m", target, _rec(diagnosis("IgG kappa multiple myeloma"))).right
+    assert not judge("m", target, _rec(diagnosis("IgA kappa multiple myeloma"))).right
+    assert not judge("m", target, _rec(diagnosis("stage II multiple myeloma"))).right
+    bare = Target(("multiple myeloma",))
+    assert not judge("m", bare, _rec(diagnosis("IgG kappa multiple myeloma"))).right
+
+
 def test_a_labels_file_that_is_not_one_is_a_user_error(tmp_path: Path) -> None:
     path = tmp_path / "x.json"
     path.write_text(json.dumps({"labels": [{"id": "a"}]}), encoding="utf-8")

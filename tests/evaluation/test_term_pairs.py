@@ -6,6 +6,8 @@ field it would appear in (findings, diagnoses, treatments, methods, anatomy).
 
 from __future__ import annotations
 
+import functools
+
 import pytest
 
 from abstraction.core.terms import compare
@@ -233,6 +235,19 @@ def test_head_word_matches_its_modified_form_only_where_the_gold_says_so() -> No
     assert not compare("bleeding", "rectal bleeding", vocab="findings", qualifiers="vaginal")
     # a meaning-bearing modifier is never supplied by the qualifier rule
     assert not compare("pneumothorax", "left pneumothorax", vocab="findings", qualifiers="left")
+
+
+def test_a_diagnosis_matches_its_form_with_the_golds_own_details() -> None:
+    """A diagnosis's `details` are its modifiers (subtype, isotype, stage): a prediction that
+    writes them into the name is the gold diagnosis; another isotype or stage is not."""
+    details = "IgG kappa; Revised International Staging System (R-ISS) stage III"
+    mm = functools.partial(compare, "multiple myeloma", vocab="diagnoses", qualifiers=details)
+    assert mm("IgG kappa multiple myeloma").equal
+    assert mm("stage III multiple myeloma").equal
+    assert not mm("IgA kappa multiple myeloma").equal
+    assert not mm("stage II multiple myeloma").equal
+    assert not mm("smoldering multiple myeloma").equal
+    assert not compare("multiple myeloma", "IgG kappa multiple myeloma", vocab="diagnoses").equal
 
 
 def test_abbreviations_the_document_defines() -> None:

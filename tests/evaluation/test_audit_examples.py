@@ -98,9 +98,10 @@ def test_a_diagnosis_written_with_the_gold_s_own_details_pairs() -> None:
     rep = score(gold, record(diagnoses=[diagnosis("IgA kappa multiple myeloma")]))
     assert rep.fields["diagnoses"].tp == 0
     bare = record(diagnoses=[diagnosis("multiple myeloma")])
-    assert score(bare, record(diagnoses=[diagnosis("IgG multiple myeloma")])).fields[
-        "diagnoses"
-    ].tp == 0
+    assert (
+        score(bare, record(diagnoses=[diagnosis("IgG multiple myeloma")])).fields["diagnoses"].tp
+        == 0
+    )
 
 
 def test_a_site_written_into_the_other_side_s_name_is_neither_credit_nor_error() -> None:

@@ -18,8 +18,10 @@ from rich.table import Table
 
 from abstraction.cli.options import ModelOptions, with_model_options
 from abstraction.client import ModelConfig
+from abstraction.core.documents import Document
 from abstraction.core.errors import UserError
 from abstraction.core.prompts import default_prompts_dir
+from abstraction.core.records import GoldRecord
 from abstraction.evaluation.baseline import check_baselines, write_baselines
 from abstraction.evaluation.compare import EvalReport, VersionInput, compare
 from abstraction.evaluation.files import gold_schema, read_gold_dir, score_dirs
@@ -51,6 +53,8 @@ from abstraction.evaluation.systems import choose_system, make_system
 from abstraction.evaluation.tally import (
     check_tally,
     read_tally,
+    scorer_changed,
+    scorer_sha256,
     tally_of,
     version_from_tally,
     write_tally,
@@ -341,15 +345,29 @@ class _Outputs:
     from_tally: list[Path]
 
 
-def _tallied(spec: Suite, paths: list[Path]) -> list[VersionInput]:
+def _tallied(
+    spec: Suite, documents: list[tuple[Document, GoldRecord]], paths: list[Path]
+) -> list[VersionInput]:
     """The systems of `paths`' tallies, each checked against this suite and scorer."""
-    documents = load_suite_gold(spec)
     out = []
     for path in paths:
         tally = read_tally(path)
-        check_tally(tally, spec.name, documents, spec.fields, where=str(path))
+        check_tally(
+            tally,
+            spec.name,
+            documents,
+            spec.fields,
+            labels=spec.principal_labels,
+            where=str(path),
+        )
         out.append(version_from_tally(tally))
     return out
+
+
+def _once(names: list[str]) -> None:
+    """Refuse a system named twice (run here or tallied) before any model time is spent."""
+    if len(set(names)) != len(names):
+        raise UserError(f"each system once, please (got {', '.join(names)})")
 
 
 def _eval(
@@ -363,12 +381,17 @@ def _eval(
     update_baseline: bool,
 ) -> None:
     """`eval_suite` once the suite and systems are known (inside the suite's schema)."""
-    tallied = _tallied(spec, outputs.from_tally)  # checked before any model time is spent
+    scorer_sha256()  # the instrument as loaded: a tally must not name files edited mid-run
+    # the documents and gold the run scores (it reads them now), for its tallies to name
+    documents = load_suite_gold(spec)
+    tallied = _tallied(spec, documents, outputs.from_tally)  # before any model time is spent
+    _once([v.prompt_version for v in tallied])
     config = _model_config(models.model, models.base_url, mode, spec, models=models)
     runs: list[VersionRun] = []
     if choices:
         with _open_client(config) as client:
             systems = [make_system(c, client=client, model=config) for c in choices]
+            _once([s.name for s in systems] + [v.prompt_version for v in tallied])
             runs = run_systems(
                 spec,
                 systems,
@@ -376,16 +399,8 @@ def _eval(
                 progress=lambda v, d: err.print(f"[dim]{v}: {d}[/dim]", highlight=False),
             )
     versions = [version_input(r) for r in runs] + tallied
-    labels = [v.prompt_version for v in versions]
-    if len(set(labels)) != len(labels):
-        raise UserError(f"each system once, please (got {', '.join(labels)})")
     report = compare(spec.name, versions, description=spec.description, fields_in_scope=spec.fields)
     print_eval(report)
-    if outputs.tally_dir and runs:
-        documents = load_suite_gold(spec)
-        for run in runs:
-            path = write_tally(tally_of(run, spec.name, documents, spec.fields), outputs.tally_dir)
-            console.print(f"wrote tally {path}")
     if outputs.report_dir:
         for path in write_reports(report, outputs.report_dir):
             console.print(f"wrote {path}")
@@ -394,8 +409,27 @@ def _eval(
         engine_used = config.engine if config.is_local else None
         for path in write_baselines(report, spec.baselines_dir, engine=engine_used):
             console.print(f"wrote baseline {path}")
+    if outputs.tally_dir and runs:
+        _write_tallies(spec, runs, documents, outputs.tally_dir)
     if check_baseline:
         _gate(report, spec, tolerance)
+
+
+def _write_tallies(
+    spec: Suite,
+    runs: list[VersionRun],
+    documents: list[tuple[Document, GoldRecord]],
+    folder: Path,
+) -> None:
+    """Each run's tally; refused when the scorer changed on disk during the run."""
+    if scorer_changed():
+        raise UserError(
+            "the scorer changed during this run (its files, libraries or schema): its counts "
+            "are not those of one scorer, so no tally is written; run again"
+        )
+    for run in runs:
+        tally = tally_of(run, spec.name, documents, spec.fields, labels=spec.principal_labels)
+        console.print(f"wrote tally {write_tally(tally, folder)}")
 
 
 def _write_extractions(runs: list[VersionRun], out: Path) -> None:

@@ -5,17 +5,20 @@ stay under the git-ignored ``out/``) has to be recorded again on every fresh mac
 2-core machine one system's run over 20 documents takes about an hour.  A tally keeps what the
 comparison needs of such a run, and nothing of the text:
 
-- per document: its id, the sha256 of its text and of its gold record, its status, the
-  scorer's per-field counts (tp, fp, fn, ...) and its seconds;
+- per document: its id, the sha256 of its text, of its gold record and of its principal
+  label, its status (a failure's kind, never its message: a message may quote the model's
+  answer, and so the text), the scorer's per-field counts (tp, fp, fn, ...) and its seconds;
 - per system: what it was given (`System.describe`), its prompt's hash, the hashes of the code
   that made its records (`Provenance.code_sha256`), tokens, seconds and the principal-diagnosis
   verdicts as right/wrong.
 
 ``abstraction eval SUITE --tally DIR`` writes one per system; ``--from-tally FILE`` puts a
 tallied system beside the systems of this run (or beside other tallies) in one paired report.
-A tally is only combined when it was scored by this scorer (`scorer_sha256`) against this
-suite's documents and gold, in this order: otherwise `load_tally` refuses and says what
-differs, because paired intervals over counts made by different instruments would be false.
+A tally is only combined when it was scored by this scorer (`scorer_sha256`: its code, the
+libraries that decide matches and the schema's scoring rules) against this suite's documents,
+gold and principal labels, in this order, with counts only for paths the suite scores:
+otherwise `check_tally` refuses and says what differs, because paired intervals over counts
+made by different instruments would be false.
 Each system keeps its own extraction code hash: systems run in different sessions are compared
 as they were run, with the same instrument.
 """
@@ -24,13 +27,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+import unicodedata
 from collections.abc import Sequence
 from datetime import datetime
 from functools import cache
+from importlib import metadata
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt
 
 from abstraction.core.documents import Document
 from abstraction.core.errors import UserError
@@ -38,8 +44,22 @@ from abstraction.core.hashing import files_sha256
 from abstraction.core.records import GoldRecord
 from abstraction.core.version import __version__
 from abstraction.evaluation.compare import VersionInput
-from abstraction.evaluation.counts import DocResult, DocStatus
-from abstraction.evaluation.principal import PrincipalScore, PrincipalVerdict
+from abstraction.evaluation.counts import NCOUNTS, DocResult, DocStatus, make_scope
+from abstraction.evaluation.plan import (
+    LeafPlan,
+    ModelPlan,
+    RecordsPlan,
+    all_paths,
+    compile_plan,
+    current_schema,
+)
+from abstraction.evaluation.principal import (
+    PrincipalScore,
+    PrincipalVerdict,
+    Target,
+    read_labels,
+    targets_for,
+)
 from abstraction.evaluation.runner import VersionRun, version_input
 
 TALLY_FORMAT_VERSION: Literal["1"] = "1"
@@ -56,23 +76,71 @@ _SCORER_FILES = (
     "evaluation/results.py",
     "core/terms.py",
     "core/normalize.py",
-    "core/vocab.py",
     "core/scoring.py",
     "core/schema.py",
     "core/schemas.py",
     "core/records.py",
     "data/synonyms",
     "data/units.json",
-    "data/stopwords.txt",
 )
-"""What turns a prediction and a gold record into counts (the modules the scorer imports and
-the vocabularies they read)."""
+"""What turns a prediction and a gold record into counts and a principal verdict: the modules
+the scorer imports and the vocabularies they read, and nothing else (an extraction rule hashed
+here would refuse every tally, an hour of model time each, for nothing)."""
+
+_SCORER_LIBRARIES = ("lemminflect", "rapidfuzz", "scipy")
+"""Libraries whose answers decide which values are the same (lemmas, similarities, the
+assignment of list items): their versions are part of the instrument (no lock file pins them)."""
+
+
+def _version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "absent"
+
+
+def _plan_text(plan: ModelPlan) -> str:
+    """The scoring rules of a schema as the scorer reads them (its `Score`s, keys, facts)."""
+    lines = []
+    for node in plan.walk():
+        if isinstance(node, LeafPlan):
+            lines.append(
+                f"leaf {node.path} {node.score!r} many={node.many} threshold={node.threshold} "
+                f"fact={node.fact} in_name={node.in_name}"
+            )
+        elif isinstance(node, RecordsPlan):
+            keys = [k.path for k in node.key]
+            lines.append(f"records {node.path} {keys} {node.ordered} {node.threshold}")
+        else:
+            lines.append(f"model {node.path} evidence={node.evidence}")
+    return "\n".join(lines)
+
+
+def _instrument_sha256(model: type[BaseModel]) -> str:
+    """sha256 of the scorer's files now on disk, its libraries' versions, the Unicode tables
+    (case folding) and `model`'s scoring rules (a schema of one's own lives outside the
+    package)."""
+    parts = [files_sha256(_SCORER_FILES), f"unicode {unicodedata.unidata_version}"]
+    parts += [f"{name} {_version(name)}" for name in _SCORER_LIBRARIES]
+    parts.append(_plan_text(compile_plan(model)))
+    return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()
 
 
 @cache
+def _pinned(model: type[BaseModel]) -> str:
+    return _instrument_sha256(model)
+
+
 def scorer_sha256() -> str:
-    """sha256 of the scorer's code and vocabularies (`_SCORER_FILES`)."""
-    return files_sha256(_SCORER_FILES)
+    """sha256 of the scorer for the current schema (`scoring_schema`), taken once per process:
+    the instrument as this process loaded it (`abstraction eval` takes it before its run)."""
+    return _pinned(current_schema())
+
+
+def scorer_changed() -> bool:
+    """Whether the scorer on disk is no longer the one `scorer_sha256` took (files edited, a
+    library upgraded while a run went on): its counts may not be this digest's."""
+    return _instrument_sha256(current_schema()) != scorer_sha256()
 
 
 def gold_sha256(gold: GoldRecord) -> str:
@@ -85,23 +153,62 @@ def gold_sha256(gold: GoldRecord) -> str:
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
+def _target_sha256(target: Target) -> str:
+    body = json.dumps(
+        {"accepted": target.accepted, "other": target.other, "qualifiers": target.qualifiers},
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def principal_targets(
+    documents: Sequence[tuple[Document, GoldRecord]], labels: Path | None
+) -> dict[str, str]:
+    """sha256 of what counts as the right principal diagnosis, per labelled document: the
+    labels file's label (`labels`), else the gold's own principal diagnosis."""
+    golds = {doc.id: gold for doc, gold in documents}
+    targets, _ = targets_for(golds, read_labels(labels) if labels else None)
+    return {doc_id: _target_sha256(t) for doc_id, t in targets.items()}
+
+
+_KIND = re.compile(r"[A-Za-z_][\w.-]{0,63}")
+
+
+def error_kind(error: str | None) -> str | None:
+    """The kind of a failure (``timeout``, ``unparseable``, ``ValueError``), never its message:
+    a message may quote the model's answer (pydantic's ``input_value=...``), and so the text."""
+    if error is None:
+        return None
+    head = error.split(":", 1)[0].strip()
+    return head if _KIND.fullmatch(head) else "error"
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+CountRow = Annotated[list[NonNegativeInt], Field(min_length=NCOUNTS, max_length=NCOUNTS)]
 
 
 class TallyDocument(_Model):
     id: str
     document_sha256: str
     gold_sha256: str
+    principal_sha256: str | None = Field(
+        None, description="What counts as the right principal diagnosis (None: no label)."
+    )
     status: DocStatus
-    error: str | None = None
-    counts: dict[str, list[int]] = Field(description="Scorer counts per field path.")
+    error: str | None = Field(
+        None, pattern=f"^{_KIND.pattern}$", description="The failure's kind (never its message)."
+    )
+    counts: dict[str, CountRow] = Field(description="Scorer counts per field path.")
     seconds: float | None = Field(None, description="Model seconds (recorded or wall).")
     wall_seconds: float | None = None
     principal_right: bool | None = Field(
         None, description="Principal diagnosis right (None: the document has no label)."
     )
     principal_other_reading: bool = False
+    principals: int = Field(0, ge=0, description="Diagnoses the prediction marks principal.")
 
 
 class Tally(_Model):
@@ -135,9 +242,13 @@ def tally_of(
     suite: str,
     documents: Sequence[tuple[Document, GoldRecord]],
     fields_in_scope: Sequence[str] | None,
+    *,
+    labels: Path | None = None,
 ) -> Tally:
-    """The tally of one system's run over `documents` (the suite's, in order)."""
+    """The tally of one system's run over `documents` (the suite's, in order, as the run read
+    them) and the suite's principal `labels` file (None: the gold's principal diagnoses)."""
     vi = version_input(run)
+    targets = principal_targets(documents, labels)
     by_id = {r.id: r for r in vi.results}
     verdicts = {v.id: v for v in (run.principal.verdicts if run.principal else [])}
     docs = []
@@ -149,13 +260,15 @@ def tally_of(
                 id=doc.id,
                 document_sha256=doc.sha256,
                 gold_sha256=gold_sha256(gold),
+                principal_sha256=targets.get(doc.id),
                 status=res.status,
-                error=res.error,
+                error=error_kind(res.error),
                 counts={k: list(v) for k, v in res.counts.items()},
                 seconds=run.seconds.get(doc.id),
                 wall_seconds=run.wall_seconds.get(doc.id),
                 principal_right=None if verdict is None else verdict.right,
                 principal_other_reading=bool(verdict and verdict.other_reading),
+                principals=verdict.principals if verdict else 0,
             )
         )
     codes = sorted(
@@ -205,10 +318,12 @@ def check_tally(
     documents: Sequence[tuple[Document, GoldRecord]],
     fields_in_scope: Sequence[str] | None,
     *,
+    labels: Path | None = None,
     where: str = "tally",
 ) -> None:
     """Raise a `UserError` naming the difference unless `tally` was scored by this scorer on
-    these documents and gold records, in this order, with these fields in scope."""
+    these documents and gold records, in this order, with these fields in scope, and judged
+    against these principal `labels` (None: the gold's); call it inside the suite's schema."""
     problems = []
     if tally.suite != suite:
         problems.append(f"it is of suite {tally.suite}, not {suite}")
@@ -224,11 +339,26 @@ def check_tally(
     if [d.id for d in tally.documents] != ids:
         problems.append("its documents are not the suite's, in the suite's order")
     else:
+        targets = principal_targets(documents, labels)
+        fields = tuple(fields_in_scope) if fields_in_scope is not None else None
         for (doc, gold), td in zip(documents, tally.documents, strict=True):
             if td.document_sha256 != doc.sha256:
                 problems.append(f"{doc.id}: made from another text")
             if td.gold_sha256 != gold_sha256(gold):
                 problems.append(f"{doc.id}: scored against another gold record")
+            if td.principal_sha256 != targets.get(doc.id) or (
+                (td.principal_right is None) != (td.principal_sha256 is None)
+            ):
+                problems.append(
+                    f"{doc.id}: its principal diagnosis was judged against another label"
+                )
+            annotated = tuple(gold.annotated_fields) if gold.annotated_fields is not None else None
+            scope = make_scope(annotated, fields)
+            scored = all_paths(compile_plan()) if scope is None else scope.score
+            if stray := sorted(set(td.counts) - scored):
+                problems.append(
+                    f"{doc.id}: counts for paths this suite does not score ({', '.join(stray)})"
+                )
     if problems:
         raise UserError(f"{where}: cannot be combined with this run: " + "; ".join(problems))
 
@@ -256,7 +386,7 @@ def version_from_tally(tally: Tally) -> VersionInput:
                     id=d.id,
                     right=bool(d.principal_right),
                     predicted=None,
-                    principals=0,
+                    principals=d.principals,
                     other_reading=d.principal_other_reading,
                     reason="from a tally (the predicted name is not kept)",
                 )

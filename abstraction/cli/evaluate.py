@@ -397,6 +397,7 @@ def _eval(
                 systems,
                 client=client,
                 progress=lambda v, d: err.print(f"[dim]{v}: {d}[/dim]", highlight=False),
+                documents=documents,
             )
     versions = [version_input(r) for r in runs] + tallied
     report = compare(spec.name, versions, description=spec.description, fields_in_scope=spec.fields)

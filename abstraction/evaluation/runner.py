@@ -148,9 +148,12 @@ def run_systems(
     client: Completer | None = None,
     details: bool = True,
     progress: Callable[[str, str], None] | None = None,
+    documents: list[tuple[Document, GoldRecord]] | None = None,
 ) -> list[VersionRun]:
     """`run_suite` for `System`s (`abstraction.evaluation.systems`): each extracts every
-    document in turn, scored alike.  `client` is the one they share, for its latency meter."""
+    document in turn, scored alike.  `client` is the one they share, for its latency meter.
+    `documents`: the suite's documents and gold as the caller already read them (None: read
+    them here), so that what is scored is what the caller's tallies name."""
     names = [s.name for s in systems]
     if not systems or len(set(names)) != len(names):
         raise UserError(f"give at least one system, each once (got {', '.join(names)})")
@@ -158,7 +161,8 @@ def run_systems(
     for system in systems:
         run = VersionRun(prompt=system.prompt, name=system.name, system=system.describe())
         plans.append((run, functools.partial(_sync_extract, system)))
-    documents = load_suite_gold(suite)
+    if documents is None:
+        documents = load_suite_gold(suite)
     schema = gold_schema((g for _, g in documents), suite.name)
     _check_schemas(suite, [s.prompt for s in systems], schema)
     runs = _run(documents, suite, plans, client=client, details=details, progress=progress)

@@ -32,7 +32,7 @@ from abstraction.extraction.merge import document_info
 from abstraction.extraction.passes import answer_model, answer_sections, shared_llm_schema
 from abstraction.extraction.provenance import prompt_provenance
 from abstraction.extraction.rules import apply_rules
-from abstraction.grounding import drop_unsupported, ground, strip_boilerplate
+from abstraction.grounding import drop_unsupported, ground, locate_quotes, strip_boilerplate
 
 
 class Describes(Protocol):
@@ -108,9 +108,11 @@ class DocumentRun:
     def request(self, spec: PassSpec) -> dict[str, Any]:
         return {
             "messages": build_messages(self.text, self.prompt, spec),
-            "response_model": answer_model(spec),
+            "response_model": answer_model(spec, self.prompt.settings.quotes),
             "json_schema": shared_llm_schema(
-                spec, evidence_first=self.prompt.settings.evidence_first
+                spec,
+                evidence_first=self.prompt.settings.evidence_first,
+                quotes=self.prompt.settings.quotes,
             ),
             "settings": self.prompt.pass_settings(spec),
         }
@@ -203,6 +205,14 @@ class DocumentRun:
         if self.failure is None:
             merged = self.schema.model.model_validate(self.merged)  # a new object: ours to ground
             settings = self.prompt.settings
+            front_matter = str(self.doc.metadata.get("part", "1/")).startswith("1/")
+            if settings.quotes == "text":  # the model wrote values only: quotes from the text
+                locate_quotes(
+                    merged,
+                    self.doc.text,
+                    front_matter=front_matter,
+                    metadata=self.schema.metadata_sections,
+                )
             if isinstance(merged, CaseReport):  # the rules are CaseReport's (docs/schemas.md)
                 dropped += apply_rules(merged, settings.rules, self.text)
             grounded = ground(
@@ -212,7 +222,7 @@ class DocumentRun:
                 relocate=settings.relocate,
                 unstated=settings.unstated,
                 evidence_scope=settings.evidence_scope,
-                front_matter=str(self.doc.metadata.get("part", "1/")).startswith("1/"),
+                front_matter=front_matter,
                 metadata=self.schema.metadata_sections,
             )
             record, grounding = grounded.record, grounded.summary

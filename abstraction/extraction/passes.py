@@ -6,7 +6,10 @@ the real schema), and its JSON Schema is the model's schema with each `Evidence`
 by a plain quote string: the model supplies words from the text, never offsets, which grounding
 computes.  Every property is
 required and extra keys are forbidden, which is what OpenAI strict mode and llama.cpp's grammar
-both need.  With `evidence_first`, each fact's quote is generated before its value.
+both need.  With `evidence_first`, each fact's quote is generated before its value.  With
+``quotes="text"`` (prompt setting `quotes`) the schema has no quotes at all: the model writes
+values only, and the response model fills each fact's missing quote with an empty one, for the
+rules and grounding to take from the text.
 """
 
 from __future__ import annotations
@@ -16,10 +19,10 @@ import json
 from functools import lru_cache
 from typing import Any
 
-from pydantic import BaseModel, create_model
+from pydantic import BaseModel, create_model, model_validator
 
 from abstraction.core.frozen import FrozenDict, freeze
-from abstraction.core.prompts import PassSpec
+from abstraction.core.prompts import PassSpec, Quotes
 from abstraction.core.records import DroppedFact
 from abstraction.core.schema import CaseReport, Strict
 from abstraction.core.schemas import DEFAULT_SCHEMA_REF, resolve_schema
@@ -41,9 +44,11 @@ def pass_model(sections: tuple[str, ...], model: type[BaseModel] = CaseReport) -
     return create_model(name, __base__=Strict, **fields)
 
 
-def _clean(node: Any, *, evidence_first: bool, max_items: int | None = None) -> Any:
+def _clean(
+    node: Any, *, evidence_first: bool, max_items: int | None = None, quotes: Quotes = "model"
+) -> Any:
     """Drop schema titles and defaults; require every property; forbid extra keys; bound every
-    array to `max_items` items when given."""
+    array to `max_items` items when given; with ``quotes="text"``, no fact has a quote."""
     if isinstance(node, dict):
         out: dict[str, Any] = {}
         for k, v in node.items():
@@ -51,15 +56,18 @@ def _clean(node: Any, *, evidence_first: bool, max_items: int | None = None) -> 
                 continue
             if k in ("properties", "$defs"):  # names here are fields, not schema keywords
                 out[k] = {
-                    n: _clean(s, evidence_first=evidence_first, max_items=max_items)
+                    n: _clean(s, evidence_first=evidence_first, max_items=max_items, quotes=quotes)
                     for n, s in v.items()
                 }
                 continue
-            out[k] = _clean(v, evidence_first=evidence_first, max_items=max_items)
+            out[k] = _clean(v, evidence_first=evidence_first, max_items=max_items, quotes=quotes)
         if max_items is not None and out.get("type") == "array":
             out["maxItems"] = min(max_items, out.get("maxItems", max_items))
         if out.get("type") == "object" and "properties" in out:
             props = out["properties"]
+            if quotes == "text" and "evidence" in props:
+                props = {k: v for k, v in props.items() if k != "evidence"}
+                out["properties"] = props
             if evidence_first and "evidence" in props:
                 props = {
                     "evidence": props["evidence"],
@@ -70,17 +78,78 @@ def _clean(node: Any, *, evidence_first: bool, max_items: int | None = None) -> 
             out["additionalProperties"] = False
         return out
     if isinstance(node, list):
-        return [_clean(v, evidence_first=evidence_first, max_items=max_items) for v in node]
+        return [
+            _clean(v, evidence_first=evidence_first, max_items=max_items, quotes=quotes)
+            for v in node
+        ]
     return node
 
 
-def answer_model(spec: PassSpec) -> type[BaseModel]:
-    """The response model of a pass: its sections, or `Mentions` for a ``mentions`` pass."""
-    return (
-        mentions_model(spec.max_words, spec.max_items, tuple(spec.lists), spec.max_chars)
-        if spec.shape == "mentions"
-        else pass_model(tuple(spec.sections), resolve_schema(spec.schema_ref).model)
+def _with_empty_quotes(data: Any, model: type[BaseModel]) -> Any:
+    """`data` (an answer for `model`) with an empty quote for every fact that has none; a copy,
+    walked along the model's own fields so that only facts (models with ``evidence``) get one."""
+    if not isinstance(data, dict):
+        return data
+    out = dict(data)
+    for name, info in model.model_fields.items():
+        if name not in out:
+            if name == "evidence":
+                out[name] = ""
+            continue
+        inner = _models_in(info.annotation)
+        if not inner:
+            continue
+        value = out[name]
+        if isinstance(value, list):
+            out[name] = [_fill_one(v, inner) for v in value]
+        else:
+            out[name] = _fill_one(value, inner)
+    return out
+
+
+def _fill_one(value: Any, models: list[type[BaseModel]]) -> Any:
+    if not isinstance(value, dict):
+        return value
+    for m in models:  # the first model whose fields cover the keys (unions: one object kind)
+        if set(value) <= set(m.model_fields):
+            return _with_empty_quotes(value, m)
+    return value
+
+
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    """The pydantic models an annotation holds (through Optional, list, Annotated, unions)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    out: list[type[BaseModel]] = []
+    for arg in getattr(annotation, "__args__", ()) or ():
+        out += _models_in(arg)
+    origin = getattr(annotation, "__origin__", None)
+    if origin is not None and hasattr(annotation, "__metadata__"):  # Annotated[X, ...]
+        out += _models_in(origin)
+    return out
+
+
+@lru_cache(maxsize=64)
+def _quoteless(model: type[BaseModel]) -> type[BaseModel]:
+    """`model` that accepts facts without quotes (each gets an empty one, for the text)."""
+
+    def fill(cls: type[BaseModel], data: Any) -> Any:
+        return _with_empty_quotes(data, model)
+
+    validator: Any = model_validator(mode="before")(classmethod(fill))  # type: ignore[arg-type]
+    made: type[BaseModel] = create_model(
+        model.__name__, __base__=model, __validators__={"_empty_quotes": validator}
     )
+    return made
+
+
+def answer_model(spec: PassSpec, quotes: Quotes = "model") -> type[BaseModel]:
+    """The response model of a pass: its sections, or `Mentions` for a ``mentions`` pass; with
+    ``quotes="text"``, one that takes answers without quotes."""
+    if spec.shape == "mentions":
+        return mentions_model(spec.max_words, spec.max_items, tuple(spec.lists), spec.max_chars)
+    model = pass_model(tuple(spec.sections), resolve_schema(spec.schema_ref).model)
+    return _quoteless(model) if quotes == "text" else model
 
 
 def answer_sections(
@@ -134,7 +203,7 @@ def _fill(schema: dict[str, Any], paths: tuple[str, ...]) -> None:
 
 
 @lru_cache(maxsize=64)
-def _llm_schema_json(sections: tuple[str, ...], evidence_first: bool) -> str:
+def _llm_schema_json(sections: tuple[str, ...], evidence_first: bool, quotes: Quotes) -> str:
     model: type[BaseModel]
     bound: int | None = None
     fill = ""
@@ -155,23 +224,29 @@ def _llm_schema_json(sections: tuple[str, ...], evidence_first: bool) -> str:
         defs["Evidence"] = dict(QUOTE_SCHEMA)
     if fill:
         _fill(schema, tuple(fill.split(",")))
-    cleaned = _clean(schema, evidence_first=evidence_first, max_items=bound)
+    cleaned = _clean(schema, evidence_first=evidence_first, max_items=bound, quotes=quotes)
+    if quotes == "text" and "Evidence" in cleaned.get("$defs", {}):
+        del cleaned["$defs"]["Evidence"]  # nothing refers to it
     return json.dumps(cleaned, ensure_ascii=False)
 
 
-def llm_schema(spec: PassSpec, *, evidence_first: bool) -> dict[str, Any]:
+def llm_schema(spec: PassSpec, *, evidence_first: bool, quotes: Quotes = "model") -> dict[str, Any]:
     """The JSON Schema the model is constrained to for this pass (a fresh copy)."""
-    loaded: dict[str, Any] = json.loads(_llm_schema_json(_key(spec), evidence_first))
+    loaded: dict[str, Any] = json.loads(_llm_schema_json(_key(spec), evidence_first, quotes))
     return loaded
 
 
 @lru_cache(maxsize=64)
-def _shared_llm_schema(sections: tuple[str, ...], evidence_first: bool) -> FrozenDict:
-    frozen: FrozenDict = freeze(json.loads(_llm_schema_json(sections, evidence_first)))
+def _shared_llm_schema(
+    sections: tuple[str, ...], evidence_first: bool, quotes: Quotes
+) -> FrozenDict:
+    frozen: FrozenDict = freeze(json.loads(_llm_schema_json(sections, evidence_first, quotes)))
     return frozen
 
 
-def shared_llm_schema(spec: PassSpec, *, evidence_first: bool) -> FrozenDict:
+def shared_llm_schema(
+    spec: PassSpec, *, evidence_first: bool, quotes: Quotes = "model"
+) -> FrozenDict:
     """`llm_schema`, as one read-only object shared by every call: what extraction sends with
     every document, with no per-document copy, and that the client serialises only once."""
-    return _shared_llm_schema(_key(spec), evidence_first)
+    return _shared_llm_schema(_key(spec), evidence_first, quotes)

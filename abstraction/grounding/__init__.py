@@ -3,7 +3,7 @@
 from abstraction.grounding.align import Aligner, Alignment, Span, normalize
 from abstraction.grounding.boilerplate import boilerplate_spans, content_spans, strip_boilerplate
 from abstraction.grounding.drop import drop_unsupported
-from abstraction.grounding.ground import Grounded, ground, ground_record, summarize
+from abstraction.grounding.ground import Grounded, ground, ground_record, locate_quotes, summarize
 
 __all__ = [
     "Aligner",
@@ -15,6 +15,7 @@ __all__ = [
     "drop_unsupported",
     "ground",
     "ground_record",
+    "locate_quotes",
     "normalize",
     "strip_boilerplate",
     "summarize",

@@ -42,6 +42,7 @@ from abstraction.grounding.support import (
     MIN_VALUE_CHARS,
     SupportCheck,
     Unstated,
+    ages_in,
     is_not_stated,
     key_value,
 )
@@ -184,8 +185,21 @@ def _sentence(text: str, hit: Alignment | Span) -> Span:
     return Span(start, max(end, hit.end))
 
 
+LOCATED = "located: "
+"""Note prefix of a quote taken from the text, not written by the model (`locate_quotes`)."""
+
+
 def _apply(ev: Evidence, hit: Alignment | None, doc: _Document, *, is_metadata: bool) -> None:
+    located = ev.note if ev.note and ev.note.startswith(LOCATED) else None
     ev.start = ev.end = ev.method = ev.similarity = ev.note = None
+    try:
+        _align_note(ev, hit, doc, is_metadata=is_metadata)
+    finally:
+        if located:  # where the quote came from stays said, whatever the checks add
+            ev.note = _prefix(located, ev.note) if ev.note else located
+
+
+def _align_note(ev: Evidence, hit: Alignment | None, doc: _Document, *, is_metadata: bool) -> None:
     if hit is None:
         ev.status = "unsupported"
         ev.note = "quote not found in the source" if ev.quote.strip() else "no quote given"
@@ -226,7 +240,11 @@ def _relocate(ev: Evidence, owner: BaseModel, doc: _Document, opts: _Options) ->
     ev.quote = doc.text[span.start : span.end]
     ev.start, ev.end, ev.method, ev.similarity = span.start, span.end, "relocated", 100.0
     ev.status = "exact"
-    ev.note = f"relocated: the model's quote {_short(old)!r} did not state the value"
+    ev.note = (
+        f"relocated: the model's quote {_short(old)!r} did not state the value"
+        if old.strip()
+        else "located: the case-text sentence that states the value (the model gave no quote)"
+    )
     return True
 
 
@@ -356,6 +374,63 @@ def summarize(record: BaseModel) -> GroundingSummary:
         header=header,
         relocated=relocated,
     )
+
+
+def locate_quotes(
+    record: BaseModel,
+    text: str,
+    *,
+    front_matter: bool = True,
+    metadata: Set[str] = METADATA_SECTIONS,
+) -> int:
+    """Give each fact of `record` that has no quote one from `text`, in place (prompt setting
+    ``quotes = "text"``: the model wrote values only).  Runs before the rules, which read
+    quotes as the model's would be read.  A metadata fact (title, journal...) gets its value's
+    own words when the text has them; any other fact the case-text sentence that states its
+    key value, chosen as `relocate` chooses (the first sentence where the value occurs word
+    for word, else the first the support check finds states it).  Each such quote's note
+    starts with "located: ", and keeps it through grounding.  A fact whose value the text
+    does not state keeps its empty quote: grounding then finds it unsupported.  Returns how
+    many quotes were located."""
+    doc = _Document(text, front_matter=front_matter)
+    opts = _Options(relocate=True, unstated="flag", scope="quote")
+    owners = _owner_of(record)
+    haystack = normalize(text)
+    found = 0
+    for path, ev in iter_evidence(record):
+        if ev.quote.strip():
+            continue
+        owner = owners[id(ev)]
+        if path.split(".")[0].split("[")[0] in metadata:
+            value = key_value(owner)
+            if value and len(value.strip()) >= MIN_VALUE_CHARS and normalize(value) in haystack:
+                ev.quote, ev.note = value, LOCATED + "the value's own words in the text"
+                found += 1
+        elif isinstance(owner, AgeFact):
+            span = _age_sentence(owner, doc)
+            if span is not None:
+                ev.quote, ev.note = doc.text[span.start : span.end], LOCATED + _SENTENCE
+                found += 1
+        elif _relocate(ev, owner, doc, opts):
+            ev.note = LOCATED + _SENTENCE
+            found += 1
+    return found
+
+
+_SENTENCE = "the case-text sentence that states the value"
+
+
+def _age_sentence(fact: AgeFact, doc: _Document) -> Span | None:
+    """The first case-text sentence that states this age as an age ("a 45-year-old woman",
+    "aged 45 years"), not merely the number."""
+    years = fact.value * _YEARS_PER_UNIT[fact.unit]
+    for span in doc.case_sentences():
+        if any(abs(a - years) < 1e-6 for a in ages_in(doc.text[span.start : span.end])):
+            return span
+    return None
+
+
+_YEARS_PER_UNIT = {"years": 1.0, "months": 1 / 12, "weeks": 7 / 365.25, "days": 1 / 365.25}
 
 
 def ground(

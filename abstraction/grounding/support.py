@@ -195,7 +195,8 @@ AGE_GROUPS: dict[str, tuple[float, float]] = {
 adolescent 13-18, adult 19-64, aged 65 and over)."""
 
 
-def _ages(quote: str) -> Iterator[float]:
+def ages_in(quote: str) -> Iterator[float]:
+    """The ages a quote states, in years ("a 45-year-old woman": 45.0; "18-month-old": 1.5)."""
     for m in _AGE.finditer(quote):
         if m.group(1):
             yield float(m.group(1)) * _YEARS_PER[m.group(2).lower()]
@@ -263,7 +264,7 @@ class SupportCheck:
             return True
         if table == "age_group" and value in AGE_GROUPS:
             low, high = AGE_GROUPS[value]
-            return any(low <= age < high for age in _ages(quote))
+            return any(low <= age < high for age in ages_in(quote))
         return False
 
     def value_stated(self, model: type[BaseModel], field: str, value: str, quote: str) -> bool:

@@ -22,7 +22,7 @@ from pydantic import ValidationError
 from abstraction.client.openai_client import ChatResult
 from abstraction.core.documents import Document
 from abstraction.core.errors import ModelError, UserError
-from abstraction.core.prompts import PassSpec, PromptSpec
+from abstraction.core.prompts import PassSpec, PromptSpec, Quotes
 from abstraction.core.records import Extraction, Usage
 from abstraction.extraction import answer_model
 from abstraction.extraction.chunking import Part
@@ -83,7 +83,7 @@ def parse_output(path: Path) -> tuple[dict[str, str], list[str]]:
     return lines, problems
 
 
-def judge_answer(raw: str, spec: PassSpec) -> BatchAnswer:
+def judge_answer(raw: str, spec: PassSpec, quotes: Quotes = "model") -> BatchAnswer:
     """Validate one output line against the pass's response model (no re-ask here)."""
     line = json.loads(raw)
     response = line.get("response") or {}
@@ -114,7 +114,7 @@ def judge_answer(raw: str, spec: PassSpec) -> BatchAnswer:
         )
         return BatchAnswer(None, err, raw)
     try:
-        value = answer_model(spec).model_validate_json(content)
+        value = answer_model(spec, quotes).model_validate_json(content)
     except ValidationError as exc:
         kind = "unparseable" if "json_invalid" in str(exc) else "invalid"
         err = ModelError(
@@ -291,7 +291,8 @@ def _part_answers(
     for spec in ctx.prompt.passes:
         cid = custom_id(doc_id, index, spec.name)
         raw = lines.get(cid)
-        answers[spec.name] = got = judge_answer(raw, spec) if raw is not None else None
+        quotes = ctx.prompt.settings.quotes
+        answers[spec.name] = got = judge_answer(raw, spec, quotes) if raw is not None else None
         _log_line(ctx, doc_id, cid, raw, got)
         if got is not None:
             usage = usage + got.usage
@@ -415,5 +416,5 @@ def unusable_items(output: Path, manifest_path: Path, prompt: PromptSpec) -> int
         for i in range(len(entry["parts"])):
             for spec in prompt.passes:
                 raw = lines.get(custom_id(entry["source"]["id"], i, spec.name))
-                bad += raw is None or judge_answer(raw, spec).result is None
+                bad += raw is None or judge_answer(raw, spec, prompt.settings.quotes).result is None
     return bad

@@ -40,8 +40,9 @@ def request_body(
     unit: Document, prompt: PromptSpec, spec: PassSpec, *, model: str, structured: str
 ) -> dict[str, Any]:
     """The chat-completions body the live client sends for this pass of this text."""
-    schema = llm_schema(spec, evidence_first=prompt.settings.evidence_first)
-    name = answer_model(spec).__name__
+    settings = prompt.settings
+    schema = llm_schema(spec, evidence_first=settings.evidence_first, quotes=settings.quotes)
+    name = answer_model(spec, settings.quotes).__name__
     messages = build_messages(strip_boilerplate(unit.text), prompt, spec)
     if structured == "json_object":
         schema_text = json.dumps(schema, separators=(",", ":"), ensure_ascii=False)

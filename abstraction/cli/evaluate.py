@@ -408,7 +408,8 @@ def _eval(
         _write_extractions(runs, outputs.report_dir / "extractions")
     if update_baseline:
         engine_used = config.engine if config.is_local else None
-        for path in write_baselines(report, spec.baselines_dir, engine=engine_used):
+        ran = [r.label for r in runs]  # a tallied system's engine is not this run's: not written
+        for path in write_baselines(report, spec.baselines_dir, engine=engine_used, only=ran):
             console.print(f"wrote baseline {path}")
     if outputs.tally_dir and runs:
         _write_tallies(spec, runs, documents, outputs.tally_dir)

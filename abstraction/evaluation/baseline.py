@@ -9,6 +9,7 @@ the baseline but absent now counts as F1 0; a new field has nothing to regress f
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 from typing import Literal
 
@@ -68,11 +69,19 @@ def baseline_of(suite: str, v: VersionSummary) -> Baseline:
 
 
 def write_baselines(
-    report: EvalReport, baselines_dir: Path, *, engine: str | None = None
+    report: EvalReport,
+    baselines_dir: Path,
+    *,
+    engine: str | None = None,
+    only: Collection[str] | None = None,
 ) -> list[Path]:
+    """Write each version's baseline (`only`: just these versions, e.g. the ones run here and
+    not read from a tally, whose engine is not this run's)."""
     baselines_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for v in report.versions:
+        if only is not None and v.prompt_version not in only:
+            continue
         path = baseline_path(baselines_dir, v.prompt_version)
         baseline = baseline_of(report.suite, v).model_copy(update={"engine": engine})
         path.write_text(baseline.model_dump_json(indent=2) + "\n")

@@ -92,6 +92,16 @@ def not_extracted_notes(report: EvalReport) -> list[str]:
     ]
 
 
+NAME_NOT_KEPT = "from a tally (the predicted name is not kept)"
+"""A tallied verdict's reason: the tally keeps right or wrong, never the name."""
+
+
+def _predicted(predicted: str | None, reason: str) -> str:
+    if reason == NAME_NOT_KEPT:
+        return reason
+    return f"{'none' if predicted is None else repr(predicted)}: {reason}"
+
+
 def principal_notes(report: EvalReport) -> list[str]:
     """Per version with a principal-diagnosis score: where its labels came from and the
     documents it got wrong, with what it predicted and why that is wrong."""
@@ -100,11 +110,7 @@ def principal_notes(report: EvalReport) -> list[str]:
         p = v.principal
         if p is None:
             continue
-        wrong = [
-            f"{x.id} ({'none' if x.predicted is None else repr(x.predicted)}: {x.reason})"
-            for x in p.verdicts
-            if not x.right
-        ]
+        wrong = [f"{x.id} ({_predicted(x.predicted, x.reason)})" for x in p.verdicts if not x.right]
         line = f"{v.prompt_version} principal diagnosis {fmt_principal(p)} (labels: {p.source})"
         if p.other_reading:
             line += f"; {p.other_reading} wrong ones name the other reading"

@@ -60,6 +60,7 @@ from abstraction.evaluation.principal import (
     read_labels,
     targets_for,
 )
+from abstraction.evaluation.report import NAME_NOT_KEPT
 from abstraction.evaluation.runner import VersionRun, version_input
 
 TALLY_FORMAT_VERSION: Literal["1"] = "1"
@@ -388,7 +389,7 @@ def version_from_tally(tally: Tally) -> VersionInput:
                     predicted=None,
                     principals=d.principals,
                     other_reading=d.principal_other_reading,
-                    reason="from a tally (the predicted name is not kept)",
+                    reason=NAME_NOT_KEPT,
                 )
                 for d in labelled
             ],

@@ -384,3 +384,48 @@ def test_a_gold_changed_during_the_run_is_not_what_the_tally_names(
     monkeypatch.setattr(harness, "fake_extract", original)
     message = _refused(app, repo, "-p", "v1", "--from-tally", str(repo / "t/mini/v2.json"))
     assert "case_b: scored against another gold record" in message
+
+
+# --- what a report from tallies says about what it does not have ------------------------------
+
+
+def test_a_tallied_wrong_principal_says_the_name_is_not_kept_not_none(repo: Path) -> None:
+    from abstraction.evaluation.report import principal_notes
+
+    _labels(repo)
+    suite = load_suite(str(repo / "eval/suites/mini.toml"))
+    prompts = [load_prompt(v, repo / "prompts") for v in ["v1", "v2"]]
+    client = _Metered()
+    ref, run = run_suite(suite, prompts, client=client, extract=client.extract)
+    documents = load_suite_gold(suite)
+    made = tally_of(run, suite.name, documents, suite.fields, labels=suite.principal_labels)
+    live = compare(
+        suite.name, [version_input(ref), version_input(run)], fields_in_scope=suite.fields
+    )
+    mixed = compare(
+        suite.name, [version_input(ref), version_from_tally(made)], fields_in_scope=suite.fields
+    )
+    live_line, tally_line = principal_notes(live)[1], principal_notes(mixed)[1]
+    assert "case_c (none: " in live_line  # the run had no record for case_c: "none" is true
+    assert "(none" not in tally_line  # a tally keeps no name: it must not say "none"
+    assert "case_c (from a tally (the predicted name is not kept))" in tally_line
+
+
+def test_update_baseline_writes_no_baseline_for_a_tallied_system(
+    app: typer.Typer, repo: Path
+) -> None:
+    runner = CliRunner()
+    args = _eval_args(repo)
+    tallies = repo / "tallies"
+    res = runner.invoke(app, [*args, "-p", "v2", "--tally", str(tallies)])
+    assert res.exit_code == 0, res.output
+    baselines = repo / "eval/baselines/mini"
+    before = {p.name: p.read_text() for p in baselines.glob("*.json")} if baselines.is_dir() else {}
+    res = runner.invoke(
+        app,
+        [*args, "-p", "v1", "--from-tally", str(tallies / "mini" / "v2.json"), "--update-baseline"],
+    )
+    assert res.exit_code == 0, res.output
+    after = {p.name: p.read_text() for p in baselines.glob("*.json")}
+    assert "v1.json" in after
+    assert after.get("v2.json") == before.get("v2.json")  # untouched (or still absent)

@@ -83,6 +83,7 @@ RULE_NAMES = (
     "outcome_from_text",
     "cause_of_death_diagnosis",
     "timeline_from_record",
+    "keywords_from_text",
 )
 """The fixed rules a prompt may name in ``settings.rules``, in the order they run."""
 
@@ -92,6 +93,7 @@ RULE_FIELDS: dict[str, tuple[str, ...]] = {
     "follow_up_from_text": ("outcome.follow_up",),
     "outcome_from_text": ("outcome.status", "outcome.cause_of_death"),
     "timeline_from_record": ("timeline.event", "timeline.time"),
+    "keywords_from_text": ("source.keywords.value",),
 }
 """The fields (`FIELD_PATHS`) a rule fills from the text or the record, so a prompt that names
 it extracts them even with no pass asking the model for them."""

@@ -60,6 +60,8 @@ note: nothing the model said is lost, it moves to the extraction's ``dropped`` l
 - ``findings_not_events``: a "finding" named as a relapse, remission or progression leaves the
   findings (a disease event, with its own section).
 - ``cause_of_death_diagnosis``: the cause of death is also a secondary diagnosis.
+- ``keywords_from_text``: the article's keywords are the terms of its "Keywords:" line (split
+  at semicolons, else commas), whatever the model gave; a text without one keeps the model's.
 - ``one_principal``: exactly one principal diagnosis: the first one the model marked (the
   prompts that use this rule ask for the main disease first), others become secondary; when
   none is marked, the first diagnosis that is not ruled out.
@@ -90,6 +92,7 @@ from abstraction.extraction.text_rules import (
     events_from_text,
     follow_up_from_text,
     intent_from_words,
+    keywords_from_text,
     outcome_from_text,
     quote_from_value,
     results_from_text,
@@ -493,6 +496,7 @@ TEXT_RULES: dict[str, TextRule] = {  # in `abstraction.extraction.text_rules`
     "timeline_from_record": timeline_from_record,
     "transplant_attributes": transplant_attributes,
     "quote_from_value": quote_from_value,
+    "keywords_from_text": keywords_from_text,
     "sex_from_text": sex_from_text,
     "outcome_from_text": outcome_from_text,
 }

@@ -869,3 +869,34 @@ def timeline_from_record(record: CaseReport, text: str) -> list[DroppedFact]:
     ]
     record.timeline = [ev for _, ev in sorted(items, key=lambda pair: pair[0])]
     return dropped
+
+
+_KEYWORDS_LINE = re.compile(
+    r"^[ \t]*(?:key[ -]?words|index terms)[ \t]*[:\uff1a.\u2013\u2014-][ \t]*(\S.*)$",
+    re.IGNORECASE | re.MULTILINE,
+)
+KEYWORDS_NOTE = "not a term of the text's keywords line (keywords_from_text)"
+
+
+def keywords_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
+    """The article's keywords are the terms of its "Keywords:" (or "Key words", "Index
+    terms") line, as written, split at semicolons (else commas), each quoted by its own
+    words, whatever the model gave; a keyword the model gave that is not one of them goes to
+    ``dropped``.  A text without such a line keeps the model's keywords."""
+    m = _KEYWORDS_LINE.search(text)
+    if m is None:
+        return []
+    line = m.group(1).strip()
+    parts = line.split(";") if ";" in line else line.split(",")
+    terms = [t.strip().rstrip(".").strip() for t in parts]
+    terms = [t for t in terms if len(t) >= 2][:10]
+    if not terms:
+        return []
+    kept = {squash(t) for t in terms}
+    dropped = [
+        DroppedFact(path=f"source.keywords[{i}]", fact=k.model_dump(), note=KEYWORDS_NOTE)
+        for i, k in enumerate(record.source.keywords)
+        if squash(k.value) not in kept
+    ]
+    record.source.keywords = [TextFact(value=t, evidence=Evidence(quote=t)) for t in terms]
+    return dropped

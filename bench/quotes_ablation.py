@@ -19,8 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from abstraction.cli.options import model_config_from_options
-from abstraction.client import open_client
-from abstraction.client.openai_client import ChatResult
+from abstraction.client import ChatResult, open_client
 from abstraction.core.prompts import default_prompts_dir, load_prompt
 from abstraction.evaluation.compare import compare
 from abstraction.evaluation.runner import load_suite_gold, run_systems, version_input

@@ -40,6 +40,7 @@ from abstraction.grounding.align import Aligner, Alignment, Span, normalize
 from abstraction.grounding.boilerplate import content_spans, header_span, prose_spans
 from abstraction.grounding.support import (
     MIN_VALUE_CHARS,
+    YEARS_PER,
     SupportCheck,
     Unstated,
     ages_in,
@@ -192,11 +193,9 @@ LOCATED = "located: "
 def _apply(ev: Evidence, hit: Alignment | None, doc: _Document, *, is_metadata: bool) -> None:
     located = ev.note if ev.note and ev.note.startswith(LOCATED) else None
     ev.start = ev.end = ev.method = ev.similarity = ev.note = None
-    try:
-        _align_note(ev, hit, doc, is_metadata=is_metadata)
-    finally:
-        if located:  # where the quote came from stays said, whatever the checks add
-            ev.note = _prefix(located, ev.note) if ev.note else located
+    _align_note(ev, hit, doc, is_metadata=is_metadata)
+    if located:  # where the quote came from stays said, whatever the checks add
+        ev.note = _prefix(located, ev.note) if ev.note else located
 
 
 def _align_note(ev: Evidence, hit: Alignment | None, doc: _Document, *, is_metadata: bool) -> None:
@@ -243,7 +242,7 @@ def _relocate(ev: Evidence, owner: BaseModel, doc: _Document, opts: _Options) ->
     ev.note = (
         f"relocated: the model's quote {_short(old)!r} did not state the value"
         if old.strip()
-        else "located: the case-text sentence that states the value (the model gave no quote)"
+        else f"{LOCATED}{_SENTENCE} (the model gave no quote)"
     )
     return True
 
@@ -423,14 +422,11 @@ _SENTENCE = "the case-text sentence that states the value"
 def _age_sentence(fact: AgeFact, doc: _Document) -> Span | None:
     """The first case-text sentence that states this age as an age ("a 45-year-old woman",
     "aged 45 years"), not merely the number."""
-    years = fact.value * _YEARS_PER_UNIT[fact.unit]
+    years = fact.value * YEARS_PER[fact.unit.removesuffix("s")]
     for span in doc.case_sentences():
         if any(abs(a - years) < 1e-6 for a in ages_in(doc.text[span.start : span.end])):
             return span
     return None
-
-
-_YEARS_PER_UNIT = {"years": 1.0, "months": 1 / 12, "weeks": 7 / 365.25, "days": 1 / 365.25}
 
 
 def ground(

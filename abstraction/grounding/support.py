@@ -182,7 +182,8 @@ _AGE = re.compile(
     r"(\d+(?:\.\d+)?)[\s-]*(year|yr|month|week|day)s?[\s-]*old|\baged?\s+(?:of\s+)?(\d+(?:\.\d+)?)",
     re.IGNORECASE,
 )
-_YEARS_PER = {"year": 1.0, "yr": 1.0, "month": 1 / 12, "week": 7 / 365.25, "day": 1 / 365.25}
+# Years per unit of an age phrase ("18-month-old": 18 x 1/12).
+YEARS_PER = {"year": 1.0, "yr": 1.0, "month": 1 / 12, "week": 7 / 365.25, "day": 1 / 365.25}
 AGE_GROUPS: dict[str, tuple[float, float]] = {
     "neonate": (0.0, 28 / 365.25),
     "infant": (28 / 365.25, 2.0),
@@ -199,7 +200,7 @@ def ages_in(quote: str) -> Iterator[float]:
     """The ages a quote states, in years ("a 45-year-old woman": 45.0; "18-month-old": 1.5)."""
     for m in _AGE.finditer(quote):
         if m.group(1):
-            yield float(m.group(1)) * _YEARS_PER[m.group(2).lower()]
+            yield float(m.group(1)) * YEARS_PER[m.group(2).lower()]
         else:
             yield float(m.group(3))
 

@@ -159,3 +159,22 @@ def test_patient_outcome_and_metadata_facts_are_located_by_what_states_them() ->
     for fact in (p.age, p.sex, o.status, o.cause_of_death, src.title):
         ev = fact.evidence
         assert ev.status == "exact" and TEXT[ev.start : ev.end] == ev.quote
+
+
+def test_an_age_is_located_by_its_age_phrase_not_by_any_sentence_with_its_number() -> None:
+    text = (
+        "Case presentation\n\nHer haemoglobin was 45 g/L on arrival. "
+        "The patient, aged 45 years, had been well."
+    )
+    answer = {**CASE_ANSWER, "outcome": {"status": None, "cause_of_death": None, "follow_up": None}}
+
+    class Client(Canned):
+        def complete(self, *, response_model: Any, **kw: Any) -> Any:
+            value = response_model.model_validate_json(json.dumps(answer))
+            usage = Usage(prompt_tokens=10, completion_tokens=5, total_tokens=15, calls=1)
+            return ChatResult(value=value, raw_text="", usage=usage, attempts=1, seconds=0.0)
+
+    prompt = _prompt("text").model_copy(update={"passes": (CASE_SPEC,)})
+    out = extract_document(Document(id="d", text=text), prompt=prompt, client=Client())
+    assert out.record is not None and out.record.patient.age is not None
+    assert out.record.patient.age.evidence.quote == "The patient, aged 45 years, had been well."

@@ -24,6 +24,18 @@ class RunningServer:
     def stats(self) -> dict[str, int]:
         return httpx.get(f"{self.base_url}/stats", timeout=5).json()
 
+    def settled_stats(self, deadline: float = 15.0) -> dict[str, int]:
+        """The counts once no client connection is open, so that every request a finished job
+        sent has been read and counted.  A job's last attempt may time out on its side before
+        the server (busy, on a loaded machine) has read it: the request is in flight, not lost,
+        and `stats()` taken at once would miss it.  Call after the job's client is closed."""
+        end = time.monotonic() + deadline
+        while True:
+            stats = self.stats()
+            if stats["open_connections"] == 0 or time.monotonic() > end:
+                return stats
+            time.sleep(0.05)
+
 
 def start_server(*args: str) -> RunningServer:
     proc = subprocess.Popen(

@@ -18,7 +18,7 @@ A request whose text contains ``FAULT-ALWAYS-<kind>`` always gets that fault.
 
 Run: ``python -m tests.jobs.fault_server --faults 0.2 --latency 0.2`` prints ``PORT <n>`` once
 listening on 127.0.0.1.  It exits after `--max-seconds`, or when its parent process goes away.
-GET /stats returns counts of requests by outcome.
+GET /stats returns counts of requests by outcome, and the connections open.
 """
 
 from __future__ import annotations
@@ -285,7 +285,11 @@ class FaultServer:
         self, method: str, path: str, raw: bytes, writer: asyncio.StreamWriter, arrived: float
     ) -> bool:
         if method == "GET" and path.endswith("/stats"):
-            return await _send(writer, 200, json.dumps(self.stats).encode())
+            # open_connections: the others than this one.  A request a client has sent but
+            # this server has not read yet (its client timed out and moved on) is only counted
+            # once read; with no other connection open, every request sent has been counted.
+            data = {**self.stats, "open_connections": len(self.writers) - 1}
+            return await _send(writer, 200, json.dumps(data).encode())
         if method == "GET" and path.endswith("/models"):
             data = {"object": "list", "data": [{"id": self.config.model, "object": "model"}]}
             return await _send(writer, 200, json.dumps(data).encode())

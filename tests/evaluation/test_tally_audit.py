@@ -133,21 +133,28 @@ def _without_text_details(report: dict[str, Any]) -> dict[str, Any]:
     return report
 
 
-def test_a_report_from_a_tally_equals_the_runs_in_every_figure(repo: Path) -> None:
+def _runs_tally_and_report(repo: Path) -> tuple[Any, Any, Any, Tally, Any]:
+    """The mini suite run with v1 and v2 (principal labels on), v2's tally, and the live
+    report: (suite, v1's run, v2's run, v2's tally, the report of both runs)."""
     _labels(repo)
     suite = load_suite(str(repo / "eval/suites/mini.toml"))
     prompts = [load_prompt(v, repo / "prompts") for v in ["v1", "v2"]]
     client = _Metered()
     ref, run = run_suite(suite, prompts, client=client, extract=client.extract)
-    assert run.latency_source == "recorded" and run.principal is not None
-    assert run.principal.other_reading == 1  # case_b names the other reading
-
     documents = load_suite_gold(suite)
     made = tally_of(run, suite.name, documents, suite.fields, labels=suite.principal_labels)
-    kept = Tally.model_validate_json(made.model_dump_json())  # through its file format
     live = compare(
         suite.name, [version_input(ref), version_input(run)], fields_in_scope=suite.fields
     )
+    return suite, ref, run, made, live
+
+
+def test_a_report_from_a_tally_equals_the_runs_in_every_figure(repo: Path) -> None:
+    suite, ref, run, made, live = _runs_tally_and_report(repo)
+    assert run.latency_source == "recorded" and run.principal is not None
+    assert run.principal.other_reading == 1  # case_b names the other reading
+
+    kept = Tally.model_validate_json(made.model_dump_json())  # through its file format
     mixed = compare(
         suite.name, [version_input(ref), version_from_tally(kept)], fields_in_scope=suite.fields
     )
@@ -392,16 +399,7 @@ def test_a_gold_changed_during_the_run_is_not_what_the_tally_names(
 def test_a_tallied_wrong_principal_says_the_name_is_not_kept_not_none(repo: Path) -> None:
     from abstraction.evaluation.report import principal_notes
 
-    _labels(repo)
-    suite = load_suite(str(repo / "eval/suites/mini.toml"))
-    prompts = [load_prompt(v, repo / "prompts") for v in ["v1", "v2"]]
-    client = _Metered()
-    ref, run = run_suite(suite, prompts, client=client, extract=client.extract)
-    documents = load_suite_gold(suite)
-    made = tally_of(run, suite.name, documents, suite.fields, labels=suite.principal_labels)
-    live = compare(
-        suite.name, [version_input(ref), version_input(run)], fields_in_scope=suite.fields
-    )
+    suite, ref, _run, made, live = _runs_tally_and_report(repo)
     mixed = compare(
         suite.name, [version_input(ref), version_from_tally(made)], fields_in_scope=suite.fields
     )

@@ -97,8 +97,6 @@ NAME_NOT_KEPT = "from a tally (the predicted name is not kept)"
 
 
 def _predicted(predicted: str | None, reason: str) -> str:
-    if reason == NAME_NOT_KEPT:
-        return reason
     return f"{'none' if predicted is None else repr(predicted)}: {reason}"
 
 
@@ -110,11 +108,19 @@ def principal_notes(report: EvalReport) -> list[str]:
         p = v.principal
         if p is None:
             continue
-        wrong = [f"{x.id} ({_predicted(x.predicted, x.reason)})" for x in p.verdicts if not x.right]
+        misses = [x for x in p.verdicts if not x.right]
+        wrong = [
+            x.id if x.reason == NAME_NOT_KEPT else f"{x.id} ({_predicted(x.predicted, x.reason)})"
+            for x in misses
+        ]
         line = f"{v.prompt_version} principal diagnosis {fmt_principal(p)} (labels: {p.source})"
         if p.other_reading:
             line += f"; {p.other_reading} wrong ones name the other reading"
-        out.append(line + ("; wrong: " + "; ".join(wrong) if wrong else ""))
+        if wrong:
+            line += "; wrong: " + "; ".join(wrong)
+        if any(x.reason == NAME_NOT_KEPT for x in misses):
+            line += " (wrong ones from a tally: the tally keeps right or wrong, not the name)"
+        out.append(line)
     return out
 
 

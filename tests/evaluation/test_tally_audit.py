@@ -406,7 +406,10 @@ def test_a_tallied_wrong_principal_says_the_name_is_not_kept_not_none(repo: Path
     live_line, tally_line = principal_notes(live)[1], principal_notes(mixed)[1]
     assert "case_c (none: " in live_line  # the run had no record for case_c: "none" is true
     assert "(none" not in tally_line  # a tally keeps no name: it must not say "none"
-    assert "case_c (from a tally (the predicted name is not kept))" in tally_line
+    assert "wrong: case_b; case_c (wrong ones" in tally_line
+    assert tally_line.endswith(
+        "(wrong ones from a tally: the tally keeps right or wrong, not the name)"
+    )
 
 
 def test_update_baseline_writes_no_baseline_for_a_tallied_system(

@@ -45,18 +45,28 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--prompts-dir", type=Path, default=None)
+    parser.add_argument("--speculative", default=None, help="e.g. ngram-simple (docs/engine.md)")
+    parser.add_argument("--spec-n", type=int, default=12)
+    parser.add_argument("--spec-m", type=int, default=48)
+    parser.add_argument("--save", type=Path, default=None, help="write each record here")
     args = parser.parse_args()
 
     prompts_dir = args.prompts_dir or default_prompts_dir()
     prompts = [load_prompt(v, prompts_dir) for v in args.prompt]
     model = ensure_model()
     seconds: dict[str, list[float]] = {p.version: [] for p in prompts}
-    with LocalServer(model_path=model, options=ServerOptions(n_threads=args.threads)) as server:
+    options = ServerOptions(
+        n_threads=args.threads, speculative=args.speculative, spec_n=args.spec_n, spec_m=args.spec_m
+    )
+    with LocalServer(model_path=model, options=options) as server:
         client = ModelClient(
             ModelConfig(http_retries=0), base_url=server.base_url, api_key="sk-local",
             model_name=server.model_alias, health=server.death,
         )  # fmt: skip
-        print(f"server: {server.base_url} threads={args.threads or 'all usable'}")
+        spec = f"{args.speculative} n={args.spec_n} m={args.spec_m}" if args.speculative else "off"
+        print(
+            f"server: {server.base_url} threads={args.threads or 'all usable'} speculative={spec}"
+        )
         for path in args.documents:
             doc = Document.from_path(path)
             for _ in range(args.rounds):
@@ -66,6 +76,10 @@ def main() -> None:
                     out = extract_document(doc, prompt=prompt, client=client)
                     wall = time.perf_counter() - t0
                     seconds[prompt.version].append(wall)
+                    if args.save is not None:
+                        saved = args.save / prompt.version / f"{doc.id}.json"
+                        saved.parent.mkdir(parents=True, exist_ok=True)
+                        saved.write_text(out.model_dump_json(indent=1), encoding="utf-8")
                     prov = out.provenance
                     usage = prov.usage
                     print(

@@ -75,6 +75,11 @@ p.sampling.penalty_repeat = cfg["repeat_penalty"]
 p.sampling.penalty_last_n = cfg["repeat_last_n"]
 if cfg["chat_template"]:
     p.chat_template = cfg["chat_template"]
+if cfg.get("speculative"):
+    name = "COMMON_SPECULATIVE_TYPE_" + cfg["speculative"].upper().replace("-", "_")
+    p.speculative.types = [getattr(xlc.common_speculative_type, name)]
+    for ngram in (p.speculative.ngram_simple, p.speculative.ngram_map_k):
+        ngram.size_n, ngram.size_m = cfg["spec_n"], cfg["spec_m"]
 server = xlc.Server(p)
 print("abstraction: xllamacpp serving at", server.listening_address, flush=True)
 threading.Event().wait()

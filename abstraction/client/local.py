@@ -69,6 +69,10 @@ def usable_cpus() -> int:
         return os.cpu_count() or 1
 
 
+SPECULATIVE_TYPES = ("ngram-simple", "ngram-map-k", "ngram-map-k4v", "ngram-mod", "ngram-cache")
+"""llama.cpp's speculative decoding without a draft model (``--spec-type``)."""
+
+
 @dataclass(frozen=True)
 class ServerOptions:
     """llama.cpp settings for the embedded server, the same for every engine.
@@ -89,6 +93,10 @@ class ServerOptions:
     request: the server gets ``n_ctx * parallel`` tokens, split evenly across the slots.
     `command`: run this instead (any OpenAI-compatible server; ``{port}``, ``{model}`` and
     ``{alias}`` are filled in), for tests and for servers we do not know.
+    `speculative`: llama.cpp's self-speculative decoding without a draft model (xllamacpp
+    only): ``ngram-simple`` or ``ngram-map-k`` drafts the `spec_m` tokens that followed the
+    last earlier occurrence of the latest `spec_n` tokens (in the prompt or the answer), and
+    the model checks the draft in one batch.  None (default): off (docs/engine.md).
     """
 
     n_ctx: int = 8192
@@ -110,8 +118,19 @@ class ServerOptions:
     repeat_penalty: float = 1.1
     repeat_last_n: int = 64
     command: tuple[str, ...] | None = None
+    speculative: str | None = None
+    spec_n: int = 12
+    spec_m: int = 48
 
     def __post_init__(self) -> None:
+        if self.speculative is not None:
+            if self.engine != "xllamacpp":
+                raise ConfigError("speculative decoding is set only for the xllamacpp engine")
+            if self.speculative not in SPECULATIVE_TYPES:
+                raise ConfigError(
+                    f"speculative decoding {self.speculative!r} is not one of "
+                    f"{', '.join(SPECULATIVE_TYPES)}"
+                )
         if self.parallel < 1:
             raise ConfigError(f"parallel slots must be at least 1, not {self.parallel}")
         if self.llama_server is not None and self.engine != "llama-server":
@@ -157,6 +176,7 @@ class ServerOptions:
                 "flash_attn": self.flash_attn, "use_mmap": self.use_mmap,
                 "use_mlock": self.use_mlock, "chat_template": self.chat_format,
                 "repeat_penalty": self.repeat_penalty, "repeat_last_n": self.repeat_last_n,
+                "speculative": self.speculative, "spec_n": self.spec_n, "spec_m": self.spec_m,
             }
         )  # fmt: skip
 

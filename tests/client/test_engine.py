@@ -23,8 +23,8 @@ from abstraction.client.engine import (
     scan_library,
     scan_portability,
 )
-from abstraction.client.local import LocalServer, ServerOptions
-from abstraction.core.errors import EndpointError
+from abstraction.client.local import SPECULATIVE_TYPES, LocalServer, ServerOptions
+from abstraction.core.errors import ConfigError, EndpointError
 from abstraction.core.prompts import PromptSettings
 
 REPO = Path(__file__).resolve().parents[2]
@@ -189,3 +189,23 @@ def test_an_unreachable_endpoint_names_its_url_and_is_not_a_model_error():
     assert "http://127.0.0.1:9/v1" in str(err.value) and "--base-url" in str(err.value)
     assert time.monotonic() - t0 < 10
     client.close()
+
+
+def test_speculative_decoding_is_checked_before_any_server_starts():
+    with pytest.raises(ConfigError, match="only for the xllamacpp engine"):
+        ServerOptions(engine="llama-cpp-python", speculative="ngram-simple")
+    with pytest.raises(ConfigError, match="not one of"):
+        ServerOptions(speculative="draft-simple")  # needs a draft model we do not have
+    settings = ServerOptions(speculative="ngram-simple", spec_n=3, spec_m=16).xllamacpp_settings(
+        model=Path("m.gguf"), port=1, alias="m"
+    )
+    assert '"speculative": "ngram-simple", "spec_n": 3, "spec_m": 16' in settings
+
+
+@pytest.mark.skipif(importlib.util.find_spec("xllamacpp") is None, reason="xllamacpp not installed")
+def test_every_speculative_type_we_accept_is_one_the_engine_has():
+    import xllamacpp
+
+    members = xllamacpp.common_speculative_type.__members__
+    for name in SPECULATIVE_TYPES:
+        assert "COMMON_SPECULATIVE_TYPE_" + name.upper().replace("-", "_") in members

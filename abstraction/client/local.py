@@ -69,8 +69,9 @@ def usable_cpus() -> int:
         return os.cpu_count() or 1
 
 
-SPECULATIVE_TYPES = ("ngram-simple", "ngram-map-k", "ngram-map-k4v", "ngram-mod", "ngram-cache")
-"""llama.cpp's speculative decoding without a draft model (``--spec-type``)."""
+SPECULATIVE_TYPES = ("ngram-simple", "ngram-map-k")
+"""llama.cpp's speculative decoding without a draft model (``--spec-type``) whose n-gram sizes
+`ServerOptions.spec_n` and `spec_m` set; the others take settings we do not pass."""
 
 
 @dataclass(frozen=True)

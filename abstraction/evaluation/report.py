@@ -96,10 +96,6 @@ NAME_NOT_KEPT = "from a tally (the predicted name is not kept)"
 """A tallied verdict's reason: the tally keeps right or wrong, never the name."""
 
 
-def _predicted(predicted: str | None, reason: str) -> str:
-    return f"{'none' if predicted is None else repr(predicted)}: {reason}"
-
-
 def principal_notes(report: EvalReport) -> list[str]:
     """Per version with a principal-diagnosis score: where its labels came from and the
     documents it got wrong, with what it predicted and why that is wrong."""
@@ -109,8 +105,11 @@ def principal_notes(report: EvalReport) -> list[str]:
         if p is None:
             continue
         misses = [x for x in p.verdicts if not x.right]
+        tallied = any(x.reason == NAME_NOT_KEPT for x in misses)
         wrong = [
-            x.id if x.reason == NAME_NOT_KEPT else f"{x.id} ({_predicted(x.predicted, x.reason)})"
+            x.id
+            if x.reason == NAME_NOT_KEPT
+            else f"{x.id} ({'none' if x.predicted is None else repr(x.predicted)}: {x.reason})"
             for x in misses
         ]
         line = f"{v.prompt_version} principal diagnosis {fmt_principal(p)} (labels: {p.source})"
@@ -118,7 +117,7 @@ def principal_notes(report: EvalReport) -> list[str]:
             line += f"; {p.other_reading} wrong ones name the other reading"
         if wrong:
             line += "; wrong: " + "; ".join(wrong)
-        if any(x.reason == NAME_NOT_KEPT for x in misses):
+        if tallied:
             line += " (wrong ones from a tally: the tally keeps right or wrong, not the name)"
         out.append(line)
     return out

@@ -8,9 +8,11 @@ each document the versions take turns (v18, v20, v18, v20... with --rounds), eac
 live (no recordings, no cache), through the toolkit's pipeline, so a machine whose speed drifts
 slows both alike.  A version's first call on a document pays for the document's prompt tokens;
 later passes reuse llama.cpp's prefix cache, which is part of what a multi-pass prompt costs,
-so before each extraction the cache is emptied with an unrelated request.  Prints, per version
-and document: wall seconds, model seconds, calls, tokens in/out; then the mean per version and
-the ratio of each version's mean to the first one's.  Nothing here is a test.
+so before each extraction the cache is emptied with an unrelated request, and llama.cpp's
+host-memory prompt cache (which would restore the document read in an earlier round) is off
+unless --ram-cache (until 3 December 2026 it was on: rounds after the first were warm).
+Prints, per version and document: wall seconds, model seconds, calls, tokens in/out; then the
+mean per version and the ratio of each version's mean to the first one's.  Nothing here is a test.
 """
 
 from __future__ import annotations
@@ -49,6 +51,9 @@ def main() -> None:
     parser.add_argument("--spec-n", type=int, default=12)
     parser.add_argument("--spec-m", type=int, default=48)
     parser.add_argument("--save", type=Path, default=None, help="write each record here")
+    parser.add_argument(
+        "--ram-cache", action="store_true", help="keep llama.cpp's host-memory prompt cache"
+    )
     args = parser.parse_args()
 
     prompts_dir = args.prompts_dir or default_prompts_dir()
@@ -56,16 +61,19 @@ def main() -> None:
     model = ensure_model()
     seconds: dict[str, list[float]] = {p.version: [] for p in prompts}
     options = ServerOptions(
-        n_threads=args.threads, speculative=args.speculative, spec_n=args.spec_n, spec_m=args.spec_m
-    )
+        n_threads=args.threads, speculative=args.speculative, spec_n=args.spec_n,
+        spec_m=args.spec_m, cache_ram_mib=None if args.ram_cache else 0,
+    )  # fmt: skip
     with LocalServer(model_path=model, options=options) as server:
         client = ModelClient(
             ModelConfig(http_retries=0), base_url=server.base_url, api_key="sk-local",
             model_name=server.model_alias, health=server.death,
         )  # fmt: skip
         spec = f"{args.speculative} n={args.spec_n} m={args.spec_m}" if args.speculative else "off"
+        ram = "engine default" if args.ram_cache else "off"
         print(
-            f"server: {server.base_url} threads={args.threads or 'all usable'} speculative={spec}"
+            f"server: {server.base_url} threads={args.threads or 'all usable'} "
+            f"speculative={spec} ram prompt cache={ram}"
         )
         for path in args.documents:
             doc = Document.from_path(path)

@@ -75,6 +75,8 @@ p.sampling.penalty_repeat = cfg["repeat_penalty"]
 p.sampling.penalty_last_n = cfg["repeat_last_n"]
 if cfg["chat_template"]:
     p.chat_template = cfg["chat_template"]
+if cfg.get("cache_ram_mib") is not None:
+    p.cache_ram_mib = cfg["cache_ram_mib"]
 if cfg.get("speculative"):
     name = "COMMON_SPECULATIVE_TYPE_" + cfg["speculative"].upper().replace("-", "_")
     p.speculative.types = [getattr(xlc.common_speculative_type, name)]

@@ -94,6 +94,11 @@ class ServerOptions:
     request: the server gets ``n_ctx * parallel`` tokens, split evenly across the slots.
     `command`: run this instead (any OpenAI-compatible server; ``{port}``, ``{model}`` and
     ``{alias}`` are filled in), for tests and for servers we do not know.
+    `cache_ram_mib`: llama.cpp's host-memory prompt cache (``--cache-ram``; not
+    llama-cpp-python): None keeps the engine's default (8192 MiB in xllamacpp's llama.cpp), which
+    keeps earlier prompts' KV in RAM and restores the longest matching one, so a document
+    extracted before is read again in a fraction of the time; 0 turns it off (a benchmark that
+    wants every extraction cold, bench/prompt_cost.py).
     `speculative`: llama.cpp's self-speculative decoding without a draft model (xllamacpp
     only): ``ngram-simple`` or ``ngram-map-k`` drafts the `spec_m` tokens that followed the
     last earlier occurrence of the latest `spec_n` tokens (in the prompt or the answer), and
@@ -122,8 +127,11 @@ class ServerOptions:
     speculative: str | None = None
     spec_n: int = 12
     spec_m: int = 48
+    cache_ram_mib: int | None = None
 
     def __post_init__(self) -> None:
+        if self.cache_ram_mib is not None and self.engine == "llama-cpp-python":
+            raise ConfigError("the host-memory prompt cache is llama.cpp's own server's")
         if self.speculative is not None:
             if self.engine != "xllamacpp":
                 raise ConfigError("speculative decoding is set only for the xllamacpp engine")
@@ -178,6 +186,7 @@ class ServerOptions:
                 "use_mlock": self.use_mlock, "chat_template": self.chat_format,
                 "repeat_penalty": self.repeat_penalty, "repeat_last_n": self.repeat_last_n,
                 "speculative": self.speculative, "spec_n": self.spec_n, "spec_m": self.spec_m,
+                "cache_ram_mib": self.cache_ram_mib,
             }
         )  # fmt: skip
 
@@ -203,6 +212,8 @@ class ServerOptions:
             args.append("--mlock")
         if self.chat_format:
             args += ["--chat-template", self.chat_format]
+        if self.cache_ram_mib is not None:
+            args += ["--cache-ram", str(self.cache_ram_mib)]
         return [*args, *self.extra_args]
 
     def llama_cpp_server_args(self, *, model: Path, port: int, alias: str) -> list[str]:

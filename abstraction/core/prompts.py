@@ -20,7 +20,7 @@ import tomllib
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -78,6 +78,7 @@ RULE_NAMES = (
     "same_disease_once",
     "one_principal",
     "transplant_attributes",
+    "cell_donor_from_words",
     "sex_from_text",
     "age_from_text",
     "outcome_from_text",
@@ -94,6 +95,18 @@ RULE_FIELDS: dict[str, tuple[str, ...]] = {
     "outcome_from_text": ("outcome.status", "outcome.cause_of_death"),
     "timeline_from_record": ("timeline.event", "timeline.time"),
     "keywords_from_text": ("source.keywords.value",),
+    "events_from_text": (
+        "disease_events.event",
+        "disease_events.type",
+        "disease_events.body_sites",
+        "disease_events.time",
+    ),
+    "transplant_attributes": ("treatments.donor_type", "treatments.graft_source"),
+    "intent_from_words": ("treatments.intent",),
+    "duration_from_words": ("treatments.duration",),
+    "times_from_words": ("treatments.time", "assessments.time"),
+    "sites_from_words": ("findings.body_site",),
+    "results_from_text": ("assessments.result",),
 }
 """The fields (`FIELD_PATHS`) a rule fills from the text or the record, so a prompt that names
 it extracts them even with no pass asking the model for them."""
@@ -160,6 +173,12 @@ class PassSpec(_Frozen):
       fill: null is not allowed there, and a list needs at least one item.  A small model
       answers null to anything it may; made to answer, it copies the value from the text, and
       grounding's support check removes an answer the text does not state.
+    omit: for ``sections``, nullable fields (``section.field``, e.g. ``treatments.donor_type``)
+      left out of the pass's schema: the model does not write them (each null field of each
+      item is several tokens) and the answer has them null.  For fields a rule of the prompt
+      sets from the text whatever the model says (a transplant's donor type and graft source,
+      a treatment's intent), or fills when the model gave none, so that writing them only
+      costs time.
     lists: for ``mentions``, the kinds of phrase this pass asks for (`MENTION_LISTS`; empty:
       all).  A mentions pass after passes that filled its sections pools its phrases with
       theirs (a name an earlier pass already has, as the scorer's term matching reads it, is
@@ -186,6 +205,7 @@ class PassSpec(_Frozen):
     lists: tuple[str, ...] = ()
     truncated_max_items: int | None = Field(default=None, ge=1, le=200)
     fill: tuple[str, ...] = ()
+    omit: tuple[str, ...] = ()
     system: str | None = None
 
     schema_ref: str = Field(default=DEFAULT_SCHEMA_REF, exclude=True)
@@ -219,6 +239,24 @@ class PassSpec(_Frozen):
         ]
         if outside:
             raise ValueError(f"fill names section.field paths of this pass's sections: {outside}")
+        if self.omit:
+            if self.shape != "sections":
+                raise ValueError("omit applies to a sections pass only")
+            paths = resolve_schema(self.schema_ref).field_paths
+            bad = [
+                f
+                for f in self.omit
+                if f.count(".") != 1
+                or f.split(".")[0] not in self.sections
+                or f not in paths
+                or f in self.fill
+                or not _nullable(self.schema_ref, f)
+            ]
+            if bad:
+                raise ValueError(
+                    f"omit names nullable section.field paths of this pass's sections that it "
+                    f"does not fill: {bad}"
+                )
         unknown = [k for k in self.lists if k not in MENTION_LISTS]
         if unknown or len(set(self.lists)) != len(self.lists):
             raise ValueError(
@@ -349,7 +387,25 @@ def pass_fields(spec: PassSpec) -> set[str]:
     if spec.shape == "mentions":
         return {f for kind in spec.lists or MENTION_LISTS for f in MENTION_FIELDS[kind]}
     paths = resolve_schema(spec.schema_ref).field_paths
-    return {p for p in paths if p.split(".")[0] in spec.sections}
+    return {p for p in paths if p.split(".")[0] in spec.sections and p not in spec.omit}
+
+
+def _nullable(schema_ref: str, path: str) -> bool:
+    """Whether ``section.field`` of the schema may be null (a field of the section's model, or
+    of its list's item model)."""
+    section, field = path.split(".", 1)
+    model = resolve_schema(schema_ref).model
+    holder = next(iter(_models_of(model.model_fields[section].annotation)), None)
+    if holder is None or field not in holder.model_fields:
+        return False
+    return type(None) in get_args(holder.model_fields[field].annotation)
+
+
+def _models_of(annotation: Any) -> list[type[BaseModel]]:
+    """The pydantic models an annotation names (through Optional and list)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [m for arg in get_args(annotation) for m in _models_of(arg)]
 
 
 def default_prompts_dir() -> Path:

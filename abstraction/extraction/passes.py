@@ -4,10 +4,10 @@ A pass extracts some top-level sections of `CaseReport` (or of the schema its pr
 Its response model is a pydantic model with just those sections (so validation and re-asks use
 the real schema), and its JSON Schema is the model's schema with each `Evidence` object replaced
 by a plain quote string: the model supplies words from the text, never offsets, which grounding
-computes.  Every property is
-required and extra keys are forbidden, which is what OpenAI strict mode and llama.cpp's grammar
-both need.  With `evidence_first`, each fact's quote is generated before its value.  With
-``quotes="text"`` (prompt setting `quotes`) the schema has no quotes at all: the model writes
+computes.  Every property is required and extra keys are forbidden, which is what OpenAI
+strict mode and llama.cpp's grammar both need; a field the pass omits (`PassSpec.omit`) is not
+in the schema at all.  With `evidence_first`, each fact's quote is generated before its value.
+With ``quotes="text"`` (prompt setting `quotes`) the schema has no quotes at all: the model writes
 values only, and the response model fills each fact's missing quote with an empty one, for the
 rules and grounding to take from the text.
 """
@@ -149,7 +149,39 @@ def answer_model(spec: PassSpec, quotes: Quotes = "model") -> type[BaseModel]:
     if spec.shape == "mentions":
         return mentions_model(spec.max_words, spec.max_items, tuple(spec.lists), spec.max_chars)
     model = pass_model(tuple(spec.sections), resolve_schema(spec.schema_ref).model)
+    if spec.omit:
+        model = _omitting(model, tuple(spec.omit))
     return _quoteless(model) if quotes == "text" else model
+
+
+def _with_omitted(data: Any, omit: tuple[str, ...]) -> Any:
+    """`data` (an answer) with each omitted ``section.field`` null where the answer has none;
+    a copy (the section's object, or each item of its list)."""
+    if not isinstance(data, dict):
+        return data
+    out = dict(data)
+    for path in omit:
+        section, field = path.split(".", 1)
+        value = out.get(section)
+        if isinstance(value, list):
+            out[section] = [{field: None, **v} if isinstance(v, dict) else v for v in value]
+        elif isinstance(value, dict):
+            out[section] = {field: None, **value}
+    return out
+
+
+@lru_cache(maxsize=64)
+def _omitting(model: type[BaseModel], omit: tuple[str, ...]) -> type[BaseModel]:
+    """`model` that accepts answers without the `omit` fields (`PassSpec.omit`): null."""
+
+    def fill(cls: type[BaseModel], data: Any) -> Any:
+        return _with_omitted(data, omit)
+
+    validator: Any = model_validator(mode="before")(classmethod(fill))  # type: ignore[arg-type]
+    made: type[BaseModel] = create_model(
+        model.__name__, __base__=model, __validators__={"_omitted": validator}
+    )
+    return made
 
 
 def answer_sections(
@@ -170,15 +202,37 @@ def answer_sections(
 
 def _key(spec: PassSpec) -> tuple[str, ...]:
     if spec.schema_ref != DEFAULT_SCHEMA_REF:  # another schema's sections (never mentions)
-        fill = ",".join(spec.fill)
+        fill = ",".join(spec.fill) + ("|" + ",".join(spec.omit) if spec.omit else "")
         return ("<schema>", spec.schema_ref, str(spec.max_items or ""), fill, *spec.sections)
     if spec.shape == "mentions":
         limits = (spec.max_words, spec.max_items, spec.max_chars)
         return ("<mentions>", *(str(v or "") for v in limits), *spec.lists)
-    if spec.max_items is not None or spec.fill:
+    if spec.max_items is not None or spec.fill or spec.omit:
         fill = ",".join(spec.fill)
+        if spec.omit:  # only then, so that other prompts' keys (and schemas) stay as they were
+            fill += "|" + ",".join(spec.omit)
         return ("<sections>", str(spec.max_items or ""), fill, *spec.sections)
     return tuple(spec.sections)
+
+
+def _omit(schema: dict[str, Any], paths: tuple[str, ...]) -> None:
+    """Take each ``section.field`` of `paths` out of the schema (of the section's object, or
+    of its list's items), in place."""
+    defs = schema.get("$defs", {})
+
+    def holder(node: dict[str, Any]) -> dict[str, Any]:
+        node = node.get("items", node)
+        if "anyOf" in node:  # an optional section object
+            node = next(a for a in node["anyOf"] if a.get("type") != "null")
+        ref = node.get("$ref")
+        return defs[ref.split("/")[-1]] if isinstance(ref, str) else node
+
+    for path in paths:
+        section, field = path.split(".", 1)
+        target = holder(schema["properties"][section])
+        del target["properties"][field]
+        if field in target.get("required", ()):
+            target["required"] = [r for r in target["required"] if r != field]
 
 
 def _fill(schema: dict[str, Any], paths: tuple[str, ...]) -> None:
@@ -222,8 +276,11 @@ def _llm_schema_json(sections: tuple[str, ...], evidence_first: bool, quotes: Qu
     defs = schema.get("$defs", {})
     if "Evidence" in defs:
         defs["Evidence"] = dict(QUOTE_SCHEMA)
+    fill, _, omit = fill.partition("|")
     if fill:
         _fill(schema, tuple(fill.split(",")))
+    if omit:
+        _omit(schema, tuple(omit.split(",")))
     cleaned = _clean(schema, evidence_first=evidence_first, max_items=bound, quotes=quotes)
     if quotes == "text" and "Evidence" in cleaned.get("$defs", {}):
         del cleaned["$defs"]["Evidence"]  # nothing refers to it

@@ -55,6 +55,8 @@ note: nothing the model said is lost, it moves to the extraction's ``dropped`` l
 - ``transplant_attributes``: a stem-cell transplant's donor type and graft source from the
   words of its name and quote (and the spelled-out form of an abbreviation): set when stated,
   null when not, whatever the model said.
+- ``cell_donor_from_words``: a cellular therapy's donor type (an autologous CAR-T product,
+  haploidentical donor lymphocytes) from the words of its name and quote, when they state one.
 - ``timeline_from_record``: the timeline is the record's treatments, disease events and death
   in the order their quotes come in the text (the model's own timeline goes to ``dropped``).
 - ``findings_not_events``: a "finding" named as a relapse, remission or progression leaves the
@@ -87,6 +89,7 @@ from abstraction.core.schema import (
 from abstraction.core.terms import vocabulary
 from abstraction.extraction.text_rules import (
     age_from_text,
+    cell_donor_from_words,
     disease_words,
     duration_from_words,
     events_from_text,
@@ -495,6 +498,7 @@ TEXT_RULES: dict[str, TextRule] = {  # in `abstraction.extraction.text_rules`
     "events_from_text": events_from_text,
     "timeline_from_record": timeline_from_record,
     "transplant_attributes": transplant_attributes,
+    "cell_donor_from_words": cell_donor_from_words,
     "quote_from_value": quote_from_value,
     "keywords_from_text": keywords_from_text,
     "sex_from_text": sex_from_text,

@@ -637,6 +637,19 @@ def transplant_attributes(record: CaseReport, text: str) -> list[DroppedFact]:
     return []
 
 
+def cell_donor_from_words(record: CaseReport, text: str) -> list[DroppedFact]:
+    """A cellular therapy's donor type (an autologous CAR-T product, haploidentical donor
+    lymphocytes) from the words of its name, its quote and, for an abbreviation, the words the
+    text spells it out with: set when those words state one, else left as it was.  For a prompt
+    that does not ask the model for donor types (`PassSpec.omit`)."""
+    for t in record.treatments:
+        if t.category != "cellular_therapy":
+            continue
+        words = " ".join((t.name, t.evidence.quote, _spelled_out(t.name, text)))
+        t.donor_type = next((v for v, p in _DONOR if p.search(words)), t.donor_type)
+    return []
+
+
 _AFTER_TREATMENT = re.compile(
     r"\bafter\s+(?:(?:subsequent|the|further|treatment\s+with|receiving)\s+)*(.{2,80})",
     re.IGNORECASE,

@@ -209,3 +209,22 @@ def test_every_speculative_type_we_accept_is_one_the_engine_has():
     members = xllamacpp.common_speculative_type.__members__
     for name in SPECULATIVE_TYPES:
         assert "COMMON_SPECULATIVE_TYPE_" + name.upper().replace("-", "_") in members
+
+
+def test_the_ram_prompt_cache_setting_reaches_both_llama_cpp_servers():
+    off = ServerOptions(cache_ram_mib=0)
+    assert '"cache_ram_mib": 0' in off.xllamacpp_settings(model=Path("m.gguf"), port=1, alias="m")
+    default = ServerOptions().xllamacpp_settings(model=Path("m.gguf"), port=1, alias="m")
+    assert '"cache_ram_mib": null' in default  # the engine's own default is kept
+    flags = ServerOptions(engine="llama-server", llama_server=Path("/bin/true"), cache_ram_mib=0)
+    args = flags.llama_server_args(model=Path("m.gguf"), port=1, alias="m")
+    assert args[args.index("--cache-ram") + 1] == "0"
+    with pytest.raises(ConfigError, match="prompt cache"):
+        ServerOptions(engine="llama-cpp-python", cache_ram_mib=0)
+
+
+@pytest.mark.skipif(importlib.util.find_spec("xllamacpp") is None, reason="xllamacpp not installed")
+def test_the_engine_has_the_ram_prompt_cache_setting_we_set():
+    import xllamacpp
+
+    assert hasattr(xllamacpp.CommonParams(), "cache_ram_mib")

@@ -72,3 +72,39 @@ def test_a_field_named_like_a_schema_keyword_is_kept():
     src = llm_schema(spec, evidence_first=False)["$defs"]["SourceMetadata"]
     assert "title" in src["properties"] and "title" in src["required"]
     assert "title" not in src
+
+
+def test_an_omitted_field_is_not_asked_for_and_comes_back_null():
+    import pytest
+    from pydantic import ValidationError
+
+    from abstraction.extraction.passes import answer_model
+
+    omit = ("treatments.donor_type", "treatments.intent")
+    spec = PassSpec(name="t", sections=("treatments",), instructions="x", omit=omit)
+    item = llm_schema(spec, evidence_first=False, quotes="text")["$defs"]["Treatment"]
+    assert "donor_type" not in item["properties"] and "intent" not in item["properties"]
+    assert item["required"] == list(item["properties"]) and "graft_source" in item["required"]
+    whole = llm_schema(spec.model_copy(update={"omit": ()}), evidence_first=False, quotes="text")
+    assert "donor_type" in whole["$defs"]["Treatment"]["properties"]  # the key keeps them apart
+    row = {"name": "UCBT", "category": "stem_cell_transplant", "target": None}
+    answer = {
+        "treatments": [row | {"graft_source": None, "dose": None, "duration": None, "time": None}]
+    }
+    got = answer_model(spec, "text").model_validate(answer)
+    assert got.treatments[0].donor_type is None and got.treatments[0].intent is None
+    for bad in ("treatments.name", "treatments.category", "diagnoses.details", "treatments.x"):
+        with pytest.raises(ValidationError, match="omit names"):
+            PassSpec(name="t", sections=("treatments",), instructions="x", omit=(bad,))
+
+
+def test_an_omitted_field_is_not_extracted_unless_a_rule_fills_it():
+    from abstraction.core.prompts import PromptSettings
+
+    spec = PassSpec(
+        name="t", sections=("treatments",), instructions="x", omit=("treatments.donor_type",)
+    )
+    bare = PromptSpec(version="t", description="", system="", passes=(spec,))
+    assert "treatments.donor_type" in bare.not_extracted()
+    ruled = bare.model_copy(update={"settings": PromptSettings(rules=("transplant_attributes",))})
+    assert "treatments.donor_type" not in ruled.not_extracted()

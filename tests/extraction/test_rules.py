@@ -342,3 +342,22 @@ def test_age_from_the_first_age_the_case_text_states() -> None:
     durations = empty_case_report()
     apply_rules(durations, ("age_from_text",), "She had been unwell for 3 weeks.\n")
     assert durations.patient.age is None
+
+
+def test_a_cellular_therapy_s_donor_type_comes_from_its_own_words() -> None:
+    text = (
+        "She received axicabtagene ciloleucel, an autologous anti-CD19 CAR T-cell product. "
+        "Tocilizumab was given for CRS. She later received an unrelated donor transplant." + _PAD
+    )
+    record = empty_case_report()
+    record.treatments = [_t("axicabtagene ciloleucel"), _t("tocilizumab"), _t("DLI")]
+    record.treatments[0].category = "cellular_therapy"
+    record.treatments[0].evidence = Evidence(
+        quote="She received axicabtagene ciloleucel, an autologous anti-CD19 CAR T-cell product."
+    )
+    record.treatments[1].category = "immunotherapy"
+    record.treatments[1].evidence = Evidence(quote="Tocilizumab was given for CRS.")
+    record.treatments[2].category = "cellular_therapy"
+    record.treatments[2].evidence = Evidence(quote="She later received DLI.")
+    apply_rules(record, ("cell_donor_from_words",), text)
+    assert [t.donor_type for t in record.treatments] == ["autologous", None, None]

@@ -94,7 +94,7 @@ RULE_FIELDS: dict[str, tuple[str, ...]] = {
     "follow_up_from_text": ("outcome.follow_up",),
     "outcome_from_text": ("outcome.status", "outcome.cause_of_death"),
     "timeline_from_record": ("timeline.event", "timeline.time"),
-    "keywords_from_text": ("source.keywords.value",),
+    "keywords_from_text": ("source.keywords",),
     "events_from_text": (
         "disease_events.event",
         "disease_events.type",
@@ -102,6 +102,7 @@ RULE_FIELDS: dict[str, tuple[str, ...]] = {
         "disease_events.time",
     ),
     "transplant_attributes": ("treatments.donor_type", "treatments.graft_source"),
+    "cell_donor_from_words": ("treatments.donor_type",),
     "intent_from_words": ("treatments.intent",),
     "duration_from_words": ("treatments.duration",),
     "times_from_words": ("treatments.time", "assessments.time"),
@@ -252,10 +253,16 @@ class PassSpec(_Frozen):
                 or f in self.fill
                 or not _nullable(self.schema_ref, f)
             ]
-            if bad:
+            if bad or len(set(self.omit)) != len(self.omit):
                 raise ValueError(
-                    f"omit names nullable section.field paths of this pass's sections that it "
-                    f"does not fill: {bad}"
+                    f"omit names distinct nullable section.field paths of this pass's sections "
+                    f"that it does not fill: {bad or list(self.omit)}"
+                )
+            shared = [f for f in self.omit if _shares_model(self.schema_ref, f, self.sections)]
+            if shared:
+                raise ValueError(
+                    f"omit cannot leave out {shared}: the section's model is also another "
+                    f"section's in this pass, which would lose the field too"
                 )
         unknown = [k for k in self.lists if k not in MENTION_LISTS]
         if unknown or len(set(self.lists)) != len(self.lists):
@@ -394,11 +401,23 @@ def _nullable(schema_ref: str, path: str) -> bool:
     """Whether ``section.field`` of the schema may be null (a field of the section's model, or
     of its list's item model)."""
     section, field = path.split(".", 1)
-    model = resolve_schema(schema_ref).model
-    holder = next(iter(_models_of(model.model_fields[section].annotation)), None)
+    holder = _holder(schema_ref, section)
     if holder is None or field not in holder.model_fields:
         return False
     return type(None) in get_args(holder.model_fields[field].annotation)
+
+
+def _holder(schema_ref: str, section: str) -> type[BaseModel] | None:
+    """The model a section's values are (its own, or its list's items')."""
+    model = resolve_schema(schema_ref).model
+    return next(iter(_models_of(model.model_fields[section].annotation)), None)
+
+
+def _shares_model(schema_ref: str, path: str, sections: tuple[str, ...]) -> bool:
+    """Whether the model holding ``section.field`` also holds another of `sections`."""
+    section = path.split(".", 1)[0]
+    holder = _holder(schema_ref, section)
+    return any(_holder(schema_ref, s) is holder for s in sections if s != section)
 
 
 def _models_of(annotation: Any) -> list[type[BaseModel]]:

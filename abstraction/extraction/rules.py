@@ -56,7 +56,9 @@ note: nothing the model said is lost, it moves to the extraction's ``dropped`` l
   words of its name and quote (and the spelled-out form of an abbreviation): set when stated,
   null when not, whatever the model said.
 - ``cell_donor_from_words``: a cellular therapy's donor type (an autologous CAR-T product,
-  haploidentical donor lymphocytes) from the words of its name and quote, when they state one.
+  donor lymphocytes from a sibling) from the words written beside its name in its clause (in
+  its quote, else in another case-text sentence naming it, which becomes its quote), when they
+  state one unambiguously and not negated; a donor type already given is kept.
 - ``timeline_from_record``: the timeline is the record's treatments, disease events and death
   in the order their quotes come in the text (the model's own timeline goes to ``dropped``).
 - ``findings_not_events``: a "finding" named as a relapse, remission or progression leaves the

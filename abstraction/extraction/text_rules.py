@@ -602,7 +602,7 @@ DonorType = Literal["autologous", "related", "unrelated", "haploidentical", "syn
 GraftSource = Literal["bone_marrow", "peripheral_blood", "cord_blood"]
 
 _DONOR: tuple[tuple[DonorType, re.Pattern[str]], ...] = (
-    ("haploidentical", re.compile(r"\bhaplo", re.I)),
+    ("haploidentical", re.compile(r"\bhaplo(?:-?identical)?\b", re.I)),
     ("unrelated", re.compile(r"\bunrelated\b|\bMUD\b|\bURD\b|\bUCB", re.I)),
     ("autologous", re.compile(r"\bautologous\b|\bauto-?(?:SCT|HSCT|PBSCT)\b|\bASCT\b", re.I)),
     ("syngeneic", re.compile(r"\bsyngeneic\b|\bidentical twin\b", re.I)),
@@ -637,16 +637,73 @@ def transplant_attributes(record: CaseReport, text: str) -> list[DroppedFact]:
     return []
 
 
+_CELL_DONOR: tuple[tuple[DonorType, re.Pattern[str]], ...] = (
+    ("haploidentical", re.compile(r"\bhaplo(?:-?identical)?\b", re.I)),
+    ("unrelated", re.compile(r"\bunrelated donors?\b|\bMUD\b", re.I)),
+    ("autologous", re.compile(r"\bautologous\b|\bauto-CAR", re.I)),
+    ("syngeneic", re.compile(r"\bsyngeneic\b|\bidentical twin\b", re.I)),
+    (
+        "related",
+        re.compile(r"(?<![-\w])related donors?\b|\bsibling\b|\bbrother\b|\bsister\b", re.I),
+    ),
+)
+_FROM_A_DONOR = re.compile(
+    r"\ballo(?:geneic|-)|\bdonor[- ]derived\b|\bthird[- ]party\b|\boff[- ]the[- ]shelf\b", re.I
+)
+_NEGATED = re.compile(r"\b(?:non-?|not\s+|no\s+|without\s+)[\w-]+", re.I)
+_OTHER_TREATMENT = re.compile(
+    r"\b(?:and|after|before|following|followed by|then|prior to|as (?:a )?bridg\w*(?: to)?)\b",
+    re.I,
+)
+
+
+def _cell_words(name: str, quote: str) -> str:
+    """The words written with a cellular therapy's name in its quote: the name's clause, at most
+    40 characters before and after it, and not past a word that starts another treatment
+    ("and", "after", "as a bridge to"...)."""
+    at = _find_name(name, quote)
+    if at < 0:
+        return name
+    lo, hi = _clause(quote, at, at + len(name))
+    before = quote[max(lo, at - 40) : at]
+    after = quote[at + len(name) : min(hi, at + len(name) + 40)]
+    cuts = list(_OTHER_TREATMENT.finditer(before))
+    before = before[cuts[-1].end() :] if cuts else before
+    stop = _OTHER_TREATMENT.search(after)
+    after = after[: stop.start()] if stop else after
+    return f"{before} {quote[at : at + len(name)]} {after}"
+
+
 def cell_donor_from_words(record: CaseReport, text: str) -> list[DroppedFact]:
-    """A cellular therapy's donor type (an autologous CAR-T product, haploidentical donor
-    lymphocytes) from the words of its name, its quote and, for an abbreviation, the words the
-    text spells it out with: set when those words state one, else left as it was.  For a prompt
-    that does not ask the model for donor types (`PassSpec.omit`)."""
+    """A cellular therapy's donor type (an autologous CAR-T product, donor lymphocytes from a
+    sibling) from the words written with its name: in its quote, else in the first other
+    case-text sentence that names it with a donor word (which then becomes its quote: it names
+    the treatment and states the donor type), else, for an abbreviation, the words of the same
+    sentence that spell it out.  A negated word ("non-autologous", "not autologous") states
+    nothing; "autologous" beside an allogeneic word ("allogeneic", "donor-derived",
+    "third-party") or beside another donor kind is ambiguous, so nothing is set; a donor type
+    already given is kept.  For a prompt that does not ask the model for donor types
+    (`PassSpec.omit`)."""
+    sentences = [sentence.strip() for _, sentence in _prose_sentences(text)]
     for t in record.treatments:
-        if t.category != "cellular_therapy":
+        if t.category != "cellular_therapy" or t.donor_type is not None:
             continue
-        words = " ".join((t.name, t.evidence.quote, _spelled_out(t.name, text)))
-        t.donor_type = next((v for v, p in _DONOR if p.search(words)), t.donor_type)
+        quote = t.evidence.quote
+        others = [x for x in sentences if x != quote and _find_name(t.name, x) >= 0]
+        spelled = re.split(r"[.!?]\s", _spelled_out(t.name, text))[-1]
+        places = [(quote, _cell_words(t.name, quote))]
+        places += [(x, _cell_words(t.name, x)) for x in others] + [(quote, spelled)]
+        for place, words in places:
+            words = _NEGATED.sub(" ", words)
+            kinds = [v for v, p in _CELL_DONOR if p.search(words)]
+            if not kinds and not _FROM_A_DONOR.search(words):
+                continue
+            if kinds and not (
+                "autologous" in kinds and (len(kinds) > 1 or _FROM_A_DONOR.search(words))
+            ):
+                t.donor_type = kinds[0]
+                t.evidence.quote = place
+            break
     return []
 
 

@@ -1,5 +1,8 @@
 import json
 
+import pytest
+from pydantic import ValidationError
+
 from abstraction.core.prompts import PassSpec, PromptSpec
 from abstraction.core.schema import SECTIONS
 from abstraction.extraction import build_messages, llm_schema, pass_model
@@ -75,8 +78,6 @@ def test_a_field_named_like_a_schema_keyword_is_kept():
 
 
 def test_an_omitted_field_is_not_asked_for_and_comes_back_null():
-    import pytest
-    from pydantic import ValidationError
 
     from abstraction.extraction.passes import answer_model
 
@@ -108,3 +109,35 @@ def test_an_omitted_field_is_not_extracted_unless_a_rule_fills_it():
     assert "treatments.donor_type" in bare.not_extracted()
     ruled = bare.model_copy(update={"settings": PromptSettings(rules=("transplant_attributes",))})
     assert "treatments.donor_type" not in ruled.not_extracted()
+
+
+def test_omit_refuses_a_path_twice_and_a_model_another_section_of_the_pass_shares(
+    tmp_path, monkeypatch
+):
+    with pytest.raises(ValidationError, match="distinct"):
+        PassSpec(
+            name="t",
+            sections=("treatments",),
+            instructions="x",
+            omit=("treatments.dose", "treatments.dose"),
+        )
+    (tmp_path / "shared_rx.py").write_text(
+        "from typing import Annotated\n"
+        "from abstraction.core.schema import EvidenceField, Strict\n"
+        "from abstraction.core.scoring import Score\n"
+        "class Drug(Strict):\n"
+        "    name: Annotated[str, Score.text('treatments')]\n"
+        "    dose: Annotated[str | None, Score.text()]\n"
+        "    evidence: EvidenceField\n"
+        "class Rx(Strict):\n"
+        "    given: Annotated[list[Drug], Score.records('name')]\n"
+        "    stopped: Annotated[list[Drug], Score.records('name')]\n",
+        "utf-8",
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    ok = PassSpec(name="t", sections=("given",), instructions="x", omit=("given.dose",),
+                  schema_ref="shared_rx:Rx")  # fmt: skip
+    assert "dose" not in llm_schema(ok, evidence_first=False)["$defs"]["Drug"]["properties"]
+    with pytest.raises(ValidationError, match="also another section"):
+        PassSpec(name="t", sections=("given", "stopped"), instructions="x",
+                 omit=("given.dose",), schema_ref="shared_rx:Rx")  # fmt: skip

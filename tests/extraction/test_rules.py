@@ -361,3 +361,68 @@ def test_a_cellular_therapy_s_donor_type_comes_from_its_own_words() -> None:
     record.treatments[2].evidence = Evidence(quote="She later received DLI.")
     apply_rules(record, ("cell_donor_from_words",), text)
     assert [t.donor_type for t in record.treatments] == ["autologous", None, None]
+
+
+@pytest.mark.parametrize(
+    ("name", "quote", "given", "expected"),
+    [
+        # the word written with this product, not another treatment's in the same sentence
+        ("CAR-T cells", "He relapsed after haploidentical HSCT and received autologous CD19 "
+         "CAR-T cells.", None, "autologous"),
+        ("CAR-T cells", "She received allogeneic donor-derived CAR-T cells after a prior "
+         "autologous stem cell transplant.", None, None),
+        ("CAR-T cells", "He received non-autologous CAR-T cells.", None, None),
+        ("CAR-T cells", "The CAR-T cells were not autologous but came from a healthy "
+         "third-party bank.", None, None),
+        ("tisagenlecleucel", "After tisagenlecleucel he developed CAR-T-related neurotoxicity.",
+         None, None),
+        ("tisagenlecleucel", "He received tisagenlecleucel as a bridge to unrelated donor "
+         "transplantation.", None, None),
+        ("axicabtagene ciloleucel", "Axicabtagene ciloleucel was infused while his sister, a "
+         "nurse, stayed with him.", None, None),
+        ("DLI", "She received DLI from her HLA-identical sibling.", None, "related"),
+        ("CAR-T cells", "Donor cells were typed for the HLA haplotype before the CAR-T cells.",
+         None, None),
+        # a donor type already given is kept
+        ("CAR-T cells", "He relapsed after haploidentical HSCT and received CAR-T cells.",
+         "autologous", "autologous"),
+    ],
+)  # fmt: skip
+def test_a_cellular_therapy_s_donor_type_is_the_word_written_with_it(
+    name: str, quote: str, given: str | None, expected: str | None
+) -> None:
+    record = empty_case_report()
+    record.treatments = [_t(name)]
+    record.treatments[0].category = "cellular_therapy"
+    record.treatments[0].donor_type = given  # type: ignore[assignment]
+    record.treatments[0].evidence = Evidence(quote=quote)
+    apply_rules(record, ("cell_donor_from_words",), quote + _PAD)
+    assert record.treatments[0].donor_type == expected
+
+
+def test_a_spelled_out_abbreviation_is_read_in_its_own_sentence_only() -> None:
+    text = (
+        "Her sister had an autologous transplant. Chimeric antigen receptor T cells (CART) "
+        "were given. Later, autologous chimeric antigen receptor NK cells (CARNK) followed." + _PAD
+    )
+    record = empty_case_report()
+    record.treatments = [_t("CART"), _t("CARNK")]
+    for t, quote in zip(record.treatments, ("CART were given.", "CARNK followed."), strict=True):
+        t.category = "cellular_therapy"
+        t.evidence = Evidence(quote=quote)
+    apply_rules(record, ("cell_donor_from_words",), text)
+    assert [t.donor_type for t in record.treatments] == [None, "autologous"]
+
+
+def test_a_donor_word_in_another_sentence_naming_the_product_gives_it_and_the_quote() -> None:
+    background = (
+        "Two such CAR-T products, idecabtagene vicleucel and ciltacabtagene autoleucel, exist."
+    )
+    case = "On day 0 he received ciltacabtagene autoleucel, an autologous BCMA-directed product."
+    record = empty_case_report()
+    record.treatments = [_t("ciltacabtagene autoleucel")]
+    record.treatments[0].category = "cellular_therapy"
+    record.treatments[0].evidence = Evidence(quote=background)
+    apply_rules(record, ("cell_donor_from_words",), f"{background} {case}" + _PAD)
+    assert record.treatments[0].donor_type == "autologous"
+    assert record.treatments[0].evidence.quote == case

@@ -30,10 +30,11 @@ from abstraction.core.schemas import DEFAULT_SCHEMA_REF, RecordSchema, resolve_s
 
 PROMPTS_ENV = "ABSTRACTION_PROMPTS_DIR"
 
-DEFAULT_PROMPT = "v22"
+DEFAULT_PROMPT = "v27"
 """The version `abstraction extract` and `batch prepare` use unless told otherwise: the one that
 abstracts the whole case (every section of `CaseReport`, nothing in ``not_extracted``), measured
-against v1 and v18 on the hand-gold core suite (docs/prompts.md).  v18 lists names only."""
+against v1, v18 and v22 (the default before it) on the hand-gold core suite and MACCROBAT
+held-20 (docs/prompts.md, "v27").  v18 lists names only."""
 
 
 class _Frozen(BaseModel):

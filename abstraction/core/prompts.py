@@ -113,6 +113,20 @@ RULE_FIELDS: dict[str, tuple[str, ...]] = {
 """The fields (`FIELD_PATHS`) a rule fills from the text or the record, so a prompt that names
 it extracts them even with no pass asking the model for them."""
 
+ATTACHING_RULES = frozenset(
+    {
+        "transplant_attributes",
+        "cell_donor_from_words",
+        "intent_from_words",
+        "duration_from_words",
+        "times_from_words",
+        "sites_from_words",
+        "results_from_text",
+    }
+)
+"""The rules of `RULE_FIELDS` that fill fields of items the passes gave (a treatment's intent),
+making none: their fields are extracted only if a pass that did not fail asks for the section."""
+
 MENTION_SECTIONS = ("patient", "diagnoses", "findings", "treatments", "assessments", "outcome")
 """The sections a ``mentions`` pass fills (see `abstraction.extraction.mentions`)."""
 
@@ -386,7 +400,13 @@ def _not_extracted(
     """`PromptSpec.not_extracted`, computed once per prompt (it runs for every document)."""
     schema = resolve_schema(schema_ref)
     asked = {f for spec in passes if spec.name not in skip for f in pass_fields(spec)}
-    asked |= {f for rule in rules for f in RULE_FIELDS.get(rule, ())}
+    sections = {f.split(".")[0] for f in asked}
+    asked |= {
+        f
+        for rule in rules
+        for f in RULE_FIELDS.get(rule, ())
+        if rule not in ATTACHING_RULES or f.split(".")[0] in sections
+    }
     return tuple(schema.collapse(p for p in schema.field_paths if p not in asked))
 
 

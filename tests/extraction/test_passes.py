@@ -141,3 +141,13 @@ def test_omit_refuses_a_path_twice_and_a_model_another_section_of_the_pass_share
     with pytest.raises(ValidationError, match="also another section"):
         PassSpec(name="t", sections=("given", "stopped"), instructions="x",
                  omit=("given.dose",), schema_ref="shared_rx:Rx")  # fmt: skip
+
+
+def test_a_rule_that_fills_items_extracts_nothing_when_every_pass_giving_them_failed():
+    from abstraction.core.prompts import default_prompts_dir, load_prompt
+
+    v27 = load_prompt("v27", default_prompts_dir())
+    assert v27.not_extracted() == []
+    # every treatments field (collapsed to the section), not only those the passes asked for
+    assert v27.not_extracted(["treatments", "care"]) == ["treatments"]
+    assert v27.not_extracted(["care"]) == []  # the treatments pass still gives treatments

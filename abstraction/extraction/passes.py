@@ -129,18 +129,19 @@ def _models_in(annotation: Any) -> list[type[BaseModel]]:
     return out
 
 
+def _before(model: type[BaseModel], name: str, fill: Any) -> type[BaseModel]:
+    """A subclass of `model` whose answers pass through ``fill(data)`` before validation."""
+    validator: Any = model_validator(mode="before")(classmethod(lambda cls, data: fill(data)))  # type: ignore[arg-type]
+    made: type[BaseModel] = create_model(
+        model.__name__, __base__=model, __validators__={name: validator}
+    )
+    return made
+
+
 @lru_cache(maxsize=64)
 def _quoteless(model: type[BaseModel]) -> type[BaseModel]:
     """`model` that accepts facts without quotes (each gets an empty one, for the text)."""
-
-    def fill(cls: type[BaseModel], data: Any) -> Any:
-        return _with_empty_quotes(data, model)
-
-    validator: Any = model_validator(mode="before")(classmethod(fill))  # type: ignore[arg-type]
-    made: type[BaseModel] = create_model(
-        model.__name__, __base__=model, __validators__={"_empty_quotes": validator}
-    )
-    return made
+    return _before(model, "_empty_quotes", lambda data: _with_empty_quotes(data, model))
 
 
 def answer_model(spec: PassSpec, quotes: Quotes = "model") -> type[BaseModel]:
@@ -173,15 +174,7 @@ def _with_omitted(data: Any, omit: tuple[str, ...]) -> Any:
 @lru_cache(maxsize=64)
 def _omitting(model: type[BaseModel], omit: tuple[str, ...]) -> type[BaseModel]:
     """`model` that accepts answers without the `omit` fields (`PassSpec.omit`): null."""
-
-    def fill(cls: type[BaseModel], data: Any) -> Any:
-        return _with_omitted(data, omit)
-
-    validator: Any = model_validator(mode="before")(classmethod(fill))  # type: ignore[arg-type]
-    made: type[BaseModel] = create_model(
-        model.__name__, __base__=model, __validators__={"_omitted": validator}
-    )
-    return made
+    return _before(model, "_omitted", lambda data: _with_omitted(data, omit))
 
 
 def answer_sections(

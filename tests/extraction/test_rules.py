@@ -363,6 +363,13 @@ def test_a_cellular_therapy_s_donor_type_comes_from_its_own_words() -> None:
     assert [t.donor_type for t in record.treatments] == ["autologous", None, None]
 
 
+def _cell(name: str, quote: str) -> Treatment:
+    """A cellular therapy with this quote."""
+    t = _t(name, "cellular_therapy")
+    t.evidence = Evidence(quote=quote)
+    return t
+
+
 @pytest.mark.parametrize(
     ("name", "quote", "given", "expected"),
     [
@@ -392,10 +399,8 @@ def test_a_cellular_therapy_s_donor_type_is_the_word_written_with_it(
     name: str, quote: str, given: str | None, expected: str | None
 ) -> None:
     record = empty_case_report()
-    record.treatments = [_t(name)]
-    record.treatments[0].category = "cellular_therapy"
+    record.treatments = [_cell(name, quote)]
     record.treatments[0].donor_type = given  # type: ignore[assignment]
-    record.treatments[0].evidence = Evidence(quote=quote)
     apply_rules(record, ("cell_donor_from_words",), quote + _PAD)
     assert record.treatments[0].donor_type == expected
 
@@ -406,10 +411,7 @@ def test_a_spelled_out_abbreviation_is_read_in_its_own_sentence_only() -> None:
         "were given. Later, autologous chimeric antigen receptor NK cells (CARNK) followed." + _PAD
     )
     record = empty_case_report()
-    record.treatments = [_t("CART"), _t("CARNK")]
-    for t, quote in zip(record.treatments, ("CART were given.", "CARNK followed."), strict=True):
-        t.category = "cellular_therapy"
-        t.evidence = Evidence(quote=quote)
+    record.treatments = [_cell("CART", "CART were given."), _cell("CARNK", "CARNK followed.")]
     apply_rules(record, ("cell_donor_from_words",), text)
     assert [t.donor_type for t in record.treatments] == [None, "autologous"]
 
@@ -420,9 +422,7 @@ def test_a_donor_word_in_another_sentence_naming_the_product_gives_it_and_the_qu
     )
     case = "On day 0 he received ciltacabtagene autoleucel, an autologous BCMA-directed product."
     record = empty_case_report()
-    record.treatments = [_t("ciltacabtagene autoleucel")]
-    record.treatments[0].category = "cellular_therapy"
-    record.treatments[0].evidence = Evidence(quote=background)
+    record.treatments = [_cell("ciltacabtagene autoleucel", background)]
     apply_rules(record, ("cell_donor_from_words",), f"{background} {case}" + _PAD)
     assert record.treatments[0].donor_type == "autologous"
     assert record.treatments[0].evidence.quote == case

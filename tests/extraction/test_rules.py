@@ -426,3 +426,12 @@ def test_a_donor_word_in_another_sentence_naming_the_product_gives_it_and_the_qu
     apply_rules(record, ("cell_donor_from_words",), f"{background} {case}" + _PAD)
     assert record.treatments[0].donor_type == "autologous"
     assert record.treatments[0].evidence.quote == case
+
+
+def test_a_transplant_s_haplotype_typing_is_not_a_haploidentical_donor() -> None:
+    quote = "HLA haplotype typing preceded the sibling allogeneic stem cell transplantation."
+    record = empty_case_report()
+    record.treatments = [_t("allogeneic stem cell transplantation", "stem_cell_transplant")]
+    record.treatments[0].evidence = Evidence(quote=quote)
+    apply_rules(record, ("transplant_attributes",), quote + _PAD)
+    assert record.treatments[0].donor_type == "related"

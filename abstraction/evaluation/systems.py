@@ -32,6 +32,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -95,9 +96,17 @@ class OurSystem:
         )
 
 
+def _largest(values: Iterable[int | None]) -> int | None:
+    given = [v for v in values if v is not None]
+    return max(given) if given else None
+
+
 def _one_pass(passes: tuple[PassSpec, ...]) -> PassSpec:
-    """`passes` folded into one: instructions in order, kinds and sections united, no
-    examples, no bounded re-ask, no pass-specific answer limit."""
+    """`passes` folded into one: instructions in order; kinds, sections, required (`fill`)
+    and left-out (`omit`) fields united; no examples; no pass-specific answer limit.  Its
+    lists are bounded by the loosest of the passes' bounds (`max_items`), and an answer cut
+    off at its limit is asked once more with lists bounded by the loosest of their
+    `truncated_max_items`: the retry policy ours has, never tighter than any of our passes."""
     first = passes[0]
     shapes = {p.shape for p in passes}
     if len(shapes) > 1:
@@ -113,7 +122,10 @@ def _one_pass(passes: tuple[PassSpec, ...]) -> PassSpec:
             "examples": (),
             "optional": False,
             "max_tokens": None,
-            "truncated_max_items": None,
+            "max_items": _largest(p.max_items for p in passes),
+            "truncated_max_items": _largest(p.truncated_max_items for p in passes),
+            "fill": tuple(dict.fromkeys(f for p in passes for f in p.fill)),
+            "omit": tuple(dict.fromkeys(f for p in passes for f in p.omit)),
         }
     )
 
@@ -159,8 +171,9 @@ class InstructorSystem:
             "passes": [spec.name],
             "kinds": list(spec.lists) or list(spec.sections),
             "examples": 0,
-            "calls": "one per part (a short document is one part); no bounded re-ask; the "
-            f"passes' answer limits summed ({spec.max_tokens} tokens)",
+            "calls": "one per part (a short document is one part); the passes' answer limits "
+            f"summed ({spec.max_tokens} tokens); lists bounded at {spec.max_items}; cut off, "
+            f"asked once more with lists bounded at {spec.truncated_max_items}, as ours is",
             "max_retries": self.prompt.settings.max_retries,
         }
 

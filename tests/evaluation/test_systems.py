@@ -20,6 +20,7 @@ from abstraction.core.errors import UserError
 from abstraction.core.prompts import load_prompt
 from abstraction.evaluation.systems import choose_system, one_call_prompt, parse_system
 from abstraction.extraction.extractor import build_messages
+from abstraction.extraction.passes import llm_schema
 from tests.jobs.conftest import RunningServer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -68,7 +69,10 @@ def test_the_instructor_peer_is_given_our_text_and_kinds_in_one_call() -> None:
     (spec,) = one.passes
     assert one.system == v18.system and one.settings == v18.settings
     assert spec.lists == tuple(k for p in v18.passes for k in p.lists)
-    assert spec.examples == () and spec.truncated_max_items is None
+    assert spec.examples == ()
+    # Ours re-asks a cut-off pass with bounded lists; so does the one call (issue 15: the
+    # same retry policy), never more tightly bounded than any of our passes.
+    assert spec.truncated_max_items == max(p.truncated_max_items or 0 for p in v18.passes)
     user = build_messages("TEXT", one, spec)[-1]["content"]
     for p in v18.passes:
         assert p.instructions.strip() in user
@@ -137,3 +141,18 @@ def test_the_instructor_peer_answers_with_the_passes_budget_summed() -> None:
     (spec,) = system.prompt.passes
     assert spec.max_tokens == sum(p.max_tokens or prompt.settings.max_tokens for p in prompt.passes)
     assert spec.max_tokens == 4800
+
+
+def test_the_one_call_keeps_what_each_pass_leaves_out_requires_and_bounds() -> None:
+    """v28's treatments pass leaves donor type, graft source, intent, duration and time to the
+    rules (`omit`) and its source pass requires the header fields (`fill`): the folded call
+    asks the same, with lists bounded at the loosest of the passes' bounds (12, not the
+    diagnoses pass's 6 and not unbounded)."""
+    v28 = load_prompt("v28", ROOT / "prompts")
+    (spec,) = one_call_prompt(v28).passes
+    by_name = {p.name: p for p in v28.passes}
+    assert spec.omit == by_name["treatments"].omit
+    assert spec.fill == by_name["source"].fill
+    assert spec.max_items == 12 and spec.truncated_max_items == 6
+    schema = json.dumps(llm_schema(spec, evidence_first=False, quotes="text"))
+    assert "donor_type" not in schema and '"maxItems": 12' in schema

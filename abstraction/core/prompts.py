@@ -30,11 +30,11 @@ from abstraction.core.schemas import DEFAULT_SCHEMA_REF, RecordSchema, resolve_s
 
 PROMPTS_ENV = "ABSTRACTION_PROMPTS_DIR"
 
-DEFAULT_PROMPT = "v27"
+DEFAULT_PROMPT = "v29"
 """The version `abstraction extract` and `batch prepare` use unless told otherwise: the one that
 abstracts the whole case (every section of `CaseReport`, nothing in ``not_extracted``), measured
-against v1, v18 and v22 (the default before it) on the hand-gold core suite and MACCROBAT
-held-20 (docs/prompts.md, "v27").  v18 lists names only."""
+against v1, v18, v22 and v27 (the default before it) on the hand-gold core suite and MACCROBAT
+dev-20 and held-20 (docs/prompts.md, "v29").  v18 lists names only."""
 
 
 class _Frozen(BaseModel):
@@ -82,6 +82,7 @@ RULE_NAMES = (
     "cell_donor_from_words",
     "sex_from_text",
     "age_from_text",
+    "age_group_from_age",
     "outcome_from_text",
     "cause_of_death_diagnosis",
     "timeline_from_record",
@@ -92,6 +93,7 @@ RULE_NAMES = (
 RULE_FIELDS: dict[str, tuple[str, ...]] = {
     "sex_from_text": ("patient.sex",),
     "age_from_text": ("patient.age",),
+    "age_group_from_age": ("patient.age_group",),
     "follow_up_from_text": ("outcome.follow_up",),
     "outcome_from_text": ("outcome.status", "outcome.cause_of_death"),
     "timeline_from_record": ("timeline.event", "timeline.time"),

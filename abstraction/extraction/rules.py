@@ -48,6 +48,10 @@ note: nothing the model said is lost, it moves to the extraction's ``dropped`` l
   extracted one contradicts them (it goes to ``dropped``).
 - ``age_from_text``: when no age was extracted, the first age the case text states
   ("a 45-year-old woman"), with its sentence.
+- ``age_group_from_age``: when no age group was extracted, the group the stated age falls in
+  (MeSH: infant 1-23 months, child 2-12 years, adolescent 13-18, adult 19-64, older adult 65
+  and over), with the age's quote; with no age, a case-text sentence calling the patient by an
+  age-group word ("a middle-aged man"), never a sex word ("woman").
 - ``outcome_from_text``: when no outcome was extracted, a case-text sentence saying the
   patient died, and of what ("she eventually died of severe pneumonia").
 - ``quote_from_value``: a fact whose quote is not in the text but whose value is, word for
@@ -91,6 +95,7 @@ from abstraction.core.schema import (
 from abstraction.core.terms import vocabulary
 from abstraction.extraction.text_rules import (
     age_from_text,
+    age_group_from_age,
     cell_donor_from_words,
     disease_words,
     duration_from_words,
@@ -504,6 +509,7 @@ TEXT_RULES: dict[str, TextRule] = {  # in `abstraction.extraction.text_rules`
     "quote_from_value": quote_from_value,
     "keywords_from_text": keywords_from_text,
     "sex_from_text": sex_from_text,
+    "age_group_from_age": age_group_from_age,
     "outcome_from_text": outcome_from_text,
 }
 """Rules that read the document text as well as the record."""

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from abstraction.core.records import DroppedFact
 from abstraction.core.schema import (
     AgeFact,
+    AgeGroupFact,
     CaseReport,
     Evidence,
     OutcomeStatusFact,
@@ -26,6 +27,7 @@ from abstraction.core.schema import (
 from abstraction.core.terms import defined_abbreviations, document_abbreviations, vocabulary
 from abstraction.core.vocab import first_age_statement, parse_age
 from abstraction.grounding.boilerplate import header_span
+from abstraction.grounding.support import AGE_GROUPS, YEARS_PER
 
 
 @lru_cache(maxsize=1)
@@ -531,6 +533,47 @@ def age_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
             value, unit = parsed
             evidence = Evidence(quote=sentence.strip())
             record.patient.age = AgeFact(value=value, unit=unit, evidence=evidence)
+            break
+    return []
+
+
+_GROUP_WORD = re.compile(
+    r"\b(?:an?|the|this|our)\s+(?:"
+    r"(?P<word>newborn|neonatal|infant|adolescent|teenage|middle[- ]aged|elderly|adult)"
+    r"\s+(?:\w+[- ])?(?:man|woman|male|female|patient|boy|girl|baby)"
+    r"|(?P<noun>newborn|neonate|infant|adolescent|teenager)\s+(?:was|had|presented|developed|"
+    r"underwent|received|is))\b",
+    re.IGNORECASE,
+)
+_WORD_GROUP = {
+    "newborn": "neonate", "neonate": "neonate", "neonatal": "neonate", "infant": "infant",
+    "adolescent": "adolescent", "teenage": "adolescent", "teenager": "adolescent",
+    "middle aged": "adult", "middle-aged": "adult", "elderly": "older_adult", "adult": "adult",
+}  # fmt: skip
+
+
+def age_group_from_age(record: CaseReport, text: str) -> list[DroppedFact]:
+    """When no age group was extracted: the group the patient's stated age falls in (MeSH's
+    ranges, `AGE_GROUPS`: infant 1-23 months, child 2-12 years, adolescent 13-18, adult 19-64,
+    older adult 65 and over), with the age's quote; with no age, a case-text sentence that
+    calls the patient by an age-group word ("a middle-aged man", "an elderly woman", "the
+    infant"), with that sentence.  Nothing is inferred from a sex word ("woman", "girl")."""
+    patient = record.patient
+    if patient.age_group is not None:
+        return []
+    if patient.age is not None:
+        years = patient.age.value * YEARS_PER[patient.age.unit.rstrip("s")]
+        group = next((g for g, (low, high) in AGE_GROUPS.items() if low <= years < high), None)
+        if group is not None:
+            quote = Evidence(quote=patient.age.evidence.quote)
+            patient.age_group = AgeGroupFact(value=group, evidence=quote)  # type: ignore[arg-type]
+        return []
+    for _, sentence in _prose_sentences(text):
+        m = _GROUP_WORD.search(sentence)
+        if m is not None:
+            group = _WORD_GROUP[(m.group("word") or m.group("noun")).casefold()]
+            evidence = Evidence(quote=sentence.strip())
+            patient.age_group = AgeGroupFact(value=group, evidence=evidence)  # type: ignore[arg-type]
             break
     return []
 

@@ -151,3 +151,24 @@ def test_a_rule_that_fills_items_extracts_nothing_when_every_pass_giving_them_fa
     # every treatments field (collapsed to the section), not only those the passes asked for
     assert v27.not_extracted(["treatments", "care"]) == ["treatments"]
     assert v27.not_extracted(["care"]) == []  # the treatments pass still gives treatments
+
+
+def test_the_default_without_a_case_pass_still_extracts_every_field():
+    """v29 has no case pass: the patient's age and sex and the outcome come from the
+    conditions pass and the rules, the age group from `age_group_from_age`."""
+    from abstraction.core.prompts import DEFAULT_PROMPT, default_prompts_dir, load_prompt
+
+    default = load_prompt(DEFAULT_PROMPT, default_prompts_dir())
+    assert "case" not in [p.name for p in default.passes]
+    assert default.not_extracted() == []
+    # without the rule, nothing of the prompt asks for the age group
+    bare = default.model_copy(
+        update={
+            "settings": default.settings.model_copy(
+                update={
+                    "rules": tuple(r for r in default.settings.rules if r != "age_group_from_age")
+                }
+            )
+        }
+    )
+    assert bare.not_extracted() == ["patient.age_group"]

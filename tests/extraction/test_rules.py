@@ -7,6 +7,8 @@ from pydantic import ValidationError
 
 from abstraction.core.prompts import PassSpec, PromptSettings
 from abstraction.core.schema import (
+    AgeFact,
+    AgeGroupFact,
     Diagnosis,
     Evidence,
     Finding,
@@ -342,6 +344,48 @@ def test_age_from_the_first_age_the_case_text_states() -> None:
     durations = empty_case_report()
     apply_rules(durations, ("age_from_text",), "She had been unwell for 3 weeks.\n")
     assert durations.patient.age is None
+
+
+@pytest.mark.parametrize(
+    ("age", "unit", "group"),
+    [
+        (20, "days", "neonate"),
+        (14, "months", "infant"),  # MeSH: infant 1-23 months
+        (30, "months", "child"),
+        (12, "years", "child"),
+        (13, "years", "adolescent"),
+        (18, "years", "adolescent"),
+        (19, "years", "adult"),
+        (64, "years", "adult"),
+        (65, "years", "older_adult"),
+    ],
+)
+def test_age_group_from_the_stated_age(age: int, unit: str, group: str) -> None:
+    record = empty_case_report()
+    phrase = f"{age}-{unit[:-1]}-old"
+    record.patient.age = AgeFact(value=age, unit=unit, evidence=Evidence(quote=phrase))
+    apply_rules(record, ("age_group_from_age",), "")
+    assert record.patient.age_group is not None
+    assert record.patient.age_group.value == group
+    assert record.patient.age_group.evidence.quote == phrase
+
+
+def test_age_group_from_a_word_for_the_patient_never_from_a_sex_word() -> None:
+    def group(text: str) -> str | None:
+        record = empty_case_report()
+        apply_rules(record, ("age_group_from_age",), text)
+        return record.patient.age_group.value if record.patient.age_group else None
+
+    assert group("A middle-aged man was admitted with back pain.") == "adult"
+    assert group("An elderly woman presented with syncope.") == "older_adult"
+    assert group("The infant was born at 38 weeks.") == "infant"
+    assert group("The adult literature is sparse. A woman presented.") is None
+    assert group("A woman presented with fever. The girl's mother was well.") is None
+    # an age group the model gave stays (grounding checks its quote)
+    kept = empty_case_report()
+    kept.patient.age_group = AgeGroupFact(value="adult", evidence=Evidence(quote="adult"))
+    apply_rules(kept, ("age_group_from_age",), "An elderly woman presented.")
+    assert kept.patient.age_group.value == "adult"
 
 
 def test_a_cellular_therapy_s_donor_type_comes_from_its_own_words() -> None:

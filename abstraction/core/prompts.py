@@ -30,11 +30,11 @@ from abstraction.core.schemas import DEFAULT_SCHEMA_REF, RecordSchema, resolve_s
 
 PROMPTS_ENV = "ABSTRACTION_PROMPTS_DIR"
 
-DEFAULT_PROMPT = "v29"
+DEFAULT_PROMPT = "v30"
 """The version `abstraction extract` and `batch prepare` use unless told otherwise: the one that
 abstracts the whole case (every section of `CaseReport`, nothing in ``not_extracted``), measured
-against v1, v18, v22 and v27 (the default before it) on the hand-gold core suite and MACCROBAT
-dev-20 and held-20 (docs/prompts.md, "v29").  v18 lists names only."""
+against v1, v18, v22, v27 and v29 on the hand-gold core suite and MACCROBAT
+dev-20 and held-20 (docs/prompts.md, "v29" and "v30").  v18 lists names only."""
 
 
 class _Frozen(BaseModel):
@@ -201,6 +201,12 @@ class PassSpec(_Frozen):
       all).  A mentions pass after passes that filled its sections pools its phrases with
       theirs (a name an earlier pass already has, as the scorer's term matching reads it, is
       not added again; age, sex and outcome fill only what the earlier passes left null).
+    only_with_header: run this pass only on a text that opens with an article's front matter
+      (title, journal, author lines before the first line of running text: grounding's
+      `header_span`) and only on a document's first part.  Elsewhere it is skipped: no request,
+      recorded with status ``skipped``, its fields null ("not reported"), not ``not_extracted``.
+      For the source pass: on a text without a header its answer is the model's guess (a year
+      of the case history as the publication year), which the support check then drops.
     system: this pass's system text instead of the prompt's.  A pass copied verbatim from
       another version, system text included, sends the same requests, so that version's
       recorded answers replay for it; the model's prefix cache is shared only by passes with
@@ -225,6 +231,7 @@ class PassSpec(_Frozen):
     fill: tuple[str, ...] = ()
     omit: tuple[str, ...] = ()
     system: str | None = None
+    only_with_header: bool = Field(default=False, exclude_if=lambda v: not v)
 
     schema_ref: str = Field(default=DEFAULT_SCHEMA_REF, exclude=True)
     """The schema whose sections this pass names (set from the prompt's ``schema``)."""

@@ -44,7 +44,10 @@ class PassRecord(Strict):
     sections: list[str]
     seconds: float
     usage: Usage
-    status: Literal["ok", "failed"]
+    status: Literal["ok", "failed", "skipped"] = Field(
+        description="skipped: the pass does not apply to this text (`only_with_header` on a "
+        "text without front matter); no request was made and `error` says why."
+    )
     error: str | None = None
     retried: str | None = Field(
         default=None,

@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from abstraction.core.scoring import Score
 
-SCHEMA_VERSION = "1.1.0"
+SCHEMA_VERSION = "1.2.0"
 
 GroundingStatus = Literal["exact", "fuzzy", "unsupported"]
 AlignMethod = Literal["verbatim", "normalized", "fuzzy", "relocated"]

@@ -126,6 +126,7 @@ def _one_pass(passes: tuple[PassSpec, ...]) -> PassSpec:
             "truncated_max_items": _largest(p.truncated_max_items for p in passes),
             "fill": tuple(dict.fromkeys(f for p in passes for f in p.fill)),
             "omit": tuple(dict.fromkeys(f for p in passes for f in p.omit)),
+            "only_with_header": False,  # the one call asks for everything, header or not
         }
     )
 

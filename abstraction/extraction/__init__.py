@@ -3,6 +3,7 @@
 from abstraction.extraction.extractor import (
     DocumentRun,
     aextract_document,
+    applies,
     build_messages,
     extract_document,
 )
@@ -13,6 +14,7 @@ __all__ = [
     "aextract_document",
     "answer_model",
     "answer_sections",
+    "applies",
     "build_messages",
     "extract_document",
     "llm_schema",

@@ -33,6 +33,7 @@ from abstraction.extraction.passes import answer_model, answer_sections, shared_
 from abstraction.extraction.provenance import prompt_provenance
 from abstraction.extraction.rules import apply_rules
 from abstraction.grounding import drop_unsupported, ground, locate_quotes, strip_boilerplate
+from abstraction.grounding.boilerplate import header_span
 
 
 class Describes(Protocol):
@@ -86,6 +87,18 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
+SKIPPED_NO_HEADER = "the text has no article header (title, journal, authors) to read"
+
+
+def applies(spec: PassSpec, doc: Document) -> bool:
+    """Whether `spec` is asked of `doc`: always, except a pass `only_with_header` on a text
+    without an article header or on a later part of a split document."""
+    if not spec.only_with_header:
+        return True
+    first = str(doc.metadata.get("part", "1/")).startswith("1/")
+    return first and header_span(doc.text) is not None
+
+
 class DocumentRun:
     """Accumulates the passes of one document's extraction: the requests it builds
     (`request`) are what is sent for it; ``batch collect`` feeds it a batch file's answers."""
@@ -116,6 +129,27 @@ class DocumentRun:
             ),
             "settings": self.prompt.pass_settings(spec),
         }
+
+    @property
+    def front_matter(self) -> bool:
+        """This is a document's first part (a later part has no article header)."""
+        return str(self.doc.metadata.get("part", "1/")).startswith("1/")
+
+    def skips(self, spec: PassSpec) -> bool:
+        """`spec` does not apply to this text (see `applies`); recorded as skipped if so."""
+        if applies(spec, self.doc):
+            return False
+        self.passes.append(
+            PassRecord(
+                name=spec.name,
+                sections=list(spec.sections),
+                seconds=0.0,
+                usage=Usage(),
+                status="skipped",
+                error=SKIPPED_NO_HEADER,
+            )
+        )
+        return True
 
     def spent(self, err: ModelError, seconds: float) -> Usage:
         """Count what a failed request cost; return it."""
@@ -205,7 +239,7 @@ class DocumentRun:
         if self.failure is None:
             merged = self.schema.model.model_validate(self.merged)  # a new object: ours to ground
             settings = self.prompt.settings
-            front_matter = str(self.doc.metadata.get("part", "1/")).startswith("1/")
+            front_matter = self.front_matter
             if settings.quotes == "text":  # the model wrote values only: quotes from the text
                 locate_quotes(
                     merged,
@@ -289,6 +323,8 @@ async def aextract_document(doc: Document, *, prompt: PromptSpec, client: Comple
     that is not optional."""
     run = DocumentRun(doc, prompt, client)
     for spec in prompt.passes:
+        if run.skips(spec):
+            continue
         ask, retried = spec, None
         while True:
             t = time.perf_counter()

@@ -566,14 +566,14 @@ def age_group_from_age(record: CaseReport, text: str) -> list[DroppedFact]:
         group = next((g for g, (low, high) in AGE_GROUPS.items() if low <= years < high), None)
         if group is not None:
             quote = Evidence(quote=patient.age.evidence.quote)
-            patient.age_group = AgeGroupFact(value=group, evidence=quote)  # type: ignore[arg-type]
+            patient.age_group = AgeGroupFact(value=group, evidence=quote)
         return []
     for _, sentence in _prose_sentences(text):
         m = _GROUP_WORD.search(sentence)
         if m is not None:
             group = _WORD_GROUP[(m.group("word") or m.group("noun")).casefold()]
             evidence = Evidence(quote=sentence.strip())
-            patient.age_group = AgeGroupFact(value=group, evidence=evidence)  # type: ignore[arg-type]
+            patient.age_group = AgeGroupFact(value=group, evidence=evidence)
             break
     return []
 

@@ -153,6 +153,8 @@ async def _unit_extraction(
     run = DocumentRun(unit, prompt, _Described(described))
     reasked = 0
     for spec in prompt.passes:
+        if run.skips(spec):  # not asked of this text when the batch was prepared
+            continue
         answer = answers.get(spec.name)
         if answer is not None and answer.result is not None:
             run.record_ok(spec, answer.result)
@@ -416,5 +418,7 @@ def unusable_items(output: Path, manifest_path: Path, prompt: PromptSpec) -> int
         for i in range(len(entry["parts"])):
             for spec in prompt.passes:
                 raw = lines.get(custom_id(entry["source"]["id"], i, spec.name))
+                if raw is None and spec.only_with_header:
+                    continue  # not asked of a text without a header (`applies`): nothing to re-ask
                 bad += raw is None or judge_answer(raw, spec, prompt.settings.quotes).result is None
     return bad

@@ -22,7 +22,7 @@ from abstraction.client.openai_client import response_format
 from abstraction.core.documents import Document
 from abstraction.core.prompts import PassSpec, PromptSpec
 from abstraction.core.schema import SCHEMA_VERSION
-from abstraction.extraction import answer_model, build_messages, llm_schema
+from abstraction.extraction import answer_model, applies, build_messages, llm_schema
 from abstraction.extraction.chunking import ChunkSettings, part_document, plan_parts
 from abstraction.extraction.output import atomic_write_bytes
 from abstraction.grounding import strip_boilerplate
@@ -107,6 +107,8 @@ def prepare_batch(
         for part in parts:
             unit = part_document(doc, part, len(parts))
             for spec in prompt.passes:
+                if not applies(spec, unit):  # recorded as skipped when collected
+                    continue
                 body = request_body(unit, prompt, spec, model=model, structured=structured)
                 line = {
                     "custom_id": custom_id(doc.id, part.index, spec.name),

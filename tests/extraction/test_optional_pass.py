@@ -161,3 +161,39 @@ def test_batch_collect_goes_on_past_a_failed_optional_pass(live: bool) -> None:
         ("names", "ok"),
     ]
     assert "timeline" in ext.not_extracted
+
+
+HEADER = (
+    "Spinal tuberculosis in a middle-aged man\n"
+    "J Case Rep Med. 2021;4:12. doi:10.1000/jcrm.2021.12\n"
+    "Ana Lopez, Ben Chen\n\n"
+)
+
+
+def test_a_header_only_pass_is_skipped_on_a_text_without_a_header() -> None:
+    """The source pass (`only_with_header`) on a text that opens with running text: no
+    request, recorded as skipped with the reason, its fields null and not `not_extracted`;
+    on a text with a title, journal and author lines it is asked."""
+    source = COURSE.model_copy(update={"only_with_header": True})
+    prompt = PromptSpec(
+        version="t", description="t", system="s", passes=(NAMES, source), sha256="0" * 64
+    )
+    bare, client = Document(id="d", text=TEXT), Client(set())
+    ext = extract_document(bare, prompt=prompt, client=client)
+    assert client.asked == ["names"]
+    assert ext.status == "ok" and ext.record is not None
+    skipped = ext.provenance.passes[-1]
+    assert (skipped.name, skipped.status, skipped.usage.calls) == ("course", "skipped", 0)
+    assert skipped.error and "header" in skipped.error
+    assert ext.record.disease_events == []
+    assert ext.not_extracted is not None
+    assert not {"disease_events", "timeline"} & set(ext.not_extracted)  # looked: none there
+
+    headed, client = Document(id="h", text=HEADER + TEXT), Client(set())
+    ext = extract_document(headed, prompt=prompt, client=client)
+    assert client.asked == ["names", "course"]
+    assert [p.status for p in ext.provenance.passes] == ["ok", "ok"]
+    # a later part of a split document has no header either
+    part, client = Document(id="p", text=HEADER + TEXT, metadata={"part": "2/2"}), Client(set())
+    extract_document(part, prompt=prompt, client=client)
+    assert client.asked == ["names"]

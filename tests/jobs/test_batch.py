@@ -124,6 +124,10 @@ def test_prepare_collect_reask_and_cache(tmp_path: Path, fault_server_factory) -
 
 
 async def _collect(output: Path, requests: Path, out: Path, server: RunningServer):  # type: ignore[no-untyped-def]
+    return await _collect_with(output, requests, out, server, PROMPT)
+
+
+async def _collect_with(output, requests, out, server, prompt):  # type: ignore[no-untyped-def]
     transport = JobTransport(policy=RetryPolicy(backoff_base=0.01))
     config = ModelConfig(model="fault-model", base_url=server.base_url, api_key="t")
     with (
@@ -138,7 +142,7 @@ async def _collect(output: Path, requests: Path, out: Path, server: RunningServe
             return await collect_batch(
                 output,
                 manifest_path=manifest_path_for(requests),
-                prompt=PROMPT,
+                prompt=prompt,
                 out_dir=out,
                 store=store,
                 reask=ask,
@@ -147,3 +151,38 @@ async def _collect(output: Path, requests: Path, out: Path, server: RunningServe
             )
         finally:
             await client.aclose()
+
+
+def test_a_header_only_pass_is_not_in_the_batch_for_a_text_without_a_header(
+    tmp_path: Path, fault_server_factory
+) -> None:
+    """`only_with_header` holds for batch files as for live runs: no request line for a text
+    that opens with running text, the pass recorded as skipped when collected, nothing to
+    re-ask for it."""
+    server = fault_server_factory()
+    (all_pass,) = PROMPT.passes
+    source = all_pass.model_copy(
+        update={"name": "source", "sections": ("source",), "only_with_header": True}
+    )
+    prompt = PROMPT.model_copy(update={"passes": (all_pass, source)})
+    src = tmp_path / "in"
+    src.mkdir()
+    headed = fictional_case(0)  # opens with a "Case 0" heading line
+    bare = headed.split("\n\n", 1)[1]  # opens with running text
+    write_jsonl(
+        src / "docs.jsonl", [{"id": "headed", "text": headed}, {"id": "bare", "text": bare}]
+    )
+    requests = tmp_path / "batch" / "requests.jsonl"
+    prepare_batch([src], out=requests, prompt=prompt, model="fault-model", chunking=CHUNKS)
+    ids = sorted(json.loads(x)["custom_id"] for x in requests.read_text().splitlines())
+    assert [i for i in ids if "source" in i] == [i for i in ids if "headed" in i and "source" in i]
+    assert len(ids) == 3
+    output = tmp_path / "batch" / "results.jsonl"
+    output.write_text("".join(json.dumps(r) + "\n" for r in _answer_batch(requests, server)))
+    assert unusable_items(output, manifest_path_for(requests), prompt) == 0
+    out = tmp_path / "out"
+    summary = asyncio.run(_collect_with(output, requests, out, server, prompt))
+    assert sorted(o.status for o in summary.outcomes) == ["ok", "ok"]
+    files = {p.stem: Extraction.model_validate_json(p.read_bytes()) for p in out.glob("*.json")}
+    statuses = {k: [p.status for p in f.provenance.passes] for k, f in files.items()}
+    assert statuses == {"headed": ["ok", "ok"], "bare": ["ok", "skipped"]}

@@ -221,6 +221,7 @@ def test_fields_the_prompt_did_not_extract_say_so(run, page):
     ext.provenance.passes = [
         PassRecord(name="names", status="ok", retried="truncated: cut off", **common),
         PassRecord(name="course", status="failed", error="cut off at max_tokens", **common),
+        PassRecord(name="source", status="skipped", error="the text has no header", **common),
     ]
     path.write_text(ext.model_dump_json(indent=2))
     with serving(RunStore(run)) as base:
@@ -237,6 +238,8 @@ def test_fields_the_prompt_did_not_extract_say_so(run, page):
         provenance = page.text_content("#provenance")
         assert "names (asked again after truncated: cut off)" in provenance
         assert "course FAILED: cut off at max_tokens" in provenance
+        assert "source not asked: the text has no header" in provenance
+        assert "source FAILED" not in provenance
 
 
 def test_a_long_list_shows_the_first_500_and_the_rest_on_request(served, page):

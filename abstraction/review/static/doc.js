@@ -433,6 +433,7 @@
     document.getElementById("version").textContent = `version ${doc.version}`;
     const passes = (doc.provenance.passes || []).map((p) =>
       p.status === "ok" ? `${p.name}${p.retried ? ` (asked again after ${p.retried})` : ""}`
+        : p.status === "skipped" ? `${p.name} not asked: ${p.error || "does not apply"}`
         : `${p.name} FAILED: ${p.error || "no reason"}`);
     document.getElementById("provenance").textContent =
       `Model output: ${doc.provenance.model}, prompt ${doc.provenance.prompt}` +

@@ -12,7 +12,9 @@ LangExtract call is constrained, retried and recorded exactly as ours and instru
   for every system), and the envelope is handed to ``langextract.extract(output_schema=...)``
   so that LangExtract parses raw JSON without fences;
 - retries: the client's ``complete`` with the envelope as response model: the prompt's
-  ``max_retries`` re-asks on an answer that does not validate, the client's HTTP retries;
+  ``max_retries`` re-asks on an answer that does not validate, the client's HTTP retries; and,
+  as ours gets, a chunk's answer cut off at ``max_tokens`` is asked once more with the
+  envelope's list bounded (``bounded_items``: ``maxItems``, so the grammar ends the list);
 - recording: the client's transport, keyed by request body (``--record``/``--replay``).
 
 The result is plain data (`LangExtractAnswer`): every extraction with its class, text and
@@ -21,6 +23,7 @@ LangExtract's character interval and alignment status, and what the calls cost.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -77,10 +80,14 @@ class LangExtractAnswer:
     chunks: int = 0
 
 
-def envelope_schema(kinds: Sequence[str]) -> dict[str, Any]:
-    """LangExtract's output envelope with one item schema per kind (no attributes)."""
+def envelope_schema(kinds: Sequence[str], max_items: int | None = None) -> dict[str, Any]:
+    """LangExtract's output envelope with one item schema per kind (no attributes); with
+    `max_items`, its list holds at most that many extractions."""
     items = [extraction_item_schema(k) for k in kinds]
-    return extractions_schema(items[0], *items[1:])
+    schema = extractions_schema(items[0], *items[1:])
+    if max_items is not None:
+        schema["properties"]["extractions"]["maxItems"] = max_items
+    return schema
 
 
 @lru_cache(maxsize=16)
@@ -131,11 +138,26 @@ class ClientModel(base_model.BaseLanguageModel):
         system: str,
         kinds: tuple[str, ...],
         settings: PromptSettings,
+        bounded_items: int | None = None,
     ) -> None:
         super().__init__()
         self.client, self.system, self.kinds, self.settings = client, system, kinds, settings
         self.json_schema = envelope_schema(kinds)
+        self.bounded_items = bounded_items
         self.results: list[ChatResult] = []
+        self.cut_off = Usage()  # what the answers cut off at max_tokens cost (then re-asked)
+        self.cut_off_seconds = 0.0
+
+    def _ask(self, prompt: str, json_schema: dict[str, Any]) -> ChatResult:
+        return self.client.complete(
+            messages=[
+                {"role": "system", "content": self.system.strip()},
+                {"role": "user", "content": prompt},
+            ],
+            response_model=envelope_model(self.kinds),
+            json_schema=json_schema,
+            settings=self.settings,
+        )
 
     @classmethod
     def get_schema_class(cls) -> type[lx_schema.BaseSchema]:
@@ -145,15 +167,16 @@ class ClientModel(base_model.BaseLanguageModel):
         self, batch_prompts: Sequence[str], **kwargs: Any
     ) -> Iterator[Sequence[lx_types.ScoredOutput]]:
         for prompt in batch_prompts:
-            res = self.client.complete(
-                messages=[
-                    {"role": "system", "content": self.system.strip()},
-                    {"role": "user", "content": prompt},
-                ],
-                response_model=envelope_model(self.kinds),
-                json_schema=self.json_schema,
-                settings=self.settings,
-            )
+            t0 = time.perf_counter()
+            try:
+                res = self._ask(prompt, self.json_schema)
+            except ModelError as err:
+                if err.kind != "truncated" or self.bounded_items is None:
+                    raise
+                self.cut_off_seconds += time.perf_counter() - t0
+                spent = Usage.model_validate(err.usage) if err.usage else Usage(calls=err.attempts)
+                self.cut_off = self.cut_off + spent
+                res = self._ask(prompt, envelope_schema(self.kinds, self.bounded_items))
             self.results.append(res)
             yield [lx_types.ScoredOutput(score=1.0, output=res.raw_text)]
 
@@ -178,11 +201,14 @@ def run_langextract(
     kinds: tuple[str, ...],
     settings: PromptSettings,
     chunk_chars: int = DEFAULT_CHUNK_CHARS,
+    bounded_items: int | None = None,
 ) -> LangExtractAnswer:
     """``langextract.extract`` on `text` with `description` as its prompt description, one
     worker, no examples (the envelope schema stands in for them), its own chunking and
     alignment.  Raises the client's `ModelError` when a call fails after its retries."""
-    model = ClientModel(client, system=system, kinds=kinds, settings=settings)
+    model = ClientModel(
+        client, system=system, kinds=kinds, settings=settings, bounded_items=bounded_items
+    )
     try:
         annotated = langextract.extract(
             text,
@@ -202,8 +228,8 @@ def run_langextract(
         raise ModelError(f"langextract: {exc}", kind="peer", attempts=len(model.results)) from exc
     except ModelError:
         raise
-    seconds = sum(r.seconds for r in model.results)
-    usage = sum((r.usage for r in model.results), Usage())
+    seconds = sum(r.seconds for r in model.results) + model.cut_off_seconds
+    usage = sum((r.usage for r in model.results), model.cut_off)
     doc: Any = annotated[0] if isinstance(annotated, list) else annotated
     found = [
         Found(

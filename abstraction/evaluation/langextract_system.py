@@ -158,7 +158,9 @@ class LangExtractSystem:
             "passes": ["langextract"],
             "kinds": list(self.spec.lists),
             "examples": 0,
-            "calls": "one per LangExtract chunk (about 1,000 characters); no bounded re-ask",
+            "calls": "one per LangExtract chunk (about 1,000 characters); a chunk's answer cut "
+            "off at max_tokens asked once more with at most "
+            f"{self.spec.truncated_max_items} extractions, as ours is",
             "max_retries": self.prompt.settings.max_retries,
         }
 
@@ -181,6 +183,7 @@ class LangExtractSystem:
                 description=self.spec.instructions,
                 kinds=self.spec.lists,
                 settings=self.prompt.pass_settings(self.spec),
+                bounded_items=self.spec.truncated_max_items,
             )
         except ModelError as err:
             status = "failed"

@@ -154,3 +154,45 @@ def test_the_recorded_run_replays_offline_into_a_mapped_record(tmp_path: Path) -
     assert located == g["exact"] + g["fuzzy"] > 0
     kept_out = [d for d in ext["dropped"] if d.get("note") and "langextract" in d["note"]]
     assert g["unsupported"] == len(kept_out)  # unsupported = "drop": out of the record
+
+
+def test_a_chunk_cut_off_at_max_tokens_is_asked_again_with_a_bounded_list() -> None:
+    """The retry policy ours has (issue 15): a chunk's answer cut off at max_tokens is asked
+    once more with the envelope's list bounded (maxItems), and both attempts are counted."""
+    from abstraction.client.langextract_peer import run_langextract
+    from abstraction.client.openai_client import ChatResult
+    from abstraction.core.errors import ModelError
+    from abstraction.core.prompts import PromptSettings
+    from abstraction.core.records import Usage
+
+    class Client:
+        def __init__(self) -> None:
+            self.schemas: list[dict[str, Any]] = []
+
+        def complete(self, **request: Any) -> ChatResult:
+            self.schemas.append(request["json_schema"])
+            if len(self.schemas) == 1:
+                spent = {"prompt_tokens": 50, "completion_tokens": 700, "total_tokens": 750}
+                raise ModelError("cut off", kind="truncated", usage={**spent, "calls": 1})
+            raw = json.dumps({"extractions": [{"signs_symptoms": "chest pain"}]})
+            value = request["response_model"].model_validate_json(raw)
+            usage = Usage(prompt_tokens=50, completion_tokens=12, total_tokens=62, calls=1)
+            return ChatResult(value=value, raw_text=raw, usage=usage, attempts=1, seconds=0.5)
+
+    text = "A 54-year-old woman had chest pain after an argument."
+    client = Client()
+    answer = run_langextract(
+        text, client=client, system="s", description="List.", kinds=KINDS,
+        settings=PromptSettings(), bounded_items=7,
+    )  # fmt: skip
+    first, second = (s["properties"]["extractions"] for s in client.schemas)
+    assert "maxItems" not in first and second["maxItems"] == 7
+    assert [f.text for f in answer.found] == ["chest pain"]
+    assert answer.usage.calls == 2 and answer.usage.completion_tokens == 712
+
+    unbounded = Client()
+    with pytest.raises(ModelError, match="cut off"):
+        run_langextract(
+            text, client=unbounded, system="s", description="List.", kinds=KINDS,
+            settings=PromptSettings(),
+        )  # fmt: skip

@@ -14,12 +14,12 @@ from abstraction.core.schema import Evidence, Treatment, TreatmentCategory
 
 _AGE = re.compile(
     r"(\d+(?:\.\d+)?)\s*-?\s*(?:years?|yrs?|months?|weeks?|days?)"
-    r"|(?:aged?)\s+(\d+(?:\.\d+)?)",
+    r"|(?:aged?)\s+(?:of\s+)?(\d+(?:\.\d+)?)(?:[\s-]*(?:years?|yrs?|months?|weeks?|days?)\b)?",
     re.IGNORECASE,
-)
+)  # "aged 18 months" is 18 months, not 18 years: a unit written after the number counts
 _AGE_STATEMENT = re.compile(  # an age, not a duration: "71-year-old", "aged 71", "age of 71"
-    r"\b(\d+(?:\.\d+)?)[\s-]*(?:years?|yrs?|months?|weeks?|days?)[\s-]*old\b"
-    r"|\baged?\s+(?:of\s+)?(\d+(?:\.\d+)?)\b",
+    r"\b(\d+(?:\.\d+)?)[\s-]*(?:years?|yrs?|months?|weeks?|days?)[\s-]*(?:old|of\s+age)\b"
+    r"|\baged?\s+(?:of\s+)?(\d+(?:\.\d+)?)(?:[\s-]*(?:years?|yrs?|months?|weeks?|days?)\b)?",
     re.IGNORECASE,
 )
 _AGE_UNIT = re.compile(r"(year|yr|month|week|day)", re.IGNORECASE)

@@ -545,6 +545,7 @@ _GROUP_WORD = re.compile(
     r"underwent|received|is))\b",
     re.IGNORECASE,
 )
+_DONOR_WORDS = re.compile(r"\b(?:donors?|recipients?|population|group)\b", re.IGNORECASE)
 _WORD_GROUP = {
     "newborn": "neonate", "neonate": "neonate", "neonatal": "neonate", "infant": "infant",
     "adolescent": "adolescent", "teenage": "adolescent", "teenager": "adolescent",
@@ -555,9 +556,11 @@ _WORD_GROUP = {
 def age_group_from_age(record: CaseReport, text: str) -> list[DroppedFact]:
     """When no age group was extracted: the group the patient's stated age falls in (MeSH's
     ranges, `AGE_GROUPS`: infant 1-23 months, child 2-12 years, adolescent 13-18, adult 19-64,
-    older adult 65 and over), with the age's quote; with no age, a case-text sentence that
-    calls the patient by an age-group word ("a middle-aged man", "an elderly woman", "the
-    infant"), with that sentence.  Nothing is inferred from a sex word ("woman", "girl")."""
+    older adult 65 and over), with the age's quote; with no age extracted, the first age a
+    case-text sentence states, with that sentence; only when the text states no age at all, a
+    sentence that calls the patient by an age-group word ("a middle-aged man", "an elderly
+    woman", "the infant") and speaks of no one else (relatives, donors, other patients, the
+    literature).  Nothing is inferred from a sex word ("woman", "girl")."""
     patient = record.patient
     if patient.age_group is not None:
         return []
@@ -568,13 +571,25 @@ def age_group_from_age(record: CaseReport, text: str) -> list[DroppedFact]:
             quote = Evidence(quote=patient.age.evidence.quote)
             patient.age_group = AgeGroupFact(value=group, evidence=quote)
         return []
-    for _, sentence in _prose_sentences(text):
+    sentences = _prose_sentences(text)
+    for _, sentence in sentences:  # an age the passes missed: its group, never a word's
+        phrase = first_age_statement(sentence)
+        parsed = parse_age(phrase) if phrase else None
+        if parsed is not None:
+            years = parsed[0] * YEARS_PER[parsed[1].rstrip("s")]
+            group = next((g for g, (lo, hi) in AGE_GROUPS.items() if lo <= years < hi), None)
+            if group is not None:
+                evidence = Evidence(quote=sentence.strip())
+                patient.age_group = AgeGroupFact(value=group, evidence=evidence)
+            return []
+    for _, sentence in sentences:  # no age anywhere: a word for this patient
         m = _GROUP_WORD.search(sentence)
-        if m is not None:
-            group = _WORD_GROUP[(m.group("word") or m.group("noun")).casefold()]
-            evidence = Evidence(quote=sentence.strip())
-            patient.age_group = AgeGroupFact(value=group, evidence=evidence)
-            break
+        if m is None or _OTHER_PEOPLE.search(sentence) or _DONOR_WORDS.search(sentence):
+            continue
+        group = _WORD_GROUP[(m.group("word") or m.group("noun")).casefold()]
+        evidence = Evidence(quote=sentence.strip())
+        patient.age_group = AgeGroupFact(value=group, evidence=evidence)
+        break
     return []
 
 

@@ -179,9 +179,10 @@ def _time_words(text: str) -> list[str]:
 
 
 _AGE = re.compile(
-    r"(\d+(?:\.\d+)?)[\s-]*(year|yr|month|week|day)s?[\s-]*old|\baged?\s+(?:of\s+)?(\d+(?:\.\d+)?)",
+    r"(\d+(?:\.\d+)?)[\s-]*(year|yr|month|week|day)s?[\s-]*(?:old|of\s+age)\b"
+    r"|\baged?\s+(?:of\s+)?(\d+(?:\.\d+)?)(?:[\s-]*(year|yr|month|week|day)s?\b)?",
     re.IGNORECASE,
-)
+)  # "45-year-old", "70 years of age", "aged 45", "aged 18 months", "at the age of 3 months"
 # Years per unit of an age phrase ("18-month-old": 18 x 1/12).
 YEARS_PER = {"year": 1.0, "yr": 1.0, "month": 1 / 12, "week": 7 / 365.25, "day": 1 / 365.25}
 AGE_GROUPS: dict[str, tuple[float, float]] = {
@@ -202,7 +203,7 @@ def ages_in(quote: str) -> Iterator[float]:
         if m.group(1):
             yield float(m.group(1)) * YEARS_PER[m.group(2).lower()]
         else:
-            yield float(m.group(3))
+            yield float(m.group(3)) * YEARS_PER[(m.group(4) or "year").lower()]
 
 
 def _field_vocabulary(model: type[BaseModel], field: str) -> str | None:

@@ -380,6 +380,14 @@ def test_age_group_from_a_word_for_the_patient_never_from_a_sex_word() -> None:
     assert group("An elderly woman presented with syncope.") == "older_adult"
     assert group("The infant was born at 38 weeks.") == "infant"
     assert group("The adult literature is sparse. A woman presented.") is None
+    # found by an audit: another person's age group, or a word against the stated age
+    assert group("A 7-year-old boy received cells from an adult male donor, his father.") == "child"
+    assert group("A 29-year-old woman delivered a newborn girl. The newborn was admitted.") == (
+        "adult"
+    )
+    assert group("An adult patient was reported by Smith et al. A woman presented.") is None
+    assert group("In the elderly patient population it is rare. A woman presented.") is None
+    assert group("The child, aged 18 months, was admitted with fever.") == "infant"
     assert group("A woman presented with fever. The girl's mother was well.") is None
     # an age group the model gave stays (grounding checks its quote)
     kept = empty_case_report()

@@ -227,6 +227,11 @@ def test_enumerated_values_need_a_cue_word() -> None:
     assert check.value_stated(AgeGroupFact, "value", "infant", "a 14-month-old")
     assert check.value_stated(AgeGroupFact, "value", "adult", "A 45-year-old patient")
     assert not check.value_stated(AgeGroupFact, "value", "child", "A 45-year-old patient")
+    # the other ways an age is written (an audit found these groups dropped, or misread)
+    assert check.value_stated(AgeGroupFact, "value", "older_adult", "70 years of age")
+    assert check.value_stated(AgeGroupFact, "value", "infant", "at the age of 3 months")
+    assert check.value_stated(AgeGroupFact, "value", "infant", "aged 18 months")
+    assert not check.value_stated(AgeGroupFact, "value", "adolescent", "aged 18 months")
 
 
 def test_relocate_moves_the_evidence_to_the_sentence_that_states_the_value() -> None:

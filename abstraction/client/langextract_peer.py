@@ -192,6 +192,16 @@ def _model_error(exc: BaseException) -> ModelError | None:
     return None
 
 
+def _with_spent(err: ModelError, model: ClientModel) -> ModelError:
+    """`err` with what the whole document cost so far: the chunks answered before it, the
+    answers cut off and re-asked, and the failing call's own (`attempts` counts them all)."""
+    failed = Usage.model_validate(err.usage) if err.usage else Usage(calls=err.attempts)
+    total = sum((r.usage for r in model.results), model.cut_off + failed)
+    err.usage = total.model_dump()
+    err.attempts = total.calls
+    return err
+
+
 def run_langextract(
     text: str,
     *,
@@ -224,10 +234,10 @@ def run_langextract(
     except lx_exceptions.LangExtractError as exc:
         cause = _model_error(exc)
         if cause is not None:
-            raise cause from exc
+            raise _with_spent(cause, model) from exc
         raise ModelError(f"langextract: {exc}", kind="peer", attempts=len(model.results)) from exc
-    except ModelError:
-        raise
+    except ModelError as err:
+        raise _with_spent(err, model) from None
     seconds = sum(r.seconds for r in model.results) + model.cut_off_seconds
     usage = sum((r.usage for r in model.results), model.cut_off)
     doc: Any = annotated[0] if isinstance(annotated, list) else annotated

@@ -9,6 +9,7 @@ the attempts and the tokens spent, and no record (never an empty one).
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import Coroutine
 from datetime import UTC, datetime
@@ -90,13 +91,36 @@ def _now() -> str:
 SKIPPED_NO_HEADER = "the text has no article header (title, journal, authors) to read"
 
 
+_CITATION = re.compile(
+    r"\bdoi\s*:|\bPMID\b|\bPMCID\b|\b(?:19|20)\d\d\b[^;\n]{0,12};\s*\d+\s*(?:\(\d+\))?\s*:"
+    r"|©|\bcopyright\b|\b(?:received|accepted|published)\s*:",
+    re.IGNORECASE,
+)
+"""A citation line's marks ("doi:", "PMID", "2020 Mar 5;14(1):32", "©", "Received:")."""
+_HEADER_SECTIONS = frozenset({"Title", "Front matter"})
+
+
+def has_header(doc: Document) -> bool:
+    """The document opens with an article header: a reader labelled its title or front matter
+    (JATS, PDF), grounding's `header_span` finds lines before the running text, or one of its
+    first three lines carries a citation's marks (a PubMed record, whose citation line and
+    title end with full stops, reads as prose to `header_span`).  A citation further into the
+    running text is not a header."""
+    if any(r.section in _HEADER_SECTIONS for r in doc.ranges):
+        return True
+    if header_span(doc.text) is not None:
+        return True
+    first = [line for line in doc.text[:3000].splitlines() if line.strip()][:3]
+    return any(_CITATION.search(line) for line in first)
+
+
 def applies(spec: PassSpec, doc: Document) -> bool:
     """Whether `spec` is asked of `doc`: always, except a pass `only_with_header` on a text
-    without an article header or on a later part of a split document."""
+    without an article header (`has_header`) or on a later part of a split document."""
     if not spec.only_with_header:
         return True
     first = str(doc.metadata.get("part", "1/")).startswith("1/")
-    return first and header_span(doc.text) is not None
+    return first and has_header(doc)
 
 
 class DocumentRun:

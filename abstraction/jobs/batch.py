@@ -24,7 +24,7 @@ from abstraction.core.documents import Document
 from abstraction.core.errors import ModelError, UserError
 from abstraction.core.prompts import PassSpec, PromptSpec, Quotes
 from abstraction.core.records import Extraction, Usage
-from abstraction.extraction import answer_model
+from abstraction.extraction import answer_model, applies
 from abstraction.extraction.chunking import Part
 from abstraction.extraction.extractor import DocumentRun, bounded_retry
 from abstraction.extraction.pipeline import aextract_parts
@@ -285,12 +285,15 @@ async def collect_batch(
 
 
 def _part_answers(
-    ctx: CollectContext, lines: dict[str, str], doc_id: str, index: int
+    ctx: CollectContext, lines: dict[str, str], doc_id: str, index: int, unit: Document
 ) -> tuple[dict[str, BatchAnswer | None], Usage]:
-    """Each pass's answer for part `index` (None: not in the output), logged; their usage."""
+    """Each pass's answer for part `index` (None: not in the output), logged; their usage.
+    A pass not asked of this part (`applies`) has no answer and no log row."""
     answers: dict[str, BatchAnswer | None] = {}
     usage = Usage()
     for spec in ctx.prompt.passes:
+        if not applies(spec, unit):
+            continue
         cid = custom_id(doc_id, index, spec.name)
         raw = lines.get(cid)
         quotes = ctx.prompt.settings.quotes
@@ -328,7 +331,7 @@ async def _collect_document(
 
     async def from_batch(unit: Document) -> Extraction:
         nonlocal batch_usage
-        answers, usage = _part_answers(ctx, lines, doc.id, next(pending).index)
+        answers, usage = _part_answers(ctx, lines, doc.id, next(pending).index, unit)
         batch_usage = batch_usage + usage
         extraction, _ = await _unit_extraction(
             unit, ctx.prompt, answers, described=described, reask=ctx.reask
@@ -415,10 +418,11 @@ def unusable_items(output: Path, manifest_path: Path, prompt: PromptSpec) -> int
     lines, _ = parse_output(output)
     bad = 0
     for entry in manifest["documents"]:
+        skipped = {(i, name) for i, name in entry.get("skipped", [])}  # not asked (`applies`)
         for i in range(len(entry["parts"])):
             for spec in prompt.passes:
+                if (i, spec.name) in skipped:
+                    continue
                 raw = lines.get(custom_id(entry["source"]["id"], i, spec.name))
-                if raw is None and spec.only_with_header:
-                    continue  # not asked of a text without a header (`applies`): nothing to re-ask
                 bad += raw is None or judge_answer(raw, spec, prompt.settings.quotes).result is None
     return bad

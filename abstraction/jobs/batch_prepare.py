@@ -104,10 +104,12 @@ def prepare_batch(
             problems.append((source.origin, str(exc)))
             continue
         parts = plan_parts(doc, chunking)
+        skipped: list[list[Any]] = []
         for part in parts:
             unit = part_document(doc, part, len(parts))
             for spec in prompt.passes:
                 if not applies(spec, unit):  # recorded as skipped when collected
+                    skipped.append([part.index, spec.name])
                     continue
                 body = request_body(unit, prompt, spec, model=model, structured=structured)
                 line = {
@@ -122,6 +124,7 @@ def prepare_batch(
                 "source": _source_json(source),
                 "sha256": doc.sha256,
                 "parts": [[p.start, p.end, p.section] for p in parts],
+                **({"skipped": skipped} if skipped else {}),
             }
         )
     manifest = {

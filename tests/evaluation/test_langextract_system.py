@@ -191,8 +191,23 @@ def test_a_chunk_cut_off_at_max_tokens_is_asked_again_with_a_bounded_list() -> N
     assert answer.usage.calls == 2 and answer.usage.completion_tokens == 712
 
     unbounded = Client()
-    with pytest.raises(ModelError, match="cut off"):
+    with pytest.raises(ModelError, match="cut off") as failed:
         run_langextract(
             text, client=unbounded, system="s", description="List.", kinds=KINDS,
             settings=PromptSettings(),
         )  # fmt: skip
+    assert failed.value.usage["completion_tokens"] == 700 and failed.value.attempts == 1
+
+    class TwiceCutOff(Client):
+        def complete(self, **request: Any) -> ChatResult:
+            self.schemas.append(request["json_schema"])
+            spent = {"prompt_tokens": 50, "completion_tokens": 700, "total_tokens": 750}
+            raise ModelError("cut off", kind="truncated", usage={**spent, "calls": 1})
+
+    with pytest.raises(ModelError, match="cut off") as failed:
+        run_langextract(
+            text, client=TwiceCutOff(), system="s", description="List.", kinds=KINDS,
+            settings=PromptSettings(), bounded_items=7,
+        )  # fmt: skip
+    # both cut-off answers are counted, not only the last
+    assert failed.value.usage["completion_tokens"] == 1400 and failed.value.attempts == 2

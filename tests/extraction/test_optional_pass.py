@@ -197,3 +197,26 @@ def test_a_header_only_pass_is_skipped_on_a_text_without_a_header() -> None:
     part, client = Document(id="p", text=HEADER + TEXT, metadata={"part": "2/2"}), Client(set())
     extract_document(part, prompt=prompt, client=client)
     assert client.asked == ["names"]
+
+
+def test_a_pubmed_record_or_a_labelled_title_is_a_header() -> None:
+    """Found by an audit: a PubMed record's citation line and a title ending with a full stop
+    read as running text to `header_span`; its citation marks, or a reader's "Title" label
+    (JATS, PDF), say there is a header."""
+    from abstraction.core.documents import TextRange
+    from abstraction.extraction.extractor import has_header
+
+    pubmed = (
+        "1. J Med Case Rep. 2020 Mar 5;14(1):32. doi: 10.1186/s13256-020-2345-6.\n\n"
+        "Spinal tuberculosis in a man from the Philippines: a case report.\n\nSmith J, Doe A.\n\n"
+        + TEXT
+    )
+    assert has_header(Document(id="p", text=pubmed))
+    title = "Takotsubo syndrome after an argument in a woman of 62 years was reported here.\n"
+    labelled = Document(
+        id="j", text=title + TEXT, ranges=(TextRange(0, len(title), None, "Title"),)
+    )
+    assert has_header(labelled)
+    assert not has_header(Document(id="b", text=TEXT))
+    cited = TEXT + "\nShe had fever.\nShe was well.\nAs in Blood. 2019;12:44, she relapsed."
+    assert not has_header(Document(id="c", text=cited))

@@ -178,7 +178,13 @@ def test_a_header_only_pass_is_not_in_the_batch_for_a_text_without_a_header(
     assert [i for i in ids if "source" in i] == [i for i in ids if "headed" in i and "source" in i]
     assert len(ids) == 3
     output = tmp_path / "batch" / "results.jsonl"
-    output.write_text("".join(json.dumps(r) + "\n" for r in _answer_batch(requests, server)))
+    answered = _answer_batch(requests, server)
+    # an asked source pass missing from the output is re-asked; the one never asked is not
+    output.write_text(
+        "".join(json.dumps(r) + "\n" for r in answered if "source" not in r["custom_id"])
+    )
+    assert unusable_items(output, manifest_path_for(requests), prompt) == 1
+    output.write_text("".join(json.dumps(r) + "\n" for r in answered))
     assert unusable_items(output, manifest_path_for(requests), prompt) == 0
     out = tmp_path / "out"
     summary = asyncio.run(_collect_with(output, requests, out, server, prompt))
@@ -186,3 +192,6 @@ def test_a_header_only_pass_is_not_in_the_batch_for_a_text_without_a_header(
     files = {p.stem: Extraction.model_validate_json(p.read_bytes()) for p in out.glob("*.json")}
     statuses = {k: [p.status for p in f.provenance.passes] for k, f in files.items()}
     assert statuses == {"headed": ["ok", "ok"], "bare": ["ok", "skipped"]}
+    db = sqlite3.connect(out / "runs.db")
+    missing = "select count(*) from model_calls where status = 'missing'"
+    assert db.execute(missing).fetchone() == (0,)  # no log row for a pass never asked

@@ -430,3 +430,16 @@ def test_update_baseline_writes_no_baseline_for_a_tallied_system(
     after = {p.name: p.read_text() for p in baselines.glob("*.json")}
     assert "v1.json" in after
     assert after.get("v2.json") == before.get("v2.json")  # untouched (or still absent)
+
+
+def test_a_declared_equivalent_scorer_combines_and_nothing_else_does() -> None:
+    """`SAME_SCORER` bridges an old scorer hash to the one it was checked to equal (and chains);
+    any other hash is still another scorer."""
+    from abstraction.evaluation.tally import SAME_SCORER, same_scorer, scorer_sha256
+
+    old, (new, why) = next(iter(SAME_SCORER.items()))
+    assert same_scorer(old, new) and same_scorer(new, new) and "Checked" in why
+    assert not same_scorer(new, old)  # one way: an old tally into a new scorer's run
+    assert not same_scorer("0" * 64, new) and not same_scorer("0" * 64, scorer_sha256())
+    # the committed tallies made before the bump combine with this scorer
+    assert same_scorer(old, scorer_sha256()), "the scorer changed again: re-check and declare"

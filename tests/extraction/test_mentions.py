@@ -193,7 +193,8 @@ def test_a_bare_number_is_never_read_as_an_age_from_a_duration() -> None:
 
     assert age_statement("relapse after 6 months of therapy", "6") is None
     assert age_statement("a 6-month-old infant", "6") == "6-month-old"
-    assert age_statement("she was aged 44 years", "44") == "aged 44"
+    assert age_statement("she was aged 44 years", "44") == "aged 44 years"  # its unit too
+    assert age_statement("the boy, aged 18 months, had fever", "18") == "aged 18 months"
     assert age_statement("a 44-year-old woman", "forty") is None
 
 

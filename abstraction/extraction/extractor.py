@@ -117,10 +117,13 @@ def has_header(doc: Document) -> bool:
 def applies(spec: PassSpec, doc: Document) -> bool:
     """Whether `spec` is asked of `doc`: always, except a pass `only_with_header` on a text
     without an article header (`has_header`) or on a later part of a split document."""
-    if not spec.only_with_header:
-        return True
-    first = str(doc.metadata.get("part", "1/")).startswith("1/")
-    return first and has_header(doc)
+    return not spec.only_with_header or (first_part(doc) and has_header(doc))
+
+
+def first_part(doc: Document) -> bool:
+    """`doc` is a whole document or the first part of a split one (the only part that can
+    hold the article's front matter)."""
+    return str(doc.metadata.get("part", "1/")).startswith("1/")
 
 
 class DocumentRun:
@@ -157,7 +160,7 @@ class DocumentRun:
     @property
     def front_matter(self) -> bool:
         """This is a document's first part (a later part has no article header)."""
-        return str(self.doc.metadata.get("part", "1/")).startswith("1/")
+        return first_part(self.doc)
 
     def skips(self, spec: PassSpec) -> bool:
         """`spec` does not apply to this text (see `applies`); recorded as skipped if so."""

@@ -553,6 +553,12 @@ _WORD_GROUP = {
 }  # fmt: skip
 
 
+def _age_group(value: float, unit: str) -> Any:
+    """The MeSH group (`AGE_GROUPS`) an age of `value` `unit`s ("months") falls in, or None."""
+    years = value * YEARS_PER[unit.rstrip("s")]
+    return next((g for g, (low, high) in AGE_GROUPS.items() if low <= years < high), None)
+
+
 def age_group_from_age(record: CaseReport, text: str) -> list[DroppedFact]:
     """When no age group was extracted: the group the patient's stated age falls in (MeSH's
     ranges, `AGE_GROUPS`: infant 1-23 months, child 2-12 years, adolescent 13-18, adult 19-64,
@@ -565,8 +571,7 @@ def age_group_from_age(record: CaseReport, text: str) -> list[DroppedFact]:
     if patient.age_group is not None:
         return []
     if patient.age is not None:
-        years = patient.age.value * YEARS_PER[patient.age.unit.rstrip("s")]
-        group = next((g for g, (low, high) in AGE_GROUPS.items() if low <= years < high), None)
+        group = _age_group(patient.age.value, patient.age.unit)
         if group is not None:
             quote = Evidence(quote=patient.age.evidence.quote)
             patient.age_group = AgeGroupFact(value=group, evidence=quote)
@@ -576,8 +581,7 @@ def age_group_from_age(record: CaseReport, text: str) -> list[DroppedFact]:
         phrase = first_age_statement(sentence)
         parsed = parse_age(phrase) if phrase else None
         if parsed is not None:
-            years = parsed[0] * YEARS_PER[parsed[1].rstrip("s")]
-            group = next((g for g, (lo, hi) in AGE_GROUPS.items() if lo <= years < hi), None)
+            group = _age_group(*parsed)
             if group is not None:
                 evidence = Evidence(quote=sentence.strip())
                 patient.age_group = AgeGroupFact(value=group, evidence=evidence)

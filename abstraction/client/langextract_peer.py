@@ -174,8 +174,7 @@ class ClientModel(base_model.BaseLanguageModel):
                 if err.kind != "truncated" or self.bounded_items is None:
                     raise
                 self.cut_off_seconds += time.perf_counter() - t0
-                spent = Usage.model_validate(err.usage) if err.usage else Usage(calls=err.attempts)
-                self.cut_off = self.cut_off + spent
+                self.cut_off = self.cut_off + _spent(err)
                 res = self._ask(prompt, envelope_schema(self.kinds, self.bounded_items))
             self.results.append(res)
             yield [lx_types.ScoredOutput(score=1.0, output=res.raw_text)]
@@ -192,11 +191,15 @@ def _model_error(exc: BaseException) -> ModelError | None:
     return None
 
 
+def _spent(err: ModelError) -> Usage:
+    """What a failed call cost (its usage, else its attempts)."""
+    return Usage.model_validate(err.usage) if err.usage else Usage(calls=err.attempts)
+
+
 def _with_spent(err: ModelError, model: ClientModel) -> ModelError:
     """`err` with what the whole document cost so far: the chunks answered before it, the
     answers cut off and re-asked, and the failing call's own (`attempts` counts them all)."""
-    failed = Usage.model_validate(err.usage) if err.usage else Usage(calls=err.attempts)
-    total = sum((r.usage for r in model.results), model.cut_off + failed)
+    total = sum((r.usage for r in model.results), model.cut_off + _spent(err))
     err.usage = total.model_dump()
     err.attempts = total.calls
     return err

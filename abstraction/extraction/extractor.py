@@ -102,16 +102,32 @@ _HEADER_SECTIONS = frozenset({"Title", "Front matter"})
 
 def has_header(doc: Document) -> bool:
     """The document opens with an article header: a reader labelled its title or front matter
-    (JATS, PDF), grounding's `header_span` finds lines before the running text, or one of its
+    (JATS, PDF), grounding's `header_span` finds lines before the running text that are more than
+    section headings ("Case presentation" alone is not a header), or one of its
     first three lines carries a citation's marks (a PubMed record, whose citation line and
     title end with full stops, reads as prose to `header_span`).  A citation further into the
     running text is not a header."""
     if any(r.section in _HEADER_SECTIONS for r in doc.ranges):
         return True
-    if header_span(doc.text) is not None:
+    span = header_span(doc.text)
+    if span is not None and not only_headings(doc.text[span.start : span.end]):
         return True
     first = [line for line in doc.text[:3000].splitlines() if line.strip()][:3]
     return any(_CITATION.search(line) for line in first)
+
+
+_HEADING = re.compile(
+    r"(?:case|clinical)\s+(?:report|presentation|description|history|summary|vignette)s?|"
+    r"introduction|background|abstract|summary|history|presentation|patient information",
+    re.IGNORECASE,
+)
+
+
+def only_headings(header: str) -> bool:
+    """`header` is nothing but section headings ("Case presentation"): the text opens with its
+    first section, with no title, byline or citation before it."""
+    lines = [line.strip().rstrip(":").strip() for line in header.splitlines() if line.strip()]
+    return all(_HEADING.fullmatch(line) for line in lines)
 
 
 def applies(spec: PassSpec, doc: Document) -> bool:

@@ -220,3 +220,16 @@ def test_a_pubmed_record_or_a_labelled_title_is_a_header() -> None:
     assert not has_header(Document(id="b", text=TEXT))
     cited = TEXT + "\nShe had fever.\nShe was well.\nAs in Blood. 2019;12:44, she relapsed."
     assert not has_header(Document(id="c", text=cited))
+
+
+def test_a_section_heading_alone_is_not_a_header() -> None:
+    """Found on the core suite: case 07 opens with "Case presentation" and then the history;
+    `header_span` took the heading for a header, the source pass was asked, and the model
+    made up a title, journal, year and DOI (all dropped as unsupported).  A heading before a
+    title still leaves a header."""
+    from abstraction.extraction.extractor import has_header
+
+    assert not has_header(Document(id="h", text="Case presentation\n\n" + TEXT))
+    assert not has_header(Document(id="h2", text="CASE REPORT:\nIntroduction\n" + TEXT))
+    titled = "Case report\n\nSpinal tuberculosis without constitutional symptoms\n\n" + TEXT
+    assert has_header(Document(id="t", text=titled))

@@ -42,7 +42,8 @@ note: nothing the model said is lost, it moves to the extraction's ``dropped`` l
   "B-ALL", with the document's own abbreviations), are one: the more specific name, principal
   if either was.
 - ``null_words``: an optional attribute written as a word for nothing ("none", "N/A", "not
-  stated") is null, as the schema says "not reported" is.
+  stated") is null, as the schema says "not reported" is; so is a sourced value (a DOI, an
+  author) whose value is such a word, and it leaves its list.
 - ``sex_from_text``: the words the case text uses for a person (she/her/woman... or
   he/his/man...), if at least three and all of one sex, when no sex was extracted or the
   extracted one contradicts them (it goes to ``dropped``).
@@ -259,15 +260,27 @@ def _clear_null_words(model: BaseModel) -> None:
         if isinstance(value, Evidence):
             continue
         if isinstance(value, BaseModel):
-            _clear_null_words(value)
+            if _null_value(value) and _optional(info.annotation):
+                setattr(model, name, None)
+            else:
+                _clear_null_words(value)
         elif isinstance(value, str) and _is_null_word(value) and _optional(info.annotation):
             setattr(model, name, None)
         elif isinstance(value, list):
             if value and all(isinstance(v, str) for v in value):
                 setattr(model, name, [v for v in value if not _is_null_word(v)])
+            elif any(_null_value(v) for v in value):
+                setattr(model, name, value := [v for v in value if not _null_value(v)])
             for item in value:
                 if isinstance(item, BaseModel):
                     _clear_null_words(item)
+
+
+def _null_value(item: object) -> bool:
+    """A sourced value (the source's DOI, an author) whose value is a word for nothing: the
+    model's way of saying "not printed", not a fact."""
+    value = getattr(item, "value", None)
+    return isinstance(item, BaseModel) and isinstance(value, str) and _is_null_word(value)
 
 
 def _optional(annotation: Any) -> bool:

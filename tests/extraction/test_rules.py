@@ -179,6 +179,29 @@ def test_words_for_nothing_are_null() -> None:
     assert record.treatments[0].time == "day 30" and record.treatments[0].name == "UCBT"
 
 
+def test_a_sourced_word_for_nothing_is_no_fact() -> None:
+    """Found on the core suite: the source pass wrote the string "null" for a DOI and an author
+    the header does not print; grounding counted each as a fact with no quote."""
+    from abstraction.core.schema import Evidence, SourceMetadata, TextFact
+
+    def fact(value: str) -> TextFact:
+        return TextFact(value=value, evidence=Evidence(quote=value))
+
+    record = empty_case_report()
+    record.source = SourceMetadata(
+        title=fact("Spinal tuberculosis"),
+        journal=fact("N/A"),
+        year=None,
+        doi=fact("null"),
+        authors=[fact("null"), fact("J Smith")],
+        keywords=[],
+    )
+    apply_rules(record, ("null_words",))
+    assert record.source.journal is None and record.source.doi is None
+    assert [a.value for a in record.source.authors] == ["J Smith"]
+    assert record.source.title is not None and record.source.title.value == "Spinal tuberculosis"
+
+
 _PAD = " The course is described below in the words of the report, as a paragraph of prose."
 
 

@@ -101,12 +101,24 @@ def _largest(values: Iterable[int | None]) -> int | None:
     return max(given) if given else None
 
 
+def _omitted(passes: tuple[PassSpec, ...]) -> tuple[str, ...]:
+    """The fields the folded call leaves out: those that every pass asking for their section
+    leaves out.  (A field one pass omits and another pass on its section asks for is asked.)"""
+    out: list[str] = []
+    for field_path in dict.fromkeys(f for p in passes for f in p.omit):
+        section = field_path.split(".")[0]
+        if all(field_path in p.omit for p in passes if section in p.sections):
+            out.append(field_path)
+    return tuple(out)
+
+
 def _one_pass(passes: tuple[PassSpec, ...]) -> PassSpec:
-    """`passes` folded into one: instructions in order; kinds, sections, required (`fill`)
-    and left-out (`omit`) fields united; no examples; no pass-specific answer limit.  Its
-    lists are bounded by the loosest of the passes' bounds (`max_items`), and an answer cut
-    off at its limit is asked once more with lists bounded by the loosest of their
-    `truncated_max_items`: the retry policy ours has, never tighter than any of our passes."""
+    """`passes` folded into one: instructions in order; kinds, sections and required (`fill`)
+    fields united; left out (`omit`) what every pass on its section leaves out; no examples;
+    no pass-specific answer limit.  Its lists are bounded by the loosest of the passes'
+    bounds (`max_items`), and an answer cut off at its limit is asked once more with lists
+    bounded by the loosest of their `truncated_max_items`: the retry policy ours has, never
+    tighter than any of our passes."""
     first = passes[0]
     shapes = {p.shape for p in passes}
     if len(shapes) > 1:
@@ -125,7 +137,7 @@ def _one_pass(passes: tuple[PassSpec, ...]) -> PassSpec:
             "max_items": _largest(p.max_items for p in passes),
             "truncated_max_items": _largest(p.truncated_max_items for p in passes),
             "fill": tuple(dict.fromkeys(f for p in passes for f in p.fill)),
-            "omit": tuple(dict.fromkeys(f for p in passes for f in p.omit)),
+            "omit": _omitted(passes),
             "only_with_header": False,  # the one call asks for everything, header or not
         }
     )

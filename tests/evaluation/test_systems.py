@@ -156,3 +156,17 @@ def test_the_one_call_keeps_what_each_pass_leaves_out_requires_and_bounds() -> N
     assert spec.max_items == 12 and spec.truncated_max_items == 6
     schema = json.dumps(llm_schema(spec, evidence_first=False, quotes="text"))
     assert "donor_type" not in schema and '"maxItems": 12' in schema
+
+
+def test_the_one_call_asks_a_field_that_another_pass_on_its_section_asks() -> None:
+    """Left by the last audit: the fold united `omit`, so a field one pass leaves out and
+    another pass on the same section asks for was not asked at all.  Now a field is left out
+    only when every pass on its section leaves it out."""
+    v28 = load_prompt("v28", ROOT / "prompts")
+    treatments = next(p for p in v28.passes if p.name == "treatments")
+    second = treatments.model_copy(update={"name": "course", "omit": ("treatments.time",)})
+    prompt = v28.model_copy(update={"passes": (*v28.passes, second)})
+    (spec,) = one_call_prompt(prompt).passes
+    assert "treatments.donor_type" in treatments.omit  # left out by one pass, asked by the other
+    assert spec.omit == ("treatments.time",)  # left out by both
+    assert one_call_prompt(v28).passes[0].omit == treatments.omit  # one pass: as before

@@ -34,7 +34,7 @@ from abstraction.extraction.passes import answer_model, answer_sections, shared_
 from abstraction.extraction.provenance import prompt_provenance
 from abstraction.extraction.rules import apply_rules
 from abstraction.grounding import drop_unsupported, ground, locate_quotes, strip_boilerplate
-from abstraction.grounding.boilerplate import header_span
+from abstraction.grounding.boilerplate import PROSE_MIN_CHARS, header_span
 
 
 class Describes(Protocol):
@@ -110,24 +110,34 @@ def has_header(doc: Document) -> bool:
     if any(r.section in _HEADER_SECTIONS for r in doc.ranges):
         return True
     span = header_span(doc.text)
-    if span is not None and not only_headings(doc.text[span.start : span.end]):
+    if span is not None and not heading_then_paragraph(doc.text, span.end):
         return True
     first = [line for line in doc.text[:3000].splitlines() if line.strip()][:3]
     return any(_CITATION.search(line) for line in first)
 
 
 _HEADING = re.compile(
-    r"(?:case|clinical)\s+(?:report|presentation|description|history|summary|vignette)s?|"
-    r"introduction|background|abstract|summary|history|presentation|patient information",
+    r"(?:case|clinical)(?:\s+(?:report|presentation|description|history|summary|vignette|"
+    r"study|details|\d+))?s?|clinical case|presentation of (?:the )?case|"
+    r"history of (?:the )?present(?:ing)? illness|patient information|"
+    r"introduction|background|abstract|summary|history|presentation|methods",
     re.IGNORECASE,
 )
+_TWO_SENTENCES = re.compile(r"[.!?]\s+[A-Z]")  # a paragraph, not a title
+_DECORATION = re.compile(r"^[\s#*_\d.)]*|[\s#*_:.]*$")
 
 
-def only_headings(header: str) -> bool:
-    """`header` is nothing but section headings ("Case presentation"): the text opens with its
-    first section, with no title, byline or citation before it."""
-    lines = [line.strip().rstrip(":").strip() for line in header.splitlines() if line.strip()]
-    return all(_HEADING.fullmatch(line) for line in lines)
+def heading_then_paragraph(text: str, end: int) -> bool:
+    """The lines before `end` are nothing but section headings ("Case presentation", "1. Case
+    report", page boilerplate aside) and a paragraph follows them: the text opens with its
+    first section, with no title, byline or citation.  A paragraph is a line of at least
+    `PROSE_MIN_CHARS` or of two sentences; a heading over a title that ends with a full stop
+    (which `header_span` reads as prose) is a header: the title is no paragraph."""
+    lines = [_DECORATION.sub("", line) for line in strip_boilerplate(text[:end]).splitlines()]
+    if not all(_HEADING.fullmatch(line) for line in lines if line):
+        return False
+    after = next((line.strip() for line in text[end:].splitlines() if line.strip()), "")
+    return len(after) >= PROSE_MIN_CHARS or bool(_TWO_SENTENCES.search(after))
 
 
 def applies(spec: PassSpec, doc: Document) -> bool:

@@ -43,7 +43,8 @@ note: nothing the model said is lost, it moves to the extraction's ``dropped`` l
   if either was.
 - ``null_words``: an optional attribute written as a word for nothing ("none", "N/A", "not
   stated") is null, as the schema says "not reported" is; so is a sourced value (a DOI, an
-  author) whose value is such a word, and it leaves its list.
+  author, the cause of death) whose value is such a word: it leaves its list and goes to
+  ``dropped``.
 - ``sex_from_text``: the words the case text uses for a person (she/her/woman... or
   he/his/man...), if at least three and all of one sex, when no sex was extracted or the
   extracted one contradicts them (it goes to ``dropped``).
@@ -254,33 +255,49 @@ def _is_null_word(value: str) -> bool:
     return value.strip().strip(".").lower() in _NULL_WORDS
 
 
-def _clear_null_words(model: BaseModel) -> None:
+def _clear_null_words(model: BaseModel, path: str, out: list[DroppedFact]) -> None:
     for name, info in type(model).model_fields.items():
         value = getattr(model, name)
+        here = f"{path}.{name}" if path else name
         if isinstance(value, Evidence):
             continue
         if isinstance(value, BaseModel):
             if _null_value(value) and _optional(info.annotation):
+                out.append(_drop(here, value, _NULL_NOTE))
                 setattr(model, name, None)
             else:
-                _clear_null_words(value)
+                _clear_null_words(value, here, out)
         elif isinstance(value, str) and _is_null_word(value) and _optional(info.annotation):
             setattr(model, name, None)
         elif isinstance(value, list):
             if value and all(isinstance(v, str) for v in value):
                 setattr(model, name, [v for v in value if not _is_null_word(v)])
             elif any(_null_value(v) for v in value):
+                out += [
+                    _drop(f"{here}[{i}]", v, _NULL_NOTE)
+                    for i, v in enumerate(value)
+                    if _null_value(v)
+                ]
                 setattr(model, name, value := [v for v in value if not _null_value(v)])
-            for item in value:
+            for i, item in enumerate(value):
                 if isinstance(item, BaseModel):
-                    _clear_null_words(item)
+                    _clear_null_words(item, f"{here}[{i}]", out)
+
+
+_NULL_NOTE = "a word for nothing, not a fact: not reported"
 
 
 def _null_value(item: object) -> bool:
-    """A sourced value (the source's DOI, an author) whose value is a word for nothing: the
-    model's way of saying "not printed", not a fact."""
+    """A sourced value (the source's DOI, an author, the cause of death) whose value is a word
+    for nothing: the model's way of saying "not printed", not a fact.  "NA" alone is not one
+    here: it is a surname (an author "Na")."""
     value = getattr(item, "value", None)
-    return isinstance(item, BaseModel) and isinstance(value, str) and _is_null_word(value)
+    return (
+        isinstance(item, BaseModel)
+        and isinstance(value, str)
+        and _is_null_word(value)
+        and value.strip().lower() != "na"
+    )
 
 
 def _optional(annotation: Any) -> bool:
@@ -288,8 +305,9 @@ def _optional(annotation: Any) -> bool:
 
 
 def null_words(record: CaseReport) -> list[DroppedFact]:
-    _clear_null_words(record)
-    return []
+    out: list[DroppedFact] = []
+    _clear_null_words(record, "", out)
+    return out
 
 
 _EVENT_WORDS = re.compile(

@@ -229,7 +229,17 @@ def test_a_section_heading_alone_is_not_a_header() -> None:
     title still leaves a header."""
     from abstraction.extraction.extractor import has_header
 
-    assert not has_header(Document(id="h", text="Case presentation\n\n" + TEXT))
-    assert not has_header(Document(id="h2", text="CASE REPORT:\nIntroduction\n" + TEXT))
+    for heading in (
+        "Case presentation\n\n",
+        "CASE REPORT:\nIntroduction\n",
+        "1. Case report\n",
+        "## Case 1\n",
+        "**History of present illness**\n",
+        "Download PDF\nCase\n",
+    ):
+        assert not has_header(Document(id="h", text=heading + TEXT)), heading
     titled = "Case report\n\nSpinal tuberculosis without constitutional symptoms\n\n" + TEXT
     assert has_header(Document(id="t", text=titled))
+    # a title ending with a full stop reads as prose to header_span: still a header (audit)
+    stop = "CASE REPORT\nSpinal tuberculosis in a young man presenting with back pain.\nJ Smith\n"
+    assert has_header(Document(id="s", text=stop + TEXT))

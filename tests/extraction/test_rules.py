@@ -193,12 +193,13 @@ def test_a_sourced_word_for_nothing_is_no_fact() -> None:
         journal=fact("N/A"),
         year=None,
         doi=fact("null"),
-        authors=[fact("null"), fact("J Smith")],
+        authors=[fact("null"), fact("J Smith"), fact("Na")],  # Na: a surname
         keywords=[],
     )
-    apply_rules(record, ("null_words",))
+    dropped = apply_rules(record, ("null_words",))
     assert record.source.journal is None and record.source.doi is None
-    assert [a.value for a in record.source.authors] == ["J Smith"]
+    assert [a.value for a in record.source.authors] == ["J Smith", "Na"]
+    assert [d.path for d in dropped] == ["source.journal", "source.doi", "source.authors[0]"]
     assert record.source.title is not None and record.source.title.value == "Spinal tuberculosis"
 
 

@@ -282,7 +282,7 @@ class PassSpec(_Frozen):
                     f"omit names distinct nullable section.field paths of this pass's sections "
                     f"that it does not fill: {bad or list(self.omit)}"
                 )
-            shared = [f for f in self.omit if _shares_model(self.schema_ref, f, self.sections)]
+            shared = [f for f in self.omit if shares_model(self.schema_ref, f, self.sections)]
             if shared:
                 raise ValueError(
                     f"omit cannot leave out {shared}: the section's model is also another "
@@ -443,7 +443,7 @@ def _holder(schema_ref: str, section: str) -> type[BaseModel] | None:
     return next(iter(_models_of(model.model_fields[section].annotation)), None)
 
 
-def _shares_model(schema_ref: str, path: str, sections: tuple[str, ...]) -> bool:
+def shares_model(schema_ref: str, path: str, sections: tuple[str, ...]) -> bool:
     """Whether the model holding ``section.field`` also holds another of `sections`."""
     section = path.split(".", 1)[0]
     holder = _holder(schema_ref, section)

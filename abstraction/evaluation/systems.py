@@ -40,7 +40,13 @@ from typing import Any, Protocol
 from abstraction.client import ModelConfig
 from abstraction.core.documents import Document
 from abstraction.core.errors import UserError
-from abstraction.core.prompts import PassSpec, PromptSpec, default_prompts_dir, load_prompt
+from abstraction.core.prompts import (
+    PassSpec,
+    PromptSpec,
+    default_prompts_dir,
+    load_prompt,
+    shares_model,
+)
 from abstraction.core.records import Extraction
 from abstraction.extraction.extractor import Blocking, Completer
 from abstraction.extraction.pipeline import aextract, chunk_settings
@@ -101,13 +107,17 @@ def _largest(values: Iterable[int | None]) -> int | None:
     return max(given) if given else None
 
 
-def _omitted(passes: tuple[PassSpec, ...]) -> tuple[str, ...]:
+def _omitted(passes: tuple[PassSpec, ...], sections: tuple[str, ...]) -> tuple[str, ...]:
     """The fields the folded call leaves out: those that every pass asking for their section
-    leaves out.  (A field one pass omits and another pass on its section asks for is asked.)"""
+    leaves out.  (A field one pass omits and another pass on its section asks for is asked.)
+    A field of a model that another folded section shares is asked too: leaving it out of
+    the one call's schema would take it from both sections (`PassSpec`'s own rule)."""
     out: list[str] = []
     for field_path in dict.fromkeys(f for p in passes for f in p.omit):
         section = field_path.split(".")[0]
-        if all(field_path in p.omit for p in passes if section in p.sections):
+        if all(field_path in p.omit for p in passes if section in p.sections) and not (
+            shares_model(passes[0].schema_ref, field_path, sections)
+        ):
             out.append(field_path)
     return tuple(out)
 
@@ -137,7 +147,7 @@ def _one_pass(passes: tuple[PassSpec, ...]) -> PassSpec:
             "max_items": _largest(p.max_items for p in passes),
             "truncated_max_items": _largest(p.truncated_max_items for p in passes),
             "fill": tuple(dict.fromkeys(f for p in passes for f in p.fill)),
-            "omit": _omitted(passes),
+            "omit": _omitted(passes, sections),
             "only_with_header": False,  # the one call asks for everything, header or not
         }
     )

@@ -11,14 +11,17 @@ from __future__ import annotations
 import importlib.util
 import json
 from pathlib import Path
+from typing import Annotated
 
 import pytest
 from typer.testing import CliRunner
 
 from abstraction.cli.main import app
 from abstraction.core.errors import UserError
-from abstraction.core.prompts import load_prompt
-from abstraction.evaluation.systems import choose_system, one_call_prompt, parse_system
+from abstraction.core.prompts import PassSpec, load_prompt
+from abstraction.core.schema import Diagnosis, Strict
+from abstraction.core.scoring import Score
+from abstraction.evaluation.systems import _one_pass, choose_system, one_call_prompt, parse_system
 from abstraction.extraction.extractor import build_messages
 from abstraction.extraction.passes import llm_schema
 from tests.jobs.conftest import RunningServer
@@ -170,3 +173,30 @@ def test_the_one_call_asks_a_field_that_another_pass_on_its_section_asks() -> No
     assert "treatments.donor_type" in treatments.omit  # left out by one pass, asked by the other
     assert spec.omit == ("treatments.time",)  # left out by both
     assert one_call_prompt(v28).passes[0].omit == treatments.omit  # one pass: as before
+
+
+class SharedDiagnoses(Strict):
+    """A custom schema whose two sections share one model (the audit's reproducer)."""
+
+    diagnoses: Annotated[list[Diagnosis], Score.records("name")]
+    ruled_out: Annotated[list[Diagnosis], Score.records("name")]
+
+
+def test_the_one_call_never_leaves_out_a_field_of_a_model_two_sections_share() -> None:
+    """Found by an audit: folding a pass that leaves out `diagnoses.details` with one on
+    `ruled_out` (the same `Diagnosis` model) took `details` from both sections' schema, and
+    a fold where both left it out raised KeyError.  The one call asks the field."""
+    ref = "tests.evaluation.test_systems:SharedDiagnoses"
+    a = PassSpec(
+        name="a",
+        sections=("diagnoses",),
+        omit=("diagnoses.details",),
+        instructions="A",
+        schema_ref=ref,
+    )
+    b = PassSpec(name="b", sections=("ruled_out",), instructions="B", schema_ref=ref)
+    b2 = b.model_copy(update={"omit": ("ruled_out.details",)})
+    for second in (b, b2):
+        folded = _one_pass((a, second))
+        assert folded.omit == ()
+        assert "details" in json.dumps(llm_schema(folded, evidence_first=False, quotes="text"))

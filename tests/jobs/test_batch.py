@@ -167,8 +167,9 @@ def test_a_header_only_pass_is_not_in_the_batch_for_a_text_without_a_header(
     prompt = PROMPT.model_copy(update={"passes": (all_pass, source)})
     src = tmp_path / "in"
     src.mkdir()
-    headed = fictional_case(0)  # opens with a "Case 0" heading line
-    bare = headed.split("\n\n", 1)[1]  # opens with running text
+    # a title line over the case (a "Case 0" heading alone is no header since 3 December 2026)
+    headed = "Relapse after transplantation in a fictional patient\n\n" + fictional_case(0)
+    bare = fictional_case(0).split("\n\n", 1)[1]  # opens with running text
     write_jsonl(
         src / "docs.jsonl", [{"id": "headed", "text": headed}, {"id": "bare", "text": bare}]
     )

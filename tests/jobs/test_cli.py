@@ -52,7 +52,8 @@ def test_extract_job_then_runs_list_and_show(tmp_path: Path, fault_server_factor
 
 
 def test_batch_prepare_cli(tmp_path: Path) -> None:
-    inputs = write_jsonl(tmp_path / "docs.jsonl", [{"id": "a", "text": fictional_case(1)}])
+    titled = "Relapse after transplantation in a fictional patient\n\n" + fictional_case(1)
+    inputs = write_jsonl(tmp_path / "docs.jsonl", [{"id": "a", "text": titled}])  # a header
     out = tmp_path / "requests.jsonl"
     result = runner.invoke(
         app, ["batch", "prepare", str(inputs), "--out", str(out), "--model", "gpt-4o-mini"]

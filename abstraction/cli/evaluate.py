@@ -28,6 +28,7 @@ from abstraction.evaluation.files import gold_schema, read_gold_dir, score_dirs
 from abstraction.evaluation.plan import scoring_schema
 from abstraction.evaluation.principal import PrincipalScore, fmt_principal, measure_dirs
 from abstraction.evaluation.report import (
+    ORDER_NOTE,
     SYSTEM_COLUMNS,
     VERSION_COLUMNS,
     fmt,
@@ -35,6 +36,7 @@ from abstraction.evaluation.report import (
     fmt_iv,
     leak_notes,
     not_extracted_notes,
+    order_cells,
     principal_notes,
     system_cells,
     version_cells,
@@ -118,6 +120,13 @@ def print_score(report: ScoreReport, *, details: bool = False) -> None:
             _f(f.order_score),
         )
     console.print(table)
+    for path, order in report.order.items():
+        if path not in report.fields:  # only its order is scored (the gold's partial order)
+            console.print(
+                f"{path} order: {order.share:.3f} ({order.concordant} of {order.pairs} judged "
+                "gold-ordered pairs in the gold's order)",
+                highlight=False,
+            )
     bad = [d for d in report.documents if d.status != "ok"]
     for d in bad:
         console.print(f"[red]{d.id}: {d.status}[/red] ({d.error}) scored 0", highlight=False)
@@ -261,6 +270,14 @@ def print_eval(report: EvalReport) -> None:
             deltas.append(f"[red]{text}[/red]" if d and d.high < 0 else text)
         ft.add_row(r.path, *[fmt_iv(iv) for iv in r.f1], *deltas)
     console.print(ft)
+    if report.order:
+        ot = Table(title=f"Order: pairwise agreement (Δ vs {names[0]})")
+        for col in ["list", *names, *[f"Δ {n}" for n in names[1:]]]:
+            ot.add_column(col)
+        for o in report.order:
+            ot.add_row(*order_cells(o))
+        console.print(ot)
+        console.print(ORDER_NOTE, highlight=False)
     for w in report.worse:
         mark = " (CI below 0)" if w.significant else ""
         console.print(

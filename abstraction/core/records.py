@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from abstraction.core.schema import SCHEMA_VERSION, CaseReport, Strict
+from abstraction.core.scoring import Score
 
 FORMAT_VERSION = "1"
 
@@ -212,3 +213,62 @@ class GoldRecord(Strict):
     )
     notes: str | None
     record: CaseReport
+    order: dict[str, list[tuple[int, int]]] | None = Field(
+        default=None,
+        exclude_if=lambda v: v is None,
+        description="A partial gold order for ordered top-level lists (e.g. 'timeline'): "
+        "pairs [i, j] of the list's indices, item i before item j, and only those are scored "
+        "(a corpus that orders some events, not all).  Absent, or a list not named here: the "
+        "list's own order is the gold order, every pair of its items.",
+    )
+
+    @model_validator(mode="after")
+    def _order_indices(self) -> GoldRecord:
+        for path, pairs in (self.order or {}).items():
+            items = getattr(self.record, path, None)
+            if not isinstance(items, list) or not _ordered(self.record, path):
+                raise ValueError(f"order names {path!r}: not an ordered list of the record")
+            for i, j in pairs:
+                if i == j or not (0 <= i < len(items) and 0 <= j < len(items)):
+                    raise ValueError(
+                        f"order of {path!r}: pair [{i}, {j}] is not two distinct items of its "
+                        f"{len(items)}"
+                    )
+            if len(set(pairs)) != len(pairs):
+                raise ValueError(f"order of {path!r}: a pair is given twice")
+            if cycle := _cycle(pairs):
+                raise ValueError(f"order of {path!r}: items {cycle} are ordered both ways")
+        return self
+
+
+def _ordered(record: BaseModel, path: str) -> bool:
+    """Whether the record's field `path` is a list whose order is scored (``ordered=True``)."""
+    info = type(record).model_fields.get(path)
+    return info is not None and any(isinstance(m, Score) and m.ordered for m in info.metadata)
+
+
+def _cycle(pairs: list[tuple[int, int]]) -> list[int]:
+    """Items on a cycle of `pairs` (i before j ... before i), or [] when they are a partial
+    order."""
+    succ: dict[int, list[int]] = {}
+    for i, j in pairs:
+        succ.setdefault(i, []).append(j)
+    state: dict[int, int] = {}  # 1: on the current path, 2: done
+    path: list[int] = []
+
+    def visit(n: int) -> list[int]:
+        state[n] = 1
+        path.append(n)
+        for m in succ.get(n, ()):
+            if state.get(m) == 1:
+                return path[path.index(m) :]
+            if m not in state and (found := visit(m)):
+                return found
+        state[n] = 2
+        path.pop()
+        return []
+
+    for n in list(succ):
+        if n not in state and (found := visit(n)):
+            return found
+    return []

@@ -35,7 +35,11 @@ Mapping rules (MACCROBAT vocabulary; "asserted" means no polarity attribute, or 
   words ("treatment", "surgery") is dropped instead, its sub-procedures kept ("fresh frozen
   plasma", "prostatectomy").  ``time`` and ``duration`` come from linked Date / Time /
   Duration spans (`abstraction.evaluation.brat_time`), and so do assessment times and the
-  timeline (events linked to a date).
+  timeline (events linked to a date, or ordered by BEFORE / AFTER).
+- order: BEFORE / AFTER (and their chains) become the gold's partial order of the treatments
+  and the timeline (`GoldRecord.order`); the text order of these lists is not a gold order
+  (a case report tells its course out of order), so only the pairs the corpus orders are
+  judged.
 - ``assessments``: asserted ``Diagnostic_procedure`` clusters; ``result`` is the ``Lab_value``,
   ``Sign_symptom`` and ``Disease_disorder`` mentions that MODIFY it ("biopsy" -> "myocarditis"),
   in text order, joined by "; ".  A negated or uncertain modifier ("no abscess") is left out of
@@ -60,7 +64,7 @@ only in documents where they were found, since the corpus does not annotate them
 are annotated; "alive" is not measured).
 
 Not imported: ``History`` and ``Family_history`` spans (mixed content: "medical history", "a year
-ago", "stroke"), BEFORE / AFTER order, frequencies, routes (``Administration``), severity.
+ago", "stroke"), frequencies, routes (``Administration``), severity.
 Mentions about other people (a cited patient) are not filtered: MACCROBAT's ``Subject`` links
 are not reliable for that ("donor" modifies this patient's transplant).
 """
@@ -109,6 +113,8 @@ from abstraction.evaluation.brat_time import (
     EVENT_TYPES,
     TIME_TYPES,
     linked_span,
+    order_pairs,
+    precedence,
 )
 
 Item = TypeVar("Item", bound=BaseModel)
@@ -271,7 +277,8 @@ def _when(graph: _Graph, cluster: Cluster, types: frozenset[str]) -> str | None:
     return span.text if span is not None else None
 
 
-def _treatments(graph: _Graph, log: _Log) -> list[Treatment]:
+def _treatments(graph: _Graph, log: _Log) -> tuple[list[Treatment], list[str]]:
+    """The treatments, and the cluster head of each (for their gold order)."""
     candidates = []
     for c in _of_type(graph, log, "treatments", "Medication", "Therapeutic_procedure"):
         if c.assertion != "present":
@@ -280,6 +287,7 @@ def _treatments(graph: _Graph, log: _Log) -> list[Treatment]:
             candidates.append(c)
     steps, generic = _sub_steps(graph, {c.head.id for c in candidates})
     items = []
+    heads: dict[int, str] = {}
     for c in candidates:
         if c.head.id in steps:
             log.skipped["treatments: step of a therapeutic procedure"] += 1
@@ -292,7 +300,9 @@ def _treatments(graph: _Graph, log: _Log) -> list[Treatment]:
         item.time = _when(graph, c, TIME_TYPES)
         item.duration = _when(graph, c, DURATION_TYPES)
         items.append(item)
-    return _dedupe(items, log, "treatments")
+        heads[id(item)] = c.head.id
+    kept = _dedupe(items, log, "treatments")
+    return kept, [heads[id(item)] for item in kept]
 
 
 def _assessments(graph: _Graph, log: _Log) -> list[Assessment]:
@@ -309,20 +319,38 @@ def _assessments(graph: _Graph, log: _Log) -> list[Assessment]:
     return _dedupe(items, log, "assessments", key="method")
 
 
-def _timeline(graph: _Graph, log: _Log) -> list[TimelineEvent]:
-    """Asserted events linked to a Date or Time, named by their cluster head, in text order."""
+def _precedence(graph: _Graph) -> set[tuple[str, str]]:
+    """Mentions (u, v), u annotated before v (BEFORE / AFTER and their chains).
+
+    Mentions are not merged into their coreference clusters here: a later mention can stand for
+    a later state of the same thing ("her disease" responding, coreferent with the NSCLC
+    diagnosed first), and merging it would order the first mention after what followed it
+    (20146086: erlotinib before the NSCLC, and so before the carboplatin given first).  An item
+    is ordered by the links of its head mention (and chains through any mention)."""
+    return precedence(graph.relations, lambda mention: mention)
+
+
+def _timeline(
+    graph: _Graph, log: _Log, before: set[tuple[str, str]]
+) -> tuple[list[TimelineEvent], list[str]]:
+    """Asserted events linked to a Date or Time, or ordered against another asserted event,
+    named by their cluster head, in text order; and the head of each (for their gold order)."""
+    events = {
+        c.head.id for c in graph.clusters if c.head.type in EVENT_TYPES and c.assertion == "present"
+    }
+    ordered = {x for u, v in before if u in events and v in events for x in (u, v)}
     items: list[TimelineEvent] = []
-    seen: set[tuple[str, str]] = set()
+    heads: list[str] = []
     for c in graph.clusters:
-        if c.head.type not in EVENT_TYPES or c.assertion != "present":
+        if c.head.id not in events:
             continue
         time = _when(graph, c, TIME_TYPES)
-        if time is None or (c.head.id, time) in seen:
+        if time is None and c.head.id not in ordered:
             continue
-        seen.add((c.head.id, time))
         ev = _evidence(graph, c.head, log)
         items.append(TimelineEvent(event=c.head.text, time=time, evidence=ev))
-    return items
+        heads.append(c.head.id)
+    return items, heads
 
 
 def _age(graph: _Graph, log: _Log) -> AgeFact | None:
@@ -381,10 +409,15 @@ def convert_document(doc: BratDocument, *, annotator: str) -> Conversion:
     record.patient.age, record.patient.sex = _age(graph, log), _sex(graph, log)
     record.diagnoses = _diagnoses(graph, log)
     record.findings = _findings(graph, log)
-    record.treatments = _treatments(graph, log)
+    before = _precedence(graph)
+    record.treatments, treatment_heads = _treatments(graph, log)
     record.assessments = _assessments(graph, log)
     record.outcome.status, record.outcome.cause_of_death = _outcome(graph, log)
-    record.timeline = _timeline(graph, log)
+    record.timeline, timeline_heads = _timeline(graph, log, before)
+    order = {
+        "treatments": order_pairs(treatment_heads, before),
+        "timeline": order_pairs(timeline_heads, before),
+    }
     gold = GoldRecord(
         document_id=doc.id,
         document_sha256=sha256_text(doc.text),
@@ -392,6 +425,7 @@ def convert_document(doc: BratDocument, *, annotator: str) -> Conversion:
         annotated_fields=annotated_fields(record),
         notes=_notes(log),
         record=CaseReport.model_validate(record.model_dump()),
+        order=order,
     )
     return Conversion(gold=gold, skipped=dict(log.skipped), warnings=tuple(log.warnings))
 
@@ -412,8 +446,9 @@ def _notes(log: _Log) -> str:
     lines = [
         SOURCE_NOTE,
         "Not annotated: principal vs secondary diagnosis (placeholder 'secondary'; scored as "
-        "ruled out or not) and details, treatment category (keyword guess), treatment order "
-        "(text order), alive (only deaths are scored), the order of the timeline.",
+        "ruled out or not) and details, treatment category (keyword guess), alive (only deaths "
+        "are scored).  Lists are in text order; their gold order is `order` (BEFORE / AFTER "
+        "pairs only).",
     ]
     if log.warnings:
         lines.append("Warnings: " + " | ".join(log.warnings))
@@ -454,7 +489,10 @@ def import_stats(conversions: Sequence[Conversion]) -> ImportStats:
     skipped: Counter[str] = Counter()
     for conv in conversions:
         skipped.update(conv.skipped)
-        for path, count in fact_counts(conv.gold.record).items():
+        counts = fact_counts(conv.gold.record)
+        for path, pairs in (conv.gold.order or {}).items():
+            counts[f"{path} (ordered pairs)"] = len(pairs)
+        for path, count in counts.items():
             facts[path] += count
             with_field[path] += count > 0
     return ImportStats(
@@ -485,6 +523,7 @@ def fact_counts(record: CaseReport) -> dict[str, int]:
         "treatments.duration": sum(t.duration is not None for t in record.treatments),
         "assessments.time": sum(a.time is not None for a in record.assessments),
         "timeline": len(record.timeline),
+        "timeline (with a time)": sum(t.time is not None for t in record.timeline),
         "outcome.status": int(record.outcome.status is not None),
         "outcome.cause_of_death": int(record.outcome.cause_of_death is not None),
     }

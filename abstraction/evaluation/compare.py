@@ -25,8 +25,8 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from abstraction.evaluation.counts import FN, FP, TP, DocResult
-from abstraction.evaluation.plan import LeafPlan, RecordsPlan, compile_plan
+from abstraction.evaluation.counts import FN, FP, ORD_OK, ORD_PAIRS, TN, TP, DocResult
+from abstraction.evaluation.plan import LeafPlan, RecordsPlan, compile_plan, leaf_paths
 from abstraction.evaluation.principal import PrincipalScore
 from abstraction.evaluation.results import ScoreReport, build_report
 
@@ -105,6 +105,20 @@ class FieldRow(_Model):
     delta: list[Interval | None] = Field(description="Per version, vs the first (None for it).")
 
 
+class OrderRow(_Model):
+    """An ordered list's order: the share of judged gold-ordered pairs in the gold's order."""
+
+    path: str
+    share: list[Interval | None] = Field(
+        description="Per version: concordant / judged pairs (pairs of gold items ordered by the "
+        "gold whose two items the prediction has); None when it has none."
+    )
+    pairs: list[int] = Field(description="Per version: judged pairs (summed over documents).")
+    delta: list[Interval | None] = Field(
+        description="Per version, vs the first (None for it, or when either has no pairs)."
+    )
+
+
 class DocumentRow(_Model):
     id: str
     status: list[str]
@@ -144,6 +158,10 @@ class EvalReport(_Model):
     overall: FieldRow = Field(description="Micro F1 over every value field.")
     document_mean: FieldRow = Field(description="Mean per-document F1 (paired deltas).")
     fields: list[FieldRow]
+    order: list[OrderRow] = Field(
+        default_factory=list,
+        description="Ordered lists (treatments, timeline) with judged pairs in any version.",
+    )
     documents: list[DocumentRow]
     worse: list[Worse]
 
@@ -181,7 +199,14 @@ def _prf_f1(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> np.ndarray:
 
 def _scored_paths(versions: list[VersionInput]) -> list[tuple[str, str]]:
     """(path, kind) of value fields and lists scored in any version, in schema order."""
-    present = {p for v in versions for r in v.results for p in r.counts}
+    leaf_set = set(leaf_paths(compile_plan()))
+    present = {
+        p
+        for v in versions
+        for r in v.results
+        for p, c in r.counts.items()
+        if p in leaf_set or any(c[i] for i in (TP, FP, FN, TN))
+    }  # a list's row holding only its order (its items are out of scope) is not an F1 row
     out = []
     seen: set[str] = set()
     for node in compile_plan().walk():
@@ -260,6 +285,7 @@ def compare(
 
     field_rows = [row(f, p, k) for f, (p, k) in enumerate(kinds)]
     overall = row(len(paths), "overall (micro)", "micro")
+    order_rows = _order_rows(versions, weights)
     doc_rows = _document_rows(reports)
     doc_f1 = np.array([[d.f1 for d in r.documents] for r in reports])  # (versions, documents)
     doc_boot = (weights @ doc_f1.T) / n  # (samples, versions)
@@ -284,8 +310,62 @@ def compare(
         overall=overall,
         document_mean=document_mean,
         fields=field_rows,
+        order=order_rows,
         documents=doc_rows,
         worse=_worse(versions, field_rows, doc_rows),
+    )
+
+
+def _order_rows(versions: list[VersionInput], weights: np.ndarray) -> list[OrderRow]:
+    """Pairwise order agreement per ordered list, with paired bootstrap intervals (documents
+    resampled with the same draws as the F1 figures; a resample with no judged pairs is left
+    out of that version's interval)."""
+    rows = []
+    for node in compile_plan().walk():
+        if not isinstance(node, RecordsPlan) or not node.ordered:
+            continue
+        counts = np.array(
+            [[_order_counts(r.counts.get(node.path)) for r in v.results] for v in versions],
+            dtype=np.float64,
+        )  # (versions, documents, 2)
+        totals = counts.sum(axis=1)
+        if not totals[:, 1].any():
+            continue
+        with np.errstate(divide="ignore", invalid="ignore"):
+            point = np.where(totals[:, 1] > 0, totals[:, 0] / totals[:, 1], np.nan)
+            ok = weights @ counts[..., 0].T  # (samples, versions)
+            judged = weights @ counts[..., 1].T
+            boot = np.where(judged > 0, ok / judged, np.nan)
+        share = [_nan_interval(boot[:, i], point[i]) for i in range(len(versions))]
+        delta = [None] + [
+            _nan_interval(boot[:, i] - boot[:, 0], point[i] - point[0])
+            for i in range(1, len(versions))
+        ]
+        rows.append(
+            OrderRow(
+                path=node.path,
+                share=share,
+                pairs=[int(t) for t in totals[:, 1]],
+                delta=delta,
+            )
+        )
+    return rows
+
+
+def _order_counts(row: list[int] | None) -> tuple[int, int]:
+    return (row[ORD_OK], row[ORD_PAIRS]) if row is not None else (0, 0)
+
+
+def _nan_interval(samples: np.ndarray, estimate: float) -> Interval | None:
+    """The percentile interval of the samples that are defined; None when the estimate is not."""
+    kept = samples[~np.isnan(samples)]
+    if np.isnan(estimate) or not kept.size:
+        return None
+    alpha = (1 - CONFIDENCE) / 2
+    return Interval(
+        estimate=float(estimate),
+        low=float(np.quantile(kept, alpha)),
+        high=float(np.quantile(kept, 1 - alpha)),
     )
 
 

@@ -16,7 +16,13 @@ from typing import Any, Literal, NotRequired
 from pydantic import BaseModel
 from typing_extensions import TypedDict
 
-from abstraction.evaluation.plan import all_paths, compile_plan, current_schema, leaf_paths
+from abstraction.evaluation.plan import (
+    RecordsPlan,
+    all_paths,
+    compile_plan,
+    current_schema,
+    leaf_paths,
+)
 
 # Count slots of a row (one list of ints per path and document; plain lists keep this fast).
 TP, FP, FN, TN, WRONG, HALLUC, OMIT, PRED_N, GOLD_N, G_HIT, G_PRED, G_GOLD, ORD_OK, ORD_PAIRS = (
@@ -51,6 +57,9 @@ class Scope:
     """Paths scored as the detection of one value (``diagnoses.status=ruled_out``)."""
     stated: frozenset[str] = frozenset()
     """Paths scored only where the gold states a value (``treatments.time?``): recall."""
+    order: frozenset[str] = frozenset()
+    """Ordered lists whose order is scored: those whose first key is scored (their items are
+    paired), even when the list's own row (item counts) is not."""
 
 
 DocStatus = Literal["ok", "failed", "invalid", "missing", "scorer_error"]
@@ -135,7 +144,12 @@ def _make_scope(
 
     binary = {leaf(k): v for k, v in binary.items() if leaf(k) in score}
     stated = {leaf(k) for k in stated if leaf(k) in score}
-    return Scope(frozenset(score), frozenset(visit), binary, frozenset(stated))
+    order = {
+        n.path
+        for n in compile_plan(model).walk()
+        if isinstance(n, RecordsPlan) and n.ordered and n.key and n.key[0].path in score
+    }
+    return Scope(frozenset(score), frozenset(visit), binary, frozenset(stated), frozenset(order))
 
 
 def unknown_paths(selection: Iterable[str]) -> list[str]:

@@ -137,6 +137,7 @@ def score_prediction(
             fields=fields,
             details=details,
             text=text,
+            order=gold.order,
         )
 
 

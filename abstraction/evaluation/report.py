@@ -15,6 +15,7 @@ from abstraction.evaluation.compare import (
     EvalReport,
     FieldRow,
     Interval,
+    OrderRow,
     VersionSummary,
 )
 from abstraction.evaluation.principal import fmt_principal
@@ -200,6 +201,12 @@ def render_markdown(report: EvalReport) -> str:
     header = ["field", "kind"] + names + [f"Δ {n}" for n in names[1:]]
     rows = [_field_cells(r) for r in [report.overall, report.document_mean, *report.fields]]
     out += _md_table(header, rows)
+    if report.order:
+        out += ["", "## Order (pairwise agreement)", "", ORDER_NOTE, ""]
+        out += _md_table(
+            ["list", *names, *[f"Δ {n}" for n in names[1:]]],
+            [order_cells(r) for r in report.order],
+        )
     out += ["", "## Got worse", ""]
     if len(report.documents) < MIN_DOCUMENTS_FOR_SIGNIFICANCE:
         out += [
@@ -242,6 +249,19 @@ def render_markdown(report: EvalReport) -> str:
         ],
     )
     return "\n".join(out) + "\n"
+
+
+ORDER_NOTE = (
+    "Order: of the pairs of gold items the gold orders (all pairs of a hand-gold list; "
+    "MACCROBAT's BEFORE / AFTER pairs), those whose two items the system found are judged; "
+    "the figure is the share of judged pairs it lists in the gold's order (n: judged pairs)."
+)
+
+
+def order_cells(r: OrderRow) -> list[str]:
+    """One ordered list's row: the share per version (with its judged pairs), then deltas."""
+    shares = [f"{fmt_iv(iv)} (n={n})" for iv, n in zip(r.share, r.pairs, strict=True)]
+    return [f"{r.path} (order)", *shares, *[fmt_delta(d) for d in r.delta[1:]]]
 
 
 def _field_cells(r: FieldRow) -> list[str]:
@@ -372,6 +392,21 @@ def render_html(report: EvalReport) -> str:
         ),
         "</div>",
         _fields_table(report, names),
+        *(
+            [
+                "<h2>Order (pairwise agreement)</h2>",
+                f'<p class="muted">{_e(ORDER_NOTE)}</p>',
+                _table(
+                    ["list", *names, *[f"Δ {n}" for n in names[1:]]],
+                    [
+                        "<tr>" + "".join(f"<td>{_e(c)}</td>" for c in order_cells(r)) + "</tr>"
+                        for r in report.order
+                    ],
+                ),
+            ]
+            if report.order
+            else []
+        ),
         "<h2>Got worse</h2>",
         _worse_table(report, names),
         "<h2>Documents</h2>",

@@ -173,6 +173,24 @@ class DocumentScore(Figures):
     errors: list[FieldError] = Field(default_factory=list)
 
 
+class OrderScore(_Model):
+    """An ordered list's order: judged pairs of gold items (both found) in the gold's order."""
+
+    concordant: int
+    pairs: int
+    share: float = Field(description="concordant / pairs.")
+
+
+def order_scores(counts: dict[str, list[int]]) -> dict[str, OrderScore]:
+    """Per ordered list with judged pairs (its items in scope, or a gold's partial order)."""
+    _, lists, _ = _path_kinds(compile_plan())
+    return {
+        p: OrderScore(concordant=c[ORD_OK], pairs=c[ORD_PAIRS], share=c[ORD_OK] / c[ORD_PAIRS])
+        for p, c in counts.items()
+        if p in lists and lists[p].ordered and c[ORD_PAIRS]
+    }
+
+
 class ScoreReport(_Model):
     kind: Literal["score_report"] = "score_report"
     format_version: Literal["1"] = REPORT_FORMAT_VERSION
@@ -181,6 +199,10 @@ class ScoreReport(_Model):
     overall: Overall
     fields: dict[str, FieldScore]
     grounding: dict[str, Grounding]
+    order: dict[str, OrderScore] = Field(
+        default_factory=dict,
+        description="Ordered lists: pairwise order agreement over the judged gold pairs.",
+    )
     documents: list[DocumentScore]
     unmatched_predictions: list[str] = Field(
         default_factory=list, description="Prediction files with no gold (not scored)."
@@ -265,6 +287,8 @@ def field_scores(counts: dict[str, list[int]]) -> dict[str, FieldScore]:
         if isinstance(node, RecordsPlan) and node.path in out:
             continue
         c = counts[node.path]
+        if isinstance(node, RecordsPlan) and not any(c[i] for i in (TP, FP, FN, TN)):
+            continue  # only its order is scored (a partial gold order): see `order_scores`
         fact = node.fact if isinstance(node, LeafPlan) else node.path
         g = counts.get(fact) if fact else None
         base = figures_dict(c)
@@ -334,6 +358,7 @@ def _build_report(
         overall=overall_figures(counts, fields),
         fields=fields,
         grounding={p: Grounding.from_counts(c) for p, c in counts.items() if p in facts},
+        order=order_scores(counts),
         documents=[document_score(r, details=details) for r in results],
         unmatched_predictions=unmatched or [],
     )

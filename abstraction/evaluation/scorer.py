@@ -28,7 +28,10 @@ Counting, per field path (list indices dropped, e.g. ``treatments.dose``):
 - partial gold markers: ``path=value`` scores a field as the detection of that value;
   ``path?`` scores it only where the gold states a value (see `make_scope`).
 - order (``ordered=True`` lists): over all pairs of paired items, the share whose predicted order
-  agrees with the gold order (concordant pairs / pairs; Kendall's tau is 2 x share - 1).
+  agrees with the gold order (concordant pairs / pairs; Kendall's tau is 2 x share - 1).  A gold
+  with a partial order for the list (`GoldRecord.order`, e.g. MACCROBAT's BEFORE / AFTER) judges
+  only its pairs [i, j] whose two gold items are both paired: concordant when the prediction
+  lists i's partner before j's (pairwise order agreement over the gold-ordered pairs).
 - a failed, schema-invalid or missing prediction: every non-null gold value is an omission and
   every gold item an unpaired gold item; gold nulls count nothing (no TN credit).
 - grounding, per fact (a model with evidence: ``patient.age``, ``treatments``): a predicted fact
@@ -51,7 +54,7 @@ are derived from these counts in `abstraction.evaluation.results`.
 from __future__ import annotations
 
 import multiprocessing as mp
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
@@ -125,6 +128,10 @@ def _records(acc: _Acc, rp: RecordsPlan, gl: list[Any], pl: list[Any], loc: str)
     in_scope = acc.score is None or rp.path in acc.score
     if in_scope:
         _count_items(acc, rp, gl, pl, pairs, loc)
+    elif rp.path in acc.order and acc.order_scope is not None and rp.path in acc.order_scope:
+        # a gold's partial order of a list whose items are paired on a scored key: the order is
+        # scored although the list's own row is not (a gold without one: no order, as before)
+        _count_order(acc, rp, pairs)
     ev = rp.item.evidence if in_scope else None
     r = acc.row(rp.path) if ev else None
     used_g = {gi for gi, _, _ in pairs}
@@ -205,12 +212,21 @@ def _count_items(
     _tally(r, n, len(pl), len(gl))
     if not gl and not pl:
         r[TN] += 1
-    if rp.ordered and n >= 2:
-        ok, total = _order(pairs)
-        r[ORD_OK] += ok
-        r[ORD_PAIRS] += total
+    if rp.ordered:
+        _count_order(acc, rp, pairs)
     if acc.details:
         _item_details(acc, rp, gl, pl, pairs, loc)
+
+
+def _count_order(acc: _Acc, rp: RecordsPlan, pairs: list[tuple[int, int, float]]) -> None:
+    if len(pairs) < 2:
+        return
+    before = acc.order.get(rp.path)
+    ok, total = _order(pairs) if before is None else _partial_order(pairs, before)
+    if total:
+        r = acc.row(rp.path)
+        r[ORD_OK] += ok
+        r[ORD_PAIRS] += total
 
 
 def _item_details(
@@ -281,6 +297,22 @@ def _order(pairs: list[tuple[int, int, float]]) -> tuple[int, int]:
     return ok, k * (k - 1) // 2
 
 
+def _partial_order(
+    pairs: list[tuple[int, int, float]], before: Sequence[Sequence[int]]
+) -> tuple[int, int]:
+    """Concordant pairs and judged pairs under a partial gold order: of the gold pairs [i, j]
+    (item i before item j) whose two items are both paired, those the prediction lists in that
+    order."""
+    to_pred = {gi: pj for gi, pj, _ in pairs}
+    ok = total = 0
+    for i, j in before:
+        a, b = to_pred.get(i), to_pred.get(j)
+        if a is not None and b is not None:
+            total += 1
+            ok += a < b
+    return ok, total
+
+
 def _one_sided(acc: _Acc, plan: ModelPlan, value: Any, *, gold: bool) -> None:
     """Count every non-null value under `plan` as an omission (gold) or hallucination (pred)."""
     v = value if isinstance(value, dict) else _EMPTY
@@ -340,6 +372,7 @@ def score_document(
     fields: tuple[str, ...] | None = None,
     details: bool = True,
     text: str | None = None,
+    order: Mapping[str, Sequence[Sequence[int]]] | None = None,
 ) -> DocResult:
     """Score one prediction (a `CaseReport` dict, or None when it failed) against gold.
 
@@ -353,7 +386,7 @@ def score_document(
     if pred is None and status == "ok":
         status, error = "invalid", error or "the prediction has no record"
     try:
-        acc = _Acc(scope, details, _abbreviations(gold, text))
+        acc = _Acc(scope, details, _abbreviations(gold, text), order)
         if status == "ok":
             _model(acc, plan, gold, pred, "")
         else:
@@ -406,6 +439,7 @@ class ScoreTask:
     annotated: tuple[str, ...] | None = None
     fields: tuple[str, ...] | None = None
     text: str | None = None
+    order: Mapping[str, Sequence[Sequence[int]]] | None = None
 
 
 _TASKS: Sequence[ScoreTask] = ()
@@ -427,6 +461,7 @@ def _score_task(t: ScoreTask, details: bool) -> DocResult:
         fields=t.fields,
         details=details,
         text=t.text,
+        order=t.order,
     )
 
 

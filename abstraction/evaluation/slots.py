@@ -8,6 +8,7 @@ The counting rules are in the scorer's docstring.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 import numpy as np
@@ -54,15 +55,23 @@ class _Acc:
         "details",
         "errors",
         "matches",
+        "order",
+        "order_scope",
         "score",
         "stated",
         "visit",
     )
 
     def __init__(
-        self, scope: Scope | None, details: bool, abbr: dict[str, str] | None = None
+        self,
+        scope: Scope | None,
+        details: bool,
+        abbr: dict[str, str] | None = None,
+        order: Mapping[str, Sequence[Sequence[int]]] | None = None,
     ) -> None:
         self.abbr = abbr or {}
+        self.order = order or {}
+        self.order_scope = scope.order if scope else None
         self.abbr_terms: dict[int, dict[str, Term]] = {}
         self.binary = scope.binary if scope else _NO_BINARY
         self.stated = scope.stated if scope else frozenset()

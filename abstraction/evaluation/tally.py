@@ -172,10 +172,12 @@ def scorer_changed() -> bool:
 
 def gold_sha256(gold: GoldRecord) -> str:
     """sha256 of what is scored in a gold record: its fields in scope and its record."""
-    scored = {
+    scored: dict[str, object] = {
         "annotated_fields": gold.annotated_fields,
         "record": gold.record.model_dump(mode="json"),
     }
+    if gold.order is not None:  # absent before partial orders: older golds keep their digest
+        scored["order"] = {path: sorted(pairs) for path, pairs in gold.order.items()}
     body = json.dumps(scored, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
@@ -381,7 +383,7 @@ def check_tally(
                 )
             annotated = tuple(gold.annotated_fields) if gold.annotated_fields is not None else None
             scope = make_scope(annotated, fields)
-            scored = all_paths(compile_plan()) if scope is None else scope.score
+            scored = all_paths(compile_plan()) if scope is None else scope.score | scope.order
             if stray := sorted(set(td.counts) - scored):
                 problems.append(
                     f"{doc.id}: counts for paths this suite does not score ({', '.join(stray)})"

@@ -10,7 +10,9 @@ The perturbation is seeded, so every run scores the same pairs.
     python bench/score.py --n 2000 --no-details
 
 Only the scoring is timed (per-document scoring plus building the report); generating the
-pairs is not.  The target is 10,000 pairs in <= 20 s on the project's 2-core machine.
+pairs is not.  The target is 10,000 pairs in <= 20 s on the project's 2-core machine;
+`abstraction score` scores in as many processes as there are usable CPUs, which is
+``--workers 2`` here.
 """
 
 from __future__ import annotations

@@ -163,6 +163,10 @@ def score(
             "default: the gold records' own principal diagnoses, where they have one."
         ),
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, help="Scoring processes (default: every CPU this process may use)."),
+    ] = None,
 ) -> None:
     """Score existing extractions against gold, per field and per document.
 
@@ -170,7 +174,7 @@ def score(
     with GOLD_DIR (F1 per field, and Cohen's kappa for categorical fields)."""
     golds = read_gold_dir(gold_dir)
     with scoring_schema(gold_schema(golds.values(), gold_dir).model):
-        _score(pred_dir, gold_dir, json_out, details, allow_hash_mismatch, principal)
+        _score(pred_dir, gold_dir, json_out, details, allow_hash_mismatch, principal, workers)
 
 
 def _score(
@@ -180,11 +184,14 @@ def _score(
     details: bool,
     allow_hash_mismatch: bool,
     principal: Path | None,
+    workers: int | None = None,
 ) -> None:
     """`score` inside the gold's schema."""
     from abstraction.evaluation.agreement import agreement_dirs
 
-    report = score_dirs(pred_dir, gold_dir, allow_hash_mismatch=allow_hash_mismatch)
+    report = score_dirs(
+        pred_dir, gold_dir, allow_hash_mismatch=allow_hash_mismatch, workers=workers
+    )
     print_score(report, details=details)
     _print_principal(measure_dirs(pred_dir, gold_dir, principal))
     for w in report.warnings:

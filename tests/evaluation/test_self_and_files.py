@@ -102,3 +102,25 @@ def test_score_many_in_workers_matches_one_process() -> None:
     assert [(r.id, r.counts, r.errors, r.matches) for r in one] == [
         (r.id, r.counts, r.errors, r.matches) for r in two
     ]
+
+
+def test_score_dirs_in_workers_matches_one_process(tmp_path: Path) -> None:
+    """`abstraction score` scores a folder in forked workers: the same report as one process,
+    failed, missing and partial-gold documents (with a partial order) included."""
+    gold_dir, pred_dir = tmp_path / "gold", tmp_path / "pred"
+    full = seed_gold().record.model_dump()
+    pred = record(patient__sex=fact("female"), treatments=[treatment("CAR-T", "cellular_therapy")])
+    for i in range(24):
+        doc = f"d{i:02d}"
+        gold = gold_record(doc, full, annotated=["treatments.name"] if i % 4 == 0 else None)
+        if i % 4 == 0:
+            gold.order = {"treatments": [(0, 1)]} if len(full["treatments"]) > 1 else None
+        _write(gold_dir, f"{doc}.json", gold.model_dump_json())
+        if i % 5:
+            _write(
+                pred_dir, f"{doc}.json", extraction(doc, pred if i % 3 else full).model_dump_json()
+            )
+    one = score_dirs(pred_dir, gold_dir, workers=1)
+    two = score_dirs(pred_dir, gold_dir, workers=2)
+    assert one.model_dump() == two.model_dump()
+    assert {d.status for d in one.documents} == {"ok", "missing"}

@@ -7,6 +7,7 @@ its annotation before running the importer.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -148,3 +149,26 @@ def test_gold_order_must_name_items_of_a_list() -> None:
     assert type(three).model_validate(ok).order == {"timeline": [(0, 1), (1, 2), (0, 2)]}
     with pytest.raises(ValidationError, match="not two distinct items"):
         type(gold).model_validate({**gold.model_dump(), "order": {"timeline": [[1, 1]]}})
+
+
+def test_abstraction_score_prints_the_order_of_an_order_only_list(tmp_path: Path) -> None:
+    """`abstraction score` on a partial gold that scores only the timeline's events: the order
+    line says what was judged, in both one process and two."""
+    from typer.testing import CliRunner
+
+    from abstraction.cli.main import app
+    from tests.evaluation.helpers import extraction
+
+    gold_dir, pred_dir = tmp_path / "gold", tmp_path / "pred"
+    gold_dir.mkdir()
+    pred_dir.mkdir()
+    rec = record(timeline=_timeline("fever", "rash", "stroke"))
+    gold = gold_record("d", rec, ["timeline.event"])
+    gold.order = {"timeline": [(0, 1), (1, 2)]}
+    (gold_dir / "d.json").write_text(gold.model_dump_json(), encoding="utf-8")
+    pred = extraction("d", record(timeline=_timeline("rash", "fever", "stroke")))
+    (pred_dir / "d.json").write_text(pred.model_dump_json(), encoding="utf-8")
+    for workers in ("1", "2"):
+        res = CliRunner().invoke(app, ["score", str(pred_dir), str(gold_dir), "--workers", workers])
+        assert res.exit_code == 0, res.output
+        assert "timeline order: 0.500 (1 of 2 judged gold-ordered pairs" in res.output

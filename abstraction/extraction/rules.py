@@ -23,6 +23,11 @@ note: nothing the model said is lost, it moves to the extraction's ``dropped`` l
   positive", "CT showed a mass"), which become its quote.
 - ``intent_from_words``: a treatment's intent is the intent word written with it ("salvage
   chemotherapy", "as a bridge to"), else null (the model's goes to ``dropped``).
+- ``doses_from_words``: a treatment's dose from the words written right after its name
+  ("filgrastim 5 µg/kg/day"), completed with how often and on which days ("400 mg" -> "400 mg
+  daily on days 1–14"); a dose written into the name ("oral acyclovir 800 mg") leaves it.
+- ``same_treatment_once``: two treatments of one name whose quotes point at the same words
+  (one mention listed twice) are one, unless their doses differ.
 - ``duration_from_words``: a treatment with no duration gets the length written with its name
   ("six cycles of R-CHOP", "interferon-α for two weeks"), which becomes its quote.
 - ``follow_up_from_text``: when no follow-up was extracted, the length in the last case-text
@@ -100,6 +105,7 @@ from abstraction.extraction.text_rules import (
     age_group_from_age,
     cell_donor_from_words,
     disease_words,
+    doses_from_words,
     duration_from_words,
     events_from_text,
     follow_up_from_text,
@@ -110,6 +116,7 @@ from abstraction.extraction.text_rules import (
     results_from_text,
     rules_vocabulary,
     same_disease_once,
+    same_treatment_once,
     sex_from_text,
     sites_from_words,
     squash,
@@ -530,6 +537,8 @@ TEXT_RULES: dict[str, TextRule] = {  # in `abstraction.extraction.text_rules`
     "sites_from_words": sites_from_words,
     "results_from_text": results_from_text,
     "intent_from_words": intent_from_words,
+    "doses_from_words": doses_from_words,
+    "same_treatment_once": same_treatment_once,
     "duration_from_words": duration_from_words,
     "follow_up_from_text": follow_up_from_text,
     "times_from_words": times_from_words,

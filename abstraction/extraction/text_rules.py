@@ -292,6 +292,154 @@ def duration_from_words(record: CaseReport, text: str) -> list[DroppedFact]:
     return []
 
 
+_SP = "[ \t\u00a0\u2009\u200a\u202f]"
+"""A space inside a dose (some articles write "23.75\u200amg" with a hair space)."""
+_NUMBER = (
+    rf"\d+(?:[.,]\d+)*(?:{_SP}?[–-]{_SP}?\d+(?:[.,]\d+)*)?"
+    rf"(?:{_SP}?[×x]{_SP}?10[⁰¹²³⁴⁵⁶⁷⁸⁹]+)?"
+)
+_DOSE_UNIT = (
+    r"(?:mg|g|gm|mcg|µg|μg|ug|ng|IU|U|units?|mL|ml|L|mmol|mEq|Gy|cGy|MBq|mCi)"
+    r"(?:/(?:kg|m²|m2|day|d|h|hr|hour|min|minute|week|wk|dose|L|mL|ml))*(?![\w/])"
+)
+_ROUTE = (
+    r"(?:subcutaneously|intravenously|orally|intramuscularly|intrathecally|intravitreally|"
+    r"topically|sublingually|by[ \t]+mouth|IV|PO|SC|IM|i\.v\.|p\.o\.|s\.c\.|i\.m\.)(?!\w)"
+)
+_FREQUENCY = (
+    r"(?:(?:once|twice|thrice|\d+|one|two|three|four|five|six)[ \t]+(?:times[ \t]+)?"
+    r"(?:daily|a[ \t]+day|per[ \t]+day|weekly|a[ \t]+week|per[ \t]+week|monthly|a[ \t]+month)"
+    r"|daily|weekly|monthly|nightly|every[ \t]+other[ \t]+(?:day|week)"
+    r"|every[ \t]+\d+(?:[ \t]?[–-][ \t]?\d+)?[ \t]*(?:h|hrs?|hours?|days?|weeks?|months?)"
+    r"|q[ \t]?\d+[ \t]?h|qd|bid|tid|qid|tiw|per[ \t]+day|a[ \t]+day)(?!\w)"
+)
+_DAY_NUMBERS = r"\d+(?:[ \t]?[–-][ \t]?\d+)?"
+_ON_DAYS = rf"on[ \t]+days?[ \t]+{_DAY_NUMBERS}(?:(?:,[ \t]*|[ \t]+and[ \t]+){_DAY_NUMBERS})*"
+_FRACTIONS = (
+    r"in[ \t]+(?:a[ \t]+single|\d+|one|two|three|four|five|six|seven|eight|nine|ten)"
+    r"[ \t]+fractions?(?!\w)"
+)
+_CYCLE = r"(?:of[ \t]+(?:each|every)[ \t]+\d+-day[ \t]+cycles?|in[ \t]+\d+-day[ \t]+cycles)"
+DOSE = (
+    rf"{_NUMBER}{_SP}?{_DOSE_UNIT}(?:[ \t]+{_FRACTIONS})?(?:[ \t]+{_ROUTE})?(?:[ \t]+{_FREQUENCY})?"
+    rf"(?:[ \t]+{_ON_DAYS})?(?:[ \t]+{_CYCLE})?"
+)
+"""A dose as a regimen writes it: an amount with its unit, then the route, how often and on
+which days if written ("400 mg daily on days 1–14 of each 28-day cycle", "135 µg
+subcutaneously once weekly", "10 mg/kg every 8 h", "5,000 IU", "20 Gy in 5 fractions")."""
+_DOSE_AFTER_NAME = re.compile(
+    rf"^(?:[ \t]*\([^()\n]{{1,40}}\))?,?[ \t]+(?:at[ \t]+)?(?P<d>{DOSE})", re.IGNORECASE
+)
+_DOSE_IN_NAME = re.compile(rf"{_SP}+(?P<d>{DOSE})", re.IGNORECASE)
+
+
+def _name_at(name: str, quote: str, text: str, start: int) -> int:
+    """Where the treatment's `name` stands in the text: inside its quote if the quote is words
+    of the case text, else where the case text first names it (-1: nowhere)."""
+    q = quote.strip()
+    q_at = _find_name(q, text, start) if q else -1
+    if q_at >= 0:
+        at = _find_name(name, text, q_at)
+        if at >= 0 and at + len(name) <= q_at + len(q):
+            return at
+    return _find_name(name, text, start)
+
+
+def doses_from_words(record: CaseReport, text: str) -> list[DroppedFact]:
+    """A treatment's dose from the words written with its name.
+
+    - A name that holds a dose ("oral acyclovir 800 mg 5 times daily for 14 days") is cut
+      before it ("oral acyclovir"); the dose is its dose if it had none.  The model's name
+      goes to ``dropped``.
+    - A treatment with no dose gets the dose the case text writes right after its name
+      ("filgrastim 5 µg/kg/day", "infliximab 5 mg/kg", "aspirin (ASA) 300 mg"), and the
+      words from the one to the other become its quote, so it states both.
+    - A dose the text goes on to say how often or on which days to give is completed from the
+      text ("400 mg" -> "400 mg daily on days 1–14 of each 28-day cycle").
+    Only the words right after the name count: a dose elsewhere in the sentence may be
+    another drug's."""
+    out: list[DroppedFact] = []
+    start = _case_start(text)
+    for i, t in enumerate(record.treatments):
+        inside = _DOSE_IN_NAME.search(t.name)
+        if inside is not None and re.search(r"[A-Za-z]{3}", t.name[: inside.start()]):
+            name = t.name[: inside.start()].strip(" ,")
+            out.append(
+                DroppedFact(
+                    path=f"treatments[{i}].name",
+                    fact={"name": t.name, "evidence": {"quote": t.evidence.quote}},
+                    note=f"a dose is not part of the name: {name!r}",
+                )
+            )
+            if t.dose is None:
+                t.dose = inside.group("d")
+            t.name = name
+        at = _name_at(t.name, t.evidence.quote, text, start)
+        if at < 0:
+            continue
+        end = at + len(t.name)
+        after = _DOSE_AFTER_NAME.match(text[end : end + 160])
+        if after is None:
+            continue
+        found = after.group("d")
+        if t.dose is not None and (
+            len(found) <= len(t.dose) or not squash(found).startswith(squash(t.dose))
+        ):
+            continue
+        quote = _anchor(t.evidence.quote, text, at, end + after.end())
+        if quote is not None:
+            t.dose = found
+            t.evidence = Evidence(quote=quote)
+    return out
+
+
+def _filled(t: Any) -> int:
+    return sum(v is not None for k, v in t if k not in ("name", "evidence", "category"))
+
+
+def same_treatment_once(record: CaseReport, text: str) -> list[DroppedFact]:
+    """Two treatments of the same name whose quotes point at the same words of the text (one
+    mention, listed twice: by two passes, or twice by one) are one treatment, unless they give
+    different doses: the one that gives more attributes stays, in the place of the first; the
+    other goes to ``dropped``.  The same drug given twice is two mentions and stays twice."""
+    out: list[DroppedFact] = []
+    start = _case_start(text)
+    kept: list[tuple[str, int, int]] = []  # (name, where, index in `items`)
+    items: list[Any] = []
+    origin: list[int] = []  # each kept item's index in the record as the rule found it
+    for i, t in enumerate(record.treatments):
+        key = squash(t.name)
+        at = _name_at(t.name, t.evidence.quote, text, start)
+        twin = next(
+            (
+                k
+                for name, where, k in kept
+                if at >= 0
+                and name == key
+                and where == at
+                and (items[k].dose is None or t.dose is None or items[k].dose == t.dose)
+            ),
+            None,
+        )
+        if twin is None:
+            kept.append((key, at, len(items)))
+            items.append(t)
+            origin.append(i)
+            continue
+        first = items[k := twin]
+        if _filled(t) > _filled(first):
+            items[k], goes, where = t, first, origin[k]
+        else:
+            goes, where = t, i
+        out.append(
+            _drop(
+                f"treatments[{where}]", goes, "the same mention as another treatment, listed twice"
+            )
+        )
+    record.treatments = items
+    return out
+
+
 _PAUSED = re.compile(
     r"\b(?:stopped|held|withheld|discontinued|interrupted|paused|suspended|off)\b", re.IGNORECASE
 )

@@ -1,0 +1,165 @@
+"""The dose rules (`doses_from_words`, `same_treatment_once`): doses read from the words right
+after a treatment's name, never from another drug's words or a laboratory value; one mention
+listed twice kept once, the same drug given twice kept twice; what the model said kept in
+``dropped``; the quote states the dose after grounding."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from abstraction.core.schema import Evidence, Treatment, empty_case_report
+from abstraction.extraction.rules import apply_rules
+from abstraction.grounding import ground
+
+PAD = " The course is described below in the words of the report, as a paragraph of prose."
+
+
+def _case(text: str) -> str:
+    return "A Case Report\n\n" + text + PAD
+
+
+def _t(name: str, quote: str | None = None, **kw: Any) -> Treatment:
+    base: dict[str, Any] = dict(
+        target=None, donor_type=None, graft_source=None, dose=None, duration=None,
+        intent=None, time=None,
+    )  # fmt: skip
+    base.update(kw)
+    return Treatment(name=name, category="other", evidence=Evidence(quote=quote or name), **base)
+
+
+def _doses(text: str, *treatments: Treatment) -> list[tuple[str, str | None]]:
+    record = empty_case_report()
+    record.treatments = list(treatments)
+    apply_rules(record, ("doses_from_words",), text)
+    return [(t.name, t.dose) for t in record.treatments]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "name", "dose"),
+    [
+        ("Filgrastim 5 µg/kg/day was given for neutropenia.", "Filgrastim", "5 µg/kg/day"),
+        ("She received aspirin (ASA) 300 mg at once.", "aspirin", "300 mg"),
+        ("Lenalidomide maintenance, 10 mg daily, was started.", "Lenalidomide maintenance",
+         "10 mg daily"),
+        ("He then had denosumab 120 mg subcutaneously every 4 weeks.", "denosumab",
+         "120 mg subcutaneously every 4 weeks"),
+        ("Venetoclax 400 mg daily on days 1–14 of each 28-day cycle was added.", "Venetoclax",
+         "400 mg daily on days 1–14 of each 28-day cycle"),
+        ("Radiotherapy 20 Gy in 5 fractions was given to L3.", "Radiotherapy",
+         "20 Gy in 5 fractions"),
+        ("She took metoprolol 23.75\u200amg daily.", "metoprolol", "23.75\u200amg daily"),
+        ("Ribavirin 400 mg q 12 h was started.", "Ribavirin", "400 mg q 12 h"),
+        ("Heparin 5,000 IU was given.", "Heparin", "5,000 IU"),
+    ],
+)  # fmt: skip
+def test_a_dose_written_right_after_the_name(sentence: str, name: str, dose: str) -> None:
+    assert _doses(_case(sentence), _t(name)) == [(name, dose)]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "name"),
+    [
+        # another drug's dose, later in the sentence
+        ("Dexamethasone and cyclophosphamide 500 mg/m² were given.", "Dexamethasone"),
+        # a laboratory value is not a dose
+        ("After transfusion 6.8 g/dL was reached.", "transfusion"),
+        ("Transfusion levels of 6.8 g/dL were reached.", "Transfusion"),
+        # a cell count is not written as a dose unit here
+        ("Ciltacabtagene autoleucel 0.71 × 10⁶ cells/kg followed.", "Ciltacabtagene autoleucel"),
+        # words between the name and the number
+        ("Vemurafenib was started at 960 mg twice daily.", "Vemurafenib"),
+    ],
+)
+def test_no_dose_from_other_words(sentence: str, name: str) -> None:
+    assert _doses(_case(sentence), _t(name)) == [(name, None)]
+
+
+def test_a_dose_is_completed_only_from_its_own_words() -> None:
+    text = _case("Azacitidine 75 mg/m² on days 1–7 and venetoclax 400 mg were given.")
+    got = _doses(text, _t("Azacitidine", dose="75 mg/m²"), _t("venetoclax", dose="40 mg"))
+    # the model's "40 mg" is not the start of what the text writes: it stays as the model
+    # gave it (grounding then finds it unstated)
+    assert got == [("Azacitidine", "75 mg/m² on days 1–7"), ("venetoclax", "40 mg")]
+
+
+def test_the_quote_of_the_treatment_decides_which_mention() -> None:
+    text = _case(
+        "Induction included dexamethasone 20 mg on days 1, 2, 4 and 5. At relapse, "
+        "dexamethasone 40 mg weekly was given with daratumumab."
+    )
+    first = _t("dexamethasone", quote="Induction included dexamethasone")
+    second = _t("dexamethasone", quote="At relapse, dexamethasone 40 mg weekly was given")
+    assert _doses(text, first, second) == [
+        ("dexamethasone", "20 mg on days 1, 2, 4 and 5"),
+        ("dexamethasone", "40 mg weekly"),
+    ]
+
+
+def test_a_dose_in_the_name_leaves_it_and_the_name_is_kept_in_dropped() -> None:
+    text = _case("She was given oral acyclovir 800 mg 5 times daily for 14 days.")
+    record = empty_case_report()
+    record.treatments = [_t("oral acyclovir 800 mg 5 times daily for 14 days")]
+    dropped = apply_rules(record, ("doses_from_words", "duration_from_words"), text)
+    t = record.treatments[0]
+    assert (t.name, t.dose, t.duration) == ("oral acyclovir", "800 mg 5 times daily", "14 days")
+    assert [(d.path, d.fact["name"]) for d in dropped] == [
+        ("treatments[0].name", "oral acyclovir 800 mg 5 times daily for 14 days")
+    ]
+
+
+def test_a_name_that_is_only_a_dose_is_not_cut() -> None:
+    text = _case("Then 2 g/kg was infused.")
+    assert _doses(text, _t("2 g/kg")) == [("2 g/kg", None)]
+
+
+def test_grounding_finds_the_dose_stated_by_the_new_quote() -> None:
+    text = _case("On day 7, filgrastim 5 µg/kg/day was given for neutropenia.")
+    record = empty_case_report()
+    record.treatments = [_t("filgrastim")]
+    apply_rules(record, ("doses_from_words",), text)
+    grounded = ground(record, text, unstated="drop")
+    t = grounded.record.treatments[0]
+    assert t.dose == "5 µg/kg/day"
+    assert t.evidence.status == "exact"
+    assert "5 µg/kg/day" in t.evidence.quote
+    assert grounded.dropped == []
+
+
+def _once(text: str, *treatments: Treatment) -> tuple[list[tuple[str, str | None]], list[str]]:
+    record = empty_case_report()
+    record.treatments = list(treatments)
+    dropped = apply_rules(record, ("same_treatment_once",), text)
+    return [(t.name, t.dose or t.duration) for t in record.treatments], [d.path for d in dropped]
+
+
+def test_one_mention_listed_twice_is_kept_once_with_more_attributes() -> None:
+    text = _case("Bridging therapy was one cycle of carfilzomib. Aspirin was given.")
+    bridging = "Bridging therapy was one cycle of carfilzomib"
+    got = _once(
+        text,
+        _t("carfilzomib", quote="one cycle of carfilzomib"),
+        _t("Aspirin"),
+        _t("carfilzomib", duration="one cycle", quote=bridging),
+    )
+    # the second listing gives more (a duration): it stays, in the first one's place
+    assert got == ([("carfilzomib", "one cycle"), ("Aspirin", None)], ["treatments[0]"])
+
+
+def test_the_same_drug_given_twice_stays_twice() -> None:
+    text = _case("IVIG 2 g/kg was given on day 5. A second dose of IVIG 2 g/kg followed on day 7.")
+    first = _t("IVIG", dose="2 g/kg", quote="IVIG 2 g/kg was given on day 5")
+    second = _t("IVIG", dose="2 g/kg", quote="A second dose of IVIG 2 g/kg followed on day 7")
+    got, dropped = _once(text, first, second)
+    assert got == [("IVIG", "2 g/kg"), ("IVIG", "2 g/kg")]
+    assert dropped == []
+
+
+def test_one_mention_with_two_different_doses_stays_twice() -> None:
+    text = _case("Prednisone was given, first 60 mg daily, then 20 mg daily.")
+    got, dropped = _once(
+        text, _t("Prednisone", dose="60 mg daily"), _t("Prednisone", dose="20 mg daily")
+    )
+    assert got == [("Prednisone", "60 mg daily"), ("Prednisone", "20 mg daily")]
+    assert dropped == []

@@ -23,11 +23,13 @@ note: nothing the model said is lost, it moves to the extraction's ``dropped`` l
   positive", "CT showed a mass"), which become its quote.
 - ``intent_from_words``: a treatment's intent is the intent word written with it ("salvage
   chemotherapy", "as a bridge to"), else null (the model's goes to ``dropped``).
-- ``doses_from_words``: a treatment's dose from the words written right after its name
-  ("filgrastim 5 µg/kg/day"), completed with how often and on which days ("400 mg" -> "400 mg
-  daily on days 1–14"); a dose written into the name ("oral acyclovir 800 mg") leaves it.
+- ``doses_from_words``: a treatment's dose from the words written right after its name, at
+  the mention its quote points at ("filgrastim 5 µg/kg/day"), completed with how often and on
+  which days ("400 mg" -> "400 mg daily on days 1–14"); a dose that ends the name ("oral
+  acyclovir 800 mg") leaves it.  Never a laboratory value, a concentration, another drug's
+  dose, or a dose the text negates, plans or generalises.
 - ``same_treatment_once``: two treatments of one name whose quotes point at the same words
-  (one mention listed twice) are one, unless their doses differ.
+  (one mention listed twice) are one, unless an attribute differs.
 - ``duration_from_words``: a treatment with no duration gets the length written with its name
   ("six cycles of R-CHOP", "interferon-α for two weeks"), which becomes its quote.
 - ``follow_up_from_text``: when no follow-up was extracted, the length in the last case-text

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections import Counter
 from functools import lru_cache
 from importlib import resources
 from typing import Any, Literal
@@ -27,6 +28,7 @@ from abstraction.core.schema import (
 from abstraction.core.terms import defined_abbreviations, document_abbreviations, vocabulary
 from abstraction.core.vocab import first_age_statement, parse_age
 from abstraction.grounding.boilerplate import header_span
+from abstraction.grounding.ground import LOCATED
 from abstraction.grounding.support import AGE_GROUPS, YEARS_PER
 
 
@@ -298,72 +300,167 @@ _NUMBER = (
     rf"\d+(?:[.,]\d+)*(?:{_SP}?[–-]{_SP}?\d+(?:[.,]\d+)*)?"
     rf"(?:{_SP}?[×x]{_SP}?10[⁰¹²³⁴⁵⁶⁷⁸⁹]+)?"
 )
+_AMOUNT_UNIT = r"(?:mg|g|gm|mcg|µg|μg|ug|ng|IU|U|units?|mL|ml|L|mmol|mEq|Gy|cGy|MBq|mCi)"
+_PER = rf"(?:/|{_SP}per{_SP})(?:kg|m²|m2|day|d|h|hr|hour|min|minute|week|wk|dose)(?![\w²])"
 _DOSE_UNIT = (
-    r"(?:mg|g|gm|mcg|µg|μg|ug|ng|IU|U|units?|mL|ml|L|mmol|mEq|Gy|cGy|MBq|mCi)"
-    r"(?:/(?:kg|m²|m2|day|d|h|hr|hour|min|minute|week|wk|dose|L|mL|ml))*(?![\w/])"
+    rf"{_AMOUNT_UNIT}(?:{_PER})*"
+    r"(?![\w/·⁻²])"  # not a concentration ("mg/mL", "mmol/L"), not "mg·kg⁻¹"
+    rf"(?!{_SP}*(?:per{_SP}+|kg\b|-{_SP}*\d|to{_SP}+\d))"  # nor cut short: "2 mg per kg"
 )
 _ROUTE = (
     r"(?:subcutaneously|intravenously|orally|intramuscularly|intrathecally|intravitreally|"
     r"topically|sublingually|by[ \t]+mouth|IV|PO|SC|IM|i\.v\.|p\.o\.|s\.c\.|i\.m\.)(?!\w)"
 )
 _FREQUENCY = (
-    r"(?:(?:once|twice|thrice|\d+|one|two|three|four|five|six)[ \t]+(?:times[ \t]+)?"
-    r"(?:daily|a[ \t]+day|per[ \t]+day|weekly|a[ \t]+week|per[ \t]+week|monthly|a[ \t]+month)"
-    r"|daily|weekly|monthly|nightly|every[ \t]+other[ \t]+(?:day|week)"
-    r"|every[ \t]+\d+(?:[ \t]?[–-][ \t]?\d+)?[ \t]*(?:h|hrs?|hours?|days?|weeks?|months?)"
-    r"|q[ \t]?\d+[ \t]?h|qd|bid|tid|qid|tiw|per[ \t]+day|a[ \t]+day)(?!\w)"
+    rf"(?:(?:once|twice|thrice|\d+|one|two|three|four|five|six){_SP}+(?:times{_SP}+)?"
+    rf"(?:daily|a{_SP}+day|per{_SP}+day|weekly|a{_SP}+week|per{_SP}+week|monthly|a{_SP}+month)"
+    rf"|daily|weekly|monthly|nightly|every{_SP}+other{_SP}+(?:day|week)"
+    rf"|every{_SP}+\d+(?:{_SP}?[–-]{_SP}?\d+)?{_SP}*(?:h|hrs?|hours?|days?|weeks?|months?)"
+    rf"|q{_SP}?\d+{_SP}?h|qd|bid|tid|qid|tiw|per{_SP}+day|a{_SP}+day)(?!\w)"
 )
-_DAY_NUMBERS = r"\d+(?:[ \t]?[–-][ \t]?\d+)?"
-_ON_DAYS = rf"on[ \t]+days?[ \t]+{_DAY_NUMBERS}(?:(?:,[ \t]*|[ \t]+and[ \t]+){_DAY_NUMBERS})*"
+_NOT_AN_AMOUNT = rf"(?!{_SP}*{_AMOUNT_UNIT}(?!\w))"
+_DAY_NUMBERS = rf"\d+(?:{_SP}?[–-]{_SP}?\d+)?{_NOT_AN_AMOUNT}"
+_ON_DAYS = (
+    rf"on{_SP}+days?{_SP}+{_DAY_NUMBERS}"
+    rf"(?:(?:,{_SP}*|{_SP}+and{_SP}+){_DAY_NUMBERS})*(?!{_SP}+of{_SP}+(?!each|every))"
+)
 _FRACTIONS = (
-    r"in[ \t]+(?:a[ \t]+single|\d+|one|two|three|four|five|six|seven|eight|nine|ten)"
-    r"[ \t]+fractions?(?!\w)"
+    rf"in{_SP}+(?:a{_SP}+single|\d+|one|two|three|four|five|six|seven|eight|nine|ten)"
+    rf"{_SP}+fractions?(?!\w)"
 )
-_CYCLE = r"(?:of[ \t]+(?:each|every)[ \t]+\d+-day[ \t]+cycles?|in[ \t]+\d+-day[ \t]+cycles)"
+_CYCLE = rf"(?:of{_SP}+(?:each|every){_SP}+\d+-day{_SP}+cycles?|in{_SP}+\d+-day{_SP}+cycles)"
 DOSE = (
-    rf"{_NUMBER}{_SP}?{_DOSE_UNIT}(?:[ \t]+{_FRACTIONS})?(?:[ \t]+{_ROUTE})?(?:[ \t]+{_FREQUENCY})?"
-    rf"(?:[ \t]+{_ON_DAYS})?(?:[ \t]+{_CYCLE})?"
+    rf"{_NUMBER}{_SP}?{_DOSE_UNIT}(?:{_SP}+{_FRACTIONS})?(?:{_SP}+{_ROUTE})?"
+    rf"(?:{_SP}+{_FREQUENCY})?(?:{_SP}+{_ON_DAYS})?(?:{_SP}+{_CYCLE})?"
 )
-"""A dose as a regimen writes it: an amount with its unit, then the route, how often and on
-which days if written ("400 mg daily on days 1–14 of each 28-day cycle", "135 µg
-subcutaneously once weekly", "10 mg/kg every 8 h", "5,000 IU", "20 Gy in 5 fractions")."""
+"""A dose as a regimen writes it: an amount with its unit, then the fractions, route, how often
+and on which days if written ("400 mg daily on days 1–14 of each 28-day cycle", "135 µg
+subcutaneously once weekly", "10 mg/kg every 8 h", "5,000 IU", "20 Gy in 5 fractions").  Not
+a concentration or a laboratory value ("12 ng/mL", "3.1 mmol/L"), and not a dose cut short
+("2 mg per kg", "1 mg to 2 mg/kg")."""
+_DOSE_ENDS = (
+    rf"(?=[ \t]*(?:[.,;:)\]\n]|$)|{_SP}+(?:was|were|is|are|had|has|given|administered|started|"
+    r"initiated|continued|added|infused|for|from|on|in|at|and|with|as|by|over|via|until|to|x|×|"
+    r"then|followed|which|that|but|during|after|before|each|\())"
+)
+"""What may follow a dose: the end of a clause or a verb, time or linking word; not another
+name ("375 mg/m² rituximab", "2 g of methylprednisolone"), nor "trough", "level" (a drug level
+is a laboratory value)."""
+_ABBREVIATION = r"\((?=(?-i:[^()]*[A-Z]))[A-Za-z0-9αβγ+\-]{1,12}\)"
 _DOSE_AFTER_NAME = re.compile(
-    rf"^(?:[ \t]*\([^()\n]{{1,40}}\))?,?[ \t]+(?:at[ \t]+)?(?P<d>{DOSE})", re.IGNORECASE
+    rf"^(?:{_SP}*{_ABBREVIATION})?(?P<comma>,)?{_SP}+(?:at{_SP}+)?(?P<d>{DOSE}){_DOSE_ENDS}",
+    re.IGNORECASE,
 )
-_DOSE_IN_NAME = re.compile(rf"{_SP}+(?P<d>{DOSE})", re.IGNORECASE)
+_DOSE_IN_NAME = re.compile(
+    rf"{_SP}+(?P<d>{DOSE})(?P<rest>(?:{_SP}+for{_SP}+\S+{_SP}+(?:days?|weeks?|months?|cycles?))?)$",
+    re.IGNORECASE,
+)
+_ANY_DOSE = re.compile(rf"\d{_SP}?{_AMOUNT_UNIT}(?!\w)", re.IGNORECASE)
+_COMBINATION = re.compile(r",|/|\+|\band\b|\bwith\b|\bplus\b", re.IGNORECASE)
+_NOT_GIVEN = re.compile(
+    r"\b(?:not|no|never|without|planned|plan|considered|recommended|proposed|usually|typically|"
+    r"routinely|should|would|could|may|might|patients)\b",
+    re.IGNORECASE,
+)
+"""Words that make a dose in the sentence not this patient's given dose: negated, planned,
+usual, or other patients' ("aspirin 300 mg was not given", "patients usually receive...")."""
 
 
-def _name_at(name: str, quote: str, text: str, start: int) -> int:
-    """Where the treatment's `name` stands in the text: inside its quote if the quote is words
-    of the case text, else where the case text first names it (-1: nowhere)."""
-    q = quote.strip()
-    q_at = _find_name(q, text, start) if q else -1
-    if q_at >= 0:
-        at = _find_name(name, text, q_at)
-        if at >= 0 and at + len(name) <= q_at + len(q):
-            return at
-    return _find_name(name, text, start)
+def _mention(name: str, text: str, start: int = 0) -> list[int]:
+    """Where `name` stands in `text` (from `start`) as a whole name: not a piece of a hyphenated
+    or combined one ("CHOP" is not in "R-CHOP", nor "ATO" in "ATRA+ATO")."""
+    name = name.strip()
+    if len(name) < 2:
+        return []
+    pattern = re.compile(rf"(?<![\w\-/+]){re.escape(name)}(?![\w\-/+])", re.IGNORECASE)
+    return [m.start() for m in pattern.finditer(text, start)]
+
+
+def _this_mention(t: Any, text: str, start: int) -> int:
+    """The one mention of treatment `t` in the case text that its quote points at: the name
+    inside the model's own quote, when that quote is words of the case text; else the name
+    when the case text names it once.  -1 when it cannot be told (a bare name written twice,
+    a quote the pipeline located, a quote without the name): no dose is read then."""
+    quote = t.evidence.quote.strip()
+    located = (t.evidence.note or "").startswith(LOCATED)
+    if quote and not located and squash(quote) != squash(t.name):
+        q_at = _find_name(quote, text, start)
+        if q_at >= 0:
+            inside = [
+                a for a in _mention(t.name, text, q_at) if a + len(t.name) <= q_at + len(quote)
+            ]
+            return inside[0] if len(inside) == 1 else -1
+    found = _mention(t.name, text, start)
+    return found[0] if len(found) == 1 else -1
+
+
+def _given_here(text: str, at: int, end: int) -> bool:
+    """Whether the words around ``text[at:end]`` (a name and its dose; up to 50 characters
+    before and 40 after, within the sentence) read as a dose given to this patient."""
+    lo = max((m.end() for m in _BREAK.finditer(text, 0, at)), default=0)
+    hi = next((m.start() for m in _BREAK.finditer(text, end)), len(text))
+    return _NOT_GIVEN.search(text[max(lo, at - 50) : min(hi, end + 40)]) is None
+
+
+def _dose_at(text: str, at: int, name: str) -> str | None:
+    """The dose written right after the name at `at`, if it reads as given (else None)."""
+    end = at + len(name)
+    after = _DOSE_AFTER_NAME.match(text[end : end + 160])
+    if after is None:
+        return None
+    if after.group("comma") and not re.match(r"[ \t]*[,.;)]", text[end + after.end() :]):
+        return None  # "After rituximab, 2 g ..." may be the next drug's; ", 10 mg daily," is not
+    if not _given_here(text, at, end + after.end()):
+        return None
+    return after.group("d")
+
+
+def _dose_mention(t: Any, text: str, start: int, named: int) -> tuple[int, str] | None:
+    """The mention of treatment `t` whose dose the rule reads, with that dose: the one its
+    quote points at (`_this_mention`); else, when the name is written more than once, the only
+    mention followed by a given dose: the only one whose dose starts with the model's, or, if
+    the model gave none and the record lists this name once (`named`), the only one at all.
+    None when that cannot be told."""
+    at = _this_mention(t, text, start)
+    if at >= 0:
+        found = _dose_at(text, at, t.name)
+        return (at, found) if found else None
+    dosed = [(a, d) for a in _mention(t.name, text, start) if (d := _dose_at(text, a, t.name))]
+    if t.dose is not None:
+        dosed = [(a, d) for a, d in dosed if squash(d).startswith(squash(t.dose))]
+    elif named != 1:
+        return None
+    return dosed[0] if len(dosed) == 1 else None
 
 
 def doses_from_words(record: CaseReport, text: str) -> list[DroppedFact]:
-    """A treatment's dose from the words written with its name.
+    """A treatment's dose from the words written right after its name.
 
-    - A name that holds a dose ("oral acyclovir 800 mg 5 times daily for 14 days") is cut
-      before it ("oral acyclovir"); the dose is its dose if it had none.  The model's name
-      goes to ``dropped``.
+    - A name that ends with a dose ("oral acyclovir 800 mg 5 times daily", perhaps "for 14
+      days" after it) is cut before the dose; the dose is its dose if it had none.  Not a
+      combination's name ("fludarabine and cyclophosphamide 500 mg/m²": whose dose?).  The
+      model's name goes to ``dropped``.
     - A treatment with no dose gets the dose the case text writes right after its name
-      ("filgrastim 5 µg/kg/day", "infliximab 5 mg/kg", "aspirin (ASA) 300 mg"), and the
-      words from the one to the other become its quote, so it states both.
+      ("filgrastim 5 µg/kg/day", "infliximab 5 mg/kg", "aspirin (ASA) 300 mg"), and the words
+      from the one to the other become its quote, so it states both.
     - A dose the text goes on to say how often or on which days to give is completed from the
-      text ("400 mg" -> "400 mg daily on days 1–14 of each 28-day cycle").
-    Only the words right after the name count: a dose elsewhere in the sentence may be
-    another drug's."""
+      text ("400 mg" -> "400 mg daily on days 1–14 of each 28-day cycle"); the model's dose
+      goes to ``dropped``.
+    Only the mention the treatment's quote points at counts, and only the words right after
+    its name: not another drug's dose, a laboratory value or a concentration, nor a dose in a
+    sentence that negates, plans or generalises it ("was not given", "usually")."""
     out: list[DroppedFact] = []
     start = _case_start(text)
     for i, t in enumerate(record.treatments):
         inside = _DOSE_IN_NAME.search(t.name)
-        if inside is not None and re.search(r"[A-Za-z]{3}", t.name[: inside.start()]):
-            name = t.name[: inside.start()].strip(" ,")
+        before = t.name[: inside.start()] if inside else ""
+        if (
+            inside
+            and re.search(r"[A-Za-z]{3}", before)
+            and not _COMBINATION.search(before)
+            and not _ANY_DOSE.search(before)  # "60 mg daily ... followed by 20 mg": two doses
+        ):
+            name = before.strip(" ,")
             out.append(
                 DroppedFact(
                     path=f"treatments[{i}].name",
@@ -374,22 +471,33 @@ def doses_from_words(record: CaseReport, text: str) -> list[DroppedFact]:
             if t.dose is None:
                 t.dose = inside.group("d")
             t.name = name
-        at = _name_at(t.name, t.evidence.quote, text, start)
-        if at < 0:
+    names = Counter(squash(t.name) for t in record.treatments)
+    for i, t in enumerate(record.treatments):
+        if _COMBINATION.search(t.name):
+            continue  # "rituximab and bendamustine 90 mg/m²": the dose is one drug's
+        hit = _dose_mention(t, text, start, names[squash(t.name)])
+        if hit is None:
             continue
-        end = at + len(t.name)
-        after = _DOSE_AFTER_NAME.match(text[end : end + 160])
-        if after is None:
-            continue
-        found = after.group("d")
-        if t.dose is not None and (
-            len(found) <= len(t.dose) or not squash(found).startswith(squash(t.dose))
+        at, found = hit
+        end = at + len(t.name) + text[at + len(t.name) :].index(found) + len(found)
+        old = t.dose
+        if old is not None and (
+            len(found) <= len(old) or not squash(found).startswith(squash(old))
         ):
             continue
-        quote = _anchor(t.evidence.quote, text, at, end + after.end())
-        if quote is not None:
-            t.dose = found
-            t.evidence = Evidence(quote=quote)
+        quote = _anchor(t.evidence.quote, text, at, end)
+        if quote is None:
+            continue
+        if old is not None:
+            out.append(
+                DroppedFact(
+                    path=f"treatments[{i}].dose",
+                    fact={"dose": old, "evidence": {"quote": t.evidence.quote}},
+                    note=f"completed from the text: {found!r}",
+                )
+            )
+        t.dose = found
+        t.evidence = Evidence(quote=quote)
     return out
 
 
@@ -397,45 +505,65 @@ def _filled(t: Any) -> int:
     return sum(v is not None for k, v in t if k not in ("name", "evidence", "category"))
 
 
+_SAME_WHEN_GIVEN = ("dose", "time", "intent", "duration", "target")
+
+
+def _agree(a: Any, b: Any) -> bool:
+    """No attribute says these are two administrations (a different dose, time...)."""
+    for field_name in _SAME_WHEN_GIVEN:
+        x, y = getattr(a, field_name), getattr(b, field_name)
+        if x is not None and y is not None and squash(str(x)) != squash(str(y)):
+            return False
+    return True
+
+
 def same_treatment_once(record: CaseReport, text: str) -> list[DroppedFact]:
     """Two treatments of the same name whose quotes point at the same words of the text (one
-    mention, listed twice: by two passes, or twice by one) are one treatment, unless they give
-    different doses: the one that gives more attributes stays, in the place of the first; the
-    other goes to ``dropped``.  The same drug given twice is two mentions and stays twice."""
+    mention, listed twice: by two passes, or twice by one; or the same sentence given to both
+    as their quote) are one, unless an attribute differs
+    (dose, time, intent, duration, target): the one that gives more attributes stays, in the
+    place of the first, with the other's attributes where it has none; the other goes to
+    ``dropped`` as it was.  The same drug at two mentions stays twice, and so does a treatment
+    whose mention cannot be told (`_this_mention`)."""
     out: list[DroppedFact] = []
     start = _case_start(text)
-    kept: list[tuple[str, int, int]] = []  # (name, where, index in `items`)
+    kept: list[tuple[str, int, str, int]] = []  # (name, where, quote, index in `items`)
     items: list[Any] = []
     origin: list[int] = []  # each kept item's index in the record as the rule found it
     for i, t in enumerate(record.treatments):
         key = squash(t.name)
-        at = _name_at(t.name, t.evidence.quote, text, start)
+        at = _this_mention(t, text, start)
+        quote = squash(t.evidence.quote)
+        said = quote if quote and quote != key else ""  # a quote that is more than the name
         twin = next(
             (
                 k
-                for name, where, k in kept
-                if at >= 0
-                and name == key
-                and where == at
-                and (items[k].dose is None or t.dose is None or items[k].dose == t.dose)
+                for name, where, q, k in kept
+                if name == key
+                and ((at >= 0 and where == at) or (said and q == said))
+                and _agree(items[k], t)
             ),
             None,
         )
         if twin is None:
-            kept.append((key, at, len(items)))
+            kept.append((key, at, said, len(items)))
             items.append(t)
             origin.append(i)
             continue
         first = items[k := twin]
         if _filled(t) > _filled(first):
-            items[k], goes, where = t, first, origin[k]
+            stays, goes, where = t, first, origin[k]
+            items[k], origin[k] = t, i
         else:
-            goes, where = t, i
+            stays, goes, where = first, t, i
         out.append(
             _drop(
                 f"treatments[{where}]", goes, "the same mention as another treatment, listed twice"
             )
         )
+        for field_name in (*_SAME_WHEN_GIVEN, "donor_type", "graft_source"):
+            if getattr(stays, field_name) is None and getattr(goes, field_name) is not None:
+                setattr(stays, field_name, getattr(goes, field_name))
     record.treatments = items
     return out
 

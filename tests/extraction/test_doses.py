@@ -70,10 +70,54 @@ def test_a_dose_written_right_after_the_name(sentence: str, name: str, dose: str
         ("Ciltacabtagene autoleucel 0.71 × 10⁶ cells/kg followed.", "Ciltacabtagene autoleucel"),
         # words between the name and the number
         ("Vemurafenib was started at 960 mg twice daily.", "Vemurafenib"),
+        # laboratory values, drug levels and concentrations (an audit's attacks)
+        ("Potassium 3.1 mmol/L was low.", "Potassium"),
+        ("Tacrolimus 12 ng/mL trough level was high.", "Tacrolimus"),
+        ("Vancomycin 25 mg/L was measured.", "Vancomycin"),
+        ("Epinephrine 1 mg/mL 0.3 mL was injected.", "Epinephrine"),
+        ("Heparin 0.5 U/mL anti-Xa was reached.", "Heparin"),
+        # a dose that would be cut short
+        ("Cyclophosphamide 50 mg kg-1 was given.", "Cyclophosphamide"),
+        ("Prednisone 1 mg to 2 mg/kg daily was given.", "Prednisone"),
+        # another drug's dose, after a comma, a parenthesis or in a longer name
+        ("After rituximab, 2 g of methylprednisolone was given.", "rituximab"),
+        ("Following IVIG, 1 g methylprednisolone was given.", "IVIG"),
+        ("R-CHOP (rituximab) 375 mg/m² was given.", "R-CHOP"),
+        ("R-CHOP 375 mg/m² rituximab was given.", "R-CHOP"),
+        ("She had R-CHOP 375 mg/m² and later CHOP alone.", "CHOP"),
+        # not given to this patient: negated, planned, usual
+        ("Aspirin 300 mg was not given.", "Aspirin"),
+        ("Imatinib 400 mg daily was planned.", "Imatinib"),
+        # a combination's name: the dose after it is its last drug's
+        ("Rituximab and bendamustine 90 mg/m² were given.", "Rituximab and bendamustine"),
     ],
 )
 def test_no_dose_from_other_words(sentence: str, name: str) -> None:
     assert _doses(_case(sentence), _t(name)) == [(name, None)]
+
+
+def test_a_bare_name_written_twice_gets_no_dose() -> None:
+    text = _case(
+        "Patients with this disease receive methotrexate 15 mg weekly. Our patient received "
+        "methotrexate."
+    )
+    assert _doses(text, _t("methotrexate")) == [("methotrexate", None)]
+    text = _case("Dexamethasone 20 mg was given. At relapse, dexamethasone 40 mg weekly followed.")
+    assert _doses(text, _t("dexamethasone")) == [("dexamethasone", None)]
+
+
+def test_a_days_list_stops_before_the_next_amount() -> None:
+    text = _case("Vincristine 1.4 mg/m² on day 1 and 8 mg of dexamethasone were given.")
+    assert _doses(text, _t("Vincristine")) == [("Vincristine", "1.4 mg/m² on day 1")]
+
+
+def test_a_completed_dose_keeps_the_models_in_dropped() -> None:
+    text = _case("Azacitidine 75 mg/m² on days 1–7 was given.")
+    record = empty_case_report()
+    record.treatments = [_t("Azacitidine", dose="75 mg/m²")]
+    dropped = apply_rules(record, ("doses_from_words",), text)
+    assert record.treatments[0].dose == "75 mg/m² on days 1–7"
+    assert [(d.path, d.fact["dose"]) for d in dropped] == [("treatments[0].dose", "75 mg/m²")]
 
 
 def test_a_dose_is_completed_only_from_its_own_words() -> None:
@@ -107,6 +151,21 @@ def test_a_dose_in_the_name_leaves_it_and_the_name_is_kept_in_dropped() -> None:
     assert [(d.path, d.fact["name"]) for d in dropped] == [
         ("treatments[0].name", "oral acyclovir 800 mg 5 times daily for 14 days")
     ]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "oral 800 mg acyclovir",  # the drug after the dose
+        "High-dose 3 g/m² methotrexate",
+        "hydrocortisone 100 mg and fludrocortisone",  # a second drug after it
+        "fludarabine and cyclophosphamide 500 mg/m²",  # whose dose?
+        "oral prednisone 60 mg daily for 7 days followed by 20 mg",  # two doses
+    ],
+)
+def test_a_name_is_cut_only_when_it_ends_with_one_drugs_dose(name: str) -> None:
+    text = _case(f"She was given {name} that week.")
+    assert _doses(text, _t(name)) == [(name, None)]
 
 
 def test_a_name_that_is_only_a_dose_is_not_cut() -> None:
@@ -163,3 +222,45 @@ def test_one_mention_with_two_different_doses_stays_twice() -> None:
     )
     assert got == [("Prednisone", "60 mg daily"), ("Prednisone", "20 mg daily")]
     assert dropped == []
+
+
+def test_one_mention_with_two_different_times_stays_twice() -> None:
+    text = _case("IVIG 2 g/kg was given on day 5 and again on day 12.")
+    quote = "IVIG 2 g/kg was given on day 5 and again on day 12"
+    first = _t("IVIG", dose="2 g/kg", time="day 5", quote=quote)
+    second = _t("IVIG", dose="2 g/kg", time="day 12", quote=quote)
+    got, dropped = _once(text, first, second)
+    assert len(got) == 2 and dropped == []
+
+
+def test_a_bare_name_written_twice_is_not_merged() -> None:
+    text = _case("Rituximab was given for induction. Rituximab was continued as maintenance.")
+    got, dropped = _once(text, _t("Rituximab"), _t("Rituximab"))
+    assert len(got) == 2 and dropped == []
+
+
+def test_the_one_that_stays_takes_the_others_attributes_and_paths_are_right() -> None:
+    text = _case("Rituximab 375 mg/m² was given once with aspirin.")
+    quote = "Rituximab 375 mg/m² was given once"
+    record = empty_case_report()
+    record.treatments = [
+        _t("Rituximab", quote=quote, target="CD20", time="once"),
+        _t("aspirin"),
+        _t("Rituximab", quote=quote, dose="375 mg/m²", intent="induction", duration="one dose"),
+        _t("Rituximab", quote=quote, dose="375 mg/m²"),
+    ]
+    dropped = apply_rules(record, ("same_treatment_once",), text)
+    kept = record.treatments[0]
+    assert [t.name for t in record.treatments] == ["Rituximab", "aspirin"]
+    assert (kept.dose, kept.intent, kept.target, kept.time) == (
+        "375 mg/m²",
+        "induction",
+        "CD20",
+        "once",
+    )
+    # the first listing went when the third (with more attributes) took its place; the
+    # fourth went as it was
+    assert [(d.path, d.fact["target"], d.fact["intent"]) for d in dropped] == [
+        ("treatments[0]", "CD20", None),
+        ("treatments[3]", None, None),
+    ]

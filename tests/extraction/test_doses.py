@@ -5,28 +5,14 @@ listed twice kept once, the same drug given twice kept twice; what the model sai
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
-from abstraction.core.schema import Evidence, Treatment, empty_case_report
+from abstraction.core.schema import Treatment, empty_case_report
 from abstraction.extraction.rules import apply_rules
 from abstraction.grounding import ground
+from tests.extraction.rule_cases import case, treatment
 
-PAD = " The course is described below in the words of the report, as a paragraph of prose."
-
-
-def _case(text: str) -> str:
-    return "A Case Report\n\n" + text + PAD
-
-
-def _t(name: str, quote: str | None = None, **kw: Any) -> Treatment:
-    base: dict[str, Any] = dict(
-        target=None, donor_type=None, graft_source=None, dose=None, duration=None,
-        intent=None, time=None,
-    )  # fmt: skip
-    base.update(kw)
-    return Treatment(name=name, category="other", evidence=Evidence(quote=quote or name), **base)
+_case, _t = case, treatment
 
 
 def _doses(text: str, *treatments: Treatment) -> list[tuple[str, str | None]]:

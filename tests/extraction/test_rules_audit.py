@@ -5,8 +5,6 @@ removed; rewrites not kept in ``dropped``."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from abstraction.core.schema import (
@@ -14,26 +12,13 @@ from abstraction.core.schema import (
     DiseaseEvent,
     Evidence,
     Finding,
-    Treatment,
     empty_case_report,
 )
 from abstraction.extraction.rules import apply_rules
 from abstraction.grounding import ground
+from tests.extraction.rule_cases import case, treatment
 
-PAD = " The course is described below in the words of the report, as a paragraph of prose."
-
-
-def _case(text: str) -> str:
-    return "A Case Report\n\n" + text + PAD
-
-
-def _t(name: str, quote: str | None = None, **kw: Any) -> Treatment:
-    base: dict[str, Any] = dict(
-        target=None, donor_type=None, graft_source=None, dose=None, duration=None,
-        intent=None, time=None,
-    )  # fmt: skip
-    base.update(kw)
-    return Treatment(name=name, category="other", evidence=Evidence(quote=quote or name), **base)
+_case, _t = case, treatment
 
 
 @pytest.mark.parametrize(

@@ -304,7 +304,7 @@ _AMOUNT_UNIT = r"(?:mg|g|gm|mcg|µg|μg|ug|ng|IU|U|units?|mL|ml|L|mmol|mEq|Gy|cG
 _PER = rf"(?:/|{_SP}per{_SP})(?:kg|m²|m2|day|d|h|hr|hour|min|minute|week|wk|dose)(?![\w²])"
 _DOSE_UNIT = (
     rf"{_AMOUNT_UNIT}(?:{_PER})*"
-    r"(?![\w/·⁻²])"  # not a concentration ("mg/mL", "mmol/L"), not "mg·kg⁻¹"
+    r"(?![\w/·⁻²]|\.[A-Za-z])"  # not a concentration ("mg/mL", "mg.L-1"), not "mg·kg⁻¹"
     rf"(?!{_SP}*(?:per{_SP}+|kg\b|-{_SP}*\d|to{_SP}+\d))"  # nor cut short: "2 mg per kg"
 )
 _ROUTE = (
@@ -339,6 +339,7 @@ subcutaneously once weekly", "10 mg/kg every 8 h", "5,000 IU", "20 Gy in 5 fract
 a concentration or a laboratory value ("12 ng/mL", "3.1 mmol/L"), and not a dose cut short
 ("2 mg per kg", "1 mg to 2 mg/kg")."""
 _DOSE_ENDS = (
+    rf"(?!{_SP}+in{_SP}+total)"
     rf"(?=[ \t]*(?:[.,;:)\]\n]|$)|{_SP}+(?:was|were|is|are|had|has|given|administered|started|"
     r"initiated|continued|added|infused|for|from|on|in|at|and|with|as|by|over|via|until|to|x|×|"
     r"then|followed|which|that|but|during|after|before|each|\())"
@@ -352,14 +353,24 @@ _DOSE_AFTER_NAME = re.compile(
     re.IGNORECASE,
 )
 _DOSE_IN_NAME = re.compile(
-    rf"{_SP}+(?P<d>{DOSE})(?P<rest>(?:{_SP}+for{_SP}+\S+{_SP}+(?:days?|weeks?|months?|cycles?))?)$",
+    rf"(?<!\d){_SP}+(?P<d>{DOSE})(?P<rest>(?:{_SP}+for{_SP}+\S+{_SP}+(?:days?|weeks?|months?|cycles?))?)$",
     re.IGNORECASE,
 )
 _ANY_DOSE = re.compile(rf"\d{_SP}?{_AMOUNT_UNIT}(?!\w)", re.IGNORECASE)
+_QUALIFIED = re.compile(
+    r"\b(?:up|to|maximum|max|total|cumulative|dose|doses|of|at|from|exceeding|than|tapered|"
+    r"increased|reduced|decreased|switched|by|a|an|the|with|not|no)[ \t]*$",
+    re.IGNORECASE,
+)
+"""A name whose words before its dose end with one of these is not a drug and its dose
+("gabapentin up to 3600 mg", "methotrexate at a dose of 15 mg"): it is not cut."""
 _COMBINATION = re.compile(r",|/|\+|\band\b|\bwith\b|\bplus\b", re.IGNORECASE)
 _NOT_GIVEN = re.compile(
     r"\b(?:not|no|never|without|planned|plan|considered|recommended|proposed|usually|typically|"
-    r"routinely|should|would|could|may|might|patients)\b",
+    r"routinely|should|would|could|may|might|will|patients|cases|reported|refused|declined|"
+    r"discussed|scheduled|contraindicated|instead|rather|standard|usual|advised|indicated|"
+    r"total|cumulative|measured|level|levels|concentrations?|serum|plasma|trough|noted)\b"
+    r"|\[\d",
     re.IGNORECASE,
 )
 """Words that make a dose in the sentence not this patient's given dose: negated, planned,
@@ -376,6 +387,26 @@ def _mention(name: str, text: str, start: int = 0) -> list[int]:
     return [m.start() for m in pattern.finditer(text, start)]
 
 
+def _occurrences(phrase: str, text: str, start: int) -> list[int]:
+    """Where `phrase` stands as whole words in `text` from `start` (case ignored)."""
+    phrase = phrase.strip()
+    if not phrase:
+        return []
+    pattern = re.compile(rf"(?<!\w){re.escape(phrase)}(?!\w)", re.IGNORECASE)
+    return [m.start() for m in pattern.finditer(text, start)]
+
+
+def _quoted_mention(quote: str, name: str, text: str, start: int) -> int:
+    """The mention of `name` inside `quote`, when the quote stands once in the case text and
+    names it once there (else -1: the quote cannot tell one mention)."""
+    places = _occurrences(quote, text, start)
+    if len(places) != 1:
+        return -1
+    q_at = places[0]
+    inside = [a for a in _mention(name, text, q_at) if a + len(name) <= q_at + len(quote.strip())]
+    return inside[0] if len(inside) == 1 else -1
+
+
 def _this_mention(t: Any, text: str, start: int) -> int:
     """The one mention of treatment `t` in the case text that its quote points at: the name
     inside the model's own quote, when that quote is words of the case text; else the name
@@ -383,13 +414,9 @@ def _this_mention(t: Any, text: str, start: int) -> int:
     a quote the pipeline located, a quote without the name): no dose is read then."""
     quote = t.evidence.quote.strip()
     located = (t.evidence.note or "").startswith(LOCATED)
-    if quote and not located and squash(quote) != squash(t.name):
-        q_at = _find_name(quote, text, start)
-        if q_at >= 0:
-            inside = [
-                a for a in _mention(t.name, text, q_at) if a + len(t.name) <= q_at + len(quote)
-            ]
-            return inside[0] if len(inside) == 1 else -1
+    own = quote and not located and squash(quote) != squash(t.name)
+    if own and _occurrences(quote, text, start):
+        return _quoted_mention(quote, t.name, text, start)
     found = _mention(t.name, text, start)
     return found[0] if len(found) == 1 else -1
 
@@ -415,6 +442,20 @@ def _dose_at(text: str, at: int, name: str) -> str | None:
     return after.group("d")
 
 
+def _sentence_at(text: str, at: int) -> str:
+    lo = max((m.end() for m in _BREAK.finditer(text, 0, at)), default=0)
+    hi = next((m.start() for m in _BREAK.finditer(text, at)), len(text))
+    return text[lo:hi]
+
+
+def _fits(t: Any, sentence: str) -> bool:
+    """Whether a sentence can be where treatment `t` was given: it speaks of this patient, and
+    states the treatment's time if it has one (not an earlier course's dose)."""
+    if _THIS_PATIENT.search(sentence) is None:
+        return False
+    return t.time is None or squash(str(t.time)) in squash(sentence)
+
+
 def _dose_mention(t: Any, text: str, start: int, named: int) -> tuple[int, str] | None:
     """The mention of treatment `t` whose dose the rule reads, with that dose: the one its
     quote points at (`_this_mention`); else, when the name is written more than once, the only
@@ -425,7 +466,15 @@ def _dose_mention(t: Any, text: str, start: int, named: int) -> tuple[int, str] 
     if at >= 0:
         found = _dose_at(text, at, t.name)
         return (at, found) if found else None
-    dosed = [(a, d) for a in _mention(t.name, text, start) if (d := _dose_at(text, a, t.name))]
+    quote = t.evidence.quote.strip()
+    own = quote and not (t.evidence.note or "").startswith(LOCATED)
+    if own and squash(quote) != squash(t.name) and not _occurrences(quote, text, start):
+        return None  # the model's quote is not the text's words: nothing tells the mention
+    dosed = [
+        (a, d)
+        for a in _mention(t.name, text, start)
+        if (d := _dose_at(text, a, t.name)) and _fits(t, _sentence_at(text, a))
+    ]
     if t.dose is not None:
         dosed = [(a, d) for a, d in dosed if squash(d).startswith(squash(t.dose))]
     elif named != 1:
@@ -459,6 +508,7 @@ def doses_from_words(record: CaseReport, text: str) -> list[DroppedFact]:
             and re.search(r"[A-Za-z]{3}", before)
             and not _COMBINATION.search(before)
             and not _ANY_DOSE.search(before)  # "60 mg daily ... followed by 20 mg": two doses
+            and not _QUALIFIED.search(before)
         ):
             name = before.strip(" ,")
             out.append(
@@ -534,7 +584,13 @@ def same_treatment_once(record: CaseReport, text: str) -> list[DroppedFact]:
         key = squash(t.name)
         at = _this_mention(t, text, start)
         quote = squash(t.evidence.quote)
-        said = quote if quote and quote != key else ""  # a quote that is more than the name
+        said = (  # a quote that is more than the name, stands once and names it once
+            quote
+            if quote
+            and quote != key
+            and _quoted_mention(t.evidence.quote, t.name, text, start) >= 0
+            else ""
+        )
         twin = next(
             (
                 k

@@ -76,6 +76,14 @@ def test_a_dose_written_right_after_the_name(sentence: str, name: str, dose: str
         ("Imatinib 400 mg daily was planned.", "Imatinib"),
         # a combination's name: the dose after it is its last drug's
         ("Rituximab and bendamustine 90 mg/m² were given.", "Rituximab and bendamustine"),
+        # a second audit's attacks: units written with a point, totals, refusals, levels
+        ("Ketamine 1 mg.kg-1 was given intravenously.", "Ketamine"),
+        ("Vancomycin 25 mg.L-1 was found.", "Vancomycin"),
+        ("Methylprednisolone 3 g in total was given.", "Methylprednisolone"),
+        ("She refused methotrexate 15 mg weekly.", "methotrexate"),
+        ("Alteplase 0.9 mg/kg was contraindicated.", "Alteplase"),
+        ("She received dexamethasone instead of prednisone 60 mg daily.", "prednisone"),
+        ("Potassium 2.8 mmol was noted on admission.", "Potassium"),
     ],
 )
 def test_no_dose_from_other_words(sentence: str, name: str) -> None:
@@ -90,6 +98,19 @@ def test_a_bare_name_written_twice_gets_no_dose() -> None:
     assert _doses(text, _t("methotrexate")) == [("methotrexate", None)]
     text = _case("Dexamethasone 20 mg was given. At relapse, dexamethasone 40 mg weekly followed.")
     assert _doses(text, _t("dexamethasone")) == [("dexamethasone", None)]
+
+
+def test_no_dose_from_the_literature_or_an_earlier_course() -> None:
+    text = _case(
+        "Rituximab 375 mg/m2 weekly induces responses in refractory ITP [3]. We report a woman "
+        "with ITP who responded to rituximab."
+    )
+    assert _doses(text, _t("rituximab")) == [("rituximab", None)]
+    text = _case(
+        "In 2010 she was given prednisone 60 mg daily for a flare. In 2015 prednisone was "
+        "restarted."
+    )
+    assert _doses(text, _t("prednisone", time="2015")) == [("prednisone", None)]
 
 
 def test_a_days_list_stops_before_the_next_amount() -> None:
@@ -147,6 +168,9 @@ def test_a_dose_in_the_name_leaves_it_and_the_name_is_kept_in_dropped() -> None:
         "hydrocortisone 100 mg and fludrocortisone",  # a second drug after it
         "fludarabine and cyclophosphamide 500 mg/m²",  # whose dose?
         "oral prednisone 60 mg daily for 7 days followed by 20 mg",  # two doses
+        "gabapentin up to 3600 mg daily",  # a limit, not a dose
+        "methotrexate at a dose of 15 mg weekly",
+        "vitamin D 50 000 IU",  # a thousands space: not "000 IU"
     ],
 )
 def test_a_name_is_cut_only_when_it_ends_with_one_drugs_dose(name: str) -> None:
@@ -250,3 +274,28 @@ def test_the_one_that_stays_takes_the_others_attributes_and_paths_are_right() ->
         ("treatments[0]", "CD20", None),
         ("treatments[3]", None, None),
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "quote"),
+    [
+        # the same words twice in the text: two administrations
+        (
+            "Prednisone 60 mg daily was started. Two months later, prednisone 60 mg daily was "
+            "restarted.",
+            "prednisone 60 mg daily",
+        ),
+        # one sentence that names the drug twice
+        (
+            "She received rituximab 375 mg/m2 on day 1 and rituximab 375 mg/m2 again on day 15.",
+            "She received rituximab 375 mg/m2 on day 1 and rituximab 375 mg/m2 again on day 15.",
+        ),
+    ],
+)
+def test_a_quote_that_cannot_tell_one_mention_merges_nothing(text: str, quote: str) -> None:
+    name = "prednisone" if "rednisone" in quote else "rituximab"
+    dose = "60 mg daily" if name == "prednisone" else "375 mg/m2"
+    got, dropped = _once(
+        _case(text), _t(name, quote=quote, dose=dose), _t(name, quote=quote, dose=dose)
+    )
+    assert len(got) == 2 and dropped == []

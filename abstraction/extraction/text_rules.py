@@ -377,23 +377,20 @@ _NOT_GIVEN = re.compile(
 usual, or other patients' ("aspirin 300 mg was not given", "patients usually receive...")."""
 
 
-def _mention(name: str, text: str, start: int = 0) -> list[int]:
-    """Where `name` stands in `text` (from `start`) as a whole name: not a piece of a hyphenated
-    or combined one ("CHOP" is not in "R-CHOP", nor "ATO" in "ATRA+ATO")."""
-    name = name.strip()
-    if len(name) < 2:
-        return []
-    pattern = re.compile(rf"(?<![\w\-/+]){re.escape(name)}(?![\w\-/+])", re.IGNORECASE)
-    return [m.start() for m in pattern.finditer(text, start)]
-
-
-def _occurrences(phrase: str, text: str, start: int) -> list[int]:
-    """Where `phrase` stands as whole words in `text` from `start` (case ignored)."""
+def _occurrences(phrase: str, text: str, start: int, edge: str = r"\w") -> list[int]:
+    """Where `phrase` stands in `text` from `start` (case ignored), no character of class
+    `edge` touching it on either side (default: as whole words)."""
     phrase = phrase.strip()
     if not phrase:
         return []
-    pattern = re.compile(rf"(?<!\w){re.escape(phrase)}(?!\w)", re.IGNORECASE)
+    pattern = re.compile(rf"(?<![{edge}]){re.escape(phrase)}(?![{edge}])", re.IGNORECASE)
     return [m.start() for m in pattern.finditer(text, start)]
+
+
+def _mention(name: str, text: str, start: int = 0) -> list[int]:
+    """Where `name` stands in `text` (from `start`) as a whole name: not a piece of a hyphenated
+    or combined one ("CHOP" is not in "R-CHOP", nor "ATO" in "ATRA+ATO")."""
+    return _occurrences(name, text, start, r"\w\-/+") if len(name.strip()) >= 2 else []
 
 
 def _quoted_mention(quote: str, name: str, text: str, start: int) -> int:
@@ -421,16 +418,23 @@ def _this_mention(t: Any, text: str, start: int) -> int:
     return found[0] if len(found) == 1 else -1
 
 
+def _sentence_bounds(text: str, at: int, end: int) -> tuple[int, int]:
+    """The bounds of the sentence that holds ``text[at:end]``."""
+    lo = max((m.end() for m in _BREAK.finditer(text, 0, at)), default=0)
+    hi = next((m.start() for m in _BREAK.finditer(text, end)), len(text))
+    return lo, hi
+
+
 def _given_here(text: str, at: int, end: int) -> bool:
     """Whether the words around ``text[at:end]`` (a name and its dose; up to 50 characters
     before and 40 after, within the sentence) read as a dose given to this patient."""
-    lo = max((m.end() for m in _BREAK.finditer(text, 0, at)), default=0)
-    hi = next((m.start() for m in _BREAK.finditer(text, end)), len(text))
+    lo, hi = _sentence_bounds(text, at, end)
     return _NOT_GIVEN.search(text[max(lo, at - 50) : min(hi, end + 40)]) is None
 
 
-def _dose_at(text: str, at: int, name: str) -> str | None:
-    """The dose written right after the name at `at`, if it reads as given (else None)."""
+def _dose_at(text: str, at: int, name: str) -> tuple[str, int] | None:
+    """The dose written right after the name at `at`, and where it ends in `text`, if it
+    reads as given (else None)."""
     end = at + len(name)
     after = _DOSE_AFTER_NAME.match(text[end : end + 160])
     if after is None:
@@ -439,13 +443,7 @@ def _dose_at(text: str, at: int, name: str) -> str | None:
         return None  # "After rituximab, 2 g ..." may be the next drug's; ", 10 mg daily," is not
     if not _given_here(text, at, end + after.end()):
         return None
-    return after.group("d")
-
-
-def _sentence_at(text: str, at: int) -> str:
-    lo = max((m.end() for m in _BREAK.finditer(text, 0, at)), default=0)
-    hi = next((m.start() for m in _BREAK.finditer(text, at)), len(text))
-    return text[lo:hi]
+    return after.group("d"), end + after.end("d")
 
 
 def _fits(t: Any, sentence: str) -> bool:
@@ -456,27 +454,28 @@ def _fits(t: Any, sentence: str) -> bool:
     return t.time is None or squash(str(t.time)) in squash(sentence)
 
 
-def _dose_mention(t: Any, text: str, start: int, named: int) -> tuple[int, str] | None:
+def _dose_mention(t: Any, text: str, start: int, named: int) -> tuple[int, str, int] | None:
     """The mention of treatment `t` whose dose the rule reads, with that dose: the one its
     quote points at (`_this_mention`); else, when the name is written more than once, the only
     mention followed by a given dose: the only one whose dose starts with the model's, or, if
     the model gave none and the record lists this name once (`named`), the only one at all.
-    None when that cannot be told."""
+    Returns the mention's start, the dose and where the dose ends; None when that cannot be
+    told."""
     at = _this_mention(t, text, start)
     if at >= 0:
         found = _dose_at(text, at, t.name)
-        return (at, found) if found else None
+        return (at, *found) if found else None
     quote = t.evidence.quote.strip()
     own = quote and not (t.evidence.note or "").startswith(LOCATED)
     if own and squash(quote) != squash(t.name) and not _occurrences(quote, text, start):
         return None  # the model's quote is not the text's words: nothing tells the mention
     dosed = [
-        (a, d)
+        (a, *d)
         for a in _mention(t.name, text, start)
-        if (d := _dose_at(text, a, t.name)) and _fits(t, _sentence_at(text, a))
+        if (d := _dose_at(text, a, t.name)) and _fits(t, text[slice(*_sentence_bounds(text, a, a))])
     ]
     if t.dose is not None:
-        dosed = [(a, d) for a, d in dosed if squash(d).startswith(squash(t.dose))]
+        dosed = [x for x in dosed if squash(x[1]).startswith(squash(t.dose))]
     elif named != 1:
         return None
     return dosed[0] if len(dosed) == 1 else None
@@ -528,8 +527,7 @@ def doses_from_words(record: CaseReport, text: str) -> list[DroppedFact]:
         hit = _dose_mention(t, text, start, names[squash(t.name)])
         if hit is None:
             continue
-        at, found = hit
-        end = at + len(t.name) + text[at + len(t.name) :].index(found) + len(found)
+        at, found, end = hit
         old = t.dose
         if old is not None and (
             len(found) <= len(old) or not squash(found).startswith(squash(old))

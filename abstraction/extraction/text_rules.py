@@ -62,11 +62,8 @@ _AFTER = re.compile(
 def _find_name(name: str, text: str, start: int = 0) -> int:
     """Where `name` first stands as whole words in `text`, at or after `start` (-1: nowhere;
     "CT" is not found in "tract")."""
-    name = name.strip()
-    if len(name) < 2:
-        return -1
-    m = re.compile(rf"(?<!\w){re.escape(name)}(?!\w)", re.IGNORECASE).search(text, start)
-    return m.start() if m else -1
+    places = _occurrences(name, text, start) if len(name.strip()) >= 2 else []
+    return places[0] if places else -1
 
 
 def _case_start(text: str) -> int:

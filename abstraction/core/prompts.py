@@ -71,6 +71,7 @@ RULE_NAMES = (
     "sites_from_words",
     "results_from_text",
     "intent_from_words",
+    "doses_are_doses",
     "doses_from_words",
     "same_treatment_once",
     "duration_from_words",

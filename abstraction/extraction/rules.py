@@ -23,6 +23,10 @@ note: nothing the model said is lost, it moves to the extraction's ``dropped`` l
   positive", "CT showed a mass"), which become its quote.
 - ``intent_from_words``: a treatment's intent is the intent word written with it ("salvage
   chemotherapy", "as a bridge to"), else null (the model's goes to ``dropped``).
+- ``doses_are_doses``: a treatment's dose is words that state a dose (an amount, a schedule or
+  a strength), and only its own: one that goes on to another treatment is cut before it
+  ("60 mg/m² on days 1–3 and cytarabine 200 mg/m²"), one written before another treatment's
+  name ("2 g/kg intravenous immunoglobulin") or stating none is null.
 - ``doses_from_words``: a treatment's dose from the words written right after its name, at
   the mention its quote points at ("filgrastim 5 µg/kg/day"), completed with how often and on
   which days ("400 mg" -> "400 mg daily on days 1–14"); a dose that ends the name ("oral
@@ -107,6 +111,7 @@ from abstraction.extraction.text_rules import (
     age_group_from_age,
     cell_donor_from_words,
     disease_words,
+    doses_are_doses,
     doses_from_words,
     duration_from_words,
     events_from_text,
@@ -539,6 +544,7 @@ TEXT_RULES: dict[str, TextRule] = {  # in `abstraction.extraction.text_rules`
     "sites_from_words": sites_from_words,
     "results_from_text": results_from_text,
     "intent_from_words": intent_from_words,
+    "doses_are_doses": doses_are_doses,
     "doses_from_words": doses_from_words,
     "same_treatment_once": same_treatment_once,
     "duration_from_words": duration_from_words,

@@ -546,6 +546,193 @@ def doses_from_words(record: CaseReport, text: str) -> list[DroppedFact]:
     return out
 
 
+_NUMBER_WORD = (
+    r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
+    r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|"
+    r"eighty|ninety|hundred|thousand|half|single)"
+)
+_COUNT_UNIT = (
+    r"(?:mg|g|gm|mcg|µg|μg|ug|ng|kg|IU|U|units?|MU|mL|ml|L|mmol|mEq|Gy|cGy|MBq|GBq|mCi|%|ppm|"
+    r"milligrams?|grams?|micrograms?|millilit(?:er|re)s?|puffs?|tabs?|tablets?|caps?|capsules?|"
+    r"drops?|gtts?|ampoules?|vials?|cells?|doses?|boluses|bolus|sachets?|patch(?:es)?|sprays?|"
+    r"inhalations?|injections?|infusions?)"
+)
+_AMOUNT = (
+    rf"(?:(?<![\w.])\d+(?:[.,]\d+)*|\b{_NUMBER_WORD}(?:[ -]{_NUMBER_WORD})*)"
+    rf"(?:{_SP}*[–-]{_SP}*\d+(?:[.,]\d+)*)?{_SP}*(?:(?:a|an){_SP}+)?"
+    rf"(?:[×x]{_SP}*10|{_COUNT_UNIT}(?![A-Za-z]))"
+    rf"|\bAUC{_SP}*(?:of{_SP}*)?\d"
+)
+"""An amount: a number or number words with a unit or a count ("400 mg", "2 × 10⁶", "fifteen
+milligrams", "two puffs", "half a tablet", "20 ppm", "AUC 5")."""
+_SCHEDULE = (
+    rf"(?<![\w.])(?<!within )(?<!within\t){_FREQUENCY}"
+    rf"|\bevery{_SP}+(?:day|morning|night|evening|other|\w+{_SP}+(?:hours?|days?|weeks?|months?))"
+    rf"|\bat{_SP}+bedtime\b|\bhourly\b|(?<![\w.])(?:[bt]\.i\.d|q\.d|q\.i\.d)\.?(?!\w)|\bqhs\b"
+    rf"|\bsliding{_SP}+scale\b|\bcontinuous(?:ly)?{_SP}+infus|\bdosing\b"
+)
+_STRENGTH = (
+    r"\b(?:high|low|standard|full|reduced|double|half|maximal|maximum|minimal|maintenance|"
+    r"loading|stress|pulse|single|split)[- \t]?dos(?:e|es|ed|ing)\b"
+    r"|\b(?:therapeutic|prophylactic|reduced-intensity|myeloablative|weight-based)\b"
+)
+_DOSE_STATED = re.compile(rf"{_AMOUNT}|{_SCHEDULE}|{_STRENGTH}", re.IGNORECASE)
+"""What makes words a dose: an amount, a schedule ("daily", "every 8 h", "at bedtime") or a
+strength ("high-dose", "prophylactic")."""
+_NOT_DOSE_NUMBERS = re.compile(
+    rf"\bday{_SP}*[+-]?\d+|\bfor{_SP}+\d+{_SP}*(?:days?|weeks?|months?|years?|h|hours?)\b"
+    r"|\b[A-Za-z]+-\d+\b|\b(?:19|20)\d\d\b",
+    re.IGNORECASE,
+)
+"""Numbers that are not amounts: a day, a length, a name ("COVID-19", "IL-6"), a year."""
+_HAS_AMOUNT = re.compile(_AMOUNT, re.IGNORECASE)
+_AMOUNT_BEFORE = re.compile(
+    rf"(?:{_AMOUNT})(?:/[^\s(]+(?=[\s(]|$))?(?:{_SP}+(?:of|{_ROUTE}|intravenous|oral|"
+    rf"subcutaneous|intramuscular))*{_SP}*"
+    rf"(?:(?:\b(?!(?:in|into|after|before|to|as|with|and|of|the|for|until|during|on|at|over|via|"
+    rf"by|while|titrated|added|each|per)\b)[A-Za-z-]+{_SP}+){{1,4}}\({_SP}*)?$",
+    re.IGNORECASE,
+)
+"""An amount written right before a name: "2 g of", "20 mg IV", "2 g/kg intravenous
+immunoglobulin (" (the name an abbreviation after the words it stands for)."""
+_LINK = re.compile(
+    rf"(?:[,;]|\(?{_SP}*\b(?:and|plus|with|then|followed{_SP}+by|switched{_SP}+to|"
+    rf"changed{_SP}+to|replaced{_SP}+(?:by|with))\b)"
+    rf"(?:{_SP}*(?:and|then|later|subsequently))?"
+    rf"(?:{_SP}+[A-Za-z-]+){{0,3}}?{_SP}*$",
+    re.IGNORECASE,
+)
+"""What joins a dose to a next treatment: ", followed by oral", "and later", "(with" """
+_PLACED = re.compile(
+    rf"\b(?:after|before|following|until|from|replacing|instead{_SP}+of)\b"
+    rf"(?:{_SP}+[A-Za-z-]+){{0,2}}?{_SP}*$",
+    re.IGNORECASE,
+)
+"""Words that place a dose against a next treatment; they end the dose only when that
+treatment's own amount follows its name ("1 mg/kg/day after methylprednisolone 1 g/day")."""
+_DOSE_LEAD = frozenset(
+    re.findall(
+        r"\w+",
+        "approximately about around initially then loading maintenance dose doses oral orally "
+        "intravenous intravenously iv po sc im subcutaneous subcutaneously at a an the of up "
+        "to single total daily high low standard reduced full starting start given",
+    )
+)
+"""Words that may stand before a dose's amount ("approximately 60 mg/m²", "IV 400 mg")."""
+
+
+def _dose_like(dose: str) -> bool:
+    """Whether words state a dose: an amount, a schedule or a strength, or a number that is not
+    a day, a length, a year or part of a name."""
+    if _DOSE_STATED.search(dose):
+        return True
+    return bool(re.search(r"\d", _NOT_DOSE_NUMBERS.sub(" ", dose)))
+
+
+def _whole(inner: str, outer: str) -> bool:
+    return re.search(rf"(?<!\w){re.escape(inner)}(?!\w)", outer, re.IGNORECASE) is not None
+
+
+def _others_in_dose(t: Any, dose: str, names: list[str]) -> list[tuple[int, int, str]]:
+    """Where other treatments of the record are named in `dose`, in order (start, end, name);
+    not one whose name holds this one's as whole words or is held by it ("methylprednisolone",
+    "bolus methylprednisolone")."""
+    own = t.name.strip()
+    found = []
+    for name in {n.strip() for n in names}:
+        if len(name) < 3 or _whole(own, name) or _whole(name, own):
+            continue
+        pattern = rf"(?<![\w-]){re.escape(name)}(?![\w-])"
+        found += [(m.start(), m.end(), name) for m in re.finditer(pattern, dose, re.IGNORECASE)]
+    return sorted(found)
+
+
+def _drug_by_drug(head: str, own: str, names: list[str]) -> bool:
+    """Whether `head` (a dose's words up to a next treatment) starts as a regimen's doses are
+    written drug by drug: a name, not this treatment's, before the first amount."""
+    first = _DOSE_STATED.search(head)
+    lead = head[: first.start()] if first else head
+    if any(_whole(n, lead) for n in names if len(n.strip()) >= 3 and not _whole(n, own)):
+        return True
+    words = [w for w in re.findall(r"[A-Za-z][\w-]*", lead) if len(w) >= 4]
+    own_words = {w.lower() for w in re.findall(r"[\w-]+", own)}
+    return any(w.lower() not in _DOSE_LEAD | own_words for w in words)
+
+
+def _own_dose(t: Any, dose: str, names: list[str]) -> tuple[str | None, str]:
+    """The part of `dose` that is treatment `t`'s own, and why it changed ("" if it did not)."""
+    if not _dose_like(dose):
+        return None, "not a dose: no amount, schedule or strength"
+    others = _others_in_dose(t, dose, names)
+    if not others:
+        return dose, ""
+    if not _HAS_AMOUNT.search(dose) and not re.search(r"\d", dose):
+        return None, f"not this treatment's dose: it names {others[0][2]!r} and no amount"
+    direct = [o for o in others if _AMOUNT_BEFORE.search(dose[: o[0]])]
+    before = [o for o in direct if len(_HAS_AMOUNT.findall(dose[: o[0]])) == 1]
+    regimen = len({o[2].lower() for o in direct}) > 1  # "30 mg/m² fludarabine and 500 mg/m² ..."
+    if before and not regimen and not _drug_by_drug(dose, t.name, names):
+        named = before[0][2]
+        head = dose[: before[0][0]]
+        link = _LINK.search(head)
+        if link is None or not _dose_like(head[: link.start()]):
+            return None, f"the dose of {named!r}, written before its name"
+    for start, end, name in others:
+        head = dose[:start]
+        link = _LINK.search(head)
+        if link is None and _HAS_AMOUNT.match(dose[end:].lstrip(" ,:")):
+            link = _PLACED.search(head)
+        if link is None:
+            continue
+        kept = head[: link.start()].strip(" ,;(")
+        if kept and _dose_like(kept) and not _drug_by_drug(kept, t.name, names):
+            return kept, f"cut before another treatment, {name!r}"
+        break
+    first = others[0]
+    lone = len({o[2].lower() for o in others}) == 1 and not _whole(t.name.strip(), dose)
+    one_amount = len(_HAS_AMOUNT.findall(dose)) == 1
+    if first[0] == 0 and lone and one_amount and _HAS_AMOUNT.match(dose[first[1] :].lstrip(" ,:")):
+        return None, f"the dose of {first[2]!r}, written after its name"
+    return dose, ""
+
+
+def doses_are_doses(record: CaseReport, text: str) -> list[DroppedFact]:
+    """A treatment's dose is words that state a dose, and only its own.
+
+    - Words that state no amount, schedule or strength are not a dose ("started for
+      hypotension and later replaced", "IV bolus methylprednisolone treatment", "on day 3"):
+      the dose is null.
+    - A dose that goes on, through "and", "with", "followed by"..., to another treatment of
+      the record is cut before it ("60 mg/m² on days 1–3 and cytarabine 200 mg/m²/day" ->
+      "60 mg/m² on days 1–3").  Words that only place it ("30 min before rituximab", "in 100
+      mL normal saline", "after each dialysis") are not another treatment's dose: it stays.
+    - An amount written right before one other treatment's name ("2 g/kg intravenous
+      immunoglobulin (IVIG)" given as valacyclovir's dose), one written after it as the whole
+      dose ("ceftriaxone 2 g daily" as vancomycin's), and other treatments' names with no
+      amount are that one's, not this one's: the dose is null.
+    - A regimen's doses written drug by drug ("fludarabine 30 mg/m² and cyclophosphamide 500
+      mg/m²", "30 mg/m² fludarabine and 500 mg/m² cyclophosphamide") stay.
+    The model's dose goes to ``dropped`` with the reason."""
+    out: list[DroppedFact] = []
+    names = [t.name for t in record.treatments]
+    for i, t in enumerate(record.treatments):
+        dose = t.dose
+        if dose is None or len(t.name.strip()) < 2:
+            continue
+        new, why = _own_dose(t, dose, names)
+        if new == dose:
+            continue
+        out.append(
+            DroppedFact(
+                path=f"treatments[{i}].dose",
+                fact={"dose": dose, "evidence": {"quote": t.evidence.quote}},
+                note=why,
+            )
+        )
+        t.dose = new
+    return out
+
+
 def _filled(t: Any) -> int:
     return sum(v is not None for k, v in t if k not in ("name", "evidence", "category"))
 

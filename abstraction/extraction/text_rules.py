@@ -555,11 +555,12 @@ _COUNT_UNIT = (
     r"(?:mg|g|gm|mcg|µg|μg|ug|ng|kg|IU|U|units?|MU|mL|ml|L|mmol|mEq|Gy|cGy|MBq|GBq|mCi|%|ppm|"
     r"milligrams?|grams?|micrograms?|millilit(?:er|re)s?|puffs?|tabs?|tablets?|caps?|capsules?|"
     r"drops?|gtts?|ampoules?|vials?|cells?|doses?|boluses|bolus|sachets?|patch(?:es)?|sprays?|"
-    r"inhalations?|injections?|infusions?)"
+    r"inhalations?|injections?|infusions?|sessions?|exchanges?|cycles?|courses?|fractions?|kcal)"
 )
 _AMOUNT = (
-    rf"(?:(?<![\w.])\d+(?:[.,]\d+)*|\b{_NUMBER_WORD}(?:[ -]{_NUMBER_WORD})*)"
-    rf"(?:{_SP}*[–-]{_SP}*\d+(?:[.,]\d+)*)?{_SP}*(?:(?:a|an){_SP}+)?"
+    rf"(?:(?<![\w.])\d+(?:[.,]\d+)*|[½¼¾⅓⅔]|\b{_NUMBER_WORD}(?:[ -]{_NUMBER_WORD})*"
+    rf"|\ban?(?={_SP}+(?:drop|tablet|capsule|puff|patch|vial|ampoule|sachet)))"
+    rf"(?:{_SP}*[–-]{_SP}*\d+(?:[.,]\d+)*)?{_SP}*(?:(?:a|an|anti-Xa){_SP}+)?"
     rf"(?:[×x]{_SP}*10|{_COUNT_UNIT}(?![A-Za-z]))"
     rf"|\bAUC{_SP}*(?:of{_SP}*)?\d"
 )
@@ -567,9 +568,10 @@ _AMOUNT = (
 milligrams", "two puffs", "half a tablet", "20 ppm", "AUC 5")."""
 _SCHEDULE = (
     rf"(?<![\w.])(?<!within )(?<!within\t){_FREQUENCY}"
-    rf"|\bevery{_SP}+(?:day|morning|night|evening|other|\w+{_SP}+(?:hours?|days?|weeks?|months?))"
+    rf"|\bevery{_SP}+(?:day|hour|week|month|morning|night|evening|other|"
+    rf"\w+{_SP}+(?:hours?|days?|weeks?|months?))"
     rf"|\bat{_SP}+bedtime\b|\bhourly\b|(?<![\w.])(?:[bt]\.i\.d|q\.d|q\.i\.d)\.?(?!\w)|\bqhs\b"
-    rf"|\bsliding{_SP}+scale\b|\bcontinuous(?:ly)?{_SP}+infus|\bdosing\b"
+    rf"|\b(?:sliding|correction(?:al)?){_SP}+scale\b|\b(?:a|per){_SP}+(?:week|month)\b|\bcontinuous(?:ly)?{_SP}+infus|\bdosing\b"
 )
 _STRENGTH = (
     r"\b(?:high|low|standard|full|reduced|double|half|maximal|maximum|minimal|maintenance|"
@@ -580,8 +582,10 @@ _DOSE_STATED = re.compile(rf"{_AMOUNT}|{_SCHEDULE}|{_STRENGTH}", re.IGNORECASE)
 """What makes words a dose: an amount, a schedule ("daily", "every 8 h", "at bedtime") or a
 strength ("high-dose", "prophylactic")."""
 _NOT_DOSE_NUMBERS = re.compile(
-    rf"\bday{_SP}*[+-]?\d+|\bfor{_SP}+\d+{_SP}*(?:days?|weeks?|months?|years?|h|hours?)\b"
-    r"|\b[A-Za-z]+-\d+\b|\b(?:19|20)\d\d\b",
+    rf"\bdays?{_SP}*[+-]?\d+(?:(?:,|{_SP}and|{_SP}*[–-]){_SP}*\d+)*"
+    rf"|\bfor{_SP}+\d+{_SP}*(?:days?|weeks?|months?|years?|h|hours?|cycles?|courses?)\b"
+    rf"|\b(?:grade|stage|cycle|course|week|month|year){_SP}*\d+|\bC\d+D\d+\b"
+    rf"|\b[A-Za-z]+-\d+\b|\b(?:19|20)\d\d\b(?!{_SP}*(?:[A-Za-z%]|anti))",
     re.IGNORECASE,
 )
 """Numbers that are not amounts: a day, a length, a name ("COVID-19", "IL-6"), a year."""
@@ -659,8 +663,46 @@ def _drug_by_drug(head: str, own: str, names: list[str]) -> bool:
     return any(w.lower() not in _DOSE_LEAD | own_words for w in words)
 
 
+_CLASS_NAME = re.compile(
+    r"(?:^|\s)(?:therapy|treatment|prophylaxis|fluids?|steroids?|corticosteroids?|antibiotics?|"
+    r"transfusions?|infusions?|chemotherapy|radiotherapy|dialysis|oxygen|thrombolysis|drops|"
+    r"iron|cells)$",
+    re.IGNORECASE,
+)
+"""A treatment named by its class or form ("corticosteroids", "IV fluids", "pulse therapy"):
+an amount next to it may be any drug's of that class, this one's included."""
+
+
+def _initials(name: str) -> str:
+    return "".join(w[0] for w in re.findall(r"[A-Za-z]+", name)).lower()
+
+
+def _owns_amounts(other: tuple[int, int, str], dose: str, own: str) -> bool:
+    """Whether another treatment named in a dose can own an amount next to it: a specific
+    name, not a class ("corticosteroids"), a reference ("prednisone equivalent") or this
+    treatment's abbreviation ("ATRA" for "all-trans retinoic acid")."""
+    _start, end, name = other
+    short = re.sub(r"[^A-Za-z]", "", name).lower()
+    if len(short) >= 2 and short in (_initials(own), re.sub(r"[^A-Za-z]", "", own).lower()):
+        return False
+    if _initials(name) == re.sub(r"[^A-Za-z]", "", own).lower():
+        return False
+    return not _CLASS_NAME.search(name) and not re.match(
+        rf"{_SP}*-?equivalents?\b", dose[end:], re.IGNORECASE
+    )
+
+
+def _names_itself(t: Any, dose: str) -> bool:
+    """Whether `dose` names treatment `t`, or a part of a combination's name ("CHOP" of
+    "R-CHOP")."""
+    own = t.name.strip()
+    parts = [p for p in re.split(r"[-/+ ]", own) if len(p) >= 3]
+    return _whole(own, dose) or any(_whole(p, dose) for p in parts)
+
+
 def _own_dose(t: Any, dose: str, names: list[str]) -> tuple[str | None, str]:
-    """The part of `dose` that is treatment `t`'s own, and why it changed ("" if it did not)."""
+    """The part of `dose` that is treatment `t`'s own, and why it changed ("" if it did not).
+    When in doubt the dose stays as it is."""
     if not _dose_like(dose):
         return None, "not a dose: no amount, schedule or strength"
     others = _others_in_dose(t, dose, names)
@@ -668,10 +710,12 @@ def _own_dose(t: Any, dose: str, names: list[str]) -> tuple[str | None, str]:
         return dose, ""
     if not _HAS_AMOUNT.search(dose) and not re.search(r"\d", dose):
         return None, f"not this treatment's dose: it names {others[0][2]!r} and no amount"
-    direct = [o for o in others if _AMOUNT_BEFORE.search(dose[: o[0]])]
+    itself = _names_itself(t, dose)
+    owners = [o for o in others if _owns_amounts(o, dose, t.name)]
+    direct = [o for o in owners if _AMOUNT_BEFORE.search(dose[: o[0]])]
     before = [o for o in direct if len(_HAS_AMOUNT.findall(dose[: o[0]])) == 1]
     regimen = len({o[2].lower() for o in direct}) > 1  # "30 mg/m² fludarabine and 500 mg/m² ..."
-    if before and not regimen and not _drug_by_drug(dose, t.name, names):
+    if before and not regimen and not itself and not _drug_by_drug(dose, t.name, names):
         named = before[0][2]
         head = dose[: before[0][0]]
         link = _LINK.search(head)
@@ -684,15 +728,15 @@ def _own_dose(t: Any, dose: str, names: list[str]) -> tuple[str | None, str]:
             link = _PLACED.search(head)
         if link is None:
             continue
+        tail = dose[end:]
+        its = re.match(rf"[\s,:]*(?P<d>{DOSE}(?:{_SP}*[×x]{_SP}*\d+)?)?", tail)
+        rest = tail[its.end() :]
+        if _HAS_AMOUNT.search(rest) if its.group("d") else _dose_like(rest):
+            break  # this one's dose goes on after the other ("..., then 150 mg/m² on days 1–5")
         kept = head[: link.start()].strip(" ,;(")
         if kept and _dose_like(kept) and not _drug_by_drug(kept, t.name, names):
             return kept, f"cut before another treatment, {name!r}"
         break
-    first = others[0]
-    lone = len({o[2].lower() for o in others}) == 1 and not _whole(t.name.strip(), dose)
-    one_amount = len(_HAS_AMOUNT.findall(dose)) == 1
-    if first[0] == 0 and lone and one_amount and _HAS_AMOUNT.match(dose[first[1] :].lstrip(" ,:")):
-        return None, f"the dose of {first[2]!r}, written after its name"
     return dose, ""
 
 
@@ -705,11 +749,16 @@ def doses_are_doses(record: CaseReport, text: str) -> list[DroppedFact]:
     - A dose that goes on, through "and", "with", "followed by"..., to another treatment of
       the record is cut before it ("60 mg/m² on days 1–3 and cytarabine 200 mg/m²/day" ->
       "60 mg/m² on days 1–3").  Words that only place it ("30 min before rituximab", "in 100
-      mL normal saline", "after each dialysis") are not another treatment's dose: it stays.
-    - An amount written right before one other treatment's name ("2 g/kg intravenous
-      immunoglobulin (IVIG)" given as valacyclovir's dose), one written after it as the whole
-      dose ("ceftriaxone 2 g daily" as vancomycin's), and other treatments' names with no
-      amount are that one's, not this one's: the dose is null.
+      mL normal saline", "after each dialysis") are not another treatment's dose, nor is a
+      dose whose own schedule goes on after the other's ("75 mg/m² daily with radiotherapy,
+      then 150 mg/m² on days 1–5"): it stays.
+    - The one amount of a dose written right before another treatment's name ("2 g/kg
+      intravenous immunoglobulin (IVIG)" given as valacyclovir's dose) and other treatments'
+      names with no amount are that one's, not this one's: the dose is null.  Not a class or
+      form ("1 mg/kg/day corticosteroids", "30 mL/kg IV fluids"), a reference ("prednisone
+      equivalent"), this treatment's abbreviation ("ATRA") or a part of its name ("CHOP" of
+      "R-CHOP"), nor a dose written after another name ("ceftriaxone 2 g daily": a brand or
+      a synonym listed apart, "Keytruda" for pembrolizumab, would read the same).
     - A regimen's doses written drug by drug ("fludarabine 30 mg/m² and cyclophosphamide 500
       mg/m²", "30 mg/m² fludarabine and 500 mg/m² cyclophosphamide") stay.
     The model's dose goes to ``dropped`` with the reason."""

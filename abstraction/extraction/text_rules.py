@@ -729,9 +729,9 @@ def _own_dose(t: Any, dose: str, names: list[str]) -> tuple[str | None, str]:
         if link is None:
             continue
         tail = dose[end:]
-        its = re.match(rf"[\s,:]*(?P<d>{DOSE}(?:{_SP}*[×x]{_SP}*\d+)?)?", tail)
-        rest = tail[its.end() :]
-        if _HAS_AMOUNT.search(rest) if its.group("d") else _dose_like(rest):
+        its = re.compile(rf"[\s,:]*(?P<d>{DOSE}(?:{_SP}*[×x]{_SP}*\d+)?)?").match(tail)
+        rest = tail[its.end() :] if its else tail
+        if _HAS_AMOUNT.search(rest) if its and its.group("d") else _dose_like(rest):
             break  # this one's dose goes on after the other ("..., then 150 mg/m² on days 1–5")
         kept = head[: link.start()].strip(" ,;(")
         if kept and _dose_like(kept) and not _drug_by_drug(kept, t.name, names):

@@ -441,10 +441,12 @@ def test_a_declared_equivalent_scorer_combines_and_nothing_else_does() -> None:
     assert same_scorer(old, new) and same_scorer(new, new) and "Checked" in why
     assert not same_scorer(new, old)  # one way: an old tally into a new scorer's run
     assert not same_scorer("0" * 64, new) and not same_scorer("0" * 64, scorer_sha256())
-    # the committed tallies (eval/tallies/<suite>/; older ones are kept under archive/) were
+    # the committed tallies (eval/tallies/<suite>/, and eval/tallies-amd/<suite>/ for the runs
+    # recorded on another CPU; older ones are kept under archive/) were
     # made by this scorer, or one declared the same: a scorer change re-makes them from
     # recordings, or declares the bridge after checking it
-    committed = sorted((Path(__file__).resolve().parents[2] / "eval/tallies").glob("*/*.json"))
+    root = Path(__file__).resolve().parents[2] / "eval"
+    committed = sorted(root.glob("tallies/*/*.json")) + sorted(root.glob("tallies-amd/*/*.json"))
     assert committed
     stale = [
         str(p)

@@ -634,7 +634,8 @@ def _dose_like(dose: str) -> bool:
 
 
 def _whole(inner: str, outer: str) -> bool:
-    return re.search(rf"(?<!\w){re.escape(inner)}(?!\w)", outer, re.IGNORECASE) is not None
+    """Whether `inner` stands in `outer` as whole words."""
+    return bool(_occurrences(inner, outer, 0))
 
 
 def _others_in_dose(t: Any, dose: str, names: list[str]) -> list[tuple[int, int, str]]:
@@ -646,8 +647,7 @@ def _others_in_dose(t: Any, dose: str, names: list[str]) -> list[tuple[int, int,
     for name in {n.strip() for n in names}:
         if len(name) < 3 or _whole(own, name) or _whole(name, own):
             continue
-        pattern = rf"(?<![\w-]){re.escape(name)}(?![\w-])"
-        found += [(m.start(), m.end(), name) for m in re.finditer(pattern, dose, re.IGNORECASE)]
+        found += [(at, at + len(name), name) for at in _occurrences(name, dose, 0, r"\w-")]
     return sorted(found)
 
 

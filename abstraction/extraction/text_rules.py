@@ -552,11 +552,12 @@ _NUMBER_WORD = (
     r"eighty|ninety|hundred|thousand|half|single)"
 )
 _COUNT_UNIT = (
-    r"(?:mg|g|gm|mcg|µg|μg|ug|ng|kg|IU|U|units?|MU|mL|ml|L|mmol|mEq|Gy|cGy|MBq|GBq|mCi|%|ppm|"
-    r"milligrams?|grams?|micrograms?|millilit(?:er|re)s?|puffs?|tabs?|tablets?|caps?|capsules?|"
-    r"drops?|gtts?|ampoules?|vials?|cells?|doses?|boluses|bolus|sachets?|patch(?:es)?|sprays?|"
-    r"inhalations?|injections?|infusions?|sessions?|exchanges?|cycles?|courses?|fractions?|kcal)"
+    rf"(?:{_AMOUNT_UNIT}|kg|MU|GBq|%|ppm|kcal|milligrams?|grams?|micrograms?|millilit(?:er|re)s?|"
+    r"puffs?|tabs?|tablets?|caps?|capsules?|drops?|gtts?|ampoules?|vials?|cells?|doses?|boluses|"
+    r"bolus|sachets?|patch(?:es)?|sprays?|inhalations?|injections?|infusions?|sessions?|"
+    r"exchanges?|cycles?|courses?|fractions?)"
 )
+"""The dose reader's units (`_AMOUNT_UNIT`) and the counts a dose may be given in."""
 _AMOUNT = (
     rf"(?:(?<![\w.])\d+(?:[.,]\d+)*|[½¼¾⅓⅔]|\b{_NUMBER_WORD}(?:[ -]{_NUMBER_WORD})*"
     rf"|\ban?(?={_SP}+(?:drop|tablet|capsule|puff|patch|vial|ampoule|sachet)))"
@@ -571,7 +572,8 @@ _SCHEDULE = (
     rf"|\bevery{_SP}+(?:day|hour|week|month|morning|night|evening|other|"
     rf"\w+{_SP}+(?:hours?|days?|weeks?|months?))"
     rf"|\bat{_SP}+bedtime\b|\bhourly\b|(?<![\w.])(?:[bt]\.i\.d|q\.d|q\.i\.d)\.?(?!\w)|\bqhs\b"
-    rf"|\b(?:sliding|correction(?:al)?){_SP}+scale\b|\b(?:a|per){_SP}+(?:week|month)\b|\bcontinuous(?:ly)?{_SP}+infus|\bdosing\b"
+    rf"|\b(?:sliding|correction(?:al)?){_SP}+scale\b|\b(?:a|per){_SP}+(?:week|month)\b"
+    rf"|\bcontinuous(?:ly)?{_SP}+infus|\bdosing\b"
 )
 _STRENGTH = (
     r"\b(?:high|low|standard|full|reduced|double|half|maximal|maximum|minimal|maintenance|"
@@ -623,6 +625,9 @@ _DOSE_LEAD = frozenset(
     )
 )
 """Words that may stand before a dose's amount ("approximately 60 mg/m²", "IV 400 mg")."""
+_ITS_OWN_DOSE = re.compile(rf"[\s,:]*(?P<d>{DOSE}(?:{_SP}*[×x]{_SP}*\d+)?)?")
+"""The dose written right after a treatment's name inside another's dose ("cytarabine 200
+mg/m²/day"), if any."""
 
 
 def _dose_like(dose: str) -> bool:
@@ -677,15 +682,17 @@ def _initials(name: str) -> str:
     return "".join(w[0] for w in re.findall(r"[A-Za-z]+", name)).lower()
 
 
+def _letters(name: str) -> str:
+    return re.sub(r"[^A-Za-z]", "", name).lower()
+
+
 def _owns_amounts(other: tuple[int, int, str], dose: str, own: str) -> bool:
     """Whether another treatment named in a dose can own an amount next to it: a specific
     name, not a class ("corticosteroids"), a reference ("prednisone equivalent") or this
     treatment's abbreviation ("ATRA" for "all-trans retinoic acid")."""
     _start, end, name = other
-    short = re.sub(r"[^A-Za-z]", "", name).lower()
-    if len(short) >= 2 and short in (_initials(own), re.sub(r"[^A-Za-z]", "", own).lower()):
-        return False
-    if _initials(name) == re.sub(r"[^A-Za-z]", "", own).lower():
+    short, whole = _letters(name), _letters(own)
+    if (len(short) >= 2 and short in (_initials(own), whole)) or _initials(name) == whole:
         return False
     return not _CLASS_NAME.search(name) and not re.match(
         rf"{_SP}*-?equivalents?\b", dose[end:], re.IGNORECASE
@@ -729,7 +736,7 @@ def _own_dose(t: Any, dose: str, names: list[str]) -> tuple[str | None, str]:
         if link is None:
             continue
         tail = dose[end:]
-        its = re.compile(rf"[\s,:]*(?P<d>{DOSE}(?:{_SP}*[×x]{_SP}*\d+)?)?").match(tail)
+        its = _ITS_OWN_DOSE.match(tail)
         rest = tail[its.end() :] if its else tail
         if _HAS_AMOUNT.search(rest) if its and its.group("d") else _dose_like(rest):
             break  # this one's dose goes on after the other ("..., then 150 mg/m² on days 1–5")

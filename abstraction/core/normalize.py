@@ -50,6 +50,12 @@ _GREEK_TABLE = str.maketrans(_GREEK)
 _TOKEN = re.compile(r"\d+(?:\.\d+)+|[^\W_]+")
 """A token: a decimal number (the point kept) or a run of letters and digits."""
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_GLUED_UNIT = re.compile(
+    r"(?<![A-Za-z\d.,])(\d+(?:[.,]\d+)?)"
+    r"(mg|mcg|µg|ug|ng|g|kg|ml|l|dl|cm|mm|iu|u|units?|mmol|meq|mmhg|gy|cgy|h|hrs?|min)\b",
+    re.IGNORECASE,
+)
+"""A number written against its unit ("1000mg/m2"): clinical terms read it as "1000 mg/m2"."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -178,7 +178,7 @@ class Treatment(Strict):
     graft_source: Annotated[
         Literal["bone_marrow", "peripheral_blood", "cord_blood"] | None, Score.exact()
     ]
-    dose: Annotated[str | None, Score.text()]
+    dose: Annotated[str | None, Score.text("doses")]
     duration: Annotated[str | None, Score.time()]
     intent: Annotated[
         Literal[

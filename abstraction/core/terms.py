@@ -8,7 +8,9 @@ is listed, rule by rule (docs/evaluation.md has the same list):
 
 1. Case, Unicode (NFKC, accents, Greek letters spelled out) and punctuation; a ``+`` or ``-``
    that ends a marker ("HER2+", "CD20-") is read as "positive" / "negative" first, so it is
-   not lost with the punctuation.
+   not lost with the punctuation; a number written against its unit ("1000mg/m2") is read as
+   the number and the unit ("1000 mg/m2"); an eponym's possessive is the eponym ("Crohn's
+   disease" is "Crohn disease").
 2. British / American spelling: the curated word list (`synonyms/spelling.txt`) and three
    rules on words of 5+ letters: ``ae``/``oe`` -> ``e`` (haemoglobin, oedema, foetal), a final
    ``our`` -> ``or`` on 6+ letters (tumour, colour), ``-ise/-ised/-ising/-isation`` -> ``-iz``
@@ -35,6 +37,15 @@ is listed, rule by rule (docs/evaluation.md has the same list):
    word of the prediction is one of the gold's own modifiers (a finding's body site, a
    diagnosis's details: "IgG kappa multiple myeloma" for "multiple myeloma" whose details say
    "IgG kappa"; given as `qualifiers`) and none is meaning-bearing (see below).
+9. A drug's systemic route of administration (oral / PO, intravenous / IV, subcutaneous /
+   SC, intramuscular / IM) is a detail of how it was given, not which treatment it was: "oral
+   acyclovir" is "acyclovir" when one side states no route; two different routes differ
+   ("oral acyclovir" is not "intravenous acyclovir").  Only where the rest names a drug (a
+   word with a drug-name ending: "oral surgery" is not "surgery", "IV fluids" not "fluids"),
+   and never for a local route (topical, inhaled, intrathecal, intravitreal, ...: another
+   product or indication).  A name that is only a route stays itself.  Treatment names and
+   doses ("10 mg/kg IV" is the dose "10 mg/kg"); `key` keeps the route words.  A dose's
+   numbers keep their order ("20 mg for 5 days" is not "5 mg for 20 days").
 
 Everything else differs, and the reason says which kind of difference it is: opposite
 prefixes (hypo/hyper, brady/tachy, ...), opposite qualifiers (positive/negative, left/right,
@@ -49,9 +60,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
-from abstraction.core.normalize import _basic, _read_groups, _spelling, synonym_files
+from abstraction.core.normalize import _GLUED_UNIT, _basic, _read_groups, _spelling, synonym_files
 
 _SIGN = re.compile(r"(?<=[A-Za-z0-9])(\+|-|−)(?=$|[\s,;:/)\]])")
+_POSSESSIVE = re.compile(r"(?<=[A-Za-z])['’]s\b")
+"""An eponym's possessive ("Crohn's disease", "Pott's disease") is the eponym (rule 1)."""
 _STOP = frozenset({"of", "the", "a", "an", "in", "on", "at", "for"})
 _KEEP = frozenset({"aids", "sars", "mers", "ards", "ms", "pcos", "pots", "tias", "hus"})
 """Words lemminflect would singularise wrongly (AIDS is not the plural of "aid")."""
@@ -132,14 +145,36 @@ _DRUG_SUFFIXES = (
 )  # fmt: skip
 """Word endings of drug names (INN stems): two different such words are different drugs."""
 
+_SYSTEMIC_ROUTES = {
+    **dict.fromkeys(("oral", "orally", "po"), "oral"),
+    **dict.fromkeys(("intravenous", "intravenously", "iv"), "intravenous"),
+    **dict.fromkeys(("subcutaneous", "subcutaneously", "sc"), "subcutaneous"),
+    **dict.fromkeys(("intramuscular", "intramuscularly", "im"), "intramuscular"),
+}
+"""Rule 9: the routes that give a drug to the whole body, by their canonical route.  A local
+route (topical, inhaled, intrathecal, intravitreal, intravesical, rectal, ...) often names
+another product or indication (topical vs systemic steroids, intrathecal vs systemic
+methotrexate), so its word stays part of the name."""
+_ROUTED = frozenset({"treatments", "doses"})
+"""The vocabularies rule 9 reads routes in: a treatment's name and its dose."""
+_DOSES = "doses"
+
 
 @dataclass(frozen=True, slots=True)
 class Term:
-    """A canonical term: its words sorted (`key` joins them) and its direction words in order."""
+    """A canonical term: its words sorted (`key` joins them) and its direction words in order.
+
+    For a treatment that names a drug, and for a dose, `routes` are its systemic
+    route-of-administration words (canonical: "oral", "intravenous", ...) and `bare` its key
+    without them; for any other term `bare` is `key` and there are no routes (rule 9).  A
+    dose's `directions` also hold its numbers, in order.
+    """
 
     words: tuple[str, ...]
     key: str
     directions: tuple[str, ...]
+    bare: str = ""
+    routes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +229,7 @@ def _roman(words: list[str]) -> list[str]:
 def words_of(text: str) -> list[str]:
     """Rules 1-4: normalised words, in order (no synonyms yet)."""
     text = _SIGN.sub(lambda m: " positive" if m.group(1) == "+" else " negative", text)
+    text = _POSSESSIVE.sub("", _GLUED_UNIT.sub(r"\1 \2", text))
     spelling = _spelling()
     words = [_british(_lemma(spelling.get(w, w))) for w in _basic(text, {}).split()]
     return _roman([spelling.get(w, w) for w in words])
@@ -226,7 +262,8 @@ class Vocabulary:
                 if replaced == words:
                     break
                 words = replaced
-            hit = self.cache[value] = _term(words)
+            routed = self.name if self.name in _ROUTED else None
+            hit = self.cache[value] = _term(words, routed=routed)
         return hit
 
     def replace(self, words: list[str]) -> list[str]:
@@ -252,14 +289,35 @@ class Vocabulary:
         words: list[str] = []
         for w in term.words:
             words.extend(abbreviations[w].words if w in abbreviations else (w,))
-        return _term(words)
+        return _term(words, routed=self.name if self.name in _ROUTED else None)
 
 
-def _term(words: Iterable[str]) -> Term:
-    kept = [w for w in words if w not in _STOP]
-    return Term(
-        tuple(sorted(kept)), " ".join(sorted(kept)), tuple(w for w in kept if w in _DIRECTIONS)
-    )
+def _term(words: Iterable[str], *, routed: str | None = None) -> Term:
+    """`routed`: the vocabulary's name when rule 9 reads routes in it (treatments, doses)."""
+    listed = [w for w in words if w not in _STOP]
+    kept = list(dict.fromkeys(listed))  # a word said twice counts once
+    key = " ".join(sorted(kept))
+    directions = tuple(w for w in kept if w in _DIRECTIONS)
+    if routed == _DOSES:  # a dose's numbers keep their order: "20 mg for 5 days" is not "5 ... 20"
+        directions += tuple(w for w in listed if w[:1].isdigit())
+    routes = tuple(sorted({r for w in kept if (r := _routes().get(w))})) if routed else ()
+    bare = " ".join(sorted(w for w in kept if w not in _routes())) if routes else ""
+    if not bare or (routed != _DOSES and not any(_is_drug(w) for w in bare.split())):
+        # No route, a name that is only a route ("IV"), or no drug named: the name as it is
+        # ("oral surgery" is not "surgery", "IV fluids" not "fluids").
+        return Term(tuple(sorted(kept)), key, directions, key)
+    return Term(tuple(sorted(kept)), key, directions, bare, routes)
+
+
+@cache
+def _routes() -> dict[str, str]:
+    """The route words as `words_of` reads them ("subcutaneous" is lemmatised on the way)."""
+    return {w: r for word, r in _SYSTEMIC_ROUTES.items() for w in words_of(word)}
+
+
+def _is_drug(word: str) -> bool:
+    """A drug's name, by its INN stem (cephalosporins by their first letters)."""
+    return len(word) >= 6 and (word.endswith(_DRUG_SUFFIXES) or word.startswith(("cef", "ceph")))
 
 
 @cache
@@ -268,12 +326,20 @@ def vocabulary(name: str | None) -> Vocabulary:
 
 
 def term_equal(gold: Term, pred: Term, qualifiers: Term | None = None) -> bool:
-    """Rules 6-7 on canonical terms (the scorer's fast path; `explain` gives the reason)."""
+    """Rules 6-9 on canonical terms (the scorer's fast path; `explain` gives the reason)."""
     if gold.key == pred.key:
         return gold.directions == pred.directions
+    if gold.bare == pred.bare:
+        return gold.directions == pred.directions and routes_agree(gold, pred)
     if qualifiers is None or len(pred.words) <= len(gold.words):
         return False
     return _qualified(gold, pred, qualifiers)
+
+
+def routes_agree(gold: Term, pred: Term) -> bool:
+    """Rule 9: a route one side states and the other leaves unsaid agrees; two different
+    routes do not ("oral acyclovir" is "acyclovir", never "intravenous acyclovir")."""
+    return not gold.routes or not pred.routes or gold.routes == pred.routes
 
 
 def _qualified(gold: Term, pred: Term, qualifiers: Term) -> bool:
@@ -306,8 +372,14 @@ def explain(gold: Term, pred: Term, qualifiers: Term | None = None) -> TermMatch
     """The verdict of `term_equal` and why."""
     if gold.key == pred.key:
         if gold.directions != pred.directions:
-            return TermMatch(False, "direction words in another order")
+            return TermMatch(False, "direction words (or a dose's numbers) in another order")
         return TermMatch(True, "same canonical form")
+    if gold.bare == pred.bare and gold.directions == pred.directions:
+        if routes_agree(gold, pred):
+            return TermMatch(True, "the same, a route stated on one side only")
+        return TermMatch(
+            False, f"different routes: {' '.join(gold.routes)} / {' '.join(pred.routes)}"
+        )
     long_ = qualifiers is not None and len(pred.words) > len(gold.words)
     if long_ and qualifiers is not None and _qualified(gold, pred, qualifiers):
         return TermMatch(True, "prediction adds only the gold's own modifiers")
@@ -461,6 +533,7 @@ __all__ = [
     "defined_abbreviations",
     "document_abbreviations",
     "explain",
+    "routes_agree",
     "term_equal",
     "vocabulary",
     "words_of",

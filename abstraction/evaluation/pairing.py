@@ -19,7 +19,7 @@ from typing import Any, Protocol
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from abstraction.core.terms import Term, Vocabulary, term_equal
+from abstraction.core.terms import Term, Vocabulary, routes_agree, term_equal
 from abstraction.evaluation.plan import LeafPlan, RecordsPlan
 
 
@@ -71,14 +71,32 @@ def match_items(
     if len(set(il)) == len(il) and len(set(jl)) == len(jl):
         # No item has two candidates: the candidates are the only assignment.
         return list(zip(il, jl, weight[ii, jj].tolist(), strict=True))
-    # Ties (two gold items named alike) go to the nearer list position.
+    # Ties (two gold items named alike) go to the same name written alike ("acyclovir" before
+    # "oral acyclovir", rule 9), then to the nearer list position.
     dist = np.abs(np.arange(len(gl))[:, None] - np.arange(len(pl))[None, :])
-    rows, cols = linear_sum_assignment(np.where(ok, weight + 1.0 / (1.0 + dist), 0.0), True)
+    tie = 1.0 / (1.0 + dist) + 2.0 * _alike(acc, first, gl, pl, ok)
+    rows, cols = linear_sum_assignment(np.where(ok, weight + tie, 0.0), True)
     return [
         (i, j, float(weight[i, j]))
         for i, j in zip(rows.tolist(), cols.tolist(), strict=True)
         if ok[i, j]
     ]
+
+
+def _alike(
+    acc: TermSource, leaf: LeafPlan, gl: list[dict[str, Any]], pl: list[dict[str, Any]], ok: Any
+) -> np.ndarray:
+    """1 where a candidate pair's first keys are the same term route and all (not only
+    equal by rule 9), else 0."""
+    out = np.zeros(ok.shape)
+    vocab = leaf.vocab
+    if vocab is None or leaf.many:
+        return out
+    for i, j in zip(*np.nonzero(ok), strict=True):
+        g = acc.term(vocab, gl[i].get(leaf.name) or "")
+        p = acc.term(vocab, pl[j].get(leaf.name) or "")
+        out[i, j] = float(g.key == p.key)
+    return out
 
 
 def _null(v: Any) -> bool:
@@ -110,13 +128,13 @@ def _first_key(
         qs = [acc.qualifiers(leaf, x) for x in gl]
         by_key: dict[str, list[int]] = {}
         for j, t in enumerate(pt):
-            by_key.setdefault(t.key, []).append(j)
+            by_key.setdefault(t.bare, []).append(j)  # bare is the key but for a route (rule 9)
         m = len(pl)
         rows = []
         for g, q in zip(gt, qs, strict=True):
             row = [False] * m
-            for j in by_key.get(g.key, ()):
-                row[j] = g.directions == pt[j].directions
+            for j in by_key.get(g.bare, ()):
+                row[j] = g.directions == pt[j].directions and routes_agree(g, pt[j])
             if q is not None:  # the head word plus the gold's own modifiers
                 for j, p in enumerate(pt):
                     if not row[j] and term_equal(g, p, q):

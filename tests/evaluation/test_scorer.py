@@ -141,6 +141,59 @@ def test_different_texts_are_wrong(field: str, gold_value: str, pred_value: str)
         assert (f.tp, f.fp, f.fn, f.wrong) == (0, 1, 1, 1)
 
 
+def test_a_route_in_the_name_pairs_the_same_drug_and_never_another_route() -> None:
+    # Gold (MACCROBAT-style) names the drug; the prediction writes the route into the name.
+    # Each predicted acyclovir pairs with the gold acyclovir of its own dose (the dose is not a
+    # key, so which is which is the assignment's choice); an IV prediction never pairs with a
+    # gold that says oral.
+    gold = record(treatments=[treatment("acyclovir", dose="800 mg 5 times daily")])
+    pred = record(treatments=[treatment("oral acyclovir", dose="800 mg 5 times daily")])
+    _, rep = score(gold, pred)
+    assert (rep.fields["treatments"].tp, rep.fields["treatments.dose"].tp) == (1, 1)
+    oral = record(treatments=[treatment("oral acyclovir", dose="800 mg 5 times daily")])
+    iv = record(treatments=[treatment("intravenous acyclovir", dose="800 mg 5 times daily")])
+    _, rep = score(oral, iv)
+    assert (rep.fields["treatments"].tp, rep.fields["treatments"].fp) == (0, 1)
+    assert rep.fields["treatments.dose"].tp == 0
+
+
+def test_the_same_name_written_alike_pairs_before_a_route_only_match() -> None:
+    # Both predictions name the gold's drug; the one written as the gold writes it pairs.
+    gold = record(treatments=[treatment("acyclovir", dose="800 mg")])
+    pred = record(
+        treatments=[
+            treatment("oral acyclovir", dose="400 mg"),
+            treatment("acyclovir", dose="800 mg"),
+        ]
+    )
+    _, rep = score(gold, pred)
+    assert (rep.fields["treatments.dose"].tp, rep.fields["treatments.dose"].wrong) == (1, 0)
+
+
+@pytest.mark.parametrize(
+    ("gold_dose", "pred_dose", "equal"),
+    [
+        ("1000mg/m2", "1000 mg/m2", True),  # a number written against its unit
+        ("10 mg/kg", "10mg/kg", True),
+        ("5mg", "50 mg", False),  # the number still decides
+        ("5 cm", "5mm", False),  # and the unit
+        ("10 mg/kg/month", "10 mg/kg/month IV", True),  # a route on one side only
+        ("800 mg IV", "800 mg orally", False),  # two routes
+        ("60 mg daily", "60 mg", False),  # a schedule is part of the dose
+        ("40 mg SC daily", "40 mg subcutaneously daily", True),
+        ("20 mg for 5 days", "5 mg for 20 days", False),  # a dose's numbers keep their order
+        ("1-0-1", "1-1-0", False),
+        ("50Gy", "50 Gy", True),
+        ("1 g q8h", "1g q8h", True),
+    ],
+)
+def test_a_dose_written_against_its_unit(gold_dose: str, pred_dose: str, equal: bool) -> None:
+    g = record(treatments=[treatment("gemcitabine", dose=gold_dose)])
+    p = record(treatments=[treatment("gemcitabine", dose=pred_dose)])
+    _, rep = score(g, p)
+    assert rep.fields["treatments.dose"].tp == int(equal)
+
+
 def test_null_versus_value() -> None:
     gold = record(
         patient__sex=fact("female"),

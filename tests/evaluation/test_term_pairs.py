@@ -165,6 +165,51 @@ PAIRS: list[tuple[str, str, str, bool, str]] = [
     ("treatments", "interferon alfa", "interferon alpha", SAME, "INN spelling of alpha"),
     ("treatments", "interferon alpha", "interferon gamma", DIFF, "different interferons"),
     ("treatments", "PCI", "percutaneous coronary intervention", SAME, "abbreviation"),
+    # an eponym's possessive is the eponym; a word said twice counts once
+    ("diagnoses", "Crohn's disease", "Crohn disease", SAME, "eponym with and without 's"),
+    ("diagnoses", "Bell's palsy", "Bell palsy", SAME, "eponym with and without 's"),
+    ("diagnoses", "Graves' disease", "Graves disease", SAME, "plural possessive apostrophe"),
+    ("diagnoses", "Pott's disease", "spinal tuberculosis", SAME, "listed synonym"),
+    (
+        "diagnoses",
+        "thoracic spinal tuberculosis (Pott's disease)",
+        "thoracic spinal tuberculosis",
+        SAME,
+        "a synonym in parentheses says the same thing twice",
+    ),
+    ("diagnoses", "spinal tuberculosis", "pulmonary tuberculosis", DIFF, "another site of TB"),
+    ("diagnoses", "Pott's disease", "tuberculosis", DIFF, "spinal TB is one form of TB"),
+    ("diagnoses", "Crohn's disease", "Cushing's disease", DIFF, "different eponyms"),
+    # rule 9: a systemic route is how a drug was given, not which; two routes differ
+    ("treatments", "acyclovir", "oral acyclovir", SAME, "route stated on one side only"),
+    ("treatments", "furosemide", "IV furosemide", SAME, "abbreviated route on one side"),
+    ("treatments", "enoxaparin", "subcutaneous enoxaparin", SAME, "lemmatised route word"),
+    ("treatments", "enoxaparin", "SC enoxaparin", SAME, "abbreviated route"),
+    ("treatments", "ceftriaxone", "IM ceftriaxone", SAME, "abbreviated route"),
+    ("treatments", "i.v. acyclovir", "acyclovir", SAME, "dotted abbreviation"),
+    ("treatments", "acyclovir per os", "oral acyclovir", SAME, "the same route in Latin"),
+    ("treatments", "intravenous acyclovir", "IV acyclovir", SAME, "the same route, abbreviated"),
+    ("treatments", "acyclovir by mouth", "oral acyclovir", SAME, "the same route in words"),
+    ("treatments", "oral acyclovir", "intravenous acyclovir", DIFF, "two different routes"),
+    ("treatments", "topical corticosteroids", "oral corticosteroids", DIFF, "local vs systemic"),
+    ("treatments", "inhaled corticosteroids", "corticosteroids", DIFF, "a local route stays"),
+    ("treatments", "topical tacrolimus", "tacrolimus", DIFF, "another product"),
+    ("treatments", "intrathecal methotrexate", "methotrexate", DIFF, "CNS vs systemic"),
+    ("treatments", "intravitreal ganciclovir", "ganciclovir", DIFF, "a local route stays"),
+    ("treatments", "oral surgery", "surgery", DIFF, "a site, not a route: no drug named"),
+    ("treatments", "oral immunotherapy", "immunotherapy", DIFF, "a treatment, not a drug"),
+    ("treatments", "IV fluids", "fluids", DIFF, "no drug named"),
+    ("treatments", "oral prednisone", "prednisolone", DIFF, "a route never makes drugs equal"),
+    ("treatments", "IV cisplatin", "carboplatin", DIFF, "different platinum drugs, route aside"),
+    ("treatments", "IV", "oral", DIFF, "a name that is only a route stays itself"),
+    ("treatments", "oral acyclovir", "oral valacyclovir", DIFF, "the route agrees, the drug not"),
+    (
+        "treatments",
+        "selective neck dissection levels II-IV",
+        "selective neck dissection level II",
+        DIFF,
+        "IV the numeral, not a route",
+    ),
     # --- tests and methods -------------------------------------------------------------
     ("methods", "US", "ultrasound", SAME, "abbreviation"),
     ("methods", "BP", "blood pressure", SAME, "abbreviation"),
@@ -254,6 +299,18 @@ def test_abbreviations_the_document_defines() -> None:
     defined = {"ucbt": "unrelated cord blood transplantation", "ld": "lumbar drain"}
     assert compare("LD", "lumbar drain", vocab="treatments", abbreviations=defined).equal
     assert not compare("LD", "lumbar drain", vocab="treatments").equal
+
+
+def test_a_route_is_a_treatments_detail_only() -> None:
+    """Rule 9 reads routes in treatment names only: a route-like word of a finding or a
+    diagnosis ("oral ulcer", "rectal cancer") is its site, and stays meaning-bearing."""
+    assert not compare("ulcer", "oral ulcer", vocab="findings").equal
+    assert not compare("cancer", "rectal cancer", vocab="diagnoses").equal
+    assert compare("acyclovir", "oral acyclovir", vocab="treatments").equal
+    assert "route" in compare("acyclovir", "oral acyclovir", vocab="treatments").reason
+    assert (
+        "different routes" in compare("oral aciclovir", "iv aciclovir", vocab="treatments").reason
+    )
 
 
 def test_every_verdict_says_why() -> None:

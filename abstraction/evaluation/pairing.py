@@ -71,10 +71,13 @@ def match_items(
     if len(set(il)) == len(il) and len(set(jl)) == len(jl):
         # No item has two candidates: the candidates are the only assignment.
         return list(zip(il, jl, weight[ii, jj].tolist(), strict=True))
-    # Ties (two gold items named alike) go to the same name written alike ("acyclovir" before
-    # "oral acyclovir", rule 9), then to the nearer list position.
+    # Ties (two gold items named alike) go to the pair that agrees on more of the item's other
+    # scored values (the methotrexate whose dose is the gold's dosed methotrexate), then to the
+    # same name written alike ("acyclovir" before "oral acyclovir", rule 9), then to the
+    # nearer list position.
     dist = np.abs(np.arange(len(gl))[:, None] - np.arange(len(pl))[None, :])
     tie = 1.0 / (1.0 + dist) + 2.0 * _alike(acc, first, gl, pl, ok)
+    tie += 3.0 * _agreeing(acc, rp, keys, gl, pl, ok, equal)
     rows, cols = linear_sum_assignment(np.where(ok, weight + tie, 0.0), True)
     return [
         (i, j, float(weight[i, j]))
@@ -96,6 +99,37 @@ def _alike(
         g = acc.term(vocab, gl[i].get(leaf.name) or "")
         p = acc.term(vocab, pl[j].get(leaf.name) or "")
         out[i, j] = float(g.key == p.key)
+    return out
+
+
+def _agreeing(
+    acc: TermSource,
+    rp: RecordsPlan,
+    keys: tuple[LeafPlan, ...],
+    gl: list[dict[str, Any]],
+    pl: list[dict[str, Any]],
+    ok: Any,
+    equal: Equal,
+) -> np.ndarray:
+    """For each candidate pair, how many of the item's other scored values both sides state
+    alike (a value both leave null is no evidence of the same item)."""
+    out = np.zeros(ok.shape)
+    leaves = [
+        lf
+        for lf in (rp.item.flat or ())
+        if lf not in keys and not lf.many and (acc.score is None or lf.path in acc.score)
+    ]
+    if not leaves:
+        return out
+    for i, j in zip(*np.nonzero(ok), strict=True):
+        g, p = gl[i], pl[j]
+        out[i, j] = sum(
+            1
+            for lf in leaves
+            if not _null(g.get(lf.name))
+            and not _null(p.get(lf.name))
+            and _same(acc, lf, g, p, equal)
+        )
     return out
 
 

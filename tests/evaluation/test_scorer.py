@@ -170,6 +170,22 @@ def test_the_same_name_written_alike_pairs_before_a_route_only_match() -> None:
     assert (rep.fields["treatments.dose"].tp, rep.fields["treatments.dose"].wrong) == (1, 0)
 
 
+def test_a_tie_between_two_gold_items_goes_to_the_one_that_agrees() -> None:
+    # MACCROBAT lists a drug once per mention: methotrexate (no dose), then methotrexate with
+    # its dose.  The record's one dosed methotrexate is the dosed mention (position would pick
+    # the first); a dose never makes another drug pair.
+    gold = record(
+        treatments=[treatment("methotrexate"), treatment("methotrexate", dose="15 mg/m2/weekly")]
+    )
+    pred = record(treatments=[treatment("methotrexate", dose="15 mg/m2/weekly")])
+    _, rep = score(gold, pred)
+    dose = rep.fields["treatments.dose"]
+    assert (dose.tp, dose.hallucinations, dose.omissions) == (1, 0, 0)
+    other = record(treatments=[treatment("cytarabine", dose="15 mg/m2/weekly")])
+    _, rep = score(gold, other)
+    assert rep.fields["treatments"].tp == 0
+
+
 @pytest.mark.parametrize(
     ("gold_dose", "pred_dose", "equal"),
     [

@@ -72,12 +72,15 @@ def match_items(
         # No item has two candidates: the candidates are the only assignment.
         return list(zip(il, jl, weight[ii, jj].tolist(), strict=True))
     # Ties (two gold items named alike) go to the pair that agrees on more of the item's other
-    # scored values (the methotrexate whose dose is the gold's dosed methotrexate), then to the
-    # same name written alike ("acyclovir" before "oral acyclovir", rule 9), then to the
-    # nearer list position.
-    dist = np.abs(np.arange(len(gl))[:, None] - np.arange(len(pl))[None, :])
-    tie = 1.0 / (1.0 + dist) + 2.0 * _alike(acc, first, gl, pl, ok)
-    tie += 3.0 * _agreeing(acc, rp, keys, gl, pl, ok, equal)
+    # scored values (the methotrexate whose dose is the gold's dosed methotrexate; a stated
+    # value weighs 3, a label such as the category 1), then to the same name written alike
+    # ("acyclovir" before "oral acyclovir", rule 9), then to the nearer list position: a
+    # concave reward of the displacement (1 - d^2), so interchangeable items keep their order
+    # (1 / (1 + d) is convex: it bought two exact positions with one far crossing).
+    span = float(max(len(gl), len(pl)))
+    dist = (np.arange(len(gl))[:, None] - np.arange(len(pl))[None, :]) / span
+    tie = 1.0 - dist * dist + 2.0 * _alike(acc, first, gl, pl, ok)
+    tie += _agreeing(acc, rp, keys, gl, pl, ok, equal)
     rows, cols = linear_sum_assignment(np.where(ok, weight + tie, 0.0), True)
     return [
         (i, j, float(weight[i, j]))
@@ -111,8 +114,11 @@ def _agreeing(
     ok: Any,
     equal: Equal,
 ) -> np.ndarray:
-    """For each candidate pair, how many of the item's other scored values both sides state
-    alike (a value both leave null is no evidence of the same item)."""
+    """For each candidate pair, the weight of the item's other scored values both sides state
+    alike: 3 for a stated value (dose, time, site), 1 for a label (category, intent), and 1
+    for a stated value both give differently (the same slot).  A value both leave null is no
+    evidence of the same item (helper audit of 4 December 2026: with every field weighing the
+    same, two inferred labels outvoted a stated dose)."""
     out = np.zeros(ok.shape)
     leaves = [
         lf
@@ -123,13 +129,16 @@ def _agreeing(
         return out
     for i, j in zip(*np.nonzero(ok), strict=True):
         g, p = gl[i], pl[j]
-        out[i, j] = sum(
-            1
-            for lf in leaves
-            if not _null(g.get(lf.name))
-            and not _null(p.get(lf.name))
-            and _same(acc, lf, g, p, equal)
-        )
+        total = 0.0
+        for lf in leaves:
+            if _null(g.get(lf.name)) or _null(p.get(lf.name)):
+                continue
+            stated = lf.kind != "exact"  # a stated dose / time / site, not a label
+            if _same(acc, lf, g, p, equal):
+                total += 3.0 if stated else 1.0
+            elif stated:
+                total += 1.0  # both state one: the same slot, a wrong value
+        out[i, j] = total
     return out
 
 

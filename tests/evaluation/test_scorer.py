@@ -186,6 +186,45 @@ def test_a_tie_between_two_gold_items_goes_to_the_one_that_agrees() -> None:
     assert rep.fields["treatments"].tp == 0
 
 
+def test_a_stated_dose_outweighs_labels_the_model_infers() -> None:
+    # A helper's audit cases B1 and B10: the category (always given) and the intent are
+    # labels; a stated dose identifies the mention.
+    gold = record(
+        treatments=[
+            treatment("prednisone", "supportive"),
+            treatment("prednisone", "chemotherapy", dose="60 mg"),
+        ]
+    )
+    pred = record(treatments=[treatment("prednisone", "supportive", dose="60 mg")])
+    _, rep = score(gold, pred)
+    assert rep.fields["treatments.dose"].tp == 1
+    gold = record(
+        treatments=[
+            treatment("cyclophosphamide", dose="50 mg/kg"),
+            treatment("cyclophosphamide", "supportive", intent="prophylaxis"),
+        ]
+    )
+    pred = record(
+        treatments=[
+            treatment("cyclophosphamide", "supportive", intent="prophylaxis", dose="50 mg/kg")
+        ]
+    )
+    _, rep = score(gold, pred)
+    assert rep.fields["treatments.dose"].tp == 1
+
+
+def test_interchangeable_items_keep_their_order() -> None:
+    # Audit case D4: gold [X, X, A, B, C], pred [A, B, C, X, X]; the two X must not cross
+    # (the best pairing orders 4 of the 10 pairs as the gold does).
+    names = ["methotrexate", "methotrexate", "cytarabine", "daunorubicin", "etoposide"]
+    gold = record(treatments=[treatment(n) for n in names])
+    pred = record(treatments=[treatment(n) for n in names[2:] + names[:2]])
+    res, rep = score(gold, pred)
+    assert {(m["gold_index"], m["pred_index"]) for m in res.matches} >= {(0, 3), (1, 4)}
+    assert rep.fields["treatments"].order_pairs == 10
+    assert rep.fields["treatments"].order_score == pytest.approx(4 / 10)
+
+
 @pytest.mark.parametrize(
     ("gold_dose", "pred_dose", "equal"),
     [

@@ -173,7 +173,7 @@ class Term:
     words: tuple[str, ...]
     key: str
     directions: tuple[str, ...]
-    bare: str = ""
+    bare: str
     routes: tuple[str, ...] = ()
 
 

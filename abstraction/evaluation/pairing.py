@@ -92,7 +92,7 @@ def match_items(
 def _alike(
     acc: TermSource, leaf: LeafPlan, gl: list[dict[str, Any]], pl: list[dict[str, Any]], ok: Any
 ) -> np.ndarray:
-    """1 where a candidate pair's first keys are the same term route and all (not only
+    """1 where a candidate pair's first keys are the same term, routes and all (not only
     equal by rule 9), else 0."""
     out = np.zeros(ok.shape)
     vocab = leaf.vocab

@@ -65,6 +65,7 @@ RULE_NAMES = (
     "tests_not_treatments",
     "category_vocabulary",
     "targets_by_category",
+    "targets_of_targeted_only",
     "findings_not_sites",
     "findings_not_events",
     "findings_only_findings",

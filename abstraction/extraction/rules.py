@@ -12,6 +12,9 @@ note: nothing the model said is lost, it moves to the extraction's ``dropped`` l
 - ``category_vocabulary``: a treatment's category from its name, when the vocabulary knows it.
 - ``targets_by_category``: a chemotherapy, transplant, radiotherapy or surgery has no target
   (the model's goes to ``dropped``).
+- ``targets_of_targeted_only``: only a cellular, immuno- or targeted therapy, or an agent the
+  vocabulary lists as directed at a named molecule (tamoxifen, sirolimus...), has a target;
+  any other treatment's goes to ``dropped``.
 - ``tests_not_treatments``: a "treatment" that is a test (biopsy, scan...) leaves the treatments.
 - ``findings_not_sites``: a "finding" that is only a body part ("kidney") leaves the findings.
 - ``diagnoses_not_treatments``: a "diagnosis" that names a treatment (a transplant) leaves.
@@ -224,6 +227,32 @@ def targets_by_category(record: CaseReport) -> list[DroppedFact]:
         if t.target is not None and t.category in _NO_TARGET:
             fact = {"target": t.target, "evidence": {"quote": t.evidence.quote}}
             note = f"a {t.category.replace('_', ' ')} has no target (rule)"
+            out.append(DroppedFact(path=f"treatments[{i}].target", fact=fact, note=note))
+            t.target = None
+    return out
+
+
+_TARGETED = frozenset({"cellular_therapy", "immunotherapy", "targeted_therapy"})
+
+
+@lru_cache(maxsize=1)
+def _targeted_names() -> re.Pattern[str]:
+    return re.compile(_vocab()["targeted_names"]["pattern"], re.IGNORECASE)
+
+
+def targets_of_targeted_only(record: CaseReport) -> list[DroppedFact]:
+    """Only a cellular therapy, an immunotherapy or a targeted therapy has a target (the antigen
+    or molecule it is directed at: CD19, BCMA, BRAF, interleukin-6 receptor), and the agents
+    the vocabulary's ``targeted_names`` lists whatever their category (tamoxifen, sirolimus,
+    eculizumab, a radioligand, a regimen with an antibody): the target the model gave any other
+    treatment (an antibiotic's organism, a beta-blocker's class, "anticoagulant") goes to
+    ``dropped``."""
+    keeps = _targeted_names()
+    out = []
+    for i, t in enumerate(record.treatments):
+        if t.target is not None and t.category not in _TARGETED and not keeps.search(t.name):
+            fact = {"target": t.target, "evidence": {"quote": t.evidence.quote}}
+            note = f"a {t.category.replace('_', ' ')} treatment has no target (rule)"
             out.append(DroppedFact(path=f"treatments[{i}].target", fact=fact, note=note))
             t.target = None
     return out
@@ -568,6 +597,7 @@ RULES: dict[str, Rule] = {
     "cause_of_death_diagnosis": cause_of_death_diagnosis,
     "category_vocabulary": category_vocabulary,
     "targets_by_category": targets_by_category,
+    "targets_of_targeted_only": targets_of_targeted_only,
     "tests_not_treatments": tests_not_treatments,
     "findings_not_sites": findings_not_sites,
     "findings_only_findings": findings_only_findings,

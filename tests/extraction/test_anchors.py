@@ -191,6 +191,46 @@ def test_chemotherapy_and_transplants_have_no_target() -> None:
     assert [d.path for d in dropped] == ["treatments[1].target", "treatments[2].target"]
 
 
+def test_only_targeted_categories_keep_a_target() -> None:
+    record = empty_case_report()
+    record.treatments = [
+        _t("axicabtagene ciloleucel", "cellular_therapy", "CD19"),
+        _t("digoxin", "other", "anticoagulant"),
+        _t("vemurafenib", "targeted_therapy", "BRAF"),
+        _t("isoniazid", "other", "Mycobacterium tuberculosis"),
+        _t("filgrastim", "supportive", "G-CSF receptor"),
+        _t("tocilizumab", "immunotherapy", "interleukin-6 receptor"),
+        _t("fludarabine", "chemotherapy", "CD19"),
+        _t("tamoxifen", "other", "estrogen receptor"),
+        _t("sirolimus", "other", "mTOR"),
+        _t("rituximab and bendamustine", "chemotherapy", "CD20"),
+        _t("vancomycin", "other", "MRSA"),
+    ]
+    dropped = apply_rules(record, ("targets_of_targeted_only",))
+    kept = [t.target for t in record.treatments]
+    assert kept == [
+        "CD19",
+        None,
+        "BRAF",
+        None,
+        None,
+        "interleukin-6 receptor",
+        None,
+        "estrogen receptor",
+        "mTOR",
+        "CD20",
+        None,
+    ]
+    assert [d.fact["target"] for d in dropped] == [
+        "anticoagulant",
+        "Mycobacterium tuberculosis",
+        "G-CSF receptor",
+        "CD19",
+        "MRSA",
+    ]
+    assert all(d.note and "has no target (rule)" in d.note for d in dropped)
+
+
 _PAD = " The course is described below in the words of the report, as a paragraph of prose."
 
 

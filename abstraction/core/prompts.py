@@ -30,12 +30,12 @@ from abstraction.core.schemas import DEFAULT_SCHEMA_REF, RecordSchema, resolve_s
 
 PROMPTS_ENV = "ABSTRACTION_PROMPTS_DIR"
 
-DEFAULT_PROMPT = "v35"
+DEFAULT_PROMPT = "v40"
 """The version `abstraction extract` and `batch prepare` use unless told otherwise: the one that
 abstracts the whole case (every section of `CaseReport`, nothing in ``not_extracted``), measured
-against v1, v18, v22, v27, v29, v30, v32 and v33 on the hand-gold core suite and MACCROBAT
-dev-20 and held-20 (docs/prompts.md, "v29", "v30", "v31 and v32", "v33", "v35").  v18 lists
-names only."""
+against v1, v18, v22, v27, v29, v30, v32, v33, v35, v37 and v39 on the hand-gold core suite and
+MACCROBAT dev-20 and held-20 (docs/prompts.md, "v29", "v30", "v31 and v32", "v33", "v35",
+"v37 to v40").  v40 is v35 with one more fixed rule; v18 lists names only."""
 
 
 class _Frozen(BaseModel):

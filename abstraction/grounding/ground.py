@@ -33,6 +33,7 @@ from abstraction.core.schema import (
     METADATA_SECTIONS,
     AgeFact,
     Evidence,
+    OutcomeStatusFact,
     Treatment,
     iter_evidence,
 )
@@ -222,17 +223,60 @@ class _Options:
     scope: Literal["quote", "sentence"]
 
 
+_DISCUSSION = re.compile(
+    r"^[ \t#*]*(?:(?:\d+(?:\.\d+)*|[ivxlc]+)\.?[ \t]+)?"
+    r"(?:discussion|conclusions?|comments?|literature review|review of (?:the )?literature)"
+    r"(?:[ \t]+and[ \t]+(?:conclusions?|literature review|review of (?:the )?literature))?"
+    r"[ \t]*(?:[:.*][^\n]*)?$",
+    re.IGNORECASE | re.MULTILINE,
+)
+"""A heading after which a report discusses the literature, not this patient ("Discussion",
+"4. Discussion", "IV. DISCUSSION", "Discussion and conclusions", "Discussion: ...")."""
+_CASE_HEADING = re.compile(
+    r"^[ \t#*]*(?:(?:\d+(?:\.\d+)*|[ivxlc]+)\.?[ \t]+)?(?:case (?:presentation|report|"
+    r"description|history|summary)|presentation of (?:the )?case|clinical (?:presentation|"
+    r"history|course))[ \t:*]*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+"""The heading the case itself starts under: a "Conclusions:" line above it is the abstract's."""
+
+
+def _discussion_start(text: str) -> int:
+    """Where the discussion of the literature starts: its heading after the case's own heading
+    (or anywhere, when the text has no case heading); the end of the text if none."""
+    case = _CASE_HEADING.search(text)
+    after = case.end() if case is not None else 0
+    cut = _DISCUSSION.search(text, after)
+    return cut.start() if cut is not None else len(text)
+
+
 def _relocate(ev: Evidence, owner: BaseModel, doc: _Document, opts: _Options) -> bool:
     """Put the case-text sentence that states the fact's key value in place of its quote: the
     first where the value occurs word for word, else the first the support check finds states
     it (its words in any order and form: "foreign body in the rectum" for "rectal foreign
-    body" is not, "adenocarcinoma of the appendix" for "adenocarcinoma of appendix" is)."""
+    body" is not, "adenocarcinoma of the appendix" for "adenocarcinoma of appendix" is).
+    An outcome "alive" is the patient's last known state: the last sentence that states it
+    before the discussion, of five words or more (a heading "Outcome and follow-up" states
+    nothing), and none when a later sentence says the patient died."""
     value = key_value(owner)
     if value is None or len(value.strip()) < MIN_VALUE_CHARS:
         return False
-    span = doc.sentence_with(value)
-    if span is None:
-        span = next((s for s in doc.case_sentences() if _states_key(s, owner, doc, opts)), None)
+    if isinstance(owner, OutcomeStatusFact) and owner.value == "alive":
+        end = _discussion_start(doc.text)
+        course = [s for s in doc.case_sentences() if s.end <= end]
+        span = None
+        for s in reversed(course):
+            if len(doc.text[s.start : s.end].split()) < 5:
+                continue
+            if doc.support.cue_stated("outcome_status", "died", doc.text[s.start : s.end]):
+                break  # the patient died after any sentence before this one: not alive
+            if _states_key(s, owner, doc, opts):
+                span = s
+                break
+    else:
+        span = doc.sentence_with(value)
+        if span is None:
+            span = next((s for s in doc.case_sentences() if _states_key(s, owner, doc, opts)), None)
     if span is None:
         return False
     old = ev.quote

@@ -257,13 +257,20 @@ class SupportCheck:
 
     def cue_stated(self, table: str, value: str, quote: str) -> bool:
         """A cue word of `value` (`data/cues.toml`) is in `quote` or in the long form of an
-        abbreviation the quote uses; for an age group, also an age in the quote."""
+        abbreviation the quote uses; for an age group, also an age in the quote.  An outcome
+        "alive" is not stated by a quote that also states "died"."""
         text = _basic(quote, {})
         extra = [self.defined[w] for w in set(text.split()) if w in self.defined]
         text = " ".join([text, *(_basic(e, {}) for e in extra)])
         cues = (*_cues().get(table, {}).get(value, ()), value.replace("_", " "))
         if any(_cue_pattern(c).search(text) for c in cues):
-            return True
+            # a quote that says the patient died does not say the patient is alive
+            # ("discharged to hospice and died 5 days later")
+            return not (
+                table == "outcome_status"
+                and value == "alive"
+                and self.cue_stated(table, "died", quote)
+            )
         if table == "age_group" and value in AGE_GROUPS:
             low, high = AGE_GROUPS[value]
             return any(low <= age < high for age in ages_in(quote))

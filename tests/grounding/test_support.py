@@ -331,3 +331,83 @@ def test_a_target_the_quote_does_not_state_goes_and_the_treatment_stays() -> Non
     # the older setting flags the whole fact
     flagged = ground(rec, TEXT)
     assert flagged.record.treatments[0].evidence.status == "unsupported"
+
+
+def test_a_sentence_that_says_only_that_something_improved_does_not_state_alive() -> None:
+    check = SupportCheck(TEXT)
+    from abstraction.core.schema import OutcomeStatusFact
+
+    for quote in (
+        "The fever resolved within 72 hours.",
+        "Blood cultures remained sterile.",
+        "Neutrophil recovery occurred on day 19.",
+        "The postoperative course was uneventful.",
+        "She was given rituximab as well as steroids.",
+        "She achieved complete remission on day 28.",
+        "Outcome and follow-up",
+        "She survived 14 months following the diagnosis of CNS disease.",
+        "The treatment was well tolerated.",
+        "He remains in the ICU on ECMO.",
+        "She was discharged to hospice and died 5 days later.",
+        "At the last follow-up the patient had died of relapse.",
+    ):
+        assert not check.value_stated(OutcomeStatusFact, "value", "alive", quote), quote
+    for quote in (
+        "She remained well at 6 months.",
+        "At the last follow-up, 26 months after diagnosis, he remained on cobimetinib.",
+        "At 9 months she remained in remission on anakinra alone.",
+        "At the 18-month follow-up she had fully recovered.",
+        "She was discharged on day 7.",
+        "At the latest review she has no signs of HLH.",
+        "He recovered.",
+        "He continues to do well.",
+        "She is currently asymptomatic.",
+    ):
+        assert check.value_stated(OutcomeStatusFact, "value", "alive", quote), quote
+
+
+def test_relocate_takes_the_last_sentence_before_the_discussion_for_alive() -> None:
+    text = (
+        "Case presentation\n"
+        "A 45-year-old woman was admitted with fever. She was discharged on day 7 after "
+        "antibiotics. At the last follow-up, 12 months later, she remained well and at work.\n"
+        "Outcome and follow-up\n"
+        "Discussion\n"
+        "Most patients are discharged within a week, and survival is good.\n"
+    )
+    rec = _record(status={"value": "alive", "evidence": "survived"})
+    ev = ground(rec, text, relocate=True, unstated="drop").record.outcome.status
+    assert ev is not None
+    assert ev.evidence.quote == (
+        "At the last follow-up, 12 months later, she remained well and at work."
+    )
+    assert ev.evidence.method == "relocated"
+
+
+def _alive_quote(text: str) -> str | None:
+    rec = _record(status={"value": "alive", "evidence": "survived"})
+    status = ground(rec, text, relocate=True, unstated="drop").record.outcome.status
+    return None if status is None or status.evidence.status != "exact" else status.evidence.quote
+
+
+def test_relocate_leaves_alive_unstated_when_a_later_sentence_says_the_patient_died() -> None:
+    text = (
+        "Case presentation\n"
+        "A 60-year-old man was admitted with pneumonia and treated with antibiotics. He was "
+        "discharged on day 10 in good condition. Three weeks later he was readmitted and he "
+        "died of sepsis.\n"
+    )
+    assert _alive_quote(text) is None
+
+
+def test_the_discussion_starts_at_a_numbered_heading_after_the_case_heading() -> None:
+    text = (
+        "Abstract\n"
+        "Conclusions: most patients are discharged within a week of admission.\n"
+        "2. Case report\n"
+        "A 45-year-old woman was admitted with fever and a rash on day one. She remained well "
+        "at the 6-month follow-up visit, back at work.\n"
+        "3. Discussion\n"
+        "In a series of 40 patients, 35 were discharged alive within ten days.\n"
+    )
+    assert _alive_quote(text) == ("She remained well at the 6-month follow-up visit, back at work.")

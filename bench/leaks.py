@@ -13,31 +13,21 @@ Nothing here is a test: it reports what it measures.
 
 from __future__ import annotations
 
-import argparse
+from replayed import parser, replay
 
-from abstraction.client import open_client, resolve_config
 from abstraction.core.documents import Document
 from abstraction.core.prompts import default_prompts_dir, load_prompt
 from abstraction.evaluation.leakage import prompt_leaks_by_document
-from abstraction.evaluation.runner import run_suite
 from abstraction.evaluation.suite import load_suite
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("--suite", action="append", required=True)
-    ap.add_argument("--prompt", action="append", required=True)
-    ap.add_argument("--engine", default=None, help="the engine the recordings came from")
-    args = ap.parse_args()
+    args = parser(__doc__).parse_args()
     for name in args.suite:
         suite = load_suite(name)
         texts = {d.id: d.text for d in map(Document.from_path, suite.documents)}
         prompts = [load_prompt(v, default_prompts_dir()) for v in args.prompt]
-        config = resolve_config(
-            engine=args.engine, recording_dir=suite.recordings_dir, recording_mode="replay"
-        )
-        with open_client(config) as client:
-            runs = run_suite(suite, prompts, client=client, model=config, details=False)
+        runs = replay(suite, prompts, args.engine)
         for prompt, run in zip(prompts, runs, strict=True):
             exts = run.extractions
             leaks = prompt_leaks_by_document(exts, prompt, texts)

@@ -10,13 +10,12 @@ reason.  For reading, not a score: the eval's ``outcome.status`` field scores th
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 
-from abstraction.client import open_client, resolve_config
+from replayed import parser, replay
+
 from abstraction.core.prompts import default_prompts_dir, load_prompt
-from abstraction.evaluation.runner import run_suite
 from abstraction.evaluation.suite import load_suite
 
 
@@ -31,19 +30,11 @@ def _gold_status(path: Path) -> str | None:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("--suite", action="append", required=True)
-    ap.add_argument("--prompt", action="append", required=True)
-    ap.add_argument("--engine", default=None, help="the engine the recordings came from")
-    args = ap.parse_args()
+    args = parser(__doc__).parse_args()
     for name in args.suite:
         suite = load_suite(name)
         prompts = [load_prompt(v, default_prompts_dir()) for v in args.prompt]
-        config = resolve_config(
-            engine=args.engine, recording_dir=suite.recordings_dir, recording_mode="replay"
-        )
-        with open_client(config) as client:
-            runs = run_suite(suite, prompts, client=client, model=config, details=False)
+        runs = replay(suite, prompts, args.engine)
         for run in runs:
             for doc_id, ext in run.extractions.items():
                 gold = _gold_status(suite.gold_dir / f"{doc_id}.json")

@@ -22,16 +22,15 @@ Nothing here is a test: it reports what it measures.
 
 from __future__ import annotations
 
-import argparse
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from abstraction.client import open_client, resolve_config
+from replayed import parser, replay
+
 from abstraction.core.prompts import PromptSpec, default_prompts_dir, load_prompt
 from abstraction.core.records import Extraction
 from abstraction.core.schema import iter_evidence
-from abstraction.evaluation.runner import run_suite
 from abstraction.evaluation.suite import load_suite
 
 _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
@@ -82,13 +81,8 @@ def flagging(prompt: PromptSpec, scope: str | None = None) -> PromptSpec:
 def measure(
     suite_name: str, versions: list[str], engine: str | None, scope: str | None = None
 ) -> dict[str, Tally]:
-    suite = load_suite(suite_name)
     prompts = [flagging(load_prompt(v, default_prompts_dir()), scope) for v in versions]
-    config = resolve_config(
-        engine=engine, recording_dir=suite.recordings_dir, recording_mode="replay"
-    )
-    with open_client(config) as client:
-        runs = run_suite(suite, prompts, client=client, model=config, details=False)
+    runs = replay(load_suite(suite_name), prompts, engine)
     out: dict[str, Tally] = {}
     for run in runs:
         tally = out[run.label] = Tally()
@@ -102,10 +96,7 @@ def _pct(n: int, d: int) -> str:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("--suite", action="append", required=True)
-    ap.add_argument("--prompt", action="append", required=True)
-    ap.add_argument("--engine", default=None, help="the engine the recordings came from")
+    ap = parser(__doc__)
     ap.add_argument(
         "--evidence-scope",
         choices=["quote", "sentence"],

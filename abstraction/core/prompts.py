@@ -35,7 +35,7 @@ DEFAULT_PROMPT = "v40"
 abstracts the whole case (every section of `CaseReport`, nothing in ``not_extracted``), measured
 against v1, v18, v22, v27, v29, v30, v32, v33, v35, v37 and v39 on the hand-gold core suite and
 MACCROBAT dev-20 and held-20 (docs/prompts.md, "v29", "v30", "v31 and v32", "v33", "v35",
-"v37 to v40").  v40 is v35 with one more fixed rule; v18 lists names only."""
+"v37 to v41").  v40 is v35 with one more fixed rule; v18 lists names only."""
 
 
 class _Frozen(BaseModel):

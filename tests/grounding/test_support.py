@@ -411,3 +411,22 @@ def test_the_discussion_starts_at_a_numbered_heading_after_the_case_heading() ->
         "In a series of 40 patients, 35 were discharged alive within ten days.\n"
     )
     assert _alive_quote(text) == ("She remained well at the 6-month follow-up visit, back at work.")
+
+
+def test_a_risk_of_death_is_not_this_patient_s_death() -> None:
+    check = SupportCheck(TEXT)
+    from abstraction.core.schema import OutcomeStatusFact
+
+    for quote in (
+        "Without transplantation, familial HLH is almost always fatal.",
+        "Invasive aspergillosis is a potentially lethal complication.",
+        "The mortality of HLH remains high.",
+    ):
+        assert not check.value_stated(OutcomeStatusFact, "value", "died", quote), quote
+    for quote in (
+        "Despite resuscitation attempts the outcome was lethal.",
+        "She died of severe pneumonia.",
+        "Autopsy showed disseminated aspergillosis.",
+        "The infection proved fatal.",
+    ):
+        assert check.value_stated(OutcomeStatusFact, "value", "died", quote), quote

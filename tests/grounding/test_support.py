@@ -333,11 +333,16 @@ def test_a_target_the_quote_does_not_state_goes_and_the_treatment_stays() -> Non
     assert flagged.record.treatments[0].evidence.status == "unsupported"
 
 
-def test_a_sentence_that_says_only_that_something_improved_does_not_state_alive() -> None:
-    check = SupportCheck(TEXT)
+def _outcome_verdicts(value: str, quotes: tuple[str, ...]) -> dict[str, bool]:
+    """Whether each quote states the outcome status `value` (the support check's cue table)."""
     from abstraction.core.schema import OutcomeStatusFact
 
-    for quote in (
+    check = SupportCheck(TEXT)
+    return {q: check.value_stated(OutcomeStatusFact, "value", value, q) for q in quotes}
+
+
+def test_a_sentence_that_says_only_that_something_improved_does_not_state_alive() -> None:
+    not_stated = (
         "The fever resolved within 72 hours.",
         "Blood cultures remained sterile.",
         "Neutrophil recovery occurred on day 19.",
@@ -350,9 +355,8 @@ def test_a_sentence_that_says_only_that_something_improved_does_not_state_alive(
         "He remains in the ICU on ECMO.",
         "She was discharged to hospice and died 5 days later.",
         "At the last follow-up the patient had died of relapse.",
-    ):
-        assert not check.value_stated(OutcomeStatusFact, "value", "alive", quote), quote
-    for quote in (
+    )
+    stated = (
         "She remained well at 6 months.",
         "At the last follow-up, 26 months after diagnosis, he remained on cobimetinib.",
         "At 9 months she remained in remission on anakinra alone.",
@@ -362,8 +366,9 @@ def test_a_sentence_that_says_only_that_something_improved_does_not_state_alive(
         "He recovered.",
         "He continues to do well.",
         "She is currently asymptomatic.",
-    ):
-        assert check.value_stated(OutcomeStatusFact, "value", "alive", quote), quote
+    )
+    expected = dict.fromkeys(not_stated, False) | dict.fromkeys(stated, True)
+    assert _outcome_verdicts("alive", not_stated + stated) == expected
 
 
 def test_relocate_takes_the_last_sentence_before_the_discussion_for_alive() -> None:
@@ -414,19 +419,16 @@ def test_the_discussion_starts_at_a_numbered_heading_after_the_case_heading() ->
 
 
 def test_a_risk_of_death_is_not_this_patient_s_death() -> None:
-    check = SupportCheck(TEXT)
-    from abstraction.core.schema import OutcomeStatusFact
-
-    for quote in (
+    not_stated = (
         "Without transplantation, familial HLH is almost always fatal.",
         "Invasive aspergillosis is a potentially lethal complication.",
         "The mortality of HLH remains high.",
-    ):
-        assert not check.value_stated(OutcomeStatusFact, "value", "died", quote), quote
-    for quote in (
+    )
+    stated = (
         "Despite resuscitation attempts the outcome was lethal.",
         "She died of severe pneumonia.",
         "Autopsy showed disseminated aspergillosis.",
         "The infection proved fatal.",
-    ):
-        assert check.value_stated(OutcomeStatusFact, "value", "died", quote), quote
+    )
+    expected = dict.fromkeys(not_stated, False) | dict.fromkeys(stated, True)
+    assert _outcome_verdicts("died", not_stated + stated) == expected

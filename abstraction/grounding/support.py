@@ -109,6 +109,21 @@ _LABELS = {
     DiseaseEvent: "event",
 }
 _STOP = frozenset({"of", "the", "a", "an", "in", "on", "at", "for", "and", "or", "to", "by"})
+_CLAUSE = re.compile(r"[;:,.!?]\s|\b(?:and|but|while|whereas|although)\b", re.IGNORECASE)
+"""Where a clause ends, for the "alive" cues (`SupportCheck._alive_stated`)."""
+_ALIVE_NEGATIONS = frozenset({"not", "never", "no", "nor", "without", "unable", "longer"})
+"""A negation in the four words before an "alive" cue ("was not discharged", "no longer
+alive", "never fully recovered")."""
+_OTHER_PEOPLE = frozenset(
+    {"donor", "donors", "sibling", "siblings", "brother", "brothers", "sister", "sisters"}
+    | {"husband", "wife", "partner", "father", "twin", "relatives", "relative", "family"}
+)
+"""Other people than the patient, before an "alive" cue in its clause ("the donor remained
+well", "her sister is alive", "35 patients were discharged").  Not "mother", "son",
+"daughter", "baby" or "child": in an obstetric or a paediatric case that is the patient."""
+_SERIES = frozenset({"patients", "cohort", "series", "controls"})
+"""A group of patients anywhere before an "alive" cue in the quote ("in a series of 40
+patients, 35 were discharged alive")."""
 _TIME_STOP = _STOP | {"from", "since", "starting", "beginning", "during", "within", "over"}
 """Words a time value may carry that its quote need not repeat ("from day 6" is stated by
 "started on day 6"); "before" and "after" are kept."""
@@ -263,6 +278,8 @@ class SupportCheck:
         extra = [self.defined[w] for w in set(text.split()) if w in self.defined]
         text = " ".join([text, *(_basic(e, {}) for e in extra)])
         cues = (*_cues().get(table, {}).get(value, ()), value.replace("_", " "))
+        if table == "outcome_status" and value == "alive":
+            return self._alive_stated(quote, cues)
         if any(_cue_pattern(c).search(text) for c in cues):
             # a quote that says the patient died does not say the patient is alive
             # ("discharged to hospice and died 5 days later")
@@ -274,6 +291,30 @@ class SupportCheck:
         if table == "age_group" and value in AGE_GROUPS:
             low, high = AGE_GROUPS[value]
             return any(low <= age < high for age in ages_in(quote))
+        return False
+
+    def _alive_stated(self, quote: str, cues: tuple[str, ...]) -> bool:
+        """An "alive" cue said of the patient: in a clause of `quote` where no negation
+        ("he was never discharged", "could not be discharged") and no other person ("the
+        donor remained well", "his brother is alive") comes before it; and the quote does
+        not also say the patient died ("discharged to hospice and died 5 days later")."""
+        if self.cue_stated("outcome_status", "died", quote):
+            return False
+        said: set[str] = set()
+        for clause in _CLAUSE.split(quote):
+            text = _basic(clause, {})
+            for c in cues:
+                m = _cue_pattern(c).search(text)
+                if m is None:
+                    continue
+                before = text[: m.start()].split()
+                if not (
+                    _ALIVE_NEGATIONS & set(before[-4:])
+                    or _OTHER_PEOPLE & set(before)
+                    or _SERIES & (said | set(before))
+                ):
+                    return True
+            said.update(text.split())
         return False
 
     def value_stated(self, model: type[BaseModel], field: str, value: str, quote: str) -> bool:

@@ -355,6 +355,13 @@ def test_a_sentence_that_says_only_that_something_improved_does_not_state_alive(
         "He remains in the ICU on ECMO.",
         "She was discharged to hospice and died 5 days later.",
         "At the last follow-up the patient had died of relapse.",
+        # negation, another person, a series (since the second session of 4 December 2026)
+        "He was never discharged.",
+        "She could not be discharged from the intensive care unit.",
+        "She is no longer alive.",
+        "The donor remained well.",
+        "Her sister is alive and well.",
+        "In a series of 40 patients, 35 were discharged alive.",
     )
     stated = (
         "She remained well at 6 months.",
@@ -366,6 +373,10 @@ def test_a_sentence_that_says_only_that_something_improved_does_not_state_alive(
         "He recovered.",
         "He continues to do well.",
         "She is currently asymptomatic.",
+        "He was discharged home, and his donor remained well.",
+        "Unlike previous cases, she was discharged on day 9.",
+        "She was discharged home without complications.",
+        "He has not relapsed and is alive 3 years later.",
     )
     expected = dict.fromkeys(not_stated, False) | dict.fromkeys(stated, True)
     assert _outcome_verdicts("alive", not_stated + stated) == expected

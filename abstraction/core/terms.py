@@ -45,7 +45,15 @@ is listed, rule by rule (docs/evaluation.md has the same list):
    and never for a local route (topical, inhaled, intrathecal, intravitreal, ...: another
    product or indication).  A name that is only a route stays itself.  Treatment names and
    doses ("10 mg/kg IV" is the dose "10 mg/kg"); `key` keeps the route words.  A dose's
-   numbers keep their order ("20 mg for 5 days" is not "5 mg for 20 days").
+   numbers keep their order ("20 mg for 5 days" is not "5 mg for 20 days").  Oral
+   vancomycin is another treatment (not absorbed: C. difficile colitis), so for it "oral"
+   is part of the name.
+10. A dose in one unit and in digits: a mass in mg ("1 g" = "1000 mg", "500 µg" = "0.5
+   mg"), "/day" and "per day" as "daily", IU / U / units alike, number words as digits.
+
+Rule 3 keeps Greek nouns in -oma / -ema as they are (lemminflect reads "hematoma" as a Latin
+plural).  Rule 5 reads letters a document defines otherwise than the lists ("pleural effusion
+(PE)") as the document's long form, before the lists (`redefined_abbreviations`).
 
 Everything else differs, and the reason says which kind of difference it is: opposite
 prefixes (hypo/hyper, brady/tachy, ...), opposite qualifiers (positive/negative, left/right,
@@ -58,9 +66,20 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from functools import cache, lru_cache
 
-from abstraction.core.normalize import _GLUED_UNIT, _basic, _read_groups, _spelling, synonym_files
+from abstraction.core.normalize import (
+    _CARDINALS,
+    _GLUED_UNIT,
+    _ORDINAL_DIGITS,
+    _ORDINALS,
+    _TENS,
+    _basic,
+    _read_groups,
+    _spelling,
+    synonym_files,
+)
 
 _SIGN = re.compile(r"(?<=[A-Za-z0-9])(\+|-|−)(?=$|[\s,;:/)\]])")
 _POSSESSIVE = re.compile(r"(?<=[A-Za-z])['’]s\b")
@@ -74,6 +93,10 @@ _LEMMA_FIX = {
     "feces": "feces",
     "diabetes": "diabetes",
 }
+_GREEK_NOUNS = ("oma", "ema")
+_GREEK_PLURALS = ("omas", "emas", "omata", "emata")
+"""Greek nouns in -oma / -ema and their plurals -omas / -omata: lemminflect makes "hematoma"
+"hematomum" but "hematomas" "hematoma", so the singular and the plural differed."""
 _CLASSIFIERS = frozenset(
     {"stage", "grade", "type", "class", "phase", "cycle", "factor", "level", "tier", "nyha"}
     | {"figo", "cin", "lane", "cranial", "nerve", "degree", "gleason", "subtype", "group"}
@@ -155,6 +178,13 @@ _SYSTEMIC_ROUTES = {
 route (topical, inhaled, intrathecal, intravitreal, intravesical, rectal, ...) often names
 another product or indication (topical vs systemic steroids, intrathecal vs systemic
 methotrexate), so its word stays part of the name."""
+_ORAL_IS_ANOTHER_DRUG = frozenset({"vancomycin"})
+"""Drugs whose oral form is not absorbed and treats something else (oral vancomycin acts in
+the gut, for Clostridioides difficile colitis; given intravenously it treats systemic
+infections): for these "oral" is part of the name, while another systemic route stated on
+one side only still agrees ("IV vancomycin" is "vancomycin")."""
+_ORAL = "oral route"
+"""The oral route as a word of such a drug's name (one word, that no text yields)."""
 _ROUTED = frozenset({"treatments", "doses"})
 """The vocabularies rule 9 reads routes in: a treatment's name and its dose."""
 _DOSES = "doses"
@@ -210,6 +240,10 @@ def _lemma(word: str) -> str:
     fixed = _LEMMA_FIX.get(word)
     if fixed:
         return fixed
+    if word.endswith(_GREEK_NOUNS):  # hematoma, empyema: lemminflect reads "hematomum"
+        return word
+    if word.endswith(_GREEK_PLURALS):  # hematomas, hematomata
+        return word[: -1 if word.endswith("s") else -2]
     from lemminflect import getLemma  # loaded on first use: its tables take ~0.1 s
 
     lemmas = getLemma(word, upos="NOUN")
@@ -251,20 +285,61 @@ class Vocabulary:
             if phrase:
                 self.index.setdefault(phrase[0], []).append((phrase, target))
         self.cache: dict[str, Term] = {}
+        self.own = {
+            tuple(words_of(v)) for f in synonym_files(name)[1:] for g in _read_groups(f) for v in g
+        }
+        """The variants of the field's own list (not common.txt): the letters a document may
+        redefine (`redefined_abbreviations`)."""
 
-    def term(self, value: str) -> Term:
-        """The canonical form of `value` (cached per string)."""
+    def term(self, value: str, redefined: Mapping[str, tuple[str, ...]] | None = None) -> Term:
+        """The canonical form of `value` (cached per string).
+
+        `redefined`: abbreviations the document defines otherwise than these lists
+        (`redefined_abbreviations`), read as the document's long form before the lists are.
+        """
+        if redefined:
+            words = self._words(value)
+            if any(w in redefined for w in words):
+                return self._canonical(self._splice(words, redefined))
         hit = self.cache.get(value)
         if hit is None:
-            words = words_of(_strip(value, doses=self.name == "treatments"))
-            for _ in range(3):  # "computed tomography scan" -> "ct scan" -> "ct"
-                replaced = self.replace(words)
-                if replaced == words:
-                    break
-                words = replaced
-            routed = self.name if self.name in _ROUTED else None
-            hit = self.cache[value] = _term(words, routed=routed)
+            hit = self.cache[value] = self._canonical(self._words(value))
         return hit
+
+    def _words(self, value: str) -> list[str]:
+        if self.name == _DOSES:
+            return _dose_words(words_of(_dose_text(value)))
+        return words_of(_strip(value, doses=self.name == "treatments"))
+
+    def _canonical(self, words: list[str]) -> Term:
+        for _ in range(3):  # "computed tomography scan" -> "ct scan" -> "ct"
+            replaced = self.replace(words)
+            if replaced == words:
+                break
+            words = replaced
+        return _term(words, routed=self.name if self.name in _ROUTED else None)
+
+    def _splice(self, words: list[str], redefined: Mapping[str, tuple[str, ...]]) -> list[str]:
+        """`words` with each redefined abbreviation replaced by the document's long form,
+        except inside a listed phrase ("spinal TB", "PET-CT", "BM biopsy" stay whole)."""
+        out: list[str] = []
+        i = 0
+        while i < len(words):
+            k = next(
+                (
+                    len(p)
+                    for p, _ in self.index.get(words[i], ())
+                    if len(p) > 1 and tuple(words[i : i + len(p)]) == p
+                ),
+                0,
+            )
+            if k:
+                out.extend(words[i : i + k])
+                i += k
+            else:
+                out.extend(redefined.get(words[i], (words[i],)))
+                i += 1
+        return out
 
     def replace(self, words: list[str]) -> list[str]:
         """Rule 5: each synonym phrase becomes its group's canonical form, longest first."""
@@ -300,8 +375,14 @@ def _term(words: Iterable[str], *, routed: str | None = None) -> Term:
     directions = tuple(w for w in kept if w in _DIRECTIONS)
     if routed == _DOSES:  # a dose's numbers keep their order: "20 mg for 5 days" is not "5 ... 20"
         directions += tuple(w for w in listed if w[:1].isdigit())
-    routes = tuple(sorted({r for w in kept if (r := _routes().get(w))})) if routed else ()
-    bare = " ".join(sorted(w for w in kept if w not in _routes())) if routes else ""
+    if routed and any(w in _ORAL_IS_ANOTHER_DRUG for w in kept) and sum(map(_is_drug, kept)) == 1:
+        # only when vancomycin is the one drug named: "oral metronidazole and IV vancomycin"
+        # "oral vancomycin" is another treatment: the oral route is part of its name.
+        kept = list(dict.fromkeys(_ORAL if _routes().get(w) == "oral" else w for w in kept))
+        key = " ".join(sorted(kept))
+    routes = tuple(sorted({r for w in kept if (r := _routes().get(w)) and w != _ORAL}))
+    routes = routes if routed else ()
+    bare = " ".join(sorted(w for w in kept if w not in _routes() or w == _ORAL)) if routes else ""
     if not bare or (routed != _DOSES and not any(_is_drug(w) for w in bare.split())):
         # No route, a name that is only a route ("IV"), or no drug named: the name as it is
         # ("oral surgery" is not "surgery", "IV fluids" not "fluids").
@@ -313,6 +394,100 @@ def _term(words: Iterable[str], *, routed: str | None = None) -> Term:
 def _routes() -> dict[str, str]:
     """The route words as `words_of` reads them ("subcutaneous" is lemmatised on the way)."""
     return {w: r for word, r in _SYSTEMIC_ROUTES.items() for w in words_of(word)}
+
+
+_THOUSANDS = re.compile(r"(?<![\d.,])[1-9]\d{0,2}(?:,\d{3})+(?![\d,]|\.\d)")
+_DECIMAL_COMMA = re.compile(r"(?<=\d),(?=\d)")
+_BARE_POINT = re.compile(r"(?<![\d.])\.(?=\d)")
+_RANGE = re.compile(
+    r"(\d+(?:\.\d+)?)\s*(?:-|–|to)\s*(\d+(?:\.\d+)?)\s*"
+    r"(mg|g|gm|mcg|µg|μg|ug|ng|grams?|milligrams?|micrograms?|ml|l)\b",
+    re.IGNORECASE,
+)
+_PER = (
+    (re.compile(r"\s*/\s*(?:day|d)\b|\b(?<!for )(?:per|a|every)\s+day\b", re.I), " daily"),
+    (re.compile(r"\s*/\s*(?:week|wk)\b|\b(?<!for )(?:per|a|every)\s+week\b", re.I), " weekly"),
+    (re.compile(r"\bq\s*(\d+)\s*h(?:rs?|ours?)?\b", re.I), r" every \1 hours"),
+)
+_MILLION_UNITS = re.compile(r"(?<=\d)\s*M(?:IU|U)\b|\bM(?:IU|U)\b")
+_MILLI_UNITS = re.compile(r"(?<=\d)\s*mI?U\b|\bmI?U\b")
+_SCALE = {"g": ("mg", "1000"), "gram": ("mg", "1000"), "gm": ("mg", "1000")}
+_SCALE |= {"mg": ("mg", "1"), "milligram": ("mg", "1"), "mcg": ("mg", "0.001")}
+_SCALE |= {"ug": ("mg", "0.001"), "microgram": ("mg", "0.001"), "ng": ("mg", "0.000001")}
+_SCALE |= {"nanogram": ("mg", "0.000001"), "l": ("ml", "1000"), "liter": ("ml", "1000")}
+_SCALE |= {"ml": ("ml", "1"), "milliliter": ("ml", "1"), "cc": ("ml", "1")}
+_UNITS_WORDS = frozenset({"u", "iu", "unit"})
+_DOSE_WORDS = {"twice": ("2", "time"), "thrice": ("3", "time"), "h": ("hour",)}
+_DOSE_WORDS |= {"hr": ("hour",), "hrs": ("hour",)}
+
+
+def _dose_text(value: str) -> str:
+    """A dose's text before its words are read: "1,000 mg" is "1000 mg", "0,5 g" is "0.5 g",
+    ".5 g" is "0.5 g", "1-2 g" is "1 g - 2 g", "60 mg/day" and "60 mg a day" are "60 mg
+    daily", "/week" is "weekly", "q12h" is "every 12 hours", "3 MIU" is 3 million units (not
+    3 mIU, milli-units: the case is read before it is lost)."""
+    value = _THOUSANDS.sub(lambda m: m.group().replace(",", ""), value)
+    value = _BARE_POINT.sub("0.", _DECIMAL_COMMA.sub(".", value))
+    value = _MILLI_UNITS.sub(" milliunits", _MILLION_UNITS.sub(" million units", value))
+    value = _RANGE.sub(r"\1 \3 - \2 \3", value)
+    for pattern, repl in _PER:
+        value = pattern.sub(repl, value)
+    return value
+
+
+def _dose_words(words: list[str]) -> list[str]:
+    """A dose's words in one unit and in digits: a mass in mg ("1 g" = "1000 mg", "500 µg" =
+    "0.5 mg"), a volume in mL ("1 L" = "1000 mL"), units as "unit" ("5000 IU" = "5000
+    units"), number words and ordinals as digits ("five" = "5", "one hundred" = "100",
+    "first" = "1st"), "twice" as "2 times", "h" as "hour"."""
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        w = words[i]
+        if w in _CARDINALS:
+            n = _CARDINALS[w]
+            if out and out[-1].isdigit() and i and words[i - 1] in _TENS and 0 < n < 10:
+                out[-1] = str(int(out[-1]) + n)
+            else:
+                out.append(str(n))
+        elif w in _TENS:
+            out.append(str(_TENS[w]))
+        elif w == "hundred" and out and out[-1].isdigit():
+            out[-1] = str(int(out[-1]) * 100)
+        elif w in _ORDINALS:
+            out.append(f"{_ORDINALS[w]}th")  # "first dose" is "1st dose", not "1 dose"
+        elif _ORDINAL_DIGITS.match(w):
+            out.append(f"{w[:-2]}th")
+        elif w == "international" and words[i + 1 : i + 2] in (["unit"], ["u"], ["iu"]):
+            i += 1
+            continue  # "5000 international units" is "5000 IU"
+        elif w in _UNITS_WORDS:
+            out.append("unit")
+        elif w == "micro" and i + 1 < len(words) and words[i + 1] in ("g", "gram"):
+            out.append("mcg")  # "µg": the micro sign is spelled out as a Greek letter
+            i += 1  # and its "g" read with it
+        else:
+            out.extend(_DOSE_WORDS.get(w, (w,)))
+        i += 1
+        unit = out[-1] if out else ""
+        if unit in _SCALE and len(out) >= 2 and _is_number(out[-2]):
+            out[-1], factor = _SCALE[unit]
+            out[-2] = _plain(Decimal(out[-2]) * Decimal(factor))
+    return out
+
+
+def _is_number(word: str) -> bool:
+    try:
+        Decimal(word)
+    except InvalidOperation:
+        return False
+    return word[:1].isdigit()
+
+
+def _plain(value: Decimal) -> str:
+    """A number as plain digits, no exponent and no trailing zeros: 1000, 0.5, 1.25."""
+    text = format(value.normalize(), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def _is_drug(word: str) -> bool:
@@ -498,14 +673,53 @@ def _spells(letters: list[str], words: list[str]) -> bool:
     return text.split()[0][0] == letters[0]
 
 
-def document_abbreviations(vocab: Vocabulary, defined: Mapping[str, str]) -> dict[str, Term]:
+def document_abbreviations(
+    vocab: Vocabulary, defined: Mapping[str, str], *, agreeing: bool = False
+) -> dict[str, Term]:
     """The document's definitions as canonical terms, for `Vocabulary.expand`.  An abbreviation
-    the vocabulary already knows, or whose long form is itself one word, is left out."""
+    whose long form is itself one word, or holds the abbreviation, is left out; with
+    `agreeing`, so is one the lists give another meaning (`redefined_abbreviations`)."""
     out: dict[str, Term] = {}
+    redefined = redefined_abbreviations(vocab, defined) if agreeing else {}
     for abbr, long_form in defined.items():
         term = vocab.term(long_form)
-        if abbr and len(term.words) > 1 and abbr not in term.words:
+        if abbr and len(term.words) > 1 and abbr not in term.words and abbr not in redefined:
             out[abbr] = term
+    return out
+
+
+def redefined_abbreviations(
+    vocab: Vocabulary, defined: Mapping[str, str]
+) -> dict[str, tuple[str, ...]]:
+    """Abbreviations the document defines otherwise than the lists do, each with the words of
+    the document's long form: "pleural effusion (PE)" where the lists read PE as pulmonary
+    embolism, "cold agglutinin disease (CAD)" where they read coronary artery disease.
+
+    In such a document the letters mean what the document says ("PE" is the pleural
+    effusion), and the lists' own long form keeps its meaning ("pulmonary embolism" is not
+    the pleural effusion), so these are read before the lists (`Vocabulary.term`), never
+    expanded after them.  Only a long form whose words' initials are the letters ("acute
+    myeloid leukemia with myelodysplasia-related changes (AML-MRC)" is not a redefinition of
+    AML) and that is not a variant of the listed one ("pulmonary emboli (PE)")."""
+    out: dict[str, tuple[str, ...]] = {}
+    for abbr, long_form in defined.items():
+        words = tuple(words_of(long_form))
+        # Only letters of the field's own list: common.txt's (CT, HR, CR, US...) keep the
+        # lists' reading, as before (a text with "cycle threshold (Ct)" still has chest CTs).
+        if not abbr or len(words) < 2 or abbr in words or (abbr,) not in vocab.own:
+            continue
+        content = [w for w in words if w not in _STOP]
+        if "".join(w[0] for w in content) != abbr:  # "pulmonary thromboembolism (PE)"
+            continue
+        target = " ".join(vocab.replace([abbr]))
+        forms = [p for ps in vocab.index.values() for p, t in ps if t == target and len(p) > 1]
+        if any(
+            len(f) == len(content) and all(a[:5] == b[:5] for a, b in zip(content, f, strict=True))
+            for f in forms
+        ):  # "pulmonary emboli (PE)", "myocardial infarct (MI)"
+            continue
+        if vocab.term(abbr).key != vocab.term(long_form).key:
+            out[abbr] = words
     return out
 
 
@@ -519,9 +733,11 @@ def compare(
 ) -> TermMatch:
     """Compare two terms with the named synonym list; the verdict carries its reason."""
     v = vocabulary(vocab)
-    abbr = document_abbreviations(v, abbreviations or {})
-    g, p = v.expand(v.term(gold), abbr), v.expand(v.term(pred), abbr)
-    q = v.term(qualifiers) if qualifiers else None
+    abbr = document_abbreviations(v, abbreviations or {}, agreeing=True)
+    redefined = redefined_abbreviations(v, abbreviations or {})
+    g = v.expand(v.term(gold, redefined), abbr)
+    p = v.expand(v.term(pred, redefined), abbr)
+    q = v.expand(v.term(qualifiers, redefined), abbr) if qualifiers else None
     return explain(g, p, q)
 
 
@@ -533,6 +749,7 @@ __all__ = [
     "defined_abbreviations",
     "document_abbreviations",
     "explain",
+    "redefined_abbreviations",
     "routes_agree",
     "term_equal",
     "vocabulary",

@@ -20,6 +20,7 @@ from abstraction.core.terms import (
     Vocabulary,
     document_abbreviations,
     explain,
+    redefined_abbreviations,
     term_equal,
 )
 from abstraction.evaluation.counts import (
@@ -72,7 +73,7 @@ class _Acc:
         self.abbr = abbr or {}
         self.order = order or {}
         self.order_scope = scope.order if scope else None
-        self.abbr_terms: dict[int, dict[str, Term]] = {}
+        self.abbr_terms: dict[int, tuple[dict[str, Term], dict[str, tuple[str, ...]]]] = {}
         self.binary = scope.binary if scope else _NO_BINARY
         self.stated = scope.stated if scope else frozenset()
         self.counts: dict[str, list[int]] = {}
@@ -83,13 +84,19 @@ class _Acc:
         self.matches: list[MatchedPair] = []
 
     def term(self, vocab: Vocabulary, value: Any) -> Term:
-        """A clinical term, with the document's own abbreviations expanded."""
-        t = vocab.term(value if type(value) is str else str(value))
+        """A clinical term, with the document's own abbreviations expanded (those it defines
+        otherwise than the lists read first: `redefined_abbreviations`)."""
+        text = value if type(value) is str else str(value)
         if not self.abbr:
-            return t
-        terms = self.abbr_terms.get(id(vocab))
-        if terms is None:
-            terms = self.abbr_terms[id(vocab)] = document_abbreviations(vocab, self.abbr)
+            return vocab.term(text)
+        known = self.abbr_terms.get(id(vocab))
+        if known is None:
+            known = self.abbr_terms[id(vocab)] = (
+                document_abbreviations(vocab, self.abbr, agreeing=True),
+                redefined_abbreviations(vocab, self.abbr),
+            )
+        terms, redefined = known
+        t = vocab.term(text, redefined)
         return vocab.expand(t, terms) if terms else t
 
     def qualifiers(self, leaf: LeafPlan, parent: dict[str, Any]) -> Term | None:

@@ -531,3 +531,18 @@ def test_pairing_is_optimal_not_greedy() -> None:
     assert rep.fields["disease_events"].tp == 2
     assert [m["similarity"] for m in res.matches] == [100.0, 100.0]
     assert rep.fields["disease_events.type"].tp == 2
+
+
+def test_a_document_s_own_meaning_of_letters_the_lists_know() -> None:
+    """A text that writes "pleural effusion (PE)": a record's "pulmonary embolism" is not its
+    pleural effusion (the lists read PE as pulmonary embolism), and its "PE" is."""
+    text = "Chest CT showed a right pleural effusion (PE). The PE was drained."
+    gold = record(diagnoses=[diagnosis("pleural effusion")])
+    _, wrong = score(gold, record(diagnoses=[diagnosis("pulmonary embolism")]), text=text)
+    assert (wrong.fields["diagnoses"].tp, wrong.fields["diagnoses"].fn) == (0, 1)
+    _, right = score(gold, record(diagnoses=[diagnosis("PE")]), text=text)
+    assert right.fields["diagnoses"].tp == 1
+    _, listed = score(
+        record(diagnoses=[diagnosis("pulmonary embolism")]), record(diagnoses=[diagnosis("PE")])
+    )
+    assert listed.fields["diagnoses"].tp == 1  # no definition in the text: the lists' reading

@@ -281,6 +281,53 @@ PAIRS: list[tuple[str, str, str, bool, str]] = [
     ("anatomy", "cranial nerve III", "cranial nerve IV", DIFF, "different nerve"),
     ("anatomy", "oesophagus", "esophagus", SAME, "British spelling"),
     ("anatomy", "vertebrae", "vertebra", SAME, "Latin plural"),
+    # --- doses: one unit, digits, per day (since 4 December 2026, second session) ---------
+    ("doses", "1 g", "1000 mg", SAME, "1 g is 1000 mg"),
+    ("doses", "1.5 g daily", "1500 mg daily", SAME, "grams in milligrams"),
+    ("doses", "500 µg", "0.5 mg", SAME, "micrograms in milligrams"),
+    ("doses", "0.125 mg", "125 mcg", SAME, "milligrams in micrograms"),
+    ("doses", "2 g/kg", "2000 mg/kg", SAME, "per kilogram, grams in milligrams"),
+    ("doses", "1,000 mg", "1 g", SAME, "a thousands separator"),
+    ("doses", "1 g", "100 mg", DIFF, "a tenfold difference"),
+    ("doses", "2 mg/m2", "2 g/m2", DIFF, "a thousandfold difference"),
+    ("doses", "125 mcg", "125 mg", DIFF, "micrograms are not milligrams"),
+    ("doses", "five times daily", "5 times daily", SAME, "a number word"),
+    ("doses", "twenty five mg", "25 mg", SAME, "a compound number word"),
+    ("doses", "60 mg/day", "60 mg daily", SAME, "per day is daily"),
+    ("doses", "60 mg per day", "60 mg once daily", SAME, "per day is once daily"),
+    ("doses", "60 mg/day", "60 mg/week", DIFF, "per day vs per week"),
+    ("doses", "5000 IU", "5000 units", SAME, "international units are the units prescribed"),
+    ("doses", "3 MIU", "3 mIU", DIFF, "million vs milli international units"),
+    ("doses", "3 MIU", "3 million units", SAME, "million international units"),
+    ("doses", "0,125 mg", "0.125 mg", SAME, "a decimal comma"),
+    ("doses", "0,125 mg", "125 mg", DIFF, "a decimal comma is not a thousands separator"),
+    ("doses", ".5 mg", "5 mg", DIFF, "a leading decimal point"),
+    ("doses", "1 L", "1000 mL", SAME, "litres in millilitres"),
+    ("doses", "500 mg q12h", "500 mg every 12 hours", SAME, "q12h"),
+    ("doses", "500 mg q12h", "500 mg q8h", DIFF, "every 12 vs every 8 hours"),
+    ("doses", "60 mg/week", "60 mg weekly", SAME, "per week"),
+    (
+        "doses",
+        "500 mg three times daily",
+        "500 mg TID",
+        SAME,
+        "a number word before a listed group",
+    ),
+    ("doses", "one hundred mg", "100 mg", SAME, "hundred"),
+    ("doses", "first dose 1 g", "1st dose 1000 mg", SAME, "an ordinal"),
+    ("doses", "first dose 1 g", "1 dose 1000 mg", DIFF, "the first dose vs one dose"),
+    ("doses", "1-2 g", "1000-2000 mg", SAME, "a range"),
+    # --- Greek nouns in -oma / -ema --------------------------------------------------------
+    ("findings", "subdural hematoma", "subdural haematomas", SAME, "plural and spelling"),
+    ("findings", "empyema", "empyemas", SAME, "plural"),
+    ("findings", "hematoma", "hepatoma", DIFF, "a bruise vs a liver cancer"),
+    ("diagnoses", "hepatoma", "hepatocellular carcinoma", SAME, "the same cancer"),
+    ("diagnoses", "hepatoma", "hepatoblastoma", DIFF, "an adult vs a childhood liver cancer"),
+    # --- a drug whose oral form is another treatment ----------------------------------------
+    ("treatments", "oral vancomycin", "vancomycin", DIFF, "not absorbed: C. difficile colitis"),
+    ("treatments", "oral vancomycin", "vancomycin PO", SAME, "the same route"),
+    ("treatments", "oral vancomycin", "IV vancomycin", DIFF, "gut vs systemic infection"),
+    ("treatments", "IV vancomycin", "vancomycin", SAME, "a systemic route on one side only"),
 ]
 
 
@@ -326,6 +373,30 @@ def test_abbreviations_the_document_defines() -> None:
     defined = {"ucbt": "unrelated cord blood transplantation", "ld": "lumbar drain"}
     assert compare("LD", "lumbar drain", vocab="treatments", abbreviations=defined).equal
     assert not compare("LD", "lumbar drain", vocab="treatments").equal
+
+
+def test_a_document_that_defines_letters_otherwise_than_the_lists() -> None:
+    """ "pleural effusion (PE)": in that document "PE" is the effusion, and "pulmonary
+    embolism" (what the lists read PE as) is still a different disease; the same for
+    "cold agglutinin disease (CAD)".  Letters the document defines as the lists do are
+    unchanged ("acute lymphoblastic leukemia (ALL)" and "T-ALL")."""
+    defined = {
+        "pe": "pleural effusion",
+        "cad": "cold agglutinin disease",
+        "all": "acute lymphoblastic leukemia",
+    }
+    dx = functools.partial(compare, vocab="diagnoses", abbreviations=defined)
+    assert not dx("pleural effusion", "pulmonary embolism").equal
+    assert not dx("pulmonary embolism", "pleural effusion").equal
+    assert dx("pleural effusion", "PE").equal
+    assert not dx("pulmonary embolism", "PE").equal
+    assert dx("cold agglutinin disease", "CAD").equal
+    assert not dx("coronary artery disease", "CAD").equal
+    assert dx("T-cell acute lymphoblastic leukemia", "T-ALL").equal
+    assert dx("B-ALL", "B-cell acute lymphoblastic leukemia").equal
+    # without the document, the lists' reading
+    assert compare("pulmonary embolism", "PE", vocab="diagnoses").equal
+    assert compare("coronary artery disease", "CAD", vocab="diagnoses").equal
 
 
 def test_a_route_is_a_treatments_detail_only() -> None:

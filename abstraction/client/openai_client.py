@@ -196,6 +196,21 @@ def gbnf_grammar(schema_json: str) -> str:
     return json_schema_to_gbnf(schema_json)
 
 
+_CHAR = '[^"\\\\]'
+_CJK = "\\u3000-\\u30FF\\u3400-\\u4DBF\\u4E00-\\u9FFF\\uAC00-\\uD7AF\\uFF00-\\uFFEF"
+_ESCAPE = '"u" [0-9a-fA-F] [0-9a-fA-F]'
+
+
+def without_cjk(grammar: str) -> str:
+    """`grammar` with CJK characters (CJK symbols, kana, ideographs, Hangul, fullwidth forms)
+    out of every JSON string, and ``\\u`` escapes only below U+3000 (`PromptSettings.no_cjk`).
+    Every string of the vendored converter's grammar is made of its one ``char`` rule."""
+    if _CHAR not in grammar or _ESCAPE not in grammar:
+        raise ValueError("the grammar has no JSON string character rule to restrict")
+    grammar = grammar.replace(_CHAR, f'[^"\\\\{_CJK}]')
+    return grammar.replace(_ESCAPE, '"u" [0-2] [0-9a-fA-F]')
+
+
 # LLGuidance's JSON options for structured mode ``llguidance``: one line, ", " and ": " between
 # tokens.  LLGuidance cannot express "at most one space" (a whitespace pattern is repeated by its
 # lexer) and its default allows any whitespace; measured worse than ``gbnf`` (docs/engine.md).
@@ -319,7 +334,7 @@ class ModelClient:
             messages = [*messages[:-1], last]
         # gbnf: null cancels the response_format instructor adds; llama-server would turn
         # that schema into its own grammar and refuse to have two.
-        body = self._constraint(response_model.__name__, json_schema)
+        body = self._constraint(response_model.__name__, json_schema, no_cjk=settings.no_cjk)
         kwargs: dict[str, Any] = {
             "model": self.model_name,
             "messages": messages,
@@ -350,19 +365,27 @@ class ModelClient:
             self._texts[key] = (json_schema, text)
         return text
 
-    def _constraint(self, name: str, schema: dict[str, Any]) -> dict[str, Any]:
+    def _constraint(
+        self, name: str, schema: dict[str, Any], *, no_cjk: bool = False
+    ) -> dict[str, Any]:
         """The members of the request body that constrain the answer.  A grammar comes with
         ``response_format: null``, which cancels the one instructor adds: llama.cpp would turn
-        that schema into a second grammar and refuse to have two."""
+        that schema into a second grammar and refuse to have two.  `no_cjk`: see
+        `PromptSettings.no_cjk` (the gbnf grammar only)."""
         if self.structured == "gbnf":
-            return {"grammar": gbnf_grammar(json.dumps(schema)), "response_format": None}
+            grammar = gbnf_grammar(json.dumps(schema))
+            return {
+                "grammar": without_cjk(grammar) if no_cjk else grammar,
+                "response_format": None,
+            }
         if self.structured == "llguidance":
             return {"grammar": llguidance_grammar(schema), "response_format": None}
         return {"response_format": response_format(self.structured, name, schema)}
 
     def _first_body(self, request: dict[str, Any], kwargs: dict[str, Any]) -> bytes:
         name, schema = request["response_model"].__name__, request["json_schema"]
-        extra = self._text(f"{self.structured}:{name}", schema, lambda: kwargs["extra_body"])
+        kind = f"{self.structured}:{name}:{'no_cjk' if request['settings'].no_cjk else ''}"
+        extra = self._text(kind, schema, lambda: kwargs["extra_body"])
         return _request_body(kwargs, extra[1:-1])
 
     # The first attempt's POST.  With the SDK's own retries off (a job's transport retries),

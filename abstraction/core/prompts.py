@@ -347,6 +347,13 @@ class PromptSettings(_Frozen):
     """Where a fact's attributes (dose, time, body site...) must be stated: in its quote, or
     in the sentence(s) of the text the quote lies in.  The key value (a name) must always be
     in the quote."""
+    no_cjk: bool = False
+    """The answer's grammar forbids CJK characters (ideographs, kana, Hangul, fullwidth
+    forms) in strings, and ``\\u`` escapes above U+2FFF: the 1.5B Qwen model sometimes
+    switches into Chinese mid-phrase ("2 g/kg as a单剂量", "right coronary动脉").  With
+    greedy decoding its answer is unchanged up to where such a character would come.  For
+    English case reports; applied where the toolkit writes the grammar (the embedded
+    engine's ``gbnf`` mode), not to a hosted model's ``json_schema`` (docs/prompts.md)."""
 
 
 class PromptSpec(_Frozen):

@@ -444,6 +444,8 @@ def _time(value: str) -> Canonical:
     tokens = _numberish(tokens)
     tokens = [_UNITS.get(t, t) for t in tokens]
     tokens = [_CONNECTORS.get(t, t) for t in tokens if t not in _FILLER]
+    if tokens[:1] == ["for"]:  # "for 5 days" is the duration "5 days"
+        tokens = tokens[1:]
     tokens = _dates(tokens)
     tokens = _duration(tokens)
     return _canonical(lex.replace(" ".join(tokens)))

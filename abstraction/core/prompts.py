@@ -74,6 +74,7 @@ RULE_NAMES = (
     "intent_from_words",
     "doses_are_doses",
     "doses_from_words",
+    "durations_out_of_doses",
     "same_treatment_once",
     "duration_from_words",
     "follow_up_from_text",

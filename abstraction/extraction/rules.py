@@ -15,6 +15,8 @@ note: nothing the model said is lost, it moves to the extraction's ``dropped`` l
 - ``targets_of_targeted_only``: only a cellular, immuno- or targeted therapy, or an agent the
   vocabulary lists as directed at a named molecule (tamoxifen, sirolimus...), has a target;
   any other treatment's goes to ``dropped``.
+- ``durations_out_of_doses``: a dose that ends with how long it was given ("70 mg weekly for 2
+  years") keeps the dose, and the length becomes the duration.
 - ``tests_not_treatments``: a "treatment" that is a test (biopsy, scan...) leaves the treatments.
 - ``findings_not_sites``: a "finding" that is only a body part ("kidney") leaves the findings.
 - ``diagnoses_not_treatments``: a "diagnosis" that names a treatment (a transplant) leaves.
@@ -255,6 +257,38 @@ def targets_of_targeted_only(record: CaseReport) -> list[DroppedFact]:
             note = f"a {t.category.replace('_', ' ')} treatment has no target (rule)"
             out.append(DroppedFact(path=f"treatments[{i}].target", fact=fact, note=note))
             t.target = None
+    return out
+
+
+_LENGTH_COUNT = (
+    r"(?:\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"fourteen|twenty|thirty|several|a[ \t]+few)"
+)
+_LENGTH_UNIT = r"(?:hours?|days?|weeks?|months?|years?)"
+_DOSE_THEN_LENGTH = re.compile(
+    rf"^(?P<dose>.*?\d.*?)[ \t,;]+for[ \t]+(?:a[ \t]+total[ \t]+of[ \t]+)?"
+    rf"(?P<length>{_LENGTH_COUNT}[ \t-]+(?:consecutive[ \t]+)?{_LENGTH_UNIT})[ \t.]*$",
+    re.IGNORECASE,
+)
+
+
+def durations_out_of_doses(record: CaseReport) -> list[DroppedFact]:
+    """A dose that ends with how long it was given ("70 mg weekly for 2 years", "1 g daily for 5
+    days") is the dose before it ("70 mg weekly"), and the length is the treatment's duration
+    when it has none ("2 years").  A length that goes on ("for 21 days of each 28-day cycle")
+    or counts doses or cycles ("for four doses", "for six cycles") is the schedule and stays in
+    the dose.  The model's dose goes to ``dropped`` with the reason."""
+    out = []
+    for i, t in enumerate(record.treatments):
+        m = _DOSE_THEN_LENGTH.match(t.dose or "")
+        if m is None:
+            continue
+        fact = {"dose": t.dose, "evidence": {"quote": t.evidence.quote}}
+        note = f"the length {m.group('length')!r} is the duration, not the dose (rule)"
+        out.append(DroppedFact(path=f"treatments[{i}].dose", fact=fact, note=note))
+        t.dose = m.group("dose").strip(" ,;")
+        if t.duration is None:
+            t.duration = m.group("length")
     return out
 
 
@@ -598,6 +632,7 @@ RULES: dict[str, Rule] = {
     "category_vocabulary": category_vocabulary,
     "targets_by_category": targets_by_category,
     "targets_of_targeted_only": targets_of_targeted_only,
+    "durations_out_of_doses": durations_out_of_doses,
     "tests_not_treatments": tests_not_treatments,
     "findings_not_sites": findings_not_sites,
     "findings_only_findings": findings_only_findings,

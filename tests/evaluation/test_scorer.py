@@ -401,6 +401,8 @@ def test_ages_compare_as_quantities(
         ("6 months after UCBT", "5 months after UCBT", False),
         ("two weeks", "three weeks", False),
         ("after induction", "before induction", False),
+        ("for 5 days", "5 days", True),  # a duration's "for"
+        ("for 5 days", "for 6 days", False),
     ],
 )
 def test_time_expressions_are_normalised(gold: str, pred: str, equal: bool) -> None:

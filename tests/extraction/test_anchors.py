@@ -191,6 +191,39 @@ def test_chemotherapy_and_transplants_have_no_target() -> None:
     assert [d.path for d in dropped] == ["treatments[1].target", "treatments[2].target"]
 
 
+def test_a_length_at_the_end_of_a_dose_is_the_duration() -> None:
+    doses = {
+        "alendronate": ("70mg weekly for 2 years", None),
+        "methylprednisolone": ("1 g daily for 5 days", "5 days"),
+        "pulses": ("3 boluses/month for 6 consecutive months", None),
+        "cobimetinib": ("60 mg once daily for 21 days of each 28-day cycle", None),
+        "rituximab": ("375 mg/m² once weekly for four doses", None),
+        "gemcitabine": ("1000 mg/m2 on days 1, 8, 15 of a 28-day cycle for six cycles", None),
+        "prednisone": ("daily for 5 days", None),
+        "dexamethasone": ("20 mg for 5 days then 10 mg", None),
+    }
+    record = empty_case_report()
+    record.treatments = [_t(name, "other") for name in doses]
+    for t in record.treatments:
+        t.dose, t.duration = doses[t.name]
+    dropped = apply_rules(record, ("durations_out_of_doses",))
+    assert [(t.dose, t.duration) for t in record.treatments] == [
+        ("70mg weekly", "2 years"),
+        ("1 g daily", "5 days"),  # a duration already there stays
+        ("3 boluses/month", "6 consecutive months"),
+        ("60 mg once daily for 21 days of each 28-day cycle", None),  # the schedule goes on
+        ("375 mg/m² once weekly for four doses", None),  # doses, not a length of time
+        ("1000 mg/m2 on days 1, 8, 15 of a 28-day cycle for six cycles", None),
+        ("daily for 5 days", None),  # no amount left: not split
+        ("20 mg for 5 days then 10 mg", None),
+    ]
+    assert [d.fact["dose"] for d in dropped] == [
+        "70mg weekly for 2 years",
+        "1 g daily for 5 days",
+        "3 boluses/month for 6 consecutive months",
+    ]
+
+
 def test_only_targeted_categories_keep_a_target() -> None:
     record = empty_case_report()
     record.treatments = [

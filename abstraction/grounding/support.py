@@ -111,19 +111,126 @@ _LABELS = {
 _STOP = frozenset({"of", "the", "a", "an", "in", "on", "at", "for", "and", "or", "to", "by"})
 _CLAUSE = re.compile(r"[;:,.!?]\s|\b(?:and|but|while|whereas|although)\b", re.IGNORECASE)
 """Where a clause ends, for the "alive" cues (`SupportCheck._alive_stated`)."""
-_ALIVE_NEGATIONS = frozenset({"not", "never", "no", "nor", "without", "unable", "longer"})
-"""A negation in the four words before an "alive" cue ("was not discharged", "no longer
-alive", "never fully recovered")."""
+_ALIVE_NEGATIONS = frozenset(
+    {"not", "never", "no", "nor", "neither", "without", "unable", "failed", "denied"}
+)
+"""A negation that governs an "alive" cue: only `_NEGATION_GAP` words between them ("was not
+discharged", "no longer alive", "never fully recovered", "has still not been able to be
+discharged"); not one that negates a word of its own ("with no complications she was
+discharged", "she had not relapsed at the last follow-up")."""
+_NEGATION_GAP = frozenset(
+    {"be", "been", "being", "was", "were", "is", "are", "has", "have", "had", "did", "does"}
+    | {"do", "could", "can", "would", "will", "yet", "still", "ever", "able", "to", "longer"}
+)
 _OTHER_PEOPLE = frozenset(
     {"donor", "donors", "sibling", "siblings", "brother", "brothers", "sister", "sisters"}
     | {"husband", "wife", "partner", "father", "twin", "relatives", "relative", "family"}
+    | {"spouse", "parents", "parent", "cousin", "cousins", "uncle", "aunt", "grandmother"}
+    | {"grandfather", "grandparents"}
 )
-"""Other people than the patient, before an "alive" cue in its clause ("the donor remained
-well", "her sister is alive", "35 patients were discharged").  Not "mother", "son",
-"daughter", "baby" or "child": in an obstetric or a paediatric case that is the patient."""
-_SERIES = frozenset({"patients", "cohort", "series", "controls"})
-"""A group of patients anywhere before an "alive" cue in the quote ("in a series of 40
-patients, 35 were discharged alive")."""
+_RELATIVES = frozenset(
+    {"mother", "son", "sons", "daughter", "daughters", "baby", "babies", "child", "children"}
+    | {"infant", "newborn", "neonate", "fetus"}
+)
+"""The patient in an obstetric or a paediatric case ("the mother was discharged"), another
+person after a possessive ("her baby was discharged", "his son remains well")."""
+_POSSESSIVES = frozenset({"her", "his", "their", "s"})  # "the patient's mother": "patient s"
+_SERIES = frozenset(
+    {"patients", "cohort", "series", "controls", "cases", "subjects", "individuals"}
+)
+"""A group of patients before an "alive" cue ("in a series of 40 patients, 35 were discharged
+alive"), unless the patient is named again after it."""
+_PATIENT = frozenset({"he", "she", "patient", "recipient"})
+"""The patient as the subject again, after another person or a group ("her husband reported
+that she was doing well", "unlike previous patients, she was discharged", "after a series of
+plasma exchanges she was discharged")."""
+_ALIVE_CLAUSE = re.compile(
+    r"[;:,.!?]\s|(?<!\bshe\s)(?<!\bhe\s)(?<!\bpatient\s)(?<!\brecipient\s)"
+    r"\b(?:and|but|while|whereas|although)\b",
+    re.IGNORECASE,
+)
+"""`_CLAUSE`, but "she and her baby" is one clause."""
+_NOT_A_PERSON_S_DEATH = frozenset(
+    {"fetal", "foetal", "intrauterine", "brain", "cell", "cellular", "apoptotic", "programmed"}
+)
+"""A death that is not the patient's, by the word before it ("fetal death", "brain death was
+excluded", "cell death")."""
+_PREPOSITIONS = frozenset({"of", "to", "with", "for", "from", "by", "about"})
+
+
+def _last_other(words: list[str]) -> int:
+    """Index of the last other person in `words` (-1 if none)."""
+    last = -1
+    for i, w in enumerate(words):
+        if w in _OTHER_PEOPLE or (w in _RELATIVES and i and words[i - 1] in _POSSESSIVES):
+            last = i
+    return last
+
+
+def _patient_after(words: list[str], start: int) -> bool:
+    """The patient is named as a subject after `words[start]` ("the father of the patient"
+    does not count)."""
+    for j in range(start + 1, len(words)):
+        if words[j] in _PATIENT:
+            k = j - 1
+            if k >= 0 and words[k] in {"the", "our", "this"}:
+                k -= 1
+            if k < 0 or words[k] not in _PREPOSITIONS:
+                return True
+    return False
+
+
+def _co_subject(words: list[str], other: int) -> bool:
+    """The patient and another person together ("she and her baby were discharged")."""
+    return any(words[i] in _PATIENT and words[i + 1] == "and" for i in range(other - 1))
+
+
+def _group(words: list[str]) -> int:
+    """Index of the last group of patients; "both patients" / "our patients" in a report of
+    two or three cases are the patients of the report."""
+    return max(
+        (
+            i
+            for i, w in enumerate(words)
+            if w in _SERIES and not (i and words[i - 1] in {"both", "our"})
+        ),
+        default=-1,
+    )
+
+
+_UNITS_NOT_HOME = frozenset(
+    {"icu", "intensive", "critical", "hdu", "high", "ccu", "coronary", "recovery", "pacu"}
+)
+"""Units a patient is discharged from to another ward, not home."""
+_DISCHARGING_THINGS = frozenset(
+    {"wound", "abscess", "drain", "sinus", "fistula", "cyst", "nipple", "fluid", "pus"}
+    | {"ulcer", "lesion", "incision", "tract", "collection", "stoma", "catheter"}
+)
+"""Things that discharge (pus, fluid): "the wound discharged pus" is not the patient's."""
+
+
+def _other_discharge(before: list[str], after: list[str]) -> bool:
+    """ "discharged from the ICU (to the ward)", "the wound discharged pus": not sent home."""
+    head = after[:4]
+    neonatal = {"neonatal", "nicu"} & set(head)  # a newborn's discharge from the NICU is home
+    if head[:1] == ["from"] and _UNITS_NOT_HOME & set(head) and not neonatal:
+        return True
+    if "ward" in after[:4] and after[:1] == ["to"]:
+        return True
+    things = [i for i, w in enumerate(before) if w in _DISCHARGING_THINGS]
+    return bool(things) and not _patient_after(before, things[-1])
+
+
+def _negated(before: list[str]) -> bool:
+    """A negation governs the word after `before`: only `_NEGATION_GAP` words between."""
+    for w in reversed(before):
+        if w in _ALIVE_NEGATIONS:
+            return True
+        if w not in _NEGATION_GAP:
+            return False
+    return False
+
+
 _TIME_STOP = _STOP | {"from", "since", "starting", "beginning", "during", "within", "over"}
 """Words a time value may carry that its quote need not repeat ("from day 6" is stated by
 "started on day 6"); "before" and "after" are kept."""
@@ -280,6 +387,8 @@ class SupportCheck:
         cues = (*_cues().get(table, {}).get(value, ()), value.replace("_", " "))
         if table == "outcome_status" and value == "alive":
             return self._alive_stated(quote, cues)
+        if table == "outcome_status" and value == "died":
+            return self._died_stated(quote, cues)
         if any(_cue_pattern(c).search(text) for c in cues):
             # a quote that says the patient died does not say the patient is alive
             # ("discharged to hospice and died 5 days later")
@@ -294,27 +403,56 @@ class SupportCheck:
         return False
 
     def _alive_stated(self, quote: str, cues: tuple[str, ...]) -> bool:
-        """An "alive" cue said of the patient: in a clause of `quote` where no negation
-        ("he was never discharged", "could not be discharged") and no other person ("the
-        donor remained well", "his brother is alive") comes before it; and the quote does
-        not also say the patient died ("discharged to hospice and died 5 days later")."""
+        """An "alive" cue said of the patient: not negated, not after another person in its
+        clause or a group of patients in the quote unless the patient is named again after
+        them; and the quote does not also say the patient died."""
         if self.cue_stated("outcome_status", "died", quote):
             return False
-        said: set[str] = set()
-        for clause in _CLAUSE.split(quote):
-            text = _basic(clause, {})
+        said: list[str] = []
+        for clause in _ALIVE_CLAUSE.split(quote):
+            words = [self.defined.get(w, w) for w in _basic(clause, {}).split()]
+            text = " ".join(words)
             for c in cues:
                 m = _cue_pattern(c).search(text)
                 if m is None:
                     continue
                 before = text[: m.start()].split()
+                if c == "discharged" and _other_discharge(before, text[m.end() :].split()):
+                    continue
+                other = _last_other(before)
+                series = _group(said + before)
                 if not (
-                    _ALIVE_NEGATIONS & set(before[-4:])
-                    or _OTHER_PEOPLE & set(before)
-                    or _SERIES & (said | set(before))
+                    _negated(before)
+                    or (
+                        other >= 0
+                        and not _patient_after(before, other)
+                        and not _co_subject(before, other)
+                    )
+                    or (series >= 0 and not _patient_after(said + before, series))
                 ):
                     return True
-            said.update(text.split())
+            said.extend(text.split())
+        return False
+
+    def _died_stated(self, quote: str, cues: tuple[str, ...]) -> bool:
+        """A "died" cue said of the patient: not after another person in its clause ("her
+        husband died", "the donor died"), not a death that is not a person's ("fetal death",
+        "brain death was excluded", "cell death", "the risk of death", "a dead fetus")."""
+        for clause in _CLAUSE.split(quote):
+            words = [self.defined.get(w, w) for w in _basic(clause, {}).split()]
+            text = " ".join(words)
+            for c in cues:
+                for m in _cue_pattern(c).finditer(text):
+                    before = text[: m.start()].split()
+                    after = text[m.end() :].split()
+                    other = _last_other(before)
+                    if other >= 0 and not _patient_after(before, other):
+                        continue
+                    if before and before[-1] in _NOT_A_PERSON_S_DEATH:
+                        continue
+                    if before[-2:] == ["risk", "of"] or (after and after[0] in {"fetus", "foetus"}):
+                        continue
+                    return True
         return False
 
     def value_stated(self, model: type[BaseModel], field: str, value: str, quote: str) -> bool:

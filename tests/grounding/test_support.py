@@ -362,6 +362,10 @@ def test_a_sentence_that_says_only_that_something_improved_does_not_state_alive(
         "The donor remained well.",
         "Her sister is alive and well.",
         "In a series of 40 patients, 35 were discharged alive.",
+        "He has still not been able to be discharged.",
+        "Her baby was discharged on day 30.",
+        "She was discharged from the intensive care unit to the ward on day 5.",
+        "The wound discharged pus.",
     )
     stated = (
         "She remained well at 6 months.",
@@ -377,6 +381,11 @@ def test_a_sentence_that_says_only_that_something_improved_does_not_state_alive(
         "Unlike previous cases, she was discharged on day 9.",
         "She was discharged home without complications.",
         "He has not relapsed and is alive 3 years later.",
+        "With no complications she was discharged on day 6.",
+        "Her husband reported that she was doing well.",
+        "Unlike previous patients, she was discharged on day 4.",
+        "She and her baby were discharged home on day 3.",
+        "The infant was discharged home from the neonatal unit on day 12.",
     )
     expected = dict.fromkeys(not_stated, False) | dict.fromkeys(stated, True)
     assert _outcome_verdicts("alive", not_stated + stated) == expected
@@ -440,6 +449,22 @@ def test_a_risk_of_death_is_not_this_patient_s_death() -> None:
         "She died of severe pneumonia.",
         "Autopsy showed disseminated aspergillosis.",
         "The infection proved fatal.",
+    )
+    expected = dict.fromkeys(not_stated, False) | dict.fromkeys(stated, True)
+    assert _outcome_verdicts("died", not_stated + stated) == expected
+
+
+def test_a_death_that_is_not_the_patients_does_not_state_died() -> None:
+    not_stated = (
+        "Her husband died of a myocardial infarction in 2015.",
+        "Brain death was excluded.",
+        "The ultrasound showed fetal death at 20 weeks.",
+        "Sepsis carries a high risk of death.",
+    )
+    stated = (
+        "She died of severe pneumonia.",
+        "Her husband reported that she died at home.",
+        "He died on day 30 after the transplant.",
     )
     expected = dict.fromkeys(not_stated, False) | dict.fromkeys(stated, True)
     assert _outcome_verdicts("died", not_stated + stated) == expected

@@ -30,12 +30,13 @@ from abstraction.core.schemas import DEFAULT_SCHEMA_REF, RecordSchema, resolve_s
 
 PROMPTS_ENV = "ABSTRACTION_PROMPTS_DIR"
 
-DEFAULT_PROMPT = "v40"
+DEFAULT_PROMPT = "v43"
 """The version `abstraction extract` and `batch prepare` use unless told otherwise: the one that
 abstracts the whole case (every section of `CaseReport`, nothing in ``not_extracted``), measured
-against v1, v18, v22, v27, v29, v30, v32, v33, v35, v37 and v39 on the hand-gold core suite and
-MACCROBAT dev-20 and held-20 (docs/prompts.md, "v29", "v30", "v31 and v32", "v33", "v35",
-"v37 to v41").  v40 is v35 with one more fixed rule; v18 lists names only."""
+against v1, v18, v22, v27, v29, v30, v32, v33, v35, v37, v39, v40 and v42 on the hand-gold core
+suite and MACCROBAT dev-20 and held-20 (docs/prompts.md, "v29", "v30", "v31 and v32", "v33",
+"v35", "v37 to v41", "v42 and v43").  v43 is v40 (v35 with one more fixed rule) with one more
+fixed rule, and sends v35's requests; v18 lists names only."""
 
 
 class _Frozen(BaseModel):

@@ -20,12 +20,13 @@ import httpx
 import pytest
 from pydantic import BaseModel
 
-from abstraction.client import ModelClient, ModelConfig, open_client, resolve_config
+from abstraction.client import ModelConfig, open_client, resolve_config
 from abstraction.client.local import LocalServer, ServerOptions, installed_llama_server
 from abstraction.client.openai_client import response_format
 from abstraction.client.weights import ensure_model
 from abstraction.core.errors import ConfigError, ModelSetupError
 from abstraction.core.prompts import PromptSettings
+from tests.client.fake_server import recording_client
 from tests.client.processes import gone, start_parent, wait_gone
 
 # --------------------------------------------------------------------------- flags, config
@@ -93,26 +94,7 @@ def test_gbnf_requests_carry_llama_cpp_pythons_grammar_and_no_response_format():
     schema's order, at most one space between tokens), sent as llama-server's ``grammar``."""
     grammar = pytest.importorskip("llama_cpp.llama_grammar")
     seen: list[dict] = []
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        seen.append(json.loads(request.content))
-        message = {"role": "assistant", "content": '{"answer": "zebra-42"}'}
-        return httpx.Response(
-            200,
-            json={
-                "id": "x",
-                "object": "chat.completion",
-                "created": 0,
-                "model": "m",
-                "choices": [{"index": 0, "finish_reason": "stop", "message": message}],
-                "usage": {"prompt_tokens": 5, "completion_tokens": 7, "total_tokens": 12},
-            },
-        )
-
-    config = ModelConfig(
-        llama_server=Path("/x"), http_transport=httpx.MockTransport(handler), http_retries=0
-    )
-    client = ModelClient(config, base_url="http://127.0.0.1:9/v1", api_key="k", model_name="m")
+    client = recording_client(seen, '{"answer": "zebra-42"}')
     schema = {
         "type": "object",
         "properties": {"zeta": {"type": "string"}, "answer": {"type": "string"}},

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 from typing import Any
 
-import httpx
 from pydantic import BaseModel
 
 from abstraction.client._vendor.gbnf import json_schema_to_gbnf
-from abstraction.client.config import ModelConfig
-from abstraction.client.openai_client import ModelClient, without_cjk
+from abstraction.client.openai_client import without_cjk
 from abstraction.core.frozen import freeze
 from abstraction.core.prompts import PromptSettings, default_prompts_dir, load_prompt
 from abstraction.extraction.passes import shared_llm_schema
+from tests.client.fake_server import recording_client
 
 
 class _Answer(BaseModel):
@@ -42,31 +40,9 @@ def test_every_prompt_grammar_loses_cjk_in_its_one_string_rule_and_nothing_else(
         assert re.findall(r"\[\^[^\]]*\]", restricted) == [re.search(r"\[\^[^\]]*\]", rule)[0]]
 
 
-def _client(seen: list[dict[str, Any]]) -> ModelClient:
-    def handler(request: httpx.Request) -> httpx.Response:
-        seen.append(json.loads(request.content))
-        message = {"role": "assistant", "content": '{"answer": "heart"}'}
-        return httpx.Response(
-            200,
-            json={
-                "id": "x",
-                "object": "chat.completion",
-                "created": 0,
-                "model": "m",
-                "choices": [{"index": 0, "finish_reason": "stop", "message": message}],
-                "usage": {"prompt_tokens": 5, "completion_tokens": 7, "total_tokens": 12},
-            },
-        )
-
-    config = ModelConfig(
-        llama_server=Path("/x"), http_transport=httpx.MockTransport(handler), http_retries=0
-    )
-    return ModelClient(config, base_url="http://127.0.0.1:9/v1", api_key="k", model_name="m")
-
-
 def test_the_setting_reaches_the_request_and_one_schema_serves_both_settings() -> None:
     seen: list[dict[str, Any]] = []
-    client = _client(seen)
+    client = recording_client(seen, '{"answer": "heart"}')
     schema = freeze(_Answer.model_json_schema())  # shared and read-only: its text is cached
     for flag in (True, False, True):
         client.complete(

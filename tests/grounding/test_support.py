@@ -341,6 +341,12 @@ def _outcome_verdicts(value: str, quotes: tuple[str, ...]) -> dict[str, bool]:
     return {q: check.value_stated(OutcomeStatusFact, "value", value, q) for q in quotes}
 
 
+def _assert_states(value: str, not_stated: tuple[str, ...], stated: tuple[str, ...]) -> None:
+    """Every quote's verdict at once, so that a failure names the quotes."""
+    expected = dict.fromkeys(not_stated, False) | dict.fromkeys(stated, True)
+    assert _outcome_verdicts(value, not_stated + stated) == expected
+
+
 def test_a_sentence_that_says_only_that_something_improved_does_not_state_alive() -> None:
     not_stated = (
         "The fever resolved within 72 hours.",
@@ -387,8 +393,7 @@ def test_a_sentence_that_says_only_that_something_improved_does_not_state_alive(
         "She and her baby were discharged home on day 3.",
         "The infant was discharged home from the neonatal unit on day 12.",
     )
-    expected = dict.fromkeys(not_stated, False) | dict.fromkeys(stated, True)
-    assert _outcome_verdicts("alive", not_stated + stated) == expected
+    _assert_states("alive", not_stated, stated)
 
 
 def test_relocate_takes_the_last_sentence_before_the_discussion_for_alive() -> None:
@@ -450,8 +455,7 @@ def test_a_risk_of_death_is_not_this_patient_s_death() -> None:
         "Autopsy showed disseminated aspergillosis.",
         "The infection proved fatal.",
     )
-    expected = dict.fromkeys(not_stated, False) | dict.fromkeys(stated, True)
-    assert _outcome_verdicts("died", not_stated + stated) == expected
+    _assert_states("died", not_stated, stated)
 
 
 def test_a_death_that_is_not_the_patients_does_not_state_died() -> None:
@@ -466,5 +470,4 @@ def test_a_death_that_is_not_the_patients_does_not_state_died() -> None:
         "Her husband reported that she died at home.",
         "He died on day 30 after the transplant.",
     )
-    expected = dict.fromkeys(not_stated, False) | dict.fromkeys(stated, True)
-    assert _outcome_verdicts("died", not_stated + stated) == expected
+    _assert_states("died", not_stated, stated)

@@ -119,6 +119,7 @@ from abstraction.extraction.text_rules import (
     doses_are_doses,
     doses_from_words,
     duration_from_words,
+    durations_out_of_doses,
     events_from_text,
     follow_up_from_text,
     intent_from_words,
@@ -257,38 +258,6 @@ def targets_of_targeted_only(record: CaseReport) -> list[DroppedFact]:
             note = f"a {t.category.replace('_', ' ')} treatment has no target (rule)"
             out.append(DroppedFact(path=f"treatments[{i}].target", fact=fact, note=note))
             t.target = None
-    return out
-
-
-_LENGTH_COUNT = (
-    r"(?:\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
-    r"fourteen|twenty|thirty|several|a[ \t]+few)"
-)
-_LENGTH_UNIT = r"(?:hours?|days?|weeks?|months?|years?)"
-_DOSE_THEN_LENGTH = re.compile(
-    rf"^(?P<dose>.*?\d.*?)[ \t,;]+for[ \t]+(?:a[ \t]+total[ \t]+of[ \t]+)?"
-    rf"(?P<length>{_LENGTH_COUNT}[ \t-]+(?:consecutive[ \t]+)?{_LENGTH_UNIT})[ \t.]*$",
-    re.IGNORECASE,
-)
-
-
-def durations_out_of_doses(record: CaseReport) -> list[DroppedFact]:
-    """A dose that ends with how long it was given ("70 mg weekly for 2 years", "1 g daily for 5
-    days") is the dose before it ("70 mg weekly"), and the length is the treatment's duration
-    when it has none ("2 years").  A length that goes on ("for 21 days of each 28-day cycle")
-    or counts doses or cycles ("for four doses", "for six cycles") is the schedule and stays in
-    the dose.  The model's dose goes to ``dropped`` with the reason."""
-    out = []
-    for i, t in enumerate(record.treatments):
-        m = _DOSE_THEN_LENGTH.match(t.dose or "")
-        if m is None:
-            continue
-        fact = {"dose": t.dose, "evidence": {"quote": t.evidence.quote}}
-        note = f"the length {m.group('length')!r} is the duration, not the dose (rule)"
-        out.append(DroppedFact(path=f"treatments[{i}].dose", fact=fact, note=note))
-        t.dose = m.group("dose").strip(" ,;")
-        if t.duration is None:
-            t.duration = m.group("length")
     return out
 
 

@@ -291,6 +291,34 @@ def duration_from_words(record: CaseReport, text: str) -> list[DroppedFact]:
     return []
 
 
+_LENGTH_UNIT = r"(?:hours?|days?|weeks?|months?|years?)"
+_DOSE_THEN_LENGTH = re.compile(
+    rf"^(?P<dose>.*?\d.*?)[ \t,;]+for[ \t]+(?:a[ \t]+total[ \t]+of[ \t]+)?"
+    rf"(?P<length>(?:\d+\.\d+|{_COUNT})[ \t-]+(?:consecutive[ \t]+)?{_LENGTH_UNIT})[ \t.]*$",
+    re.IGNORECASE,
+)
+
+
+def durations_out_of_doses(record: CaseReport) -> list[DroppedFact]:
+    """A dose that ends with how long it was given ("70 mg weekly for 2 years", "1 g daily for 5
+    days") is the dose before it ("70 mg weekly"), and the length is the treatment's duration
+    when it has none ("2 years").  A length that goes on ("for 21 days of each 28-day cycle")
+    or counts doses or cycles ("for four doses", "for six cycles") is the schedule and stays in
+    the dose.  The model's dose goes to ``dropped`` with the reason."""
+    out = []
+    for i, t in enumerate(record.treatments):
+        m = _DOSE_THEN_LENGTH.match(t.dose or "")
+        if m is None:
+            continue
+        fact = {"dose": t.dose, "evidence": {"quote": t.evidence.quote}}
+        note = f"the length {m.group('length')!r} is the duration, not the dose (rule)"
+        out.append(DroppedFact(path=f"treatments[{i}].dose", fact=fact, note=note))
+        t.dose = m.group("dose").strip(" ,;")
+        if t.duration is None:
+            t.duration = m.group("length")
+    return out
+
+
 _SP = "[ \t\u00a0\u2009\u200a\u202f]"
 """A space inside a dose (some articles write "23.75\u200amg" with a hair space)."""
 _NUMBER = (

@@ -409,6 +409,13 @@ _PER = (
     (re.compile(r"\s*/\s*(?:week|wk)\b|\b(?<!for )(?:per|a|every)\s+week\b", re.I), " weekly"),
     (re.compile(r"\bq\s*(\d+)\s*h(?:rs?|ours?)?\b", re.I), r" every \1 hours"),
 )
+_SPACED_THOUSANDS = re.compile(
+    r"(?<![\d.,])[1-9]\d{0,2}(?:[ \u00a0\u2009\u202f]\d{3})+"
+    r"(?=\s*(?:mg|g|mcg|µg|μg|ug|ng|ml|l|iu|u|units?)\b)",
+    re.IGNORECASE,
+)
+_GAUGE = re.compile(r"(?<=\d)\s*G\b(?!-)")
+"""A capital G after a number is a needle's gauge ("18 G"), never grams (g)."""
 _MILLION_UNITS = re.compile(r"(?<=\d)\s*M(?:IU|U)\b|\bM(?:IU|U)\b")
 _MILLI_UNITS = re.compile(r"(?<=\d)\s*mI?U\b|\bmI?U\b")
 _SCALE = {"g": ("mg", "1000"), "gram": ("mg", "1000"), "gm": ("mg", "1000")}
@@ -422,11 +429,14 @@ _DOSE_WORDS |= {"hr": ("hour",), "hrs": ("hour",)}
 
 
 def _dose_text(value: str) -> str:
-    """A dose's text before its words are read: "1,000 mg" is "1000 mg", "0,5 g" is "0.5 g",
-    ".5 g" is "0.5 g", "1-2 g" is "1 g - 2 g", "60 mg/day" and "60 mg a day" are "60 mg
-    daily", "/week" is "weekly", "q12h" is "every 12 hours", "3 MIU" is 3 million units (not
-    3 mIU, milli-units: the case is read before it is lost)."""
+    """A dose's text before its words are read: "1,000 mg" and "1 000 mg" are "1000 mg",
+    "0,5 g" is "0.5 g", ".5 g" is "0.5 g", "1-2 g" is "1 g - 2 g", "60 mg/day" and "60 mg a
+    day" are "60 mg daily", "/week" is "weekly", "q12h" is "every 12 hours", "3 MIU" is 3
+    million units (not 3 mIU, milli-units: the case is read before it is lost), "18 G" is a
+    needle's gauge (not 18 g)."""
     value = _THOUSANDS.sub(lambda m: m.group().replace(",", ""), value)
+    value = _SPACED_THOUSANDS.sub(lambda m: re.sub(r"\D", "", m.group()), value)
+    value = _GAUGE.sub(" gauge", value)
     value = _BARE_POINT.sub("0.", _DECIMAL_COMMA.sub(".", value))
     value = _MILLI_UNITS.sub(" milliunits", _MILLION_UNITS.sub(" million units", value))
     value = _RANGE.sub(r"\1 \3 - \2 \3", value)

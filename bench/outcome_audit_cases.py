@@ -272,3 +272,196 @@ EXTRA = [
     ("senseprobe", "He was discharged from hospital on day 10.", T, F),
     ("senseprobe", "He was discharged from the coronary care unit to the cardiology ward.", F, F),
 ]
+
+# Written after the fifth session's outcome fixes by a helper who had not read the check or the
+# cases above, verdicts decided before running (70 sentences: negation over "or" / "nor",
+# plans and conditionals, appositions and subject-less clauses after another person, deaths of
+# others, and as many controls).  First run, before and after the first round of fixes:
+# alive false support 17 -> 5, false rejections 1 -> 1; died false support 7 -> 5, false
+# rejections 2 -> 2.  A second round of fixes was then made on its disagreements, so these are
+# no longer unseen.
+FRESH = [
+    # --- (1) negation over coordinated or/nor ---------------------------------------------
+    (
+        "neg-or",
+        "She could not be extubated or discharged from the intensive care unit.",
+        False,
+        False,
+    ),
+    ("neg-or", "He was never weaned from dialysis or discharged home.", False, False),
+    ("neg-or", "She was neither extubated nor discharged.", False, False),
+    ("neg-or", "Neither was he discharged nor did his condition improve.", False, False),
+    ("neg-or", "At no point could she be transferred to the ward or discharged.", False, False),
+    ("neg-or", "Nor was she ever discharged from the hospital.", False, False),
+    ("neg-or", "She could be neither weaned from the ventilator nor discharged.", False, False),
+    ("neg-or", "He did not recover consciousness or survive to discharge.", False, True),
+    ("neg-or", "She did not regain consciousness, nor did she survive.", False, True),
+    ("neg-or", "He could not be discharged, and he died on day 20.", False, True),
+    ("neg-or", "Never was she well enough to be discharged.", False, False),
+    # controls
+    ("neg-or ctl", "She was weaned from the ventilator and discharged home.", True, False),
+    (
+        "neg-or ctl",
+        "She did not require ventilation or dialysis and was discharged on day 6.",
+        True,
+        False,
+    ),
+    ("neg-or ctl", "He was discharged on day 5 without oxygen or analgesics.", True, False),
+    (
+        "neg-or ctl",
+        "She could not be weaned from oxygen but was discharged home on day 14.",
+        True,
+        False,
+    ),
+    (
+        "neg-or ctl",
+        "Not only was she discharged, but she returned to work within a month.",
+        True,
+        False,
+    ),
+    ("neg-or ctl", "There were no complications or recurrence, and she remains well.", True, False),
+    ("neg-or ctl", "Neither fever nor rash recurred, and he was discharged on day 9.", True, False),
+    # --- (2) plans / irrealis ----------------------------------------------------------------
+    ("irrealis", "She was due to be discharged when she developed a fever.", False, False),
+    (
+        "irrealis",
+        "He was to be discharged on day 8, but he suffered a cardiac arrest.",
+        False,
+        False,
+    ),
+    (
+        "irrealis",
+        "Before she could be discharged, she developed a pulmonary embolism.",
+        False,
+        False,
+    ),
+    ("irrealis", "Discharge was planned for the following week.", False, False),
+    ("irrealis", "She was awaiting discharge when she collapsed on the ward.", False, False),
+    (
+        "irrealis",
+        "A planned discharge on day 6 was postponed because of hypotension.",
+        False,
+        False,
+    ),
+    (
+        "irrealis",
+        "He would have been discharged on day 3 had his potassium not fallen.",
+        False,
+        False,
+    ),
+    ("irrealis", "She was expected to be discharged within 48 hours.", False, False),
+    ("irrealis", "If she survives the next 24 hours, she may be discharged.", False, False),
+    ("irrealis", "She was scheduled for discharge but died suddenly that night.", False, True),
+    ("irrealis", "He might have survived had the diagnosis been made earlier.", False, None),
+    # controls
+    ("irrealis ctl", "Before she was discharged, she received a second dose.", True, False),
+    ("irrealis ctl", "She remained in hospital until she was discharged on day 12.", True, False),
+    ("irrealis ctl", "After she was discharged, she was seen monthly in clinic.", True, False),
+    ("irrealis ctl", "He was discharged as planned on postoperative day 5.", True, False),
+    ("irrealis ctl", "She was discharged two days later than planned.", True, False),
+    (
+        "irrealis ctl",
+        "She was due for follow-up in clinic and was discharged home on day 4.",
+        True,
+        False,
+    ),
+    # --- (3) appositions / subject-less clauses after another person --------------------------
+    ("other", "His brother, who was the donor, remains well.", False, False),
+    ("other", "Her mother, a 60-year-old carrier, is alive and well.", False, False),
+    (
+        "other",
+        "The donor, her 32-year-old sister, was discharged on postoperative day 4.",
+        False,
+        False,
+    ),
+    ("other", "Her husband, who had also been infected, died two days later.", False, False),
+    ("other", "Her infant, born at 34 weeks, died on day 2 of life.", False, False),
+    (
+        "other",
+        "Her son was admitted with the same illness and died despite treatment.",
+        False,
+        False,
+    ),
+    ("other", "Her twin sister was treated identically and remains well.", False, False),
+    ("other", "The donor recovered uneventfully and was discharged home on day 5.", False, False),
+    ("other", "Her mother underwent the same operation and did not survive.", False, False),
+    ("other", "The baby, delivered by caesarean section, was discharged on day 3.", False, False),
+    # controls
+    ("other ctl", "After a transplant from her brother, she remains well.", True, False),
+    ("other ctl", "The patient, a 45-year-old teacher, remains well.", True, False),
+    (
+        "other ctl",
+        "The patient, who had received a kidney from her brother, was discharged on day 10.",
+        True,
+        False,
+    ),
+    ("other ctl", "She delivered a healthy baby and was discharged home on day 3.", True, False),
+    (
+        "other ctl",
+        "Mr. A, a 60-year-old farmer, died of respiratory failure on day 5.",
+        False,
+        True,
+    ),
+    (
+        "other ctl",
+        "She was visited by her husband and died peacefully the same evening.",
+        False,
+        True,
+    ),
+    (
+        "other ctl",
+        "Her baby was admitted to the neonatal unit, and she was discharged home on day 2.",
+        True,
+        False,
+    ),
+    (
+        "other ctl",
+        "She underwent resection of the tumour and remains well at 18 months.",
+        True,
+        False,
+    ),
+    (
+        "other ctl",
+        "She remains alive and in remission, unlike her mother, who died of the same disease.",
+        True,
+        False,
+    ),
+    # --- (4) deaths of others / denied ------------------------------------------------------
+    ("others-death", "Sudden death in the family was denied.", False, False),
+    ("others-death", "There was a family history of sudden cardiac death.", False, False),
+    (
+        "others-death",
+        "The death of her father two years earlier had triggered a depressive episode.",
+        False,
+        False,
+    ),
+    ("others-death", "No deaths occurred in the treated cohort.", None, False),
+    ("others-death", "She denied any family history of premature death.", False, False),
+    ("others-death", "Her father died of a myocardial infarction at 50.", False, False),
+    ("others-death", "Fear of death was a prominent symptom.", False, False),
+    ("others-death", "Mortality in reported cases approaches 30%.", False, False),
+    ("others-death", "Two of her siblings had died in infancy.", False, False),
+    ("others-death", "Brain death was excluded.", False, False),
+    # controls
+    ("others-death ctl", "She died of sepsis; her husband was informed.", False, True),
+    ("others-death ctl", "Her father's death was unrelated; she died on day 9.", False, True),
+    (
+        "others-death ctl",
+        "Despite a family history of sudden death, she remains asymptomatic two years later.",
+        True,
+        False,
+    ),
+    (
+        "others-death ctl",
+        "The patient died on day 3; an autopsy was declined by the family.",
+        False,
+        True,
+    ),
+    (
+        "others-death ctl",
+        "He died 6 hours after admission, like his brother before him.",
+        False,
+        True,
+    ),
+    ("others-death ctl", "She passed away in her sleep three weeks after discharge.", False, True),
+]

@@ -180,6 +180,22 @@ def _patient_after(words: list[str], start: int) -> bool:
     return False
 
 
+def _said_of_other(said: list[str]) -> bool:
+    """The last person the earlier clauses named is another person, not the patient, and not
+    after a preposition: a clause with no subject of its own is said of them ("his brother,
+    who was the donor, remains well"; not "after a transplant from his sister, remains well")."""
+    earlier = _last_other(said)
+    return earlier >= 0 and not _patient_after(said, earlier) and not _object(said, earlier)
+
+
+def _object(words: list[str], at: int) -> bool:
+    """`words[at]` follows a preposition ("transplanted from his sister"): not a subject."""
+    k = at - 1
+    while k >= 0 and words[k] in _POSSESSIVES | {"the", "a", "an"}:
+        k -= 1
+    return k >= 0 and words[k] in _PREPOSITIONS
+
+
 def _co_subject(words: list[str], other: int) -> bool:
     """The patient and another person together ("she and her baby were discharged")."""
     return any(words[i] in _PATIENT and words[i + 1] == "and" for i in range(other - 1))
@@ -222,13 +238,58 @@ def _other_discharge(before: list[str], after: list[str]) -> bool:
 
 
 def _negated(before: list[str]) -> bool:
-    """A negation governs the word after `before`: only `_NEGATION_GAP` words between."""
-    for w in reversed(before):
+    """A negation governs the word after `before`: only `_NEGATION_GAP` words between; the
+    subject between them after "neither" / "nor" ("neither was she discharged"); or the cue is
+    the last of a negated "or" ("she could not be weaned or discharged")."""
+    if before and before[-1] in {"or", "nor"} and any(w in _ALIVE_NEGATIONS for w in before):
+        return True
+    for i in range(len(before) - 1, -1, -1):
+        w = before[i]
         if w in _ALIVE_NEGATIONS:
             return True
+        if w in _PATIENT and {"neither", "nor"} & set(before[max(0, i - 3) : i]):
+            continue
         if w not in _NEGATION_GAP:
             return False
     return False
+
+
+_UNREAL = frozenset({"due", "about", "planned", "scheduled", "expected", "ready", "fit"})
+"""Words before "to be" that make an "alive" cue a plan, not a fact ("she was due to be
+discharged when she collapsed")."""
+_MODALS = frozenset({"could", "can", "would", "might", "may"})
+_BE = frozenset({"was", "were", "is", "are"})
+
+
+def _unreal(before: list[str]) -> bool:
+    """The cue is a plan or a hope: "due / planned / about to be discharged", "before she could
+    be discharged" (but "before she was discharged" states it)."""
+    tail = before[-4:]
+    if tail[-2:] == ["to", "be"] and len(tail) >= 3 and tail[-3] in _UNREAL | _BE:
+        return True  # "was to be discharged on day 8, but..."
+    if {"if", "unless"} & set(before):
+        return True  # "if she survives the next 24 hours, she may be discharged"
+    for w in reversed(before):  # "would have been discharged had...", "may be discharged"
+        if w in _MODALS - {"could", "can"}:
+            return True
+        if w not in _NEGATION_GAP:
+            break
+    if "before" in before:
+        after_before = before[len(before) - 1 - before[::-1].index("before") + 1 :]
+        return bool(_MODALS & set(after_before)) and len(after_before) <= 4
+    return False
+
+
+def _others_death(after: list[str]) -> bool:
+    """A death of others or denied, by the words after it ("sudden death in the family was
+    denied", "death of her father")."""
+    head = after[:5]
+    if "denied" in head:
+        return True
+    return any(
+        w in {"in", "of"} and (set(head[i + 1 : i + 3]) & (_OTHER_PEOPLE | _RELATIVES))
+        for i, w in enumerate(head)
+    )
 
 
 _TIME_STOP = _STOP | {"from", "since", "starting", "beginning", "during", "within", "over"}
@@ -420,14 +481,20 @@ class SupportCheck:
                 if c == "discharged" and _other_discharge(before, text[m.end() :].split()):
                     continue
                 other = _last_other(before)
+                by_other = (
+                    other >= 0
+                    and not _patient_after(before, other)
+                    and not _co_subject(before, other)
+                )
+                if other < 0 and not _PATIENT & set(before):
+                    # no subject in its clause: the last person named before it ("his
+                    # brother, who was the donor, remains well")
+                    by_other = _said_of_other(said)
                 series = _group(said + before)
                 if not (
                     _negated(before)
-                    or (
-                        other >= 0
-                        and not _patient_after(before, other)
-                        and not _co_subject(before, other)
-                    )
+                    or _unreal(before)
+                    or by_other
                     or (series >= 0 and not _patient_after(said + before, series))
                 ):
                     return True
@@ -438,6 +505,7 @@ class SupportCheck:
         """A "died" cue said of the patient: not after another person in its clause ("her
         husband died", "the donor died"), not a death that is not a person's ("fetal death",
         "brain death was excluded", "cell death", "the risk of death", "a dead fetus")."""
+        said: list[str] = []
         for clause in _CLAUSE.split(quote):
             words = [self.defined.get(w, w) for w in _basic(clause, {}).split()]
             text = " ".join(words)
@@ -448,11 +516,18 @@ class SupportCheck:
                     other = _last_other(before)
                     if other >= 0 and not _patient_after(before, other):
                         continue
+                    if other < 0 and not _PATIENT & set(before) and _said_of_other(said):
+                        continue  # "her husband, who had also been infected, died"
                     if before and before[-1] in _NOT_A_PERSON_S_DEATH:
                         continue
-                    if before[-2:] == ["risk", "of"] or (after and after[0] in {"fetus", "foetus"}):
+                    if before[-1:] == ["of"] and before[-2:-1] in (["risk"], ["fear"], ["threat"]):
+                        continue
+                    if after and after[0] in {"fetus", "foetus"}:
+                        continue
+                    if _others_death(after):
                         continue
                     return True
+            said.extend(text.split())
         return False
 
     def value_stated(self, model: type[BaseModel], field: str, value: str, quote: str) -> bool:

@@ -471,3 +471,45 @@ def test_a_death_that_is_not_the_patients_does_not_state_died() -> None:
         "He died on day 30 after the transplant.",
     )
     _assert_states("died", not_stated, stated)
+
+
+def test_alive_is_not_stated_by_a_plan_a_condition_or_a_negated_or() -> None:
+    not_stated = (
+        "She could not be weaned from the ventilator or discharged.",
+        "Neither was she discharged nor did she recover.",
+        "She was due to be discharged when she collapsed on the ward.",
+        "He was to be discharged on day 8, but he suffered a cardiac arrest.",
+        "Before she could be discharged, she developed a pulmonary embolism.",
+        "He would have been discharged on day 3 had his potassium not fallen.",
+        "If she survives the next 24 hours, she may be discharged.",
+    )
+    stated = (
+        "Before she was discharged, she received a second dose.",
+        "She did not require ventilation or dialysis and was discharged on day 6.",
+        "She remained in hospital until she was discharged on day 12.",
+        "She could not be weaned from oxygen but was discharged home on day 14.",
+    )
+    _assert_states("alive", not_stated, stated)
+
+
+def test_a_clause_with_no_subject_is_said_of_the_last_person_named() -> None:
+    _assert_states(
+        "alive",
+        (
+            "His brother, who was the donor, remains well.",
+            "The patient's mother, also a carrier, remains asymptomatic.",
+        ),
+        (
+            "After a transplant from his sister, remains in complete remission at 2 years.",
+            "The patient, a 45-year-old teacher, remains well.",
+        ),
+    )
+    _assert_states(
+        "died",
+        (
+            "Her husband, who had also been infected, died two days later.",
+            "Sudden death in the family was denied.",
+            "Fear of death was a prominent symptom.",
+        ),
+        ("She died of sepsis; her husband was informed.",),
+    )

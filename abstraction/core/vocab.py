@@ -8,6 +8,8 @@ are in the text, and a phrase the rules do not cover gives None (or ``other``), 
 from __future__ import annotations
 
 import re
+from functools import cache
+from importlib import resources
 from typing import Literal
 
 from abstraction.core.schema import Evidence, Treatment, TreatmentCategory
@@ -114,3 +116,12 @@ def treatment_item(name: str, dose: str | None, evidence: Evidence) -> Treatment
         time=None,
         evidence=evidence,
     )
+
+
+@cache
+def function_words() -> frozenset[str]:
+    """English function words ("of", "with", "was"; `data/stopwords.txt`, one list for the
+    prompt-leakage check and the rules)."""
+    raw = resources.files("abstraction").joinpath("data/stopwords.txt").read_text("utf-8")
+    lines = (ln for ln in raw.splitlines() if ln.strip() and not ln.startswith("#"))
+    return frozenset(w for ln in lines for w in ln.split())

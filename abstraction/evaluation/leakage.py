@@ -20,7 +20,6 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from functools import cache
-from importlib import resources
 from typing import Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel
@@ -29,6 +28,7 @@ from abstraction.core.normalize import _basic
 from abstraction.core.prompts import PromptSpec
 from abstraction.core.records import Extraction
 from abstraction.core.schema import CaseReport
+from abstraction.core.vocab import function_words
 from abstraction.grounding import normalize
 from abstraction.grounding.support import word_forms
 
@@ -100,13 +100,6 @@ def _words(text: str) -> set[str]:
     return set(_WORD.findall(_basic(text, {})))
 
 
-@cache
-def _stopwords() -> frozenset[str]:
-    raw = resources.files("abstraction").joinpath("data/stopwords.txt").read_text("utf-8")
-    lines = (ln for ln in raw.splitlines() if ln.strip() and not ln.startswith("#"))
-    return frozenset(w for ln in lines for w in ln.split())
-
-
 def _args(annotation: Any) -> list[Any]:
     """`annotation` and, recursively, its type arguments."""
     out, stack = [], [annotation]
@@ -155,7 +148,7 @@ def instruction_words(prompt: PromptSpec) -> frozenset[str]:
         texts.append(spec.instructions)
         texts.extend(t for ex in spec.examples for t in (ex.text, ex.answer))
     words = set().union(*(_words(t) for t in texts))
-    return frozenset(words - _stopwords() - schema_words())
+    return frozenset(words - function_words() - schema_words())
 
 
 def _free_text(model: type[BaseModel] | None, data: Any) -> Iterator[str]:

@@ -55,14 +55,19 @@ class Alignment:
 
 
 class NormalizedText:
-    """A normalised view of a text that remembers, per character, where it came from."""
+    """A normalised view of a text that remembers, per character, where it came from.  With
+    `accents=False` accents are taken off as well ("Tomás" reads "tomas"; "ø" stays)."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, *, accents: bool = True) -> None:
         chars: list[str] = []
         origin: list[int] = []
         prev_space = True
         for i, ch in enumerate(text):
             norm = unicodedata.normalize("NFKC", ch).translate(_TRANSLATE).casefold()
+            if not accents:
+                norm = "".join(
+                    c for c in unicodedata.normalize("NFKD", norm) if not unicodedata.combining(c)
+                )
             for c in norm:
                 if c.isspace():
                     if prev_space:
@@ -144,7 +149,7 @@ class Aligner:
         return self.fuzzy(quote)
 
 
-def _joined(a: str, b: str) -> bool:
+def joined(a: str, b: str) -> bool:
     """Whether characters `a` then `b` are inside one word: two digits, or two letters unless a
     lowercase letter meets a capital (names run together in extracted text: "LiHuibo")."""
     if a.isdigit() and b.isdigit():
@@ -158,8 +163,8 @@ def _all_occurrences(haystack: str, needle: str) -> list[int]:
     out, i = [], haystack.find(needle)
     while i != -1:
         j = i + len(needle)
-        cut_before = i > 0 and _joined(haystack[i - 1], needle[0])
-        cut_after = j < len(haystack) and _joined(needle[-1], haystack[j])
+        cut_before = i > 0 and joined(haystack[i - 1], needle[0])
+        cut_after = j < len(haystack) and joined(needle[-1], haystack[j])
         if not cut_before and not cut_after:
             out.append(i)
         i = haystack.find(needle, i + 1)

@@ -61,6 +61,7 @@ class Example(_Frozen):
 
 
 RULE_NAMES = (
+    "values_as_written",
     "quote_from_value",
     "null_words",
     "tests_not_treatments",
@@ -216,6 +217,11 @@ class PassSpec(_Frozen):
       recorded with status ``skipped``, its fields null ("not reported"), not ``not_extracted``.
       For the source pass: on a text without a header its answer is the model's guess (a year
       of the case history as the publication year), which the support check then drops.
+    finish_cut: for ``mentions`` with `max_chars`, a phrase the cap closed in the middle of a
+      word of the text ("consolidation of both lower lobes with pleu") has that word finished
+      from the text when it ends the name there ("... with 89% neutro" -> "89% neutrophils,"),
+      else taken off ("pleu" of "pleural effusion"): never a number, only where every place
+      the text has the phrase reads the same.  The request is unchanged.
     system: this pass's system text instead of the prompt's.  A pass copied verbatim from
       another version, system text included, sends the same requests, so that version's
       recorded answers replay for it; the model's prefix cache is shared only by passes with
@@ -241,6 +247,7 @@ class PassSpec(_Frozen):
     omit: tuple[str, ...] = ()
     system: str | None = None
     only_with_header: bool = Field(default=False, exclude_if=lambda v: not v)
+    finish_cut: bool = Field(default=False, exclude_if=lambda v: not v)
 
     schema_ref: str = Field(default=DEFAULT_SCHEMA_REF, exclude=True)
     """The schema whose sections this pass names (set from the prompt's ``schema``)."""
@@ -266,6 +273,8 @@ class PassSpec(_Frozen):
                 "max_words, max_chars, split, split_clauses, name_max_words and lists apply to a "
                 "mentions pass only"
             )
+        if self.finish_cut and (self.shape != "mentions" or self.max_chars is None):
+            raise ValueError("finish_cut applies to a mentions pass with max_chars only")
         if self.fill and self.shape != "sections":
             raise ValueError("fill applies to a sections pass only")
         outside = [

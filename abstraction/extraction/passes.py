@@ -189,6 +189,7 @@ def answer_sections(
             split=spec.split,
             name_max_words=spec.name_max_words,
             split_clauses=spec.split_clauses,
+            cut_at=spec.max_chars if spec.finish_cut else None,
         )
     return value.model_dump(), []
 

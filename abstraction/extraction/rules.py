@@ -72,6 +72,10 @@ note: nothing the model said is lost, it moves to the extraction's ``dropped`` l
   age-group word ("a middle-aged man"), never a sex word ("woman").
 - ``outcome_from_text``: when no outcome was extracted, a case-text sentence saying the
   patient died, and of what ("she eventually died of severe pneumonia").
+- ``values_as_written``: a fact's value that is the text's words but for accents ("Tomas" for
+  "Tomás"), or whose last word the text goes on with ("89% neutro" for "89% neutrophils", a
+  phrase the mentions passes' length cap cut), becomes the text's words, its quote too when the
+  quote is not in the text; only when every place in the text reads the same.
 - ``quote_from_value``: a fact whose quote is not in the text but whose value is, word for
   word, gets its value as its quote (metadata is the usual case: the model writes "null").
 - ``transplant_attributes``: a stem-cell transplant's donor type and graft source from the
@@ -137,6 +141,7 @@ from abstraction.extraction.text_rules import (
     timeline_from_record,
     times_from_words,
     transplant_attributes,
+    values_as_written,
 )
 
 _vocab = rules_vocabulary
@@ -587,6 +592,7 @@ TEXT_RULES: dict[str, TextRule] = {  # in `abstraction.extraction.text_rules`
     "transplant_attributes": transplant_attributes,
     "cell_donor_from_words": cell_donor_from_words,
     "quote_from_value": quote_from_value,
+    "values_as_written": values_as_written,
     "keywords_from_text": keywords_from_text,
     "sex_from_text": sex_from_text,
     "age_group_from_age": age_group_from_age,

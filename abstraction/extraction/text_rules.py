@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+import unicodedata
 from collections import Counter
 from functools import lru_cache
 from importlib import resources
@@ -24,9 +25,11 @@ from abstraction.core.schema import (
     SexFact,
     TextFact,
     TimelineEvent,
+    iter_evidence,
 )
 from abstraction.core.terms import defined_abbreviations, document_abbreviations, vocabulary
 from abstraction.core.vocab import first_age_statement, parse_age
+from abstraction.grounding.align import Aligner, NormalizedText, joined
 from abstraction.grounding.boilerplate import header_span
 from abstraction.grounding.ground import LOCATED
 from abstraction.grounding.support import AGE_GROUPS, YEARS_PER
@@ -1256,6 +1259,77 @@ def quote_from_value(record: CaseReport, text: str) -> list[DroppedFact]:
         if missing and len(value.strip()) >= 2 and squash(value) in haystack:
             evidence.quote = value
     return []
+
+
+def _as_written(value: str, aligner: Aligner, folded: NormalizedText) -> str | None:
+    """The text's own words for `value` when the text writes them with accents on Latin letters
+    the value lacks ("Tomas Ferreira" for "Tomás Ferreira"); None unless every place reads the
+    same."""
+    needle = NormalizedText(value, accents=False).text.strip()
+    hay = folded.text
+    if len(needle) < 3 or aligner.candidates(value):
+        return None
+    written = set()
+    i = hay.find(needle)
+    while i != -1:
+        j = i + len(needle)
+        if not (i > 0 and joined(hay[i - 1], needle[0])) and not (
+            j < len(hay) and joined(needle[-1], hay[j])
+        ):
+            span = folded.to_source(i, j)
+            written.add(aligner.text[span.start : span.end])
+        i = hay.find(needle, i + 1)
+    if len({w.casefold() for w in written}) != 1:
+        return None
+    form = written.pop()
+    return form if _accented(value, form) else None
+
+
+def _accented(value: str, form: str) -> bool:
+    """`form` is `value` with accents on some of its plain Latin letters, nothing else."""
+    if len(value) != len(form):
+        return False
+    for v, t in zip(value, form, strict=True):
+        if v.casefold() == t.casefold():
+            continue
+        if not (v.isascii() and v.isalpha() and "LATIN" in unicodedata.name(t, "")):
+            return False
+        if unicodedata.normalize("NFKD", t)[0].casefold() != v.casefold():
+            return False
+    return True
+
+
+def values_as_written(record: CaseReport, text: str) -> list[DroppedFact]:
+    """A fact's key value that is the text's words but for accents on Latin letters ("Tomas
+    Ferreira" where the text writes "Tomás Ferreira") becomes the text's own words, and so does
+    its quote when the quote is not in the text; only when every place the text has it reads
+    the same.  The model's value goes to dropped with the reason."""
+    aligner = Aligner(text)
+    folded = NormalizedText(text, accents=False)
+    out: list[DroppedFact] = []
+    for path, evidence in iter_evidence(record):
+        fact = _at(record, path)
+        key = _KEYS.get(type(fact).__name__)
+        value = getattr(fact, key) if key else None
+        if key is None or not isinstance(value, str) or not value.strip():
+            continue
+        written = _as_written(value.strip(), aligner, folded)
+        if written is None or written == value:
+            continue
+        note = f"written as the text writes it: {written!r}"
+        out.append(DroppedFact(path=f"{path}.{key}", fact=fact.model_dump(mode="json"), note=note))
+        setattr(fact, key, written)
+        if not aligner.candidates(evidence.quote):
+            evidence.quote = written
+    return out
+
+
+def _at(record: BaseModel, path: str) -> BaseModel:
+    """The fact at a path of `iter_evidence` ("findings[3]", "source.authors[1]")."""
+    obj: Any = record
+    for part in re.findall(r"[a-z_]+|\[\d+\]", path):
+        obj = obj[int(part[1:-1])] if part.startswith("[") else getattr(obj, part)
+    return obj
 
 
 DonorType = Literal["autologous", "related", "unrelated", "haploidentical", "syngeneic"]

@@ -488,3 +488,28 @@ def test_a_mentions_pass_fills_exactly_the_fields_it_says_it_extracts(kinds) -> 
     assert out.not_extracted == collapse_paths(p for p in FIELD_PATHS if p not in expected)
     assert "timeline" in out.not_extracted
     assert {"treatments", "treatments.dose"} & set(out.not_extracted)
+
+
+def test_finish_cut_mends_only_a_word_the_cap_cut() -> None:
+    from abstraction.extraction.mentions import finish_cut
+
+    text = (
+        "CT showed consolidation of bilateral lower lobes with pleural effusion. Leucocytes "
+        "25,000/µL with 89% neutrophils, CRP 80. Biopsy under local anesthesia for diagnosis. "
+        "CD34 count 2. She was pulseless on arrival."
+    )
+    cases = {
+        # the word ends the name: finished from the text
+        "Leucocytes 25,000/µL with 89% neutro": "Leucocytes 25,000/µL with 89% neutrophils",
+        "Biopsy under local ane": "Biopsy under local anesthesia",
+        # the word goes on into the name ("pleural effusion"): taken off
+        "bilateral lower lobes with pleu": "bilateral lower lobes",
+        # a number is never finished; a phrase the text has whole is left
+        "CD3": "CD3",
+        "She was pulse": "She was pulseless",
+        "lower lobes": "lower lobes",
+    }
+    for phrase, want in cases.items():
+        assert finish_cut(phrase, text, len(phrase)) == want, phrase
+    # shorter than the cap: the model closed it, not the grammar
+    assert finish_cut("Biopsy under local ane", text, 48) == "Biopsy under local ane"

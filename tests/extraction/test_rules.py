@@ -511,3 +511,43 @@ def test_a_transplant_s_haplotype_typing_is_not_a_haploidentical_donor() -> None
     record.treatments[0].evidence = Evidence(quote=quote)
     apply_rules(record, ("transplant_attributes",), quote + _PAD)
     assert record.treatments[0].donor_type == "related"
+
+
+def _f(name: str) -> Finding:
+    return Finding(name=name, assertion="present", body_site=None, evidence=Evidence(quote=name))
+
+
+def test_values_as_written_restores_the_text_s_accents() -> None:
+    text = (
+        "Helena Virtanen, Tomás Ferreira, Tomás Ibáñez-Ruiz\n"
+        "She had primary Sjögren syndrome." + _PAD
+    )
+    record = empty_case_report()
+    record.source.authors = [
+        TextFact(value="Tomas Ferreira", evidence=Evidence(quote="")),
+        TextFact(value="Tomas Ibáñez-Ruiz", evidence=Evidence(quote="Tomas Ibáñez-Ruiz")),
+        TextFact(value="Helena Virtanen", evidence=Evidence(quote="Helena Virtanen")),
+    ]
+    record.findings = [_f("pain"), _f("Sjogren syndrome")]
+    dropped = apply_rules(record, ("values_as_written", "quote_from_value"), text)
+    authors = [(a.value, a.evidence.quote) for a in record.source.authors]
+    assert authors == [
+        ("Tomás Ferreira", "Tomás Ferreira"),
+        ("Tomás Ibáñez-Ruiz", "Tomás Ibáñez-Ruiz"),
+        ("Helena Virtanen", "Helena Virtanen"),
+    ]
+    assert [d.path for d in dropped] == [
+        "source.authors[0].value",
+        "source.authors[1].value",
+        "findings[1].name",
+    ]
+    assert dropped[0].fact["value"] == "Tomas Ferreira"
+    assert [f.name for f in record.findings] == ["pain", "Sjögren syndrome"]
+
+
+def test_values_as_written_never_finishes_or_changes_a_word() -> None:
+    text = "On arrival she was pulseless; painless jaundice; hypothermia; CD34+ cells; avó." + _PAD
+    record = empty_case_report()
+    record.findings = [_f("pulse"), _f("pain"), _f("hypo"), _f("CD3"), _f("avô")]
+    assert apply_rules(record, ("values_as_written",), text) == []
+    assert [f.name for f in record.findings] == ["pulse", "pain", "hypo", "CD3", "avô"]

@@ -315,7 +315,7 @@ def finish_cut(phrase: str, text: str, cut_at: int) -> str:
             while k < len(hay) and joined(hay[k - 1], hay[k]):
                 k += 1
             tails.add(hay[j:k])
-            ends_name.add(_ends_name(hay[k:]))
+            ends_name.add(_ends_name(hay[k : k + 40]))
             span = norm.to_source(j, k)
             tail = text[span.start : span.end]
         i = hay.find(needle, i + 1)
@@ -331,7 +331,7 @@ def finish_cut(phrase: str, text: str, cut_at: int) -> str:
 
 def _ends_name(rest: str) -> bool:
     """The text after a word ends a name: nothing, punctuation or a function word follows."""
-    rest = rest[:40].lstrip()
+    rest = rest.lstrip()
     return not rest or not rest[0].isalnum() or rest.split(maxsplit=1)[0] in function_words()
 
 

@@ -283,19 +283,26 @@ def collapse_paths(paths: Iterable[str]) -> list[str]:
     return out
 
 
-def iter_evidence(model: BaseModel, path: str = "") -> Iterator[tuple[str, Evidence]]:
-    """Yield ``(json_path, evidence)`` for every fact in `model`, depth first, in schema order."""
+def iter_facts(model: BaseModel, path: str = "") -> Iterator[tuple[str, BaseModel, Evidence]]:
+    """Yield ``(json_path, fact, evidence)`` for every fact in `model`, depth first, in schema
+    order."""
     for name in type(model).model_fields:
         value = getattr(model, name)
         here = f"{path}.{name}" if path else name
         if isinstance(value, Evidence):
-            yield path, value
+            yield path, model, value
         elif isinstance(value, BaseModel):
-            yield from iter_evidence(value, here)
+            yield from iter_facts(value, here)
         elif isinstance(value, list):
             for i, item in enumerate(value):
                 if isinstance(item, BaseModel):
-                    yield from iter_evidence(item, f"{here}[{i}]")
+                    yield from iter_facts(item, f"{here}[{i}]")
+
+
+def iter_evidence(model: BaseModel, path: str = "") -> Iterator[tuple[str, Evidence]]:
+    """Yield ``(json_path, evidence)`` for every fact in `model`, depth first, in schema order."""
+    for here, _, evidence in iter_facts(model, path):
+        yield here, evidence
 
 
 def empty_case_report() -> CaseReport:

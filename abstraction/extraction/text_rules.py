@@ -25,11 +25,11 @@ from abstraction.core.schema import (
     SexFact,
     TextFact,
     TimelineEvent,
-    iter_evidence,
+    iter_facts,
 )
 from abstraction.core.terms import defined_abbreviations, document_abbreviations, vocabulary
 from abstraction.core.vocab import first_age_statement, parse_age
-from abstraction.grounding.align import Aligner, NormalizedText, joined
+from abstraction.grounding.align import Aligner, NormalizedText, word_occurrences
 from abstraction.grounding.boilerplate import header_span
 from abstraction.grounding.ground import LOCATED
 from abstraction.grounding.support import AGE_GROUPS, YEARS_PER
@@ -1270,15 +1270,9 @@ def _as_written(value: str, aligner: Aligner, folded: NormalizedText) -> str | N
     if len(needle) < 3 or aligner.candidates(value):
         return None
     written = set()
-    i = hay.find(needle)
-    while i != -1:
-        j = i + len(needle)
-        if not (i > 0 and joined(hay[i - 1], needle[0])) and not (
-            j < len(hay) and joined(needle[-1], hay[j])
-        ):
-            span = folded.to_source(i, j)
-            written.add(aligner.text[span.start : span.end])
-        i = hay.find(needle, i + 1)
+    for i in word_occurrences(hay, needle):
+        span = folded.to_source(i, i + len(needle))
+        written.add(aligner.text[span.start : span.end])
     if len({w.casefold() for w in written}) != 1:
         return None
     form = written.pop()
@@ -1307,8 +1301,7 @@ def values_as_written(record: CaseReport, text: str) -> list[DroppedFact]:
     aligner = Aligner(text)
     folded = NormalizedText(text, accents=False)
     out: list[DroppedFact] = []
-    for path, evidence in iter_evidence(record):
-        fact = _at(record, path)
+    for path, fact, evidence in iter_facts(record):
         key = _KEYS.get(type(fact).__name__)
         value = getattr(fact, key) if key else None
         if key is None or not isinstance(value, str) or not value.strip():
@@ -1322,14 +1315,6 @@ def values_as_written(record: CaseReport, text: str) -> list[DroppedFact]:
         if not aligner.candidates(evidence.quote):
             evidence.quote = written
     return out
-
-
-def _at(record: BaseModel, path: str) -> BaseModel:
-    """The fact at a path of `iter_evidence` ("findings[3]", "source.authors[1]")."""
-    obj: Any = record
-    for part in re.findall(r"[a-z_]+|\[\d+\]", path):
-        obj = obj[int(part[1:-1])] if part.startswith("[") else getattr(obj, part)
-    return obj
 
 
 DonorType = Literal["autologous", "related", "unrelated", "haploidentical", "syngeneic"]

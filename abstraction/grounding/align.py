@@ -108,11 +108,11 @@ class Aligner:
         """Every exact or normalised occurrence of `quote`, in text order (may be empty)."""
         if not quote.strip():
             return []
-        spans = [(m, "verbatim") for m in _all_occurrences(self.text, quote)]
+        spans = [(m, "verbatim") for m in word_occurrences(self.text, quote)]
         if spans:
             return [Alignment(s, s + len(quote), "verbatim", 100.0, len(spans)) for s, _ in spans]
         needle = normalize(quote)
-        hits = _all_occurrences(self._norm.text, needle) if needle else []
+        hits = word_occurrences(self._norm.text, needle) if needle else []
         out = []
         for s in hits:
             span = self._norm.to_source(s, s + len(needle))
@@ -157,7 +157,7 @@ def joined(a: str, b: str) -> bool:
     return a.isalpha() and b.isalpha() and not (a.islower() and b.isupper())
 
 
-def _all_occurrences(haystack: str, needle: str) -> list[int]:
+def word_occurrences(haystack: str, needle: str) -> list[int]:
     """Starts of `needle` in `haystack` that do not cut a word: "man" is not found in
     "management" (a quote that begins or ends with a letter or digit must not continue one)."""
     out, i = [], haystack.find(needle)

@@ -274,9 +274,9 @@ def _unreal(before: list[str]) -> bool:
             return True
         if w not in _NEGATION_GAP:
             break
-    if "before" in before:
-        after_before = before[len(before) - 1 - before[::-1].index("before") + 1 :]
-        return bool(_MODALS & set(after_before)) and len(after_before) <= 4
+    if "before" in before:  # the words after the last "before"
+        rest = before[len(before) - before[::-1].index("before") :]
+        return bool(_MODALS & set(rest)) and len(rest) <= 4
     return False
 
 
@@ -520,7 +520,7 @@ class SupportCheck:
                         continue  # "her husband, who had also been infected, died"
                     if before and before[-1] in _NOT_A_PERSON_S_DEATH:
                         continue
-                    if before[-1:] == ["of"] and before[-2:-1] in (["risk"], ["fear"], ["threat"]):
+                    if before[-2:] in (["risk", "of"], ["fear", "of"], ["threat", "of"]):
                         continue
                     if after and after[0] in {"fetus", "foetus"}:
                         continue

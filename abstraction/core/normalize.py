@@ -68,6 +68,11 @@ class Canonical:
     sorted: str
 
 
+_DOI_RESOLVER = re.compile(r"^\s*(?:https?://(?:dx\.)?doi\.org/|doi:\s*)(?=10\.)", re.I)
+"""A DOI written as a link or with its "doi:" label is the DOI ("https://doi.org/10.1/x" is
+"10.1/x"): a bibliographic value is compared without its resolver."""
+
+
 def _canonical(text: str) -> Canonical:
     return Canonical(text, tuple(sorted(_NUMBER.findall(text))), " ".join(sorted(text.split())))
 
@@ -150,6 +155,7 @@ class Lexicon:
         return hit
 
     def _text(self, value: str) -> Canonical:
+        value = _DOI_RESOLVER.sub("", value)
         return _canonical(self.replace(_basic(value, self.spelling)))
 
     def replace(self, basic: str) -> str:

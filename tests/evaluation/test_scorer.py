@@ -548,3 +548,20 @@ def test_a_document_s_own_meaning_of_letters_the_lists_know() -> None:
         record(diagnoses=[diagnosis("pulmonary embolism")]), record(diagnoses=[diagnosis("PE")])
     )
     assert listed.fields["diagnoses"].tp == 1  # no definition in the text: the lists' reading
+
+
+@pytest.mark.parametrize(
+    ("pred_doi", "equal"),
+    [
+        ("https://doi.org/10.5555/jchr.2023.0417", True),
+        ("http://dx.doi.org/10.5555/JCHR.2023.0417", True),
+        ("doi: 10.5555/jchr.2023.0417", True),
+        ("https://doi.org/10.5555/jchr.2023.0418", False),
+        ("https://example.org/10.5555/jchr.2023.0417", False),
+    ],
+)
+def test_a_doi_is_the_same_with_or_without_its_resolver(pred_doi: str, equal: bool) -> None:
+    gold = record(source__doi=fact("10.5555/jchr.2023.0417"))
+    pred = record(source__doi=fact(pred_doi))
+    _, rep = score(gold, pred)
+    assert (rep.fields["source.doi.value"].tp == 1) is equal

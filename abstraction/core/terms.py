@@ -528,14 +528,34 @@ def routes_agree(gold: Term, pred: Term) -> bool:
 
 
 def _qualified(gold: Term, pred: Term, qualifiers: Term) -> bool:
-    """The prediction is the gold's head word plus some of the gold's own modifiers."""
+    """The prediction is the gold's head word plus some of the gold's own modifiers: none
+    meaning-bearing, except direction words that come with the rest of the gold's site, in
+    its order ("petechiae on both lower limbs" for "petechiae" at "both lower limbs"; not "left
+    upper lobe" for a site "right upper and left lower lobes", nor a bare "left")."""
     extra = list(pred.words)
     for w in gold.words:
         if w not in extra:
             return False
         extra.remove(w)
     allowed = set(qualifiers.words)
-    return all(_among(w, allowed) and not _meaningful(w) for w in extra)
+    if not all(_among(w, allowed) for w in extra):
+        return False
+    meaningful = [w for w in extra if _meaningful(w)]
+    if not meaningful:
+        return True
+    if any(w not in _DIRECTIONS for w in meaningful) or len(meaningful) == len(extra):
+        return False
+    directions = list(pred.directions)
+    for d in gold.directions:
+        if d in directions:
+            directions.remove(d)
+    return _run(directions, list(qualifiers.directions))
+
+
+def _run(part: list[str], whole: list[str]) -> bool:
+    """`part` is a contiguous run of `whole`, in order."""
+    n = len(part)
+    return any(whole[i : i + n] == part for i in range(len(whole) - n + 1))
 
 
 def _among(word: str, allowed: set[str]) -> bool:

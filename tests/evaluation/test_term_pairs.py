@@ -362,6 +362,37 @@ def test_head_word_matches_its_modified_form_only_where_the_gold_says_so() -> No
     assert not compare("pneumothorax", "left pneumothorax", vocab="findings", qualifiers="left")
 
 
+@pytest.mark.parametrize(
+    ("gold", "pred", "site", "equal"),
+    [
+        ("petechiae", "petechiae on both lower limbs", "both lower limbs", True),
+        ("pain", "pain in the right knee", "right knee", True),
+        ("pain", "pain in the left knee", "right knee", False),
+        (
+            "consolidation",
+            "right upper lobe consolidation",
+            "right upper and left lower lobes",
+            True,
+        ),
+        (
+            "consolidation",
+            "left upper lobe consolidation",
+            "right upper and left lower lobes",
+            False,
+        ),
+        ("consolidation", "lower left lobe consolidation", "left lower lobe", False),
+        ("weakness", "lower limb weakness", "upper limbs", False),
+        ("swelling", "non-tender swelling of the right knee", "right knee", False),
+    ],
+)
+def test_direction_words_come_with_the_gold_site_in_its_order(
+    gold: str, pred: str, site: str, equal: bool
+) -> None:
+    """A site's direction words may be supplied with the rest of the site, in the site's own
+    order; a bare direction, another order or another side is never the gold's site."""
+    assert compare(gold, pred, vocab="findings", qualifiers=site).equal is equal
+
+
 def test_a_diagnosis_matches_its_form_with_the_golds_own_details() -> None:
     """A diagnosis's `details` are its modifiers (subtype, isotype, stage): a prediction that
     writes them into the name is the gold diagnosis; another isotype or stage is not."""

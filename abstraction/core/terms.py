@@ -529,9 +529,10 @@ def routes_agree(gold: Term, pred: Term) -> bool:
 
 def _qualified(gold: Term, pred: Term, qualifiers: Term) -> bool:
     """The prediction is the gold's head word plus some of the gold's own modifiers: none
-    meaning-bearing, except direction words that come with the rest of the gold's site, in
-    its order ("petechiae on both lower limbs" for "petechiae" at "both lower limbs"; not "left
-    upper lobe" for a site "right upper and left lower lobes", nor a bare "left")."""
+    meaning-bearing, except direction words that come with the rest of a one-place gold site,
+    in its order ("petechiae on both lower limbs" for "petechiae" at "both lower limbs"; not
+    for a site "right knee and left hip" or "right upper and left lower lobes", where a side
+    could move to the other place, nor a bare "left")."""
     extra = list(pred.words)
     for w in gold.words:
         if w not in extra:
@@ -545,11 +546,23 @@ def _qualified(gold: Term, pred: Term, qualifiers: Term) -> bool:
         return True
     if any(w not in _DIRECTIONS for w in meaningful) or len(meaningful) == len(extra):
         return False
+    if not _one_site(qualifiers):
+        return False
     directions = list(pred.directions)
     for d in gold.directions:
         if d in directions:
             directions.remove(d)
     return _run(directions, list(qualifiers.directions))
+
+
+def _one_site(site: Term) -> bool:
+    """One place, on one side and at one level: no "and" and no pair of opposite directions
+    ("right knee and left hip", "right arm, left arm spared", "right upper and left lower
+    lobes" are several, where a side could move to the other structure)."""
+    if "and" in site.words:
+        return False
+    sides = set(site.directions)
+    return not any(p <= sides for p in _OPPOSITE_WORDS if p <= _DIRECTIONS)
 
 
 def _run(part: list[str], whole: list[str]) -> bool:

@@ -290,17 +290,17 @@ def _cut_clauses(
     return [p for p in out if p]
 
 
-def finish_cut(phrase: str, text: str, cut_at: int) -> str:
+def finish_cut(phrase: str, text: str, cut_at: int, norm: NormalizedText | None = None) -> str:
     """`phrase` as the text goes on with it when the phrase is `cut_at` characters long (the
     grammar's cap closed it) and ends inside a word of the text: that word finished when it
     ends the name there (a function word, punctuation or the end follows: "with 89% neutro" ->
     "with 89% neutrophils"), else taken off with the function words before it ("lobes with
     pleu" -> "lobes", the text going on "pleural effusion").  Unchanged when it is shorter,
     ends a word, ends in a digit, is not in the text, or the text goes on differently at
-    different places."""
+    different places.  `norm`: the text's `NormalizedText`, when the caller has it."""
     if len(phrase) < cut_at or not phrase[-1:].isalpha():
         return phrase
-    norm = NormalizedText(text)
+    norm = norm or NormalizedText(text)
     needle = NormalizedText(phrase).text.strip()
     hay = norm.text
     tails: set[str] = set()
@@ -336,12 +336,13 @@ def _ends_name(rest: str) -> bool:
 
 
 def _finished(m: Mentions, text: str, cut_at: int) -> Mentions:
+    norm = NormalizedText(text)  # once per answer, not per phrase
     update: dict[str, Any] = {}
     for name, value in m:
         if isinstance(value, str):
-            update[name] = finish_cut(value, text, cut_at)
+            update[name] = finish_cut(value, text, cut_at, norm)
         elif isinstance(value, list):
-            update[name] = [finish_cut(p, text, cut_at) for p in value]
+            update[name] = [finish_cut(p, text, cut_at, norm) for p in value]
     return m.model_copy(update=update)
 
 

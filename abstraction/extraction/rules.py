@@ -72,10 +72,10 @@ note: nothing the model said is lost, it moves to the extraction's ``dropped`` l
   age-group word ("a middle-aged man"), never a sex word ("woman").
 - ``outcome_from_text``: when no outcome was extracted, a case-text sentence saying the
   patient died, and of what ("she eventually died of severe pneumonia").
-- ``values_as_written``: a fact's value that is the text's words but for accents ("Tomas" for
-  "Tomás"), or whose last word the text goes on with ("89% neutro" for "89% neutrophils", a
-  phrase the mentions passes' length cap cut), becomes the text's words, its quote too when the
-  quote is not in the text; only when every place in the text reads the same.
+- ``values_as_written``: a fact's value that is the text's words but for accents on plain
+  Latin letters ("Tomas" for "Tomás") becomes the text's words, its quote too when the quote
+  is not in the text; only when every place in the text reads the same.  (A word the mentions
+  passes' length cap cut is mended by the pass setting ``finish_cut``, not here.)
 - ``quote_from_value``: a fact whose quote is not in the text but whose value is, word for
   word, gets its value as its quote (metadata is the usual case: the model writes "null").
 - ``transplant_attributes``: a stem-cell transplant's donor type and graft source from the

@@ -9,6 +9,7 @@ import re
 import tomllib
 import unicodedata
 from collections import Counter
+from collections.abc import Callable
 from functools import lru_cache
 from importlib import resources
 from typing import Any, Literal
@@ -1261,17 +1262,17 @@ def quote_from_value(record: CaseReport, text: str) -> list[DroppedFact]:
     return []
 
 
-def _as_written(value: str, aligner: Aligner, folded: NormalizedText) -> str | None:
+def _as_written(value: str, aligner: Aligner, folded: Callable[[], NormalizedText]) -> str | None:
     """The text's own words for `value` when the text writes them with accents on Latin letters
     the value lacks ("Tomas Ferreira" for "Tomás Ferreira"); None unless every place reads the
     same."""
     needle = NormalizedText(value, accents=False).text.strip()
-    hay = folded.text
     if len(needle) < 3 or aligner.candidates(value):
         return None
+    view = folded()
     written = set()
-    for i in word_occurrences(hay, needle):
-        span = folded.to_source(i, i + len(needle))
+    for i in word_occurrences(view.text, needle):
+        span = view.to_source(i, i + len(needle))
         written.add(aligner.text[span.start : span.end])
     if len({w.casefold() for w in written}) != 1:
         return None
@@ -1299,7 +1300,7 @@ def values_as_written(record: CaseReport, text: str) -> list[DroppedFact]:
     its quote when the quote is not in the text; only when every place the text has it reads
     the same.  The model's value goes to dropped with the reason."""
     aligner = Aligner(text)
-    folded = NormalizedText(text, accents=False)
+    folded = lru_cache(maxsize=1)(lambda: NormalizedText(text, accents=False))  # when needed
     out: list[DroppedFact] = []
     for path, fact, evidence in iter_facts(record):
         key = _KEYS.get(type(fact).__name__)

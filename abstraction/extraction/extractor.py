@@ -224,10 +224,14 @@ class DocumentRun:
         if retried is not None:  # the first request's cost is part of this pass's
             usage, seconds = usage + retried[1], seconds + retried[2]
         sections, left_out = answer_sections(spec, res.value, self.text)
-        if spec.shape == "mentions" and self.filled & set(sections):  # an earlier pass filled
+        if self.filled & set(sections):  # an earlier pass filled some of these sections
             skipped: list[tuple[str, Any]] = []
             sections = pool_sections(
-                {k: self.merged[k] for k in sections}, sections, text=self.text, skipped=skipped
+                {k: self.merged[k] for k in sections},
+                sections,
+                text=self.text,
+                skipped=skipped,
+                richer=spec.shape == "sections",
             )
             note = "another pass's answer is kept for this (pooled)"
             left_out = [

@@ -159,28 +159,48 @@ def pool_sections(
     *,
     text: str = "",
     skipped: list[tuple[str, Any]] | None = None,
+    richer: bool = False,
 ) -> dict[str, Any]:
     """The sections of two passes over one document as one: each list keeps the earlier
     passes' items and adds the new pass's items whose name it does not have yet (equal as the
     scorer's clinical term matching reads them, the document's own abbreviations included:
     "Fevers" is "fever", "hypotension" is not "hypertension"); age, sex and outcome status come
     from the earlier passes when they have them.  A second main diagnosis is kept as a
-    secondary one."""
+    secondary one.
+
+    `richer` (a ``sections`` pass after a pass that filled the same sections): a new item with
+    an earlier item's name takes that item's place when it states more of its fields (a
+    diagnosis with its details and its quote over the bare phrase of a mentions pass), keeping
+    the earlier item's ``principal`` status; a section outside the lists above (disease
+    events, the timeline, the header) keeps the earlier pass's answer unless that was empty.
+    What is not kept goes to `skipped`: nothing a pass answered is lost without a trace."""
     defined = document_abbreviations(vocabulary(None), defined_abbreviations(text)) if text else {}
     out = dict(earlier)
+    if richer:
+        for section in new.keys() - _POOL_VOCABULARY.keys() - {"patient", "outcome"}:
+            if _empty(earlier.get(section)):
+                out[section] = new[section]
+            elif skipped is not None and not _empty(new[section]):
+                items = new[section] if isinstance(new[section], list) else [new[section]]
+                skipped += [(section, item) for item in items]
     for section, (key, vocab_name) in _POOL_VOCABULARY.items():
+        if section not in new:
+            continue
         vocab = vocabulary(vocab_name)
 
         def canonical(name: str, vocab: Vocabulary = vocab) -> str:
             return vocab.expand(vocab.term(name), defined).key or name.casefold()
 
-        had = earlier.get(section) or []
+        had = list(earlier.get(section) or [])
         seen = {canonical(item[key]) for item in had}
         added = []
         principal = any(item.get("status") == "principal" for item in had)
         for item in new.get(section) or []:
             name = canonical(item[key])
             if name in seen:
+                at = next((i for i, h in enumerate(had) if canonical(h[key]) == name), None)
+                if richer and at is not None and _stated(item) > _stated(had[at]):
+                    item, had[at] = had[at], _in_place_of(item, had[at])
                 if skipped is not None:
                     skipped.append((section, item))
                 continue
@@ -190,6 +210,8 @@ def pool_sections(
             added.append(item)
         out[section] = [*had, *added]
     for section in ("patient", "outcome"):  # a field the earlier pass left null is filled
+        if section not in new:
+            continue
         had = earlier.get(section) or {}
         taken = {
             k: v
@@ -206,6 +228,25 @@ def pool_sections(
             ]
         out[section] = {**had, **taken}
     return out
+
+
+def _empty(value: Any) -> bool:
+    """No answer: null, an empty list, or an object whose every field is null or empty."""
+    if isinstance(value, dict):
+        return all(_empty(v) for v in value.values())
+    return value is None or value == []
+
+
+def _stated(item: dict[str, Any]) -> int:
+    """How many of a list item's fields (its quote aside) have a value."""
+    return sum(not _empty(v) for k, v in item.items() if k != "evidence")
+
+
+def _in_place_of(item: dict[str, Any], earlier: dict[str, Any]) -> dict[str, Any]:
+    """`item` taking `earlier`'s place: a principal diagnosis stays the principal one."""
+    if earlier.get("status") == "principal" and item.get("status") != "principal":
+        return {**item, "status": "principal"}
+    return item
 
 
 def _quoted(fact: Any, text: str) -> bool:

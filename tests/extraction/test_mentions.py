@@ -513,3 +513,78 @@ def test_finish_cut_mends_only_a_word_the_cap_cut() -> None:
         assert finish_cut(phrase, text, len(phrase)) == want, phrase
     # shorter than the cap: the model closed it, not the grammar
     assert finish_cut("Biopsy under local ane", text, 48) == "Biopsy under local ane"
+
+
+def test_a_sections_pass_after_a_mentions_pass_is_pooled_not_written_over_it() -> None:
+    """Before, a sections pass replaced whatever an earlier pass had put in its sections, and
+    the earlier phrases were in neither the record nor `dropped`."""
+    p1 = PassSpec(
+        name="principal", shape="mentions", sections=MENTION_SECTIONS, instructions="A",
+        lists=("main_diagnosis",),
+    )  # fmt: skip
+    p2 = PassSpec(name="diagnoses", sections=("diagnoses",), instructions="B")
+    prompt = PromptSpec(version="t", description="t", system="s", passes=(p1, p2), sha256="0" * 64)
+    quote = {"quote": "Biopsy confirmed lymphoma."}
+    client = Scripted(
+        [
+            {"main_diagnosis": "lymphoma"},
+            {
+                "diagnoses": [
+                    {"name": "sepsis", "status": "principal", "details": None,
+                     "evidence": {"quote": "She died of sepsis."}},
+                    {"name": "Lymphoma", "status": "secondary", "details": "confirmed on biopsy",
+                     "evidence": quote},
+                ]
+            },
+        ]
+    )  # fmt: skip
+    out = extract_document(Document(id="d", text=TEXT), prompt=prompt, client=client)
+    r = out.record
+    assert [(d.name, d.status) for d in r.diagnoses] == [
+        ("Lymphoma", "principal"),  # the richer item, in the earlier one's place and status
+        ("sepsis", "secondary"),  # the first pass has the principal one
+    ]
+    assert r.diagnoses[0].evidence.quote == quote["quote"]
+    pooled = [(d.path, d.fact.get("name")) for d in out.dropped]
+    assert ("diagnoses:diagnoses", "lymphoma") in pooled, "the bare phrase is kept in dropped"
+
+
+def test_a_sections_pass_keeps_an_earlier_answer_of_a_section_it_cannot_pool() -> None:
+    from abstraction.extraction.mentions import pool_sections
+
+    events = [{"type": "relapse", "evidence": {"quote": "q"}}]
+    later = [{"type": "remission", "evidence": {"quote": "r"}}]
+    skipped: list[tuple[str, Any]] = []
+    pooled = pool_sections(
+        {"disease_events": events, "timeline": []},
+        {"disease_events": later, "timeline": [{"event": "e"}]},
+        skipped=skipped,
+        richer=True,
+    )
+    assert pooled["disease_events"] == events
+    assert pooled["timeline"] == [{"event": "e"}], "an empty earlier answer is filled"
+    assert skipped == [("disease_events", later[0])]
+
+
+def test_an_equal_item_of_a_sections_pass_does_not_replace_the_earlier_one() -> None:
+    from abstraction.extraction.mentions import pool_sections
+
+    first = {"findings": [{"name": "fever", "assertion": "present", "body_site": None}]}
+    second = {"findings": [{"name": "Fevers", "assertion": "present", "body_site": None}]}
+    skipped: list[tuple[str, Any]] = []
+    pooled = pool_sections(first, second, skipped=skipped, richer=True)
+    assert pooled["findings"] == first["findings"]
+    assert skipped == [("findings", second["findings"][0])]
+
+
+def test_a_name_twice_in_one_answer_is_kept_once() -> None:
+    from abstraction.extraction.mentions import pool_sections
+
+    first = {"findings": [{"name": "fever", "assertion": "present", "body_site": None}]}
+    twice = {"name": "rash", "assertion": "present", "body_site": "arm"}
+    second = {"findings": [twice, {**twice, "body_site": "leg"}]}
+    for richer in (False, True):
+        skipped: list[tuple[str, Any]] = []
+        pooled = pool_sections(first, second, skipped=skipped, richer=richer)
+        assert [f["name"] for f in pooled["findings"]] == ["fever", "rash"]
+        assert skipped == [("findings", second["findings"][1])]

@@ -28,7 +28,7 @@ from abstraction.core.records import (
 )
 from abstraction.core.schema import CaseReport
 from abstraction.core.schemas import extraction_type
-from abstraction.extraction.mentions import pool_sections
+from abstraction.extraction.mentions import pool_later_sections, pool_sections
 from abstraction.extraction.merge import document_info
 from abstraction.extraction.passes import answer_model, answer_sections, shared_llm_schema
 from abstraction.extraction.provenance import prompt_provenance
@@ -224,19 +224,28 @@ class DocumentRun:
         if retried is not None:  # the first request's cost is part of this pass's
             usage, seconds = usage + retried[1], seconds + retried[2]
         sections, left_out = answer_sections(spec, res.value, self.text)
-        if self.filled & set(sections):  # an earlier pass filled some of these sections
+        earlier = {k: self.merged[k] for k in sections}
+        if spec.shape == "mentions" and self.filled & set(sections):  # an earlier pass filled
             skipped: list[tuple[str, Any]] = []
-            sections = pool_sections(
-                {k: self.merged[k] for k in sections},
-                sections,
-                text=self.text,
-                skipped=skipped,
-                richer=spec.shape == "sections",
-            )
+            sections = pool_sections(earlier, sections, text=self.text, skipped=skipped)
             note = "another pass's answer is kept for this (pooled)"
             left_out = [
                 *left_out,
                 *(DroppedFact(path=where, fact=_plain(fact), note=note) for where, fact in skipped),
+            ]
+        elif self.filled & set(sections):  # a sections pass never writes over earlier answers
+            sections, left = pool_later_sections(
+                earlier,
+                sections,
+                text=self.text,
+                case_report=self.schema.model is CaseReport,
+            )
+            left_out = [
+                *left_out,
+                *(
+                    DroppedFact(path=where, fact=_plain(fact), note=why)
+                    for where, fact, why in left
+                ),
             ]
         self.filled.update(sections)
         self.merged.update(sections)

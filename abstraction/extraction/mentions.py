@@ -159,30 +159,15 @@ def pool_sections(
     *,
     text: str = "",
     skipped: list[tuple[str, Any]] | None = None,
-    richer: bool = False,
 ) -> dict[str, Any]:
     """The sections of two passes over one document as one: each list keeps the earlier
     passes' items and adds the new pass's items whose name it does not have yet (equal as the
     scorer's clinical term matching reads them, the document's own abbreviations included:
     "Fevers" is "fever", "hypotension" is not "hypertension"); age, sex and outcome status come
     from the earlier passes when they have them.  A second main diagnosis is kept as a
-    secondary one.
-
-    `richer` (a ``sections`` pass after a pass that filled the same sections): a new item with
-    an earlier item's name takes that item's place when it states more of its fields (a
-    diagnosis with its details and its quote over the bare phrase of a mentions pass), keeping
-    the earlier item's ``principal`` status; a section outside the lists above (disease
-    events, the timeline, the header) keeps the earlier pass's answer unless that was empty.
-    What is not kept goes to `skipped`: nothing a pass answered is lost without a trace."""
+    secondary one.  (A ``sections`` pass after another pass: `pool_later_sections`.)"""
     defined = document_abbreviations(vocabulary(None), defined_abbreviations(text)) if text else {}
     out = dict(earlier)
-    if richer:
-        for section in new.keys() - _POOL_VOCABULARY.keys() - {"patient", "outcome"}:
-            if _empty(earlier.get(section)):
-                out[section] = new[section]
-            elif skipped is not None and not _empty(new[section]):
-                items = new[section] if isinstance(new[section], list) else [new[section]]
-                skipped += [(section, item) for item in items]
     for section, (key, vocab_name) in _POOL_VOCABULARY.items():
         if section not in new:
             continue
@@ -191,16 +176,13 @@ def pool_sections(
         def canonical(name: str, vocab: Vocabulary = vocab) -> str:
             return vocab.expand(vocab.term(name), defined).key or name.casefold()
 
-        had = list(earlier.get(section) or [])
+        had = earlier.get(section) or []
         seen = {canonical(item[key]) for item in had}
         added = []
         principal = any(item.get("status") == "principal" for item in had)
         for item in new.get(section) or []:
             name = canonical(item[key])
             if name in seen:
-                at = next((i for i, h in enumerate(had) if canonical(h[key]) == name), None)
-                if richer and at is not None and _stated(item) > _stated(had[at]):
-                    item, had[at] = had[at], _in_place_of(item, had[at])
                 if skipped is not None:
                     skipped.append((section, item))
                 continue
@@ -230,10 +212,114 @@ def pool_sections(
     return out
 
 
+KEPT_EARLIER = "an earlier pass's answer of the same name is kept for this"
+KEPT_LATER = "a later pass's fuller answer of the same name took this one's place"
+KEPT_SECTION = "an earlier pass's answer is kept for this section"
+
+
+def pool_later_sections(
+    earlier: dict[str, Any],
+    new: dict[str, Any],
+    *,
+    text: str = "",
+    case_report: bool = True,
+) -> tuple[dict[str, Any], list[tuple[str, Any, str]]]:
+    """The sections of a ``sections`` pass pooled with those earlier passes filled, and what
+    was not kept (section, item, why): nothing either pass answered is lost without a trace.
+
+    - A `CaseReport` list (diagnoses, findings, treatments, assessments): every item of the new
+      pass is added, its own repeats too (methotrexate at induction and again at
+      maintenance), except one that names an earlier item's term (as `pool_sections` compares
+      names) and agrees with it (the same assertion; both ruled out or both not): that one
+      takes the earlier item's place if it states more fields (a diagnosis with its details
+      and quote over a mentions pass's bare phrase), else it is left out.  The earlier pass's
+      principal diagnosis stays the only principal one.
+    - Patient and outcome: a field the earlier passes left null is filled.
+    - Any other section, and every section of another schema: the earlier passes' answer
+      unless it was empty."""
+    pooled = dict(earlier)
+    left: list[tuple[str, Any, str]] = []
+    lists = _POOL_VOCABULARY if case_report else {}
+    defined = document_abbreviations(vocabulary(None), defined_abbreviations(text)) if text else {}
+    for section, value in new.items():
+        if section in lists:
+            pooled[section] = _pool_list(
+                section, earlier.get(section) or [], value or [], defined, left
+            )
+        elif case_report and section in ("patient", "outcome"):
+            had = earlier.get(section) or {}
+            pooled[section] = {
+                **had,
+                **{k: v for k, v in (value or {}).items() if had.get(k) is None},
+            }
+            left += [
+                (f"{section}.{k}", v, KEPT_EARLIER)
+                for k, v in (value or {}).items()
+                if v is not None and had.get(k) is not None
+            ]
+        elif _empty(earlier.get(section)):
+            pooled[section] = value
+        elif not _empty(value):
+            left += [
+                (section, item, KEPT_SECTION)
+                for item in (value if isinstance(value, list) else [value])
+            ]
+    return pooled, left
+
+
+def _pool_list(
+    section: str,
+    had: list[dict[str, Any]],
+    new: list[dict[str, Any]],
+    defined: dict[str, str],
+    left: list[tuple[str, Any, str]],
+) -> list[dict[str, Any]]:
+    key, vocab_name = _POOL_VOCABULARY[section]
+    vocab = vocabulary(vocab_name)
+
+    def canonical(item: dict[str, Any]) -> str:
+        name = str(item.get(key) or "")
+        return vocab.expand(vocab.term(name), defined).key or name.casefold()
+
+    out = list(had)
+    untouched = set(range(len(had)))  # earlier items no item of this pass has replaced
+    principal = any(item.get("status") == "principal" for item in had)
+    for item in new:
+        at = next(
+            (
+                i
+                for i in sorted(untouched)
+                if canonical(had[i]) == canonical(item) and _agree(had[i], item)
+            ),
+            None,
+        )
+        if at is None:
+            if principal and item.get("status") == "principal":
+                item = {**item, "status": "secondary"}
+            out.append(item)
+        elif _stated(item) > _stated(had[at]):
+            untouched.discard(at)
+            left.append((section, had[at], KEPT_LATER))
+            out[at] = _in_place_of(item, had[at], principal)
+        else:
+            left.append((section, item, KEPT_EARLIER))
+    return out
+
+
+def _agree(earlier: dict[str, Any], item: dict[str, Any]) -> bool:
+    """Two items of one name that say the same of it: a finding present in one and absent in
+    the other, or a diagnosis ruled out in one only, are two facts."""
+    if earlier.get("assertion") != item.get("assertion"):
+        return False
+    return (earlier.get("status") == "ruled_out") == (item.get("status") == "ruled_out")
+
+
 def _empty(value: Any) -> bool:
-    """No answer: null, an empty list, or an object whose every field is null or empty."""
+    """No answer: null, blank, an empty list, or an object whose every field is empty."""
     if isinstance(value, dict):
         return all(_empty(v) for v in value.values())
+    if isinstance(value, str):
+        return not value.strip()
     return value is None or value == []
 
 
@@ -242,10 +328,15 @@ def _stated(item: dict[str, Any]) -> int:
     return sum(not _empty(v) for k, v in item.items() if k != "evidence")
 
 
-def _in_place_of(item: dict[str, Any], earlier: dict[str, Any]) -> dict[str, Any]:
-    """`item` taking `earlier`'s place: a principal diagnosis stays the principal one."""
-    if earlier.get("status") == "principal" and item.get("status") != "principal":
+def _in_place_of(item: dict[str, Any], earlier: dict[str, Any], principal: bool) -> dict[str, Any]:
+    """`item` taking `earlier`'s place: the earlier principal diagnosis stays the principal
+    one, and no other becomes principal beside it."""
+    if "status" not in item:
+        return item
+    if earlier.get("status") == "principal":
         return {**item, "status": "principal"}
+    if principal and item.get("status") == "principal":
+        return {**item, "status": "secondary"}
     return item
 
 

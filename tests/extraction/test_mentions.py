@@ -550,41 +550,82 @@ def test_a_sections_pass_after_a_mentions_pass_is_pooled_not_written_over_it() -
 
 
 def test_a_sections_pass_keeps_an_earlier_answer_of_a_section_it_cannot_pool() -> None:
-    from abstraction.extraction.mentions import pool_sections
+    from abstraction.extraction.mentions import KEPT_SECTION, pool_later_sections
 
     events = [{"type": "relapse", "evidence": {"quote": "q"}}]
     later = [{"type": "remission", "evidence": {"quote": "r"}}]
-    skipped: list[tuple[str, Any]] = []
-    pooled = pool_sections(
+    pooled, left = pool_later_sections(
         {"disease_events": events, "timeline": []},
         {"disease_events": later, "timeline": [{"event": "e"}]},
-        skipped=skipped,
-        richer=True,
     )
     assert pooled["disease_events"] == events
     assert pooled["timeline"] == [{"event": "e"}], "an empty earlier answer is filled"
-    assert skipped == [("disease_events", later[0])]
+    assert left == [("disease_events", later[0], KEPT_SECTION)]
 
 
-def test_an_equal_item_of_a_sections_pass_does_not_replace_the_earlier_one() -> None:
-    from abstraction.extraction.mentions import pool_sections
-
-    first = {"findings": [{"name": "fever", "assertion": "present", "body_site": None}]}
-    second = {"findings": [{"name": "Fevers", "assertion": "present", "body_site": None}]}
-    skipped: list[tuple[str, Any]] = []
-    pooled = pool_sections(first, second, skipped=skipped, richer=True)
-    assert pooled["findings"] == first["findings"]
-    assert skipped == [("findings", second["findings"][0])]
+def _dx(name: str, status: str, details: str | None = None) -> dict[str, Any]:
+    return {"name": name, "status": status, "details": details, "evidence": {"quote": name}}
 
 
-def test_a_name_twice_in_one_answer_is_kept_once() -> None:
-    from abstraction.extraction.mentions import pool_sections
+def _finding(name: str, assertion: str, site: str | None = None) -> dict[str, Any]:
+    return {"name": name, "assertion": assertion, "body_site": site, "evidence": {"quote": name}}
 
-    first = {"findings": [{"name": "fever", "assertion": "present", "body_site": None}]}
-    twice = {"name": "rash", "assertion": "present", "body_site": "arm"}
-    second = {"findings": [twice, {**twice, "body_site": "leg"}]}
-    for richer in (False, True):
-        skipped: list[tuple[str, Any]] = []
-        pooled = pool_sections(first, second, skipped=skipped, richer=richer)
-        assert [f["name"] for f in pooled["findings"]] == ["fever", "rash"]
-        assert skipped == [("findings", second["findings"][1])]
+
+def test_a_later_pass_never_makes_a_second_principal_diagnosis() -> None:
+    from abstraction.extraction.mentions import KEPT_LATER, pool_later_sections
+
+    earlier = {"diagnoses": [_dx("lymphoma", "principal"), _dx("sepsis", "secondary")]}
+    new = {"diagnoses": [_dx("sepsis", "principal", "fatal"), _dx("pneumonia", "principal")]}
+    pooled, left = pool_later_sections(earlier, new)
+    assert [(d["name"], d["status"], d["details"]) for d in pooled["diagnoses"]] == [
+        ("lymphoma", "principal", None),
+        ("sepsis", "secondary", "fatal"),  # took the bare item's place, not its own status
+        ("pneumonia", "secondary", None),
+    ]
+    assert left == [("diagnoses", earlier["diagnoses"][1], KEPT_LATER)]
+
+
+def test_a_later_pass_keeps_its_own_repeats_and_what_says_otherwise() -> None:
+    from abstraction.extraction.mentions import KEPT_EARLIER, pool_later_sections
+
+    earlier = {
+        "findings": [
+            _finding("chest pain", "absent"),
+            _finding("pain", "present"),
+            _finding("fever", "present"),
+        ],
+        "diagnoses": [_dx("tuberculosis", "ruled_out")],
+    }
+    new = {
+        "findings": [
+            _finding("chest pain", "present", "left"),  # says otherwise: a second fact
+            _finding("pain", "present", "left knee"),  # fuller: takes the bare one's place
+            _finding("pain", "present", "right shoulder"),  # its own repeat: kept too
+            _finding("Fevers", "present", ""),  # says no more than the earlier one: left out
+        ],
+        "diagnoses": [_dx("tuberculosis", "secondary", "spinal")],
+    }
+    pooled, left = pool_later_sections(earlier, new)
+    assert [(f["name"], f["assertion"], f["body_site"]) for f in pooled["findings"]] == [
+        ("chest pain", "absent", None),
+        ("pain", "present", "left knee"),
+        ("fever", "present", None),
+        ("chest pain", "present", "left"),
+        ("pain", "present", "right shoulder"),
+    ]
+    assert [(d["name"], d["status"]) for d in pooled["diagnoses"]] == [
+        ("tuberculosis", "ruled_out"),
+        ("tuberculosis", "secondary"),
+    ]
+    assert ("findings", new["findings"][3], KEPT_EARLIER) in left
+    assert len(left) == 2  # the bare "pain" (replaced) and "Fevers" with an empty site
+
+
+def test_a_later_pass_of_another_schema_keeps_the_earlier_answer_whole() -> None:
+    from abstraction.extraction.mentions import KEPT_SECTION, pool_later_sections
+
+    earlier = {"outcome": None, "diagnoses": [{"label": "x"}]}
+    new = {"outcome": None, "diagnoses": [{"label": "y"}]}
+    pooled, left = pool_later_sections(earlier, new, case_report=False)
+    assert pooled == {"outcome": None, "diagnoses": [{"label": "x"}]}
+    assert left == [("diagnoses", {"label": "y"}, KEPT_SECTION)]

@@ -5,7 +5,7 @@ this patient died?
     python bench/outcome_audit.py          # counts and every disagreement
     python bench/outcome_audit.py --all    # every sentence with both verdicts
 
-The sentences (`outcome_audit_cases.py`, 249) attack negation, other people (donors,
+The sentences (`outcome_audit_cases.py`, 264) attack negation, other people (donors,
 relatives, babies), groups of patients, clause edges, other senses of "discharged" and deaths
 that are not the patient's.  To measure an older check, run this file from a checkout of that
 commit with ``PYTHONPATH`` (as `term_audit.py`).  Nothing here is a test.
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import argparse
 
-from outcome_audit_cases import CASES, EXTRA, FRESH
+from outcome_audit_cases import CASES, EXTRA, FRESH, SEVENTH
 
 from abstraction.core.schema import OutcomeStatusFact
 from abstraction.grounding.support import SupportCheck
@@ -29,7 +29,7 @@ def main() -> None:
     counts = {("alive", "false support"): 0, ("alive", "false rejection"): 0}
     counts |= {("died", "false support"): 0, ("died", "false rejection"): 0}
     judged = {"alive": 0, "died": 0}
-    for group, quote, *wanted in CASES + EXTRA + FRESH:
+    for group, quote, *wanted in CASES + EXTRA + FRESH + SEVENTH:
         marks = []
         for value, want in zip(("alive", "died"), wanted, strict=True):
             got = check.value_stated(OutcomeStatusFact, "value", value, quote)

@@ -465,3 +465,39 @@ FRESH = [
     ),
     ("others-death ctl", "She passed away in her sleep three weeks after discharge.", False, True),
 ]
+
+# Seventh session (5 December 2026): deaths written without "died" ("did not survive",
+# "succumbed to"), the gaps the sixth session's note listed, and traps around them; verdicts
+# written before the check or the outcome rule were changed for them.
+SEVENTH = [
+    ("no-survive", "Despite maximal support, the patient did not survive.", False, True),
+    ("no-survive", "He did not survive to hospital discharge.", False, True),
+    ("no-survive", "Unfortunately, she did not survive the second relapse.", False, True),
+    ("no-survive", "The patient failed to survive the postoperative period.", False, True),
+    ("no-survive", "She did not survive beyond day 3 of admission.", False, True),
+    ("no-survive trap", "He was not expected to survive the night.", False, None),
+    ("no-survive trap", "Most patients with this condition do not survive a year.", False, False),
+    ("no-survive trap", "Her twin brother did not survive the neonatal period.", False, False),
+    (
+        "no-survive trap",
+        "The transplanted kidney did not survive, and he returned to dialysis.",
+        False,
+        False,
+    ),
+    ("no-survive trap", "Without treatment she would not have survived.", False, False),
+    (
+        "no-survive trap",
+        "She survived, although her husband did not survive the crash.",
+        None,
+        False,
+    ),
+    ("succumbed", "Sadly, he succumbed to septic shock on day 12.", False, True),
+    (
+        "succumbed",
+        "She eventually succumbed to her disease 14 months after diagnosis.",
+        False,
+        True,
+    ),
+    ("succumbed trap", "Her father had succumbed to the same cancer at 52.", False, False),
+    ("succumbed trap", "He nearly succumbed to the infection but recovered fully.", True, False),
+]

@@ -1023,9 +1023,10 @@ of a decimal number: "6.8 g/dL")."""
 _SHE = re.compile(r"\b(she|her|hers|herself|woman|female|girl|lady)\b", re.IGNORECASE)
 _HE = re.compile(r"\b(he|his|him|himself|man|male|boy|gentleman)\b", re.IGNORECASE)
 _DIED = re.compile(
-    r"\b(?:patient|she|he)\b[^.;]{0,120}?\b(died|passed away|succumbed|expired)\b"
-    r"(?:\s+(?:of|from|due to|because of)\s+(?P<cause>[^.,;]{3,60}?))?"
-    r"(?=\s+(?:on|at|in|after|within|\d)\b|[.,;]|$)",
+    r"\b(?:patient|she|he)\b[^.;]{0,120}?(?<!nearly )(?<!almost )"
+    r"\b(died|passed away|succumbed|expired|did not survive|failed to survive)\b"
+    r"(?:\s+(?:of|from|due to|because of|to)\s+(?P<cause>[^.,;]{3,60}?))?"
+    r"(?=\s+(?:on|at|in|after|within|the|beyond|to|until|despite|\d)\b|[.,;]|$)",
     re.IGNORECASE,
 )
 

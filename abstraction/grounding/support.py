@@ -155,6 +155,8 @@ _NOT_A_PERSON_S_DEATH = frozenset(
 )
 """A death that is not the patient's, by the word before it ("fetal death", "brain death was
 excluded", "cell death")."""
+_NEARLY = frozenset({"nearly", "almost"})
+"""A death that did not happen ("he nearly succumbed to the infection")."""
 _PREPOSITIONS = frozenset({"of", "to", "with", "for", "from", "by", "about"})
 
 
@@ -518,8 +520,10 @@ class SupportCheck:
                         continue
                     if other < 0 and not _PATIENT & set(before) and _said_of_other(said):
                         continue  # "her husband, who had also been infected, died"
-                    if before and before[-1] in _NOT_A_PERSON_S_DEATH:
+                    if before and before[-1] in _NOT_A_PERSON_S_DEATH | _NEARLY:
                         continue
+                    if "survive" in c and not _PATIENT & {*before, *c.split()}:
+                        continue  # "the transplanted kidney did not survive"
                     if before[-2:] in (["risk", "of"], ["fear", "of"], ["threat", "of"]):
                         continue
                     if after and after[0] in {"fetus", "foetus"}:

@@ -551,3 +551,24 @@ def test_values_as_written_never_finishes_or_changes_a_word() -> None:
     record.findings = [_f("pulse"), _f("pain"), _f("hypo"), _f("CD3"), _f("avô")]
     assert apply_rules(record, ("values_as_written",), text) == []
     assert [f.name for f in record.findings] == ["pulse", "pain", "hypo", "CD3", "avô"]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "status", "cause"),
+    [
+        ("Sadly, he succumbed to septic shock on day 12.", "died", "septic shock"),
+        ("Despite maximal support, the patient did not survive.", "died", None),
+        ("The patient failed to survive the postoperative period.", "died", None),
+        ("He nearly succumbed to the infection but recovered fully.", None, None),
+        ("She almost died of haemorrhage on day 3.", None, None),
+        ("The transplanted kidney did not survive, and he returned to dialysis.", None, None),
+    ],
+)
+def test_deaths_written_without_died(sentence: str, status: str | None, cause: str | None) -> None:
+    record = empty_case_report()
+    apply_rules(
+        record, ("outcome_from_text",), "A 60-year-old man was admitted. " + sentence + _PAD
+    )
+    got = record.outcome.status.value if record.outcome.status else None
+    assert got == status
+    assert (record.outcome.cause_of_death.value if record.outcome.cause_of_death else None) == cause

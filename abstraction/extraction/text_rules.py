@@ -763,6 +763,7 @@ def _own_dose(t: Any, dose: str, names: list[str]) -> tuple[str | None, str]:
     for start, end, name in others:
         head = dose[:start]
         link = _LINK.search(head)
+        joined = link is not None  # "and", "with", "then": another drug, not a synonym
         if link is None and _HAS_AMOUNT.match(dose[end:].lstrip(" ,:")):
             link = _PLACED.search(head)
         if link is None:
@@ -770,6 +771,8 @@ def _own_dose(t: Any, dose: str, names: list[str]) -> tuple[str | None, str]:
         tail = dose[end:]
         its = _ITS_OWN_DOSE.match(tail)
         rest = tail[its.end() :] if its else tail
+        if joined and its and its.group("d") and not _HAS_AMOUNT.search(head[: link.start()]):
+            return None, f"the dose of {name!r}, written after its name; none before it"
         if _HAS_AMOUNT.search(rest) if its and its.group("d") else _dose_like(rest):
             break  # this one's dose goes on after the other ("..., then 150 mg/m² on days 1–5")
         kept = head[: link.start()].strip(" ,;(")
@@ -797,7 +800,9 @@ def doses_are_doses(record: CaseReport, text: str) -> list[DroppedFact]:
       form ("1 mg/kg/day corticosteroids", "30 mL/kg IV fluids"), a reference ("prednisone
       equivalent"), this treatment's abbreviation ("ATRA") or a part of its name ("CHOP" of
       "R-CHOP"), nor a dose written after another name ("ceftriaxone 2 g daily": a brand or
-      a synonym listed apart, "Keytruda" for pembrolizumab, would read the same).
+      a synonym listed apart, "Keytruda" for pembrolizumab, would read the same), unless a
+      word that joins two treatments comes before that name and no amount before it ("from
+      day −1 with methotrexate 15 mg/m² on day +1" given as ciclosporin's dose: null).
     - A regimen's doses written drug by drug ("fludarabine 30 mg/m² and cyclophosphamide 500
       mg/m²", "30 mg/m² fludarabine and 500 mg/m² cyclophosphamide") stay.
     The model's dose goes to ``dropped`` with the reason."""

@@ -282,3 +282,20 @@ def test_more_dose_words_stay(dose: str) -> None:
 )  # fmt: skip
 def test_more_numbers_that_are_not_amounts(dose: str) -> None:
     assert _run(_t("drug", dose=dose))[0] == [None]
+
+
+def test_a_dose_that_is_another_treatments_after_a_joining_word_is_not_this_ones() -> None:
+    """Found on the fresh suite (seventh session): ciclosporin given methotrexate's doses."""
+    doses, dropped = _run(
+        _t("ciclosporin", dose="from day −1 with methotrexate 15 mg/m² on day +1 and 10 mg/m²"),
+        _t("methotrexate", dose="15 mg/m² on day +1 and 10 mg/m² on days +3 and +6"),
+    )
+    assert doses[0] is None and doses[1] is not None
+    why = "the dose of 'methotrexate', written after its name; none before it"
+    assert dropped == [("treatments[0].dose", why)]
+    cut = _run(
+        _t("ciclosporin", dose="3 mg/kg daily with methotrexate 15 mg/m²"), _t("methotrexate")
+    )
+    assert cut[0][0] == "3 mg/kg daily", "an amount of its own before it: cut there, as before"
+    brand = _run(_t("ciclosporin", dose="Neoral 100 mg twice daily"), _t("Neoral"))
+    assert brand[0][0] == "Neoral 100 mg twice daily", "no joining word: it may be a brand"

@@ -19,7 +19,9 @@ the values it gives are looked for in its quote (the aligned source words):
 - a year: its four digits.
 
 A value under 2 characters is never stated.  Classifications (category, status, assertion,
-intent) are the model's reading of the facts, not words of the text, and are not checked.
+intent) are the model's reading of the facts, not words of the text, and are not checked, but
+for one: a finding said to be absent is stated only by a quote with a word of negation ("no",
+"denied", "without", "negative"...); else its name is not stated (seventh session).
 """
 
 from __future__ import annotations
@@ -561,12 +563,33 @@ class SupportCheck:
                 text = str(item)
                 where = quote if field == key or context is None else context
                 if self.value_stated(model, field, text, where):
+                    if field == key and _absence_unstated(fact, quote):
+                        note = f"{NOT_STATED} that {text!r} was absent: it negates nothing"
+                        out.append(Unstated(field, text, True, note, None))
                     continue
                 index = i if isinstance(value, list) else None
                 out.append(
                     Unstated(field, text, field == key, _note(model, field, text, key), index)
                 )
         return out
+
+
+_NEGATIONS = frozenset(
+    {"no", "not", "nor", "neither", "without", "never", "none", "denied", "denies", "deny"}
+    | {"denying", "negative", "absent", "absence", "free", "ruled", "excluded", "lack"}
+    | {"lacked", "lacking", "non", "nil", "unremarkable"}
+)
+"""Words that say a finding was not there ("no fever", "denied chest pain", "negative for
+Kernig's sign", "free of pain", "absence of murmurs")."""
+
+
+def _absence_unstated(fact: BaseModel, quote: str) -> bool:
+    """A finding said to be absent whose quote has no word of negation: "febrile neutropenia"
+    found for "fever" states a fever, not its absence (seventh session: the model copied the
+    prompt's "no fever" example, and relocation found that sentence)."""
+    if not isinstance(fact, Finding) or fact.assertion != "absent":
+        return False
+    return not _NEGATIONS & set(_basic(quote, {}).split())
 
 
 def _note(model: type[BaseModel], field: str, value: str, key: str) -> str:

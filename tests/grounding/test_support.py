@@ -513,3 +513,26 @@ def test_a_clause_with_no_subject_is_said_of_the_last_person_named() -> None:
         ),
         ("She died of sepsis; her husband was informed.",),
     )
+
+
+def test_a_finding_said_absent_needs_a_quote_that_negates_it() -> None:
+    """Seventh session, fresh03: the model copied the prompt's "no fever", and relocation took
+    "he had an episode of febrile neutropenia" as its evidence: "fever, absent" stood on a
+    sentence that says he was febrile."""
+    text = (
+        "A 30-year-old man received chemotherapy. After cycle 2 he had an episode of febrile "
+        "neutropenia. He denied chest pain. He recovered and remains well at 25 months."
+    )
+    absent = {"assertion": "absent"}
+    rec = _record(
+        findings=[
+            {**_finding("fever", "no fever"), **absent},
+            {**_finding("chest pain", "He denied chest pain."), **absent},
+            _finding("fever", "no fever"),
+        ]
+    )
+    out = ground(rec, text, relocate=True, unstated="drop").record.findings
+    fever, pain, present = (f.evidence for f in out)
+    assert fever.status == "unsupported" and fever.method != "relocated"
+    assert pain.status == "exact"
+    assert present.status == "exact" and present.method == "relocated", "present: as before"

@@ -38,6 +38,7 @@ from abstraction.core.schema import (
     Strict,
 )
 from abstraction.core.terms import (
+    Term,
     Vocabulary,
     defined_abbreviations,
     document_abbreviations,
@@ -271,7 +272,7 @@ def _pool_list(
     section: str,
     had: list[dict[str, Any]],
     new: list[dict[str, Any]],
-    defined: dict[str, str],
+    defined: dict[str, Term],
     left: list[tuple[str, Any, str]],
 ) -> list[dict[str, Any]]:
     key, vocab_name = _POOL_VOCABULARY[section]

@@ -358,11 +358,13 @@ def _support(
 
 
 def _check(ev: Evidence, owner: BaseModel, doc: _Document, opts: _Options) -> list[Unstated]:
-    context = None
-    if opts.scope == "sentence" and ev.start is not None and ev.end is not None:
+    context = sentence = None
+    if ev.start is not None and ev.end is not None:
         span = _sentence(doc.text, Span(ev.start, ev.end))
-        context = doc.text[span.start : span.end]
-    return doc.support.check(owner, _found(ev, doc), context=context)
+        sentence = doc.text[span.start : span.end]
+        if opts.scope == "sentence":
+            context = sentence
+    return doc.support.check(owner, _found(ev, doc), context=context, sentence=sentence)
 
 
 def _found(ev: Evidence, doc: _Document) -> str:

@@ -536,6 +536,20 @@ class SupportCheck:
             said.extend(text.split())
         return False
 
+    def _absence_stated(self, fact: BaseModel, name: str, quote: str, sentence: str | None) -> bool:
+        """True unless `fact` is a finding said to be absent and no clause of its quote, or of
+        the sentence it was found in, both names it and has a word of negation ("febrile
+        neutropenia" found for "fever" states a fever, not its absence; seventh session: the
+        model copied the prompt's "no fever" into a text without fever, and relocation took
+        that sentence)."""
+        if not isinstance(fact, Finding) or fact.assertion != "absent":
+            return True
+        for text in (quote, sentence or ""):
+            for clause in _NEGATION_CLAUSE.split(text):
+                if _negates(clause) and self.value_stated(Finding, "name", name, clause):
+                    return True
+        return False
+
     def value_stated(self, model: type[BaseModel], field: str, value: str, quote: str) -> bool:
         if len(value.strip()) < MIN_VALUE_CHARS:
             return False
@@ -546,9 +560,18 @@ class SupportCheck:
             return re.search(rf"(?<!\d){re.escape(value)}(?!\d)", quote) is not None
         return self.text_stated(value, quote, vocab=_field_vocabulary(model, field))
 
-    def check(self, fact: BaseModel, quote: str, *, context: str | None = None) -> list[Unstated]:
+    def check(
+        self,
+        fact: BaseModel,
+        quote: str,
+        *,
+        context: str | None = None,
+        sentence: str | None = None,
+    ) -> list[Unstated]:
         """The values of `fact` that `quote` does not state, the key value first; attributes
-        are looked for in `context` when given (the quote's sentence: ``evidence_scope``)."""
+        are looked for in `context` when given (the quote's sentence: ``evidence_scope``).  A
+        finding said to be absent needs a word of negation in its quote or in `sentence`, the
+        sentence the quote was found in ("fever" found in "He had no fever")."""
         model = type(fact)
         out: list[Unstated] = []
         key = KEY_FIELDS.get(model)
@@ -563,7 +586,7 @@ class SupportCheck:
                 text = str(item)
                 where = quote if field == key or context is None else context
                 if self.value_stated(model, field, text, where):
-                    if field == key and _absence_unstated(fact, quote):
+                    if field == key and not self._absence_stated(fact, text, quote, sentence):
                         note = f"{NOT_STATED} that {text!r} was absent: it negates nothing"
                         out.append(Unstated(field, text, True, note, None))
                     continue
@@ -576,20 +599,38 @@ class SupportCheck:
 
 _NEGATIONS = frozenset(
     {"no", "not", "nor", "neither", "without", "never", "none", "denied", "denies", "deny"}
-    | {"denying", "negative", "absent", "absence", "free", "ruled", "excluded", "lack"}
-    | {"lacked", "lacking", "non", "nil", "unremarkable"}
+    | {"denying", "negative", "absent", "absence", "free", "ruled", "excluded", "excludes"}
+    | {"excluding", "lack", "lacked", "lacking", "lacks", "nil", "unremarkable"}
 )
 """Words that say a finding was not there ("no fever", "denied chest pain", "negative for
 Kernig's sign", "free of pain", "absence of murmurs")."""
+_NEGATION_FORMS = (
+    (re.compile(r"n['’]t\b", re.IGNORECASE), " not"),  # "didn't" is "did not"
+    (re.compile(r"\bw/o\b", re.IGNORECASE), "without"),
+    (re.compile(r"\bneg\b\.?", re.IGNORECASE), "negative"),
+)
+_NOT_NEGATIONS = re.compile(
+    r"\b(?:not\s+only|no\s+(?:longer|change|improvement|doubt|further|\.?\s*\d)|"
+    r"(?:could|can|cannot)\s+(?:not\s+)?be\s+(?:excluded|ruled\s+out)|"
+    r"did\s+not\s+deny|ruled\s+in|disease[- ]free|free\s+(?:t3|t4|fluid|air|light)|"
+    r"nil\s+by\s+mouth)\b",
+    re.IGNORECASE,
+)
+"""Words of negation that negate no finding ("not only", "no longer", "could not be
+excluded", "disease-free", "free T4", "nil by mouth"): taken out before the search."""
+_NEGATION_CLAUSE = re.compile(
+    r"[;!?]|\.\s|\b(?:but|although|though|while|whereas|however)\b", re.IGNORECASE
+)
+"""Where a clause ends for the absence check: "no fever but severe headache" says nothing of
+a headache's absence (commas and "and" join negated lists: "no fever, cough or rash")."""
 
 
-def _absence_unstated(fact: BaseModel, quote: str) -> bool:
-    """A finding said to be absent whose quote has no word of negation: "febrile neutropenia"
-    found for "fever" states a fever, not its absence (seventh session: the model copied the
-    prompt's "no fever" example, and relocation found that sentence)."""
-    if not isinstance(fact, Finding) or fact.assertion != "absent":
-        return False
-    return not _NEGATIONS & set(_basic(quote, {}).split())
+def _negates(clause: str) -> bool:
+    """Whether a clause has a word of negation that may negate a finding."""
+    for pattern, repl in _NEGATION_FORMS:
+        clause = pattern.sub(repl, clause)
+    clause = _NOT_NEGATIONS.sub(" ", clause)
+    return bool(_NEGATIONS & set(_basic(clause, {}).split()))
 
 
 def _note(model: type[BaseModel], field: str, value: str, key: str) -> str:

@@ -616,13 +616,14 @@ _DOSE_STATED = re.compile(rf"{_AMOUNT}|{_SCHEDULE}|{_STRENGTH}", re.IGNORECASE)
 """What makes words a dose: an amount, a schedule ("daily", "every 8 h", "at bedtime") or a
 strength ("high-dose", "prophylactic")."""
 _NOT_DOSE_NUMBERS = re.compile(
-    rf"\bdays?{_SP}*[+-]?\d+(?:(?:,|{_SP}and|{_SP}*[–-]){_SP}*\d+)*"
+    rf"\bdays?{_SP}*[+−-]?\d+(?:(?:,|{_SP}and|{_SP}to|{_SP}*[–−-]){_SP}*[+−-]?\d+)*"
     rf"|\bfor{_SP}+\d+{_SP}*(?:days?|weeks?|months?|years?|h|hours?|cycles?|courses?)\b"
     rf"|\b(?:grade|stage|cycle|course|week|month|year){_SP}*\d+|\bC\d+D\d+\b"
     rf"|\b[A-Za-z]+-\d+\b|\b(?:19|20)\d\d\b(?!{_SP}*(?:[A-Za-z%]|anti))",
     re.IGNORECASE,
 )
-"""Numbers that are not amounts: a day, a length, a name ("COVID-19", "IL-6"), a year."""
+"""Numbers that are not amounts: a day (a transplant's "day −6 to −2" too, with its minus
+sign), a length, a name ("COVID-19", "IL-6"), a year."""
 _HAS_AMOUNT = re.compile(_AMOUNT, re.IGNORECASE)
 _AMOUNT_BEFORE = re.compile(
     rf"(?:{_AMOUNT})(?:/[^\s(]+(?=[\s(]|$))?(?:{_SP}+(?:of|{_ROUTE}|intravenous|oral|"

@@ -299,3 +299,11 @@ def test_a_dose_that_is_another_treatments_after_a_joining_word_is_not_this_ones
     assert cut[0][0] == "3 mg/kg daily", "an amount of its own before it: cut there, as before"
     brand = _run(_t("ciclosporin", dose="Neoral 100 mg twice daily"), _t("Neoral"))
     assert brand[0][0] == "Neoral 100 mg twice daily", "no joining word: it may be a brand"
+
+
+@pytest.mark.parametrize("dose", ["from day −1", "on days −6 to −2", "on days -6 to -2"])
+def test_transplant_days_with_a_minus_sign_are_not_a_dose(dose: str) -> None:
+    """Conditioning days are counted to the transplant ("day −6"), often with U+2212."""
+    doses, dropped = _run(_t("ciclosporin", dose=dose))
+    assert doses == [None]
+    assert dropped == [("treatments[0].dose", "not a dose: no amount, schedule or strength")]

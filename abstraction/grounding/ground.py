@@ -33,6 +33,7 @@ from abstraction.core.schema import (
     METADATA_SECTIONS,
     AgeFact,
     Evidence,
+    Finding,
     OutcomeStatusFact,
     Treatment,
     iter_evidence,
@@ -359,7 +360,8 @@ def _support(
 
 def _check(ev: Evidence, owner: BaseModel, doc: _Document, opts: _Options) -> list[Unstated]:
     context = sentence = None
-    if ev.start is not None and ev.end is not None:
+    absent = isinstance(owner, Finding) and owner.assertion == "absent"  # read in its sentence
+    if (absent or opts.scope == "sentence") and ev.start is not None and ev.end is not None:
         span = _sentence(doc.text, Span(ev.start, ev.end))
         sentence = doc.text[span.start : span.end]
         if opts.scope == "sentence":

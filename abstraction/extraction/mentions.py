@@ -18,6 +18,7 @@ sections are pooled (`pool_sections`).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Annotated, Any
 
@@ -39,7 +40,6 @@ from abstraction.core.schema import (
 )
 from abstraction.core.terms import (
     Term,
-    Vocabulary,
     defined_abbreviations,
     document_abbreviations,
     vocabulary,
@@ -167,22 +167,18 @@ def pool_sections(
     "Fevers" is "fever", "hypotension" is not "hypertension"); age, sex and outcome status come
     from the earlier passes when they have them.  A second main diagnosis is kept as a
     secondary one.  (A ``sections`` pass after another pass: `pool_later_sections`.)"""
-    defined = document_abbreviations(vocabulary(None), defined_abbreviations(text)) if text else {}
+    defined = _defined(text)
     out = dict(earlier)
-    for section, (key, vocab_name) in _POOL_VOCABULARY.items():
+    for section in _POOL_VOCABULARY:
         if section not in new:
             continue
-        vocab = vocabulary(vocab_name)
-
-        def canonical(name: str, vocab: Vocabulary = vocab) -> str:
-            return vocab.expand(vocab.term(name), defined).key or name.casefold()
-
+        canonical = _name_key(section, defined)
         had = earlier.get(section) or []
-        seen = {canonical(item[key]) for item in had}
+        seen = {canonical(item) for item in had}
         added = []
         principal = any(item.get("status") == "principal" for item in had)
         for item in new.get(section) or []:
-            name = canonical(item[key])
+            name = canonical(item)
             if name in seen:
                 if skipped is not None:
                     skipped.append((section, item))
@@ -213,6 +209,24 @@ def pool_sections(
     return out
 
 
+def _defined(text: str) -> dict[str, Term]:
+    """The document's own abbreviations ("UCBT" spelled out), for comparing names."""
+    return document_abbreviations(vocabulary(None), defined_abbreviations(text)) if text else {}
+
+
+def _name_key(section: str, defined: dict[str, Term]) -> Callable[[dict[str, Any]], str]:
+    """How two items of a pooled list are one: their names' clinical term, with the
+    document's abbreviations ("Fevers" is "fever", "hypotension" is not "hypertension")."""
+    key, vocab_name = _POOL_VOCABULARY[section]
+    vocab = vocabulary(vocab_name)
+
+    def canonical(item: dict[str, Any]) -> str:
+        name = str(item.get(key) or "")
+        return vocab.expand(vocab.term(name), defined).key or name.casefold()
+
+    return canonical
+
+
 KEPT_EARLIER = "an earlier pass's answer of the same name is kept for this"
 KEPT_LATER = "a later pass's fuller answer of the same name took this one's place"
 KEPT_SECTION = "an earlier pass's answer is kept for this section"
@@ -241,7 +255,7 @@ def pool_later_sections(
     pooled = dict(earlier)
     left: list[tuple[str, Any, str]] = []
     lists = _POOL_VOCABULARY if case_report else {}
-    defined = document_abbreviations(vocabulary(None), defined_abbreviations(text)) if text else {}
+    defined = _defined(text)
     for section, value in new.items():
         if section in lists:
             pooled[section] = _pool_list(
@@ -275,25 +289,14 @@ def _pool_list(
     defined: dict[str, Term],
     left: list[tuple[str, Any, str]],
 ) -> list[dict[str, Any]]:
-    key, vocab_name = _POOL_VOCABULARY[section]
-    vocab = vocabulary(vocab_name)
-
-    def canonical(item: dict[str, Any]) -> str:
-        name = str(item.get(key) or "")
-        return vocab.expand(vocab.term(name), defined).key or name.casefold()
-
+    canonical = _name_key(section, defined)
+    keys = [canonical(item) for item in had]
     out = list(had)
     untouched = set(range(len(had)))  # earlier items no item of this pass has replaced
     principal = any(item.get("status") == "principal" for item in had)
     for item in new:
-        at = next(
-            (
-                i
-                for i in sorted(untouched)
-                if canonical(had[i]) == canonical(item) and _agree(had[i], item)
-            ),
-            None,
-        )
+        name = canonical(item)
+        at = next((i for i in sorted(untouched) if keys[i] == name and _agree(had[i], item)), None)
         if at is None:
             if principal and item.get("status") == "principal":
                 item = {**item, "status": "secondary"}

@@ -26,6 +26,7 @@ from abstraction.core.schema import (
     SexFact,
     TextFact,
     TimelineEvent,
+    TreatmentCategory,
     iter_facts,
 )
 from abstraction.core.terms import defined_abbreviations, document_abbreviations, vocabulary
@@ -1350,17 +1351,97 @@ def _spelled_out(name: str, text: str) -> str:
     return m.group(1) if m else ""
 
 
+_BARE_TRANSPLANT = re.compile(  # a transplant named without what was transplanted
+    r"(?:(?:the|a|an|first|second|allogeneic|allo|autologous|auto|haplo(?:-?identical)?"
+    r"|(?:HLA-?)?(?:matched|mismatched|identical)|sibling|related|unrelated|donor)[\s-]+)*"
+    r"transplant(?:ation)?s?",
+    re.IGNORECASE,
+)
+_STEM_CELL_WORDS = re.compile(
+    r"\bstem[- ]cells?\b|\bcord[- ]blood\b|\bmarrow[- ](?:transplant\w*|grafts?|harvest)"
+    r"|\bh(?:a)?ematopoietic\b|\b(?:allo-?|auto-?|haplo-?)?(?:HSCT|SCT|BMT|PBSCT|UCBT|ASCT)\b"
+    r"|\bconditioning\b|\bgraft[- ]versus[- ]host\b|\bGVHD\b|\bengraft\w*|\bchimerism\b",
+    re.IGNORECASE,
+)
+_ORGAN = (
+    r"kidney|renal|liver|hepatic|heart|cardiac|lungs?|pulmonary|pancreas|pancreatic|islets?"
+    r"|cornea|corneal|intestinal|intestine|bowel|uterus|uterine|face|facial|hand|limb"
+    r"|(?:solid[- ])?organ"
+)
+_ORGAN_TRANSPLANT = re.compile(
+    rf"\b(?:{_ORGAN})[\s-]+(?:allo-?)?(?:transplant\w*|graft\w*|recipient)"
+    rf"|\btransplant\w*\s+of\s+(?:a|an|the|his|her)\s+(?:\w+\s+)?(?:{_ORGAN})\b",
+    re.IGNORECASE,
+)
+
+
+def _transplant_kind(text: str) -> TreatmentCategory | None:
+    """What a transplant named without its graft ("transplantation", "allogeneic transplant")
+    is in this text: a stem-cell transplant when the text speaks of stem cells, cord blood,
+    conditioning, GVHD, engraftment or chimerism and of no organ transplant; surgery when it
+    speaks of an organ transplant ("renal transplantation", "a liver graft") and of none of
+    those; else None (both or neither: the text does not tell)."""
+    stem = _STEM_CELL_WORDS.search(text) is not None
+    organ = _ORGAN_TRANSPLANT.search(text) is not None
+    if stem != organ:
+        return "stem_cell_transplant" if stem else "surgery"
+    return None
+
+
+def _find_name_or_plural(name: str, text: str) -> int:
+    """Where `name` stands in `text` as whole words, or with a plural "s" ("donor lymphocyte
+    infusions" for "donor lymphocyte infusion"); -1 when nowhere."""
+    at = _find_name(name, text)
+    if at < 0 and not name.strip().endswith("s"):
+        at = _find_name(name.strip() + "s", text)
+    return at
+
+
 def transplant_attributes(record: CaseReport, text: str) -> list[DroppedFact]:
-    """A stem-cell transplant's donor type and graft source from the words of its name, its
-    quote and, for an abbreviation, the words the text spells it out with ("unrelated cord
-    blood transplantation (UCBT)"): set when those words state them, cleared to null when the
-    model gave one they do not state."""
-    for t in record.treatments:
-        if t.category != "stem_cell_transplant":
-            continue
+    """A stem-cell transplant's category, donor type and graft source from the text's words.
+
+    - A transplant named without what was transplanted ("transplantation", "allogeneic
+      transplant"), which the keyword vocabulary files as surgery, is a stem-cell transplant
+      when the text speaks of one and of no organ transplant, and surgery when it speaks of an
+      organ transplant only (`_transplant_kind`); else it keeps its category.
+    - Donor type and graft source come from the words of its name, its quote and, for an
+      abbreviation, the words the text spells it out with ("unrelated cord blood
+      transplantation (UCBT)"): set when those words state them, cleared to null when the
+      model gave one they do not state.  When they state neither and the record has this one
+      stem-cell transplant, the first other case-text sentence that names it with a donor or
+      graft word written with it (before the name in its clause, or after it from "from",
+      "with" or "using" on; not past a word that starts another treatment: "allogeneic
+      transplantation from her HLA-matched brother", not "after transplantation her brother
+      gave lymphocytes") gives them, and becomes the quote (it names the transplant and states
+      them)."""
+    bare = [
+        t
+        for t in record.treatments
+        if t.category != "stem_cell_transplant" and _BARE_TRANSPLANT.fullmatch(t.name.strip())
+    ]
+    kind = _transplant_kind(text) if bare else None
+    for t in bare:
+        t.category = kind or t.category
+    transplants = [t for t in record.treatments if t.category == "stem_cell_transplant"]
+    sentences = [sentence.strip() for _, sentence in _prose_sentences(text)]
+    for t in transplants:
         words = " ".join((t.name, t.evidence.quote, _spelled_out(t.name, text)))
         t.donor_type = next((v for v, p in _DONOR if p.search(words)), None)
         t.graft_source = next((v for v, p in _GRAFT if p.search(words)), None)
+        if t.donor_type or t.graft_source or len(transplants) > 1:
+            continue
+        for sentence in sentences:
+            if sentence == t.evidence.quote.strip() or _find_name_or_plural(t.name, sentence) < 0:
+                continue
+            near = _NEGATED.sub(" ", _cell_words(t.name, sentence, linked=True))
+            donor = [v for v, p in _DONOR if p.search(near)]
+            graft = [v for v, p in _GRAFT if p.search(near)]
+            if len(donor) > 1 or len(graft) > 1 or not (donor or graft):
+                continue
+            t.donor_type = donor[0] if donor else None
+            t.graft_source = graft[0] if graft else None
+            t.evidence.quote = sentence
+            break
     return []
 
 
@@ -1384,11 +1465,16 @@ _OTHER_TREATMENT = re.compile(
 )
 
 
-def _cell_words(name: str, quote: str) -> str:
+_LINKED = re.compile(r"s?\s*(?:\([^)]*\)\s*)?(?:from|with|using)\b", re.IGNORECASE)
+
+
+def _cell_words(name: str, quote: str, linked: bool = False) -> str:
     """The words written with a cellular therapy's name in its quote: the name's clause, at most
     40 characters before and after it, and not past a word that starts another treatment
-    ("and", "after", "as a bridge to"...)."""
-    at = _find_name(name, quote)
+    ("and", "after", "as a bridge to"...).  With `linked`, the words after the name only when
+    they start with "from", "with" or "using" ("transplantation from her brother", not
+    "transplantation her brother gave...")."""
+    at = _find_name_or_plural(name, quote)
     if at < 0:
         return name
     lo, hi = _clause(quote, at, at + len(name))
@@ -1398,6 +1484,8 @@ def _cell_words(name: str, quote: str) -> str:
     before = before[cuts[-1].end() :] if cuts else before
     stop = _OTHER_TREATMENT.search(after)
     after = after[: stop.start()] if stop else after
+    if linked and not _LINKED.match(after):
+        after = ""
     return f"{before} {quote[at : at + len(name)]} {after}"
 
 
@@ -1416,7 +1504,7 @@ def cell_donor_from_words(record: CaseReport, text: str) -> list[DroppedFact]:
         if t.category != "cellular_therapy" or t.donor_type is not None:
             continue
         quote = t.evidence.quote
-        others = [x for x in sentences if x != quote and _find_name(t.name, x) >= 0]
+        others = [x for x in sentences if x != quote and _find_name_or_plural(t.name, x) >= 0]
         spelled = re.split(r"[.!?]\s", _spelled_out(t.name, text))[-1]
         places = [(quote, _cell_words(t.name, quote))]
         places += [(x, _cell_words(t.name, x)) for x in others] + [(quote, spelled)]

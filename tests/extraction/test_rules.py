@@ -504,6 +504,64 @@ def test_a_donor_word_in_another_sentence_naming_the_product_gives_it_and_the_qu
     assert record.treatments[0].evidence.quote == case
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Conditioning was fludarabine and busulfan; donor chimerism was 98%.",
+            "stem_cell_transplant",
+        ),
+        (
+            "She received peripheral blood stem cells from her brother on day 0.",
+            "stem_cell_transplant",
+        ),
+        ("He had end-stage kidney disease and underwent a renal transplantation.", "surgery"),
+        ("A liver graft was placed; acute GVHD followed.", "other"),  # both: not told
+        ("She was well.", "other"),  # neither
+    ],
+)
+def test_a_transplant_named_without_its_graft_takes_the_kind_the_text_speaks_of(
+    text: str, expected: str
+) -> None:
+    record = empty_case_report()
+    record.treatments = [_t("allogeneic transplantation"), _t("kidney transplantation", "other")]
+    apply_rules(record, ("transplant_attributes",), text + _PAD)
+    assert record.treatments[0].category == expected
+    assert record.treatments[1].category == "other"  # names its graft: not this rule's
+
+
+def test_a_bare_transplant_s_donor_from_another_sentence_naming_it() -> None:
+    first = "She was referred for transplantation after conditioning."
+    second = "On day 0 she underwent transplantation from her HLA-identical sister."
+    third = "After transplantation her brother gave lymphocytes."
+    record = empty_case_report()
+    record.treatments = [_t("transplantation", "stem_cell_transplant")]
+    record.treatments[0].evidence = Evidence(quote=first)
+    apply_rules(record, ("transplant_attributes",), f"{first} {third} {second}" + _PAD)
+    assert record.treatments[0].donor_type == "related"
+    assert record.treatments[0].evidence.quote == second
+
+
+def test_two_transplants_read_no_other_sentence() -> None:
+    text = "After the transplantation from an unrelated donor she was well." + _PAD
+    record = empty_case_report()
+    record.treatments = [
+        _t("transplantation", "stem_cell_transplant"),
+        _t("autologous stem cell transplantation", "stem_cell_transplant"),
+    ]
+    apply_rules(record, ("transplant_attributes",), text)
+    assert record.treatments[0].donor_type is None
+    assert record.treatments[0].evidence.quote == "transplantation"
+
+
+def test_a_cell_therapy_named_in_the_singular_finds_its_plural_in_the_quote() -> None:
+    quote = "She received donor lymphocyte infusions from her brother in month 15."
+    record = empty_case_report()
+    record.treatments = [_cell("donor lymphocyte infusion", quote)]
+    apply_rules(record, ("cell_donor_from_words",), quote + _PAD)
+    assert record.treatments[0].donor_type == "related"
+
+
 def test_a_transplant_s_haplotype_typing_is_not_a_haploidentical_donor() -> None:
     quote = "HLA haplotype typing preceded the sibling allogeneic stem cell transplantation."
     record = empty_case_report()

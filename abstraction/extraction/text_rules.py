@@ -1359,7 +1359,8 @@ _BARE_TRANSPLANT = re.compile(  # a transplant named without what was transplant
 )
 _STEM_CELL_WORDS = re.compile(
     r"\bstem[- ]cells?\b|\bcord[- ]blood\b|\bmarrow[- ](?:transplant\w*|grafts?|harvest)"
-    r"|\bh(?:a)?ematopoietic\b|\b(?:allo-?|auto-?|haplo-?)?(?:HSCT|SCT|BMT|PBSCT|UCBT|ASCT)\b"
+    r"|\bh(?:a)?ematopoietic (?:stem|progenitor)\b"
+    r"|\b(?:allo-?|auto-?|haplo-?)?(?:HSCT|SCT|BMT|PBSCT|UCBT|ASCT)\b"
     r"|\bconditioning\b|\bgraft[- ]versus[- ]host\b|\bGVHD\b|\bengraft\w*|\bchimerism\b",
     re.IGNORECASE,
 )
@@ -1409,11 +1410,12 @@ def transplant_attributes(record: CaseReport, text: str) -> list[DroppedFact]:
       transplantation (UCBT)"): set when those words state them, cleared to null when the
       model gave one they do not state.  When they state neither and the record has this one
       stem-cell transplant, the first other case-text sentence that names it with a donor or
-      graft word written with it (before the name in its clause, or after it from "from",
-      "with" or "using" on; not past a word that starts another treatment: "allogeneic
-      transplantation from her HLA-matched brother", not "after transplantation her brother
-      gave lymphocytes") gives them, and becomes the quote (it names the transplant and states
-      them)."""
+      graft word written with it (before the name in its clause, or after it from "from" on,
+      for a graft also "with" or "using"; not past a word that starts another treatment:
+      "allogeneic transplantation from her HLA-matched brother", not "after transplantation
+      her brother gave lymphocytes" nor "with her sister as caregiver") gives them, and becomes
+      the quote (it names the transplant and states them).  A negated donor word ("no
+      unrelated donor was found") states no donor."""
     bare = [
         t
         for t in record.treatments
@@ -1426,6 +1428,7 @@ def transplant_attributes(record: CaseReport, text: str) -> list[DroppedFact]:
     sentences = [sentence.strip() for _, sentence in _prose_sentences(text)]
     for t in transplants:
         words = " ".join((t.name, t.evidence.quote, _spelled_out(t.name, text)))
+        words = _NEGATED.sub(" ", words)  # "no unrelated donor was found"
         t.donor_type = next((v for v, p in _DONOR if p.search(words)), None)
         t.graft_source = next((v for v, p in _GRAFT if p.search(words)), None)
         if t.donor_type or t.graft_source or len(transplants) > 1:
@@ -1433,9 +1436,10 @@ def transplant_attributes(record: CaseReport, text: str) -> list[DroppedFact]:
         for sentence in sentences:
             if sentence == t.evidence.quote.strip() or _find_name_or_plural(t.name, sentence) < 0:
                 continue
-            near = _NEGATED.sub(" ", _cell_words(t.name, sentence, linked=True))
+            near = _NEGATED.sub(" ", _cell_words(t.name, sentence, ("from",)))
+            near_graft = _NEGATED.sub(" ", _cell_words(t.name, sentence, _GRAFT_LINKS))
             donor = [v for v, p in _DONOR if p.search(near)]
-            graft = [v for v, p in _GRAFT if p.search(near)]
+            graft = [v for v, p in _GRAFT if p.search(near_graft)]
             if len(donor) > 1 or len(graft) > 1 or not (donor or graft):
                 continue
             t.donor_type = donor[0] if donor else None
@@ -1465,15 +1469,18 @@ _OTHER_TREATMENT = re.compile(
 )
 
 
-_LINKED = re.compile(r"s?\s*(?:\([^)]*\)\s*)?(?:from|with|using)\b", re.IGNORECASE)
+_GRAFT_LINKS = ("from", "with", "using")
+"""Words after a transplant's name that lead to its graft ("transplantation with cord blood");
+its donor only after "from" ("with her sister as caregiver" names no donor)."""
 
 
-def _cell_words(name: str, quote: str, linked: bool = False) -> str:
+def _cell_words(name: str, quote: str, links: tuple[str, ...] = ()) -> str:
     """The words written with a cellular therapy's name in its quote: the name's clause, at most
     40 characters before and after it, and not past a word that starts another treatment
-    ("and", "after", "as a bridge to"...).  With `linked`, the words after the name only when
-    they start with "from", "with" or "using" ("transplantation from her brother", not
-    "transplantation her brother gave...")."""
+    ("and", "after", "as a bridge to"...).  With `links`, the words after the name only when
+    they start with one of them ("transplantation from her brother", not "transplantation her
+    brother gave..."; a closing bracket may come first: "(BMT) from a matched unrelated
+    donor")."""
     at = _find_name_or_plural(name, quote)
     if at < 0:
         return name
@@ -1484,7 +1491,7 @@ def _cell_words(name: str, quote: str, linked: bool = False) -> str:
     before = before[cuts[-1].end() :] if cuts else before
     stop = _OTHER_TREATMENT.search(after)
     after = after[: stop.start()] if stop else after
-    if linked and not _LINKED.match(after):
+    if links and not re.match(rf"s?\)?\s*(?:\([^)]*\)\s*)?(?:{'|'.join(links)})\b", after, re.I):
         after = ""
     return f"{before} {quote[at : at + len(name)]} {after}"
 

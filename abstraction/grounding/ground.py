@@ -142,12 +142,11 @@ class _Document:
             spans += _trimmed(self.text, start, part.end)
         return spans
 
-    def sentence_with(self, value: str) -> Span | None:
-        """The sentence of the case text where `value` first occurs (normalised, whole words)."""
+    def sentences_with(self, value: str) -> list[Span]:
+        """The sentences of the case text where `value` occurs (normalised, whole words), in
+        the text's order."""
         found = [a for a in self.aligner.candidates(value) if _inside(a, self.case)]
-        if not found:
-            return None
-        return _sentence(self.text, found[0])
+        return list(dict.fromkeys(_sentence(self.text, a) for a in found))
 
 
 def _trimmed(text: str, start: int, end: int) -> list[Span]:
@@ -275,7 +274,10 @@ def _relocate(ev: Evidence, owner: BaseModel, doc: _Document, opts: _Options) ->
                 span = s
                 break
     else:
-        span = doc.sentence_with(value)
+        spans = doc.sentences_with(value)
+        if isinstance(owner, Finding) and owner.assertion == "present":  # not one that denies it
+            spans = [s for s in spans if _states_key(s, owner, doc, opts)]
+        span = spans[0] if spans else None
         if span is None:
             span = next((s for s in doc.case_sentences() if _states_key(s, owner, doc, opts)), None)
     if span is None:
@@ -360,13 +362,16 @@ def _support(
 
 def _check(ev: Evidence, owner: BaseModel, doc: _Document, opts: _Options) -> list[Unstated]:
     context = sentence = None
-    absent = isinstance(owner, Finding) and owner.assertion == "absent"  # read in its sentence
-    if (absent or opts.scope == "sentence") and ev.start is not None and ev.end is not None:
+    lead = ""
+    finding = isinstance(owner, Finding)  # its assertion is read in its sentence
+    if (finding or opts.scope == "sentence") and ev.start is not None and ev.end is not None:
         span = _sentence(doc.text, Span(ev.start, ev.end))
         sentence = doc.text[span.start : span.end]
+        lead = doc.text[span.start : max(span.start, ev.start)]
         if opts.scope == "sentence":
             context = sentence
-    return doc.support.check(owner, _found(ev, doc), context=context, sentence=sentence)
+    found = _found(ev, doc)
+    return doc.support.check(owner, found, context=context, sentence=sentence, lead=lead)
 
 
 def _found(ev: Evidence, doc: _Document) -> str:

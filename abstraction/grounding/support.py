@@ -32,6 +32,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
+from itertools import pairwise
 
 from pydantic import BaseModel
 
@@ -550,6 +551,37 @@ class SupportCheck:
                     return True
         return False
 
+    def _presence_denied(self, fact: BaseModel, name: str, quote: str, lead: str) -> bool:
+        """True when `fact` is a finding said to be present and every clause of its quote (with
+        `lead`, the words of its sentence before it: a bare phrase "hypertension" found in
+        "no history of hypertension") that names it also denies it: a word of negation at
+        most three words before the name, none of them "the", "her" or the like ("denied
+        fever", "no history of hypertension", "no fever, cough or rash"; not "without
+        treatment, the rash spread", "did not improve her dyspnoea"), or "was absent",
+        "was negative", "was not seen", "was ruled out" right after it.  A clause that names
+        the finding in other words than its name's cannot be read, and denies nothing."""
+        if not isinstance(fact, Finding) or fact.assertion != "present":
+            return False
+        if _negates(name):
+            return False  # a name that is itself a negation ("no fever") is not read here
+        words = [re.escape(w) for w in re.findall(r"\w+", name)]
+        if not words:
+            return False
+        at_name = re.compile(r"\b" + r"\W+".join(words) + r"\w*", re.IGNORECASE)
+        denied = False
+        for clause in _NEGATION_CLAUSE.split(lead[-200:] + quote):
+            if not self.value_stated(Finding, "name", name, clause):
+                continue
+            hits = list(at_name.finditer(clause))
+            starts = [0] + [h.end() for h in hits]  # a mention's negation is after the last one
+            if not hits or not all(
+                _denies(clause[lo : h.start()], clause[h.end() :])
+                for lo, h in zip(starts, hits, strict=False)
+            ):
+                return False  # "no fever at admission, fever on day 4": one mention states it
+            denied = True
+        return denied
+
     def value_stated(self, model: type[BaseModel], field: str, value: str, quote: str) -> bool:
         if len(value.strip()) < MIN_VALUE_CHARS:
             return False
@@ -567,11 +599,14 @@ class SupportCheck:
         *,
         context: str | None = None,
         sentence: str | None = None,
+        lead: str = "",
     ) -> list[Unstated]:
         """The values of `fact` that `quote` does not state, the key value first; attributes
         are looked for in `context` when given (the quote's sentence: ``evidence_scope``).  A
         finding said to be absent needs a word of negation in its quote or in `sentence`, the
-        sentence the quote was found in ("fever" found in "He had no fever")."""
+        sentence the quote was found in ("fever" found in "He had no fever"); one said to be
+        present is not stated by a quote that denies it (`lead`: the words of its sentence
+        before the quote, "no history of" before "hypertension")."""
         model = type(fact)
         out: list[Unstated] = []
         key = KEY_FIELDS.get(model)
@@ -588,6 +623,9 @@ class SupportCheck:
                 if self.value_stated(model, field, text, where):
                     if field == key and not self._absence_stated(fact, text, quote, sentence):
                         note = f"{NOT_STATED} that {text!r} was absent: it negates nothing"
+                        out.append(Unstated(field, text, True, note, None))
+                    elif field == key and self._presence_denied(fact, text, quote, lead):
+                        note = f"{NOT_STATED} that {text!r} was present: it denies it"
                         out.append(Unstated(field, text, True, note, None))
                     continue
                 index = i if isinstance(value, list) else None
@@ -619,7 +657,8 @@ _NOT_NEGATIONS = re.compile(
 """Words of negation that negate no finding ("not only", "no longer", "could not be
 excluded", "disease-free", "free T4", "nil by mouth"): taken out before the search."""
 _NEGATION_CLAUSE = re.compile(
-    r"[;!?]|\.\s|\b(?:but|although|though|while|whereas|however)\b", re.IGNORECASE
+    r"[;!?]|\.\s|(?-i:\.(?=[A-Z]))|\b(?:but|although|though|while|whereas|however)\b",
+    re.IGNORECASE,
 )
 """Where a clause ends for the absence check: "no fever but severe headache" says nothing of
 a headache's absence (commas and "and" join negated lists: "no fever, cough or rash")."""
@@ -631,6 +670,76 @@ def _negates(clause: str) -> bool:
         clause = pattern.sub(repl, clause)
     clause = _NOT_NEGATIONS.sub(" ", clause)
     return bool(_NEGATIONS & set(_basic(clause, {}).split()))
+
+
+_DENIAL_GAP = frozenset(
+    {"the", "a", "an", "her", "his", "their", "its", "this", "that", "these", "those", "which"}
+    | {"who", "he", "she", "they", "it", "was", "were", "is", "are", "has", "had"}
+    | {"unremarkable", "family"}
+)
+_NEEDS_NEXT = {"negative": "for", "absence": "of", "lack": "of", "free": "of"}
+"""Words that deny a finding named after them only with their preposition ("negative for")."""
+_VERB_NEGATIONS = frozenset({"not", "never"})
+_HAVING = frozenset(
+    {"have", "has", "had", "show", "shows", "showed", "shown", "reveal", "reveals", "revealed"}
+    | {"develop", "develops", "developed", "report", "reports", "reported", "experience"}
+    | {"experienced", "exhibit", "exhibited", "complain", "complained", "of", "any", "a", "an"}
+)
+_DENIED_HEADS = frozenset(
+    {"history", "evidence", "sign", "signs", "symptom", "symptoms", "complaint", "complaints"}
+    | {"episode", "episodes", "feature", "features", "finding", "findings", "suggestion"}
+)
+"""What may stand between a negation and "of" / "for" before a finding and still deny it
+("no history of", "no signs of"): not "no cause for fever", "no source of fever", "no
+treatment for rash", which deny the cause, the source, the treatment."""
+"""What may stand between "not" / "never" and the finding it denies ("did not develop any
+fever"): the negation of a verb of having or showing, not of any verb ("they were not helpful.
+Head...", "could not be extracted by bimanual manipulation")."""
+_DENIED_AFTER = re.compile(
+    r"(?:\b(?:was|were|is|are|had\s+been|has\s+been)\s+|^\s*:\s*)"
+    r"(?:absent|negative|none|excluded|ruled\s+out"
+    r"|not\s+(?:seen|found|present|detected|observed|identified|noted|shown|demonstrated))\b"
+    r"(?!\s+by\b)",
+    re.IGNORECASE,
+)
+_LISTED = re.compile(r"\s*(?:,|and\b|or\b|nor\b)", re.IGNORECASE)
+
+
+def _denied_after(after: str) -> bool:
+    """Whether the words after a finding's name say it was not there: "was absent", "were not
+    seen", "was ruled out", right after it or after a list it heads ("fever, night sweats and
+    weight loss are absent"; not "fever resolved and the rash was absent")."""
+    m = _DENIED_AFTER.search(after[:120])
+    if m is None:
+        return False
+    gap = after[: m.start()]
+    if gap.strip() and not _LISTED.match(gap):
+        return False
+    return not (_DENIAL_GAP & set(_basic(gap, {}).split()))
+
+
+def _denies(before: str, after: str) -> bool:
+    """Whether the words around a finding's name in its clause deny it: a word of negation at
+    most three words before it with none of `_DENIAL_GAP` between, or "was absent" /
+    "were not seen" / "was ruled out" after it (`_denied_after`)."""
+    if _denied_after(after):
+        return True
+    for pattern, repl in _NEGATION_FORMS:
+        before = pattern.sub(repl, before)
+    before = _NOT_NEGATIONS.sub(" ", before)
+    tail = _basic(before, {}).split()[-4:]
+    at = [i for i, word in enumerate(tail) if word in _NEGATIONS and word != "unremarkable"]
+    if not at:
+        return False
+    word, gap = tail[at[-1]], tail[at[-1] + 1 :]
+    if word in _NEEDS_NEXT and gap[:1] != [_NEEDS_NEXT[word]]:
+        return False  # "negative" of another item ("8 negative), anti-ds DNA"), not "negative for"
+    if word in _VERB_NEGATIONS:
+        return set(gap) <= _HAVING  # "did not have fever"; not "could not be extracted by"
+    heads = [w for w, nxt in pairwise(gap) if nxt in ("of", "for")]
+    if any(w not in _DENIED_HEADS for w in heads):
+        return False
+    return not (_DENIAL_GAP & set(gap))
 
 
 def _note(model: type[BaseModel], field: str, value: str, key: str) -> str:

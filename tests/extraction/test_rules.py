@@ -542,6 +542,40 @@ def test_a_bare_transplant_s_donor_from_another_sentence_naming_it() -> None:
     assert record.treatments[0].evidence.quote == second
 
 
+@pytest.mark.parametrize(
+    ("name", "other", "donor"),
+    [
+        (
+            "SCT",
+            "She had stem cell transplantation (SCT) from a matched unrelated donor.",
+            "unrelated",
+        ),
+        ("transplantation", "She left 30 days after transplantation with her sister.", None),
+    ],
+)
+def test_a_lone_transplant_s_donor_is_read_after_from_only(
+    name: str, other: str, donor: str | None
+) -> None:
+    quote = "She developed skin GVHD later."
+    record = empty_case_report()
+    record.treatments = [_t(name, "stem_cell_transplant")]
+    record.treatments[0].evidence = Evidence(quote=quote)
+    apply_rules(record, ("transplant_attributes",), f"{quote} {other}" + _PAD)
+    assert record.treatments[0].donor_type == donor
+
+
+def test_a_negated_donor_word_in_a_transplant_s_own_quote_states_no_donor() -> None:
+    quote = (
+        "She received allogeneic stem cell transplantation from her brother; no unrelated "
+        "donor was sought."
+    )
+    record = empty_case_report()
+    record.treatments = [_t("allogeneic stem cell transplantation", "stem_cell_transplant")]
+    record.treatments[0].evidence = Evidence(quote=quote)
+    apply_rules(record, ("transplant_attributes",), quote + _PAD)
+    assert record.treatments[0].donor_type == "related"
+
+
 def test_two_transplants_read_no_other_sentence() -> None:
     text = "After the transplantation from an unrelated donor she was well." + _PAD
     record = empty_case_report()

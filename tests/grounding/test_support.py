@@ -578,3 +578,69 @@ def test_an_absent_finding_is_stated_by_a_negation_in_its_own_clause(
 
     fact = Finding(name=name, assertion="absent", body_site=None, evidence=Evidence(quote=quote))
     assert (not any(u.key for u in SupportCheck("any").check(fact, quote))) is stated
+
+
+@pytest.mark.parametrize(
+    ("name", "quote", "denied"),
+    [
+        ("hypertension", "She had no history of hypertension.", True),
+        ("fever", "He denied fever or night sweats.", True),
+        ("night sweats", "He denied fever or night sweats.", True),
+        ("rash", "There was no fever, cough or rash.", True),
+        ("ascites", "There was no jaundice and no ascites.", True),
+        ("weight loss", "Fever, night sweats and weight loss were absent.", True),
+        ("murmur", "A murmur was not heard; the murmur was not detected.", False),  # "heard"
+        ("murmur", "The murmur was not detected.", True),
+        ("cough", "He didn't cough.", True),
+        ("fever", "No fever on admission, but fever rose to 39 °C on day 3.", False),
+        ("rash", "Without treatment, the rash spread.", False),
+        ("dyspnoea", "Steroids did not improve her dyspnoea.", False),
+        ("fever", "Fever without rash.", False),
+        ("headache", "No fever but severe headache.", False),
+        ("fever", "Fever resolved and the rash was absent.", False),
+        ("fever", "There was no change in the fever.", False),
+        ("pain", "He was no longer in pain.", False),  # "no longer": another reading
+        ("fever", "no fever", False),  # a name that is itself negated: not read here
+        ("fever", "He did not develop any fever.", True),
+        ("ER", "The tumour was negative for ER.", True),
+        ("anti-dsDNA", "ANA 1:80 (<1:40 negative), anti-dsDNA 45 IU/mL.", False),  # the range's
+        ("manipulation", "It could not be extracted by manipulation.", False),
+        ("head", "They were not helpful.Head examination was normal.", False),  # no space
+        # from a helper's audit of the first version (155 crafted cases: 12 false denials)
+        ("fever", "No source of fever was identified.", False),
+        ("rash", "The rash was not seen by a dermatologist.", False),
+        ("fever", "No fever at admission, fever developed on day 4.", False),
+        ("diabetes", "There was no family history of diabetes.", False),
+        ("cough", "He didn't have a cough.", True),
+        ("fever", "Fever: absent.", True),
+    ],
+)
+def test_a_finding_said_present_is_not_stated_by_a_quote_that_denies_it(
+    name: str, quote: str, denied: bool
+) -> None:
+    """A quote that says the finding was not there ("no history of hypertension") does not
+    state it present: the opposite is stated."""
+    from abstraction.core.schema import Evidence, Finding
+
+    fact = Finding(name=name, assertion="present", body_site=None, evidence=Evidence(quote=quote))
+    if name == "fever" and quote == "no fever":
+        fact = Finding(name=quote, assertion="present", body_site=None, evidence=fact.evidence)
+    keys = [u for u in SupportCheck("any").check(fact, quote) if u.key]
+    assert bool(keys) is denied
+    if denied:
+        assert "was present: it denies it" in keys[0].note
+
+
+def test_a_present_finding_is_read_in_its_sentence_and_relocated_past_a_denial() -> None:
+    """A bare phrase found where the text denies it ("He denied fever") moves to the sentence
+    that states it; a denied finding with no such sentence is unsupported."""
+    text = (
+        "A 60-year-old man had back pain. He denied fever and had no history of hypertension. "
+        "On day 3 he developed a fever of 39 °C."
+    )
+    rec = _record(findings=[_finding("fever", "fever"), _finding("hypertension", "hypertension")])
+    out = ground(rec, text, relocate=True, unstated="flag").record.findings
+    fever, hypertension = (f.evidence for f in out)
+    assert fever.status == "exact" and fever.quote.startswith("On day 3")
+    assert hypertension.status == "unsupported"
+    assert "was present: it denies it" in (hypertension.note or "")

@@ -226,8 +226,8 @@ class CaseReport(Strict):
 
     source: SourceMetadata
     patient: Patient
-    diagnoses: Annotated[list[Diagnosis], Score.records("name")]
-    findings: Annotated[list[Finding], Score.records("name")]
+    diagnoses: Annotated[list[Diagnosis], Score.records("name", polarity="status")]
+    findings: Annotated[list[Finding], Score.records("name", polarity="assertion")]
     disease_events: Annotated[list[DiseaseEvent], Score.records("event", "type")]
     treatments: Annotated[list[Treatment], Score.records("name", ordered=True)]
     assessments: Annotated[list[Assessment], Score.records("method")]

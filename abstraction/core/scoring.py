@@ -31,6 +31,10 @@ class Score:
     qualifiers: for a ``text`` key, a sibling field holding the gold's modifiers (a finding's
     body site): a prediction that adds only those words to the gold's head word ("vaginal
     bleeding" for "bleeding" at the vagina) is the same term.
+    polarity: for ``records``, an item field that says whether the item holds or not (a
+    finding's assertion, a diagnosis's status): two items whose values are opposite in
+    `POLARITY` ("present" / "absent", "principal" / "ruled_out") are opposite facts and never
+    pair, whatever their names ("fever, absent" is not "fever, present").
     """
 
     kind: ScoreKind
@@ -41,6 +45,7 @@ class Score:
     threshold: float | None = None
     unit: str | None = None
     qualifiers: str | None = None
+    polarity: str | None = None
 
     @classmethod
     def exact(cls) -> Score:
@@ -65,9 +70,26 @@ class Score:
         return cls("time", threshold=threshold)
 
     @classmethod
-    def records(cls, *key: str, ordered: bool = False, threshold: float | None = None) -> Score:
-        return cls("records", key=key, ordered=ordered, threshold=threshold)
+    def records(
+        cls,
+        *key: str,
+        ordered: bool = False,
+        threshold: float | None = None,
+        polarity: str | None = None,
+    ) -> Score:
+        return cls("records", key=key, ordered=ordered, threshold=threshold, polarity=polarity)
 
     @classmethod
     def ignore(cls) -> Score:
         return cls("ignore")
+
+
+POLARITY: dict[str, int] = {
+    "present": 1,
+    "absent": -1,
+    "principal": 1,
+    "secondary": 1,
+    "ruled_out": -1,
+}
+"""Whether a polarity value says the item holds (1) or does not (-1); a value not listed
+("uncertain") is opposite to nothing."""

@@ -5,9 +5,11 @@ scorer, so per-field F1 is the pairwise F1 (symmetric: swapping the annotators s
 and leaves F1 unchanged).  For categorical fields (``exact`` leaves: assertion, status,
 category, sex, ...) Cohen's kappa is added, over the slots both annotators filled or left
 empty: single facts in every document (null is a category, "not reported"), and list-item
-fields on the items the two annotators' keys paired.  kappa = (p_o - p_e) / (1 - p_e), with p_o
-the observed agreement and p_e the agreement expected from each annotator's own category
-shares; None when p_e is 1 (a single category on both sides: nothing to correct for).
+fields on the items the two annotators' keys paired (by name alone: two annotators who read
+one finding as present and as absent disagree on its assertion; `score_document`'s `polar`).
+kappa = (p_o - p_e) / (1 - p_e), with p_o the observed agreement and p_e the agreement
+expected from each annotator's own category shares; None when p_e is 1 (a single category on
+both sides: nothing to correct for).
 """
 
 from __future__ import annotations
@@ -118,5 +120,5 @@ def agreement_dirs(second_dir: Path, first_dir: Path) -> list[FieldAgreement] | 
         return None
     first = [g.record.model_dump() for g in golds.values()]
     second = [p.record or {} for p in preds.values()]
-    results = [score_prediction(g, preds[d]) for d, g in golds.items()]
+    results = [score_prediction(g, preds[d], polar=False) for d, g in golds.items()]
     return agreement(build_report(results), first, second, results)

@@ -125,6 +125,7 @@ def score_prediction(
     fields: tuple[str, ...] | None = None,
     details: bool = True,
     text: str | None = None,
+    polar: bool = True,
 ) -> DocResult:
     annotated = tuple(gold.annotated_fields) if gold.annotated_fields is not None else None
     with scoring_schema(schema_of(gold).model):
@@ -139,6 +140,7 @@ def score_prediction(
             details=details,
             text=text,
             order=gold.order,
+            polar=polar,
         )
 
 

@@ -3,7 +3,9 @@
 Two items may pair only when their first key *matches* (clinical terms by
 `abstraction.core.terms`, enums exactly, times by their canonical words): a similar name
 is never enough, so "headache" never pairs with "backache" and the dependent fields (assertion,
-status, category, dose, result, body site) are scored only on a pair whose key matches.  Further
+status, category, dose, result, body site) are scored only on a pair whose key matches.  Nor
+do two items whose polarity is opposite (`Score.polarity`: "fever, absent" and "fever,
+present"; a diagnosis ruled out and one made): they state opposite facts.  Further
 keys that are in scope add weight, so among several candidates the one that also agrees on them
 wins; a key the gold does not annotate (out of scope) takes no part.  Among the candidate pairs
 the assignment (`scipy.optimize.linear_sum_assignment`) keeps the largest total weight.
@@ -19,6 +21,7 @@ from typing import Any, Protocol
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from abstraction.core.scoring import POLARITY
 from abstraction.core.terms import Term, Vocabulary, routes_agree, term_equal
 from abstraction.evaluation.plan import LeafPlan, RecordsPlan
 
@@ -27,6 +30,7 @@ class TermSource(Protocol):
     """What the pairing needs from the scorer's per-document state."""
 
     score: frozenset[str] | None
+    polar: bool
 
     def term(self, vocab: Vocabulary, value: Any) -> Term: ...
 
@@ -54,7 +58,7 @@ def match_items(
     """One-to-one pairs (gold index, pred index, similarity) of items whose first key matches."""
     keys = scored_keys(rp, acc.score)
     first = keys[0]
-    ok = _first_key(acc, first, gl, pl, equal)
+    ok = _first_key(acc, first, gl, pl, equal) & _not_opposite(acc, rp, gl, pl)
     square = len(keys) == 1 and len(gl) == len(pl)
     if square and bool(np.all(np.diag(ok))) and int(ok.sum()) == len(gl):
         return [(i, i, 100.0) for i in range(len(gl))]  # each item matches its counterpart only
@@ -87,6 +91,20 @@ def match_items(
         for i, j in zip(rows.tolist(), cols.tolist(), strict=True)
         if ok[i, j]
     ]
+
+
+def _not_opposite(
+    acc: TermSource, rp: RecordsPlan, gl: list[dict[str, Any]], pl: list[dict[str, Any]]
+) -> np.ndarray:
+    """False where the two items' polarity values are opposite ("present" / "absent"): such
+    items state opposite facts and never pair.  True everywhere when the list has no polarity
+    field or the gold does not annotate it (out of scope)."""
+    leaf = rp.polarity
+    if leaf is None or not acc.polar or (acc.score is not None and leaf.path not in acc.score):
+        return np.ones((len(gl), len(pl)), dtype=bool)
+    g = np.array([POLARITY.get(str(x.get(leaf.name)), 0) for x in gl], dtype=np.int8)
+    p = np.array([POLARITY.get(str(x.get(leaf.name)), 0) for x in pl], dtype=np.int8)
+    return (g[:, None] * p[None, :]) >= 0
 
 
 def _alike(

@@ -76,6 +76,8 @@ class RecordsPlan:
     key: tuple[LeafPlan, ...]
     ordered: bool
     threshold: float
+    polarity: LeafPlan | None = None
+    """The item field whose opposite values never pair (`Score.polarity`)."""
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -177,9 +179,11 @@ def _compile_records(name: str, path: str, inner: Any, score: Score) -> RecordsP
     if not score.key or missing:
         raise TypeError(f"{path}: record keys {missing or '(none)'} are not scored fields")
     threshold = score.threshold if score.threshold is not None else DEFAULT_THRESHOLDS["records"]
-    return RecordsPlan(
-        name, path, item, tuple(leaves[k] for k in score.key), score.ordered, threshold
-    )
+    if score.polarity is not None and score.polarity not in leaves:
+        raise TypeError(f"{path}: polarity field {score.polarity!r} is not a scored field")
+    keys = tuple(leaves[k] for k in score.key)
+    polarity = leaves[score.polarity] if score.polarity is not None else None
+    return RecordsPlan(name, path, item, keys, score.ordered, threshold, polarity)
 
 
 def _check_units(model: type[BaseModel], fields: list[tuple[str, Any]]) -> None:

@@ -373,20 +373,23 @@ def score_document(
     details: bool = True,
     text: str | None = None,
     order: Mapping[str, Sequence[Sequence[int]]] | None = None,
+    polar: bool = True,
 ) -> DocResult:
     """Score one prediction (a `CaseReport` dict, or None when it failed) against gold.
 
     `status` other than ``ok`` (failed, invalid, missing) or a None `pred` scores the document
     as all gold omitted.  Never raises: a scorer failure is reported as ``scorer_error``.
     Abbreviations the document defines ("unrelated cord blood transplantation (UCBT)") are read
-    from `text` when given, and from the gold's evidence quotes.
+    from `text` when given, and from the gold's evidence quotes.  With `polar` off, items of
+    opposite polarity pair as any others (two annotators' records: the agreement on an
+    assertion is read on them).
     """
     plan = compile_plan()
     scope = make_scope(annotated, fields)
     if pred is None and status == "ok":
         status, error = "invalid", error or "the prediction has no record"
     try:
-        acc = _Acc(scope, details, _abbreviations(gold, text), order)
+        acc = _Acc(scope, details, _abbreviations(gold, text), order, polar)
         if status == "ok":
             _model(acc, plan, gold, pred, "")
         else:

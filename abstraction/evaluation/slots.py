@@ -58,6 +58,7 @@ class _Acc:
         "matches",
         "order",
         "order_scope",
+        "polar",
         "score",
         "stated",
         "visit",
@@ -69,7 +70,9 @@ class _Acc:
         details: bool,
         abbr: dict[str, str] | None = None,
         order: Mapping[str, Sequence[Sequence[int]]] | None = None,
+        polar: bool = True,
     ) -> None:
+        self.polar = polar  # opposite facts never pair (`Score.polarity`); off for agreement
         self.abbr = abbr or {}
         self.order = order or {}
         self.order_scope = scope.order if scope else None

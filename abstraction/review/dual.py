@@ -139,7 +139,8 @@ def pair_agreement(store: RunStore, first: str, second: str, doc_ids: list[str])
     b = [corrected(store, second, d) for d in both]
     with scoring_schema(store.record_schema.model):  # compared in the run's schema
         results = [
-            score_document(d, x, y, details=True) for d, x, y in zip(both, a, b, strict=True)
+            score_document(d, x, y, details=True, polar=False)
+            for d, x, y in zip(both, a, b, strict=True)
         ]
         rows = agreement(build_report(results), a, b, results) if results else []
     return PairAgreement(first=first, second=second, documents=both, fields=rows)

@@ -222,7 +222,9 @@ def _reconcile(store: RunStore, doc_id: str, first: str, second: str) -> Reconci
     sa = reviewer_store(store, first).state(doc_id)[1]
     sb = reviewer_store(store, second).state(doc_id)[1]
     text = store.source(doc_id).text
-    result = score_document(doc_id, sa.corrected, sb.corrected, details=True, text=text)
+    result = score_document(
+        doc_id, sa.corrected, sb.corrected, details=True, text=text, polar=False
+    )
     units = _units(model, sa, sb, result.errors)
     in_units = sum((u.a is not None) for u in units)
     return Reconciliation(

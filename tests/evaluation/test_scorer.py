@@ -565,3 +565,38 @@ def test_a_doi_is_the_same_with_or_without_its_resolver(pred_doi: str, equal: bo
     pred = record(source__doi=fact(pred_doi))
     _, rep = score(gold, pred)
     assert (rep.fields["source.doi.value"].tp == 1) is equal
+
+
+def _finding(name: str, assertion: str) -> dict[str, Any]:
+    return {"name": name, "assertion": assertion, "body_site": None, "evidence": ev(name)}
+
+
+def test_opposite_facts_never_pair() -> None:
+    """ "Fever, absent" and "fever, present" are opposite facts, not one finding with a wrong
+    assertion: the list counts an omission and a hallucination, as for two names (eighth
+    session: removing "jaundice, present" from a record whose text says "no jaundice" had
+    lowered its score, the name having been credited).  "Uncertain" is opposite to nothing;
+    a diagnosis ruled out is the opposite of one made."""
+    gold = record(
+        findings=[_finding("fever", "absent"), _finding("rash", "absent")],
+        diagnoses=[diagnosis("pneumonia", "ruled_out"), diagnosis("sepsis", "secondary")],
+    )
+    pred = record(
+        findings=[_finding("fever", "present"), _finding("rash", "uncertain")],
+        diagnoses=[diagnosis("pneumonia", "secondary"), diagnosis("sepsis", "principal")],
+    )
+    _, rep = score(gold, pred)
+    items = rep.fields["findings"]
+    assert (items.tp, items.fp, items.fn) == (1, 1, 1)  # rash pairs; fever does not
+    assertion = rep.fields["findings.assertion"]
+    assert (assertion.tp, assertion.wrong) == (0, 1)  # the rash: uncertain for absent
+    dx = rep.fields["diagnoses"]
+    assert (dx.tp, dx.fp, dx.fn) == (1, 1, 1)  # sepsis pairs (principal and secondary hold)
+
+
+def test_polarity_out_of_scope_takes_no_part() -> None:
+    """A gold that does not annotate the assertion pairs findings by name alone."""
+    gold = record(findings=[_finding("fever", "absent")])
+    pred = record(findings=[_finding("fever", "present")])
+    _, rep = score(gold, pred, annotated=("findings.name",))
+    assert rep.fields["findings.name"].tp == 1

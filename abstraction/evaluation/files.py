@@ -175,6 +175,10 @@ def score_dirs(
     golds = read_gold_dir(gold_dir)
     preds = {doc_id: read_prediction(pred_dir / f"{doc_id}.json") for doc_id in golds}
     warnings = hash_mismatches(golds, preds)
+    # Two annotators' gold records (dual extraction): their findings pair by name, as in the
+    # agreement table (`abstraction.evaluation.agreement`), so one finding read as present
+    # and as absent is one disagreement on its assertion, not two findings.
+    dual = bool(preds) and all(p.gold is not None for p in preds.values())
     if warnings and not allow_hash_mismatch:
         raise UserError(
             "predictions made from another text than their gold (document sha256): "
@@ -191,6 +195,7 @@ def score_dirs(
             annotated=tuple(g.annotated_fields) if g.annotated_fields is not None else None,
             fields=fields,
             order=g.order,
+            polar=not dual,
         )
         for doc_id, g in golds.items()
     ]

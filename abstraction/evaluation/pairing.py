@@ -102,9 +102,42 @@ def _not_opposite(
     leaf = rp.polarity
     if leaf is None or not acc.polar or (acc.score is not None and leaf.path not in acc.score):
         return np.ones((len(gl), len(pl)), dtype=bool)
-    g = np.array([POLARITY.get(str(x.get(leaf.name)), 0) for x in gl], dtype=np.int8)
-    p = np.array([POLARITY.get(str(x.get(leaf.name)), 0) for x in pl], dtype=np.int8)
+    g = np.array([_polarity(x.get(leaf.name)) for x in gl], dtype=np.int8)
+    p = np.array([_polarity(x.get(leaf.name)) for x in pl], dtype=np.int8)
     return (g[:, None] * p[None, :]) >= 0
+
+
+def _polarity(value: Any) -> int:
+    """1, -1 or 0 (`POLARITY`), the value read as the schema writes it ("Absent", "ruled out"
+    in output that was never validated are "absent", "ruled_out")."""
+    return POLARITY.get(str(value).strip().lower().replace(" ", "_").replace("-", "_"), 0)
+
+
+def opposite_items(
+    acc: TermSource,
+    rp: RecordsPlan,
+    gl: list[dict[str, Any]],
+    pl: list[dict[str, Any]],
+    equal: Equal,
+    used_g: set[int],
+    used_p: set[int],
+) -> list[tuple[int, int]]:
+    """Unpaired gold and predicted items whose first keys match but whose polarity is
+    opposite ("fever, absent" / "fever, present"), one to one in list order: for the error
+    list, which names them as opposite facts."""
+    if rp.polarity is None or not acc.polar:
+        return []
+    keys = scored_keys(rp, acc.score)
+    same = _first_key(acc, keys[0], gl, pl, equal) & ~_not_opposite(acc, rp, gl, pl)
+    out, taken = [], set(used_p)
+    for gi in range(len(gl)):
+        if gi in used_g:
+            continue
+        pj = next((j for j in range(len(pl)) if same[gi, j] and j not in taken), None)
+        if pj is not None:
+            taken.add(pj)
+            out.append((gi, pj))
+    return out
 
 
 def _alike(

@@ -76,7 +76,7 @@ from abstraction.evaluation.counts import (
     make_scope,
 )
 from abstraction.evaluation.overlap import _gradable, _ground_pair
-from abstraction.evaluation.pairing import match_items
+from abstraction.evaluation.pairing import match_items, opposite_items
 from abstraction.evaluation.plan import LeafPlan, ModelPlan, RecordsPlan, compile_plan
 from abstraction.evaluation.slots import _EMPTY, _Acc, _bump, _equal, _leaf, _null, _tally
 
@@ -166,6 +166,16 @@ def _records(acc: _Acc, rp: RecordsPlan, gl: list[Any], pl: list[Any], loc: str)
             else:
                 sub = f"{loc}[gold {gi}, pred {pj}]." if details else ""
                 _leaf(acc, lf, row, gv, pv, g, p, sub)
+    if acc.details and rp.polarity is not None and len(used_g) < len(gl) > 0 < len(pl):
+        for gi, pj in opposite_items(acc, rp, gl, pl, _equal, used_g, used_p):
+            name, side = rp.key[0].name, rp.polarity.name
+            acc.error(
+                f"{loc}[gold {gi}, pred {pj}].{side}",
+                "wrong",
+                f"{gl[gi].get(name)}: {gl[gi].get(side)}",
+                f"{pl[pj].get(name)}: {pl[pj].get(side)}",
+                "opposite facts, not paired: counted as an omission and a hallucination",
+            )
     for gi, item in enumerate(gl):
         if gi not in used_g:
             if r is not None and _gradable(item.get(ev)):
@@ -443,6 +453,7 @@ class ScoreTask:
     fields: tuple[str, ...] | None = None
     text: str | None = None
     order: Mapping[str, Sequence[Sequence[int]]] | None = None
+    polar: bool = True
 
 
 _TASKS: Sequence[ScoreTask] = ()
@@ -465,6 +476,7 @@ def _score_task(t: ScoreTask, details: bool) -> DocResult:
         details=details,
         text=t.text,
         order=t.order,
+        polar=t.polar,
     )
 
 

@@ -58,5 +58,5 @@ def test_two_annotators_gold_give_f1_and_kappa(tmp_path: Path) -> None:
     # present/present and absent/present: p_o 0.5, p_e = (1/2 * 2/2) = 0.5 -> kappa 0
     assert rows["findings.assertion"].kappa == 0.0
     assert rows["patient.sex.value"].kappa is None  # one category on both sides
-    rep = score_dirs(second, first)  # a system against gold: opposite facts never pair
-    assert rep.fields["findings.name"].f1 == 0.5  # cough absent / cough present: no pair
+    rep = score_dirs(second, first)  # two annotators: pair by name, as the agreement table
+    assert rep.fields["findings.name"].f1 == 1.0

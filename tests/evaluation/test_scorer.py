@@ -600,3 +600,17 @@ def test_polarity_out_of_scope_takes_no_part() -> None:
     pred = record(findings=[_finding("fever", "present")])
     _, rep = score(gold, pred, annotated=("findings.name",))
     assert rep.fields["findings.name"].tp == 1
+
+
+def test_opposite_facts_are_named_in_the_error_list_and_read_as_the_schema_writes_them() -> None:
+    """An opposite pair is an omission and a hallucination in the counts, and one entry in the
+    error list saying so (a helper's audit: under MACCROBAT's scope, where the list row is not
+    scored, a flipped finding had left no trace in the errors).  Output never validated
+    ("Absent") is read as the schema writes it."""
+    gold = record(findings=[_finding("fever", "absent")])
+    pred = record(findings=[_finding("fever", "present")])
+    pred["findings"][0]["assertion"] = "Present"  # as output that was never validated
+    res, rep = score(gold, pred, annotated=("findings.name", "findings.assertion"))
+    assert rep.fields["findings.name"].tp == 0
+    flips = [e for e in res.errors if "opposite" in e.get("note", "")]
+    assert [(e["gold"], e["pred"]) for e in flips] == [("fever: absent", "fever: Present")]

@@ -539,46 +539,44 @@ class SupportCheck:
 
     def _absence_stated(self, fact: BaseModel, name: str, quote: str, sentence: str | None) -> bool:
         """True unless `fact` is a finding said to be absent and no clause of its quote, or of
-        the sentence it was found in, both names it and has a word of negation ("febrile
-        neutropenia" found for "fever" states a fever, not its absence; seventh session: the
-        model copied the prompt's "no fever" into a text without fever, and relocation took
-        that sentence)."""
+        the sentence it was found in, names it and denies it where it names it (`_denies`:
+        "He had no fever", "Fever was denied", "pain-free"; not "a rash without itching" for
+        the rash, "Without treatment, the rash spread").  A clause that names it in other
+        words than its name's ("dyspnoea" for "dyspnea") is read as a whole: a word of
+        negation anywhere in it.  Seventh session: the model copied the prompt's "no fever"
+        into a text without fever, and relocation took "he had an episode of febrile
+        neutropenia"; eighth session: the clause-wide reading accepted 8 of a helper's 40
+        wrong quotes, the positional one 1."""
         if not isinstance(fact, Finding) or fact.assertion != "absent":
             return True
         for text in (quote, sentence or ""):
             for clause in _NEGATION_CLAUSE.split(text):
-                if _negates(clause) and self.value_stated(Finding, "name", name, clause):
-                    return True
+                if not (_negates(clause) and self.value_stated(Finding, "name", name, clause)):
+                    continue
+                denials = [] if _negates(name) else _mention_denials(name, clause)
+                if not denials or any(denials):
+                    return True  # the name itself negated ("no lymphadenopathy"): as a whole
         return False
 
     def _presence_denied(self, fact: BaseModel, name: str, quote: str, lead: str) -> bool:
         """True when `fact` is a finding said to be present and every clause of its quote (with
         `lead`, the words of its sentence before it: a bare phrase "hypertension" found in
-        "no history of hypertension") that names it also denies it: a word of negation at
-        most three words before the name, none of them "the", "her" or the like ("denied
-        fever", "no history of hypertension", "no fever, cough or rash"; not "without
-        treatment, the rash spread", "did not improve her dyspnoea"), or "was absent",
-        "was negative", "was not seen", "was ruled out" right after it.  A clause that names
-        the finding in other words than its name's cannot be read, and denies nothing."""
+        "no history of hypertension") that names it also denies it at each mention
+        (`_denies`: "denied fever", "no history of hypertension", "no fever, cough or rash",
+        "were absent"; not "without treatment, the rash spread", "did not improve her
+        dyspnoea", "no fever at admission, fever on day 4").  A clause that names the finding
+        in other words than its name's cannot be read, and denies nothing."""
         if not isinstance(fact, Finding) or fact.assertion != "present":
             return False
         if _negates(name):
             return False  # a name that is itself a negation ("no fever") is not read here
-        words = [re.escape(w) for w in re.findall(r"\w+", name)]
-        if not words:
-            return False
-        at_name = re.compile(r"\b" + r"\W+".join(words) + r"\w*", re.IGNORECASE)
         denied = False
         for clause in _NEGATION_CLAUSE.split(lead[-200:] + quote):
             if not self.value_stated(Finding, "name", name, clause):
                 continue
-            hits = list(at_name.finditer(clause))
-            starts = [0] + [h.end() for h in hits]  # a mention's negation is after the last one
-            if not hits or not all(
-                _denies(clause[lo : h.start()], clause[h.end() :])
-                for lo, h in zip(starts, hits, strict=False)
-            ):
-                return False  # "no fever at admission, fever on day 4": one mention states it
+            denials = _mention_denials(name, clause)
+            if not denials or not all(denials):
+                return False
             denied = True
         return denied
 
@@ -697,49 +695,105 @@ fever"): the negation of a verb of having or showing, not of any verb ("they wer
 Head...", "could not be extracted by bimanual manipulation")."""
 _DENIED_AFTER = re.compile(
     r"(?:\b(?:was|were|is|are|had\s+been|has\s+been)\s+|^\s*:\s*)"
-    r"(?:absent|negative|none|excluded|ruled\s+out"
-    r"|not\s+(?:seen|found|present|detected|observed|identified|noted|shown|demonstrated))\b"
-    r"(?!\s+by\b)",
+    r"(?:(?:absent|negative|neg|none|nil|denied|lacking|excluded|ruled\s+out)\b"
+    r"|not\s+(?:seen|found|present|detected|observed|identified|noted|shown|demonstrated"
+    r"|reported|heard|felt|palpable|visible|appreciated|elicited)\b(?!\s+by\b))",
     re.IGNORECASE,
 )
-_LISTED = re.compile(r"\s*(?:,|and\b|or\b|nor\b)", re.IGNORECASE)
+_DENIED_RIGHT_AFTER = re.compile(r"^(?:-free\b|[\s-]+(?:neg|negative)\b)", re.IGNORECASE)
+"""Right after the name: "pain-free", "Kernig sign neg.", "HIV negative", "HIV-negative"."""
+_TEST_WORDS = re.compile(
+    r"\s*\b(?:serolog\w*|antibod\w*|antigens?|tests?|testing|PCRs?|cultures?|titres?|titers?"
+    r"|levels?|IgM|IgG|screens?)\s*$",
+    re.IGNORECASE,
+)
+"""A test's word between a list of what was tested and its verdict ("HIV, HBV and HCV
+serologies were negative")."""
+_LISTED = re.compile(r"\s*\)?\s*(?:,|and\b|or\b|nor\b)", re.IGNORECASE)
+_DENYING_VERBS = frozenset(
+    {"denied", "denies", "deny", "denying", "negative", "excluded", "excludes", "excluding"}
+)
+"""Words that deny each item of the list after them ("denied fever, chills, and night
+sweats"); after "no" or "without" a list is denied only with "or" / "nor" in it ("no fever,
+cough or rash"), since "no sign of hemolysis, elevated CRP, low albumin" goes on listing what
+was found."""
 
 
 def _denied_after(after: str) -> bool:
     """Whether the words after a finding's name say it was not there: "was absent", "were not
     seen", "was ruled out", right after it or after a list it heads ("fever, night sweats and
     weight loss are absent"; not "fever resolved and the rash was absent")."""
+    if _DENIED_RIGHT_AFTER.match(after):
+        return True
     m = _DENIED_AFTER.search(after[:120])
     if m is None:
         return False
-    gap = after[: m.start()]
+    gap = _TEST_WORDS.sub(" ", after[: m.start()])
     if gap.strip() and not _LISTED.match(gap):
         return False
     return not (_DENIAL_GAP & set(_basic(gap, {}).split()))
 
 
+def _mention_denials(name: str, clause: str) -> list[bool]:
+    """For each place `clause` names `name` (its words in order, each maybe with an ending:
+    "fever" in "fevers"), whether the words around it deny it (`_denies`; a mention's
+    negation is looked for after the previous mention only).  Empty when the clause names it
+    in other words."""
+    words = [re.escape(w) for w in re.findall(r"\w+", name)]
+    if not words:
+        return []
+    at_name = re.compile(r"\b" + r"\W+".join(words) + r"\w*", re.IGNORECASE)
+    hits = list(at_name.finditer(clause))
+    starts = [0] + [h.end() for h in hits]
+    return [
+        _denies(clause[lo : h.start()], clause[h.end() :])
+        for lo, h in zip(starts, hits, strict=False)
+    ]
+
+
 def _denies(before: str, after: str) -> bool:
-    """Whether the words around a finding's name in its clause deny it: a word of negation at
-    most three words before it with none of `_DENIAL_GAP` between, or "was absent" /
-    "were not seen" / "was ruled out" after it (`_denied_after`)."""
+    """Whether the words around a finding's name in its clause deny it: "was absent" / "were
+    not seen" / "pain-free" after it (`_denied_after`), or a word of negation before it with
+    the words between (the gap) saying nothing else:
+
+    - at most three words, none of `_DENIAL_GAP` but "a" / "an" ("no history of
+      hypertension", "without a sequestrum"; not "did not improve her dyspnoea");
+    - or a list (a comma, "or", "and", "nor" in the gap) of at most twenty words, none of
+      `_DENIAL_GAP`, after a word of denial or with "or" / "nor" (`_DENYING_VERBS`: "denied
+      night sweats, weight loss, cough or haemoptysis"; not "no fever, the rash spread" nor
+      "with no sign of hemolysis, elevated CRP");
+    - "not" / "never" only before a verb of having or showing, which is left out of the gap
+      ("did not show distant metastases"); "negative" only as "negative
+      for"; "no X of / for" only for history, signs, evidence... (`_DENIED_HEADS`)."""
     if _denied_after(after):
         return True
     for pattern, repl in _NEGATION_FORMS:
         before = pattern.sub(repl, before)
     before = _NOT_NEGATIONS.sub(" ", before)
-    tail = _basic(before, {}).split()[-4:]
+    tail = _basic(before, {}).split()[-21:]
     at = [i for i, word in enumerate(tail) if word in _NEGATIONS and word != "unremarkable"]
     if not at:
         return False
     word, gap = tail[at[-1]], tail[at[-1] + 1 :]
     if word in _NEEDS_NEXT and gap[:1] != [_NEEDS_NEXT[word]]:
         return False  # "negative" of another item ("8 negative), anti-ds DNA"), not "negative for"
-    if word in _VERB_NEGATIONS:
-        return set(gap) <= _HAVING  # "did not have fever"; not "could not be extracted by"
+    if word in _VERB_NEGATIONS:  # "did not have fever", "did not report any weight loss or
+        if gap and gap[0] not in _HAVING:  # anorexia"; not "could not be extracted by"
+            return False
+        while gap and gap[0] in _HAVING:
+            gap = gap[1:]
     heads = [w for w, nxt in pairwise(gap) if nxt in ("of", "for")]
     if any(w not in _DENIED_HEADS for w in heads):
         return False
-    return not (_DENIAL_GAP & set(gap))
+    last = list(re.finditer(rf"\b{re.escape(word)}\b", before, re.IGNORECASE))
+    raw_gap = before[last[-1].end() :] if last else ""
+    listed = "," in raw_gap or bool({"or", "and", "nor"} & set(gap))
+    rest = _basic(after, {}).split()[:12]  # the list may say "or" after the name
+    if listed and word not in _DENYING_VERBS and not ({"or", "nor"} & {*gap, *rest}):
+        return False  # "with no sign of hemolysis, elevated CRP, low albumin": a list of findings
+    if listed:
+        return len(gap) <= 20 and not (_DENIAL_GAP & set(gap))
+    return len(gap) <= 3 and not ((_DENIAL_GAP - {"a", "an"}) & set(gap))
 
 
 def _note(model: type[BaseModel], field: str, value: str, key: str) -> str:

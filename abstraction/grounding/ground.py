@@ -22,7 +22,7 @@ fact blocks wherever it uses them, and `metadata` names its sections of source m
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Set
+from collections.abc import Callable, Iterator, Set
 from dataclasses import dataclass, field
 from typing import Generic, Literal, TypeVar
 
@@ -142,11 +142,14 @@ class _Document:
             spans += _trimmed(self.text, start, part.end)
         return spans
 
-    def sentences_with(self, value: str) -> list[Span]:
+    def sentences_with(self, value: str) -> Iterator[Span]:
         """The sentences of the case text where `value` occurs (normalised, whole words), in
-        the text's order."""
-        found = [a for a in self.aligner.candidates(value) if _inside(a, self.case)]
-        return list(dict.fromkeys(_sentence(self.text, a) for a in found))
+        the text's order, each once, found as they are asked for."""
+        seen: set[Span] = set()
+        for a in self.aligner.candidates(value):
+            if _inside(a, self.case) and (span := _sentence(self.text, a)) not in seen:
+                seen.add(span)
+                yield span
 
 
 def _trimmed(text: str, start: int, end: int) -> list[Span]:
@@ -276,8 +279,8 @@ def _relocate(ev: Evidence, owner: BaseModel, doc: _Document, opts: _Options) ->
     else:
         spans = doc.sentences_with(value)
         if isinstance(owner, Finding) and owner.assertion == "present":  # not one that denies it
-            spans = [s for s in spans if _states_key(s, owner, doc, opts)]
-        span = spans[0] if spans else None
+            spans = (s for s in spans if _states_key(s, owner, doc, opts))
+        span = next(spans, None)
         if span is None:
             span = next((s for s in doc.case_sentences() if _states_key(s, owner, doc, opts)), None)
     if span is None:

@@ -658,8 +658,9 @@ _NEGATION_CLAUSE = re.compile(
     r"[;!?]|\.\s|(?-i:\.(?=[A-Z]))|\b(?:but|although|though|while|whereas|however)\b",
     re.IGNORECASE,
 )
-"""Where a clause ends for the absence check: "no fever but severe headache" says nothing of
-a headache's absence (commas and "and" join negated lists: "no fever, cough or rash")."""
+"""Where a clause ends for both negation checks (a finding absent, a finding present): "no
+fever but severe headache" says nothing of a headache's absence (commas and "and" join negated
+lists: "no fever, cough or rash")."""
 
 
 def _negates(clause: str) -> bool:
@@ -734,15 +735,22 @@ def _denied_after(after: str) -> bool:
     return not (_DENIAL_GAP & set(_basic(gap, {}).split()))
 
 
+@lru_cache(maxsize=1024)
+def _name_pattern(name: str) -> re.Pattern[str] | None:
+    """`name`'s words in order, each maybe with an ending, compiled once per name (a finding
+    is checked against every sentence relocation tries)."""
+    words = [re.escape(w) for w in re.findall(r"\w+", name)]
+    return re.compile(r"\b" + r"\W+".join(words) + r"\w*", re.IGNORECASE) if words else None
+
+
 def _mention_denials(name: str, clause: str) -> list[bool]:
     """For each place `clause` names `name` (its words in order, each maybe with an ending:
     "fever" in "fevers"), whether the words around it deny it (`_denies`; a mention's
     negation is looked for after the previous mention only).  Empty when the clause names it
     in other words."""
-    words = [re.escape(w) for w in re.findall(r"\w+", name)]
-    if not words:
+    at_name = _name_pattern(name)
+    if at_name is None:
         return []
-    at_name = re.compile(r"\b" + r"\W+".join(words) + r"\w*", re.IGNORECASE)
     hits = list(at_name.finditer(clause))
     starts = [0] + [h.end() for h in hits]
     return [

@@ -223,6 +223,15 @@ class PassSpec(_Frozen):
       from the text when it ends the name there ("... with 89% neutro" -> "89% neutrophils,"),
       else taken off ("pleu" of "pleural effusion"): never a number, only where every place
       the text has the phrase reads the same.  The request is unchanged.
+    copy_words: for ``mentions``, each phrase of a list (signs, absent signs, drugs...) is
+      made of the document's own words and punctuation marks, at most this many steps of them
+      (a word, or a mark with the word joined to it), two words always apart: a pattern built
+      from each document's words goes into the schema, so llama.cpp's grammar lets the model
+      write no word the text lacks (a word of the prompt's examples, a word in another
+      script).  It replaces `max_chars` for the lists (the grammar reads one pattern per
+      phrase); the single phrases (age, sex, main diagnosis, outcome) keep `max_chars`, as
+      the outcome and sex are read by rules from words the text may not have ("survived").
+      Excludes `max_words`.
     system: this pass's system text instead of the prompt's.  A pass copied verbatim from
       another version, system text included, sends the same requests, so that version's
       recorded answers replay for it; the model's prefix cache is shared only by passes with
@@ -249,6 +258,7 @@ class PassSpec(_Frozen):
     system: str | None = None
     only_with_header: bool = Field(default=False, exclude_if=lambda v: not v)
     finish_cut: bool = Field(default=False, exclude_if=lambda v: not v)
+    copy_words: int | None = Field(default=None, ge=1, le=50, exclude_if=lambda v: v is None)
 
     schema_ref: str = Field(default=DEFAULT_SCHEMA_REF, exclude=True)
     """The schema whose sections this pass names (set from the prompt's ``schema``)."""
@@ -276,6 +286,8 @@ class PassSpec(_Frozen):
             )
         if self.finish_cut and (self.shape != "mentions" or self.max_chars is None):
             raise ValueError("finish_cut applies to a mentions pass with max_chars only")
+        if self.copy_words is not None and (self.shape != "mentions" or self.max_words is not None):
+            raise ValueError("copy_words applies to a mentions pass without max_words")
         if self.fill and self.shape != "sections":
             raise ValueError("fill applies to a sections pass only")
         outside = [

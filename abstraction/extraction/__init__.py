@@ -7,7 +7,13 @@ from abstraction.extraction.extractor import (
     build_messages,
     extract_document,
 )
-from abstraction.extraction.passes import answer_model, answer_sections, llm_schema, pass_model
+from abstraction.extraction.passes import (
+    answer_model,
+    answer_sections,
+    llm_schema,
+    pass_model,
+    with_text_pattern,
+)
 
 __all__ = [
     "DocumentRun",
@@ -19,4 +25,5 @@ __all__ = [
     "extract_document",
     "llm_schema",
     "pass_model",
+    "with_text_pattern",
 ]

@@ -30,7 +30,7 @@ from abstraction.core.schema import CaseReport
 from abstraction.core.schemas import extraction_type
 from abstraction.extraction.mentions import pool_later_sections, pool_sections
 from abstraction.extraction.merge import document_info
-from abstraction.extraction.passes import answer_model, answer_sections, shared_llm_schema
+from abstraction.extraction.passes import answer_model, answer_sections, document_llm_schema
 from abstraction.extraction.provenance import prompt_provenance
 from abstraction.extraction.rules import apply_rules
 from abstraction.grounding import drop_unsupported, ground, locate_quotes, strip_boilerplate
@@ -175,8 +175,9 @@ class DocumentRun:
         return {
             "messages": build_messages(self.text, self.prompt, spec),
             "response_model": answer_model(spec, self.prompt.settings.quotes),
-            "json_schema": shared_llm_schema(
+            "json_schema": document_llm_schema(
                 spec,
+                self.text,
                 evidence_first=self.prompt.settings.evidence_first,
                 quotes=self.prompt.settings.quotes,
             ),

@@ -90,21 +90,24 @@ def mentions_model(
     max_items: int | None = None,
     lists: tuple[str, ...] = (),
     max_chars: int | None = None,
+    copy_lists: bool = False,
 ) -> type[BaseModel]:
     """`Mentions`, or with each phrase limited to `max_words` words or `max_chars` characters
     and each list to `max_items` phrases: the limits go into the JSON schema (a pattern,
     maxLength, maxItems), which llama.cpp's grammar enforces while the model writes.  With
     `lists`, only those kinds (in `Mentions`' order); `full_mentions` fills in the others as
-    not asked."""
+    not asked.  With `copy_lists` (a ``copy_words`` pass), `max_chars` limits the single
+    phrases only: a list's phrases are bounded by each document's pattern instead
+    (`copy_pattern`, put into the schema per document)."""
     if lists:
-        base = mentions_model(max_words, max_items, max_chars=max_chars)
+        base = mentions_model(max_words, max_items, max_chars=max_chars, copy_lists=copy_lists)
         keep: dict[str, Any] = {
             name: (field.annotation, field)
             for name, field in base.model_fields.items()
             if name in lists
         }
         return create_model(f"{base.__name__}_{'_'.join(keep)}", __base__=Strict, **keep)
-    if max_words is None and max_items is None and max_chars is None:
+    if max_words is None and max_items is None and max_chars is None and not copy_lists:
         return Mentions
     if any(v is not None and v < 1 for v in (max_words, max_items, max_chars)):
         raise ValueError("max_words, max_items and max_chars must be at least 1")
@@ -124,6 +127,12 @@ def mentions_model(
         if max_items is not None
         else list[phrase]
     )
+    if copy_lists:
+        phrases = (
+            Annotated[list[str], Field(max_length=max_items)]
+            if max_items is not None
+            else list[str]
+        )
     fields: dict[str, Any] = {
         name: (phrases if field.annotation == list[str] else phrase | None, ...)
         for name, field in Mentions.model_fields.items()
@@ -131,6 +140,8 @@ def mentions_model(
     name = f"Mentions_{max_words or 'any'}w_{max_items or 'any'}n"
     if max_chars is not None:
         name += f"_{max_chars}c"
+    if copy_lists:
+        name += "_copied"
     return create_model(name, __base__=Mentions, **fields)
 
 
@@ -563,3 +574,63 @@ def mention_sections(
         for k, v in out.items()
     }
     return sections, dropped
+
+
+_TEXT_TOKEN = re.compile(r"\w+|[^\w\s]")
+_WORD_START = re.compile(r"\w")
+# Marks a phrase never holds: those JSON escapes, and "^", which a grammar's character class
+# cannot hold as written.
+_UNCOPIED = frozenset('"\\^')
+
+
+def text_tokens(text: str) -> list[str]:
+    """The distinct words (runs of letters and digits) and punctuation marks of `text`, in
+    sorted order: what a ``copy_words`` phrase is made of."""
+    return sorted({t for t in _TEXT_TOKEN.findall(text) if not _UNCOPIED & set(t)})
+
+
+def _trie_regex(tokens: list[str]) -> str:
+    """One regular expression that matches exactly `tokens`, written as a trie (alternatives
+    share their first letters, so a grammar built from it follows few branches at a time);
+    only plain groups, alternation and one-character classes, which llama.cpp's schema
+    converter reads."""
+    trie: dict[str, Any] = {}
+    for token in tokens:
+        node = trie
+        for char in token:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def char_regex(char: str) -> str:
+        if char.isalnum() or char == "_":
+            return char
+        return f"[\\{char}]" if char in "[]" else f"[{char}]"
+
+    def walk(node: dict[str, Any]) -> str:
+        branches = [char_regex(c) + walk(rest) for c, rest in sorted(node.items()) if c]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(" + "|".join(branches) + ")"
+        if "" in node:  # a token ends here and longer ones go on
+            return f"({body})?"
+        return body
+
+    return walk(trie)
+
+
+def copy_pattern(text: str, max_tokens: int) -> str:
+    """A phrase made of `text`'s own words and punctuation marks (`text_tokens`): at most
+    `max_tokens` steps, each a word after a space, or a mark (after a space or not) with a word
+    joined to it or not ("IL-6", "39.4", "(LDH)"): two words are never joined without a space,
+    so the model cannot glue pieces of words into one the text lacks.  It writes only what the
+    text has, word for word (not necessarily in the text's order, which grounding checks)."""
+    tokens = text_tokens(text)
+    words = [t for t in tokens if _WORD_START.match(t)]
+    marks = [t for t in tokens if not _WORD_START.match(t)]
+    word = _trie_regex(words)
+    mark = _trie_regex(marks) if marks else None
+    if mark is None:
+        return f"^({word})( ({word})){{0,{max_tokens - 1}}}$"
+    first = f"(({word})|({mark})({word})?)"
+    step = f"( ({word})| ?({mark})({word})?)"
+    return f"^{first}{step}{{0,{max_tokens - 1}}}$"

@@ -26,7 +26,12 @@ from abstraction.core.prompts import PassSpec, Quotes
 from abstraction.core.records import DroppedFact
 from abstraction.core.schema import CaseReport, Strict
 from abstraction.core.schemas import DEFAULT_SCHEMA_REF, resolve_schema
-from abstraction.extraction.mentions import full_mentions, mention_sections, mentions_model
+from abstraction.extraction.mentions import (
+    copy_pattern,
+    full_mentions,
+    mention_sections,
+    mentions_model,
+)
 
 QUOTE_SCHEMA = {
     "type": "string",
@@ -148,7 +153,13 @@ def answer_model(spec: PassSpec, quotes: Quotes = "model") -> type[BaseModel]:
     """The response model of a pass: its sections, or `Mentions` for a ``mentions`` pass; with
     ``quotes="text"``, one that takes answers without quotes."""
     if spec.shape == "mentions":
-        return mentions_model(spec.max_words, spec.max_items, tuple(spec.lists), spec.max_chars)
+        return mentions_model(
+            spec.max_words,
+            spec.max_items,
+            tuple(spec.lists),
+            spec.max_chars,
+            spec.copy_words is not None,
+        )
     model = pass_model(tuple(spec.sections), resolve_schema(spec.schema_ref).model)
     if spec.omit:
         model = _omitting(model, tuple(spec.omit))
@@ -200,7 +211,8 @@ def _key(spec: PassSpec) -> tuple[str, ...]:
         return ("<schema>", spec.schema_ref, str(spec.max_items or ""), fill, *spec.sections)
     if spec.shape == "mentions":
         limits = (spec.max_words, spec.max_items, spec.max_chars)
-        return ("<mentions>", *(str(v or "") for v in limits), *spec.lists)
+        kind = "<mentions>" if spec.copy_words is None else "<mentions-copied>"
+        return (kind, *(str(v or "") for v in limits), *spec.lists)
     if spec.max_items is not None or spec.fill or spec.omit:
         fill = ",".join(spec.fill)
         if spec.omit:  # only then, so that other prompts' keys (and schemas) stay as they were
@@ -255,9 +267,10 @@ def _llm_schema_json(sections: tuple[str, ...], evidence_first: bool, quotes: Qu
     model: type[BaseModel]
     bound: int | None = None
     fill = ""
-    if sections[0] == "<mentions>":
+    if sections[0] in ("<mentions>", "<mentions-copied>"):
         words, items, chars = (int(v) if v else None for v in sections[1:4])
-        model = mentions_model(words, items, tuple(sections[4:]), chars)
+        copied = sections[0] == "<mentions-copied>"
+        model = mentions_model(words, items, tuple(sections[4:]), chars, copied)
     elif sections[0] == "<sections>":
         model = pass_model(sections[3:])
         bound, fill = int(sections[1]) if sections[1] else None, sections[2]
@@ -301,3 +314,41 @@ def shared_llm_schema(
     """`llm_schema`, as one read-only object shared by every call: what extraction sends with
     every document, with no per-document copy, and that the client serialises only once."""
     return _shared_llm_schema(_key(spec), evidence_first, quotes)
+
+
+def _pattern_lists(node: Any, pattern: str) -> None:
+    """Give every string that is a list's item in a schema `pattern` (in place)."""
+    if isinstance(node, dict):
+        items = node.get("items")
+        if (
+            node.get("type") == "array"
+            and isinstance(items, dict)
+            and items.get("type") == "string"
+        ):
+            items["pattern"] = pattern
+        for value in node.values():
+            _pattern_lists(value, pattern)
+    elif isinstance(node, list):
+        for value in node:
+            _pattern_lists(value, pattern)
+
+
+def with_text_pattern(schema: dict[str, Any], spec: PassSpec, text: str) -> dict[str, Any]:
+    """`schema` (this pass's, a fresh copy) for `text`: for a pass with ``copy_words``, every
+    phrase of a list gets the pattern of this text's own words (`copy_pattern`), in place;
+    else as it is."""
+    if spec.copy_words is not None:
+        _pattern_lists(schema, copy_pattern(text, spec.copy_words))
+    return schema
+
+
+def document_llm_schema(
+    spec: PassSpec, text: str, *, evidence_first: bool, quotes: Quotes = "model"
+) -> FrozenDict:
+    """The schema sent with this pass for `text`: `shared_llm_schema`, or for a pass with
+    ``copy_words`` its own copy with this text's pattern (`with_text_pattern`)."""
+    if spec.copy_words is None:
+        return shared_llm_schema(spec, evidence_first=evidence_first, quotes=quotes)
+    schema = llm_schema(spec, evidence_first=evidence_first, quotes=quotes)
+    frozen: FrozenDict = freeze(with_text_pattern(schema, spec, text))
+    return frozen

@@ -22,7 +22,13 @@ from abstraction.client.openai_client import response_format
 from abstraction.core.documents import Document
 from abstraction.core.prompts import PassSpec, PromptSpec
 from abstraction.core.schema import SCHEMA_VERSION
-from abstraction.extraction import answer_model, applies, build_messages, llm_schema
+from abstraction.extraction import (
+    answer_model,
+    applies,
+    build_messages,
+    llm_schema,
+    with_text_pattern,
+)
 from abstraction.extraction.chunking import ChunkSettings, part_document, plan_parts
 from abstraction.extraction.output import atomic_write_bytes
 from abstraction.grounding import strip_boilerplate
@@ -41,9 +47,14 @@ def request_body(
 ) -> dict[str, Any]:
     """The chat-completions body the live client sends for this pass of this text."""
     settings = prompt.settings
-    schema = llm_schema(spec, evidence_first=settings.evidence_first, quotes=settings.quotes)
+    text = strip_boilerplate(unit.text)
+    schema = with_text_pattern(
+        llm_schema(spec, evidence_first=settings.evidence_first, quotes=settings.quotes),
+        spec,
+        text,
+    )
     name = answer_model(spec, settings.quotes).__name__
-    messages = build_messages(strip_boilerplate(unit.text), prompt, spec)
+    messages = build_messages(text, prompt, spec)
     if structured == "json_object":
         schema_text = json.dumps(schema, separators=(",", ":"), ensure_ascii=False)
         last = {**messages[-1]}

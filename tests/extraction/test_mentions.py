@@ -629,3 +629,93 @@ def test_a_later_pass_of_another_schema_keeps_the_earlier_answer_whole() -> None
     pooled, left = pool_later_sections(earlier, new, case_report=False)
     assert pooled == {"outcome": None, "diagnoses": [{"label": "x"}]}
     assert left == [("diagnoses", {"label": "y"}, KEPT_SECTION)]
+
+
+COPY_TEXT = (
+    "Revised International Staging System stage II. IL-6 was 39.4 pg/mL (normal < 7) "
+    "[ref]. She had no fever; café-au-lait spots, 5 °C."
+)
+
+
+def test_a_copied_phrase_is_made_of_the_texts_own_words() -> None:
+    import re
+
+    from abstraction.extraction.mentions import copy_pattern
+
+    phrase = re.compile(copy_pattern(COPY_TEXT, 4))
+    for ok in ("IL-6", "39.4 pg/mL", "(normal < 7)", "café-au-lait spots", "fever", "[ref]",
+               "5 °C", "stage II", "System stage", "Revised International Staging System"):  # fmt: skip
+        assert phrase.fullmatch(ok), ok
+    for bad in (
+        "survived",  # not a word of the text
+        "fevers",  # a word the text has, made longer
+        "fev",  # or shorter
+        "RevisedInternational",  # two of its words glued together
+        "IL 6 was 39 pg",  # five steps: over the limit of 4
+        "stage  II",  # two spaces
+        " fever",  # a space first
+        "fever ",  # or last
+        "",
+        'the "fever"',  # a quote: JSON escapes are never needed
+        "动脉",  # another script
+    ):
+        assert not phrase.fullmatch(bad), bad
+
+
+def test_the_copy_pattern_reaches_the_grammar_for_every_mark() -> None:
+    import re
+    import string
+
+    from abstraction.client import gbnf_grammar
+    from abstraction.extraction.mentions import copy_pattern
+
+    text = "A " + " ".join(string.punctuation) + " ° ± µ – ’ α x_y"
+    pattern = copy_pattern(text, 3)
+    assert re.fullmatch(pattern, "A [") and re.fullmatch(pattern, "(A)")
+    schema = {"type": "array", "items": {"type": "string", "pattern": pattern}}
+    grammar = gbnf_grammar(json.dumps(schema))  # the vendored converter reads every mark
+    assert "[\\[]" in grammar and "[\\]]" in grammar and '"\\""' in grammar
+
+
+def test_a_copy_words_pass_sends_each_documents_pattern_on_its_lists_only() -> None:
+    import re
+
+    spec = PassSpec(
+        name="m", shape="mentions", sections=MENTION_SECTIONS, instructions="x",
+        max_chars=20, copy_words=7, lists=("signs_symptoms", "outcome"),
+    )  # fmt: skip
+    prompt = PROMPT.model_copy(update={"passes": (spec,)})
+
+    class Recording(Canned):
+        schemas: list[Any]
+
+        def complete(self, *, response_model: Any, json_schema: Any = None, **kw: Any) -> Any:
+            self.schemas = [*getattr(self, "schemas", []), json.loads(json.dumps(json_schema))]
+            return super().complete(response_model=response_model, **kw)
+
+    long_sign = "IL-6 was 39.4 pg/mL"  # longer than max_chars: a list's phrase is not capped by it
+    answers = {"signs_symptoms": [long_sign], "outcome": "She died"}
+    client = Recording(answers)
+    out = extract_document(Document(id="d", text=COPY_TEXT), prompt=prompt, client=client)
+    assert out.status == "ok", out.error
+    props = client.schemas[0]["properties"]
+    pattern = props["signs_symptoms"]["items"]["pattern"]
+    assert "maxLength" not in props["signs_symptoms"]["items"]
+    assert re.fullmatch(pattern, long_sign) and not re.fullmatch(pattern, "fever spots x")
+    assert {"maxLength": 20, "type": "string"} in props["outcome"]["anyOf"]  # a single phrase
+    assert [f.name for f in out.record.findings] == [long_sign]
+    other = Recording(answers)
+    extract_document(Document(id="e", text=TEXT), prompt=prompt, client=other)
+    assert other.schemas[0]["properties"]["signs_symptoms"]["items"]["pattern"] != pattern
+    # without copy_words the request is the shared schema, as before
+    assert "pattern" not in json.dumps(llm_schema(SPEC, evidence_first=False))
+
+
+def test_copy_words_is_for_a_mentions_pass_without_max_words() -> None:
+    with pytest.raises(ValueError, match="copy_words"):
+        PassSpec(name="m", sections=("findings",), instructions="x", copy_words=5)
+    with pytest.raises(ValueError, match="copy_words"):
+        PassSpec(
+            name="m", shape="mentions", sections=MENTION_SECTIONS, instructions="x",
+            max_words=4, copy_words=5,
+        )  # fmt: skip

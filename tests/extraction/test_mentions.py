@@ -643,8 +643,9 @@ def test_a_copied_phrase_is_made_of_the_texts_own_words() -> None:
     from abstraction.extraction.mentions import copy_pattern
 
     phrase = re.compile(copy_pattern(COPY_TEXT, 4))
-    for ok in ("IL-6", "39.4 pg/mL", "(normal < 7)", "café-au-lait spots", "fever", "[ref]",
-               "5 °C", "stage II", "System stage", "Revised International Staging System"):  # fmt: skip
+    copied = ["IL-6", "39.4 pg/mL", "(normal < 7)", "café-au-lait spots", "fever", "[ref]"]
+    copied += ["5 °C", "stage II", "System stage", "Revised International Staging System"]
+    for ok in copied:
         assert phrase.fullmatch(ok), ok
     for bad in (
         "survived",  # not a word of the text
@@ -719,3 +720,19 @@ def test_copy_words_is_for_a_mentions_pass_without_max_words() -> None:
             name="m", shape="mentions", sections=MENTION_SECTIONS, instructions="x",
             max_words=4, copy_words=5,
         )  # fmt: skip
+
+
+def test_a_batch_request_carries_the_same_document_pattern_as_a_live_one() -> None:
+    from abstraction.extraction.extractor import DocumentRun
+    from abstraction.jobs.batch_prepare import request_body
+
+    spec = PassSpec(
+        name="m", shape="mentions", sections=MENTION_SECTIONS, instructions="x", copy_words=5,
+    )  # fmt: skip
+    prompt = PROMPT.model_copy(update={"passes": (spec,)})
+    doc = Document(id="d", text=COPY_TEXT)
+    body = request_body(doc, prompt, spec, model="m", structured="json_schema")
+    sent = json.loads(json.dumps(body["response_format"]))["json_schema"]["schema"]
+    live = json.loads(json.dumps(DocumentRun(doc, prompt, Canned({})).request(spec)["json_schema"]))
+    assert sent == live
+    assert "fever" in sent["properties"]["signs_symptoms"]["items"]["pattern"]

@@ -292,7 +292,7 @@ class DocumentRun:
             attempts=err.attempts,
             last_output=err.last_output,
         )
-        if spec.optional:  # the document goes on without this pass's fields
+        if spec.optional and err.kind != "replay_miss":  # goes on without this pass's fields
             self.optional_failure = failure
         else:
             self.failure = failure

@@ -44,8 +44,8 @@ COURSE_ANSWER = {
 class Client:
     """Answers the names pass; fails every pass named in `failing` (a truncated answer)."""
 
-    def __init__(self, failing: set[str]) -> None:
-        self.failing = failing
+    def __init__(self, failing: set[str], kind: str = "truncated") -> None:
+        self.failing, self.kind = failing, kind
         self.asked: list[str] = []
         self.max_tokens: list[int] = []
 
@@ -57,7 +57,7 @@ class Client:
         self.max_tokens.append(settings.max_tokens)
         if name in self.failing:
             usage = {"prompt_tokens": 10, "completion_tokens": 100, "total_tokens": 110}
-            raise ModelError("cut off", kind="truncated", usage={**usage, "calls": 1})
+            raise ModelError("cut off", kind=self.kind, usage={**usage, "calls": 1})
         answer = COURSE_ANSWER if name == "course" else PHRASES
         usage = Usage(prompt_tokens=10, completion_tokens=5, total_tokens=15, calls=1)
         value = response_model.model_validate(answer)
@@ -70,9 +70,11 @@ class Client:
         return {"model": "canned", "endpoint": "local", "structured": "json_schema"}
 
 
-def extract(passes: tuple[PassSpec, ...], failing: set[str], asynchronous: bool) -> Any:
+def extract(
+    passes: tuple[PassSpec, ...], failing: set[str], asynchronous: bool, kind: str = "truncated"
+) -> Any:
     prompt = PromptSpec(version="t", description="t", system="s", passes=passes, sha256="0" * 64)
-    doc, client = Document(id="d", text=TEXT), Client(failing)
+    doc, client = Document(id="d", text=TEXT), Client(failing, kind)
     if asynchronous:
         return asyncio.run(aextract_document(doc, prompt=prompt, client=client)), client
     return extract_document(doc, prompt=prompt, client=client), client
@@ -104,6 +106,16 @@ def test_a_required_pass_still_fails_the_document(asynchronous: bool) -> None:
     assert client.asked == ["names"]
     assert out.status == "failed" and out.record is None and out.not_extracted is None
     assert out.error.message == "pass 'names': cut off"
+
+
+@pytest.mark.parametrize("asynchronous", [False, True])
+def test_a_replay_miss_fails_the_document_even_in_an_optional_pass(asynchronous: bool) -> None:
+    # a request the recordings lack is not the model failing: going on without the pass would
+    # score another system than the one named (a changed request replayed as a missing pass)
+    out, client = extract((COURSE, NAMES), {"course"}, asynchronous, kind="replay_miss")
+    assert client.asked == ["course"]
+    assert out.status == "failed" and out.record is None
+    assert out.error.kind == "replay_miss" and out.error.message == "pass 'course': cut off"
 
 
 def test_when_every_pass_fails_the_document_fails_rather_than_being_empty() -> None:

@@ -288,6 +288,9 @@ class PassSpec(_Frozen):
             raise ValueError("finish_cut applies to a mentions pass with max_chars only")
         if self.copy_words is not None and (self.shape != "mentions" or self.max_words is not None):
             raise ValueError("copy_words applies to a mentions pass without max_words")
+        single = {"age", "sex", "main_diagnosis", "outcome"}
+        if self.copy_words is not None and self.lists and set(self.lists) <= single:
+            raise ValueError("copy_words patterns a pass's lists: this pass asks for none")
         if self.fill and self.shape != "sections":
             raise ValueError("fill applies to a sections pass only")
         outside = [

@@ -18,6 +18,7 @@ sections are pooled (`pool_sections`).
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Annotated, Any
@@ -482,13 +483,13 @@ def _ends_name(rest: str) -> bool:
     return not rest or not rest[0].isalnum() or rest.split(maxsplit=1)[0] in function_words()
 
 
-def _finished(m: Mentions, text: str, cut_at: int) -> Mentions:
+def _finished(m: Mentions, text: str, cut_at: int, lists: bool = True) -> Mentions:
     norm = NormalizedText(text)  # once per answer, not per phrase
     update: dict[str, Any] = {}
     for name, value in m:
         if isinstance(value, str):
             update[name] = finish_cut(value, text, cut_at, norm)
-        elif isinstance(value, list):
+        elif isinstance(value, list) and lists:
             update[name] = [finish_cut(p, text, cut_at, norm) for p in value]
     return m.model_copy(update=update)
 
@@ -501,6 +502,7 @@ def mention_sections(
     name_max_words: int | None = None,
     split_clauses: bool = False,
     cut_at: int | None = None,
+    cut_lists: bool = True,
 ) -> tuple[dict[str, Any], list[DroppedFact]]:
     """The `MENTION_SECTIONS` of a `CaseReport` (as plain data) built from the phrases of the
     answer `m` about `text` (read only to find the unit of an age given as a bare number), and
@@ -508,10 +510,11 @@ def mention_sections(
     (`split_phrase`); with `name_max_words`, a longer phrase (a clause) is left out, after
     `split_clauses` cut it at "with" and "without" (what follows "without" is an absent sign,
     or, in other lists, left out).  With `cut_at` (the pass's ``max_chars``), a phrase that
-    long whose last word the cap cut is mended first (`finish_cut`)."""
+    long whose last word the cap cut is mended first (`finish_cut`); only a single phrase
+    without `cut_lists` (a ``copy_words`` pass, whose lists the cap does not close)."""
     dropped: list[DroppedFact] = []
     if cut_at is not None:
-        m = _finished(m, text, cut_at)
+        m = _finished(m, text, cut_at, cut_lists)
     if split or name_max_words is not None:
         update: dict[str, Any] = {}
         for name, value in m:
@@ -579,14 +582,23 @@ def mention_sections(
 _TEXT_TOKEN = re.compile(r"\w+|[^\w\s]")
 _WORD_START = re.compile(r"\w")
 # Marks a phrase never holds: those JSON escapes, and "^", which a grammar's character class
-# cannot hold as written.
+# cannot hold as written; control characters too (JSON strings cannot hold them raw).
 _UNCOPIED = frozenset('"\\^')
+# Above this many distinct words, a word that may follow a mark is written as a group repeated
+# {0,1} times rather than an optional one: llama.cpp counts every rule inside an optional group
+# against a limit (2000), which the trie of about 2,700 words or more exceeds (a text of some
+# 40,000 characters).  Below it the pattern keeps the shorter form its recordings were made with.
+_LARGE_VOCABULARY = 1500
+
+
+def _copiable(token: str) -> bool:
+    return not _UNCOPIED & set(token) and not any(unicodedata.category(c) == "Cc" for c in token)
 
 
 def text_tokens(text: str) -> list[str]:
     """The distinct words (runs of letters and digits) and punctuation marks of `text`, in
     sorted order: what a ``copy_words`` phrase is made of."""
-    return sorted({t for t in _TEXT_TOKEN.findall(text) if not _UNCOPIED & set(t)})
+    return sorted({t for t in _TEXT_TOKEN.findall(text) if _copiable(t)})
 
 
 def _trie_regex(tokens: list[str]) -> str:
@@ -627,10 +639,15 @@ def copy_pattern(text: str, max_tokens: int) -> str:
     tokens = text_tokens(text)
     words = [t for t in tokens if _WORD_START.match(t)]
     marks = [t for t in tokens if not _WORD_START.match(t)]
+    more = f"{{0,{max_tokens - 1}}}"
+    if not words:  # marks only: a phrase of marks, if any (none: only the empty phrase)
+        mark = _trie_regex(marks) if marks else ""
+        return f"^({mark})( ?({mark})){more}$" if marks else "^$"
     word = _trie_regex(words)
-    mark = _trie_regex(marks) if marks else None
-    if mark is None:
-        return f"^({word})( ({word})){{0,{max_tokens - 1}}}$"
-    first = f"(({word})|({mark})({word})?)"
-    step = f"( ({word})| ?({mark})({word})?)"
-    return f"^{first}{step}{{0,{max_tokens - 1}}}$"
+    if not marks:
+        return f"^({word})( ({word})){more}$"
+    mark = _trie_regex(marks)
+    joined = f"({word}){{0,1}}" if len(words) > _LARGE_VOCABULARY else f"({word})?"
+    first = f"(({word})|({mark}){joined})"
+    step = f"( ({word})| ?({mark}){joined})"
+    return f"^{first}{step}{more}$"

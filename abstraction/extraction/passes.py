@@ -201,6 +201,7 @@ def answer_sections(
             name_max_words=spec.name_max_words,
             split_clauses=spec.split_clauses,
             cut_at=spec.max_chars if spec.finish_cut else None,
+            cut_lists=spec.copy_words is None,
         )
     return value.model_dump(), []
 

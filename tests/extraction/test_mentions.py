@@ -736,3 +736,52 @@ def test_a_batch_request_carries_the_same_document_pattern_as_a_live_one() -> No
     live = json.loads(json.dumps(DocumentRun(doc, prompt, Canned({})).request(spec)["json_schema"]))
     assert sent == live
     assert "fever" in sent["properties"]["signs_symptoms"]["items"]["pattern"]
+
+
+def test_a_copy_pattern_for_texts_without_words_or_with_control_characters() -> None:
+    import re
+
+    from abstraction.extraction.mentions import copy_pattern
+
+    marks_only = re.compile(copy_pattern("!!! ???", 3))
+    assert marks_only.fullmatch("!?") and marks_only.fullmatch("! ?")
+    for bad in ("", " ", "! ", " !", "!  ?"):
+        assert not marks_only.fullmatch(bad), bad
+    assert re.fullmatch(copy_pattern("   \n\t", 3), "") and not re.fullmatch(
+        copy_pattern("", 3), " "
+    )
+    control = copy_pattern("fever\x01 and\x00 cough", 3)
+    assert "\x01" not in control and "\x00" not in control
+    assert re.fullmatch(control, "fever and cough")
+
+
+def test_a_large_vocabulary_keeps_the_grammar_within_llama_cpps_limits() -> None:
+    import re
+
+    from abstraction.extraction.mentions import copy_pattern
+
+    words = [f"w{i}x" for i in range(2000)]
+    pattern = copy_pattern(" ".join(words) + " IL-6 (x)", 5)
+    assert "){0,1}" in pattern  # an optional group of the whole trie is a counted repetition
+    assert re.fullmatch(pattern, "w17x IL-6 (w1999x)") and not re.fullmatch(pattern, "w2000x")
+    assert "){0,1}" not in copy_pattern(COPY_TEXT, 4)  # small texts keep the recorded form
+
+
+def test_finish_cut_mends_only_the_single_phrases_of_a_copy_words_pass() -> None:
+    text = "He had consolidation of bilateral lower lobes with pleural effusion and died."
+    cut = "consolidation of bilateral lower lobes with pleu"  # 48 characters
+    assert len(cut) == 48
+    spec = PassSpec(
+        name="m", shape="mentions", sections=MENTION_SECTIONS, instructions="x",
+        max_chars=48, finish_cut=True, copy_words=12,
+    )  # fmt: skip
+    from abstraction.extraction import answer_sections
+
+    value = answer_model(spec).model_validate({**_answer(), "signs_symptoms": [cut]})
+    sections, _ = answer_sections(spec, value, text)
+    assert [f["name"] for f in sections["findings"] if f["name"].startswith("consol")] == [cut]
+    with pytest.raises(ValueError, match="asks for none"):
+        PassSpec(
+            name="m", shape="mentions", sections=MENTION_SECTIONS, instructions="x",
+            copy_words=5, lists=("age", "sex"),
+        )  # fmt: skip

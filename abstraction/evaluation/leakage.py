@@ -24,6 +24,7 @@ from typing import Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel
 
+from abstraction.core.denials import findings_denied_in
 from abstraction.core.normalize import _basic
 from abstraction.core.prompts import PromptSpec
 from abstraction.core.records import Extraction
@@ -194,12 +195,15 @@ def output_strings(extraction: Extraction) -> list[str]:
 
 def prompt_leaks(extraction: Extraction, prompt: PromptSpec, text: str) -> list[str]:
     """The instruction words of `prompt` in `extraction`'s free-text values that `text` has
-    no form of (any inflection: "transfusions" in the text covers "transfusion"), sorted."""
+    no form of (any inflection: "transfusions" in the text covers "transfusion"), sorted.  A
+    finding the text denies in one word is a word of it ("afebrile" states "fever", absent:
+    `abstraction.core.denials`), as the hand gold writes it."""
     candidates = instruction_words(prompt)
     found = {w for s in output_strings(extraction) for w in _words(s) if w in candidates}
     if not found:
         return []
-    doc = set().union(*(word_forms(w) for w in _words(text)))
+    said = _words(text) | {w for name in findings_denied_in(text) for w in _words(name)}
+    doc = set().union(*(word_forms(w) for w in said))
     return sorted(w for w in found if not word_forms(w) & doc)
 
 

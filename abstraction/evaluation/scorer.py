@@ -61,6 +61,7 @@ from typing import Any
 
 import numpy as np
 
+from abstraction.core.denials import read_denied
 from abstraction.core.terms import defined_abbreviations
 from abstraction.evaluation.counts import (
     G_GOLD,
@@ -122,8 +123,8 @@ def _ground_single(acc: _Acc, node: ModelPlan, gv: Any, pv: Any) -> None:
 
 
 def _records(acc: _Acc, rp: RecordsPlan, gl: list[Any], pl: list[Any], loc: str) -> None:
-    gl = [x for x in gl if isinstance(x, dict)]
-    pl = [x for x in pl if isinstance(x, dict)]
+    gl = _read_denials(acc, rp, [x for x in gl if isinstance(x, dict)])
+    pl = _read_denials(acc, rp, [x for x in pl if isinstance(x, dict)])
     pairs = match_items(acc, rp, gl, pl, _equal) if gl and pl else []
     in_scope = acc.score is None or rp.path in acc.score
     if in_scope:
@@ -186,6 +187,26 @@ def _records(acc: _Acc, rp: RecordsPlan, gl: list[Any], pl: list[Any], loc: str)
             if r is not None:
                 r[G_PRED] += 1
             _one_sided(acc, rp.item, item, gold=False)
+
+
+def _read_denials(acc: _Acc, rp: RecordsPlan, items: list[Any]) -> list[Any]:
+    """Findings named by a word that denies another finding read as that finding, absent:
+    "afebrile", present is "fever", absent, and "no fever" is "fever", absent
+    (`abstraction.core.denials`), so a record that writes the word and one that writes the
+    finding state the same fact, on both sides alike.  Only the findings list (key vocabulary
+    "findings"), and only where its assertion is scored: a name alone rewritten would pair
+    "afebrile" with "fever, present"."""
+    polarity = rp.polarity
+    if polarity is None or not rp.key or rp.key[0].score.synonyms != "findings":
+        return items
+    if acc.score is not None and polarity.path not in acc.score:
+        return items
+    name, side = rp.key[0].name, polarity.name
+    out = []
+    for x in items:
+        read = read_denied(x.get(name), x.get(side))
+        out.append(x if read is None else {**x, name: read[0], side: read[1]})
+    return out
 
 
 def _getter(names: list[str]) -> Any:

@@ -76,6 +76,7 @@ _SCORER_FILES = (
     "evaluation/principal.py",
     "evaluation/results.py",
     "core/terms.py",
+    "core/denials.py",
     "core/normalize.py",
     "core/scoring.py",
     "core/schema.py",
@@ -83,6 +84,7 @@ _SCORER_FILES = (
     "core/records.py",
     "data/synonyms",
     "data/units.json",
+    "data/denying_names.txt",
 )
 """What turns a prediction and a gold record into counts and a principal verdict: the modules
 the scorer imports and the vocabularies they read, and nothing else (an extraction rule hashed

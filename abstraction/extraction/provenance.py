@@ -32,6 +32,7 @@ _POSTPROCESSING = (
     "extraction/merge.py",
     "grounding",
     "core/terms.py",
+    "core/denials.py",
     "core/normalize.py",
     "core/vocab.py",
     "data",

@@ -36,6 +36,7 @@ from itertools import pairwise
 
 from pydantic import BaseModel
 
+from abstraction.core.denials import denying_words, listed_findings
 from abstraction.core.normalize import (
     _CONNECTORS,
     _FILLER,
@@ -558,6 +559,36 @@ class SupportCheck:
                     return True  # the name itself negated ("no lymphadenopathy"): as a whole
         return False
 
+    def _denied_in_one_word(
+        self, fact: BaseModel, name: str, quote: str, sentence: str | None
+    ) -> bool:
+        """True when `fact` is a finding said to be absent and its quote, or the sentence it
+        was found in, has a word that denies it by itself (`abstraction.core.denials`: "she was
+        afebrile" for "fever", "non-tender" for "tenderness"; the name in other words too,
+        "pyrexia" for "fever"), unless a negation stands up to three words before the word in
+        its clause ("not afebrile", "no longer afebrile", "never became afebrile").  Ninth
+        session: "afebrile" and "non-tender" were refused."""
+        if not isinstance(fact, Finding) or fact.assertion != "absent":
+            return False
+        for finding in listed_findings():
+            if not (
+                self.text_stated(name, finding, vocab="findings")
+                and self.text_stated(finding, name, vocab="findings")
+            ):
+                continue
+            words = [w.split() for w in denying_words(finding)]
+            # a bare word is read in its sentence ("afebrile" in "She was not afebrile.")
+            texts = (sentence,) if sentence and quote in sentence else (quote, sentence or "")
+            for text in texts:
+                for clause in _NEGATION_CLAUSE.split(text):
+                    said = _basic(clause, {}).split()
+                    for i in range(len(said)):
+                        if any(said[i : i + len(w)] == w for w in words) and not (
+                            _UNDENY & set(said[max(0, i - 3) : i])
+                        ):
+                            return True
+        return False
+
     def _presence_denied(self, fact: BaseModel, name: str, quote: str, lead: str) -> bool:
         """True when `fact` is a finding said to be present and every clause of its quote (with
         `lead`, the words of its sentence before it: a bare phrase "hypertension" found in
@@ -619,12 +650,18 @@ class SupportCheck:
                 text = str(item)
                 where = quote if field == key or context is None else context
                 if self.value_stated(model, field, text, where):
-                    if field == key and not self._absence_stated(fact, text, quote, sentence):
+                    if (
+                        field == key
+                        and not self._absence_stated(fact, text, quote, sentence)
+                        and not self._denied_in_one_word(fact, text, quote, sentence)
+                    ):
                         note = f"{NOT_STATED} that {text!r} was absent: it negates nothing"
                         out.append(Unstated(field, text, True, note, None))
                     elif field == key and self._presence_denied(fact, text, quote, lead):
                         note = f"{NOT_STATED} that {text!r} was present: it denies it"
                         out.append(Unstated(field, text, True, note, None))
+                    continue
+                if field == key and self._denied_in_one_word(fact, text, quote, sentence):
                     continue
                 index = i if isinstance(value, list) else None
                 out.append(
@@ -671,6 +708,9 @@ def _negates(clause: str) -> bool:
     return bool(_NEGATIONS & set(_basic(clause, {}).split()))
 
 
+_UNDENY = frozenset({"not", "never", "no", "nor", "neither", "without", "longer"})
+"""Words that, up to three words before a word that denies a finding ("afebrile"), take its
+denial back ("not afebrile", "no longer afebrile")."""
 _DENIAL_GAP = frozenset(
     {"the", "a", "an", "her", "his", "their", "its", "this", "that", "these", "those", "which"}
     | {"who", "he", "she", "they", "it", "was", "were", "is", "are", "has", "had"}

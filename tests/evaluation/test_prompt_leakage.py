@@ -121,3 +121,15 @@ def test_every_reported_leak_is_a_prompt_word_the_document_lacks(replayed) -> No
             text = texts[doc_id].lower()
             for w in leaked:
                 assert w in words and w not in text, (version, doc_id, w)
+
+
+def test_a_finding_the_text_denies_in_one_word_is_not_a_leak() -> None:
+    """ "fever, absent" on a text that says "afebrile" is the text's fact, written as the hand
+    gold writes it; on a text with neither word it is still the prompt's."""
+    data = empty_case_report().model_dump()
+    data["findings"] = [
+        {"name": "fever", "assertion": "absent", "body_site": None, "evidence": "fever"}
+    ]
+    ext = _extraction(CaseReport.model_validate(data))
+    assert prompt_leaks(ext, PROMPT, "On admission she was afebrile.") == []
+    assert prompt_leaks(ext, PROMPT, "On admission she was well.") == ["fever"]

@@ -594,6 +594,44 @@ def test_opposite_facts_never_pair() -> None:
     assert (dx.tp, dx.fp, dx.fn) == (1, 1, 1)  # sepsis pairs (principal and secondary hold)
 
 
+def test_a_name_that_denies_a_finding_is_that_finding_with_the_opposite_assertion() -> None:
+    """MACCROBAT annotates "afebrile" as a sign, present; the hand gold writes "fever, absent":
+    one fact, read alike on both sides ("no fever", present too).  "Afebrile" is still the
+    opposite of "fever, present", and "uncertain" is left as written."""
+    gold = record(
+        findings=[
+            _finding("afebrile", "present"),
+            _finding("non-tender", "present"),
+            _finding("jaundice", "absent"),
+            _finding("cough", "absent"),
+        ]
+    )
+    pred = record(
+        findings=[
+            _finding("fever", "absent"),
+            _finding("tenderness", "present"),
+            _finding("anicteric", "present"),
+            _finding("no cough", "uncertain"),
+        ]
+    )
+    _, rep = score(gold, pred)
+    items = rep.fields["findings"]
+    assert (items.tp, items.fp, items.fn) == (2, 2, 2)  # fever and jaundice pair
+
+
+def test_a_denying_name_is_never_credited_as_the_opposite_fact() -> None:
+    """A helper's audit: "no fever", absent had been read as "fever, present" and paired with
+    it; and with the assertion out of scope, "afebrile" rewritten to "fever" had paired by
+    name with "fever, present"."""
+    gold = record(findings=[_finding("fever", "present")])
+    pred = record(findings=[_finding("no fever", "absent")])
+    _, rep = score(gold, pred)
+    assert rep.fields["findings"].tp == 0
+    pred = record(findings=[_finding("afebrile", "present")])
+    _, rep = score(gold, pred, annotated=("findings.name",))
+    assert rep.fields["findings.name"].tp == 0
+
+
 def test_polarity_out_of_scope_takes_no_part() -> None:
     """A gold that does not annotate the assertion pairs findings by name alone."""
     gold = record(findings=[_finding("fever", "absent")])

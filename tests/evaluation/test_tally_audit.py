@@ -287,7 +287,8 @@ def test_the_scorer_files_are_what_the_scorer_imports() -> None:
     assert sorted(seen - harmless - hashed) == []
     assert sorted(hashed - seen) == []
     data = {f for f in tally_mod._SCORER_FILES if f.startswith("data/")}
-    assert data == {"data/synonyms", "data/units.json"}  # what core/normalize.py reads
+    # what core/normalize.py and core/denials.py read
+    assert data == {"data/synonyms", "data/units.json", "data/denying_names.txt"}
 
 
 def test_a_scorer_changed_during_the_run_gives_no_tally(

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from abstraction.core.records import GroundingSummary
-from abstraction.core.schema import CaseReport, empty_case_report
+from abstraction.core.schema import CaseReport, Evidence, Finding, empty_case_report
 from abstraction.grounding import ground, ground_record
 from abstraction.grounding.boilerplate import header_span
 from abstraction.grounding.support import SupportCheck
@@ -673,3 +673,49 @@ def test_a_present_finding_is_read_in_its_sentence_and_relocated_past_a_denial()
     assert fever.status == "exact" and fever.quote.startswith("On day 3")
     assert hypertension.status == "unsupported"
     assert "was present: it denies it" in (hypertension.note or "")
+
+
+def test_a_word_that_denies_a_finding_states_it_absent() -> None:
+    """Ninth session: "afebrile" and "non-tender" stated nothing, so the hand gold's own
+    "fever, absent" (quoted "On admission she was afebrile") was refused."""
+    text = (
+        "A 30-year-old woman had a cough. On admission she was afebrile. The abdomen was "
+        "non-tender. She had no rash."
+    )
+    absent = {"assertion": "absent"}
+    rec = _record(
+        findings=[
+            {**_finding("fever", "On admission she was afebrile."), **absent},
+            {**_finding("pyrexia", "On admission she was afebrile."), **absent},
+            {**_finding("tenderness", "The abdomen was non-tender."), **absent},
+            _finding("fever", "On admission she was afebrile."),
+            {**_finding("cough", "On admission she was afebrile."), **absent},
+            {**_finding("fever", "fever"), **absent},
+        ]
+    )
+    out = ground(rec, text, relocate=True).record.findings
+    fever, pyrexia, tender, present, cough, bare = (f.evidence for f in out)
+    assert fever.status == pyrexia.status == tender.status == "exact"
+    assert present.status == "unsupported", "afebrile does not state a fever present"
+    assert cough.status == "unsupported", "afebrile denies fever, not a cough"
+    assert bare.status == "exact" and bare.quote == "On admission she was afebrile."
+
+
+@pytest.mark.parametrize(
+    ("quote", "sentence", "stated"),
+    [
+        ("She was non-febrile.", None, True),  # "febrile" names fever; "non-" denies it
+        ("She was not afebrile.", None, False),
+        ("She was no longer afebrile.", None, False),
+        ("She never became afebrile.", None, False),
+        ("afebrile", "She was not afebrile.", False),  # a bare word read in its sentence
+        ("afebrile", "She was afebrile.", True),
+    ],
+)
+def test_a_denying_word_that_is_itself_negated_states_nothing(
+    quote: str, sentence: str | None, stated: bool
+) -> None:
+    """A helper's audit: the word alone was looked for, so "not afebrile" stated "fever,
+    absent"; and "non-febrile" never did ("febrile" names the fever first)."""
+    fact = Finding(name="fever", assertion="absent", body_site=None, evidence=Evidence(quote=quote))
+    assert (SupportCheck("x").check(fact, quote, sentence=sentence) == []) is stated

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from abstraction.client.openai_client import response_format
+from abstraction.client.openai_client import refuse_unenforced_pattern, response_format
 from abstraction.core.documents import Document
 from abstraction.core.prompts import PassSpec, PromptSpec
 from abstraction.core.schema import SCHEMA_VERSION
@@ -55,6 +55,7 @@ def request_body(
     )
     name = answer_model(spec, settings.quotes).__name__
     messages = build_messages(text, prompt, spec)
+    refuse_unenforced_pattern(structured, schema)
     if structured == "json_object":
         schema_text = json.dumps(schema, separators=(",", ":"), ensure_ascii=False)
         last = {**messages[-1]}

@@ -370,3 +370,38 @@ def test_direct_post_reports_transport_faults_as_the_sdk_does(
         errors.append((err.kind, str(err), type(err.__cause__)))
     assert errors[0] == errors[1]
     assert errors[0][0] == kind
+
+
+def _with_pattern(node: Any) -> bool:
+    """Put a pattern on the first string of a (plain) schema, as copy_words does."""
+    if isinstance(node, dict):
+        if node.get("type") == "string":
+            node["pattern"] = "^(She|had|fever)( (She|had|fever))*$"
+            return True
+        return any(_with_pattern(v) for v in node.values())
+    if isinstance(node, list):
+        return any(_with_pattern(v) for v in node)
+    return False
+
+
+def test_a_pattern_is_refused_where_only_the_prompt_could_carry_it() -> None:
+    """A copy_words pass's schema holds a per-document pattern of the text's words: with
+    --structured json_object it would be written into the prompt, unenforced (the ninth
+    session's note left this unguarded).  No request is sent; other modes send it."""
+    from abstraction.core.errors import UserError
+
+    req = _request()
+    schema = _plain(req["json_schema"])
+    assert _with_pattern(schema)
+    req["json_schema"] = schema
+    script = Script([(200, _completion(json.dumps(GOOD)))])
+    with pytest.raises(UserError, match="json_object"):
+        _client(script, "json_object").complete(**req)
+    assert script.bodies == []
+    for mode in ("json_object_schema", "json_schema"):
+        script = Script([(200, _completion(json.dumps(GOOD)))])
+        _client(script, mode).complete(**req)
+        assert b"pattern" in script.bodies[0]
+    script = Script([(200, _completion(json.dumps(GOOD)))])
+    _client(script, "json_object").complete(**_request())  # no pattern: sent as before
+    assert len(script.bodies) == 1

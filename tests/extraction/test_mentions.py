@@ -785,3 +785,21 @@ def test_finish_cut_mends_only_the_single_phrases_of_a_copy_words_pass() -> None
             name="m", shape="mentions", sections=MENTION_SECTIONS, instructions="x",
             copy_words=5, lists=("age", "sex"),
         )  # fmt: skip
+
+
+def test_a_copy_words_batch_request_is_refused_in_json_object_mode() -> None:
+    """Batch requests carry the same pattern as live ones; with json_object it would only be
+    written into the prompt, so preparing the batch fails before any file is written."""
+    from abstraction.core.errors import UserError
+    from abstraction.jobs.batch_prepare import request_body
+
+    spec = PassSpec(
+        name="m", shape="mentions", sections=MENTION_SECTIONS, instructions="x",
+        copy_words=7, lists=("signs_symptoms",),
+    )  # fmt: skip
+    prompt = PROMPT.model_copy(update={"passes": (spec,)})
+    unit = Document(id="d", text=COPY_TEXT)
+    with pytest.raises(UserError, match="copy_words"):
+        request_body(unit, prompt, spec, model="m", structured="json_object")
+    body = request_body(unit, prompt, spec, model="m", structured="json_schema")
+    assert "pattern" in json.dumps(body["response_format"])

@@ -52,6 +52,13 @@ def denied_finding(name: str) -> str | None:
     return None if hit is None else hit[0]
 
 
+def denied_by_word(name: str) -> str | None:
+    """The finding a listed word denies ("afebrile" -> "fever", "Non-tender" -> "tenderness");
+    None for any other name, a phrase ("no fever") included."""
+    hit = _denial(name)
+    return hit[0] if hit is not None and hit[1] else None
+
+
 def _denial(name: str) -> tuple[str, bool] | None:
     """(the finding, whether the name is a listed word) for a name that denies a finding."""
     text = _basic(name, {})

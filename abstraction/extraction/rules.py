@@ -106,6 +106,7 @@ from typing import Any, get_args
 
 from pydantic import BaseModel
 
+from abstraction.core.denials import denied_by_word
 from abstraction.core.prompts import RULE_NAMES
 from abstraction.core.records import DroppedFact
 from abstraction.core.schema import (
@@ -431,6 +432,9 @@ def findings_only_findings(record: CaseReport) -> list[DroppedFact]:
 
     - a name that opens with a negation ("no fever", "without rash": NegEx's pre-negation
       triggers) is the finding it negates, absent ("fever", "rash": still words of the text);
+      so is a word that denies a finding by itself, said to be present ("afebrile" is
+      "fever", absent: `abstraction.core.denials`; the hand gold's form, which the support
+      check reads in the quote "she was afebrile");
     - what belongs elsewhere leaves: a test (the test vocabulary, or a measured value with a
       laboratory unit: "IgG 3.1 g/L"), a treatment (the category
       vocabulary, therapy words, or one of the record's treatments in its words), a response
@@ -446,6 +450,10 @@ def findings_only_findings(record: CaseReport) -> list[DroppedFact]:
             note = "read as the negated finding, absent (rule)"
             out.append(_drop(f"findings[{i}]", f, note))  # the model's form, kept
             f.name, f.assertion = f.name[m.end() :].strip(), "absent"
+        elif f.assertion == "present" and (denied := denied_by_word(f.name)) is not None:
+            note = "read as the finding the word denies, absent (rule)"
+            out.append(_drop(f"findings[{i}]", f, note))  # "afebrile", kept
+            f.name, f.assertion = denied, "absent"
     treatments = vocabulary("treatments")
     given = {treatments.term(t.name).key for t in record.treatments}
     given_words = [set(treatments.term(t.name).words) for t in record.treatments]

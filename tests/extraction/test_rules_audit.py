@@ -172,6 +172,29 @@ def test_a_negated_finding_keeps_the_model_s_form_in_dropped() -> None:
     assert [(d.path, d.fact["name"]) for d in dropped] == [("findings[0]", "no fever")]
 
 
+def test_a_word_that_denies_a_finding_is_that_finding_absent() -> None:
+    """"afebrile", present is recorded as the hand gold writes it, "fever", absent (tenth
+    session); "afebrile", absent (a double denial) and "painless jaundice" stay as written."""
+    record = empty_case_report()
+    record.findings = [
+        Finding(name=n, assertion=a, body_site=None, evidence=Evidence(quote=n))
+        for n, a in [
+            ("Afebrile", "present"),
+            ("non-tender", "present"),
+            ("afebrile", "absent"),
+            ("painless jaundice", "present"),
+        ]
+    ]
+    dropped = apply_rules(record, ("findings_only_findings",))
+    assert [(f.name, f.assertion) for f in record.findings] == [
+        ("fever", "absent"),
+        ("tenderness", "absent"),
+        ("afebrile", "absent"),
+        ("painless jaundice", "present"),
+    ]
+    assert [d.fact["name"] for d in dropped] == ["Afebrile", "non-tender"]
+
+
 def test_an_intent_the_rule_changes_is_kept_and_the_window_stays_in_its_clause() -> None:
     record = empty_case_report()
     record.treatments = [_t("vincristine", intent="consolidation"), _t("azacitidine")]

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Literal, get_args
 
 from abstraction.client.engine import DEFAULT_ENGINE, ENGINES, Engine
-from abstraction.core.errors import ConfigError
+from abstraction.core.errors import ConfigError, UserError
 
 StructuredMode = Literal[
     "auto", "json_schema", "json_object_schema", "json_object", "gbnf", "llguidance"
@@ -153,3 +153,25 @@ def resolve_config(
         engine=engine,
         **rest,
     )
+
+
+PATTERN_NEEDS_GRAMMAR = (
+    "this prompt limits phrases to the document's own words (a pass with copy_words: a "
+    "JSON-schema pattern per document), which --structured json_object cannot enforce: the "
+    "schema, its pattern of the whole text's words with it, would only be written into the "
+    "prompt.  For live extraction use a mode that constrains the answer: --structured gbnf, "
+    "json_object_schema or llguidance (llama.cpp servers), or json_schema (OpenAI, vLLM); "
+    "for a batch, json_schema; or a prompt without copy_words (the default has none)"
+)
+"""Why a ``copy_words`` prompt is refused with ``--structured json_object``."""
+
+
+def refuse_unenforced_patterns(
+    mode: str | None, prompt_name: str, pattern_passes: list[str]
+) -> None:
+    """Raise `UserError` before any request when `mode` is ``json_object`` and a pass of the
+    prompt (`pattern_passes`: those with ``copy_words``) would need a pattern enforced: the
+    whole prompt is refused at once, not pass by pass after the others were paid for."""
+    if mode == "json_object" and pattern_passes:
+        where = f"prompt {prompt_name}, pass {', '.join(pattern_passes)}: "
+        raise UserError(where + PATTERN_NEEDS_GRAMMAR)

@@ -36,7 +36,7 @@ from openai.types.chat import ChatCompletion
 from pydantic import BaseModel, ValidationError
 
 from abstraction.client._vendor.gbnf import json_schema_to_gbnf
-from abstraction.client.config import ModelConfig
+from abstraction.client.config import PATTERN_NEEDS_GRAMMAR, ModelConfig
 from abstraction.client.failures import translate
 from abstraction.client.recording import RecordingTransport
 from abstraction.core.errors import UserError
@@ -178,16 +178,6 @@ def _reask_kwargs(kwargs: dict[str, Any], reask: _ReAsk) -> dict[str, Any]:
     return {**kwargs, "messages": asked["messages"], "max_retries": kwargs["max_retries"] - 1}
 
 
-_PATTERN_NEEDS_GRAMMAR = (
-    "this prompt limits phrases to the document's own words (a pass with copy_words: a "
-    "JSON-schema pattern per document), which --structured json_object cannot enforce: the "
-    "schema, its pattern of the whole text's words with it, would only be written into the "
-    "prompt.  Use an engine that constrains the answer: --structured gbnf, "
-    "json_object_schema or llguidance (llama.cpp), or json_schema; or a prompt without "
-    "copy_words (the default has none)"
-)
-
-
 def _has_pattern(node: Any) -> bool:
     """Whether a JSON schema constrains any string with a ``pattern``."""
     if isinstance(node, dict):  # a FrozenDict too
@@ -202,7 +192,7 @@ def refuse_unenforced_pattern(mode: str, schema: dict[str, Any]) -> None:
     (``json_object``) and the schema holds a pattern (a ``copy_words`` pass): live and batch
     requests alike."""
     if mode == "json_object" and _has_pattern(schema):
-        raise UserError(_PATTERN_NEEDS_GRAMMAR)
+        raise UserError(PATTERN_NEEDS_GRAMMAR)
 
 
 def response_format(mode: str, name: str, schema: dict[str, Any]) -> dict[str, Any] | None:

@@ -15,6 +15,7 @@ from collections.abc import Coroutine
 from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
 
+from abstraction.client.config import refuse_unenforced_patterns
 from abstraction.client.openai_client import ChatResult
 from abstraction.core.documents import Document
 from abstraction.core.errors import ModelError, UserError
@@ -388,6 +389,9 @@ def _after_error(
 async def aextract_document(doc: Document, *, prompt: PromptSpec, client: Completer) -> Extraction:
     """Run every pass of `prompt` on `doc`, one after another; stop at the first failed pass
     that is not optional."""
+    refuse_unenforced_patterns(
+        _structured(client), prompt.version, [p.name for p in prompt.passes if p.copy_words]
+    )
     run = DocumentRun(doc, prompt, client)
     for spec in prompt.passes:
         if run.skips(spec):
@@ -406,6 +410,14 @@ async def aextract_document(doc: Document, *, prompt: PromptSpec, client: Comple
         if run.failure is not None:
             break
     return run.finish()
+
+
+def _structured(client: Any) -> str | None:
+    """The client's structured-output mode (`ModelConfig.structured`), through `Blocking`;
+    None for a client that does not say (a test double, a peer's)."""
+    inner = getattr(client, "client", client) if isinstance(client, Blocking) else client
+    mode = getattr(inner, "structured", None)
+    return mode if isinstance(mode, str) else None
 
 
 class Blocking:

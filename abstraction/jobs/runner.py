@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from abstraction.client import ModelConfig
+from abstraction.client.config import refuse_unenforced_patterns
 from abstraction.core.documents import Document
 from abstraction.core.errors import ConfigError
 from abstraction.core.prompts import PromptSpec
@@ -179,6 +180,11 @@ async def arun_job(
     from abstraction.extraction import aextract_document
 
     check_out_dir(out_dir)
+    refuse_unenforced_patterns(
+        model_config.resolved_structured(),
+        prompt.version,
+        [p.name for p in prompt.passes if p.copy_words],
+    )
     transport = JobTransport(policy=options.retry, log_bodies=options.log_bodies)
     with (
         RunStore(store_path or default_store_path(out_dir) or out_dir / "runs.db") as store,
@@ -247,7 +253,9 @@ def run_job(
     after an error that stops every document (a full disk) ``stopped="failed"`` and `error`.
 
     The run store is `store_path`, else ``$ABSTRACTION_RUNS_DB``, else ``<out_dir>/runs.db``.
-    Raises `UserError` before any model call when `out_dir` cannot be written."""
+    Raises `UserError` before any model call when `out_dir` cannot be written, or when the
+    prompt needs a pattern enforced that `model_config`'s structured mode cannot (a
+    ``copy_words`` prompt with ``json_object``)."""
     holder: list[Job] = []
     try:
         return asyncio.run(

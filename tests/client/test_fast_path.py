@@ -405,3 +405,19 @@ def test_a_pattern_is_refused_where_only_the_prompt_could_carry_it() -> None:
     script = Script([(200, _completion(json.dumps(GOOD)))])
     _client(script, "json_object").complete(**_request())  # no pattern: sent as before
     assert len(script.bodies) == 1
+
+
+def test_a_copy_words_prompt_is_refused_before_its_first_pass_with_json_object() -> None:
+    """A helper's audit: the client refused only the copy_words pass, after the passes before
+    it had been sent (and paid for); the pipeline now refuses the prompt before any request."""
+    from abstraction.core.documents import Document
+    from abstraction.core.errors import UserError
+    from abstraction.core.prompts import default_prompts_dir, load_prompt
+    from abstraction.extraction import extract_document
+
+    prompt = load_prompt("v50", default_prompts_dir())
+    script = Script([(200, _completion(json.dumps(GOOD)))] * 10)
+    doc = Document(id="d", text="A 40-year-old woman had fever.")
+    with pytest.raises(UserError, match="prompt v50, pass conditions, care"):
+        extract_document(doc, prompt=prompt, client=_client(script, "json_object"))
+    assert script.bodies == []

@@ -173,7 +173,7 @@ def test_a_negated_finding_keeps_the_model_s_form_in_dropped() -> None:
 
 
 def test_a_word_that_denies_a_finding_is_that_finding_absent() -> None:
-    """"afebrile", present is recorded as the hand gold writes it, "fever", absent (tenth
+    """ "afebrile", present is recorded as the hand gold writes it, "fever", absent (tenth
     session); "afebrile", absent (a double denial) and "painless jaundice" stay as written."""
     record = empty_case_report()
     record.findings = [

@@ -446,3 +446,28 @@ def test_unset_not_extracted_gets_the_prompts_list_and_a_rerun_changes_nothing(
     assert asyncio.run(go()).count("cached") == 4
     assert {p.name: p.read_bytes() for p in out.glob("*.json")} == first
     assert not (out / "history").exists()
+
+
+def test_a_prompt_the_structured_mode_cannot_serve_stops_the_job_before_any_call(
+    tmp_path: Path, fault_server_factory
+) -> None:
+    """A helper's audit: v50 (copy_words) with json_object sent each document's other passes,
+    then failed it, document after document.  The job now refuses before any call."""
+    from abstraction.core.errors import UserError
+    from abstraction.jobs.runner import run_job
+
+    server = fault_server_factory("--seed", "1")
+    rows = [{"id": f"d{i}", "text": fictional_case(i)} for i in range(2)]
+    inputs = write_jsonl(tmp_path / "docs.jsonl", rows)
+    config = ModelConfig(
+        model="fault-model", base_url=server.base_url, api_key="test", structured="json_object"
+    )
+    with pytest.raises(UserError, match="copy_words"):
+        run_job(
+            [inputs],
+            out_dir=tmp_path / "out",
+            prompt=load_prompt("v50", ROOT / "prompts"),
+            model_config=config,
+            store_path=tmp_path / "runs.db",
+        )
+    assert server.stats().get("requests", 0) == 0

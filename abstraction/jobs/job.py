@@ -198,7 +198,7 @@ class Job:
     def _stop(self, reason: str, *, advice: str = DISK_ADVICE) -> None:
         if self.summary.stopped is None:
             self.summary.stopped = "failed"
-            self.summary.error = f"{reason}\n{advice}" if advice else reason
+            self.summary.error = f"{reason}\n{advice}"
 
     def _record_cancelled_writes(self) -> None:
         """After Ctrl-C: the writes that were under way have finished (the writer threads
@@ -310,9 +310,6 @@ class Job:
             self._stop(str(exc), advice=ENDPOINT_ADVICE)
             note = f"not finished: {exc.kind}"
             return DocumentOutcome(key, source.origin, "skipped", "stopped", note), None
-        except UserError as exc:  # wrong use (a prompt the mode cannot serve): none can succeed
-            self._stop(str(exc), advice="")
-            return DocumentOutcome(key, source.origin, "skipped", "stopped", "not finished"), None
         except Exception as exc:  # a bug or an unexpected library error: isolate it
             usage = Usage(calls=meter.calls)
             extraction = failure_extraction(

@@ -566,8 +566,8 @@ class SupportCheck:
         was found in, has a word that denies it by itself (`abstraction.core.denials`: "she was
         afebrile" for "fever", "non-tender" for "tenderness"; the name in other words too,
         "pyrexia" for "fever"), unless a negation stands up to three words before the word in
-        its clause ("not afebrile", "no longer afebrile", "never became afebrile").  Ninth
-        session: "afebrile" and "non-tender" were refused."""
+        its clause ("not afebrile", "no longer afebrile", "never became afebrile").  Until the
+        tenth session "afebrile" and "non-tender" were refused."""
         if not isinstance(fact, Finding) or fact.assertion != "absent":
             return False
         for finding in listed_findings():

@@ -18,6 +18,7 @@ from abstraction.core.denials import (
         ("afebrile", "fever"),
         ("Afebrile", "fever"),
         ("apyrexial", "fever"),
+        ("Apyrexia", "fever"),  # the noun: MACCROBAT annotates it as a sign, present
         ("non-tender", "tenderness"),
         ("Non tender", "tenderness"),
         ("anicteric", "jaundice"),

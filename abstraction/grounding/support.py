@@ -554,7 +554,7 @@ class SupportCheck:
             for clause in _NEGATION_CLAUSE.split(text):
                 if not (_negates(clause) and self.value_stated(Finding, "name", name, clause)):
                     continue
-                denials = [] if _negates(name) else _mention_denials(name, clause)
+                denials = [] if _negates(name) else _mention_denials(name, clause, of_patient=True)
                 if not denials or any(denials):
                     return True  # the name itself negated ("no lymphadenopathy"): as a whole
         return False
@@ -583,8 +583,10 @@ class SupportCheck:
                 for clause in _NEGATION_CLAUSE.split(text):
                     said = _basic(clause, {}).split()
                     for i in range(len(said)):
-                        if any(said[i : i + len(w)] == w for w in words) and not (
-                            _UNDENY & set(said[max(0, i - 3) : i])
+                        if (
+                            any(said[i : i + len(w)] == w for w in words)
+                            and not _UNDENY & set(said[max(0, i - 3) : i])
+                            and not _said_of_other(said[:i])  # "her mother was afebrile"
                         ):
                             return True
         return False
@@ -783,11 +785,12 @@ def _name_pattern(name: str) -> re.Pattern[str] | None:
     return re.compile(r"\b" + r"\W+".join(words) + r"\w*", re.IGNORECASE) if words else None
 
 
-def _mention_denials(name: str, clause: str) -> list[bool]:
+def _mention_denials(name: str, clause: str, *, of_patient: bool = False) -> list[bool]:
     """For each place `clause` names `name` (its words in order, each maybe with an ending:
     "fever" in "fevers"), whether the words around it deny it (`_denies`; a mention's
     negation is looked for after the previous mention only).  Empty when the clause names it
-    in other words."""
+    in other words.  With `of_patient`, a denial said of another person is none ("Her mother
+    had no fever": `_said_of_other` on the clause's words before the mention)."""
     at_name = _name_pattern(name)
     if at_name is None:
         return []
@@ -795,6 +798,7 @@ def _mention_denials(name: str, clause: str) -> list[bool]:
     starts = [0] + [h.end() for h in hits]
     return [
         _denies(clause[lo : h.start()], clause[h.end() :])
+        and not (of_patient and _said_of_other(_basic(clause[: h.start()], {}).split()))
         for lo, h in zip(starts, hits, strict=False)
     ]
 

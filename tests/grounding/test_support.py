@@ -719,3 +719,27 @@ def test_a_denying_word_that_is_itself_negated_states_nothing(
     absent"; and "non-febrile" never did ("febrile" names the fever first)."""
     fact = Finding(name="fever", assertion="absent", body_site=None, evidence=Evidence(quote=quote))
     assert (SupportCheck("x").check(fact, quote, sentence=sentence) == []) is stated
+
+
+@pytest.mark.parametrize(
+    ("quote", "stated"),
+    [
+        ("Her mother had no fever.", False),
+        ("Her mother was afebrile.", False),
+        ("His father, who had no fever, brought him in.", False),
+        ("Her mother had no fever, but she was febrile.", False),
+        ("The donor had no fever.", False),
+        ("She had no fever.", True),
+        ("The patient, whose mother had diabetes, had no fever.", True),
+        ("Her husband reported that she had no fever.", True),
+        ("After a transplant from his sister, he had no fever.", True),
+        ("She was afebrile; her mother had fever.", True),
+        ("The mother had no fever.", True),  # an obstetric case's patient
+    ],
+)
+def test_another_person_s_denial_does_not_state_the_patient_s(quote: str, stated: bool) -> None:
+    """A helper's audit (tenth session) and the ninth session's note: "her mother had no
+    fever" and "her mother was afebrile" were read as the patient's fever, absent.  Verdicts
+    written before the change; the other person is read as the outcome check reads it."""
+    fact = Finding(name="fever", assertion="absent", body_site=None, evidence=Evidence(quote=quote))
+    assert (not any(u.key for u in SupportCheck("x").check(fact, quote))) is stated

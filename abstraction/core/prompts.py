@@ -422,6 +422,11 @@ class PromptSpec(_Frozen):
     def identity(self) -> str:
         return f"{self.version}@{self.sha256[:12]}"
 
+    @property
+    def pattern_passes(self) -> list[str]:
+        """The passes whose answer needs a JSON-schema pattern enforced (``copy_words``)."""
+        return [p.name for p in self.passes if p.copy_words]
+
     def settings_dict(self) -> dict[str, Any]:
         return self.settings.model_dump()
 

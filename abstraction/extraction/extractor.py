@@ -389,9 +389,7 @@ def _after_error(
 async def aextract_document(doc: Document, *, prompt: PromptSpec, client: Completer) -> Extraction:
     """Run every pass of `prompt` on `doc`, one after another; stop at the first failed pass
     that is not optional."""
-    refuse_unenforced_patterns(
-        _structured(client), prompt.version, [p.name for p in prompt.passes if p.copy_words]
-    )
+    refuse_unenforced_patterns(_structured(client), prompt.version, prompt.pattern_passes)
     run = DocumentRun(doc, prompt, client)
     for spec in prompt.passes:
         if run.skips(spec):

@@ -18,8 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from abstraction.client.config import refuse_unenforced_patterns
 from abstraction.client.openai_client import refuse_unenforced_pattern, response_format
 from abstraction.core.documents import Document
+from abstraction.core.errors import UserError
 from abstraction.core.prompts import PassSpec, PromptSpec
 from abstraction.core.schema import SCHEMA_VERSION
 from abstraction.extraction import (
@@ -36,6 +38,21 @@ from abstraction.jobs.inputs import InputError, InputLimits, Source, discover, l
 
 MANIFEST_FORMAT = "abstraction-batch/1"
 URL = "/v1/chat/completions"
+BATCH_MODES = ("json_schema", "json_object")
+"""The structured-output modes a batch request can carry: the schema in ``response_format``
+(OpenAI, vLLM), or written into the prompt with ``json_object``.  The llama.cpp modes (gbnf,
+llguidance, json_object_schema) constrain a local server's answer; a batch endpoint has no
+such field, so a request in them would carry no schema at all."""
+
+
+def refuse_batch_mode(structured: str) -> None:
+    """Raise `UserError` for a mode a batch request cannot carry (before anything is written)."""
+    if structured not in BATCH_MODES:
+        raise UserError(
+            f"--structured {structured!r} cannot be used for a batch: a batch request carries "
+            f"its schema only as {' or '.join(BATCH_MODES)} (json_schema for OpenAI and vLLM; "
+            "gbnf, llguidance and json_object_schema are for a local llama.cpp server, live)"
+        )
 
 
 def custom_id(doc_id: str, part: int, pass_name: str) -> str:
@@ -46,6 +63,7 @@ def request_body(
     unit: Document, prompt: PromptSpec, spec: PassSpec, *, model: str, structured: str
 ) -> dict[str, Any]:
     """The chat-completions body the live client sends for this pass of this text."""
+    refuse_batch_mode(structured)
     settings = prompt.settings
     text = strip_boilerplate(unit.text)
     schema = with_text_pattern(
@@ -104,7 +122,11 @@ def prepare_batch(
     chunking: ChunkSettings | None = None,
     limits: InputLimits | None = None,
 ) -> PrepareSummary:
-    """Write the request JSONL and its manifest; bad inputs are listed, not fatal."""
+    """Write the request JSONL and its manifest; bad inputs are listed, not fatal.  A mode a
+    batch cannot carry is refused first (`refuse_batch_mode`), and so is a ``copy_words``
+    prompt with ``json_object`` (its pattern would only be written into the prompt)."""
+    refuse_batch_mode(structured)
+    refuse_unenforced_patterns(structured, prompt.version, prompt.pattern_passes)
     chunking = chunking or ChunkSettings()
     lines: list[str] = []
     docs: list[dict[str, Any]] = []

@@ -183,7 +183,7 @@ async def arun_job(
     refuse_unenforced_patterns(
         model_config.resolved_structured(),
         prompt.version,
-        [p.name for p in prompt.passes if p.copy_words],
+        prompt.pattern_passes,
     )
     transport = JobTransport(policy=options.retry, log_bodies=options.log_bodies)
     with (

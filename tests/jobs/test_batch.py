@@ -196,3 +196,49 @@ def test_a_header_only_pass_is_not_in_the_batch_for_a_text_without_a_header(
     db = sqlite3.connect(out / "runs.db")
     missing = "select count(*) from model_calls where status = 'missing'"
     assert db.execute(missing).fetchone() == (0,)  # no log row for a pass never asked
+
+
+def test_a_batch_in_a_mode_that_carries_no_schema_is_refused_before_anything_is_written(
+    tmp_path: Path,
+) -> None:
+    """gbnf, llguidance and json_object_schema constrain a local llama.cpp server's answer; a
+    batch request in them would carry no schema at all (a bare json_object).  They are refused
+    before the request file is written, and a file already there is left as it was."""
+    import pytest
+
+    from abstraction.core.errors import UserError
+
+    src = _inputs(tmp_path)
+    requests = tmp_path / "batch" / "requests.jsonl"
+    requests.parent.mkdir()
+    requests.write_text("earlier requests\n")
+    for mode in ("gbnf", "llguidance", "json_object_schema", "auto", "jsonschema"):
+        with pytest.raises(UserError, match=f"--structured '{mode}' cannot be used for a batch"):
+            prepare_batch([src], out=requests, prompt=PROMPT, model="m", structured=mode)
+        assert requests.read_text() == "earlier requests\n"
+        assert not manifest_path_for(requests).exists()
+    for mode in ("json_schema", "json_object"):
+        prepare_batch([src], out=requests, prompt=PROMPT, model="m", structured=mode)
+        bodies = [json.loads(x)["body"] for x in requests.read_text().splitlines()]
+        if mode == "json_schema":
+            assert all(b["response_format"]["type"] == "json_schema" for b in bodies)
+        else:  # the schema goes into the prompt
+            assert all("Answer with JSON matching this schema" in str(b) for b in bodies)
+
+
+def test_a_copy_words_prompt_in_json_object_mode_writes_no_batch(tmp_path: Path) -> None:
+    """The copy_words pattern cannot be enforced by json_object: the prompt is refused as a
+    whole, before any request line is written (not pass by pass)."""
+    import pytest
+
+    from abstraction.core.errors import UserError
+
+    src = _inputs(tmp_path)
+    requests = tmp_path / "batch" / "requests.jsonl"
+    v50 = load_prompt("v50", ROOT / "prompts")
+    assert v50.pattern_passes  # the two mentions passes
+    with pytest.raises(UserError, match="prompt v50, pass "):
+        prepare_batch([src], out=requests, prompt=v50, model="m", structured="json_object")
+    assert not requests.exists() and not manifest_path_for(requests).exists()
+    prepare_batch([src], out=requests, prompt=v50, model="m", structured="json_schema")
+    assert "pattern" in requests.read_text()

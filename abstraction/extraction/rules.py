@@ -440,7 +440,9 @@ def findings_only_findings(record: CaseReport) -> list[DroppedFact]:
       vocabulary, therapy words, or one of the record's treatments in its words), a response
       to treatment (a disease event), a time ("fourteen months after infusion"), the
       principal diagnosis or a secondary one named as a disease (its disease words: "-itis",
-      "-oma", "syndrome"...);
+      "-oma", "syndrome"...), unless the finding is absent: "anicteric" beside a principal
+      "jaundice" is a fact of its own (and a contradiction a reviewer should see), not the
+      diagnosis listed twice;
     - a name of no word ("the", "14", "patient") leaves;
     - the same finding (term, assertion and body site) listed twice is kept once."""
     out: list[DroppedFact] = []
@@ -495,7 +497,7 @@ def findings_only_findings(record: CaseReport) -> list[DroppedFact]:
     out += _leave(
         record,
         "findings",
-        lambda f: dx.term(f.name).key in diseases,
+        lambda f: f.assertion != "absent" and dx.term(f.name).key in diseases,
         "a diagnosis the record lists, not a finding (rule)",
     )
     out += _leave(record, "findings", lambda f: _names_nothing(f.name), "names nothing (rule)")
@@ -514,13 +516,14 @@ def findings_only_findings(record: CaseReport) -> list[DroppedFact]:
 
 def diagnoses_only_diseases(record: CaseReport) -> list[DroppedFact]:
     """A secondary "diagnosis" that is not a disease of its own leaves the diagnoses: one the
-    record also lists as a finding (the same term, as the scorer reads it: a sign or symptom)
-    and not named as a disease (no disease word: "-itis", "-oma", "syndrome"...),
+    record also lists as a finding, present or uncertain (the same term, as the scorer reads
+    it: a sign or symptom; "jaundice" beside "jaundice", absent is not the same fact) and not
+    named as a disease (no disease word: "-itis", "-oma", "syndrome"...),
     one that names only a gene, a marker or a genetic change ("RUNX1", "MYC rearrangement": a
     feature of a disease, its details), and one named as a relapse, remission or progression
     (a disease event, with its own section)."""
     vocab = vocabulary("findings")
-    signs = {vocab.term(f.name).key for f in record.findings}
+    signs = {vocab.term(f.name).key for f in record.findings if f.assertion != "absent"}
     out = _leave(
         record,
         "diagnoses",

@@ -248,3 +248,53 @@ def test_a_site_takes_in_of_the_organ_and_a_name_is_matched_as_words() -> None:
     text = _case("A mass in the head of the pancreas was seen. A thrash in the chest was heard.")
     apply_rules(record, ("sites_from_words",), text)
     assert [f.body_site for f in record.findings] == ["head of the pancreas", None]
+
+
+def test_an_absent_finding_that_names_a_listed_diagnosis_stays_a_finding() -> None:
+    """A present (or uncertain) finding that is the principal diagnosis is that diagnosis
+    listed twice and leaves; an absent one is a fact of its own ("anicteric" beside a
+    principal "jaundice", "no hepatitis" beside a secondary one) and stays, with its assertion.
+    Before the eleventh session the absent one was removed as "a diagnosis the record lists"."""
+    from abstraction.core.schema import Diagnosis
+
+    record = empty_case_report()
+    record.diagnoses = [
+        Diagnosis(name="jaundice", status="principal", details=None, evidence=Evidence(quote="j")),
+        Diagnosis(name="hepatitis", status="secondary", details=None, evidence=Evidence(quote="h")),
+    ]
+    record.findings = [
+        Finding(name=n, assertion=a, body_site=None, evidence=Evidence(quote=n))
+        for n, a in [
+            ("anicteric", "present"),
+            ("jaundice", "present"),
+            ("no hepatitis", "present"),
+            ("hepatitis", "uncertain"),
+            ("Jaundice", "absent"),
+        ]
+    ]
+    dropped = apply_rules(record, ("findings_only_findings",))
+    assert [(f.name, f.assertion) for f in record.findings] == [
+        ("jaundice", "absent"),
+        ("hepatitis", "absent"),
+    ]
+    left = [(d.fact["name"], d.note) for d in dropped if "diagnosis" in (d.note or "")]
+    assert [n for n, _ in left] == ["jaundice", "hepatitis"]
+
+
+def test_a_secondary_diagnosis_is_not_removed_for_a_finding_said_absent() -> None:
+    """A secondary "diagnosis" that is a sign the record lists as a finding leaves; not when
+    the finding is that sign, absent: the two facts disagree and both stay for a reviewer."""
+    from abstraction.core.schema import Diagnosis
+
+    record = empty_case_report()
+    record.diagnoses = [
+        Diagnosis(name=n, status="secondary", details=None, evidence=Evidence(quote=n))
+        for n in ("jaundice", "pulmonary edema")
+    ]
+    record.findings = [
+        Finding(name=n, assertion=a, body_site=None, evidence=Evidence(quote=n))
+        for n, a in [("jaundice", "absent"), ("pulmonary edema", "present")]
+    ]
+    dropped = apply_rules(record, ("diagnoses_only_diseases",))
+    assert [d.name for d in record.diagnoses] == ["jaundice"]
+    assert [d.fact["name"] for d in dropped] == ["pulmonary edema"]

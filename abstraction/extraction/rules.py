@@ -516,14 +516,15 @@ def findings_only_findings(record: CaseReport) -> list[DroppedFact]:
 
 def diagnoses_only_diseases(record: CaseReport) -> list[DroppedFact]:
     """A secondary "diagnosis" that is not a disease of its own leaves the diagnoses: one the
-    record also lists as a finding, present or uncertain (the same term, as the scorer reads
-    it: a sign or symptom; "jaundice" beside "jaundice", absent is not the same fact) and not
-    named as a disease (no disease word: "-itis", "-oma", "syndrome"...),
+    record also lists as a finding, whatever its assertion (the same term, as the scorer reads
+    it: a sign or symptom; "weight loss" beside "weight loss", absent is a sign misfiled, and
+    the finding keeps what the text says of it) and not named as a disease (no disease word:
+    "-itis", "-oma", "syndrome"...),
     one that names only a gene, a marker or a genetic change ("RUNX1", "MYC rearrangement": a
     feature of a disease, its details), and one named as a relapse, remission or progression
     (a disease event, with its own section)."""
     vocab = vocabulary("findings")
-    signs = {vocab.term(f.name).key for f in record.findings if f.assertion != "absent"}
+    signs = {vocab.term(f.name).key for f in record.findings}
     out = _leave(
         record,
         "diagnoses",

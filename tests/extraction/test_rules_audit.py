@@ -281,20 +281,27 @@ def test_an_absent_finding_that_names_a_listed_diagnosis_stays_a_finding() -> No
     assert [n for n, _ in left] == ["jaundice", "hepatitis"]
 
 
-def test_a_secondary_diagnosis_is_not_removed_for_a_finding_said_absent() -> None:
-    """A secondary "diagnosis" that is a sign the record lists as a finding leaves; not when
-    the finding is that sign, absent: the two facts disagree and both stay for a reviewer."""
+def test_a_sign_filed_as_a_diagnosis_leaves_even_when_the_finding_is_absent() -> None:
+    """A secondary "diagnosis" that is a sign the record lists as a finding leaves the
+    diagnoses, whatever the finding's assertion: case03's model wrote "weight loss" and
+    "fever" as diagnoses beside "no weight loss" and "no fever" (the eleventh session tried
+    keeping them, and they stayed as diagnoses the text denies).  The finding keeps what the
+    text says; the diagnosis is in `dropped`."""
     from abstraction.core.schema import Diagnosis
 
     record = empty_case_report()
     record.diagnoses = [
         Diagnosis(name=n, status="secondary", details=None, evidence=Evidence(quote=n))
-        for n in ("jaundice", "pulmonary edema")
+        for n in ("weight loss", "pulmonary edema", "pneumonia")
     ]
     record.findings = [
         Finding(name=n, assertion=a, body_site=None, evidence=Evidence(quote=n))
-        for n, a in [("jaundice", "absent"), ("pulmonary edema", "present")]
+        for n, a in [("weight loss", "absent"), ("pulmonary edema", "present")]
     ]
     dropped = apply_rules(record, ("diagnoses_only_diseases",))
-    assert [d.name for d in record.diagnoses] == ["jaundice"]
-    assert [d.fact["name"] for d in dropped] == ["pulmonary edema"]
+    assert [d.name for d in record.diagnoses] == ["pneumonia"]
+    assert [d.fact["name"] for d in dropped] == ["weight loss", "pulmonary edema"]
+    assert [(f.name, f.assertion) for f in record.findings] == [
+        ("weight loss", "absent"),
+        ("pulmonary edema", "present"),
+    ]

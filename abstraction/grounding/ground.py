@@ -32,6 +32,7 @@ from abstraction.core.records import DroppedFact, GroundingSummary
 from abstraction.core.schema import (
     METADATA_SECTIONS,
     AgeFact,
+    Diagnosis,
     Evidence,
     Finding,
     OutcomeStatusFact,
@@ -48,6 +49,7 @@ from abstraction.grounding.support import (
     ages_in,
     is_not_stated,
     key_value,
+    said_present,
 )
 
 R = TypeVar("R", bound=BaseModel)
@@ -278,7 +280,7 @@ def _relocate(ev: Evidence, owner: BaseModel, doc: _Document, opts: _Options) ->
                 break
     else:
         spans = doc.sentences_with(value)
-        if isinstance(owner, Finding) and owner.assertion == "present":  # not one that denies it
+        if said_present(owner):  # not a sentence that denies it
             spans = (s for s in spans if _states_key(s, owner, doc, opts))
         span = next(spans, None)
         if span is None:
@@ -366,7 +368,8 @@ def _support(
 def _check(ev: Evidence, owner: BaseModel, doc: _Document, opts: _Options) -> list[Unstated]:
     context = sentence = None
     lead = ""
-    finding = isinstance(owner, Finding)  # its assertion is read in its sentence
+    # a finding's assertion, and whether a diagnosis was had, are read in the sentence
+    finding = isinstance(owner, (Finding, Diagnosis))
     if (finding or opts.scope == "sentence") and ev.start is not None and ev.end is not None:
         span = _sentence(doc.text, Span(ev.start, ev.end))
         sentence = doc.text[span.start : span.end]

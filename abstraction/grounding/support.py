@@ -592,14 +592,15 @@ class SupportCheck:
         return False
 
     def _presence_denied(self, fact: BaseModel, name: str, quote: str, lead: str) -> bool:
-        """True when `fact` is a finding said to be present and every clause of its quote (with
+        """True when `fact` is a finding said to be present, or a diagnosis the patient had
+        (principal or secondary: `said_present`), and every clause of its quote (with
         `lead`, the words of its sentence before it: a bare phrase "hypertension" found in
         "no history of hypertension") that names it also denies it at each mention
         (`_denies`: "denied fever", "no history of hypertension", "no fever, cough or rash",
         "were absent"; not "without treatment, the rash spread", "did not improve her
         dyspnoea", "no fever at admission, fever on day 4").  A clause that names the finding
         in other words than its name's cannot be read, and denies nothing."""
-        if not isinstance(fact, Finding) or fact.assertion != "present":
+        if not said_present(fact):
             return False
         if _negates(name):
             return False  # a name that is itself a negation ("no fever") is not read here
@@ -760,6 +761,14 @@ _DENYING_VERBS = frozenset(
 sweats"); after "no" or "without" a list is denied only with "or" / "nor" in it ("no fever,
 cough or rash"), since "no sign of hemolysis, elevated CRP, low albumin" goes on listing what
 was found."""
+
+
+def said_present(fact: BaseModel) -> bool:
+    """A finding said to be present, or a diagnosis the patient had (principal or secondary;
+    eleventh session: "no history of hypertension" stated "hypertension", secondary)."""
+    if isinstance(fact, Finding):
+        return fact.assertion == "present"
+    return isinstance(fact, Diagnosis) and fact.status in ("principal", "secondary")
 
 
 def _denied_after(after: str) -> bool:

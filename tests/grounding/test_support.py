@@ -743,3 +743,58 @@ def test_another_person_s_denial_does_not_state_the_patient_s(quote: str, stated
     written before the change; the other person is read as the outcome check reads it."""
     fact = Finding(name="fever", assertion="absent", body_site=None, evidence=Evidence(quote=quote))
     assert (not any(u.key for u in SupportCheck("x").check(fact, quote))) is stated
+
+
+@pytest.mark.parametrize(
+    ("name", "status", "quote", "denied"),
+    [
+        # verdicts written before the code (eleventh session)
+        ("hypertension", "secondary", "She had no history of hypertension.", True),
+        ("pneumonia", "principal", "There was no evidence of pneumonia.", True),
+        ("tuberculosis", "secondary", "Tuberculosis was ruled out.", True),
+        ("sarcoidosis", "secondary", "Sarcoidosis was excluded.", True),
+        ("HIV infection", "secondary", "She had no HIV infection.", True),
+        ("weight loss", "secondary", "There was no fever, and no weight loss was reported.", True),
+        ("pneumonia", "secondary", "She was treated for pneumonia without complications.", False),
+        ("pneumonia", "secondary", "No relapse of lymphoma, but pneumonia developed.", False),
+        ("diabetes", "secondary", "There was no family history of diabetes.", False),
+        ("lymphoma", "principal", "Lymphoma was diagnosed; no other disease was found.", False),
+        ("hepatitis", "secondary", "Hepatitis did not improve with steroids.", False),
+        # a diagnosis ruled out is stated by a quote that denies it: not this check's to refuse
+        ("tuberculosis", "ruled_out", "Tuberculosis was ruled out.", False),
+    ],
+)
+def test_a_diagnosis_the_patient_had_is_not_stated_by_a_quote_that_denies_it(
+    name: str, status: str, quote: str, denied: bool
+) -> None:
+    """A principal or secondary diagnosis is one the patient had: a quote that says it was not
+    there ("no history of hypertension", "was ruled out") states the opposite, as it does for
+    a finding said present.  Before the eleventh session a diagnosis's quote was read for its
+    name only."""
+    from abstraction.core.schema import Diagnosis
+
+    fact = Diagnosis(name=name, status=status, details=None, evidence=Evidence(quote=quote))
+    keys = [u for u in SupportCheck("any").check(fact, quote) if u.key]
+    assert bool(keys) is denied
+    if denied:
+        assert "was present: it denies it" in keys[0].note
+
+
+def test_a_diagnosis_is_read_in_its_sentence_and_relocated_past_a_denial() -> None:
+    """A diagnosis quoted as its bare name, found where the text denies it, moves to a
+    sentence that states it, or is unsupported when none does (the mentions passes quote the
+    name alone)."""
+    text = (
+        "A 60-year-old man had no history of hypertension or diabetes. There was no evidence "
+        "of pneumonia. Two years later, hypertension was diagnosed and treated with amlodipine."
+    )
+
+    def dx(name: str) -> dict[str, Any]:
+        return {"name": name, "status": "secondary", "details": None, "evidence": name}
+
+    rec = _record(diagnoses=[dx("hypertension"), dx("pneumonia"), dx("diabetes")])
+    out = ground(rec, text, relocate=True, unstated="flag").record.diagnoses
+    hypertension, pneumonia, diabetes = (d.evidence for d in out)
+    assert hypertension.status == "exact" and hypertension.quote.startswith("Two years later")
+    for ev in (pneumonia, diabetes):
+        assert ev.status == "unsupported" and "was present: it denies it" in (ev.note or "")

@@ -5,6 +5,7 @@ the reason; else a `ModelError` whose `kind` says what went wrong with this call
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import Callable
 from typing import Any
 
@@ -36,9 +37,7 @@ def translate(
     death = health() if health is not None and transport_failed else None
     if death is not None:
         return EndpointError(death, kind="engine_died")
-    if isinstance(cause, openai.APIConnectionError) and isinstance(
-        cause.__cause__, httpx.ConnectError
-    ):
+    if isinstance(cause, openai.APIConnectionError) and _refused(cause):
         return EndpointError(
             f"cannot reach the model endpoint {where}: {cause.__cause__ or cause}. Check "
             "--base-url (or OPENAI_BASE_URL) and that the server is running",
@@ -53,6 +52,26 @@ def translate(
         )
     common = {"attempts": attempts, "usage": usage, "last_output": last_output}
     return _model_error(exc, common)
+
+
+def _refused(exc: BaseException) -> bool:
+    """Whether nothing answers at the address: a refused connection or a name that does not
+    resolve, anywhere in the chain of causes.  httpx's own transport raises `ConnectError`;
+    the job's transport (aiohttp under httpx) reports the same refusal as a ``ConnectTimeout``
+    over aiohttp's ``ClientConnectorError`` over the ``ConnectionRefusedError``, passed up as
+    a dropped connection (`abstraction.jobs.transport`), so the chain is walked to its end.
+    A connection that was made and then lost is not a refusal."""
+    seen: BaseException | None = exc
+    for _ in range(12):  # a chain of causes is short; a cycle must not loop
+        if seen is None:
+            return False
+        if isinstance(seen, (httpx.ConnectError, ConnectionRefusedError, socket.gaierror)):
+            return True
+        if seen.__cause__ is not None:
+            seen = seen.__cause__
+        else:
+            seen = None if seen.__suppress_context__ else seen.__context__
+    return False
 
 
 def _root_cause(exc: BaseException) -> BaseException:

@@ -471,3 +471,42 @@ def test_a_prompt_the_structured_mode_cannot_serve_stops_the_job_before_any_call
             store_path=tmp_path / "runs.db",
         )
     assert server.stats().get("requests", 0) == 0
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_a_job_against_an_endpoint_that_refuses_connections_stops_and_writes_nothing(
+    tmp_path: Path,
+) -> None:
+    """README: "the job stops at the first call that cannot connect, naming the URL".  The
+    job's transport (aiohttp under httpx) reports a refused connection as a timeout, which the
+    client read as a per-document "connection" failure until the eleventh session: every
+    document was written as failed, over any earlier output."""
+    src = tmp_path / "in"
+    src.mkdir()
+    for i in range(3):
+        (src / f"d{i}.txt").write_text(fictional_case(i), encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "d0.json").write_text('{"earlier": "output"}')
+    url = f"http://127.0.0.1:{_closed_port()}/v1"
+    config = ModelConfig(model="fault-model", base_url=url, api_key="test", timeout=2)
+    job = arun_job(
+        [src],
+        out_dir=out,
+        prompt=PROMPT,
+        model_config=config,
+        concurrency=2,
+        store_path=out / "runs.db",
+        options=JobOptions(retry=FAST_RETRY, prices=PRICES),
+    )
+    summary = asyncio.run(job)
+    assert summary.stopped == "failed"
+    assert url in (summary.error or "") and "--base-url" in (summary.error or "")
+    assert (out / "d0.json").read_text() == '{"earlier": "output"}'
+    assert sorted(p.name for p in out.glob("*.json")) == ["d0.json"]
+    assert {o.status for o in summary.outcomes} <= {"skipped"}

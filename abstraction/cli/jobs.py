@@ -342,6 +342,9 @@ def batch_prepare(
         int, typer.Option(help="Characters of document per request; longer ones are split.")
     ] = 48_000,
     max_doc_bytes: Annotated[int | None, typer.Option(help="Refuse larger texts.")] = None,
+    overwrite: Annotated[
+        bool, typer.Option(help="Replace an existing request file and its manifest.")
+    ] = False,
 ) -> None:
     """Write an OpenAI Batch API / vllm run-batch request file (and its manifest)."""
     from abstraction.core.prompts import default_prompts_dir, load_prompt
@@ -360,6 +363,7 @@ def batch_prepare(
                 max_chars=max_part_chars, overlap=min(1000, max_part_chars // 4)
             ),
             limits=limits,
+            overwrite=overwrite,
         )
     console.print(f"{done.lines} requests for {done.documents} documents: {done.requests}")
     console.print(f"manifest: {done.manifest}")
@@ -410,4 +414,8 @@ def batch_collect(
             prices=prices,
         )
     print_summary(summary)
+    for problem in summary.problems[:20]:
+        console.print(f"[yellow]left out[/yellow] {escape(problem)}", highlight=False)
+    if len(summary.problems) > 20:
+        console.print(f"[yellow]and {len(summary.problems) - 20} more problems[/yellow]")
     raise typer.Exit(exit_code(summary))

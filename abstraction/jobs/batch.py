@@ -21,7 +21,7 @@ from pydantic import ValidationError
 
 from abstraction.client.openai_client import ChatResult
 from abstraction.core.documents import Document
-from abstraction.core.errors import ModelError, UserError
+from abstraction.core.errors import EndpointError, ModelError, UserError
 from abstraction.core.prompts import PassSpec, PromptSpec, Quotes
 from abstraction.core.records import Extraction, Usage
 from abstraction.extraction import answer_model, applies
@@ -31,7 +31,7 @@ from abstraction.extraction.pipeline import aextract_parts
 from abstraction.jobs.batch_prepare import MANIFEST_FORMAT, URL, custom_id
 from abstraction.jobs.cache import Cache
 from abstraction.jobs.inputs import InputError, InputLimits, Source, load
-from abstraction.jobs.job import write_output
+from abstraction.jobs.job import ENDPOINT_ADVICE, write_output
 from abstraction.jobs.outcomes import DocumentOutcome
 from abstraction.jobs.prices import PriceTable, load_prices
 from abstraction.jobs.runner import (
@@ -64,17 +64,25 @@ class BatchAnswer:
 
 
 def parse_output(path: Path) -> tuple[dict[str, str], list[str]]:
-    """custom_id -> raw line, and the problems (unreadable lines, duplicates)."""
+    """custom_id -> raw line, and the problems (unreadable lines, duplicates).  Raises
+    `UserError` when the file cannot be read at all (missing, a folder)."""
     lines: dict[str, str] = {}
     problems: list[str] = []
-    with path.open("r", encoding="utf-8", errors="replace") as fh:
+    try:
+        fh = path.open("r", encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise UserError(f"{path}: cannot read the batch results: {exc.strerror or exc}") from exc
+    with fh:
         for n, raw in enumerate(fh, start=1):
             if not raw.strip():
                 continue
             try:
-                cid = json.loads(raw)["custom_id"]
+                line = json.loads(raw)
+                cid = line["custom_id"] if isinstance(line, dict) else None
             except (ValueError, KeyError, TypeError):
-                problems.append(f"{path}:{n}: not a batch output line")
+                cid = None
+            if not isinstance(cid, str):
+                problems.append(f"{path}:{n}: not a batch output line (no custom_id)")
                 continue
             if cid in lines:
                 problems.append(f"{path}:{n}: duplicate custom_id {cid!r} (the first is used)")
@@ -83,28 +91,50 @@ def parse_output(path: Path) -> tuple[dict[str, str], list[str]]:
     return lines, problems
 
 
+def _count(value: Any) -> int:
+    """A token count as the provider wrote it; anything but a non-negative integer is 0."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
+
+
+def _object(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def judge_answer(raw: str, spec: PassSpec, quotes: Quotes = "model") -> BatchAnswer:
-    """Validate one output line against the pass's response model (no re-ask here)."""
-    line = json.loads(raw)
-    response = line.get("response") or {}
-    body = response.get("body") or {}
-    usage = body.get("usage") or {}
+    """Validate one output line against the pass's response model (no re-ask here).  Never
+    raises: a line of any other shape is this item's failure (``unparseable``), not the
+    batch's."""
+    try:
+        return _judge(raw, spec, quotes)
+    except (ValueError, TypeError, AttributeError, KeyError, IndexError) as exc:
+        message = f"batch output line of an unexpected shape: {type(exc).__name__}: {exc}"
+        return BatchAnswer(None, ModelError(message[:500], kind="unparseable"), raw)
+
+
+def _judge(raw: str, spec: PassSpec, quotes: Quotes) -> BatchAnswer:
+    line = _object(json.loads(raw))
+    response = _object(line.get("response"))
+    body = _object(response.get("body"))
+    usage = _object(body.get("usage"))
     spent = Usage(
-        prompt_tokens=usage.get("prompt_tokens") or 0,
-        completion_tokens=usage.get("completion_tokens") or 0,
-        total_tokens=usage.get("total_tokens") or 0,
+        prompt_tokens=_count(usage.get("prompt_tokens")),
+        completion_tokens=_count(usage.get("completion_tokens")),
+        total_tokens=_count(usage.get("total_tokens")),
         calls=1,
     )
     common: dict[str, Any] = {"attempts": 1, "usage": spent.model_dump()}
     if line.get("error") or response.get("status_code") != 200:
-        msg = json.dumps(line.get("error") or body.get("error") or response.get("status_code"))
+        why = line.get("error") or body.get("error") or response.get("status_code")
+        msg = json.dumps(why if why is not None else "no response", default=str)[:500]
         return BatchAnswer(
             None, ModelError(f"batch item failed: {msg}", kind="http", **common), raw
         )
-    try:
-        choice = body["choices"][0]
-        content = choice["message"]["content"] or ""
-    except (KeyError, IndexError, TypeError):
+    choices = body.get("choices")
+    choice = _object(choices[0]) if isinstance(choices, list) and choices else {}
+    content = _object(choice.get("message")).get("content")
+    if content is None:
+        content = "" if "message" in choice else None
+    if not isinstance(content, str):
         return BatchAnswer(
             None, ModelError("batch answer has no message", kind="unparseable", **common), raw
         )
@@ -187,9 +217,33 @@ def load_manifest(path: Path) -> dict[str, Any]:
         manifest = json.loads(path.read_text("utf-8"))
     except (OSError, ValueError) as exc:
         raise UserError(f"{path}: cannot read the batch manifest: {exc}") from exc
-    if manifest.get("format") != MANIFEST_FORMAT:
+    if not isinstance(manifest, dict) or manifest.get("format") != MANIFEST_FORMAT:
         raise UserError(f"{path}: not a batch manifest ({MANIFEST_FORMAT})")
+    missing = [k for k in _MANIFEST_KEYS if k not in manifest]
+    documents = manifest.get("documents")
+    if not missing and not isinstance(documents, list):
+        missing = ["documents (a list)"]
+    for n, entry in enumerate(documents if not missing else []):
+        source = entry.get("source") if isinstance(entry, dict) else None
+        lacks = [k for k in _ENTRY_KEYS if not isinstance(entry, dict) or k not in entry]
+        lacks += [
+            f"source.{k}" for k in _SOURCE_KEYS if not isinstance(source, dict) or k not in source
+        ]
+        if lacks:
+            missing = [f"documents[{n}].{k}" for k in lacks]
+            break
+    if missing:
+        raise UserError(
+            f"{path}: the batch manifest lacks {', '.join(missing[:5])} (edited by hand?): "
+            "prepare the batch again, or restore the manifest written beside its requests"
+        )
     return manifest
+
+
+_MANIFEST_KEYS = ("requests", "prompt_version", "prompt_sha256", "model", "structured")
+_MANIFEST_KEYS += ("documents",)
+_ENTRY_KEYS = ("source", "sha256", "parts")
+_SOURCE_KEYS = ("id", "origin", "kind", "path", "line", "offset")
 
 
 def _source_of(d: dict[str, Any]) -> Source:
@@ -238,6 +292,7 @@ async def collect_batch(
             f"({manifest['prompt_sha256'][:12]}), not {prompt.identity}: pass the same prompt"
         )
     lines, problems = parse_output(output)
+    problems += _unknown_lines(lines, manifest, prompt, output)
     described = {
         "model": manifest["model"],
         "endpoint": "batch",
@@ -275,13 +330,54 @@ async def collect_batch(
         log_bodies,
     )
     summary = JobSummary(run_id, store.path, out_dir, total=len(manifest["documents"]))
+    summary.problems = problems
     t0 = time.monotonic()
     for entry in manifest["documents"]:
-        outcome = await _collect_document(ctx, entry, lines)
+        if summary.stopped is not None:
+            source = _source_of(entry)
+            note = "not finished: the model endpoint failed"
+            outcome = DocumentOutcome(source.id, source.origin, "skipped", "stopped", note)
+            summary.outcomes.append(_record(ctx, outcome))
+            continue
+        try:
+            outcome = await _collect_document(ctx, entry, lines)
+        except EndpointError as exc:  # no re-ask can succeed: stop, write nothing more
+            summary.stopped, summary.error = "failed", f"{exc}\n{ENDPOINT_ADVICE}"
+            source = _source_of(entry)
+            note = f"not finished: {exc.kind}"
+            outcome = DocumentOutcome(source.id, source.origin, "skipped", "stopped", note)
+            outcome = _record(ctx, outcome)
         summary.outcomes.append(outcome)
     summary.seconds = time.monotonic() - t0
-    store.finish_run(run_id, status="done")
+    store.finish_run(run_id, status=summary.stopped or "done", note=summary.error)
     return summary
+
+
+def _unknown_lines(
+    lines: dict[str, str], manifest: dict[str, Any], prompt: PromptSpec, output: Path
+) -> list[str]:
+    """The problem of lines that answer no request of this batch (another batch's results,
+    an edited file); `UserError` when no line answers one, before anything is re-asked."""
+    known = {
+        custom_id(entry["source"]["id"], index, spec.name)
+        for entry in manifest["documents"]
+        for index in range(len(entry["parts"]))
+        for spec in prompt.passes
+    }
+    unknown = [cid for cid in lines if cid not in known]
+    if lines and len(unknown) == len(lines):
+        raise UserError(
+            f"{output}: none of its {len(lines)} answers is for a request of this batch "
+            f"(custom_id {unknown[0]!r}; this batch's look like {min(known, default='-')!r}): "
+            "are these another batch's results?  Nothing was re-asked or written"
+        )
+    if not unknown:
+        return []
+    shown = ", ".join(repr(c) for c in unknown[:3]) + (", ..." if len(unknown) > 3 else "")
+    return [
+        f"{output}: {len(unknown)} line(s) answer no request of this batch (custom_id "
+        f"{shown}); they were left out"
+    ]
 
 
 def _part_answers(
@@ -327,11 +423,18 @@ async def _collect_document(
     meter = CallMeter(doc.id)
     token = CURRENT_METER.set(meter)
     batch_usage = Usage()
+    hits = 0
     pending = iter(parts)  # `aextract_parts` asks for the parts in order, one at a time
 
     async def from_batch(unit: Document) -> Extraction:
         nonlocal batch_usage
-        answers, usage = _part_answers(ctx, lines, doc.id, next(pending).index, unit)
+        index = next(pending).index
+        nonlocal hits
+        cached = ctx.cache.get(ctx.identity.key(unit.sha256))
+        if cached is not None:  # collected (or extracted) before: the same answer again,
+            hits += 1  # never a failure over it, and the same bytes (nothing rewritten)
+            return cached
+        answers, usage = _part_answers(ctx, lines, doc.id, index, unit)
         batch_usage = batch_usage + usage
         extraction, _ = await _unit_extraction(
             unit, ctx.prompt, answers, described=described, reask=ctx.reask
@@ -359,7 +462,7 @@ async def _collect_document(
     outcome = DocumentOutcome(
         doc.id,
         source.origin,
-        "ok" if final.status == "ok" else "failed",
+        ("cached" if hits == len(parts) else "ok") if final.status == "ok" else "failed",
         final.error.kind if final.error else None,
         final.error.message if final.error else None,
         str(path),
@@ -416,6 +519,7 @@ def unusable_items(output: Path, manifest_path: Path, prompt: PromptSpec) -> int
     lets the CLI skip starting a model when there is nothing to re-ask."""
     manifest = load_manifest(manifest_path)
     lines, _ = parse_output(output)
+    _unknown_lines(lines, manifest, prompt, output)  # another batch's results: refused here
     bad = 0
     for entry in manifest["documents"]:
         skipped = {(i, name) for i, name in entry.get("skipped", [])}  # not asked (`applies`)

@@ -105,7 +105,7 @@ def _source_json(s: Source) -> dict[str, Any]:
         "id": s.id,
         "origin": s.origin,
         "kind": s.kind,
-        "path": str(s.path),
+        "path": str(s.path.resolve()),  # a batch is collected hours later, maybe elsewhere
         "line": s.line,
         "offset": s.offset,
         "size": s.size,
@@ -121,11 +121,20 @@ def prepare_batch(
     structured: str = "json_schema",
     chunking: ChunkSettings | None = None,
     limits: InputLimits | None = None,
+    overwrite: bool = False,
 ) -> PrepareSummary:
     """Write the request JSONL and its manifest; bad inputs are listed, not fatal.  A mode a
     batch cannot carry is refused first (`refuse_batch_mode`), and so is a ``copy_words``
-    prompt with ``json_object`` (its pattern would only be written into the prompt)."""
+    prompt with ``json_object`` (its pattern would only be written into the prompt).  An
+    existing request file or manifest is replaced only with `overwrite`."""
     refuse_batch_mode(structured)
+    manifest_path = manifest_path_for(out)
+    if not overwrite and (there := [p for p in (out, manifest_path) if p.exists()]):
+        raise UserError(
+            f"{there[0]} exists (a batch prepared before, maybe still running: its results "
+            "are collected with this file and its manifest); choose another --out, or pass "
+            "--overwrite to replace it"
+        )
     refuse_unenforced_patterns(structured, prompt.version, prompt.pattern_passes)
     chunking = chunking or ChunkSettings()
     lines: list[str] = []
@@ -173,7 +182,6 @@ def prepare_batch(
         "documents": docs,
     }
     atomic_write_bytes(out, ("\n".join(lines) + "\n" if lines else "").encode("utf-8"))
-    manifest_path = manifest_path_for(out)
     atomic_write_bytes(manifest_path, json.dumps(manifest, indent=1).encode("utf-8"))
     return PrepareSummary(out, manifest_path, len(docs), len(lines), problems)
 

@@ -128,6 +128,9 @@ class JobSummary:
     error: str | None = None
     """Why the job stopped early when ``stopped == "failed"`` (a full disk, an unwritable
     output folder or run store); the documents it did not reach are ``skipped``."""
+    problems: list[str] = field(default_factory=list)
+    """What was wrong with the inputs as a whole and left out (``batch collect``: lines of the
+    results file that are no batch output, duplicates, answers to no request of the batch)."""
 
     def count(self, status: DocStatus) -> int:
         return sum(1 for o in self.outcomes if o.status == status)

@@ -197,7 +197,7 @@ class RunStore:
         self.flush()
         with self._tx():
             self.db.execute(
-                "UPDATE runs SET status = ?, finished_at = ?, note = ?,"
+                "UPDATE runs SET status = ?, finished_at = ?, note = coalesce(?, note),"
                 " documents = (SELECT count(*) FROM documents WHERE run_id = ?) WHERE id = ?",
                 (status, _now(), note, run_id, run_id),
             )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
+import socket
 import sqlite3
 from pathlib import Path
 
@@ -218,7 +220,9 @@ def test_a_batch_in_a_mode_that_carries_no_schema_is_refused_before_anything_is_
         assert requests.read_text() == "earlier requests\n"
         assert not manifest_path_for(requests).exists()
     for mode in ("json_schema", "json_object"):
-        prepare_batch([src], out=requests, prompt=PROMPT, model="m", structured=mode)
+        prepare_batch(
+            [src], out=requests, prompt=PROMPT, model="m", structured=mode, overwrite=True
+        )
         bodies = [json.loads(x)["body"] for x in requests.read_text().splitlines()]
         if mode == "json_schema":
             assert all(b["response_format"]["type"] == "json_schema" for b in bodies)
@@ -242,3 +246,237 @@ def test_a_copy_words_prompt_in_json_object_mode_writes_no_batch(tmp_path: Path)
     assert not requests.exists() and not manifest_path_for(requests).exists()
     prepare_batch([src], out=requests, prompt=v50, model="m", structured="json_schema")
     assert "pattern" in requests.read_text()
+
+
+# -- a hostile audit of batch collect (eleventh session; out/audit-s11, not committed) ----------
+
+
+def _prepared(tmp_path: Path, server: RunningServer) -> tuple[Path, Path, list[dict]]:
+    """Three short documents prepared and answered (one part, one pass each)."""
+    src = tmp_path / "in"
+    src.mkdir()
+    for i in range(3):
+        (src / f"d{i}.txt").write_text(fictional_case(i), encoding="utf-8")
+    requests = tmp_path / "batch" / "requests.jsonl"
+    prepare_batch([src], out=requests, prompt=PROMPT, model="fault-model", chunking=CHUNKS)
+    return src, requests, _answer_batch(requests, server)
+
+
+def _write(path: Path, lines: list) -> Path:  # type: ignore[type-arg]
+    path.write_text("".join((x if isinstance(x, str) else json.dumps(x)) + "\n" for x in lines))
+    return path
+
+
+def _collect_offline(output: Path, requests: Path, out: Path):  # type: ignore[no-untyped-def]
+    async def go():  # type: ignore[no-untyped-def]
+        with RunStore(out / "runs.db") as store:
+            return await collect_batch(
+                output,
+                manifest_path=manifest_path_for(requests),
+                prompt=PROMPT,
+                out_dir=out,
+                store=store,
+                reask=None,
+                prices=PRICES,
+            )
+
+    return asyncio.run(go())
+
+
+def test_a_line_of_any_shape_fails_its_own_document_only(
+    tmp_path: Path, fault_server_factory
+) -> None:
+    """One provider line with a string for its response, a list for its body, a string for its
+    usage or an object for its content stopped the whole collect with a traceback, and no
+    output was written even for the good lines."""
+    _, requests, answered = _prepared(tmp_path, fault_server_factory())
+    by_doc = {a["custom_id"].split("|")[0]: a for a in answered}
+    odd = [
+        {**by_doc["d0"], "response": "internal error"},
+        {**by_doc["d1"], "response": {"status_code": 200, "body": ["not", "an", "object"]}},
+    ]
+    usage_text = json.loads(json.dumps(by_doc["d2"]))
+    usage_text["response"]["body"]["usage"] = "many"  # the answer itself is good
+    out = tmp_path / "out"
+    output = _write(tmp_path / "r.jsonl", [*odd, usage_text, {"custom_id": ["d0"]}, "[1, 2]"])
+    summary = _collect_offline(output, requests, out)
+    status = {o.id: (o.status, o.error_kind) for o in summary.outcomes}
+    assert status["d2"] == ("ok", None)
+    assert status["d0"][0] == status["d1"][0] == "failed"
+    assert sorted(p.stem for p in out.glob("*.json")) == ["d0", "d1", "d2"]
+    assert len(summary.problems) == 2 and all("no custom_id" in p for p in summary.problems)
+    content_object = json.loads(json.dumps(by_doc["d0"]))
+    content_object["response"]["body"]["choices"][0]["message"]["content"] = {"a": 1}
+    summary = _collect_offline(_write(tmp_path / "r2.jsonl", [content_object]), requests, out)
+    assert {o.id: o.status for o in summary.outcomes}["d0"] == "failed"
+
+
+def test_the_problems_of_a_results_file_are_reported_and_kept_in_the_run_store(
+    tmp_path: Path, fault_server_factory
+) -> None:
+    """Garbage lines, duplicates and answers to no request of the batch are in the summary
+    and stay in the run's note (finishing the run wrote NULL over it)."""
+    _, requests, answered = _prepared(tmp_path, fault_server_factory())
+    stray = {**answered[0], "custom_id": "other|0|all"}
+    output = _write(tmp_path / "r.jsonl", [*answered, answered[0], stray, "{garbage"])
+    out = tmp_path / "out"
+    summary = _collect_offline(output, requests, out)
+    assert sorted(o.status for o in summary.outcomes) == ["ok"] * 3
+    text = " ".join(summary.problems)
+    assert "duplicate custom_id" in text and "no custom_id" in text
+    assert "1 line(s) answer no request of this batch" in text and "'other|0|all'" in text
+    (note,) = sqlite3.connect(out / "runs.db").execute("select note from runs").fetchone()
+    assert "duplicate custom_id" in note and "answer no request" in note
+
+
+def test_another_batch_s_results_are_refused_before_anything_is_asked_or_written(
+    tmp_path: Path, fault_server_factory
+) -> None:
+    """A results file none of whose answers is for this batch was collected as 3 "missing"
+    documents, each re-asked live at full price."""
+    import pytest
+
+    from abstraction.core.errors import UserError
+
+    _, requests, answered = _prepared(tmp_path, fault_server_factory())
+    foreign = [{**a, "custom_id": a["custom_id"].replace("|all", "|diagnoses")} for a in answered]
+    output = _write(tmp_path / "r.jsonl", foreign)
+    with pytest.raises(UserError, match="another batch's results"):
+        unusable_items(output, manifest_path_for(requests), PROMPT)
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(UserError, match="Nothing was re-asked or written"):
+        _collect_offline(output, requests, out)
+    assert list(out.glob("*.json")) == []
+
+
+def test_an_endpoint_that_refuses_re_asks_stops_the_collect_and_keeps_good_outputs(
+    tmp_path: Path, fault_server_factory
+) -> None:
+    """Every document was re-asked, failed as "connection" and written over its good output
+    (moved to history/); now the collect stops at the first refused re-ask, as a job does."""
+    server = fault_server_factory()
+    _, requests, answered = _prepared(tmp_path, server)
+    out = tmp_path / "out"
+    good = _collect_offline(_write(tmp_path / "good.jsonl", answered), requests, out)
+    assert sorted(o.status for o in good.outcomes) == ["ok"] * 3
+    before = {p.name: p.read_bytes() for p in out.glob("*.json")}
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{s.getsockname()[1]}/v1"
+    bad = [{**a, "response": {"status_code": 500, "body": {}}} for a in answered]
+    output = _write(tmp_path / "bad.jsonl", bad)
+    shutil.rmtree(out / ".cache")  # no cached answer: each document must be re-asked
+
+    async def go():  # type: ignore[no-untyped-def]
+        transport = JobTransport(policy=RetryPolicy(max_attempts=2, backoff_base=0.01))
+        config = ModelConfig(model="fault-model", base_url=closed, api_key="t")
+        with (
+            RunStore(out / "runs.db") as store,
+            open_client(with_transport(config, transport)) as client,
+        ):
+
+            async def ask(request):  # type: ignore[no-untyped-def]
+                return await client.acomplete(**request)
+
+            try:
+                return await collect_batch(
+                    output,
+                    manifest_path=manifest_path_for(requests),
+                    prompt=PROMPT,
+                    out_dir=out,
+                    store=store,
+                    reask=ask,
+                    prices=PRICES,
+                    transport=transport,
+                )
+            finally:
+                await client.aclose()
+
+    summary = asyncio.run(go())
+    assert summary.stopped == "failed" and closed in (summary.error or "")
+    assert [o.status for o in summary.outcomes] == ["skipped"] * 3
+    assert {p.name: p.read_bytes() for p in out.glob("*.json")} == before
+    assert not (out / "history").exists()
+
+
+def test_collecting_again_serves_the_collected_answers_and_rewrites_nothing(
+    tmp_path: Path, fault_server_factory
+) -> None:
+    """A second collect (the same results, or worse ones) wrote every output again with a new
+    time, one history/ copy per document each time, and a bad answer replaced a good (and
+    reviewed) output with a failure.  The collected answers are in the cache, as after a live
+    job: they are served, and the files stay as they were."""
+    _, requests, answered = _prepared(tmp_path, fault_server_factory())
+    out = tmp_path / "out"
+    _collect_offline(_write(tmp_path / "r.jsonl", answered), requests, out)
+    before = {p.name: p.read_bytes() for p in out.glob("*.json")}
+    again = _collect_offline(_write(tmp_path / "r.jsonl", answered), requests, out)
+    assert [o.status for o in again.outcomes] == ["cached"] * 3
+    worse = [{**a, "response": {"status_code": 500, "body": {}}} for a in answered]
+    worse_summary = _collect_offline(_write(tmp_path / "worse.jsonl", worse), requests, out)
+    assert [o.status for o in worse_summary.outcomes] == ["cached"] * 3
+    assert {p.name: p.read_bytes() for p in out.glob("*.json")} == before
+    assert not (out / "history").exists()
+
+
+def test_a_batch_is_collected_from_any_folder(
+    tmp_path: Path, fault_server_factory, monkeypatch
+) -> None:
+    """The manifest kept the input paths as typed ("in/d0.txt"), so a collect run from another
+    folder, hours later, failed every document as unreadable."""
+    server = fault_server_factory()
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "d0.txt").write_text(fictional_case(0), encoding="utf-8")
+    requests = Path("batch") / "requests.jsonl"
+    prepare_batch([Path("in")], out=requests, prompt=PROMPT, model="fault-model")
+    output = _write(tmp_path / "r.jsonl", _answer_batch(requests, server))
+    monkeypatch.chdir(tmp_path / "batch")
+    summary = _collect_offline(output, tmp_path / requests, tmp_path / "out")
+    assert [o.status for o in summary.outcomes] == ["ok"]
+
+
+def test_a_broken_manifest_or_results_path_is_a_user_error(
+    tmp_path: Path, fault_server_factory
+) -> None:
+    import pytest
+
+    from abstraction.core.errors import UserError
+    from abstraction.jobs.batch import load_manifest
+
+    _, requests, _ = _prepared(tmp_path, fault_server_factory())
+    manifest = manifest_path_for(requests)
+    with pytest.raises(UserError, match="cannot read the batch results"):
+        _collect_offline(tmp_path / "nowhere.jsonl", requests, tmp_path / "out")
+    with pytest.raises(UserError, match="cannot read the batch results"):
+        _collect_offline(tmp_path, requests, tmp_path / "out")
+    data = json.loads(manifest.read_text())
+    del data["documents"][1]["sha256"]
+    manifest.write_text(json.dumps(data))
+    with pytest.raises(UserError, match=r"lacks documents\[1\]\.sha256"):
+        load_manifest(manifest)
+    del data["documents"]
+    manifest.write_text(json.dumps(data))
+    with pytest.raises(UserError, match="lacks documents"):
+        load_manifest(manifest)
+
+
+def test_prepare_does_not_replace_a_batch_prepared_before(tmp_path: Path) -> None:
+    """A batch may still be running: its request file and manifest are what its results are
+    collected with.  They were replaced silently."""
+    import pytest
+
+    from abstraction.core.errors import UserError
+
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "d0.txt").write_text(fictional_case(0), encoding="utf-8")
+    requests = tmp_path / "batch" / "requests.jsonl"
+    prepare_batch([src], out=requests, prompt=PROMPT, model="first")
+    first = (requests.read_bytes(), manifest_path_for(requests).read_bytes())
+    with pytest.raises(UserError, match="--overwrite"):
+        prepare_batch([src], out=requests, prompt=PROMPT, model="second")
+    assert (requests.read_bytes(), manifest_path_for(requests).read_bytes()) == first
+    prepare_batch([src], out=requests, prompt=PROMPT, model="second", overwrite=True)
+    assert json.loads(manifest_path_for(requests).read_text())["model"] == "second"

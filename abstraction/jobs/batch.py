@@ -223,7 +223,7 @@ def load_manifest(path: Path) -> dict[str, Any]:
     documents = manifest.get("documents")
     if not missing and not isinstance(documents, list):
         missing = ["documents (a list)"]
-    for n, entry in enumerate(documents if not missing else []):
+    for n, entry in enumerate(documents if isinstance(documents, list) and not missing else []):
         source = entry.get("source") if isinstance(entry, dict) else None
         lacks = [k for k in _ENTRY_KEYS if not isinstance(entry, dict) or k not in entry]
         lacks += [
@@ -240,8 +240,7 @@ def load_manifest(path: Path) -> dict[str, Any]:
     return manifest
 
 
-_MANIFEST_KEYS = ("requests", "prompt_version", "prompt_sha256", "model", "structured")
-_MANIFEST_KEYS += ("documents",)
+_MANIFEST_KEYS = ("requests", "prompt_version", "prompt_sha256", "model", "structured", "documents")
 _ENTRY_KEYS = ("source", "sha256", "parts")
 _SOURCE_KEYS = ("id", "origin", "kind", "path", "line", "offset")
 

@@ -64,7 +64,9 @@ MAX_VALUE = 20_000
 MAX_CHANGES = 500
 Stamp = tuple[int, int, int]
 """(mtime_ns, size, inode) of a file: a changed stamp means the file changed."""
-_SAFE_ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]*$")
+_SAFE_ID = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]*$")
+"""A document id as `abstraction.core.documents.safe_id` makes them ("-7" from a JSONL id
+"-7" included; not a hidden file)."""
 REVIEWER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
 """A reviewer's name in a dual review: also the name of their folder under ``reviews/by/``."""
 BY_REVIEWER = "by"
@@ -166,9 +168,14 @@ def _parse(doc_id: str, path: Path, stamp: Stamp) -> Entry | None:
     if stamp[1] > MAX_EXTRACTION_BYTES:
         return Entry(doc_id, path, None, f"larger than {MAX_EXTRACTION_BYTES} bytes; not read")
     try:
-        raw = json.loads(path.read_bytes())
-    except (OSError, ValueError, RecursionError):
-        return None
+        data = path.read_bytes()
+    except OSError as exc:
+        return Entry(doc_id, path, None, f"cannot read the file: {exc.strerror or exc}")
+    try:
+        raw = json.loads(data)
+    except (ValueError, RecursionError) as exc:  # an output cut short (a full disk, a killed
+        # copy) is listed with why, not left out; no other file of a run folder is broken JSON
+        return Entry(doc_id, path, None, f"not valid JSON (cut short?): {str(exc)[:200]}")
     if not isinstance(raw, dict) or raw.get("kind") != "extraction":
         return None  # some other file (gold, review, run manifest)
     extraction, error = _read_extraction(raw)

@@ -5,7 +5,9 @@
 - ``jsonl``: ``<out>/<table>.jsonl`` per table, one JSON object per row, null kept as null;
 - ``parquet``: ``<out>/<table>.parquet`` per table (pyarrow, the ``export`` extra);
 - ``xlsx``: ``<out>/tables.xlsx``, one sheet per table (openpyxl, the ``export`` extra).  Every
-  text cell is stored as text, so a quote starting with ``=`` is never run as a formula.
+  text cell is stored as text, so a quote starting with ``=`` is never run as a formula; a
+  control character a cell cannot hold is U+FFFD, and a value over 32,767 characters is cut
+  with a note (`xlsx_text`).
 
 Every file is written whole, then renamed into place, so a failed export leaves no half file.
 """
@@ -15,6 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
@@ -71,6 +74,25 @@ def _parquet(table: Table, path: Path) -> None:
     atomic_write_bytes(path, _to_bytes(lambda buf: pq.write_table(data, buf)))
 
 
+XLSX_MAX_CHARS = 32_767
+"""Excel's limit for one cell (openpyxl cuts a longer string without a word)."""
+_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+"""Control characters an xlsx cell cannot hold (openpyxl's ``ILLEGAL_CHARACTERS_RE``): a form
+feed from a PDF's page break, a NUL... openpyxl raises on them."""
+
+
+def xlsx_text(value: str) -> str:
+    """`value` as an xlsx cell can hold it: each control character it cannot hold becomes
+    U+FFFD (one character for one, so a quote's offsets still count its characters), and a
+    value over Excel's 32,767 characters is cut with a note saying so, never silently.  The
+    other formats keep the value as it is."""
+    value = _XML_ILLEGAL.sub("\ufffd", value)
+    if len(value) <= XLSX_MAX_CHARS:
+        return value
+    note = f" [cut: {len(value)} characters; the csv, jsonl and parquet tables hold them all]"
+    return value[: XLSX_MAX_CHARS - len(note)] + note
+
+
 def _xlsx(tables: list[Table], path: Path) -> None:
     _need("openpyxl", "xlsx")
     from openpyxl import Workbook
@@ -83,6 +105,8 @@ def _xlsx(tables: list[Table], path: Path) -> None:
         for r, row in enumerate(table.rows, start=2):
             for c, column in enumerate(table.columns, start=1):
                 value = row.get(column)
+                if isinstance(value, str):
+                    value = xlsx_text(value)
                 cell = sheet.cell(row=r, column=c, value=value)
                 if isinstance(value, str):
                     cell.data_type = "s"  # text, never a formula

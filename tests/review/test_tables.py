@@ -194,3 +194,43 @@ def test_a_reordered_list_is_exported_in_the_reviewed_order(store):
     rows = [r for r in build_tables(store)["treatments"].rows if r["document_id"] == SEED_ID]
     assert [r["item"] for r in rows] == list(range(len(model)))
     assert [r["item_model"] for r in rows] == list(range(len(model)))[::-1]
+
+
+def test_a_cut_short_output_and_an_id_that_starts_with_a_dash_keep_their_rows(store, run):
+    """A hostile audit (eleventh session): a truncated ``<id>.json`` (a full disk, a killed
+    copy) had no row and no message, and a document whose id starts with "-" (a file
+    "-case.txt", accepted by extract) was left out of every table and of the review list."""
+    seed = (run / f"{SEED_ID}.json").read_bytes()
+    (run / "cut.json").write_bytes(seed[: len(seed) // 2])
+    data = json.loads(seed)
+    data["document"]["id"] = "-7"
+    (run / "-7.json").write_text(json.dumps(data))
+    fresh = RunStore(run)
+    rows = {r["document_id"]: r for r in build_tables(fresh)["documents"].rows}
+    assert rows["cut"]["status"] == "unreadable" and "not valid JSON" in rows["cut"]["error"]
+    assert rows["-7"]["status"] == "ok"
+    assert "-7" in {r["document_id"] for r in build_tables(fresh)["treatments"].rows}
+    assert {"cut", "-7"} <= {e.id for e in fresh.entries()}
+
+
+def test_xlsx_holds_control_characters_and_says_when_it_cuts_a_value(tmp_path):
+    """A form feed (a PDF's page break in a quote) made the xlsx export crash with openpyxl's
+    IllegalCharacterError, and a value over Excel's 32,767 characters was cut without a word.
+    The csv keeps both as they are."""
+    import openpyxl
+
+    from abstraction.review.tables import Table
+
+    long = "x" * 40_000
+    rows = [{"a": "page 1\x0cpage 2\ttab\nline", "b": long}]
+    write_tables([Table("documents", ["a", "b"], rows)], tmp_path, fmt="xlsx")
+    sheet = openpyxl.load_workbook(tmp_path / "tables.xlsx")["documents"]
+    assert sheet["A2"].value == "page 1\ufffdpage 2\ttab\nline"
+    cut = sheet["B2"].value
+    assert len(cut) == 32_767 and cut.endswith(
+        "[cut: 40000 characters; the csv, jsonl and parquet tables hold them all]"
+    )
+    write_tables([Table("documents", ["a", "b"], rows)], tmp_path, fmt="csv")
+    with (tmp_path / "documents.csv").open(encoding="utf-8", newline="") as fh:
+        (row,) = csv.DictReader(fh)
+    assert row == rows[0]

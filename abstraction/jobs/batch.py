@@ -91,6 +91,35 @@ def parse_output(path: Path) -> tuple[dict[str, str], list[str]]:
     return lines, problems
 
 
+def answering_model(raw: str | None) -> str | None:
+    """The model a batch output line says answered it (``response.body.model``), if any."""
+    if raw is None:
+        return None
+    try:
+        line = json.loads(raw)
+    except ValueError:
+        return None
+    model = _object(_object(_object(line).get("response")).get("body")).get("model")
+    return model if isinstance(model, str) and model else None
+
+
+def _other_models(lines: dict[str, str], prepared_for: str, output: Path) -> list[str]:
+    """The problem of answers from another model than the batch was prepared for.  A dated
+    snapshot of it ("gpt-4o-mini-2024-07-18" for "gpt-4o-mini") is the same model."""
+    others: dict[str, int] = {}
+    for raw in lines.values():
+        model = answering_model(raw)
+        if model is not None and not (
+            model == prepared_for or model.startswith(prepared_for + "-")
+        ):
+            others[model] = others.get(model, 0) + 1
+    return [
+        f"{output}: {n} answer(s) came from model {model!r}, not {prepared_for!r} as prepared; "
+        "the outputs record the batch's model, the run store each answer's own"
+        for model, n in sorted(others.items())
+    ]
+
+
 def _count(value: Any) -> int:
     """A token count as the provider wrote it; anything but a non-negative integer is 0."""
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
@@ -292,6 +321,7 @@ async def collect_batch(
         )
     lines, problems = parse_output(output)
     problems += _unknown_lines(lines, manifest, prompt, output)
+    problems += _other_models(lines, str(manifest["model"]), output)
     described = {
         "model": manifest["model"],
         "endpoint": "batch",
@@ -499,7 +529,7 @@ def _log_line(
             method="BATCH",
             url=f"{URL}#{cid}",
             error=error,
-            model=ctx.identity.model,
+            model=answering_model(raw) or ctx.identity.model,
             prompt_tokens=usage.prompt_tokens,
             completion_tokens=usage.completion_tokens,
             request=request,

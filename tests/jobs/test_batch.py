@@ -480,3 +480,21 @@ def test_prepare_does_not_replace_a_batch_prepared_before(tmp_path: Path) -> Non
     assert (requests.read_bytes(), manifest_path_for(requests).read_bytes()) == first
     prepare_batch([src], out=requests, prompt=PROMPT, model="second", overwrite=True)
     assert json.loads(manifest_path_for(requests).read_text())["model"] == "second"
+
+
+def test_an_answer_from_another_model_is_reported_and_logged_as_its_own(
+    tmp_path: Path, fault_server_factory
+) -> None:
+    """The audit's answers from "Llama-3.1-70B" for a batch prepared for "fault-model" were
+    recorded as fault-model's, without a word.  A dated snapshot is the same model."""
+    _, requests, answered = _prepared(tmp_path, fault_server_factory())
+    answered = json.loads(json.dumps(answered))
+    answered[0]["response"]["body"]["model"] = "Llama-3.1-70B"
+    answered[1]["response"]["body"]["model"] = "fault-model-2024-07-18"
+    out = tmp_path / "out"
+    summary = _collect_offline(_write(tmp_path / "r.jsonl", answered), requests, out)
+    (problem,) = summary.problems
+    assert "1 answer(s) came from model 'Llama-3.1-70B', not 'fault-model'" in problem
+    db = sqlite3.connect(out / "runs.db")
+    models = {m for (m,) in db.execute("select model from model_calls")}
+    assert "Llama-3.1-70B" in models and "fault-model-2024-07-18" in models

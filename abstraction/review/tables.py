@@ -20,12 +20,13 @@ Library code: returns values and raises `UserError`; nothing is printed.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from abstraction.core.schema import CaseReport
 from abstraction.review import pointer as jp
-from abstraction.review.edits import Applied, FactState
+from abstraction.review.edits import Applied, FactState, ReviewFile
 from abstraction.review.export import corrected_record
 from abstraction.review.layout import Slot, record_model, review_schema, slots
 from abstraction.review.store import Entry, RunStore
@@ -41,7 +42,21 @@ LIST_TABLES: dict[str, str] = {
 """List slots of `CaseReport` that get a table of their own, by table name (the others are
 joined in the documents table: the authors and keywords).  For another schema see
 `list_tables`."""
-TABLE_NAMES: tuple[str, ...] = ("documents", *LIST_TABLES.values())
+TABLE_NAMES: tuple[str, ...] = ("documents", *LIST_TABLES.values(), "edits")
+EDIT_COLUMNS = (
+    "document_id",
+    "edit_id",
+    "version",
+    "op",
+    "pointer",
+    "old",
+    "new",
+    "reviewer",
+    "reason",
+    "at",
+    "state",
+)
+"""The ``edits`` table: every stored reviewer edit, who, why and when, and what became of it."""
 EVIDENCE_COLUMNS: dict[str, str] = {
     "grounding": "status",
     "quote": "quote",
@@ -158,6 +173,7 @@ def empty_tables() -> dict[str, Table]:
         if slot.pointer in lists:
             name = lists[slot.pointer]
             tables[name] = Table(name, [*ITEM_COLUMNS, *fact_columns(slot)])
+    tables["edits"] = Table("edits", list(EDIT_COLUMNS))
     return tables
 
 
@@ -207,6 +223,42 @@ def _item_rows(doc_id: str, state: Applied, slot: Slot) -> list[Row]:
     return rows
 
 
+def _edit_text(value: Any) -> str | None:
+    """An edit's old or new value as one text cell: a string as it is, else its JSON."""
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def _edit_rows(doc_id: str, review: ReviewFile, state: Applied | None) -> list[Row]:
+    """One row per stored edit, in the order made.  ``state``: ``applied``; ``conflict`` (it
+    no longer fits the model output: open in the review app); ``conflict resolved`` (a later
+    edit covers it, or a reviewer dismissed it); ``not applied`` (the output has no record now:
+    a failed or unreadable extraction)."""
+    if state is None:
+        states = dict.fromkeys((e.id for e in review.edits), "not applied")
+    else:
+        states = {e.id: "applied" for e in state.applied}
+        states |= {c.edit.id: "conflict" for c in state.conflicts}
+        states |= {c.edit.id: "conflict resolved" for c in state.resolved}
+    return [
+        {
+            "document_id": doc_id,
+            "edit_id": e.id,
+            "version": e.version,
+            "op": e.op,
+            "pointer": e.pointer,
+            "old": _edit_text(e.old),
+            "new": _edit_text(e.new),
+            "reviewer": e.reviewer,
+            "reason": e.reason,
+            "at": e.at,
+            "state": states.get(e.id, "not applied"),
+        }
+        for e in review.edits
+    ]
+
+
 def build_tables(store: RunStore, *, reviewed_only: bool = False) -> dict[str, Table]:
     """The tables of every document in the run folder, by table name (`TABLE_NAMES` order).
 
@@ -224,14 +276,17 @@ def _build_tables(store: RunStore, *, reviewed_only: bool) -> dict[str, Table]:
     lists = list_tables()
     for entry in store.entries():
         if entry.extraction is None or entry.extraction.record is None:
-            if not reviewed_only:
-                tables["documents"].rows.append(_document_row(entry, 0, None))
+            if not reviewed_only:  # its reviewers' edits are kept, and listed, all the same
+                review = store.review(entry.id)
+                tables["documents"].rows.append(_document_row(entry, len(review.edits), None))
+                tables["edits"].rows += _edit_rows(entry.id, review, None)
             continue
         review, state = store.state(entry.id)
         if reviewed_only and state.doc_status != "reviewed":
             continue
         corrected_record(entry.id, state)  # refuse an invalid corrected record, as export does
         tables["documents"].rows.append(_document_row(entry, len(review.edits), state))
+        tables["edits"].rows += _edit_rows(entry.id, review, state)
         for slot in slots():
             if slot.pointer in lists:
                 tables[lists[slot.pointer]].rows += _item_rows(entry.id, state, slot)

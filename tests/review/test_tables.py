@@ -234,3 +234,33 @@ def test_xlsx_holds_control_characters_and_says_when_it_cuts_a_value(tmp_path):
     with (tmp_path / "documents.csv").open(encoding="utf-8", newline="") as fh:
         (row,) = csv.DictReader(fh)
     assert row == rows[0]
+
+
+def test_the_edits_table_says_who_changed_what_why_and_when(store, run):
+    """Every stored edit is a row (the audit found no table said who made a correction, why
+    or when), and the edits of a document whose output no longer has a record (re-extracted
+    and failed) are still listed, as not applied, with their count in ``documents``."""
+    correct_and_review(store)
+    tables = build_tables(store)
+    edits = [r for r in tables["edits"].rows if r["document_id"] == SEED_ID]
+    by_op = {r["op"]: r for r in edits}
+    duration = next(r for r in edits if r["pointer"] == "/treatments/3/duration")
+    assert duration["new"] == "two weeks" and duration["reviewer"] == "ann"
+    assert duration["reason"] == "two weeks in the text" and duration["state"] == "applied"
+    assert duration["at"] and duration["version"] == 1
+    assert by_op["reject"]["pointer"] == "/treatments/2" and by_op["reject"]["reviewer"] == "ann"
+    assert all(r["state"] == "applied" for r in edits)
+    assert {r["reviewer"] for r in edits} == {"ann", "bob"}
+    documents = {r["document_id"]: r for r in tables["documents"].rows}
+    assert documents[SEED_ID]["edits"] == len(edits)
+    # the output fails on a later run; the review file stays, and so do its rows
+    data = json.loads((run / f"{SEED_ID}.json").read_text())
+    data["status"], data["record"] = "failed", None
+    data["error"] = {"kind": "connection", "message": "x", "attempts": 1}
+    (run / f"{SEED_ID}.json").write_text(json.dumps(data))
+    later = build_tables(RunStore(run))
+    kept = [r for r in later["edits"].rows if r["document_id"] == SEED_ID]
+    assert [r["edit_id"] for r in kept] == [r["edit_id"] for r in edits]
+    assert {r["state"] for r in kept} == {"not applied"}
+    row = next(r for r in later["documents"].rows if r["document_id"] == SEED_ID)
+    assert row["status"] == "failed" and row["edits"] == len(edits)

@@ -218,7 +218,9 @@ def test_export_round_trips_the_reviewed_records(reviewed: Path, tmp_path: Path,
     store = RunStore(reviewed)
     tables = build_tables(store)
     lists = ["pathogens", "antimicrobials", "source_control"]
-    assert list(tables) == ["documents", *lists]
+    assert list(tables) == ["documents", *lists, "review_edits"]
+    edits = tables["review_edits"].rows
+    assert edits and all(r["reviewer"] and r["at"] and r["state"] for r in edits)
     out = tmp_path / fmt
     write_tables(list(tables.values()), out, fmt=fmt)
     back = _read(out, fmt, list(tables))

@@ -24,6 +24,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from abstraction.core.errors import UserError
 from abstraction.core.schema import CaseReport
 from abstraction.review import pointer as jp
 from abstraction.review.edits import Applied, FactState, ReviewFile
@@ -42,7 +43,8 @@ LIST_TABLES: dict[str, str] = {
 """List slots of `CaseReport` that get a table of their own, by table name (the others are
 joined in the documents table: the authors and keywords).  For another schema see
 `list_tables`."""
-TABLE_NAMES: tuple[str, ...] = ("documents", *LIST_TABLES.values(), "edits")
+EDITS_TABLE = "review_edits"
+TABLE_NAMES: tuple[str, ...] = ("documents", *LIST_TABLES.values(), EDITS_TABLE)
 EDIT_COLUMNS = (
     "document_id",
     "edit_id",
@@ -56,7 +58,8 @@ EDIT_COLUMNS = (
     "at",
     "state",
 )
-"""The ``edits`` table: every stored reviewer edit, who, why and when, and what became of it."""
+"""The ``review_edits`` table: every stored reviewer edit, who, why and when, and what became
+of it."""
 EVIDENCE_COLUMNS: dict[str, str] = {
     "grounding": "status",
     "quote": "quote",
@@ -173,7 +176,9 @@ def empty_tables() -> dict[str, Table]:
         if slot.pointer in lists:
             name = lists[slot.pointer]
             tables[name] = Table(name, [*ITEM_COLUMNS, *fact_columns(slot)])
-    tables["edits"] = Table("edits", list(EDIT_COLUMNS))
+    if EDITS_TABLE in tables:  # a schema's own list of that name keeps its table
+        raise UserError(f"the schema has a list named {EDITS_TABLE!r}, the edits table's name")
+    tables[EDITS_TABLE] = Table(EDITS_TABLE, list(EDIT_COLUMNS))
     return tables
 
 
@@ -279,14 +284,14 @@ def _build_tables(store: RunStore, *, reviewed_only: bool) -> dict[str, Table]:
             if not reviewed_only:  # its reviewers' edits are kept, and listed, all the same
                 review = store.review(entry.id)
                 tables["documents"].rows.append(_document_row(entry, len(review.edits), None))
-                tables["edits"].rows += _edit_rows(entry.id, review, None)
+                tables[EDITS_TABLE].rows += _edit_rows(entry.id, review, None)
             continue
         review, state = store.state(entry.id)
         if reviewed_only and state.doc_status != "reviewed":
             continue
         corrected_record(entry.id, state)  # refuse an invalid corrected record, as export does
         tables["documents"].rows.append(_document_row(entry, len(review.edits), state))
-        tables["edits"].rows += _edit_rows(entry.id, review, state)
+        tables[EDITS_TABLE].rows += _edit_rows(entry.id, review, state)
         for slot in slots():
             if slot.pointer in lists:
                 tables[lists[slot.pointer]].rows += _item_rows(entry.id, state, slot)

@@ -242,7 +242,7 @@ def test_the_edits_table_says_who_changed_what_why_and_when(store, run):
     and failed) are still listed, as not applied, with their count in ``documents``."""
     correct_and_review(store)
     tables = build_tables(store)
-    edits = [r for r in tables["edits"].rows if r["document_id"] == SEED_ID]
+    edits = [r for r in tables["review_edits"].rows if r["document_id"] == SEED_ID]
     by_op = {r["op"]: r for r in edits}
     duration = next(r for r in edits if r["pointer"] == "/treatments/3/duration")
     assert duration["new"] == "two weeks" and duration["reviewer"] == "ann"
@@ -259,7 +259,7 @@ def test_the_edits_table_says_who_changed_what_why_and_when(store, run):
     data["error"] = {"kind": "connection", "message": "x", "attempts": 1}
     (run / f"{SEED_ID}.json").write_text(json.dumps(data))
     later = build_tables(RunStore(run))
-    kept = [r for r in later["edits"].rows if r["document_id"] == SEED_ID]
+    kept = [r for r in later["review_edits"].rows if r["document_id"] == SEED_ID]
     assert [r["edit_id"] for r in kept] == [r["edit_id"] for r in edits]
     assert {r["state"] for r in kept} == {"not applied"}
     row = next(r for r in later["documents"].rows if r["document_id"] == SEED_ID)

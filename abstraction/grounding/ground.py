@@ -183,7 +183,11 @@ _BOUNDARY = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])|\n")
 def _sentence(text: str, hit: Alignment | Span) -> Span:
     """The sentence (or line) around `hit`: from the last boundary before it to the next."""
     start = 0
-    for m in _BOUNDARY.finditer(text, 0, hit.start):
+    # the look-ahead must see the hit's first characters: a hit that opens a sentence has
+    # the boundary right before it (searching only up to hit.start missed it)
+    for m in _BOUNDARY.finditer(text, 0, min(len(text), hit.start + 2)):
+        if m.end() > hit.start:
+            break
         start = m.end()
     nxt = _BOUNDARY.search(text, hit.end)
     end = nxt.start() if nxt else len(text)
@@ -367,17 +371,20 @@ def _support(
 
 def _check(ev: Evidence, owner: BaseModel, doc: _Document, opts: _Options) -> list[Unstated]:
     context = sentence = None
-    lead = ""
+    lead = trail = ""
     # a finding's assertion, and whether a diagnosis was had, are read in the sentence
     finding = isinstance(owner, (Finding, Diagnosis))
     if (finding or opts.scope == "sentence") and ev.start is not None and ev.end is not None:
         span = _sentence(doc.text, Span(ev.start, ev.end))
         sentence = doc.text[span.start : span.end]
         lead = doc.text[span.start : max(span.start, ev.start)]
+        trail = doc.text[min(span.end, ev.end) : span.end]
         if opts.scope == "sentence":
             context = sentence
     found = _found(ev, doc)
-    return doc.support.check(owner, found, context=context, sentence=sentence, lead=lead)
+    return doc.support.check(
+        owner, found, context=context, sentence=sentence, lead=lead, trail=trail
+    )
 
 
 def _found(ev: Evidence, doc: _Document) -> str:

@@ -591,7 +591,9 @@ class SupportCheck:
                             return True
         return False
 
-    def _presence_denied(self, fact: BaseModel, name: str, quote: str, lead: str) -> bool:
+    def _presence_denied(
+        self, fact: BaseModel, name: str, quote: str, lead: str, trail: str = ""
+    ) -> bool:
         """True when `fact` is a finding said to be present, or a diagnosis the patient had
         (principal or secondary: `said_present`), and every clause of its quote (with
         `lead`, the words of its sentence before it: a bare phrase "hypertension" found in
@@ -605,7 +607,7 @@ class SupportCheck:
         if _negates(name):
             return False  # a name that is itself a negation ("no fever") is not read here
         denied = False
-        for clause in _NEGATION_CLAUSE.split(lead[-200:] + quote):
+        for clause in _NEGATION_CLAUSE.split(lead[-200:] + quote + trail[:200]):
             if not self.value_stated(Finding, "name", name, clause):
                 continue
             denials = _mention_denials(name, clause)
@@ -632,13 +634,15 @@ class SupportCheck:
         context: str | None = None,
         sentence: str | None = None,
         lead: str = "",
+        trail: str = "",
     ) -> list[Unstated]:
         """The values of `fact` that `quote` does not state, the key value first; attributes
         are looked for in `context` when given (the quote's sentence: ``evidence_scope``).  A
         finding said to be absent needs a word of negation in its quote or in `sentence`, the
         sentence the quote was found in ("fever" found in "He had no fever"); one said to be
-        present is not stated by a quote that denies it (`lead`: the words of its sentence
-        before the quote, "no history of" before "hypertension")."""
+        present, or a diagnosis the patient had, is not stated by a quote that denies it, read
+        with `lead` and `trail`, the words of its sentence before and after the quote ("no
+        history of" before "hypertension", "was ruled out" after "Tuberculosis")."""
         model = type(fact)
         out: list[Unstated] = []
         key = KEY_FIELDS.get(model)
@@ -660,7 +664,7 @@ class SupportCheck:
                     ):
                         note = f"{NOT_STATED} that {text!r} was absent: it negates nothing"
                         out.append(Unstated(field, text, True, note, None))
-                    elif field == key and self._presence_denied(fact, text, quote, lead):
+                    elif field == key and self._presence_denied(fact, text, quote, lead, trail):
                         note = f"{NOT_STATED} that {text!r} was present: it denies it"
                         out.append(Unstated(field, text, True, note, None))
                     continue

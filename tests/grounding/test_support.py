@@ -798,3 +798,53 @@ def test_a_diagnosis_is_read_in_its_sentence_and_relocated_past_a_denial() -> No
     assert hypertension.status == "exact" and hypertension.quote.startswith("Two years later")
     for ev in (pneumonia, diabetes):
         assert ev.status == "unsupported" and "was present: it denies it" in (ev.note or "")
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "stated"),
+    [
+        # a helper's audit of the diagnosis check (eleventh session; out/audit-s11c): the
+        # mentions passes quote the bare name, and only the words before it were read
+        ("A man had cough. Tuberculosis was ruled out.", "Tuberculosis", False),
+        ("A man had cough. Pneumonia was excluded.", "Pneumonia", False),
+        ("A man had cough. He was HIV-negative.", "HIV", False),
+        (
+            "A man had cough. There was no hypertension, diabetes or dyslipidemia.",
+            "diabetes",
+            False,
+        ),
+        ("A man had cough. Fever resolved and the rash was absent.", "Fever", True),
+        ("A man had cough. Pneumonia was treated; no relapse was seen.", "Pneumonia", True),
+        ("A man had cough. Pneumonia was ruled in by CT.", "Pneumonia", True),
+    ],
+)
+def test_a_bare_name_is_read_with_the_rest_of_its_sentence(
+    text: str, name: str, stated: bool
+) -> None:
+    """Words after the name deny it as well as words before ("Tuberculosis was ruled out"):
+    a bare-name quote is read with its whole sentence, for a diagnosis and a finding alike."""
+    for section, fact in (
+        ("diagnoses", {"name": name, "status": "secondary", "details": None, "evidence": name}),
+        ("findings", _finding(name, name)),
+    ):
+        rec = _record(**{section: [fact]})
+        ev = getattr(ground(rec, text, relocate=False, unstated="flag").record, section)[0].evidence
+        assert (ev.status == "exact") is stated, (section, ev)
+
+
+def test_a_quote_that_opens_a_sentence_is_read_in_that_sentence_alone() -> None:
+    """`_sentence` looked for boundaries only before the quote's first character, so a quote
+    that opened a sentence was read with the sentence before it: "She had no history of
+    asthma." quoted after "Her mother had asthma." was accepted for "asthma", present."""
+    text = "Her mother had asthma. She had no history of asthma."
+    quote = "She had no history of asthma."
+    for section, fact in (
+        (
+            "diagnoses",
+            {"name": "asthma", "status": "secondary", "details": None, "evidence": quote},
+        ),
+        ("findings", _finding("asthma", quote)),
+    ):
+        rec = _record(**{section: [fact]})
+        ev = getattr(ground(rec, text, relocate=False, unstated="flag").record, section)[0].evidence
+        assert ev.status == "unsupported" and "it denies it" in (ev.note or ""), (section, ev)

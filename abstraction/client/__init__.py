@@ -7,6 +7,7 @@ from contextlib import contextmanager
 
 from abstraction.client.config import (
     LOCAL_MODEL_NAME,
+    NO_API_KEY,
     ModelConfig,
     RecordingMode,
     StructuredMode,
@@ -50,7 +51,7 @@ def open_client(config: ModelConfig) -> Iterator[ModelClient]:
         client = ModelClient(
             config,
             base_url=config.base_url or "https://api.openai.com/v1",
-            api_key=config.api_key or "not-needed",
+            api_key=config.api_key or NO_API_KEY,
             model_name=config.model,
         )
         try:

@@ -21,6 +21,9 @@ STRUCTURED_MODES: tuple[str, ...] = get_args(StructuredMode)
 RecordingMode = Literal["off", "record", "replay"]
 
 LOCAL_MODEL_NAME = "qwen2.5-coder-1.5b-instruct-q4_k_m"
+NO_API_KEY = "not-needed"
+"""The key sent when none was given (the OpenAI SDK requires one): a local or in-cluster
+server takes any; credentials in the base URL are sent instead (`abstraction.jobs.transport`)."""
 
 
 @dataclass(frozen=True)

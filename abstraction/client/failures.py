@@ -4,8 +4,10 @@ the reason; else a `ModelError` whose `kind` says what went wrong with this call
 
 from __future__ import annotations
 
+import errno
 import json
 import socket
+import ssl
 from collections.abc import Callable
 from typing import Any
 
@@ -54,18 +56,29 @@ def translate(
     return _model_error(exc, common)
 
 
+_UNREACHABLE = frozenset(
+    {errno.ECONNREFUSED, errno.EHOSTUNREACH, errno.ENETUNREACH, errno.EHOSTDOWN}
+)
+"""Errors of a connection that was never made: refused, no route to the host or network
+(not EADDRNOTAVAIL, which a busy client's exhausted local ports give for a while)."""
+
+
 def _refused(exc: BaseException) -> bool:
-    """Whether nothing answers at the address: a refused connection or a name that does not
-    resolve, anywhere in the chain of causes.  httpx's own transport raises `ConnectError`;
-    the job's transport (aiohttp under httpx) reports the same refusal as a ``ConnectTimeout``
-    over aiohttp's ``ClientConnectorError`` over the ``ConnectionRefusedError``, passed up as
-    a dropped connection (`abstraction.jobs.transport`), so the chain is walked to its end.
+    """Whether nothing answers at the address: a refused connection, no route to the host or
+    its network, a name that does not resolve, or a TLS handshake that fails (an https URL to
+    a plain-http port, a certificate not trusted), anywhere in the chain of causes.  httpx's
+    own transport raises `ConnectError`; the job's transport (aiohttp under httpx) reports the
+    same refusal as a ``ConnectTimeout`` over aiohttp's ``ClientConnectorError`` over the
+    ``OSError``, passed up as a dropped connection (`abstraction.jobs.transport`), so the
+    chain is walked to its end.
     A connection that was made and then lost is not a refusal."""
     seen: BaseException | None = exc
     for _ in range(12):  # a chain of causes is short; a cycle must not loop
         if seen is None:
             return False
-        if isinstance(seen, (httpx.ConnectError, ConnectionRefusedError, socket.gaierror)):
+        if isinstance(seen, (httpx.ConnectError, socket.gaierror, ssl.SSLError)):
+            return True  # a TLS handshake that fails (https to an http port) fails every call
+        if isinstance(seen, OSError) and seen.errno in _UNREACHABLE:
             return True
         if seen.__cause__ is not None:
             seen = seen.__cause__

@@ -86,7 +86,7 @@ class _CallLog:
             return None
         try:
             return self.responses[-1].choices[0].message.content
-        except (AttributeError, IndexError):
+        except (AttributeError, IndexError, TypeError):  # "choices": null from a proxy
             return None
 
     def result(self, value: BaseModel, seconds: float) -> ChatResult:

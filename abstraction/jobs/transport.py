@@ -31,6 +31,7 @@ from typing import Any
 
 import httpx
 
+from abstraction.client.config import NO_API_KEY
 from abstraction.core.errors import ConfigError
 from abstraction.core.redact import redact_url
 
@@ -122,7 +123,7 @@ def _usage(body: Any) -> tuple[str | None, int, int]:
     model = body.get("model") if isinstance(body.get("model"), str) else None
     try:
         return model, int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0)
-    except (TypeError, ValueError, AttributeError):
+    except (TypeError, ValueError, AttributeError, OverflowError):  # 1e400 tokens: int(inf)
         return model, 0, 0
 
 
@@ -134,12 +135,13 @@ def _without_query(url: httpx.URL) -> str:
 
 def _without_userinfo(request: httpx.Request) -> httpx.Request:
     """Credentials in the URL (``http://user:pass@host``) become a Basic ``Authorization``
-    header, unless the request has one already (the API key), and leave the URL: aiohttp
+    header, unless the request has one already (an API key given: not the placeholder
+    `NO_API_KEY` the client sends when none was), and leave the URL: aiohttp
     refuses a request with both, and a URL is logged where a header is not."""
     url = request.url
     if not (url.username or url.password):
         return request
-    if "authorization" not in request.headers:
+    if request.headers.get("authorization") in (None, f"Bearer {NO_API_KEY}"):
         auth = httpx.BasicAuth(url.username, url.password)
         request = next(auth.auth_flow(request))
     request.url = url.copy_with(username=None, password=None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import socket
 import sqlite3
@@ -510,3 +511,155 @@ def test_a_job_against_an_endpoint_that_refuses_connections_stops_and_writes_not
     assert (out / "d0.json").read_text() == '{"earlier": "output"}'
     assert sorted(p.name for p in out.glob("*.json")) == ["d0.json"]
     assert {o.status for o in summary.outcomes} <= {"skipped"}
+
+
+# -- a second hostile audit, of the endpoint's failure modes through the job's transport -------
+# (eleventh session; out/audit-s11b, not committed: 31 cases, 25 agreed)
+
+
+class _Odd:
+    """A tiny OpenAI-compatible server in a thread: good answers, each bent by `mode`
+    (``nochoices``: ``"choices": null``; ``bigusage``: 1e400 prompt tokens; ``auth``: 401,
+    with every Authorization header it was sent kept in `seen`)."""
+
+    def __init__(self, mode: str) -> None:
+        import http.server
+
+        from .fault_server import _schema_of, answer_for, completion, pick_quote
+
+        odd = self
+        self.seen: list[str | None] = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["content-length"])))
+                odd.seen.append(self.headers.get("authorization"))
+                schema, tool = _schema_of(body)
+                content = json.dumps(answer_for(schema, pick_quote(body)))
+                reply = completion(body, content=content, model="m", tool=tool)
+                status = 200
+                if mode == "nochoices":
+                    reply["choices"] = None
+                if mode == "bigusage":
+                    reply["usage"]["prompt_tokens"] = 10**400  # JSON has no infinity
+                if mode == "auth":
+                    status, reply = 401, {"error": {"message": "Basic credentials needed"}}
+                data = json.dumps(reply).encode().replace(b"1" + b"0" * 400, b"1e400")
+                self.send_response(status)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _job(tmp_path: Path, url: str, api_key: str | None = "test") -> tuple[JobSummary, Path]:
+    src = tmp_path / "in"
+    src.mkdir(parents=True, exist_ok=True)
+    (src / "d0.txt").write_text(fictional_case(0), encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir(exist_ok=True)
+    (out / "d0.json").write_text('{"earlier": "output"}')
+    config = ModelConfig(model="fault-model", base_url=url, api_key=api_key, timeout=5)
+    job = arun_job(
+        [src],
+        out_dir=out,
+        prompt=PROMPT,
+        model_config=config,
+        store_path=out / "runs.db",
+        options=JobOptions(retry=FAST_RETRY, prices=PRICES),
+    )
+    return asyncio.run(job), out
+
+
+def test_no_route_to_the_host_and_a_failed_tls_handshake_stop_the_job() -> None:
+    """ "No route to host", "Network is unreachable" and an https URL to a plain-http port
+    failed every document as "connection" (through the job's transport) and replaced good
+    outputs; like a refused connection, no call can succeed, so the job stops."""
+    import errno as errno_
+    import ssl
+
+    import httpx
+
+    from abstraction.client.failures import _refused
+
+    def chain(*excs: BaseException) -> BaseException:
+        for outer, inner in itertools.pairwise(excs):
+            outer.__cause__ = inner
+        return excs[0]
+
+    for inner in (
+        OSError(errno_.EHOSTUNREACH, "No route to host"),
+        OSError(errno_.ENETUNREACH, "Network is unreachable"),
+        ConnectionRefusedError(errno_.ECONNREFUSED, "refused"),
+        ssl.SSLError(1, "[SSL: WRONG_VERSION_NUMBER] wrong version number"),
+    ):
+        assert _refused(chain(httpx.RemoteProtocolError("x"), httpx.ConnectTimeout("x"), inner))
+    for inner in (
+        ConnectionResetError(errno_.ECONNRESET, "reset by peer"),  # made, then lost
+        TimeoutError("timed out"),
+        OSError(errno_.EADDRNOTAVAIL, "Cannot assign requested address"),  # a busy client
+    ):
+        assert not _refused(chain(httpx.RemoteProtocolError("x"), inner))
+
+
+def test_https_to_a_plain_http_port_stops_the_job(tmp_path: Path) -> None:
+    server = _Odd("ok")  # a plain-http server answers a TLS hello with 400 and closes
+    try:
+        url = f"https://127.0.0.1:{server.port}/v1"
+        summary, out = _job(tmp_path, url)
+    finally:
+        server.close()
+    assert summary.stopped == "failed" and url in (summary.error or "")
+    assert (out / "d0.json").read_text() == '{"earlier": "output"}'
+
+
+def test_credentials_in_the_url_are_sent_when_no_key_is_given(tmp_path: Path) -> None:
+    """With no API key the client sends a placeholder key, so the URL's credentials were never
+    sent (docs/jobs.md says they go as a Basic header unless a key is given)."""
+    import base64
+
+    server = _Odd("auth")
+    try:
+        url = f"http://audit:s3cret@127.0.0.1:{server.port}/v1"
+        summary, _ = _job(tmp_path, url, api_key=None)
+        basic = "Basic " + base64.b64encode(b"audit:s3cret").decode()
+        assert server.seen and set(server.seen) == {basic}
+        assert summary.stopped == "failed" and "s3cret" not in (summary.error or "")
+        server.seen.clear()
+        _job(tmp_path / "keyed", url, api_key="sk-given")
+        assert set(server.seen) == {"Bearer sk-given"}  # a key given is sent, not the URL's
+    finally:
+        server.close()
+
+
+def test_an_answer_without_choices_or_with_absurd_usage_is_read_for_what_it_is(
+    tmp_path: Path,
+) -> None:
+    """ "choices": null failed each document as "TypeError: 'NoneType' object is not
+    subscriptable", and an answer whose usage overflowed int() as "cannot reach the model
+    endpoint" (the transport's token count raised).  Each is now the document's failure, with
+    its own reason."""
+    for mode in ("nochoices", "bigusage"):
+        server = _Odd(mode)
+        try:
+            summary, _ = _job(tmp_path / mode, f"http://127.0.0.1:{server.port}/v1")
+        finally:
+            server.close()
+        (outcome,) = summary.outcomes
+        if mode == "nochoices":
+            assert outcome.status == "failed" and "NoneType" not in (outcome.error or "")
+            assert outcome.error_kind != "connection"
+        else:  # the SDK refuses the usage: the document fails, saying why, the job goes on
+            assert summary.stopped is None and outcome.error_kind != "connection"
+            assert "prompt_tokens" in (outcome.error or ""), outcome.error

@@ -723,6 +723,13 @@ _DENIAL_GAP = frozenset(
     | {"who", "he", "she", "they", "it", "was", "were", "is", "are", "has", "had"}
     | {"unremarkable", "family"}
 )
+_NOT_THE_FINDING = frozenset(
+    {"new", "recurrent", "recurring", "residual", "further", "additional", "remaining"}
+    | {"relapsed", "relapsing", "other"}
+)
+"""A word right before the name that makes a negation deny only part of it: what is new,
+recurrent or left ("no evidence of recurrent melanoma" says the melanoma was there; eleventh
+session)."""
 _NEEDS_NEXT = {"negative": "for", "absence": "of", "lack": "of", "free": "of"}
 """Words that deny a finding named after them only with their preposition ("negative for")."""
 _VERB_NEGATIONS = frozenset({"not", "never"})
@@ -850,6 +857,8 @@ def _denies(before: str, after: str) -> bool:
     heads = [w for w, nxt in pairwise(gap) if nxt in ("of", "for")]
     if any(w not in _DENIED_HEADS for w in heads):
         return False
+    if gap and gap[-1] in _NOT_THE_FINDING:
+        return False  # "no new lesions", "no evidence of recurrent melanoma": those were there
     last = list(re.finditer(rf"\b{re.escape(word)}\b", before, re.IGNORECASE))
     raw_gap = before[last[-1].end() :] if last else ""
     listed = "," in raw_gap or bool({"or", "and", "nor"} & set(gap))

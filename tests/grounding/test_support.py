@@ -642,6 +642,14 @@ def test_an_absent_finding_is_stated_by_a_negation_in_its_own_clause(
             "Leukocytosis with no sign of hemolysis, elevated CRP, low albumin.",
             False,
         ),
+        # eleventh session (the diagnosis audit): a denial of what is new, recurrent or left
+        # is not a denial of the finding, which was there ("no evidence of recurrent melanoma")
+        ("melanoma", "She has no evidence of recurrent melanoma.", False),
+        ("lesions", "MRI showed no new lesions.", False),
+        ("seizures", "She had no further seizures.", False),
+        ("tumour", "There was no residual tumour.", False),
+        ("fever", "There were no new lesions, fever or rash.", True),
+        ("melanoma", "There was no melanoma.", True),
     ],
 )
 def test_a_finding_said_present_is_not_stated_by_a_quote_that_denies_it(

@@ -71,6 +71,15 @@ RecordingsOption = Annotated[
 ]
 
 
+TimeoutOption = Annotated[
+    float | None,
+    typer.Option(
+        help="Seconds to wait for one answer before the attempt counts as a timeout "
+        "(default 600; a server that accepts and never answers costs this per attempt)."
+    ),
+]
+
+
 @dataclass(frozen=True)
 class ModelOptions:
     """The shared options as given on the command line (None: not given)."""
@@ -85,6 +94,7 @@ class ModelOptions:
     record: bool = False
     replay: bool = False
     recordings: Path | None = None
+    timeout: float | None = None
 
     @property
     def mode(self) -> str:
@@ -111,6 +121,7 @@ class ModelOptions:
             replay=self.replay,
             recordings=self.recordings or recordings,
             slots=slots,
+            timeout=self.timeout,
         )
 
 
@@ -126,6 +137,7 @@ def _shared(
     record: RecordOption = False,
     replay: ReplayOption = False,
     recordings: RecordingsOption = None,
+    timeout: TimeoutOption = None,
 ) -> None:
     """The shared options' declarations (typer reads a command's parameters)."""
 
@@ -163,14 +175,18 @@ def model_config_from_options(
     replay: bool = False,
     recordings: Path | None = None,
     slots: int | None = None,
+    timeout: float | None = None,
 ) -> ModelConfig:
     """The `ModelConfig` the shared options describe."""
+    if timeout is not None and not timeout > 0:
+        raise UserError(f"--timeout must be more than 0 seconds, not {timeout}")
     if record and replay:
         raise UserError("--record and --replay exclude each other")
     if (record or replay) and recordings is None:
         flag = "--record" if record else "--replay"
         raise UserError(f"{flag} needs --recordings DIR: the folder of recorded exchanges")
     mode = "record" if record else "replay" if replay else "off"
+    rest: dict[str, Any] = {} if timeout is None else {"timeout": timeout}
     return resolve_config(
         model=model,
         base_url=base_url,
@@ -182,4 +198,5 @@ def model_config_from_options(
         engine=engine,
         recording_dir=recordings if mode != "off" else None,
         recording_mode=mode,
+        **rest,
     )

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from abstraction.cli.jobs import extract_job_summary, job_options
 from abstraction.cli.main import app
 from abstraction.client.config import ModelConfig
-from abstraction.core.errors import ConfigError, ModelSetupError
+from abstraction.core.errors import ConfigError, ModelSetupError, UserError
 from abstraction.core.prompts import DEFAULT_PROMPT, load_prompt
 from abstraction.core.records import Extraction
 
@@ -104,3 +104,24 @@ def test_batch_collect_uses_the_prompt_the_batch_was_prepared_with(tmp_path: Pat
     assert ext.status == "failed" and ext.provenance.prompt_version == "v1"
     wrong = runner.invoke(app, [*args, "--prompt", "v18", "--store", str(tmp_path / "r2.db")])
     assert wrong.exit_code != 0 and "prepared with prompt v1" in str(wrong.output)
+
+
+def test_extract_takes_a_timeout_for_a_server_that_never_answers(
+    tmp_path: Path, fault_server_factory
+) -> None:
+    """A server that accepts and does not answer cost the client's 600 s per attempt, and the
+    CLI had no way to say less (the endpoint audit, eleventh session)."""
+    import time
+
+    server = fault_server_factory("--hang", "30")
+    (tmp_path / "d0.txt").write_text("FAULT-ALWAYS-timeout " + fictional_case(0))
+    args = ["extract", str(tmp_path / "d0.txt"), "--out", str(tmp_path / "out"),
+            "--prompt", "v1", "--model", "m", "--base-url", server.base_url,
+            "--api-key", "t", "--retries", "0"]  # fmt: skip
+    t0 = time.monotonic()
+    result = runner.invoke(app, [*args, "--timeout", "0.5"])
+    assert time.monotonic() - t0 < 20, "one 0.5 s attempt per request, not 30 s"
+    assert result.exit_code == 1 and "timeout" in result.output, result.output
+    refused = runner.invoke(app, [*args, "--timeout", "0"])  # `run` prints it, exit 2
+    assert isinstance(refused.exception, UserError)
+    assert "--timeout must be more than 0" in str(refused.exception)

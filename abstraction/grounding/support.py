@@ -602,19 +602,32 @@ class SupportCheck:
         "were absent"; not "without treatment, the rash spread", "did not improve her
         dyspnoea", "no fever at admission, fever on day 4").  A clause that names the finding
         in other words than its name's cannot be read, and denies nothing."""
+        return self._not_the_patients(fact, name, quote, lead, trail) == "denies it"
+
+    def _not_the_patients(
+        self, fact: BaseModel, name: str, quote: str, lead: str, trail: str = ""
+    ) -> str | None:
+        """Why the quote does not state that the patient had `fact` (a finding said to be
+        present, or a diagnosis had), or None: every clause of it that names the fact, at
+        each mention, denies it (``"denies it"``, `_denies`) or says it of another person as
+        the clause's subject (``"says it of another person"``, `_of_another`: "Her mother had
+        breast cancer", "a family history of diabetes"; eleventh session).  A clause that
+        names the fact in other words than its name's cannot be read, and says nothing."""
         if not said_present(fact):
-            return False
+            return None
         if _negates(name):
-            return False  # a name that is itself a negation ("no fever") is not read here
-        denied = False
+            return None  # a name that is itself a negation ("no fever") is not read here
+        why = None
         for clause in _NEGATION_CLAUSE.split(lead[-200:] + quote + trail[:200]):
             if not self.value_stated(Finding, "name", name, clause):
                 continue
             denials = _mention_denials(name, clause)
-            if not denials or not all(denials):
-                return False
-            denied = True
-        return denied
+            others = _mentions_of_another(name, clause)
+            if not denials or not all(d or o for d, o in zip(denials, others, strict=True)):
+                return None
+            if any(denials) or why is None:
+                why = "denies it" if any(denials) else "says it of another person"
+        return why
 
     def value_stated(self, model: type[BaseModel], field: str, value: str, quote: str) -> bool:
         if len(value.strip()) < MIN_VALUE_CHARS:
@@ -664,8 +677,11 @@ class SupportCheck:
                     ):
                         note = f"{NOT_STATED} that {text!r} was absent: it negates nothing"
                         out.append(Unstated(field, text, True, note, None))
-                    elif field == key and self._presence_denied(fact, text, quote, lead, trail):
-                        note = f"{NOT_STATED} that {text!r} was present: it denies it"
+                    elif field == key and (
+                        why := self._not_the_patients(fact, text, quote, lead, trail)
+                    ):
+                        whose = "present" if why == "denies it" else "the patient's"
+                        note = f"{NOT_STATED} that {text!r} was {whose}: it {why}"
                         out.append(Unstated(field, text, True, note, None))
                     continue
                 if field == key and self._denied_in_one_word(fact, text, quote, sentence):
@@ -803,6 +819,40 @@ def _name_pattern(name: str) -> re.Pattern[str] | None:
     is checked against every sentence relocation tries)."""
     words = [re.escape(w) for w in re.findall(r"\w+", name)]
     return re.compile(r"\b" + r"\W+".join(words) + r"\w*", re.IGNORECASE) if words else None
+
+
+_REPORTING = frozenset(
+    {"noticed", "notice", "notices", "reported", "report", "reports", "observed", "noted"}
+    | {"described", "stated", "said", "mentioned", "found", "brought", "took", "saw"}
+    | {"witnessed", "sought", "complained", "worried", "feared"}
+)
+"""Verbs by which another person tells of the patient's condition ("Her parents noticed
+jaundice", "His wife reported that he had fever")."""
+
+
+def _of_another(words: list[str]) -> bool:
+    """The clause's words before a mention make another person its subject: one named within
+    its first five words ("her mother had", "the patient's father died of", "her husband was
+    treated for"), not followed by the patient ("..., and she herself"), nor a person who
+    reports or notices ("her parents noticed"); or a family history."""
+    if any(a == "family" and b == "history" for a, b in pairwise(words)):
+        return True
+    at = _last_other(words[:5])
+    return (
+        at >= 0
+        and not _patient_after(words, at)
+        and not _object(words, at)
+        and not (_REPORTING & set(words[at + 1 :]))
+    )
+
+
+def _mentions_of_another(name: str, clause: str) -> list[bool]:
+    """For each place `clause` names `name`, whether it is said of another person
+    (`_of_another`), in the order of `_mention_denials`."""
+    at_name = _name_pattern(name)
+    if at_name is None:
+        return []
+    return [_of_another(_basic(clause[: h.start()], {}).split()) for h in at_name.finditer(clause)]
 
 
 def _mention_denials(name: str, clause: str, *, of_patient: bool = False) -> list[bool]:

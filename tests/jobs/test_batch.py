@@ -129,9 +129,11 @@ async def _collect(output: Path, requests: Path, out: Path, server: RunningServe
     return await _collect_with(output, requests, out, server, PROMPT)
 
 
-async def _collect_with(output, requests, out, server, prompt):  # type: ignore[no-untyped-def]
+async def _collect_with(output, requests, out, server, prompt, *, base_url=None):  # type: ignore[no-untyped-def]
+    """Collect with live re-asks to `server` (or to `base_url`, the fault server's or not)."""
     transport = JobTransport(policy=RetryPolicy(backoff_base=0.01))
-    config = ModelConfig(model="fault-model", base_url=server.base_url, api_key="t")
+    url = base_url or server.base_url
+    config = ModelConfig(model="fault-model", base_url=url, api_key="t")
     with (
         RunStore(out / "runs.db") as store,
         open_client(with_transport(config, transport)) as client,
@@ -367,33 +369,7 @@ def test_an_endpoint_that_refuses_re_asks_stops_the_collect_and_keeps_good_outpu
     bad = [{**a, "response": {"status_code": 500, "body": {}}} for a in answered]
     output = _write(tmp_path / "bad.jsonl", bad)
     shutil.rmtree(out / ".cache")  # no cached answer: each document must be re-asked
-
-    async def go():  # type: ignore[no-untyped-def]
-        transport = JobTransport(policy=RetryPolicy(max_attempts=2, backoff_base=0.01))
-        config = ModelConfig(model="fault-model", base_url=closed, api_key="t")
-        with (
-            RunStore(out / "runs.db") as store,
-            open_client(with_transport(config, transport)) as client,
-        ):
-
-            async def ask(request):  # type: ignore[no-untyped-def]
-                return await client.acomplete(**request)
-
-            try:
-                return await collect_batch(
-                    output,
-                    manifest_path=manifest_path_for(requests),
-                    prompt=PROMPT,
-                    out_dir=out,
-                    store=store,
-                    reask=ask,
-                    prices=PRICES,
-                    transport=transport,
-                )
-            finally:
-                await client.aclose()
-
-    summary = asyncio.run(go())
+    summary = asyncio.run(_collect_with(output, requests, out, None, PROMPT, base_url=closed))
     assert summary.stopped == "failed" and closed in (summary.error or "")
     assert [o.status for o in summary.outcomes] == ["skipped"] * 3
     assert {p.name: p.read_bytes() for p in out.glob("*.json")} == before

@@ -591,28 +591,20 @@ class SupportCheck:
                             return True
         return False
 
-    def _presence_denied(
-        self, fact: BaseModel, name: str, quote: str, lead: str, trail: str = ""
-    ) -> bool:
-        """True when `fact` is a finding said to be present, or a diagnosis the patient had
-        (principal or secondary: `said_present`), and every clause of its quote (with
-        `lead`, the words of its sentence before it: a bare phrase "hypertension" found in
-        "no history of hypertension") that names it also denies it at each mention
-        (`_denies`: "denied fever", "no history of hypertension", "no fever, cough or rash",
-        "were absent"; not "without treatment, the rash spread", "did not improve her
-        dyspnoea", "no fever at admission, fever on day 4").  A clause that names the finding
-        in other words than its name's cannot be read, and denies nothing."""
-        return self._not_the_patients(fact, name, quote, lead, trail) == "denies it"
-
     def _not_the_patients(
         self, fact: BaseModel, name: str, quote: str, lead: str, trail: str = ""
     ) -> str | None:
         """Why the quote does not state that the patient had `fact` (a finding said to be
-        present, or a diagnosis had), or None: every clause of it that names the fact, at
-        each mention, denies it (``"denies it"``, `_denies`) or says it of another person as
-        the clause's subject (``"says it of another person"``, `_of_another`: "Her mother had
-        breast cancer", "a family history of diabetes"; eleventh session).  A clause that
-        names the fact in other words than its name's cannot be read, and says nothing."""
+        present, or a diagnosis had: `said_present`), or None.  Every clause of the quote
+        (with `lead` and `trail`, the words of its sentence before and after it: a bare
+        phrase "hypertension" found in "no history of hypertension") that names the fact, at
+        each mention, denies it (``"denies it"``, `_denies`: "denied fever", "no history of
+        hypertension", "no fever, cough or rash", "were absent"; not "without treatment, the
+        rash spread", "did not improve her dyspnoea", "no fever at admission, fever on day
+        4") or says it of another person as the clause's subject (``"says it of another
+        person"``, `_of_another`: "Her mother had breast cancer", "a family history of
+        diabetes"; eleventh session).  A clause that names the fact in other words than its
+        name's cannot be read, and says nothing."""
         if not said_present(fact):
             return None
         if _negates(name):

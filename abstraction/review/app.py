@@ -330,7 +330,7 @@ def create_app(
         doc_id = request.path_params["doc_id"]
         store.entry(doc_id)
         match = request.headers.get("if-match", "").strip().strip('"')
-        if not match.isdigit():
+        if not (match.isascii() and match.isdigit() and len(match) <= 18):  # int(): "²", 4300+
             return _error(428, "send If-Match with the document version you edited")
         req = await read_json(request, SaveRequest)
         if isinstance(req, JSONResponse):

@@ -83,7 +83,7 @@ def dual_routes(
         if not adjudicator:
             return _error(403, "only the adjudicator settles disagreements")
         match = request.headers.get("if-match", "").strip().strip('"')
-        if not match.isdigit():
+        if not (match.isascii() and match.isdigit() and len(match) <= 18):  # int(): "²", 4300+
             return _error(428, "send If-Match with the reconciliation version you saw")
         req = await body(request, DecisionRequest)
         if isinstance(req, JSONResponse):

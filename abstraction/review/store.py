@@ -133,9 +133,17 @@ def _open_lock(path: Path) -> BinaryIO:
     return fh
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+"""Half of a UTF-16 pair, which JSON's ``\\ud800`` lets through and no file can hold."""
+
+
 def size_problems(*, reviewer: str, reason: str | None, changes: list[Change]) -> list[str]:
-    """Why a save is too big to keep: a name, reason or value longer than its limit."""
+    """Why a save cannot be kept: a name, reason or value longer than its limit, or text
+    with a lone surrogate (writing it failed with a 500, after the check)."""
     problems = []
+    texts = [reviewer, reason or "", *(c.pointer or "" for c in changes)]
+    if any(_SURROGATE.search(t) for t in texts):
+        problems.append("reviewer, reason or pointer: holds a lone surrogate, which is not text")
     if len(reviewer) > MAX_REVIEWER:
         problems.append(f"reviewer: too long (at most {MAX_REVIEWER} characters)")
     if reason is not None and len(reason) > MAX_REASON:
@@ -156,6 +164,9 @@ def size_problems(*, reviewer: str, reason: str | None, changes: list[Change]) -
                     f"{change.pointer or change.op}: a value is too long "
                     f"({len(value)} characters; at most {MAX_VALUE})"
                 )
+                break
+            elif isinstance(value, str) and _SURROGATE.search(value):
+                problems.append(f"{change.pointer or change.op}: a value holds a lone surrogate")
                 break
     return problems
 
@@ -368,7 +379,11 @@ class RunStore:
         if not path.exists():
             return ReviewFile(document_id=doc_id)
         try:
-            review = ReviewFile.model_validate_json(path.read_bytes())
+            data = path.read_bytes()
+        except OSError as exc:  # a folder, no permission: this document's error, not a 500
+            raise UserError(f"{path}: cannot read the review file ({exc.strerror})") from exc
+        try:
+            review = ReviewFile.model_validate_json(data)
         except ValidationError as exc:
             raise UserError(f"{path}: not a valid review file: {exc}") from exc
         if review.document_id != doc_id:

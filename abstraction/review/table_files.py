@@ -76,13 +76,14 @@ def _parquet(table: Table, path: Path) -> None:
 
 XLSX_MAX_CHARS = 32_767
 """Excel's limit for one cell (openpyxl cuts a longer string without a word)."""
-_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-"""Control characters an xlsx cell cannot hold (openpyxl's ``ILLEGAL_CHARACTERS_RE``): a form
-feed from a PDF's page break, a NUL... openpyxl raises on them."""
+_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+"""Characters an xlsx cell cannot hold: the control characters openpyxl refuses
+(``ILLEGAL_CHARACTERS_RE``: a form feed from a PDF's page break, a NUL), and the ones it
+writes into a workbook nothing can read back (U+FFFE, U+FFFF, a lone surrogate)."""
 
 
 def xlsx_text(value: str) -> str:
-    """`value` as an xlsx cell can hold it: each control character it cannot hold becomes
+    """`value` as an xlsx cell can hold it: each character it cannot hold becomes
     U+FFFD (one character for one, so a quote's offsets still count its characters), and a
     value over Excel's 32,767 characters is cut with a note saying so, never silently.  The
     other formats keep the value as it is."""

@@ -394,3 +394,47 @@ def test_a_symlinked_lock_file_creates_nothing_outside_the_run(client, run, tmp_
     assert res.status_code == 400 and ".lock" in res.json()["error"]
     assert not target.exists()
     assert list(target.parent.iterdir()) == []
+
+
+# -- the review app's third hostile audit (eleventh session; out/audit-s11d, not committed) ----
+
+
+@pytest.mark.parametrize("version", [b'"' + b"9" * 5000 + b'"'])
+def test_an_if_match_int_cannot_read_is_a_428_not_a_500(client, version):
+    """A 5,000-digit If-Match made int() raise (a 500).  (The check also wants ASCII digits:
+    `str.isdigit` takes "²" for one, which this client does not send as such.)"""
+    res = client.post(
+        f"/api/docs/{SEED_ID}/edits",
+        json={"reviewer": "ann", "changes": [{"op": "accept", "pointer": "/treatments/0"}]},
+        headers={**WRITE, "If-Match": version},
+    )
+    assert res.status_code == 428, res.text[:200]
+
+
+@pytest.mark.parametrize("where", ["reason", "value"])
+def test_a_lone_surrogate_is_refused_not_a_500(client, run, where):
+    """JSON's "\\ud800" is no text: writing it failed with a 500 after every check passed."""
+    change = {"op": "accept", "pointer": "/treatments/0"}
+    if where == "value":
+        change = {"op": "set", "pointer": "/treatments/3", "value": {"duration": "x\ud800"}}
+    body = {
+        "reviewer": "ann",
+        "reason": "r\ud800" if where == "reason" else "r",
+        "changes": [change],
+    }
+    res = raw_save(client, json.dumps(body).encode())
+    assert res.status_code == 422 and "surrogate" in res.text, res.text[:200]
+    assert not (run / "reviews" / f"{SEED_ID}.review.json").exists()
+
+
+def test_a_review_path_that_cannot_be_read_is_that_document_s_error(client, run):
+    """A folder (or an unreadable file) where the review file goes gave a 500 for the document
+    and for the whole list."""
+    (run / "reviews" / f"{SEED_ID}.review.json").mkdir(parents=True)
+    listed = client.get("/api/docs")
+    assert listed.status_code == 200
+    row = next(r for r in listed.json() if r["id"] == SEED_ID)
+    assert "cannot read the review file" in row["error"]
+    assert client.get(f"/api/docs/{SEED_ID}").status_code == 400
+    res = save(client, SEED_ID, 0, {"op": "accept", "pointer": "/treatments/0"})
+    assert res.status_code == 400 and "cannot read the review file" in res.text

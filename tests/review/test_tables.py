@@ -222,10 +222,11 @@ def test_xlsx_holds_control_characters_and_says_when_it_cuts_a_value(tmp_path):
     from abstraction.review.tables import Table
 
     long = "x" * 40_000
-    rows = [{"a": "page 1\x0cpage 2\ttab\nline", "b": long}]
+    rows = [{"a": "page 1\x0cpage 2\ttab\nline\ufffe\uffff", "b": long}]
     write_tables([Table("documents", ["a", "b"], rows)], tmp_path, fmt="xlsx")
     sheet = openpyxl.load_workbook(tmp_path / "tables.xlsx")["documents"]
-    assert sheet["A2"].value == "page 1\ufffdpage 2\ttab\nline"
+    # U+FFFE and U+FFFF: openpyxl writes them into a workbook nothing reads back (an audit)
+    assert sheet["A2"].value == "page 1\ufffdpage 2\ttab\nline\ufffd\ufffd"
     cut = sheet["B2"].value
     assert len(cut) == 32_767 and cut.endswith(
         "[cut: 40000 characters; the csv, jsonl and parquet tables hold them all]"

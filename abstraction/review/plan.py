@@ -85,7 +85,8 @@ def selection_evidence(value: Any, text: str | None) -> dict[str, Any]:
     if text is None:
         raise EditRejected(["the source text is not available: evidence cannot be set"])
     if not isinstance(value, dict) or not all(
-        isinstance(value.get(k), int) for k in ("start", "end")
+        isinstance(value.get(k), int) and not isinstance(value.get(k), bool)
+        for k in ("start", "end")
     ):
         raise EditRejected(["set_evidence needs integer 'start' and 'end'"])
     start, end = value["start"], value["end"]
@@ -155,7 +156,17 @@ def _plan_one(
         value = _with_evidence(value, text)
     drafts: list[Draft] = []
     _expand_set(change.pointer, value, _old(state, change.pointer), current, drafts)
-    return drafts
+    return [_evidence_from_text(d, text) for d in drafts]
+
+
+def _evidence_from_text(draft: Draft, text: str | None) -> Draft:
+    """Evidence a plain ``set`` gives is cut from the source text by its offsets and checked
+    as a selection is (`selection_evidence`), unless it is the model's own again (a revert).
+    A made-up quote with ``status: "exact"`` was saved as it came (eleventh session's audit),
+    and then counted as exactly grounded."""
+    if draft.op != "set" or not draft.pointer.endswith("/evidence") or draft.new == draft.old:
+        return draft
+    return Draft("set", draft.pointer, draft.old, selection_evidence(draft.new, text))
 
 
 def _plan_order(change: Change, state: Applied) -> list[Draft]:

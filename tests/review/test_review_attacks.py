@@ -438,3 +438,35 @@ def test_a_review_path_that_cannot_be_read_is_that_document_s_error(client, run)
     assert client.get(f"/api/docs/{SEED_ID}").status_code == 400
     res = save(client, SEED_ID, 0, {"op": "accept", "pointer": "/treatments/0"})
     assert res.status_code == 400 and "cannot read the review file" in res.text
+
+
+def test_evidence_set_by_a_plain_set_is_cut_from_the_text(client, run, store):
+    """A plain ``set`` of a fact's evidence stored any quote with ``status: "exact"`` (the
+    selection route checked it against the text, this one did not); JSON true/false passed
+    for offsets."""
+    text = store.source(SEED_ID).text
+    assert text is not None
+    model_ev = store.state(SEED_ID)[1].working["treatments"][2]["evidence"]
+    forged = {**model_ev, "quote": "rituximab was given and worked", "start": 0, "end": 30}
+    res = save(
+        client, SEED_ID, 0, {"op": "set", "pointer": "/treatments/2/evidence", "value": forged}
+    )
+    assert res.status_code == 422 and "do not match the selected text" in res.text
+    bools = {"start": False, "end": True}
+    res = save(
+        client, SEED_ID, 0, {"op": "set_evidence", "pointer": "/treatments/2", "value": bools}
+    )
+    assert res.status_code == 422
+    at = text.index("interferon")
+    chosen = {"quote": text[at : at + 10], "start": at, "end": at + 10}
+    res = save(
+        client, SEED_ID, 0, {"op": "set", "pointer": "/treatments/2/evidence", "value": chosen}
+    )
+    assert res.status_code == 200, res.text[:300]
+    stored = store.state(SEED_ID)[1].working["treatments"][2]["evidence"]
+    assert stored["quote"] == text[at : at + 10] and stored["status"] == "exact"
+    back = save(
+        client, SEED_ID, 1, {"op": "set", "pointer": "/treatments/2/evidence", "value": model_ev}
+    )
+    assert back.status_code == 200, "the model's own evidence again is a revert, not a selection"
+    assert store.state(SEED_ID)[1].working["treatments"][2]["evidence"] == model_ev

@@ -58,6 +58,13 @@ class Edit(Strict):
     at: str = Field(description="UTC time, ISO 8601.")
     base: str = Field(description="record_hash() of the model record the edit was made on.")
     version: int = Field(ge=1, description="The review file version this edit created.")
+    item: Any = Field(
+        default=None,
+        description="For an edit inside one of the model's list items (a treatment's dose): "
+        "that item's other fields when the edit was made, without its evidence.  A "
+        "re-extraction that puts another item at this place makes the edit a conflict.  "
+        "Absent in files written before 5 December 2026 (eleventh session).",
+    )
 
 
 class ReviewFile(Strict):
@@ -104,6 +111,8 @@ class Draft:
     pointer: str
     old: Any
     new: Any = None
+    item: Any = None
+    """`Edit.item`: the model's list item the edit is inside, its other fields."""
 
 
 @dataclass
@@ -181,6 +190,27 @@ def resolve(pointer: str, added: dict[str, dict[str, int]]) -> str | None:
     return jp.join(tokens)
 
 
+def item_of(pointer: str) -> tuple[str | None, str | None]:
+    """The list item a pointer is inside (``/treatments/3`` for ``/treatments/3/dose``) and
+    the item's field it addresses, or (None, None) when it is not inside a list item."""
+    for slot in slots():
+        if not slot.many:
+            continue
+        head = jp.split(slot.pointer)
+        tokens = jp.split(pointer)
+        if tokens[: len(head)] == head and len(tokens) > len(head) + 1:
+            return jp.join(list[str | int](tokens[: len(head) + 1])), tokens[len(head) + 1]
+    return None, None
+
+
+def item_fields(item: Any, edited: str | None) -> Any:
+    """What identifies a list item for an edit inside it: its fields but the edited one and
+    the evidence (quotes and offsets move between runs)."""
+    if not isinstance(item, dict):
+        return item
+    return {k: v for k, v in item.items() if k not in ("evidence", edited)}
+
+
 def _without_evidence(item: Any) -> Any:
     return {k: v for k, v in item.items() if k != "evidence"} if isinstance(item, dict) else item
 
@@ -220,6 +250,12 @@ def _apply_sets(
         return Conflict(e, "the field no longer exists in the model output", None)
     if now != e.old:
         return Conflict(e, "the model output changed at this field", now)
+    if e.item is not None and concrete is not None:
+        item_ptr, field_name = item_of(concrete)
+        current = jp.get(ext, item_ptr) if item_ptr else jp.MISSING
+        if current is jp.MISSING or item_fields(current, field_name) != e.item:
+            now_item = None if current is jp.MISSING else current
+            return Conflict(e, "another item of the model output is at this place", now_item)
     if e.op in ("set", "set_evidence"):
         try:
             jp.set_value(working, concrete or "", clone(e.new))

@@ -10,6 +10,7 @@ not save a wrong quote).
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -23,6 +24,8 @@ from abstraction.review.edits import (
     Edit,
     EditRejected,
     FactState,
+    item_fields,
+    item_of,
     model_list,
     resolve,
 )
@@ -218,7 +221,20 @@ def plan(
     drafts: list[Draft] = []
     for change in changes:
         drafts.extend(_plan_one(change, state, text, new_id))
-    return drafts
+    return [_with_item(d, state) for d in drafts]
+
+
+def _with_item(draft: Draft, state: Applied) -> Draft:
+    """An edit inside one of the model's list items keeps that item's other fields
+    (`Edit.item`), so a re-extraction that puts another item at its place is a conflict: a
+    dose set on the fourth treatment landed on whatever treatment came fourth next time."""
+    if draft.op not in ("set", "set_evidence") or "/-" in draft.pointer:
+        return draft  # a reviewer's own item has an id, not a place
+    item_ptr, field_name = item_of(draft.pointer)
+    item = jp.get(state.extended, item_ptr) if item_ptr else jp.MISSING
+    if item is jp.MISSING:
+        return draft
+    return dataclasses.replace(draft, item=item_fields(item, field_name))
 
 
 def stamp(
@@ -239,6 +255,7 @@ def stamp(
             pointer=d.pointer,
             old=d.old,
             new=d.new,
+            item=d.item,
             reviewer=reviewer,
             reason=reason,
             at=at,

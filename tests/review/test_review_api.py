@@ -320,3 +320,32 @@ def test_an_order_change_is_saved_and_shown(client):
     assert shown == pointers[::-1]
     bad = save(client, SEED_ID, 1, {"op": "order", "pointer": "/treatments", "value": pointers[:1]})
     assert bad.status_code == 422
+
+
+def test_an_edit_inside_a_list_item_is_a_conflict_when_another_item_takes_its_place(client, run):
+    """A hostile audit (eleventh session): the reviewer set the fourth treatment's dose (null
+    -> "3 MIU", interferon); the next extraction dropped the first treatment and appended
+    prednisone, also with no dose, so the edit's pointer and old value still matched and
+    prednisone got 3 MIU.  The edit keeps the item's other fields; another item there is a
+    conflict.  The same item with new evidence is still the same item."""
+    res = save(client, SEED_ID, 0, {"op": "set", "pointer": "/treatments/3/dose", "value": "3 MIU"})
+    assert res.status_code == 200
+    path = run / f"{SEED_ID}.json"
+    original = json.loads(path.read_text())
+    moved = json.loads(path.read_text())
+    items = moved["record"]["treatments"]
+    assert len(items) == 4 and items[3]["dose"] is None
+    moved["record"]["treatments"] = [*items[1:], {**items[2], "name": "prednisone", "dose": None}]
+    path.write_text(json.dumps(moved))
+    view = client.get(f"/api/docs/{SEED_ID}").json()
+    [conflict] = view["conflicts"]
+    assert conflict["edit"]["pointer"] == "/treatments/3/dose"
+    assert "another item" in conflict["reason"]
+    corrected = RunStore(run).state(SEED_ID)[1].corrected
+    assert "3 MIU" not in [t["dose"] for t in corrected["treatments"]]
+    # the same item again, its quote moved: the edit applies
+    original["record"]["treatments"][3]["evidence"]["quote"] += " "
+    path.write_text(json.dumps(original))
+    view = client.get(f"/api/docs/{SEED_ID}").json()
+    assert view["conflicts"] == []
+    assert RunStore(run).state(SEED_ID)[1].corrected["treatments"][3]["dose"] == "3 MIU"

@@ -30,7 +30,13 @@ from abstraction.review import pointer as jp
 from abstraction.review.edits import Applied, FactState, ReviewFile
 from abstraction.review.export import corrected_record
 from abstraction.review.layout import Slot, record_model, review_schema, slots
-from abstraction.review.store import Entry, RunStore
+from abstraction.review.store import (
+    BY_REVIEWER,
+    REVIEWER_NAME,
+    REVIEWS_DIR,
+    Entry,
+    RunStore,
+)
 
 LIST_TABLES: dict[str, str] = {
     "/diagnoses": "diagnoses",
@@ -47,6 +53,7 @@ EDITS_TABLE = "review_edits"
 TABLE_NAMES: tuple[str, ...] = ("documents", *LIST_TABLES.values(), EDITS_TABLE)
 EDIT_COLUMNS = (
     "document_id",
+    "review_file",
     "edit_id",
     "version",
     "op",
@@ -235,7 +242,9 @@ def _edit_text(value: Any) -> str | None:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
-def _edit_rows(doc_id: str, review: ReviewFile, state: Applied | None) -> list[Row]:
+def _edit_rows(
+    store: RunStore, doc_id: str, review: ReviewFile, state: Applied | None
+) -> list[Row]:
     """One row per stored edit, in the order made.  ``state``: ``applied``; ``conflict`` (it
     no longer fits the model output: open in the review app); ``conflict resolved`` (a later
     edit covers it, or a reviewer dismissed it); ``not applied`` (the output has no record now:
@@ -246,9 +255,11 @@ def _edit_rows(doc_id: str, review: ReviewFile, state: Applied | None) -> list[R
         states = {e.id: "applied" for e in state.applied}
         states |= {c.edit.id: "conflict" for c in state.conflicts}
         states |= {c.edit.id: "conflict resolved" for c in state.resolved}
+    where = store.review_path(doc_id).relative_to(store.root).as_posix() if review.edits else None
     return [
         {
             "document_id": doc_id,
+            "review_file": where,
             "edit_id": e.id,
             "version": e.version,
             "op": e.op,
@@ -276,22 +287,43 @@ def build_tables(store: RunStore, *, reviewed_only: bool = False) -> dict[str, T
         return _build_tables(store, reviewed_only=reviewed_only)
 
 
+def _dual_stores(store: RunStore) -> list[RunStore]:
+    """The run seen through each dual reviewer's own files (``reviews/by/<name>/``): their
+    edits are stored work too, listed in the edits table beside the run's own."""
+    if store.reviewer is not None:
+        return []
+    by = store.root / REVIEWS_DIR / BY_REVIEWER
+    if by.is_symlink() or not by.is_dir():
+        return []
+    names = sorted(
+        d.name
+        for d in by.iterdir()
+        if d.is_dir() and not d.is_symlink() and REVIEWER_NAME.match(d.name)
+    )
+    return [RunStore(store.root, sources=store.sources, reviewer=n) for n in names]
+
+
 def _build_tables(store: RunStore, *, reviewed_only: bool) -> dict[str, Table]:
     tables = empty_tables()
     lists = list_tables()
+    duals = _dual_stores(store)
+    edits = tables[EDITS_TABLE].rows
     for entry in store.entries():
         if entry.extraction is None or entry.extraction.record is None:
             if not reviewed_only:  # its reviewers' edits are kept, and listed, all the same
                 review = store.review(entry.id)
                 tables["documents"].rows.append(_document_row(entry, len(review.edits), None))
-                tables[EDITS_TABLE].rows += _edit_rows(entry.id, review, None)
+                for one in (store, *duals):
+                    edits += _edit_rows(one, entry.id, one.review(entry.id), None)
             continue
         review, state = store.state(entry.id)
         if reviewed_only and state.doc_status != "reviewed":
             continue
         corrected_record(entry.id, state)  # refuse an invalid corrected record, as export does
         tables["documents"].rows.append(_document_row(entry, len(review.edits), state))
-        tables[EDITS_TABLE].rows += _edit_rows(entry.id, review, state)
+        edits += _edit_rows(store, entry.id, review, state)
+        for dual in duals:
+            edits += _edit_rows(dual, entry.id, *dual.state(entry.id))
         for slot in slots():
             if slot.pointer in lists:
                 tables[lists[slot.pointer]].rows += _item_rows(entry.id, state, slot)

@@ -290,3 +290,23 @@ def test_assign_and_agreement_commands(run):
     assert "alice vs cy: 1 document(s) both submitted" in result.output
     assert "alice vs bob: 0 document(s)" in result.output
     assert "patient.sex.value" in result.output
+
+
+def test_each_reviewer_s_edits_are_in_the_export_s_edits_table(dual_run):
+    """A hostile audit (eleventh session): 40 edits stored under reviews/by/* appeared in no
+    export; the edits table read the run's own review file only."""
+    from abstraction.review.tables import build_tables
+
+    review(dual_run, "alice", ALICE_EDITS)
+    review(dual_run, "bob", BOB_EDITS, submit=False)
+    rows = build_tables(RunStore(dual_run))["review_edits"].rows
+    by_file: dict[str, list[dict]] = {}
+    for r in rows:
+        by_file.setdefault(r["review_file"], []).append(r)
+    alice = by_file[f"reviews/by/alice/{SEED_ID}.review.json"]
+    bob = by_file[f"reviews/by/bob/{SEED_ID}.review.json"]
+    assert {r["reviewer"] for r in alice} == {"alice"} and {r["reviewer"] for r in bob} == {"bob"}
+    assert [r["pointer"] for r in bob] == ["/patient/age_group", "/treatments/0/name"]
+    assert {r["state"] for r in alice + bob} == {"applied"}
+    stored = RunStore(dual_run, reviewer="alice").review(SEED_ID).edits
+    assert [r["edit_id"] for r in alice] == [e.id for e in stored]

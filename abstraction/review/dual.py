@@ -29,9 +29,7 @@ from abstraction.evaluation.plan import scoring_schema
 from abstraction.evaluation.results import build_report
 from abstraction.evaluation.scorer import score_document
 from abstraction.extraction.output import atomic_write_text
-from abstraction.review.store import REVIEWER_NAME, REVIEWS_DIR, RunStore
-
-PROTOCOL_FILE = "protocol.json"
+from abstraction.review.store import PROTOCOL_FILE, REVIEWER_NAME, REVIEWS_DIR, RunStore
 
 
 class Protocol(Strict):

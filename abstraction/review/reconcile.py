@@ -50,6 +50,7 @@ from abstraction.review.export import check_schema, reviewed_fields, write_gold
 from abstraction.review.index import evidence_of
 from abstraction.review.layout import review_schema, slots
 from abstraction.review.store import (
+    ADJUDICATION_DIR,
     MAX_REASON,
     REVIEWS_DIR,
     RunStore,
@@ -57,7 +58,6 @@ from abstraction.review.store import (
     size_problems,
 )
 
-ADJUDICATION_DIR = "adjudication"
 Choice = Literal["a", "b", "model", "value"]
 _ITEM = re.compile(r"^\[(?:gold (\d+)(?:, pred (\d+))?|pred (\d+))\](?:\.(.*))?$")
 

@@ -34,7 +34,7 @@ from pydantic import ValidationError
 from abstraction.core.errors import UserError
 from abstraction.core.records import Extraction, GoldRecord
 from abstraction.core.schemas import RecordSchema, load_extraction, load_gold, schema_of
-from abstraction.extraction.output import atomic_write_text
+from abstraction.extraction.output import atomic_write_bytes, atomic_write_text
 from abstraction.review.edits import (
     Applied,
     Change,
@@ -70,6 +70,10 @@ _SAFE_ID = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]*$")
 REVIEWER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
 """A reviewer's name in a dual review: also the name of their folder under ``reviews/by/``."""
 BY_REVIEWER = "by"
+PROTOCOL_FILE = "protocol.json"
+"""``reviews/protocol.json``: who reviews a dual-review run (`abstraction.review.dual`)."""
+ADJUDICATION_DIR = "adjudication"
+"""``reviews/adjudication/<id>.json``: the adjudicator's decisions (`review.reconcile`)."""
 
 
 class DocumentNotFound(UserError):
@@ -479,25 +483,67 @@ class RunStore:
 
 def carry_reviews(old: RunStore, new: RunStore, *, force: bool) -> list[tuple[str, int, int, int]]:
     """Copy `old`'s reviews to `new` (a re-extraction of the same documents) and re-apply
-    them: (document, edits, re-applied, conflicts) per carried review.  Raises `UserError`
-    when `new` already has a review, unless `force`."""
+    them: (document, edits, re-applied, conflicts) per carried review file, a dual reviewer's
+    shown as ``<doc> (by <name>)``.  The run's own review files, each dual reviewer's
+    (``reviews/by/<name>/``), the reviewer protocol and the adjudicator's decisions are all
+    carried (the dual ones were left behind without a word until the eleventh session).
+    Every destination is checked before anything is written: a file `new` already has raises
+    `UserError` unless `force`, and then nothing was copied."""
     new_ids = {e.id for e in new.entries() if e.extraction and e.extraction.record}
-    rows = []
+    readers = [old, *dual_readers(old)]
+    plan: list[tuple[RunStore, str, Path]] = []
     for entry in old.entries():
-        src = old.review_path(entry.id)
-        if entry.id not in new_ids or not src.exists():
+        if entry.id not in new_ids:
             continue
-        dest = new.root / REVIEWS_DIR / src.name
+        for reader in readers:
+            src = reader.review_path(entry.id)
+            if src.exists():
+                plan.append((reader, entry.id, new.root / src.relative_to(old.root)))
+    extras = [old.root / REVIEWS_DIR / PROTOCOL_FILE]
+    adjudication = old.root / REVIEWS_DIR / ADJUDICATION_DIR
+    if adjudication.is_dir() and not adjudication.is_symlink():
+        extras += sorted(p for p in adjudication.iterdir() if p.stem in new_ids)
+    copies = [(p, new.root / p.relative_to(old.root)) for p in extras if _plain_file(p)]
+    for dest in [d for *_, d in plan] + [d for _, d in copies]:
         if dest.exists() and not force:
-            raise UserError(f"{dest} exists; pass --force to replace it")
-        review = ReviewFile.model_validate_json(src.read_bytes())
-        record = new.extraction(entry.id).record
+            raise UserError(f"{dest} exists; pass --force to replace it (nothing was copied)")
+    rows = []
+    reviews = []
+    for reader, doc_id, dest in plan:
+        review = reader.review(doc_id)
+        record = new.extraction(doc_id).record
         assert record is not None
         with review_schema(new.record_schema.model):
             result = apply_edits(record.model_dump(mode="json"), review.edits)
-        dest.parent.mkdir(exist_ok=True)
-        atomic_write_text(dest, review.model_dump_json(indent=2) + "\n")
+        reviews.append((dest, review))
         changes = [e for e in review.edits if e.op not in ("status", "dismiss")]
         applied = [e for e in result.applied if e.op not in ("status", "dismiss")]
-        rows.append((entry.id, len(changes), len(applied), len(result.conflicts)))
+        label = doc_id if reader is old else f"{doc_id} (by {reader.reviewer})"
+        rows.append((label, len(changes), len(applied), len(result.conflicts)))
+    for dest, review in reviews:  # every file read and checked: now write
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(dest, review.model_dump_json(indent=2) + "\n")
+    for src, dest in copies:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(dest, src.read_bytes())
     return rows
+
+
+def dual_readers(store: RunStore) -> list[RunStore]:
+    """`store` seen through each dual reviewer's own review files (``reviews/by/<name>/``);
+    none when `store` is already one reviewer's view."""
+    if store.reviewer is not None:
+        return []
+    by = store.root / REVIEWS_DIR / BY_REVIEWER
+    if by.is_symlink() or not by.is_dir():
+        return []
+    names = sorted(
+        d.name
+        for d in by.iterdir()
+        if d.is_dir() and not d.is_symlink() and REVIEWER_NAME.match(d.name)
+    )
+    return [RunStore(store.root, sources=store.sources, reviewer=n) for n in names]
+
+
+def _plain_file(path: Path) -> bool:
+    return path.is_file() and not path.is_symlink()

@@ -30,13 +30,7 @@ from abstraction.review import pointer as jp
 from abstraction.review.edits import Applied, FactState, ReviewFile
 from abstraction.review.export import corrected_record
 from abstraction.review.layout import Slot, record_model, review_schema, slots
-from abstraction.review.store import (
-    BY_REVIEWER,
-    REVIEWER_NAME,
-    REVIEWS_DIR,
-    Entry,
-    RunStore,
-)
+from abstraction.review.store import Entry, RunStore, dual_readers
 
 LIST_TABLES: dict[str, str] = {
     "/diagnoses": "diagnoses",
@@ -287,26 +281,10 @@ def build_tables(store: RunStore, *, reviewed_only: bool = False) -> dict[str, T
         return _build_tables(store, reviewed_only=reviewed_only)
 
 
-def _dual_stores(store: RunStore) -> list[RunStore]:
-    """The run seen through each dual reviewer's own files (``reviews/by/<name>/``): their
-    edits are stored work too, listed in the edits table beside the run's own."""
-    if store.reviewer is not None:
-        return []
-    by = store.root / REVIEWS_DIR / BY_REVIEWER
-    if by.is_symlink() or not by.is_dir():
-        return []
-    names = sorted(
-        d.name
-        for d in by.iterdir()
-        if d.is_dir() and not d.is_symlink() and REVIEWER_NAME.match(d.name)
-    )
-    return [RunStore(store.root, sources=store.sources, reviewer=n) for n in names]
-
-
 def _build_tables(store: RunStore, *, reviewed_only: bool) -> dict[str, Table]:
     tables = empty_tables()
     lists = list_tables()
-    duals = _dual_stores(store)
+    duals = dual_readers(store)
     edits = tables[EDITS_TABLE].rows
     for entry in store.entries():
         if entry.extraction is None or entry.extraction.record is None:

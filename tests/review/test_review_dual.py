@@ -310,3 +310,49 @@ def test_each_reviewer_s_edits_are_in_the_export_s_edits_table(dual_run):
     assert {r["state"] for r in alice + bob} == {"applied"}
     stored = RunStore(dual_run, reviewer="alice").review(SEED_ID).edits
     assert [r["edit_id"] for r in alice] == [e.id for e in stored]
+
+
+def _copy_run(run: Path, to: Path) -> Path:
+    to.mkdir()
+    for name in (f"{SEED_ID}.json", "hostile.json"):
+        (to / name).write_bytes((run / name).read_bytes())
+    return to
+
+
+def test_carry_takes_each_reviewer_s_files_the_protocol_and_the_decisions(dual_run, tmp_path):
+    """`review carry` copied only reviews/<id>.review.json: the dual reviewers' files, the
+    protocol and the adjudicator's decisions stayed behind, and it said nothing."""
+    from abstraction.review.store import carry_reviews
+
+    review(dual_run, "alice", ALICE_EDITS)
+    review(dual_run, "bob", BOB_EDITS)
+    decisions = dual_run / "reviews" / "adjudication" / f"{SEED_ID}.json"
+    decisions.parent.mkdir()
+    decisions.write_text('{"kept": "as it is"}')
+    new = _copy_run(dual_run, tmp_path / "new")
+    rows = carry_reviews(RunStore(dual_run), RunStore(new), force=False)
+    assert sorted(r[0] for r in rows) == [f"{SEED_ID} (by alice)", f"{SEED_ID} (by bob)"]
+    for rel in (f"by/alice/{SEED_ID}.review.json", f"by/bob/{SEED_ID}.review.json"):
+        assert (new / "reviews" / rel).read_text() == (dual_run / "reviews" / rel).read_text()
+    assert read_protocol(new) == read_protocol(dual_run)
+    assert (
+        new / "reviews" / "adjudication" / f"{SEED_ID}.json"
+    ).read_text() == '{"kept": "as it is"}'
+
+
+def test_carry_writes_nothing_when_one_destination_exists(run, tmp_path):
+    """It wrote the first document's review, then stopped at the second's, so a second try
+    failed on the first."""
+    from abstraction.review.store import carry_reviews
+
+    old = RunStore(run)
+    for doc in (SEED_ID, "hostile"):
+        old.save(doc, expected_version=0, reviewer="ann", reason=None,
+                 changes=[Change(op="accept_all")])  # fmt: skip
+    new = _copy_run(run, tmp_path / "new")
+    (new / "reviews").mkdir()
+    (new / "reviews" / "hostile.review.json").write_text("someone's review")
+    with pytest.raises(UserError, match="nothing was copied"):
+        carry_reviews(old, RunStore(new), force=False)
+    assert sorted(p.name for p in (new / "reviews").iterdir()) == ["hostile.review.json"]
+    assert (new / "reviews" / "hostile.review.json").read_text() == "someone's review"

@@ -395,13 +395,24 @@ def reconciliation_view(store: RunStore, rec: Reconciliation) -> dict[str, Any]:
 
 
 def default_pair(store: RunStore, doc_id: str) -> tuple[str, str]:
-    """The first two reviewers (in the protocol's order) who submitted `doc_id`."""
+    """The pair the adjudicator began deciding for, while both have submitted; else the first
+    two reviewers (in the protocol's order) who submitted `doc_id`.  A third reviewer who
+    submitted later (earlier in the protocol) used to become the pair and lock the decisions
+    file out ("holds the reconciliation of alice and carol"; eleventh session's audit)."""
     protocol = read_protocol(store.root)
     if protocol is None:
         raise UserError(f"{store.root}: no reviewers assigned")
     done = submitted(store, doc_id, protocol.reviewers)
     if len(done) < 2:
         raise UserError(f"{doc_id}: needs two submitted reviews ({len(done)} so far)")
+    path = adjudication_path(store, doc_id)
+    if path.is_file():
+        try:
+            begun = Adjudication.model_validate_json(path.read_bytes()).reviewers
+        except (ValidationError, OSError):
+            begun = []  # `read_adjudication` says what is wrong with it
+        if len(begun) == 2 and set(begun) <= set(done):
+            return begun[0], begun[1]
     return done[0], done[1]
 
 

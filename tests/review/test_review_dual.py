@@ -356,3 +356,23 @@ def test_carry_writes_nothing_when_one_destination_exists(run, tmp_path):
         carry_reviews(old, RunStore(new), force=False)
     assert sorted(p.name for p in (new / "reviews").iterdir()) == ["hostile.review.json"]
     assert (new / "reviews" / "hostile.review.json").read_text() == "someone's review"
+
+
+def test_a_late_reviewer_does_not_lock_the_adjudicator_s_decisions_out(run, tmp_path):
+    """Three reviewers: alice and carol submitted, the adjudicator settled every disagreement,
+    then bob (second in the protocol) submitted.  The pair became alice and bob, and the
+    decisions file ("holds the reconciliation of alice and carol") was refused from then on:
+    reconcile and promote failed with 400.  The pair decided on stays."""
+    assign(run, ["alice", "bob", "carol"])
+    review(run, "alice", ALICE_EDITS)
+    review(run, "carol", BOB_EDITS)
+    dave = app_for(run, "dave", adjudicate=True, gold=tmp_path / "gold")
+    view = dave.get(f"/api/docs/{SEED_ID}/reconcile").json()
+    assert view["reviewers"] == ["alice", "carol"]
+    for version, unit in enumerate(view["units"]):
+        assert settle(dave, version, unit["key"], "a").status_code == 200
+    review(run, "bob", [Change(op="reject", pointer="/treatments/2")])
+    again = dave.get(f"/api/docs/{SEED_ID}/reconcile")
+    assert again.status_code == 200, again.text[:300]
+    assert again.json()["reviewers"] == ["alice", "carol"] and again.json()["settled"]
+    assert dave.post(f"/api/docs/{SEED_ID}/promote", json={}, headers=WRITE).status_code == 200

@@ -65,7 +65,10 @@ def export_run(
 ) -> tuple[list[Exported], list[str]]:
     """Write ``<out>/<id>.json`` (corrected extraction) and ``<id>.review.json`` (its edits).
 
-    Returns what was written and, per skipped document, why.
+    Returns what was written and, per skipped document, why.  Every corrected record is
+    checked before the first file is written: one that does not validate raises `UserError`
+    and nothing is written (the files of the documents before it were left until the
+    eleventh session's audit).
     """
     with review_schema(store.record_schema.model):
         return _export_run(store, out, reviewed_only=reviewed_only)
@@ -76,9 +79,8 @@ def _export_run(
 ) -> tuple[list[Exported], list[str]]:
     if out.resolve() == store.root.resolve():
         raise UserError("the export folder must not be the run folder (originals are kept)")
-    out.mkdir(parents=True, exist_ok=True)
-    written: list[Exported] = []
     skipped: list[str] = []
+    chosen = []
     for entry in store.entries():
         if entry.extraction is None or entry.extraction.record is None:
             skipped.append(f"{entry.id}: {entry.error or 'extraction failed, no record'}")
@@ -87,12 +89,20 @@ def _export_run(
         if reviewed_only and state.doc_status != "reviewed":
             skipped.append(f"{entry.id}: {state.doc_status.replace('_', ' ')}")
             continue
+        corrected_extraction(entry.extraction, state)  # every record checked before any write:
+        chosen.append(entry.id)  # one that does not validate leaves no half export behind
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Exported] = []
+    for doc_id in chosen:
+        entry = store.entry(doc_id)
+        assert entry.extraction is not None
+        review, state = store.state(doc_id)
         corrected = corrected_extraction(entry.extraction, state)
-        path = out / f"{entry.id}.json"
+        path = out / f"{doc_id}.json"
         atomic_write_text(path, corrected.model_dump_json(indent=2) + "\n")
-        atomic_write_text(out / f"{entry.id}.review.json", review.model_dump_json(indent=2) + "\n")
+        atomic_write_text(out / f"{doc_id}.review.json", review.model_dump_json(indent=2) + "\n")
         written.append(
-            Exported(entry.id, path, state.doc_status, len(review.edits), len(state.conflicts))
+            Exported(doc_id, path, state.doc_status, len(review.edits), len(state.conflicts))
         )
     return written, skipped
 

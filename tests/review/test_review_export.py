@@ -180,3 +180,19 @@ def test_promoting_a_record_of_a_prompt_that_left_fields_out_annotates_only_the_
         assert covers(annotated, asked)
     for left_out in ("timeline.event", "disease_events.time", "treatments.dose", "source.title"):
         assert not covers(annotated, left_out)
+
+
+def test_an_export_refused_for_one_document_writes_nothing(store, run, tmp_path):
+    """A hostile audit (eleventh session): a review file edited by hand into an invalid record
+    stopped the export at that document, after the documents before it were written."""
+    correct_and_review(store)
+    change = Change(op="set", pointer="/findings/1/assertion", value="absent")
+    store.save("hostile", expected_version=0, reviewer="ann", reason="t", changes=[change])
+    path = run / "reviews" / "hostile.review.json"
+    review = json.loads(path.read_text())
+    review["edits"][0]["new"] = "maybe"  # not an assertion: the record cannot validate
+    path.write_text(json.dumps(review))
+    out = tmp_path / "out"
+    with pytest.raises(UserError, match="hostile"):
+        export_run(store, out)
+    assert not out.exists() or list(out.iterdir()) == []

@@ -289,6 +289,15 @@ class RunStore:
                         stamps[item.name[: -len(REVIEW_SUFFIX)]] = stamp_of(item.stat())
         return stamps
 
+    def orphan_review(self, doc_id: str) -> tuple[Path, ReviewFile]:
+        """A review file whose extraction file is gone (`review_stamps` lists it, `entries`
+        does not): still someone's work, read for the record of it."""
+        path = self.reviews_root / f"{doc_id}{REVIEW_SUFFIX}"
+        try:
+            return path, ReviewFile.model_validate_json(path.read_bytes())
+        except (OSError, ValidationError) as exc:
+            raise UserError(f"{path}: not a readable review file: {exc}") from exc
+
     def load(self, doc_id: str, stamp: Stamp) -> Entry | None:
         """The parsed file (None when it is some other JSON file), from the cache if unchanged."""
         with self._cache_lock:

@@ -30,7 +30,7 @@ from abstraction.review import pointer as jp
 from abstraction.review.edits import Applied, FactState, ReviewFile
 from abstraction.review.export import corrected_record
 from abstraction.review.layout import Slot, record_model, review_schema, slots
-from abstraction.review.store import Entry, RunStore, dual_readers
+from abstraction.review.store import REVIEW_SUFFIX, Entry, RunStore, dual_readers
 
 LIST_TABLES: dict[str, str] = {
     "/diagnoses": "diagnoses",
@@ -242,14 +242,15 @@ def _edit_rows(
     """One row per stored edit, in the order made.  ``state``: ``applied``; ``conflict`` (it
     no longer fits the model output: open in the review app); ``conflict resolved`` (a later
     edit covers it, or a reviewer dismissed it); ``not applied`` (the output has no record now:
-    a failed or unreadable extraction)."""
+    a failed or unreadable extraction, or no extraction file at all)."""
     if state is None:
         states = dict.fromkeys((e.id for e in review.edits), "not applied")
     else:
         states = {e.id: "applied" for e in state.applied}
         states |= {c.edit.id: "conflict" for c in state.conflicts}
         states |= {c.edit.id: "conflict resolved" for c in state.resolved}
-    where = store.review_path(doc_id).relative_to(store.root).as_posix() if review.edits else None
+    path = store.reviews_root / f"{doc_id}{REVIEW_SUFFIX}"
+    where = path.relative_to(store.root).as_posix() if review.edits else None
     return [
         {
             "document_id": doc_id,
@@ -281,6 +282,25 @@ def build_tables(store: RunStore, *, reviewed_only: bool = False) -> dict[str, T
         return _build_tables(store, reviewed_only=reviewed_only)
 
 
+def _orphans(store: RunStore, duals: list[RunStore], tables: dict[str, Table]) -> None:
+    """Review files whose extraction file is gone: a ``documents`` row (status ``missing``)
+    and their edits, not applied.  They were in no table (eleventh session's audit)."""
+    known = {r["document_id"] for r in tables["documents"].rows}
+    for one in (store, *duals):
+        for doc_id in sorted(set(one.review_stamps()) - known):
+            _, review = one.orphan_review(doc_id)
+            if one is store:
+                tables["documents"].rows.append(
+                    {
+                        "document_id": doc_id,
+                        "status": "missing",
+                        "error": "the extraction file is gone; its review file is kept",
+                        "edits": len(review.edits),
+                    }
+                )
+            tables[EDITS_TABLE].rows += _edit_rows(one, doc_id, review, None)
+
+
 def _build_tables(store: RunStore, *, reviewed_only: bool) -> dict[str, Table]:
     tables = empty_tables()
     lists = list_tables()
@@ -305,4 +325,6 @@ def _build_tables(store: RunStore, *, reviewed_only: bool) -> dict[str, Table]:
         for slot in slots():
             if slot.pointer in lists:
                 tables[lists[slot.pointer]].rows += _item_rows(entry.id, state, slot)
+    if not reviewed_only:
+        _orphans(store, duals, tables)
     return tables

@@ -265,3 +265,18 @@ def test_the_edits_table_says_who_changed_what_why_and_when(store, run):
     assert {r["state"] for r in kept} == {"not applied"}
     row = next(r for r in later["documents"].rows if r["document_id"] == SEED_ID)
     assert row["status"] == "failed" and row["edits"] == len(edits)
+
+
+def test_a_review_whose_extraction_file_is_gone_keeps_its_rows(store, run):
+    """A hostile audit (eleventh session): with the extraction file deleted, its review file
+    (someone's corrections) was in no table and no list."""
+    correct_and_review(store)
+    stored = store.review(SEED_ID).edits
+    (run / f"{SEED_ID}.json").unlink()
+    tables = build_tables(RunStore(run))
+    row = next(r for r in tables["documents"].rows if r["document_id"] == SEED_ID)
+    assert row["status"] == "missing" and row["edits"] == len(stored)
+    edits = [r for r in tables["review_edits"].rows if r["document_id"] == SEED_ID]
+    assert [r["edit_id"] for r in edits] == [e.id for e in stored]
+    assert {r["state"] for r in edits} == {"not applied"}
+    assert {r["review_file"] for r in edits} == {f"reviews/{SEED_ID}.review.json"}

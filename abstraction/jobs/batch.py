@@ -115,7 +115,7 @@ def _other_models(lines: dict[str, str], prepared_for: str, output: Path) -> lis
             others[model] = others.get(model, 0) + 1
     return [
         f"{output}: {n} answer(s) came from model {model!r}, not {prepared_for!r} as prepared; "
-        "the outputs record the batch's model, the run store each answer's own"
+        "each output records the model that answered it, when one model did"
         for model, n in sorted(others.items())
     ]
 
@@ -409,6 +409,16 @@ def _unknown_lines(
     ]
 
 
+def _answered_by(lines: dict[str, str], doc_id: str) -> str | None:
+    """The one model that answered every line of `doc_id` that names one (a dated snapshot
+    such as ``gpt-4o-mini-2024-07-18``, or another model altogether), for the document's
+    provenance; None when none names one or they differ (the batch's model is recorded)."""
+    prefix = f"{doc_id}|"
+    models = {answering_model(raw) for cid, raw in lines.items() if cid.startswith(prefix)}
+    models.discard(None)
+    return models.pop() if len(models) == 1 else None
+
+
 def _part_answers(
     ctx: CollectContext, lines: dict[str, str], doc_id: str, index: int, unit: Document
 ) -> tuple[dict[str, BatchAnswer | None], Usage]:
@@ -445,7 +455,7 @@ async def _collect_document(
         return _record(ctx, DocumentOutcome(doc.id, source.origin, "failed", "input:changed", msg))
     parts = [Part(i, a, b, s) for i, (a, b, s) in enumerate(entry["parts"])]
     described = {
-        "model": ctx.identity.model,
+        "model": _answered_by(lines, doc.id) or ctx.identity.model,
         "endpoint": "batch",
         "structured": ctx.identity.structured_output,
     }

@@ -462,7 +462,8 @@ def test_an_answer_from_another_model_is_reported_and_logged_as_its_own(
     tmp_path: Path, fault_server_factory
 ) -> None:
     """The audit's answers from "Llama-3.1-70B" for a batch prepared for "fault-model" were
-    recorded as fault-model's, without a word.  A dated snapshot is the same model."""
+    recorded as fault-model's, without a word.  A dated snapshot is the same model (no
+    problem line), and is recorded as it answered."""
     _, requests, answered = _prepared(tmp_path, fault_server_factory())
     answered = json.loads(json.dumps(answered))
     answered[0]["response"]["body"]["model"] = "Llama-3.1-70B"
@@ -474,3 +475,13 @@ def test_an_answer_from_another_model_is_reported_and_logged_as_its_own(
     db = sqlite3.connect(out / "runs.db")
     models = {m for (m,) in db.execute("select model from model_calls")}
     assert "Llama-3.1-70B" in models and "fault-model-2024-07-18" in models
+    # each output's provenance names the model that answered it
+    recorded = {
+        p.stem: Extraction.model_validate_json(p.read_bytes()).provenance.model
+        for p in out.glob("*.json")
+    }
+    assert recorded == {
+        "d0": "Llama-3.1-70B",
+        "d1": "fault-model-2024-07-18",
+        "d2": "fault-model",
+    }

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -103,15 +103,13 @@ def answering_model(raw: str | None) -> str | None:
     return model if isinstance(model, str) and model else None
 
 
-def _other_models(lines: dict[str, str], prepared_for: str, output: Path) -> list[str]:
-    """The problem of answers from another model than the batch was prepared for.  A dated
-    snapshot of it ("gpt-4o-mini-2024-07-18" for "gpt-4o-mini") is the same model."""
+def _other_models(answered: dict[str, str], prepared_for: str, output: Path) -> list[str]:
+    """The problem of answers from another model than the batch was prepared for (`answered`:
+    custom_id -> the model that answered it).  A dated snapshot of it
+    ("gpt-4o-mini-2024-07-18" for "gpt-4o-mini") is the same model."""
     others: dict[str, int] = {}
-    for raw in lines.values():
-        model = answering_model(raw)
-        if model is not None and not (
-            model == prepared_for or model.startswith(prepared_for + "-")
-        ):
+    for model in answered.values():
+        if not (model == prepared_for or model.startswith(prepared_for + "-")):
             others[model] = others.get(model, 0) + 1
     return [
         f"{output}: {n} answer(s) came from model {model!r}, not {prepared_for!r} as prepared; "
@@ -294,6 +292,10 @@ class CollectContext:
     reask: Reask | None
     requests: dict[str, str]
     log_bodies: bool = False
+    answered: dict[str, str] = field(default_factory=dict)
+    """custom_id -> the model its answer names (`answering_model`), read once."""
+    answered_by: dict[str, str] = field(default_factory=dict)
+    """document id -> the one model that answered it (`_answered_by`)."""
 
 
 async def collect_batch(
@@ -321,7 +323,8 @@ async def collect_batch(
         )
     lines, problems = parse_output(output)
     problems += _unknown_lines(lines, manifest, prompt, output)
-    problems += _other_models(lines, str(manifest["model"]), output)
+    answered = {cid: m for cid, raw in lines.items() if (m := answering_model(raw)) is not None}
+    problems += _other_models(answered, str(manifest["model"]), output)
     described = {
         "model": manifest["model"],
         "endpoint": "batch",
@@ -357,6 +360,8 @@ async def collect_batch(
         reask,
         requests,
         log_bodies,
+        answered,
+        _answered_by(answered),
     )
     summary = JobSummary(run_id, store.path, out_dir, total=len(manifest["documents"]))
     summary.problems = problems
@@ -409,14 +414,15 @@ def _unknown_lines(
     ]
 
 
-def _answered_by(lines: dict[str, str], doc_id: str) -> str | None:
-    """The one model that answered every line of `doc_id` that names one (a dated snapshot
-    such as ``gpt-4o-mini-2024-07-18``, or another model altogether), for the document's
-    provenance; None when none names one or they differ (the batch's model is recorded)."""
-    prefix = f"{doc_id}|"
-    models = {answering_model(raw) for cid, raw in lines.items() if cid.startswith(prefix)}
-    models.discard(None)
-    return models.pop() if len(models) == 1 else None
+def _answered_by(answered: dict[str, str]) -> dict[str, str]:
+    """Per document, the one model that answered every line of it that names one (a dated
+    snapshot such as ``gpt-4o-mini-2024-07-18``, or another model altogether), for its
+    provenance; a document whose lines name none, or several, is left out (the batch's model
+    is recorded).  Made once per collect from `answered` (custom_id -> model)."""
+    models: dict[str, set[str]] = {}
+    for cid, model in answered.items():
+        models.setdefault(cid.split("|", 1)[0], set()).add(model)
+    return {doc: next(iter(ms)) for doc, ms in models.items() if len(ms) == 1}
 
 
 def _part_answers(
@@ -455,7 +461,7 @@ async def _collect_document(
         return _record(ctx, DocumentOutcome(doc.id, source.origin, "failed", "input:changed", msg))
     parts = [Part(i, a, b, s) for i, (a, b, s) in enumerate(entry["parts"])]
     described = {
-        "model": _answered_by(lines, doc.id) or ctx.identity.model,
+        "model": ctx.answered_by.get(doc.id) or ctx.identity.model,
         "endpoint": "batch",
         "structured": ctx.identity.structured_output,
     }
@@ -539,7 +545,7 @@ def _log_line(
             method="BATCH",
             url=f"{URL}#{cid}",
             error=error,
-            model=answering_model(raw) or ctx.identity.model,
+            model=ctx.answered.get(cid) or ctx.identity.model,
             prompt_tokens=usage.prompt_tokens,
             completion_tokens=usage.completion_tokens,
             request=request,

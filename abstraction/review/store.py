@@ -119,6 +119,22 @@ def _inside(path: Path, root: Path) -> bool:
     return path.resolve().is_relative_to(root.resolve())
 
 
+def _read_review(path: Path, doc_id: str) -> ReviewFile:
+    """The review file at `path`, which must belong to `doc_id`; `UserError` when it cannot
+    be read (a folder, no permission: that document's error, not a 500) or is not one."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UserError(f"{path}: cannot read the review file ({exc.strerror})") from exc
+    try:
+        review = ReviewFile.model_validate_json(data)
+    except ValidationError as exc:
+        raise UserError(f"{path}: not a valid review file: {exc}") from exc
+    if review.document_id != doc_id:
+        raise UserError(f"{path}: belongs to document {review.document_id!r}")
+    return review
+
+
 def _open_lock(path: Path) -> BinaryIO:
     """The lock file, opened without following a symlink (one planted as ``reviews/.lock``
     would otherwise create or touch a file outside the run folder)."""
@@ -289,14 +305,13 @@ class RunStore:
                         stamps[item.name[: -len(REVIEW_SUFFIX)]] = stamp_of(item.stat())
         return stamps
 
-    def orphan_review(self, doc_id: str) -> tuple[Path, ReviewFile]:
+    def orphan_review(self, doc_id: str) -> ReviewFile:
         """A review file whose extraction file is gone (`review_stamps` lists it, `entries`
         does not): still someone's work, read for the record of it."""
         path = self.reviews_root / f"{doc_id}{REVIEW_SUFFIX}"
-        try:
-            return path, ReviewFile.model_validate_json(path.read_bytes())
-        except (OSError, ValidationError) as exc:
-            raise UserError(f"{path}: not a readable review file: {exc}") from exc
+        if path.is_symlink():
+            raise UserError(f"{path}: is a symlink; refusing to read or write it")
+        return _read_review(path, doc_id)
 
     def load(self, doc_id: str, stamp: Stamp) -> Entry | None:
         """The parsed file (None when it is some other JSON file), from the cache if unchanged."""
@@ -391,17 +406,7 @@ class RunStore:
         path = self.review_path(doc_id)
         if not path.exists():
             return ReviewFile(document_id=doc_id)
-        try:
-            data = path.read_bytes()
-        except OSError as exc:  # a folder, no permission: this document's error, not a 500
-            raise UserError(f"{path}: cannot read the review file ({exc.strerror})") from exc
-        try:
-            review = ReviewFile.model_validate_json(data)
-        except ValidationError as exc:
-            raise UserError(f"{path}: not a valid review file: {exc}") from exc
-        if review.document_id != doc_id:
-            raise UserError(f"{path}: belongs to document {review.document_id!r}")
-        return review
+        return _read_review(path, doc_id)
 
     def state(self, doc_id: str) -> tuple[ReviewFile, Applied]:
         ext = self.extraction(doc_id)

@@ -288,7 +288,7 @@ def _orphans(store: RunStore, duals: list[RunStore], tables: dict[str, Table]) -
     known = {r["document_id"] for r in tables["documents"].rows}
     for one in (store, *duals):
         for doc_id in sorted(set(one.review_stamps()) - known):
-            _, review = one.orphan_review(doc_id)
+            review = one.orphan_review(doc_id)
             if one is store:
                 tables["documents"].rows.append(
                     {

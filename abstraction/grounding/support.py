@@ -402,6 +402,20 @@ def _field_vocabulary(model: type[BaseModel], field: str) -> str | None:
     return None
 
 
+def _fused(words: list[str]) -> list[str]:
+    """`words` with "non" joined to the word after it: "non-Hodgkin lymphoma" names no
+    "Hodgkin lymphoma", nor "non-small cell lung cancer" a "small cell lung cancer" (twelfth
+    session; the scorer already kept them apart).  Both the value and the quote are read so,
+    and "non Hodgkin" is "non-Hodgkin"."""
+    out: list[str] = []
+    for word in words:
+        if out and out[-1] == "non":
+            out[-1] = f"non-{word}"
+        else:
+            out.append(word)
+    return out
+
+
 class SupportCheck:
     """The support check for one document (its own abbreviations are read once)."""
 
@@ -429,7 +443,7 @@ class SupportCheck:
             canon = replaced
         abbr = self._abbreviations(vocab)
         expanded = [x for w in canon for x in abbr.get(w, (w,))]
-        return raw, expanded + [x for w in raw for x in abbr.get(w, ())]
+        return _fused(raw), _fused(expanded) + _fused([x for w in raw for x in abbr.get(w, ())])
 
     def text_stated(self, value: str, quote: str, *, vocab: str | None = None) -> bool:
         """Every word of `value` is a word of `quote` (as written or canonical, any inflection),
@@ -441,8 +455,8 @@ class SupportCheck:
             needed = [w for w in words if w not in _STOP] or words
             if needed and all(word_forms(w) & have for w in needed):
                 return True
-        t_value = [w for w in _time_words(value) if w not in _TIME_STOP]
-        return bool(t_value) and set(t_value) <= set(_time_words(quote))
+        t_value = [w for w in _fused(_time_words(value)) if w not in _TIME_STOP]
+        return bool(t_value) and set(t_value) <= set(_fused(_time_words(quote)))
 
     def cue_stated(self, table: str, value: str, quote: str) -> bool:
         """A cue word of `value` (`data/cues.toml`) is in `quote` or in the long form of an
@@ -610,15 +624,28 @@ class SupportCheck:
         if _negates(name):
             return None  # a name that is itself a negation ("no fever") is not read here
         why = None
-        for clause in _NEGATION_CLAUSE.split(lead[-200:] + quote + trail[:200]):
+        read = lead[-200:] + quote + trail[:200]
+        confirmed = bool(_CONFIRMED & set(_basic(read, {}).split()))
+        for clause in _NEGATION_CLAUSE.split(read):
             if not self.value_stated(Finding, "name", name, clause):
                 continue
             denials = _mention_denials(name, clause)
             others = _mentions_of_another(name, clause)
-            if not denials or not all(d or o for d, o in zip(denials, others, strict=True)):
+            hedges = _mention_hedges(name, clause, confirmed)
+            if not denials and _DIFFERENTIAL.search(clause) and not confirmed:
+                denials, others, hedges = [False], [False], [True]  # named in other words
+            if not denials or not all(
+                d or o or h for d, o, h in zip(denials, others, hedges, strict=True)
+            ):
                 return None
-            if any(denials) or why is None:
-                why = "denies it" if any(denials) else "says it of another person"
+            reasons = [
+                "denies it" if any(denials) else None,
+                "only suspects it" if any(hedges) else None,
+                "says it of another person" if any(others) else None,
+            ]
+            found = next(r for r in reasons if r)
+            if why is None or _WHY_RANK.index(found) < _WHY_RANK.index(why):
+                why = found
         return why
 
     def value_stated(self, model: type[BaseModel], field: str, value: str, quote: str) -> bool:
@@ -653,6 +680,8 @@ class SupportCheck:
         key = KEY_FIELDS.get(model)
         if key is None:
             return out
+        # a quote found inside "non-Hodgkin lymphoma" is read with its "non-"
+        whole = f"non-{quote}" if _NON_BEFORE.search(lead) else quote
         for field in (key, *ATTRIBUTES.get(model, ())):
             value = getattr(fact, field)
             items = value if isinstance(value, list) else [value]
@@ -660,7 +689,15 @@ class SupportCheck:
                 if item is None:
                     continue
                 text = str(item)
-                where = quote if field == key or context is None else context
+                where = whole if field == key else quote if context is None else context
+                if (
+                    field == key
+                    and whole != quote
+                    and not self.value_stated(model, field, text, whole)
+                ) and self.value_stated(model, field, text, quote):
+                    note = f"{NOT_STATED} {text!r}: the text says 'non-' before it"
+                    out.append(Unstated(field, text, True, note, None))
+                    continue
                 if self.value_stated(model, field, text, where):
                     if (
                         field == key
@@ -672,7 +709,7 @@ class SupportCheck:
                     elif field == key and (
                         why := self._not_the_patients(fact, text, quote, lead, trail)
                     ):
-                        whose = "present" if why == "denies it" else "the patient's"
+                        whose = "the patient's" if why == "says it of another person" else "present"
                         note = f"{NOT_STATED} that {text!r} was {whose}: it {why}"
                         out.append(Unstated(field, text, True, note, None))
                     continue
@@ -685,6 +722,8 @@ class SupportCheck:
         return out
 
 
+_NON_BEFORE = re.compile(r"\bnon[-\s]?$", re.IGNORECASE)
+"""A quote right after "non-" ("Hodgkin lymphoma" found in "non-Hodgkin lymphoma")."""
 _NEGATIONS = frozenset(
     {"no", "not", "nor", "neither", "without", "never", "none", "denied", "denies", "deny"}
     | {"denying", "negative", "absent", "absence", "free", "ruled", "excluded", "excludes"}
@@ -863,6 +902,95 @@ def _mention_denials(name: str, clause: str, *, of_patient: bool = False) -> lis
         and not (of_patient and _said_of_other(_basic(clause[: h.start()], {}).split()))
         for lo, h in zip(starts, hits, strict=False)
     ]
+
+
+_WHY_RANK = ("denies it", "only suspects it", "says it of another person")
+"""Which reason a note gives when the clauses of a quote differ."""
+_HEDGE_WORDS = frozenset(
+    {"suspected", "suspect", "suspicion", "suspicious", "possible", "possibly", "presumed"}
+    | {"presumptive", "presumably", "putative", "query", "queried", "questionable"}
+)
+"""Words that, before a condition's name, only suspect it ("suspected meningitis", "a high
+clinical suspicion of CNS metastases", "possible pneumonia"; twelfth session)."""
+_HEDGE_PHRASES = re.compile(
+    r"\b(?:concern(?:ing)?\s+for|worrisome\s+for|suggestive\s+of|(?:to|rule)[\s-]+out"
+    r"|r/o|to\s+exclude|may\s+have|might\s+have|could\s+have)(?:\s+(?:a|an|the|any))?\s*$",
+    re.IGNORECASE,
+)
+"""Phrases that end the words before a condition and only suspect it ("concerning for CNS
+metastases", "to rule out appendicitis", "might have caused tumour rupture")."""
+_DIFFERENTIAL = re.compile(r"\bdifferentials?\b(?:\s+diagnos[ie]s)?|\bdifferential\s+diagnos", re.I)
+_HEDGED_AFTER = re.compile(
+    r"\b(?:was|were|is|are|had\s+been|has\s+been)\s+(?:(?:initially|first|also|strongly"
+    r"|clinically|highly|therefore|thus|no\s+longer)\s+)?(?:suspected|considered|queried|questioned"
+    r"|in\s+the\s+differential|a\s+possibility)\b(?!\s+(?:to|as\s+the\s+cause|due|secondary"
+    r"|related|responsible))"
+    r"|\b(?:could|can|cannot|might|may)\s+(?:not\s+)?(?:be\s+)?(?:excluded|ruled\s+out)\b"
+    r"|\b(?:was|were)\s+not\s+(?:excluded|ruled\s+out)\b"
+    r"|\bremained\s+(?:a\s+)?(?:possib\w+|likely|in\s+the\s+differential)",
+    re.IGNORECASE,
+)
+"""After a condition's name, or a list it heads: "Guillain-Barre syndrome was suspected",
+"tuberculosis could not be excluded", "metastases were in the differential"; not "was
+suspected to be due to", which suspects a cause."""
+_CONFIRMED = frozenset(
+    {"confirmed", "confirm", "confirms", "confirming", "confirmation", "proven", "proved"}
+    | {"verified", "established"}
+)
+"""A clause that confirms what was suspected states it ("biopsy confirmed the suspected
+abscess")."""
+_HEDGE_GAP = frozenset({"a", "an", "the", "of", "for", "diagnosis", "having", "underlying"})
+
+
+def _mention_hedges(name: str, clause: str, confirmed: bool = False) -> list[bool]:
+    """For each place `clause` names `name`, whether the clause only suspects it
+    (`_hedged`), in the order of `_mention_denials`; all false when what is read confirms
+    something (`confirmed`: "Lymphoma was suspected; biopsy confirmed it")."""
+    at_name = _name_pattern(name)
+    if at_name is None:
+        return []
+    hits = list(at_name.finditer(clause))
+    if confirmed:
+        return [False] * len(hits)
+    return [_hedged(clause[: h.start()], clause[h.end() :]) for h in hits]
+
+
+def _hedged(before: str, after: str) -> bool:
+    """Whether the words around a condition's name in its clause only suspect it: a word of
+    suspicion before it ("suspected", "possible", "suspicion of") with at most three words
+    between (none of them a verb or a person: "suspected bacterial meningitis", not "a
+    possible cause of fever"), or a list after it ("possible tuberculosis, sarcoidosis or
+    lymphoma"); "concerning for", "to rule out" right before it; a differential diagnosis
+    earlier in the clause ("the differential diagnoses were lymphoma and tuberculosis"); or
+    "was suspected" / "could not be excluded" after it (`_HEDGED_AFTER`, as `_denied_after`
+    reads a list the name heads)."""
+    if _DIFFERENTIAL.search(before) or _HEDGE_PHRASES.search(before):
+        return True
+    m = _HEDGED_AFTER.search(after[:120])
+    if m is not None:
+        gap = after[: m.start()]
+        words = set(_basic(gap, {}).split())
+        if not gap.strip() or (
+            _LISTED.match(gap) and {"and", "or", "nor"} & words and not (_DENIAL_GAP & words)
+        ):
+            return True  # "tuberculosis, sarcoidosis and lymphoma were considered"
+    tail = _basic(before, {}).split()[-21:]
+    at = [i for i, word in enumerate(tail) if word in _HEDGE_WORDS]
+    if not at:
+        return False
+    gap = tail[at[-1] + 1 :]
+    heads = [w for w, nxt in pairwise(gap) if nxt in ("of", "for")]
+    if any(w not in _DENIED_HEADS | {"diagnosis"} for w in heads):
+        return False  # "a possible cause of fever": the cause is suspected
+    if (_DENIAL_GAP - {"a", "an", "the"} | _HAVING - {"of", "any", "a", "an"}) & set(gap):
+        return False  # "a colleague suspected malignancy, showed acute appendicitis"
+    hedge = list(re.finditer(rf"\b{re.escape(tail[at[-1]])}\b", before, re.IGNORECASE))
+    listed = bool({"or", "and", "nor"} & set(gap))
+    if "," in (before[hedge[-1].end() :] if hedge else "") and not listed:
+        return False
+    if len([w for w in gap if w not in _HEDGE_GAP]) <= 3:
+        return True
+    return listed and len(gap) <= 20  # "possible tuberculosis, sarcoidosis or lymphoma"
 
 
 def _denies(before: str, after: str) -> bool:

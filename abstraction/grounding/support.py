@@ -640,7 +640,7 @@ class SupportCheck:
                 return None
             reasons = [
                 "denies it" if any(denials) else None,
-                "only suspects it" if any(hedges) else None,
+                "only suspects or doubts it" if any(hedges) else None,
                 "says it of another person" if any(others) else None,
             ]
             found = next(r for r in reasons if r)
@@ -806,7 +806,7 @@ _DENIED_RIGHT_AFTER = re.compile(r"^(?:-free\b|[\s-]+(?:neg|negative)\b)", re.IG
 """Right after the name: "pain-free", "Kernig sign neg.", "HIV negative", "HIV-negative"."""
 _TEST_WORDS = re.compile(
     r"\s*\b(?:serolog\w*|antibod\w*|antigens?|tests?|testing|PCRs?|cultures?|titres?|titers?"
-    r"|levels?|IgM|IgG|screens?)\s*$",
+    r"|levels?|IgM|IgG|screens?|smears?|stains?|swabs?|assays?|panels?|films?)\s*$",
     re.IGNORECASE,
 )
 """A test's word between a list of what was tested and its verdict ("HIV, HBV and HCV
@@ -904,7 +904,7 @@ def _mention_denials(name: str, clause: str, *, of_patient: bool = False) -> lis
     ]
 
 
-_WHY_RANK = ("denies it", "only suspects it", "says it of another person")
+_WHY_RANK = ("denies it", "only suspects or doubts it", "says it of another person")
 """Which reason a note gives when the clauses of a quote differ."""
 _HEDGE_WORDS = frozenset(
     {"suspected", "suspect", "suspicion", "suspicious", "possible", "possibly", "presumed"}
@@ -914,7 +914,8 @@ _HEDGE_WORDS = frozenset(
 clinical suspicion of CNS metastases", "possible pneumonia"; twelfth session)."""
 _HEDGE_PHRASES = re.compile(
     r"\b(?:concern(?:ing)?\s+for|worrisome\s+for|suggestive\s+of|(?:to|rule)[\s-]+out"
-    r"|r/o|to\s+exclude|may\s+have|might\s+have|could\s+have)(?:\s+(?:a|an|the|any))?\s*$",
+    r"|r/o|to\s+exclude|may\s+have|might\s+have|could\s+have"
+    r"|(?:argu\w+|speaks?|spoke|points?|pointed|weighs?|weighed)\s+against)(?:\s+(?:a|an|the|any))?\s*$",
     re.IGNORECASE,
 )
 """Phrases that end the words before a condition and only suspect it ("concerning for CNS
@@ -1007,6 +1008,8 @@ def _denies(before: str, after: str) -> bool:
     - "not" / "never" only before a verb of having or showing, which is left out of the gap
       ("did not show distant metastases"); "negative" only as "negative
       for"; "no X of / for" only for history, signs, evidence... (`_DENIED_HEADS`)."""
+    if _basic(before, {}).split()[-1:] and _basic(before, {}).split()[-1] in _NOT_THE_FINDING:
+        return False  # "additional metastases were not found": some were
     if _denied_after(after):
         return True
     for pattern, repl in _NEGATION_FORMS:

@@ -838,7 +838,7 @@ def _denied_after(after: str) -> bool:
     m = _DENIED_AFTER.search(after[:120])
     if m is None:
         return False
-    gap = _TEST_WORDS.sub(" ", after[: m.start()])
+    gap = _TEST_WORDS.sub(" ", _PARENTHESES.sub(" ", after[: m.start()]).lstrip(") "))
     if gap.strip() and not _LISTED.match(gap):
         return False
     return not (_DENIAL_GAP & set(_basic(gap, {}).split()))
@@ -886,6 +886,25 @@ def _mentions_of_another(name: str, clause: str) -> list[bool]:
     return [_of_another(_basic(clause[: h.start()], {}).split()) for h in at_name.finditer(clause)]
 
 
+_PARENTHESES = re.compile(r"\([^()]*\)")
+"""A parenthesis inside what is listed before a verdict ("cytomegalovirus (CMV) and
+Epstein-Barr virus (EBV) were negative")."""
+
+
+def _past_definition(name: str, before: str, after: str) -> tuple[str, str]:
+    """The words around a mention, with an abbreviation the clause defines right there read
+    as its long form: "no history of gastro-oesophageal reflux disease (GERD)" is read for
+    "GERD" as "no history of" before and what follows ")" after (twelfth session)."""
+    if not (before.rstrip().endswith("(") and after.lstrip().startswith(")")):
+        return before, after
+    long_form = defined_abbreviations(f"{before}{name})").get(name.lower())
+    if not long_form:
+        return before, after
+    k = len(long_form.split())
+    trimmed = re.sub(rf"(?:[A-Za-z0-9]+[^A-Za-z0-9(]*){{{k}}}\(\s*$", "", before)
+    return trimmed, after.lstrip()[1:]
+
+
 def _mention_denials(name: str, clause: str, *, of_patient: bool = False) -> list[bool]:
     """For each place `clause` names `name` (its words in order, each maybe with an ending:
     "fever" in "fevers"), whether the words around it deny it (`_denies`; a mention's
@@ -898,7 +917,7 @@ def _mention_denials(name: str, clause: str, *, of_patient: bool = False) -> lis
     hits = list(at_name.finditer(clause))
     starts = [0] + [h.end() for h in hits]
     return [
-        _denies(clause[lo : h.start()], clause[h.end() :])
+        _denies(*_past_definition(name, clause[lo : h.start()], clause[h.end() :]))
         and not (of_patient and _said_of_other(_basic(clause[: h.start()], {}).split()))
         for lo, h in zip(starts, hits, strict=False)
     ]

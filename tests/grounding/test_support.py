@@ -1048,3 +1048,51 @@ def test_what_was_left_or_tested_or_doubted(
     fact = Finding(name=name, assertion=assertion, body_site=None, evidence=Evidence(quote=quote))
     keys = [u for u in SupportCheck("any").check(fact, quote) if u.key]
     assert (not keys) is stated, keys
+
+
+@pytest.mark.parametrize(
+    ("name", "assertion", "quote", "stated"),
+    [
+        # twelfth session, the negation audit's leftovers: an abbreviation defined in the
+        # clause is read where its long form stands; parentheses inside a list; "non-smoker"
+        (
+            "GERD",
+            "absent",
+            "There was no history of gastro-oesophageal reflux disease (GERD).",
+            True,
+        ),
+        (
+            "GERD",
+            "present",
+            "There was no history of gastro-oesophageal reflux disease (GERD).",
+            False,
+        ),
+        ("GERD", "present", "She had gastro-oesophageal reflux disease (GERD).", True),
+        (
+            "EBV",
+            "absent",
+            "Serologies for cytomegalovirus (CMV) and Epstein-Barr virus (EBV) were negative.",
+            True,
+        ),
+        (
+            "cytomegalovirus",
+            "absent",
+            "Serologies for cytomegalovirus (CMV) and Epstein-Barr virus (EBV) were negative.",
+            True,
+        ),
+        (
+            "cytomegalovirus",
+            "present",
+            "Serologies for cytomegalovirus (CMV) and Epstein-Barr virus (EBV) were negative.",
+            False,
+        ),
+        ("smoking", "absent", "He was a non-smoker.", True),
+        ("smoking", "present", "He was a non-smoker.", False),
+    ],
+)
+def test_abbreviations_lists_and_non_smokers_are_read(
+    name: str, assertion: str, quote: str, stated: bool
+) -> None:
+    fact = Finding(name=name, assertion=assertion, body_site=None, evidence=Evidence(quote=quote))
+    keys = [u for u in SupportCheck(quote).check(fact, quote) if u.key]
+    assert (not keys) is stated, keys

@@ -624,8 +624,10 @@ class SupportCheck:
         if _negates(name):
             return None  # a name that is itself a negation ("no fever") is not read here
         why = None
-        read = lead[-200:] + quote + trail[:200]
+        read = _QUERY.sub("query ", lead[-200:] + quote + trail[:200])
         confirmed = bool(_CONFIRMED & set(_basic(read, {}).split()))
+        # a value that says it is uncertain ("probable invasive aspergillosis") is stated so
+        confirmed |= bool(_HEDGE_WORDS & set(_basic(_hedge_text(fact), {}).split()))
         for clause in _NEGATION_CLAUSE.split(read):
             if not self.value_stated(Finding, "name", name, clause):
                 continue
@@ -928,13 +930,20 @@ _WHY_RANK = ("denies it", "only suspects or doubts it", "says it of another pers
 _HEDGE_WORDS = frozenset(
     {"suspected", "suspect", "suspicion", "suspicious", "possible", "possibly", "presumed"}
     | {"presumptive", "presumably", "putative", "query", "queried", "questionable"}
+    | {"probable", "probably", "likely", "possibility", "provisional", "tentative", "working"}
+    | {"equivocal", "indeterminate", "hypothesised", "hypothesized", "entertained"}
 )
 """Words that, before a condition's name, only suspect it ("suspected meningitis", "a high
 clinical suspicion of CNS metastases", "possible pneumonia"; twelfth session)."""
 _HEDGE_PHRASES = re.compile(
     r"\b(?:concern(?:ing)?\s+for|worrisome\s+for|suggestive\s+of|(?:to|rule)[\s-]+out"
     r"|r/o|to\s+exclude|may\s+have|might\s+have|could\s+have"
-    r"|(?:argu\w+|speaks?|spoke|points?|pointed|weighs?|weighed)\s+against)(?:\s+(?:a|an|the|any))?\s*$",
+    r"|(?:argu\w+|speaks?|spoke|points?|pointed|weighs?|weighed)\s+against"
+    r"|(?:thought|felt|believed|presumed|considered)\s+to\s+(?:be|have)"
+    r"|(?:favou?red|preferred|chosen)\s+over|not\s+diagnostic\s+of"
+    r"|(?:working|provisional|tentative)\s+diagnos[ie]s(?:\s+\w+){0,3}?\s+(?:was|were|is|of))"
+    r"(?:\s+(?:a|an|the|any|underlying|possible|concomitant|due\s+to|caused\s+by"
+    r"|secondary\s+to)){0,2}\s*$",
     re.IGNORECASE,
 )
 """Phrases that end the words before a condition and only suspect it ("concerning for CNS
@@ -943,7 +952,8 @@ _DIFFERENTIAL = re.compile(r"\bdifferentials?\b(?:\s+diagnos[ie]s)?|\bdifferenti
 _HEDGED_AFTER = re.compile(
     r"\b(?:was|were|is|are|had\s+been|has\s+been)\s+(?:(?:initially|first|also|strongly"
     r"|clinically|highly|therefore|thus|no\s+longer)\s+)?(?:suspected|considered|queried|questioned"
-    r"|in\s+the\s+differential|a\s+possibility)\b(?!\s+(?:to|as\s+the\s+cause|due|secondary"
+    r"|hypothesi[sz]ed|entertained|in\s+the\s+differential|on\s+the\s+differential"
+    r"|a\s+possibility)\b(?!\s+(?:to|as\s+the\s+cause|due|secondary"
     r"|related|responsible))"
     r"|\b(?:could|can|cannot|might|may)\s+(?:not\s+)?(?:be\s+)?(?:excluded|ruled\s+out)\b"
     r"|\b(?:was|were)\s+not\s+(?:excluded|ruled\s+out)\b"
@@ -960,6 +970,17 @@ _CONFIRMED = frozenset(
 """A clause that confirms what was suspected states it ("biopsy confirmed the suspected
 abscess")."""
 _HEDGE_GAP = frozenset({"a", "an", "the", "of", "for", "diagnosis", "having", "underlying"})
+
+
+_QUERY = re.compile(r"\?(?=[^\W\d])")
+"""A question mark glued to a name ("?pneumonia"): a query, read as the word."""
+
+
+def _hedge_text(fact: BaseModel) -> str:
+    """The words of a fact that may say it is uncertain: its name, and a diagnosis's
+    details."""
+    details = fact.details if isinstance(fact, Diagnosis) else None
+    return f"{key_value(fact) or ''} {details or ''}"
 
 
 def _mention_hedges(name: str, clause: str, confirmed: bool = False) -> list[bool]:

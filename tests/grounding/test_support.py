@@ -1096,3 +1096,43 @@ def test_abbreviations_lists_and_non_smokers_are_read(
     fact = Finding(name=name, assertion=assertion, body_site=None, evidence=Evidence(quote=quote))
     keys = [u for u in SupportCheck(quote).check(fact, quote) if u.key]
     assert (not keys) is stated, keys
+
+
+@pytest.mark.parametrize(
+    ("name", "sentence", "stated"),
+    [
+        # twelfth session, a second helper's 71 unseen cases (out/audit-s12c): the first
+        # version missed 21 of 35 hedges worded otherwise
+        (
+            "autoimmune hepatitis",
+            "The working diagnosis on admission was autoimmune hepatitis.",
+            False,
+        ),
+        ("multiple sclerosis", "The MRI raised the possibility of multiple sclerosis.", False),
+        ("Lyme disease", "Serology was equivocal for Lyme disease.", False),
+        ("Brugada syndrome", "The ECG could not rule out an underlying Brugada syndrome.", False),
+        ("pneumonia", "He was admitted with ?pneumonia and given antibiotics.", False),
+        ("vestibular migraine", "A probable vestibular migraine was diagnosed.", False),
+        ("Kawasaki disease", "A provisional diagnosis of Kawasaki disease was made.", False),
+        ("fibroadenoma", "The lump was likely a fibroadenoma.", False),
+        ("hyperthyroidism", "The tremor was thought to be due to hyperthyroidism.", False),
+        ("amyloidosis", "The biopsy was compatible with but not diagnostic of amyloidosis.", False),
+        ("septic arthritis", "Reactive arthritis was favoured over septic arthritis.", False),
+        ("Guillain-Barre syndrome", "Guillain-Barre syndrome was hypothesised.", False),
+        ("pulmonary embolism", "Pulmonary embolism was on the differential.", False),
+        # a value that says it is uncertain is stated by the hedge; a hedged cause leaves
+        # the condition stated
+        ("probable invasive aspergillosis", "She had probable invasive aspergillosis.", True),
+        ("fever", "The fever was probably due to the drug.", True),
+        ("rash", "A rash appeared, likely a drug reaction.", True),
+    ],
+)
+def test_a_condition_hedged_in_other_words_is_not_stated(
+    name: str, sentence: str, stated: bool
+) -> None:
+    for fact in (
+        Finding(name=name, assertion="present", body_site=None, evidence=Evidence(quote=sentence)),
+        Diagnosis(name=name, status="principal", details=None, evidence=Evidence(quote=sentence)),
+    ):
+        keys = [u for u in SupportCheck("any").check(fact, sentence) if u.key]
+        assert (not keys) is stated, (type(fact).__name__, keys)

@@ -280,7 +280,7 @@ def test_dual_review_reconciles_and_promotes_in_the_schema(run: Path, tmp_path: 
 
     decide(store, rec, key="/outcome", choice="a", reason=None, adjudicator="carol",
            expected_version=0)  # fmt: skip
-    [path] = promote_reconciled(store, [doc], tmp_path / "gold")
+    [(path, _)] = promote_reconciled(store, [doc], tmp_path / "gold")
     raw = json.loads(path.read_text())
     assert raw["schema"] == REF
     assert raw["record"]["outcome"]["value"] == "died"

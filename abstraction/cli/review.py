@@ -195,9 +195,10 @@ def promote(
     With --reconciled, the records the adjudicator settled in a dual review."""
     store = open_store(run, sources=sources, gold=None)
     write = promote_reconciled if reconciled else promote_records
-    paths = write(store, doc_ids, gold_dir, force=force)
-    for p in paths:
-        console.print(f"wrote {p}")
+    for path, kept in write(store, doc_ids, gold_dir, force=force):
+        console.print(
+            f"wrote {path}" + (f" (the gold it replaced is kept as {kept})" if kept else "")
+        )
 
 
 __all__ = ["app", "promote"]

@@ -147,3 +147,45 @@ def write_extraction(out_dir: Path, extraction: Extraction, *, data: bytes | Non
         raise
     _replace(tmp, path, durable=True)
     return path
+
+
+def write_all(files: list[tuple[Path, bytes]]) -> list[tuple[Path, Path | None]]:
+    """Write every file of `files` or none (twelfth session: `promote --force` replaced one
+    gold file, then stopped with a traceback at the next, and kept no earlier gold).
+
+    Each new file is first written beside its target (durable); only then are the targets
+    replaced, an earlier different version of each first linked into ``history/``
+    (`_keep_previous`).  If any step fails, the targets already replaced get their earlier
+    version back, new ones are removed, and the error is raised: the folder is as it was.
+    Returns each path with the ``history/`` copy of what it replaced (None when it was new or
+    the same)."""
+    staged: list[tuple[Path, str, bytes]] = []
+    done: list[tuple[Path, Path | None, bool]] = []
+    try:
+        for path, data in files:
+            staged.append((path, _write_temp(path, data, durable=True), data))
+        for path, tmp, data in staged:
+            existed = path.exists()
+            kept = _keep_previous(path, data)
+            try:
+                os.replace(tmp, path)
+            except BaseException:
+                if kept is not None:
+                    kept.unlink(missing_ok=True)
+                raise
+            done.append((path, kept, existed))
+        for folder in {p.parent for p, _ in files}:
+            _fsync_dir(folder)
+    except BaseException:
+        for path, kept, existed in reversed(done):
+            with contextlib.suppress(OSError):
+                if kept is not None:
+                    atomic_write_bytes(path, kept.read_bytes())
+                    kept.unlink()
+                elif not existed:
+                    path.unlink()
+        for _, tmp, _ in staged:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+        raise
+    return [(path, kept) for path, kept, _ in done]

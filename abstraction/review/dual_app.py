@@ -113,7 +113,7 @@ def dual_routes(
             return _error(403, "only the adjudicator promotes a reconciled record")
         if store.gold_dir is None:
             return _error(400, "no gold folder: start the app with --gold DIR")
-        path = promote_reconciled(store, [doc_id], store.gold_dir)[0]
+        path = promote_reconciled(store, [doc_id], store.gold_dir)[0][0]
         return JSONResponse({"wrote": str(path)})
 
     def api_agreement(request: Request) -> JSONResponse:

@@ -17,7 +17,7 @@ from abstraction.core.jsonschema_export import validate_data
 from abstraction.core.records import Extraction, GoldRecord
 from abstraction.core.schema import CaseReport
 from abstraction.core.schemas import extraction_type, gold_type, schema_of_model
-from abstraction.extraction.output import atomic_write_text
+from abstraction.extraction.output import atomic_write_text, write_all
 from abstraction.grounding import summarize
 from abstraction.review.edits import Applied, validate_record
 from abstraction.review.layout import record_model, review_schema
@@ -174,7 +174,7 @@ def _gold_from_review(store: RunStore, doc_id: str) -> GoldRecord:
 
 def promote(
     store: RunStore, doc_ids: list[str], gold_dir: Path, *, force: bool = False
-) -> list[Path]:
+) -> list[tuple[Path, Path | None]]:
     """Write ``<gold_dir>/<id>.json`` for each reviewed document; all-or-nothing.
 
     Every document is checked (reviewed, valid, no existing gold unless `force`) before any
@@ -190,10 +190,11 @@ def write_gold(
     build: Callable[[RunStore, str], GoldRecord],
     *,
     force: bool = False,
-) -> list[Path]:
+) -> list[tuple[Path, Path | None]]:
     """Build each document's gold with `build` and write ``<gold_dir>/<id>.json``; all or
     nothing: every document is checked (buildable, no existing gold unless `force`) before any
-    file is written."""
+    file is written, and a failure while writing puts every file back (`write_all`).  Returns
+    each path written with the ``history/`` copy of the gold it replaced (None if new)."""
     records: list[tuple[Path, GoldRecord]] = []
     problems: list[str] = []
     for doc_id in doc_ids:
@@ -209,7 +210,15 @@ def write_gold(
         records.append((path, gold))
     if problems:
         raise UserError("nothing promoted: " + "; ".join(problems))
-    gold_dir.mkdir(parents=True, exist_ok=True)
-    for path, gold in records:
-        atomic_write_text(path, gold.model_dump_json(indent=2) + "\n")
-    return [p for p, _ in records]
+    files = [
+        (path, (gold.model_dump_json(indent=2) + "\n").encode("utf-8")) for path, gold in records
+    ]
+    try:
+        gold_dir.mkdir(parents=True, exist_ok=True)
+        return write_all(files)
+    except OSError as exc:
+        where = exc.filename or gold_dir
+        raise UserError(
+            f"nothing promoted: cannot write in {gold_dir} ({where}: {exc.strerror or exc}); "
+            "the gold folder is as it was"
+        ) from exc

@@ -460,7 +460,7 @@ def gold_from_reconciliation(store: RunStore, doc_id: str) -> GoldRecord:
 
 def promote_reconciled(
     store: RunStore, doc_ids: list[str], gold_dir: Path, *, force: bool = False
-) -> list[Path]:
+) -> list[tuple[Path, Path | None]]:
     """Write ``<gold_dir>/<id>.json`` for each settled document; all or nothing, and an existing
     gold file only with `force`."""
     return write_gold(store, doc_ids, gold_dir, gold_from_reconciliation, force=force)

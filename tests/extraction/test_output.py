@@ -3,6 +3,8 @@
 import json
 from pathlib import Path
 
+import pytest
+
 from abstraction.core.documents import Document
 from abstraction.core.records import Extraction
 from abstraction.extraction.output import dump_extraction, write_extraction
@@ -36,3 +38,38 @@ def test_a_different_earlier_version_moves_to_history(tmp_path: Path) -> None:
     assert kept[0].name.startswith("case-1.20240101T000001")
     assert (tmp_path / "case-1.json").read_bytes() == dump_extraction(second)
     assert not list(tmp_path.glob(".*.tmp")), "no temporary file left behind"
+
+
+def test_write_all_writes_every_file_or_puts_every_one_back(tmp_path, monkeypatch):
+    """Twelfth session (`promote --force` on two documents, the second gold immutable): the
+    first gold was replaced and kept nowhere.  A failure at the second file now restores the
+    first, removes the new one's history link and every temp file."""
+    import os
+
+    from abstraction.extraction.output import write_all
+
+    a, b, c = (tmp_path / n for n in ("a.json", "b.json", "c.json"))
+    a.write_text("old a")
+    b.write_text("old b")
+    real_replace = os.replace
+
+    def refuse(src, dst):
+        if str(dst) == str(b):
+            raise PermissionError(1, "Operation not permitted", str(dst))
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", refuse)
+    with pytest.raises(PermissionError):
+        write_all([(c, b"new c"), (a, b"new a"), (b, b"new b")])
+    monkeypatch.setattr(os, "replace", real_replace)
+    assert (a.read_text(), b.read_text(), c.exists()) == ("old a", "old b", False)
+    assert sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == ["a.json", "b.json"]
+    assert not list((tmp_path / "history").iterdir())
+
+    done = write_all([(c, b"new c"), (a, b"new a"), (b, b"old b")])
+    assert [(p.name, k is not None) for p, k in done] == [
+        ("c.json", False),
+        ("a.json", True),
+        ("b.json", False),  # the same bytes: nothing to keep
+    ]
+    assert done[1][1].read_text() == "old a" and a.read_text() == "new a"

@@ -73,7 +73,8 @@ def test_promote_only_reviewed_documents_and_never_overwrites_without_force(stor
     with pytest.raises(UserError, match="nothing promoted"):
         promote(store, [SEED_ID, "hostile"], gold_dir)  # all or nothing
     assert not gold_dir.exists()
-    [path] = promote(store, [SEED_ID], gold_dir)
+    [(path, kept)] = promote(store, [SEED_ID], gold_dir)
+    assert kept is None
     gold = GoldRecord.model_validate_json(path.read_bytes())
     assert validate_file(path) == []
     assert gold.annotator == "ann, bob" and gold.document_id == SEED_ID
@@ -83,11 +84,39 @@ def test_promote_only_reviewed_documents_and_never_overwrites_without_force(stor
     with pytest.raises(UserError, match="exists; pass --force"):
         promote(store, [SEED_ID], gold_dir)
     assert path.read_text() == "kept"
-    promote(store, [SEED_ID], gold_dir, force=True)
+    [(_, kept)] = promote(store, [SEED_ID], gold_dir, force=True)
     assert (
         GoldRecord.model_validate_json(path.read_bytes()).record.treatments[2].duration
         == "two weeks"
     )
+    # twelfth session: the gold --force replaced is kept, beside the gold folder's files
+    assert kept is not None and kept.parent == gold_dir / "history" and kept.read_text() == "kept"
+
+
+def test_promote_force_is_all_or_nothing_when_a_write_fails(store, tmp_path, monkeypatch):
+    """A write that fails half-way (a gold file that cannot be replaced) puts back the gold
+    already replaced and writes nothing: before, case01's hand gold was replaced, then a
+    traceback stopped the command at the next."""
+    import os
+
+    correct_and_review(store)
+    gold_dir = tmp_path / "gold"
+    gold_dir.mkdir()
+    target = gold_dir / f"{SEED_ID}.json"
+    target.write_text("hand gold")
+    real_replace = os.replace
+
+    def refuse(src, dst):  # the rename over the gold file fails (an immutable file)
+        if str(dst) == str(target):
+            raise PermissionError(1, "Operation not permitted", str(dst))
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", refuse)
+    with pytest.raises(UserError, match="nothing promoted: cannot write"):
+        promote(store, [SEED_ID], gold_dir, force=True)
+    monkeypatch.setattr(os, "replace", real_replace)
+    assert target.read_text() == "hand gold"
+    assert sorted(p.name for p in gold_dir.iterdir() if p.is_file()) == [f"{SEED_ID}.json"]
 
 
 def test_cli_export_promote_and_carry(store, run, tmp_path):
@@ -171,7 +200,7 @@ def test_promoting_a_record_of_a_prompt_that_left_fields_out_annotates_only_the_
     path.write_text(ext.model_dump_json(indent=2))
     store = RunStore(run)
     correct_and_review(store)
-    [gold_path] = promote(store, [SEED_ID], tmp_path / "gold")
+    [(gold_path, _)] = promote(store, [SEED_ID], tmp_path / "gold")
     gold = GoldRecord.model_validate_json(gold_path.read_bytes())
     assert validate_file(gold_path) == []
     annotated = gold.annotated_fields

@@ -16,6 +16,7 @@ and a document is scored with its gold's schema.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -63,13 +64,24 @@ def prediction_from_extraction(ext: Extraction) -> Prediction:
     return Prediction("ok", ext.record.model_dump(), None, ext, sha)
 
 
+def _is_gold(raw: bytes) -> bool:
+    """Whether a file is a gold record (``"kind": "gold"`` at its top level, wherever the key
+    stands: a gold written with sorted keys scored 0.000 as a broken extraction until the
+    twelfth session, when only its first 200 bytes were searched)."""
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return False
+    return isinstance(data, dict) and data.get("kind") == "gold"
+
+
 def read_prediction(path: Path) -> Prediction:
     """Read ``<id>.json``; never raises for a bad file (the reason goes in `error`)."""
     if not path.is_file():
         return Prediction("missing", None, f"no prediction file {path.name}")
     try:
         raw = path.read_bytes()
-        if b'"kind": "gold"' in raw[:200] or b'"kind":"gold"' in raw[:200]:
+        if _is_gold(raw):
             gold = load_gold(raw)
             return Prediction(
                 "ok", gold.record.model_dump(), sha256=gold.document_sha256, gold=gold

@@ -60,3 +60,22 @@ def test_two_annotators_gold_give_f1_and_kappa(tmp_path: Path) -> None:
     assert rows["patient.sex.value"].kappa is None  # one category on both sides
     rep = score_dirs(second, first)  # two annotators: pair by name, as the agreement table
     assert rep.fields["findings.name"].f1 == 1.0
+
+
+def test_a_second_annotator_s_gold_with_sorted_keys_is_read_as_gold(tmp_path: Path) -> None:
+    """Twelfth session's audit: a gold written with `json.dump(..., sort_keys=True)` (which
+    `validate` accepts) was read as a broken extraction, since "kind" was looked for in its
+    first 200 bytes only, and scored F1 0.000 with exit 0; the same content scored 1.000."""
+    import json
+
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir(), second.mkdir()
+    a = record(patient__sex=fact("male"), findings=[_finding("fever", "present")])
+    gold = gold_record("d", a)
+    (first / "d.json").write_text(gold.model_dump_json(), encoding="utf-8")
+    data = json.loads(gold.model_dump_json())
+    data["annotator"] = "second annotator, " * 12  # "kind" past the first 200 bytes
+    (second / "d.json").write_text(json.dumps(data, indent=2, sort_keys=True), encoding="utf-8")
+    assert '"kind"' not in (second / "d.json").read_text()[:200]
+    rep = score_dirs(second, first)
+    assert rep.fields["findings.name"].f1 == 1.0

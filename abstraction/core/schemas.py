@@ -323,6 +323,19 @@ def load_extraction(data: bytes | str | dict[str, Any]) -> Extraction:
     return model.model_validate_json(data)
 
 
+def is_gold_json(raw: bytes) -> bool:
+    """Whether a file's bytes are a gold record (``"kind": "gold"`` at its top level, wherever
+    the key stands; a gold written with sorted keys was read as a broken extraction until the
+    twelfth session, when only its first 200 bytes were searched)."""
+    if b'"gold"' not in raw:
+        return False
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return False
+    return isinstance(data, dict) and data.get("kind") == "gold"
+
+
 def load_gold(data: bytes | str | dict[str, Any]) -> GoldRecord:
     """Validate a gold file (bytes, text or parsed) against the schema it names (``schema``)."""
     model = gold_type(resolve_schema(_named(data, "schema", _gold_ref)))

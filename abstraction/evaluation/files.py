@@ -16,7 +16,6 @@ and a document is scored with its gold's schema.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -27,7 +26,13 @@ from pydantic import ValidationError
 
 from abstraction.core.errors import UserError
 from abstraction.core.records import Extraction, GoldRecord
-from abstraction.core.schemas import RecordSchema, load_extraction, load_gold, schema_of
+from abstraction.core.schemas import (
+    RecordSchema,
+    is_gold_json,
+    load_extraction,
+    load_gold,
+    schema_of,
+)
 from abstraction.evaluation.counts import DocResult, DocStatus, unknown_paths
 from abstraction.evaluation.plan import scoring_schema
 from abstraction.evaluation.results import ScoreReport, build_report
@@ -64,24 +69,13 @@ def prediction_from_extraction(ext: Extraction) -> Prediction:
     return Prediction("ok", ext.record.model_dump(), None, ext, sha)
 
 
-def _is_gold(raw: bytes) -> bool:
-    """Whether a file is a gold record (``"kind": "gold"`` at its top level, wherever the key
-    stands: a gold written with sorted keys scored 0.000 as a broken extraction until the
-    twelfth session, when only its first 200 bytes were searched)."""
-    try:
-        data = json.loads(raw)
-    except ValueError:
-        return False
-    return isinstance(data, dict) and data.get("kind") == "gold"
-
-
 def read_prediction(path: Path) -> Prediction:
     """Read ``<id>.json``; never raises for a bad file (the reason goes in `error`)."""
     if not path.is_file():
         return Prediction("missing", None, f"no prediction file {path.name}")
     try:
         raw = path.read_bytes()
-        if _is_gold(raw):
+        if is_gold_json(raw):
             gold = load_gold(raw)
             return Prediction(
                 "ok", gold.record.model_dump(), sha256=gold.document_sha256, gold=gold

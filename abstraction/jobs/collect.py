@@ -12,6 +12,7 @@ from abstraction.client import ChatResult, ModelConfig, open_client, resolve_con
 from abstraction.core.prompts import default_prompts_dir, load_prompt
 from abstraction.jobs.batch import collect_batch, load_manifest, unusable_items
 from abstraction.jobs.batch_prepare import manifest_path_for
+from abstraction.jobs.job import check_out_dir
 from abstraction.jobs.outcomes import JobSummary
 from abstraction.jobs.prices import load_prices
 from abstraction.jobs.runner import with_transport
@@ -34,6 +35,7 @@ def run_collect(
     """Collect the batch `output` prepared as `requests` into `out_dir`.  The prompt and the
     model (`model_config`, for live re-asks) default to the batch's own (`batch_model`); a
     model is opened only when some answer must be re-asked live (`reask`)."""
+    check_out_dir(out_dir)  # writable, and no gold records to take the place of
     manifest_path = manifest_path_for(requests)
     manifest = load_manifest(manifest_path)
     spec = load_prompt(prompt or manifest["prompt_version"], prompts_dir or default_prompts_dir())

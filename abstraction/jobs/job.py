@@ -18,7 +18,7 @@ import os
 import sqlite3
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
@@ -26,6 +26,7 @@ from abstraction.core.documents import Document
 from abstraction.core.errors import ConfigError, EndpointError, UserError
 from abstraction.core.records import DocumentInfo, Extraction, Usage
 from abstraction.core.redact import redact_text, redact_url
+from abstraction.core.schemas import is_gold_json
 from abstraction.extraction.chunking import plan_parts
 from abstraction.extraction.merge import document_info
 from abstraction.extraction.output import write_extraction
@@ -429,3 +430,20 @@ def check_out_dir(out_dir: Path) -> None:
             f"--out {out_dir}: cannot write there ({reason}); choose a folder you can write "
             "to, with free space"
         ) from exc
+    gold = next(_gold_files(out_dir), None)
+    if gold is not None:
+        raise UserError(
+            f"--out {out_dir} holds gold records ({gold.name}); extraction outputs are named "
+            "the same way and would take their place: choose another folder"
+        )
+
+
+def _gold_files(out_dir: Path) -> Iterator[Path]:
+    """The gold records in `out_dir` (twelfth session: ``--out gold/`` moved each hand-
+    labelled gold file to history/ and put an extraction in its place, without a word)."""
+    for path in sorted(out_dir.glob("*.json")):
+        try:
+            if path.is_file() and is_gold_json(path.read_bytes()):
+                yield path
+        except OSError:
+            continue

@@ -474,6 +474,34 @@ def test_a_prompt_the_structured_mode_cannot_serve_stops_the_job_before_any_call
     assert server.stats().get("requests", 0) == 0
 
 
+def test_an_out_folder_that_holds_gold_records_is_refused_before_any_call(
+    tmp_path: Path, fault_server_factory
+) -> None:
+    """Twelfth session's audit: ``--out gold/`` moved each hand-labelled gold file to
+    history/ and put an extraction in its place, without a word.  A gold record is known by
+    its parsed "kind", wherever the key stands."""
+    from abstraction.core.errors import UserError
+    from abstraction.jobs.runner import run_job
+
+    server = fault_server_factory("--seed", "1")
+    inputs = write_jsonl(tmp_path / "docs.jsonl", [{"id": "d0", "text": fictional_case(0)}])
+    gold_dir = tmp_path / "gold"
+    gold_dir.mkdir()
+    hand = json.dumps({"record": {}, "kind": "gold", "annotator": "x" * 300}, sort_keys=True)
+    (gold_dir / "d0.json").write_text(hand)
+    config = ModelConfig(model="fault-model", base_url=server.base_url, api_key="test")
+    with pytest.raises(UserError, match="holds gold records"):
+        run_job(
+            [inputs],
+            out_dir=gold_dir,
+            prompt=load_prompt("v1", ROOT / "prompts"),
+            model_config=config,
+            store_path=tmp_path / "runs.db",
+        )
+    assert server.stats().get("requests", 0) == 0
+    assert (gold_dir / "d0.json").read_text() == hand and not (gold_dir / "history").exists()
+
+
 def _closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -1009,10 +1009,10 @@ def _hedged(before: str, after: str) -> bool:
         return True
     m = _HEDGED_AFTER.search(after[:120])
     if m is not None:
-        gap = after[: m.start()]
-        words = set(_basic(gap, {}).split())
-        if not gap.strip() or (
-            _LISTED.match(gap) and {"and", "or", "nor"} & words and not (_DENIAL_GAP & words)
+        between = after[: m.start()]
+        words = set(_basic(between, {}).split())
+        if not between.strip() or (
+            _LISTED.match(between) and {"and", "or", "nor"} & words and not (_DENIAL_GAP & words)
         ):
             return True  # "tuberculosis, sarcoidosis and lymphoma were considered"
     tail = _basic(before, {}).split()[-21:]

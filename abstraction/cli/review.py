@@ -134,11 +134,13 @@ def carry_cmd(
     force: Annotated[bool, typer.Option(help="Replace reviews already in NEW_RUN.")] = False,
 ) -> None:
     """Carry reviews to a re-extraction of the same documents and report what re-applies."""
-    rows = carry_reviews(RunStore(old_run), RunStore(new_run), force=force)
+    rows, kept = carry_reviews(RunStore(old_run), RunStore(new_run), force=force)
     table = Table("document", "edits", "re-applied", "conflicts")
     for doc_id, total, applied, conflicts in rows:
         table.add_row(doc_id, str(total), str(applied), str(conflicts))
     console.print(table)
+    for path in kept:
+        console.print(f"replaced a file of {new_run}; the earlier one is kept as {path}")
     console.print("Open the new run with `abstraction review` to see and settle the conflicts.")
 
 

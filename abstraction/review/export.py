@@ -8,6 +8,7 @@ changed versus accepted as extracted, so a reader of gold can tell the two apart
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,9 +17,10 @@ from abstraction.core.errors import UserError
 from abstraction.core.jsonschema_export import validate_data
 from abstraction.core.records import Extraction, GoldRecord
 from abstraction.core.schema import CaseReport
-from abstraction.core.schemas import extraction_type, gold_type, schema_of_model
-from abstraction.extraction.output import atomic_write_text, write_all
+from abstraction.core.schemas import extraction_type, gold_type, is_gold_json, schema_of_model
+from abstraction.extraction.output import write_all
 from abstraction.grounding import summarize
+from abstraction.jobs.store import STORE_NAME
 from abstraction.review.edits import Applied, validate_record
 from abstraction.review.layout import record_model, review_schema
 from abstraction.review.store import RunStore
@@ -91,20 +93,40 @@ def _export_run(
             continue
         corrected_extraction(entry.extraction, state)  # every record checked before any write:
         chosen.append(entry.id)  # one that does not validate leaves no half export behind
+    _refuse_foreign_folder(out)
     out.mkdir(parents=True, exist_ok=True)
     written: list[Exported] = []
+    files: list[tuple[Path, bytes]] = []
     for doc_id in chosen:
         entry = store.entry(doc_id)
         assert entry.extraction is not None
         review, state = store.state(doc_id)
         corrected = corrected_extraction(entry.extraction, state)
         path = out / f"{doc_id}.json"
-        atomic_write_text(path, corrected.model_dump_json(indent=2) + "\n")
-        atomic_write_text(out / f"{doc_id}.review.json", review.model_dump_json(indent=2) + "\n")
+        files.append((path, (corrected.model_dump_json(indent=2) + "\n").encode("utf-8")))
+        review_bytes = (review.model_dump_json(indent=2) + "\n").encode("utf-8")
+        files.append((out / f"{doc_id}.review.json", review_bytes))
         written.append(
             Exported(doc_id, path, state.doc_status, len(review.edits), len(state.conflicts))
         )
+    write_all(files)  # all or none; a file it replaces is kept in out/history/
     return written, skipped
+
+
+def _refuse_foreign_folder(out: Path) -> None:
+    """An export folder must not be another run's folder (its model outputs would be
+    replaced: twelfth session's audit) nor a gold folder."""
+    if (out / STORE_NAME).exists():
+        raise UserError(
+            f"--out {out} is a run folder (it has {STORE_NAME}); its outputs would be replaced: "
+            "choose another folder"
+        )
+    for path in sorted(out.glob("*.json")) if out.is_dir() else []:
+        with contextlib.suppress(OSError):
+            if path.is_file() and is_gold_json(path.read_bytes()):
+                raise UserError(
+                    f"--out {out} holds gold records ({path.name}); choose another folder"
+                )
 
 
 def _reviewers(state: Applied) -> list[str]:

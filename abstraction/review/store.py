@@ -34,7 +34,7 @@ from pydantic import ValidationError
 from abstraction.core.errors import UserError
 from abstraction.core.records import Extraction, GoldRecord
 from abstraction.core.schemas import RecordSchema, load_extraction, load_gold, schema_of
-from abstraction.extraction.output import atomic_write_bytes, atomic_write_text
+from abstraction.extraction.output import atomic_write_text, write_all
 from abstraction.review.edits import (
     Applied,
     Change,
@@ -495,14 +495,19 @@ class RunStore:
             return SaveResult(updated, new_state, len(edits))
 
 
-def carry_reviews(old: RunStore, new: RunStore, *, force: bool) -> list[tuple[str, int, int, int]]:
+def carry_reviews(
+    old: RunStore, new: RunStore, *, force: bool
+) -> tuple[list[tuple[str, int, int, int]], list[Path]]:
     """Copy `old`'s reviews to `new` (a re-extraction of the same documents) and re-apply
     them: (document, edits, re-applied, conflicts) per carried review file, a dual reviewer's
     shown as ``<doc> (by <name>)``.  The run's own review files, each dual reviewer's
     (``reviews/by/<name>/``), the reviewer protocol and the adjudicator's decisions are all
     carried (the dual ones were left behind without a word until the eleventh session).
     Every destination is checked before anything is written: a file `new` already has raises
-    `UserError` unless `force`, and then nothing was copied."""
+    `UserError` unless `force`, and then nothing was copied.  With `force`, each file replaced
+    is kept in a ``history/`` beside it (the second list; twelfth session: a reviewer's own
+    review of the new run was thrown away without a word), and the files are written all or
+    none (`write_all`)."""
     new_ids = {e.id for e in new.entries() if e.extraction and e.extraction.record}
     readers = [old, *dual_readers(old)]
     plan: list[tuple[RunStore, str, Path]] = []
@@ -534,13 +539,13 @@ def carry_reviews(old: RunStore, new: RunStore, *, force: bool) -> list[tuple[st
         applied = [e for e in result.applied if e.op not in ("status", "dismiss")]
         label = doc_id if reader is old else f"{doc_id} (by {reader.reviewer})"
         rows.append((label, len(changes), len(applied), len(result.conflicts)))
-    for dest, review in reviews:  # every file read and checked: now write
+    # every file read and checked: now write them all or none, what --force replaces kept
+    files = [(d, (r.model_dump_json(indent=2) + "\n").encode("utf-8")) for d, r in reviews]
+    files += [(dest, src.read_bytes()) for src, dest in copies]
+    for dest, _ in files:
         dest.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(dest, review.model_dump_json(indent=2) + "\n")
-    for src, dest in copies:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_bytes(dest, src.read_bytes())
-    return rows
+    kept = [k for _, k in write_all(files) if k is not None]
+    return rows, kept
 
 
 def dual_readers(store: RunStore) -> list[RunStore]:

@@ -330,7 +330,8 @@ def test_carry_takes_each_reviewer_s_files_the_protocol_and_the_decisions(dual_r
     decisions.parent.mkdir()
     decisions.write_text('{"kept": "as it is"}')
     new = _copy_run(dual_run, tmp_path / "new")
-    rows = carry_reviews(RunStore(dual_run), RunStore(new), force=False)
+    rows, kept = carry_reviews(RunStore(dual_run), RunStore(new), force=False)
+    assert kept == []
     assert sorted(r[0] for r in rows) == [f"{SEED_ID} (by alice)", f"{SEED_ID} (by bob)"]
     for rel in (f"by/alice/{SEED_ID}.review.json", f"by/bob/{SEED_ID}.review.json"):
         assert (new / "reviews" / rel).read_text() == (dual_run / "reviews" / rel).read_text()
@@ -356,6 +357,11 @@ def test_carry_writes_nothing_when_one_destination_exists(run, tmp_path):
         carry_reviews(old, RunStore(new), force=False)
     assert sorted(p.name for p in (new / "reviews").iterdir()) == ["hostile.review.json"]
     assert (new / "reviews" / "hostile.review.json").read_text() == "someone's review"
+    # twelfth session's audit: --force threw the new run's own review away without a word
+    _, kept = carry_reviews(old, RunStore(new), force=True)
+    assert [p.read_text() for p in kept] == ["someone's review"]
+    assert kept[0].parent == new / "reviews" / "history"
+    assert RunStore(new).review("hostile").edits  # the carried review is read, not the copy
 
 
 def test_a_late_reviewer_does_not_lock_the_adjudicator_s_decisions_out(run, tmp_path):

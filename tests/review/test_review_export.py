@@ -63,6 +63,26 @@ def test_export_writes_valid_corrected_extractions_and_keeps_originals(store, ru
     assert [w.doc_id for w in written] == [SEED_ID] and skipped == ["hostile: unreviewed"]
     with pytest.raises(UserError, match="must not be the run folder"):
         export_run(store, run)
+    # twelfth session's audit: another run's folder had its model outputs replaced, with no
+    # copy; a gold folder likewise.  Both are refused; an earlier export is kept in history/
+    other = tmp_path / "other-run"
+    other.mkdir()
+    (other / "runs.db").write_bytes(b"")
+    (other / f"{SEED_ID}.json").write_text("another run's output")
+    with pytest.raises(UserError, match="is a run folder"):
+        export_run(store, other)
+    gold = tmp_path / "gold"
+    gold.mkdir()
+    (gold / "x.json").write_text('{"kind": "gold", "record": {}}')
+    with pytest.raises(UserError, match="holds gold records"):
+        export_run(store, gold)
+    assert (other / f"{SEED_ID}.json").read_text() == "another run's output"
+    before = (tmp_path / "out2" / f"{SEED_ID}.json").read_bytes()
+    (tmp_path / "out2" / f"{SEED_ID}.json").write_text("edited by hand after the export")
+    export_run(store, tmp_path / "out2", reviewed_only=True)
+    assert (tmp_path / "out2" / f"{SEED_ID}.json").read_bytes() == before
+    [kept] = (tmp_path / "out2" / "history").glob(f"{SEED_ID}.*.json")
+    assert kept.read_text() == "edited by hand after the export"
 
 
 def test_promote_only_reviewed_documents_and_never_overwrites_without_force(store, tmp_path):

@@ -62,3 +62,17 @@ def run() -> None:
         kind = "error" if isinstance(exc, UserError | ModelSetupError) else "model error"
         err.print(f"[bold red]{kind}:[/] {escape(str(exc))}", highlight=False)
         sys.exit(2)
+    except OSError as exc:  # a file or folder the system refused: say which, not a traceback
+        if os.environ.get("ABSTRACTION_DEBUG"):
+            raise
+        err.print(f"[bold red]error:[/] {escape(os_error_message(exc))}", highlight=False)
+        sys.exit(2)
+
+
+def os_error_message(exc: OSError) -> str:
+    """``<path>: <reason>`` for an error the system gave on a file (twelfth session's audit:
+    promote into a gold folder that cannot be written, validate on a symlink loop and export
+    over a file printed Python tracebacks)."""
+    where = " -> ".join(str(f) for f in (exc.filename, exc.filename2) if f is not None)
+    reason = exc.strerror or str(exc)
+    return f"{where}: {reason}" if where else reason

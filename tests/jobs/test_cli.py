@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from abstraction.cli.jobs import extract_job_summary, job_options
@@ -125,3 +126,24 @@ def test_extract_takes_a_timeout_for_a_server_that_never_answers(
     refused = runner.invoke(app, [*args, "--timeout", "0"])  # `run` prints it, exit 2
     assert isinstance(refused.exception, UserError)
     assert "--timeout must be more than 0" in str(refused.exception)
+
+
+def test_an_error_the_system_gives_on_a_file_is_a_message_not_a_traceback(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
+    """Twelfth session's audit: `validate` on a symlink loop, `export --out` an existing file
+    and promote into a folder that cannot be written printed Python tracebacks."""
+    import sys
+
+    from abstraction.cli import main
+
+    loop = tmp_path / "a"
+    loop.symlink_to(tmp_path / "b")
+    (tmp_path / "b").symlink_to(loop)
+    monkeypatch.setattr(sys, "argv", ["abstraction", "validate", str(loop)])
+    monkeypatch.delenv("ABSTRACTION_DEBUG", raising=False)
+    with pytest.raises(SystemExit) as stop:
+        main.run()
+    assert stop.value.code == 2
+    said = " ".join(capsys.readouterr().err.split())
+    assert "Too many levels of symbolic links" in said and "Traceback" not in said

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from abstraction.cli.options import ModelOptions, with_model_options
@@ -426,6 +427,7 @@ def _eval(
     versions = [version_input(r) for r in runs] + tallied
     report = compare(spec.name, versions, description=spec.description, fields_in_scope=spec.fields)
     print_eval(report)
+    useless = _print_failures(runs)
     if outputs.report_dir:
         for path in write_reports(report, outputs.report_dir):
             console.print(f"wrote {path}")
@@ -439,6 +441,37 @@ def _eval(
         _write_tallies(spec, runs, documents, outputs.tally_dir)
     if check_baseline:
         _gate(report, spec, tolerance)
+    if useless:
+        err.print(
+            f"[bold red]error:[/] every document failed for {', '.join(useless)}: "
+            "its scores are those of an empty record",
+            highlight=False,
+        )
+        raise typer.Exit(1)
+
+
+def _print_failures(runs: list[VersionRun], shown: int = 5) -> list[str]:
+    """Print each system's failed documents with their reasons (twelfth session's audit: an
+    eval whose every extraction failed printed a table of zeros, no reason, and exit 0).
+    Returns the systems that failed on every document."""
+    useless = []
+    for run in runs:
+        failed = [(d, e) for d, e in run.extractions.items() if e.status != "ok"]
+        if not failed:
+            continue
+        if len(failed) == len(run.extractions):
+            useless.append(run.label)
+        err.print(
+            f"[yellow]{run.label}: {len(failed)} of {len(run.extractions)} documents failed "
+            "(scored as empty records)[/yellow]",
+            highlight=False,
+        )
+        for doc_id, ext in failed[:shown]:
+            why = f"{ext.error.kind}: {ext.error.message}" if ext.error else ext.status
+            err.print(f"  {doc_id}: {escape(why[:300])}", highlight=False)
+        if len(failed) > shown:
+            err.print(f"  ... and {len(failed) - shown} more", highlight=False)
+    return useless
 
 
 def _write_tallies(

@@ -200,3 +200,26 @@ def test_the_one_call_never_leaves_out_a_field_of_a_model_two_sections_share() -
         folded = _one_pass((a, second))
         assert folded.omit == ()
         assert "details" in json.dumps(llm_schema(folded, evidence_first=False, quotes="text"))
+
+
+def test_an_eval_whose_every_document_failed_says_why_and_exits_1(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Twelfth session's audit: every extraction failed (HTTP 500), and eval printed a table
+    of zeros, no reason, and exit 0."""
+    from tests.jobs.conftest import start_server
+
+    server = start_server("--fault", "server_error=1.0")
+    try:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        monkeypatch.setenv("OPENAI_API_KEY", "stand-in")
+        monkeypatch.setenv("ABSTRACTION_MODEL", "fault-model")
+        args = ["eval", str(_suite(tmp_path)), "--prompts-dir", str(ROOT / "prompts")]
+        res = CliRunner().invoke(app, [*args, "-p", "v1"])
+    finally:
+        server.proc.terminate()
+        server.proc.wait(timeout=5)
+    said = " ".join(res.output.split())
+    assert res.exit_code == 1, res.output
+    assert f"v1: {len(DOCS)} of {len(DOCS)} documents failed" in said
+    assert "every document failed for v1" in said

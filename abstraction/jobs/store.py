@@ -109,6 +109,11 @@ def _alive(pid: int | None) -> bool:
     return True
 
 
+_COST = "CASE WHEN sum({t}calls > 0 AND {t}cost IS NULL) > 0 THEN NULL ELSE sum({t}cost) END"
+"""A run's cost: unknown when a document that called the model has no known cost (SQL's sum
+skips them, so `runs list` printed $0.0000 for a run of an unpriced model; twelfth session)."""
+
+
 class RunStore:
     """Model calls are queued and written with the documents they belong to; a running job's
     rows are written by a background thread (`record_document`), everything else on the
@@ -293,11 +298,11 @@ class RunStore:
     def list_runs(self, *, limit: int = 20) -> list[dict[str, Any]]:
         self.flush()
         rows = self.db.execute(
-            """SELECT r.id, r.started_at, r.finished_at, r.status, r.model, r.prompt_version,
+            f"""SELECT r.id, r.started_at, r.finished_at, r.status, r.model, r.prompt_version,
                       count(d.doc_id) AS documents,
                       sum(d.status = 'ok') AS ok, sum(d.status = 'cached') AS cached,
                       sum(d.status = 'failed') AS failed, sum(d.status = 'skipped') AS skipped,
-                      sum(d.cost) AS cost
+                      {_COST.format(t="d.")} AS cost
                FROM runs r LEFT JOIN documents d ON d.run_id = r.id
                GROUP BY r.id ORDER BY r.started_at DESC LIMIT ?""",
             (limit,),
@@ -330,9 +335,9 @@ class RunStore:
             )
         }
         totals = self.db.execute(
-            """SELECT sum(prompt_tokens) AS prompt_tokens,
+            f"""SELECT sum(prompt_tokens) AS prompt_tokens,
                       sum(completion_tokens) AS completion_tokens, sum(calls) AS calls,
-                      sum(cost) AS cost, sum(seconds) AS seconds
+                      {_COST.format(t="")} AS cost, sum(seconds) AS seconds
                FROM documents WHERE run_id = ?""",
             (run_id,),
         ).fetchone()

@@ -70,6 +70,25 @@ def test_runs_documents_and_calls_round_trip(tmp_path: Path) -> None:
     assert out.stdout.split() == ["a|ok", "b|failed"]
 
 
+def test_a_run_with_a_call_of_unknown_cost_has_an_unknown_cost(tmp_path: Path) -> None:
+    """Twelfth session's audit: `runs list` and `runs show` printed $0.0000 for a resumed run
+    of an unpriced model (SQL's sum skipped the unknown costs); its own summary said
+    unknown.  A cached document (no call) costs nothing known or unknown."""
+    with RunStore(tmp_path / "runs.db") as store:
+        run = store.start_run(model="m", prompt_version="v1", settings={})
+        store.record_document(run, DocumentRow("a", "a.txt", "cached", calls=0, cost=0.0))
+        store.record_document(run, DocumentRow("b", "b.txt", "ok", calls=3, cost=None))
+        store.finish_run(run, status="done")
+        [row] = store.list_runs()
+        assert row["cost"] is None
+        assert store.show_run(run)["totals"]["cost"] is None
+        priced = store.start_run(model="m", prompt_version="v1", settings={})
+        store.record_document(priced, DocumentRow("a", "a.txt", "cached", calls=0, cost=None))
+        store.record_document(priced, DocumentRow("b", "b.txt", "ok", calls=3, cost=0.002))
+        store.finish_run(priced, status="done")
+        assert store.show_run(priced)["totals"]["cost"] == 0.002
+
+
 def test_a_run_whose_process_died_is_marked_interrupted(tmp_path: Path) -> None:
     path = tmp_path / "runs.db"
     with RunStore(path) as store:

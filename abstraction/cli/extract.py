@@ -13,12 +13,16 @@ from abstraction.cli import jobs
 from abstraction.cli.options import ModelOptions, with_model_options
 from abstraction.core.prompts import DEFAULT_PROMPT, default_prompts_dir, load_prompt
 from abstraction.core.schemas import load_extraction
+from abstraction.jobs.outcomes import DocumentOutcome
 
 out = Console()
 
 
-def _grounding_table(out_dir: Path, ids: list[str]) -> Table | None:
-    """Per-document grounding counts, read back from the files the job wrote."""
+def _grounding_table(out_dir: Path, outcomes: list[DocumentOutcome]) -> Table | None:
+    """Per-document grounding counts: this run's status, tokens and seconds for each document,
+    and the counts of the output it wrote or served from the cache.  A document that failed
+    shows no counts (twelfth session's audit: the table read every file back, so an output
+    that could not be replaced showed as this run's "ok", with its old tokens)."""
     t = Table(title="grounding of each document's facts")
     for col in (
         "document",
@@ -32,27 +36,24 @@ def _grounding_table(out_dir: Path, ids: list[str]) -> Table | None:
         "s",
     ):
         t.add_column(col, justify="left" if col in ("document", "status") else "right")
-    for doc_id in ids:
-        path = out_dir / f"{doc_id}.json"
-        if not path.is_file():
+    for o in outcomes:
+        if o.status == "skipped":
             continue
-        e = load_extraction(path.read_bytes())
-        g, u = e.grounding, e.provenance.usage
-        counts = (g.facts, g.exact, g.fuzzy, g.unsupported, g.not_stated) if g else ("-",) * 5
-        status = "ok" if e.status == "ok" else f"failed ({e.error.kind if e.error else '?'})"
+        counts: tuple[object, ...] = ("-",) * 5
+        path = out_dir / f"{o.id}.json"
+        if o.status in ("ok", "cached") and path.is_file():
+            e = load_extraction(path.read_bytes())
+            if (g := e.grounding) is not None:
+                counts = (g.facts, g.exact, g.fuzzy, g.unsupported, g.not_stated)
+        status = o.status if o.status != "failed" else f"failed ({o.error_kind or '?'})"
         t.add_row(
-            e.document.id,
+            o.id,
             status,
             *(str(x) for x in counts),
-            f"{u.prompt_tokens}/{u.completion_tokens}",
-            _seconds(e.provenance.timings.get("total")),
+            f"{o.prompt_tokens}/{o.completion_tokens}",
+            f"{o.seconds:.1f}",
         )
     return t if t.row_count else None
-
-
-def _seconds(value: float | None) -> str:
-    """A failure record made before the extractor ran (a rejected input) has no timings."""
-    return "-" if value is None else f"{value:.1f}"
 
 
 @with_model_options
@@ -140,7 +141,7 @@ def extract(
         store=store,
         options=options,
     )
-    table = _grounding_table(out_dir, [o.id for o in summary.outcomes])
+    table = _grounding_table(out_dir, summary.outcomes)
     if table is not None:
         out.print(table)
     out.print(f"prompt {spec.identity}")

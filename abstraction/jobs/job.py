@@ -173,7 +173,11 @@ class Job:
             if write is not None:
                 future = self._writers.submit(write)
                 self._writing[future] = (source, outcome, t0)  # for Ctrl-C: see `run`
-                await asyncio.wait([asyncio.wrap_future(future)])
+                waited = asyncio.wrap_future(future)
+                await asyncio.wait([waited])
+                if not waited.cancelled():
+                    waited.exception()  # read here: the error is the document's (`_wrote`), and
+                    # unread it printed "Future exception was never retrieved" and a traceback
                 del self._writing[future]
                 self._wrote(outcome, future)
         finally:

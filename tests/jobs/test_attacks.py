@@ -275,17 +275,24 @@ class _FullDisk:
 
 
 def test_7_a_full_disk_stops_the_job_with_a_clear_reason_and_a_failed_run(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
+    import gc
+
+    caplog.set_level("ERROR", logger="asyncio")
     monkeypatch.setattr(output_module, "os", _FullDisk())
     calls: list[str] = []
     out = tmp_path / "out"
     summary = job(
         [cases(tmp_path / "in", 12)], out, concurrency=1, extract=offline_extractor(calls)
     )
+    gc.collect()
     assert summary.stopped == "failed"
     assert summary.error and "No space left" in summary.error and str(out) in summary.error
     assert len(calls) <= 2, "no more model calls once the disk is known to be full"
+    # twelfth session's audit: the write's error was left unread in an asyncio future,
+    # which printed "Future exception was never retrieved" and a traceback
+    assert not [r for r in caplog.records if "never retrieved" in r.getMessage()]
     assert summary.count("ok") == 0
     assert summary.count("failed") + summary.count("skipped") == 12
     db = sqlite3.connect(tmp_path / "out.runs.db")

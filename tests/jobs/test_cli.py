@@ -147,3 +147,21 @@ def test_an_error_the_system_gives_on_a_file_is_a_message_not_a_traceback(
     assert stop.value.code == 2
     said = " ".join(capsys.readouterr().err.split())
     assert "Too many levels of symbolic links" in said and "Traceback" not in said
+
+
+def test_the_grounding_table_shows_this_run_s_outcome_not_an_old_file(tmp_path: Path) -> None:
+    """Twelfth session's audit: after a write failure the table read the old output back and
+    showed it as this run's "ok", with its facts and tokens, under a summary of 1 failed."""
+    from rich.console import Console
+
+    from abstraction.cli.extract import _grounding_table
+    from abstraction.jobs.outcomes import DocumentOutcome
+
+    (tmp_path / "a.json").write_text("an old output, not this run's")
+    failed = DocumentOutcome("a", "a.txt", "failed", error_kind="write", prompt_tokens=7)
+    table = _grounding_table(tmp_path, [failed])
+    assert table is not None
+    console = Console(width=200, record=True)
+    console.print(table)
+    row = next(line for line in console.export_text().splitlines() if line.startswith("│ a "))
+    assert "failed (write)" in row and "7/0" in row and " ok " not in row

@@ -138,12 +138,16 @@ def job_progress(*, total_hint: str = "documents") -> Iterator[ProgressCallback]
 def print_summary(summary: JobSummary) -> None:
     """What the job did, where its files are, and the failures with their reasons."""
     table = Table(title=f"run {summary.run_id}", show_header=False)
+    # documents the job never reached (Ctrl-C): counted, so the rows add up to the total
+    # (twelfth session's audit: "documents 6, ok 1" and nothing else)
+    not_started = summary.total - len(summary.outcomes)
     for label, value in (
         ("documents", summary.total),
         ("ok", summary.count("ok")),
         ("cached", summary.count("cached")),
         ("failed", summary.count("failed")),
         ("skipped", summary.count("skipped")),
+        *((("not started", not_started),) if not_started > 0 else ()),
         ("model calls", summary.calls),
         ("tokens in / out", f"{summary.prompt_tokens:,} / {summary.completion_tokens:,}"),
         ("cost", _money(summary.cost)),

@@ -165,3 +165,17 @@ def test_the_grounding_table_shows_this_run_s_outcome_not_an_old_file(tmp_path: 
     console.print(table)
     row = next(line for line in console.export_text().splitlines() if line.startswith("│ a "))
     assert "failed (write)" in row and "7/0" in row and " ok " not in row
+
+
+def test_an_interrupted_run_s_summary_adds_up(tmp_path: Path, capsys) -> None:
+    """Twelfth session's audit: after Ctrl-C the summary said documents 6, ok 1, and no
+    other column held the five documents never started."""
+    from abstraction.cli.jobs import print_summary
+    from abstraction.jobs.outcomes import DocumentOutcome, JobSummary
+
+    summary = JobSummary("run-1", tmp_path / "runs.db", tmp_path, total=6)
+    summary.outcomes.append(DocumentOutcome("a", "a.txt", "ok"))
+    summary.stopped = "interrupted"
+    print_summary(summary)
+    said = " ".join(capsys.readouterr().out.split())
+    assert "not started │ 5" in said and "interrupted" in said

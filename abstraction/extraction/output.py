@@ -118,6 +118,9 @@ def _keep_previous(path: Path, new_data: bytes) -> Path | None:
         dest = dest.with_name(f"{path.stem}.{stamp}.{n}.json")
         n += 1
     dest.parent.mkdir(exist_ok=True)
+    if path.is_symlink():  # a hard link would be of the symlink, whose relative target then
+        atomic_write_bytes(dest, old)  # leads nowhere from history/ (twelfth session's audit)
+        return dest
     try:
         os.link(path, dest)
     except OSError:

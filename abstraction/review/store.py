@@ -286,6 +286,27 @@ class RunStore:
                     continue
         return sorted(found)
 
+    def left_out(self) -> list[tuple[str, str]]:
+        """The ``<id>.json`` entries `scan` leaves out, with why: a symlink that leads outside
+        the run folder, or nowhere (twelfth session's audit: `abstraction export` left them
+        out of every table without a word)."""
+        out = []
+        with os.scandir(self.root) as it:
+            for item in it:
+                doc_id, dot, suffix = item.name.rpartition(".")
+                if not dot or suffix != "json" or not self._wanted(doc_id):
+                    continue
+                try:
+                    if not item.is_symlink():
+                        continue
+                    if not item.is_file():
+                        out.append((doc_id, "a symlink that leads to no file: not read"))
+                    elif not _inside(Path(item.path), self.root):
+                        out.append((doc_id, "a symlink to a file outside the run folder: not read"))
+                except OSError as exc:
+                    out.append((doc_id, f"cannot be read: {exc.strerror or exc}"))
+        return sorted(out)
+
     @property
     def reviews_root(self) -> Path:
         """``<run>/reviews``, or ``<run>/reviews/by/<reviewer>`` for one reviewer of several."""

@@ -327,4 +327,8 @@ def _build_tables(store: RunStore, *, reviewed_only: bool) -> dict[str, Table]:
                 tables[lists[slot.pointer]].rows += _item_rows(entry.id, state, slot)
     if not reviewed_only:
         _orphans(store, duals, tables)
+        for doc_id, why in store.left_out():
+            tables["documents"].rows.append(
+                {"document_id": doc_id, "status": "left out", "error": why}
+            )
     return tables

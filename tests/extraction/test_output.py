@@ -73,3 +73,19 @@ def test_write_all_writes_every_file_or_puts_every_one_back(tmp_path, monkeypatc
         ("b.json", False),  # the same bytes: nothing to keep
     ]
     assert done[1][1].read_text() == "old a" and a.read_text() == "new a"
+
+
+def test_the_history_copy_of_a_symlinked_output_is_its_content(tmp_path: Path) -> None:
+    """Twelfth session's audit: the copy kept of an output that was a relative symlink was a
+    hard link to the symlink, which from history/ led nowhere."""
+    from abstraction.extraction.output import write_all
+
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "a.json").write_text("my own output")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "a.json").symlink_to(Path("..") / "mine" / "a.json")
+    [(_, kept)] = write_all([(out / "a.json", b"new")])
+    assert kept is not None and not kept.is_symlink() and kept.read_text() == "my own output"
+    assert (mine / "a.json").read_text() == "my own output"

@@ -280,3 +280,17 @@ def test_a_review_whose_extraction_file_is_gone_keeps_its_rows(store, run):
     assert [r["edit_id"] for r in edits] == [e.id for e in stored]
     assert {r["state"] for r in edits} == {"not applied"}
     assert {r["review_file"] for r in edits} == {f"reviews/{SEED_ID}.review.json"}
+
+
+def test_an_output_symlink_the_run_does_not_read_gets_a_row_that_says_so(run, tmp_path):
+    """Twelfth session's audit: `<id>.json` symlinks that lead outside the run folder, or to
+    nothing, were left out of every table without a word."""
+    outside = tmp_path / "elsewhere.json"
+    outside.write_text((run / f"{SEED_ID}.json").read_text())
+    (run / "linked-out.json").symlink_to(outside)
+    (run / "dangling.json").symlink_to(tmp_path / "nothing-here.json")
+    rows = {r["document_id"]: r for r in build_tables(RunStore(run))["documents"].rows}
+    assert rows["linked-out"]["status"] == "left out"
+    assert "outside the run folder" in rows["linked-out"]["error"]
+    assert rows["dangling"]["status"] == "left out" and "no file" in rows["dangling"]["error"]
+    assert rows[SEED_ID]["status"] == "ok"

@@ -104,4 +104,6 @@ def validate_file(path: Path) -> list[Problem]:
         return [Problem(str(path), "$", "no such file")]
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         return [Problem(str(path), "$", f"not valid JSON: {exc}")]
+    except OSError as exc:  # a folder, a symlink loop, no permission: that file's problem
+        return [Problem(str(path), "$", f"cannot read: {exc.strerror or exc}")]
     return validate_data(data, file=str(path))

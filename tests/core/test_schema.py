@@ -91,3 +91,16 @@ def test_gold_model_roundtrip(root):
     raw = (root / "gold" / "000_8682481a1554b25b.json").read_text("utf-8")
     g = GoldRecord.model_validate_json(raw)
     assert json.loads(g.model_dump_json()) == json.loads(raw)
+
+
+def test_validate_names_a_file_it_cannot_read_and_goes_on(tmp_path) -> None:
+    """Twelfth session's audit: `validate` on a folder (a run's history/, from `validate
+    run/*`) or a symlink loop stopped with a traceback, and the other files went unchecked."""
+    from abstraction.core.jsonschema_export import validate_file
+
+    loop = tmp_path / "loop.json"
+    loop.symlink_to(tmp_path / "other.json")
+    (tmp_path / "other.json").symlink_to(loop)
+    for path in (tmp_path, loop):
+        [problem] = validate_file(path)
+        assert problem.message.startswith("cannot read")

@@ -129,24 +129,25 @@ def test_extract_takes_a_timeout_for_a_server_that_never_answers(
 
 
 def test_an_error_the_system_gives_on_a_file_is_a_message_not_a_traceback(
-    tmp_path: Path, monkeypatch, capsys
+    monkeypatch, capsys
 ) -> None:
-    """Twelfth session's audit: `validate` on a symlink loop, `export --out` an existing file
-    and promote into a folder that cannot be written printed Python tracebacks."""
-    import sys
+    """Twelfth session's audit: `export --out` an existing file, promote into a folder that
+    cannot be written and `score --json` under a file printed Python tracebacks."""
+    import errno
+    import os
 
     from abstraction.cli import main
 
-    loop = tmp_path / "a"
-    loop.symlink_to(tmp_path / "b")
-    (tmp_path / "b").symlink_to(loop)
-    monkeypatch.setattr(sys, "argv", ["abstraction", "validate", str(loop)])
+    def refused() -> None:
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), "/data/gold")
+
+    monkeypatch.setattr(main, "app", refused)
     monkeypatch.delenv("ABSTRACTION_DEBUG", raising=False)
     with pytest.raises(SystemExit) as stop:
         main.run()
     assert stop.value.code == 2
     said = " ".join(capsys.readouterr().err.split())
-    assert "Too many levels of symbolic links" in said and "Traceback" not in said
+    assert "error: /data/gold: Permission denied" in said and "Traceback" not in said
 
 
 def test_the_grounding_table_shows_this_run_s_outcome_not_an_old_file(tmp_path: Path) -> None:

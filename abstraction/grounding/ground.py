@@ -47,6 +47,7 @@ from abstraction.grounding.support import (
     SupportCheck,
     Unstated,
     ages_in,
+    doubts,
     is_not_stated,
     key_value,
     said_present,
@@ -250,11 +251,19 @@ _CASE_HEADING = re.compile(
 """The heading the case itself starts under: a "Conclusions:" line above it is the abstract's."""
 
 
+def _case_section(text: str) -> tuple[int, int]:
+    """Where the case is told: from its (last) heading, or the start, to the discussion."""
+    cases = list(_CASE_HEADING.finditer(text))
+    return (cases[-1].end() if cases else 0), _discussion_start(text)
+
+
 def _discussion_start(text: str) -> int:
     """Where the discussion of the literature starts: its heading after the case's own heading
-    (or anywhere, when the text has no case heading); the end of the text if none."""
-    case = _CASE_HEADING.search(text)
-    after = case.end() if case is not None else 0
+    (the last one: a "CASE REPORT" banner above a structured abstract is not where the case
+    starts, and the abstract's "Conclusions:" is not the discussion; twelfth session), or
+    anywhere when the text has no case heading; the end of the text if none."""
+    cases = list(_CASE_HEADING.finditer(text))
+    after = cases[-1].end() if cases else 0
     cut = _DISCUSSION.search(text, after)
     return cut.start() if cut is not None else len(text)
 
@@ -284,11 +293,24 @@ def _relocate(ev: Evidence, owner: BaseModel, doc: _Document, opts: _Options) ->
                 break
     else:
         spans = doc.sentences_with(value)
-        if said_present(owner):  # not a sentence that denies it
+        present = said_present(owner)
+        # what the patient had: a sentence of the case section that does not deny it (not the
+        # abstract's nor the discussion's general statements)
+        start, end = _case_section(doc.text) if present else (0, len(doc.text))
+        if present:
+            spans = (s for s in spans if start <= s.start and s.end <= end)
             spans = (s for s in spans if _states_key(s, owner, doc, opts))
         span = next(spans, None)
         if span is None:
-            span = next((s for s in doc.case_sentences() if _states_key(s, owner, doc, opts)), None)
+            stating = [
+                s
+                for s in doc.case_sentences()
+                if start <= s.start and s.end <= end and _states_key(s, owner, doc, opts)
+            ]
+            # a sentence with no word of doubt first: "histology confirmed a mature cystic
+            # teratoma" before "a lesion ..., suggestive of a mature teratoma"
+            sure = [s for s in stating if not doubts(doc.text[s.start : s.end])]
+            span = next(iter(sure or stating), None)
     if span is None:
         return False
     old = ev.quote
@@ -319,7 +341,12 @@ def _relocate_to_state_more(
     if value is not None and len(value.strip()) < MIN_VALUE_CHARS:
         return missing
     best: tuple[Span, list[Unstated]] | None = None
+    start, end = _case_section(doc.text) if said_present(owner) else (0, len(doc.text))
     for span in doc.case_sentences():
+        if span.start < start:
+            continue  # not the abstract's nor the discussion's statements for what the patient
+        if span.end > end:  # had
+            break
         trial = Evidence(quote=doc.text[span.start : span.end], start=span.start, end=span.end)
         left = _check(trial, owner, doc, opts)
         if any(u.key for u in left):

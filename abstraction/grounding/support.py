@@ -935,19 +935,23 @@ _HEDGE_WORDS = frozenset(
 )
 """Words that, before a condition's name, only suspect it ("suspected meningitis", "a high
 clinical suspicion of CNS metastases", "possible pneumonia"; twelfth session)."""
-_HEDGE_PHRASES = re.compile(
+_HEDGE_CORE = (
     r"\b(?:concern(?:ing)?\s+for|worrisome\s+for|suggestive\s+of|(?:to|rule)[\s-]+out"
     r"|r/o|to\s+exclude|may\s+have|might\s+have|could\s+have"
     r"|(?:argu\w+|speaks?|spoke|points?|pointed|weighs?|weighed)\s+against"
     r"|(?:thought|felt|believed|presumed|considered)\s+to\s+(?:be|have)"
     r"|(?:favou?red|preferred|chosen)\s+over|not\s+diagnostic\s+of"
     r"|(?:working|provisional|tentative)\s+diagnos[ie]s(?:\s+\w+){0,3}?\s+(?:was|were|is|of))"
-    r"(?:\s+(?:a|an|the|any|underlying|possible|concomitant|due\s+to|caused\s+by"
+)
+_HEDGE_PHRASES = re.compile(
+    _HEDGE_CORE + r"(?:\s+(?:a|an|the|any|underlying|possible|concomitant|due\s+to|caused\s+by"
     r"|secondary\s+to)){0,2}\s*$",
     re.IGNORECASE,
 )
 """Phrases that end the words before a condition and only suspect it ("concerning for CNS
 metastases", "to rule out appendicitis", "might have caused tumour rupture")."""
+_ANY_HEDGE_PHRASE = re.compile(_HEDGE_CORE, re.IGNORECASE)
+"""The same phrases anywhere in a sentence (`doubts`)."""
 _DIFFERENTIAL = re.compile(r"\bdifferentials?\b(?:\s+diagnos[ie]s)?|\bdifferential\s+diagnos", re.I)
 _HEDGED_AFTER = re.compile(
     r"\b(?:was|were|is|are|had\s+been|has\s+been)\s+(?:(?:initially|first|also|strongly"
@@ -981,6 +985,21 @@ def _hedge_text(fact: BaseModel) -> str:
     details."""
     details = fact.details if isinstance(fact, Diagnosis) else None
     return f"{key_value(fact) or ''} {details or ''}"
+
+
+def doubts(sentence: str) -> bool:
+    """Whether a sentence has a word or phrase of doubt anywhere (`_HEDGE_WORDS`, "suggestive
+    of", "could not be excluded"...), unless it confirms something: for choosing, among the
+    sentences that state a fact, one that states it for sure."""
+    words = set(_basic(sentence, {}).split())
+    if _CONFIRMED & words:
+        return False
+    return bool(
+        _HEDGE_WORDS & words
+        or _ANY_HEDGE_PHRASE.search(sentence)
+        or _HEDGED_AFTER.search(sentence)
+        or _DIFFERENTIAL.search(sentence)
+    )
 
 
 def _mention_hedges(name: str, clause: str, confirmed: bool = False) -> list[bool]:

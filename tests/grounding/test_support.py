@@ -1136,3 +1136,33 @@ def test_a_condition_hedged_in_other_words_is_not_stated(
     ):
         keys = [u for u in SupportCheck("any").check(fact, sentence) if u.key]
         assert (not keys) is stated, (type(fact).__name__, keys)
+
+
+def test_relocation_takes_the_case_s_own_sentence_not_the_discussion_s() -> None:
+    """Twelfth session: a diagnosis was located in the discussion's general statement
+    ("Staphylococcus aureus is the most common cause of acute haematogenous osteomyelitis in
+    children"), and a structured abstract's "Conclusions:" under a "CASE REPORT" banner was
+    taken for the discussion, so the case itself was out of reach.  Among the case's
+    sentences, one with no word of doubt comes first."""
+    text = (
+        "CASE REPORT\n\nAbstract\nBackground: Teratomas are common.\n"
+        "Conclusions: Early removal of an ovarian teratoma helps.\n\n"
+        "Case presentation\n"
+        "A 16-year-old girl had seizures. Pelvic MRI showed a left ovarian lesion, suggestive of "
+        "a mature teratoma. She underwent a left ovarian cystectomy; histology confirmed a mature "
+        "cystic teratoma. At the last follow-up she was well and back at school.\n\n"
+        "Discussion\n"
+        "Anti-NMDA receptor encephalitis is common in young women, and an ovarian teratoma is "
+        "often found. Gastric lymphoma is rare.\n"
+    )
+    dx = [
+        {"name": "ovarian teratoma", "status": "secondary", "details": None, "evidence": ""},
+        {"name": "gastric lymphoma", "status": "secondary", "details": None, "evidence": ""},
+    ]
+    rec = _record(diagnoses=dx, status={"value": "alive", "evidence": "survived"})
+    out = ground(rec, text, relocate=True, unstated="flag").record
+    teratoma, lymphoma = (d.evidence for d in out.diagnoses)
+    assert teratoma.status == "exact" and "histology confirmed" in teratoma.quote
+    assert lymphoma.status == "unsupported", "a discussion's statement is not the patient's"
+    assert out.outcome.status is not None
+    assert out.outcome.status.evidence.quote.startswith("At the last follow-up")

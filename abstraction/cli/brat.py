@@ -28,6 +28,7 @@ from abstraction.evaluation.brat import (
 )
 from abstraction.evaluation.brat_ann import find_brat_documents, read_brat_document
 from abstraction.evaluation.principal import PrincipalLabel, apply_label, read_labels
+from abstraction.extraction.output import run_folder_mark, write_all
 
 ENV_DIR = "ABSTRACTION_MACCROBAT_DIR"
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -126,11 +127,17 @@ def import_brat(
     conversions, failures, principal_notes = _convert_all(paths, annotator, labels)
     if _committable(out):
         console.print(f"[yellow]warning:[/yellow] {out} is inside the repository; never commit it")
+    if (mark := run_folder_mark(out)) is not None:  # its outputs and reviews would go
+        console.print(f"[red]error:[/red] {escape(str(out))} is a run folder (it has {mark})")
+        raise typer.Exit(2)
     out.mkdir(parents=True, exist_ok=True)
-    for conv in conversions:
-        (out / f"{conv.gold.document_id}.json").write_text(
-            conv.gold.model_dump_json(indent=2) + "\n", encoding="utf-8"
-        )
+    files = [
+        (out / f"{c.gold.document_id}.json", (c.gold.model_dump_json(indent=2) + "\n").encode())
+        for c in conversions
+    ]
+    # all or none, and a gold file it replaces (corrected by hand since the last import) is
+    # kept in history/ (twelfth session's audit: a plain write replaced it)
+    kept = [k for _, k in write_all(files) if k is not None]
     stats = import_stats(conversions)
     for table in _stats_tables(stats):
         console.print(table)
@@ -149,6 +156,11 @@ def import_brat(
             console.print(f"  {line}", markup=False)
     for line in failures:
         console.print(f"[red]failed:[/red] {line}")
+    if kept:
+        console.print(
+            f"{len(kept)} gold files differed from the import and were replaced; the earlier "
+            f"ones are kept in {out / 'history'}"
+        )
     console.print(
         f"Wrote {len(conversions)} gold files to {out} ({len(failures)} failed).\n{SOURCE_NOTE}"
     )

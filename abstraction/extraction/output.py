@@ -91,6 +91,18 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+RUN_FOLDER_MARKS = ("runs.db", ".cache", "reviews")
+"""What an extraction run's folder holds besides its outputs: its run store, its cache, its
+reviews (each may live elsewhere, but a folder with one of them is a run's)."""
+
+
+def run_folder_mark(folder: Path) -> str | None:
+    """The first of `RUN_FOLDER_MARKS` that `folder` holds, or None: a gold or export folder
+    must not be a run's, whose outputs (and their reviews) would be replaced (twelfth
+    session's audits)."""
+    return next((m for m in RUN_FOLDER_MARKS if (folder / m).exists()), None)
+
+
 def extraction_path(out_dir: Path, document_id: str) -> Path:
     return out_dir / f"{document_id}.json"
 

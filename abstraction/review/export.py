@@ -18,9 +18,8 @@ from abstraction.core.jsonschema_export import validate_data
 from abstraction.core.records import Extraction, GoldRecord
 from abstraction.core.schema import CaseReport
 from abstraction.core.schemas import extraction_type, gold_type, is_gold_json, schema_of_model
-from abstraction.extraction.output import write_all
+from abstraction.extraction.output import run_folder_mark, write_all
 from abstraction.grounding import summarize
-from abstraction.jobs.store import STORE_NAME
 from abstraction.review.edits import Applied, validate_record
 from abstraction.review.layout import record_model, review_schema
 from abstraction.review.store import RunStore
@@ -113,12 +112,20 @@ def _export_run(
     return written, skipped
 
 
+def _is_gold_file(path: Path) -> bool:
+    try:
+        return is_gold_json(path.read_bytes())
+    except OSError:
+        return False
+
+
 def _refuse_foreign_folder(out: Path) -> None:
     """An export folder must not be another run's folder (its model outputs would be
     replaced: twelfth session's audit) nor a gold folder."""
-    if (out / STORE_NAME).exists():
+    mark = run_folder_mark(out)
+    if mark is not None:
         raise UserError(
-            f"--out {out} is a run folder (it has {STORE_NAME}); its outputs would be replaced: "
+            f"--out {out} is a run folder (it has {mark}); its outputs would be replaced: "
             "choose another folder"
         )
     for path in sorted(out.glob("*.json")) if out.is_dir() else []:
@@ -229,7 +236,12 @@ def write_gold(
         if path.exists() and not force:
             problems.append(f"{path} exists; pass --force to replace it")
             continue
+        if path.exists() and not _is_gold_file(path):
+            problems.append(f"{path} is not a gold record; not replacing it, even with --force")
+            continue
         records.append((path, gold))
+    if (mark := run_folder_mark(gold_dir)) is not None:
+        problems.insert(0, f"{gold_dir} is a run folder (it has {mark}), not a gold folder")
     if problems:
         raise UserError("nothing promoted: " + "; ".join(problems))
     files = [

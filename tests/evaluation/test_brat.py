@@ -293,6 +293,28 @@ def test_cli_writes_one_gold_file_per_document(tmp_path: Path) -> None:
     assert "Wrote 1 gold files" in " ".join(result.output.split())
 
 
+def test_cli_keeps_a_gold_file_corrected_since_the_last_import(tmp_path: Path) -> None:
+    """Twelfth session's audit: importing again replaced a gold corrected by hand with a
+    plain write, and `--out` a run folder replaced a reviewed model output."""
+    out = tmp_path / "gold"
+    args = [str(DATA), "--out", str(out), "--annotator", "test"]
+    assert CliRunner().invoke(app, args).exit_code == 0
+    corrected = (out / "case_knee.json").read_text().replace('"test"', '"test, corrected"')
+    (out / "case_knee.json").write_text(corrected)
+    again = CliRunner().invoke(app, args)
+    assert again.exit_code == 0, again.output
+    [kept] = (out / "history").iterdir()
+    assert kept.read_text() == corrected
+    assert "kept in" in " ".join(again.output.split())
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "runs.db").write_bytes(b"")
+    (run / "case_knee.json").write_text("a reviewed model output")
+    refused = CliRunner().invoke(app, [str(DATA), "--out", str(run)])
+    assert refused.exit_code == 2 and "is a run folder" in " ".join(refused.output.split())
+    assert (run / "case_knee.json").read_text() == "a reviewed model output"
+
+
 def test_cli_missing_folder_is_a_user_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, [str(tmp_path / "nope"), "--out", str(tmp_path / "o")])
     assert result.exit_code == 2

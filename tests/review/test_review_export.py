@@ -100,17 +100,25 @@ def test_promote_only_reviewed_documents_and_never_overwrites_without_force(stor
     assert gold.annotator == "ann, bob" and gold.document_id == SEED_ID
     assert "1 edited, 1 rejected" in gold.notes and "hand-built-test-record" in gold.notes
     assert [t.name for t in gold.record.treatments][2] == "interferon-α"
-    path.write_text("kept")
+    hand = '{"kind": "gold", "annotator": "a hand-labelled gold"}'
+    path.write_text(hand)
     with pytest.raises(UserError, match="exists; pass --force"):
         promote(store, [SEED_ID], gold_dir)
-    assert path.read_text() == "kept"
+    assert path.read_text() == hand
     [(_, kept)] = promote(store, [SEED_ID], gold_dir, force=True)
     assert (
         GoldRecord.model_validate_json(path.read_bytes()).record.treatments[2].duration
         == "two weeks"
     )
     # twelfth session: the gold --force replaced is kept, beside the gold folder's files
-    assert kept is not None and kept.parent == gold_dir / "history" and kept.read_text() == "kept"
+    assert kept is not None and kept.parent == gold_dir / "history" and kept.read_text() == hand
+    # a file there that is not a gold record (a run's output) is not replaced, even forced
+    path.write_text('{"kind": "extraction"}')
+    with pytest.raises(UserError, match="not a gold record"):
+        promote(store, [SEED_ID], gold_dir, force=True)
+    (gold_dir / "runs.db").write_bytes(b"")
+    with pytest.raises(UserError, match="is a run folder"):
+        promote(store, [SEED_ID], gold_dir, force=True)
 
 
 def test_promote_force_is_all_or_nothing_when_a_write_fails(store, tmp_path, monkeypatch):
@@ -123,7 +131,7 @@ def test_promote_force_is_all_or_nothing_when_a_write_fails(store, tmp_path, mon
     gold_dir = tmp_path / "gold"
     gold_dir.mkdir()
     target = gold_dir / f"{SEED_ID}.json"
-    target.write_text("hand gold")
+    target.write_text('{"kind": "gold", "annotator": "hand gold"}')
     real_replace = os.replace
 
     def refuse(src, dst):  # the rename over the gold file fails (an immutable file)
@@ -135,7 +143,7 @@ def test_promote_force_is_all_or_nothing_when_a_write_fails(store, tmp_path, mon
     with pytest.raises(UserError, match="nothing promoted: cannot write"):
         promote(store, [SEED_ID], gold_dir, force=True)
     monkeypatch.setattr(os, "replace", real_replace)
-    assert target.read_text() == "hand gold"
+    assert target.read_text() == '{"kind": "gold", "annotator": "hand gold"}'
     assert sorted(p.name for p in gold_dir.iterdir() if p.is_file()) == [f"{SEED_ID}.json"]
 
 

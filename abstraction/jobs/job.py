@@ -108,6 +108,7 @@ class Job:
         self._next = 0
         self._spent = 0.0
         self._inflight: list[CallMeter] = []
+        self._cut_short: list[tuple[Source, CallMeter]] = []
         self._t0 = time.monotonic()
         self._tasks: asyncio.TaskGroup | None = None
         self._write_slots = asyncio.Semaphore(concurrency)
@@ -133,6 +134,7 @@ class Job:
             self.summary.stopped = "interrupted"
             self._writers.shutdown(wait=True)
             self._record_cancelled_writes()
+            self._record_cut_short()
             self._finish()
             raise
         finally:
@@ -216,6 +218,26 @@ class Job:
             self._record(source, outcome)
         self._writing.clear()
 
+    def _record_cut_short(self) -> None:
+        """After Ctrl-C: each document stopped while extracting is a failure of kind
+        ``interrupted``, with the calls it made, their tokens and cost (twelfth session's
+        audit: three documents in flight, answered and billed, were counted nowhere: "model
+        calls 0, cost $0.0000").  A re-run extracts them again."""
+        for source, meter in self._cut_short:
+            outcome = DocumentOutcome(
+                self._key(source),
+                source.origin,
+                "failed",
+                "interrupted",
+                "stopped by Ctrl-C (or SIGTERM) while it was being extracted; re-run to resume",
+            )
+            outcome.calls = meter.calls
+            outcome.prompt_tokens = meter.prompt_tokens
+            outcome.completion_tokens = meter.completion_tokens
+            outcome.cost = meter_cost(meter, self.prices, self.identity.model)
+            self._record(source, outcome)
+        self._cut_short.clear()
+
     def _skip_rest(self) -> None:
         if self.summary.stopped not in ("budget", "failed"):
             return
@@ -278,6 +300,9 @@ class Job:
         self._inflight.append(meter)
         try:
             outcome, write = await self._extract_source(source, meter)
+        except asyncio.CancelledError:
+            self._cut_short.append((source, meter))  # Ctrl-C: its calls are counted in `run`
+            raise
         finally:
             self._inflight.remove(meter)
             CURRENT_METER.reset(token)

@@ -159,6 +159,8 @@ class JobSummary:
 
 
 def meter_cost(meter: CallMeter, prices: PriceTable, fallback_model: str) -> float | None:
+    if meter.cancelled_calls:
+        return None  # a call cut short by Ctrl-C may have been answered and billed
     if not meter.models:
         if meter.prompt_tokens == meter.completion_tokens == 0:
             return 0.0

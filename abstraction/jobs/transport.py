@@ -70,6 +70,9 @@ class CallMeter:
     doc_id: str
     calls: int = 0
     failed_calls: int = 0
+    cancelled_calls: int = 0
+    """Calls cut short by Ctrl-C after the request was sent: their tokens, so their cost, are
+    unknown."""
     prompt_tokens: int = 0
     completion_tokens: int = 0
     model: str | None = None
@@ -288,6 +291,11 @@ class JobTransport(httpx.AsyncBaseTransport, httpx.BaseTransport):
             try:
                 response = await self._async_inner(request.url).handle_async_request(request)
                 body = await response.aread()
+            except asyncio.CancelledError:
+                # Ctrl-C with the request sent: the server may have answered (and billed); the
+                # call is counted, its tokens unknown (twelfth session's audit)
+                self._report(request, attempt, started, t0, status="cancelled", error="cancelled")
+                raise
             except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
                 last_exc, response = exc, None
                 kind = failure_kind(exc)
@@ -388,6 +396,7 @@ class JobTransport(httpx.AsyncBaseTransport, httpx.BaseTransport):
         if meter is not None:
             meter.calls += 1
             meter.failed_calls += status != "ok"
+            meter.cancelled_calls += status == "cancelled"
             meter.add(model, prompt, completion)
         if self.on_call is None:
             return

@@ -367,6 +367,18 @@ def test_cancel_mid_run_then_resume(tmp_path: Path, fault_server_factory) -> Non
     out = tmp_path / "out"
     run([inputs], out, server, concurrency=4, cancel_after=20, lean=True)
     partial = outputs(out)  # every file present parses: nothing half-written
+    # twelfth session's audit: documents stopped while extracting were counted nowhere, with
+    # their calls; now each is a failure "interrupted" with the calls it made
+    # twelfth session's audit: documents stopped while extracting were counted nowhere, nor
+    # their calls ("model calls 0, cost $0.0000" with three answered); each is now a failure
+    # "interrupted", every request sent is counted, and the cost is unknown
+    with RunStore(out / "runs.db") as store:
+        shown = store.show_run("latest")
+    assert shown["by_status"].get("ok", 0) == len(partial)
+    assert shown["totals"]["calls"] == server.stats()["requests"]
+    if shown["by_status"].get("failed"):
+        assert {f["error_kind"] for f in shown["failures"]} == {"interrupted"}
+        assert shown["totals"]["cost"] is None
     assert 20 <= len(partial) < 120
     with RunStore(out / "runs.db") as store:
         assert store.show_run("latest")["status"] == "interrupted"

@@ -327,7 +327,11 @@ def _build_tables(store: RunStore, *, reviewed_only: bool) -> dict[str, Table]:
                 tables[lists[slot.pointer]].rows += _item_rows(entry.id, state, slot)
     if not reviewed_only:
         _orphans(store, duals, tables)
+        rows = {r["document_id"]: r for r in tables["documents"].rows}
         for doc_id, why in store.left_out():
+            if doc_id in rows:  # a review kept for it: one row, with both reasons
+                rows[doc_id]["error"] = f"{rows[doc_id]['error']}; {why}"
+                continue
             tables["documents"].rows.append(
                 {"document_id": doc_id, "status": "left out", "error": why}
             )

@@ -79,3 +79,25 @@ def test_a_second_annotator_s_gold_with_sorted_keys_is_read_as_gold(tmp_path: Pa
     assert '"kind"' not in (second / "d.json").read_text()[:200]
     rep = score_dirs(second, first)
     assert rep.fields["findings.name"].f1 == 1.0
+
+
+def test_predictions_that_mix_gold_records_with_extractions_are_warned_of(
+    tmp_path: Path,
+) -> None:
+    """Twelfth session's audit: a gold copied into a folder of extractions raised micro F1
+    from 0.092 to 0.520, and the report said nothing."""
+    from abstraction.core.documents import Document
+    from tests.jobs.stand_in import _extraction
+
+    gold_dir, pred_dir = tmp_path / "gold", tmp_path / "pred"
+    gold_dir.mkdir(), pred_dir.mkdir()
+    for d in ("d1", "d2"):
+        gold = gold_record(d, record(patient__sex=fact("male")))
+        (gold_dir / f"{d}.json").write_text(gold.model_dump_json(), encoding="utf-8")
+    (pred_dir / "d1.json").write_text((gold_dir / "d1.json").read_text(), encoding="utf-8")
+    ext = _extraction(
+        Document("d2", "text"), "2024-01-01T00:00:00+00:00", "ok", None, None, None, 1
+    )
+    (pred_dir / "d2.json").write_text(ext.model_dump_json(), encoding="utf-8")
+    rep = score_dirs(pred_dir, gold_dir, allow_hash_mismatch=True)
+    assert any("1 of 2 predictions are gold records" in w for w in rep.warnings)

@@ -294,3 +294,14 @@ def test_an_output_symlink_the_run_does_not_read_gets_a_row_that_says_so(run, tm
     assert "outside the run folder" in rows["linked-out"]["error"]
     assert rows["dangling"]["status"] == "left out" and "no file" in rows["dangling"]["error"]
     assert rows[SEED_ID]["status"] == "ok"
+
+
+def test_a_dangling_output_with_a_review_has_one_row(store, run, tmp_path):
+    """The second audit: a dangling `<id>.json` symlink whose review file is kept gave two
+    rows ("missing" and "left out") for one document."""
+    correct_and_review(store)
+    (run / f"{SEED_ID}.json").unlink()
+    (run / f"{SEED_ID}.json").symlink_to(tmp_path / "nothing-here.json")
+    rows = [r for r in build_tables(RunStore(run))["documents"].rows if r["document_id"] == SEED_ID]
+    assert len(rows) == 1 and rows[0]["status"] == "missing"
+    assert "leads to no file" in rows[0]["error"]

@@ -265,25 +265,26 @@ class RunStore:
     def _wanted(self, doc_id: str) -> bool:
         return bool(_SAFE_ID.match(doc_id)) and (not self.only or doc_id in self.only)
 
-    def scan(self) -> list[tuple[str, Stamp]]:
-        """The ids of the candidate extraction files with their stamps: one folder listing.
-
-        Symlinks that lead outside the run folder are left out.
-        """
-        found = []
+    def _json_entries(self) -> Iterator[tuple[str, os.DirEntry[str]]]:
+        """Each ``<id>.json`` entry of the run folder with a wanted id: one folder listing."""
         with os.scandir(self.root) as it:
             for item in it:
                 doc_id, dot, suffix = item.name.rpartition(".")
-                if not dot or suffix != "json" or not self._wanted(doc_id):
-                    continue
-                try:
-                    if not item.is_file() or (
-                        item.is_symlink() and not _inside(Path(item.path), self.root)
-                    ):
-                        continue
+                if dot and suffix == "json" and self._wanted(doc_id):
+                    yield doc_id, item
+
+    def scan(self) -> list[tuple[str, Stamp]]:
+        """The ids of the candidate extraction files with their stamps: one folder listing.
+
+        Symlinks that lead outside the run folder are left out (`left_out` says which).
+        """
+        found = []
+        for doc_id, item in self._json_entries():
+            try:
+                if item.is_file() and not self._outside(item):
                     found.append((doc_id, stamp_of(item.stat())))
-                except OSError:
-                    continue
+            except OSError:
+                continue
         return sorted(found)
 
     def left_out(self) -> list[tuple[str, str]]:
@@ -291,21 +292,19 @@ class RunStore:
         the run folder, or nowhere (twelfth session's audit: `abstraction export` left them
         out of every table without a word)."""
         out = []
-        with os.scandir(self.root) as it:
-            for item in it:
-                doc_id, dot, suffix = item.name.rpartition(".")
-                if not dot or suffix != "json" or not self._wanted(doc_id):
-                    continue
-                try:
-                    if not item.is_symlink():
-                        continue
-                    if not item.is_file():
+        for doc_id, item in self._json_entries():
+            try:
+                if not item.is_file():
+                    if item.is_symlink():
                         out.append((doc_id, "a symlink that leads to no file: not read"))
-                    elif not _inside(Path(item.path), self.root):
-                        out.append((doc_id, "a symlink to a file outside the run folder: not read"))
-                except OSError as exc:
-                    out.append((doc_id, f"cannot be read: {exc.strerror or exc}"))
+                elif self._outside(item):
+                    out.append((doc_id, "a symlink to a file outside the run folder: not read"))
+            except OSError as exc:
+                out.append((doc_id, f"cannot be read: {exc.strerror or exc}"))
         return sorted(out)
+
+    def _outside(self, item: os.DirEntry[str]) -> bool:
+        return item.is_symlink() and not _inside(Path(item.path), self.root)
 
     @property
     def reviews_root(self) -> Path:

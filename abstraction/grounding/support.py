@@ -930,11 +930,13 @@ _WHY_RANK = ("denies it", "only suspects or doubts it", "says it of another pers
 _HEDGE_WORDS = frozenset(
     {"suspected", "suspect", "suspicion", "suspicious", "possible", "possibly", "presumed"}
     | {"presumptive", "presumably", "putative", "query", "queried", "questionable"}
-    | {"probable", "probably", "likely", "possibility", "provisional", "tentative", "working"}
+    | {"probable", "probably", "likely", "possibility", "provisional", "tentative"}
     | {"equivocal", "indeterminate", "hypothesised", "hypothesized", "entertained"}
 )
 """Words that, before a condition's name, only suspect it ("suspected meningitis", "a high
-clinical suspicion of CNS metastases", "possible pneumonia"; twelfth session)."""
+clinical suspicion of CNS metastases", "possible pneumonia"; twelfth session).  Not "working"
+alone ("he was working as a teacher when the fever began"): "working diagnosis" is a phrase
+of `_HEDGE_CORE`."""
 _HEDGE_CORE = (
     r"\b(?:concern(?:ing)?\s+for|worrisome\s+for|suggestive\s+of|(?:to|rule)[\s-]+out"
     r"|r/o|to\s+exclude|may\s+have|might\s+have|could\s+have"

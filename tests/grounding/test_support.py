@@ -1166,3 +1166,12 @@ def test_relocation_takes_the_case_s_own_sentence_not_the_discussion_s() -> None
     assert lymphoma.status == "unsupported", "a discussion's statement is not the patient's"
     assert out.outcome.status is not None
     assert out.outcome.status.evidence.quote.startswith("At the last follow-up")
+
+
+def test_working_alone_is_no_doubt() -> None:
+    """ "working" is a word of doubt only in "working diagnosis" (the review of the change)."""
+    sentence = "He was working as a teacher when the fever began."
+    fact = Finding(
+        name="fever", assertion="present", body_site=None, evidence=Evidence(quote=sentence)
+    )
+    assert not [u for u in SupportCheck("any").check(fact, sentence) if u.key]

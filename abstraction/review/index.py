@@ -15,7 +15,7 @@ from typing import Any
 from abstraction.core.errors import UserError
 from abstraction.review.edits import FactState, apply_edits, model_facts
 from abstraction.review.layout import review_schema
-from abstraction.review.store import RunStore, Stamp
+from abstraction.review.store import REVIEW_SUFFIX, RunStore, Stamp
 
 _GROUNDING = ("exact", "fuzzy", "unsupported")
 _DECISIONS = ("unreviewed", "accepted", "edited", "rejected")
@@ -123,4 +123,22 @@ class RunIndex:
             fresh[doc_id] = cached
         with self._lock:
             self._rows = fresh
-        return sorted((row for _key, row in fresh.values() if row is not None), key=triage_key)
+        rows = [row for _key, row in fresh.values() if row is not None]
+        rows += [orphan_row(self.store, doc_id) for doc_id in sorted(set(reviews) - set(fresh))]
+        return sorted(rows, key=triage_key)
+
+
+def orphan_row(store: RunStore, doc_id: str) -> Row:
+    """The row of a review file whose extraction file is gone: listed (as failed, so no
+    navigation leads to it) so that nobody's corrections vanish from the list unseen."""
+    where = (store.reviews_root / f"{doc_id}{REVIEW_SUFFIX}").relative_to(store.root)
+    try:
+        edits = len(store.orphan_review(doc_id).edits)
+    except UserError as exc:
+        return {"id": doc_id, "doc_status": "failed", "error": str(exc)}
+    return {
+        "id": doc_id,
+        "doc_status": "failed",
+        "error": f"the extraction file {doc_id}.json is gone; its review ({edits} edits) is kept "
+        f"in {where}",
+    }

@@ -349,3 +349,15 @@ def test_an_edit_inside_a_list_item_is_a_conflict_when_another_item_takes_its_pl
     view = client.get(f"/api/docs/{SEED_ID}").json()
     assert view["conflicts"] == []
     assert RunStore(run).state(SEED_ID)[1].corrected["treatments"][3]["dose"] == "3 MIU"
+
+
+def test_a_review_whose_extraction_file_is_gone_is_still_listed(client, run):
+    """A reviewer's corrections do not vanish from the list when the extraction file is moved
+    away: the list shows a row saying where the review is kept (twelfth session's leftover)."""
+    assert save(client, SEED_ID, 0, {"op": "accept_all"}).status_code == 200
+    (run / f"{SEED_ID}.json").rename(run.parent / "moved-away.json")
+    rows = client.get("/api/docs").json()
+    row = next(r for r in rows if r["id"] == SEED_ID)
+    assert row["doc_status"] == "failed"
+    assert f"reviews/{SEED_ID}.review.json" in row["error"] and "gone" in row["error"]
+    assert "edits" in row["error"] and " 0 edits" not in row["error"]

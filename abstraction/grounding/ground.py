@@ -32,10 +32,12 @@ from abstraction.core.records import DroppedFact, GroundingSummary
 from abstraction.core.schema import (
     METADATA_SECTIONS,
     AgeFact,
+    Assessment,
     Diagnosis,
     Evidence,
     Finding,
     OutcomeStatusFact,
+    TimelineEvent,
     Treatment,
     iter_evidence,
 )
@@ -50,7 +52,6 @@ from abstraction.grounding.support import (
     doubts,
     is_not_stated,
     key_value,
-    said_present,
 )
 
 R = TypeVar("R", bound=BaseModel)
@@ -293,13 +294,12 @@ def _relocate(ev: Evidence, owner: BaseModel, doc: _Document, opts: _Options) ->
                 break
     else:
         spans = doc.sentences_with(value)
-        present = said_present(owner)
-        # what the patient had: a sentence of the case section that does not deny it (not the
-        # abstract's nor the discussion's general statements)
-        start, end = _case_section(doc.text) if present else (0, len(doc.text))
-        if present:
-            spans = (s for s in spans if start <= s.start and s.end <= end)
-            spans = (s for s in spans if _states_key(s, owner, doc, opts))
+        # a sentence of the case's own account (not the abstract's nor the discussion's general
+        # statements: "Alternatives to CAR-T cells include teclistamab" gave the patient no
+        # teclistamab; thirteenth session); what the patient had, one that does not deny it
+        start, end = _case_section(doc.text)
+        spans = (s for s in spans if start <= s.start and s.end <= end)
+        spans = (s for s in spans if _states_key(s, owner, doc, opts))
         span = next(spans, None)
         if span is None:
             stating = [
@@ -341,11 +341,11 @@ def _relocate_to_state_more(
     if value is not None and len(value.strip()) < MIN_VALUE_CHARS:
         return missing
     best: tuple[Span, list[Unstated]] | None = None
-    start, end = _case_section(doc.text) if said_present(owner) else (0, len(doc.text))
+    start, end = _case_section(doc.text)
     for span in doc.case_sentences():
         if span.start < start:
-            continue  # not the abstract's nor the discussion's statements for what the patient
-        if span.end > end:  # had
+            continue  # not the abstract's nor the discussion's statements of the patient's facts
+        if span.end > end:
             break
         trial = Evidence(quote=doc.text[span.start : span.end], start=span.start, end=span.end)
         left = _check(trial, owner, doc, opts)
@@ -362,6 +362,51 @@ def _relocate_to_state_more(
     ev.status = "exact"
     ev.note = f"relocated: the model's quote {_short(old)!r} did not state every attribute"
     return left
+
+
+BARE_NOTE = "the sentence of the case text that names it (the model quoted the name only)"
+OUTSIDE_CASE_NOTE = (
+    "the quote is the name only, and the text names it only outside the account of the case "
+    "(abstract, background or discussion), not as this patient's"
+)
+
+
+def _widen_bare(ev: Evidence, owner: BaseModel, doc: _Document, opts: _Options) -> None:
+    """A patient fact whose quote is its name alone ("teclistamab", "double vision") states
+    nothing of the patient: the name may stand in the discussion's list of alternatives or in
+    "no double vision".  Its quote becomes the sentence of the case's own account (from the
+    case heading, or the start, to the discussion) that names it and states the fact (a
+    finding present is not denied there, one absent is), one with no word of doubt first, the
+    quoted occurrence's own sentence first among equals; the support check then reads that
+    sentence.  When no such sentence exists and the name was found only outside the account
+    (the abstract above a case heading, the discussion), the fact is unsupported.  An outcome
+    "alive" and the age are left to their own rules (thirteenth session's reading audit:
+    bare names were most of the output's facts whose quotes did not state them)."""
+    if ev.status == "unsupported" or ev.start is None or ev.end is None:
+        return
+    if isinstance(owner, (OutcomeStatusFact, AgeFact)):
+        return
+    value = key_value(owner)
+    if value is None or len(value.strip()) < MIN_VALUE_CHARS:
+        return
+    if normalize(doc.text[ev.start : ev.end]) != normalize(value):
+        return
+    start, end = _case_section(doc.text)
+    here = _sentence(doc.text, Span(ev.start, ev.end))
+    spans = [
+        s
+        for s in doc.sentences_with(value)
+        if start <= s.start and s.end <= end and _states_key(s, owner, doc, opts)
+    ]
+    if not spans:
+        if not (start <= here.start and here.end <= end):
+            ev.status, ev.note = "unsupported", OUTSIDE_CASE_NOTE
+        return
+    span = min(spans, key=lambda s: (doubts(doc.text[s.start : s.end]), s != here, s.start))
+    ev.quote = doc.text[span.start : span.end]
+    ev.start, ev.end, ev.method, ev.similarity = span.start, span.end, "relocated", 100.0
+    ev.status = "exact"
+    ev.note = LOCATED + BARE_NOTE
 
 
 def _short(text: str, limit: int = 80) -> str:
@@ -399,9 +444,10 @@ def _support(
 def _check(ev: Evidence, owner: BaseModel, doc: _Document, opts: _Options) -> list[Unstated]:
     context = sentence = None
     lead = trail = ""
-    # a finding's assertion, and whether a diagnosis was had, are read in the sentence
-    finding = isinstance(owner, (Finding, Diagnosis))
-    if (finding or opts.scope == "sentence") and ev.start is not None and ev.end is not None:
+    # a finding's assertion, whether a diagnosis was had and whether a treatment, event or
+    # test was given or done are read in the sentence
+    read = isinstance(owner, (Finding, Diagnosis, Treatment, TimelineEvent, Assessment))
+    if (read or opts.scope == "sentence") and ev.start is not None and ev.end is not None:
         span = _sentence(doc.text, Span(ev.start, ev.end))
         sentence = doc.text[span.start : span.end]
         lead = doc.text[span.start : max(span.start, ev.start)]
@@ -556,6 +602,8 @@ def ground(
         )
         _apply(ev, hit, doc, is_metadata=is_metadata)
         owner = owners[id(ev)]
+        if not is_metadata:
+            _widen_bare(ev, owner, doc, opts)
         dropped += _support(path, ev, owner, doc, opts, metadata=is_metadata)
         check = VALUE_CHECKS.get(type(owner))
         if check and ev.status != "unsupported":

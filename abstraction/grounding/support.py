@@ -714,6 +714,14 @@ class SupportCheck:
                         whose = "the patient's" if why == "says it of another person" else "present"
                         note = f"{NOT_STATED} that {text!r} was {whose}: it {why}"
                         out.append(Unstated(field, text, True, note, None))
+                    elif (
+                        field == key
+                        and isinstance(fact, (Treatment, TimelineEvent, Assessment))
+                        and (why := _not_given(fact, text, lead[-200:] + quote + trail[:200]))
+                    ):
+                        done = "given" if isinstance(fact, Treatment) else "done"
+                        note = f"{NOT_STATED} that {text!r} was {done}: {why}"
+                        out.append(Unstated(field, text, True, note, None))
                     continue
                 if field == key and self._denied_in_one_word(fact, text, quote, sentence):
                     continue
@@ -844,6 +852,57 @@ def _denied_after(after: str) -> bool:
     if gap.strip() and not _LISTED.match(gap):
         return False
     return not (_DENIAL_GAP & set(_basic(gap, {}).split()))
+
+
+_GIVEN_GAP = r"(?:\s+(?:further|additional|adjuvant|any|the|a|an|more|other|planned|proposed))*\s*$"
+_NOT_GIVEN_BEFORE = re.compile(
+    r"\b(?:declined|declines|declining|refused|refuses|refusing|withheld|instead\s+of"
+    r"|rather\s+than|in\s+place\s+of|avoided|avoiding|omitted|omitting|contraindicat\w+)"
+    + _GIVEN_GAP,
+    re.IGNORECASE,
+)
+_NONE_BEFORE = re.compile(r"\b(?:without|no)" + _GIVEN_GAP, re.IGNORECASE)
+"""For a treatment or an event, not a test ("no FLT3 mutations" is a test's result)."""
+_NOT_GIVEN_AFTER = re.compile(
+    r"^[\s,]*(?:\([^()]*\)\s*)?(?:was|were|had\s+been|has\s+been|is|are)\s+(?:therefore\s+|also\s+)?"
+    r"(?:not\s+(?:given|administered|started|used|received|performed|possible|"
+    r"indicated|pursued|available)|withheld|declined|refused|deferred|omitted|"
+    r"contraindicated|avoided|offered\s+but\s+(?:declined|refused)|(?:discussed|proposed|"
+    r"recommended|considered|planned)\s+but)\b",
+    re.IGNORECASE,
+)
+_NOT_THE_DRUG = re.compile(
+    r"^[-\s]*(?:resistance|resistant|sensitivity|susceptib\w+|allergy|allergic|levels?|"
+    r"concentrations?)\b",
+    re.IGNORECASE,
+)
+
+
+def _not_given(fact: BaseModel, name: str, sentence: str) -> str | None:
+    """Why `sentence` does not say that treatment, event or test `name` was given or done, or
+    None: at each place it names it, the words right before refuse or replace it ("she
+    declined adjuvant radiotherapy", "instead of steroids") or the words
+    right after do ("radiotherapy was offered but declined", "surgery was not possible", "an
+    autopsy was declined"); for a treatment or an event, also where the name is not the drug
+    given ("without rifampicin resistance", "tacrolimus levels": a test's name) or denied ("no
+    chemotherapy"; not for a test: "no FLT3 mutations" is its result).  A sentence that names
+    it once so and once given ("... declined surgery; surgery was done in May") gives it
+    (thirteenth session's reading audit)."""
+    at_name = _name_pattern(name)
+    hits = list(at_name.finditer(sentence)) if at_name else []
+    if not hits:
+        return None
+    drug = not isinstance(fact, Assessment)
+    for h in hits:
+        before = sentence[max(0, h.start() - 80) : h.start()]
+        after = sentence[h.end() : h.end() + 80]
+        if not (
+            _NOT_GIVEN_BEFORE.search(before)
+            or _NOT_GIVEN_AFTER.search(after)
+            or (drug and (_NONE_BEFORE.search(before) or _NOT_THE_DRUG.search(after)))
+        ):
+            return None
+    return "the text says it was not, or names it as something else"
 
 
 @lru_cache(maxsize=1024)
@@ -1101,7 +1160,10 @@ def _denies(before: str, after: str) -> bool:
         return False  # "with no sign of hemolysis, elevated CRP, low albumin": a list of findings
     if listed:
         return len(gap) <= 20 and not (_DENIAL_GAP & set(gap))
-    return len(gap) <= 3 and not ((_DENIAL_GAP - {"a", "an"}) & set(gap))
+    # a hyphenated compound is one word of the gap: "no immune effector cell-associated
+    # neurotoxicity syndrome" (thirteenth session's reading audit)
+    words = len(re.findall(r"[^\W_]+(?:[-‐‑–][^\W_]+)*", raw_gap)) if last else len(gap)
+    return min(len(gap), words) <= 3 and not ((_DENIAL_GAP - {"a", "an"}) & set(gap))
 
 
 def _note(model: type[BaseModel], field: str, value: str, key: str) -> str:

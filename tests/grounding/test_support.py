@@ -1175,3 +1175,129 @@ def test_working_alone_is_no_doubt() -> None:
         name="fever", assertion="present", body_site=None, evidence=Evidence(quote=sentence)
     )
     assert not [u for u in SupportCheck("any").check(fact, sentence) if u.key]
+
+
+# A quote that is the name alone (thirteenth session's reading audit: most output facts whose
+# quotes did not state them were bare names, many from the discussion's lists of alternatives).
+REPORT = (
+    "Case presentation\n"
+    "A 58-year-old man with multiple myeloma received bortezomib and lenalidomide. He had no "
+    "double vision. He received two cycles of carfilzomib and dexamethasone as bridging. There "
+    "was no immune effector cell-associated neurotoxicity syndrome.\n"
+    "Discussion\n"
+    "Alternatives to CAR-T cells include teclistamab and carfilzomib-free regimens. "
+    "Neurotoxicity syndrome occurs in a third of patients; double vision is rare.\n"
+)
+
+
+def _bare_treatment(name: str) -> dict[str, Any]:
+    return _treatment(name=name, category="other", evidence=name)
+
+
+@pytest.mark.parametrize("relocate", [False, True])
+def test_a_bare_name_only_in_the_discussion_is_not_the_patients(relocate: bool) -> None:
+    rec = _record(treatments=[_bare_treatment("teclistamab")])
+    ev = ground(rec, REPORT, relocate=relocate).record.treatments[0].evidence
+    assert ev.status == "unsupported"
+    assert "only outside the account of the case" in (ev.note or "")
+
+
+def test_a_model_quote_is_not_relocated_into_the_discussion() -> None:
+    """Relocation looks for a treatment's sentence in the case's account only (before, any
+    sentence naming it: "Alternatives ... include teclistamab")."""
+    rec = _record(treatments=[_treatment(name="teclistamab", evidence="He had no double vision.")])
+    ev = ground(rec, REPORT, relocate=True).record.treatments[0].evidence
+    assert ev.status == "unsupported" and ev.method != "relocated"
+
+
+@pytest.mark.parametrize("relocate", [False, True])
+def test_a_bare_name_is_widened_to_the_case_sentence_that_states_it(relocate: bool) -> None:
+    rec = _record(
+        treatments=[_bare_treatment("carfilzomib")],
+        findings=[
+            {**_finding("double vision", "double vision"), "assertion": "absent"},
+            _finding("neurotoxicity syndrome", "neurotoxicity syndrome"),
+        ],
+    )
+    out = ground(rec, REPORT, relocate=relocate).record
+    carfilzomib = out.treatments[0].evidence
+    assert carfilzomib.status == "exact" and carfilzomib.quote.startswith("He received two")
+    assert REPORT[carfilzomib.start : carfilzomib.end] == carfilzomib.quote
+    assert carfilzomib.note == "located: " + (
+        "the sentence of the case text that names it (the model quoted the name only)"
+    )
+    absent, present = (f.evidence for f in out.findings)
+    assert absent.status == "exact" and absent.quote == "He had no double vision."
+    assert present.status == "unsupported", "denied in the case, named in the discussion"
+
+
+def test_a_bare_name_in_a_text_without_headings_is_read_in_its_sentence() -> None:
+    text = "A 30-year-old woman had a cough. She was given amoxicillin for a week. She recovered."
+    rec = _record(treatments=[_bare_treatment("amoxicillin")])
+    ev = ground(rec, text).record.treatments[0].evidence
+    assert ev.status == "exact" and ev.quote == "She was given amoxicillin for a week."
+
+
+# A treatment, event or test the text says was not given or done (thirteenth session's
+# reading audit: "posaconazole prophylaxis was not given", "An autopsy was declined").
+NOT_GIVEN_CASES = [
+    ("adjuvant radiotherapy", "She declined adjuvant radiotherapy and remains well.", False),
+    ("radiotherapy", "Adjuvant radiotherapy was offered but declined.", False),
+    ("rifampicin", "PCR detected M. tuberculosis without rifampicin resistance.", False),
+    ("rifampicin", "He started isoniazid, rifampicin, pyrazinamide and ethambutol.", True),
+    ("rituximab", "There was no response to rituximab.", True),
+    ("rituximab", "She did not respond to rituximab.", True),
+    ("chemotherapy", "No further chemotherapy was given.", False),
+    ("steroids", "He was treated without steroids.", False),
+    ("surgery", "Surgery was not possible because of frailty.", False),
+    ("imatinib", "Imatinib was not tolerated and was stopped.", True),
+    ("tacrolimus", "Tacrolimus levels were 12 ng/mL.", False),
+    ("surgery", "She declined surgery in March; surgery was performed in May.", True),
+    ("vancomycin", "Vancomycin was started, and meropenem was withheld.", True),
+    ("meropenem", "Vancomycin was started, and meropenem was withheld.", False),
+    ("oral prednisolone", "Oral prednisolone was considered but not started.", False),
+]
+
+
+@pytest.mark.parametrize(("name", "sentence", "given"), NOT_GIVEN_CASES)
+def test_a_treatment_the_text_says_was_not_given_is_not_stated(
+    name: str, sentence: str, given: bool
+) -> None:
+    text = f"A 50-year-old man had a cough. {sentence} He recovered."
+    rec = _record(treatments=[_treatment(name=name, category="other", evidence=sentence)])
+    ev = ground(rec, text).record.treatments[0].evidence
+    assert (ev.status == "exact") is given, ev.note
+    if not given:
+        assert f"does not state that {name!r} was given" in (ev.note or "")
+
+
+def test_a_test_said_negative_was_done_but_one_declined_was_not() -> None:
+    text = (
+        "A 50-year-old woman had AML. Molecular testing showed no FLT3 mutations. "
+        "A lumbar puncture was declined."
+    )
+    rec = _record(
+        assessments=[
+            {"method": "FLT3 mutations", "result": None, "time": None, "evidence": "FLT3"},
+            {
+                "method": "lumbar puncture",
+                "result": None,
+                "time": None,
+                "evidence": "lumbar puncture",
+            },
+        ]
+    )
+    flt3, lp = (a.evidence for a in ground(rec, text, relocate=True).record.assessments)
+    assert flt3.status == "exact" and flt3.quote.startswith("Molecular testing")
+    assert lp.status == "unsupported" and "was done" in (lp.note or "")
+
+
+def test_relocation_takes_a_sentence_that_states_the_treatment_given() -> None:
+    text = (
+        "A 40-year-old man had back pain. PCR detected M. tuberculosis without rifampicin "
+        "resistance. On day 5 he started isoniazid, rifampicin and ethambutol."
+    )
+    quote = "PCR detected M. tuberculosis without rifampicin resistance."
+    rec = _record(treatments=[_treatment(name="rifampicin", category="other", evidence=quote)])
+    ev = ground(rec, text, relocate=True).record.treatments[0].evidence
+    assert ev.status == "exact" and ev.quote.startswith("On day 5"), ev.note

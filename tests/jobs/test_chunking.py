@@ -119,10 +119,16 @@ def _part_extraction(unit: Document, *, fail: bool = False) -> Extraction:
             )
         elif kind == "finding":
             record.findings.append(
-                Finding(name=quote, assertion="present", body_site=None, evidence=ev)
+                # not the quote itself: a quote that is the name alone is widened to its
+                # sentence by grounding (thirteenth session)
+                Finding(
+                    name=quote.split(" ", 1)[1], assertion="present", body_site=None, evidence=ev
+                )
             )
         else:
-            record.timeline.append(TimelineEvent(event=quote, time=None, evidence=ev))
+            record.timeline.append(
+                TimelineEvent(event=quote.split(" ", 1)[1], time=None, evidence=ev)
+            )
     if "34-year-old woman" in unit.text:
         record.patient.age = AgeFact(
             value=34, unit="years", evidence=Evidence(quote="a 34-year-old woman")

@@ -854,26 +854,46 @@ def _denied_after(after: str) -> bool:
     return not (_DENIAL_GAP & set(_basic(gap, {}).split()))
 
 
-_GIVEN_GAP = r"(?:\s+(?:further|additional|adjuvant|any|the|a|an|more|other|planned|proposed))*\s*$"
+_GIVEN_GAP = (
+    r"(?:\s+(?:further|additional|adjuvant|any|the|a|an|more|other|planned|proposed|"
+    r"prophylactic|empirical|empiric|maintenance|consolidation|salvage))*\s*$"
+)
 _NOT_GIVEN_BEFORE = re.compile(
     r"\b(?:declined|declines|declining|refused|refuses|refusing|withheld|instead\s+of"
-    r"|rather\s+than|in\s+place\s+of|avoided|avoiding|omitted|omitting|contraindicat\w+)"
+    r"|rather\s+than|in\s+place\s+of|avoided|avoiding|omitted|omitting|contraindicat\w+"
+    r"|(?:did|does|do|had|has|have|could|would|was|were)\s+(?:not|never)\s+(?:receive|received"
+    r"|undergo|undergone|get|got|given|treated\s+with|consent\s+to|tolerate\s+starting)"
+    r"|(?:not|never)\s+(?:a\s+)?(?:candidate|eligible|fit)\s+for|(?:ineligible|unfit)\s+for"
+    r"|unable\s+to\s+(?:receive|undergo)|(?:referred|referral|listed|evaluated|assessed|"
+    r"scheduled|considered|planned|awaiting|wait-listed|waitlisted)\s+(?:for|to\s+receive))"
     + _GIVEN_GAP,
     re.IGNORECASE,
 )
-_NONE_BEFORE = re.compile(r"\b(?:without|no)" + _GIVEN_GAP, re.IGNORECASE)
+_NONE_BEFORE = re.compile(r"\b(?:without|no|not|neither|nor)" + _GIVEN_GAP, re.IGNORECASE)
 """For a treatment or an event, not a test ("no FLT3 mutations" is a test's result)."""
+_NO_TEST_BEFORE = re.compile(r"\b(?:no|without\s+(?:a|an|any))" + _GIVEN_GAP, re.IGNORECASE)
+_WORDS_BETWEEN = r"(?:[-\s]+(?!(?:and|or|but|was|were|is|are|had|has|which|who)\b)[\w-]+){0,4}\)?"
+"""Up to four words between a name and what is said of it ("FISH for BCR-ABL1 was not done",
+"venetoclax-based regimens) were discussed"), none of them "and", "but" or a verb of being."""
 _NOT_GIVEN_AFTER = re.compile(
-    r"^[\s,]*(?:\([^()]*\)\s*)?(?:was|were|had\s+been|has\s+been|is|are)\s+(?:therefore\s+|also\s+)?"
-    r"(?:not\s+(?:given|administered|started|used|received|performed|possible|"
-    r"indicated|pursued|available)|withheld|declined|refused|deferred|omitted|"
-    r"contraindicated|avoided|offered\s+but\s+(?:declined|refused)|(?:discussed|proposed|"
-    r"recommended|considered|planned)\s+but)\b",
+    r"^" + _WORDS_BETWEEN + r"[\s,]*(?:\([^()]*\)\s*)?(?:,[^,;]{1,80},\s*)?"
+    r"(?:was|were|had\s+been|has\s+been|is|are|could|would)\s+"
+    r"(?:therefore\s+|also\s+|ultimately\s+|then\s+|deemed\s+|considered\s+|thought\s+)?"
+    r"(?:(?:not|never)\s+(?:be\s+)?(?:given|administered|started|used|received|performed|done|"
+    r"possible|indicated|pursued|available|necessary|required|needed|obtained|taken|carried\s+out|"
+    r"feasible)(?!\s+until)|withheld|declined|refused|deferred|omitted|contraindicated|avoided|"
+    r"unnecessary|offered\s+but|discussed|proposed|recommended|considered|planned|suggested|"
+    r"cancell?ed)\b",
     re.IGNORECASE,
 )
 _NOT_THE_DRUG = re.compile(
     r"^[-\s]*(?:resistance|resistant|sensitivity|susceptib\w+|allergy|allergic|levels?|"
-    r"concentrations?)\b",
+    r"concentrations?|antibod(?:y|ies))\b|^/",
+    re.IGNORECASE,
+)
+_TEST_NOT_DONE = re.compile(
+    r"^" + _WORDS_BETWEEN + r"\s*(?:was|were)\s+(?:taken|performed|done|available|obtained|"
+    r"carried\s+out|possible)\b",
     re.IGNORECASE,
 )
 
@@ -893,16 +913,28 @@ def _not_given(fact: BaseModel, name: str, sentence: str) -> str | None:
     if not hits:
         return None
     drug = not isinstance(fact, Assessment)
+    whose = None
     for h in hits:
-        before = sentence[max(0, h.start() - 80) : h.start()]
-        after = sentence[h.end() : h.end() + 80]
+        before, after = _past_definition(
+            name, sentence[max(0, h.start() - 120) : h.start()], sentence[h.end() : h.end() + 160]
+        )
+        if _of_another(_basic(sentence[: h.start()], {}).split()):
+            whose = "the text says it of another person"
+            continue
         if not (
             _NOT_GIVEN_BEFORE.search(before)
             or _NOT_GIVEN_AFTER.search(after)
             or (drug and (_NONE_BEFORE.search(before) or _NOT_THE_DRUG.search(after)))
+            or (
+                not drug
+                and (
+                    (_NO_TEST_BEFORE.search(before) and _TEST_NOT_DONE.search(after))
+                    or re.search(r"\bwithout\s+(?:a|an|any)" + _GIVEN_GAP, before, re.I)
+                )
+            )
         ):
             return None
-    return "the text says it was not, or names it as something else"
+    return whose or "the text says it was not, or names it as something else"
 
 
 @lru_cache(maxsize=1024)

@@ -1256,6 +1256,18 @@ NOT_GIVEN_CASES = [
     ("vancomycin", "Vancomycin was started, and meropenem was withheld.", True),
     ("meropenem", "Vancomycin was started, and meropenem was withheld.", False),
     ("oral prednisolone", "Oral prednisolone was considered but not started.", False),
+    # a helper's hostile audit (121 cases written blind, out/audit-s13): phrasings it missed
+    ("rituximab", "She did not receive rituximab because of an active hepatitis B.", False),
+    ("radiotherapy", "Neither radiotherapy nor chemotherapy was given.", False),
+    ("chemotherapy", "Neither radiotherapy nor chemotherapy was given.", False),
+    ("pemetrexed", "He received cisplatin but not pemetrexed.", False),
+    ("cisplatin", "He received cisplatin but not pemetrexed.", True),
+    ("rituximab", "Rituximab, which had been planned, was not given.", False),
+    ("dialysis", "Dialysis was not required.", False),
+    ("tamoxifen", "Her mother had received tamoxifen for breast cancer.", False),
+    ("HSCT", "He was referred for haematopoietic stem cell transplantation (HSCT).", False),
+    ("antibiotics", "Antibiotics were not started until day 5.", True),
+    ("surgery", "Surgery was postponed because of sepsis and was performed on day 12.", True),
 ]
 
 
@@ -1290,6 +1302,24 @@ def test_a_test_said_negative_was_done_but_one_declined_was_not() -> None:
     flt3, lp = (a.evidence for a in ground(rec, text, relocate=True).record.assessments)
     assert flt3.status == "exact" and flt3.quote.startswith("Molecular testing")
     assert lp.status == "unsupported" and "was done" in (lp.note or "")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "done"),
+    [
+        ("No biopsy was taken.", False),
+        ("The diagnosis was made without a biopsy.", False),
+        ("FISH for BCR-ABL1 was not done.", False),
+        ("A biopsy showed no malignant cells.", True),
+        ("The biopsy was taken on day 3.", True),
+    ],
+)
+def test_a_test_not_done(sentence: str, done: bool) -> None:
+    text = f"A 50-year-old woman had a mass. {sentence} She recovered."
+    name = "FISH" if "FISH" in sentence else "biopsy"
+    rec = _record(assessments=[{"method": name, "result": None, "time": None, "evidence": name}])
+    ev = ground(rec, text).record.assessments[0].evidence
+    assert (ev.status == "exact") is done, ev.note
 
 
 def test_relocation_takes_a_sentence_that_states_the_treatment_given() -> None:

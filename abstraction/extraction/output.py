@@ -176,6 +176,7 @@ def write_all(files: list[tuple[Path, bytes]]) -> list[tuple[Path, Path | None]]
     the same)."""
     staged: list[tuple[Path, str, bytes]] = []
     done: list[tuple[Path, Path | None, bool]] = []
+    new_history = {h for h in {p.parent / "history" for p, _ in files} if not h.exists()}
     try:
         for path, data in files:
             staged.append((path, _write_temp(path, data, durable=True), data))
@@ -202,5 +203,8 @@ def write_all(files: list[tuple[Path, bytes]]) -> list[tuple[Path, Path | None]]
         for _, tmp, _ in staged:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
+        for folder in new_history:  # made for this write, and empty again: not left behind
+            with contextlib.suppress(OSError):
+                folder.rmdir()
         raise
     return [(path, kept) for path, kept, _ in done]

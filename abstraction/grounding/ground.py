@@ -419,7 +419,7 @@ def _support(
     """Run the support check on a found quote; flag, relocate or drop as the options say.
     Source metadata is never relocated: its place is the front matter, not the case text."""
     not_found = ev.status == "unsupported"  # not found, boilerplate or front matter
-    missing = [] if not_found else _check(ev, owner, doc, opts)
+    missing = [] if not_found else _check(ev, owner, doc, opts, whole=not metadata)
     key_missing = any(u.key for u in missing)
     move = opts.relocate and not metadata
     if (not_found or key_missing) and move and _relocate(ev, owner, doc, opts):
@@ -441,7 +441,9 @@ def _support(
     return dropped
 
 
-def _check(ev: Evidence, owner: BaseModel, doc: _Document, opts: _Options) -> list[Unstated]:
+def _check(
+    ev: Evidence, owner: BaseModel, doc: _Document, opts: _Options, *, whole: bool = True
+) -> list[Unstated]:
     context = sentence = None
     lead = trail = ""
     # a finding's assertion, whether a diagnosis was had and whether a treatment, event or
@@ -454,16 +456,28 @@ def _check(ev: Evidence, owner: BaseModel, doc: _Document, opts: _Options) -> li
         trail = doc.text[min(span.end, ev.end) : span.end]
         if opts.scope == "sentence":
             context = sentence
-    found = _found(ev, doc)
+    found = _found(ev, doc, whole=whole)
     return doc.support.check(
         owner, found, context=context, sentence=sentence, lead=lead, trail=trail
     )
 
 
-def _found(ev: Evidence, doc: _Document) -> str:
+def _found(ev: Evidence, doc: _Document, *, whole: bool = True) -> str:
     """The source words the quote was aligned to (what the text says, not what the model
-    typed: a fuzzy quote may have words the text lacks)."""
-    return doc.text[ev.start : ev.end] if ev.start is not None and ev.end is not None else ""
+    typed: a fuzzy quote may have words the text lacks), whole: a span that starts or ends
+    inside a word is read with the rest of it ("ankle dorsif" found in "ankle dorsiflexion"
+    states no "dorsif"; thirteenth session's reading audit).  Not for source metadata
+    (`whole` False): a scraped author line glues names ("Huibo  LiHuibo Li1Jie  Liu")."""
+    if ev.start is None or ev.end is None:
+        return ""
+    if not whole:
+        return doc.text[ev.start : ev.end]
+    text, start, end = doc.text, ev.start, ev.end
+    while 0 < start < len(text) and text[start - 1].isalpha() and text[start].isalpha():
+        start -= 1
+    while 0 < end < len(text) and text[end - 1].isalpha() and text[end].isalpha():
+        end += 1
+    return text[start:end]
 
 
 def _prefix(note: str | None, text: str) -> str:

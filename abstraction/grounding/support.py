@@ -66,6 +66,7 @@ from abstraction.core.terms import (
     vocabulary,
     words_of,
 )
+from abstraction.core.vocab import function_words
 
 MIN_VALUE_CHARS = 2
 """A value (stripped) shorter than this is never stated: "a" is not a finding."""
@@ -692,6 +693,9 @@ class SupportCheck:
                     continue
                 text = str(item)
                 where = whole if field == key else quote if context is None else context
+                if field == key and (kind := _not_a_name(fact, text)):
+                    out.append(Unstated(field, text, True, f"{NOT_STATED} {text!r}: {kind}", None))
+                    continue
                 if (
                     field == key
                     and whole != quote
@@ -935,6 +939,46 @@ def _not_given(fact: BaseModel, name: str, sentence: str) -> str | None:
         ):
             return None
     return whose or "the text says it was not, or names it as something else"
+
+
+_NAMED = (Diagnosis, Finding, Treatment, Assessment, TimelineEvent, DiseaseEvent)
+_DRUG = re.compile(
+    r"\b(?:\w+(?:pril|sartan|olol|semide|thiazide|statin|parin|xaban|gatran|prazole|tidine|"
+    r"ephrine|butamine|olone|asone|isone|cillin|mycin|micin|floxacin|cycline|penem|conazole|"
+    r"fungin|ciclovir|clovir|tinib|rafenib|mab|cept|kinra|sporin|limus|platin|rubicin|taxel|"
+    r"abine|fosfamide|mustine)|furosemide|frusemide|warfarin|aspirin|morphine|fentanyl|"
+    r"noradrenaline|adrenaline|vasopressin|milrinone|levosimendan|amiodarone|digoxin|"
+    r"ticagrelor|clopidogrel|prasugrel|alteplase|tenecteplase|methotrexate|azathioprine|"
+    r"mycophenolate|hydroxychloroquine|colchicine|allopurinol|levetiracetam|phenytoin|"
+    r"paracetamol|acetaminophen|ibuprofen|ondansetron|filgrastim|pegfilgrastim|"
+    r"immunoglobulin|IVIG)\b",
+    re.IGNORECASE,
+)
+"""Names of drugs ("ramipril", "furosemide", "dobutamine", "norepinephrine", "tocilizumab"):
+an assessment so named is a drug given, not a test (thirteenth session's reading audit)."""
+_TEST_WORD = re.compile(
+    r"\b(?:levels?|concentrations?|assays?|tests?|testing|screens?|titres?|titers?|serum|"
+    r"plasma|blood|urine|urinary|antibod\w*|antigens?|resistan\w*|sensitiv\w*|susceptib\w*|"
+    r"mutations?|rearrangements?|expression|stain\w*|PCR|scan|scintigraph\w*|SPECT|PET|"
+    r"challenge|suppression|stimulation|monitoring|trough)\b",
+    re.IGNORECASE,
+)
+
+
+def _not_a_name(fact: BaseModel, value: str) -> str | None:
+    """Why `value` cannot be the name of `fact`, or None: a name with no word but function
+    words and numbers ("with t", "was 3", "11", "the", "null"; the mentions passes' cut
+    phrases; a word in capitals is an abbreviation: "B-ALL"), or a test named by a drug and
+    no word of a test ("ramipril", "intravenous furosemide"; not "tacrolimus levels" nor
+    "anti-heparin antibodies")."""
+    if not isinstance(fact, _NAMED) or len(value.strip()) < MIN_VALUE_CHARS:
+        return None  # under 2 characters has its own note
+    words = [w for w in re.findall(r"[^\W\d_]+", value) if len(w) >= 2]
+    if not [w for w in words if w.isupper() or w.lower() not in function_words()]:
+        return "it names nothing (only function words or numbers)"
+    if isinstance(fact, Assessment) and _DRUG.search(value) and not _TEST_WORD.search(value):
+        return "a drug given, not a test"
+    return None
 
 
 @lru_cache(maxsize=1024)

@@ -1331,3 +1331,51 @@ def test_relocation_takes_a_sentence_that_states_the_treatment_given() -> None:
     rec = _record(treatments=[_treatment(name="rifampicin", category="other", evidence=quote)])
     ev = ground(rec, text, relocate=True).record.treatments[0].evidence
     assert ev.status == "exact" and ev.quote.startswith("On day 5"), ev.note
+
+
+@pytest.mark.parametrize(
+    ("section", "value", "stated"),
+    [
+        ("findings", "was 3", False),
+        ("diagnoses", "with t", False),
+        ("assessments", "11", False),
+        ("diagnoses", "B-ALL", True),  # "ALL" in capitals is an abbreviation, not "all"
+        ("assessments", "ramipril", False),
+        ("assessments", "intravenous furosemide", False),
+        ("assessments", "tacrolimus levels", True),
+        ("assessments", "CT", True),
+    ],
+)
+def test_a_name_that_names_nothing_or_a_drug_as_a_test_is_not_stated(
+    section: str, value: str, stated: bool
+) -> None:
+    """Thirteenth session's reading audit: cut phrases of the mentions passes ("was 3", "with
+    t") and drugs listed as tests ("ramipril 2.5 mg daily were started") were kept."""
+    sentence = {
+        "was 3": "Alpha-fetoprotein was 3 µg/L.",
+        "with t": "The diagnosis was myeloma with t(4;14).",
+        "11": "FISH did not detect t(11;14).",
+        "B-ALL": "She was diagnosed with B-ALL.",
+        "ramipril": "Bisoprolol and ramipril were started on day 2.",
+        "intravenous furosemide": "Intravenous furosemide 40 mg was given.",
+        "tacrolimus levels": "Tacrolimus levels were 12 ng/mL.",
+        "CT": "CT showed a mass.",
+    }[value]
+    text = f"A 50-year-old woman was admitted. {sentence} She recovered."
+    fact: dict[str, Any] = {
+        "findings": {"name": value, "assertion": "present", "body_site": None},
+        "diagnoses": {"name": value, "status": "principal", "details": None},
+        "assessments": {"method": value, "result": None, "time": None},
+    }[section]
+    rec = _record(**{section: [{**fact, "evidence": sentence}]})
+    ev = getattr(ground(rec, text).record, section)[0].evidence
+    assert (ev.status == "exact") is stated, ev.note
+
+
+def test_a_quote_that_ends_inside_a_word_is_read_with_the_rest_of_it() -> None:
+    text = "A 60-year-old man had weakness. There was weak ankle dorsiflexion on the left."
+    rec = _record(findings=[_finding("ankle dorsif", "ankle dorsif")])
+    ev = ground(rec, text).record.findings[0].evidence
+    assert ev.status == "unsupported" and "does not state 'ankle dorsif'" in (ev.note or "")
+    rec = _record(findings=[_finding("ankle dorsiflexion", "ankle dorsif")])
+    assert ground(rec, text).record.findings[0].evidence.status != "unsupported"

@@ -380,11 +380,14 @@ def _widen_bare(ev: Evidence, owner: BaseModel, doc: _Document, opts: _Options) 
     quoted occurrence's own sentence first among equals; the support check then reads that
     sentence.  When no such sentence exists and the name was found only outside the account
     (the abstract above a case heading, the discussion), the fact is unsupported.  An outcome
-    "alive" and the age are left to their own rules (thirteenth session's reading audit:
+    "alive" and the age are left to their own rules (an outcome "died" quoted "died" is read
+    where the patient died, not in "his brother had died") (thirteenth session's reading audit:
     bare names were most of the output's facts whose quotes did not state them)."""
     if ev.status == "unsupported" or ev.start is None or ev.end is None:
         return
-    if isinstance(owner, (OutcomeStatusFact, AgeFact)):
+    if isinstance(owner, AgeFact) or (
+        isinstance(owner, OutcomeStatusFact) and owner.value == "alive"
+    ):
         return
     value = key_value(owner)
     if value is None or len(value.strip()) < MIN_VALUE_CHARS:

@@ -866,7 +866,8 @@ _NOT_GIVEN_BEFORE = re.compile(
     r"\b(?:declined|declines|declining|refused|refuses|refusing|withheld|instead\s+of"
     r"|rather\s+than|in\s+place\s+of|avoided|avoiding|omitted|omitting|contraindicat\w+"
     r"|(?:did|does|do|had|has|have|could|would|was|were)\s+(?:not|never)\s+(?:receive|received"
-    r"|undergo|undergone|get|got|given|treated\s+with|consent\s+to|tolerate\s+starting)"
+    r"|undergo|undergone|get|got|given|treated\s+with|consent\s+to|tolerate\s+starting"
+    r"|require|required|need|needed)"
     r"|(?:not|never)\s+(?:a\s+)?(?:candidate|eligible|fit)\s+for|(?:ineligible|unfit)\s+for"
     r"|unable\s+to\s+(?:receive|undergo)|(?:referred|referral|listed|evaluated|assessed|"
     r"scheduled|considered|planned|awaiting|wait-listed|waitlisted)\s+(?:for|to\s+receive))"
@@ -902,6 +903,16 @@ _TEST_NOT_DONE = re.compile(
 )
 
 
+_OTHER_NEAR = re.compile(
+    r"\b(?:his|her|their|the|a|patient's)\s+(?:brother|sister|mother|father|son|daughter|wife|"
+    r"husband|partner|sibling|parents?|grandmother|grandfather|uncle|aunt|cousin|twin|donor|"
+    r"relatives?)\b(?:\s+\w+){0,2}\s*$",
+    re.IGNORECASE,
+)
+"""Another person right before an event or a treatment ("his brother had died", "her mother
+received tamoxifen"), whatever the clause's first words."""
+
+
 def _not_given(fact: BaseModel, name: str, sentence: str) -> str | None:
     """Why `sentence` does not say that treatment, event or test `name` was given or done, or
     None: at each place it names it, the words right before refuse or replace it ("she
@@ -922,7 +933,7 @@ def _not_given(fact: BaseModel, name: str, sentence: str) -> str | None:
         before, after = _past_definition(
             name, sentence[max(0, h.start() - 120) : h.start()], sentence[h.end() : h.end() + 160]
         )
-        if _of_another(_basic(sentence[: h.start()], {}).split()):
+        if _of_another(_basic(sentence[: h.start()], {}).split()) or _OTHER_NEAR.search(before):
             whose = "the text says it of another person"
             continue
         if not (
@@ -946,7 +957,7 @@ _DRUG = re.compile(
     r"\b(?:\w+(?:pril|sartan|olol|semide|thiazide|statin|parin|xaban|gatran|prazole|tidine|"
     r"ephrine|butamine|olone|asone|isone|cillin|mycin|micin|floxacin|cycline|penem|conazole|"
     r"fungin|ciclovir|clovir|tinib|rafenib|mab|cept|kinra|sporin|limus|platin|rubicin|taxel|"
-    r"abine|fosfamide|mustine)|furosemide|frusemide|warfarin|aspirin|morphine|fentanyl|"
+    r"abine|fosfamide|phosphamide|mustine)|furosemide|frusemide|warfarin|aspirin|morphine|fentanyl|"
     r"noradrenaline|adrenaline|vasopressin|milrinone|levosimendan|amiodarone|digoxin|"
     r"ticagrelor|clopidogrel|prasugrel|alteplase|tenecteplase|methotrexate|azathioprine|"
     r"mycophenolate|hydroxychloroquine|colchicine|allopurinol|levetiracetam|phenytoin|"

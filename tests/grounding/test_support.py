@@ -1268,6 +1268,12 @@ NOT_GIVEN_CASES = [
     ("HSCT", "He was referred for haematopoietic stem cell transplantation (HSCT).", False),
     ("antibiotics", "Antibiotics were not started until day 5.", True),
     ("surgery", "Surgery was postponed because of sepsis and was performed on day 12.", True),
+    # the fourth reading sample
+    (
+        "donor lymphocyte infusion",
+        "Chimerism was full on day +100, which did not require donor lymphocyte infusion.",
+        False,
+    ),
 ]
 
 
@@ -1344,6 +1350,7 @@ def test_relocation_takes_a_sentence_that_states_the_treatment_given() -> None:
         ("assessments", "intravenous furosemide", False),
         ("assessments", "tacrolimus levels", True),
         ("assessments", "CT", True),
+        ("assessments", "cyclophosphamide", False),
     ],
 )
 def test_a_name_that_names_nothing_or_a_drug_as_a_test_is_not_stated(
@@ -1360,6 +1367,7 @@ def test_a_name_that_names_nothing_or_a_drug_as_a_test_is_not_stated(
         "intravenous furosemide": "Intravenous furosemide 40 mg was given.",
         "tacrolimus levels": "Tacrolimus levels were 12 ng/mL.",
         "CT": "CT showed a mass.",
+        "cyclophosphamide": "Cyclophosphamide 500 mg/m² was given on days -5 to -3.",
     }[value]
     text = f"A 50-year-old woman was admitted. {sentence} She recovered."
     fact: dict[str, Any] = {
@@ -1379,3 +1387,20 @@ def test_a_quote_that_ends_inside_a_word_is_read_with_the_rest_of_it() -> None:
     assert ev.status == "unsupported" and "does not state 'ankle dorsif'" in (ev.note or "")
     rec = _record(findings=[_finding("ankle dorsiflexion", "ankle dorsif")])
     assert ground(rec, text).record.findings[0].evidence.status != "unsupported"
+
+
+def test_a_death_is_read_where_the_patient_died_not_where_a_relative_did() -> None:
+    """The fourth reading sample: "died" was quoted from "his brother had died of a myocardial
+    infarction" for the patient's outcome and timeline."""
+    text = (
+        "A 63-year-old man had chest pain. He had delayed seeking help because his brother had "
+        "died of a myocardial infarction. Treatment was withdrawn on day 5, and he died 3 hours "
+        "later."
+    )
+    rec = _record(
+        status={"value": "died", "evidence": "died"},
+        timeline=[{"event": "died", "time": None, "evidence": "died"}],
+    )
+    out = ground(rec, text).record
+    for ev in (out.outcome.status.evidence, out.timeline[0].evidence):
+        assert ev.status == "exact" and ev.quote.startswith("Treatment was withdrawn"), ev

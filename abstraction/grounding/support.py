@@ -888,7 +888,10 @@ _NOT_GIVEN_AFTER = re.compile(
     r"possible|indicated|pursued|available|necessary|required|needed|obtained|taken|carried\s+out|"
     r"feasible)(?!\s+until)|withheld|declined|refused|deferred|omitted|contraindicated|avoided|"
     r"unnecessary|offered\s+but|discussed|proposed|recommended|considered|planned|suggested|"
-    r"cancell?ed)\b",
+    r"cancell?ed)\b"
+    # a plan carried out is a treatment given: "was planned and performed on day 30"
+    r"(?!,?\s+and\s+(?:was\s+|were\s+|then\s+|subsequently\s+)?(?:given|performed|started|"
+    r"administered|done|carried\s+out|completed|received|initiated|begun))",
     re.IGNORECASE,
 )
 _NOT_THE_DRUG = re.compile(

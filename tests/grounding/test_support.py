@@ -1268,6 +1268,8 @@ NOT_GIVEN_CASES = [
     ("HSCT", "He was referred for haematopoietic stem cell transplantation (HSCT).", False),
     ("antibiotics", "Antibiotics were not started until day 5.", True),
     ("surgery", "Surgery was postponed because of sepsis and was performed on day 12.", True),
+    ("allogeneic HSCT", "Allogeneic HSCT was planned and performed on day 30.", True),
+    ("rituximab", "Rituximab was recommended and started in May.", True),
     # the fourth reading sample
     (
         "donor lymphocyte infusion",

@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Set
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Generic, Literal, TypeVar
 
 from pydantic import BaseModel
@@ -130,6 +131,11 @@ class _Document:
         self.case = _minus(self.content, self.header)
         self.prose = prose_spans(text)
         self.support = SupportCheck(text)
+
+    @cached_property
+    def case_section(self) -> tuple[int, int]:
+        """Where the case is told (`_case_section`), found once per document."""
+        return _case_section(self.text)
 
     def in_header(self, hit: Alignment) -> bool:
         h = self.header
@@ -297,7 +303,7 @@ def _relocate(ev: Evidence, owner: BaseModel, doc: _Document, opts: _Options) ->
         # a sentence of the case's own account (not the abstract's nor the discussion's general
         # statements: "Alternatives to CAR-T cells include teclistamab" gave the patient no
         # teclistamab; thirteenth session); what the patient had, one that does not deny it
-        start, end = _case_section(doc.text)
+        start, end = doc.case_section
         spans = (s for s in spans if start <= s.start and s.end <= end)
         spans = (s for s in spans if _states_key(s, owner, doc, opts))
         span = next(spans, None)
@@ -341,7 +347,7 @@ def _relocate_to_state_more(
     if value is not None and len(value.strip()) < MIN_VALUE_CHARS:
         return missing
     best: tuple[Span, list[Unstated]] | None = None
-    start, end = _case_section(doc.text)
+    start, end = doc.case_section
     for span in doc.case_sentences():
         if span.start < start:
             continue  # not the abstract's nor the discussion's statements of the patient's facts
@@ -394,7 +400,7 @@ def _widen_bare(ev: Evidence, owner: BaseModel, doc: _Document, opts: _Options) 
         return
     if normalize(doc.text[ev.start : ev.end]) != normalize(value):
         return
-    start, end = _case_section(doc.text)
+    start, end = doc.case_section
     here = _sentence(doc.text, Span(ev.start, ev.end))
     spans = [
         s

@@ -876,6 +876,8 @@ _NOT_GIVEN_BEFORE = re.compile(
 )
 _NONE_BEFORE = re.compile(r"\b(?:without|no|not|neither|nor)" + _GIVEN_GAP, re.IGNORECASE)
 """For a treatment or an event, not a test ("no FLT3 mutations" is a test's result)."""
+_WITHOUT_A = re.compile(r"\bwithout\s+(?:a|an|any)" + _GIVEN_GAP, re.IGNORECASE)
+"""A test not done: "the diagnosis was made without a biopsy"."""
 _NO_TEST_BEFORE = re.compile(r"\b(?:no|without\s+(?:a|an|any))" + _GIVEN_GAP, re.IGNORECASE)
 _WORDS_BETWEEN = r"(?:[-\s]+(?!(?:and|or|but|was|were|is|are|had|has|which|who)\b)[\w-]+){0,4}\)?"
 """Up to four words between a name and what is said of it ("FISH for BCR-ABL1 was not done",
@@ -947,7 +949,7 @@ def _not_given(fact: BaseModel, name: str, sentence: str) -> str | None:
                 not drug
                 and (
                     (_NO_TEST_BEFORE.search(before) and _TEST_NOT_DONE.search(after))
-                    or re.search(r"\bwithout\s+(?:a|an|any)" + _GIVEN_GAP, before, re.I)
+                    or _WITHOUT_A.search(before)
                 )
             )
         ):

@@ -299,15 +299,9 @@ def _relocate(ev: Evidence, owner: BaseModel, doc: _Document, opts: _Options) ->
                 span = s
                 break
     else:
-        spans = doc.sentences_with(value)
-        # a sentence of the case's own account (not the abstract's nor the discussion's general
-        # statements: "Alternatives to CAR-T cells include teclistamab" gave the patient no
-        # teclistamab; thirteenth session); what the patient had, one that does not deny it
-        start, end = doc.case_section
-        spans = (s for s in spans if start <= s.start and s.end <= end)
-        spans = (s for s in spans if _states_key(s, owner, doc, opts))
-        span = next(spans, None)
+        span = next(_naming_sentences(value, owner, doc, opts), None)
         if span is None:
+            start, end = doc.case_section
             stating = [
                 s
                 for s in doc.case_sentences()
@@ -329,6 +323,19 @@ def _relocate(ev: Evidence, owner: BaseModel, doc: _Document, opts: _Options) ->
         else f"{LOCATED}{_SENTENCE} (the model gave no quote)"
     )
     return True
+
+
+def _naming_sentences(
+    value: str, owner: BaseModel, doc: _Document, opts: _Options
+) -> Iterator[Span]:
+    """The sentences of the case's own account (not the abstract's nor the discussion's
+    general statements: "Alternatives to CAR-T cells include teclistamab" gave the patient no
+    teclistamab; thirteenth session) where `value` occurs and that state the fact (what the
+    patient had, one that does not deny it), in the text's order."""
+    start, end = doc.case_section
+    for span in doc.sentences_with(value):
+        if start <= span.start and span.end <= end and _states_key(span, owner, doc, opts):
+            yield span
 
 
 def _states_key(span: Span, owner: BaseModel, doc: _Document, opts: _Options) -> bool:
@@ -402,11 +409,7 @@ def _widen_bare(ev: Evidence, owner: BaseModel, doc: _Document, opts: _Options) 
         return
     start, end = doc.case_section
     here = _sentence(doc.text, Span(ev.start, ev.end))
-    spans = [
-        s
-        for s in doc.sentences_with(value)
-        if start <= s.start and s.end <= end and _states_key(s, owner, doc, opts)
-    ]
+    spans = list(_naming_sentences(value, owner, doc, opts))
     if not spans:
         if not (start <= here.start and here.end <= end):
             ev.status, ev.note = "unsupported", OUTSIDE_CASE_NOTE

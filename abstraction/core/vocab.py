@@ -8,9 +8,10 @@ are in the text, and a phrase the rules do not cover gives None (or ``other``), 
 from __future__ import annotations
 
 import re
+import tomllib
 from functools import cache
 from importlib import resources
-from typing import Literal
+from typing import Any, Literal
 
 from abstraction.core.schema import Evidence, Treatment, TreatmentCategory
 
@@ -125,3 +126,12 @@ def function_words() -> frozenset[str]:
     raw = resources.files("abstraction").joinpath("data/stopwords.txt").read_text("utf-8")
     lines = (ln for ln in raw.splitlines() if ln.strip() and not ln.startswith("#"))
     return frozenset(w for ln in lines for w in ln.split())
+
+
+@cache
+def rules_vocabulary() -> dict[str, Any]:
+    """The fixed rules' vocabularies (`data/rules.toml`): treatment categories, test names,
+    body sites and anatomy, disease words. The extraction rules apply them; the support check
+    reads a fact's kind from the same lists."""
+    raw = resources.files("abstraction").joinpath("data/rules.toml").read_text("utf-8")
+    return tomllib.loads(raw)

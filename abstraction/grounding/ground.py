@@ -134,8 +134,8 @@ class _Document:
 
     @cached_property
     def case_section(self) -> tuple[int, int]:
-        """Where the case is told (`_case_section`), found once per document."""
-        return _case_section(self.text)
+        """Where the case is told (`case_section`), found once per document."""
+        return case_section(self.text)
 
     def in_header(self, hit: Alignment) -> bool:
         h = self.header
@@ -241,24 +241,26 @@ class _Options:
 
 
 _DISCUSSION = re.compile(
-    r"^[ \t#*]*(?:(?:\d+(?:\.\d+)*|[ivxlc]+)\.?[ \t]+)?"
-    r"(?:discussion|conclusions?|comments?|literature review|review of (?:the )?literature)"
+    r"^[ \t#*]*(?:(?:\d+(?:\.\d+)*|[ivxlc]+)\.?[ \t]*(?:\|[ \t]*)?[ \t]+)?"
+    r"(?:discussion|conclusions?|comments?|literature review|review of (?:the )?literature|"
+    r"references|bibliography)"
     r"(?:[ \t]+and[ \t]+(?:conclusions?|literature review|review of (?:the )?literature))?"
-    r"[ \t]*(?:[:.*][^\n]*)?$",
+    r"[ \t\r]*(?:[:.*][^\n]*)?$",
     re.IGNORECASE | re.MULTILINE,
 )
 """A heading after which a report discusses the literature, not this patient ("Discussion",
-"4. Discussion", "IV. DISCUSSION", "Discussion and conclusions", "Discussion: ...")."""
+"4. Discussion", "3 | DISCUSSION", "IV. DISCUSSION", "Discussion and conclusions",
+"Discussion: ...", a line ending "\r\n"), or lists it ("References")."""
 _CASE_HEADING = re.compile(
-    r"^[ \t#*]*(?:(?:\d+(?:\.\d+)*|[ivxlc]+)\.?[ \t]+)?(?:case (?:presentation|report|"
-    r"description|history|summary)|presentation of (?:the )?case|clinical (?:presentation|"
-    r"history|course))[ \t:*]*$",
+    r"^[ \t#*]*(?:(?:\d+(?:\.\d+)*|[ivxlc]+)\.?[ \t]*(?:\|[ \t]*)?[ \t]+)?(?:case "
+    r"(?:presentation|report|description|history|summary|\d+)|presentation of (?:the )?case|"
+    r"clinical (?:presentation|history|course))[ \t:*\r]*$",
     re.IGNORECASE | re.MULTILINE,
 )
 """The heading the case itself starts under: a "Conclusions:" line above it is the abstract's."""
 
 
-def _case_section(text: str) -> tuple[int, int]:
+def case_section(text: str) -> tuple[int, int]:
     """Where the case is told: from its (last) heading, or the start, to the discussion."""
     cases = list(_CASE_HEADING.finditer(text))
     return (cases[-1].end() if cases else 0), _discussion_start(text)

@@ -66,7 +66,7 @@ from abstraction.core.terms import (
     vocabulary,
     words_of,
 )
-from abstraction.core.vocab import function_words
+from abstraction.core.vocab import function_words, rules_vocabulary
 
 MIN_VALUE_CHARS = 2
 """A value (stripped) shorter than this is never stated: "a" is not a finding."""
@@ -704,6 +704,12 @@ class SupportCheck:
                     note = f"{NOT_STATED} {text!r}: the text says 'non-' before it"
                     out.append(Unstated(field, text, True, note, None))
                     continue
+                read_on = where if context is not None else quote + trail  # the sentence
+                if field != key and (rest := _cut_short(text, read_on)):
+                    note = f"{NOT_STATED} {text!r}: it is cut short (the text goes on {rest!r})"
+                    index = i if isinstance(value, list) else None
+                    out.append(Unstated(field, text, False, note, index))
+                    continue
                 if self.value_stated(model, field, text, where):
                     if (
                         field == key
@@ -726,6 +732,13 @@ class SupportCheck:
                         done = "given" if isinstance(fact, Treatment) else "done"
                         note = f"{NOT_STATED} that {text!r} was {done}: {why}"
                         out.append(Unstated(field, text, True, note, None))
+                    elif field in _OWN_FIELDS and (
+                        other := _anothers_value(
+                            str(getattr(fact, key)), text, lead + quote + trail
+                        )
+                    ):
+                        note = f"{NOT_STATED} the {field} {text!r}: it is {other}'s"
+                        out.append(Unstated(field, text, False, note, None))
                     continue
                 if field == key and self._denied_in_one_word(fact, text, quote, sentence):
                     continue
@@ -734,6 +747,108 @@ class SupportCheck:
                     Unstated(field, text, field == key, _note(model, field, text, key), index)
                 )
         return out
+
+
+_OWN_FIELDS = frozenset({"dose", "duration", "time"})
+_PAUSE = re.compile(r"[;:]|,(?!\d)|\b(?:and|then|followed|after|before|while|when)\b", re.I)
+_VERB = re.compile(
+    r"\b(?:was|were|is|are|been|given|started|initiated|administered|received|begun|began|"
+    r"commenced|continued|stopped|added|switched|infused)\b",
+    re.IGNORECASE,
+)
+_LEADS_TO = re.compile(r"\s*(?:of|including|consisting\s+of)\s+", re.IGNORECASE)
+"""Words by which a dose, duration or time leads to the treatment it is of ("6 courses of
+rituximab"); not "with", which joins another drug ("ciclosporin from day -1 with
+methotrexate")."""
+_SHARED = re.compile(r"\s*(?:,|and|plus|or|/|&|,\s*and|for|of)\s*", re.IGNORECASE)
+
+
+def _treatments_named(sentence: str) -> list[tuple[int, int, str]]:
+    """The treatments `sentence` names (a drug, or a name of the rules' treatment categories),
+    as (start, end, name), in order."""
+    spans = set()
+    for pattern in (_DRUG, _kinds()["category"]):
+        for m in pattern.finditer(sentence):
+            start, end = m.start(), m.end()  # the whole words: "chemotherapy", not "chemo"
+            while start > 0 and (sentence[start - 1].isalnum() or sentence[start - 1] == "-"):
+                start -= 1
+            while end < len(sentence) and (sentence[end].isalnum() or sentence[end] == "-"):
+                end += 1
+            spans.add((start, end, sentence[start:end]))
+    return sorted(spans)
+
+
+def _anothers_value(name: str, value: str, sentence: str) -> str | None:
+    """The other treatment whose own words hold a treatment's dose, duration or time, or None:
+    where `sentence` has the value right after another treatment with nothing between them but
+    its dose and schedule ("paclitaxel 250 mg/m² on day 1, ifosfamide ...": "on day 1" is not
+    ifosfamide's; "ciclosporin from day -1 with methotrexate": not methotrexate's; "BEP:
+    bleomycin 30,000 IU": not BEP's). Not when the treatment's own name comes between, nor
+    when it is listed with the other ("cyclophosphamide and fludarabine on days -5 to -3"),
+    nor when a pause (a comma, "and", "then") parts the value from the other."""
+    own_pattern = _name_pattern(name)
+    places = [m.start() for m in re.finditer(re.escape(value), sentence, re.IGNORECASE)]
+    if own_pattern is None or not places:
+        return None
+    own = [(m.start(), m.end()) for m in own_pattern.finditer(sentence)]
+    if not own:
+        return None
+    others = [
+        (s, e, n)
+        for s, e, n in _treatments_named(sentence)
+        if all(e <= a or b <= s for a, b in own)
+    ]
+    owners: list[str] = []
+    for at in places:
+        before = [o for o in others if o[1] <= at]
+        if not before:
+            return None
+        start, end, other = before[-1]
+        gap, after = sentence[end:at], sentence[at + len(value) :]
+        if _PAUSE.search(gap) or _VERB.search(gap) or any(end <= a and b <= at for a, b in own):
+            return None  # "X 2.5 mg and Y 2.5 mg were started on day 2": the clause's
+        if any(_LEADS_TO.fullmatch(after[: a - at - len(value)]) for a, _ in own if a > at):
+            return None  # "6 courses of rituximab"
+        if any(b <= start and _SHARED.fullmatch(sentence[b:start]) for _, b in own):
+            return None  # "cyclophosphamide and fludarabine on days -5 to -3": both
+        owners.append(other)
+    return owners[0] if owners else None
+
+
+_GOES_ON = re.compile(
+    r"(?<=\d)(?:\.\d+|,[XY]+\b|\d+|\s*[–-]\s*\d+(?:[.,]\d+)?|=\d+|\^\d+|[⁰¹²³⁴⁵⁶⁷⁸⁹]+)"
+    r"|(?<=[XY]),(?:[a-z]+\(|[+-]\d)"  # 11.2, 46,XX, 35-40, 4+3=7, 10^9; 46,XY,t(9;22)
+    r"|(?<=\d)/\d+|(?<=[^\W\d_])/\w+|\*\d+"  # 120/80, 1 mg/kg, HLA-B*58 (not 12,700/µL)
+    r"|(?<=[^\W\d_])[^\W\d_]{3,}"  # ejection fraction (not a plural's ending)
+)
+_SIGN_BEFORE = re.compile(r"(?:^|[\s(])[<>≤≥±−-]$")
+_THOUSANDS_ON = re.compile(r"(?<=\d),\d{3}(?!\d)")
+"""A value's number whose thousands the text goes on with ("10" of "10,000"), unless the value
+has a decimal point ("9.1,8.4" is a list)."""
+
+
+def _cut_short(value: str, text: str) -> str | None:
+    """What the text goes on with where `value` stops in the middle of a number or a word, at
+    each place `text` has it as written ("of 11" in "a mass of 11.2 cm", "46" in "karyotype was
+    46,XX", "120" in "120/80 mmHg", "1 mg" in "1 mg/kg", "35" in "35-40%", "t(9" in "t(9;22)"),
+    else None. Not a citation after a word ("positive.3"), nor a list with no space after its
+    commas ("CK7,TTF-1", "9.1,8.4")."""
+    value = value.strip()
+    if not value or not value[-1].isalnum():
+        return None
+    found = [m.end() for m in re.finditer(rf"(?<!\w){re.escape(value)}", text, re.IGNORECASE)]
+    if found and value.count("(") > value.count(")"):
+        return value[-6:] + text[found[0] : found[0] + 8]  # "t(9" of "t(9;22)"
+    starts = [end - len(value) for end in found]
+    if value[0].isdigit() and starts and all(_SIGN_BEFORE.search(text[:at]) for at in starts):
+        return text[starts[0] - 1] + value[:12]  # "<0.01 ng/mL", "-5 mmol/L": its sign
+    rests = [
+        _GOES_ON.match(text, end) or ("." not in value and _THOUSANDS_ON.match(text, end))
+        for end in found
+    ]
+    if not found or not all(rests):
+        return None
+    return value[-6:] + rests[0].group()  # type: ignore[union-attr]
 
 
 _NON_BEFORE = re.compile(r"\bnon[-\s]?$", re.IGNORECASE)
@@ -976,7 +1091,7 @@ _TEST_WORD = re.compile(
     r"\b(?:levels?|concentrations?|assays?|tests?|testing|screens?|titres?|titers?|serum|"
     r"plasma|blood|urine|urinary|antibod\w*|antigens?|resistan\w*|sensitiv\w*|susceptib\w*|"
     r"mutations?|rearrangements?|expression|stain\w*|PCR|scan|scintigraph\w*|SPECT|PET|"
-    r"challenge|suppression|stimulation|monitoring|trough)\b",
+    r"challenge|suppression|stimulation|monitoring|trough|chains?)\b",
     re.IGNORECASE,
 )
 
@@ -994,7 +1109,132 @@ def _not_a_name(fact: BaseModel, value: str) -> str | None:
         return "it names nothing (only function words or numbers)"
     if isinstance(fact, Assessment) and _DRUG.search(value) and not _TEST_WORD.search(value):
         return "a drug given, not a test"
+    if isinstance(fact, (Finding, Assessment)) and _only_anatomy(value):
+        return f"a part of the body, not a {'finding' if isinstance(fact, Finding) else 'test'}"
+    head = _NOT_DISEASE.sub(" ", _FOR.split(value, maxsplit=1)[0])  # "drainage for effusion"
+    if isinstance(fact, Assessment) and _DISEASE_OR_SIGN.search(head) and not _a_test(value):
+        return "a disease or a sign, not a test"
+    if isinstance(fact, Treatment) and not _a_treatment(value):
+        if _FOLLOW_UP.fullmatch(value.strip()) or _a_test(value, given=True):
+            return "a test or a visit, not a treatment"
+        if _DISEASE_OR_SIGN.search(head):
+            return "a disease or a sign, not a treatment"
     return None
+
+
+@cache
+def _kinds() -> dict[str, re.Pattern[str]]:
+    """The rules' vocabularies (`data/rules.toml`), compiled once: body parts and the words
+    that qualify them, test names, treatment categories."""
+    v = rules_vocabulary()
+    parts = {w.casefold() for w in [*v["anatomy"]["words"], *v["sites"]["words"]]} - _NOT_ONLY_PARTS
+    alternation = "|".join(re.escape(w) for w in sorted(parts, key=len, reverse=True))
+    one = rf"(?:(?:{'|'.join(_SIDES)})\s+)*(?:{alternation})"
+    categories = "|".join(f"(?:{row['pattern']})" for row in v["treatment_categories"])
+    tests = v["tests"]["pattern"].removeprefix("^[\\w\\s-]*").removesuffix("$")
+    return {
+        "anatomy": re.compile(rf"{one}(?:(?:\s*,\s*|\s+and\s+|\s*,\s*and\s+){one})*"),
+        "category": re.compile(categories, re.IGNORECASE),
+        "test": re.compile(tests, re.IGNORECASE),
+    }
+
+
+_SIDES: tuple[str, ...] = (
+    "the", "his", "her", "left", "right", "bilateral", "both", "multiple", "several", "upper",
+    "lower",
+)  # fmt: skip
+_NOT_ONLY_PARTS = frozenset({"sinus", "blood", "valve", "bone marrow", "marrow"})
+"""Words of the anatomy lists that also name a lesion ("a sinus", "blood" in the urine) or a
+specimen a test is named by ("bone marrow" showed 60 % blasts)."""
+
+
+def _only_anatomy(value: str) -> bool:
+    """`value` names only parts of the body ("abdomen", "ribs", "the left elbow", "chest,
+    abdomen and pelvis"): entries of the anatomy and site vocabularies, each perhaps with a
+    side or a number before it; not one part placed in another ("pelvic kidney", "cervical
+    rib": an anomaly) nor a specimen ("bone marrow")."""
+    text = value.strip().casefold()
+    return bool(text) and _kinds()["anatomy"].fullmatch(text) is not None
+
+
+_DISEASE_OR_SIGN = re.compile(
+    r"\b(?:\w+(?:itis|oma|penia|cytosis|osis|emia|pathy|uria|algia|megaly|rrhoea|rrhea|plegia|"
+    r"paresis)|disease|syndrome|disorder|failure|infection|injury|pneumonia|infarction|"
+    r"insufficiency|deficiency|cancer|tumou?rs?|toxicity|relapse|\w*o?edema|oedematous|pain|"
+    r"fever|pyrexia|rash|cough|murmurs?|tenderness|swelling|weakness|fatigue|jaundice|crackles|"
+    r"wheez\w*|dyspn\w*|nausea|vomiting|tachycardia|bradycardia|hypotension|hypertension|"
+    r"bleeding|ha?emorrhage|ascites|effusions?|mass|lesions?|fractures?|abscess\w*|embolism|"
+    r"fibrillation|headaches?|hypoxi\w*|sepsis|seizures?|ataxia|dysfunction|hernia|anaphylaxis|"
+    r"arrest)\b",
+    re.IGNORECASE,
+)
+_NOT_DISEASE = re.compile(
+    r"\b(?:stoma|diagnosis|prognosis|homeopathy|osteopathy|naturopathy|hypnosis|"
+    r"tumou?r\s+necrosis\s+factor|mass\s+spectrometry|bone\s+mass|lean\s+mass|"
+    r"(?:minimal|measurable)\s+residual\s+disease)\b",
+    re.IGNORECASE,
+)
+"""Words that end as a disease word does and name none ("stoma", "diagnosis"), or name a
+quantity measured ("minimal residual disease", "mass spectrometry")."""
+"""A word of a disease ("-itis", "-oma", "syndrome", "injury") or of a sign or symptom
+("polyuria", "peripheral oedema", "pain"): named alone, not a test nor a treatment."""
+_MEASURE = re.compile(
+    r"\b(?:markers?|counts?|index|ratio|scores?|scales?|grades?|grading|stag(?:e|ing)|"
+    r"size|volume|pressures?|rates?|functions?|fractions?|saturation|gradient|examinations?|"
+    r"exam|auscultation|palpation|percussion|assessments?|evaluations?|stud(?:y|ies)|analys[ie]s|"
+    r"panel|profile|workup|work-up|investigations?|signs?|reflex\w*|findings|imaging|"
+    r"sampling|specimens?|swabs?|cultures?|fluid|screening|Ig[GMAE]|ELISA|load|DNA|RNA|"
+    r"genotyp\w*|immunophenotyp\w*|\w*markers?|burden|thickness|output|flow|restaging|"
+    r"sensation|circulating|serolog\w*|titre|titer|tissue|virus\w*|viral|chains?)\b",
+    re.IGNORECASE,
+)
+"""Words of a measurement or an examination, with which a test may name a disease or a sign
+("tumour markers", "pain score", "ascitic fluid", "hepatitis B serology", "Babinski sign")."""
+_EXAMINATION = re.compile(
+    r"\b(?:\w*markers?|counts?|investigations?|examinations?|assessments?|evaluations?|panel|workup|"
+    r"work-up|stud(?:y|ies)|analys[ie]s|screening|serolog\w*)\b",
+    re.IGNORECASE,
+)
+"""The words of `_MEASURE` that only a test is named by, never a treatment."""
+_MADE_OF = re.compile(
+    r"serum|plasma|blood|urine|urinary|antibod\w*|antigens?|stimulation|suppression|challenge",
+    re.IGNORECASE,
+)
+_FOR = re.compile(r"\s+(?:for|of|to|due to|because of|after)\s+", re.IGNORECASE)
+_FOLLOW_UP = re.compile(r"(?:[\w-]+\s+){0,3}(?:follow[- ]?ups?|visits?)", re.IGNORECASE)
+_TREATMENT_WORD = re.compile(
+    r"\b(?:therap\w*|treat\w*|prophyla\w*|regimens?|grafts?|grafting|transplant\w*|"
+    r"infusions?|injections?|support|repair|management|care|correction|replacement|"
+    r"ablation|embolization|embolisation|stent\w*|exchange|withdrawal|block|vaccin\w*|"
+    r"supplement\w*|nutrition|diet|rehabilitation|resuscitation|drainage|evacuation|tubes?|"
+    r"catheter\w*|drains?|shunts?|pacemakers?|devices?|\w+centesis|orthos[ie]s|"
+    r"prosthes[ie]s|braces?|splints?|casts?|cardioplegia|removal|extraction|ligation|"
+    r"dissection|decompression|reduction|ha?emostasis|coiling|neurolysis|cryoablation|banding|"
+    r"clipping|closure|occlusion|dilat\w*|lithotripsy|debulking|HIFU|focused\s+ultrasound|"
+    r"medications?|medicines?|drugs?|agents?|inhibitors?|antagonists?|agonists?|blockers?|"
+    r"suppressants?|relief|control|protocol|bolus|restriction|fluids?|expansion|palliation|"
+    r"CPAP|BiPAP|PEEP|sliding\s+scale|lymphocytes|cells|intracoronary|thrombus\s+aspiration|"
+    r"anti-\w+)(?!\w)",
+    re.IGNORECASE,
+)
+
+
+def _a_test(value: str, *, given: bool = False) -> bool:
+    """`value` names a test: a test word of the rules' vocabulary, a word of a measurement or
+    of an examination, or of a laboratory test; of something `given`, not a word of what a
+    treatment may be made of ("cold blood cardioplegia", "plasma exchange") nor of a
+    measurement a treatment may name ("blood pressure control", "fluid bolus", "CPAP")."""
+    lab = any(not (given and _MADE_OF.fullmatch(m.group())) for m in _TEST_WORD.finditer(value))
+    measure = (_EXAMINATION if given else _MEASURE).search(value)
+    return bool(_kinds()["test"].search(value) or lab or measure)
+
+
+def _a_treatment(value: str) -> bool:
+    """`value` names a treatment: a category of the rules' vocabulary, a drug, or a word of
+    treatment ("therapy", "prophylaxis", "graft", "infusion")."""
+    return bool(
+        _kinds()["category"].search(value) or _DRUG.search(value) or _TREATMENT_WORD.search(value)
+    )
 
 
 @lru_cache(maxsize=1024)

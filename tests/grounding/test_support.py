@@ -622,7 +622,7 @@ def test_an_absent_finding_is_stated_by_a_negation_in_its_own_clause(
         ("ER", "The tumour was negative for ER.", True),
         ("anti-dsDNA", "ANA 1:80 (<1:40 negative), anti-dsDNA 45 IU/mL.", False),  # the range's
         ("manipulation", "It could not be extracted by manipulation.", False),
-        ("head", "They were not helpful.Head examination was normal.", False),  # no space
+        ("headache", "They were not helpful.Headache persisted.", False),  # no space
         # from a helper's audit of the first version (155 crafted cases: 12 false denials)
         ("fever", "No source of fever was identified.", False),
         ("rash", "The rash was not seen by a dermatologist.", False),
@@ -1406,3 +1406,200 @@ def test_a_death_is_read_where_the_patient_died_not_where_a_relative_did() -> No
     out = ground(rec, text).record
     for ev in (out.outcome.status.evidence, out.timeline[0].evidence):
         assert ev.status == "exact" and ev.quote.startswith("Treatment was withdrawn"), ev
+
+
+@pytest.mark.parametrize(
+    ("section", "value", "sentence", "stated"),
+    [
+        ("assessments", "polyuria", "He had developed polyuria and polydipsia.", False),
+        ("assessments", "abdomen", "CT of the chest, abdomen and pelvis showed a mass.", False),
+        ("assessments", "peripheral oedema", "There was no peripheral oedema.", False),
+        (
+            "assessments",
+            "anuric acute kidney injury",
+            "Anuric acute kidney injury was seen.",
+            False,
+        ),
+        (
+            "assessments",
+            "macrophage activation syndrome",
+            "It was macrophage activation syndrome.",
+            False,
+        ),
+        ("assessments", "tumour markers", "Her tumour markers were normal.", True),
+        ("assessments", "hepatitis B serology", "Hepatitis B serology was negative.", True),
+        ("assessments", "pain score", "Her pain score was 8 of 10.", True),
+        ("assessments", "pleural fluid", "Pleural fluid was an exudate.", True),
+        ("findings", "ribs", "There were lytic lesions of the ribs.", False),
+        ("findings", "left elbow", "There was swelling of the left elbow.", False),
+        (
+            "findings",
+            "chest, abdomen and pelvis",
+            "The chest, abdomen and pelvis were sore.",
+            False,
+        ),
+        ("findings", "elbow swelling", "There was elbow swelling on the left.", True),
+        ("treatments", "CT", "CT showed a mass.", False),
+        ("treatments", "follow-up", "At the last follow-up she was well.", False),
+        ("treatments", "tumour markers", "Tumour markers were normal.", False),
+        ("treatments", "anuric acute kidney injury", "Anuric acute kidney injury.", False),
+        ("treatments", "thoracentesis for effusion", "Thoracentesis for effusion was done.", True),
+        (
+            "treatments",
+            "thoracolumbosacral orthosis",
+            "A thoracolumbosacral orthosis was worn.",
+            True,
+        ),
+        ("treatments", "cold blood cardioplegia", "Cold blood cardioplegia was given.", True),
+        ("treatments", "plasma exchange", "Plasma exchange was started.", True),
+        # a helper's hostile audit (367 crafted cases, verdicts first; out/audit-s14)
+        ("assessments", "bone marrow", "Bone marrow showed 60% blasts.", True),
+        ("assessments", "hepatitis C viral load", "Hepatitis C viral load was low.", True),
+        ("assessments", "Down syndrome screening", "Down syndrome screening was done.", True),
+        ("assessments", "mass spectrometry", "Mass spectrometry found amyloid.", True),
+        ("findings", "pelvic kidney", "A pelvic kidney was seen.", True),
+        ("findings", "lower lip", "The lower lip was swollen.", False),
+        ("treatments", "endoscopic haemostasis", "Endoscopic haemostasis was done.", True),
+        ("treatments", "CPAP", "CPAP was started.", True),
+        ("treatments", "blood pressure control", "Blood pressure control was tight.", True),
+        ("treatments", "anti-tuberculosis drugs", "Anti-tuberculosis drugs were given.", True),
+        ("treatments", "stoma formation", "A stoma formation was done.", True),
+        ("treatments", "full blood count", "A full blood count was normal.", False),
+        ("treatments", "six-month follow-up", "At the six-month follow-up she was well.", False),
+    ],
+)
+def test_a_name_of_another_kind_of_fact_is_not_stated(
+    section: str, value: str, sentence: str, stated: bool
+) -> None:
+    """Sixth reading sample (and the ones before): a symptom, a diagnosis or a body part
+    listed as a test ("polyuria", "abdomen"), a body part as a finding ("ribs"), a test or a
+    diagnosis as a treatment ("CT", "anuric acute kidney injury") were kept; the quote names
+    them, but states no test done, no finding, no treatment given."""
+    text = f"A 50-year-old woman was admitted. {sentence} She recovered."
+    fact: dict[str, Any] = {
+        "findings": {"name": value, "assertion": "present", "body_site": None},
+        "assessments": {"method": value, "result": None, "time": None},
+        "treatments": _treatment(name=value, category="other"),
+    }[section]
+    rec = _record(**{section: [{**fact, "evidence": sentence}]})
+    ev = getattr(ground(rec, text).record, section)[0].evidence
+    assert (ev.status != "unsupported") is stated, ev.note
+    assert stated or ", not a " in (ev.note or ""), ev.note
+
+
+@pytest.mark.parametrize(
+    ("result", "quote", "stated"),
+    [
+        ("46", "The karyotype was 46", False),  # "46,XX"
+        ("a mass of 11", "PET/CT showed a mass of 11", False),  # "11.2 cm"
+        ("ejection fract", "Echocardiography showed an ejection fract", False),  # "fraction"
+        ("a mass of 11.2 cm", "PET/CT showed a mass of 11.2 cm", True),
+        ("46,XX", "The karyotype was 46,XX", True),
+        ("multiple lesion", "MRI showed multiple lesion", True),  # "lesions": an ending
+        ("120", "Blood pressure was 120", False),  # "120/80 mmHg"
+        ("500 ng", "Ferritin was 500 ng", False),  # "500 ng/mL"
+        ("46,XY", "The karyotype was 46,XY", False),  # "46,XY,t(9;22)"
+        ("0.01 ng/mL", "Troponin was 0.01 ng/mL", False),  # "<0.01 ng/mL"
+        ("positive", "CD20 was positive", True),  # "positive.3": a citation
+    ],
+)
+def test_a_value_cut_short_is_not_stated(result: str, quote: str, stated: bool) -> None:
+    """Reading samples 4 to 6: a test's result cut in the middle of a number ("46" for
+    "46,XX", "a mass of 11" for "11.2 cm") was kept as stated by its quote."""
+    full = {
+        "46": "The karyotype was 46,XX, and sequencing found a JAK2 mutation.",
+        "a mass of 11": "PET/CT showed a mass of 11.2 cm in the mediastinum.",
+        "ejection fract": "Echocardiography showed an ejection fraction of 22%.",
+        "a mass of 11.2 cm": "PET/CT showed a mass of 11.2 cm in the mediastinum.",
+        "46,XX": "The karyotype was 46,XX, and sequencing found a JAK2 mutation.",
+        "multiple lesion": "MRI showed multiple lesions of the liver.",
+        "120": "Blood pressure was 120/80 mmHg on arrival.",
+        "500 ng": "Ferritin was 500 ng/mL on arrival.",
+        "46,XY": "The karyotype was 46,XY,t(9;22)(q34;q11.2)[20].",
+        "0.01 ng/mL": "Troponin was <0.01 ng/mL on arrival.",
+        "positive": "CD20 was positive.3 Then she was treated.",
+    }[result]
+    text = f"A 50-year-old woman was admitted. {full} She recovered."
+    method = quote.split()[0] if not quote.startswith("The") else "karyotype"
+    rec = _record(
+        assessments=[{"method": method, "result": result, "time": None, "evidence": quote}]
+    )
+    grounded = ground(rec, text, unstated="drop")
+    kept = grounded.record.assessments[0]
+    assert (kept.result is not None) is stated, grounded.dropped
+    assert stated or "it is cut short" in grounded.dropped[0].note
+
+
+@pytest.mark.parametrize(
+    ("name", "field", "value", "sentence", "stated"),
+    [
+        (
+            "ifosfamide",
+            "time",
+            "on day 1",
+            "TIP was given: paclitaxel 250 mg/m² on day 1, ifosfamide 1,500 mg/m² on days 2-5.",
+            False,
+        ),
+        (
+            "methotrexate",
+            "time",
+            "from day -1",
+            "Prophylaxis was ciclosporin from day -1 with methotrexate 15 mg/m² on day +1.",
+            False,
+        ),
+        (
+            "BEP",
+            "dose",
+            "30,000 IU",
+            "He received four cycles of BEP: bleomycin 30,000 IU on days 1, 8 and 15.",
+            False,
+        ),
+        (
+            "ciclosporin",
+            "time",
+            "from day -1",
+            "Prophylaxis was ciclosporin from day -1 with methotrexate 15 mg/m² on day +1.",
+            True,
+        ),
+        (
+            "cyclophosphamide",
+            "time",
+            "on days -5 to -3",
+            "She received cyclophosphamide and fludarabine on days -5 to -3.",
+            True,
+        ),
+        (
+            "bisoprolol",
+            "time",
+            "on day 2",
+            "Bisoprolol 2.5 mg daily and ramipril 2.5 mg daily were started on day 2.",
+            True,
+        ),
+        (
+            "rituximab",
+            "duration",
+            "6 courses",
+            "Chemotherapy including 6 courses of rituximab was started.",
+            True,
+        ),
+        (
+            "CAR-T cell therapy",
+            "time",
+            "on day 0",
+            "After fludarabine, on day 0, CAR-T cell therapy was infused.",
+            True,
+        ),
+    ],
+)
+def test_a_dose_or_time_of_another_treatment_in_the_sentence_is_not_stated(
+    name: str, field: str, value: str, sentence: str, stated: bool
+) -> None:
+    """Reading samples 3 to 6: a time or dose written with another drug of the same sentence
+    ("paclitaxel 250 mg/m² on day 1, ifosfamide ...": "on day 1" given to ifosfamide; "BEP:
+    bleomycin 30,000 IU": the dose given to BEP) was kept as stated."""
+    text = f"A 30-year-old man was admitted. {sentence} He recovered."
+    rec = _record(treatments=[_treatment(name=name, **{field: value}, evidence=sentence)])
+    grounded = ground(rec, text, unstated="drop")
+    kept = getattr(grounded.record.treatments[0], field)
+    assert (kept is not None) is stated, grounded.dropped
+    assert stated or "'s" in grounded.dropped[0].note

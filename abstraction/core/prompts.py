@@ -75,6 +75,7 @@ RULE_NAMES = (
     "findings_only_findings",
     "sites_from_words",
     "results_from_text",
+    "measurements_from_text",
     "intent_from_words",
     "doses_are_doses",
     "doses_from_words",
@@ -122,6 +123,7 @@ RULE_FIELDS: dict[str, tuple[str, ...]] = {
     "times_from_words": ("treatments.time", "assessments.time"),
     "sites_from_words": ("findings.body_site",),
     "results_from_text": ("assessments.result",),
+    "measurements_from_text": ("assessments.method", "assessments.result"),
 }
 """The fields (`FIELD_PATHS`) a rule fills from the text or the record, so a prompt that names
 it extracts them even with no pass asking the model for them."""

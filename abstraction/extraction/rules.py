@@ -26,6 +26,9 @@ note: nothing the model said is lost, it moves to the extraction's ``dropped`` l
 - ``results_from_text``: a test with no result gets the value, verdict or finding the words
   right after its name in the case text give ("haemoglobin of 6.8 g/dL", "chromogranin was
   positive", "CT showed a mass"), which become its quote.
+- ``measurements_from_text``: each measurement the case's account writes as a name of the
+  ``measurements`` vocabulary, a number and its unit ("haemoglobin 7.9 g/dL", "blood pressure
+  of 88/54 mmHg", "LVEF 30%") is a test with that result, unless the record has it.
 - ``intent_from_words``: a treatment's intent is the intent word written with it ("salvage
   chemotherapy", "as a bridge to"), else null (the model's goes to ``dropped``).
 - ``doses_are_doses``: a treatment's dose is words that state a dose (an amount, a schedule or
@@ -129,6 +132,7 @@ from abstraction.extraction.text_rules import (
     follow_up_from_text,
     intent_from_words,
     keywords_from_text,
+    measurements_from_text,
     outcome_from_text,
     quote_from_value,
     results_from_text,
@@ -592,6 +596,7 @@ TEXT_RULES: dict[str, TextRule] = {  # in `abstraction.extraction.text_rules`
     "same_disease_once": same_disease_once,
     "sites_from_words": sites_from_words,
     "results_from_text": results_from_text,
+    "measurements_from_text": measurements_from_text,
     "intent_from_words": intent_from_words,
     "doses_are_doses": doses_are_doses,
     "doses_from_words": doses_from_words,

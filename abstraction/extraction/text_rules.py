@@ -6,13 +6,11 @@ names it (``settings.rules``); what each does is in `abstraction.extraction.rule
 from __future__ import annotations
 
 import re
-import tomllib
 import unicodedata
 from collections import Counter
 from collections.abc import Callable
 from functools import lru_cache
-from importlib import resources
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel
 
@@ -20,6 +18,7 @@ from abstraction.core.records import DroppedFact
 from abstraction.core.schema import (
     AgeFact,
     AgeGroupFact,
+    Assessment,
     CaseReport,
     Evidence,
     OutcomeStatusFact,
@@ -30,18 +29,11 @@ from abstraction.core.schema import (
     iter_facts,
 )
 from abstraction.core.terms import defined_abbreviations, document_abbreviations, vocabulary
-from abstraction.core.vocab import first_age_statement, parse_age
+from abstraction.core.vocab import first_age_statement, parse_age, rules_vocabulary
 from abstraction.grounding.align import Aligner, NormalizedText, word_occurrences
 from abstraction.grounding.boilerplate import header_span
-from abstraction.grounding.ground import LOCATED
+from abstraction.grounding.ground import LOCATED, case_section
 from abstraction.grounding.support import AGE_GROUPS, YEARS_PER
-
-
-@lru_cache(maxsize=1)
-def rules_vocabulary() -> dict[str, Any]:
-    """The rules' vocabularies (`abstraction/data/rules.toml`)."""
-    raw = resources.files("abstraction").joinpath("data/rules.toml").read_text("utf-8")
-    return tomllib.loads(raw)
 
 
 @lru_cache(maxsize=1)
@@ -185,6 +177,214 @@ def results_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
             a.result = result
             a.evidence = Evidence(quote=quote)
     return []
+
+
+_MEASURE_UNIT = (
+    r"(?:%|mm[ \t]?Hg|°[ \t]?[CF]|(?:beats?|breaths?)[ \t]*(?:/|per)[ \t]*min(?:ute)?|bpm|/min\b|"
+    r"[×x][ \t]*10(?:\^?\d+|[⁰¹²³⁴⁵⁶⁷⁸⁹]+)[ \t]*/[ \t]*(?:[µμu]?L|l)\b|"
+    r"(?:cells|leu[ck]ocytes|white[ \t]+cells)?[ \t]*/[ \t]*(?:[µμu]L|mm3|mm³)|"
+    r"mm/h(?:r|our)?\b|mm[ \t]+in[ \t]+the[ \t]+first[ \t]+hour|"
+    r"m[lL]/min(?:/1\.73[ \t]*m[2²])?|L/min(?:/m[2²])?|"
+    r"[mµμnpkd]?(?:g|mol|L|l|IU|U|Eq|eq|units?)[ \t]*/[ \t]*(?:[mµμnpdk]?[lL]|dL|dl|mmol)\b|"
+    r"kg/m[2²]|(?:10E9|G|K)[ \t]*/[ \t]*(?:[µμu]?L|l)\b|/nL\b|fL\b|℃|º[ \t]?C|mOsm/kg|mmol/mol|"
+    r"ms\b|mm\b|cm[2²]?\b|kg\b|seconds\b|sec\b|s\b|points?\b)"
+)
+"""Units of a measured level, a vital sign or a size: a concentration is per volume ("g/dL",
+"× 10⁹/L"), never per hour, per kilogram or per day (a rate or a dose given)."""
+_MEASURE_NUMBER = r"[<>≤≥]?[ \t]*+\d+(?:[.,]\d+)*+(?:[ \t]*+/[ \t]*+\d+(?:[.,]\d+)*+)?"
+_MEASURE_LINK = (
+    r"(?:[ \t]*+\((?:[^()]{1,24})\))?[ \t]*+,?[ \t]*+"
+    r"(?:(?:level|levels|count|concentration|value|was|were|is|are|had|has|been|of|at|:|=|measured|"
+    r"elevated|raised|low|high|markedly|mildly|significantly|(?:reached|rose|increased|"
+    r"decreased|fell|dropped|peaked)[ \t]+(?:to|at))[ \t]*+){0,4}"
+)
+_SPECIMEN = (
+    r"serum|plasma|blood|urine|urinary|fasting|peak|admission|(?:pleural|ascitic|peritoneal|"
+    r"synovial|cerebrospinal)[ \t]+fluid|CSF|fetal|foetal|free|"
+    r"central[ \t]+venous|mixed[ \t]+venous|venous|arterial|cord[ \t]+blood|stool|faecal|fecal"
+)
+"""What a level may be measured in, written before its name and kept in it ("pleural fluid
+pH", "fetal heart rate"): not the patient's blood unless it says so."""
+
+
+class _Measures(NamedTuple):
+    pattern: re.Pattern[str]  # a name, linking words, a number and its unit
+    name: re.Pattern[str]  # a name alone (what it was measured in before it)
+    listed_before: re.Pattern[str]  # another name listed right before ("AST/ALT were")
+    listed_after: re.Pattern[str]  # another name listed right after ("AST and ALT were")
+    unitless: frozenset[str]
+    percent: frozenset[str]
+
+
+@lru_cache(maxsize=1)
+def _measurement() -> _Measures:
+    """A measurement as case reports write it: a name of the rules' ``measurements``
+    vocabulary (what it was measured in before it), a few linking words, a number and its unit
+    (a bare number for the ``unitless`` names), with the number and unit as the result."""
+    m = rules_vocabulary()["measurements"]
+    names = sorted(m["names"], key=len, reverse=True)
+    abbrs = sorted(m["abbreviations"], key=len, reverse=True)
+    bare = rf"(?i:{'|'.join(re.escape(n) for n in names)})|{'|'.join(re.escape(a) for a in abbrs)}"
+    name = rf"(?P<name>(?i:(?:{_SPECIMEN})[ \t]+)?(?:{bare}))"
+    value = rf"(?P<value>{_MEASURE_NUMBER})"
+    unit = rf"(?P<unit>[ \t]*+{_MEASURE_UNIT})?"
+    return _Measures(
+        re.compile(rf"(?<![\w-]){name}(?![\w-]){_MEASURE_LINK}{value}{unit}"),
+        re.compile(name),
+        re.compile(rf"(?<![\w-])(?:{bare})[ \t]*(?:,|and|/|or)[ \t]*$"),
+        re.compile(rf"[ \t]*(?:/|,[ \t]*(?:{bare})|and[ \t]+(?:{bare}))"),
+        frozenset(u.casefold() for u in m["unitless"]),
+        frozenset(u.casefold() for u in m["percent"]),
+    )
+
+
+_STATED_AS = re.compile(r"\b(?:was|were|is|are|of)\b|[:=]", re.IGNORECASE)
+_ENDS_VALUE = re.compile(r"[ \t]*(?:[,;)(]|\.(?:\s|$)|\band\b|$)")
+_NOT_A_LEVEL_BEFORE = re.compile(
+    r"\b(?:given|gave|infus\w*|administ\w*|started|received|prescribed|supplement\w*|replac\w*|"
+    r"bolus|doses?|diet|pulse|dialysate|solution|normal|reference|range|no|not|without|never|if|"
+    r"when|unless|before|prior|ambient|environmental|storage|stored|sample|specimen|irrigation|"
+    r"fluid|lifting|lifted|fell|fall|tumou?r|resected|mass)\b",
+    re.IGNORECASE,
+)
+"""Words before a measurement's name, in its clause, that make its number no level measured in
+the patient: a dose given ("insulin infusion at ..."), a reference range, a denial ("no
+temperature > 38 °C was recorded"), what is not the patient ("the ambient temperature")."""
+_NOT_A_LEVEL_IN_CLAUSE = re.compile(
+    r"\b(?:target\w*|goal|aim\w*|maintain\w*|keep|kept|threshold|cut-?off|criteri\w*|defined|"
+    r"trigger|limit|requir\w*|titrat\w*|programm\w*|setting|set\s+(?:at|to)|paced|expect\w*|"
+    r"anticipat\w*|predict\w*)\b",
+    re.IGNORECASE,
+)
+"""Words anywhere in a measurement's clause that make its number a target, a threshold, a
+criterion or a setting ("a MAP of 65 mmHg was targeted", "the pacemaker was programmed to a
+heart rate of 70 bpm"), not a level measured."""
+_NOT_A_LEVEL_AFTER = re.compile(
+    r"[ \t]*(?:[–-]|to\b|and[ \t]+\d|lower|higher|less|more|above|below|greater|over|under|"
+    r"longer|shorter|"
+    r"of[ \t]+baseline|"
+    r"from[ \t]+baseline|h\b|hrs?\b|hours?|min\b|minutes?|days?|weeks?|months?|years?)",
+    re.IGNORECASE,
+)
+"""What after a number makes it no level: a range ("12-16 g/dL"), a difference ("2 g/dL lower
+than at baseline"), a time ("INR at 24 h"), one of a list of values ("8.2 and 6.1 mg/dL")."""
+_SOMEONE_ELSE = re.compile(
+    r"\b(?:mother|father|brother|sister|sibling|twin|donor|husband|wife|son|daughter|parents?|"
+    r"relatives?|maternal|paternal|et[ \t]+al|previous(?:ly)?[ \t]+(?:reported|described|"
+    r"published|reports?|cases|studies)|reports|describe[sd]?|cases|patients|series|literature|"
+    r"median|studies|our[ \t]+unit)\b",
+    re.IGNORECASE,
+)
+"""Words of a sentence about someone else's values (a relative, a donor, other patients)."""
+_CLAUSE_START = re.compile(r"[.;!?]\s|\n")
+_SENTENCE_BREAK = re.compile(r"(?<!et al)[.!?]\s|\n")
+_PARENTHESES = re.compile(r"\([^()]*\)")
+
+
+def _bare_value(text: str, m: re.Match[str]) -> bool:
+    """A number with no unit is the measurement's value when the text says so ("white blood
+    cell count was 14.98 (normal range 4-10)", "hemoglobin: 10.9,") and nothing follows it but
+    the end of the clause (not "platelets were 3 days later")."""
+    link = text[m.end("name") : m.start("value")]
+    return bool(_STATED_AS.search(link)) and _ENDS_VALUE.match(text, m.end()) is not None
+
+
+def _a_level(text: str, m: re.Match[str], measures: _Measures) -> bool:
+    """Whether match `m` is a level measured in the patient (see `measurements_from_text`)."""
+    window = max(0, m.start() - 300)
+    begin = max((c.end() for c in _CLAUSE_START.finditer(text, window, m.start())), default=window)
+    before = _PARENTHESES.sub(" ", text[max(begin, m.start() - 120) : m.start()])
+    end = _CLAUSE_START.search(text, m.end(), m.end() + 300)
+    stop = end.start() if end else m.end() + 300
+    clause = text[begin:stop]
+    starts = [c.end() for c in _SENTENCE_BREAK.finditer(text, window, m.start())]
+    around = text[max(starts, default=window) : stop]  # the sentence: "Lee et al. had ..."
+    name = m.group("name").casefold()
+    percent = (m.group("unit") or "").strip() == "%"
+    return not (
+        _NOT_A_LEVEL_BEFORE.search(before)
+        or _NOT_A_LEVEL_IN_CLAUSE.search(clause)
+        or _NOT_A_LEVEL_AFTER.match(text, m.end())
+        or _SOMEONE_ELSE.search(around)
+        or (percent and not {name, name.split()[-1]} & measures.percent)
+        or measures.listed_before.search(before)
+        or measures.listed_after.match(text, m.end("name"))
+    )
+
+
+def measurements_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
+    """Each measurement the case's own account writes as a name, a value and its unit
+    ("haemoglobin 7.9 g/dL", "blood pressure of 88/54 mmHg", "LVEF 30%": the rules'
+    ``measurements`` vocabulary) is a test with that result, quoted from the name to the unit,
+    unless the record has it already (the same test, as the scorer reads its name, with a
+    result that holds the number; or a test named with its name, with that number: "WBC
+    count", "12,700"); a test of that name with no result takes it. Not in the
+    article's front matter nor in the discussion."""
+    measures = _measurement()
+    lo, hi = case_section(text)
+    header = header_span(text)
+    lo = max(lo, header.end if header is not None else 0)
+    methods = vocabulary("methods")
+    for m in measures.pattern.finditer(text, lo, hi):
+        name, number, unit = m.group("name"), m.group("value"), m.group("unit")
+        if unit is None and not (name.casefold() in measures.unitless or _bare_value(text, m)):
+            continue
+        if not _a_level(text, m, measures):
+            continue
+        _add_measurement(record, methods, name, number, text[m.start("value") : m.end()], m.group())
+        then = _THEN.match(text, m.end()) if unit is not None else None
+        if then is not None and then.end() <= hi:  # "... and peaked at 688 ng/L"
+            quote = text[m.start() : then.end()]
+            _add_measurement(
+                record, methods, name, then.group("value"), then.group("result"), quote
+            )
+    return []
+
+
+_THEN = re.compile(
+    r"\s*,?\s*(?:and\s+|then\s+)?(?:later\s+)?(?:peaked|rose|increased|fell|decreased|dropped|"
+    rf"climbed)\s+(?:at|to)\s+(?P<result>(?P<value>{_MEASURE_NUMBER})\s*{_MEASURE_UNIT})",
+    re.IGNORECASE,
+)
+"""A second value of the same measurement, right after the first ("troponin was 412 ng/L and
+peaked at 688 ng/L")."""
+
+
+_NUMBERS = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def _squeeze(value: str) -> str:
+    return re.sub(r"\s+", "", value).casefold()
+
+
+def _add_measurement(
+    record: CaseReport, methods: Any, name: str, number: str, result: str, quote: str
+) -> None:
+    """Add the test `name` with `result` quoted by `quote`, unless the record has it (see
+    `measurements_from_text`); a test of that name with no result takes it."""
+    key = methods.term(name).key
+    same = [a for a in record.assessments if methods.term(a.method).key == key]
+    result, quote = result.strip(), quote.strip()
+    measured = _measurement().name
+    if (
+        any(a.result and number.strip() in _NUMBERS.findall(a.result) for a in same)
+        or any(
+            a.result and number.strip() in a.result and name.casefold() in a.method.casefold()
+            for a in record.assessments
+        )
+        or any(
+            a.result and _squeeze(a.result) == _squeeze(result) and measured.fullmatch(a.method)
+            for a in record.assessments
+        )
+    ):
+        return  # had already, under a longer name ("WBC count" for "WBC") or another ("Hb")
+    empty = next((a for a in same if a.result is None), None)
+    if empty is not None:
+        empty.result, empty.evidence = result, Evidence(quote=quote)
+        return
+    record.assessments.append(
+        Assessment(method=name, result=result, time=None, evidence=Evidence(quote=quote))
+    )
 
 
 _INTENT_CUES: tuple[tuple[str, str], ...] = (

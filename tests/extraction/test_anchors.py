@@ -343,6 +343,75 @@ def test_a_result_from_the_words_after_the_test() -> None:
     assert record.assessments[2].evidence.quote == "CT showed a mass in the liver"
 
 
+def test_measurements_the_case_text_writes_become_tests_with_results() -> None:
+    from abstraction.core.schema import Assessment
+
+    text = _case(
+        "Her blood pressure was 88/54 mmHg and heart rate 112 beats/min. Haemoglobin was "
+        "7.9 g/dL, platelets 21 × 10⁹/L and CRP 46 mg/L; the white blood cell count was 14.98 "
+        "(normal range 4-10). The LVEF was 30% on day 2. Potassium chloride 40 mmol was given, "
+        "and the platelets were 3 days later transfused. Troponin was 412 ng/L and peaked at "
+        "688 ng/L. Her INR was 2.3. WBC count was 12,700.\n\nDiscussion\n\nIn the series of "
+        "Smith, haemoglobin was 10.2 g/dL."
+    )
+    record = empty_case_report()
+    record.assessments = [
+        Assessment(method=m, result=r, time=None, evidence=Evidence(quote=q))
+        for m, r, q in (
+            ("CRP", None, "CRP"),
+            ("troponin", "412 ng/L", "Troponin was 412 ng/L"),
+            ("WBC count", "12,700", "WBC count was 12,700"),
+        )
+    ]
+    apply_rules(record, ("measurements_from_text",), text)
+    got = [(a.method, a.result, a.evidence.quote) for a in record.assessments]
+    assert got == [
+        ("CRP", "46 mg/L", "CRP 46 mg/L"),  # the model's test, no result: takes it
+        ("troponin", "412 ng/L", "Troponin was 412 ng/L"),
+        ("WBC count", "12,700", "WBC count was 12,700"),
+        ("blood pressure", "88/54 mmHg", "blood pressure was 88/54 mmHg"),
+        ("heart rate", "112 beats/min", "heart rate 112 beats/min"),
+        ("Haemoglobin", "7.9 g/dL", "Haemoglobin was 7.9 g/dL"),
+        ("platelets", "21 × 10⁹/L", "platelets 21 × 10⁹/L"),
+        ("white blood cell count", "14.98", "white blood cell count was 14.98"),
+        ("LVEF", "30%", "LVEF was 30%"),
+        ("Troponin", "688 ng/L", "Troponin was 412 ng/L and peaked at 688 ng/L"),
+        ("INR", "2.3", "INR was 2.3"),
+    ]  # not a dose ("Potassium chloride 40 mmol"), a time ("3 days later"), the discussion
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Insulin was infused at 0.1 U/kg/h.",  # a dose given
+        "Potassium 20 mmol/h was given.",
+        "She received glucose 10% and albumin 20%.",  # strengths, not levels
+        "Noradrenaline was titrated to a MAP of 65 mmHg.",  # a target
+        "A blood pressure of 130/80 mmHg was targeted with amlodipine.",
+        "The pacemaker was programmed to a heart rate of 70 bpm.",  # a setting
+        "A similar patient described by Lee et al. had a haemoglobin of 5.1 g/dL.",  # another
+        "Her mother's haemoglobin was 13 g/dL.",
+        "Maternal haemoglobin was 9 g/dL.",
+        "No temperature > 38.0 °C was recorded.",  # denied
+        "The normal range for haemoglobin is 12-16 g/dL.",  # a reference range
+        "Haemoglobin was 2 g/dL lower than at baseline.",  # a difference
+        "INR at 24 h was 5.2.",  # a time, not the value
+        "Total and direct bilirubin were 8.2 and 6.1 mg/dL.",  # names and values as lists
+        "AST/ALT were 120/340 U/L.",
+        "The ambient temperature was 40 °C.",
+        "The resected tumour weight was 2.5 kg.",
+        "Haemoglobin" + " " * 5000,  # no value; and no slower than linear (a helper's audit)
+    ],
+)
+def test_no_measurement_from_what_is_not_a_level_of_this_patient(sentence: str) -> None:
+    """A helper's hostile audit of the first version (246 crafted cases, verdicts first;
+    out/audit-meas): 110 false additions (doses, targets, relatives' and other patients'
+    values, reference ranges, differences, lists), and a text of spaces that took minutes."""
+    record = empty_case_report()
+    apply_rules(record, ("measurements_from_text",), _case(sentence))
+    assert [(a.method, a.result) for a in record.assessments] == []
+
+
 def test_intent_only_where_an_intent_word_is_written_with_the_treatment() -> None:
     text = _case(
         "Three days later, salvage chemotherapy with FLAG-Ida was started. She then received "

@@ -5,7 +5,7 @@
     python bench/output_audit.py score eval/audits/output-facts          # the shares
 
 `bench/support.py` counts what the support check says of every fact, before it drops any.
-This asks a reader instead. `sample` replays the default prompt (v48) over the suites `core`
+This asks a reader instead. `sample` replays the default prompt (or --prompt) over the suites `core`
 and `fresh` (our own and the seed's texts, whose recordings are committed; no model runs),
 and draws, with a fixed seed, facts the output keeps and facts grounding dropped, shuffled
 together. It writes
@@ -40,12 +40,12 @@ from typing import Any
 
 from replayed import replay
 
-from abstraction.core.prompts import default_prompts_dir, load_prompt
+from abstraction.core.prompts import DEFAULT_PROMPT, default_prompts_dir, load_prompt
 from abstraction.core.schema import iter_facts
 from abstraction.evaluation.suite import load_suite
 
 SUITES = ("core", "fresh")
-PROMPT = "v48"
+PROMPT = DEFAULT_PROMPT  # samples 1 to 6: v48, the default then
 SEED = 20261205
 KEPT = 160
 DROPPED = 40
@@ -64,11 +64,11 @@ def _values(fact: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def collect() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Every kept fact and every fact grounding dropped, of v48's output on the suites."""
+def collect(version: str = PROMPT) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Every kept fact and every fact grounding dropped, of `version`'s output on the suites."""
     kept: list[dict[str, Any]] = []
     dropped: list[dict[str, Any]] = []
-    prompt = load_prompt(PROMPT, default_prompts_dir())
+    prompt = load_prompt(version, default_prompts_dir())
     for name in SUITES:
         suite = load_suite(name)
         files = {p.stem: p for p in suite.documents}
@@ -111,8 +111,8 @@ def collect() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     return kept, dropped
 
 
-def sample(out: Path, seed: int = SEED) -> None:
-    kept, dropped = collect()
+def sample(out: Path, seed: int = SEED, version: str = PROMPT) -> None:
+    kept, dropped = collect(version)
     rng = random.Random(seed)
     items = rng.sample(kept, KEPT) + rng.sample(dropped, min(DROPPED, len(dropped)))
     rng.shuffle(items)
@@ -129,7 +129,7 @@ def sample(out: Path, seed: int = SEED) -> None:
             }
         )
     meta = {
-        "prompt": PROMPT,
+        "prompt": version,
         "suites": list(SUITES),
         "seed": seed,
         "population": {"kept": len(kept), "dropped": len(dropped)},
@@ -217,12 +217,13 @@ def main() -> None:
     s = sub.add_parser("sample")
     s.add_argument("--out", type=Path, required=True)
     s.add_argument("--seed", type=int, default=SEED, help="a new seed draws a new sample")
+    s.add_argument("--prompt", default=PROMPT, help="the version whose output is read")
     c = sub.add_parser("score")
     c.add_argument("folder", type=Path)
     c.add_argument("--verdicts", default="verdicts-*.json", help="file name pattern")
     args = ap.parse_args()
     if args.cmd == "sample":
-        sample(args.out, args.seed)
+        sample(args.out, args.seed, args.prompt)
     else:
         score(args.folder, args.verdicts)
     sys.exit(0)

@@ -30,15 +30,15 @@ from abstraction.core.schemas import DEFAULT_SCHEMA_REF, RecordSchema, resolve_s
 
 PROMPTS_ENV = "ABSTRACTION_PROMPTS_DIR"
 
-DEFAULT_PROMPT = "v48"
+DEFAULT_PROMPT = "v53"
 """The version `abstraction extract` and `batch prepare` use unless told otherwise: the one that
 abstracts the whole case (every section of `CaseReport`, nothing in ``not_extracted``), measured
 against v1, v18, v22, v27, v29, v30, v32, v33, v35, v37, v39, v40, v42, v43, v45, v46, v47,
-v49, v50 and v51 on the hand-gold core suite and MACCROBAT dev-20 and held-20 (docs/prompts.md,
-"v29", "v30", "v31 and v32", "v33", "v35", "v37 to v41", "v42 and v43", "v45 to v47", "v48",
-"v49", "v50 and v51").  v48 is v46
-(v35 with four more fixed rules and one mentions setting) with the source pass's instruction
-written field by field; its other requests are v35's.  v18 lists names only."""
+v48, v49, v50, v51 and v52 on the hand-gold core suite and MACCROBAT dev-20 and held-20
+(docs/prompts.md, "v29" ... "v52", "v53").  v53 is v48 with one more fixed rule
+(``measurements_from_text``); every request is v48's.  v48 is v46 (v35 with four more fixed
+rules and one mentions setting) with the source pass's instruction written field by field.
+v18 lists names only."""
 
 
 class _Frozen(BaseModel):

@@ -705,6 +705,16 @@ class SupportCheck:
                     out.append(Unstated(field, text, True, note, None))
                     continue
                 read_on = where if context is not None else quote + trail  # the sentence
+                if field != key and (
+                    why := _not_this_attribute(fact, field, text, lead + quote + trail)
+                ):
+                    index = i if isinstance(value, list) else None
+                    out.append(
+                        Unstated(
+                            field, text, False, f"{NOT_STATED} the {field} {text!r}: {why}", index
+                        )
+                    )
+                    continue
                 if field != key and (rest := _cut_short(text, read_on)):
                     note = f"{NOT_STATED} {text!r}: it is cut short (the text goes on {rest!r})"
                     index = i if isinstance(value, list) else None
@@ -747,6 +757,76 @@ class SupportCheck:
                     Unstated(field, text, field == key, _note(model, field, text, key), index)
                 )
         return out
+
+
+_TIME_LIKE = re.compile(
+    r"\d|\b(?:days?|weeks?|months?|years?|hours?|minutes?|night|morning|evening|afternoon|"
+    r"admission|admitted|discharge|arrival|referral|transfer|readmission|later|earlier|after|"
+    r"before|since|until|ago|post\w*|pre\w*|"
+    r"presentation|birth|age|aged|follow-?up|onset|today|yesterday|tomorrow|initially|then|"
+    r"subsequently|previously|prior|during|while|when|time|times|weekly|daily|monthly|once|"
+    r"twice|first|second|third|last|next|end|start|beginning|january|february|march|april|may|"
+    r"june|july|august|september|october|november|december|spring|summer|autumn|fall|winter|"
+    r"childhood|infancy|adolescence|pregnancy|gestation|trimester|cycles?|course|"
+    r"diagnosis|surgery|operation|transplant\w*|infusion|treatment|therapy|chemotherapy|"
+    r"induction|consolidation|relapse|remission|recovery|death)\b",
+    re.IGNORECASE,
+)
+"""A word or number a time is written with ("day +100", "two weeks later", "at diagnosis",
+"after the second cycle"): a time with none ("CT-guided biopsy") states no time."""
+_SINUS_RHYTHM = re.compile(r"\bsinus\s+(?:rhythm|tachycardia|bradycardia|arrhythmia|arrest)", re.I)
+
+
+def _not_this_attribute(fact: BaseModel, field: str, value: str, sentence: str) -> str | None:
+    """Why attribute `value` is not the fact's, whatever its quote says, or None: a time with
+    no word or number of a time; a finding's body site "sinus" of a sinus rhythm or
+    tachycardia (the heart's pacemaker, not a site); a test's result or time written in
+    another clause than the test's name ("troponin peaked at 688 ng/L 12 hours later;
+    NT-proBNP was 5,840 pg/mL": not NT-proBNP's time)."""
+    if field == "time" and not _TIME_LIKE.search(value):
+        return "it names no time"
+    sinus = value.strip().casefold() == "sinus"
+    if (
+        field == "body_site"
+        and isinstance(fact, Finding)
+        and sinus
+        and _SINUS_RHYTHM.search(fact.name)
+    ):
+        return "the sinus of a sinus rhythm is not a body site"
+    if isinstance(fact, Assessment) and field in ("result", "time"):
+        own = _name_pattern(fact.method)
+        names = [m.span() for m in own.finditer(sentence)] if own else []
+        places = [
+            (m.start(), m.end()) for m in re.finditer(re.escape(value), sentence, re.IGNORECASE)
+        ]
+        if names and places and all(_other_clause(sentence, names, at) for at in places):
+            return "it is written in another clause than the test"
+    return None
+
+
+_ENDS_CLAUSE = re.compile(r"\s*[;.](?:\s|$)")
+_CLAUSE_VERB = re.compile(
+    r"\b(?:was|were|is|are|showed|revealed|demonstrated|confirmed|found|detected)\b", re.I
+)
+
+
+def _other_clause(sentence: str, names: list[tuple[int, int]], at: tuple[int, int]) -> bool:
+    """The value at `at` belongs to another clause than every place of the test's name: it
+    ends the clause before the name's ("troponin peaked at 688 ng/L 12 hours later;
+    NT-proBNP was ..."), or it comes after a ";" that closes the name's own clause, verb and
+    all ("CRP was 12 mg/L; ferritin was normal"; not a list of tests that ends "were
+    normal")."""
+    start, end = at
+    for s, e in names:
+        if end <= s:
+            if not (_ENDS_CLAUSE.match(sentence, end) and ";" in sentence[end:s]):
+                return False
+        else:
+            between = sentence[e:start]
+            cut = between.find(";")
+            if cut < 0 or not _CLAUSE_VERB.search(between[:cut]):
+                return False
+    return True
 
 
 _OWN_FIELDS = frozenset({"dose", "duration", "time"})
@@ -1013,7 +1093,8 @@ _NOT_GIVEN_AFTER = re.compile(
 )
 _NOT_THE_DRUG = re.compile(
     r"^[-\s]*(?:resistance|resistant|sensitivity|susceptib\w+|allergy|allergic|levels?|"
-    r"concentrations?|antibod(?:y|ies))\b|^/",
+    r"concentrations?|antibod(?:y|ies))\b|^/"
+    r"|^\s*(?:was|were)\s+(?:below|above|undetectable|[<>≤≥]?\s*\d[\d.,]*\s*[a-zµμ]+/)",
     re.IGNORECASE,
 )
 _TEST_NOT_DONE = re.compile(
@@ -1109,6 +1190,8 @@ def _not_a_name(fact: BaseModel, value: str) -> str | None:
         return "it names nothing (only function words or numbers)"
     if isinstance(fact, Assessment) and _DRUG.search(value) and not _TEST_WORD.search(value):
         return "a drug given, not a test"
+    if isinstance(fact, Assessment) and _kinds()["given"].search(value) and not _a_test(value):
+        return "a treatment given, not a test"
     if isinstance(fact, (Finding, Assessment)) and _only_anatomy(value):
         return f"a part of the body, not a {'finding' if isinstance(fact, Finding) else 'test'}"
     head = _NOT_DISEASE.sub(" ", _FOR.split(value, maxsplit=1)[0])  # "drainage for effusion"
@@ -1131,14 +1214,25 @@ def _kinds() -> dict[str, re.Pattern[str]]:
     alternation = "|".join(re.escape(w) for w in sorted(parts, key=len, reverse=True))
     one = rf"(?:(?:{'|'.join(_SIDES)})\s+)*(?:{alternation})"
     categories = "|".join(f"(?:{row['pattern']})" for row in v["treatment_categories"])
+    given = "|".join(
+        f"(?:{row['pattern']})"
+        for row in v["treatment_categories"]
+        if row["category"] != "supportive"
+    )  # a supportive name may be a test's ("platelets", "oxygen")
     tests = v["tests"]["pattern"].removeprefix("^[\\w\\s-]*").removesuffix("$")
     return {
         "anatomy": re.compile(rf"{one}(?:(?:\s*,\s*|\s+and\s+|\s*,\s*and\s+){one})*"),
         "category": re.compile(categories, re.IGNORECASE),
+        "given": re.compile(rf"{given}|{_SUPPORT_GIVEN}", re.IGNORECASE),
         "test": re.compile(tests, re.IGNORECASE),
     }
 
 
+_SUPPORT_GIVEN = (
+    r"ha?emofiltration|\bCVVH\w*|dialysis|ventilation|intubat\w*|transfusion|"
+    r"\w+pressin\b|\w+azinamide\b|isoniazid|ethambutol"
+)
+"""Supportive treatments and drugs the vocabularies lack that a test is never named by."""
 _SIDES: tuple[str, ...] = (
     "the", "his", "her", "left", "right", "bilateral", "both", "multiple", "several", "upper",
     "lower",
@@ -1185,7 +1279,8 @@ _MEASURE = re.compile(
     r"panel|profile|workup|work-up|investigations?|signs?|reflex\w*|findings|imaging|"
     r"sampling|specimens?|swabs?|cultures?|fluid|screening|Ig[GMAE]|ELISA|load|DNA|RNA|"
     r"genotyp\w*|immunophenotyp\w*|\w*markers?|burden|thickness|output|flow|restaging|"
-    r"sensation|circulating|serolog\w*|titre|titer|tissue|virus\w*|viral|chains?)\b",
+    r"sensation|circulating|serolog\w*|titre|titer|tissue|virus\w*|viral|chains?|margins?|"
+    r"receptors?|\w+gra(?:m|phy)|explor\w*|diagnostic|\w+scope|genetic\w*)\b",
     re.IGNORECASE,
 )
 """Words of a measurement or an examination, with which a test may name a disease or a sign

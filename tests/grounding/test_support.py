@@ -1603,3 +1603,95 @@ def test_a_dose_or_time_of_another_treatment_in_the_sentence_is_not_stated(
     kept = getattr(grounded.record.treatments[0], field)
     assert (kept is not None) is stated, grounded.dropped
     assert stated or "'s" in grounded.dropped[0].note
+
+
+@pytest.mark.parametrize(
+    ("section", "fact", "sentence", "kept"),
+    [
+        # a treatment given, filed as a test (reading sample 7)
+        ("assessments", {"method": "desmopressin"}, "He took desmopressin 0.1 mg daily.", False),
+        ("assessments", {"method": "pyrazinamide"}, "He started pyrazinamide.", False),
+        ("assessments", {"method": "CVVH"}, "CVVH was started on day 4.", False),
+        ("assessments", {"method": "platelets"}, "Platelets were 21 × 10⁹/L.", True),
+        # a level measured, not the drug given
+        ("treatments", {"name": "insulin"}, "Insulin was below 1.0 mU/L.", False),
+        ("treatments", {"name": "insulin"}, "Insulin was given at 4 units per hour.", True),
+    ],
+)
+def test_a_treatment_filed_as_a_test_and_a_level_filed_as_a_treatment(
+    section: str, fact: dict[str, Any], sentence: str, kept: bool
+) -> None:
+    text = f"A 50-year-old man was admitted. {sentence} He recovered."
+    item: dict[str, Any] = (
+        {"result": None, "time": None, **fact}
+        if section == "assessments"
+        else _treatment(category="other", **fact)
+    )
+    rec = _record(**{section: [{**item, "evidence": sentence}]})
+    ev = getattr(ground(rec, text).record, section)[0].evidence
+    assert (ev.status != "unsupported") is kept, ev.note
+
+
+@pytest.mark.parametrize(
+    ("fact", "field", "sentence", "kept"),
+    [
+        (
+            {"method": "NT-proBNP", "result": "5,840 pg/mL", "time": "12 hours later"},
+            "time",
+            "Troponin peaked at 688 ng/L 12 hours later; NT-proBNP was 5,840 pg/mL.",
+            False,
+        ),
+        (
+            {"method": "troponin", "result": "688 ng/L", "time": "12 hours later"},
+            "time",
+            "Troponin peaked at 688 ng/L 12 hours later; NT-proBNP was 5,840 pg/mL.",
+            True,
+        ),
+        (
+            {"method": "biopsy", "result": "histiocytes", "time": "CT-guided biopsy"},
+            "time",
+            "A CT-guided biopsy showed histiocytes.",
+            False,
+        ),
+        (
+            {"method": "urinalysis", "result": "normal", "time": None},
+            "result",
+            "The blood count; liver and renal function tests; urinalysis were normal.",
+            True,  # a list of tests, one verb
+        ),
+        (
+            {
+                "method": "alanine aminotransferase",
+                "result": "312 U/L",
+                "time": "Three weeks later",
+            },
+            "time",
+            "Three weeks later he reported nausea; alanine aminotransferase was 312 U/L.",
+            True,  # the time opens the sentence
+        ),
+        (
+            {"method": "ferritin", "result": "12 mg/L", "time": None},
+            "result",
+            "CRP was 12 mg/L; ferritin was normal.",
+            False,
+        ),
+    ],
+)
+def test_a_test_s_time_in_another_clause_or_no_time_at_all_is_not_stated(
+    fact: dict[str, Any], field: str, sentence: str, kept: bool
+) -> None:
+    """Reading sample 7: "12 hours later" (the troponin peak's) given to NT-proBNP; "CT-guided
+    biopsy" given as a time."""
+    text = f"A 50-year-old man was admitted. {sentence} He recovered."
+    rec = _record(assessments=[{**fact, "evidence": sentence}])
+    grounded = ground(rec, text, unstated="drop")
+    assert (getattr(grounded.record.assessments[0], field) is not None) is kept, grounded.dropped
+
+
+def test_sinus_is_not_the_body_site_of_a_sinus_tachycardia() -> None:
+    sentence = "The ECG showed sinus tachycardia with ST-segment elevation."
+    text = f"A 50-year-old man was admitted. {sentence} He recovered."
+    rec = _record(findings=[_finding("sinus tachycardia", sentence, body_site="sinus")])
+    grounded = ground(rec, text, unstated="drop")
+    assert grounded.record.findings[0].body_site is None, grounded.dropped
+    assert grounded.record.findings[0].evidence.status != "unsupported"

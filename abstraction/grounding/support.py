@@ -900,6 +900,7 @@ _GOES_ON = re.compile(
     r"|(?<=[XY]),(?:[a-z]+\(|[+-]\d)"  # 11.2, 46,XX, 35-40, 4+3=7, 10^9; 46,XY,t(9;22)
     r"|(?<=\d)/\d+|(?<=[^\W\d_])/\w+|\*\d+"  # 120/80, 1 mg/kg, HLA-B*58 (not 12,700/µL)
     r"|(?<=[^\W\d_])[^\W\d_]{3,}"  # ejection fraction (not a plural's ending)
+    r"|(?<=[^\W\d_])(?:\s*\([^()]{1,20}\))?\s+(?:of|=|:)\s*[<>≤≥]?\d[\d.,]*\S*"  # (LVEF) of 38%
 )
 _SIGN_BEFORE = re.compile(r"(?:^|[\s(])[<>≤≥±−-]$")
 _THOUSANDS_ON = re.compile(r"(?<=\d),\d{3}(?!\d)")
@@ -1229,7 +1230,8 @@ def _kinds() -> dict[str, re.Pattern[str]]:
 
 
 _SUPPORT_GIVEN = (
-    r"ha?emofiltration|\bCVVH\w*|dialysis|ventilation|intubat\w*|transfusion|"
+    r"ha?emofiltration|\bCVVH\w*|dialysis|ventilation|intubat\w*|transfusion|\bCPR\b|"
+    r"resuscitation|"
     r"\w+pressin\b|\w+azinamide\b|isoniazid|ethambutol"
 )
 """Supportive treatments and drugs the vocabularies lack that a test is never named by."""
@@ -1286,8 +1288,8 @@ _MEASURE = re.compile(
 """Words of a measurement or an examination, with which a test may name a disease or a sign
 ("tumour markers", "pain score", "ascitic fluid", "hepatitis B serology", "Babinski sign")."""
 _EXAMINATION = re.compile(
-    r"\b(?:\w*markers?|counts?|investigations?|examinations?|assessments?|evaluations?|panel|workup|"
-    r"work-up|stud(?:y|ies)|analys[ie]s|screening|serolog\w*)\b",
+    r"\b(?:\w*markers?|\w*scores?|counts?|investigations?|examinations?|assessments?|"
+    r"evaluations?|panel|workup|work-up|stud(?:y|ies)|analys[ie]s|screening|serolog\w*)\b",
     re.IGNORECASE,
 )
 """The words of `_MEASURE` that only a test is named by, never a treatment."""

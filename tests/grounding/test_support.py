@@ -1501,6 +1501,8 @@ def test_a_name_of_another_kind_of_fact_is_not_stated(
         ("46,XY", "The karyotype was 46,XY", False),  # "46,XY,t(9;22)"
         ("0.01 ng/mL", "Troponin was 0.01 ng/mL", False),  # "<0.01 ng/mL"
         ("positive", "CD20 was positive", True),  # "positive.3": a citation
+        ("an ejection fraction", "Echo showed an ejection fraction", False),  # "of 22%"
+        ("normal", "MRI was normal", True),  # "normal at 3 months": a time follows
     ],
 )
 def test_a_value_cut_short_is_not_stated(result: str, quote: str, stated: bool) -> None:
@@ -1518,6 +1520,8 @@ def test_a_value_cut_short_is_not_stated(result: str, quote: str, stated: bool) 
         "46,XY": "The karyotype was 46,XY,t(9;22)(q34;q11.2)[20].",
         "0.01 ng/mL": "Troponin was <0.01 ng/mL on arrival.",
         "positive": "CD20 was positive.3 Then she was treated.",
+        "an ejection fraction": "Echo showed an ejection fraction of 22% on day 2.",
+        "normal": "MRI was normal at 3 months.",
     }[result]
     text = f"A 50-year-old woman was admitted. {full} She recovered."
     method = quote.split()[0] if not quote.startswith("The") else "karyotype"
@@ -1613,6 +1617,8 @@ def test_a_dose_or_time_of_another_treatment_in_the_sentence_is_not_stated(
         ("assessments", {"method": "pyrazinamide"}, "He started pyrazinamide.", False),
         ("assessments", {"method": "CVVH"}, "CVVH was started on day 4.", False),
         ("assessments", {"method": "platelets"}, "Platelets were 21 × 10⁹/L.", True),
+        ("assessments", {"method": "CPR"}, "CPR was started at once.", False),
+        ("treatments", {"name": "HScore"}, "The HScore was 241.", False),
         # a level measured, not the drug given
         ("treatments", {"name": "insulin"}, "Insulin was below 1.0 mU/L.", False),
         ("treatments", {"name": "insulin"}, "Insulin was given at 4 units per hour.", True),

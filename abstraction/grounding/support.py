@@ -1274,25 +1274,25 @@ _NOT_DISEASE = re.compile(
 quantity measured ("minimal residual disease", "mass spectrometry")."""
 """A word of a disease ("-itis", "-oma", "syndrome", "injury") or of a sign or symptom
 ("polyuria", "peripheral oedema", "pain"): named alone, not a test nor a treatment."""
+_EXAMINATION_WORDS = (
+    r"\w*markers?|\w*scores?|counts?|investigations?|examinations?|assessments?|evaluations?|"
+    r"panel|workup|work-up|stud(?:y|ies)|analys[ie]s|screening|serolog\w*"
+)
+_EXAMINATION = re.compile(rf"\b(?:{_EXAMINATION_WORDS})\b", re.IGNORECASE)
+"""Words only a test is named by, never a treatment ("tumour markers", "HScore", "full blood
+count", "investigations")."""
 _MEASURE = re.compile(
-    r"\b(?:markers?|counts?|index|ratio|scores?|scales?|grades?|grading|stag(?:e|ing)|"
-    r"size|volume|pressures?|rates?|functions?|fractions?|saturation|gradient|examinations?|"
-    r"exam|auscultation|palpation|percussion|assessments?|evaluations?|stud(?:y|ies)|analys[ie]s|"
-    r"panel|profile|workup|work-up|investigations?|signs?|reflex\w*|findings|imaging|"
-    r"sampling|specimens?|swabs?|cultures?|fluid|screening|Ig[GMAE]|ELISA|load|DNA|RNA|"
-    r"genotyp\w*|immunophenotyp\w*|\w*markers?|burden|thickness|output|flow|restaging|"
-    r"sensation|circulating|serolog\w*|titre|titer|tissue|virus\w*|viral|chains?|margins?|"
-    r"receptors?|\w+gra(?:m|phy)|explor\w*|diagnostic|\w+scope|genetic\w*)\b",
+    rf"\b(?:{_EXAMINATION_WORDS}|index|ratio|scales?|grades?|grading|stag(?:e|ing)|size|"
+    r"volume|pressures?|rates?|functions?|fractions?|saturation|gradient|exam|auscultation|"
+    r"palpation|percussion|profile|signs?|reflex\w*|findings|imaging|sampling|specimens?|"
+    r"swabs?|cultures?|fluid|Ig[GMAE]|ELISA|load|DNA|RNA|genotyp\w*|immunophenotyp\w*|burden|"
+    r"thickness|output|flow|restaging|sensation|circulating|titre|titer|tissue|virus\w*|viral|"
+    r"chains?|margins?|receptors?|\w+gra(?:m|phy)|explor\w*|diagnostic|\w+scope|genetic\w*)\b",
     re.IGNORECASE,
 )
 """Words of a measurement or an examination, with which a test may name a disease or a sign
-("tumour markers", "pain score", "ascitic fluid", "hepatitis B serology", "Babinski sign")."""
-_EXAMINATION = re.compile(
-    r"\b(?:\w*markers?|\w*scores?|counts?|investigations?|examinations?|assessments?|"
-    r"evaluations?|panel|workup|work-up|stud(?:y|ies)|analys[ie]s|screening|serolog\w*)\b",
-    re.IGNORECASE,
-)
-"""The words of `_MEASURE` that only a test is named by, never a treatment."""
+("tumour markers", "pain score", "ascitic fluid", "hepatitis B serology", "Babinski sign");
+some ("pressure", "rate", "fluid") also name treatments ("blood pressure control")."""
 _MADE_OF = re.compile(
     r"serum|plasma|blood|urine|urinary|antibod\w*|antigens?|stimulation|suppression|challenge",
     re.IGNORECASE,

@@ -225,7 +225,7 @@ def _measurement() -> _Measures:
     names = sorted(m["names"], key=len, reverse=True)
     abbrs = sorted(m["abbreviations"], key=len, reverse=True)
     bare = rf"(?i:{'|'.join(re.escape(n) for n in names)})|{'|'.join(re.escape(a) for a in abbrs)}"
-    name = rf"(?P<name>(?i:(?:{_SPECIMEN})[ \t]+)?(?:{bare}))"
+    name = rf"(?P<name>(?i:(?:{_SPECIMEN})[ \t]+)?(?P<bare>{bare}))"
     value = rf"(?P<value>{_MEASURE_NUMBER})"
     unit = rf"(?P<unit>[ \t]*+{_MEASURE_UNIT})?"
     return _Measures(
@@ -242,7 +242,8 @@ _STATED_AS = re.compile(r"\b(?:was|were|is|are|of)\b|[:=]", re.IGNORECASE)
 _ENDS_VALUE = re.compile(r"[ \t]*(?:[,;)(]|\.(?:\s|$)|\band\b|$)")
 _NOT_A_LEVEL_BEFORE = re.compile(
     r"\b(?:given|gave|infus\w*|administ\w*|started|received|prescribed|supplement\w*|replac\w*|"
-    r"bolus|doses?|diet|pulse|dialysate|solution|normal|reference|range|no|not|without|never|if|"
+    r"bolus|doses?|diet|pulse[ \t]+(?:therapy|steroids?|methylprednisolone|dose)|dialysate|"
+    r"solution|normal|reference|range|no|not|without|never|if|"
     r"when|unless|before|prior|ambient|environmental|storage|stored|sample|specimen|irrigation|"
     r"fluid|lifting|lifted|fell|fall|tumou?r|resected|mass)\b",
     re.IGNORECASE,
@@ -324,20 +325,19 @@ def measurements_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
     lo, hi = case_section(text)
     header = header_span(text)
     lo = max(lo, header.end if header is not None else 0)
-    methods = vocabulary("methods")
+    had = _Had(record)
     for m in measures.pattern.finditer(text, lo, hi):
         name, number, unit = m.group("name"), m.group("value"), m.group("unit")
-        if unit is None and not (name.casefold() in measures.unitless or _bare_value(text, m)):
+        bare = m.group("bare").casefold()  # "pleural fluid pH": a pH
+        if unit is None and not (bare in measures.unitless or _bare_value(text, m)):
             continue
         if not _a_level(text, m, measures):
             continue
-        _add_measurement(record, methods, name, number, text[m.start("value") : m.end()], m.group())
+        had.add(name, number, text[m.start("value") : m.end()], m.group())
         then = _THEN.match(text, m.end()) if unit is not None else None
         if then is not None and then.end() <= hi:  # "... and peaked at 688 ng/L"
-            quote = text[m.start() : then.end()]
-            _add_measurement(
-                record, methods, name, then.group("value"), then.group("result"), quote
-            )
+            value, result = then.group("value", "result")
+            had.add(name, value, result, text[m.start() : then.end()])
     return []
 
 
@@ -351,40 +351,52 @@ peaked at 688 ng/L")."""
 
 
 _NUMBERS = re.compile(r"\d+(?:[.,]\d+)*")
+_SPACES = re.compile(r"\s+")
 
 
-def _squeeze(value: str) -> str:
-    return re.sub(r"\s+", "", value).casefold()
+class _Had:
+    """The record's tests, indexed once (by the scorer's term of their names; the results of
+    those named by a measurement alone), so that adding a measurement costs no pass over them
+    all."""
 
+    def __init__(self, record: CaseReport) -> None:
+        self.record = record
+        self.methods = vocabulary("methods")
+        self.by_key: dict[str, list[Assessment]] = {}
+        self.by_number: dict[str, list[Assessment]] = {}
+        self.results: set[str] = set()
+        for a in record.assessments:
+            self._index(a)
 
-def _add_measurement(
-    record: CaseReport, methods: Any, name: str, number: str, result: str, quote: str
-) -> None:
-    """Add the test `name` with `result` quoted by `quote`, unless the record has it (see
-    `measurements_from_text`); a test of that name with no result takes it."""
-    key = methods.term(name).key
-    same = [a for a in record.assessments if methods.term(a.method).key == key]
-    result, quote = result.strip(), quote.strip()
-    measured = _measurement().name
-    if (
-        any(a.result and number.strip() in _NUMBERS.findall(a.result) for a in same)
-        or any(
-            a.result and number.strip() in a.result and name.casefold() in a.method.casefold()
-            for a in record.assessments
-        )
-        or any(
-            a.result and _squeeze(a.result) == _squeeze(result) and measured.fullmatch(a.method)
-            for a in record.assessments
-        )
-    ):
-        return  # had already, under a longer name ("WBC count" for "WBC") or another ("Hb")
-    empty = next((a for a in same if a.result is None), None)
-    if empty is not None:
-        empty.result, empty.evidence = result, Evidence(quote=quote)
-        return
-    record.assessments.append(
-        Assessment(method=name, result=result, time=None, evidence=Evidence(quote=quote))
-    )
+    def _index(self, a: Assessment) -> None:
+        self.by_key.setdefault(self.methods.term(a.method).key, []).append(a)
+        for number in _NUMBERS.findall(a.result or ""):
+            self.by_number.setdefault(number, []).append(a)
+        if a.result and _measurement().name.fullmatch(a.method):
+            self.results.add(_SPACES.sub("", a.result).casefold())
+
+    def add(self, name: str, number: str, result: str, quote: str) -> None:
+        """Add the test `name` with `result` quoted by `quote`, unless the record has it (see
+        `measurements_from_text`); a test of that name with no result takes it."""
+        number, result, quote = number.strip(), result.strip(), quote.strip()
+        same = self.by_key.get(self.methods.term(name).key, [])
+        word = re.compile(rf"(?<!\w){re.escape(name)}(?!\w)", re.IGNORECASE)
+        with_number = self.by_number.get(number, [])
+        if (
+            any(a in same for a in with_number)
+            or _SPACES.sub("", result).casefold() in self.results
+            or any(word.search(a.method) for a in with_number)
+        ):
+            return  # had already, under a longer name ("WBC count" for "WBC") or another ("Hb")
+        empty = next((a for a in same if a.result is None), None)
+        if empty is not None:
+            empty.result, empty.evidence = result, Evidence(quote=quote)
+            self.by_key[self.methods.term(empty.method).key].remove(empty)
+            self._index(empty)
+            return
+        added = Assessment(method=name, result=result, time=None, evidence=Evidence(quote=quote))
+        self.record.assessments.append(added)
+        self._index(added)
 
 
 _INTENT_CUES: tuple[tuple[str, str], ...] = (

@@ -241,7 +241,7 @@ class _Options:
 
 
 _DISCUSSION = re.compile(
-    r"^[ \t#*]*(?:(?:\d+(?:\.\d+)*|[ivxlc]+)\.?[ \t]*(?:\|[ \t]*)?[ \t]+)?"
+    r"^[ \t#*]*(?:(?:\d+(?:\.\d+)*|[ivxlc]+)\.?(?:[ \t]*\|)?[ \t]+)?"
     r"(?:discussion|conclusions?|comments?|literature review|review of (?:the )?literature|"
     r"references|bibliography)"
     r"(?:[ \t]+and[ \t]+(?:conclusions?|literature review|review of (?:the )?literature))?"
@@ -252,7 +252,7 @@ _DISCUSSION = re.compile(
 "4. Discussion", "3 | DISCUSSION", "IV. DISCUSSION", "Discussion and conclusions",
 "Discussion: ...", a line ending "\r\n"), or lists it ("References")."""
 _CASE_HEADING = re.compile(
-    r"^[ \t#*]*(?:(?:\d+(?:\.\d+)*|[ivxlc]+)\.?[ \t]*(?:\|[ \t]*)?[ \t]+)?(?:case "
+    r"^[ \t#*]*(?:(?:\d+(?:\.\d+)*|[ivxlc]+)\.?(?:[ \t]*\|)?[ \t]+)?(?:case "
     r"(?:presentation|report|description|history|summary|\d+)|presentation of (?:the )?case|"
     r"clinical (?:presentation|history|course))[ \t:*\r]*$",
     re.IGNORECASE | re.MULTILINE,

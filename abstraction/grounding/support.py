@@ -769,7 +769,8 @@ _TIME_LIKE = re.compile(
     r"june|july|august|september|october|november|december|spring|summer|autumn|fall|winter|"
     r"childhood|infancy|adolescence|pregnancy|gestation|trimester|cycles?|course|"
     r"diagnosis|surgery|operation|transplant\w*|infusion|treatment|therapy|chemotherapy|"
-    r"induction|consolidation|relapse|remission|recovery|death)\b",
+    r"induction|consolidation|relapse|remission|recovery|death|baseline|intra\w*|peri\w*|"
+    r"overnight|recent\w*|autopsy|neonat\w*|concurrent\w*|simultaneous\w*)\b",
     re.IGNORECASE,
 )
 """A word or number a time is written with ("day +100", "two weeks later", "at diagnosis",
@@ -810,12 +811,16 @@ _CLAUSE_VERB = re.compile(
 )
 
 
+_SAME_TEST = re.compile(r"\s*(?:it|this|which|they|these|the\s+(?:level|value|count)s?)\b", re.I)
+"""A clause that goes on about the same test ("troponin was 412 ng/L; it peaked at ...")."""
+
+
 def _other_clause(sentence: str, names: list[tuple[int, int]], at: tuple[int, int]) -> bool:
     """The value at `at` belongs to another clause than every place of the test's name: it
     ends the clause before the name's ("troponin peaked at 688 ng/L 12 hours later;
     NT-proBNP was ..."), or it comes after a ";" that closes the name's own clause, verb and
     all ("CRP was 12 mg/L; ferritin was normal"; not a list of tests that ends "were
-    normal")."""
+    normal", nor a clause about the same test: "; it peaked at 688 ng/L")."""
     start, end = at
     for s, e in names:
         if end <= s:
@@ -824,7 +829,11 @@ def _other_clause(sentence: str, names: list[tuple[int, int]], at: tuple[int, in
         else:
             between = sentence[e:start]
             cut = between.find(";")
-            if cut < 0 or not _CLAUSE_VERB.search(between[:cut]):
+            if (
+                cut < 0
+                or not _CLAUSE_VERB.search(between[:cut])
+                or _SAME_TEST.match(between[cut + 1 :])
+            ):
                 return False
     return True
 
@@ -929,7 +938,7 @@ def _cut_short(value: str, text: str) -> str | None:
     ]
     if not found or not all(rests):
         return None
-    return value[-6:] + rests[0].group()  # type: ignore[union-attr]
+    return value[-6:] + rests[0].group()[:12]  # type: ignore[union-attr]
 
 
 _NON_BEFORE = re.compile(r"\bnon[-\s]?$", re.IGNORECASE)
@@ -1213,10 +1222,10 @@ def _kinds() -> dict[str, re.Pattern[str]]:
     v = rules_vocabulary()
     parts = {w.casefold() for w in [*v["anatomy"]["words"], *v["sites"]["words"]]} - _NOT_ONLY_PARTS
     alternation = "|".join(re.escape(w) for w in sorted(parts, key=len, reverse=True))
-    one = rf"(?:(?:{'|'.join(_SIDES)})\s+)*(?:{alternation})"
-    categories = "|".join(f"(?:{row['pattern']})" for row in v["treatment_categories"])
+    one = rf"(?>(?:(?:{'|'.join(_SIDES)})\s+)*(?:{alternation}))"  # atomic: no 2^n retries
+    categories = "|".join(f"(?:{_word_start(row['pattern'])})" for row in v["treatment_categories"])
     given = "|".join(
-        f"(?:{row['pattern']})"
+        f"(?:{_word_start(row['pattern'])})"
         for row in v["treatment_categories"]
         if row["category"] != "supportive"
     )  # a supportive name may be a test's ("platelets", "oxygen")
@@ -1244,6 +1253,12 @@ _NOT_ONLY_PARTS = frozenset({"sinus", "blood", "valve", "bone marrow", "marrow"}
 specimen a test is named by ("bone marrow" showed 60 % blasts)."""
 
 
+def _word_start(pattern: str) -> str:
+    r"""`pattern` with a word boundary before each alternative that opens with ``\w+``
+    ("\w+mab\b" retried at every letter of a long word is quadratic)."""
+    return re.sub(r"(^|[|(])\\w\+", r"\1\\b\\w+", pattern)
+
+
 def _only_anatomy(value: str) -> bool:
     """`value` names only parts of the body ("abdomen", "ribs", "the left elbow", "chest,
     abdomen and pelvis"): entries of the anatomy and site vocabularies, each perhaps with a
@@ -1264,6 +1279,8 @@ _DISEASE_OR_SIGN = re.compile(
     r"arrest)\b",
     re.IGNORECASE,
 )
+"""A word of a disease ("-itis", "-oma", "syndrome", "injury") or of a sign or symptom
+("polyuria", "peripheral oedema", "pain"): named alone, not a test nor a treatment."""
 _NOT_DISEASE = re.compile(
     r"\b(?:stoma|diagnosis|prognosis|homeopathy|osteopathy|naturopathy|hypnosis|"
     r"tumou?r\s+necrosis\s+factor|mass\s+spectrometry|bone\s+mass|lean\s+mass|"
@@ -1272,8 +1289,6 @@ _NOT_DISEASE = re.compile(
 )
 """Words that end as a disease word does and name none ("stoma", "diagnosis"), or name a
 quantity measured ("minimal residual disease", "mass spectrometry")."""
-"""A word of a disease ("-itis", "-oma", "syndrome", "injury") or of a sign or symptom
-("polyuria", "peripheral oedema", "pain"): named alone, not a test nor a treatment."""
 _EXAMINATION_WORDS = (
     r"\w*markers?|\w*scores?|counts?|investigations?|examinations?|assessments?|evaluations?|"
     r"panel|workup|work-up|stud(?:y|ies)|analys[ie]s|screening|serolog\w*"

@@ -412,6 +412,46 @@ def test_no_measurement_from_what_is_not_a_level_of_this_patient(sentence: str) 
     assert [(a.method, a.result) for a in record.assessments] == []
 
 
+@pytest.mark.parametrize(
+    ("sentence", "existing", "added"),
+    [
+        (
+            "Blood pressure was 90/60 mmHg, pulse 120 bpm and temperature 38.5 °C.",
+            [],
+            [("Blood pressure", "90/60 mmHg"), ("pulse", "120 bpm"), ("temperature", "38.5 °C")],
+        ),
+        ("CRP was 46 mg/L.", [("CRP", "146 mg/L")], [("CRP", "46 mg/L")]),  # not "146"
+        ("Hb was 7 g/dL.", [("HbA1c", "7.1%")], [("Hb", "7 g/dL")]),  # not "HbA1c"
+        ("Pleural fluid pH 7.21.", [], [("Pleural fluid pH", "7.21")]),
+        ("Hb was 7.9 g/dL.", [("haemoglobin", "7.9 g/dL")], []),  # the same level, named so
+    ],
+)
+def test_measurements_a_helper_s_review_found_lost_or_kept_twice(
+    sentence: str, existing: list[tuple[str, str]], added: list[tuple[str, str]]
+) -> None:
+    from abstraction.core.schema import Assessment
+
+    record = empty_case_report()
+    record.assessments = [
+        Assessment(method=m, result=r, time=None, evidence=Evidence(quote=f"{m} {r}"))
+        for m, r in existing
+    ]
+    apply_rules(record, ("measurements_from_text",), _case(sentence))
+    assert [(a.method, a.result) for a in record.assessments[len(existing) :]] == added
+
+
+def test_measurements_cost_no_pass_over_the_record_each() -> None:
+    import time
+
+    record = empty_case_report()
+    start = time.perf_counter()
+    apply_rules(
+        record, ("measurements_from_text",), _case("".join(f"Hb {i} g/dL. " for i in range(3000)))
+    )
+    assert len(record.assessments) == 3000
+    assert time.perf_counter() - start < 5
+
+
 def test_intent_only_where_an_intent_word_is_written_with_the_treatment() -> None:
     text = _case(
         "Three days later, salvage chemotherapy with FLAG-Ida was started. She then received "

@@ -1681,6 +1681,18 @@ def test_a_treatment_filed_as_a_test_and_a_level_filed_as_a_treatment(
             "CRP was 12 mg/L; ferritin was normal.",
             False,
         ),
+        (
+            {"method": "troponin", "result": "688 ng/L", "time": None},
+            "result",
+            "Troponin was 412 ng/L; it peaked at 688 ng/L on day 2.",
+            True,  # the same test goes on (a helper's review)
+        ),
+        (
+            {"method": "troponin", "result": "412 ng/L", "time": "at baseline"},
+            "time",
+            "Troponin was 412 ng/L at baseline.",
+            True,
+        ),
     ],
 )
 def test_a_test_s_time_in_another_clause_or_no_time_at_all_is_not_stated(
@@ -1701,3 +1713,20 @@ def test_sinus_is_not_the_body_site_of_a_sinus_tachycardia() -> None:
     grounded = ground(rec, text, unstated="drop")
     assert grounded.record.findings[0].body_site is None, grounded.dropped
     assert grounded.record.findings[0].evidence.status != "unsupported"
+
+
+def test_no_check_is_slow_on_long_lists_or_long_words() -> None:
+    """A helper's review: a list of "upper limb"s took 2^n steps, a long word in the
+    sentence of a dose quadratic ones, a heading line of spaces quadratic ones."""
+    import time
+
+    from abstraction.grounding.ground import case_section
+
+    start = time.perf_counter()
+    name = ", ".join(["upper limb"] * 40) + " swelling"
+    ground(_record(findings=[_finding(name, name)]), f"A woman had {name}.")
+    sentence = f"She received rituximab 375 mg/m2 weekly; sequence {'A' * 20000} was noted."
+    rec = _record(treatments=[_treatment(dose="375 mg/m2", evidence="rituximab 375 mg/m2")])
+    ground(rec, f"A woman was admitted. {sentence}")
+    case_section("1" + " " * 20000 + "x")
+    assert time.perf_counter() - start < 5

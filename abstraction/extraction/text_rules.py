@@ -269,11 +269,14 @@ _NOT_A_LEVEL_AFTER = re.compile(
 )
 """What after a number makes it no level: a range ("12-16 g/dL"), a difference ("2 g/dL lower
 than at baseline"), a time ("INR at 24 h"), one of a list of values ("8.2 and 6.1 mg/dL")."""
+_RELATIVES = "mother|father|brother|sister|sibling|husband|wife|son|daughter"
+_OTHER_PATIENTS = "patients|cases|series|literature|studies"
+"""Words of a sentence about someone other than the patient: the measurement rule's
+`_SOMEONE_ELSE` and the event rule's `_OTHER_PEOPLE` each add their own."""
 _SOMEONE_ELSE = re.compile(
-    r"\b(?:mother|father|brother|sister|sibling|twin|donor|husband|wife|son|daughter|parents?|"
-    r"relatives?|maternal|paternal|et[ \t]+al|previous(?:ly)?[ \t]+(?:reported|described|"
-    r"published|reports?|cases|studies)|reports|describe[sd]?|cases|patients|series|literature|"
-    r"median|studies|our[ \t]+unit)\b",
+    rf"\b(?:{_RELATIVES}|{_OTHER_PATIENTS}|twin|donor|parents?|relatives?|maternal|paternal|"
+    r"et[ \t]+al|previous(?:ly)?[ \t]+(?:reported|described|published|reports?|cases|studies)|"
+    r"reports|describe[sd]?|median|our[ \t]+unit)\b",
     re.IGNORECASE,
 )
 """Words of a sentence about someone else's values (a relative, a donor, other patients)."""
@@ -1819,8 +1822,7 @@ hedges."""
 _NOT_AFTER = re.compile(r"^\W*(?:\w+\W+){0,3}?(?:not|never)\b", re.IGNORECASE)
 """Words after it that deny it ("remission was not achieved")."""
 _OTHER_PEOPLE = re.compile(
-    r"\b(?:patients|cases|series|literature|studies|reported|et al|mother|father|sister|"
-    r"brother|son|daughter|aunt|uncle|grand\w+|cousin|sibling|family|husband|wife)\b",
+    rf"\b(?:{_RELATIVES}|{_OTHER_PATIENTS}|reported|et al|aunt|uncle|grand\w+|cousin|family)\b",
     re.IGNORECASE,
 )
 _BACK_REFERENCE = re.compile(r"\b(?:her|his|the|this|that|its|their|such)[ \t]+$", re.IGNORECASE)

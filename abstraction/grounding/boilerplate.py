@@ -93,3 +93,37 @@ def header_span(text: str) -> Span | None:
             return Span(0, pos) if text[:pos].strip() else None
         pos += len(line)
     return None
+
+
+_YEAR = re.compile(r"(?<!\d)(?:1[89]|20)\d\d(?!\d)")
+_CITED = re.compile(
+    r"\b(?:vol|volume|issue|pp?)\b\.?|;|\(\d+\)|:\s*\d|\d\s*[–-]\s*\d|\bdoi\b", re.I
+)
+_SEGMENT_END = re.compile(
+    r"[,;|·•]|\s(?=\(?(?:1[89]|20)\d\d(?!\d))|\s(?=(?:vol|volume|issue)\b)", re.IGNORECASE
+)
+
+
+def line_at(text: str, at: int) -> Span:
+    """The line of `text` that holds offset `at` (its newline left out)."""
+    start = text.rfind("\n", 0, at) + 1
+    end = text.find("\n", at)
+    return Span(start, len(text) if end < 0 else end)
+
+
+def is_citation_line(line: str) -> bool:
+    """Whether a line cites the article ("Pediatric Rare Disease Reports 2025; 3(1): 45-51",
+    "Clinical Cases in Myeloma, 2024, Vol. 6, Issue 2"): a year with a volume, an issue,
+    pages or a DOI, not running text.  Its words are the journal's, not the title."""
+    return bool(_YEAR.search(line) and _CITED.search(line)) and not reads_as_prose(line)
+
+
+def segment_at(text: str, span: Span) -> str:
+    """The part of `span`'s line between separators (a comma, a semicolon, a bar, a dot, before
+    a year or a volume) that holds `span`: a journal's whole name in its citation line."""
+    line = line_at(text, span.start)
+    cut = [m.start() for m in _SEGMENT_END.finditer(text, line.start, line.end)]
+    ends = [m.end() for m in _SEGMENT_END.finditer(text, line.start, line.end)]
+    lo = max([e for e in ends if e <= span.start], default=line.start)
+    hi = min([c for c in cut if c >= span.end], default=line.end)
+    return text[lo:hi].strip()

@@ -43,9 +43,17 @@ from abstraction.core.schema import (
     iter_evidence,
 )
 from abstraction.grounding.align import Aligner, Alignment, Span, normalize
-from abstraction.grounding.boilerplate import content_spans, header_span, prose_spans
+from abstraction.grounding.boilerplate import (
+    content_spans,
+    header_span,
+    is_citation_line,
+    line_at,
+    prose_spans,
+    segment_at,
+)
 from abstraction.grounding.support import (
     MIN_VALUE_CHARS,
+    NOT_STATED,
     YEARS_PER,
     SupportCheck,
     Unstated,
@@ -494,6 +502,29 @@ def _found(ev: Evidence, doc: _Document, *, whole: bool = True) -> str:
     return text[start:end]
 
 
+def _not_this_source(path: str, ev: Evidence, owner: BaseModel, doc: _Document) -> str | None:
+    """Why a title's or a journal's quote does not state it, or None: a title taken from the
+    journal's citation line ("Pediatric Rare Disease Reports 2025; 3(1): 45-51"), a journal's
+    name cut short ("Myeloma" of "Clinical Cases in Myeloma and Related Disorders, 2024")."""
+    field = path.rsplit(".", 1)[-1]
+    value = getattr(owner, "value", None)
+    if field not in ("title", "journal") or not isinstance(value, str) or ev.start is None:
+        return None
+    quoted = doc.text[ev.start : ev.end or ev.start]
+    at = quoted.casefold().find(value.casefold())
+    if at < 0:
+        return None
+    span = Span(ev.start + at, ev.start + at + len(value))
+    line = line_at(doc.text, span.start)
+    if field == "title" and is_citation_line(doc.text[line.start : line.end]):
+        return f"{NOT_STATED} {value!r}: the journal's citation line, not the article's title"
+    whole = segment_at(doc.text, span)
+    short = value.casefold().strip(" .")
+    if field == "journal" and short in whole.casefold() and len(whole.strip(" .")) > len(short):
+        return f"{NOT_STATED} {value!r}: it is cut short (the journal is {whole!r})"
+    return None
+
+
 def _prefix(note: str | None, text: str) -> str:
     return f"{note}; {text}" if note else text
 
@@ -633,6 +664,12 @@ def ground(
         if not is_metadata:
             _widen_bare(ev, owner, doc, opts)
         dropped += _support(path, ev, owner, doc, opts, metadata=is_metadata)
+        if (
+            is_metadata
+            and ev.status != "unsupported"
+            and (why := _not_this_source(path, ev, owner, doc))
+        ):
+            ev.status, ev.note = "unsupported", _prefix(ev.note, why)
         check = VALUE_CHECKS.get(type(owner))
         if check and ev.status != "unsupported":
             problem = check(owner, ev, doc.aligner)

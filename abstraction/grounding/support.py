@@ -720,6 +720,15 @@ class SupportCheck:
                     index = i if isinstance(value, list) else None
                     out.append(Unstated(field, text, False, note, index))
                     continue
+                if (
+                    field == key
+                    and isinstance(fact, (Diagnosis, Finding))
+                    and said_present(fact)
+                    and (head := _only_a_qualifier(text, lead + quote + trail))
+                ):
+                    note = f"{NOT_STATED} {text!r}: the text names it only as {head!r}"
+                    out.append(Unstated(field, text, True, note, None))
+                    continue
                 if self.value_stated(model, field, text, where):
                     if (
                         field == key
@@ -775,7 +784,37 @@ _TIME_LIKE = re.compile(
 )
 """A word or number a time is written with ("day +100", "two weeks later", "at diagnosis",
 "after the second cycle"): a time with none ("CT-guided biopsy") states no time."""
+_MOVEMENT = re.compile(
+    r"\b(?:abduction|adduction|(?:dorsi|plantar|palmar|plantar\s+)?flexion|extension|rotation|"
+    r"pronation|supination|elevation|eversion|inversion|grip|movements?|motion)\s*$",
+    re.IGNORECASE,
+)
+"""A movement a muscle's strength is graded by ("shoulder abduction"): not where a finding is."""
 _SINUS_RHYTHM = re.compile(r"\bsinus\s+(?:rhythm|tachycardia|bradycardia|arrhythmia|arrest)", re.I)
+
+
+_QUALIFIED = re.compile(
+    r"(?:\s*(?:,|/|\band\b|\bor\b)\s*[^\W_][\w-]*)*(?:\s+|-)(?:genes?|mutations?|mutated|"
+    r"rearrange\w*|fusions?|amplifi\w*|deletions?|translocations?|expression|expressing|"
+    r"variants?|status|stain\w*|immunostain\w*|alleles?|"
+    r"polymorphisms?|duplications?|insertions?|transcripts?|copy|copies)\b",
+    re.IGNORECASE,
+)
+
+
+def _only_a_qualifier(name: str, sentence: str) -> str | None:
+    """The phrase of `sentence` that names `name` (one word) only as a gene's or a marker's
+    change or expression ("no MYC rearrangement", "with MYC and BCL2 rearrangements", "CD20
+    expression"): a diagnosis or a finding "MYC" the sentence does not state ("HIV-positive"
+    does state "HIV").  None when one mention stands
+    alone or the sentence does not name it."""
+    if len(name.split()) != 1 or (at := _name_pattern(name)) is None:
+        return None
+    heads = [_QUALIFIED.match(sentence, m.end()) for m in at.finditer(sentence)]
+    if not heads or any(h is None for h in heads):
+        return None
+    first = next(at.finditer(sentence))
+    return sentence[first.start() : heads[0].end()]  # type: ignore[union-attr]
 
 
 def _not_this_attribute(fact: BaseModel, field: str, value: str, sentence: str) -> str | None:
@@ -786,6 +825,8 @@ def _not_this_attribute(fact: BaseModel, field: str, value: str, sentence: str) 
     NT-proBNP was 5,840 pg/mL": not NT-proBNP's time)."""
     if field == "time" and not _TIME_LIKE.search(value):
         return "it names no time"
+    if field == "body_site" and isinstance(fact, Finding) and _MOVEMENT.search(value):
+        return "a movement, not a body site"
     sinus = value.strip().casefold() == "sinus"
     if (
         field == "body_site"
@@ -965,12 +1006,13 @@ _NOT_NEGATIONS = re.compile(
 """Words of negation that negate no finding ("not only", "no longer", "could not be
 excluded", "disease-free", "free T4", "nil by mouth"): taken out before the search."""
 _NEGATION_CLAUSE = re.compile(
-    r"[;!?]|\.\s|(?-i:\.(?=[A-Z]))|\b(?:but|although|though|while|whereas|however)\b",
+    r"(?<!\(\d)(?<!\(\d\d)(?<!\(\w\d\d)[;!?]|\.\s|(?-i:\.(?=[A-Z]))"
+    r"|\b(?:but|although|though|while|whereas|however)\b",
     re.IGNORECASE,
 )
 """Where a clause ends for both negation checks (a finding absent, a finding present): "no
 fever but severe headache" says nothing of a headache's absence (commas and "and" join negated
-lists: "no fever, cough or rash")."""
+lists: "no fever, cough or rash"); not the ";" of a translocation "t(11;14)"."""
 
 
 def _negates(clause: str) -> bool:
@@ -1164,6 +1206,41 @@ def _not_given(fact: BaseModel, name: str, sentence: str) -> str | None:
 
 
 _NAMED = (Diagnosis, Finding, Treatment, Assessment, TimelineEvent, DiseaseEvent)
+_KARYOTYPE = re.compile(
+    r"\b(?:t|del|inv|dup|der|ins|i|add)\(\w|\b[^\W\d_]{1,2}\d{2,}[^\W\d_]?\b", re.IGNORECASE
+)
+"""A change of the karyotype ("t(4;14)", "del(17p)") or a marker or a variant ("S100",
+"p63", "L858R"): named by letters and numbers."""
+_MOVEMENT_NAMED = re.compile(
+    r"(?:(?:left|right|bilateral)\s+)?[^\W\d_][\w-]*\s+(?:abduction|adduction|"
+    r"(?:dorsi|plantar|palmar)?flexion|extension|rotation|pronation|supination|eversion|"
+    r"inversion)",
+    re.IGNORECASE,
+)
+"""A movement a muscle's strength is graded by ("elbow extension" of "grade 3/5 for shoulder
+abduction and elbow extension"), named alone: no finding."""
+_LEADING = re.compile(r"^\s*(?:(?:with|without|no|not|of|the|a|an|and|or|on|in|at)\s+)+", re.I)
+"""Words a cut phrase may start with ("with no facial" of "with no facial weakness")."""
+_RESULT_ONLY = re.compile(
+    r"(?:(?:was|were|is|are|came\s+back|returned|tested|test)\s+)*(?:negative|positive|normal|"
+    r"abnormal|unremarkable|elevated|raised|increased|decreased|reduced|low|high|"
+    r"within\s+normal\s+limits|(?:not\s+)?detected|undetectable|present|absent|mild|moderate|"
+    r"severe|stable|improved|worsened|unchanged|borderline)",
+    re.IGNORECASE,
+)
+"""A result alone ("negative" of "a urine toxicology screen was negative"): no finding."""
+_QUALIFIER = re.compile(
+    r"(?!(?:withdrawal|removal|survival|arrival|denial|refusal|trial|hospital|interval|signal|"
+    r"canal|rental|recital|dismissal|reversal|renewal|approval|disposal|proposal)\b)"
+    r"(?-i:(?![A-Z]+\b))[^\W\d_]{3,}al",
+    re.IGNORECASE,
+)
+"""One adjective in "-al" cut from its noun ("postural" of "a postural and action tremor",
+"facial" of "no facial weakness"); not a noun in "-al" ("withdrawal")."""
+_NEGATION_FIRST = re.compile(
+    r"\s*(?:no|none|nil|not|never|without|negative\s+for|denie[sd])\b", re.I
+)
+"""A diagnosis named by a negation ("no relevant medical history") names none the patient had."""
 _DRUG = re.compile(
     r"\b(?:\w+(?:pril|sartan|olol|semide|thiazide|statin|parin|xaban|gatran|prazole|tidine|"
     r"ephrine|butamine|olone|asone|isone|cillin|mycin|micin|floxacin|cycline|penem|conazole|"
@@ -1196,14 +1273,27 @@ def _not_a_name(fact: BaseModel, value: str) -> str | None:
     if not isinstance(fact, _NAMED) or len(value.strip()) < MIN_VALUE_CHARS:
         return None  # under 2 characters has its own note
     words = [w for w in re.findall(r"[^\W\d_]+", value) if len(w) >= 2]
-    if not [w for w in words if w.isupper() or w.lower() not in function_words()]:
+    named = [w for w in words if w.isupper() or w.lower() not in function_words()]
+    if not named and not _KARYOTYPE.search(value):
         return "it names nothing (only function words or numbers)"
     if isinstance(fact, Assessment) and _DRUG.search(value) and not _TEST_WORD.search(value):
         return "a drug given, not a test"
     if isinstance(fact, Assessment) and _kinds()["given"].search(value) and not _a_test(value):
         return "a treatment given, not a test"
-    if isinstance(fact, (Finding, Assessment)) and _only_anatomy(value):
+    if isinstance(fact, (Finding, Assessment)) and _only_anatomy(_LEADING.sub("", value)):
         return f"a part of the body, not a {'finding' if isinstance(fact, Finding) else 'test'}"
+    if isinstance(fact, (Finding, Diagnosis)):
+        kind = "finding" if isinstance(fact, Finding) else "diagnosis"
+        if _RESULT_ONLY.fullmatch(value.strip()):
+            return f"a result, not a {kind}"
+        if _DRUG.search(value) and not _DRUG_HARM.search(value):
+            return f"a drug, not a {kind}"
+        if _MOVEMENT_NAMED.fullmatch(value.strip()):
+            return f"a movement, not a {kind}"
+        if _QUALIFIER.fullmatch(_LEADING.sub("", value).strip()):
+            return f"a word that qualifies a {kind}, not one"
+    if isinstance(fact, Diagnosis) and fact.status != "ruled_out" and _NEGATION_FIRST.match(value):
+        return "a negation, not a diagnosis the patient had"
     head = _NOT_DISEASE.sub(" ", _FOR.split(value, maxsplit=1)[0])  # "drainage for effusion"
     if isinstance(fact, Assessment) and _DISEASE_OR_SIGN.search(head) and not _a_test(value):
         return "a disease or a sign, not a test"
@@ -1281,6 +1371,15 @@ _DISEASE_OR_SIGN = re.compile(
 )
 """A word of a disease ("-itis", "-oma", "syndrome", "injury") or of a sign or symptom
 ("polyuria", "peripheral oedema", "pain"): named alone, not a test nor a treatment."""
+_DRUG_HARM = re.compile(
+    r"\b(?:toxic\w*|induced|associated|related|allerg\w*|reactions?|resistan\w*|overdose|"
+    r"poisoning|intoxication|levels?|withdrawal|dependence|abuse|use|misuse|immunoglobulins?|"
+    r"elevated|raised|high|low|increased|decreased|serum|plasma|positive|negative|deposits?)\b|"
+    + _DISEASE_OR_SIGN.pattern,
+    re.IGNORECASE,
+)
+"""Words with which a drug's name names a disease or a finding ("methotrexate toxicity",
+"vancomycin-resistant enterococcus", "heparin-induced thrombocytopenia")."""
 _NOT_DISEASE = re.compile(
     r"\b(?:stoma|diagnosis|prognosis|homeopathy|osteopathy|naturopathy|hypnosis|"
     r"tumou?r\s+necrosis\s+factor|mass\s+spectrometry|bone\s+mass|lean\s+mass|"

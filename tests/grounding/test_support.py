@@ -1383,11 +1383,12 @@ def test_a_name_that_names_nothing_or_a_drug_as_a_test_is_not_stated(
 
 
 def test_a_quote_that_ends_inside_a_word_is_read_with_the_rest_of_it() -> None:
-    text = "A 60-year-old man had weakness. There was weak ankle dorsiflexion on the left."
-    rec = _record(findings=[_finding("ankle dorsif", "ankle dorsif")])
+    # (an ankle's dorsiflexion here before: a movement is no finding, fifteenth session)
+    text = "A 60-year-old man had weakness. There was skin hyperpigmentation on the left."
+    rec = _record(findings=[_finding("skin hyperpig", "skin hyperpig")])
     ev = ground(rec, text).record.findings[0].evidence
-    assert ev.status == "unsupported" and "does not state 'ankle dorsif'" in (ev.note or "")
-    rec = _record(findings=[_finding("ankle dorsiflexion", "ankle dorsif")])
+    assert ev.status == "unsupported" and "does not state 'skin hyperpig'" in (ev.note or "")
+    rec = _record(findings=[_finding("skin hyperpigmentation", "skin hyperpig")])
     assert ground(rec, text).record.findings[0].evidence.status != "unsupported"
 
 
@@ -1730,3 +1731,99 @@ def test_no_check_is_slow_on_long_lists_or_long_words() -> None:
     ground(rec, f"A woman was admitted. {sentence}")
     case_section("1" + " " * 20000 + "x")
     assert time.perf_counter() - start < 5
+
+
+@pytest.mark.parametrize(
+    ("section", "name", "sentence", "stated"),
+    [
+        ("findings", "negative", "A urine toxicology screen was negative.", False),
+        ("findings", "unremarkable", "The chest radiograph was unremarkable.", False),
+        ("findings", "negative blood cultures", "She had negative blood cultures.", True),
+        ("findings", "postural", "There was a postural and action tremor of both hands.", False),
+        ("findings", "with no facial", "Cranial nerves were normal, with no facial droop.", False),
+        ("findings", "postural tremor", "There was a postural tremor of both hands.", True),
+        ("findings", "withdrawal", "She had withdrawal after stopping opioids.", True),
+        ("findings", "febrile", "She was febrile and tachycardic.", True),
+        ("diagnoses", "no relevant medical history", "She had no relevant medical history.", False),
+        ("diagnoses", "renal", "He had renal failure.", False),
+        ("diagnoses", "MYC", "FISH showed no MYC rearrangement.", False),
+        (
+            "diagnoses",
+            "MYC",
+            "It excluded lymphoma with MYC and BCL2 rearrangements.",
+            False,
+        ),
+        ("diagnoses", "RUNX1", "Sequencing detected RUNX1 mutations.", False),
+        ("diagnoses", "HIV", "She was HIV-positive.", True),
+        ("diagnoses", "ciclosporin", "She was discharged on ciclosporin.", False),
+        ("diagnoses", "ciclosporin toxicity", "She had ciclosporin toxicity.", True),
+        ("findings", "elbow extension", "Elbow extension was graded 3/5.", False),
+        ("findings", "weak elbow extension", "There was weak elbow extension.", True),
+        ("diagnoses", "t(4;14)", "FISH detected t(4;14).", True),
+        ("findings", "p63", "The tumour cells expressed p63.", True),
+        ("findings", "S100", "Staining for S100 was seen.", True),
+        ("findings", "was 3", "Her pain score was 3.", False),
+        ("diagnoses", "del(17p)", "FISH: t(4;14); del(17p) and t(11;14) were not detected.", False),
+        ("diagnoses", "AL amyloidosis", "Biopsy showed AL amyloidosis.", True),
+        ("diagnoses", "myeloma", "She had myeloma with a t(4;14) translocation.", True),
+    ],
+)
+def test_a_result_a_cut_adjective_a_negation_or_a_gene_is_not_a_finding_or_diagnosis(
+    section: str, name: str, sentence: str, stated: bool
+) -> None:
+    """Reading sample 10: "negative" (a screen's result) and "postural" (of "a postural and
+    action tremor") kept as findings; "no relevant medical history" and "MYC" (of "no MYC
+    rearrangement") kept as diagnoses."""
+    text = f"A 50-year-old woman was admitted. {sentence} She recovered."
+    fact: dict[str, Any] = (
+        {"name": name, "assertion": "present", "body_site": None}
+        if section == "findings"
+        else {"name": name, "status": "secondary", "details": None}
+    )
+    rec = _record(**{section: [{**fact, "evidence": sentence}]})
+    ev = getattr(ground(rec, text).record, section)[0].evidence
+    assert (ev.status != "unsupported") is stated, ev.note
+
+
+@pytest.mark.parametrize(
+    ("site", "kept"),
+    [("shoulder abduction", False), ("ankle dorsiflexion", False), ("left arm", True)],
+)
+def test_a_movement_is_not_a_body_site(site: str, kept: bool) -> None:
+    """Reading sample 10: "shoulder abduction" (a movement graded 3/5) as the site of the
+    weakness of the left arm."""
+    sentence = "There was weakness of the left arm (grade 3/5 for shoulder abduction)."
+    sentence += " Ankle dorsiflexion was 4/5."
+    text = f"A 50-year-old man was admitted. {sentence} He recovered."
+    rec = _record(findings=[_finding("weakness", sentence, body_site=site)])
+    grounded = ground(rec, text, unstated="drop")
+    assert (grounded.record.findings[0].body_site is not None) is kept, grounded.dropped
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "stated"),
+    [
+        ("title", "Pediatric Rare Disease Reports", False),
+        ("title", "Relapse after UCBT in a woman with B-ALL", True),
+        ("journal", "Rare Disease", False),
+        ("journal", "Pediatric Rare Disease Reports", True),
+        ("journal", "Journal of Rare Disorders", True),
+        ("journal", "Rare Disorders", False),
+    ],
+)
+def test_a_title_from_the_citation_line_or_a_journal_cut_short_is_not_stated(
+    field: str, value: str, stated: bool
+) -> None:
+    """Reading sample 10: the journal's name given as the title ("Pediatric Rare Disease
+    Reports 2025; 3(1): 45-51"), and "Myeloma" as the journal of "Clinical Cases in Myeloma
+    and Related Disorders, 2024, Vol. 6"."""
+    text = (
+        "Pediatric Rare Disease Reports 2025; 3(1): 45–51\n"
+        "Journal of Rare Disorders · 2023 · Case Report\n\n"
+        "Relapse after UCBT in a woman with B-ALL\n\n"
+        "Case presentation\n" + BODY
+    )
+    data = empty_case_report().model_dump()
+    data["source"][field] = {"value": value, "evidence": {"quote": value}}
+    ev = getattr(ground(CaseReport.model_validate(data), text).record.source, field).evidence
+    assert (ev.status != "unsupported") is stated, ev.note

@@ -958,6 +958,22 @@ _THOUSANDS_ON = re.compile(r"(?<=\d),\d{3}(?!\d)")
 has a decimal point ("9.1,8.4" is a list)."""
 
 
+_AL_NOUNS = (
+    r"(?:withdrawal|removal|survival|arrival|denial|refusal|trial|hospital|interval|signal|"
+    r"canal|rental|recital|dismissal|reversal|renewal|approval|disposal|proposal|arsenal)"
+)
+"""Nouns in "-al": not an adjective cut from its noun."""
+_A_PHRASE = re.compile(r"(?:a|an)\s", re.IGNORECASE)
+_ADJECTIVE_LAST = re.compile(
+    rf"(?<![^\W\d_])(?!{_AL_NOUNS}\b|clinic\b)(?:[^\W\d_]+-)*[^\W\d_]{{2,}}(?:[^\W\d_]ed|ous|ic|al|ive)$",
+    re.IGNORECASE,
+)
+_PHRASE_GOES_ON = re.compile(r"(?:\s*,\s*|\s+(?:and\s+|or\s+)?)[^\W\d_]")
+"""A result that opens a noun phrase ("a", "an") and stops at an adjective the text goes on
+from ("a 15 x 13 cm well-circumscribed" of "... well-circumscribed, heterogeneous,
+hypervascular mass"): the noun is lost."""
+
+
 def _cut_short(value: str, text: str) -> str | None:
     """What the text goes on with where `value` stops in the middle of a number or a word, at
     each place `text` has it as written ("of 11" in "a mass of 11.2 cm", "46" in "karyotype was
@@ -973,6 +989,13 @@ def _cut_short(value: str, text: str) -> str | None:
     starts = [end - len(value) for end in found]
     if value[0].isdigit() and starts and all(_SIGN_BEFORE.search(text[:at]) for at in starts):
         return text[starts[0] - 1] + value[:12]  # "<0.01 ng/mL", "-5 mmol/L": its sign
+    if (
+        found
+        and _A_PHRASE.match(value)
+        and _ADJECTIVE_LAST.search(value)
+        and all(_PHRASE_GOES_ON.match(text, end) for end in found)
+    ):
+        return value[-6:] + text[found[0] : found[0] + 14]  # "a 15 cm well-circumscribed, ..."
     rests = [
         _GOES_ON.match(text, end) or ("." not in value and _THOUSANDS_ON.match(text, end))
         for end in found
@@ -1107,7 +1130,9 @@ def _denied_after(after: str) -> bool:
 
 _GIVEN_GAP = (
     r"(?:\s+(?:further|additional|adjuvant|any|the|a|an|more|other|planned|proposed|"
-    r"prophylactic|empirical|empiric|maintenance|consolidation|salvage))*\s*$"
+    r"prophylactic|empirical|empiric|maintenance|consolidation|salvage|allogeneic|autologous|"
+    r"haploidentical|ha?ematopoietic|stem[- ]cell|urgent|elective|curative|palliative|"
+    r"surgical))*\s*$"
 )
 _NOT_GIVEN_BEFORE = re.compile(
     r"\b(?:declined|declines|declining|refused|refuses|refusing|withheld|instead\s+of"
@@ -1230,9 +1255,7 @@ _RESULT_ONLY = re.compile(
 )
 """A result alone ("negative" of "a urine toxicology screen was negative"): no finding."""
 _QUALIFIER = re.compile(
-    r"(?!(?:withdrawal|removal|survival|arrival|denial|refusal|trial|hospital|interval|signal|"
-    r"canal|rental|recital|dismissal|reversal|renewal|approval|disposal|proposal)\b)"
-    r"(?-i:(?![A-Z]+\b))[^\W\d_]{3,}al",
+    rf"(?!{_AL_NOUNS}\b)(?-i:(?![A-Z]+\b))[^\W\d_]{{3,}}al",
     re.IGNORECASE,
 )
 """One adjective in "-al" cut from its noun ("postural" of "a postural and action tremor",

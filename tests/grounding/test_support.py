@@ -1241,6 +1241,9 @@ def test_a_bare_name_in_a_text_without_headings_is_read_in_its_sentence() -> Non
 # A treatment, event or test the text says was not given or done (thirteenth session's
 # reading audit: "posaconazole prophylaxis was not given", "An autopsy was declined").
 NOT_GIVEN_CASES = [
+    # reading sample 9: a referral is not the transplant
+    ("transplantation", "She was referred for allogeneic transplantation.", False),
+    ("transplantation", "She underwent allogeneic transplantation.", True),
     ("adjuvant radiotherapy", "She declined adjuvant radiotherapy and remains well.", False),
     ("radiotherapy", "Adjuvant radiotherapy was offered but declined.", False),
     ("rifampicin", "PCR detected M. tuberculosis without rifampicin resistance.", False),
@@ -1504,6 +1507,10 @@ def test_a_name_of_another_kind_of_fact_is_not_stated(
         ("positive", "CD20 was positive", True),  # "positive.3": a citation
         ("an ejection fraction", "Echo showed an ejection fraction", False),  # "of 22%"
         ("normal", "MRI was normal", True),  # "normal at 3 months": a time follows
+        # reading samples 9 and 10: a noun phrase cut before its noun
+        ("a 15 cm well-circumscribed", "CT showed a 15 cm well-circumscribed", False),
+        ("a markedly dilated", "Echo showed a markedly dilated", False),
+        ("a high T2 signal", "MRI showed a high T2 signal", True),
     ],
 )
 def test_a_value_cut_short_is_not_stated(result: str, quote: str, stated: bool) -> None:
@@ -1523,6 +1530,9 @@ def test_a_value_cut_short_is_not_stated(result: str, quote: str, stated: bool) 
         "positive": "CD20 was positive.3 Then she was treated.",
         "an ejection fraction": "Echo showed an ejection fraction of 22% on day 2.",
         "normal": "MRI was normal at 3 months.",
+        "a 15 cm well-circumscribed": "CT showed a 15 cm well-circumscribed, hypervascular mass.",
+        "a markedly dilated": "Echo showed a markedly dilated left ventricle.",
+        "a high T2 signal": "MRI showed a high T2 signal in the cord.",
     }[result]
     text = f"A 50-year-old woman was admitted. {full} She recovered."
     method = quote.split()[0] if not quote.startswith("The") else "karyotype"

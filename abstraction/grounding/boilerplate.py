@@ -95,12 +95,18 @@ def header_span(text: str) -> Span | None:
     return None
 
 
-_YEAR = re.compile(r"(?<!\d)(?:1[89]|20)\d\d(?!\d)")
 _CITED = re.compile(
-    r"\b(?:vol|volume|issue|pp?)\b\.?|;|\(\d+\)|:\s*\d|\d\s*[–-]\s*\d|\bdoi\b", re.I
+    r"\bvol(?:ume)?\.?\s*\d|\bissue\s*\d|\bdoi\b|\bpp?\.\s*\d"
+    r"|(?<!\d)(?:1[89]|20)\d\d\s*;\s*\d"  # "2025; 3(1)"
+    r"|\d\s*\(\d+\)\s*:\s*[a-z]?\d"  # "3(1): 45", "15(3): e36123"
+    r"|\((?:1[89]|20)\d\d\)(?:\s*\d|\s*$)"  # "(2022) 6", "Reports (2022)"
+    r"|[·•]\s*(?:1[89]|20)\d\d\s*[·•]"  # "· 2023 ·"
+    r"|\b\d+\s*:\s*e?\d+(?:\s*[–-]\s*\d+|,\s*(?:1[89]|20)\d\d\b)",  # "100:123-130", "25: 123, 2023"
+    re.IGNORECASE,
 )
 _SEGMENT_END = re.compile(
-    r"[,;|·•]|\s(?=\(?(?:1[89]|20)\d\d(?!\d))|\s(?=(?:vol|volume|issue)\b)", re.IGNORECASE
+    r"[,;|·•]|\s(?=\(|\d)|(?<=\.)\s+(?=[A-Z][a-z]+\s)|\s(?=(?:vol|volume|issue)\b)",
+    re.IGNORECASE,
 )
 
 
@@ -113,14 +119,16 @@ def line_at(text: str, at: int) -> Span:
 
 def is_citation_line(line: str) -> bool:
     """Whether a line cites the article ("Pediatric Rare Disease Reports 2025; 3(1): 45-51",
-    "Clinical Cases in Myeloma, 2024, Vol. 6, Issue 2"): a year with a volume, an issue,
-    pages or a DOI, not running text.  Its words are the journal's, not the title."""
-    return bool(_YEAR.search(line) and _CITED.search(line)) and not reads_as_prose(line)
+    "Clinical Cases in Myeloma, 2024, Vol. 6, Issue 2", "Cureus 15(3): e36123"): a volume, an
+    issue, pages or a DOI as citations write them, not running text.  Its words are the
+    journal's, not the title ("Case 12-2024: A 45-Year-Old Man ..." is a title)."""
+    return bool(_CITED.search(line)) and not reads_as_prose(line)
 
 
 def segment_at(text: str, span: Span) -> str:
     """The part of `span`'s line between separators (a comma, a semicolon, a bar, a dot, before
-    a year or a volume) that holds `span`: a journal's whole name in its citation line."""
+    a number, a "(" or a volume, a full stop before a new name: "Smith et al. Journal of ...")
+    that holds `span`: a journal's whole name in its citation line."""
     line = line_at(text, span.start)
     cut = [m.start() for m in _SEGMENT_END.finditer(text, line.start, line.end)]
     ends = [m.end() for m in _SEGMENT_END.finditer(text, line.start, line.end)]

@@ -505,7 +505,8 @@ def _found(ev: Evidence, doc: _Document, *, whole: bool = True) -> str:
 def _not_this_source(path: str, ev: Evidence, owner: BaseModel, doc: _Document) -> str | None:
     """Why a title's or a journal's quote does not state it, or None: a title taken from the
     journal's citation line ("Pediatric Rare Disease Reports 2025; 3(1): 45-51"), a journal's
-    name cut short ("Myeloma" of "Clinical Cases in Myeloma and Related Disorders, 2024")."""
+    name cut short in its citation line ("Myeloma" of "Clinical Cases in Myeloma and Related
+    Disorders, 2024, Vol. 6"; one word before it is allowed: "The", a publisher's name)."""
     field = path.rsplit(".", 1)[-1]
     value = getattr(owner, "value", None)
     if field not in ("title", "journal") or not isinstance(value, str) or ev.start is None:
@@ -518,9 +519,12 @@ def _not_this_source(path: str, ev: Evidence, owner: BaseModel, doc: _Document) 
     line = line_at(doc.text, span.start)
     if field == "title" and is_citation_line(doc.text[line.start : line.end]):
         return f"{NOT_STATED} {value!r}: the journal's citation line, not the article's title"
-    whole = segment_at(doc.text, span)
+    if field != "journal" or not is_citation_line(doc.text[line.start : line.end]):
+        return None
+    whole = segment_at(doc.text, span).strip(" .")
     short = value.casefold().strip(" .")
-    if field == "journal" and short in whole.casefold() and len(whole.strip(" .")) > len(short):
+    extra = whole.casefold().replace(short, " ", 1).split() if short in whole.casefold() else []
+    if len(extra) > 1 or (extra and not whole.casefold().endswith(short)):
         return f"{NOT_STATED} {value!r}: it is cut short (the journal is {whole!r})"
     return None
 

@@ -723,6 +723,15 @@ class SupportCheck:
                 if (
                     field == key
                     and isinstance(fact, (Diagnosis, Finding))
+                    and _cut_adjective(text, lead + quote + trail)
+                ):
+                    kind = "finding" if isinstance(fact, Finding) else "diagnosis"
+                    note = f"{NOT_STATED} {text!r}: a word that qualifies a {kind}, not one"
+                    out.append(Unstated(field, text, True, note, None))
+                    continue
+                if (
+                    field == key
+                    and isinstance(fact, (Diagnosis, Finding))
                     and said_present(fact)
                     and (head := _only_a_qualifier(text, lead + quote + trail))
                 ):
@@ -786,7 +795,8 @@ _TIME_LIKE = re.compile(
 "after the second cycle"): a time with none ("CT-guided biopsy") states no time."""
 _MOVEMENT = re.compile(
     r"\b(?:abduction|adduction|(?:dorsi|plantar|palmar|plantar\s+)?flexion|extension|rotation|"
-    r"pronation|supination|elevation|eversion|inversion|grip|movements?|motion)\s*$",
+    r"pronation|supination|elevation|eversion|inversion|grip|gaze|movements?|motion)\b"
+    r"(?!\s+(?:creases?|folds?|surfaces?|aspects?|contractures?|deformity))",
     re.IGNORECASE,
 )
 """A movement a muscle's strength is graded by ("shoulder abduction"): not where a finding is."""
@@ -794,12 +804,42 @@ _SINUS_RHYTHM = re.compile(r"\bsinus\s+(?:rhythm|tachycardia|bradycardia|arrhyth
 
 
 _QUALIFIED = re.compile(
-    r"(?:\s*(?:,|/|\band\b|\bor\b)\s*[^\W_][\w-]*)*(?:\s+|-)(?:genes?|mutations?|mutated|"
-    r"rearrange\w*|fusions?|amplifi\w*|deletions?|translocations?|expression|expressing|"
-    r"variants?|status|stain\w*|immunostain\w*|alleles?|"
-    r"polymorphisms?|duplications?|insertions?|transcripts?|copy|copies)\b",
+    r"(?:\s+(?:(?-i:[A-Z]\d{1,4}[A-Z*])|exon\s+\d+|[pc]\.\S+))*(?:\s+|-)(?:genes?|mutations?|"
+    r"mutated|rearrange\w*|fusions?|amplifi\w*|deletions?|translocations?|expression|"
+    r"alleles?|polymorphisms?|duplications?|insertions?|transcripts?|copy|copies|ITD|TKD|"
+    r"wild-type|(?:likely\s+)?pathogenic\s+variants?)\b"
+    r"|\s+(?:stain\w*|immunostain\w*|index)\b|\s+(?-i:[A-Z]\d{1,4}[A-Z])\b"
+    r"|(?:\s*(?:,|/|\band\b|\bor\b)\s*[^\W_][\w-]*)+\s+(?:genes|mutations|rearrangements|"
+    r"fusions|amplifications|deletions|translocations|alleles|polymorphisms|duplications|"
+    r"insertions|transcripts)\b",
     re.IGNORECASE,
 )
+"""After a gene's or a marker's symbol: its change, perhaps named ("MYC rearrangement",
+"NPM1-mutated", "JAK2 V617F mutation", "EGFR exon 19 deletion", "KRAS G12C", "Ki-67 index",
+"CD30 staining"), or a list sharing one plural change ("MYC and BCL2 rearrangements"); not
+"AML, NPM1-mutated", "HIV status", "the AMAN variant"."""
+_SYMBOL = re.compile(r"(?=[^a-z]*[a-z]?[^a-z]*$)(?=.*[A-Z0-9])[A-Za-z0-9-]{2,}")
+"""A gene's or a marker's symbol: capitals and digits, at most one small letter ("MYC",
+"RUNX1", "p53", "Ki-67")."""
+
+
+_PREDICATE = re.compile(
+    r"\b(?:was|were|is|are|be|been|being|became|becomes|remained|remains|appeared|appears|"
+    r"seemed|seems|looked|looks|felt|feels|presented|stayed)\s+(?:\w+ly\s+|still\s+|not\s+)?$",
+    re.IGNORECASE,
+)
+
+
+def _cut_adjective(name: str, sentence: str) -> bool:
+    """Whether `name` is one adjective in "-al" (after "with", "no"...) that `sentence` uses
+    only before a noun ("postural" of "a postural and action tremor", "facial" of "with no
+    facial weakness"), never as what the patient was ("He was postictal", "The child was
+    nonverbal").  False when the sentence does not name it."""
+    word = _LEADING.sub("", name).strip()
+    if not _QUALIFIER.fullmatch(word) or (at := _name_pattern(word)) is None:
+        return False
+    hits = list(at.finditer(sentence))
+    return bool(hits) and not any(_PREDICATE.search(sentence[: h.start()]) for h in hits)
 
 
 def _only_a_qualifier(name: str, sentence: str) -> str | None:
@@ -808,7 +848,7 @@ def _only_a_qualifier(name: str, sentence: str) -> str | None:
     expression"): a diagnosis or a finding "MYC" the sentence does not state ("HIV-positive"
     does state "HIV").  None when one mention stands
     alone or the sentence does not name it."""
-    if len(name.split()) != 1 or (at := _name_pattern(name)) is None:
+    if not _SYMBOL.fullmatch(name) or (at := _name_pattern(name)) is None:
         return None
     heads = [_QUALIFIED.match(sentence, m.end()) for m in at.finditer(sentence)]
     if not heads or any(h is None for h in heads):
@@ -1247,10 +1287,13 @@ abduction and elbow extension"), named alone: no finding."""
 _LEADING = re.compile(r"^\s*(?:(?:with|without|no|not|of|the|a|an|and|or|on|in|at)\s+)+", re.I)
 """Words a cut phrase may start with ("with no facial" of "with no facial weakness")."""
 _RESULT_ONLY = re.compile(
-    r"(?:(?:was|were|is|are|came\s+back|returned|tested|test)\s+)*(?:negative|positive|normal|"
-    r"abnormal|unremarkable|elevated|raised|increased|decreased|reduced|low|high|"
-    r"within\s+normal\s+limits|(?:not\s+)?detected|undetectable|present|absent|mild|moderate|"
-    r"severe|stable|improved|worsened|unchanged|borderline)",
+    r"(?:(?:was|were|is|are|came\s+back|returned|tested|test)\s+)*"
+    r"(?:(?:mildly|markedly|slightly|moderately|severely|very|significantly|persistently)\s+)?"
+    r"(?:negative|positive|normal|abnormal|unremarkable|elevated|raised|increased|decreased|"
+    r"reduced|low|high|within\s+normal\s+limits|WNL|(?:not\s+)?detected|undetectable|present|"
+    r"absent|mild|moderate|severe|stable|improved|worsened|unchanged|borderline|"
+    r"non-?reactive|reactive|clear|benign|inconclusive|equivocal|trace|pending|resolved|"
+    r"normali[sz]ed|nil|denies|denied)[.;,]?",
     re.IGNORECASE,
 )
 """A result alone ("negative" of "a urine toxicology screen was negative"): no finding."""
@@ -1261,7 +1304,10 @@ _QUALIFIER = re.compile(
 """One adjective in "-al" cut from its noun ("postural" of "a postural and action tremor",
 "facial" of "no facial weakness"); not a noun in "-al" ("withdrawal")."""
 _NEGATION_FIRST = re.compile(
-    r"\s*(?:no|none|nil|not|never|without|negative\s+for|denie[sd])\b", re.I
+    r"\s*(?:(?:no|none|not|never|without|denie[sd])\b(?![-‐‑])|negative\s+(?:for|family|"
+    r"medical|past)\b|unremarkable\b|absence\s+of\b|previously\s+(?:healthy|well)\b|"
+    r"nothing\s+of\s+note\b|NKDA\b|non-?contributory\b)",
+    re.I,
 )
 """A diagnosis named by a negation ("no relevant medical history") names none the patient had."""
 _DRUG = re.compile(
@@ -1313,8 +1359,6 @@ def _not_a_name(fact: BaseModel, value: str) -> str | None:
             return f"a drug, not a {kind}"
         if _MOVEMENT_NAMED.fullmatch(value.strip()):
             return f"a movement, not a {kind}"
-        if _QUALIFIER.fullmatch(_LEADING.sub("", value).strip()):
-            return f"a word that qualifies a {kind}, not one"
     if isinstance(fact, Diagnosis) and fact.status != "ruled_out" and _NEGATION_FIRST.match(value):
         return "a negation, not a diagnosis the patient had"
     head = _NOT_DISEASE.sub(" ", _FOR.split(value, maxsplit=1)[0])  # "drainage for effusion"

@@ -1773,6 +1773,18 @@ def test_no_check_is_slow_on_long_lists_or_long_words() -> None:
         ("findings", "p63", "The tumour cells expressed p63.", True),
         ("findings", "S100", "Staining for S100 was seen.", True),
         ("findings", "was 3", "Her pain score was 3.", False),
+        # a helper's hostile audit (253 crafted cases, verdicts first; out/audit-s15)
+        ("findings", "postictal", "He was postictal for an hour.", True),
+        ("findings", "nonverbal", "The child was nonverbal at age four.", True),
+        ("findings", "mildly elevated", "CRP was mildly elevated.", False),
+        ("diagnoses", "no-reflow phenomenon", "A no-reflow phenomenon occurred.", True),
+        ("diagnoses", "previously healthy", "She was previously healthy.", False),
+        ("diagnoses", "AML", "Marrow showed AML, NPM1-mutated.", True),
+        ("diagnoses", "HIV", "Her HIV status was positive.", True),
+        ("diagnoses", "AMAN", "It was the AMAN variant of Guillain-Barre syndrome.", True),
+        ("diagnoses", "carcinoma", "It was a carcinoma expressing CK7.", True),
+        ("diagnoses", "JAK2", "A JAK2 V617F mutation was detected.", False),
+        ("diagnoses", "KRAS", "The tumour harboured KRAS G12C.", False),
         ("diagnoses", "del(17p)", "FISH: t(4;14); del(17p) and t(11;14) were not detected.", False),
         ("diagnoses", "AL amyloidosis", "Biopsy showed AL amyloidosis.", True),
         ("diagnoses", "myeloma", "She had myeloma with a t(4;14) translocation.", True),
@@ -1819,6 +1831,12 @@ def test_a_movement_is_not_a_body_site(site: str, kept: bool) -> None:
         ("journal", "Pediatric Rare Disease Reports", True),
         ("journal", "Journal of Rare Disorders", True),
         ("journal", "Rare Disorders", False),
+        # the hostile audit's titles with years and journals of other citation lines
+        ("title", "Case 12-2024: A 45-Year-Old Man with Fever", True),
+        ("title", "Cureus 15(3): e36123", False),
+        ("journal", "Cureus", True),
+        ("journal", "Front. Oncol.", True),
+        ("journal", "Journal of Medical Case Reports", True),
     ],
 )
 def test_a_title_from_the_citation_line_or_a_journal_cut_short_is_not_stated(
@@ -1829,7 +1847,11 @@ def test_a_title_from_the_citation_line_or_a_journal_cut_short_is_not_stated(
     and Related Disorders, 2024, Vol. 6"."""
     text = (
         "Pediatric Rare Disease Reports 2025; 3(1): 45–51\n"
-        "Journal of Rare Disorders · 2023 · Case Report\n\n"
+        "Journal of Rare Disorders · 2023 · Case Report\n"
+        "Cureus 15(3): e36123\n"
+        "Front. Oncol. 13:1123456. doi: 10.3389/fonc.2023.1123456\n"
+        "Smith et al. Journal of Medical Case Reports (2022) 16:45\n"
+        "Case 12-2024: A 45-Year-Old Man with Fever\n\n"
         "Relapse after UCBT in a woman with B-ALL\n\n"
         "Case presentation\n" + BODY
     )

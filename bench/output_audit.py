@@ -165,7 +165,7 @@ def _share(k: int, n: int) -> str:
     return f"{k}/{n} = {100 * k / n:.1f} % [{100 * lo:.1f}, {100 * hi:.1f}]" if n else "-"
 
 
-def score(folder: Path, verdicts_name: str) -> None:
+def score(folder: Path, verdicts_name: str) -> tuple[int, int, int]:
     items = {i["item"]: i for i in json.loads((folder / "items.json").read_text())["items"]}
     key = {k["item"]: k for k in json.loads((folder / "key.json").read_text())["key"]}
     verdicts: dict[int, dict[str, Any]] = {}
@@ -179,6 +179,7 @@ def score(folder: Path, verdicts_name: str) -> None:
     missing = sorted(set(items) - set(verdicts))
     if missing:
         print(f"no verdict for {len(missing)} items: {missing[:10]}")
+    counts = (0, 0, 0)
     for kept in (True, False):
         ids = [i for i in sorted(verdicts) if key[i]["kept"] is kept]
         value = sum(bool(verdicts[i]["value"]) for i in ids)
@@ -188,6 +189,8 @@ def score(folder: Path, verdicts_name: str) -> None:
             and not (bool(verdicts[i]["value"]) and bool(verdicts[i]["all"]))
             for i in ids
         )
+        if kept:
+            counts = (len(ids), value, full)
         label = "kept (the output)" if kept else "dropped by grounding"
         print(
             f"{label}: {len(ids)} facts; main claim stated {_share(value, len(ids))}; "
@@ -209,6 +212,7 @@ def score(folder: Path, verdicts_name: str) -> None:
                 f"({v.get('why') or ''}); "
                 f"grounding: {k['status']} ({k['note'] or ''})"
             )
+    return counts
 
 
 def main() -> None:
@@ -219,13 +223,27 @@ def main() -> None:
     s.add_argument("--seed", type=int, default=SEED, help="a new seed draws a new sample")
     s.add_argument("--prompt", default=PROMPT, help="the version whose output is read")
     c = sub.add_parser("score")
-    c.add_argument("folder", type=Path)
+    c.add_argument(
+        "folder", type=Path, nargs="+", help="one sample, or several: then their kept facts pooled"
+    )
     c.add_argument("--verdicts", default="verdicts-*.json", help="file name pattern")
     args = ap.parse_args()
     if args.cmd == "sample":
         sample(args.out, args.seed, args.prompt)
     else:
-        score(args.folder, args.verdicts)
+        totals = [0, 0, 0]
+        for folder in args.folder:
+            if len(args.folder) > 1:
+                print(f"== {folder}")
+            for j, n in enumerate(score(folder, args.verdicts)):
+                totals[j] += n
+            print()
+        if len(args.folder) > 1:
+            n, value, full = totals
+            print(
+                f"pooled, {len(args.folder)} samples: kept {n} facts; main claim stated "
+                f"{_share(value, n)}; every value stated {_share(full, n)}"
+            )
     sys.exit(0)
 
 

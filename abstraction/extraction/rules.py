@@ -35,6 +35,8 @@ note: nothing the model said is lost, it moves to the extraction's ``dropped`` l
   a strength), and only its own: one that goes on to another treatment is cut before it
   ("60 mg/m² on days 1–3 and cytarabine 200 mg/m²"), one written before another treatment's
   name ("2 g/kg intravenous immunoglobulin") or stating none is null.
+- ``dose_words`` (v54): a treatment with no dose gets the dose word written right before its
+  name ("high-dose furosemide"); a dose that is only a size ("40 mm" of a balloon) is null.
 - ``doses_from_words``: a treatment's dose from the words written right after its name, at
   the mention its quote points at ("filgrastim 5 µg/kg/day"), completed with how often and on
   which days ("400 mg" -> "400 mg daily on days 1–14"); a dose that ends the name ("oral
@@ -124,6 +126,7 @@ from abstraction.extraction.text_rules import (
     age_group_from_age,
     cell_donor_from_words,
     disease_words,
+    dose_words,
     doses_are_doses,
     doses_from_words,
     duration_from_words,
@@ -597,6 +600,7 @@ TEXT_RULES: dict[str, TextRule] = {  # in `abstraction.extraction.text_rules`
     "sites_from_words": sites_from_words,
     "results_from_text": results_from_text,
     "measurements_from_text": measurements_from_text,
+    "dose_words": dose_words,
     "intent_from_words": intent_from_words,
     "doses_are_doses": doses_are_doses,
     "doses_from_words": doses_from_words,

@@ -794,6 +794,61 @@ def doses_from_words(record: CaseReport, text: str) -> list[DroppedFact]:
     return out
 
 
+_STRENGTH_BEFORE = re.compile(
+    r"\b(?P<d>(?:high|low|standard|full|reduced|double|maximal|maximum|minimal|stress|pulse)"
+    r"[- \t]?doses?)[ \t]+(?:of[ \t]+)?(?:(?:oral|intravenous|IV|i\.v\.|subcutaneous|"
+    r"intramuscular|inhaled|intrathecal|systemic)[ \t]+)?$",
+    re.IGNORECASE,
+)
+"""A dose word written right before a treatment's name ("high-dose furosemide", "low dose of
+oral aspirin")."""
+_SIZE_ONLY = re.compile(
+    r"\s*\d+(?:[.,]\d+)?(?:\s*[x×]\s*\d+(?:[.,]\d+)?)*\s*(?:mm|cm|Fr|French|F|gauge|G)\.?\s*",
+    re.IGNORECASE,
+)
+"""A size alone ("40 mm", "8 Fr", "22 gauge", "23 × 40 mm"): a device's, not a dose."""
+
+
+def dose_words(record: CaseReport, text: str) -> list[DroppedFact]:
+    """A treatment's dose word written before its name, and no size as a dose (v54).
+
+    - A treatment with no dose, whose mention its quote points at (`_this_mention`) follows
+      a dose word ("high-dose furosemide", "low dose of aspirin", "pulse-dose steroids"), gets
+      that word as its dose; its quote is widened to take the word in (`_anchor`), so it
+      states both.  Not in a sentence that negates, plans or generalises it (`_given_here`).
+    - A dose that is only a size ("40 mm" of a balloon, "8 Fr" of a catheter, "31 mm" of a
+      valve prosthesis) is a device's size: the dose is null and the model's value goes to
+      ``dropped``."""
+    out: list[DroppedFact] = []
+    start = _case_start(text)
+    for i, t in enumerate(record.treatments):
+        if t.dose is not None and _SIZE_ONLY.fullmatch(t.dose):
+            out.append(
+                DroppedFact(
+                    path=f"treatments[{i}].dose",
+                    fact={"dose": t.dose, "evidence": {"quote": t.evidence.quote}},
+                    note="a size is not a dose (a device's size)",
+                )
+            )
+            t.dose = None
+            continue
+        if t.dose is not None or _COMBINATION.search(t.name):
+            continue
+        at = _this_mention(t, text, start)
+        if at < 0:
+            continue
+        lo, _ = _sentence_bounds(text, at, at + len(t.name))
+        m = _STRENGTH_BEFORE.search(text, max(lo, at - 60), at)
+        if m is None or not _given_here(text, m.start(), at + len(t.name)):
+            continue
+        quote = _anchor(t.evidence.quote, text, m.start(), at + len(t.name))
+        if quote is None:
+            continue
+        t.dose = m.group("d")
+        t.evidence = Evidence(quote=quote)
+    return out
+
+
 _NUMBER_WORD = (
     r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
     r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|"

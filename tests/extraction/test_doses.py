@@ -299,3 +299,55 @@ def test_a_quote_that_cannot_tell_one_mention_merges_nothing(text: str, quote: s
         _case(text), _t(name, quote=quote, dose=dose), _t(name, quote=quote, dose=dose)
     )
     assert len(got) == 2 and dropped == []
+
+
+def _dose_words(text: str, *treatments: Treatment) -> list[tuple[str, str | None]]:
+    record = empty_case_report()
+    record.treatments = list(treatments)
+    apply_rules(record, ("dose_words",), text)
+    return [(t.name, t.dose) for t in record.treatments]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "name", "dose"),
+    [
+        ("He was treated with high-dose furosemide.", "furosemide", "high-dose"),
+        ("She was given high dose furosemide for oedema.", "furosemide", "high dose"),
+        ("Low-dose aspirin was continued.", "aspirin", "Low-dose"),
+        ("A low dose of oral prednisone was started.", "prednisone", "low dose"),
+        ("She was treated with high-dose valacyclovir, antibiotics and IVIG.", "antibiotics",
+         None),  # the dose word is valacyclovir's
+        ("High-dose methotrexate was not given because of renal failure.", "methotrexate",
+         None),  # a sentence that says it was not given
+        ("Furosemide was given at high dose.", "Furosemide", None),  # after the name: not read
+    ],
+)  # fmt: skip
+def test_a_dose_word_right_before_the_name(sentence: str, name: str, dose: str | None) -> None:
+    """v54 (`dose_words`): MACCROBAT's doses "high dose", "low-dose" written before the drug."""
+    assert _dose_words(_case(sentence), _t(name)) == [(name, dose)]
+
+
+@pytest.mark.parametrize(
+    ("dose", "kept"),
+    [("40 mm", False), ("8 Fr", False), ("23 × 40 mm", False), ("22 gauge", False),
+     ("40 mg", True), ("2 g/kg", True), ("10 mL", True)],
+)  # fmt: skip
+def test_a_size_is_not_a_dose(dose: str, kept: bool) -> None:
+    """v54: "40 mm" given as the dose of a balloon dilation, "31 mm" of a valve prosthesis."""
+    text = _case(f"A balloon was used ({dose}).")
+    record = empty_case_report()
+    record.treatments = [_t("balloon", dose=dose)]
+    dropped = apply_rules(record, ("dose_words",), text)
+    assert (record.treatments[0].dose == dose) is kept
+    assert [d.path for d in dropped] == ([] if kept else ["treatments[0].dose"])
+
+
+def test_a_dose_word_is_stated_by_the_widened_quote() -> None:
+    text = _case("On day 2 she was treated with high-dose furosemide and fluids.")
+    record = empty_case_report()
+    record.treatments = [_t("furosemide")]
+    apply_rules(record, ("dose_words",), text)
+    grounded = ground(record, text, unstated="drop")
+    t = grounded.record.treatments[0]
+    assert t.dose == "high-dose" and t.evidence.status == "exact", t.evidence
+    assert grounded.dropped == []

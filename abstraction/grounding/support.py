@@ -348,7 +348,9 @@ def _cue_pattern(cue: str) -> re.Pattern[str]:
 
 @lru_cache(maxsize=65536)
 def word_forms(word: str) -> frozenset[str]:
-    """A word and its lemmas (noun, verb, adjective): "relapsed" -> relapse; "masses" -> mass."""
+    """A word and its lemmas (noun, verb, adjective): "relapsed" -> relapse; "masses" -> mass;
+    a noun in "-ness" or an adjective in "-ful" and its stem: "weakness" -> weak, "painful" ->
+    pain."""
     if len(word) <= 3 or not word.isalpha():
         return frozenset({word})
     from lemminflect import getAllLemmas
@@ -356,6 +358,10 @@ def word_forms(word: str) -> frozenset[str]:
     forms = {word}
     for lemmas in getAllLemmas(word).values():
         forms.update(lemmas)
+    for suffix in ("ness", "ful"):  # "weakness" is stated by "weak", "painful" by "pain"
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            stem = word[: -len(suffix)]
+            forms.add(stem[:-1] + "y" if stem.endswith("i") else stem)
     return frozenset(forms)
 
 
@@ -1293,7 +1299,7 @@ _RESULT_ONLY = re.compile(
     r"reduced|low|high|within\s+normal\s+limits|WNL|(?:not\s+)?detected|undetectable|present|"
     r"absent|mild|moderate|severe|stable|improved|worsened|unchanged|borderline|"
     r"non-?reactive|reactive|clear|benign|inconclusive|equivocal|trace|pending|resolved|"
-    r"normali[sz]ed|nil|denies|denied)[.;,]?",
+    r"normali[sz]ed|nil|denies|denied|full|intact|preserved|good|poor)[.;,]?",
     re.IGNORECASE,
 )
 """A result alone ("negative" of "a urine toxicology screen was negative"): no finding."""
@@ -1359,6 +1365,8 @@ def _not_a_name(fact: BaseModel, value: str) -> str | None:
             return f"a drug, not a {kind}"
         if _MOVEMENT_NAMED.fullmatch(value.strip()):
             return f"a movement, not a {kind}"
+        if _kinds()["level"].fullmatch(value.strip()):
+            return f"a test, not a {kind}"
     if isinstance(fact, Diagnosis) and fact.status != "ruled_out" and _NEGATION_FIRST.match(value):
         return "a negation, not a diagnosis the patient had"
     head = _NOT_DISEASE.sub(" ", _FOR.split(value, maxsplit=1)[0])  # "drainage for effusion"
@@ -1387,8 +1395,16 @@ def _kinds() -> dict[str, re.Pattern[str]]:
         if row["category"] != "supportive"
     )  # a supportive name may be a test's ("platelets", "oxygen")
     tests = v["tests"]["pattern"].removeprefix("^[\\w\\s-]*").removesuffix("$")
+    levels = "|".join(
+        re.escape(n)
+        for n in sorted(v["measurements"]["names"], key=len, reverse=True)
+        if n not in _NOT_ONLY_LEVELS and not _DISEASE_OR_SIGN.search(n)  # "proteinuria"
+    )
     return {
         "anatomy": re.compile(rf"{one}(?:(?:\s*,\s*|\s+and\s+|\s*,\s*and\s+){one})*"),
+        "level": re.compile(
+            rf"(?:(?:serum|plasma|blood|urine|urinary|total|the)\s+)?(?:{levels})", re.IGNORECASE
+        ),
         "category": re.compile(categories, re.IGNORECASE),
         "given": re.compile(rf"{given}|{_SUPPORT_GIVEN}", re.IGNORECASE),
         "test": re.compile(tests, re.IGNORECASE),
@@ -1405,6 +1421,8 @@ _SIDES: tuple[str, ...] = (
     "the", "his", "her", "left", "right", "bilateral", "both", "multiple", "several", "upper",
     "lower",
 )  # fmt: skip
+_NOT_ONLY_LEVELS = frozenset({"blasts", "weight", "body weight"})
+"""Measured names that may also name a finding ("blasts" in the blood)."""
 _NOT_ONLY_PARTS = frozenset({"sinus", "blood", "valve", "bone marrow", "marrow"})
 """Words of the anatomy lists that also name a lesion ("a sinus", "blood" in the urine) or a
 specimen a test is named by ("bone marrow" showed 60 % blasts)."""
@@ -1433,7 +1451,7 @@ _DISEASE_OR_SIGN = re.compile(
     r"wheez\w*|dyspn\w*|nausea|vomiting|tachycardia|bradycardia|hypotension|hypertension|"
     r"bleeding|ha?emorrhage|ascites|effusions?|mass|lesions?|fractures?|abscess\w*|embolism|"
     r"fibrillation|headaches?|hypoxi\w*|sepsis|seizures?|ataxia|dysfunction|hernia|anaphylaxis|"
-    r"arrest)\b",
+    r"arrest|symptoms?)\b",
     re.IGNORECASE,
 )
 """A word of a disease ("-itis", "-oma", "syndrome", "injury") or of a sign or symptom

@@ -1434,6 +1434,7 @@ def test_a_death_is_read_where_the_patient_died_not_where_a_relative_did() -> No
         ("assessments", "hepatitis B serology", "Hepatitis B serology was negative.", True),
         ("assessments", "pain score", "Her pain score was 8 of 10.", True),
         ("assessments", "pleural fluid", "Pleural fluid was an exudate.", True),
+        ("assessments", "neuroglycopenic symptoms", "She had neuroglycopenic symptoms.", False),
         ("findings", "ribs", "There were lytic lesions of the ribs.", False),
         ("findings", "left elbow", "There was swelling of the left elbow.", False),
         (
@@ -1785,6 +1786,13 @@ def test_no_check_is_slow_on_long_lists_or_long_words() -> None:
         ("diagnoses", "carcinoma", "It was a carcinoma expressing CK7.", True),
         ("diagnoses", "JAK2", "A JAK2 V617F mutation was detected.", False),
         ("diagnoses", "KRAS", "The tumour harboured KRAS G12C.", False),
+        # reading samples 11 and 12, and the out-of-sample audit (out/audit-s15b)
+        ("diagnoses", "ferritin", "Ferritin was 48,600 µg/L.", False),
+        ("findings", "serum creatinine", "Serum creatinine was 168 µmol/L.", False),
+        ("findings", "proteinuria", "There was proteinuria of 3 g/day.", True),
+        ("findings", "full", "The ankle had a full, painless range of movement.", False),
+        ("findings", "weakness", "The hip flexors were weak bilaterally.", True),
+        ("findings", "pain on neck flexion", "Neck flexion was painful and restricted.", True),
         ("diagnoses", "del(17p)", "FISH: t(4;14); del(17p) and t(11;14) were not detected.", False),
         ("diagnoses", "AL amyloidosis", "Biopsy showed AL amyloidosis.", True),
         ("diagnoses", "myeloma", "She had myeloma with a t(4;14) translocation.", True),

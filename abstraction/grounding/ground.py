@@ -61,6 +61,7 @@ from abstraction.grounding.support import (
     doubts,
     is_not_stated,
     key_value,
+    said_of_another,
 )
 
 R = TypeVar("R", bound=BaseModel)
@@ -502,6 +503,18 @@ def _found(ev: Evidence, doc: _Document, *, whole: bool = True) -> str:
     return text[start:end]
 
 
+def _anothers_cause(ev: Evidence, owner: BaseModel, doc: _Document) -> str | None:
+    """Why a cause of death's quote does not state the patient's, or None: its sentence names
+    the cause only as another person's ("his brother had died of a myocardial infarction")."""
+    value = getattr(owner, "value", None)
+    if not isinstance(value, str) or ev.start is None or ev.end is None:
+        return None
+    span = _sentence(doc.text, Span(ev.start, ev.end))
+    if said_of_another(value, doc.text[span.start : span.end]):
+        return f"{NOT_STATED} that {value!r} was the patient's cause of death: it is another's"
+    return None
+
+
 def _not_this_source(path: str, ev: Evidence, owner: BaseModel, doc: _Document) -> str | None:
     """Why a title's or a journal's quote does not state it, or None: a title taken from the
     journal's citation line ("Pediatric Rare Disease Reports 2025; 3(1): 45-51"), a journal's
@@ -668,6 +681,12 @@ def ground(
         if not is_metadata:
             _widen_bare(ev, owner, doc, opts)
         dropped += _support(path, ev, owner, doc, opts, metadata=is_metadata)
+        if (
+            path.endswith("cause_of_death")
+            and ev.status != "unsupported"
+            and (why := _anothers_cause(ev, owner, doc))
+        ):
+            ev.status, ev.note = "unsupported", _prefix(ev.note, why)
         if (
             is_metadata
             and ev.status != "unsupported"

@@ -163,6 +163,8 @@ excluded", "cell death")."""
 _NEARLY = frozenset({"nearly", "almost"})
 """A death that did not happen ("he nearly succumbed to the infection")."""
 _PREPOSITIONS = frozenset({"of", "to", "with", "for", "from", "by", "about"})
+_SUBORDINATORS = frozenset({"because", "since", "as", "whereas", "although", "though", "when"})
+"""Words that open a clause with its own subject inside a sentence."""
 
 
 def _last_other(words: list[str]) -> int:
@@ -829,6 +831,9 @@ _SYMBOL = re.compile(r"(?=[^a-z]*[a-z]?[^a-z]*$)(?=.*[A-Z0-9])[A-Za-z0-9-]{2,}")
 "RUNX1", "p53", "Ki-67")."""
 
 
+_CUT_ADJECTIVE = re.compile(r"(?-i:(?![A-Z]+\b))[^\W\d_]{3,}(?:ed|ous|ic|ive|ar)", re.IGNORECASE)
+"""After "with", "no"...: an adjective in "-ed", "-ous", "-ic", "-ive", "-ar" too ("with
+indurated" of "with indurated, erythematous palms")."""
 _PREDICATE = re.compile(
     r"\b(?:was|were|is|are|be|been|being|became|becomes|remained|remains|appeared|appears|"
     r"seemed|seems|looked|looks|felt|feels|presented|stayed)\s+(?:\w+ly\s+|still\s+|not\s+)?$",
@@ -842,7 +847,11 @@ def _cut_adjective(name: str, sentence: str) -> bool:
     facial weakness"), never as what the patient was ("He was postictal", "The child was
     nonverbal").  False when the sentence does not name it."""
     word = _LEADING.sub("", name).strip()
-    if not _QUALIFIER.fullmatch(word) or (at := _name_pattern(word)) is None:
+    cut = _LEADING.match(name) is not None  # "with indurated": a phrase cut at both ends
+    if (
+        not (_QUALIFIER.fullmatch(word) or (cut and _CUT_ADJECTIVE.fullmatch(word)))
+        or (at := _name_pattern(word)) is None
+    ):
         return False
     hits = list(at.finditer(sentence))
     return bool(hits) and not any(_PREDICATE.search(sentence[: h.start()]) for h in hits)
@@ -1557,13 +1566,28 @@ def _of_another(words: list[str]) -> bool:
     reports or notices ("her parents noticed"); or a family history."""
     if any(a == "family" and b == "history" for a, b in pairwise(words)):
         return True
-    at = _last_other(words[:5])
-    return (
-        at >= 0
-        and not _patient_after(words, at)
-        and not _object(words, at)
-        and not (_REPORTING & set(words[at + 1 :]))
-    )
+    # a clause opened inside the sentence has its own subject: "He had delayed seeking help
+    # because his brother had died of ..." (fifteenth session's thirteenth reading sample)
+    opened = max((i + 1 for i, w in enumerate(words) if w in _SUBORDINATORS), default=0)
+    for part in (words, words[opened:]) if opened else (words,):
+        at = _last_other(part[:5])
+        if (
+            at >= 0
+            and not _patient_after(part, at)
+            and not _object(part, at)
+            and not (_REPORTING & set(part[at + 1 :]))
+        ):
+            return True
+    return False
+
+
+def said_of_another(name: str, sentence: str) -> bool:
+    """Whether `sentence` names `name` only as another person's ("his brother had died of a
+    myocardial infarction"): every mention, in its clause (`_mentions_of_another`)."""
+    found = [
+        m for clause in _NEGATION_CLAUSE.split(sentence) for m in _mentions_of_another(name, clause)
+    ]
+    return bool(found) and all(found)
 
 
 def _mentions_of_another(name: str, clause: str) -> list[bool]:

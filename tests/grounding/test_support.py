@@ -1793,6 +1793,20 @@ def test_no_check_is_slow_on_long_lists_or_long_words() -> None:
         ("findings", "full", "The ankle had a full, painless range of movement.", False),
         ("findings", "weakness", "The hip flexors were weak bilaterally.", True),
         ("findings", "pain on neck flexion", "Neck flexion was painful and restricted.", True),
+        ("findings", "with indurated", "The feet were swollen, with indurated, red soles.", False),
+        ("findings", "indurated", "The soles were indurated.", True),
+        (
+            "diagnoses",
+            "a myocardial infarction",
+            "He came late because his brother had died of a myocardial infarction.",
+            False,
+        ),
+        (
+            "diagnoses",
+            "pneumonia",
+            "She was admitted because she had pneumonia.",
+            True,
+        ),
         ("diagnoses", "del(17p)", "FISH: t(4;14); del(17p) and t(11;14) were not detected.", False),
         ("diagnoses", "AL amyloidosis", "Biopsy showed AL amyloidosis.", True),
         ("diagnoses", "myeloma", "She had myeloma with a t(4;14) translocation.", True),
@@ -1866,4 +1880,21 @@ def test_a_title_from_the_citation_line_or_a_journal_cut_short_is_not_stated(
     data = empty_case_report().model_dump()
     data["source"][field] = {"value": value, "evidence": {"quote": value}}
     ev = getattr(ground(CaseReport.model_validate(data), text).record.source, field).evidence
+    assert (ev.status != "unsupported") is stated, ev.note
+
+
+@pytest.mark.parametrize(
+    ("sentence", "stated"),
+    [
+        ("He came late because his brother had died of a myocardial infarction.", False),
+        ("He died of a myocardial infarction because his stent occluded.", True),
+        ("His mother had breast cancer, and he died of a myocardial infarction.", True),
+    ],
+)
+def test_another_person_s_cause_of_death_is_not_the_patient_s(sentence: str, stated: bool) -> None:
+    """Reading sample 14: "a myocardial infarction" as the patient's cause of death from "his
+    brother had died of a myocardial infarction" (the brother named mid-sentence)."""
+    text = f"A 63-year-old man presented with chest pain. {sentence}"
+    rec = _record(cause_of_death={"value": "a myocardial infarction", "evidence": sentence})
+    ev = ground(rec, text).record.outcome.cause_of_death.evidence  # type: ignore[union-attr]
     assert (ev.status != "unsupported") is stated, ev.note

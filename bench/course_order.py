@@ -55,6 +55,8 @@ def main() -> None:
     labels = read_course_labels(args.labels).by_id()
     suite = load_suite(args.suite)
     systems = args.system or sorted(p.name for p in args.extractions.iterdir() if p.is_dir())
+    if not systems:
+        sys.exit(f"{args.extractions}: no system's extractions there")
     per: dict[str, list[CourseOrder]] = {s: [] for s in systems}
     for doc in suite.documents:
         label = labels.get(doc.stem)

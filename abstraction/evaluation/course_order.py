@@ -184,6 +184,8 @@ def summarize(
     rng = np.random.default_rng(seed)
     names = list(per_system)
     n = len(next(iter(per_system.values()), []))
+    if any(len(orders) != n for orders in per_system.values()):
+        raise ValueError("every system needs the same documents, in the same order")
     idx = rng.integers(0, n, size=(resamples, n)) if n else np.zeros((resamples, 0), int)
     c = {s: np.array([o.concordant for o in per_system[s]], float) for s in names}
     d = {s: np.array([o.discordant for o in per_system[s]], float) for s in names}

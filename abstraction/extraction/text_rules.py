@@ -803,10 +803,11 @@ _STRENGTH_BEFORE = re.compile(
 """A dose word written right before a treatment's name ("high-dose furosemide", "low dose of
 oral aspirin")."""
 _SIZE_ONLY = re.compile(
-    r"\s*\d+(?:[.,]\d+)?(?:\s*[x×]\s*\d+(?:[.,]\d+)?)*\s*(?:mm|cm|Fr|French|F|gauge|G)\.?\s*",
+    r"\s*\d+(?:[.,]\d+)?(?:\s*[x×]\s*\d+(?:[.,]\d+)?)*\s*(?:mm|cm|(?-i:Fr|F|G)|French|gauge)\.?\s*",
     re.IGNORECASE,
 )
-"""A size alone ("40 mm", "8 Fr", "22 gauge", "23 × 40 mm"): a device's, not a dose."""
+"""A size alone ("40 mm", "8 Fr", "22 gauge", "23 × 40 mm"): a device's, not a dose; "F"
+and "G" only in capitals ("2 g" is a dose; a helper's review)."""
 
 
 def dose_words(record: CaseReport, text: str) -> list[DroppedFact]:

@@ -525,10 +525,10 @@ def _not_this_source(path: str, ev: Evidence, owner: BaseModel, doc: _Document) 
     if field not in ("title", "journal") or not isinstance(value, str) or ev.start is None:
         return None
     quoted = doc.text[ev.start : ev.end or ev.start]
-    at = quoted.casefold().find(value.casefold())
-    if at < 0:
+    found = re.search(re.escape(value.strip()), quoted, re.IGNORECASE) if value.strip() else None
+    if found is None:
         return None
-    span = Span(ev.start + at, ev.start + at + len(value))
+    span = Span(ev.start + found.start(), ev.start + found.end())
     line = line_at(doc.text, span.start)
     if field == "title" and is_citation_line(doc.text[line.start : line.end]):
         return f"{NOT_STATED} {value!r}: the journal's citation line, not the article's title"
@@ -536,7 +536,8 @@ def _not_this_source(path: str, ev: Evidence, owner: BaseModel, doc: _Document) 
         return None
     whole = segment_at(doc.text, span).strip(" .")
     short = value.casefold().strip(" .")
-    extra = whole.casefold().replace(short, " ", 1).split() if short in whole.casefold() else []
+    rest = whole.casefold().replace(short, " ", 1) if short in whole.casefold() else ""
+    extra = re.findall(r"\w+", rest)  # "Medicine®": the mark is no word
     if len(extra) > 1 or (extra and not whole.casefold().endswith(short)):
         return f"{NOT_STATED} {value!r}: it is cut short (the journal is {whole!r})"
     return None

@@ -348,11 +348,26 @@ def _cue_pattern(cue: str) -> re.Pattern[str]:
     return re.compile(r"(?<!\S)" + re.escape(words) + tail + r"(?!\S)")
 
 
+_DERIVED_PAIRS = (
+    ("weakness", "weak"), ("tenderness", "tender"), ("numbness", "numb"),
+    ("stiffness", "stiff"), ("dizziness", "dizzy"), ("drowsiness", "drowsy"),
+    ("sleepiness", "sleepy"), ("tiredness", "tired"), ("breathlessness", "breathless"),
+    ("hoarseness", "hoarse"), ("clumsiness", "clumsy"), ("soreness", "sore"),
+    ("paleness", "pale"), ("puffiness", "puffy"), ("painful", "pain"),
+)  # fmt: skip
+_DERIVED: dict[str, set[str]] = {}
+for _noun, _adjective in _DERIVED_PAIRS:
+    _DERIVED.setdefault(_noun, set()).add(_adjective)
+    _DERIVED.setdefault(_adjective, set()).add(_noun)
+"""Clinical nouns in "-ness" (and "painful") and the words they are stated by, both ways: a
+list, not a suffix rule ("redness" is not stated by "red blood cells", nor "fullness" by "a
+full recovery")."""
+
+
 @lru_cache(maxsize=65536)
 def word_forms(word: str) -> frozenset[str]:
     """A word and its lemmas (noun, verb, adjective): "relapsed" -> relapse; "masses" -> mass;
-    a noun in "-ness" or an adjective in "-ful" and its stem: "weakness" -> weak, "painful" ->
-    pain."""
+    a clinical noun in "-ness" and its adjective (`_DERIVED`): "weakness" -> weak."""
     if len(word) <= 3 or not word.isalpha():
         return frozenset({word})
     from lemminflect import getAllLemmas
@@ -360,10 +375,7 @@ def word_forms(word: str) -> frozenset[str]:
     forms = {word}
     for lemmas in getAllLemmas(word).values():
         forms.update(lemmas)
-    for suffix in ("ness", "ful"):  # "weakness" is stated by "weak", "painful" by "pain"
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            stem = word[: -len(suffix)]
-            forms.add(stem[:-1] + "y" if stem.endswith("i") else stem)
+    forms |= _DERIVED.get(word, set())  # "weakness" is stated by "weak", "painful" by "pain"
     return frozenset(forms)
 
 
@@ -723,7 +735,7 @@ class SupportCheck:
                         )
                     )
                     continue
-                if field != key and (rest := _cut_short(text, read_on)):
+                if field != key and (rest := _cut_short(text, read_on, result=field == "result")):
                     note = f"{NOT_STATED} {text!r}: it is cut short (the text goes on {rest!r})"
                     index = i if isinstance(value, list) else None
                     out.append(Unstated(field, text, False, note, index))
@@ -814,19 +826,19 @@ _SINUS_RHYTHM = re.compile(r"\bsinus\s+(?:rhythm|tachycardia|bradycardia|arrhyth
 _QUALIFIED = re.compile(
     r"(?:\s+(?:(?-i:[A-Z]\d{1,4}[A-Z*])|exon\s+\d+|[pc]\.\S+))*(?:\s+|-)(?:genes?|mutations?|"
     r"mutated|rearrange\w*|fusions?|amplifi\w*|deletions?|translocations?|expression|"
-    r"alleles?|polymorphisms?|duplications?|insertions?|transcripts?|copy|copies|ITD|TKD|"
+    r"alleles?|polymorphisms?|duplications?|insertions?|ITD|TKD|"
     r"wild-type|(?:likely\s+)?pathogenic\s+variants?)\b"
     r"|\s+(?:stain\w*|immunostain\w*|index)\b|\s+(?-i:[A-Z]\d{1,4}[A-Z])\b"
     r"|(?:\s*(?:,|/|\band\b|\bor\b)\s*[^\W_][\w-]*)+\s+(?:genes|mutations|rearrangements|"
     r"fusions|amplifications|deletions|translocations|alleles|polymorphisms|duplications|"
-    r"insertions|transcripts)\b",
+    r"insertions)\b",
     re.IGNORECASE,
 )
 """After a gene's or a marker's symbol: its change, perhaps named ("MYC rearrangement",
 "NPM1-mutated", "JAK2 V617F mutation", "EGFR exon 19 deletion", "KRAS G12C", "Ki-67 index",
 "CD30 staining"), or a list sharing one plural change ("MYC and BCL2 rearrangements"); not
 "AML, NPM1-mutated", "HIV status", "the AMAN variant"."""
-_SYMBOL = re.compile(r"(?=[^a-z]*[a-z]?[^a-z]*$)(?=.*[A-Z0-9])[A-Za-z0-9-]{2,}")
+_SYMBOL = re.compile(r"[A-Z0-9-]*[a-z]?[A-Z0-9-]*")
 """A gene's or a marker's symbol: capitals and digits, at most one small letter ("MYC",
 "RUNX1", "p53", "Ki-67")."""
 
@@ -836,7 +848,8 @@ _CUT_ADJECTIVE = re.compile(r"(?-i:(?![A-Z]+\b))[^\W\d_]{3,}(?:ed|ous|ic|ive|ar)
 indurated" of "with indurated, erythematous palms")."""
 _PREDICATE = re.compile(
     r"\b(?:was|were|is|are|be|been|being|became|becomes|remained|remains|appeared|appears|"
-    r"seemed|seems|looked|looks|felt|feels|presented|stayed)\s+(?:\w+ly\s+|still\s+|not\s+)?$",
+    r"seemed|seems|looked|looks|felt|feels|presented|stayed)\s+(?:\w+ly\s+|still\s+|not\s+)?"
+    r"(?:[^\W\d_][\w-]*(?:\s*,\s*|\s+(?:and|or|but)\s+|\s*,\s*(?:and|or|but)\s+)){0,4}$",
     re.IGNORECASE,
 )
 
@@ -853,8 +866,12 @@ def _cut_adjective(name: str, sentence: str) -> bool:
         or (at := _name_pattern(word)) is None
     ):
         return False
-    hits = list(at.finditer(sentence))
-    return bool(hits) and not any(_PREDICATE.search(sentence[: h.start()]) for h in hits)
+    seen = False
+    for h in at.finditer(sentence):
+        if _PREDICATE.search(sentence[max(0, h.start() - 160) : h.start()]):
+            return False  # one mention says what the patient was: stop at the first
+        seen = True
+    return seen
 
 
 def _only_a_qualifier(name: str, sentence: str) -> str | None:
@@ -863,13 +880,16 @@ def _only_a_qualifier(name: str, sentence: str) -> str | None:
     expression"): a diagnosis or a finding "MYC" the sentence does not state ("HIV-positive"
     does state "HIV").  None when one mention stands
     alone or the sentence does not name it."""
-    if not _SYMBOL.fullmatch(name) or (at := _name_pattern(name)) is None:
+    symbol = len(name) >= 2 and re.search(r"[A-Z0-9]", name) and _SYMBOL.fullmatch(name)
+    if not symbol or (at := _name_pattern(name)) is None:
         return None
-    heads = [_QUALIFIED.match(sentence, m.end()) for m in at.finditer(sentence)]
-    if not heads or any(h is None for h in heads):
-        return None
-    first = next(at.finditer(sentence))
-    return sentence[first.start() : heads[0].end()]  # type: ignore[union-attr]
+    first = None
+    for m in at.finditer(sentence):
+        head = _QUALIFIED.match(sentence, m.end())
+        if head is None:
+            return None  # one mention stands alone: stop at the first
+        first = first or sentence[m.start() : head.end()]
+    return first
 
 
 def _not_this_attribute(fact: BaseModel, field: str, value: str, sentence: str) -> str | None:
@@ -1019,17 +1039,28 @@ _AL_NOUNS = (
 )
 """Nouns in "-al": not an adjective cut from its noun."""
 _A_PHRASE = re.compile(r"(?:a|an)\s", re.IGNORECASE)
-_ADJECTIVE_LAST = re.compile(
-    rf"(?<![^\W\d_])(?!{_AL_NOUNS}\b|clinic\b)(?:[^\W\d_]+-)*[^\W\d_]{{2,}}(?:[^\W\d_]ed|ous|ic|al|ive)$",
-    re.IGNORECASE,
+_ADJECTIVE_END = re.compile(
+    rf"(?!{_AL_NOUNS}$|clinic$)[^\W\d_]{{2,}}(?:[^\W\d_]ed|ous|ic|al|ive)", re.IGNORECASE
 )
+_VERB_IN = re.compile(
+    r"\b(?:was|were|is|are|had|has|have|been|tested|became|developed|received)\b", re.I
+)
+
+
+def _adjective_last(value: str) -> bool:
+    """The last word of `value` (its last part after a hyphen: "well-circumscribed") is an
+    adjective in "-ed", "-ous", "-ic", "-al", "-ive"; not a noun in "-al" ("interval")."""
+    words = value.split()
+    return bool(words) and _ADJECTIVE_END.fullmatch(words[-1].rsplit("-", 1)[-1]) is not None
+
+
 _PHRASE_GOES_ON = re.compile(r"(?:\s*,\s*|\s+(?:and\s+|or\s+)?)[^\W\d_]")
 """A result that opens a noun phrase ("a", "an") and stops at an adjective the text goes on
 from ("a 15 x 13 cm well-circumscribed" of "... well-circumscribed, heterogeneous,
 hypervascular mass"): the noun is lost."""
 
 
-def _cut_short(value: str, text: str) -> str | None:
+def _cut_short(value: str, text: str, *, result: bool = False) -> str | None:
     """What the text goes on with where `value` stops in the middle of a number or a word, at
     each place `text` has it as written ("of 11" in "a mass of 11.2 cm", "46" in "karyotype was
     46,XX", "120" in "120/80 mmHg", "1 mg" in "1 mg/kg", "35" in "35-40%", "t(9" in "t(9;22)"),
@@ -1046,8 +1077,10 @@ def _cut_short(value: str, text: str) -> str | None:
         return text[starts[0] - 1] + value[:12]  # "<0.01 ng/mL", "-5 mmol/L": its sign
     if (
         found
+        and result
         and _A_PHRASE.match(value)
-        and _ADJECTIVE_LAST.search(value)
+        and not _VERB_IN.search(value)
+        and _adjective_last(value)
         and all(_PHRASE_GOES_ON.match(text, end) for end in found)
     ):
         return value[-6:] + text[found[0] : found[0] + 14]  # "a 15 cm well-circumscribed, ..."
@@ -1084,7 +1117,7 @@ _NOT_NEGATIONS = re.compile(
 """Words of negation that negate no finding ("not only", "no longer", "could not be
 excluded", "disease-free", "free T4", "nil by mouth"): taken out before the search."""
 _NEGATION_CLAUSE = re.compile(
-    r"(?<!\(\d)(?<!\(\d\d)(?<!\(\w\d\d)[;!?]|\.\s|(?-i:\.(?=[A-Z]))"
+    r";(?![\w.+-]*\))|[!?]|\.\s|(?-i:\.(?=[A-Z]))"
     r"|\b(?:but|although|though|while|whereas|however)\b",
     re.IGNORECASE,
 )
@@ -1189,6 +1222,13 @@ _GIVEN_GAP = (
     r"haploidentical|ha?ematopoietic|stem[- ]cell|urgent|elective|curative|palliative|"
     r"surgical))*\s*$"
 )
+_DONE_AFTER = re.compile(
+    r"[^.;]{0,80}?(?:,\s*which\s+(?:revealed|showed|demonstrated|confirmed|was|were)|"
+    r"\band\s+(?:underwent|received|had)\b|,\s*where\s+(?:he|she)\s+underwent)",
+    re.IGNORECASE,
+)
+"""After a referral or a schedule, words that say it was done ("referred for urgent coronary
+angiography, which revealed ...", "scheduled for cholecystectomy and underwent it")."""
 _NOT_GIVEN_BEFORE = re.compile(
     r"\b(?:declined|declines|declining|refused|refuses|refusing|withheld|instead\s+of"
     r"|rather\s+than|in\s+place\s+of|avoided|avoiding|omitted|omitting|contraindicat\w+"
@@ -1270,7 +1310,7 @@ def _not_given(fact: BaseModel, name: str, sentence: str) -> str | None:
             whose = "the text says it of another person"
             continue
         if not (
-            _NOT_GIVEN_BEFORE.search(before)
+            (_NOT_GIVEN_BEFORE.search(before) and not _DONE_AFTER.match(after))
             or _NOT_GIVEN_AFTER.search(after)
             or (drug and (_NONE_BEFORE.search(before) or _NOT_THE_DRUG.search(after)))
             or (
@@ -1287,12 +1327,16 @@ def _not_given(fact: BaseModel, name: str, sentence: str) -> str | None:
 
 _NAMED = (Diagnosis, Finding, Treatment, Assessment, TimelineEvent, DiseaseEvent)
 _KARYOTYPE = re.compile(
-    r"\b(?:t|del|inv|dup|der|ins|i|add)\(\w|\b[^\W\d_]{1,2}\d{2,}[^\W\d_]?\b", re.IGNORECASE
+    r"\b(?:t|del|inv|dup|der|ins|i|add)\(\w|\b[^\W\d_]{1,2}\d{2,}[^\W\d_]?\b"
+    r"|(?<![\w+-])[+-](?:\d{1,2}|X|Y)\b|\b4[5-9],\s?X",
+    re.IGNORECASE,
 )
-"""A change of the karyotype ("t(4;14)", "del(17p)") or a marker or a variant ("S100",
-"p63", "L858R"): named by letters and numbers."""
+"""A change of the karyotype ("t(4;14)", "del(17p)", "+8", "-7", "45,X") or a marker or a
+variant ("S100", "p63", "L858R"): named by letters and numbers."""
 _MOVEMENT_NAMED = re.compile(
-    r"(?:(?:left|right|bilateral)\s+)?[^\W\d_][\w-]*\s+(?:abduction|adduction|"
+    r"(?:(?:left|right|bilateral)\s+)?(?:shoulder|elbow|wrist|hip|knee|ankle|neck|finger|toe|"
+    r"thumb|hallux|trunk|spine|lumbar|cervical|forearm|arm|leg|foot|hand|jaw|eye|head)s?\s+"
+    r"(?:abduction|adduction|"
     r"(?:dorsi|plantar|palmar)?flexion|extension|rotation|pronation|supination|eversion|"
     r"inversion)",
     re.IGNORECASE,
@@ -1319,7 +1363,7 @@ _QUALIFIER = re.compile(
 """One adjective in "-al" cut from its noun ("postural" of "a postural and action tremor",
 "facial" of "no facial weakness"); not a noun in "-al" ("withdrawal")."""
 _NEGATION_FIRST = re.compile(
-    r"\s*(?:(?:no|none|not|never|without|denie[sd])\b(?![-‐‑])|negative\s+(?:for|family|"
+    r"\s*(?:(?:no|none|not|never|without|denie[sd])\b(?![-‐‑]|\s+reflow)|negative\s+(?:for|family|"
     r"medical|past)\b|unremarkable\b|absence\s+of\b|previously\s+(?:healthy|well)\b|"
     r"nothing\s+of\s+note\b|NKDA\b|non-?contributory\b)",
     re.I,
@@ -1370,7 +1414,7 @@ def _not_a_name(fact: BaseModel, value: str) -> str | None:
         kind = "finding" if isinstance(fact, Finding) else "diagnosis"
         if _RESULT_ONLY.fullmatch(value.strip()):
             return f"a result, not a {kind}"
-        if _DRUG.search(value) and not _DRUG_HARM.search(value):
+        if _DRUG.fullmatch(_ROUTE.sub("", value).strip()):
             return f"a drug, not a {kind}"
         if _MOVEMENT_NAMED.fullmatch(value.strip()):
             return f"a movement, not a {kind}"
@@ -1465,6 +1509,10 @@ _DISEASE_OR_SIGN = re.compile(
 )
 """A word of a disease ("-itis", "-oma", "syndrome", "injury") or of a sign or symptom
 ("polyuria", "peripheral oedema", "pain"): named alone, not a test nor a treatment."""
+_ROUTE = re.compile(
+    r"^(?:(?:oral|intravenous|iv|subcutaneous|intramuscular|topical|inhaled|the|a|an)\s+)+",
+    re.IGNORECASE,
+)
 _DRUG_HARM = re.compile(
     r"\b(?:toxic\w*|induced|associated|related|allerg\w*|reactions?|resistan\w*|overdose|"
     r"poisoning|intoxication|levels?|withdrawal|dependence|abuse|use|misuse|immunoglobulins?|"

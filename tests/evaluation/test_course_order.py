@@ -104,3 +104,9 @@ def test_pairs_not_found_count_against_the_recall() -> None:
     assert (one.pairs, one.concordant) == (10, 1)
     out, _ = summarize({"a": [one]}, resamples=50)
     assert out["a"].share == 1.0 and out["a"].recall == pytest.approx(0.1)
+
+
+def test_systems_with_different_documents_are_refused() -> None:
+    one = measure(LABEL, _record("relapse"), TEXT)
+    with pytest.raises(ValueError):
+        summarize({"a": [one, one], "b": [one]})

@@ -330,7 +330,7 @@ def test_a_dose_word_right_before_the_name(sentence: str, name: str, dose: str |
 @pytest.mark.parametrize(
     ("dose", "kept"),
     [("40 mm", False), ("8 Fr", False), ("23 × 40 mm", False), ("22 gauge", False),
-     ("40 mg", True), ("2 g/kg", True), ("10 mL", True)],
+     ("40 mg", True), ("2 g/kg", True), ("10 mL", True), ("2 g", True), ("0.5 g", True)],
 )  # fmt: skip
 def test_a_size_is_not_a_dose(dose: str, kept: bool) -> None:
     """v54: "40 mm" given as the dose of a balloon dilation, "31 mm" of a valve prosthesis."""

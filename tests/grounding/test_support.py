@@ -1244,6 +1244,11 @@ NOT_GIVEN_CASES = [
     # reading sample 9: a referral is not the transplant
     ("transplantation", "She was referred for allogeneic transplantation.", False),
     ("transplantation", "She underwent allogeneic transplantation.", True),
+    (
+        "cholecystectomy",
+        "She was referred for urgent cholecystectomy, which was uneventful.",
+        True,
+    ),
     ("adjuvant radiotherapy", "She declined adjuvant radiotherapy and remains well.", False),
     ("radiotherapy", "Adjuvant radiotherapy was offered but declined.", False),
     ("rifampicin", "PCR detected M. tuberculosis without rifampicin resistance.", False),
@@ -1794,6 +1799,17 @@ def test_no_check_is_slow_on_long_lists_or_long_words() -> None:
         ("findings", "weakness", "The hip flexors were weak bilaterally.", True),
         ("findings", "pain on neck flexion", "Neck flexion was painful and restricted.", True),
         ("findings", "with indurated", "The feet were swollen, with indurated, red soles.", False),
+        # a helper's review of the session's code (out/review-s15)
+        ("diagnoses", "doxorubicin cardiotoxicity", "She had doxorubicin cardiotoxicity.", True),
+        ("diagnoses", "amiodarone lung", "It was amiodarone lung.", True),
+        ("diagnoses", "uterine inversion", "A uterine inversion occurred.", True),
+        ("diagnoses", "extrathyroidal extension", "There was extrathyroidal extension.", True),
+        ("findings", "postictal", "She was drowsy and postictal.", True),
+        ("findings", "nonverbal", "The child was alert but nonverbal.", True),
+        ("findings", "redness", "Red blood cells were transfused.", False),
+        ("diagnoses", "no reflow phenomenon", "A no reflow phenomenon occurred.", True),
+        ("diagnoses", "CMV", "PCR detected CMV and EBV transcripts.", True),
+        ("diagnoses", "+8", "The karyotype showed +8.", True),
         ("findings", "indurated", "The soles were indurated.", True),
         (
             "diagnoses",
@@ -1859,6 +1875,7 @@ def test_a_movement_is_not_a_body_site(site: str, kept: bool) -> None:
         ("journal", "Cureus", True),
         ("journal", "Front. Oncol.", True),
         ("journal", "Journal of Medical Case Reports", True),
+        ("journal", "Medicine", True),
     ],
 )
 def test_a_title_from_the_citation_line_or_a_journal_cut_short_is_not_stated(
@@ -1873,7 +1890,8 @@ def test_a_title_from_the_citation_line_or_a_journal_cut_short_is_not_stated(
         "Cureus 15(3): e36123\n"
         "Front. Oncol. 13:1123456. doi: 10.3389/fonc.2023.1123456\n"
         "Smith et al. Journal of Medical Case Reports (2022) 16:45\n"
-        "Case 12-2024: A 45-Year-Old Man with Fever\n\n"
+        "Case 12-2024: A 45-Year-Old Man with Fever\n"
+        "Medicine® (2020) 99:10\n\n"
         "Relapse after UCBT in a woman with B-ALL\n\n"
         "Case presentation\n" + BODY
     )
@@ -1898,3 +1916,13 @@ def test_another_person_s_cause_of_death_is_not_the_patient_s(sentence: str, sta
     rec = _record(cause_of_death={"value": "a myocardial infarction", "evidence": sentence})
     ev = ground(rec, text).record.outcome.cause_of_death.evidence  # type: ignore[union-attr]
     assert (ev.status != "unsupported") is stated, ev.note
+
+
+def test_a_complete_time_is_not_cut_short() -> None:
+    """A helper's review: the noun-phrase check read "a week after she was discharged" (a
+    time the text goes on "from hospital") as cut short; it reads results only."""
+    sentence = "CT was repeated a week after she was discharged from hospital."
+    text = f"A 50-year-old woman was admitted. {sentence} She recovered."
+    fact = {"method": "CT", "result": None, "time": "a week after she was discharged"}
+    grounded = ground(_record(assessments=[{**fact, "evidence": sentence}]), text, unstated="drop")
+    assert grounded.record.assessments[0].time is not None, grounded.dropped

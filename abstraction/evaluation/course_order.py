@@ -73,12 +73,21 @@ class CourseLabels(_Model):
     fields: dict[str, str]
     labels: list[CourseLabel]
 
+    @model_validator(mode="after")
+    def _unique(self) -> CourseLabels:
+        ids = [label.id for label in self.labels]
+        if len(set(ids)) != len(ids):
+            raise ValueError("a document id is labelled twice")
+        return self
+
     def by_id(self) -> dict[str, CourseLabel]:
         return {label.id: label for label in self.labels}
 
 
 def read_course_labels(path: Path) -> CourseLabels:
-    """Load and validate a course-order labels file."""
+    """Load and validate a course-order labels file (as `principal.read_labels` does; that
+    module is part of the scorer's hashed instrument, `tally._SCORER_FILES`, so it is not
+    changed to share this)."""
     try:
         return CourseLabels.model_validate(json.loads(path.read_text(encoding="utf-8")))
     except OSError as exc:

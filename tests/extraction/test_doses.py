@@ -15,10 +15,12 @@ from tests.extraction.rule_cases import case, treatment
 _case, _t = case, treatment
 
 
-def _doses(text: str, *treatments: Treatment) -> list[tuple[str, str | None]]:
+def _doses(
+    text: str, *treatments: Treatment, rule: str = "doses_from_words"
+) -> list[tuple[str, str | None]]:
     record = empty_case_report()
     record.treatments = list(treatments)
-    apply_rules(record, ("doses_from_words",), text)
+    apply_rules(record, (rule,), text)
     return [(t.name, t.dose) for t in record.treatments]
 
 
@@ -301,13 +303,6 @@ def test_a_quote_that_cannot_tell_one_mention_merges_nothing(text: str, quote: s
     assert len(got) == 2 and dropped == []
 
 
-def _dose_words(text: str, *treatments: Treatment) -> list[tuple[str, str | None]]:
-    record = empty_case_report()
-    record.treatments = list(treatments)
-    apply_rules(record, ("dose_words",), text)
-    return [(t.name, t.dose) for t in record.treatments]
-
-
 @pytest.mark.parametrize(
     ("sentence", "name", "dose"),
     [
@@ -324,7 +319,7 @@ def _dose_words(text: str, *treatments: Treatment) -> list[tuple[str, str | None
 )  # fmt: skip
 def test_a_dose_word_right_before_the_name(sentence: str, name: str, dose: str | None) -> None:
     """v54 (`dose_words`): MACCROBAT's doses "high dose", "low-dose" written before the drug."""
-    assert _dose_words(_case(sentence), _t(name)) == [(name, dose)]
+    assert _doses(_case(sentence), _t(name), rule="dose_words") == [(name, dose)]
 
 
 @pytest.mark.parametrize(

@@ -813,9 +813,13 @@ _TIME_LIKE = re.compile(
 )
 """A word or number a time is written with ("day +100", "two weeks later", "at diagnosis",
 "after the second cycle"): a time with none ("CT-guided biopsy") states no time."""
+_MOVEMENTS = (
+    r"abduction|adduction|(?:dorsi|plantar|palmar|plantar\s+)?flexion|extension|rotation|"
+    r"pronation|supination|eversion|inversion"
+)
+"""Movements a muscle's strength is graded by (one list for the site check and the name check)."""
 _MOVEMENT = re.compile(
-    r"\b(?:abduction|adduction|(?:dorsi|plantar|palmar|plantar\s+)?flexion|extension|rotation|"
-    r"pronation|supination|elevation|eversion|inversion|grip|gaze|movements?|motion)\b"
+    rf"\b(?:{_MOVEMENTS}|elevation|grip|gaze|movements?|motion)\b"
     r"(?!\s+(?:creases?|folds?|surfaces?|aspects?|contractures?|deformity))",
     re.IGNORECASE,
 )
@@ -1335,10 +1339,8 @@ _KARYOTYPE = re.compile(
 variant ("S100", "p63", "L858R"): named by letters and numbers."""
 _MOVEMENT_NAMED = re.compile(
     r"(?:(?:left|right|bilateral)\s+)?(?:shoulder|elbow|wrist|hip|knee|ankle|neck|finger|toe|"
-    r"thumb|hallux|trunk|spine|lumbar|cervical|forearm|arm|leg|foot|hand|jaw|eye|head)s?\s+"
-    r"(?:abduction|adduction|"
-    r"(?:dorsi|plantar|palmar)?flexion|extension|rotation|pronation|supination|eversion|"
-    r"inversion)",
+    rf"thumb|hallux|trunk|spine|lumbar|cervical|forearm|arm|leg|foot|hand|jaw|eye|head)s?\s+"
+    rf"(?:{_MOVEMENTS})",
     re.IGNORECASE,
 )
 """A movement a muscle's strength is graded by ("elbow extension" of "grade 3/5 for shoulder

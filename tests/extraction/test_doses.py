@@ -185,16 +185,28 @@ def test_a_name_that_is_only_a_dose_is_not_cut() -> None:
     assert _doses(text, _t("2 g/kg")) == [("2 g/kg", None)]
 
 
-def test_grounding_finds_the_dose_stated_by_the_new_quote() -> None:
-    text = _case("On day 7, filgrastim 5 µg/kg/day was given for neutropenia.")
+@pytest.mark.parametrize(
+    ("sentence", "name", "rule", "dose"),
+    [
+        ("On day 7, filgrastim 5 µg/kg/day was given for neutropenia.", "filgrastim",
+         "doses_from_words", "5 µg/kg/day"),
+        # v54 (`dose_words`): the quote is widened to take the dose word in
+        ("On day 2 she was treated with high-dose furosemide and fluids.", "furosemide",
+         "dose_words", "high-dose"),
+    ],
+)  # fmt: skip
+def test_grounding_finds_the_dose_stated_by_the_new_quote(
+    sentence: str, name: str, rule: str, dose: str
+) -> None:
+    text = _case(sentence)
     record = empty_case_report()
-    record.treatments = [_t("filgrastim")]
-    apply_rules(record, ("doses_from_words",), text)
+    record.treatments = [_t(name)]
+    apply_rules(record, (rule,), text)
     grounded = ground(record, text, unstated="drop")
     t = grounded.record.treatments[0]
-    assert t.dose == "5 µg/kg/day"
-    assert t.evidence.status == "exact"
-    assert "5 µg/kg/day" in t.evidence.quote
+    assert t.dose == dose
+    assert t.evidence.status == "exact", t.evidence
+    assert dose in t.evidence.quote
     assert grounded.dropped == []
 
 
@@ -335,14 +347,3 @@ def test_a_size_is_not_a_dose(dose: str, kept: bool) -> None:
     dropped = apply_rules(record, ("dose_words",), text)
     assert (record.treatments[0].dose == dose) is kept
     assert [d.path for d in dropped] == ([] if kept else ["treatments[0].dose"])
-
-
-def test_a_dose_word_is_stated_by_the_widened_quote() -> None:
-    text = _case("On day 2 she was treated with high-dose furosemide and fluids.")
-    record = empty_case_report()
-    record.treatments = [_t("furosemide")]
-    apply_rules(record, ("dose_words",), text)
-    grounded = ground(record, text, unstated="drop")
-    t = grounded.record.treatments[0]
-    assert t.dose == "high-dose" and t.evidence.status == "exact", t.evidence
-    assert grounded.dropped == []

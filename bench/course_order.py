@@ -70,21 +70,26 @@ def main() -> None:
     n = len(next(iter(per.values()), []))
     events = sum(o.labelled for o in next(iter(per.values()), []))
     print(f"{args.suite}: {n} labelled documents, {events} events ({args.labels.name})")
-    out, deltas = summarize(per)
+    out, deltas, recall_deltas = summarize(per)
     print(
         f"{'system':<18} {'found %':>8} {'judged':>7}  in the course's order % [95% CI]  "
-        "(of all ordered pairs %)"
+        "(of all ordered pairs % [95% CI])"
     )
     for s in systems:
         o = out[s]
         print(
             f"{s:<18} {_pct(o.found):>8} {o.judged:>7}  "
-            f"{_pct(o.share)} [{_pct(o.low)}, {_pct(o.high)}]  ({_pct(o.recall)})"
+            f"{_pct(o.share)} [{_pct(o.low)}, {_pct(o.high)}]  "
+            f"({_pct(o.recall)} [{_pct(o.recall_low)}, {_pct(o.recall_high)}])"
         )
     first = systems[0]
     for s in systems[1:]:
         point, lo, hi = deltas[(first, s)]
-        print(f"{first} - {s}: {point:+.3f} [{lo:+.3f}, {hi:+.3f}]")
+        r, rlo, rhi = recall_deltas[(first, s)]
+        print(
+            f"{first} - {s}: {point:+.3f} [{lo:+.3f}, {hi:+.3f}]"
+            f"  (of all ordered pairs: {r:+.3f} [{rlo:+.3f}, {rhi:+.3f}])"
+        )
 
 
 if __name__ == "__main__":

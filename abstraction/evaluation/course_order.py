@@ -176,6 +176,9 @@ class OrderSummary:
     found: float
     recall: float = float("nan")
     """Concordant pairs over all the labels' ordered pairs: a pair not found counts against."""
+    recall_low: float = float("nan")
+    recall_high: float = float("nan")
+    """The 95 % interval of `recall` (the same resamples as the share's)."""
 
 
 def _share(c: np.ndarray, d: np.ndarray) -> np.ndarray:
@@ -184,12 +187,25 @@ def _share(c: np.ndarray, d: np.ndarray) -> np.ndarray:
         return np.where(judged > 0, c / np.maximum(judged, 1), np.nan)
 
 
+Deltas = dict[tuple[str, str], tuple[float, float, float]]
+"""Per pair of systems (a, b): a - b, and its 95 % interval."""
+
+
+def _interval(boot: np.ndarray) -> tuple[float, float]:
+    ok = ~np.isnan(boot)
+    if not ok.any():
+        return float("nan"), float("nan")
+    lo, hi = np.percentile(boot[ok], [2.5, 97.5])
+    return float(lo), float(hi)
+
+
 def summarize(
     per_system: Mapping[str, Sequence[CourseOrder]], *, resamples: int = 2000, seed: int = 0
-) -> tuple[dict[str, OrderSummary], dict[tuple[str, str], tuple[float, float, float]]]:
-    """Per system, the summary; per pair of systems (a, b), the paired difference of shares
-    a - b with its 95 % interval, the same documents resampled for both (each system's
-    documents in the same order).  NaN where no pair was judged."""
+) -> tuple[dict[str, OrderSummary], Deltas, Deltas]:
+    """Per system, the summary; per pair of systems (a, b), the paired difference a - b of
+    the shares, then of the recalls, each with its 95 % interval, the same documents
+    resampled for both (each system's documents in the same order).  NaN where no pair was
+    judged."""
     rng = np.random.default_rng(seed)
     names = list(per_system)
     n = len(next(iter(per_system.values()), []))
@@ -199,32 +215,27 @@ def summarize(
     c = {s: np.array([o.concordant for o in per_system[s]], float) for s in names}
     d = {s: np.array([o.discordant for o in per_system[s]], float) for s in names}
     boot = {s: _share(c[s][idx].sum(axis=1), d[s][idx].sum(axis=1)) for s in names}
+    every = {s: np.array([o.pairs for o in per_system[s]], float) for s in names}
+    recall = {s: _share(c[s][idx].sum(axis=1), (every[s] - c[s])[idx].sum(axis=1)) for s in names}
     out: dict[str, OrderSummary] = {}
     for s in names:
         orders = per_system[s]
         labelled = sum(o.labelled for o in orders)
         share = float(_share(np.array(c[s].sum()), np.array(d[s].sum())))
-        lo, hi = (
-            np.nanpercentile(boot[s], [2.5, 97.5])
-            if not np.all(np.isnan(boot[s]))
-            else (np.nan, np.nan)
-        )
         out[s] = OrderSummary(
             share,
-            float(lo),
-            float(hi),
+            *_interval(boot[s]),
             int(c[s].sum() + d[s].sum()),
             sum(o.found for o in orders) / labelled if labelled else float("nan"),
-            float(c[s].sum() / pairs) if (pairs := sum(o.pairs for o in orders)) else float("nan"),
+            float(c[s].sum() / every[s].sum()) if every[s].sum() else float("nan"),
+            *_interval(recall[s]),
         )
-    deltas: dict[tuple[str, str], tuple[float, float, float]] = {}
+    deltas: Deltas = {}
+    recall_deltas: Deltas = {}
     for a, b in combinations(names, 2):
-        diff = boot[a] - boot[b]
-        point = out[a].share - out[b].share
-        ok = ~np.isnan(diff)
-        lo, hi = np.percentile(diff[ok], [2.5, 97.5]) if ok.any() else (np.nan, np.nan)
-        deltas[(a, b)] = (point, float(lo), float(hi))
-    return out, deltas
+        deltas[(a, b)] = (out[a].share - out[b].share, *_interval(boot[a] - boot[b]))
+        recall_deltas[(a, b)] = (out[a].recall - out[b].recall, *_interval(recall[a] - recall[b]))
+    return out, deltas, recall_deltas
 
 
 __all__ = [

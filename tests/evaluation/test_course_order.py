@@ -92,7 +92,7 @@ def test_a_span_must_fit_its_name() -> None:
 def test_summary_and_paired_difference() -> None:
     good = [measure(LABEL, _record("radical nephrectomy", "relapse", "sunitinib"), TEXT)] * 4
     bad = [measure(LABEL, _record("sunitinib", "relapse", "radical nephrectomy"), TEXT)] * 4
-    out, deltas = summarize({"good": good, "bad": bad}, resamples=200)
+    out, deltas, _ = summarize({"good": good, "bad": bad}, resamples=200)
     assert out["good"].share == 1.0 and out["bad"].share == 0.0
     assert out["good"].judged == 12 and out["good"].found == pytest.approx(12 / 20)
     point, lo, hi = deltas[("good", "bad")]
@@ -102,8 +102,24 @@ def test_summary_and_paired_difference() -> None:
 def test_pairs_not_found_count_against_the_recall() -> None:
     one = measure(LABEL, _record("radical nephrectomy", "relapse"), TEXT)
     assert (one.pairs, one.concordant) == (10, 1)
-    out, _ = summarize({"a": [one]}, resamples=50)
+    out, _, _ = summarize({"a": [one]}, resamples=50)
     assert out["a"].share == 1.0 and out["a"].recall == pytest.approx(0.1)
+
+
+def test_the_recall_has_an_interval_and_a_paired_difference() -> None:
+    """Documents that differ give an interval that spans them; a system that finds more
+    pairs in order is ahead on recall even where both keep every pair they find in order."""
+    few = measure(LABEL, _record("radical nephrectomy", "relapse"), TEXT)  # 1 of 10
+    many = measure(LABEL, _record("radical nephrectomy", "relapse", "sunitinib"), TEXT)
+    out, deltas, recall_deltas = summarize(
+        {"many": [many, few, many, few], "few": [few] * 4}, resamples=500
+    )
+    assert out["many"].share == out["few"].share == 1.0
+    assert deltas[("many", "few")][0] == 0.0
+    assert out["many"].recall_low < out["many"].recall < out["many"].recall_high
+    assert out["few"].recall_low == out["few"].recall_high == pytest.approx(0.1)
+    point, lo, hi = recall_deltas[("many", "few")]
+    assert point == pytest.approx(out["many"].recall - 0.1) and 0 <= lo < point < hi
 
 
 def test_systems_with_different_documents_are_refused() -> None:

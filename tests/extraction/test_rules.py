@@ -60,6 +60,11 @@ def _f(name: str) -> Finding:
         ("venetoclax", "targeted_therapy"),
         ("palliative radiotherapy to L2-L3", "radiotherapy"),
         ("laparoscopic left ovarian cystectomy", "surgery"),
+        ("RF ablation", "surgery"),  # radiofrequency: a procedure, not radiotherapy
+        ("percutaneous radiofrequency ablation (RFA)", "surgery"),
+        ("cryoablation", "surgery"),
+        ("radioactive iodine ablation", "radiotherapy"),
+        ("I-131 therapy", "radiotherapy"),
         ("red cell transfusion", "supportive"),
         ("voriconazole", "other"),
         ("piperacillin-tazobactam", "other"),

@@ -99,11 +99,12 @@ _CITED = re.compile(
     r"\bvol(?:ume)?\.?\s*\d|\bissue\s*\d|\bdoi\b|\bpp?\.\s*\d"
     r"|(?<!\d)(?:1[89]|20)\d\d\s*;\s*\d"  # "2025; 3(1)"
     r"|\d\s*\(\d+\)\s*:\s*[a-z]?\d"  # "3(1): 45", "15(3): e36123"
-    r"|\((?:1[89]|20)\d\d\)(?:\s*\d|\s*$)"  # "(2022) 6", "Reports (2022)"
+    r"|\((?:1[89]|20)\d\d\)\s*\d"  # "(2022) 6"
     r"|[·•]\s*(?:1[89]|20)\d\d\s*[·•]"  # "· 2023 ·"
     r"|\b\d+\s*:\s*e?\d+(?:\s*[–-]\s*\d+|,\s*(?:1[89]|20)\d\d\b)",  # "100:123-130", "25: 123, 2023"
     re.IGNORECASE,
 )
+_YEAR_LAST = re.compile(r"\s*(.*?)\s*\((?:1[89]|20)\d\d\)\s*$")
 _SEGMENT_END = re.compile(
     r"[,;|·•]|\s(?=\(|\d)|(?<=\.)\s+(?=[A-Z][a-z]+\s)|\s(?=(?:vol|volume|issue)\b)",
     re.IGNORECASE,
@@ -122,7 +123,14 @@ def is_citation_line(line: str) -> bool:
     "Clinical Cases in Myeloma, 2024, Vol. 6, Issue 2", "Cureus 15(3): e36123"): a volume, an
     issue, pages or a DOI as citations write them, not running text.  Its words are the
     journal's, not the title ("Case 12-2024: A 45-Year-Old Man ..." is a title)."""
-    return bool(_CITED.search(line)) and not reads_as_prose(line)
+    if reads_as_prose(line):
+        return False
+    if _CITED.search(line):
+        return True
+    # "Case Reports in Oncology (2022)": a journal's short name and its year; a title that
+    # ends with a year ("... a case report (2021)") has a colon or more words
+    head = _YEAR_LAST.match(line)
+    return head is not None and ":" not in head.group(1) and len(head.group(1).split()) <= 6
 
 
 def segment_at(text: str, span: Span) -> str:

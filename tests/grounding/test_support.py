@@ -1902,6 +1902,27 @@ def test_a_title_from_the_citation_line_or_a_journal_cut_short_is_not_stated(
 
 
 @pytest.mark.parametrize(
+    ("title", "stated"),
+    [
+        ("Extramedullary relapse of B-ALL after CAR-T: a case report (2021)", True),
+        (
+            "Extramedullary relapse of acute lymphoblastic leukaemia after CAR-T therapy (2021)",
+            True,
+        ),
+        ("Case Reports in Oncology (2022)", False),  # a journal and its year
+    ],
+)
+def test_a_title_that_ends_with_its_year_is_a_title(title: str, stated: bool) -> None:
+    """A known leftover of the fifteenth session: a title line ending "(2021)" was read as
+    the journal's citation line, and the title refused."""
+    text = f"{title}\n\nCase presentation\n" + BODY
+    data = empty_case_report().model_dump()
+    data["source"]["title"] = {"value": title, "evidence": {"quote": title}}
+    ev = ground(CaseReport.model_validate(data), text).record.source.title.evidence
+    assert (ev.status != "unsupported") is stated, ev.note
+
+
+@pytest.mark.parametrize(
     ("sentence", "stated"),
     [
         ("He came late because his brother had died of a myocardial infarction.", False),

@@ -98,6 +98,7 @@ RULE_NAMES = (
     "outcome_from_text",
     "cause_of_death_diagnosis",
     "timeline_from_record",
+    "timeline_told_earlier",
     "keywords_from_text",
 )
 """The fixed rules a prompt may name in ``settings.rules``, in the order they run."""

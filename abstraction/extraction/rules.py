@@ -92,6 +92,9 @@ note: nothing the model said is lost, it moves to the extraction's ``dropped`` l
   state one unambiguously and not negated; a donor type already given is kept.
 - ``timeline_from_record``: the timeline is the record's treatments, disease events and death
   in the order their quotes come in the text (the model's own timeline goes to ``dropped``).
+- ``timeline_told_earlier`` (v55): an entry its sentence tells as earlier ("which had been
+  treated 18 mo before with preoperative chemoradiotherapy") comes before the entries that
+  sentence names before the cue.
 - ``findings_not_events``: a "finding" named as a relapse, remission or progression leaves the
   findings (a disease event, with its own section).
 - ``cause_of_death_diagnosis``: the cause of death is also a secondary diagnosis.
@@ -147,6 +150,7 @@ from abstraction.extraction.text_rules import (
     squash,
     time_phrase,
     timeline_from_record,
+    timeline_told_earlier,
     times_from_words,
     transplant_attributes,
     values_as_written,
@@ -610,6 +614,7 @@ TEXT_RULES: dict[str, TextRule] = {  # in `abstraction.extraction.text_rules`
     "times_from_words": times_from_words,
     "events_from_text": events_from_text,
     "timeline_from_record": timeline_from_record,
+    "timeline_told_earlier": timeline_told_earlier,
     "transplant_attributes": transplant_attributes,
     "cell_donor_from_words": cell_donor_from_words,
     "quote_from_value": quote_from_value,

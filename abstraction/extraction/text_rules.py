@@ -2033,6 +2033,168 @@ def timeline_from_record(record: CaseReport, text: str) -> list[DroppedFact]:
     return dropped
 
 
+_TIME_AGO = (
+    rf"\b(?:\d+(?:\.\d+)?|an?|several|many|a few|{_NUMBER_WORD})[ -]?"
+    r"(?:days?|d|weeks?|wks?|mo|mos|months?|years?|yrs?|y)"
+)
+_TOLD_EARLIER = re.compile(
+    r"\bhad (?:previously |already |earlier |once |also )?(?:been (?:treated|given|managed"
+    r"|started|operated|transplanted|on)|undergone|received|had)\b"
+    r"|\bhaving (?:previously |already )?(?:been treated|received|undergone)\b"
+    r"|(?<!\bnot )(?<!\bnever )\b(?:previously|formerly)\b(?= (?:been |had )?(?:treated|managed"
+    r"|given|received|undergone|underwent|operated|failed|resected)\b)"
+    r"|(?<!\bfamily )\bhistory of\b"
+    r"|\bprior (?:treatment|therapy) with\b"
+    r"|\b(?:her|his|their) (?:earlier|previous|prior) (?:treatment|therapy) with\b"
+    rf"|{_TIME_AGO} (?:earlier|ago|previously|before)(?= with\b| by\b)"
+)
+"""Words that tell what follows them happened before the sentence's own time ("which had been
+treated 18 mo before with preoperative chemoradiotherapy", "had previously received", "a
+history of"), on `squash`ed text.  Not "before X" or "prior to X" (X is the later one), not
+"previously healthy", "had not previously received", "family history of"; a time phrase
+("2 years ago") only before "with" or "by": else it may close its own clause ("who underwent
+a nephrectomy 2 years ago, received sunitinib")."""
+_TOLD_NOW = re.compile(
+    r"\b(?:then|subsequently|later|afterwards?|thereafter)\b(?=,? (?:she|he|they|the patient"
+    r"|underwent|received|was|were|developed|presented|started))"
+    r"|\b(?:after which|now|currently|presently|this time|at present|underwent|undergoes"
+    r"|presented|presents|was admitted|developed|planned|scheduled|will|(?:was|were|is|are)"
+    r" (?:then )?(?:treated|given|started|performed|administered|switched|added))\b"
+    r"|(?<!\bhad )(?<!\bhaving )(?<!previously )(?<!already )(?<!also )\breceived\b"
+    r"|, (?:and|but)\b|;"
+)
+"""Words after such a cue that bring the sentence back to its own time: a new clause (", and",
+";"), a main verb ("underwent", "received", "was started"), a plan, or "then" when a verb or
+subject follows ("then she underwent"; not "surgery and then capecitabine", both earlier)."""
+_PASSIVE_AFTER = re.compile(
+    r"(?: (?!and\b|but\b|or\b|previously\b)[\w-]+){0,2} (?:was|were|is|are) (?:then )?"
+    r"(?:treated|given|started|performed|administered|planned|scheduled|added|switched)\b"
+)
+"""A main verb written right after the name ("three cycles of BEP were administered"): the
+entry is the sentence's own time, whatever came before it."""
+_SENTENCE_STOP = re.compile(r"(?<!\bet al)[.!?](?=\s+[A-Z(\[]|\s*$)")
+_LIST_LINE = re.compile(r"\n(?=[ \t]*(?:[-\u2022*] |\d+[.):] |\d{4}:|\n))")
+_CLAUSE_JOIN = re.compile(r", (?:and|but) ")
+"""Where a new clause starts: an entry before it is not the time a cue after it is told from
+("she had had fever for 3 days, and ceftriaxone was started").  Not ";": "She underwent
+surgery; she had previously received radiotherapy" tells the radiotherapy as earlier."""
+_BY_THEN = re.compile(r"\bby (?:day|week|month|year|the end|the time)\b[^,;]*$")
+
+
+def _flat_at(text: str, at: int) -> int:
+    """The offset in `squash(text)` of the raw offset `at` (at a word's start or end)."""
+    before = text[:at]
+    gap = bool(before.strip()) and before[-1:].isspace() and bool(text[at:].strip())
+    return len(" ".join(before.split())) + gap
+
+
+def _sentence_starts(text: str) -> list[int]:
+    """Where sentences start, as `squash(text)` offsets: after a full stop (question or
+    exclamation mark) and a capital ("2015. She", not "e.g. the", "Fig. 2", "mo. before"),
+    and at a line that starts a list item or follows a blank line."""
+    ends = [m.end() for m in _SENTENCE_STOP.finditer(text)]
+    ends += [m.end() for m in _LIST_LINE.finditer(text)]
+    return sorted({0, *(_flat_at(text, e) for e in ends)})
+
+
+def _start_of(starts: list[int], at: int) -> int:
+    return max((s for s in starts if s <= at), default=0)
+
+
+def _told_earlier_at(flat: str, start: int, at: int, end: int) -> int | None:
+    """Where (in `flat`) the cue starts that tells the name at `at`..`end` as earlier than its
+    sentence's time (the sentence starts at `start`), or None: the last cue before the name,
+    not read as one after "and" ("underwent X and had received Y" is one chain of events) or
+    "by day 100", with no word between it and the name that brings the sentence back and no
+    main verb right after the name."""
+    cues = [
+        c
+        for c in _TOLD_EARLIER.finditer(flat, start, at)
+        if not (
+            re.match(r"had (?!previously|already|earlier|once)", c.group())
+            and flat[max(start, c.start() - 4) : c.start()] == "and "
+        )
+        and not _BY_THEN.search(flat, max(start, c.start() - 40), c.start())
+    ]
+    if not cues or _TOLD_NOW.search(flat, cues[-1].end(), at) or _PASSIVE_AFTER.match(flat, end):
+        return None
+    return cues[-1].start()
+
+
+def _name_spans(timeline: list[TimelineEvent], flat: str) -> list[tuple[int, int] | None]:
+    """Where (in `flat`) each entry's name is written in its quote (its last word, when the
+    name is not written whole: "extramedullary relapse"), else None; two entries never share
+    one mention (longer names choose first: "trastuzumab deruxtecan" before "trastuzumab")."""
+    found: list[list[tuple[int, int]]] = []
+    partial: list[bool] = []
+    for ev in timeline:
+        at = _position(ev.evidence.quote, flat)
+        quote = squash(ev.evidence.quote)
+        words = squash(ev.event).split()
+        spans: list[tuple[int, int]] = []
+        part = False
+        for k, name in enumerate((" ".join(words), words[-1] if words else "")):
+            if at is None or not name:
+                break
+            spans = [
+                (at + m.start(), at + m.end())
+                for m in re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", quote)
+            ]
+            if spans:
+                part = k == 1
+                break
+        found.append(spans)
+        partial.append(part)
+    taken: list[tuple[int, int]] = []
+    chosen: list[tuple[int, int] | None] = [None] * len(timeline)
+    by_length = sorted(
+        range(len(timeline)), key=lambda i: (partial[i], -len(squash(timeline[i].event)), i)
+    )
+    for i in by_length:
+        free = [(s, e) for s, e in found[i] if not any(s < te and ts < e for ts, te in taken)]
+        chosen[i] = free[0] if free else (found[i][0] if found[i] else None)
+        if free:
+            taken.append(free[0])
+    return chosen
+
+
+def timeline_told_earlier(record: CaseReport, text: str) -> list[DroppedFact]:
+    """v55: an entry of the timeline its sentence tells as earlier than the sentence's other
+    entries comes before them.  "A 72-year-old woman underwent RF ablation for a liver
+    metastasis from rectal adenocarcinoma, which had been treated 18 mo before with
+    preoperative chemoradiotherapy and anterior resection": the chemoradiotherapy and the
+    resection come before the ablation (``timeline_from_record`` orders by quote, and the three
+    share one).  Only within a sentence (within its clause: after the last ", and" or ", but"
+    before the cue), and only before an entry the sentence names before the cue; entries keep
+    their order otherwise (and among themselves).  A wrong move is worse than a missed one:
+    the cues are few and plain (`_TOLD_EARLIER`), and any word that brings the sentence back
+    to its own time (`_TOLD_NOW`) cancels them.  Drops nothing."""
+    flat = squash(text)
+    starts = _sentence_starts(text)
+    spans = _name_spans(record.timeline, flat)
+    cues = [
+        None if span is None else _told_earlier_at(flat, _start_of(starts, span[0]), *span)
+        for span in spans
+    ]
+    named = [None if span is None else span[0] for span in spans]
+    order = list(range(len(record.timeline)))  # indices into the timeline, as it will be
+    for i, (at, cue) in enumerate(zip(named, cues, strict=True)):
+        if at is None or cue is None:
+            continue
+        start = _start_of(starts, at)
+        start += max((m.end() for m in _CLAUSE_JOIN.finditer(flat[start:cue])), default=0)
+        now = [
+            order.index(j)
+            for j, p in enumerate(named)
+            if j != i and p is not None and start <= p < cue and cues[j] is None
+        ]
+        if now and min(now) < order.index(i):
+            order.remove(i)
+            order.insert(min(now), i)
+    record.timeline = [record.timeline[j] for j in order]
+    return []
+
+
 _KEYWORDS_LINE = re.compile(
     r"^[ \t]*(?:key[ -]?words|index terms)[ \t]*[:\uff1a.\u2013\u2014-][ \t]*(\S.*)$",
     re.IGNORECASE | re.MULTILINE,

@@ -1241,8 +1241,10 @@ _NOT_GIVEN_BEFORE = re.compile(
     r"|require|required|need|needed)"
     r"|(?:not|never)\s+(?:a\s+)?(?:candidate|eligible|fit)\s+for|(?:ineligible|unfit)\s+for"
     r"|unable\s+to\s+(?:receive|undergo)|(?:referred|referral|listed|evaluated|assessed|"
-    r"scheduled|considered|planned|awaiting|wait-listed|waitlisted)\s+(?:for|to\s+receive))"
-    + _GIVEN_GAP,
+    r"scheduled|considered|planned|awaiting|wait-listed|waitlisted)\s+(?:for|to\s+receive)"
+    # "referred to thoracic surgery for", "referred to our centre to undergo"
+    r"|\breferred\s+(?:back\s+)?to\s+(?:(?!(?:for|and|but|where|which|with)\b)[\w'\u2019.-]+\s+)"
+    r"{1,5}(?:for|to\s+(?:receive|undergo)))" + _GIVEN_GAP,
     re.IGNORECASE,
 )
 _NONE_BEFORE = re.compile(r"\b(?:without|no|not|neither|nor)" + _GIVEN_GAP, re.IGNORECASE)

@@ -1274,6 +1274,17 @@ NOT_GIVEN_CASES = [
     ("dialysis", "Dialysis was not required.", False),
     ("tamoxifen", "Her mother had received tamoxifen for breast cancer.", False),
     ("HSCT", "He was referred for haematopoietic stem cell transplantation (HSCT).", False),
+    # a known leftover of the fifteenth session: a referral to a named service
+    ("resection", "She was referred to thoracic surgery for resection.", False),
+    ("radiotherapy", "She was referred to our hospital for palliative radiotherapy.", False),
+    ("CAR-T cell therapy", "She was referred to our centre to receive CAR-T cell therapy.", False),
+    (
+        "chemotherapy",
+        "He was referred to the oncology department for chemotherapy, which was started on day 3.",
+        True,
+    ),
+    ("resection", "She was referred to thoracic surgery for resection and underwent it.", True),
+    ("antibiotics", "She was referred to us with fever and was given antibiotics.", True),
     ("antibiotics", "Antibiotics were not started until day 5.", True),
     ("surgery", "Surgery was postponed because of sepsis and was performed on day 12.", True),
     ("allogeneic HSCT", "Allogeneic HSCT was planned and performed on day 30.", True),

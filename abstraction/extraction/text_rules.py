@@ -2038,47 +2038,54 @@ _TIME_AGO = (
     r"(?:days?|d|weeks?|wks?|mo|mos|months?|years?|yrs?|y)"
 )
 _TOLD_EARLIER = re.compile(
-    r"\bhad (?:previously |already |earlier |once |also )?(?:been (?:treated|given|managed"
-    r"|started|operated|transplanted|on)|undergone|received|had)\b"
-    r"|\bhaving (?:previously |already )?(?:been treated|received|undergone)\b"
-    r"|(?<!\bnot )(?<!\bnever )\b(?:previously|formerly)\b(?= (?:been |had )?(?:treated|managed"
-    r"|given|received|undergone|underwent|operated|failed|resected)\b)"
+    r"\b(?:which|that|who) had (?:previously |already |earlier )?been (?:treated|managed)\b"
+    r"|(?<!\bnot )(?<!\bnever )\b(?:had |having |been )?(?:previously|formerly) (?:been )?"
+    r"(?:treated|managed|received|undergone|underwent|given)\b"
+    r"|\bhaving (?:already )?(?:been treated with|received|undergone)\b"
     r"|(?<!\bfamily )\bhistory of\b"
     r"|\bprior (?:treatment|therapy) with\b"
     r"|\b(?:her|his|their) (?:earlier|previous|prior) (?:treatment|therapy) with\b"
-    rf"|{_TIME_AGO} (?:earlier|ago|previously|before)(?= with\b| by\b)"
+    rf"|\b(?:treated|managed) {_TIME_AGO} (?:earlier|ago|previously|before) with\b"
 )
-"""Words that tell what follows them happened before the sentence's own time ("which had been
-treated 18 mo before with preoperative chemoradiotherapy", "had previously received", "a
-history of"), on `squash`ed text.  Not "before X" or "prior to X" (X is the later one), not
-"previously healthy", "had not previously received", "family history of"; a time phrase
-("2 years ago") only before "with" or "by": else it may close its own clause ("who underwent
-a nephrectomy 2 years ago, received sunitinib")."""
-_TOLD_NOW = re.compile(
-    r"\b(?:then|subsequently|later|afterwards?|thereafter)\b(?=,? (?:she|he|they|the patient"
-    r"|underwent|received|was|were|developed|presented|started))"
-    r"|\b(?:after which|now|currently|presently|this time|at present|underwent|undergoes"
-    r"|presented|presents|was admitted|developed|planned|scheduled|will|(?:was|were|is|are)"
-    r" (?:then )?(?:treated|given|started|performed|administered|switched|added))\b"
-    r"|(?<!\bhad )(?<!\bhaving )(?<!previously )(?<!already )(?<!also )\breceived\b"
-    r"|, (?:and|but)\b|;"
+"""Words that tell what is named right after them happened before the sentence's own time,
+on `squash`ed text: a relative clause of the disease ("..., which had been treated 18 mo
+before with"), "previously treated with", "having received", "a history of", "prior therapy
+with".  Few and plain, because a wrong move is worse than a missed one: not a bare past
+perfect ("Following LAR, she had received CAPOX" tells CAPOX after LAR), "had been on X ...
+when", "before X" or "prior to X" (X is the later one), "previously healthy", "had not
+previously received", "family history of"."""
+_TOLD_UP_TO = re.compile(
+    r"(?:\s+(?!(?:and|but|or|when|while|who|which|that|was|were|is|are|had|has|have|then"
+    r"|underwent|received|after|until|because|since|as|to|for)\b)[\w/+.-]+){0,5}\s*"
 )
-"""Words after such a cue that bring the sentence back to its own time: a new clause (", and",
-";"), a main verb ("underwent", "received", "was started"), a plan, or "then" when a verb or
-subject follows ("then she underwent"; not "surgery and then capecitabine", both earlier)."""
+"""Between a cue and the first entry it tells: at most five words, none a verb or a
+conjunction ("18 mo before with", "four cycles of"), no punctuation."""
+_TOLD_AND = re.compile(
+    r"\s*(?:,|,?\s+and|,?\s+or|\s+followed\s+by|,?\s+(?:and\s+)?then|\s+plus)\s+"
+    r"(?:(?!(?:and|but|or|when|while|who|which|that|was|were|is|are|had|underwent|received"
+    r"|after|until)\b)[\w/+.-]+\s+){0,3}"
+)
+"""Between two entries of one told-earlier list ("chemoradiotherapy and anterior resection",
+"cisplatin followed by radiotherapy", "a sigmoidectomy and then adjuvant capecitabine")."""
 _PASSIVE_AFTER = re.compile(
     r"(?: (?!and\b|but\b|or\b|previously\b)[\w-]+){0,2} (?:was|were|is|are) (?:then )?"
     r"(?:treated|given|started|performed|administered|planned|scheduled|added|switched)\b"
 )
 """A main verb written right after the name ("three cycles of BEP were administered"): the
 entry is the sentence's own time, whatever came before it."""
-_SENTENCE_STOP = re.compile(r"(?<!\bet al)[.!?](?=\s+[A-Z(\[]|\s*$)")
+_SENTENCE_STOP = re.compile(
+    r"(?<!\bet al)(?<!\bfig)(?<!\bfigs)(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)(?<!\bapprox)(?<!\bno)"
+    r"(?<!\bst)(?<!\bdr)(?<!\bcf)(?<!\bca)[.!?](?=\s+[A-Z(\[\d]|\s*$)",
+    re.IGNORECASE,
+)
 _LIST_LINE = re.compile(r"\n(?=[ \t]*(?:[-\u2022*] |\d+[.):] |\d{4}:|\n))")
 _CLAUSE_JOIN = re.compile(r", (?:and|but) ")
 """Where a new clause starts: an entry before it is not the time a cue after it is told from
-("she had had fever for 3 days, and ceftriaxone was started").  Not ";": "She underwent
-surgery; she had previously received radiotherapy" tells the radiotherapy as earlier."""
-_BY_THEN = re.compile(r"\bby (?:day|week|month|year|the end|the time)\b[^,;]*$")
+("..., and ceftriaxone was started").  Not ";": "She underwent surgery; she had previously
+received radiotherapy" tells the radiotherapy as earlier."""
+_TOLD_FROM = re.compile(r"\b(?:after|following|within|since|by|until|when|once)\b")
+"""Words before an entry that make it the time the clause is told from ("Following LAR, she
+had previously received ..."): nothing told earlier moves before it."""
 
 
 def _flat_at(text: str, at: int) -> int:
@@ -2090,8 +2097,8 @@ def _flat_at(text: str, at: int) -> int:
 
 def _sentence_starts(text: str) -> list[int]:
     """Where sentences start, as `squash(text)` offsets: after a full stop (question or
-    exclamation mark) and a capital ("2015. She", not "e.g. the", "Fig. 2", "mo. before"),
-    and at a line that starts a list item or follows a blank line."""
+    exclamation mark) and a capital or a digit ("2015. She", not "e.g. the", "Fig. 2",
+    "St. Jude"), and at a line that starts a list item or follows a blank line."""
     ends = [m.end() for m in _SENTENCE_STOP.finditer(text)]
     ends += [m.end() for m in _LIST_LINE.finditer(text)]
     return sorted({0, *(_flat_at(text, e) for e in ends)})
@@ -2099,26 +2106,6 @@ def _sentence_starts(text: str) -> list[int]:
 
 def _start_of(starts: list[int], at: int) -> int:
     return max((s for s in starts if s <= at), default=0)
-
-
-def _told_earlier_at(flat: str, start: int, at: int, end: int) -> int | None:
-    """Where (in `flat`) the cue starts that tells the name at `at`..`end` as earlier than its
-    sentence's time (the sentence starts at `start`), or None: the last cue before the name,
-    not read as one after "and" ("underwent X and had received Y" is one chain of events) or
-    "by day 100", with no word between it and the name that brings the sentence back and no
-    main verb right after the name."""
-    cues = [
-        c
-        for c in _TOLD_EARLIER.finditer(flat, start, at)
-        if not (
-            re.match(r"had (?!previously|already|earlier|once)", c.group())
-            and flat[max(start, c.start() - 4) : c.start()] == "and "
-        )
-        and not _BY_THEN.search(flat, max(start, c.start() - 40), c.start())
-    ]
-    if not cues or _TOLD_NOW.search(flat, cues[-1].end(), at) or _PASSIVE_AFTER.match(flat, end):
-        return None
-    return cues[-1].start()
 
 
 def _name_spans(timeline: list[TimelineEvent], flat: str) -> list[tuple[int, int] | None]:
@@ -2158,35 +2145,56 @@ def _name_spans(timeline: list[TimelineEvent], flat: str) -> list[tuple[int, int
     return chosen
 
 
+def _told_earlier(flat: str, spans: list[tuple[int, int] | None]) -> dict[int, int]:
+    """The entries a cue tells as earlier, each with where its cue starts: the entry named
+    right after the cue (`_TOLD_UP_TO`) and those listed with it (`_TOLD_AND`), each without
+    a main verb of its own right after its name."""
+    named = sorted((s[0], s[1], i) for i, s in enumerate(spans) if s is not None)
+    told: dict[int, int] = {}
+    for cue in _TOLD_EARLIER.finditer(flat):
+        end, gap = cue.end(), _TOLD_UP_TO
+        for start, stop, i in named:
+            if start < end:
+                continue
+            if not gap.fullmatch(flat, end, start) or _PASSIVE_AFTER.match(flat, stop):
+                break
+            told.setdefault(i, cue.start())
+            end, gap = stop, _TOLD_AND
+    return told
+
+
 def timeline_told_earlier(record: CaseReport, text: str) -> list[DroppedFact]:
     """v55: an entry of the timeline its sentence tells as earlier than the sentence's other
     entries comes before them.  "A 72-year-old woman underwent RF ablation for a liver
     metastasis from rectal adenocarcinoma, which had been treated 18 mo before with
     preoperative chemoradiotherapy and anterior resection": the chemoradiotherapy and the
     resection come before the ablation (``timeline_from_record`` orders by quote, and the three
-    share one).  Only within a sentence (within its clause: after the last ", and" or ", but"
-    before the cue), and only before an entry the sentence names before the cue; entries keep
-    their order otherwise (and among themselves).  A wrong move is worse than a missed one:
-    the cues are few and plain (`_TOLD_EARLIER`), and any word that brings the sentence back
-    to its own time (`_TOLD_NOW`) cancels them.  Drops nothing."""
+    share one).  Only the entries named right after a plain cue (`_TOLD_EARLIER`), and only
+    before an entry of another name the same sentence names before the cue, in the same
+    clause (not before a ", and" or ", but" ahead of the cue), and not named after a word that
+    makes it the clause's own time ("Following LAR, ..."); entries keep their order otherwise
+    (and among themselves).  An entry whose name the timeline has twice is left where it is
+    (which mention is whose is not known).  Drops nothing."""
     flat = squash(text)
     starts = _sentence_starts(text)
     spans = _name_spans(record.timeline, flat)
-    cues = [
-        None if span is None else _told_earlier_at(flat, _start_of(starts, span[0]), *span)
-        for span in spans
-    ]
-    named = [None if span is None else span[0] for span in spans]
+    told = _told_earlier(flat, spans)
+    names = [squash(ev.event) for ev in record.timeline]
     order = list(range(len(record.timeline)))  # indices into the timeline, as it will be
-    for i, (at, cue) in enumerate(zip(named, cues, strict=True)):
-        if at is None or cue is None:
+    for i, cue in sorted(told.items()):
+        span = spans[i]
+        if span is None or names.count(names[i]) > 1:
             continue
-        start = _start_of(starts, at)
+        start = _start_of(starts, span[0])
         start += max((m.end() for m in _CLAUSE_JOIN.finditer(flat[start:cue])), default=0)
         now = [
             order.index(j)
-            for j, p in enumerate(named)
-            if j != i and p is not None and start <= p < cue and cues[j] is None
+            for j, other in enumerate(spans)
+            if j not in told
+            and other is not None
+            and start <= other[0] < cue
+            and names[j] != names[i]
+            and not _TOLD_FROM.search(flat, start, other[0])
         ]
         if now and min(now) < order.index(i):
             order.remove(i)

@@ -2034,58 +2034,88 @@ def timeline_from_record(record: CaseReport, text: str) -> list[DroppedFact]:
 
 
 _TIME_AGO = (
-    rf"\b(?:\d+(?:\.\d+)?|an?|several|many|a few|{_NUMBER_WORD})[ -]?"
-    r"(?:days?|d|weeks?|wks?|mo|mos|months?|years?|yrs?|y)"
+    rf"(?: (?:\d+(?:\.\d+)?|an?|several|many|a few|{_NUMBER_WORD})[ -]?"
+    r"(?:days?|d|weeks?|wks?|mo|mos|months?|years?|yrs?|y) (?:earlier|ago|previously|before))?"
+)
+_NOT_SAID = r"(?<!\bnot )(?<!\bnever )(?<!\bnot been )(?<!\bnever been )(?<!\bcases )" + (
+    r"(?<!\bpatients )(?<!\bthose )(?<!\bothers )"
 )
 _TOLD_EARLIER = re.compile(
-    r"\b(?:which|that|who) had (?:previously |already |earlier )?been (?:treated|managed)\b"
-    r"|(?<!\bnot )(?<!\bnever )\b(?:had |having |been )?(?:previously|formerly) (?:been )?"
-    r"(?:treated|managed|received|undergone|underwent|given)\b"
+    rf"\b(?:which|that|who) had (?:previously |already |earlier )?been (?:treated|managed)"
+    rf"{_TIME_AGO} (?:with|by)\b"
+    rf"|{_NOT_SAID}\b(?:had |having |been )?(?:previously|formerly) (?:been )?(?:treated|managed)"
+    rf"{_TIME_AGO} (?:with|by)\b"
+    rf"|{_NOT_SAID}\b(?:had |having )?(?:previously|formerly) (?:received|undergone|underwent"
+    r"|been given)\b"
     r"|\bhaving (?:already )?(?:been treated with|received|undergone)\b"
     r"|(?<!\bfamily )\bhistory of\b"
-    r"|\bprior (?:treatment|therapy) with\b"
+    r"|(?<!\bno )(?<!\bwithout )(?<!\babsence of )\bprior (?:treatment|therapy) with\b"
     r"|\b(?:her|his|their) (?:earlier|previous|prior) (?:treatment|therapy) with\b"
-    rf"|\b(?:treated|managed) {_TIME_AGO} (?:earlier|ago|previously|before) with\b"
+    rf"|\b(?:treated|managed){_TIME_AGO.removesuffix('?')} with\b"
 )
-"""Words that tell what is named right after them happened before the sentence's own time,
-on `squash`ed text: a relative clause of the disease ("..., which had been treated 18 mo
-before with"), "previously treated with", "having received", "a history of", "prior therapy
-with".  Few and plain, because a wrong move is worse than a missed one: not a bare past
-perfect ("Following LAR, she had received CAPOX" tells CAPOX after LAR), "had been on X ...
-when", "before X" or "prior to X" (X is the later one), "previously healthy", "had not
-previously received", "family history of"."""
-_TOLD_UP_TO = re.compile(
-    r"(?:\s+(?!(?:and|but|or|when|while|who|which|that|was|were|is|are|had|has|have|then"
-    r"|underwent|received|after|until|because|since|as|to|for)\b)[\w/+.-]+){0,5}\s*"
+"""Words that tell what is named right after them happened before the time of the entry
+they are said of, on `squash`ed text: a relative clause of the disease ("..., which had been
+treated 18 mo before with"), "previously treated with", "having received", "a history of",
+"prior therapy with".  Few and plain, because a wrong move is worse than a missed one: not a
+bare past perfect ("Following LAR, she had received CAPOX" tells CAPOX after LAR), "had been
+on X ... when", "before X" or "prior to X" (X is the later one), "previously treated segment"
+(no "with"), "had not been previously treated", "in the absence of prior therapy with",
+"family history of", "cases previously treated with" (other patients)."""
+_FILLER = (
+    r"(?:the|a|an|\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve|cycles?|courses?"
+    r"|doses?|sessions?|fractions?|of|adjuvant|neoadjuvant|concurrent|concomitant|salvage"
+    r"|maintenance|consolidation|induction|high-dose|low-dose|oral|intravenous|i\.v\.|topical"
+    r"|systemic|local|first-line|second-line|combined|combination)"
 )
-"""Between a cue and the first entry it tells: at most five words, none a verb or a
-conjunction ("18 mo before with", "four cycles of"), no punctuation."""
+_TOLD_UP_TO = re.compile(rf"(?: {_FILLER}){{0,4}} ?")
+"""Between a cue and the first entry it tells: only words of number, course and kind ("four
+cycles of", "adjuvant"), no verb, no punctuation."""
 _TOLD_AND = re.compile(
-    r"\s*(?:,|,?\s+and|,?\s+or|\s+followed\s+by|,?\s+(?:and\s+)?then|\s+plus)\s+"
-    r"(?:(?!(?:and|but|or|when|while|who|which|that|was|were|is|are|had|underwent|received"
-    r"|after|until)\b)[\w/+.-]+\s+){0,3}"
+    rf"(?:, | and |, and | or | followed by | plus | and then )(?:{_FILLER} ){{0,4}}"
 )
 """Between two entries of one told-earlier list ("chemoradiotherapy and anterior resection",
-"cisplatin followed by radiotherapy", "a sigmoidectomy and then adjuvant capecitabine")."""
+"cisplatin followed by radiotherapy")."""
+_NAME_ENDS = re.compile(
+    r"(?:[,.;:)]|$| \(| (?:and|or|for|in|at|on|from|with|followed|then|plus|until|since|during"
+    r"|before|after|x|×|to|which|that|had|has|was|were|is|are|\d)\b)"
+)
+"""What may follow a told entry's name: the end of its noun phrase, not another noun ("a
+history of carboplatin hypersensitivity" tells no carboplatin)."""
 _PASSIVE_AFTER = re.compile(
-    r"(?: (?!and\b|but\b|or\b|previously\b)[\w-]+){0,2} (?:was|were|is|are) (?:then )?"
-    r"(?:treated|given|started|performed|administered|planned|scheduled|added|switched)\b"
+    r"(?: (?!and\b|but\b|or\b|previously\b)[\w-]+){0,4} (?:was|were|is|are|had been|has been)"
+    r" (?:then |subsequently |therefore |also )?(?:treated|given|started|performed|administered"
+    r"|planned|scheduled|added|switched|initiated|commenced|introduced|instituted|resumed"
+    r"|restarted|continued|delivered|used|applied|prescribed|carried out|readministered"
+    r"|re-administered|required|offered)\b"
 )
-"""A main verb written right after the name ("three cycles of BEP were administered"): the
-entry is the sentence's own time, whatever came before it."""
+"""A main verb written right after the name ("three cycles of BEP were administered",
+"ruxolitinib 10 mg twice daily was commenced"): the entry is the sentence's own time."""
+_ABBREVIATED = (
+    r"(?<!\b[Ff]ig)(?<!\b[Ff]igs)(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)(?<!\b[Aa]pprox)(?<!\b[Nn]o)"
+    r"(?<!\bSt)(?<!\bDr)(?<!\bcf)(?<!\bca)(?<!\bi\.v)(?<!\bi\.m)(?<!\bs\.c)(?<!\bp\.o)"
+)
 _SENTENCE_STOP = re.compile(
-    r"(?<!\bet al)(?<!\bfig)(?<!\bfigs)(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)(?<!\bapprox)(?<!\bno)"
-    r"(?<!\bst)(?<!\bdr)(?<!\bcf)(?<!\bca)[.!?](?=\s+[A-Z(\[\d]|\s*$)",
-    re.IGNORECASE,
+    rf"{_ABBREVIATED}[.!?](?=\s+(?![a-z])|\s*$)"  # "2015. She", "¹⁷⁷Lu", "α-Interferon"
+    r"|[.!?](?=\d{1,3}(?:[,\u2013-]\d{1,3})*\s+[A-Z])"  # a citation glued to it: "cancer.3 Four"
+    r"|\n"  # every line: a wrapped sentence only misses a move, two merged ones may make one
 )
-_LIST_LINE = re.compile(r"\n(?=[ \t]*(?:[-\u2022*] |\d+[.):] |\d{4}:|\n))")
+"""Where a sentence ends, for this rule: when in doubt, it ends (a sentence cut in two misses
+a move; two sentences read as one may make a wrong one)."""
 _CLAUSE_JOIN = re.compile(r", (?:and|but) ")
 """Where a new clause starts: an entry before it is not the time a cue after it is told from
 ("..., and ceftriaxone was started").  Not ";": "She underwent surgery; she had previously
 received radiotherapy" tells the radiotherapy as earlier."""
-_TOLD_FROM = re.compile(r"\b(?:after|following|within|since|by|until|when|once)\b")
+_TOLD_FROM = re.compile(
+    r"\b(?:after|following|within|since|by|until|when|once|post|despite|while|during)\b"
+)
 """Words before an entry that make it the time the clause is told from ("Following LAR, she
 had previously received ..."): nothing told earlier moves before it."""
+
+
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+"""A year between the entry and the cue ("a cochlear implant in 2015 and in the left ear in
+2021, having previously received ... in 2019"): which time the cue is told from is not
+known, so nothing moves."""
 
 
 def _flat_at(text: str, at: int) -> int:
@@ -2096,12 +2126,8 @@ def _flat_at(text: str, at: int) -> int:
 
 
 def _sentence_starts(text: str) -> list[int]:
-    """Where sentences start, as `squash(text)` offsets: after a full stop (question or
-    exclamation mark) and a capital or a digit ("2015. She", not "e.g. the", "Fig. 2",
-    "St. Jude"), and at a line that starts a list item or follows a blank line."""
-    ends = [m.end() for m in _SENTENCE_STOP.finditer(text)]
-    ends += [m.end() for m in _LIST_LINE.finditer(text)]
-    return sorted({0, *(_flat_at(text, e) for e in ends)})
+    """Where sentences start, as `squash(text)` offsets (`_SENTENCE_STOP`)."""
+    return sorted({0, *(_flat_at(text, m.end()) for m in _SENTENCE_STOP.finditer(text))})
 
 
 def _start_of(starts: list[int], at: int) -> int:
@@ -2110,21 +2136,22 @@ def _start_of(starts: list[int], at: int) -> int:
 
 def _name_spans(timeline: list[TimelineEvent], flat: str) -> list[tuple[int, int] | None]:
     """Where (in `flat`) each entry's name is written in its quote (its last word, when the
-    name is not written whole: "extramedullary relapse"), else None; two entries never share
-    one mention (longer names choose first: "trastuzumab deruxtecan" before "trastuzumab")."""
+    name is not written whole: "extramedullary relapse"), else None; the quote is found as
+    whole words ("RT" is not in "heart"); two entries never share one mention (longer names
+    choose first: "trastuzumab deruxtecan" before "trastuzumab")."""
     found: list[list[tuple[int, int]]] = []
     partial: list[bool] = []
     for ev in timeline:
-        at = _position(ev.evidence.quote, flat)
         quote = squash(ev.evidence.quote)
+        where = re.search(rf"(?<!\w){re.escape(quote)}(?!\w)", flat) if quote else None
         words = squash(ev.event).split()
         spans: list[tuple[int, int]] = []
         part = False
         for k, name in enumerate((" ".join(words), words[-1] if words else "")):
-            if at is None or not name:
+            if where is None or not name:
                 break
             spans = [
-                (at + m.start(), at + m.end())
+                (where.start() + m.start(), where.start() + m.end())
                 for m in re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", quote)
             ]
             if spans:
@@ -2145,10 +2172,13 @@ def _name_spans(timeline: list[TimelineEvent], flat: str) -> list[tuple[int, int
     return chosen
 
 
-def _told_earlier(flat: str, spans: list[tuple[int, int] | None]) -> dict[int, int]:
-    """The entries a cue tells as earlier, each with where its cue starts: the entry named
-    right after the cue (`_TOLD_UP_TO`) and those listed with it (`_TOLD_AND`), each without
-    a main verb of its own right after its name."""
+def _told_earlier(
+    flat: str, spans: list[tuple[int, int] | None], given: set[int]
+) -> dict[int, int]:
+    """The treatments (`given`: their timeline indices) a cue tells as earlier, each with where
+    its cue starts: the one named right after the cue (`_TOLD_UP_TO`) and those listed with it
+    (`_TOLD_AND`), each name ending its noun phrase and with no main verb of its own after
+    it."""
     named = sorted((s[0], s[1], i) for i, s in enumerate(spans) if s is not None)
     told: dict[int, int] = {}
     for cue in _TOLD_EARLIER.finditer(flat):
@@ -2156,7 +2186,12 @@ def _told_earlier(flat: str, spans: list[tuple[int, int] | None]) -> dict[int, i
         for start, stop, i in named:
             if start < end:
                 continue
-            if not gap.fullmatch(flat, end, start) or _PASSIVE_AFTER.match(flat, stop):
+            if (
+                i not in given
+                or not gap.fullmatch(flat, end, start)
+                or not _NAME_ENDS.match(flat, stop)
+                or _PASSIVE_AFTER.match(flat, stop)
+            ):
                 break
             told.setdefault(i, cue.start())
             end, gap = stop, _TOLD_AND
@@ -2164,22 +2199,26 @@ def _told_earlier(flat: str, spans: list[tuple[int, int] | None]) -> dict[int, i
 
 
 def timeline_told_earlier(record: CaseReport, text: str) -> list[DroppedFact]:
-    """v55: an entry of the timeline its sentence tells as earlier than the sentence's other
-    entries comes before them.  "A 72-year-old woman underwent RF ablation for a liver
-    metastasis from rectal adenocarcinoma, which had been treated 18 mo before with
+    """v55: a treatment of the timeline its sentence tells as earlier than an entry it names
+    before comes right before that entry.  "A 72-year-old woman underwent RF ablation for a
+    liver metastasis from rectal adenocarcinoma, which had been treated 18 mo before with
     preoperative chemoradiotherapy and anterior resection": the chemoradiotherapy and the
-    resection come before the ablation (``timeline_from_record`` orders by quote, and the three
-    share one).  Only the entries named right after a plain cue (`_TOLD_EARLIER`), and only
-    before an entry of another name the same sentence names before the cue, in the same
-    clause (not before a ", and" or ", but" ahead of the cue), and not named after a word that
-    makes it the clause's own time ("Following LAR, ..."); entries keep their order otherwise
-    (and among themselves).  An entry whose name the timeline has twice is left where it is
-    (which mention is whose is not known).  Drops nothing."""
+    resection come right before the ablation (``timeline_from_record`` orders by quote, and
+    the three share one).  Only the treatments named right after a plain cue
+    (`_TOLD_EARLIER`, and those listed with them), each moved before the nearest entry of
+    another name that the same sentence names before the cue, in the same clause (not before
+    a ", and" or ", but" ahead of the cue); not when a word before that entry makes it the
+    clause's own time ("Following LAR, ...") or a year written between them leaves unknown
+    which time the cue is told from.  Entries keep their order otherwise (and among
+    themselves).  A treatment whose name the timeline has twice is left where it is (which
+    mention is whose is not known).  Drops nothing."""
     flat = squash(text)
     starts = _sentence_starts(text)
     spans = _name_spans(record.timeline, flat)
-    told = _told_earlier(flat, spans)
     names = [squash(ev.event) for ev in record.timeline]
+    treatments = {squash(t.name) for t in record.treatments}
+    given = {i for i, name in enumerate(names) if name in treatments}
+    told = _told_earlier(flat, spans, given)
     order = list(range(len(record.timeline)))  # indices into the timeline, as it will be
     for i, cue in sorted(told.items()):
         span = spans[i]
@@ -2187,18 +2226,23 @@ def timeline_told_earlier(record: CaseReport, text: str) -> list[DroppedFact]:
             continue
         start = _start_of(starts, span[0])
         start += max((m.end() for m in _CLAUSE_JOIN.finditer(flat[start:cue])), default=0)
-        now = [
-            order.index(j)
+        said_of = [
+            (other[0], j)
             for j, other in enumerate(spans)
-            if j not in told
-            and other is not None
-            and start <= other[0] < cue
-            and names[j] != names[i]
-            and not _TOLD_FROM.search(flat, start, other[0])
+            if j not in told and other is not None and start <= other[0] < cue
         ]
-        if now and min(now) < order.index(i):
+        if not said_of:
+            continue
+        at, j = max(said_of)  # the entry the cue is said of: the nearest before it
+        if (
+            names[j] == names[i]
+            or _TOLD_FROM.search(flat, start, at)
+            or _YEAR.search(flat, at, cue)
+        ):
+            continue
+        if order.index(j) < order.index(i):
             order.remove(i)
-            order.insert(min(now), i)
+            order.insert(order.index(j), i)
     record.timeline = [record.timeline[j] for j in order]
     return []
 

@@ -236,3 +236,96 @@ def test_a_short_quote_is_read_in_its_sentence() -> None:
     record.treatments = _given("hepatectomy", "hemicolectomy")  # quotes: the names
     apply_rules(record, ("timeline_from_record", "timeline_told_earlier"), text + _PAD)
     assert [e.event for e in record.timeline] == ["hemicolectomy", "hepatectomy"]
+
+
+@pytest.mark.parametrize(
+    ("text", "given", "course"),
+    [
+        (  # right before the entry the cue is said of, not before the whole sentence
+            "A man who had undergone a radical nephrectomy was started on sunitinib for lung "
+            "metastases, having previously received interleukin-2.",
+            ("radical nephrectomy", "sunitinib", "interleukin-2"),
+            ["radical nephrectomy", "interleukin-2", "sunitinib"],
+        ),
+        (  # "was commenced" is the sentence's own time
+            "The patient underwent allogeneic HSCT, having received two cycles of FLAG-Ida, and "
+            "ruxolitinib was commenced for acute GVHD.",
+            ("allogeneic HSCT", "FLAG-Ida", "ruxolitinib"),
+            ["FLAG-Ida", "allogeneic HSCT", "ruxolitinib"],
+        ),
+    ],
+)
+def test_a_told_entry_goes_right_before_the_entry_it_is_said_of(
+    text: str, given: tuple[str, ...], course: list[str]
+) -> None:
+    """A third hostile audit (out/audit-s16c): 40 of 67 wrong moves put the told entry
+    before the first entry of the sentence, not before the one the cue is said of."""
+    assert _course(text, given) == course
+
+
+@pytest.mark.parametrize(
+    ("text", "given"),
+    [
+        (  # a negated cue
+            "She underwent radical hysterectomy and, as she had not been previously treated with "
+            "radiotherapy, pelvic radiotherapy was delivered.",
+            ("radical hysterectomy", "pelvic radiotherapy"),
+        ),
+        (
+            "Venetoclax was stopped and, in the absence of prior therapy with azacitidine, "
+            "azacitidine was started.",
+            ("Venetoclax", "azacitidine"),
+        ),
+        (  # other patients
+            "She was given prednisolone and, as in reported cases previously treated with "
+            "rituximab, then received rituximab.",
+            ("prednisolone", "rituximab"),
+        ),
+        (  # "previously treated" with no "with": an adjective
+            "She underwent RFA; the previously treated lesion prompted repeat RFA.",
+            ("RFA", "repeat RFA"),
+        ),
+        (  # a history of a reaction to the drug, not of the drug
+            "She received weekly paclitaxel and then, despite a history of carboplatin "
+            "hypersensitivity, carboplatin was readministered.",
+            ("weekly paclitaxel", "carboplatin"),
+        ),
+        (  # a year between them: the time the cue is told from is not known
+            "She received a cochlear implant in 2015 and a second one in 2021, having "
+            "previously received intratympanic dexamethasone in 2019.",
+            ("cochlear implant", "intratympanic dexamethasone"),
+        ),
+    ],
+)
+def test_cues_that_tell_nothing_move_nothing(text: str, given: tuple[str, ...]) -> None:
+    assert _course(text, given) == list(given)
+
+
+def test_a_quote_is_found_as_whole_words() -> None:
+    """The name-only quote "RT" is not the end of "heart" (after "history of")."""
+    text = (
+        "She underwent lumpectomy and, given her history of heart failure, adjuvant RT was "
+        "delivered."
+    )
+    record = empty_case_report()
+    record.treatments = _given("lumpectomy", "RT")  # quotes: the names
+    apply_rules(record, ("timeline_from_record", "timeline_told_earlier"), text + _PAD)
+    assert [e.event for e in record.timeline] == ["lumpectomy", "RT"]
+
+
+def test_et_al_ends_a_sentence_when_a_capital_follows() -> None:
+    """Two sentences read as one gave the earlier sentence's entry as the one the cue is said
+    of; when in doubt, a sentence ends."""
+    first = "She underwent lobectomy as described by Tanaka et al."
+    second = (
+        "Two years later she received pembrolizumab for a recurrence that had been treated "
+        "6 months earlier with SBRT."
+    )
+    record = empty_case_report()
+    record.treatments = _given("lobectomy", "pembrolizumab", "SBRT")
+    for t, q in zip(record.treatments, (first, second, second), strict=True):
+        t.evidence = Evidence(quote=q)
+    apply_rules(
+        record, ("timeline_from_record", "timeline_told_earlier"), f"{first} {second}" + _PAD
+    )
+    assert [e.event for e in record.timeline] == ["lobectomy", "SBRT", "pembrolizumab"]

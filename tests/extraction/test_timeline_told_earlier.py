@@ -5,35 +5,24 @@ from __future__ import annotations
 
 import pytest
 
-from abstraction.core.schema import Evidence, Treatment, empty_case_report
+from abstraction.core.schema import empty_case_report
 from abstraction.extraction.rules import apply_rules
+from tests.extraction.rule_cases import PAD, treatment
 
-_PAD = " The course is described below in the words of the report, as a paragraph of prose."
+_RULES = ("timeline_from_record", "timeline_told_earlier")
 
 
-def _given(*names: str, quote: str | None = None) -> list[Treatment]:
-    return [
-        Treatment(
-            name=n,
-            category="other",
-            target=None,
-            donor_type=None,
-            graft_source=None,
-            dose=None,
-            duration=None,
-            intent=None,
-            time=None,
-            evidence=Evidence(quote=quote or n),
-        )
-        for n in names
-    ]
+def _timeline(text: str, given: list[tuple[str, str | None]]) -> list[str]:
+    """The timeline the two rules make of treatments (name, quote; None: the name)."""
+    record = empty_case_report()
+    record.treatments = [treatment(name, quote) for name, quote in given]
+    apply_rules(record, _RULES, text + PAD)
+    return [e.event for e in record.timeline]
 
 
 def _course(text: str, names: tuple[str, ...]) -> list[str]:
-    record = empty_case_report()
-    record.treatments = _given(*names, quote=text)
-    apply_rules(record, ("timeline_from_record", "timeline_told_earlier"), text + _PAD)
-    return [e.event for e in record.timeline]
+    """The same, each treatment quoted by the whole text (one sentence)."""
+    return _timeline(text, [(n, text) for n in names])
 
 
 @pytest.mark.parametrize(
@@ -198,32 +187,13 @@ def test_nothing_else_moves(text: str, given: tuple[str, ...]) -> None:
 def test_only_within_its_own_sentence() -> None:
     """An earlier sentence's entries stay before; the cue of one sentence moves nothing of
     the next."""
-    text = (
-        "She first received imatinib. She underwent a gastrectomy for a tumour that had "
-        "previously been treated with sunitinib. She was then given regorafenib."
+    first, third = "She first received imatinib.", "She was then given regorafenib."
+    second = (
+        "She underwent a gastrectomy for a tumour that had previously been treated with sunitinib."
     )
-    record = empty_case_report()
-    record.treatments = _given("imatinib", "gastrectomy", "sunitinib", "regorafenib")
-    for t, q in zip(
-        record.treatments,
-        (
-            "She first received imatinib.",
-            "She underwent a gastrectomy for a tumour that had previously been treated with "
-            "sunitinib.",
-            "She underwent a gastrectomy for a tumour that had previously been treated with "
-            "sunitinib.",
-            "She was then given regorafenib.",
-        ),
-        strict=True,
-    ):
-        t.evidence = Evidence(quote=q)
-    apply_rules(record, ("timeline_from_record", "timeline_told_earlier"), text + _PAD)
-    assert [e.event for e in record.timeline] == [
-        "imatinib",
-        "sunitinib",
-        "gastrectomy",
-        "regorafenib",
-    ]
+    given = [("imatinib", first), ("gastrectomy", second), ("sunitinib", second)]
+    course = _timeline(f"{first} {second} {third}", [*given, ("regorafenib", third)])
+    assert course == ["imatinib", "sunitinib", "gastrectomy", "regorafenib"]
 
 
 def test_a_short_quote_is_read_in_its_sentence() -> None:
@@ -232,10 +202,8 @@ def test_a_short_quote_is_read_in_its_sentence() -> None:
         "A man underwent a hepatectomy for a metastasis of a colon cancer that had been "
         "treated 3 years earlier with a hemicolectomy."
     )
-    record = empty_case_report()
-    record.treatments = _given("hepatectomy", "hemicolectomy")  # quotes: the names
-    apply_rules(record, ("timeline_from_record", "timeline_told_earlier"), text + _PAD)
-    assert [e.event for e in record.timeline] == ["hemicolectomy", "hepatectomy"]
+    given: list[tuple[str, str | None]] = [("hepatectomy", None), ("hemicolectomy", None)]
+    assert _timeline(text, given) == ["hemicolectomy", "hepatectomy"]
 
 
 @pytest.mark.parametrize(
@@ -307,10 +275,7 @@ def test_a_quote_is_found_as_whole_words() -> None:
         "She underwent lumpectomy and, given her history of heart failure, adjuvant RT was "
         "delivered."
     )
-    record = empty_case_report()
-    record.treatments = _given("lumpectomy", "RT")  # quotes: the names
-    apply_rules(record, ("timeline_from_record", "timeline_told_earlier"), text + _PAD)
-    assert [e.event for e in record.timeline] == ["lumpectomy", "RT"]
+    assert _timeline(text, [("lumpectomy", None), ("RT", None)]) == ["lumpectomy", "RT"]
 
 
 def test_et_al_ends_a_sentence_when_a_capital_follows() -> None:
@@ -321,11 +286,5 @@ def test_et_al_ends_a_sentence_when_a_capital_follows() -> None:
         "Two years later she received pembrolizumab for a recurrence that had been treated "
         "6 months earlier with SBRT."
     )
-    record = empty_case_report()
-    record.treatments = _given("lobectomy", "pembrolizumab", "SBRT")
-    for t, q in zip(record.treatments, (first, second, second), strict=True):
-        t.evidence = Evidence(quote=q)
-    apply_rules(
-        record, ("timeline_from_record", "timeline_told_earlier"), f"{first} {second}" + _PAD
-    )
-    assert [e.event for e in record.timeline] == ["lobectomy", "SBRT", "pembrolizumab"]
+    given = [("lobectomy", first), ("pembrolizumab", second), ("SBRT", second)]
+    assert _timeline(f"{first} {second}", given) == ["lobectomy", "SBRT", "pembrolizumab"]

@@ -92,9 +92,9 @@ note: nothing the model said is lost, it moves to the extraction's ``dropped`` l
   state one unambiguously and not negated; a donor type already given is kept.
 - ``timeline_from_record``: the timeline is the record's treatments, disease events and death
   in the order their quotes come in the text (the model's own timeline goes to ``dropped``).
-- ``timeline_told_earlier`` (v55): an entry its sentence tells as earlier ("which had been
-  treated 18 mo before with preoperative chemoradiotherapy") comes before the entries that
-  sentence names before the cue.
+- ``timeline_told_earlier`` (v55, not adopted): a treatment its sentence tells as earlier
+  ("which had been treated 18 mo before with preoperative chemoradiotherapy") goes right
+  before the entry the cue is said of (the nearest one the sentence names before the cue).
 - ``findings_not_events``: a "finding" named as a relapse, remission or progression leaves the
   findings (a disease event, with its own section).
 - ``cause_of_death_diagnosis``: the cause of death is also a secondary diagnosis.

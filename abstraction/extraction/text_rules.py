@@ -2118,16 +2118,18 @@ _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 known, so nothing moves."""
 
 
-def _flat_at(text: str, at: int) -> int:
-    """The offset in `squash(text)` of the raw offset `at` (at a word's start or end)."""
-    before = text[:at]
-    gap = bool(before.strip()) and before[-1:].isspace() and bool(text[at:].strip())
-    return len(" ".join(before.split())) + gap
-
-
 def _sentence_starts(text: str) -> list[int]:
-    """Where sentences start, as `squash(text)` offsets (`_SENTENCE_STOP`)."""
-    return sorted({0, *(_flat_at(text, m.end()) for m in _SENTENCE_STOP.finditer(text))})
+    """Where sentences start (`_SENTENCE_STOP`), as offsets in `squash(text)`: the start of
+    the first word after each stop, in one pass over the words."""
+    stops = [m.end() for m in _SENTENCE_STOP.finditer(text)]
+    starts, k, flat = {0}, 0, -1  # flat: where the last word read ends in squash(text)
+    for word in re.finditer(r"\S+", text):
+        at = flat + 1  # this word's start: after one space (none before the first)
+        while k < len(stops) and stops[k] <= word.start():
+            starts.add(at)
+            k += 1
+        flat = at + len(word.group())
+    return sorted(starts)
 
 
 def _start_of(starts: list[int], at: int) -> int:
@@ -2222,7 +2224,7 @@ def timeline_told_earlier(record: CaseReport, text: str) -> list[DroppedFact]:
     order = list(range(len(record.timeline)))  # indices into the timeline, as it will be
     for i, cue in sorted(told.items()):
         span = spans[i]
-        if span is None or names.count(names[i]) > 1:
+        if span is None or names.count(names[i]) > 1:  # a span: every told entry has one
             continue
         start = _start_of(starts, span[0])
         start += max((m.end() for m in _CLAUSE_JOIN.finditer(flat[start:cue])), default=0)
@@ -2234,11 +2236,7 @@ def timeline_told_earlier(record: CaseReport, text: str) -> list[DroppedFact]:
         if not said_of:
             continue
         at, j = max(said_of)  # the entry the cue is said of: the nearest before it
-        if (
-            names[j] == names[i]
-            or _TOLD_FROM.search(flat, start, at)
-            or _YEAR.search(flat, at, cue)
-        ):
+        if _TOLD_FROM.search(flat, start, at) or _YEAR.search(flat, at, cue):
             continue
         if order.index(j) < order.index(i):
             order.remove(i)

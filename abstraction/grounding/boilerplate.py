@@ -127,10 +127,10 @@ def is_citation_line(line: str) -> bool:
         return False
     if _CITED.search(line):
         return True
-    # "Case Reports in Oncology (2022)": a journal's short name and its year; a title that
-    # ends with a year ("... a case report (2021)") has a colon or more words
+    # "Case Reports in Oncology (2022)": a journal's name and its year; a title that ends
+    # with a year ("... a case report (2021)") has a colon or more than eight words
     head = _YEAR_LAST.match(line)
-    return head is not None and ":" not in head.group(1) and len(head.group(1).split()) <= 6
+    return head is not None and ":" not in head.group(1) and len(head.group(1).split()) <= 8
 
 
 def segment_at(text: str, span: Span) -> str:

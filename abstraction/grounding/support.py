@@ -1228,11 +1228,18 @@ _GIVEN_GAP = (
 )
 _DONE_AFTER = re.compile(
     r"[^.;]{0,80}?(?:,\s*which\s+(?:revealed|showed|demonstrated|confirmed|was|were)|"
-    r"\band\s+(?:underwent|received|had)\b|,\s*where\s+(?:he|she)\s+underwent)",
+    r",?\s*which\s+(?:he|she|they|the\s+patient)\s+(?:received|underwent|had|started|completed)"
+    r"|\band\s+(?:underwent|received|had|started|began|commenced|completed)\b"
+    r"|\band\s+(?:was|were)\s+(?!(?:discharged|admitted|seen|evaluated|assessed|considered|found"
+    r"|noted|referred|lost|deemed|thought|scheduled|planned|listed|placed|transferred|followed"
+    r"|monitored|observed|offered)\b)[a-z]+ed\b"
+    r"|,\s*where\s+(?:he|she)\s+underwent)",
     re.IGNORECASE,
 )
 """After a referral or a schedule, words that say it was done ("referred for urgent coronary
-angiography, which revealed ...", "scheduled for cholecystectomy and underwent it")."""
+angiography, which revealed ...", "scheduled for cholecystectomy and underwent it", "referred
+to us for dialysis and was dialysed", "..., which she received in May"); not "and was
+discharged", "and was evaluated"."""
 _NOT_GIVEN_BEFORE = re.compile(
     r"\b(?:declined|declines|declining|refused|refuses|refusing|withheld|instead\s+of"
     r"|rather\s+than|in\s+place\s+of|avoided|avoiding|omitted|omitting|contraindicat\w+"

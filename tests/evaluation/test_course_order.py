@@ -122,6 +122,16 @@ def test_the_recall_has_an_interval_and_a_paired_difference() -> None:
     assert point == pytest.approx(out["many"].recall - 0.1) and 0 <= lo < point < hi
 
 
+def test_a_pair_out_of_order_counts_against_the_recall() -> None:
+    """Recall is concordant pairs over all the label's ordered pairs: a discordant pair is
+    not counted as in order, nor taken out of the denominator."""
+    mixed = measure(LABEL, _record("radical nephrectomy", "sunitinib", "relapse"), TEXT)
+    assert (mixed.pairs, mixed.concordant, mixed.discordant) == (10, 2, 1)
+    out, _, _ = summarize({"a": [mixed, mixed]}, resamples=50)
+    assert out["a"].recall == pytest.approx(0.2)
+    assert out["a"].recall_low == out["a"].recall_high == pytest.approx(0.2)
+
+
 def test_systems_with_different_documents_are_refused() -> None:
     one = measure(LABEL, _record("relapse"), TEXT)
     with pytest.raises(ValueError):

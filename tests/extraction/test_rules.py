@@ -63,8 +63,7 @@ def _f(name: str) -> Finding:
         ("RF ablation", "surgery"),  # radiofrequency: a procedure, not radiotherapy
         ("percutaneous radiofrequency ablation (RFA)", "surgery"),
         ("cryoablation", "surgery"),
-        ("radioactive iodine ablation", "radiotherapy"),
-        ("I-131 therapy", "radiotherapy"),
+        ("catheter ablation of the accessory pathway", "surgery"),
         ("red cell transfusion", "supportive"),
         ("voriconazole", "other"),
         ("piperacillin-tazobactam", "other"),
@@ -72,6 +71,22 @@ def _f(name: str) -> Finding:
 )
 def test_category_from_the_vocabulary(name: str, category: str) -> None:
     assert vocabulary_category(name) == category
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "radioiodine remnant ablation",  # radiotherapy, not a procedure
+        "androgen ablation therapy",  # hormonal
+        "ovarian ablation with goserelin",
+        "recurrence at the ablation site",  # a finding, not a treatment
+        "post-ablation thyroglobulin",  # a test
+    ],
+)
+def test_other_ablations_are_not_procedures(name: str) -> None:
+    """A review of the sixteenth session's vocabulary: "ablation" alone filed radioiodine and
+    hormonal ablation with surgery, and made findings and tests named by it treatments."""
+    assert vocabulary_category(name) is None
 
 
 def test_an_unknown_name_keeps_the_models_category() -> None:

@@ -1284,7 +1284,19 @@ NOT_GIVEN_CASES = [
         True,
     ),
     ("resection", "She was referred to thoracic surgery for resection and underwent it.", True),
-    ("antibiotics", "She was referred to us with fever and was given antibiotics.", True),
+    # a review of the sixteenth session: referrals the sentence says were carried out
+    ("dialysis", "She was referred to us for dialysis and was dialysed the same day.", True),
+    (
+        "CAR-T cell therapy",
+        "She was referred to our centre for CAR-T cell therapy, which she received in May.",
+        True,
+    ),
+    ("chemotherapy", "He was referred to oncology for chemotherapy and started it in May.", True),
+    (
+        "chemotherapy",
+        "He was referred to oncology for chemotherapy and was discharged home.",
+        False,
+    ),
     ("antibiotics", "Antibiotics were not started until day 5.", True),
     ("surgery", "Surgery was postponed because of sepsis and was performed on day 12.", True),
     ("allogeneic HSCT", "Allogeneic HSCT was planned and performed on day 30.", True),
@@ -1921,6 +1933,8 @@ def test_a_title_from_the_citation_line_or_a_journal_cut_short_is_not_stated(
             True,
         ),
         ("Case Reports in Oncology (2022)", False),  # a journal and its year
+        ("Clinical Case Reports in Cardiology and Vascular Medicine (2023)", False),
+        ("Relapse after CAR-T: a case (2021)", True),  # short, but a colon: a title
     ],
 )
 def test_a_title_that_ends_with_its_year_is_a_title(title: str, stated: bool) -> None:

@@ -365,9 +365,8 @@ full recovery")."""
 
 
 @lru_cache(maxsize=65536)
-def word_forms(word: str) -> frozenset[str]:
-    """A word and its lemmas (noun, verb, adjective): "relapsed" -> relapse; "masses" -> mass;
-    a clinical noun in "-ness" and its adjective (`_DERIVED`): "weakness" -> weak."""
+def _lemmas(word: str) -> frozenset[str]:
+    """A word and its lemmas (noun, verb, adjective): "relapsed" -> relapse; "masses" -> mass."""
     if len(word) <= 3 or not word.isalpha():
         return frozenset({word})
     from lemminflect import getAllLemmas
@@ -375,8 +374,47 @@ def word_forms(word: str) -> frozenset[str]:
     forms = {word}
     for lemmas in getAllLemmas(word).values():
         forms.update(lemmas)
-    forms |= _DERIVED.get(word, set())  # "weakness" is stated by "weak", "painful" by "pain"
     return frozenset(forms)
+
+
+@lru_cache(maxsize=65536)
+def word_forms(word: str) -> frozenset[str]:
+    """A word and its lemmas (noun, verb, adjective): "relapsed" -> relapse; "masses" -> mass;
+    a clinical noun in "-ness" and its adjective (`_DERIVED`): "weakness" -> weak."""
+    # "weakness" is stated by "weak", "painful" by "pain"
+    return _lemmas(word) | frozenset(_DERIVED.get(word, ()))
+
+
+_NOT_OF_PATIENT_AFTER = frozenset(
+    {
+        "reaction", "reactions", "reactive", "reactivity", "staining", "stain", "stains",
+        "stained", "positive", "positivity", "negative", "expression", "expressed", "signal",
+        "signals", "band", "bands", "uptake", "enhancement", "enhancing", "immunoreactivity",
+        "immunostaining", "intensity", "acid", "acids", "base", "bases", "correlation",
+        "association", "evidence", "response", "responses", "effect", "effects", "affinity",
+        "binding", "agonist", "agonists", "inhibitor", "inhibitors", "yellow", "green", "blue",
+        "pink", "red", "brown", "grey", "gray", "white", "orange", "purple", "violet",
+    }
+)  # fmt: skip
+"""Words after "weak", "pale"... that make it a word about a test or a colour, not the
+patient's sign: "a weak reaction", "weak staining", "pale yellow fluid" state no weakness,
+no paleness (sixteenth session's leftover)."""
+_NOT_OF_PATIENT_BEFORE = frozenset({"pressure", "bed", "cold", "canker", "decubitus"})
+"""Words before "sore" that make it a noun, a lesion: "a pressure sore" states no soreness."""
+
+
+def _quote_forms(words: list[str]) -> frozenset[str]:
+    """Every form of a quote's words; the noun in "-ness" of an adjective only where the
+    adjective is said of the patient (`_NOT_OF_PATIENT_AFTER`, `_NOT_OF_PATIENT_BEFORE`)."""
+    have: set[str] = set()
+    for i, word in enumerate(words):
+        have |= _lemmas(word)
+        after = words[i + 1] if i + 1 < len(words) else ""
+        before = words[i - 1] if i else ""
+        if after in _NOT_OF_PATIENT_AFTER or before in _NOT_OF_PATIENT_BEFORE:
+            continue
+        have |= _DERIVED.get(word, set())
+    return frozenset(have)
 
 
 def _time_words(text: str) -> list[str]:
@@ -470,11 +508,13 @@ class SupportCheck:
         """Every word of `value` is a word of `quote` (as written or canonical, any inflection),
         or the time-normalised words of `value` are among those of `quote`."""
         q_raw, q_canon = self._words(quote, vocab)
-        have = frozenset().union(*(word_forms(w) for w in q_raw + q_canon))
+        # the quote's words give the derived forms ("weak" -> weakness), the value's only
+        # their lemmas, so "a weak reaction" cannot state "weakness" through "weak"
+        have = _quote_forms(q_raw) | _quote_forms(q_canon)
         v_raw, v_canon = self._words(value, vocab)
         for words in (v_raw, v_canon):
             needed = [w for w in words if w not in _STOP] or words
-            if needed and all(word_forms(w) & have for w in needed):
+            if needed and all(_lemmas(w) & have for w in needed):
                 return True
         t_value = [w for w in _fused(_time_words(value)) if w not in _TIME_STOP]
         return bool(t_value) and set(t_value) <= set(_fused(_time_words(quote)))
@@ -851,7 +891,7 @@ _CUT_ADJECTIVE = re.compile(r"(?-i:(?![A-Z]+\b))[^\W\d_]{3,}(?:ed|ous|ic|ive|ar)
 """After "with", "no"...: an adjective in "-ed", "-ous", "-ic", "-ive", "-ar" too ("with
 indurated" of "with indurated, erythematous palms")."""
 _PREDICATE = re.compile(
-    r"\b(?:was|were|is|are|be|been|being|became|becomes|remained|remains|appeared|appears|"
+    r"(?<!\bthere\s)\b(?:was|were|is|are|be|been|being|became|becomes|remained|remains|appeared|appears|"
     r"seemed|seems|looked|looks|felt|feels|presented|stayed)\s+(?:\w+ly\s+|still\s+|not\s+)?"
     r"(?:[^\W\d_][\w-]*(?:\s*,\s*|\s+(?:and|or|but)\s+|\s*,\s*(?:and|or|but)\s+)){0,4}$",
     re.IGNORECASE,
@@ -859,10 +899,10 @@ _PREDICATE = re.compile(
 
 
 def _cut_adjective(name: str, sentence: str) -> bool:
-    """Whether `name` is one adjective in "-al" (after "with", "no"...) that `sentence` uses
-    only before a noun ("postural" of "a postural and action tremor", "facial" of "with no
-    facial weakness"), never as what the patient was ("He was postictal", "The child was
-    nonverbal").  False when the sentence does not name it."""
+    """Whether `name` is one adjective in "-al", "-ar", "-ous" or "-ic" (any adjective ending
+    after "with", "no"...) that `sentence` uses only before a noun ("postural" of "a postural
+    and action tremor", "facial" of "with no facial weakness"), never as what the patient was
+    ("He was postictal", "The child was nonverbal").  False when the sentence does not name it."""
     word = _LEADING.sub("", name).strip()
     cut = _LEADING.match(name) is not None  # "with indurated": a phrase cut at both ends
     if (
@@ -1367,12 +1407,21 @@ _RESULT_ONLY = re.compile(
     re.IGNORECASE,
 )
 """A result alone ("negative" of "a urine toxicology screen was negative"): no finding."""
+_NOT_ADJECTIVES = (
+    r"(?:colic|panic|clinic|topic|arsenic|tonic|mimic|logic|music|traffic|fabric|epidemic|"
+    r"pandemic|antibiotic|diuretic|narcotic|analgesic|ana?esthetic|antiemetic|antiseptic|emetic|"
+    r"cosmetic|antipyretic|alcoholic|epileptic|diabetic|asthmatic|haemophiliac|hemophiliac|"
+    r"molar|sugar|collar|pillar|calendar|vinegar|seminar|altar|nectar|mortar|cellar|guitar|"
+    r"radar|cheddar|hangar|scholar|burglar|beggar|caterpillar)"
+)
+"""Nouns in "-ic" and "-ar" (and "-ic" words that name a patient: "a known diabetic")."""
 _QUALIFIER = re.compile(
-    rf"(?!{_AL_NOUNS}\b)(?-i:(?![A-Z]+\b))[^\W\d_]{{3,}}al",
+    rf"(?!{_AL_NOUNS}\b|{_NOT_ADJECTIVES}\b)(?-i:(?![A-Z]+\b))[^\W\d_]{{3,}}(?:al|ar|ous|ic)",
     re.IGNORECASE,
 )
-"""One adjective in "-al" cut from its noun ("postural" of "a postural and action tremor",
-"facial" of "no facial weakness"); not a noun in "-al" ("withdrawal")."""
+"""One adjective in "-al", "-ar", "-ous" or "-ic" cut from its noun ("postural" of "a postural
+and action tremor", "facial" of "no facial weakness", "vesicular" of "a vesicular rash",
+"erythematous" of "erythematous plaques"); not a noun ("withdrawal", "colic", "molar")."""
 _NEGATION_FIRST = re.compile(
     r"\s*(?:(?:no|none|not|never|without|denie[sd])\b(?![-‐‑]|\s+reflow)|negative\s+(?:for|family|"
     r"medical|past)\b|unremarkable\b|absence\s+of\b|previously\s+(?:healthy|well)\b|"

@@ -1027,6 +1027,10 @@ def _treatments_named(sentence: str) -> list[tuple[int, int, str]]:
     return sorted(spans)
 
 
+_LEADING_AMOUNT = re.compile(r"\d[\d.,]*\s*(?:[^\W\d_][^\s,;()]*)?(?=\s)")
+"""A value's first amount and its unit ("25 mg/m2" of "25 mg/m2 on days 1 and 15")."""
+
+
 def _anothers_value(name: str, value: str, sentence: str) -> str | None:
     """The other treatment whose own words hold a treatment's dose, duration or time, or None:
     where `sentence` has the value right after another treatment with nothing between them but
@@ -1034,9 +1038,19 @@ def _anothers_value(name: str, value: str, sentence: str) -> str | None:
     ifosfamide's; "ciclosporin from day -1 with methotrexate": not methotrexate's; "BEP:
     bleomycin 30,000 IU": not BEP's). Not when the treatment's own name comes between, nor
     when it is listed with the other ("cyclophosphamide and fludarabine on days -5 to -3"),
-    nor when a pause (a comma, "and", "then") parts the value from the other."""
+    nor when a pause (a comma, "and", "then") parts the value from the other.  A value the
+    sentence does not write in one piece ("25 mg/m2 on days 1 and 15" of "ABVD (doxorubicin
+    25 mg/m2, bleomycin 10 units/m2 ... on days 1 and 15)") is read by its leading amount."""
     own_pattern = _name_pattern(name)
     places = [m.start() for m in re.finditer(re.escape(value), sentence, re.IGNORECASE)]
+    if not places and (amount := _LEADING_AMOUNT.match(value)):
+        value = amount.group()
+        places = [
+            m.start()
+            for m in re.finditer(
+                rf"(?<![\w.,]){re.escape(value)}(?![\w/]|[.,]\d)", sentence, re.IGNORECASE
+            )
+        ]
     if own_pattern is None or not places:
         return None
     own = [(m.start(), m.end()) for m in own_pattern.finditer(sentence)]
@@ -1452,6 +1466,18 @@ _TEST_WORD = re.compile(
 )
 
 
+_RESPONSE = re.compile(
+    r"(?:(?:a|an|the)\s+)?(?:(?:very\s+good\s+|near[- ])?(?:complete|partial|overall|major|"
+    r"minor|no|good|poor|sustained|durable|stringent)\s+)?(?:(?:metabolic|molecular|cytogenetic|"
+    r"ha?ematologic(?:al)?|radiologic(?:al)?|radiographic|clinical|patho(?:logic(?:al)?)?|"
+    r"serologic(?:al)?|biochemical|immunologic(?:al)?|virologic(?:al)?|tumou?r)\s+)?"
+    r"(?:response|remission|regression)|(?:stable|progressive)\s+disease",
+    re.IGNORECASE,
+)
+"""A response named alone ("complete metabolic response" of "PET/CT showed a complete
+metabolic response"): a test's result or a disease event, not a test."""
+
+
 def _not_a_name(fact: BaseModel, value: str) -> str | None:
     """Why `value` cannot be the name of `fact`, or None: a name with no word but function
     words and numbers ("with t", "was 3", "11", "the", "null"; the mentions passes' cut
@@ -1468,6 +1494,8 @@ def _not_a_name(fact: BaseModel, value: str) -> str | None:
         return "a drug given, not a test"
     if isinstance(fact, Assessment) and _kinds()["given"].search(value) and not _a_test(value):
         return "a treatment given, not a test"
+    if isinstance(fact, Assessment) and _RESPONSE.fullmatch(value.strip()):
+        return "a response, not a test"
     if isinstance(fact, (Finding, Assessment)) and _only_anatomy(_LEADING.sub("", value)):
         return f"a part of the body, not a {'finding' if isinstance(fact, Finding) else 'test'}"
     if isinstance(fact, (Finding, Diagnosis)):

@@ -1633,6 +1633,37 @@ def test_a_value_cut_short_is_not_stated(result: str, quote: str, stated: bool) 
             "After fludarabine, on day 0, CAR-T cell therapy was infused.",
             True,
         ),
+        # a dose the sentence writes in two pieces (seventeenth session, a new case report)
+        (
+            "ABVD",
+            "dose",
+            "25 mg/m2 on days 1 and 15",
+            "He received ABVD (doxorubicin 25 mg/m2, bleomycin 10 units/m2, vinblastine 6 mg/m2"
+            " and dacarbazine 375 mg/m2 on days 1 and 15).",
+            False,
+        ),
+        (
+            "bleomycin",
+            "dose",
+            "10 units/m2 on days 1 and 15",
+            "He received ABVD (doxorubicin 25 mg/m2, bleomycin 10 units/m2, vinblastine 6 mg/m2"
+            " and dacarbazine 375 mg/m2 on days 1 and 15).",
+            True,
+        ),
+        (
+            "prednisone",
+            "dose",
+            "375 mg/m2 weekly",
+            "She was given rituximab 375 mg/m2 weekly and prednisone 60 mg daily.",
+            False,
+        ),
+        (
+            "prednisone",
+            "dose",
+            "60 mg for four weeks",
+            "She was given rituximab 375 mg/m2 weekly and prednisone 60 mg daily for four weeks.",
+            True,
+        ),
     ],
 )
 def test_a_dose_or_time_of_another_treatment_in_the_sentence_is_not_stated(
@@ -1662,6 +1693,21 @@ def test_a_dose_or_time_of_another_treatment_in_the_sentence_is_not_stated(
         # a level measured, not the drug given
         ("treatments", {"name": "insulin"}, "Insulin was below 1.0 mU/L.", False),
         ("treatments", {"name": "insulin"}, "Insulin was given at 4 units per hour.", True),
+        # a response, not a test (seventeenth session, a new case report)
+        (
+            "assessments",
+            {"method": "complete metabolic response"},
+            "PET/CT showed a complete metabolic response.",
+            False,
+        ),
+        ("assessments", {"method": "stable disease"}, "CT showed stable disease.", False),
+        ("assessments", {"method": "PET/CT"}, "PET/CT showed a complete metabolic response.", True),
+        (
+            "assessments",
+            {"method": "response assessment"},
+            "A response assessment by PET/CT was done after two cycles.",
+            True,
+        ),
     ],
 )
 def test_a_treatment_filed_as_a_test_and_a_level_filed_as_a_treatment(

@@ -1098,6 +1098,8 @@ _GOES_ON = re.compile(
     r"|(?<=\d)/\d+|(?<=[^\W\d_])/\w+|\*\d+"  # 120/80, 1 mg/kg, HLA-B*58 (not 12,700/µL)
     r"|(?<=[^\W\d_])[^\W\d_]{3,}"  # ejection fraction (not a plural's ending)
     r"|(?<=[^\W\d_])(?:\s*\([^()]{1,20}\))?\s+(?:of|=|:)\s*[<>≤≥]?\d[\d.,]*\S*"  # (LVEF) of 38%
+    r"|(?<=[^\W\d_])\s+per\s+(?:minute|min|hour|h|day|week|month|year|kg|m2|m²|litre|liter"
+    r"|dl|l|ml|second|s|cycle|dose|high[- ]power[- ]field|hpf)\b"  # "104 beats" per minute
 )
 _SIGN_BEFORE = re.compile(r"(?:^|[\s(])[<>≤≥±−-]$")
 _THOUSANDS_ON = re.compile(r"(?<=\d),\d{3}(?!\d)")
@@ -1473,6 +1475,13 @@ _TEST_WORD = re.compile(
 )
 
 
+_CLAUSE_FIRST = re.compile(
+    r"(?:was|were|is|are|had|has|have|been|became|becomes|remained|remains|recovered|rose|fell|"
+    r"showed|revealed|demonstrated)\s",
+    re.IGNORECASE,
+)
+"""A finding or a diagnosis whose name opens with a verb is a clause cut from the text ("was
+free of symptoms", "recovered to 55%"), not a name."""
 _RESPONSE = re.compile(
     r"(?:(?:a|an|the)\s+)?(?:(?:very\s+good\s+|near[- ])?(?:complete|partial|overall|major|"
     r"minor|no|good|poor|sustained|durable|stringent)\s+)?(?:(?:metabolic|molecular|cytogenetic|"
@@ -1507,6 +1516,8 @@ def _not_a_name(fact: BaseModel, value: str) -> str | None:
         return f"a part of the body, not a {'finding' if isinstance(fact, Finding) else 'test'}"
     if isinstance(fact, (Finding, Diagnosis)):
         kind = "finding" if isinstance(fact, Finding) else "diagnosis"
+        if _CLAUSE_FIRST.match(value.strip()):
+            return f"a clause, not the name of a {kind}"
         if _RESULT_ONLY.fullmatch(value.strip()):
             return f"a result, not a {kind}"
         if _DRUG.fullmatch(_ROUTE.sub("", value).strip()):

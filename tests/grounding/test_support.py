@@ -1540,6 +1540,9 @@ def test_a_name_of_another_kind_of_fact_is_not_stated(
         ("a 15 cm well-circumscribed", "CT showed a 15 cm well-circumscribed", False),
         ("a markedly dilated", "Echo showed a markedly dilated", False),
         ("a high T2 signal", "MRI showed a high T2 signal", True),
+        # seventeenth session, a new case report: a rate cut before "per minute"
+        ("104 beats", "Pulse was 104 beats", False),
+        ("104 beats per minute", "Pulse was 104 beats per minute", True),
     ],
 )
 def test_a_value_cut_short_is_not_stated(result: str, quote: str, stated: bool) -> None:
@@ -1558,6 +1561,8 @@ def test_a_value_cut_short_is_not_stated(result: str, quote: str, stated: bool) 
         "0.01 ng/mL": "Troponin was <0.01 ng/mL on arrival.",
         "positive": "CD20 was positive.3 Then she was treated.",
         "an ejection fraction": "Echo showed an ejection fraction of 22% on day 2.",
+        "104 beats": "Pulse was 104 beats per minute on arrival.",
+        "104 beats per minute": "Pulse was 104 beats per minute on arrival.",
         "normal": "MRI was normal at 3 months.",
         "a 15 cm well-circumscribed": "CT showed a 15 cm well-circumscribed, hypervascular mass.",
         "a markedly dilated": "Echo showed a markedly dilated left ventricle.",
@@ -1917,6 +1922,15 @@ def test_no_check_is_slow_on_long_lists_or_long_words() -> None:
         ("findings", "focal", "There were focal lesions.", False),
         ("findings", "cyanotic", "A cyanotic infant was brought in.", True),
         ("findings", "icteric", "An icteric man was admitted.", True),
+        # a clause cut from the text, not a name (seventeenth session, a new case report)
+        ("findings", "was free of symptoms", "At 3 months she was free of symptoms.", False),
+        ("findings", "recovered to 55%", "The ejection fraction had recovered to 55%.", False),
+        (
+            "findings",
+            "increased intracranial pressure",
+            "He had increased intracranial pressure.",
+            True,
+        ),
     ],
 )
 def test_a_result_a_cut_adjective_a_negation_or_a_gene_is_not_a_finding_or_diagnosis(

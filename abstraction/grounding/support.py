@@ -700,6 +700,8 @@ class SupportCheck:
             return None  # a name that is itself a negation ("no fever") is not read here
         why = None
         read = _QUERY.sub("query ", lead[-200:] + quote + trail[:200])
+        if _only_protected(name, read):
+            return "names it only as what the patient was vaccinated or protected against"
         confirmed = bool(_CONFIRMED & set(_basic(read, {}).split()))
         # a value that says it is uncertain ("probable invasive aspergillosis") is stated so
         confirmed |= bool(_HEDGE_WORDS & set(_basic(_hedge_text(fact), {}).split()))
@@ -904,8 +906,17 @@ _SYMBOL = re.compile(r"[A-Z0-9-]*[a-z]?[A-Z0-9-]*")
 _CUT_ADJECTIVE = re.compile(r"(?-i:(?![A-Z]+\b))[^\W\d_]{3,}(?:ed|ous|ic|ive|ar)", re.IGNORECASE)
 """After "with", "no"...: an adjective in "-ed", "-ous", "-ic", "-ive", "-ar" too ("with
 indurated" of "with indurated, erythematous palms")."""
+_THERE_WAS = re.compile(
+    r"\bthere\s+(?:was|were|is|are|remained|remains|appeared|appears|seemed|seems)\s+"
+    r"(?:\w+ly\s+)?(?:[^\W\d_][\w-]*(?:\s*,\s*|\s+and\s+|\s*,\s*and\s+))*$",
+    re.IGNORECASE,
+)
+_NOUN_NEXT = re.compile(r"\s+(?!(?:and|or|but|with|for|in|on|at|to)\b)[^\W\d_]", re.IGNORECASE)
+"""Right after "there was", an adjective before a noun says what there was ("There were focal
+lesions", "On CT there was focal thickening"), not what the patient was ("The boy they found
+there was postictal and incontinent")."""
 _PREDICATE = re.compile(
-    r"(?<!\bthere\s)\b(?:was|were|is|are|be|been|being|became|becomes|remained|remains|appeared|appears|"
+    r"\b(?:was|were|is|are|be|been|being|became|becomes|remained|remains|appeared|appears|"
     r"seemed|seems|looked|looks|felt|feels|presented|stayed)\s+(?:\w+ly\s+|still\s+|not\s+)?"
     r"(?:[^\W\d_][\w-]*(?:\s*,\s*|\s+(?:and|or|but)\s+|\s*,\s*(?:and|or|but)\s+)){0,4}$",
     re.IGNORECASE,
@@ -926,7 +937,9 @@ def _cut_adjective(name: str, sentence: str) -> bool:
         return False
     seen = False
     for h in at.finditer(sentence):
-        if _PREDICATE.search(sentence[max(0, h.start() - 160) : h.start()]):
+        before = sentence[max(0, h.start() - 160) : h.start()]
+        existential = _THERE_WAS.search(before) and _NOUN_NEXT.match(sentence, h.end())
+        if _PREDICATE.search(before) and not existential:
             return False  # one mention says what the patient was: stop at the first
         seen = True
     return seen
@@ -1475,13 +1488,17 @@ _TEST_WORD = re.compile(
 )
 
 
+_NUMBERED_REGIMEN = re.compile(r"\s*\d\s*\+\s*\d\s*")
+"""A regimen named by its days ("7+3": cytarabine 7 days, an anthracycline 3), a name."""
 _CLAUSE_FIRST = re.compile(
     r"(?:was|were|is|are|had|has|have|been|became|becomes|remained|remains|recovered|rose|fell|"
     r"showed|revealed|demonstrated)\s",
     re.IGNORECASE,
 )
-"""A finding or a diagnosis whose name opens with a verb is a clause cut from the text ("was
-free of symptoms", "recovered to 55%"), not a name."""
+_CLAUSE_IN = re.compile(r"\s(?:was|were)\s", re.IGNORECASE)
+"""A finding or a diagnosis whose name opens with a verb, or holds "was" / "were", is a clause
+cut from the text ("was free of symptoms", "recovered to 55%", "autopsy was not performed"),
+not a name."""
 _RESPONSE = re.compile(
     r"(?:(?:a|an|the)\s+)?(?:(?:very\s+good\s+|near[- ])?(?:complete|partial|overall|major|"
     r"minor|no|good|poor|sustained|durable|stringent)\s+)?(?:(?:metabolic|molecular|cytogenetic|"
@@ -1504,7 +1521,7 @@ def _not_a_name(fact: BaseModel, value: str) -> str | None:
         return None  # under 2 characters has its own note
     words = [w for w in re.findall(r"[^\W\d_]+", value) if len(w) >= 2]
     named = [w for w in words if w.isupper() or w.lower() not in function_words()]
-    if not named and not _KARYOTYPE.search(value):
+    if not named and not _KARYOTYPE.search(value) and not _NUMBERED_REGIMEN.fullmatch(value):
         return "it names nothing (only function words or numbers)"
     if isinstance(fact, Assessment) and _DRUG.search(value) and not _TEST_WORD.search(value):
         return "a drug given, not a test"
@@ -1516,7 +1533,7 @@ def _not_a_name(fact: BaseModel, value: str) -> str | None:
         return f"a part of the body, not a {'finding' if isinstance(fact, Finding) else 'test'}"
     if isinstance(fact, (Finding, Diagnosis)):
         kind = "finding" if isinstance(fact, Finding) else "diagnosis"
-        if _CLAUSE_FIRST.match(value.strip()):
+        if _CLAUSE_FIRST.match(value.strip()) or _CLAUSE_IN.search(value):
             return f"a clause, not the name of a {kind}"
         if _RESULT_ONLY.fullmatch(value.strip()):
             return f"a result, not a {kind}"
@@ -1770,6 +1787,22 @@ def _past_definition(name: str, before: str, after: str) -> tuple[str, str]:
     k = len(long_form.split())
     trimmed = re.sub(rf"(?:[A-Za-z0-9]+[^A-Za-z0-9(]*){{{k}}}\(\s*$", "", before)
     return trimmed, after.lstrip()[1:]
+
+
+_PROTECTED_BEFORE = re.compile(
+    r"\b(?:vaccinat\w*|immuni[sz]\w*|vaccines?|boosters?|prophyla\w+|protected|protection|"
+    r"seroprotected)\s+(?:against|for|from)\s+(?:(?:the|a|an)\s+)?$",
+    re.IGNORECASE,
+)
+"""Words before a disease that name it as what the patient was protected against ("had not
+been vaccinated against varicella", "prophylaxis against Pneumocystis"), not had."""
+
+
+def _only_protected(name: str, text: str) -> bool:
+    """Whether `text` names `name` and only right after words of protection against it."""
+    at_name = _name_pattern(name)
+    hits = list(at_name.finditer(text)) if at_name else []
+    return bool(hits) and all(_PROTECTED_BEFORE.search(text[: h.start()]) for h in hits)
 
 
 def _mention_denials(name: str, clause: str, *, of_patient: bool = False) -> list[bool]:

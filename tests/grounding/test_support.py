@@ -1698,6 +1698,7 @@ def test_a_dose_or_time_of_another_treatment_in_the_sentence_is_not_stated(
         # a level measured, not the drug given
         ("treatments", {"name": "insulin"}, "Insulin was below 1.0 mU/L.", False),
         ("treatments", {"name": "insulin"}, "Insulin was given at 4 units per hour.", True),
+        ("treatments", {"name": "7+3"}, "Induction was with 7+3 in May.", True),
         # a response, not a test (seventeenth session, a new case report)
         (
             "assessments",
@@ -1930,6 +1931,18 @@ def test_no_check_is_slow_on_long_lists_or_long_words() -> None:
             "increased intracranial pressure",
             "He had increased intracranial pressure.",
             True,
+        ),
+        ("findings", "autopsy was not performed", "An autopsy was not performed.", False),
+        # a second audit (out/audit-s17b): "there" of a place
+        ("findings", "postictal", "The boy they found there was postictal and drowsy.", True),
+        ("findings", "focal", "On CT there was focal thickening.", False),
+        ("diagnoses", "varicella", "He had not been vaccinated against varicella.", False),
+        ("diagnoses", "varicella", "Unvaccinated, he developed varicella.", True),
+        (
+            "diagnoses",
+            "Pneumocystis pneumonia",
+            "He received prophylaxis against Pneumocystis pneumonia.",
+            False,
         ),
     ],
 )

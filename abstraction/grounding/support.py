@@ -911,10 +911,14 @@ _THERE_WAS = re.compile(
     r"(?:\w+ly\s+)?(?:[^\W\d_][\w-]*(?:\s*,\s*|\s+and\s+|\s*,\s*and\s+))*$",
     re.IGNORECASE,
 )
-_NOUN_NEXT = re.compile(r"\s+(?!(?:and|or|but|with|for|in|on|at|to)\b)[^\W\d_]", re.IGNORECASE)
-"""Right after "there was", an adjective before a noun says what there was ("There were focal
-lesions", "On CT there was focal thickening"), not what the patient was ("The boy they found
-there was postictal and incontinent")."""
+_PLACE_THERE = re.compile(
+    r"\b(?:found|seen|left|lying|lived|stayed|arrived|went|brought|taken|kept|met|admitted|"
+    r"transferred|born|examined|treated)\s+there\s+\w+\s+[^.;:]*$",
+    re.IGNORECASE,
+)
+"""Right after "there was", an adjective says what there was ("There were focal lesions",
+"There was focal, patchy enhancement"), not what the patient was; not "there" of a place,
+after a verb ("The boy they found there was postictal and incontinent")."""
 _PREDICATE = re.compile(
     r"\b(?:was|were|is|are|be|been|being|became|becomes|remained|remains|appeared|appears|"
     r"seemed|seems|looked|looks|felt|feels|presented|stayed)\s+(?:\w+ly\s+|still\s+|not\s+)?"
@@ -938,7 +942,7 @@ def _cut_adjective(name: str, sentence: str) -> bool:
     seen = False
     for h in at.finditer(sentence):
         before = sentence[max(0, h.start() - 160) : h.start()]
-        existential = _THERE_WAS.search(before) and _NOUN_NEXT.match(sentence, h.end())
+        existential = _THERE_WAS.search(before) and not _PLACE_THERE.search(before)
         if _PREDICATE.search(before) and not existential:
             return False  # one mention says what the patient was: stop at the first
         seen = True
@@ -1111,9 +1115,14 @@ _GOES_ON = re.compile(
     r"|(?<=\d)/\d+|(?<=[^\W\d_])/\w+|\*\d+"  # 120/80, 1 mg/kg, HLA-B*58 (not 12,700/µL)
     r"|(?<=[^\W\d_])[^\W\d_]{3,}"  # ejection fraction (not a plural's ending)
     r"|(?<=[^\W\d_])(?:\s*\([^()]{1,20}\))?\s+(?:of|=|:)\s*[<>≤≥]?\d[\d.,]*\S*"  # (LVEF) of 38%
-    r"|(?<=[^\W\d_])\s+per\s+(?:minute|min|hour|h|day|week|month|year|kg|m2|m²|litre|liter"
-    r"|dl|l|ml|second|s|cycle|dose|high[- ]power[- ]field|hpf)\b"  # "104 beats" per minute
 )
+_PER_ON = re.compile(
+    r"\s+per\s+(?:minute|min|hour|h|\d+\s*h(?:ours?)?|day|night|week|month|year|kg|m2|m²|"
+    r"1\.73\s*m[2²]|litre|liter|dl|l|ml|mm3|mm³|µl|ul|second|s|high[- ]power[- ]field|hpf)\b",
+    re.IGNORECASE,
+)
+"""A result cut before its rate's "per" ("104 beats" of "104 beats per minute"); not a dose,
+whose "per day" is its schedule ("60 mg per day")."""
 _SIGN_BEFORE = re.compile(r"(?:^|[\s(])[<>≤≥±−-]$")
 _THOUSANDS_ON = re.compile(r"(?<=\d),\d{3}(?!\d)")
 """A value's number whose thousands the text goes on with ("10" of "10,000"), unless the value
@@ -1172,7 +1181,9 @@ def _cut_short(value: str, text: str, *, result: bool = False) -> str | None:
     ):
         return value[-6:] + text[found[0] : found[0] + 14]  # "a 15 cm well-circumscribed, ..."
     rests = [
-        _GOES_ON.match(text, end) or ("." not in value and _THOUSANDS_ON.match(text, end))
+        _GOES_ON.match(text, end)
+        or ("." not in value and _THOUSANDS_ON.match(text, end))
+        or (result and value[-1].isalpha() and _PER_ON.match(text, end))
         for end in found
     ]
     if not found or not all(rests):
@@ -1488,14 +1499,14 @@ _TEST_WORD = re.compile(
 )
 
 
-_NUMBERED_REGIMEN = re.compile(r"\s*\d\s*\+\s*\d\s*")
+_NUMBERED_REGIMEN = re.compile(r"\s*(?:7\s*\+\s*3|5\s*\+\s*2|3\s*\+\s*7|2\s*\+\s*5)\s*")
 """A regimen named by its days ("7+3": cytarabine 7 days, an anthracycline 3), a name."""
 _CLAUSE_FIRST = re.compile(
-    r"(?:was|were|is|are|had|has|have|been|became|becomes|remained|remains|recovered|rose|fell|"
-    r"showed|revealed|demonstrated)\s",
-    re.IGNORECASE,
+    r"(?:[Ww]as|[Ww]ere|[Ii]s|[Aa]re|[Hh]ad|[Hh]as|[Hh]ave|[Bb]een|[Bb]ecame|[Bb]ecomes|"
+    r"[Rr]emained|[Rr]emains|[Rr]ecovered|[Ss]howed|[Rr]evealed|[Dd]emonstrated|[Dd]eveloped|"
+    r"[Pp]resented|[Cc]omplained|[Ss]uffered|[Ee]xperienced|[Bb]egan|[Tt]ested)\s"
 )
-_CLAUSE_IN = re.compile(r"\s(?:was|were)\s", re.IGNORECASE)
+_CLAUSE_IN = re.compile(r"\s(?:was|were|is|are|had|has)\s")
 """A finding or a diagnosis whose name opens with a verb, or holds "was" / "were", is a clause
 cut from the text ("was free of symptoms", "recovered to 55%", "autopsy was not performed"),
 not a name."""
@@ -1521,7 +1532,8 @@ def _not_a_name(fact: BaseModel, value: str) -> str | None:
         return None  # under 2 characters has its own note
     words = [w for w in re.findall(r"[^\W\d_]+", value) if len(w) >= 2]
     named = [w for w in words if w.isupper() or w.lower() not in function_words()]
-    if not named and not _KARYOTYPE.search(value) and not _NUMBERED_REGIMEN.fullmatch(value):
+    regimen = isinstance(fact, Treatment) and _NUMBERED_REGIMEN.fullmatch(value)
+    if not named and not _KARYOTYPE.search(value) and not regimen:
         return "it names nothing (only function words or numbers)"
     if isinstance(fact, Assessment) and _DRUG.search(value) and not _TEST_WORD.search(value):
         return "a drug given, not a test"
@@ -1798,11 +1810,22 @@ _PROTECTED_BEFORE = re.compile(
 been vaccinated against varicella", "prophylaxis against Pneumocystis"), not had."""
 
 
+_HAD_BEFORE = re.compile(r"\b(?:secondary|recurrent|recurrence|relapse|further|repeat)\b", re.I)
+"""Secondary prophylaxis, or prophylaxis of a recurrence, is given for what the patient had."""
+
+
 def _only_protected(name: str, text: str) -> bool:
-    """Whether `text` names `name` and only right after words of protection against it."""
+    """Whether `text` names `name` and only right after words of protection against it (not
+    "secondary prophylaxis for variceal bleeding", "prophylaxis for recurrent UTIs")."""
     at_name = _name_pattern(name)
     hits = list(at_name.finditer(text)) if at_name else []
-    return bool(hits) and all(_PROTECTED_BEFORE.search(text[: h.start()]) for h in hits)
+    if not hits or _HAD_BEFORE.search(name):
+        return False
+    for h in hits:
+        protected = _PROTECTED_BEFORE.search(text[: h.start()])
+        if not protected or _HAD_BEFORE.search(text[max(0, protected.start() - 30) : h.start()]):
+            return False
+    return True
 
 
 def _mention_denials(name: str, clause: str, *, of_patient: bool = False) -> list[bool]:

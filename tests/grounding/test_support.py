@@ -1543,6 +1543,7 @@ def test_a_name_of_another_kind_of_fact_is_not_stated(
         # seventeenth session, a new case report: a rate cut before "per minute"
         ("104 beats", "Pulse was 104 beats", False),
         ("104 beats per minute", "Pulse was 104 beats per minute", True),
+        ("11 cells", "CSF showed 11 cells", False),  # "per mm3"
     ],
 )
 def test_a_value_cut_short_is_not_stated(result: str, quote: str, stated: bool) -> None:
@@ -1563,6 +1564,7 @@ def test_a_value_cut_short_is_not_stated(result: str, quote: str, stated: bool) 
         "an ejection fraction": "Echo showed an ejection fraction of 22% on day 2.",
         "104 beats": "Pulse was 104 beats per minute on arrival.",
         "104 beats per minute": "Pulse was 104 beats per minute on arrival.",
+        "11 cells": "CSF showed 11 cells per mm3 and no bacteria.",
         "normal": "MRI was normal at 3 months.",
         "a 15 cm well-circumscribed": "CT showed a 15 cm well-circumscribed, hypervascular mass.",
         "a markedly dilated": "Echo showed a markedly dilated left ventricle.",
@@ -1662,6 +1664,7 @@ def test_a_value_cut_short_is_not_stated(result: str, quote: str, stated: bool) 
             "She was given rituximab 375 mg/m2 weekly and prednisone 60 mg daily.",
             False,
         ),
+        ("prednisone", "dose", "60 mg", "Prednisone 60 mg per day was started.", True),
         (
             "prednisone",
             "dose",
@@ -1699,6 +1702,7 @@ def test_a_dose_or_time_of_another_treatment_in_the_sentence_is_not_stated(
         ("treatments", {"name": "insulin"}, "Insulin was below 1.0 mU/L.", False),
         ("treatments", {"name": "insulin"}, "Insulin was given at 4 units per hour.", True),
         ("treatments", {"name": "7+3"}, "Induction was with 7+3 in May.", True),
+        ("treatments", {"name": "4+3"}, "The Gleason score was 4+3.", False),
         # a response, not a test (seventeenth session, a new case report)
         (
             "assessments",
@@ -1936,6 +1940,17 @@ def test_no_check_is_slow_on_long_lists_or_long_words() -> None:
         # a second audit (out/audit-s17b): "there" of a place
         ("findings", "postictal", "The boy they found there was postictal and drowsy.", True),
         ("findings", "focal", "On CT there was focal thickening.", False),
+        # a third audit (out/audit-s17c)
+        ("findings", "rose spots", "Rose spots were noted on the upper abdomen.", True),
+        ("diagnoses", "WAS gene mutation", "Sequencing found a WAS gene mutation.", True),
+        (
+            "diagnoses",
+            "variceal bleeding",
+            "He received secondary prophylaxis for variceal bleeding.",
+            True,
+        ),
+        ("findings", "focal", "There was focal, patchy enhancement.", False),
+        ("findings", "developed a rash", "On day 3 she developed a rash.", False),
         ("diagnoses", "varicella", "He had not been vaccinated against varicella.", False),
         ("diagnoses", "varicella", "Unvaccinated, he developed varicella.", True),
         (

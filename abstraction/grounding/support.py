@@ -1639,7 +1639,8 @@ _DISEASE_OR_SIGN = re.compile(
     r"wheez\w*|dyspn\w*|nausea|vomiting|tachycardia|bradycardia|hypotension|hypertension|"
     r"bleeding|ha?emorrhage|ascites|effusions?|mass|lesions?|fractures?|abscess\w*|embolism|"
     r"fibrillation|headaches?|hypoxi\w*|sepsis|seizures?|ataxia|dysfunction|hernia|anaphylaxis|"
-    r"arrest|symptoms?)\b",
+    r"arrest|symptoms?|tachypn\w*|bradypn\w*|intravascular\s+coagulation|febrile|letharg\w*|"
+    r"confusion|delirium)\b",
     re.IGNORECASE,
 )
 """A word of a disease ("-itis", "-oma", "syndrome", "injury") or of a sign or symptom

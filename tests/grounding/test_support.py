@@ -1703,6 +1703,20 @@ def test_a_dose_or_time_of_another_treatment_in_the_sentence_is_not_stated(
         ("treatments", {"name": "insulin"}, "Insulin was given at 4 units per hour.", True),
         ("treatments", {"name": "7+3"}, "Induction was with 7+3 in May.", True),
         ("treatments", {"name": "4+3"}, "The Gleason score was 4+3.", False),
+        # a sign filed as a test (seventeenth session, a new case report)
+        ("assessments", {"method": "tachypnoeic"}, "He was febrile and tachypnoeic.", False),
+        (
+            "assessments",
+            {"method": "disseminated intravascular coagulation"},
+            "He developed disseminated intravascular coagulation.",
+            False,
+        ),
+        (
+            "assessments",
+            {"method": "coagulation studies"},
+            "Coagulation studies were normal.",
+            True,
+        ),
         # a response, not a test (seventeenth session, a new case report)
         (
             "assessments",

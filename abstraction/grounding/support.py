@@ -1499,6 +1499,12 @@ _TEST_WORD = re.compile(
 )
 
 
+_CONCENTRATION = re.compile(
+    r"\d[\d.,]*\s*(?:[a-zµμ]+/(?:d?l|ml|µl|μl|ul|mm3|mm³)|[x×]\s*10\^?\s*\d+\s*/\s*l)(?![\w/])",
+    re.IGNORECASE,
+)
+"""A measured level's value: an amount per volume ("96 mg/L", "13.8 × 10^9/L"), not a rate
+("20 mmol/h", "10 mL/kg")."""
 _NUMBERED_REGIMEN = re.compile(r"\s*(?:7\s*\+\s*3|5\s*\+\s*2|3\s*\+\s*7|2\s*\+\s*5)\s*")
 """A regimen named by its days ("7+3": cytarabine 7 days, an anthracycline 3), a name."""
 _CLAUSE_FIRST = re.compile(
@@ -1563,6 +1569,8 @@ def _not_a_name(fact: BaseModel, value: str) -> str | None:
     if isinstance(fact, Treatment) and not _a_treatment(value):
         if _FOLLOW_UP.fullmatch(value.strip()) or _a_test(value, given=True):
             return "a test or a visit, not a treatment"
+        if _kinds()["level"].search(value) and _CONCENTRATION.search(value):
+            return "a test's value, not a treatment"
         if _DISEASE_OR_SIGN.search(head):
             return "a disease or a sign, not a treatment"
     return None

@@ -1703,6 +1703,14 @@ def test_a_dose_or_time_of_another_treatment_in_the_sentence_is_not_stated(
         ("treatments", {"name": "insulin"}, "Insulin was given at 4 units per hour.", True),
         ("treatments", {"name": "7+3"}, "Induction was with 7+3 in May.", True),
         ("treatments", {"name": "4+3"}, "The Gleason score was 4+3.", False),
+        # a test's value filed as a treatment (seventeenth session, a new case report)
+        (
+            "treatments",
+            {"name": "C-reactive protein 96 mg/L"},
+            "The C-reactive protein was 96 mg/L.",
+            False,
+        ),
+        ("treatments", {"name": "potassium 20 mmol/h"}, "Potassium 20 mmol/h was infused.", True),
         # a sign filed as a test (seventeenth session, a new case report)
         ("assessments", {"method": "tachypnoeic"}, "He was febrile and tachypnoeic.", False),
         (

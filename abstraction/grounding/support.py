@@ -912,8 +912,9 @@ _THERE_WAS = re.compile(
     re.IGNORECASE,
 )
 _PLACE_THERE = re.compile(
-    r"\b(?:found|seen|left|lying|lived|stayed|arrived|went|brought|taken|kept|met|admitted|"
-    r"transferred|born|examined|treated)\s+there\s+\w+\s+[^.;:]*$",
+    r"\b(?:found|seen|left|lying|sitting|standing|waiting|living|lived|stayed|staying|arrived|"
+    r"went|brought|taken|kept|met|admitted|transferred|born|examined|treated)\s+there\s+\w+\s+"
+    r"[^.;:]*$",
     re.IGNORECASE,
 )
 """Right after "there was", an adjective says what there was ("There were focal lesions",
@@ -1118,7 +1119,8 @@ _GOES_ON = re.compile(
 )
 _PER_ON = re.compile(
     r"\s+per\s+(?:minute|min|hour|h|\d+\s*h(?:ours?)?|day|night|week|month|year|kg|m2|m²|"
-    r"1\.73\s*m[2²]|litre|liter|dl|l|ml|mm3|mm³|µl|ul|second|s|high[- ]power[- ]field|hpf)\b",
+    r"1\.73\s*m[2²]|litre|liter|dl|l|ml|mm3|mm³|µl|ul|microlitre|microliter|second|s|"
+    r"high[- ]power[- ]field|hpf)\b",
     re.IGNORECASE,
 )
 """A result cut before its rate's "per" ("104 beats" of "104 beats per minute"); not a dose,

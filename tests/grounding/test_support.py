@@ -1544,6 +1544,7 @@ def test_a_name_of_another_kind_of_fact_is_not_stated(
         ("104 beats", "Pulse was 104 beats", False),
         ("104 beats per minute", "Pulse was 104 beats per minute", True),
         ("11 cells", "CSF showed 11 cells", False),  # "per mm3"
+        ("38 cells", "CSF showed 38 cells", False),  # "per microlitre"
     ],
 )
 def test_a_value_cut_short_is_not_stated(result: str, quote: str, stated: bool) -> None:
@@ -1565,6 +1566,7 @@ def test_a_value_cut_short_is_not_stated(result: str, quote: str, stated: bool) 
         "104 beats": "Pulse was 104 beats per minute on arrival.",
         "104 beats per minute": "Pulse was 104 beats per minute on arrival.",
         "11 cells": "CSF showed 11 cells per mm3 and no bacteria.",
+        "38 cells": "CSF showed 38 cells per microlitre, mostly lymphocytes.",
         "normal": "MRI was normal at 3 months.",
         "a 15 cm well-circumscribed": "CT showed a 15 cm well-circumscribed, hypervascular mass.",
         "a markedly dilated": "Echo showed a markedly dilated left ventricle.",
@@ -1962,6 +1964,8 @@ def test_no_check_is_slow_on_long_lists_or_long_words() -> None:
         # a second audit (out/audit-s17b): "there" of a place
         ("findings", "postictal", "The boy they found there was postictal and drowsy.", True),
         ("findings", "focal", "On CT there was focal thickening.", False),
+        # the fourth audit (out/audit-s17d)
+        ("findings", "postictal", "The man sitting there was postictal and drowsy.", True),
         # a third audit (out/audit-s17c)
         ("findings", "rose spots", "Rose spots were noted on the upper abdomen.", True),
         ("diagnoses", "WAS gene mutation", "Sequencing found a WAS gene mutation.", True),

@@ -930,9 +930,10 @@ _PREDICATE = re.compile(
 
 def _cut_adjective(name: str, sentence: str) -> bool:
     """Whether `name` is one adjective in "-al" (after "with", "no"...) that `sentence` uses
-    only before a noun ("postural" of "a postural
-    and action tremor", "facial" of "with no facial weakness"), never as what the patient was
-    ("He was postictal", "The child was nonverbal").  False when the sentence does not name it."""
+    only before a noun ("postural" of "a postural and action tremor", "facial" of "with no
+    facial weakness"), never as what the patient was ("He was postictal", "The child was
+    nonverbal"; "there was" says what there was: `_THERE_WAS`).  False when the sentence does
+    not name it."""
     word = _LEADING.sub("", name).strip()
     cut = _LEADING.match(name) is not None  # "with indurated": a phrase cut at both ends
     if (
@@ -1515,9 +1516,9 @@ _CLAUSE_FIRST = re.compile(
     r"[Pp]resented|[Cc]omplained|[Ss]uffered|[Ee]xperienced|[Bb]egan|[Tt]ested)\s"
 )
 _CLAUSE_IN = re.compile(r"\s(?:was|were|is|are|had|has)\s")
-"""A finding or a diagnosis whose name opens with a verb, or holds "was" / "were", is a clause
-cut from the text ("was free of symptoms", "recovered to 55%", "autopsy was not performed"),
-not a name."""
+"""A finding or a diagnosis whose name opens with a verb, or holds "was", "is", "had"... (in
+lower case: "WAS gene" is a name), is a clause cut from the text ("was free of symptoms",
+"recovered to 55%", "autopsy was not performed"), not a name."""
 _RESPONSE = re.compile(
     r"(?:(?:a|an|the)\s+)?(?:(?:very\s+good\s+|near[- ])?(?:complete|partial|overall|major|"
     r"minor|no|good|poor|sustained|durable|stringent)\s+)?(?:(?:metabolic|molecular|cytogenetic|"

@@ -969,10 +969,17 @@ def _only_a_qualifier(name: str, sentence: str) -> str | None:
     return first
 
 
+_DOSE_IN = re.compile(
+    r"\d[\d.,]*\s*(?:mg|g|µg|μg|mcg|ng|units?|IU|mL|ml|L|mmol|mEq|Gy)(?:/(?:m2|m²|kg|day|d|h))?\b"
+)
+"""An amount given ("400 mg daily"): not what a treatment acts on ("BCL-2", "CD19")."""
+
+
 def _not_this_attribute(fact: BaseModel, field: str, value: str, sentence: str) -> str | None:
     """Why attribute `value` is not the fact's, whatever its quote says, or None: a time with
     no word or number of a time; a finding's body site "sinus" of a sinus rhythm or
-    tachycardia (the heart's pacemaker, not a site); a test's result or time written in
+    tachycardia (the heart's pacemaker, not a site); a treatment's target that holds a dose
+    ("BCL-2 inhibitor venetoclax 400 mg daily"); a test's result or time written in
     another clause than the test's name ("troponin peaked at 688 ng/L 12 hours later;
     NT-proBNP was 5,840 pg/mL": not NT-proBNP's time)."""
     if field == "time" and not _TIME_LIKE.search(value):
@@ -987,6 +994,8 @@ def _not_this_attribute(fact: BaseModel, field: str, value: str, sentence: str) 
         and _SINUS_RHYTHM.search(fact.name)
     ):
         return "the sinus of a sinus rhythm is not a body site"
+    if isinstance(fact, Treatment) and field == "target" and _DOSE_IN.search(value):
+        return "it holds a dose, not what the treatment acts on"
     if isinstance(fact, Assessment) and field in ("result", "time"):
         own = _name_pattern(fact.method)
         names = [m.span() for m in own.finditer(sentence)] if own else []

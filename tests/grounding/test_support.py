@@ -1691,6 +1691,22 @@ def test_a_dose_or_time_of_another_treatment_in_the_sentence_is_not_stated(
 
 
 @pytest.mark.parametrize(
+    ("target", "kept"),
+    [
+        ("BCL-2 inhibitor venetoclax 400 mg daily on days 1-14", False),
+        ("BCL-2", True),
+    ],
+)
+def test_a_target_that_holds_a_dose_is_not_stated(target: str, kept: bool) -> None:
+    """Reading sample 17: venetoclax's target was its whole dosing phrase."""
+    sentence = "He received the BCL-2 inhibitor venetoclax 400 mg daily on days 1-14."
+    text = f"A 60-year-old man was admitted. {sentence} He recovered."
+    rec = _record(treatments=[_treatment(name="venetoclax", target=target, evidence=sentence)])
+    grounded = ground(rec, text, unstated="drop")
+    assert (grounded.record.treatments[0].target is not None) is kept, grounded.dropped
+
+
+@pytest.mark.parametrize(
     ("section", "fact", "sentence", "kept"),
     [
         # a treatment given, filed as a test (reading sample 7)

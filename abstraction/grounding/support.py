@@ -1365,9 +1365,10 @@ _NONE_BEFORE = re.compile(r"\b(?:without|no|not|neither|nor)" + _GIVEN_GAP, re.I
 _WITHOUT_A = re.compile(r"\bwithout\s+(?:a|an|any)" + _GIVEN_GAP, re.IGNORECASE)
 """A test not done: "the diagnosis was made without a biopsy"."""
 _NO_TEST_BEFORE = re.compile(r"\b(?:no|without\s+(?:a|an|any))" + _GIVEN_GAP, re.IGNORECASE)
-_WORDS_BETWEEN = r"(?:[-\s]+(?!(?:and|or|but|was|were|is|are|had|has|which|who)\b)[\w-]+){0,4}\)?"
-"""Up to four words between a name and what is said of it ("FISH for BCR-ABL1 was not done",
-"venetoclax-based regimens) were discussed"), none of them "and", "but" or a verb of being."""
+_WORDS_BETWEEN = r"(?:[-\s]+(?!(?:and|or|but|was|were|is|are|had|has|which|who)\b)[\w-]+){0,7}\)?"
+"""Up to seven words between a name and what is said of it ("FISH for BCR-ABL1 was not done",
+"venetoclax-based regimens) were discussed", "radiotherapy of 30 Gy to the scrotum was
+considered but not given"), none of them "and", "but" or a verb of being."""
 _NOT_GIVEN_AFTER = re.compile(
     r"^" + _WORDS_BETWEEN + r"[\s,]*(?:\([^()]*\)\s*)?(?:,[^,;]{1,80},\s*)?"
     r"(?:was|were|had\s+been|has\s+been|is|are|could|would)\s+"
@@ -1522,7 +1523,7 @@ _NUMBERED_REGIMEN = re.compile(r"\s*(?:7\s*\+\s*3|5\s*\+\s*2|3\s*\+\s*7|2\s*\+\s
 _CLAUSE_FIRST = re.compile(
     r"(?:[Ww]as|[Ww]ere|[Ii]s|[Aa]re|[Hh]ad|[Hh]as|[Hh]ave|[Bb]een|[Bb]ecame|[Bb]ecomes|"
     r"[Rr]emained|[Rr]emains|[Rr]ecovered|[Ss]howed|[Rr]evealed|[Dd]emonstrated|[Dd]eveloped|"
-    r"[Pp]resented|[Cc]omplained|[Ss]uffered|[Ee]xperienced|[Bb]egan|[Tt]ested)\s"
+    r"[Pp]resented|[Cc]omplained|[Ss]uffered|[Ee]xperienced|[Bb]egan|[Tt]ested|[Cc]onsidered)\s"
 )
 _CLAUSE_IN = re.compile(r"\s(?:was|were|is|are|had|has)\s")
 """A finding or a diagnosis whose name opens with a verb, or holds "was", "is", "had"... (in

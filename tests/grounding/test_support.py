@@ -1721,6 +1721,12 @@ def test_a_target_that_holds_a_dose_is_not_stated(target: str, kept: bool) -> No
         ("treatments", {"name": "insulin"}, "Insulin was given at 4 units per hour.", True),
         ("treatments", {"name": "7+3"}, "Induction was with 7+3 in May.", True),
         ("treatments", {"name": "4+3"}, "The Gleason score was 4+3.", False),
+        (
+            "treatments",
+            {"name": "local radiotherapy"},
+            "Local radiotherapy of 30 Gy to the scrotum was considered but not given.",
+            False,
+        ),
         # a test's value filed as a treatment (seventeenth session, a new case report)
         (
             "treatments",
@@ -1993,6 +1999,12 @@ def test_no_check_is_slow_on_long_lists_or_long_words() -> None:
         ),
         ("findings", "focal", "There was focal, patchy enhancement.", False),
         ("findings", "developed a rash", "On day 3 she developed a rash.", False),
+        (
+            "findings",
+            "considered but not given",
+            "Radiotherapy was considered but not given.",
+            False,
+        ),
         ("diagnoses", "varicella", "He had not been vaccinated against varicella.", False),
         ("diagnoses", "varicella", "Unvaccinated, he developed varicella.", True),
         (

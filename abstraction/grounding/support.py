@@ -411,15 +411,24 @@ _ADJACENT = re.compile(r"[^\W_][\w'-]*|[^\w\s]")
 tender, red, swollen knee"; "cold, sore and swollen" is no "cold sore")."""
 
 
+_NOT_ACTION_NOUNS = frozenset({"depressed", "isolated", "concentrated", "saturated"})
+"""Participles whose noun in "-ion" names something else ("a depressed skull fracture" states
+no depression; "Staphylococcus was isolated" no isolation)."""
+
+
 def _quote_forms(quote_words: list[str], quote: str) -> frozenset[str]:
-    """Every form of a quote's words (`quote_words`, normalised); the noun in "-ness" of an
-    adjective, and of its comparative ("weaker"), only where the adjective is said of the
-    patient (`_NOT_OF_PATIENT_AFTER`, `_SORE_BEFORE`), read in `quote` as written."""
+    """Every form of a quote's words (`quote_words`, normalised); the noun in "-ion" of a
+    participle ("intubated": intubation; "resected": resection; "transplanted":
+    transplantation); the noun in "-ness" of an adjective, and of its comparative ("weaker"),
+    only where the adjective is said of the patient (`_NOT_OF_PATIENT_AFTER`,
+    `_SORE_BEFORE`), read in `quote` as written."""
     have: set[str] = set()
     for word in quote_words:
         have |= _lemmas(word)
     tokens = [t.casefold() for t in _ADJACENT.findall(quote)]
     for i, token in enumerate(tokens):
+        if len(token) > 5 and token.endswith("ed") and token not in _NOT_ACTION_NOUNS:
+            have |= {token[:-2] + "ion", token[:-2] + "ation"}  # "intubated": intubation
         derived = set().union(*(_DERIVED.get(f, set()) for f in _lemmas(token)))
         if not derived or token == "sores":
             continue
@@ -1365,10 +1374,19 @@ _NONE_BEFORE = re.compile(r"\b(?:without|no|not|neither|nor)" + _GIVEN_GAP, re.I
 _WITHOUT_A = re.compile(r"\bwithout\s+(?:a|an|any)" + _GIVEN_GAP, re.IGNORECASE)
 """A test not done: "the diagnosis was made without a biopsy"."""
 _NO_TEST_BEFORE = re.compile(r"\b(?:no|without\s+(?:a|an|any))" + _GIVEN_GAP, re.IGNORECASE)
-_WORDS_BETWEEN = r"(?:[-\s]+(?!(?:and|or|but|was|were|is|are|had|has|which|who)\b)[\w-]+){0,7}\)?"
-"""Up to seven words between a name and what is said of it ("FISH for BCR-ABL1 was not done",
-"venetoclax-based regimens) were discussed", "radiotherapy of 30 Gy to the scrotum was
-considered but not given"), none of them "and", "but" or a verb of being."""
+_A_WORD_BETWEEN = (
+    r"[-\s]+(?!(?:and|or|but|was|were|is|are|had|has|which|who|while|because(?!\s+of\b)|so|"
+    r"since|that|although|though|whereas|when|if|until)\b)[\w-]+"
+)
+_WORDS_BETWEEN = (
+    r"(?:(?:" + _A_WORD_BETWEEN + r"){0,4}|[-\s]+(?:of|to|for|with|after|from|during|in|on|at|"
+    r"as|by|before|without)\b(?:" + _A_WORD_BETWEEN + r"){0,6})\)?"
+)
+"""Up to four words between a name and what is said of it ("FISH for BCR-ABL1 was not done",
+"venetoclax-based regimens) were discussed"), or up to seven opening with a preposition
+("radiotherapy of 30 Gy to the scrotum was considered but not given"); none of them "and",
+"but", a verb of being or a word that opens another clause ("rituximab every 3 weeks while
+radiotherapy was not given": the radiotherapy was not; fifth audit, out/audit-s17e)."""
 _NOT_GIVEN_AFTER = re.compile(
     r"^" + _WORDS_BETWEEN + r"[\s,]*(?:\([^()]*\)\s*)?(?:,[^,;]{1,80},\s*)?"
     r"(?:was|were|had\s+been|has\s+been|is|are|could|would)\s+"
@@ -1376,8 +1394,11 @@ _NOT_GIVEN_AFTER = re.compile(
     r"(?:(?:not|never)\s+(?:be\s+)?(?:given|administered|started|used|received|performed|done|"
     r"possible|indicated|pursued|available|necessary|required|needed|obtained|taken|carried\s+out|"
     r"feasible)(?!\s+until)|withheld|declined|refused|deferred|omitted|contraindicated|avoided|"
-    r"unnecessary|offered\s+but|discussed|proposed|recommended|considered|planned|suggested|"
-    r"cancell?ed)\b"
+    r"unnecessary|offered\s+but|discussed(?!\s+(?:at|in|during)\b)|proposed|recommended|planned|"
+    r"suggested|cancell?ed|"
+    # "considered" of a plan, not of a judgement ("was considered normal", "... effective")
+    r"considered(?=\s*(?:[,.;)]|$|\s(?:but|and|for|in|at|by|unsuitable|inappropriate|"
+    r"unnecessary|too)\b)))\b"
     # a plan carried out is a treatment given: "was planned and performed on day 30"
     r"(?!,?\s+and\s+(?:was\s+|were\s+|then\s+|subsequently\s+)?(?:given|performed|started|"
     r"administered|done|carried\s+out|completed|received|initiated|begun))",
@@ -1518,6 +1539,14 @@ _CONCENTRATION = re.compile(
 )
 """A measured level's value: an amount per volume ("96 mg/L", "13.8 × 10^9/L"), not a rate
 ("20 mmol/h", "10 mL/kg")."""
+_FORMULATION = re.compile(
+    r"\b(?:chloride|gluconate|sulph?ate|sulfate|citrate|carbonate|acetate|"
+    r"glargine|lispro|aspart|detemir|degludec|isophane|regular|isotonic|hypertonic|solution|"
+    r"infusion|drip|bolus|replacement|supplement\w*)\b",
+    re.IGNORECASE,
+)
+"""A drug's or a fluid's strength per volume ("potassium chloride 40 mmol/L", "insulin glargine
+100 units/mL"), not a level measured (fifth audit)."""
 _NUMBERED_REGIMEN = re.compile(r"\s*(?:7\s*\+\s*3|5\s*\+\s*2|3\s*\+\s*7|2\s*\+\s*5)\s*")
 """A regimen named by its days ("7+3": cytarabine 7 days, an anthracycline 3), a name."""
 _CLAUSE_FIRST = re.compile(
@@ -1582,7 +1611,11 @@ def _not_a_name(fact: BaseModel, value: str) -> str | None:
     if isinstance(fact, Treatment) and not _a_treatment(value):
         if _FOLLOW_UP.fullmatch(value.strip()) or _a_test(value, given=True):
             return "a test or a visit, not a treatment"
-        if _kinds()["level"].search(value) and _CONCENTRATION.search(value):
+        if (
+            _kinds()["level"].search(value)
+            and _CONCENTRATION.search(value)
+            and not _FORMULATION.search(value)
+        ):
             return "a test's value, not a treatment"
         if _DISEASE_OR_SIGN.search(head):
             return "a disease or a sign, not a treatment"
@@ -1660,7 +1693,8 @@ _DISEASE_OR_SIGN = re.compile(
     r"wheez\w*|dyspn\w*|nausea|vomiting|tachycardia|bradycardia|hypotension|hypertension|"
     r"bleeding|ha?emorrhage|ascites|effusions?|mass|lesions?|fractures?|abscess\w*|embolism|"
     r"fibrillation|headaches?|hypoxi\w*|sepsis|seizures?|ataxia|dysfunction|hernia|anaphylaxis|"
-    r"arrest|symptoms?|tachypn\w*|bradypn\w*|intravascular\s+coagulation|febrile|letharg\w*|"
+    r"arrest|symptoms?|tachypn\w*|bradypn\w*|intravascular\s+coagulation|"
+    r"febrile(?!\s+agglutinin)|letharg\w*|"
     r"confusion|delirium)\b",
     re.IGNORECASE,
 )
@@ -1749,10 +1783,33 @@ def _a_treatment(value: str) -> bool:
 
 @lru_cache(maxsize=1024)
 def _name_pattern(name: str) -> re.Pattern[str] | None:
-    """`name`'s words in order, each maybe with an ending, compiled once per name (a finding
-    is checked against every sentence relocation tries)."""
-    words = [re.escape(w) for w in re.findall(r"\w+", name)]
-    return re.compile(r"\b" + r"\W+".join(words) + r"\w*", re.IGNORECASE) if words else None
+    """`name`'s words in order, each maybe with an ending, a noun in "-ion" also as its
+    participle (`_action_forms`), compiled once per name (a finding is checked against every
+    sentence relocation tries)."""
+    words = re.findall(r"\w+", name)
+    if not words:
+        return None
+    # "of" between two words may be left out where a noun in "-ion" is written as its
+    # participle: "alteration of consciousness" is "altered consciousness"
+    optional_of = len(words) > 2 and any(_ACTION_NOUN.search(w) for w in words)
+    parts = []
+    for i, w in enumerate(words):
+        last = i == len(words) - 1
+        if optional_of and not last and i and w.lower() == "of":
+            parts.append(r"(?:of\W+)?")
+        else:
+            parts.append(_ACTION_NOUN.sub(_action_forms, re.escape(w)) + ("" if last else r"\W+"))
+    return re.compile(r"\b" + "".join(parts) + r"\w*", re.IGNORECASE)
+
+
+_ACTION_NOUN = re.compile(r"(?<=\w{3})(ation|ion)$", re.IGNORECASE)
+
+
+def _action_forms(m: re.Match[str]) -> str:
+    """A noun in "-ion" also written as its participle ("intubation": "intubated"; "resection":
+    "resected"), as `_quote_forms` reads a quote, so a denial of the participle is read ("she
+    was not intubated")."""
+    return "(?:ation|ated|ate|ed|e)" if m.group(1).lower() == "ation" else "(?:ion|ed|e)"
 
 
 _REPORTING = frozenset(
@@ -1998,6 +2055,16 @@ def _hedged(before: str, after: str) -> bool:
     return listed and len(gap) <= 20  # "possible tuberculosis, sarcoidosis or lymphoma"
 
 
+_SUCH_AS_LIST = re.compile(
+    r"\s*(?:(?:other|obvious|significant|specific|clinical|focal|neurological|further)\s+)*"
+    r"(?:signs?|symptoms?|features?|evidence|findings?|complications?|history)\b[^.;]{0,120}?"
+    r"\b(?:such\s+as|including|like)\s+(?P<items>[^.;]{0,200})$",
+    re.IGNORECASE,
+)
+"""After a denial, a list of examples ("no signs or symptoms commonly associated with
+neurological disease, such as headache, vomiting, altered consciousness")."""
+
+
 def _denies(before: str, after: str) -> bool:
     """Whether the words around a finding's name in its clause deny it: "was absent" / "were
     not seen" / "pain-free" after it (`_denied_after`), or a word of negation before it with
@@ -2038,6 +2105,8 @@ def _denies(before: str, after: str) -> bool:
         return False  # "no new lesions", "no evidence of recurrent melanoma": those were there
     last = list(re.finditer(rf"\b{re.escape(word)}\b", before, re.IGNORECASE))
     raw_gap = before[last[-1].end() :] if last else ""
+    if (such := _SUCH_AS_LIST.match(raw_gap)) and len(such.group("items").split()) <= 20:
+        return True  # "no signs or symptoms ..., such as headache, ..., altered consciousness"
     listed = "," in raw_gap or bool({"or", "and", "nor"} & set(gap))
     rest = _basic(after, {}).split()[:12]  # the list may say "or" after the name
     if listed and word not in _DENYING_VERBS and not ({"or", "nor"} & {*gap, *rest}):

@@ -411,24 +411,18 @@ _ADJACENT = re.compile(r"[^\W_][\w'-]*|[^\w\s]")
 tender, red, swollen knee"; "cold, sore and swollen" is no "cold sore")."""
 
 
-_NOT_ACTION_NOUNS = frozenset({"depressed", "isolated", "concentrated", "saturated"})
-"""Participles whose noun in "-ion" names something else ("a depressed skull fracture" states
-no depression; "Staphylococcus was isolated" no isolation)."""
-
-
 def _quote_forms(quote_words: list[str], quote: str) -> frozenset[str]:
-    """Every form of a quote's words (`quote_words`, normalised); the noun in "-ion" of a
-    participle ("intubated": intubation; "resected": resection; "transplanted":
-    transplantation); the noun in "-ness" of an adjective, and of its comparative ("weaker"),
-    only where the adjective is said of the patient (`_NOT_OF_PATIENT_AFTER`,
-    `_SORE_BEFORE`), read in `quote` as written."""
+    """Every form of a quote's words (`quote_words`, normalised); the noun in "-ness" of an
+    adjective, and of its comparative ("weaker"), only where the adjective is said of the
+    patient (`_NOT_OF_PATIENT_AFTER`, `_SORE_BEFORE`), read in `quote` as written.  Not a
+    noun in "-ion" by its participle ("intubated"): tried and withdrawn after a blind audit
+    (out/audit-s17f: "the tumour was not resected" stated "tumour resection" and its "not"
+    went unread, the words being in another order)."""
     have: set[str] = set()
     for word in quote_words:
         have |= _lemmas(word)
     tokens = [t.casefold() for t in _ADJACENT.findall(quote)]
     for i, token in enumerate(tokens):
-        if len(token) > 5 and token.endswith("ed") and token not in _NOT_ACTION_NOUNS:
-            have |= {token[:-2] + "ion", token[:-2] + "ation"}  # "intubated": intubation
         derived = set().union(*(_DERIVED.get(f, set()) for f in _lemmas(token)))
         if not derived or token == "sores":
             continue
@@ -1783,33 +1777,10 @@ def _a_treatment(value: str) -> bool:
 
 @lru_cache(maxsize=1024)
 def _name_pattern(name: str) -> re.Pattern[str] | None:
-    """`name`'s words in order, each maybe with an ending, a noun in "-ion" also as its
-    participle (`_action_forms`), compiled once per name (a finding is checked against every
-    sentence relocation tries)."""
-    words = re.findall(r"\w+", name)
-    if not words:
-        return None
-    # "of" between two words may be left out where a noun in "-ion" is written as its
-    # participle: "alteration of consciousness" is "altered consciousness"
-    optional_of = len(words) > 2 and any(_ACTION_NOUN.search(w) for w in words)
-    parts = []
-    for i, w in enumerate(words):
-        last = i == len(words) - 1
-        if optional_of and not last and i and w.lower() == "of":
-            parts.append(r"(?:of\W+)?")
-        else:
-            parts.append(_ACTION_NOUN.sub(_action_forms, re.escape(w)) + ("" if last else r"\W+"))
-    return re.compile(r"\b" + "".join(parts) + r"\w*", re.IGNORECASE)
-
-
-_ACTION_NOUN = re.compile(r"(?<=\w{3})(ation|ion)$", re.IGNORECASE)
-
-
-def _action_forms(m: re.Match[str]) -> str:
-    """A noun in "-ion" also written as its participle ("intubation": "intubated"; "resection":
-    "resected"), as `_quote_forms` reads a quote, so a denial of the participle is read ("she
-    was not intubated")."""
-    return "(?:ation|ated|ate|ed|e)" if m.group(1).lower() == "ation" else "(?:ion|ed|e)"
+    """`name`'s words in order, each maybe with an ending, compiled once per name (a finding
+    is checked against every sentence relocation tries)."""
+    words = [re.escape(w) for w in re.findall(r"\w+", name)]
+    return re.compile(r"\b" + r"\W+".join(words) + r"\w*", re.IGNORECASE) if words else None
 
 
 _REPORTING = frozenset(
@@ -2057,10 +2028,19 @@ def _hedged(before: str, after: str) -> bool:
 
 _SUCH_AS_LIST = re.compile(
     r"\s*(?:(?:other|obvious|significant|specific|clinical|focal|neurological|further)\s+)*"
-    r"(?:signs?|symptoms?|features?|evidence|findings?|complications?|history)\b[^.;]{0,120}?"
-    r"\b(?:such\s+as|including|like)\s+(?P<items>[^.;]{0,200})$",
+    r"(?:signs?|symptoms?|features?|evidence|findings?|complications?|history)\b"
+    r"(?:(?!\b(?:and|but|presented|described|noted|occurred|were|was)\b)[^.;,]){0,120}?"
+    r",?\s*\b(?:such\s+as|including|like)\s+"
+    r"(?P<items>(?:(?!\b(?:apart\s+from|except|until|but|during|while)\b)[^.;]){0,200})$",
     re.IGNORECASE,
 )
+_LIST_GOES_ON = re.compile(
+    r"\s*(?:resolved|persisted|developed|appeared|occurred|improved|worsened|began|started|"
+    r"remained)\b",
+    re.IGNORECASE,
+)
+"""After ", and X", a verb that says X happened: the list ended before it ("no other symptoms
+such as fever, and abdominal pain resolved")."""
 """After a denial, a list of examples ("no signs or symptoms commonly associated with
 neurological disease, such as headache, vomiting, altered consciousness")."""
 
@@ -2105,7 +2085,11 @@ def _denies(before: str, after: str) -> bool:
         return False  # "no new lesions", "no evidence of recurrent melanoma": those were there
     last = list(re.finditer(rf"\b{re.escape(word)}\b", before, re.IGNORECASE))
     raw_gap = before[last[-1].end() :] if last else ""
-    if (such := _SUCH_AS_LIST.match(raw_gap)) and len(such.group("items").split()) <= 20:
+    if (
+        (such := _SUCH_AS_LIST.match(raw_gap))
+        and len(such.group("items").split()) <= 20
+        and not (", and" in such.group("items") and _LIST_GOES_ON.match(after))
+    ):
         return True  # "no signs or symptoms ..., such as headache, ..., altered consciousness"
     listed = "," in raw_gap or bool({"or", "and", "nor"} & set(gap))
     rest = _basic(after, {}).split()[:12]  # the list may say "or" after the name

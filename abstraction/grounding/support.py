@@ -1823,13 +1823,33 @@ def said_of_another(name: str, sentence: str) -> bool:
     return bool(found) and all(found)
 
 
+def _scattered(name: str, clause: str) -> list[tuple[int, int]]:
+    """Where `clause` has each word of `name` (3 letters or more, any ending), when it names
+    it in another order ("pain in her chest" for "chest pain"), first place of each, in
+    order; [] when a word is missing.  The word check states such a name, so the checks that
+    read around a mention read around these (seventeenth session: "She denied pain in her
+    chest" stated "chest pain" present)."""
+    spans = []
+    for word in re.findall(r"\w+", name):
+        if len(word) < 3 or word.lower() in _STOP:
+            continue
+        m = re.search(rf"\b{re.escape(word)}\w*", clause, re.IGNORECASE)
+        if m is None:
+            return []
+        spans.append(m.span())
+    return sorted(spans)
+
+
 def _mentions_of_another(name: str, clause: str) -> list[bool]:
     """For each place `clause` names `name`, whether it is said of another person
     (`_of_another`), in the order of `_mention_denials`."""
     at_name = _name_pattern(name)
     if at_name is None:
         return []
-    return [_of_another(_basic(clause[: h.start()], {}).split()) for h in at_name.finditer(clause)]
+    starts = [h.start() for h in at_name.finditer(clause)]
+    if not starts and (spread := _scattered(name, clause)):
+        starts = [spread[0][0]]
+    return [_of_another(_basic(clause[:at], {}).split()) for at in starts]
 
 
 _PARENTHESES = re.compile(r"\([^()]*\)")
@@ -1888,6 +1908,16 @@ def _mention_denials(name: str, clause: str, *, of_patient: bool = False) -> lis
     if at_name is None:
         return []
     hits = list(at_name.finditer(clause))
+    if not hits and (spread := _scattered(name, clause)):
+        # one mention in another order: denied when any of its words is ("She denied pain
+        # in her chest", "Her legs showed no weakness")
+        return [
+            any(
+                _denies(clause[:a], clause[b:])
+                and not (of_patient and _said_of_other(_basic(clause[:a], {}).split()))
+                for a, b in spread
+            )
+        ]
     starts = [0] + [h.end() for h in hits]
     return [
         _denies(*_past_definition(name, clause[lo : h.start()], clause[h.end() :]))
@@ -1982,10 +2012,12 @@ def _mention_hedges(name: str, clause: str, confirmed: bool = False) -> list[boo
     at_name = _name_pattern(name)
     if at_name is None:
         return []
-    hits = list(at_name.finditer(clause))
+    spans = [h.span() for h in at_name.finditer(clause)]
+    if not spans and (spread := _scattered(name, clause)):
+        spans = [(spread[0][0], spread[-1][1])]
     if confirmed:
-        return [False] * len(hits)
-    return [_hedged(clause[: h.start()], clause[h.end() :]) for h in hits]
+        return [False] * len(spans)
+    return [_hedged(clause[:a], clause[b:]) for a, b in spans]
 
 
 def _hedged(before: str, after: str) -> bool:

@@ -2006,6 +2006,11 @@ def test_no_check_is_slow_on_long_lists_or_long_words() -> None:
             "She had no signs of neurological disease, such as headache, vomiting or seizures.",
             False,
         ),
+        # a name whose words the sentence writes in another order (the sixth audit's lesson)
+        ("findings", "chest pain", "She denied pain in her chest.", False),
+        ("findings", "leg weakness", "Her legs showed no weakness.", False),
+        ("findings", "leg weakness", "Her mother had weakness of the legs.", False),
+        ("findings", "chest pain", "She had pain in the chest but no fever.", True),
         # the sixth audit (out/audit-s17f): lists that are not denied
         (
             "findings",

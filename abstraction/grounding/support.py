@@ -1825,19 +1825,22 @@ def said_of_another(name: str, sentence: str) -> bool:
 
 def _scattered(name: str, clause: str) -> list[tuple[int, int]]:
     """Where `clause` has each word of `name` (3 letters or more, any ending), when it names
-    it in another order ("pain in her chest" for "chest pain"), first place of each, in
-    order; [] when a word is missing.  The word check states such a name, so the checks that
-    read around a mention read around these (seventeenth session: "She denied pain in her
-    chest" stated "chest pain" present)."""
-    spans = []
-    for word in re.findall(r"\w+", name):
-        if len(word) < 3 or word.lower() in _STOP:
-            continue
-        m = re.search(rf"\b{re.escape(word)}\w*", clause, re.IGNORECASE)
-        if m is None:
-            return []
-        spans.append(m.span())
-    return sorted(spans)
+    it in another order ("pain in her chest" for "chest pain"): the last word where it first
+    stands, each other where it stands nearest that; [] when a word is missing.  The word
+    check states such a name, so the checks that read around a mention read around these
+    (seventeenth session: "She denied pain in her chest" stated "chest pain" present)."""
+    words = [w for w in re.findall(r"\w+", name) if len(w) >= 3 and w.lower() not in _STOP]
+    places = [
+        [m.span() for m in re.finditer(rf"\b{re.escape(w)}\w*", clause, re.IGNORECASE)]
+        for w in words
+    ]
+    if not places or not all(places):
+        return []
+    head = places[-1][0]  # the name's last word ("pain" of "back pain"), where it first stands
+    # each other word where it stands nearest the head: "no history of back surgery and ...
+    # pain in the lower back" reads the second "back" (seventh audit, out/audit-s17g)
+    near = [min(p, key=lambda sp: abs(sp[0] - head[0])) for p in places[:-1]]
+    return sorted([*near, head])
 
 
 def _mentions_of_another(name: str, clause: str) -> list[bool]:

@@ -2011,6 +2011,12 @@ def test_no_check_is_slow_on_long_lists_or_long_words() -> None:
         ("findings", "leg weakness", "Her legs showed no weakness.", False),
         ("findings", "leg weakness", "Her mother had weakness of the legs.", False),
         ("findings", "chest pain", "She had pain in the chest but no fever.", True),
+        (
+            "findings",
+            "back pain",
+            "She had no history of back surgery and presented with pain in the lower back.",
+            True,
+        ),
         # the sixth audit (out/audit-s17f): lists that are not denied
         (
             "findings",

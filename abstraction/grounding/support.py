@@ -2061,6 +2061,12 @@ def _hedged(before: str, after: str) -> bool:
     return listed and len(gap) <= 20  # "possible tuberculosis, sarcoidosis or lymphoma"
 
 
+_NEW_PREDICATE = frozenset(
+    {"reported", "reports", "presented", "complained", "developed", "noted", "described"}
+    | {"showed", "underwent", "received", "experienced", "admitted", "endorsed", "endorses"}
+)
+"""Verbs that, after "and" in a denied list, open what the patient did have ("She denied
+fever and reported pain in both legs": the pain is not denied; seventh audit)."""
 _SUCH_AS_LIST = re.compile(
     r"\s*(?:(?:other|obvious|significant|specific|clinical|focal|neurological|further)\s+)*"
     r"(?:signs?|symptoms?|features?|evidence|findings?|complications?|history)\b"
@@ -2131,7 +2137,7 @@ def _denies(before: str, after: str) -> bool:
     if listed and word not in _DENYING_VERBS and not ({"or", "nor"} & {*gap, *rest}):
         return False  # "with no sign of hemolysis, elevated CRP, low albumin": a list of findings
     if listed:
-        return len(gap) <= 20 and not (_DENIAL_GAP & set(gap))
+        return len(gap) <= 20 and not ((_DENIAL_GAP | _NEW_PREDICATE) & set(gap))
     # a hyphenated compound is one word of the gap: "no immune effector cell-associated
     # neurotoxicity syndrome" (thirteenth session's reading audit)
     words = len(re.findall(r"[^\W_]+(?:[-‐‑–][^\W_]+)*", raw_gap)) if last else len(gap)

@@ -2011,6 +2011,9 @@ def test_no_check_is_slow_on_long_lists_or_long_words() -> None:
         ("findings", "leg weakness", "Her legs showed no weakness.", False),
         ("findings", "leg weakness", "Her mother had weakness of the legs.", False),
         ("findings", "chest pain", "She had pain in the chest but no fever.", True),
+        ("findings", "leg pain", "She denied fever and reported leg pain.", True),
+        ("findings", "leg pain", "She denied fever and reported pain in both legs.", True),
+        ("findings", "leg pain", "She denied fever, chills or leg pain.", False),
         (
             "findings",
             "back pain",

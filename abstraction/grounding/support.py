@@ -1849,10 +1849,24 @@ def _mentions_of_another(name: str, clause: str) -> list[bool]:
     at_name = _name_pattern(name)
     if at_name is None:
         return []
-    starts = [h.start() for h in at_name.finditer(clause)]
-    if not starts and (spread := _scattered(name, clause)):
-        starts = [spread[0][0]]
-    return [_of_another(_basic(clause[:at], {}).split()) for at in starts]
+    spans = [h.span() for h in at_name.finditer(clause)]
+    if not spans and (spread := _scattered(name, clause)):
+        spans = [(spread[0][0], spread[-1][1])]
+    return [
+        _of_another(_basic(clause[:a], {}).split()) or bool(_OTHER_AFTER.match(clause, b))
+        for a, b in spans
+    ]
+
+
+_OTHER_AFTER = re.compile(
+    r"\s*(?:(?:was|were|had\s+been|has\s+been)\s+(?:also\s+|previously\s+|later\s+)?"
+    r"(?:diagnosed|found|reported|present|noted|seen|confirmed)\s+)?in\s+(?:his|her|their|"
+    r"the\s+patient's)\s+(?:\w+\s+)?(?:brother|sister|mother|father|son|daughter|wife|husband|"
+    r"partner|sibling|parents?|grandmother|grandfather|uncle|aunt|cousin|twin|relatives?)\b",
+    re.IGNORECASE,
+)
+"""Another person named right after the name ("type 2 diabetes was diagnosed in her father",
+"breast cancer in her mother"; the seventh audit's leftover)."""
 
 
 _PARENTHESES = re.compile(r"\([^()]*\)")

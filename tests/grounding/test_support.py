@@ -2014,6 +2014,9 @@ def test_no_check_is_slow_on_long_lists_or_long_words() -> None:
         ("findings", "leg pain", "She denied fever and reported leg pain.", True),
         ("findings", "leg pain", "She denied fever and reported pain in both legs.", True),
         ("findings", "leg pain", "She denied fever, chills or leg pain.", False),
+        ("diagnoses", "type 2 diabetes", "Type 2 diabetes was diagnosed in her father.", False),
+        ("diagnoses", "breast cancer", "There was breast cancer in her mother.", False),
+        ("diagnoses", "breast cancer", "Breast cancer in her left breast was found.", True),
         (
             "findings",
             "back pain",

@@ -1411,10 +1411,13 @@ _TEST_NOT_DONE = re.compile(
 )
 
 
+_RELATIVE = (
+    r"(?:brother|sister|mother|father|son|daughter|wife|husband|partner|sibling|parents?|"
+    r"grandmother|grandfather|uncle|aunt|cousin|twin|relatives?)"
+)
+"""Another person by kinship, for `_OTHER_NEAR` and `_OTHER_AFTER`."""
 _OTHER_NEAR = re.compile(
-    r"\b(?:his|her|their|the|a|patient's)\s+(?:brother|sister|mother|father|son|daughter|wife|"
-    r"husband|partner|sibling|parents?|grandmother|grandfather|uncle|aunt|cousin|twin|donor|"
-    r"relatives?)\b(?:\s+\w+){0,2}\s*$",
+    rf"\b(?:his|her|their|the|a|patient's)\s+(?:{_RELATIVE}|donor)\b(?:\s+\w+){{0,2}}\s*$",
     re.IGNORECASE,
 )
 """Another person right before an event or a treatment ("his brother had died", "her mother
@@ -1823,10 +1826,11 @@ def said_of_another(name: str, sentence: str) -> bool:
     return bool(found) and all(found)
 
 
-def _scattered(name: str, clause: str) -> list[tuple[int, int]]:
+@lru_cache(maxsize=4096)
+def _scattered(name: str, clause: str) -> tuple[tuple[int, int], ...]:
     """Where `clause` has each word of `name` (3 letters or more, any ending), when it names
     it in another order ("pain in her chest" for "chest pain"): the last word where it first
-    stands, each other where it stands nearest that; [] when a word is missing.  The word
+    stands, each other where it stands nearest that; () when a word is missing.  The word
     check states such a name, so the checks that read around a mention read around these
     (seventeenth session: "She denied pain in her chest" stated "chest pain" present)."""
     words = [w for w in re.findall(r"\w+", name) if len(w) >= 3 and w.lower() not in _STOP]
@@ -1835,12 +1839,12 @@ def _scattered(name: str, clause: str) -> list[tuple[int, int]]:
         for w in words
     ]
     if not places or not all(places):
-        return []
+        return ()
     head = places[-1][0]  # the name's last word ("pain" of "back pain"), where it first stands
     # each other word where it stands nearest the head: "no history of back surgery and ...
     # pain in the lower back" reads the second "back" (seventh audit, out/audit-s17g)
     near = [min(p, key=lambda sp: abs(sp[0] - head[0])) for p in places[:-1]]
-    return sorted([*near, head])
+    return tuple(sorted([*near, head]))
 
 
 def _mentions_of_another(name: str, clause: str) -> list[bool]:
@@ -1861,8 +1865,7 @@ def _mentions_of_another(name: str, clause: str) -> list[bool]:
 _OTHER_AFTER = re.compile(
     r"\s*(?:(?:was|were|had\s+been|has\s+been)\s+(?:also\s+|previously\s+|later\s+)?"
     r"(?:diagnosed|found|reported|present|noted|seen|confirmed)\s+)?in\s+(?:his|her|their|"
-    r"the\s+patient's)\s+(?:\w+\s+)?(?:brother|sister|mother|father|son|daughter|wife|husband|"
-    r"partner|sibling|parents?|grandmother|grandfather|uncle|aunt|cousin|twin|relatives?)\b",
+    rf"the\s+patient's)\s+(?:\w+\s+)?{_RELATIVE}\b",
     re.IGNORECASE,
 )
 """Another person named right after the name ("type 2 diabetes was diagnosed in her father",
@@ -2089,6 +2092,8 @@ _SUCH_AS_LIST = re.compile(
     r"(?P<items>(?:(?!\b(?:apart\s+from|except|until|but|during|while)\b)[^.;]){0,200})$",
     re.IGNORECASE,
 )
+"""After a denial, a list of examples ("no signs or symptoms commonly associated with
+neurological disease, such as headache, vomiting, altered consciousness")."""
 _LIST_GOES_ON = re.compile(
     r"\s*(?:resolved|persisted|developed|appeared|occurred|improved|worsened|began|started|"
     r"remained)\b",
@@ -2096,8 +2101,6 @@ _LIST_GOES_ON = re.compile(
 )
 """After ", and X", a verb that says X happened: the list ended before it ("no other symptoms
 such as fever, and abdominal pain resolved")."""
-"""After a denial, a list of examples ("no signs or symptoms commonly associated with
-neurological disease, such as headache, vomiting, altered consciousness")."""
 
 
 def _denies(before: str, after: str) -> bool:

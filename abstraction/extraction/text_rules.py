@@ -33,7 +33,7 @@ from abstraction.core.vocab import first_age_statement, parse_age, rules_vocabul
 from abstraction.grounding.align import Aligner, NormalizedText, word_occurrences
 from abstraction.grounding.boilerplate import header_span
 from abstraction.grounding.ground import LOCATED, case_section
-from abstraction.grounding.support import AGE_GROUPS, YEARS_PER
+from abstraction.grounding.support import AGE_GROUPS, YEARS_PER, SupportCheck
 
 
 @lru_cache(maxsize=1)
@@ -1178,12 +1178,23 @@ _PAUSED = re.compile(
 
 
 _FOLLOW_CUE = re.compile(
-    r"\b(?:(?:at|on|during)[ \t]+(?:the[ \t]+)?(?:last[ \t]+)?follow(?:ed)?[- ]up\b|"
-    r"followed[- ]up[ \t]+for|last[ \t]+(?:visit|review|contact|seen)|"
+    r"\b(?:(?:at|on|during)[ \t]+(?:the[ \t]+|her[ \t]+|his[ \t]+)?"
+    r"(?:(?:last|latest|final|most[ \t]+recent)[ \t]+)?"
+    rf"(?:{_COUNT}[ \t-]+(?:days?|weeks?|months?|years?)[ \t-]+)?follow(?:ed)?[- ]up\b|"
+    r"followed[- ]up[ \t]+for|(?:last|latest|most[ \t]+recent)[ \t]+(?:visit|review|contact|seen)|"
     r"(?:remains|remained|is|was)[ \t]+(?:alive|well|asymptomatic|disease[- ]free|free of|"
-    r"in[ \t]+(?:complete[ \t]+)?remission|doing[ \t]+well))",
+    r"in[ \t]+(?:[\w-]+[ \t]+){0,2}(?:remission|response)|doing[ \t]+well))",
     re.IGNORECASE,
 )
+_NOT_A_FOLLOW_UP = re.compile(
+    r"\b(?:will|would|shall|plan(?:ned|s)?|scheduled|died|dies|death|relapsed|recurred)\b",
+    re.IGNORECASE,
+)
+"""A sentence about follow-up that is a plan ("She will be followed up for 5 years") or tells
+an event, not how long the patient was followed ("remained in remission at 9 months, but
+relapsed at 14 months and died"; the eighteenth session's audit)."""
+_BEFORE_NOW = re.compile(r"\s+(?:before|ago|earlier|prior)\b", re.IGNORECASE)
+"""After a length: a time before, not a follow-up ("2 years before this admission")."""
 _LENGTH = re.compile(
     rf"\b{_COUNT}[ \t-]+(?:days?|weeks?|months?|years?)"
     r"(?:[ \t]+(?:after|post|following|from|since)[ \t]+(?:the[ \t]+)?[\w-]+)?",
@@ -1198,9 +1209,16 @@ def follow_up_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
     if record.outcome.follow_up is not None:
         return []
     for _, sentence in reversed(_prose_sentences(text)):
-        if not _FOLLOW_CUE.search(sentence) or not _about_this_patient(sentence):
+        if (
+            not _FOLLOW_CUE.search(sentence)
+            or not _about_this_patient(sentence)
+            or _NOT_A_FOLLOW_UP.search(sentence)
+        ):
             continue
-        m = _LENGTH.search(sentence)
+        m = next(
+            (m for m in _LENGTH.finditer(sentence) if not _BEFORE_NOW.match(sentence, m.end())),
+            None,
+        )
         if m:
             value = m.group().strip()
             record.outcome.follow_up = TextFact(
@@ -1300,13 +1318,87 @@ _SENTENCE = re.compile(r"(?:[^.!?\n]|\.(?=\d))+[.!?]?")
 of a decimal number: "6.8 g/dL")."""
 _SHE = re.compile(r"\b(she|her|hers|herself|woman|female|girl|lady)\b", re.IGNORECASE)
 _HE = re.compile(r"\b(he|his|him|himself|man|male|boy|gentleman)\b", re.IGNORECASE)
+_DEATH_TIME = (
+    r"(?:\s+(?:on\s+)?(?:hospital\s+|post-?operative\s+)?day\s+[+\-−]?\d+"
+    r"(?:\s+of\s+(?:(?:her|his|the|their)\s+)?(?:admission|induction|treatment|therapy|"
+    r"hospitali[sz]ation|hospital\s+stay|stay|illness|life))?"
+    rf"|\s+{_COUNT}[ \t-]+(?:hours?|days?|weeks?|months?|years?)\s+later"
+    rf"|\s+in\s+(?:early\s+|late\s+|mid-?)?{_MONTHS}(?:\s+\d{{4}})?"
+    r"|\s+the\s+(?:same|following|next)\s+(?:day|week|month|morning|evening|night)"
+    r"|\s+at\s+home|\s+in\s+(?:the\s+)?(?:hospital|hospice|intensive\s+care\s+unit|ICU))"
+)
+"""A death's time or place between the verb and its cause ("died on day 9 of multiorgan
+failure", "died 2 weeks later at home of pneumonia", "died on day 3 of her hospital stay from
+aspiration pneumonia"); not "N days after X" (the eighteenth session's audit: "died 2 weeks
+after discharge from the hospital" has no cause)."""
 _DIED = re.compile(
-    r"\b(?:patient|she|he)\b[^.;]{0,120}?(?<!nearly )(?<!almost )"
-    r"\b(died|passed away|succumbed|expired|did not survive|failed to survive)\b"
-    r"(?:\s+(?:of|from|due to|because of|to)\s+(?P<cause>[^.,;]{3,60}?))?"
-    r"(?=\s+(?:on|at|in|after|within|the|beyond|to|until|despite|\d)\b|[.,;]|$)",
+    r"\b(?:patient|she|he)\b(?P<between>[^.;]{0,120}?)(?<!nearly )(?<!almost )"
+    r"(?<!could have )(?<!might have )(?<!would have )(?<!may have )(?<!could )(?<!might )"
+    r"(?<!would )(?<!to have )"
+    r"\b(?P<verb>died|passed away|succumbed|expired|did not survive|failed to survive)\b"
+    r"(?:\s+(?:suddenly|peacefully|unexpectedly|shortly|subsequently|eventually|soon|later))?"
+    rf"{_DEATH_TIME}{{0,2}}"
+    r"(?:\s+(?:of|from|due\s+to|because\s+of|as\s+a\s+result\s+of|secondary\s+to|to)\s+"
+    r"(?P<cause>(?!\d)[^.,;]{3,80}?))?"
+    r"(?=\s+(?:on|at|in|after|within|the|beyond|to|until|despite|\d+)\b|[.,;]|$)",
     re.IGNORECASE,
 )
+"""The patient's death in a sentence, with its cause when the sentence names it right after
+the verb or after its time or place; not a death only supposed ("could have died")."""
+_SUBJECT = re.compile(r"\b(?:patient|she|he)\b", re.IGNORECASE)
+_ANOTHER_BETWEEN = re.compile(
+    r"\b(?:who|whom|whose|which|that|others?|donor|roommate|friend|neighbou?r|colleague|"
+    r"relatives?|partner|wife|husband|brother|sister|mother|father|son|daughter|sibling|"
+    r"cousin|uncle|aunt|twin|baby|infant|f(?:o)?etus|newborn|drops|graft)\b",
+    re.IGNORECASE,
+)
+"""Words between the patient's last mention (`_SUBJECT`) and the verb that make the death
+another's or not a person's ("his roommate died of tuberculosis", "an organ donor who had died
+of ...", "eye drops that had expired")."""
+_NOT_KNOWN = (
+    r"(?!(?:not|never|unknown|unclear|undetermined|uncertain|undefined|indeterminate|obscure|"
+    r"difficult|impossible|a\s+matter)\b)"
+)
+_CAUSE_OF_DEATH = re.compile(
+    r"(?<!common )(?<!frequent )(?<!leading )(?<!usual )(?<!typical )(?<!main )"
+    r"\bcause\s+of\s+(?:(?:his|her|the\s+patient's)\s+)?death\s+was\s+"
+    r"(?:(?:considered|thought|believed|presumed|judged|determined|found)\s+to\s+be\s+"
+    r"|(?:attributed|ascribed)\s+to\s+|(?:listed|recorded|certified|given)\s+as\s+)?"
+    rf"{_NOT_KNOWN}(?P<cause>[^.;()]{{3,160}}?)(?=\s*[.;(]|$)"
+    r"|\b(?:his|her|the\s+patient's)\s+death\s+was\s+"
+    r"(?:(?:considered|thought|believed|presumed|judged)\s+to\s+(?:be\s+|have\s+been\s+)?)?"
+    r"(?:due\s+to|caused\s+by|attributed\s+to|secondary\s+to|the\s+result\s+of|"
+    r"a\s+result\s+of|related\s+to)\s+"
+    rf"{_NOT_KNOWN}(?P<cause2>[^.;()]{{3,160}}?)(?=\s*[.;(]|$)",
+    re.IGNORECASE,
+)
+"""A sentence that names the cause of this patient's death ("The cause of death was
+respiratory failure due to progressive invasive pulmonary aspergillosis", "Her death was
+attributed to sepsis"), not one that says it was unknown or speaks of the usual cause."""
+_CAUSE_ENDS = re.compile(
+    r",\s*(?:with|which|who|whom|when|where|while|despite|after|before|but|as|following|"
+    r"although|though|in|on|at|and\s+(?:she|he|the|his|her|an?)\b)\b"
+    r"|\s+(?:on|at|in|after|before|within|despite|while|when|following|on\s+the)\s+"
+    r"(?:day|the\s+death|the\s+age|autopsy|post-?mortem)\b",
+    re.IGNORECASE,
+)
+"""Where a cause read from a cause-of-death sentence ends: a clause or a time after it
+(", with refractory AML as the underlying disease", " on the death certificate")."""
+_CAUSE_HEADS = re.compile(
+    r"shock|sepsis|septic|arrest|ha?emorrhage|bleed|embolism|infarct|progression|tamponade|"
+    r"rupture|obstruction|hypoxi|asphyxi|overdose|injur|illness|covid|"
+    r"\b(?:ARDS|DIC|AIDS|MODS|MOF|GV?HD|GvHD|HLH|TTP|VOD|SOS|PML|ICH|SAH|AMI)\b",
+)
+"""A cause's words that name what a patient dies of, beside the diagnosis words (`disease_words`:
+"failure", "pneumonia", "-itis", "-oma", ...)."""
+_NOT_A_CAUSE_EDGE = frozenset(
+    {"of", "to", "from", "secondary", "due", "a", "an", "the", "with", "and", "or", "by",
+     "in", "on", "at", "for", "as", "what", "which", "that", "her", "his", "their", "its",
+     "who", "this", "these", "following", "after", "before", "despite"}
+)  # fmt: skip
+_CAUSE_WORDS = 20
+"""At most this many words in a cause read from the text: more is a clause, not a name."""
+_A_LENGTH_IN = re.compile(rf"\b{_COUNT}[ \t-]+(?:hours?|days?|weeks?|months?|years?)\b", re.I)
 
 
 def _prose_sentences(text: str) -> list[tuple[int, str]]:
@@ -1479,20 +1571,70 @@ def age_group_from_age(record: CaseReport, text: str) -> list[DroppedFact]:
 
 
 def outcome_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
-    """When no outcome status (or cause of death) was extracted: a sentence of the case text
-    saying the patient (or she/he) died, and what of ("died of severe pneumonia")."""
-    for _, sentence in _prose_sentences(text):
-        m = _DIED.search(sentence)
-        if m is None:
+    """When no outcome status (or cause of death) was extracted: a case-text sentence saying
+    the patient (or she/he) died, and what of ("died of severe pneumonia"); a death said of
+    another person ("his brother had died of a myocardial infarction", "his roommate died of
+    tuberculosis") or only supposed ("could have died") is passed over.  A death's cause not
+    in that sentence comes from a sentence that names it ("The cause of death was ...").  A
+    cause is read only when its words name what a patient dies of (a disease, a failure, a
+    shock, ...: not "chemotherapy" in "died on day 12 of chemotherapy") and read whole (not
+    "complications of", "septic shock secondary")."""
+    check = SupportCheck(text)
+    sentences = _prose_sentences(text)
+    for _, sentence in sentences:
+        m = next(
+            (
+                d
+                for d in _DIED.finditer(sentence)
+                if not _ANOTHER_BETWEEN.search(_SUBJECT.split(d.group("between"))[-1])
+            ),
+            None,
+        )
+        if m is None or not check.cue_stated("outcome_status", "died", sentence):
             continue
+        cause = (m.group("cause") or "").strip()
+        if m.group("verb").lower() == "succumbed" and not _names_a_cause(
+            re.split(r"[.,;]", sentence[m.end("verb") :])[0]
+        ):
+            continue  # "he succumbed to temptation"
         evidence = Evidence(quote=sentence.strip())
         if record.outcome.status is None:
             record.outcome.status = OutcomeStatusFact(value="died", evidence=evidence)
-        cause = (m.group("cause") or "").strip()
-        if record.outcome.cause_of_death is None and cause:
+        if record.outcome.cause_of_death is None and _a_cause(cause):
             record.outcome.cause_of_death = TextFact(value=cause, evidence=evidence)
         break
+    status = record.outcome.status.value if record.outcome.status is not None else None
+    if status == "died" and record.outcome.cause_of_death is None:
+        for _, sentence in sentences:
+            m = _CAUSE_OF_DEATH.search(sentence)
+            if m is None or _OTHER_PEOPLE.search(sentence):
+                continue
+            cause = m.group("cause") or m.group("cause2") or ""
+            end = _CAUSE_ENDS.search(cause)
+            cause = (cause[: end.start()] if end else cause).strip()
+            if _a_cause(cause):
+                record.outcome.cause_of_death = TextFact(
+                    value=cause, evidence=Evidence(quote=sentence.strip())
+                )
+                break
     return []
+
+
+def _names_a_cause(words: str) -> bool:
+    return bool(disease_words().search(words) or _CAUSE_HEADS.search(words))
+
+
+def _a_cause(cause: str) -> bool:
+    """Words that name a cause of death whole: a disease's or a failure's words, not a clause
+    (at most `_CAUSE_WORDS`), not cut at either end, with no length of time in them."""
+    words = cause.lower().split()
+    return (
+        0 < len(words) <= _CAUSE_WORDS
+        and words[0] not in _NOT_A_CAUSE_EDGE - {"a", "an", "her", "his", "their"}
+        and words[-1] not in _NOT_A_CAUSE_EDGE
+        and not _A_LENGTH_IN.search(cause)
+        and _names_a_cause(cause)
+    )
 
 
 def squash(text: str) -> str:

@@ -684,3 +684,133 @@ def test_deaths_written_without_died(sentence: str, status: str | None, cause: s
     got = record.outcome.status.value if record.outcome.status else None
     assert got == status
     assert (record.outcome.cause_of_death.value if record.outcome.cause_of_death else None) == cause
+
+
+def _outcome(text: str, *rules: str) -> tuple[str | None, ...]:
+    record = empty_case_report()
+    apply_rules(record, rules or ("outcome_from_text",), "A 60-year-old man was admitted. " + text)
+    o = record.outcome
+    return tuple(f.value if f else None for f in (o.status, o.cause_of_death, o.follow_up))
+
+
+@pytest.mark.parametrize(
+    ("text", "status", "cause"),
+    [
+        # the cause after the death's time or place (eighteenth session)
+        (
+            "Despite these measures he died on day 9 of multiorgan failure.",
+            "died",
+            "multiorgan failure",
+        ),
+        ("He died 2 weeks later at home of pneumonia.", "died", "pneumonia"),
+        ("He died in March 2019 of progressive disease.", "died", "progressive disease"),
+        # a time's own "of", an age: no cause
+        ("He died on day 9 of admission.", "died", None),
+        ("He died at the age of 45.", "died", None),
+        # the cause in a sentence of its own, up to the clause's end
+        (
+            "Care was redirected to comfort measures on day 38, and he died on day 39. The cause "
+            "of death was respiratory failure due to progressive invasive pulmonary "
+            "aspergillosis, with refractory AML as the underlying disease.",
+            "died",
+            "respiratory failure due to progressive invasive pulmonary aspergillosis",
+        ),
+        (
+            "He died two days later. His death was attributed to septic shock.",
+            "died",
+            "septic shock",
+        ),
+        # a relative's death is passed over, the patient's is read
+        (
+            "He had delayed seeking help because his brother had died of a myocardial infarction. "
+            "Treatment was withdrawn on day 5, and he died 3 hours later. The cause of death was "
+            "refractory cardiogenic shock.",
+            "died",
+            "refractory cardiogenic shock",
+        ),
+        (
+            "He died on day 9 of his hospitalisation from a massive gastrointestinal bleed.",
+            "died",
+            "a massive gastrointestinal bleed",
+        ),
+        (
+            "He died on day 2. The cause of death was listed as cardiac arrest on the death "
+            "certificate.",
+            "died",
+            "cardiac arrest",
+        ),
+        (
+            "He died on day 3. The cause of death was septic shock, acute kidney injury and "
+            "multiorgan failure.",
+            "died",
+            "septic shock, acute kidney injury and multiorgan failure",
+        ),
+        # what follows a time after another event, or a time's own words: no cause (the audit)
+        ("He died 2 weeks after discharge from the hospital.", "died", None),
+        ("Despite this, he subsequently died 13 months after the initial diagnosis.", "died", None),
+        ("He died on day 12 of chemotherapy.", "died", None),
+        ("He died 4 days after the onset of symptoms.", "died", None),
+        # a cause cut at either end, or running into a time: none
+        ("He died of complications of the surgery.", "died", None),
+        ("He died of septic shock secondary to the perforation.", "died", None),
+        ("He died of pneumonia three years later.", "died", None),
+        ("He succumbed to temptation and resumed drinking.", None, None),  # not a death
+        # not known, or the usual cause: no cause
+        ("He died on day 4. The cause of death was not determined.", "died", None),
+        ("He died on day 4. The most common cause of death was infection.", "died", None),
+    ],
+)
+def test_the_cause_of_death_where_the_text_names_it(
+    text: str, status: str | None, cause: str | None
+) -> None:
+    assert _outcome(text)[:2] == (status, cause)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # "alive" is not read by the rule (tried in the eighteenth session; its audit found it
+        # read history and other senses, and a death told without a death word)
+        "He was discharged from the army in 2001.",
+        "He was discharged on day 10. Two weeks later he was found unresponsive at home and "
+        "could not be resuscitated.",
+        "At 12 months he remains in complete remission.",
+        # a death only supposed, another's, or not a person's
+        "Without the tracheostomy he could have died of airway obstruction.",
+        "He had shared a room with a man who died of tuberculosis; his roommate died of it too.",
+        "He had used eye drops that had expired.",
+    ],
+)
+def test_no_status_the_text_does_not_state(text: str) -> None:
+    assert _outcome(text)[:2] == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("text", "follow_up"),
+    [
+        ("At the 18-month follow-up he had fully recovered.", "18-month"),
+        (
+            "At the latest review, 18 months after transplantation, he has no signs of HLH.",
+            "18 months after transplantation",
+        ),
+        (
+            "Fourteen months after infusion, the patient remains in stringent complete response.",
+            "Fourteen months after infusion",
+        ),
+    ],
+)
+def test_follow_up_cues(text: str, follow_up: str) -> None:
+    assert _outcome(text, "follow_up_from_text")[2] == follow_up
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "He will be followed up for 5 years.",
+        "He was well until 3 days before admission, when he developed fever.",
+        "His last visit to the clinic was 2 years before this admission.",
+        "He remained in remission at 9 months, but relapsed at 14 months and died 2 months later.",
+    ],
+)
+def test_no_follow_up_from_a_plan_a_time_before_or_a_death(text: str) -> None:
+    assert _outcome(text, "follow_up_from_text")[2] is None

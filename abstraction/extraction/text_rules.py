@@ -891,11 +891,13 @@ _NOT_DOSE_NUMBERS = re.compile(
     rf"\bdays?{_SP}*[+−-]?\d+(?:(?:,|{_SP}and|{_SP}to|{_SP}*[–−-]){_SP}*[+−-]?\d+)*"
     rf"|\bfor{_SP}+\d+{_SP}*(?:days?|weeks?|months?|years?|h|hours?|cycles?|courses?)\b"
     rf"|\b(?:grade|stage|cycle|course|week|month|year){_SP}*\d+|\bC\d+D\d+\b"
-    rf"|\b[A-Za-z]+-\d+\b|\b(?:19|20)\d\d\b(?!{_SP}*(?:[A-Za-z%]|anti))",
+    rf"|\b[A-Za-z]+-\d+\b|\b(?:19|20)\d\d\b(?!{_SP}*(?:[A-Za-z%]|anti))"
+    rf"|\b\d+(?:[.,]\d+)?(?:{_SP}*[x×]{_SP}*\d+(?:[.,]\d+)?)*{_SP}*(?:mm|cm|Fr|French|inch(?:es)?)\b",
     re.IGNORECASE,
 )
 """Numbers that are not amounts: a day (a transplant's "day −6 to −2" too, with its minus
-sign), a length, a name ("COVID-19", "IL-6"), a year."""
+sign), a length, a name ("COVID-19", "IL-6"), a year, a device's size ("a 40 mm balloon",
+"a 31 mm prosthesis", "a 14 Fr catheter"; eighteenth session)."""
 _HAS_AMOUNT = re.compile(_AMOUNT, re.IGNORECASE)
 _AMOUNT_BEFORE = re.compile(
     rf"(?:{_AMOUNT})(?:/[^\s(]+(?=[\s(]|$))?(?:{_SP}+(?:of|{_ROUTE}|intravenous|oral|"

@@ -30,6 +30,10 @@ def _run(*treatments: Treatment) -> tuple[list[str | None], list[tuple[str, str]
         "as needed for pain",
         "intravenously",
         "bolus",
+        # a device's size (dev-20: a balloon's "40 mm", a valve's "31 mm"; eighteenth session)
+        "40 mm",
+        "23 x 30 mm",
+        "14 Fr",
     ],
 )
 def test_words_that_state_no_dose_are_not_a_dose(dose: str) -> None:
@@ -51,6 +55,7 @@ def test_words_that_state_no_dose_are_not_a_dose(dose: str) -> None:
         "once weekly",
         "every 8 h",
         "3 boluses/month",
+        "2 Gy at 5 mm depth",
     ],
 )
 def test_a_dose_stays(dose: str) -> None:

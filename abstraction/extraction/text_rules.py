@@ -1333,20 +1333,30 @@ _DEATH_TIME = (
 failure", "died 2 weeks later at home of pneumonia", "died on day 3 of her hospital stay from
 aspiration pneumonia"); not "N days after X" (the eighteenth session's audit: "died 2 weeks
 after discharge from the hospital" has no cause)."""
+_NOT_KNOWN = (
+    r"(?!(?:not|never|unknown|unclear|undetermined|uncertain|undefined|indeterminate|obscure|"
+    r"difficult|impossible|a\s+matter)\b)"
+)
+_DIED_END = (
+    r"\s+(?:on|at|in|after|within|the|beyond|to|until|despite|because|while|during|whereas|"
+    r"but|although|\d+)\b|[.,;]|$"
+)
+"""Where a death's words end: a time, a place, a clause, the sentence."""
 _DIED = re.compile(
+    r"(?<!another )(?<!other )(?<!first )(?<!second )(?<!third )"
     r"\b(?:patient|she|he)\b(?P<between>[^.;]{0,120}?)(?<!nearly )(?<!almost )"
     r"(?<!could have )(?<!might have )(?<!would have )(?<!may have )(?<!could )(?<!might )"
     r"(?<!would )(?<!to have )"
     r"\b(?P<verb>died|passed away|succumbed|expired|did not survive|failed to survive)\b"
     r"(?:\s+(?:suddenly|peacefully|unexpectedly|shortly|subsequently|eventually|soon|later))?"
-    rf"{_DEATH_TIME}{{0,2}}"
+    rf"(?P<when>{_DEATH_TIME}{{0,2}})"
     r"(?:\s+(?:of|from|due\s+to|because\s+of|as\s+a\s+result\s+of|secondary\s+to|to)\s+"
-    r"(?P<cause>(?!\d)[^.,;]{3,80}?))?"
-    r"(?=\s+(?:on|at|in|after|within|the|beyond|to|until|despite|\d+)\b|[.,;]|$)",
+    rf"{_NOT_KNOWN}(?P<cause>(?!\d)[^.,;]{{3,80}}?)(?={_DIED_END})|(?={_DIED_END}|\s+(?:of|from)\b))",
     re.IGNORECASE,
 )
 """The patient's death in a sentence, with its cause when the sentence names it right after
-the verb or after its time or place; not a death only supposed ("could have died")."""
+the verb or after its time or place; not a death only supposed ("could have died") nor
+another patient's ("Another patient treated with the same regimen died of ...")."""
 _SUBJECT = re.compile(r"\b(?:patient|she|he)\b", re.IGNORECASE)
 _ANOTHER_BETWEEN = re.compile(
     r"\b(?:who|whom|whose|which|that|others?|donor|roommate|friend|neighbou?r|colleague|"
@@ -1357,10 +1367,6 @@ _ANOTHER_BETWEEN = re.compile(
 """Words between the patient's last mention (`_SUBJECT`) and the verb that make the death
 another's or not a person's ("his roommate died of tuberculosis", "an organ donor who had died
 of ...", "eye drops that had expired")."""
-_NOT_KNOWN = (
-    r"(?!(?:not|never|unknown|unclear|undetermined|uncertain|undefined|indeterminate|obscure|"
-    r"difficult|impossible|a\s+matter)\b)"
-)
 _CAUSE_OF_DEATH = re.compile(
     r"(?<!common )(?<!frequent )(?<!leading )(?<!usual )(?<!typical )(?<!main )"
     r"\bcause\s+of\s+(?:(?:his|her|the\s+patient's)\s+)?death\s+was\s+"
@@ -1388,15 +1394,20 @@ _CAUSE_ENDS = re.compile(
 (", with refractory AML as the underlying disease", " on the death certificate")."""
 _CAUSE_HEADS = re.compile(
     r"shock|sepsis|septic|arrest|ha?emorrhage|bleed|embolism|infarct|progression|tamponade|"
-    r"rupture|obstruction|hypoxi|asphyxi|overdose|injur|illness|covid|"
+    r"rupture|obstruction|hypoxi|asphyxi|overdose|injur|illness|covid|stroke|arrhythmi|"
+    r"fibrillation|tachycardia|metasta|herniation|o?edema|anaphyla|epilepticus|cachexia|"
+    r"suicide|trauma|accident|"
     r"\b(?:ARDS|DIC|AIDS|MODS|MOF|GV?HD|GvHD|HLH|TTP|VOD|SOS|PML|ICH|SAH|AMI)\b",
 )
 """A cause's words that name what a patient dies of, beside the diagnosis words (`disease_words`:
-"failure", "pneumonia", "-itis", "-oma", ...)."""
+"failure", "pneumonia", "-itis", "-oma", ...): asked of a cause after a time ("died on day 9 of
+multiorgan failure", not "died on day 12 of chemotherapy") and of what a patient "succumbed"
+to; a cause right after "died of" or in a cause-of-death sentence is the text's word for one."""
 _NOT_A_CAUSE_EDGE = frozenset(
     {"of", "to", "from", "secondary", "due", "a", "an", "the", "with", "and", "or", "by",
      "in", "on", "at", "for", "as", "what", "which", "that", "her", "his", "their", "its",
-     "who", "this", "these", "following", "after", "before", "despite"}
+     "who", "this", "these", "following", "after", "before", "despite", "than", "because",
+     "unrelated", "unknown"}
 )  # fmt: skip
 _CAUSE_WORDS = 20
 """At most this many words in a cause read from the text: more is a clause, not a name."""
@@ -1602,7 +1613,9 @@ def outcome_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
         evidence = Evidence(quote=sentence.strip())
         if record.outcome.status is None:
             record.outcome.status = OutcomeStatusFact(value="died", evidence=evidence)
-        if record.outcome.cause_of_death is None and _a_cause(cause):
+        if record.outcome.cause_of_death is None and _a_cause(
+            cause, named=bool(m.group("when").strip())
+        ):
             record.outcome.cause_of_death = TextFact(value=cause, evidence=evidence)
         break
     status = record.outcome.status.value if record.outcome.status is not None else None
@@ -1626,16 +1639,18 @@ def _names_a_cause(words: str) -> bool:
     return bool(disease_words().search(words) or _CAUSE_HEADS.search(words))
 
 
-def _a_cause(cause: str) -> bool:
-    """Words that name a cause of death whole: a disease's or a failure's words, not a clause
-    (at most `_CAUSE_WORDS`), not cut at either end, with no length of time in them."""
+def _a_cause(cause: str, *, named: bool = False) -> bool:
+    """Words that name a cause of death whole: not a clause (at most `_CAUSE_WORDS`), not cut
+    at either end, with no length of time in them; with `named`, also a disease's or a
+    failure's words (`_names_a_cause`)."""
     words = cause.lower().split()
     return (
         0 < len(words) <= _CAUSE_WORDS
         and words[0] not in _NOT_A_CAUSE_EDGE - {"a", "an", "her", "his", "their"}
         and words[-1] not in _NOT_A_CAUSE_EDGE
         and not _A_LENGTH_IN.search(cause)
-        and _names_a_cause(cause)
+        and not re.search(r"\bcauses?\b", cause, re.IGNORECASE)  # "an unknown cause"
+        and (not named or _names_a_cause(cause))
     )
 
 

@@ -755,6 +755,13 @@ def _outcome(text: str, *rules: str) -> tuple[str | None, ...]:
         ("He died of septic shock secondary to the perforation.", "died", None),
         ("He died of pneumonia three years later.", "died", None),
         ("He succumbed to temptation and resumed drinking.", None, None),  # not a death
+        # the second audit (out/audit-s18b): a cause right after "died of" is the text's word
+        # for one; it ends at a clause; "unknown causes" and another patient's death are not
+        ("On the ninth hospital day he died of a massive stroke.", "died", "a massive stroke"),
+        ("He died of complications of pneumonia.", "died", "complications of pneumonia"),
+        ("He died of cardiac arrest during induction of anaesthesia.", "died", "cardiac arrest"),
+        ("He died of undetermined causes.", "died", None),
+        ("Another patient treated with the same regimen died of hepatotoxicity.", None, None),
         # not known, or the usual cause: no cause
         ("He died on day 4. The cause of death was not determined.", "died", None),
         ("He died on day 4. The most common cause of death was infection.", "died", None),

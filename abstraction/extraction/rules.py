@@ -34,7 +34,8 @@ note: nothing the model said is lost, it moves to the extraction's ``dropped`` l
 - ``doses_are_doses``: a treatment's dose is words that state a dose (an amount, a schedule or
   a strength), and only its own: one that goes on to another treatment is cut before it
   ("60 mg/m² on days 1–3 and cytarabine 200 mg/m²"), one written before another treatment's
-  name ("2 g/kg intravenous immunoglobulin") or stating none is null.
+  name ("2 g/kg intravenous immunoglobulin") or stating none (a device's size: "40 mm") is
+  null.
 - ``dose_words`` (v54): a treatment with no dose gets the dose word written right before its
   name ("high-dose furosemide"); a dose that is only a size ("40 mm" of a balloon) is null.
 - ``doses_from_words``: a treatment's dose from the words written right after its name, at
@@ -47,7 +48,8 @@ note: nothing the model said is lost, it moves to the extraction's ``dropped`` l
 - ``duration_from_words``: a treatment with no duration gets the length written with its name
   ("six cycles of R-CHOP", "interferon-α for two weeks"), which becomes its quote.
 - ``follow_up_from_text``: when no follow-up was extracted, the length in the last case-text
-  sentence about follow-up or how the patient is now ("18 months after transplant").
+  sentence about follow-up or how the patient is now ("18 months after transplant", "At the
+  18-month follow-up"); not a plan, a time before or a sentence that tells a death.
 - ``times_from_words``: a treatment or test with no time gets the time phrase nearest its name
   in the sentence that first names it ("on day +2", "three days later"); a model's piece of
   that phrase ("+2") is completed.
@@ -76,7 +78,9 @@ note: nothing the model said is lost, it moves to the extraction's ``dropped`` l
   and over), with the age's quote; with no age, a case-text sentence calling the patient by an
   age-group word ("a middle-aged man"), never a sex word ("woman").
 - ``outcome_from_text``: when no outcome was extracted, a case-text sentence saying the
-  patient died, and of what ("she eventually died of severe pneumonia").
+  patient died, and of what ("she eventually died of severe pneumonia", "he died on day 9 of
+  multiorgan failure"), or a sentence naming the cause ("The cause of death was ..."); not
+  another's death or one only supposed.  It never sets "alive".
 - ``values_as_written``: a fact's value that is the text's words but for accents on plain
   Latin letters ("Tomas" for "Tomás") becomes the text's words, its quote too when the quote
   is not in the text; only when every place in the text reads the same.  (A word the mentions

@@ -1179,22 +1179,40 @@ _PAUSED = re.compile(
 )
 
 
-_FOLLOW_CUE = re.compile(
+_FOLLOW_SAID = re.compile(
     r"\b(?:(?:at|on|during)[ \t]+(?:the[ \t]+|her[ \t]+|his[ \t]+)?"
     r"(?:(?:last|latest|final|most[ \t]+recent)[ \t]+)?"
     rf"(?:{_COUNT}[ \t-]+(?:days?|weeks?|months?|years?)[ \t-]+)?follow(?:ed)?[- ]up\b|"
-    r"followed[- ]up[ \t]+for|(?:last|latest|most[ \t]+recent)[ \t]+(?:visit|review|contact|seen)|"
-    r"(?:remains|remained|is|was)[ \t]+(?:alive|well|asymptomatic|disease[- ]free|free of|"
-    r"in[ \t]+(?:[\w-]+[ \t]+){0,2}(?:remission|response)|doing[ \t]+well))",
+    r"(?:after|during|over)[ \t]+(?:an?[ \t]+)?(?:[\w-]+[ \t]+){0,3}?(?:of[ \t]+)?follow[- ]?up\b|"
+    r"follow[- ]?up[ \t]+(?:period[ \t]+)?of\b|followed(?:[- ]up)?[ \t]+for\b|"
+    r"lost[ \t]+to[ \t]+follow[- ]?up|at[ \t]+the[ \t]+time[ \t]+of[ \t]+writing|"
+    r"(?:last|latest|most[ \t]+recent)[ \t]+(?:clinic[ \t]+)?(?:visit|review|contact|seen))",
     re.IGNORECASE,
 )
+"""Words that say how long the patient was followed ("At the 18-month follow-up", "After 6
+months of follow-up", "During a follow-up period of 24 months", "She was followed for 5
+years", "At the time of writing")."""
+_STATE_CUE = re.compile(
+    r"\b(?:remains|remained|is|was|has[ \t]+(?:been|remained))[ \t]+(?:still[ \t]+)?"
+    r"(?:alive|well(?![ \t-]+(?:controlled|tolerated|documented|known|described|defined|"
+    r"differentiated|circumscribed|demarcated|established))|asymptomatic|disease[- ]free|"
+    r"[\w]+-free|free[ \t]+of|[\w]+-independent|"
+    r"in[ \t]+(?:[\w-]+[ \t]+){0,2}(?:remission|response)|doing[ \t]+well)",
+    re.IGNORECASE,
+)
+"""Words that say how the patient is now ("remains in complete remission", "is symptom-free",
+"has remained seizure-free", "is still in remission"): a follow-up only in a sentence about
+the patient that tells no death or relapse."""
 _NOT_A_FOLLOW_UP = re.compile(
-    r"\b(?:will|would|shall|plan(?:ned|s)?|scheduled|died|dies|death|relapsed|recurred)\b",
+    r"\b(?:will|would|shall|plan(?:ned|s)?|scheduled|recommend\w*|should|needs?|required|"
+    r"suggest\w*|usually|typically|generally)\b",
     re.IGNORECASE,
 )
-"""A sentence about follow-up that is a plan ("She will be followed up for 5 years") or tells
-an event, not how long the patient was followed ("remained in remission at 9 months, but
-relapsed at 14 months and died"; the eighteenth session's audit)."""
+"""A sentence about follow-up that is a plan or advice ("She will be followed up for 5 years",
+"Follow-up of 5 years is recommended")."""
+_NOT_THE_STATE = re.compile(r"\b(?:died|dies|death|relapsed|recurred)\b", re.IGNORECASE)
+"""A sentence that tells an event, not how the patient is ("remained in remission at 9
+months, but relapsed at 14 months and died"; the eighteenth session's audits)."""
 _BEFORE_NOW = re.compile(r"\s+(?:before|ago|earlier|prior)\b", re.IGNORECASE)
 """After a length: a time before, not a follow-up ("2 years before this admission")."""
 _LENGTH = re.compile(
@@ -1210,17 +1228,27 @@ def follow_up_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
     transplant, he remains in remission": "18 months after transplant"), with that sentence."""
     if record.outcome.follow_up is not None:
         return []
-    for _, sentence in reversed(_prose_sentences(text)):
-        if (
-            not _FOLLOW_CUE.search(sentence)
-            or not _about_this_patient(sentence)
-            or _NOT_A_FOLLOW_UP.search(sentence)
-        ):
+    case_end = case_section(text)[1]
+    for at, sentence in reversed(_prose_sentences(text)):
+        if _NOT_A_FOLLOW_UP.search(sentence) or _OTHER_PEOPLE.search(sentence):
             continue
-        m = next(
-            (m for m in _LENGTH.finditer(sentence) if not _BEFORE_NOW.match(sentence, m.end())),
-            None,
-        )
+        said = _FOLLOW_SAID.search(sentence)
+        if said and not (at < case_end or _about_this_patient(sentence)):
+            said = None
+        state = _STATE_CUE.search(sentence)
+        if state and (not _about_this_patient(sentence) or _NOT_THE_STATE.search(sentence)):
+            state = None
+        cue = said or state
+        if cue is None:
+            continue
+        lengths = [
+            m for m in _LENGTH.finditer(sentence) if not _BEFORE_NOW.match(sentence, m.end())
+        ]
+        # the length nearest the cue: the first after its start, else the last before it
+        # ("Over the following 18 months she had four cycles ..., and at the time of writing,
+        # 26 months after the diagnosis, she remains ...": 26 months)
+        after = [m for m in lengths if m.start() >= cue.start()]
+        m = after[0] if after else (lengths[-1] if lengths else None)
         if m:
             value = m.group().strip()
             record.outcome.follow_up = TextFact(

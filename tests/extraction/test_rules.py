@@ -804,6 +804,17 @@ def test_no_status_the_text_does_not_state(text: str) -> None:
             "Fourteen months after infusion, the patient remains in stringent complete response.",
             "Fourteen months after infusion",
         ),
+        # the second audit's misses (out/audit-s18b), now read
+        ("After 6 months of follow-up, there has been no recurrence.", "6 months"),
+        ("During a follow-up period of 24 months, no recurrence was observed.", "24 months"),
+        ("He was followed for 5 years.", "5 years"),
+        ("He has remained seizure-free for 4 years.", "4 years"),
+        ("Three years later, he is still in remission.", "Three years"),
+        (
+            "Over the following 18 months he had four further cycles of chemotherapy, and at the "
+            "time of writing, 26 months after the original diagnosis, he remains independent.",
+            "26 months after the original",
+        ),
     ],
 )
 def test_follow_up_cues(text: str, follow_up: str) -> None:
@@ -817,6 +828,9 @@ def test_follow_up_cues(text: str, follow_up: str) -> None:
         "He was well until 3 days before admission, when he developed fever.",
         "His last visit to the clinic was 2 years before this admission.",
         "He remained in remission at 9 months, but relapsed at 14 months and died 2 months later.",
+        "His type 2 diabetes has been well controlled on metformin for 10 years.",
+        "Follow-up of at least 5 years is recommended after such a resection.",
+        "In the series of Smith et al., patients were followed for a median of 24 months.",
     ],
 )
 def test_no_follow_up_from_a_plan_a_time_before_or_a_death(text: str) -> None:

@@ -1372,7 +1372,7 @@ _DIED_END = (
 """Where a death's words end: a time, a place, a clause, the sentence."""
 _DIED = re.compile(
     r"(?<!another )(?<!other )(?<!first )(?<!second )(?<!third )"
-    r"\b(?:patient|she|he)\b(?P<between>[^.;]{0,120}?)(?<!nearly )(?<!almost )"
+    r"\b(?P<subject>patient|she|he)\b(?P<between>[^.;]{0,120}?)(?<!nearly )(?<!almost )"
     r"(?<!could have )(?<!might have )(?<!would have )(?<!may have )(?<!could )(?<!might )"
     r"(?<!would )(?<!to have )"
     r"\b(?P<verb>died|passed away|succumbed|expired|did not survive|failed to survive)\b"
@@ -1622,12 +1622,14 @@ def outcome_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
     "complications of", "septic shock secondary")."""
     check = SupportCheck(text)
     sentences = _prose_sentences(text)
+    sex = record.patient.sex.value if record.patient.sex is not None else None
     for _, sentence in sentences:
         m = next(
             (
                 d
                 for d in _DIED.finditer(sentence)
                 if not _ANOTHER_BETWEEN.search(_SUBJECT.split(d.group("between"))[-1])
+                and not _other_sex(d, sex)
             ),
             None,
         )
@@ -1661,6 +1663,13 @@ def outcome_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
                 )
                 break
     return []
+
+
+def _other_sex(m: re.Match[str], sex: str | None) -> bool:
+    """The death's subject is a pronoun of the other sex than the patient's ("Her husband was
+    admitted the same week, and he died of pneumonia", of a woman)."""
+    subject = [m.group("subject"), *_SUBJECT.findall(m.group("between"))][-1].lower()
+    return (subject == "he" and sex == "female") or (subject == "she" and sex == "male")
 
 
 def _names_a_cause(words: str) -> bool:

@@ -12,6 +12,7 @@ from abstraction.core.schema import (
     Diagnosis,
     Evidence,
     Finding,
+    SexFact,
     TextFact,
     Treatment,
     YearFact,
@@ -790,6 +791,20 @@ def test_the_cause_of_death_where_the_text_names_it(
 )
 def test_no_status_the_text_does_not_state(text: str) -> None:
     assert _outcome(text)[:2] == (None, None)
+
+
+def test_a_death_said_with_the_other_sex_s_pronoun_is_another_s() -> None:
+    text = (
+        "A 60-year-old woman was admitted. Her husband was admitted the same week, and he died "
+        "of pneumonia. She recovered." + _PAD
+    )
+    record = empty_case_report()
+    record.patient.sex = SexFact(value="female", evidence=Evidence(quote="woman"))
+    apply_rules(record, ("outcome_from_text",), text)
+    assert record.outcome.status is None and record.outcome.cause_of_death is None
+    he = empty_case_report()
+    apply_rules(he, ("outcome_from_text",), "A 60-year-old man was admitted. He died of sepsis.")
+    assert he.outcome.cause_of_death is not None and he.outcome.cause_of_death.value == "sepsis"
 
 
 @pytest.mark.parametrize(

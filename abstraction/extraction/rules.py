@@ -270,16 +270,38 @@ def targets_of_targeted_only(record: CaseReport) -> list[DroppedFact]:
     the vocabulary's ``targeted_names`` lists whatever their category (tamoxifen, sirolimus,
     eculizumab, a radioligand, a regimen with an antibody): the target the model gave any other
     treatment (an antibiotic's organism, a beta-blocker's class, "anticoagulant") goes to
-    ``dropped``."""
+    ``dropped``, and so does a target that is the treatment's own name."""
     keeps = _targeted_names()
     out = []
     for i, t in enumerate(record.treatments):
-        if t.target is not None and t.category not in _TARGETED and not keeps.search(t.name):
-            fact = {"target": t.target, "evidence": {"quote": t.evidence.quote}}
+        if t.target is None:
+            continue
+        if t.category not in _TARGETED and not keeps.search(t.name):
             note = f"a {t.category.replace('_', ' ')} treatment has no target (rule)"
-            out.append(DroppedFact(path=f"treatments[{i}].target", fact=fact, note=note))
-            t.target = None
+        elif _own_name(t.target, t.name):
+            note = "the treatment's own name, not what it acts on (rule)"
+        else:
+            continue
+        fact = {"target": t.target, "evidence": {"quote": t.evidence.quote}}
+        out.append(DroppedFact(path=f"treatments[{i}].target", fact=fact, note=note))
+        t.target = None
     return out
+
+
+_GIVEN_HOW = re.compile(
+    r"\b(?:intravenous(?:ly)?|iv|oral(?:ly)?|po|subcutaneous(?:ly)?|sc|intramuscular(?:ly)?|im|"
+    r"topical|daily|weekly|pulse[sd]?|high-dose|low-dose|high dose|low dose|"
+    r"(?:one|two|three|four|five|\d+)\s+(?:pulses|doses|cycles|courses)\s+of)\b",
+    re.IGNORECASE,
+)
+
+
+def _own_name(target: str, name: str) -> bool:
+    """A target that is the treatment's own name less how it was given ("methylprednisolone"
+    of "intravenous methylprednisolone", "plasma exchange" of "daily plasma exchange";
+    eighteenth session), not a target named inside the name ("CD19" of "anti-CD19 CAR-T")."""
+    bare = " ".join(_GIVEN_HOW.sub(" ", name).split()).lower()
+    return bool(bare) and " ".join(target.split()).lower() == bare
 
 
 def tests_not_treatments(record: CaseReport) -> list[DroppedFact]:

@@ -697,6 +697,8 @@ class SupportCheck:
         person"``, `_of_another`: "Her mother had breast cancer", "a family history of
         diabetes"; eleventh session).  A clause that names the fact in other words than its
         name's cannot be read, and says nothing."""
+        if isinstance(fact, Diagnosis) and fact.status == "ruled_out":
+            return self._ruled_out_of_another(name, lead[-200:] + quote + trail[:200])
         if not said_present(fact):
             return None
         if _negates(name):
@@ -729,6 +731,20 @@ class SupportCheck:
             if why is None or _WHY_RANK.index(found) < _WHY_RANK.index(why):
                 why = found
         return why
+
+    def _ruled_out_of_another(self, name: str, read: str) -> str | None:
+        """A diagnosis said to be ruled out is not stated by a quote whose every clause that
+        names it says it of another person ("His mother had systemic lupus erythematosus",
+        filed as the patient's, ruled out; eighteenth session)."""
+        named = False
+        for clause in _NEGATION_CLAUSE.split(read):
+            if not self.value_stated(Finding, "name", name, clause):
+                continue
+            others = _mentions_of_another(name, clause)
+            if not others or not all(others):
+                return None
+            named = True
+        return "says it of another person" if named else None
 
     def value_stated(self, model: type[BaseModel], field: str, value: str, quote: str) -> bool:
         if len(value.strip()) < MIN_VALUE_CHARS:

@@ -264,6 +264,28 @@ def test_only_targeted_categories_keep_a_target() -> None:
     assert all(d.note and "has no target (rule)" in d.note for d in dropped)
 
 
+def test_a_target_that_is_the_treatment_s_own_name_is_none() -> None:
+    record = empty_case_report()
+    record.treatments = [
+        _t("intravenous methylprednisolone", "immunotherapy", "methylprednisolone"),
+        _t("daily plasma exchange", "immunotherapy", "plasma exchange"),
+        _t("tocilizumab", "immunotherapy", "tocilizumab"),
+        _t("anti-CD19 CAR-T", "cellular_therapy", "CD19"),
+        _t("BCMA CAR-T", "cellular_therapy", "BCMA"),
+        _t("tocilizumab", "immunotherapy", "interleukin-6 receptor"),
+    ]
+    dropped = apply_rules(record, ("targets_of_targeted_only",))
+    assert [t.target for t in record.treatments] == [
+        None,
+        None,
+        None,
+        "CD19",
+        "BCMA",
+        "interleukin-6 receptor",
+    ]
+    assert all(d.note and "own name" in d.note for d in dropped) and len(dropped) == 3
+
+
 _PAD = " The course is described below in the words of the report, as a paragraph of prose."
 
 

@@ -850,3 +850,19 @@ def test_follow_up_cues(text: str, follow_up: str) -> None:
 )
 def test_no_follow_up_from_a_plan_a_time_before_or_a_death(text: str) -> None:
     assert _outcome(text, "follow_up_from_text")[2] is None
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["chest computed tomography", "urinalysis", "ANCA", "antinuclear antibodies were negative"],
+)
+def test_tests_named_as_treatments_leave(name: str) -> None:
+    # a new case report of the eighteenth session: each was filed as a treatment
+    assert is_test(name)
+
+
+@pytest.mark.parametrize(
+    "name", ["rituximab", "anti-CD20 monoclonal antibody", "plasma exchange", "haemodialysis"]
+)
+def test_treatments_are_not_tests(name: str) -> None:
+    assert not is_test(name)

@@ -2180,3 +2180,29 @@ def test_a_complete_time_is_not_cut_short() -> None:
     fact = {"method": "CT", "result": None, "time": "a week after she was discharged"}
     grounded = ground(_record(assessments=[{**fact, "evidence": sentence}]), text, unstated="drop")
     assert grounded.record.assessments[0].time is not None, grounded.dropped
+
+
+@pytest.mark.parametrize(
+    ("quote", "stated"),
+    [
+        # a relative's disease filed as the patient's, ruled out (eighteenth session)
+        ("His mother had systemic lupus erythematosus.", False),
+        ("a family history of systemic lupus erythematosus", False),
+        # ruled out for the patient, or named beside a relative's
+        ("Systemic lupus erythematosus was ruled out.", True),
+        ("Systemic lupus erythematosus was excluded, although his mother had it.", True),
+    ],
+)
+def test_a_ruled_out_diagnosis_said_of_another_person(quote: str, stated: bool) -> None:
+    text = f"A 27-year-old man presented with haemoptysis. {quote} He recovered."
+    record = empty_case_report()
+    record.diagnoses = [
+        Diagnosis(
+            name="systemic lupus erythematosus",
+            status="ruled_out",
+            details=None,
+            evidence=Evidence(quote=quote),
+        )
+    ]
+    evidence = ground(record, text).record.diagnoses[0].evidence
+    assert (evidence.status != "unsupported") is stated, evidence.note

@@ -1196,7 +1196,8 @@ _STATE_CUE = re.compile(
     r"\b(?:remains|remained|is|was|has[ \t]+(?:been|remained))[ \t]+(?:still[ \t]+)?"
     r"(?:alive|well(?![ \t-]+(?:controlled|tolerated|documented|known|described|defined|"
     r"differentiated|circumscribed|demarcated|established))|asymptomatic|disease[- ]free|"
-    r"[\w]+-free|free[ \t]+of|[\w]+-independent|"
+    r"(?:symptom|disease|recurrence|relapse|seizure|progression|event|pain|tumou?r|"
+    r"transfusion|dialysis|treatment|therapy)-free|free[ \t]+of|[\w]+-independent|"
     r"in[ \t]+(?:[\w-]+[ \t]+){0,2}(?:remission|response)|doing[ \t]+well)",
     re.IGNORECASE,
 )
@@ -1204,22 +1205,40 @@ _STATE_CUE = re.compile(
 "has remained seizure-free", "is still in remission"): a follow-up only in a sentence about
 the patient that tells no death or relapse."""
 _NOT_A_FOLLOW_UP = re.compile(
-    r"\b(?:will|would|shall|plan(?:ned|s)?|scheduled|recommend\w*|should|needs?|required|"
-    r"suggest\w*|usually|typically|generally)\b",
+    r"\b(?:will|would|shall|plan(?:ned|s)?|scheduled|recommend\w*|advis\w*|should|needs?|"
+    r"required|suggest\w*|usually|typically|generally|had[ \t]+been[ \t]+followed|"
+    r"before[ \t]+(?:the|this|his|her)[ \t]+(?:current|present|index)?[ \t]*"
+    r"(?:presentation|admission|illness|diagnosis))\b",
     re.IGNORECASE,
 )
 """A sentence about follow-up that is a plan or advice ("She will be followed up for 5 years",
 "Follow-up of 5 years is recommended")."""
-_NOT_THE_STATE = re.compile(r"\b(?:died|dies|death|relapsed|recurred)\b", re.IGNORECASE)
+_NOT_THE_STATE = re.compile(
+    r"\b(?:died|dies|death|relapsed|recurred|progress(?:ed|ion)|until|after[ \t]+which)\b",
+    re.IGNORECASE,
+)
 """A sentence that tells an event, not how the patient is ("remained in remission at 9
 months, but relapsed at 14 months and died"; the eighteenth session's audits)."""
-_BEFORE_NOW = re.compile(r"\s+(?:before|ago|earlier|prior)\b", re.IGNORECASE)
-"""After a length: a time before, not a follow-up ("2 years before this admission")."""
+_BEFORE_NOW = re.compile(r"\s+(?:before|ago|earlier|prior)\b|-?\s*old\b|\s+of\s+age\b", re.I)
+_OF_ANOTHER = re.compile(r"\s+of\s+(?!follow)\w+", re.IGNORECASE)
+"""After a length: a time before, an age or the length of something else, not a follow-up ("2
+years before this admission", "a 4-year-old girl", "18 months of age", "6 months of
+chemotherapy"; not "6 months of follow-up")."""
 _LENGTH = re.compile(
     rf"\b{_COUNT}[ \t-]+(?:days?|weeks?|months?|years?)"
     r"(?:[ \t]+(?:after|post|following|from|since)[ \t]+(?:the[ \t]+)?[\w-]+)?",
     re.IGNORECASE,
 )
+
+
+def _not_followed(m: re.Match[str], sentence: str) -> bool:
+    """A length that is a time before, an age, or the length of something else (`_BEFORE_NOW`;
+    "6 months of chemotherapy", but not "40 months after completion of radiotherapy")."""
+    if _BEFORE_NOW.match(sentence, m.end()):
+        return True
+    bare = m.group().rstrip().lower().endswith(("day", "days", "week", "weeks", "month"))
+    bare |= m.group().rstrip().lower().endswith(("months", "year", "years"))
+    return bare and bool(_OF_ANOTHER.match(sentence, m.end()))
 
 
 def follow_up_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
@@ -1241,9 +1260,7 @@ def follow_up_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
         cue = said or state
         if cue is None:
             continue
-        lengths = [
-            m for m in _LENGTH.finditer(sentence) if not _BEFORE_NOW.match(sentence, m.end())
-        ]
+        lengths = [m for m in _LENGTH.finditer(sentence) if not _not_followed(m, sentence)]
         # the length nearest the cue: the first after its start, else the last before it
         # ("Over the following 18 months she had four cycles ..., and at the time of writing,
         # 26 months after the diagnosis, she remains ...": 26 months)
@@ -1343,9 +1360,9 @@ def _drop(path: str, fact: Any, note: str) -> DroppedFact:
     return DroppedFact(path=path, fact=fact.model_dump(mode="json"), note=note)
 
 
-_SENTENCE = re.compile(r"(?:[^.!?\n]|\.(?=\d))+[.!?]?")
+_SENTENCE = re.compile(r"(?:[^.!?\n]|\.(?=\d)|(?<=et al)\.)+[.!?]?")
 """A sentence: up to a full stop, question or exclamation mark or line end (not the point
-of a decimal number: "6.8 g/dL")."""
+of a decimal number: "6.8 g/dL", nor the one of "et al.")."""
 _SHE = re.compile(r"\b(she|her|hers|herself|woman|female|girl|lady)\b", re.IGNORECASE)
 _HE = re.compile(r"\b(he|his|him|himself|man|male|boy|gentleman)\b", re.IGNORECASE)
 _DEATH_TIME = (
@@ -1367,7 +1384,7 @@ _NOT_KNOWN = (
 )
 _DIED_END = (
     r"\s+(?:on|at|in|after|within|the|beyond|to|until|despite|because|while|during|whereas|"
-    r"but|although|\d+)\b|[.,;]|$"
+    r"but|although|shortly|soon|later|\d+)\b|[.,;]|$"
 )
 """Where a death's words end: a time, a place, a clause, the sentence."""
 _DIED = re.compile(
@@ -1386,6 +1403,9 @@ _DIED = re.compile(
 the verb or after its time or place; not a death only supposed ("could have died") nor
 another patient's ("Another patient treated with the same regimen died of ...")."""
 _SUBJECT = re.compile(r"\b(?:patient|she|he)\b", re.IGNORECASE)
+_SUPPOSED = re.compile(r"\b(?:could|would|might|may|must)\b", re.IGNORECASE)
+"""A modal in the last words before the verb: a death only supposed ("would likely have
+died", "could easily have died"; the third audit)."""
 _ANOTHER_BETWEEN = re.compile(
     r"\b(?:who|whom|whose|which|that|others?|donor|roommate|friend|neighbou?r|colleague|"
     r"relatives?|partner|wife|husband|brother|sister|mother|father|son|daughter|sibling|"
@@ -1401,7 +1421,7 @@ _CAUSE_OF_DEATH = re.compile(
     r"(?:(?:considered|thought|believed|presumed|judged|determined|found)\s+to\s+be\s+"
     r"|(?:attributed|ascribed)\s+to\s+|(?:listed|recorded|certified|given)\s+as\s+)?"
     rf"{_NOT_KNOWN}(?P<cause>[^.;()]{{3,160}}?)(?=\s*[.;(]|$)"
-    r"|\b(?:his|her|the\s+patient's)\s+death\s+was\s+"
+    r"|(?:\b(?:his|her|the\s+patient's)\s+|^\s*)death\s+was\s+"
     r"(?:(?:considered|thought|believed|presumed|judged)\s+to\s+(?:be\s+|have\s+been\s+)?)?"
     r"(?:due\s+to|caused\s+by|attributed\s+to|secondary\s+to|the\s+result\s+of|"
     r"a\s+result\s+of|related\s+to)\s+"
@@ -1629,6 +1649,7 @@ def outcome_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
                 d
                 for d in _DIED.finditer(sentence)
                 if not _ANOTHER_BETWEEN.search(_SUBJECT.split(d.group("between"))[-1])
+                and not _SUPPOSED.search(" ".join(d.group("between").split()[-3:]))
                 and not _other_sex(d, sex)
             ),
             None,
@@ -1649,20 +1670,34 @@ def outcome_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
             record.outcome.cause_of_death = TextFact(value=cause, evidence=evidence)
         break
     status = record.outcome.status.value if record.outcome.status is not None else None
-    if status == "died" and record.outcome.cause_of_death is None:
-        for _, sentence in sentences:
+    if status in ("died", None) and record.outcome.cause_of_death is None:
+        for k, (_, sentence) in enumerate(sentences):
             m = _CAUSE_OF_DEATH.search(sentence)
-            if m is None or _OTHER_PEOPLE.search(sentence):
+            before = sentences[k - 1][1] if k else ""
+            if m is None or _OTHER_PEOPLE.search(sentence) or _anothers_death(before, check):
+                continue  # "Her father died at 50. The cause of death was ...": his
+            if status is None and not check.cue_stated("outcome_status", "died", sentence):
                 continue
             cause = m.group("cause") or m.group("cause2") or ""
             end = _CAUSE_ENDS.search(cause)
             cause = (cause[: end.start()] if end else cause).strip()
+            evidence = Evidence(quote=sentence.strip())
+            if status is None:  # "The cause of death was ..." says the patient died
+                record.outcome.status = OutcomeStatusFact(value="died", evidence=evidence)
             if _a_cause(cause):
-                record.outcome.cause_of_death = TextFact(
-                    value=cause, evidence=Evidence(quote=sentence.strip())
-                )
-                break
+                record.outcome.cause_of_death = TextFact(value=cause, evidence=evidence)
+            break
     return []
+
+
+_A_DEATH = re.compile(r"\b(?:died|dies|death|passed\s+away|succumbed|expired)\b", re.I)
+
+
+def _anothers_death(sentence: str, check: SupportCheck) -> bool:
+    """A sentence that tells a death, not the patient's ("His father died at 50")."""
+    return bool(_A_DEATH.search(sentence)) and not check.cue_stated(
+        "outcome_status", "died", sentence
+    )
 
 
 def _other_sex(m: re.Match[str], sex: str | None) -> bool:

@@ -763,6 +763,17 @@ def _outcome(text: str, *rules: str) -> tuple[str | None, ...]:
         ("He died of cardiac arrest during induction of anaesthesia.", "died", "cardiac arrest"),
         ("He died of undetermined causes.", "died", None),
         ("Another patient treated with the same regimen died of hepatotoxicity.", None, None),
+        # the third audit (out/audit-s18c): a death only supposed, a cause's end, a death told
+        # only by its cause; not a relative's cause in the next sentence
+        ("Without surgery he would likely have died of respiratory failure.", None, None),
+        ("He died of his injuries shortly after arrival.", "died", "his injuries"),
+        (
+            "The cause of death was massive pulmonary embolism.",
+            "died",
+            "massive pulmonary embolism",
+        ),
+        ("Death was due to septic shock.", "died", "septic shock"),
+        ("His father died at 50. The cause of death was myocardial infarction.", None, None),
         # not known, or the usual cause: no cause
         ("He died on day 4. The cause of death was not determined.", "died", None),
         ("He died on day 4. The most common cause of death was infection.", "died", None),
@@ -844,6 +855,12 @@ def test_follow_up_cues(text: str, follow_up: str) -> None:
         "His last visit to the clinic was 2 years before this admission.",
         "He remained in remission at 9 months, but relapsed at 14 months and died 2 months later.",
         "His type 2 diabetes has been well controlled on metformin for 10 years.",
+        "He had been followed for 10 years for ulcerative colitis before the current presentation.",
+        "Long-term follow-up of 10 years or more is advised after such a resection.",
+        "At 18 months of age he was well.",
+        "He has been alcohol-free for 3 years.",
+        "He was well for 8 months, until the disease progressed.",
+        "After completing 6 months of chemotherapy he remained in remission.",
         "Follow-up of at least 5 years is recommended after such a resection.",
         "In the series of Smith et al., patients were followed for a median of 24 months.",
     ],

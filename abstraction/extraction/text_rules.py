@@ -1236,8 +1236,7 @@ def _not_followed(m: re.Match[str], sentence: str) -> bool:
     "6 months of chemotherapy", but not "40 months after completion of radiotherapy")."""
     if _BEFORE_NOW.match(sentence, m.end()):
         return True
-    bare = m.group().rstrip().lower().endswith(("day", "days", "week", "weeks", "month"))
-    bare |= m.group().rstrip().lower().endswith(("months", "year", "years"))
+    bare = re.search(rf"{_LENGTH_UNIT}$", m.group().rstrip(), re.IGNORECASE) is not None
     return bare and bool(_OF_ANOTHER.match(sentence, m.end()))
 
 
@@ -1382,6 +1381,7 @@ _NOT_KNOWN = (
     r"(?!(?:not|never|unknown|unclear|undetermined|uncertain|undefined|indeterminate|obscure|"
     r"difficult|impossible|a\s+matter)\b)"
 )
+"""Words that say a cause is not known ("The cause of death was not determined")."""
 _DIED_END = (
     r"\s+(?:on|at|in|after|within|the|beyond|to|until|despite|because|while|during|whereas|"
     r"but|although|shortly|soon|later|\d+)\b|[.,;]|$"

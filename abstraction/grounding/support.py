@@ -44,7 +44,9 @@ from abstraction.core.normalize import (
     _basic,
     _dates,
     _numberish,
+    _read_groups,
     _spelling,
+    synonym_files,
 )
 from abstraction.core.schema import (
     AgeGroupFact,
@@ -354,14 +356,21 @@ _DERIVED_PAIRS = (
     ("sleepiness", "sleepy"), ("tiredness", "tired"), ("breathlessness", "breathless"),
     ("hoarseness", "hoarse"), ("clumsiness", "clumsy"), ("soreness", "sore"),
     ("paleness", "pale"), ("puffiness", "puffy"), ("painful", "pain"),
+    # a sign and the adjective that says the patient has it ("he was tachycardic"; eighteenth
+    # session: the model names the sign, the text the adjective, and the fact was refused)
+    ("tachycardia", "tachycardic"), ("bradycardia", "bradycardic"), ("tachypnea", "tachypneic"),
+    ("tachypnoea", "tachypnoeic"), ("hypoxia", "hypoxic"), ("hypotension", "hypotensive"),
+    ("cyanosis", "cyanotic"), ("lethargy", "lethargic"), ("diaphoresis", "diaphoretic"),
+    ("oliguria", "oliguric"), ("anuria", "anuric"), ("hypothermia", "hypothermic"),
+    ("cachexia", "cachectic"), ("dehydration", "dehydrated"), ("jaundice", "jaundiced"),
 )  # fmt: skip
 _DERIVED: dict[str, set[str]] = {}
 for _noun, _adjective in _DERIVED_PAIRS:
     _DERIVED.setdefault(_noun, set()).add(_adjective)
     _DERIVED.setdefault(_adjective, set()).add(_noun)
-"""Clinical nouns in "-ness" (and "painful") and the words they are stated by, both ways: a
-list, not a suffix rule ("redness" is not stated by "red blood cells", nor "fullness" by "a
-full recovery")."""
+"""Clinical nouns in "-ness" (and "painful", and signs in "-ia", "-osis"...) and the words
+they are stated by, both ways: a list, not a suffix rule ("redness" is not stated by "red blood
+cells", nor "fullness" by "a full recovery")."""
 
 
 @lru_cache(maxsize=65536)
@@ -646,7 +655,10 @@ class SupportCheck:
             for clause in _NEGATION_CLAUSE.split(text):
                 if not (_negates(clause) and self.value_stated(Finding, "name", name, clause)):
                     continue
-                denials = [] if _negates(name) else _mention_denials(name, clause, of_patient=True)
+                as_named = _named_as(name, clause)
+                denials = (
+                    [] if _negates(name) else _mention_denials(as_named, clause, of_patient=True)
+                )
                 if not denials or any(denials):
                     return True  # the name itself negated ("no lymphadenopathy"): as a whole
         return False
@@ -713,9 +725,10 @@ class SupportCheck:
         for clause in _NEGATION_CLAUSE.split(read):
             if not self.value_stated(Finding, "name", name, clause):
                 continue
-            denials = _mention_denials(name, clause)
-            others = _mentions_of_another(name, clause)
-            hedges = _mention_hedges(name, clause, confirmed)
+            as_named = _named_as(name, clause)
+            denials = _mention_denials(as_named, clause)
+            others = _mentions_of_another(as_named, clause)
+            hedges = _mention_hedges(as_named, clause, confirmed)
             if not denials and _DIFFERENTIAL.search(clause) and not confirmed:
                 denials, others, hedges = [False], [False], [True]  # named in other words
             if not denials or not all(
@@ -1938,8 +1951,9 @@ def _mention_denials(name: str, clause: str, *, of_patient: bool = False) -> lis
     """For each place `clause` names `name` (its words in order, each maybe with an ending:
     "fever" in "fevers"), whether the words around it deny it (`_denies`; a mention's
     negation is looked for after the previous mention only).  Empty when the clause names it
-    in other words.  With `of_patient`, a denial said of another person is none ("Her mother
-    had no fever": `_said_of_other` on the clause's words before the mention)."""
+    in other words (`_named_as` reads a synonym's).  With `of_patient`, a denial said of
+    another person is none ("Her mother had no fever": `_said_of_other` on the clause's words
+    before the mention)."""
     at_name = _name_pattern(name)
     if at_name is None:
         return []
@@ -1960,6 +1974,39 @@ def _mention_denials(name: str, clause: str, *, of_patient: bool = False) -> lis
         and not (of_patient and _said_of_other(_basic(clause[: h.start()], {}).split()))
         for lo, h in zip(starts, hits, strict=False)
     ]
+
+
+@lru_cache(maxsize=4096)
+def _other_names(name: str) -> tuple[str, ...]:
+    """The other words a finding may be named by, as a text writes them: its synonyms
+    (`data/synonyms`: "febrile" for fever) with their British spellings, and its derived
+    forms (`_DERIVED`: "hypotensive" for hypotension)."""
+    v = vocabulary("findings")
+    target = " ".join(v.replace(words_of(name)))
+    out: set[str] = set(_DERIVED.get(name.casefold(), set()))
+    for path in synonym_files("findings"):
+        for group in _read_groups(path):
+            if any(" ".join(v.replace(words_of(g))) == target for g in group):
+                out.update(g.casefold() for g in group)
+    british = {american: british for british, american in _spelling().items()}
+    out |= {" ".join(british.get(w, w) for w in o.split()) for o in out}
+    out.discard(name.casefold())
+    return tuple(sorted(out))
+
+
+def _named_as(name: str, clause: str) -> str:
+    """The words `clause` names a finding by: its own name (in order or not), else the first
+    of its other names that the clause has ("He was not febrile" names fever "febrile"; "He
+    was not hypotensive", hypotension).  Eighteenth session: a finding said present and
+    quoted by such words under a negation passed unread."""
+    at_name = _name_pattern(name)
+    if at_name is None or at_name.search(clause) or _scattered(name, clause):
+        return name
+    for other in _other_names(name):
+        found = _name_pattern(other)
+        if found is not None and found.search(clause):
+            return other
+    return name
 
 
 _WHY_RANK = ("denies it", "only suspects or doubts it", "says it of another person")

@@ -2206,3 +2206,33 @@ def test_a_ruled_out_diagnosis_said_of_another_person(quote: str, stated: bool) 
     ]
     evidence = ground(record, text).record.diagnoses[0].evidence
     assert (evidence.status != "unsupported") is stated, evidence.note
+
+
+@pytest.mark.parametrize(
+    ("name", "assertion", "quote", "stated"),
+    [
+        # a sign named by the adjective that says the patient has it (eighteenth session)
+        ("tachycardia", "present", "He was pale and tachycardic.", True),
+        ("hypotension", "present", "He was hypotensive on arrival.", True),
+        ("cyanosis", "present", "The infant was cyanotic.", True),
+        # the same words under a negation: the finding said present is refused
+        ("hypotension", "present", "He was not hypotensive.", False),
+        ("hypoxia", "present", "He was not hypoxic.", False),
+        ("weakness", "present", "He was not weak.", False),
+        # a synonym under a negation (before: passed unread, "it names it in other words")
+        ("fever", "present", "He was not febrile.", False),
+        ("shortness of breath", "present", "He had no dyspnoea.", False),
+        ("fever", "absent", "He was not febrile.", True),
+        ("fever", "present", "He was febrile.", True),
+    ],
+)
+def test_a_finding_named_in_other_words_is_read_where_they_stand(
+    name: str, assertion: str, quote: str, stated: bool
+) -> None:
+    text = f"A 27-year-old man presented with haemoptysis. {quote} He recovered."
+    record = empty_case_report()
+    record.findings = [
+        Finding(name=name, assertion=assertion, body_site=None, evidence=Evidence(quote=quote))
+    ]
+    evidence = ground(record, text).record.findings[0].evidence
+    assert (evidence.status != "unsupported") is stated, evidence.note

@@ -362,9 +362,10 @@ def _quoted(fact: Any, text: str) -> bool:
     return isinstance(quote, str) and bool(quote) and quote.casefold() in text.casefold()
 
 
-_SPLIT = re.compile(r"\s*(?:(?<!\d),|,(?!\d{3}\b)|[;()]|\band\b)\s*")
-"""Commas, semicolons, parentheses and "and" join names; a comma inside a number ("5,000 IU")
-does not."""
+_SPLIT = re.compile(r"\s*(?:(?<!\d),|,(?!\d)|[;()]|\band\b)\s*")
+"""Commas, semicolons, parentheses and "and" join names; a comma inside a number does not: a
+thousands separator ("5,000 IU") or a decimal comma ("cardiac index 1,6 L/min/m2", split
+before the eighteenth session into "cardiac index 1" and "6 L/min/m2", two tests)."""
 
 
 def split_phrase(phrase: str) -> list[str]:

@@ -162,6 +162,10 @@ def test_split_and_bare_number_age_rules() -> None:
     assert split_phrase("heart failure (CHF)") == ["heart failure", "CHF"]
     assert split_phrase("fever, cough and rash") == ["fever", "cough", "rash"]
     assert split_phrase("Random bandage") == ["Random bandage"], "'and' only as a word"
+    # a comma inside a number joins nothing: thousands, and a decimal comma (eighteenth session)
+    assert split_phrase("heparin 5,000 IU") == ["heparin 5,000 IU"]
+    assert split_phrase("cardiac index 1,6 L/min/m2") == ["cardiac index 1,6 L/min/m2"]
+    assert split_phrase("CD3, CD5 and CD7") == ["CD3", "CD5", "CD7"]
     spec = SPEC.model_copy(update={"split": True})
     prompt = PROMPT.model_copy(update={"passes": (spec,)})
     answer = _answer(age="62", signs_symptoms=["fever and dyspnoea"])

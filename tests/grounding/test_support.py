@@ -2211,14 +2211,13 @@ def test_a_ruled_out_diagnosis_said_of_another_person(quote: str, stated: bool) 
 @pytest.mark.parametrize(
     ("name", "assertion", "quote", "stated"),
     [
-        # a sign named by the adjective that says the patient has it (eighteenth session)
-        ("tachycardia", "present", "He was pale and tachycardic.", True),
-        ("hypotension", "present", "He was hypotensive on arrival.", True),
-        ("cyanosis", "present", "The infant was cyanotic.", True),
-        # the same words under a negation: the finding said present is refused
-        ("hypotension", "present", "He was not hypotensive.", False),
-        ("hypoxia", "present", "He was not hypoxic.", False),
+        # a sign's adjective does not state it (tried in the eighteenth session, withdrawn
+        # after a blind audit: "hypotensive drugs", "did not become oliguric")
+        ("tachycardia", "present", "He was pale and tachycardic.", False),
+        ("hypotension", "present", "He was started on hypotensive drugs.", False),
+        # an adjective of the "-ness" list under a negation: the finding said present is refused
         ("weakness", "present", "He was not weak.", False),
+        ("weakness", "present", "He was weak.", True),
         # a synonym under a negation (before: passed unread, "it names it in other words")
         ("fever", "present", "He was not febrile.", False),
         ("shortness of breath", "present", "He had no dyspnoea.", False),

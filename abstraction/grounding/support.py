@@ -1295,6 +1295,8 @@ _HAVING = frozenset(
     {"have", "has", "had", "show", "shows", "showed", "shown", "reveal", "reveals", "revealed"}
     | {"develop", "develops", "developed", "report", "reports", "reported", "experience"}
     | {"experienced", "exhibit", "exhibited", "complain", "complained", "of", "any", "a", "an"}
+    | {"been", "become", "becomes", "became", "appear", "appears", "appeared", "seem", "seems"}
+    | {"seemed", "look", "looks", "looked"}
 )
 _DENIED_HEADS = frozenset(
     {"history", "evidence", "sign", "signs", "symptom", "symptoms", "complaint", "complaints"}

@@ -2223,6 +2223,11 @@ def test_a_ruled_out_diagnosis_said_of_another_person(quote: str, stated: bool) 
         ("shortness of breath", "present", "He had no dyspnoea.", False),
         ("fever", "absent", "He was not febrile.", True),
         ("fever", "present", "He was febrile.", True),
+        # "not" / "never" before a verb of being or seeming (the fourth audit's "She has never
+        # been jaundiced", kept before)
+        ("jaundice", "present", "He has never been jaundiced.", False),
+        ("fever", "present", "He did not become febrile.", False),
+        ("fever", "absent", "He did not become febrile.", True),
     ],
 )
 def test_a_finding_named_in_other_words_is_read_where_they_stand(

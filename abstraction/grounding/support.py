@@ -704,8 +704,9 @@ class SupportCheck:
         rash spread", "did not improve her dyspnoea", "no fever at admission, fever on day
         4") or says it of another person as the clause's subject (``"says it of another
         person"``, `_of_another`: "Her mother had breast cancer", "a family history of
-        diabetes"; eleventh session).  A clause that names the fact in other words than its
-        name's cannot be read, and says nothing."""
+        diabetes"; eleventh session).  A clause that names the fact by a synonym is read where
+        the synonym stands (`_named_as`: "She was not febrile"); in other words still, it
+        cannot be read, and says nothing."""
         if isinstance(fact, Diagnosis) and fact.status == "ruled_out":
             return self._ruled_out_of_another(name, lead[-200:] + quote + trail[:200])
         if not said_present(fact):

@@ -1771,7 +1771,13 @@ _MADE_OF = re.compile(
     re.IGNORECASE,
 )
 _FOR = re.compile(r"\s+(?:for|of|to|due to|because of|after)\s+", re.IGNORECASE)
-_FOLLOW_UP = re.compile(r"(?:[\w-]+\s+){0,3}(?:follow[- ]?ups?|visits?)", re.IGNORECASE)
+_FOLLOW_UP = re.compile(
+    r"(?:[\w-]+\s+){0,3}(?:follow[- ]?ups?|visits?|(?:re)?admissions?|hospitali[sz]ations?|"
+    r"discharges?)",
+    re.IGNORECASE,
+)
+"""A visit, not a treatment ("follow-up", "clinic visit"; "admission", "hospitalisation",
+"discharge": the eighteenth session's reading sample found "admission" kept as a treatment)."""
 _TREATMENT_WORD = re.compile(
     r"\b(?:therap\w*|treat\w*|prophyla\w*|regimens?|grafts?|grafting|transplant\w*|"
     r"infusions?|injections?|support|repair|management|care|correction|replacement|"

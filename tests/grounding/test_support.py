@@ -2240,3 +2240,22 @@ def test_a_finding_named_in_other_words_is_read_where_they_stand(
     ]
     evidence = ground(record, text).record.findings[0].evidence
     assert (evidence.status != "unsupported") is stated, evidence.note
+
+
+@pytest.mark.parametrize(
+    ("name", "stated"),
+    [
+        # a visit, not a treatment (the eighteenth session's reading sample: "admission")
+        ("admission", False),
+        ("hospitalisation", False),
+        ("ICU admission", False),
+        ("follow-up", False),
+        ("intravenous antibiotics", True),
+    ],
+)
+def test_a_visit_is_not_a_treatment(name: str, stated: bool) -> None:
+    quote = "On admission he was given intravenous antibiotics and hospitalisation was prolonged."
+    text = f"A 27-year-old man presented with fever. {quote} Follow-up was uneventful."
+    record = _record(treatments=[_treatment(name=name, category="other", evidence=quote)])
+    evidence = ground(record, text).record.treatments[0].evidence
+    assert (evidence.status != "unsupported") is stated, evidence.note

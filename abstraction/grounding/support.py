@@ -1982,19 +1982,35 @@ def _mention_denials(name: str, clause: str, *, of_patient: bool = False) -> lis
     ]
 
 
+@cache
+def _synonym_groups() -> dict[str, frozenset[str]]:
+    """The findings' synonym groups (`data/synonyms`), each as written, by canonical form:
+    read once (they were read from disk for every new name)."""
+    v = vocabulary("findings")
+    groups: dict[str, set[str]] = {}
+    for path in synonym_files("findings"):
+        for group in _read_groups(path):
+            for g in group:
+                groups.setdefault(" ".join(v.replace(words_of(g))), set()).update(
+                    w.casefold() for w in group
+                )
+    return {k: frozenset(g) for k, g in groups.items()}
+
+
+@cache
+def _british() -> dict[str, str]:
+    """American word -> British, from the spelling list (`_spelling` maps the other way)."""
+    return {american: british for british, american in _spelling().items()}
+
+
 @lru_cache(maxsize=4096)
 def _other_names(name: str) -> tuple[str, ...]:
     """The other words a finding may be named by, as a text writes them: its synonyms
     (`data/synonyms`: "febrile" for fever) with their British spellings, and its derived
     forms (`_DERIVED`: "weak" for weakness)."""
-    v = vocabulary("findings")
-    target = " ".join(v.replace(words_of(name)))
-    out: set[str] = set(_DERIVED.get(name.casefold(), set()))
-    for path in synonym_files("findings"):
-        for group in _read_groups(path):
-            if any(" ".join(v.replace(words_of(g))) == target for g in group):
-                out.update(g.casefold() for g in group)
-    british = {american: british for british, american in _spelling().items()}
+    target = " ".join(vocabulary("findings").replace(words_of(name)))
+    out = set(_DERIVED.get(name.casefold(), set())) | _synonym_groups().get(target, frozenset())
+    british = _british()
     out |= {" ".join(british.get(w, w) for w in o.split()) for o in {*out, name.casefold()}}
     out.discard(name.casefold())
     return tuple(sorted(out))

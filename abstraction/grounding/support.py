@@ -1258,7 +1258,7 @@ _NOT_NEGATIONS = re.compile(
 excluded", "disease-free", "free T4", "nil by mouth"): taken out before the search."""
 _NEGATION_CLAUSE = re.compile(
     r";(?![\w.+-]*\))|[!?]|\.\s|(?-i:\.(?=[A-Z]))"
-    r"|\b(?:but|although|though|while|whereas|however)\b",
+    r"|\b(?:but|although|though|while|whereas)\b|(?<!\bnot,\s)(?<!\bnever,\s)\bhowever\b",
     re.IGNORECASE,
 )
 """Where a clause ends for both negation checks (a finding absent, a finding present): "no
@@ -1313,7 +1313,9 @@ _DENIED_AFTER = re.compile(
     r"(?:\b(?:was|were|is|are|had\s+been|has\s+been)\s+|^\s*:\s*)"
     r"(?:(?:absent|negative|neg|none|nil|denied|lacking|excluded|ruled\s+out)\b"
     r"|not\s+(?:seen|found|present|detected|observed|identified|noted|shown|demonstrated"
-    r"|reported|heard|felt|palpable|visible|appreciated|elicited)\b(?!\s+by\b))",
+    r"|reported|heard|felt|palpable|visible|appreciated|elicited)\b(?!\s+by\b)"
+    r"|not\s+(?:a\s+)?(?:(?:prominent|major|significant|presenting)\s+)?"
+    r"(?:feature|finding|complaint)s?\b)",
     re.IGNORECASE,
 )
 _DENIED_RIGHT_AFTER = re.compile(r"^(?:-free\b|[\s-]+(?:neg|negative)\b)", re.IGNORECASE)
@@ -1813,11 +1815,32 @@ def _a_treatment(value: str) -> bool:
     )
 
 
+@lru_cache(maxsize=4096)
+def _spelled(word: str) -> str:
+    """A pattern for `word` in either spelling, British or American, as the word check reads
+    both (`words_of`): "tachypnea" finds "tachypnoea", "haemoptysis" finds "hemoptysis",
+    "tumor" "tumour", "immunization" "immunisation".  Short words, and words with other
+    characters than letters, as written.  Nineteenth session: "No tachypnoea was present"
+    stated "tachypnea" present, since the readers of a denial looked for the American
+    spelling only."""
+    w = word.lower()
+    if len(w) < 5 or not w.isascii() or not w.isalpha():
+        return re.escape(word)
+    w = w.replace("ae", "e").replace("oe", "e")
+    pattern = "".join("[ao]?e" if c == "e" else c for c in w)
+    if len(w) >= 6 and w.endswith(("or", "ors")):
+        pattern = pattern.replace("or", "ou?r")
+    if len(w) >= 7:
+        pattern = pattern.replace("iz", "i[sz]")
+    return pattern
+
+
 @lru_cache(maxsize=1024)
 def _name_pattern(name: str) -> re.Pattern[str] | None:
-    """`name`'s words in order, each maybe with an ending, compiled once per name (a finding
-    is checked against every sentence relocation tries)."""
-    words = [re.escape(w) for w in re.findall(r"\w+", name)]
+    """`name`'s words in order, each maybe with an ending and in either spelling
+    (`_spelled`), compiled once per name (a finding is checked against every sentence
+    relocation tries)."""
+    words = [_spelled(w) for w in re.findall(r"\w+", name)]
     return re.compile(r"\b" + r"\W+".join(words) + r"\w*", re.IGNORECASE) if words else None
 
 
@@ -1870,7 +1893,7 @@ def _scattered(name: str, clause: str) -> tuple[tuple[int, int], ...]:
     (seventeenth session: "She denied pain in her chest" stated "chest pain" present)."""
     words = [w for w in re.findall(r"\w+", name) if len(w) >= 3 and w.lower() not in _STOP]
     places = [
-        [m.span() for m in re.finditer(rf"\b{re.escape(w)}\w*", clause, re.IGNORECASE)]
+        [m.span() for m in re.finditer(rf"\b{_spelled(w)}\w*", clause, re.IGNORECASE)]
         for w in words
     ]
     if not places or not all(places):
@@ -2046,6 +2069,7 @@ of `_HEDGE_CORE`."""
 _HEDGE_CORE = (
     r"\b(?:concern(?:ing)?\s+for|worrisome\s+for|suggestive\s+of|(?:to|rule)[\s-]+out"
     r"|r/o|to\s+exclude|may\s+have|might\s+have|could\s+have"
+    r"|(?:may|might|could)\s+(?:well\s+)?be(?:\s+(?:becoming|developing|getting))?"
     r"|(?:argu\w+|speaks?|spoke|points?|pointed|weighs?|weighed)\s+against"
     r"|(?:thought|felt|believed|presumed|considered)\s+to\s+(?:be|have)"
     r"|(?:favou?red|preferred|chosen)\s+over|not\s+diagnostic\s+of"
@@ -2125,6 +2149,26 @@ def _mention_hedges(name: str, clause: str, confirmed: bool = False) -> list[boo
     return [_hedged(clause[:a], clause[b:]) for a, b in spans]
 
 
+_IF_BEFORE = re.compile(
+    r"\b(?:if|unless|whether|should)\s+(?:(?:he|she|they|it|the\s+(?:patient|child|infant))\s+)?"
+    r"(?:(?:ever|were\s+to|was\s+to|did|does|do)\s+)?(?:become|became|becomes|develop|develops"
+    r"|developed|have|has|had|get|gets|got|show|shows|showed|experience|experiences|experienced"
+    r"|was|were|is|are)\s+(?:(?:any|a|an|more|further)\s+)?$",
+    re.IGNORECASE,
+)
+"""A condition only supposed: "if he became febrile", "should she develop a rash", "whether
+she had chest pain"; not "unclear if the rash was drug-related" (no verb of having before the
+name: the rash was there)."""
+_IF_RIGHT_BEFORE = re.compile(r"\b(?:if|unless|whether)\s+(?:(?:any|a|an|the)\s+)?$", re.I)
+_IF_AFTER = re.compile(
+    r"\s+(?:develop(?:s|ed)?|recur(?:s|red)?|occur(?:s|red)?|appear(?:s|ed)?|persist(?:s|ed)?"
+    r"|arises|arose|return(?:s|ed)?|worsen(?:s|ed)?|were\s+to|was\s+to|should)\b",
+    re.IGNORECASE,
+)
+"""After "if" and a name, a verb that supposes it ("if fever recurred", "if a rash
+developed")."""
+
+
 def _hedged(before: str, after: str) -> bool:
     """Whether the words around a condition's name in its clause only suspect it: a word of
     suspicion before it ("suspected", "possible", "suspicion of") with at most three words
@@ -2136,6 +2180,8 @@ def _hedged(before: str, after: str) -> bool:
     reads a list the name heads)."""
     if _DIFFERENTIAL.search(before) or _HEDGE_PHRASES.search(before):
         return True
+    if _IF_BEFORE.search(before) or (_IF_RIGHT_BEFORE.search(before) and _IF_AFTER.match(after)):
+        return True  # "to be repeated if he became febrile", "if fever recurred"
     m = _HEDGED_AFTER.search(after[:120])
     if m is not None:
         between = after[: m.start()]
@@ -2188,6 +2234,18 @@ _LIST_GOES_ON = re.compile(
 such as fever, and abdominal pain resolved")."""
 
 
+_ASIDE = re.compile(r"\b(not|never)\s*,[^,;.()]{1,60},", re.IGNORECASE)
+"""An aside between a negation and the name ("She was not, at any stage of the illness,
+febrile"): left out, so the negation stands right before the name."""
+_NEITHER_NOR = re.compile(
+    r"\bneither\s+(?:(?!\bnor\b)[^,;.]){1,40}?\s+nor\s+(?:(?!\bnor\b)[^,;.]){1,40}?"
+    r"\s+(?:was|were|is|are)\s+$",
+    re.IGNORECASE,
+)
+"""Two people denied together before the name ("Neither the patient nor his wife was
+febrile"): read as "not"."""
+
+
 def _denies(before: str, after: str) -> bool:
     """Whether the words around a finding's name in its clause deny it: "was absent" / "were
     not seen" / "pain-free" after it (`_denied_after`), or a word of negation before it with
@@ -2209,6 +2267,7 @@ def _denies(before: str, after: str) -> bool:
     for pattern, repl in _NEGATION_FORMS:
         before = pattern.sub(repl, before)
     before = _NOT_NEGATIONS.sub(" ", before)
+    before = _NEITHER_NOR.sub(" not ", _ASIDE.sub(r"\1 ", before))
     tail = _basic(before, {}).split()[-21:]
     at = [i for i, word in enumerate(tail) if word in _NEGATIONS and word != "unremarkable"]
     if not at:

@@ -2259,3 +2259,45 @@ def test_a_visit_is_not_a_treatment(name: str, stated: bool) -> None:
     record = _record(treatments=[_treatment(name=name, category="other", evidence=quote)])
     evidence = ground(record, text).record.treatments[0].evidence
     assert (evidence.status != "unsupported") is stated, evidence.note
+
+
+@pytest.mark.parametrize(
+    ("name", "assertion", "quote", "stated"),
+    [
+        # either spelling: the denial is read where the British spelling stands (nineteenth
+        # session, the fourth audit's leftovers: "No tachypnoea was present" stated it present)
+        ("tachypnea", "present", "No tachypnoea was present.", False),
+        ("tachypnea", "present", "He was eupnoeic, without tachypnoea.", False),
+        ("tachypnea", "absent", "No tachypnoea was present.", True),
+        ("hemoptysis", "present", "There was no haemoptysis.", False),
+        ("haemoptysis", "present", "There was no hemoptysis.", False),
+        ("hemoptysis", "present", "There was haemoptysis.", True),
+        ("tumor", "present", "No tumour was seen.", False),
+        # "was not a feature"
+        ("weakness", "present", "Weakness was not a feature of his presentation.", False),
+        ("weakness", "absent", "Weakness was not a feature of his presentation.", True),
+        # an aside between the negation and the name
+        ("fever", "present", "She was not, at any stage of the illness, febrile.", False),
+        ("fever", "present", "She was not, however, febrile.", False),
+        ("fever", "absent", "She was not, however, febrile.", True),
+        ("fever", "present", "She was febrile; however, the rash was absent.", True),
+        # two people denied together
+        ("fever", "present", "Neither the patient nor his wife was febrile.", False),
+        # a condition only supposed
+        ("fever", "present", "Blood cultures were to be repeated if he became febrile.", False),
+        ("fever", "present", "Antibiotics were to be restarted if fever recurred.", False),
+        ("jaundice", "present", "The nurses were concerned he might be becoming jaundiced.", False),
+        ("rash", "present", "It was unclear if the rash was drug-related.", True),
+        ("fever", "present", "He had fever, which may be due to the infection.", True),
+    ],
+)
+def test_a_denial_or_a_supposition_is_read_in_more_shapes(
+    name: str, assertion: str, quote: str, stated: bool
+) -> None:
+    text = f"A 27-year-old man presented with a cough. {quote} He recovered."
+    record = empty_case_report()
+    record.findings = [
+        Finding(name=name, assertion=assertion, body_site=None, evidence=Evidence(quote=quote))
+    ]
+    evidence = ground(record, text).record.findings[0].evidence
+    assert (evidence.status != "unsupported") is stated, evidence.note

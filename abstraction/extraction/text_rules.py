@@ -1231,10 +1231,24 @@ _LENGTH = re.compile(
 )
 
 
+_A_COURSE_FOR = re.compile(
+    r"\b(?:continued|treated|given|received|administered|took|taken|maintained|prescribed|"
+    r"infused|ventilated|intubated|hospitali[sz]ed|admitted|dialy[sz]ed|used|applied|"
+    r"(?:was|were)\s+on)\b(?:(?![.;,]|\band\b)[^.;])*?\bfor\s+(?:(?:another|a\s+further|"
+    r"a\s+total\s+of|about|approximately|nearly|over)\s+)?$",
+    re.IGNORECASE,
+)
+"""Words before a length that make it a treatment's or a stay's ("Treatment was continued for
+6 months", "she received imatinib for 2 years", "he was ventilated for 10 days"), not how long
+the patient was followed (nineteenth session: "Treatment was continued for 6 months, and at
+the end of therapy she was asymptomatic" gave a 6-month follow-up)."""
+
+
 def _not_followed(m: re.Match[str], sentence: str) -> bool:
     """A length that is a time before, an age, or the length of something else (`_BEFORE_NOW`;
-    "6 months of chemotherapy", but not "40 months after completion of radiotherapy")."""
-    if _BEFORE_NOW.match(sentence, m.end()):
+    "6 months of chemotherapy", but not "40 months after completion of radiotherapy"; a
+    treatment's, `_A_COURSE_FOR`)."""
+    if _BEFORE_NOW.match(sentence, m.end()) or _A_COURSE_FOR.search(sentence, 0, m.start()):
         return True
     bare = re.search(rf"{_LENGTH_UNIT}$", m.group().rstrip(), re.IGNORECASE) is not None
     return bare and bool(_OF_ANOTHER.match(sentence, m.end()))
@@ -1431,6 +1445,30 @@ _CAUSE_OF_DEATH = re.compile(
 """A sentence that names the cause of this patient's death ("The cause of death was
 respiratory failure due to progressive invasive pulmonary aspergillosis", "Her death was
 attributed to sepsis"), not one that says it was unknown or speaks of the usual cause."""
+_LED_TO_DEATH = re.compile(
+    r"(?:^\s*|[,:]\s*)(?:(?:the|this|a|an)\s+)?(?P<cause>[^.;,:()]{3,120}?)\s+"
+    r"(?:(?:ultimately|eventually|finally|rapidly|quickly|subsequently|then)\s+)?"
+    r"(?:led\s+to|resulted\s+in|caused)\s+(?P<whose>his|her|the\s+patient's)\s+death\b",
+    re.IGNORECASE,
+)
+"""A cause written before the death ("Sepsis led to his death", "Despite maximal support,
+multiorgan failure resulted in her death"): read only when its words name what a patient dies
+of (`_names_a_cause`)."""
+_WHICH_LED = re.compile(
+    r"\b(?:developed|suffered|had|sustained|progressed\s+to|went\s+into)\s+"
+    r"(?:(?:an?|the)\s+)?(?P<cause>[^.;,:()]{3,80}?),?\s+which\s+"
+    r"(?:(?:ultimately|eventually|finally|rapidly|quickly|subsequently|then)\s+)?"
+    r"(?:led\s+to|resulted\s+in|caused)\s+(?P<whose>his|her|the\s+patient's)\s+death\b",
+    re.IGNORECASE,
+)
+"""The same, told as what the patient developed ("He developed septic shock, which led to his
+death on day 5"); not when another person stands before it ("His father had a stroke, which
+led to his death")."""
+_NOT_A_DISEASE = re.compile(r"\b(?:diagnos|prognos)\w*", re.IGNORECASE)
+"""Words that end like a disease and are none ("a delay in diagnosis")."""
+_SUPPOSED_CAUSE = re.compile(r"\b(?:would|could|might|may|must|can|will|if)\b", re.I)
+"""Words in a cause before "led to ... death" that only suppose it ("the infection would have
+led to her death")."""
 _CAUSE_ENDS = re.compile(
     r",\s*(?:with|which|who|whom|when|where|while|despite|after|before|but|as|following|"
     r"although|though|in|on|at|and\s+(?:she|he|the|his|her|an?)\b)\b"
@@ -1441,10 +1479,10 @@ _CAUSE_ENDS = re.compile(
 """Where a cause read from a cause-of-death sentence ends: a clause or a time after it
 (", with refractory AML as the underlying disease", " on the death certificate")."""
 _CAUSE_HEADS = re.compile(
-    r"shock|sepsis|septic|arrest|ha?emorrhage|bleed|embolism|infarct|progression|tamponade|"
+    r"(?i:shock|sepsis|septic|arrest|ha?emorrhage|bleed|embolism|infarct|progression|tamponade|"
     r"rupture|obstruction|hypoxi|asphyxi|overdose|injur|illness|covid|stroke|arrhythmi|"
     r"fibrillation|tachycardia|metasta|herniation|o?edema|anaphyla|epilepticus|cachexia|"
-    r"suicide|trauma|accident|"
+    r"suicide|trauma|accident)|"
     r"\b(?:ARDS|DIC|AIDS|MODS|MOF|GV?HD|GvHD|HLH|TTP|VOD|SOS|PML|ICH|SAH|AMI)\b",
 )
 """A cause's words that name what a patient dies of, beside the diagnosis words (`disease_words`:
@@ -1673,12 +1711,26 @@ def outcome_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
     if status in ("died", None) and record.outcome.cause_of_death is None:
         for k, (_, sentence) in enumerate(sentences):
             m = _CAUSE_OF_DEATH.search(sentence)
+            led = None if m else _WHICH_LED.search(sentence) or _LED_TO_DEATH.search(sentence)
+            if led is not None and (
+                _ANOTHER_BETWEEN.search(sentence[: led.start("cause")])
+                or _SUPPOSED_CAUSE.search(led["cause"])
+            ):
+                continue  # "His father had a stroke, which led to his death"; "would have led"
             before = sentences[k - 1][1] if k else ""
-            if m is None or _OTHER_PEOPLE.search(sentence) or _anothers_death(before, check):
+            if (m is None and led is None) or _OTHER_PEOPLE.search(sentence):
+                continue
+            if _anothers_death(before, check) or (led and _others_pronoun(led["whose"], sex)):
                 continue  # "Her father died at 50. The cause of death was ...": his
             if status is None and not check.cue_stated("outcome_status", "died", sentence):
                 continue
-            cause = m.group("cause") or m.group("cause2") or ""
+            if led is not None:
+                cause = led["cause"]
+                if not _names_a_cause(_NOT_A_DISEASE.sub(" ", cause)):
+                    cause = ""  # "This led to his death", "A delay in diagnosis led to ..."
+            else:
+                assert m is not None
+                cause = m["cause"] or m["cause2"] or ""
             end = _CAUSE_ENDS.search(cause)
             cause = (cause[: end.start()] if end else cause).strip()
             evidence = Evidence(quote=sentence.strip())
@@ -1705,6 +1757,12 @@ def _other_sex(m: re.Match[str], sex: str | None) -> bool:
     admitted the same week, and he died of pneumonia", of a woman)."""
     subject = [m.group("subject"), *_SUBJECT.findall(m.group("between"))][-1].lower()
     return (subject == "he" and sex == "female") or (subject == "she" and sex == "male")
+
+
+def _others_pronoun(whose: str, sex: str | None) -> bool:
+    """A possessive of the other sex than the patient's ("led to his death", of a woman)."""
+    whose = whose.lower()
+    return (whose == "his" and sex == "female") or (whose == "her" and sex == "male")
 
 
 def _names_a_cause(words: str) -> bool:

@@ -774,6 +774,20 @@ def _outcome(text: str, *rules: str) -> tuple[str | None, ...]:
         ),
         ("Death was due to septic shock.", "died", "septic shock"),
         ("His father died at 50. The cause of death was myocardial infarction.", None, None),
+        # a cause written before the death (nineteenth session, the second audit's misses):
+        # read only when it names what a patient dies of; not a supposed death, another's
+        ("Sepsis led to his death on day 21.", "died", "Sepsis"),
+        (
+            "Progressive liver failure eventually caused his death.",
+            "died",
+            "Progressive liver failure",
+        ),
+        ("He developed septic shock, which led to his death on day 5.", "died", "septic shock"),
+        ("A delay in diagnosis led to his death.", "died", None),
+        ("This led to his death.", "died", None),
+        ("Untreated, the infection would have led to his death.", None, None),
+        ("His father had a stroke, which led to his death.", None, None),
+        ("In such patients, sepsis led to their death.", None, None),
         # not known, or the usual cause: no cause
         ("He died on day 4. The cause of death was not determined.", "died", None),
         ("He died on day 4. The most common cause of death was infection.", "died", None),
@@ -863,6 +877,9 @@ def test_follow_up_cues(text: str, follow_up: str) -> None:
         "After completing 6 months of chemotherapy he remained in remission.",
         "Follow-up of at least 5 years is recommended after such a resection.",
         "In the series of Smith et al., patients were followed for a median of 24 months.",
+        # a treatment's length (nineteenth session: read as a 6-month follow-up)
+        "Treatment was continued for 6 months, and at the end of therapy he was asymptomatic.",
+        "He received imatinib for 2 years and remains in complete remission.",
     ],
 )
 def test_no_follow_up_from_a_plan_a_time_before_or_a_death(text: str) -> None:

@@ -1482,8 +1482,8 @@ _CAUSE_HEADS = re.compile(
     r"(?i:shock|sepsis|septic|arrest|ha?emorrhage|bleed|embolism|infarct|progression|tamponade|"
     r"rupture|obstruction|hypoxi|asphyxi|overdose|injur|illness|covid|stroke|arrhythmi|"
     r"fibrillation|tachycardia|metasta|herniation|o?edema|anaphyla|epilepticus|cachexia|"
-    r"suicide|trauma|accident)|"
-    r"\b(?:ARDS|DIC|AIDS|MODS|MOF|GV?HD|GvHD|HLH|TTP|VOD|SOS|PML|ICH|SAH|AMI)\b",
+    r"suicide|trauma|accident|coagul)|"
+    r"\b(?:ARDS|DIC|AIDS|MODS|MOF|GV?HD|GvHD|HLH|TTP|VOD|SOS|PML|ICH|SAH|AMI|AKI|ARF)\b",
 )
 """A cause's words that name what a patient dies of, beside the diagnosis words (`disease_words`:
 "failure", "pneumonia", "-itis", "-oma", ...): asked of a cause after a time ("died on day 9 of
@@ -1694,7 +1694,7 @@ def outcome_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
         )
         if m is None or not check.cue_stated("outcome_status", "died", sentence):
             continue
-        cause = (m.group("cause") or "").strip()
+        cause = _with_the_list(m.group("cause") or "", sentence, m.end("cause")).strip()
         if m.group("verb").lower() == "succumbed" and not _names_a_cause(
             re.split(r"[.,;]", sentence[m.end("verb") :])[0]
         ):
@@ -1757,6 +1757,31 @@ def _other_sex(m: re.Match[str], sex: str | None) -> bool:
     admitted the same week, and he died of pneumonia", of a woman)."""
     subject = [m.group("subject"), *_SUBJECT.findall(m.group("between"))][-1].lower()
     return (subject == "he" and sex == "female") or (subject == "she" and sex == "male")
+
+
+_LIST_TAIL = re.compile(
+    r"[^.;]*?(?=\s*(?:[.;]|$)|\s+(?:on|at|in|after|within|during|while|despite|following)\b)"
+)
+_LIST_SPLIT = re.compile(r"\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+")
+
+
+def _with_the_list(cause: str, sentence: str, end: int) -> str:
+    """A cause after "died of" that the sentence goes on listing ("septic shock, acute kidney
+    injury and multiorgan failure"): the whole list, when every item names what a patient dies
+    of and the list ends with "and" / "or" one; else the cause as read (nineteenth session:
+    the list was cut at its first comma)."""
+    if not cause or not sentence[end:].lstrip().startswith(","):
+        return cause
+    tail = _LIST_TAIL.match(sentence, end)
+    rest = tail.group() if tail else ""
+    items = [i for i in _LIST_SPLIT.split(rest.strip().lstrip(",").strip()) if i]
+    if (
+        not items
+        or not re.search(r"\b(?:and|or)\s+[^,]+$", rest)
+        or not all(_a_cause(i, named=True) for i in items)
+    ):
+        return cause
+    return cause + rest.rstrip()
 
 
 def _others_pronoun(whose: str, sex: str | None) -> bool:

@@ -774,6 +774,17 @@ def _outcome(text: str, *rules: str) -> tuple[str | None, ...]:
         ),
         ("Death was due to septic shock.", "died", "septic shock"),
         ("His father died at 50. The cause of death was myocardial infarction.", None, None),
+        # a list of causes after "died of" is read whole when each item names one
+        # (nineteenth session: cut at the first comma)
+        (
+            "He died of septic shock, acute kidney injury and multiorgan failure.",
+            "died",
+            "septic shock, acute kidney injury and multiorgan failure",
+        ),
+        ("He died of septic shock, AKI and DIC on day 12.", "died", "septic shock, AKI and DIC"),
+        ("He died of septic shock, and his family declined an autopsy.", "died", "septic shock"),
+        ("He died of sepsis, and pneumonia was found at autopsy.", "died", "sepsis"),
+        ("He died of pneumonia, despite antibiotics.", "died", "pneumonia"),
         # a cause written before the death (nineteenth session, the second audit's misses):
         # read only when it names what a patient dies of; not a supposed death, another's
         ("Sepsis led to his death on day 21.", "died", "Sepsis"),

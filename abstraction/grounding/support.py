@@ -133,7 +133,7 @@ _OTHER_PEOPLE = frozenset(
     {"donor", "donors", "sibling", "siblings", "brother", "brothers", "sister", "sisters"}
     | {"husband", "wife", "partner", "father", "twin", "relatives", "relative", "family"}
     | {"spouse", "parents", "parent", "cousin", "cousins", "uncle", "aunt", "grandmother"}
-    | {"grandfather", "grandparents"}
+    | {"grandfather", "grandparents", "roommate", "flatmate", "housemate", "coworker"}
 )
 _RELATIVES = frozenset(
     {"mother", "son", "sons", "daughter", "daughters", "baby", "babies", "child", "children"}
@@ -1314,8 +1314,9 @@ _DENIED_AFTER = re.compile(
     r"(?:(?:absent|negative|neg|none|nil|denied|lacking|excluded|ruled\s+out)\b"
     r"|not\s+(?:seen|found|present|detected|observed|identified|noted|shown|demonstrated"
     r"|reported|heard|felt|palpable|visible|appreciated|elicited)\b(?!\s+by\b)"
-    r"|not\s+(?:a\s+)?(?:(?:prominent|major|significant|presenting)\s+)?"
-    r"(?:feature|finding|complaint)s?\b)",
+    r"|not\s+(?:a\s+)?(?:feature|finding|complaint)s?\b"
+    r"(?!\s+(?:of\s+(?!(?:his|her|their|the\s+patient's|the\s+(?:illness|presentation|case|course"
+    r"|examination))\b)|until|before|after|in\s+(?:this|such|these|that)|but|for)\b))",
     re.IGNORECASE,
 )
 _DENIED_RIGHT_AFTER = re.compile(r"^(?:-free\b|[\s-]+(?:neg|negative)\b)", re.IGNORECASE)
@@ -1827,12 +1828,12 @@ def _spelled(word: str) -> str:
     if len(w) < 5 or not w.isascii() or not w.isalpha():
         return re.escape(word)
     w = w.replace("ae", "e").replace("oe", "e")
-    pattern = "".join("[ao]?e" if c == "e" else c for c in w)
-    if len(w) >= 6 and w.endswith(("or", "ors")):
-        pattern = pattern.replace("or", "ou?r")
+    w = re.sub(r"our(s?)$", r"or\1", w)  # "tumour" -> "tumor"
     if len(w) >= 7:
-        pattern = pattern.replace("iz", "i[sz]")
-    return pattern
+        w = re.sub(r"is(e|ed|es|ing|ation|ations)$", r"iz\1", w)  # "immunisation"
+    pattern = "".join("[ao]?e" if c == "e" else c for c in w)
+    pattern = re.sub(r"or(s?)$", r"ou?r\1", pattern)
+    return pattern.replace("iz", "i[sz]") if len(w) >= 7 else pattern
 
 
 @lru_cache(maxsize=1024)
@@ -2069,7 +2070,6 @@ of `_HEDGE_CORE`."""
 _HEDGE_CORE = (
     r"\b(?:concern(?:ing)?\s+for|worrisome\s+for|suggestive\s+of|(?:to|rule)[\s-]+out"
     r"|r/o|to\s+exclude|may\s+have|might\s+have|could\s+have"
-    r"|(?:may|might|could)\s+(?:well\s+)?be(?:\s+(?:becoming|developing|getting))?"
     r"|(?:argu\w+|speaks?|spoke|points?|pointed|weighs?|weighed)\s+against"
     r"|(?:thought|felt|believed|presumed|considered)\s+to\s+(?:be|have)"
     r"|(?:favou?red|preferred|chosen)\s+over|not\s+diagnostic\s+of"
@@ -2150,23 +2150,28 @@ def _mention_hedges(name: str, clause: str, confirmed: bool = False) -> list[boo
 
 
 _IF_BEFORE = re.compile(
-    r"\b(?:if|unless|whether|should)\s+(?:(?:he|she|they|it|the\s+(?:patient|child|infant))\s+)?"
+    r"\b(?:if|unless|should)\s+(?:(?:he|she|they|it|the\s+(?:patient|child|infant))\s+)?"
     r"(?:(?:ever|were\s+to|was\s+to|did|does|do)\s+)?(?:become|became|becomes|develop|develops"
     r"|developed|have|has|had|get|gets|got|show|shows|showed|experience|experiences|experienced"
     r"|was|were|is|are)\s+(?:(?:any|a|an|more|further)\s+)?$",
     re.IGNORECASE,
 )
-"""A condition only supposed: "if he became febrile", "should she develop a rash", "whether
-she had chest pain"; not "unclear if the rash was drug-related" (no verb of having before the
-name: the rash was there)."""
-_IF_RIGHT_BEFORE = re.compile(r"\b(?:if|unless|whether)\s+(?:(?:any|a|an|the)\s+)?$", re.I)
-_IF_AFTER = re.compile(
-    r"\s+(?:develop(?:s|ed)?|recur(?:s|red)?|occur(?:s|red)?|appear(?:s|ed)?|persist(?:s|ed)?"
-    r"|arises|arose|return(?:s|ed)?|worsen(?:s|ed)?|were\s+to|was\s+to|should)\b",
+"""A condition only supposed: "if he became febrile", "should she develop a rash"; not
+"unclear if the rash was drug-related" (no verb of having before the name: the rash was
+there), nor "whether" ("When asked whether he had haemoptysis, he reported two episodes")."""
+_MAY_BE = re.compile(
+    r"\b(?:may|might|could)\s+(?:well\s+)?be(?:\s+(?:becoming|developing|getting))?"
+    r"(?:\s+(?:a|an))?\s*$",
     re.IGNORECASE,
 )
-"""After "if" and a name, a verb that supposes it ("if fever recurred", "if a rash
-developed")."""
+"""A condition only supposed, right before its name: "he might be becoming jaundiced", "this
+could be a rash"; not "the confusion may be due to the hyponatraemia", which supposes the
+cause, not the hyponatraemia (the audit)."""
+_IF_RIGHT_BEFORE = re.compile(r"\b(?:if|unless)\s+(?:(?:any|a|an|the)\s+)?$", re.I)
+_IF_AFTER = re.compile(r"\s+(?:develop(?:s|ed)?|were\s+to|was\s+to|should)\b", re.IGNORECASE)
+"""After "if" and a name, a verb that supposes it ("if a rash developed", "if fever were to
+develop"); not "if the rash recurred", "if the pain persisted", which take it as there (a
+helper's audit, out/audit-s19)."""
 
 
 def _hedged(before: str, after: str) -> bool:
@@ -2180,7 +2185,9 @@ def _hedged(before: str, after: str) -> bool:
     reads a list the name heads)."""
     if _DIFFERENTIAL.search(before) or _HEDGE_PHRASES.search(before):
         return True
-    if _IF_BEFORE.search(before) or (_IF_RIGHT_BEFORE.search(before) and _IF_AFTER.match(after)):
+    if _MAY_BE.search(before) or _IF_BEFORE.search(before):
+        return True
+    if _IF_RIGHT_BEFORE.search(before) and _IF_AFTER.match(after):
         return True  # "to be repeated if he became febrile", "if fever recurred"
     m = _HEDGED_AFTER.search(after[:120])
     if m is not None:
@@ -2234,7 +2241,12 @@ _LIST_GOES_ON = re.compile(
 such as fever, and abdominal pain resolved")."""
 
 
-_ASIDE = re.compile(r"\b(not|never)\s*,[^,;.()]{1,60},", re.IGNORECASE)
+_ASIDE = re.compile(
+    r"\b(not|never)\s*,\s*(?:however|though|in\s+fact|clinically|at\s+any\s+(?:stage|time|point)"
+    r"(?:\s+(?:of|in|during)\s+[^,;.()]{1,40})?|at\s+that\s+time|throughout(?:\s+[^,;.()]{1,40})?)"
+    r"\s*,",
+    re.IGNORECASE,
+)
 """An aside between a negation and the name ("She was not, at any stage of the illness,
 febrile"): left out, so the negation stands right before the name."""
 _NEITHER_NOR = re.compile(

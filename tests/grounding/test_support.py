@@ -2285,7 +2285,24 @@ def test_a_visit_is_not_a_treatment(name: str, stated: bool) -> None:
         ("fever", "present", "Neither the patient nor his wife was febrile.", False),
         # a condition only supposed
         ("fever", "present", "Blood cultures were to be repeated if he became febrile.", False),
-        ("fever", "present", "Antibiotics were to be restarted if fever recurred.", False),
+        ("fever", "present", "Antibiotics were to be restarted if fever developed.", False),
+        # ... but "recurred", "persisted" take it as there (the audit, out/audit-s19)
+        ("rash", "present", "Steroids were to be restarted if the rash recurred.", True),
+        ("pain", "present", "If the pain persisted, an MRI was planned.", True),
+        ("hemoptysis", "present", "Asked whether he had haemoptysis, he reported two.", True),
+        # "may be" only right before the name: here it supposes the cause, not the finding
+        ("hyponatremia", "present", "The confusion may be due to the hyponatraemia.", True),
+        ("cellulitis", "present", "This could be cellulitis.", False),
+        # "not a feature" of another disease, or only until a time, denies nothing
+        ("eosinophilia", "present", "Eosinophilia is not a feature of sarcoidosis.", True),
+        ("pain", "present", "Pain was not a complaint until day 3.", True),
+        ("rash", "absent", "A rash was not a finding on examination.", True),
+        # an aside that limits the denial is not left out
+        ("seizure", "present", "He had never, before this episode, had a seizure.", True),
+        # British name, American text
+        ("tumour", "present", "No tumor was identified on MRI.", False),
+        # another person
+        ("hemoptysis", "present", "His roommate had haemoptysis.", False),
         ("jaundice", "present", "The nurses were concerned he might be becoming jaundiced.", False),
         ("rash", "present", "It was unclear if the rash was drug-related.", True),
         ("fever", "present", "He had fever, which may be due to the infection.", True),

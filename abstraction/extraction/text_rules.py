@@ -1231,24 +1231,24 @@ _LENGTH = re.compile(
 )
 
 
-_A_COURSE_FOR = re.compile(
-    r"\b(?:continued|treated|given|received|administered|took|taken|maintained|prescribed|"
-    r"infused|ventilated|intubated|hospitali[sz]ed|admitted|dialy[sz]ed|used|applied|"
-    r"(?:was|were)\s+on)\b(?:(?![.;,]|\band\b)[^.;])*?\bfor\s+(?:(?:another|a\s+further|"
-    r"a\s+total\s+of|about|approximately|nearly|over)\s+)?$",
+_A_STAY_FOR = re.compile(
+    r"\b(?:ventilated|intubated|hospitali[sz]ed|admitted|dialy[sz]ed|kept|monitored|observed)"
+    r"(?:\s+(?:on|in)\s+(?:[\w-]+\s+){0,2}[\w-]+)?\s+for\s+"
+    r"(?:(?:another|a\s+further|a\s+total\s+of|about|approximately|nearly|over)\s+)?$",
     re.IGNORECASE,
 )
-"""Words before a length that make it a treatment's or a stay's ("Treatment was continued for
-6 months", "she received imatinib for 2 years", "he was ventilated for 10 days"), not how long
-the patient was followed (nineteenth session: "Treatment was continued for 6 months, and at
-the end of therapy she was asymptomatic" gave a 6-month follow-up)."""
+"""Words right before a length that make it a stay's ("he was ventilated for 12 days", "kept
+on mechanical ventilation for 12 days", "hospitalised for 3 weeks"), not how long the patient
+was followed.  A treatment's length is not refused so: "maintained on imatinib for 4 years
+and in complete molecular remission" tells the follow-up too (a helper's audit of a wider
+first version, out/audit-s19b, found 17 follow-ups it lost)."""
 
 
 def _not_followed(m: re.Match[str], sentence: str) -> bool:
     """A length that is a time before, an age, or the length of something else (`_BEFORE_NOW`;
     "6 months of chemotherapy", but not "40 months after completion of radiotherapy"; a
-    treatment's, `_A_COURSE_FOR`)."""
-    if _BEFORE_NOW.match(sentence, m.end()) or _A_COURSE_FOR.search(sentence, 0, m.start()):
+    stay's, `_A_STAY_FOR`)."""
+    if _BEFORE_NOW.match(sentence, m.end()) or _A_STAY_FOR.search(sentence, 0, m.start()):
         return True
     bare = re.search(rf"{_LENGTH_UNIT}$", m.group().rstrip(), re.IGNORECASE) is not None
     return bare and bool(_OF_ANOTHER.match(sentence, m.end()))
@@ -1401,22 +1401,38 @@ _DIED_END = (
     r"but|although|shortly|soon|later|\d+)\b|[.,;]|$"
 )
 """Where a death's words end: a time, a place, a clause, the sentence."""
-_DIED = re.compile(
-    r"(?<!another )(?<!other )(?<!first )(?<!second )(?<!third )"
-    r"\b(?P<subject>patient|she|he)\b(?P<between>[^.;]{0,120}?)(?<!nearly )(?<!almost )"
-    r"(?<!could have )(?<!might have )(?<!would have )(?<!may have )(?<!could )(?<!might )"
-    r"(?<!would )(?<!to have )"
-    r"\b(?P<verb>died|passed away|succumbed|expired|did not survive|failed to survive)\b"
-    r"(?:\s+(?:suddenly|peacefully|unexpectedly|shortly|subsequently|eventually|soon|later))?"
-    rf"(?P<when>{_DEATH_TIME}{{0,2}})"
-    r"(?:\s+(?:of|from|due\s+to|because\s+of|as\s+a\s+result\s+of|secondary\s+to|to)\s+"
-    rf"{_NOT_KNOWN}(?P<cause>(?!\d)[^.,;]{{3,80}}?)(?={_DIED_END})|(?={_DIED_END}|\s+(?:of|from)\b))",
-    re.IGNORECASE,
-)
+_ADULT = "patient|she|he"
+_CHILD = "patient|she|he|child|infant|baby|neonate|newborn|boy|girl|toddler"
+"""Who the death is said of: the patient, or a pronoun; in a child's case report also a word
+for a child ("The infant died on day 3 of life"; nineteenth session), which in an adult's
+(a mother's) is another person's death."""
+
+
+def _died(who: str) -> re.Pattern[str]:
+    return re.compile(
+        r"(?<!another )(?<!other )(?<!first )(?<!second )(?<!third )"
+        rf"\b(?P<subject>{who})\b(?P<between>[^.;]{{0,120}}?)(?<!nearly )(?<!almost )"
+        r"(?<!could have )(?<!might have )(?<!would have )(?<!may have )(?<!could )(?<!might )"
+        r"(?<!would )(?<!to have )"
+        r"\b(?P<verb>died|passed away|succumbed|expired|did not survive|failed to survive)\b"
+        r"(?:\s+(?:suddenly|peacefully|unexpectedly|shortly|subsequently|eventually|soon|later))?"
+        rf"(?P<when>{_DEATH_TIME}{{0,2}})"
+        r"(?:\s+(?:of|from|due\s+to|because\s+of|as\s+a\s+result\s+of|secondary\s+to|to|"
+        r"by(?=\s+suicide\b))\s+"
+        rf"{_NOT_KNOWN}(?P<cause>(?!\d)[^.,;]{{3,80}}?)(?={_DIED_END})"
+        rf"|(?={_DIED_END}|\s+(?:of|from)\b))",
+        re.IGNORECASE,
+    )
+
+
+_DIED = _died(_ADULT)
+_DIED_CHILD = _died(_CHILD)
 """The patient's death in a sentence, with its cause when the sentence names it right after
 the verb or after its time or place; not a death only supposed ("could have died") nor
 another patient's ("Another patient treated with the same regimen died of ...")."""
-_SUBJECT = re.compile(r"\b(?:patient|she|he)\b", re.IGNORECASE)
+_SUBJECT = re.compile(rf"\b(?:{_ADULT})\b", re.IGNORECASE)
+_SUBJECT_CHILD = re.compile(rf"\b(?:{_CHILD})\b", re.IGNORECASE)
+_CHILD_GROUPS = frozenset({"neonate", "infant", "child", "adolescent"})
 _SUPPOSED = re.compile(r"\b(?:could|would|might|may|must)\b", re.IGNORECASE)
 """A modal in the last words before the verb: a death only supposed ("would likely have
 died", "could easily have died"; the third audit)."""
@@ -1446,7 +1462,7 @@ _CAUSE_OF_DEATH = re.compile(
 respiratory failure due to progressive invasive pulmonary aspergillosis", "Her death was
 attributed to sepsis"), not one that says it was unknown or speaks of the usual cause."""
 _LED_TO_DEATH = re.compile(
-    r"(?:^\s*|[,:]\s*)(?:(?:the|this|a|an)\s+)?(?P<cause>[^.;,:()]{3,120}?)\s+"
+    r"(?:^\s*|:\s*)(?P<cause>[^.;:()]{3,160}?)\s+"
     r"(?:(?:ultimately|eventually|finally|rapidly|quickly|subsequently|then)\s+)?"
     r"(?:led\s+to|resulted\s+in|caused)\s+(?P<whose>his|her|the\s+patient's)\s+death\b",
     re.IGNORECASE,
@@ -1456,7 +1472,8 @@ multiorgan failure resulted in her death"): read only when its words name what a
 of (`_names_a_cause`)."""
 _WHICH_LED = re.compile(
     r"\b(?:developed|suffered|had|sustained|progressed\s+to|went\s+into)\s+"
-    r"(?:(?:an?|the)\s+)?(?P<cause>[^.;,:()]{3,80}?),?\s+which\s+"
+    r"(?:(?:an?|the)\s+)?(?P<cause>(?:(?!\b(?:developed|suffered|had|sustained|progressed|went|"
+    r"undergone|underwent|and)\b)[^.;,:()]){3,80}?),?\s+which\s+"
     r"(?:(?:ultimately|eventually|finally|rapidly|quickly|subsequently|then)\s+)?"
     r"(?:led\s+to|resulted\s+in|caused)\s+(?P<whose>his|her|the\s+patient's)\s+death\b",
     re.IGNORECASE,
@@ -1466,9 +1483,58 @@ death on day 5"); not when another person stands before it ("His father had a st
 led to his death")."""
 _NOT_A_DISEASE = re.compile(r"\b(?:diagnos|prognos)\w*", re.IGNORECASE)
 """Words that end like a disease and are none ("a delay in diagnosis")."""
-_SUPPOSED_CAUSE = re.compile(r"\b(?:would|could|might|may|must|can|will|if)\b", re.I)
-"""Words in a cause before "led to ... death" that only suppose it ("the infection would have
-led to her death")."""
+_SUPPOSED_CAUSE = re.compile(
+    r"\b(?:would|could|might|(?-i:may)|must|can|will|if|nearly|almost|always|invariably|usually"
+    r"|often|typically|commonly|frequently|generally|historically|era)\b",
+    re.IGNORECASE,
+)
+"""Words before "led to ... death" that only suppose a death or tell what usually happens
+("the infection would have led to her death", "Anaphylaxis nearly caused her death", "In the
+pre-antibiotic era this complication always led to death"; the audit, out/audit-s19b)."""
+_UNSURE_CAUSE = re.compile(
+    r"\b(?:probably|likely|possibly|presumably|perhaps|not|never|neither|nor|ruled|unclear"
+    r"|whether|uncertain|unknown|thought|believed|suspected)\b",
+    re.IGNORECASE,
+)
+"""Words that leave the cause unsure or deny it, though the death is told ("Sepsis probably
+led to his death", "Neither the tumour nor its treatment caused his death"): no cause."""
+_ANOTHER_NEAR = re.compile(
+    rf"\b(?:{_RELATIVES}|relatives?|partner|wife|husband|sibling|cousin|uncle|aunt|twin|donor|"
+    r"roommate|friend|neighbou?r|colleague|grand\w+|patients|published|literature|et\s+al"
+    r"|second\s+patient|first\s+patient|other\s+patient|described\s+by|reported\s+by"
+    r"|procured|harvested|donated)\b",
+    re.IGNORECASE,
+)
+"""Another person in the sentence before the cause or in the one before it ("Her husband was
+diagnosed with lung cancer. Metastatic disease led to his death", "In the case described by
+Smith, sepsis caused her death")."""
+_TIME_FIRST = re.compile(
+    rf"^(?:(?:{_COUNT}|a|several|few)[ \t-]+(?:hours?|days?|weeks?|months?|years?)[ \t]+later"
+    r"|on\s+(?:hospital\s+)?day\s+\d+|subsequently|eventually|finally|ultimately|then"
+    rf"|in\s+(?:early\s+|late\s+|mid-?)?{_MONTHS}(?:\s+\d{{4}})?|in\s+\d{{4}}"
+    r"|unfortunately|sadly)\s*,?\s+",
+    re.IGNORECASE,
+)
+_LED_ENDS = re.compile(r"\s+(?:despite|in\s+spite\s+of)\b", re.IGNORECASE)
+
+
+def _led_cause(words: str) -> str:
+    """The cause in the words before "led to his death": the last comma's part, or the list of
+    causes that ends there ("Sepsis, acute kidney injury and gastrointestinal bleeding"),
+    without a time before it ("Two days later sepsis") or "despite ..." after it."""
+    parts = [_TIME_FIRST.sub("", p.strip()) for p in re.split(r",\s*", words)]
+    kept: list[str] = []
+    for part in reversed(parts):
+        part = re.sub(r"^(?:and|or)\s+", "", part)
+        part = re.sub(r"^(?:the|this|a|an)\s+", "", part, flags=re.IGNORECASE)
+        if kept and not (_names_a_cause(part) and len(part.split()) <= 6):
+            break
+        kept.insert(0, part)
+    cause = re.sub(r"\s+(?:had|has|have)$", "", ", ".join(kept))  # "had caused his death"
+    end = _LED_ENDS.search(cause)
+    return cause[: end.start()] if end else cause
+
+
 _CAUSE_ENDS = re.compile(
     r",\s*(?:with|which|who|whom|when|where|while|despite|after|before|but|as|following|"
     r"although|though|in|on|at|and\s+(?:she|he|the|his|her|an?)\b)\b"
@@ -1482,7 +1548,7 @@ _CAUSE_HEADS = re.compile(
     r"(?i:shock|sepsis|septic|arrest|ha?emorrhage|bleed|embolism|infarct|progression|tamponade|"
     r"rupture|obstruction|hypoxi|asphyxi|overdose|injur|illness|covid|stroke|arrhythmi|"
     r"fibrillation|tachycardia|metasta|herniation|o?edema|anaphyla|epilepticus|cachexia|"
-    r"suicide|trauma|accident|coagul)|"
+    r"suicide|trauma|accident|coagul|iasis)|"
     r"\b(?:ARDS|DIC|AIDS|MODS|MOF|GV?HD|GvHD|HLH|TTP|VOD|SOS|PML|ICH|SAH|AMI|AKI|ARF)\b",
 )
 """A cause's words that name what a patient dies of, beside the diagnosis words (`disease_words`:
@@ -1681,12 +1747,14 @@ def outcome_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
     check = SupportCheck(text)
     sentences = _prose_sentences(text)
     sex = record.patient.sex.value if record.patient.sex is not None else None
+    child = _a_child(record, sentences)
+    died, subject = (_DIED_CHILD, _SUBJECT_CHILD) if child else (_DIED, _SUBJECT)
     for _, sentence in sentences:
         m = next(
             (
                 d
-                for d in _DIED.finditer(sentence)
-                if not _ANOTHER_BETWEEN.search(_SUBJECT.split(d.group("between"))[-1])
+                for d in died.finditer(sentence)
+                if not _ANOTHER_BETWEEN.search(subject.split(d.group("between"))[-1])
                 and not _SUPPOSED.search(" ".join(d.group("between").split()[-3:]))
                 and not _other_sex(d, sex)
             ),
@@ -1709,15 +1777,23 @@ def outcome_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
         break
     status = record.outcome.status.value if record.outcome.status is not None else None
     if status in ("died", None) and record.outcome.cause_of_death is None:
-        for k, (_, sentence) in enumerate(sentences):
-            m = _CAUSE_OF_DEATH.search(sentence)
-            led = None if m else _WHICH_LED.search(sentence) or _LED_TO_DEATH.search(sentence)
+        # a sentence that names the cause of death first, then one that says what led to it
+        tries: list[tuple[int, re.Match[str] | None, re.Match[str] | None]] = [
+            (k, _CAUSE_OF_DEATH.search(s), None) for k, (_, s) in enumerate(sentences)
+        ]
+        tries += [
+            (k, None, _WHICH_LED.search(s) or _LED_TO_DEATH.search(s))
+            for k, (_, s) in enumerate(sentences)
+        ]
+        for k, m, led in tries:
+            sentence = sentences[k][1]
+            before = sentences[k - 1][1] if k else ""
             if led is not None and (
                 _ANOTHER_BETWEEN.search(sentence[: led.start("cause")])
-                or _SUPPOSED_CAUSE.search(led["cause"])
+                or _ANOTHER_NEAR.search(before + " " + sentence[: led.end("cause")])
+                or _SUPPOSED_CAUSE.search(sentence[: led.start("whose")])
             ):
                 continue  # "His father had a stroke, which led to his death"; "would have led"
-            before = sentences[k - 1][1] if k else ""
             if (m is None and led is None) or _OTHER_PEOPLE.search(sentence):
                 continue
             if _anothers_death(before, check) or (led and _others_pronoun(led["whose"], sex)):
@@ -1725,8 +1801,10 @@ def outcome_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
             if status is None and not check.cue_stated("outcome_status", "died", sentence):
                 continue
             if led is not None:
-                cause = led["cause"]
-                if not _names_a_cause(_NOT_A_DISEASE.sub(" ", cause)):
+                cause = _led_cause(led["cause"])
+                if not _names_a_cause(_NOT_A_DISEASE.sub(" ", cause)) or _UNSURE_CAUSE.search(
+                    sentence[: led.start("whose")]
+                ):
                     cause = ""  # "This led to his death", "A delay in diagnosis led to ..."
             else:
                 assert m is not None
@@ -1782,6 +1860,22 @@ def _with_the_list(cause: str, sentence: str, end: int) -> str:
     ):
         return cause
     return cause + rest.rstrip()
+
+
+def _a_child(record: CaseReport, sentences: list[tuple[int, str]]) -> bool:
+    """Whether the patient is a child: by the record's age or age group, else by the first age
+    the case text states."""
+    patient = record.patient
+    if patient.age is not None:
+        return _age_group(patient.age.value, patient.age.unit) in _CHILD_GROUPS
+    if patient.age_group is not None:
+        return patient.age_group.value in _CHILD_GROUPS
+    for _, sentence in sentences:
+        phrase = first_age_statement(sentence)
+        parsed = parse_age(phrase) if phrase else None
+        if parsed is not None:
+            return _age_group(*parsed) in _CHILD_GROUPS
+    return False
 
 
 def _others_pronoun(whose: str, sex: str | None) -> bool:

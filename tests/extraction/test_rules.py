@@ -797,6 +797,32 @@ def _outcome(text: str, *rules: str) -> tuple[str | None, ...]:
         ("A delay in diagnosis led to his death.", "died", None),
         ("This led to his death.", "died", None),
         ("Untreated, the infection would have led to his death.", None, None),
+        # the audit of the first version (out/audit-s19b): a near death, a general statement,
+        # someone else named in the sentence before, an unsure cause, a list, a time first
+        ("Anaphylaxis nearly caused his death, but he recovered.", None, None),
+        ("In the pre-antibiotic era, this complication always led to death.", None, None),
+        ("His son was diagnosed with heart disease. Heart failure led to his death.", None, None),
+        ("In the case described by Smith, sepsis caused his death.", None, None),
+        ("Sepsis probably led to his death.", "died", None),
+        ("Neither the tumour nor its treatment caused his death.", "died", None),
+        (
+            "Sepsis, acute kidney injury and gastrointestinal bleeding led to his death.",
+            "died",
+            "Sepsis, acute kidney injury and gastrointestinal bleeding",
+        ),
+        ("Two days later sepsis led to his death.", "died", "sepsis"),
+        ("In May 2020 recurrent lymphoma led to his death.", "died", "recurrent lymphoma"),
+        (
+            "He had undergone a mastectomy and developed sepsis, which led to his death.",
+            "died",
+            "sepsis",
+        ),
+        (
+            "He died on day 3. Sepsis led to his death. The cause of death was septic shock.",
+            "died",
+            "septic shock",
+        ),
+        ("He succumbed to disseminated candidiasis.", "died", "disseminated candidiasis"),
         ("His father had a stroke, which led to his death.", None, None),
         ("In such patients, sepsis led to their death.", None, None),
         # not known, or the usual cause: no cause
@@ -827,6 +853,37 @@ def test_the_cause_of_death_where_the_text_names_it(
 )
 def test_no_status_the_text_does_not_state(text: str) -> None:
     assert _outcome(text)[:2] == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("opening", "text", "status", "cause"),
+    [
+        # a child's death told by a word for a child (nineteenth session); in an adult's case
+        # report (a mother's) the same words tell another person's death
+        ("A 3-day-old boy was admitted.", "The infant died on day 5 of sepsis.", "died", "sepsis"),
+        (
+            "A 6-year-old girl was admitted.",
+            "The child died of septic shock.",
+            "died",
+            "septic shock",
+        ),
+        ("A 31-year-old pregnant woman was admitted.", "The baby died of sepsis.", None, None),
+        ("A 6-year-old girl was admitted.", "Her brother had died of leukaemia.", None, None),
+        # "died by suicide"; "by" and a time is no cause
+        ("A 45-year-old man was admitted.", "He died by suicide.", "died", "suicide"),
+        ("A 45-year-old man was admitted.", "He died by day 5.", None, None),
+    ],
+)
+def test_a_child_s_death_and_death_by_suicide(
+    opening: str, text: str, status: str | None, cause: str | None
+) -> None:
+    record = empty_case_report()
+    apply_rules(record, ("outcome_from_text",), f"{opening} {text}")
+    o = record.outcome
+    assert (o.status and o.status.value, o.cause_of_death and o.cause_of_death.value) == (
+        status,
+        cause,
+    )
 
 
 def test_a_death_said_with_the_other_sex_s_pronoun_is_another_s() -> None:
@@ -888,9 +945,10 @@ def test_follow_up_cues(text: str, follow_up: str) -> None:
         "After completing 6 months of chemotherapy he remained in remission.",
         "Follow-up of at least 5 years is recommended after such a resection.",
         "In the series of Smith et al., patients were followed for a median of 24 months.",
-        # a treatment's length (nineteenth session: read as a 6-month follow-up)
-        "Treatment was continued for 6 months, and at the end of therapy he was asymptomatic.",
-        "He received imatinib for 2 years and remains in complete remission.",
+        # a stay's length (nineteenth session; a treatment's length may tell the follow-up too:
+        # "maintained on imatinib for 4 years and in remission", the audit out/audit-s19b)
+        "He was kept on mechanical ventilation for 12 days and has since remained well.",
+        "He was hospitalised for 3 weeks and is now doing well.",
     ],
 )
 def test_no_follow_up_from_a_plan_a_time_before_or_a_death(text: str) -> None:

@@ -2214,8 +2214,16 @@ _AFTER_TREATMENT = re.compile(
 )
 
 
-def _position(quote: str, text: str) -> int | None:
-    at = squash(text).find(squash(quote)) if quote.strip() else -1
+def _position(quote: str, text: str, case: int = 0) -> int | None:
+    """Where `quote` first stands in `text` (both squashed), from `case` (the case account's
+    start, squashed) if it stands there, else anywhere: a bare "died" is the case's death, not
+    the abstract's "... and died of a postoperative complication" (nineteenth session's new
+    case report put the death first in the timeline)."""
+    if not quote.strip():
+        return None
+    flat, q = squash(text), squash(quote)
+    at = flat.find(q, case)
+    at = flat.find(q) if at < 0 else at
     return at if at >= 0 else None
 
 
@@ -2400,14 +2408,15 @@ def timeline_from_record(record: CaseReport, text: str) -> list[DroppedFact]:
     ``dropped``.  Items whose quote is not in the text are left out."""
     items: list[tuple[float, TimelineEvent]] = []
     given: list[tuple[str, int]] = []  # each treatment's name and place
+    case = len(squash(text[: case_section(text)[0]]))
     for t in record.treatments:
-        at = _position(t.evidence.quote, text)
+        at = _position(t.evidence.quote, text, case)
         if at is not None:
             evidence = t.evidence.model_copy()
             items.append((at, TimelineEvent(event=t.name, time=t.time, evidence=evidence)))
             given.append((t.name.casefold(), at))
     for e in record.disease_events:
-        found = _position(e.evidence.quote, text)
+        found = _position(e.evidence.quote, text, case)
         said = _EVENT_CUES[e.event].search(e.evidence.quote)
         after = _AFTER_TREATMENT.search(e.evidence.quote)
         place = None if found is None else float(found)
@@ -2427,7 +2436,7 @@ def timeline_from_record(record: CaseReport, text: str) -> list[DroppedFact]:
             items.append((place, TimelineEvent(event=name, time=e.time, evidence=evidence)))
     death = record.outcome.status
     if death is not None and death.value == "died":
-        at = _position(death.evidence.quote, text)
+        at = _position(death.evidence.quote, text, case)
         words = _DEATH_WORDS.search(death.evidence.quote)
         if at is not None and words is not None:  # the event in the quote's own words
             evidence = death.evidence.model_copy()

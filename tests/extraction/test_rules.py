@@ -12,6 +12,7 @@ from abstraction.core.schema import (
     Diagnosis,
     Evidence,
     Finding,
+    OutcomeStatusFact,
     SexFact,
     TextFact,
     Treatment,
@@ -376,6 +377,23 @@ def test_the_timeline_is_the_record_s_course_in_text_order() -> None:
     assert record.timeline[0].evidence is not record.treatments[1].evidence
     assert record.outcome.status is not None
     assert record.timeline[2].evidence is not record.outcome.status.evidence
+
+
+def test_a_bare_quote_is_placed_where_the_case_account_tells_it() -> None:
+    # nineteenth session's new case report: the death's bare quote "died" was placed at the
+    # abstract's "died", so the death came first in the timeline
+    text = (
+        "Endocarditis: a case report\n\nAbstract\nHe underwent valve replacement and died.\n\n"
+        "Case presentation\nA 72-year-old man was admitted. He was given amoxicillin. He "
+        "underwent valve replacement on day 12. Septic shock developed, and he died." + _PAD
+    )
+    record = empty_case_report()
+    record.treatments = [_t("amoxicillin"), _t("valve replacement")]
+    record.treatments[0].evidence = Evidence(quote="amoxicillin")
+    record.treatments[1].evidence = Evidence(quote="valve replacement")
+    record.outcome.status = OutcomeStatusFact(value="died", evidence=Evidence(quote="died"))
+    apply_rules(record, ("timeline_from_record",), text)
+    assert [e.event for e in record.timeline] == ["amoxicillin", "valve replacement", "died"]
 
 
 def test_age_from_the_first_age_the_case_text_states() -> None:

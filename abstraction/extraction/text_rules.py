@@ -147,8 +147,8 @@ _RESULT = re.compile(
     r"(?P<word>positive|negative|normal|abnormal|unremarkable|elevated|raised|increased|"
     r"decreased|reduced|low|high|stable|deficient|absent|present|inconclusive)"
     # or what it showed: "CT showed a mass", "biopsy revealed granulomas"
-    r"|(?:showed|revealed|demonstrated|confirmed|disclosed)[ \t]+(?:that[ \t]+)?"
-    r"(?P<shown>[^.;:,()\n]{3,80})"
+    r"|(?:showed|revealed|demonstrated|confirmed|disclosed|grew)[ \t]+(?:that[ \t]+)?"
+    r"(?P<shown>(?:[^.;:,()\n]|\.(?=[ \t]+(?-i:[a-z]))){3,80})"
     r")",
     re.IGNORECASE,
 )
@@ -172,7 +172,11 @@ def results_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
         if m.group("value") and _TIME_UNIT.search(m.group("value")):
             continue  # "troponin at 3 hours": a time, not a result
         result = (m.group("value") or m.group("word") or m.group("shown") or "").strip()
-        quote = _anchor(a.evidence.quote, text, at, m.end()) if len(result) >= 2 else None
+        end = m.end()
+        if m.group("shown") and (when := _TIME.search(result)):  # "... six weeks after the
+            result = result[: when.start()].rstrip(" ,")  # biopsy" is its time, not its result
+            end = m.start("shown") + len(result)
+        quote = _anchor(a.evidence.quote, text, at, end) if len(result) >= 2 else None
         if quote is not None:
             a.result = result
             a.evidence = Evidence(quote=quote)
@@ -195,8 +199,8 @@ _MEASURE_NUMBER = r"[<>≤≥]?[ \t]*+\d+(?:[.,]\d+)*+(?:[ \t]*+/[ \t]*+\d+(?:[.
 _MEASURE_LINK = (
     r"(?:[ \t]*+\((?:[^()]{1,24})\))?[ \t]*+,?[ \t]*+"
     r"(?:(?:level|levels|count|concentration|value|was|were|is|are|had|has|been|of|at|:|=|measured|"
-    r"elevated|raised|low|high|markedly|mildly|significantly|(?:reached|rose|increased|"
-    r"decreased|fell|dropped|peaked)[ \t]+(?:to|at))[ \t]*+){0,4}"
+    r"elevated|raised|low|high|markedly|mildly|significantly|(?:reached|rose|risen|increased|"
+    r"decreased|fell|fallen|dropped|peaked)[ \t]+(?:to|at))[ \t]*+){0,4}"
 )
 _SPECIMEN = (
     r"serum|plasma|blood|urine|urinary|fasting|peak|admission|(?:pleural|ascitic|peritoneal|"
@@ -1232,8 +1236,10 @@ _LENGTH = re.compile(
 
 
 _A_STAY_FOR = re.compile(
-    r"\b(?:ventilated|intubated|hospitali[sz]ed|admitted|dialy[sz]ed|kept|monitored|observed)"
-    r"(?:\s+(?:on|in)\s+(?:[\w-]+\s+){0,2}[\w-]+)?\s+for\s+"
+    r"(?<!not been )(?<!never been )(?<!not )(?<!never )"
+    r"\b(?:(?:ventilated|intubated|hospitali[sz]ed|admitted|dialy[sz]ed)"
+    r"(?:\s+(?:on|in|to)\s+(?:[\w-]+\s+){0,2}[\w-]+)?"
+    r"|kept\s+on\s+(?:mechanical\s+)?ventilat\w+)\s+for\s+"
     r"(?:(?:another|a\s+further|a\s+total\s+of|about|approximately|nearly|over)\s+)?$",
     re.IGNORECASE,
 )
@@ -1402,10 +1408,14 @@ _DIED_END = (
 )
 """Where a death's words end: a time, a place, a clause, the sentence."""
 _ADULT = "patient|she|he"
-_CHILD = "patient|she|he|child|infant|baby|neonate|newborn|boy|girl|toddler"
-"""Who the death is said of: the patient, or a pronoun; in a child's case report also a word
-for a child ("The infant died on day 3 of life"; nineteenth session), which in an adult's
-(a mother's) is another person's death."""
+_CHILD = (
+    r"patient|she|he|(?:(?<=\bthe )|(?<=\bour )|(?<=\bthis ))"
+    r"(?:child|infant|baby|neonate|newborn|boy|girl|toddler)"
+)
+"""Who the death is said of: the patient, or a pronoun; in a child's case report also "the"
+("our", "this") and a word for a child ("The infant died on day 3 of life"; nineteenth
+session; not "One child in the cohort", "A 9-year-old boy from the same village"), which in
+an adult's (a mother's) is another person's death."""
 
 
 def _died(who: str) -> re.Pattern[str]:
@@ -1437,7 +1447,7 @@ _SUPPOSED = re.compile(r"\b(?:could|would|might|may|must)\b", re.IGNORECASE)
 """A modal in the last words before the verb: a death only supposed ("would likely have
 died", "could easily have died"; the third audit)."""
 _ANOTHER_BETWEEN = re.compile(
-    r"\b(?:who|whom|whose|which|that|others?|donor|roommate|friend|neighbou?r|colleague|"
+    r"\b(?:who|whom|whose|which|that|others?|donor|roommate|friend|neighbou?r\w*|colleague|"
     r"relatives?|partner|wife|husband|brother|sister|mother|father|son|daughter|sibling|"
     r"cousin|uncle|aunt|twin|baby|infant|f(?:o)?etus|newborn|drops|graft)\b",
     re.IGNORECASE,
@@ -1492,22 +1502,33 @@ _SUPPOSED_CAUSE = re.compile(
 ("the infection would have led to her death", "Anaphylaxis nearly caused her death", "In the
 pre-antibiotic era this complication always led to death"; the audit, out/audit-s19b)."""
 _UNSURE_CAUSE = re.compile(
-    r"\b(?:probably|likely|possibly|presumably|perhaps|not|never|neither|nor|ruled|unclear"
-    r"|whether|uncertain|unknown|thought|believed|suspected)\b",
+    r"\b(?:probably|likely|possibl[ey]|presum\w+|perhaps|not|never|neither|nor|ruled|unclear"
+    r"|whether|uncertain|unknown|thought|believed|suspect\w*|no\s+evidence|proposed|suggested)\b",
     re.IGNORECASE,
 )
 """Words that leave the cause unsure or deny it, though the death is told ("Sepsis probably
 led to his death", "Neither the tumour nor its treatment caused his death"): no cause."""
 _ANOTHER_NEAR = re.compile(
     rf"\b(?:{_RELATIVES}|relatives?|partner|wife|husband|sibling|cousin|uncle|aunt|twin|donor|"
-    r"roommate|friend|neighbou?r|colleague|grand\w+|patients|published|literature|et\s+al"
+    r"roommate|friend|neighbou?r\w*|colleague|grand\w+|patients|published|literature|et\s+al"
     r"|second\s+patient|first\s+patient|other\s+patient|described\s+by|reported\s+by"
-    r"|procured|harvested|donated)\b",
+    r"|procured|harvested|donated|f(?:o)?etus|stillborn|cohort|registry|village|description"
+    r"|reports?|proposed|(?:that|earlier|previous|comparable|similar|another|other|first|second"
+    r"|index)\s+(?:case|report|patient)s?)\b",
     re.IGNORECASE,
 )
-"""Another person in the sentence before the cause or in the one before it ("Her husband was
+"""Another person in the three sentences before the cause or in its own ("Her husband was
 diagnosed with lung cancer. Metastatic disease led to his death", "In the case described by
-Smith, sepsis caused her death")."""
+Smith, sepsis caused her death", "In that case, ..."): a pronoun's death there may be theirs
+(the second audit, out/audit-s19c: a relative described over two sentences)."""
+_A_BABY = re.compile(
+    r"\b(?:bab(?:y|ies)|infants?|newborns?|neonates?|son|daughter|boy|girl|in\s+utero|delivered"
+    r"|caesarean|cesarean|pregnancy)\b",
+    re.IGNORECASE,
+)
+"""In an adult's case report, a child near a death told by a pronoun: the death may be the
+child's ("a boy weighing 1200 g was delivered ... Necrotising enterocolitis led to his death";
+the second audit)."""
 _TIME_FIRST = re.compile(
     rf"^(?:(?:{_COUNT}|a|several|few)[ \t-]+(?:hours?|days?|weeks?|months?|years?)[ \t]+later"
     r"|on\s+(?:hospital\s+)?day\s+\d+|subsequently|eventually|finally|ultimately|then"
@@ -1776,6 +1797,7 @@ def outcome_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
             record.outcome.cause_of_death = TextFact(value=cause, evidence=evidence)
         break
     status = record.outcome.status.value if record.outcome.status is not None else None
+    case_lo, case_hi = case_section(text)
     if status in ("died", None) and record.outcome.cause_of_death is None:
         # a sentence that names the cause of death first, then one that says what led to it
         tries: list[tuple[int, re.Match[str] | None, re.Match[str] | None]] = [
@@ -1786,17 +1808,21 @@ def outcome_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
             for k, (_, s) in enumerate(sentences)
         ]
         for k, m, led in tries:
-            sentence = sentences[k][1]
+            at, sentence = sentences[k]
             before = sentences[k - 1][1] if k else ""
+            earlier = " ".join(s for _, s in sentences[max(0, k - 3) : k])
             if led is not None and (
                 _ANOTHER_BETWEEN.search(sentence[: led.start("cause")])
-                or _ANOTHER_NEAR.search(before + " " + sentence[: led.end("cause")])
+                or _ANOTHER_NEAR.search(earlier + " " + sentence[: led.end("cause")])
+                or (not child and _A_BABY.search(earlier + " " + sentence))
                 or _SUPPOSED_CAUSE.search(sentence[: led.start("whose")])
+                or not case_lo <= at < case_hi
+                or _others_pronoun(led["whose"], sex or _sex_of_text(sentences))
             ):
                 continue  # "His father had a stroke, which led to his death"; "would have led"
             if (m is None and led is None) or _OTHER_PEOPLE.search(sentence):
                 continue
-            if _anothers_death(before, check) or (led and _others_pronoun(led["whose"], sex)):
+            if _anothers_death(before, check):
                 continue  # "Her father died at 50. The cause of death was ...": his
             if status is None and not check.cue_stated("outcome_status", "died", sentence):
                 continue
@@ -1843,6 +1869,16 @@ _LIST_TAIL = re.compile(
 _LIST_SPLIT = re.compile(r"\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+")
 
 
+_NOT_AN_ITEM = re.compile(
+    r"^(?:a|an|the)\b|\b(?:complications?|feared|probably|possibly|likely|presumably|such|"
+    r"including|which|who)\b",
+    re.IGNORECASE,
+)
+"""An item that describes the cause before it, not another cause ("septic shock, a
+complication of neutropenia and mucositis", "pneumonia, probably aspiration pneumonia or
+Legionella infection"; the second audit)."""
+
+
 def _with_the_list(cause: str, sentence: str, end: int) -> str:
     """A cause after "died of" that the sentence goes on listing ("septic shock, acute kidney
     injury and multiorgan failure"): the whole list, when every item names what a patient dies
@@ -1856,7 +1892,7 @@ def _with_the_list(cause: str, sentence: str, end: int) -> str:
     if (
         not items
         or not re.search(r"\b(?:and|or)\s+[^,]+$", rest)
-        or not all(_a_cause(i, named=True) for i in items)
+        or not all(_a_cause(i, named=True) and not _NOT_AN_ITEM.search(i) for i in items)
     ):
         return cause
     return cause + rest.rstrip()
@@ -1876,6 +1912,16 @@ def _a_child(record: CaseReport, sentences: list[tuple[int, str]]) -> bool:
         if parsed is not None:
             return _age_group(*parsed) in _CHILD_GROUPS
     return False
+
+
+def _sex_of_text(sentences: list[tuple[int, str]]) -> str | None:
+    """The patient's sex by the case text's words for a person, as `sex_from_text` reads them
+    (at least three, none of the other sex), or None."""
+    she = sum(len(_SHE.findall(s)) for _, s in sentences)
+    he = sum(len(_HE.findall(s)) for _, s in sentences)
+    if she >= 3 and he == 0:
+        return "female"
+    return "male" if he >= 3 and she == 0 else None
 
 
 def _others_pronoun(whose: str, sex: str | None) -> bool:

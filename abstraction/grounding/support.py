@@ -133,7 +133,7 @@ _OTHER_PEOPLE = frozenset(
     {"donor", "donors", "sibling", "siblings", "brother", "brothers", "sister", "sisters"}
     | {"husband", "wife", "partner", "father", "twin", "relatives", "relative", "family"}
     | {"spouse", "parents", "parent", "cousin", "cousins", "uncle", "aunt", "grandmother"}
-    | {"grandfather", "grandparents", "roommate", "flatmate", "housemate", "coworker"}
+    | {"grandfather", "grandparents"}
 )
 _RELATIVES = frozenset(
     {"mother", "son", "sons", "daughter", "daughters", "baby", "babies", "child", "children"}
@@ -1314,9 +1314,8 @@ _DENIED_AFTER = re.compile(
     r"(?:(?:absent|negative|neg|none|nil|denied|lacking|excluded|ruled\s+out)\b"
     r"|not\s+(?:seen|found|present|detected|observed|identified|noted|shown|demonstrated"
     r"|reported|heard|felt|palpable|visible|appreciated|elicited)\b(?!\s+by\b)"
-    r"|not\s+(?:a\s+)?(?:feature|finding|complaint)s?\b"
-    r"(?!\s+(?:of\s+(?!(?:his|her|their|the\s+patient's|the\s+(?:illness|presentation|case|course"
-    r"|examination))\b)|until|before|after|in\s+(?:this|such|these|that)|but|for)\b))",
+    r"|not\s+(?:a\s+)?(?:feature|finding|complaint)s?"
+    r"(?:\s+of\s+(?:his|her|the)\s+(?:illness|examination))?\s*(?:[.;]|$))",
     re.IGNORECASE,
 )
 _DENIED_RIGHT_AFTER = re.compile(r"^(?:-free\b|[\s-]+(?:neg|negative)\b)", re.IGNORECASE)
@@ -1581,12 +1580,17 @@ _NUMBERED_REGIMEN = re.compile(r"\s*(?:7\s*\+\s*3|5\s*\+\s*2|3\s*\+\s*7|2\s*\+\s
 _CLAUSE_FIRST = re.compile(
     r"(?:[Ww]as|[Ww]ere|[Ii]s|[Aa]re|[Hh]ad|[Hh]as|[Hh]ave|[Bb]een|[Bb]ecame|[Bb]ecomes|"
     r"[Rr]emained|[Rr]emains|[Rr]ecovered|[Ss]howed|[Rr]evealed|[Dd]emonstrated|[Dd]eveloped|"
-    r"[Pp]resented|[Cc]omplained|[Ss]uffered|[Ee]xperienced|[Bb]egan|[Tt]ested|[Cc]onsidered)\s"
+    r"[Pp]resented|[Cc]omplained|[Ss]uffered|[Ee]xperienced|[Bb]egan|[Tt]ested|[Cc]onsidered|"
+    r"[Hh]e|[Ss]he|[Tt]hey|[Ww]e|[Tt]he\s+patient)\s"
 )
 _CLAUSE_IN = re.compile(r"\s(?:was|were|is|are|had|has)\s")
-"""A finding or a diagnosis whose name opens with a verb, or holds "was", "is", "had"... (in
-lower case: "WAS gene" is a name), is a clause cut from the text ("was free of symptoms",
-"recovered to 55%", "autopsy was not performed"), not a name."""
+"""A finding or a diagnosis whose name opens with a verb or a subject ("he undergo", the
+nineteenth session's new case report), or holds "was", "is", "had"... (in lower case: "WAS
+gene" is a name), is a clause cut from the text ("was free of symptoms", "recovered to 55%",
+"autopsy was not performed"), not a name."""
+_STAGE_ONLY = re.compile(r"(?:stage|grade|class|phase)\s+(?:[0-9]+|[IVX]+)[a-cA-C]?", re.I)
+"""A stage or grade alone ("stage 3" of "chronic kidney disease (stage 3)"): a detail of a
+disease, not one."""
 _RESPONSE = re.compile(
     r"(?:(?:a|an|the)\s+)?(?:(?:very\s+good\s+|near[- ])?(?:complete|partial|overall|major|"
     r"minor|no|good|poor|sustained|durable|stringent)\s+)?(?:(?:metabolic|molecular|cytogenetic|"
@@ -1626,6 +1630,8 @@ def _not_a_name(fact: BaseModel, value: str) -> str | None:
             return f"a clause, not the name of a {kind}"
         if _RESULT_ONLY.fullmatch(value.strip()):
             return f"a result, not a {kind}"
+        if _STAGE_ONLY.fullmatch(value.strip()):
+            return f"a stage or grade, not a {kind}"
         if _DRUG.fullmatch(_ROUTE.sub("", value).strip()):
             return f"a drug, not a {kind}"
         if _MOVEMENT_NAMED.fullmatch(value.strip()):
@@ -2160,18 +2166,18 @@ _IF_BEFORE = re.compile(
 "unclear if the rash was drug-related" (no verb of having before the name: the rash was
 there), nor "whether" ("When asked whether he had haemoptysis, he reported two episodes")."""
 _MAY_BE = re.compile(
-    r"\b(?:may|might|could)\s+(?:well\s+)?be(?:\s+(?:becoming|developing|getting))?"
-    r"(?:\s+(?:a|an))?\s*$",
+    r"\b(?:may|might|could)\s+(?:well\s+)?be\s+(?:becoming|developing|getting)(?:\s+(?:a|an))?\s*$",
     re.IGNORECASE,
 )
-"""A condition only supposed, right before its name: "he might be becoming jaundiced", "this
-could be a rash"; not "the confusion may be due to the hyponatraemia", which supposes the
-cause, not the hyponatraemia (the audit)."""
+"""A condition only supposed, right before its name: "he might be becoming jaundiced"; not
+"the confusion may be due to the hyponatraemia", which supposes the cause, nor "there may be
+tenderness over the spine, as there was in this patient" (two audits, out/audit-s19 and
+-s19d)."""
 _IF_RIGHT_BEFORE = re.compile(r"\b(?:if|unless)\s+(?:(?:any|a|an|the)\s+)?$", re.I)
-_IF_AFTER = re.compile(r"\s+(?:develop(?:s|ed)?|were\s+to|was\s+to|should)\b", re.IGNORECASE)
-"""After "if" and a name, a verb that supposes it ("if a rash developed", "if fever were to
-develop"); not "if the rash recurred", "if the pain persisted", which take it as there (a
-helper's audit, out/audit-s19)."""
+_IF_AFTER = re.compile(r"\s+develop(?:s|ed)?\b", re.IGNORECASE)
+"""After "if" and a name, a verb that supposes it ("if a rash developed"); not "if the rash
+recurred", "if the pain persisted", "if the fever should recur", which take it as there (two
+audits, out/audit-s19 and -s19d)."""
 
 
 def _hedged(before: str, after: str) -> bool:
@@ -2243,15 +2249,14 @@ such as fever, and abdominal pain resolved")."""
 
 _ASIDE = re.compile(
     r"\b(not|never)\s*,\s*(?:however|though|in\s+fact|clinically|at\s+any\s+(?:stage|time|point)"
-    r"(?:\s+(?:of|in|during)\s+[^,;.()]{1,40})?|at\s+that\s+time|throughout(?:\s+[^,;.()]{1,40})?)"
-    r"\s*,",
+    r"(?:\s+(?:of|in|during)\s+[^,;.()]{1,40})?)\s*,",
     re.IGNORECASE,
 )
 """An aside between a negation and the name ("She was not, at any stage of the illness,
 febrile"): left out, so the negation stands right before the name."""
 _NEITHER_NOR = re.compile(
-    r"\bneither\s+(?:(?!\bnor\b)[^,;.]){1,40}?\s+nor\s+(?:(?!\bnor\b)[^,;.]){1,40}?"
-    r"\s+(?:was|were|is|are)\s+$",
+    r"\bneither\s+(?:(?!\b(?:nor|was|were|is|are|that|who|which)\b)[^,;.]){1,40}?\s+nor\s+"
+    r"(?:(?!\b(?:nor|was|were|is|are|that|who|which)\b)[^,;.]){1,40}?\s+(?:was|were|is|are)\s+$",
     re.IGNORECASE,
 )
 """Two people denied together before the name ("Neither the patient nor his wife was

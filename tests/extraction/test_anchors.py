@@ -365,6 +365,36 @@ def test_a_result_from_the_words_after_the_test() -> None:
     assert record.assessments[2].evidence.quote == "CT showed a mass in the liver"
 
 
+def test_a_culture_s_growth_is_its_result_without_its_time() -> None:
+    from abstraction.core.schema import Assessment
+
+    # nineteenth session: "grew" was not read; "M." ended the result; a time is not a result
+    text = _case(
+        "Culture of the biopsy grew fully susceptible M. tuberculosis six weeks after the "
+        "biopsy. A marrow biopsy showed no infiltration. Excisional biopsy showed lymphoma."
+    )
+    record = empty_case_report()
+    record.assessments = [
+        Assessment(method=m, result=None, time=None, evidence=Evidence(quote=m))
+        for m in ("Culture of the biopsy", "marrow biopsy")
+    ]
+    apply_rules(record, ("results_from_text",), text)
+    assert [(a.method, a.result) for a in record.assessments] == [
+        ("Culture of the biopsy", "fully susceptible M. tuberculosis"),
+        ("marrow biopsy", "no infiltration"),
+    ]
+    assert record.assessments[0].evidence.quote == (
+        "Culture of the biopsy grew fully susceptible M. tuberculosis"
+    )
+
+
+def test_a_level_that_had_risen_to_a_value_is_a_measurement() -> None:
+    text = _case("On day 5 the creatinine had risen to 210 µmol/L, and gentamicin was stopped.")
+    record = empty_case_report()
+    apply_rules(record, ("measurements_from_text",), text)
+    assert [(a.method, a.result) for a in record.assessments] == [("creatinine", "210 µmol/L")]
+
+
 def test_measurements_the_case_text_writes_become_tests_with_results() -> None:
     from abstraction.core.schema import Assessment
 

@@ -841,6 +841,28 @@ def _outcome(text: str, *rules: str) -> tuple[str | None, ...]:
             "septic shock",
         ),
         ("He succumbed to disseminated candidiasis.", "died", "disseminated candidiasis"),
+        # the second audit (out/audit-s19c): a relative or a case described over the sentences
+        # before; a child delivered; a list item that describes the cause before it
+        (
+            "His younger brother had also injected drugs. He was admitted elsewhere with fever. "
+            "Tricuspid valve endocarditis led to his death a few weeks later.",
+            None,
+            None,
+        ),
+        ("In that case, massive haemoptysis caused the patient's death.", None, None),
+        (
+            "A boy weighing 1200 g was delivered. He was transferred to the neonatal unit. "
+            "Necrotising enterocolitis led to his death on day 9.",
+            None,
+            None,
+        ),
+        (
+            "He died of septic shock, a complication of neutropenia and mucositis.",
+            "died",
+            "septic shock",
+        ),
+        ("He died of pneumonia, probably aspiration pneumonia or Legionella.", "died", "pneumonia"),
+        ("A possible pulmonary embolism led to his death.", "died", None),
         ("His father had a stroke, which led to his death.", None, None),
         ("In such patients, sepsis led to their death.", None, None),
         # not known, or the usual cause: no cause
@@ -886,6 +908,12 @@ def test_no_status_the_text_does_not_state(text: str) -> None:
             "septic shock",
         ),
         ("A 31-year-old pregnant woman was admitted.", "The baby died of sepsis.", None, None),
+        (
+            "A 6-year-old girl was admitted.",
+            "One child in the cohort died of liver failure.",
+            None,
+            None,
+        ),
         ("A 6-year-old girl was admitted.", "Her brother had died of leukaemia.", None, None),
         # "died by suicide"; "by" and a time is no cause
         ("A 45-year-old man was admitted.", "He died by suicide.", "died", "suicide"),
@@ -935,6 +963,8 @@ def test_a_death_said_with_the_other_sex_s_pronoun_is_another_s() -> None:
         ("During a follow-up period of 24 months, no recurrence was observed.", "24 months"),
         ("He was followed for 5 years.", "5 years"),
         ("He has remained seizure-free for 4 years.", "4 years"),
+        ("He has been observed for 5 years and remains in remission.", "5 years"),
+        ("He has not been admitted for 3 years and remains well.", "3 years"),
         ("Three years later, he is still in remission.", "Three years"),
         (
             "Over the following 18 months he had four further cycles of chemotherapy, and at the "
@@ -967,6 +997,7 @@ def test_follow_up_cues(text: str, follow_up: str) -> None:
         # "maintained on imatinib for 4 years and in remission", the audit out/audit-s19b)
         "He was kept on mechanical ventilation for 12 days and has since remained well.",
         "He was hospitalised for 3 weeks and is now doing well.",
+        # ... but "observed for", "monitored for", "has not been admitted for" are follow-up
     ],
 )
 def test_no_follow_up_from_a_plan_a_time_before_or_a_death(text: str) -> None:

@@ -2273,6 +2273,20 @@ def _position(quote: str, text: str, case: int = 0) -> int | None:
     return at if at >= 0 else None
 
 
+def _death_told(text: str, case: int) -> int | None:
+    """Where the case account (from `case`, squashed) last tells the patient's death, or None
+    ("... led to his death on postoperative day 21" when the model quoted the abstract's
+    "died")."""
+    check = SupportCheck(text)
+    lo, hi = case_section(text)
+    told = [
+        at
+        for at, sentence in _prose_sentences(text)
+        if lo <= at < hi and check.cue_stated("outcome_status", "died", sentence)
+    ]
+    return len(squash(text[: told[-1]])) if told else None
+
+
 _EVENT_CUES = {
     "relapse": re.compile(r"\b(relapse[sd]?|recurrence|recurred)\b", re.IGNORECASE),
     "remission": re.compile(r"\bremission\b", re.IGNORECASE),
@@ -2483,6 +2497,8 @@ def timeline_from_record(record: CaseReport, text: str) -> list[DroppedFact]:
     death = record.outcome.status
     if death is not None and death.value == "died":
         at = _position(death.evidence.quote, text, case)
+        if at is not None and at < case:  # the quote is only the abstract's: where the case
+            at = _death_told(text, case) or at  # account tells a death, if it does
         words = _DEATH_WORDS.search(death.evidence.quote)
         if at is not None and words is not None:  # the event in the quote's own words
             evidence = death.evidence.model_copy()

@@ -394,6 +394,11 @@ def test_a_bare_quote_is_placed_where_the_case_account_tells_it() -> None:
     record.outcome.status = OutcomeStatusFact(value="died", evidence=Evidence(quote="died"))
     apply_rules(record, ("timeline_from_record",), text)
     assert [e.event for e in record.timeline] == ["amoxicillin", "valve replacement", "died"]
+    # the case account tells the death in other words: it is placed there, not in the abstract
+    told = text.replace("and he died.", "which led to his death.")
+    record.outcome.status = OutcomeStatusFact(value="died", evidence=Evidence(quote="died"))
+    apply_rules(record, ("timeline_from_record",), told)
+    assert [e.event for e in record.timeline] == ["amoxicillin", "valve replacement", "died"]
 
 
 def test_age_from_the_first_age_the_case_text_states() -> None:

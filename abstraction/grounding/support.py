@@ -1310,10 +1310,11 @@ treatment for rash", which deny the cause, the source, the treatment."""
 fever"): the negation of a verb of having or showing, not of any verb ("they were not helpful.
 Head...", "could not be extracted by bimanual manipulation")."""
 _DENIED_AFTER = re.compile(
-    r"(?:\b(?:was|were|is|are|had\s+been|has\s+been)\s+|^\s*:\s*)"
+    r"(?:\b(?:was|were|is|are|had\s+been|has\s+been|did)\s+|^\s*:\s*)"
     r"(?:(?:absent|negative|neg|none|nil|denied|lacking|excluded|ruled\s+out)\b"
     r"|not\s+(?:seen|found|present|detected|observed|identified|noted|shown|demonstrated"
     r"|reported|heard|felt|palpable|visible|appreciated|elicited)\b(?!\s+by\b)"
+    r"|not\s+(?:develop|occur|appear|recur)\b(?!\s+(?:until|before|till)\b)"
     r"|not\s+(?:a\s+)?(?:feature|finding|complaint)s?"
     r"(?:\s+of\s+(?:his|her|the)\s+(?:illness|examination))?\s*(?:[.;]|$))",
     re.IGNORECASE,
@@ -2173,6 +2174,15 @@ _MAY_BE = re.compile(
 "the confusion may be due to the hyponatraemia", which supposes the cause, nor "there may be
 tenderness over the spine, as there was in this patient" (two audits, out/audit-s19 and
 -s19d)."""
+_ASKED = re.compile(
+    r"\b(?:asked|ask|asking|unclear|unknown|uncertain|unsure|clear|determine[ds]?|know|known"
+    r"|sure|wonder\w*|see|check\w*|establish\w*|question)\s+(?:\w+\s+)?if\b",
+    re.IGNORECASE,
+)
+"""Words that make "if" "whether" before "the X developed": what is not known is when or why,
+not whether it was there ("It remains unclear if the thrombosis developed before admission";
+the third audit, out/audit-s19f).  "Asked if she had headache" stays a question: the answer
+may be no."""
 _IF_RIGHT_BEFORE = re.compile(r"\b(?:if|unless)\s+(?:(?:any|a|an|the)\s+)?$", re.I)
 _IF_AFTER = re.compile(r"\s+develop(?:s|ed)?\b", re.IGNORECASE)
 """After "if" and a name, a verb that supposes it ("if a rash developed"); not "if the rash
@@ -2191,9 +2201,12 @@ def _hedged(before: str, after: str) -> bool:
     reads a list the name heads)."""
     if _DIFFERENTIAL.search(before) or _HEDGE_PHRASES.search(before):
         return True
-    if _MAY_BE.search(before) or _IF_BEFORE.search(before):
+    if _MAY_BE.search(before):
         return True
-    if _IF_RIGHT_BEFORE.search(before) and _IF_AFTER.match(after):
+    if _IF_BEFORE.search(before):  # "if he became febrile"; "asked if she had headache"
+        return True
+    asked = _ASKED.search(before[-80:]) is not None  # "unclear if the rash developed ..."
+    if not asked and _IF_RIGHT_BEFORE.search(before) and _IF_AFTER.match(after):
         return True  # "to be repeated if he became febrile", "if fever recurred"
     m = _HEDGED_AFTER.search(after[:120])
     if m is not None:

@@ -2309,6 +2309,12 @@ def test_a_visit_is_not_a_treatment(name: str, stated: bool) -> None:
         ("jaundice", "present", "He was not, at that time, jaundiced; it appeared later.", True),
         ("fever", "present", "Neither the patient nor his wife knew that he was febrile.", True),
         ("fever", "present", "If the fever should recur, antibiotics would be restarted.", True),
+        # the third audit (out/audit-s19f): "did not develop" denies; "unclear if the X
+        # developed" doubts when, not whether
+        ("hemodynamic instability", "absent", "Haemodynamic instability did not develop.", True),
+        ("fever", "present", "Fever did not develop until day 3.", True),
+        ("thrombosis", "present", "It remains unclear if the thrombosis developed before.", True),
+        ("anemia", "present", "She asked if she was anaemic.", False),
         # an aside that limits the denial is not left out
         ("seizure", "present", "He had never, before this episode, had a seizure.", True),
         # British name, American text

@@ -1236,10 +1236,9 @@ _LENGTH = re.compile(
 
 
 _A_STAY_FOR = re.compile(
-    r"(?<!not been )(?<!never been )(?<!not )(?<!never )"
-    r"\b(?:(?:ventilated|intubated|hospitali[sz]ed|admitted|dialy[sz]ed)"
-    r"(?:\s+(?:on|in|to)\s+(?:[\w-]+\s+){0,2}[\w-]+)?"
-    r"|kept\s+on\s+(?:mechanical\s+)?ventilat\w+)\s+for\s+"
+    r"\b(?:(?:intubated|hospitali[sz]ed|admitted)(?:\s+(?:on|in|to)\s+(?:[\w-]+\s+){0,2}[\w-]+)?"
+    r"|(?:mechanically\s+)?ventilated\s+(?:in|on)\s+(?:the\s+)?(?:ICU|intensive\s+care(?:\s+unit)?)"
+    r"|kept\s+on\s+mechanical\s+ventilation)\s+for\s+"
     r"(?:(?:another|a\s+further|a\s+total\s+of|about|approximately|nearly|over)\s+)?$",
     re.IGNORECASE,
 )
@@ -1254,7 +1253,12 @@ def _not_followed(m: re.Match[str], sentence: str) -> bool:
     """A length that is a time before, an age, or the length of something else (`_BEFORE_NOW`;
     "6 months of chemotherapy", but not "40 months after completion of radiotherapy"; a
     stay's, `_A_STAY_FOR`)."""
-    if _BEFORE_NOW.match(sentence, m.end()) or _A_STAY_FOR.search(sentence, 0, m.start()):
+    stay = _A_STAY_FOR.search(sentence, 0, m.start())
+    if stay and re.search(
+        r"\b(?:not|never|no|without)\b", sentence[max(0, stay.start() - 40) : stay.start()]
+    ):
+        stay = None  # "has not needed to be hospitalised for over 2 years": a follow-up
+    if _BEFORE_NOW.match(sentence, m.end()) or stay:
         return True
     bare = re.search(rf"{_LENGTH_UNIT}$", m.group().rstrip(), re.IGNORECASE) is not None
     return bare and bool(_OF_ANOTHER.match(sentence, m.end()))
@@ -1503,7 +1507,8 @@ _SUPPOSED_CAUSE = re.compile(
 pre-antibiotic era this complication always led to death"; the audit, out/audit-s19b)."""
 _UNSURE_CAUSE = re.compile(
     r"\b(?:probably|likely|possibl[ey]|presum\w+|perhaps|not|never|neither|nor|ruled|unclear"
-    r"|whether|uncertain|unknown|thought|believed|suspect\w*|no\s+evidence|proposed|suggested)\b",
+    r"|whether|uncertain|unknown|thought|believed|suspect\w*|no\s+evidence|proposed|suggested"
+    r"|speculat\w*|conceivabl\w*|hypothe\w*|exclude[ds]?|indication|proof|cannot|unlikely)\b",
     re.IGNORECASE,
 )
 """Words that leave the cause unsure or deny it, though the death is told ("Sepsis probably
@@ -1514,7 +1519,10 @@ _ANOTHER_NEAR = re.compile(
     r"|second\s+patient|first\s+patient|other\s+patient|described\s+by|reported\s+by"
     r"|procured|harvested|donated|f(?:o)?etus|stillborn|cohort|registry|village|description"
     r"|reports?|proposed|(?:that|earlier|previous|comparable|similar|another|other|first|second"
-    r"|index)\s+(?:case|report|patient)s?)\b",
+    r"|index)\s+(?:case|report|patient)s?|another|driver|passengers?|pedestrians?|companions?"
+    r"|co-?workers?|workers?|classmates?|schoolmates?|fianc[eé]e?|boyfriend|girlfriend|nephews?"
+    r"|nieces?|cousins?|residents?|victims?|step\w+|half-\w+|survivors?|members?|contacts?"
+    r"|case\s+(?:from|of|by|in|reported|described|series)|(?:a|an|one)\s+(?:\d{4}\s+)?case)\b",
     re.IGNORECASE,
 )
 """Another person in the three sentences before the cause or in its own ("Her husband was
@@ -1552,6 +1560,7 @@ def _led_cause(words: str) -> str:
             break
         kept.insert(0, part)
     cause = re.sub(r"\s+(?:had|has|have)$", "", ", ".join(kept))  # "had caused his death"
+    cause = re.split(r"\bthat\s+", cause)[-1]  # "The pathologist concluded that myocarditis"
     end = _LED_ENDS.search(cause)
     return cause[: end.start()] if end else cause
 
@@ -1770,7 +1779,8 @@ def outcome_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
     sex = record.patient.sex.value if record.patient.sex is not None else None
     child = _a_child(record, sentences)
     died, subject = (_DIED_CHILD, _SUBJECT_CHILD) if child else (_DIED, _SUBJECT)
-    for _, sentence in sentences:
+    case_lo, case_hi = case_section(text)
+    for k, (at, sentence) in enumerate(sentences):
         m = next(
             (
                 d
@@ -1778,6 +1788,17 @@ def outcome_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
                 if not _ANOTHER_BETWEEN.search(subject.split(d.group("between"))[-1])
                 and not _SUPPOSED.search(" ".join(d.group("between").split()[-3:]))
                 and not _other_sex(d, sex)
+                and not (  # "The boy's classmate died"; not "the patient's condition ...
+                    re.match(r"['’]s\b", d.group("between"))  # and he died"
+                    and not subject.search(d.group("between"))
+                )
+                and (
+                    d.group("subject").lower() in ("patient", "she", "he")
+                    or (
+                        case_lo <= at < case_hi
+                        and not _someone_else_near(sentences, k, sentence[: d.start()], child)
+                    )
+                )
             ),
             None,
         )
@@ -1797,7 +1818,6 @@ def outcome_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
             record.outcome.cause_of_death = TextFact(value=cause, evidence=evidence)
         break
     status = record.outcome.status.value if record.outcome.status is not None else None
-    case_lo, case_hi = case_section(text)
     if status in ("died", None) and record.outcome.cause_of_death is None:
         # a sentence that names the cause of death first, then one that says what led to it
         tries: list[tuple[int, re.Match[str] | None, re.Match[str] | None]] = [
@@ -1810,11 +1830,9 @@ def outcome_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
         for k, m, led in tries:
             at, sentence = sentences[k]
             before = sentences[k - 1][1] if k else ""
-            earlier = " ".join(s for _, s in sentences[max(0, k - 3) : k])
             if led is not None and (
                 _ANOTHER_BETWEEN.search(sentence[: led.start("cause")])
-                or _ANOTHER_NEAR.search(earlier + " " + sentence[: led.end("cause")])
-                or (not child and _A_BABY.search(earlier + " " + sentence))
+                or _someone_else_near(sentences, k, sentence[: led.end("cause")], child)
                 or _SUPPOSED_CAUSE.search(sentence[: led.start("whose")])
                 or not case_lo <= at < case_hi
                 or _others_pronoun(led["whose"], sex or _sex_of_text(sentences))
@@ -1871,7 +1889,7 @@ _LIST_SPLIT = re.compile(r"\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+")
 
 _NOT_AN_ITEM = re.compile(
     r"^(?:a|an|the)\b|\b(?:complications?|feared|probably|possibly|likely|presumably|such|"
-    r"including|which|who)\b",
+    r"including|which|who|showed|revealed|confirmed|was|were|is|are|had|has)\b",
     re.IGNORECASE,
 )
 """An item that describes the cause before it, not another cause ("septic shock, a
@@ -1911,7 +1929,33 @@ def _a_child(record: CaseReport, sentences: list[tuple[int, str]]) -> bool:
         parsed = parse_age(phrase) if phrase else None
         if parsed is not None:
             return _age_group(*parsed) in _CHILD_GROUPS
-    return False
+    word = next((m for _, s in sentences if (m := _GROUP_WORD.search(s))), None)
+    group = _WORD_GROUP[(word.group("word") or word.group("noun")).casefold()] if word else None
+    return group in _CHILD_GROUPS  # "A newborn boy was admitted"
+
+
+_SOMEONE_NEW = re.compile(
+    r"\b(?:a|an|one)\s+(?:\d+|[a-z]+)[- ](?:year|month|week|day)s?[- ]old\b", re.IGNORECASE
+)
+"""Another person brought in by an age ("A 45-year-old man from Texas ..."): after the case's
+own first sentence, not the patient."""
+
+
+def _someone_else_near(sentences: list[tuple[int, str]], k: int, upto: str, child: bool) -> bool:
+    """Whether the three sentences before sentence `k`, or its own words `upto` the death,
+    bring in someone else (`_ANOTHER_NEAR`, a new person by age, a baby in an adult's case
+    report): a pronoun's or "the child"'s death there may be theirs (three blind audits,
+    out/audit-s19b, -s19c, -s19e)."""
+    first = next((i for i, (_, s) in enumerate(sentences) if first_age_statement(s)), -1)
+    window = [
+        s for i, (_, s) in enumerate(sentences[max(0, k - 3) : k], max(0, k - 3)) if i != first
+    ]
+    near = " ".join([*window, upto])
+    return bool(
+        _ANOTHER_NEAR.search(near)
+        or _SOMEONE_NEW.search(near)
+        or (not child and _A_BABY.search(" ".join([*window, sentences[k][1]])))
+    )
 
 
 def _sex_of_text(sentences: list[tuple[int, str]]) -> str | None:

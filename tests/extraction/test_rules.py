@@ -868,6 +868,20 @@ def _outcome(text: str, *rules: str) -> tuple[str | None, ...]:
         ),
         ("He died of pneumonia, probably aspiration pneumonia or Legionella.", "died", "pneumonia"),
         ("A possible pulmonary embolism led to his death.", "died", None),
+        # the third audit (out/audit-s19e): someone else brought in by other words, a hedge
+        # before "that", a case from elsewhere
+        ("His climbing companion developed cerebral oedema, which led to his death.", None, None),
+        (
+            "In a 2012 case from Japan, fulminant myocarditis led to the patient's death.",
+            None,
+            None,
+        ),
+        ("We speculate that a ventricular arrhythmia led to his death.", "died", None),
+        (
+            "The pathologist concluded that myocarditis led to his death.",
+            "died",
+            "myocarditis",
+        ),
         ("His father had a stroke, which led to his death.", None, None),
         ("In such patients, sepsis led to their death.", None, None),
         # not known, or the usual cause: no cause
@@ -919,6 +933,14 @@ def test_no_status_the_text_does_not_state(text: str) -> None:
             None,
             None,
         ),
+        ("A 6-year-old boy was admitted.", "The boy's classmate died of meningitis.", None, None),
+        (
+            "A 6-year-old girl was admitted.",
+            "Her sister had the same disease. The girl died of sepsis at 4.",
+            None,
+            None,
+        ),
+        ("A newborn boy was admitted.", "The infant died of sepsis on day 3.", "died", "sepsis"),
         ("A 6-year-old girl was admitted.", "Her brother had died of leukaemia.", None, None),
         # "died by suicide"; "by" and a time is no cause
         ("A 45-year-old man was admitted.", "He died by suicide.", "died", "suicide"),
@@ -970,6 +992,8 @@ def test_a_death_said_with_the_other_sex_s_pronoun_is_another_s() -> None:
         ("He has remained seizure-free for 4 years.", "4 years"),
         ("He has been observed for 5 years and remains in remission.", "5 years"),
         ("He has not been admitted for 3 years and remains well.", "3 years"),
+        ("He has now been dialysed for 6 years and remains well.", "6 years"),
+        ("He has not needed to be hospitalised for over 2 years and remains well.", "2 years"),
         ("Three years later, he is still in remission.", "Three years"),
         (
             "Over the following 18 months he had four further cycles of chemotherapy, and at the "
@@ -1002,6 +1026,7 @@ def test_follow_up_cues(text: str, follow_up: str) -> None:
         # "maintained on imatinib for 4 years and in remission", the audit out/audit-s19b)
         "He was kept on mechanical ventilation for 12 days and has since remained well.",
         "He was hospitalised for 3 weeks and is now doing well.",
+        "He was ventilated in the ICU for 9 days and has since remained well.",
         # ... but "observed for", "monitored for", "has not been admitted for" are follow-up
     ],
 )

@@ -1495,7 +1495,14 @@ _WHICH_LED = re.compile(
 """The same, told as what the patient developed ("He developed septic shock, which led to his
 death on day 5"); not when another person stands before it ("His father had a stroke, which
 led to his death")."""
-_NOT_A_DISEASE = re.compile(r"\b(?:diagnos|prognos)\w*", re.IGNORECASE)
+_NOT_A_CAUSE_FIRST = re.compile(
+    r"(?:delay\w*|late|missed|failure\s+to|lack\s+of|refusal|non-?compliance|withdrawal)\b",
+    re.IGNORECASE,
+)
+"""A cause before "led to his death" that is a failing, not a disease ("Delayed recognition
+of the bowel ischaemia"); and a clause before ", which led to ..." is no cause's name ("The
+tumour infiltrated the brainstem, which led to his death"; the fourth audit)."""
+_NOT_A_DISEASE = re.compile(r"\b(?:diagnos|prognos|complication)\w*", re.IGNORECASE)
 """Words that end like a disease and are none ("a delay in diagnosis")."""
 _SUPPOSED_CAUSE = re.compile(
     r"\b(?:would|could|might|(?-i:may)|must|can|will|if|nearly|almost|always|invariably|usually"
@@ -1561,6 +1568,8 @@ def _led_cause(words: str) -> str:
         kept.insert(0, part)
     cause = re.sub(r"\s+(?:had|has|have)$", "", ", ".join(kept))  # "had caused his death"
     cause = re.split(r"\bthat\s+", cause)[-1]  # "The pathologist concluded that myocarditis"
+    # "Autopsy demonstrated diffuse alveolar haemorrhage, which ...": what it showed
+    cause = re.split(r"\b(?:showed|demonstrated|revealed|confirmed)\s+", cause)[-1]
     end = _LED_ENDS.search(cause)
     return cause[: end.start()] if end else cause
 
@@ -1846,8 +1855,11 @@ def outcome_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
                 continue
             if led is not None:
                 cause = _led_cause(led["cause"])
-                if not _names_a_cause(_NOT_A_DISEASE.sub(" ", cause)) or _UNSURE_CAUSE.search(
-                    sentence[: led.start("whose")]
+                if (
+                    not _names_a_cause(_NOT_A_DISEASE.sub(" ", cause))
+                    or _UNSURE_CAUSE.search(sentence[: led.start("whose")])
+                    or _NOT_A_CAUSE_FIRST.match(cause)
+                    or re.search(r",\s*which$", led["cause"].strip())
                 ):
                     cause = ""  # "This led to his death", "A delay in diagnosis led to ..."
             else:

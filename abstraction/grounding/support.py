@@ -873,6 +873,11 @@ class SupportCheck:
                     ):
                         note = f"{NOT_STATED} the {field} {text!r}: it is {other}'s"
                         out.append(Unstated(field, text, False, note, None))
+                    elif field == "time" and _opens_next_clause(
+                        text, lead + quote + trail, str(getattr(fact, key))
+                    ):
+                        note = f"{NOT_STATED} the time {text!r}: it opens the next clause"
+                        out.append(Unstated(field, text, False, note, None))
                     continue
                 if field == key and self._denied_in_one_word(fact, text, quote, sentence):
                     continue
@@ -1150,6 +1155,35 @@ def _anothers_value(name: str, value: str, sentence: str) -> str | None:
     return owners[0] if owners else None
 
 
+_NEXT_CLAUSE_BEFORE = re.compile(r"[,;]\s*(?:and\s+|then\s+|but\s+)?$")
+_NEXT_CLAUSE_AFTER = re.compile(
+    r"\s*,?\s*(?:she|he|they|the\s+patient)\s+(?:(?:was|were)\s+(?:given|started|treated)"
+    r"|received|underwent|started|began)\b",
+    re.IGNORECASE,
+)
+
+
+def _opens_next_clause(value: str, sentence: str, name: str) -> bool:
+    """A time that opens the next clause of the sentence, with its own subject and verb, a
+    clause that does not name the fact ("... was given on days -5 to -3, and on day 0 she
+    received axicabtagene ciloleucel": "on day 0" is not the cyclophosphamide's, but the
+    axicabtagene's; the nineteenth session's reading sample)."""
+    places = [m.start() for m in re.finditer(re.escape(value), sentence, re.IGNORECASE)]
+    own = _name_pattern(name)
+    if not places or own is None:
+        return False
+    for at in places:
+        end = at + len(value)
+        if not (
+            _NEXT_CLAUSE_BEFORE.search(sentence[:at]) and _NEXT_CLAUSE_AFTER.match(sentence, end)
+        ):
+            return False
+        clause = re.split(r"[,;.]|\band\b", sentence[end:], maxsplit=1)[0]
+        if own.search(clause):
+            return False
+    return True
+
+
 _GOES_ON = re.compile(
     r"(?<=\d)(?:\.\d+|,[XY]+\b|\d+|\s*[–-]\s*\d+(?:[.,]\d+)?|=\d+|\^\d+|[⁰¹²³⁴⁵⁶⁷⁸⁹]+)"
     r"|(?<=[XY]),(?:[a-z]+\(|[+-]\d)"  # 11.2, 46,XX, 35-40, 4+3=7, 10^9; 46,XY,t(9;22)
@@ -1314,7 +1348,6 @@ _DENIED_AFTER = re.compile(
     r"(?:(?:absent|negative|neg|none|nil|denied|lacking|excluded|ruled\s+out)\b"
     r"|not\s+(?:seen|found|present|detected|observed|identified|noted|shown|demonstrated"
     r"|reported|heard|felt|palpable|visible|appreciated|elicited)\b(?!\s+by\b)"
-    r"|not\s+(?:develop|occur|appear|recur)\b(?!\s+(?:until|before|till)\b)"
     r"|not\s+(?:a\s+)?(?:feature|finding|complaint)s?"
     r"(?:\s+of\s+(?:his|her|the)\s+(?:illness|examination))?\s*(?:[.;]|$))",
     re.IGNORECASE,
@@ -1432,7 +1465,7 @@ _NOT_GIVEN_AFTER = re.compile(
 )
 _NOT_THE_DRUG = re.compile(
     r"^[-\s]*(?:resistance|resistant|sensitivity|susceptib\w+|allergy|allergic|levels?|"
-    r"concentrations?|antibod(?:y|ies))\b|^/"
+    r"concentrations?|antibod(?:y|ies))\b|^/|^-(?:like|secreting|producing)\b"
     r"|^\s*(?:was|were)\s+(?:below|above|undetectable|[<>≤≥]?\s*\d[\d.,]*\s*[a-zµμ]+/)",
     re.IGNORECASE,
 )
@@ -2260,6 +2293,14 @@ _LIST_GOES_ON = re.compile(
 such as fever, and abdominal pain resolved")."""
 
 
+_DID_NOT_HAPPEN = re.compile(
+    r"^\s+(?:did|does)\s+not\s+(?:develop|occur|recur)\s*(?:[.;]|$)", re.IGNORECASE
+)
+"""Right after the name, and ending its clause: "Haemodynamic instability did not develop."
+(the third audit); not "did not occur at rest but only on exertion", "did not appear to be
+vesicular" (the fourth audit, out/audit-s19h)."""
+_OF_BEFORE = re.compile(r"\bof\s+(?:the\s+|her\s+|his\s+)?$", re.IGNORECASE)
+"""The name is what something else is of ("Recovery of the hearing loss did not occur")."""
 _ASIDE = re.compile(
     r"\b(not|never)\s*,\s*(?:however|though|in\s+fact|clinically|at\s+any\s+(?:stage|time|point)"
     r"(?:\s+(?:of|in|during)\s+[^,;.()]{1,40})?)\s*,",
@@ -2292,7 +2333,7 @@ def _denies(before: str, after: str) -> bool:
       for"; "no X of / for" only for history, signs, evidence... (`_DENIED_HEADS`)."""
     if _basic(before, {}).split()[-1:] and _basic(before, {}).split()[-1] in _NOT_THE_FINDING:
         return False  # "additional metastases were not found": some were
-    if _denied_after(after):
+    if _denied_after(after) or (_DID_NOT_HAPPEN.match(after) and not _OF_BEFORE.search(before)):
         return True
     for pattern, repl in _NEGATION_FORMS:
         before = pattern.sub(repl, before)

@@ -877,6 +877,10 @@ def _outcome(text: str, *rules: str) -> tuple[str | None, ...]:
             None,
         ),
         ("We speculate that a ventricular arrhythmia led to his death.", "died", None),
+        # the fourth audit (out/audit-s19g): not a disease's name, a failing, a clause
+        ("He developed complications, which led to his death.", "died", None),
+        ("Delayed recognition of the bowel ischaemia led to his death.", "died", None),
+        ("The tumour infiltrated the brainstem, which led to his death.", "died", None),
         (
             "The pathologist concluded that myocarditis led to his death.",
             "died",

@@ -9,7 +9,14 @@ from typing import Any
 import pytest
 
 from abstraction.core.records import GroundingSummary
-from abstraction.core.schema import CaseReport, Diagnosis, Evidence, Finding, empty_case_report
+from abstraction.core.schema import (
+    CaseReport,
+    Diagnosis,
+    Evidence,
+    Finding,
+    TimelineEvent,
+    empty_case_report,
+)
 from abstraction.grounding import ground, ground_record
 from abstraction.grounding.boilerplate import header_span
 from abstraction.grounding.support import SupportCheck
@@ -2313,6 +2320,10 @@ def test_a_visit_is_not_a_treatment(name: str, stated: bool) -> None:
         # developed" doubts when, not whether
         ("hemodynamic instability", "absent", "Haemodynamic instability did not develop.", True),
         ("fever", "present", "Fever did not develop until day 3.", True),
+        # the fourth audit (out/audit-s19h): only at the clause end, and of the name itself
+        ("pain", "present", "The pain did not occur at rest but only on exertion.", True),
+        ("rash", "present", "The rash did not appear to be vesicular.", True),
+        ("hearing loss", "present", "Recovery of the hearing loss did not occur.", True),
         ("thrombosis", "present", "It remains unclear if the thrombosis developed before.", True),
         ("anemia", "present", "She asked if she was anaemic.", False),
         # an aside that limits the denial is not left out
@@ -2359,3 +2370,50 @@ def test_a_clause_or_a_stage_is_not_a_name(kind: str, name: str, quote: str) -> 
         ]
         evidence = ground(record, text).record.diagnoses[0].evidence
     assert evidence.status == "unsupported", evidence.note
+
+
+def test_insulin_like_growth_factor_is_not_insulin_given() -> None:
+    # the nineteenth session's reading sample: "insulin" located in "insulin-like growth
+    # factor 1 (IGF-1) was low" was kept as a treatment the patient received
+    text = (
+        "A 60-year-old man was admitted. Serum insulin-like growth factor 1 (IGF-1) was low at "
+        "38 µg/L. He was given dextrose."
+    )
+    for name in ("insulin", "dextrose"):
+        record = _record(treatments=[_treatment(name=name, category="other", evidence=name)])
+        evidence = ground(record, text).record.treatments[0].evidence
+        assert (evidence.status != "unsupported") is (name == "dextrose"), evidence.note
+
+
+def test_a_time_that_opens_the_next_clause_is_not_this_treatment_s() -> None:
+    # the nineteenth session's reading sample: "on day 0" was the cyclophosphamide's time
+    text = (
+        "A 47-year-old woman was admitted. Lymphodepletion with fludarabine 30 mg/m² and "
+        "cyclophosphamide 500 mg/m² was given on days −5 to −3, and on day 0 she received "
+        "axicabtagene ciloleucel. She recovered."
+    )
+    cases = [
+        (
+            "cyclophosphamide",
+            "on day 0",
+            "cyclophosphamide 500 mg/m² was given on days −5 to −3, and on day 0",
+            False,
+        ),
+        (
+            "axicabtagene ciloleucel",
+            "on day 0",
+            "on day 0 she received axicabtagene ciloleucel",
+            True,
+        ),
+        (
+            "cyclophosphamide",
+            "on days −5 to −3",
+            "cyclophosphamide 500 mg/m² was given on days −5 to −3",
+            True,
+        ),
+    ]
+    for event, time, quote, stated in cases:
+        record = empty_case_report()
+        record.timeline = [TimelineEvent(event=event, time=time, evidence=Evidence(quote=quote))]
+        note = ground(record, text).record.timeline[0].evidence.note or ""
+        assert ("opens the next clause" not in note) is stated, note

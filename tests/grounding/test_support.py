@@ -2240,13 +2240,18 @@ def test_a_ruled_out_diagnosis_said_of_another_person(quote: str, stated: bool) 
 def test_a_finding_named_in_other_words_is_read_where_they_stand(
     name: str, assertion: str, quote: str, stated: bool
 ) -> None:
-    text = f"A 27-year-old man presented with haemoptysis. {quote} He recovered."
+    evidence = _ground_finding(name, assertion, quote, "presented with haemoptysis")
+    assert (evidence.status != "unsupported") is stated, evidence.note
+
+
+def _ground_finding(name: str, assertion: str, quote: str, complaint: str) -> Evidence:
+    """The evidence of a finding quoted from `quote`, in a case text around it."""
+    text = f"A 27-year-old man {complaint}. {quote} He recovered."
     record = empty_case_report()
     record.findings = [
         Finding(name=name, assertion=assertion, body_site=None, evidence=Evidence(quote=quote))
     ]
-    evidence = ground(record, text).record.findings[0].evidence
-    assert (evidence.status != "unsupported") is stated, evidence.note
+    return ground(record, text).record.findings[0].evidence
 
 
 @pytest.mark.parametrize(
@@ -2338,12 +2343,7 @@ def test_a_visit_is_not_a_treatment(name: str, stated: bool) -> None:
 def test_a_denial_or_a_supposition_is_read_in_more_shapes(
     name: str, assertion: str, quote: str, stated: bool
 ) -> None:
-    text = f"A 27-year-old man presented with a cough. {quote} He recovered."
-    record = empty_case_report()
-    record.findings = [
-        Finding(name=name, assertion=assertion, body_site=None, evidence=Evidence(quote=quote))
-    ]
-    evidence = ground(record, text).record.findings[0].evidence
+    evidence = _ground_finding(name, assertion, quote, "presented with a cough")
     assert (evidence.status != "unsupported") is stated, evidence.note
 
 

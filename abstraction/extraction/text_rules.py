@@ -1930,7 +1930,7 @@ def _with_the_list(cause: str, sentence: str, end: int) -> str:
 
 def _a_child(record: CaseReport, sentences: list[tuple[int, str]]) -> bool:
     """Whether the patient is a child: by the record's age or age group, else by the first age
-    the case text states."""
+    the case text states, else by a word for the patient's age group ("A newborn boy")."""
     patient = record.patient
     if patient.age is not None:
         return _age_group(patient.age.value, patient.age.unit) in _CHILD_GROUPS

@@ -35,6 +35,7 @@ from abstraction.core.schema import (
     AgeFact,
     Assessment,
     Diagnosis,
+    DiseaseEvent,
     Evidence,
     Finding,
     OutcomeStatusFact,
@@ -388,6 +389,42 @@ def _relocate_to_state_more(
     return left
 
 
+_DISCUSSION_NOTE = "the case account's sentence that states it (the model quoted the discussion)"
+
+
+def _from_the_discussion(
+    ev: Evidence, owner: BaseModel, doc: _Document, opts: _Options, missing: list[Unstated]
+) -> list[Unstated]:
+    """A patient's event, treatment, finding or diagnosis quoted from the discussion (after the
+    case account), whose name a sentence of the case's own account also states: its quote
+    becomes that sentence, the first one ("relapse" quoted from "Relapse after allogeneic
+    transplantation is treated with ..., as in our patient", a general statement, while the
+    case says "... consistent with haematological relapse"; the nineteenth session's reading
+    samples 19 and 20).  Returns what is still unstated (the new quote is checked again)."""
+    _, end = doc.case_section
+    value = key_value(owner)
+    if (
+        ev.start is None
+        or ev.start < end
+        or value is None
+        or len(value.strip()) < MIN_VALUE_CHARS
+        or not isinstance(owner, (DiseaseEvent, TimelineEvent, Treatment, Finding, Diagnosis))
+    ):
+        return missing
+    span = next(_naming_sentences(value, owner, doc, opts), None)
+    if span is None:
+        return missing
+    old = (ev.quote, ev.start, ev.end, ev.method, ev.similarity, ev.status, ev.note)
+    ev.quote = doc.text[span.start : span.end]
+    ev.start, ev.end, ev.method, ev.similarity = span.start, span.end, "relocated", 100.0
+    ev.status, ev.note = "exact", LOCATED + _DISCUSSION_NOTE
+    left = _check(ev, owner, doc, opts)
+    if len(left) > len(missing):  # the case's sentence states fewer of its attributes: keep
+        ev.quote, ev.start, ev.end, ev.method, ev.similarity, ev.status, ev.note = old
+        return missing
+    return left
+
+
 BARE_NOTE = "the sentence of the case text that names it (the model quoted the name only)"
 OUTSIDE_CASE_NOTE = (
     "the quote is the name only, and the text names it only outside the account of the case "
@@ -452,6 +489,8 @@ def _support(
         return []
     elif missing and move:
         missing = _relocate_to_state_more(ev, owner, doc, opts, missing)
+    elif move and not key_missing:
+        missing = _from_the_discussion(ev, owner, doc, opts, missing)
     if not missing:
         return []
     note = ev.note if ev.method == "relocated" else None

@@ -1010,6 +1010,20 @@ _DOSE_IN = re.compile(
 """An amount given ("400 mg daily"): not what a treatment acts on ("BCL-2", "CD19")."""
 
 
+_RELATIVE_PLACE = re.compile(
+    r"\b(?:below|above|beneath|under|distal\s+to|proximal\s+to|behind|around)\s+(?:the\s+|both\s+)?$",
+    re.IGNORECASE,
+)
+
+
+def _cut_from_its_place(value: str, sentence: str) -> bool:
+    """A body site written only after "below" / "above" / "distal to" ... in the sentence: the
+    place is the whole phrase ("loss of vibration sense below the knees": not the knees; the
+    nineteenth session's reading sample 20)."""
+    places = [m.start() for m in re.finditer(rf"\b{re.escape(value)}\b", sentence, re.IGNORECASE)]
+    return bool(places) and all(_RELATIVE_PLACE.search(sentence[:at]) for at in places)
+
+
 def _not_this_attribute(fact: BaseModel, field: str, value: str, sentence: str) -> str | None:
     """Why attribute `value` is not the fact's, whatever its quote says, or None: a time with
     no word or number of a time; a finding's body site "sinus" of a sinus rhythm or
@@ -1021,6 +1035,8 @@ def _not_this_attribute(fact: BaseModel, field: str, value: str, sentence: str) 
         return "it names no time"
     if field == "body_site" and isinstance(fact, Finding) and _MOVEMENT.search(value):
         return "a movement, not a body site"
+    if field == "body_site" and _cut_from_its_place(value, sentence):
+        return 'a part of its place\'s words ("below the knees"), not the place'
     sinus = value.strip().casefold() == "sinus"
     if (
         field == "body_site"
@@ -1529,6 +1545,8 @@ def _not_given(fact: BaseModel, name: str, sentence: str) -> str | None:
 
 
 _NAMED = (Diagnosis, Finding, Treatment, Assessment, TimelineEvent, DiseaseEvent)
+_KARYOTYPE_WORD = re.compile(r"del|inv|dup|der|ins|add|t", re.IGNORECASE)
+"""A karyotype's operator alone, cut from its bands ("del" of "del(17p)"; reading sample 20)."""
 _KARYOTYPE = re.compile(
     r"\b(?:t|del|inv|dup|der|ins|i|add)\(\w|\b[^\W\d_]{1,2}\d{2,}[^\W\d_]?\b"
     r"|(?<![\w+-])[+-](?:\d{1,2}|X|Y)\b|\b4[5-9],\s?X",
@@ -1650,6 +1668,8 @@ def _not_a_name(fact: BaseModel, value: str) -> str | None:
     regimen = isinstance(fact, Treatment) and _NUMBERED_REGIMEN.fullmatch(value)
     if not named and not _KARYOTYPE.search(value) and not regimen:
         return "it names nothing (only function words or numbers)"
+    if _KARYOTYPE_WORD.fullmatch(value.strip()):
+        return 'a piece of a karyotype ("del" of "del(17p)"), not a name'
     if isinstance(fact, Assessment) and _DRUG.search(value) and not _TEST_WORD.search(value):
         return "a drug given, not a test"
     if isinstance(fact, Assessment) and _kinds()["given"].search(value) and not _a_test(value):

@@ -10,8 +10,10 @@ import pytest
 
 from abstraction.core.records import GroundingSummary
 from abstraction.core.schema import (
+    Assessment,
     CaseReport,
     Diagnosis,
+    DiseaseEvent,
     Evidence,
     Finding,
     TimelineEvent,
@@ -2417,3 +2419,48 @@ def test_a_time_that_opens_the_next_clause_is_not_this_treatment_s() -> None:
         record.timeline = [TimelineEvent(event=event, time=time, evidence=Evidence(quote=quote))]
         note = ground(record, text).record.timeline[0].evidence.note or ""
         assert ("opens the next clause" not in note) is stated, note
+
+
+def test_reading_sample_20_s_refusals() -> None:
+    # the nineteenth session's reading sample 20: a body site cut from "below the knees", a
+    # karyotype's operator as a test
+    quote = (
+        "There was loss of vibration sense below the knees, Romberg's sign was positive, and "
+        "there was a postural and action tremor of both hands."
+    )
+    text = f"A 60-year-old man was admitted. {quote} FISH showed del(17p). He recovered."
+    record = empty_case_report()
+    record.findings = [
+        Finding(name=n, assertion="present", body_site=site, evidence=Evidence(quote=quote))
+        for n, site in (("loss of vibration sense", "knees"), ("tremor", "hands"))
+    ]
+    grounded = ground(record, text).record
+    assert "below the knees" in (grounded.findings[0].evidence.note or "")
+    assert grounded.findings[1].evidence.status != "unsupported"
+    test = empty_case_report()
+    test.assessments = [
+        Assessment(method="del", result=None, time=None, evidence=Evidence(quote="del(17p)"))
+    ]
+    evidence = ground(test, text).record.assessments[0].evidence
+    assert evidence.status == "unsupported" and "karyotype" in (evidence.note or "")
+
+
+def test_a_patient_s_event_quoted_from_the_discussion_is_read_in_the_case() -> None:
+    # reading samples 19 and 20: case01's "relapse" was quoted from the discussion's general
+    # sentence; the case account states it
+    text = (
+        "Case presentation\nA 45-year-old man had AML. Six months after transplant, marrow "
+        "blasts rose, consistent with haematological relapse. He received azacitidine.\n\n"
+        "Discussion\nRelapse after allogeneic transplantation is treated with hypomethylating "
+        "agents, as in our patient.\n"
+    )
+    general = "Relapse after allogeneic transplantation is treated with hypomethylating agents"
+    record = empty_case_report()
+    record.disease_events = [
+        DiseaseEvent(
+            event="relapse", type=None, body_sites=[], time=None, evidence=Evidence(quote=general)
+        )
+    ]
+    evidence = ground(record, text, relocate=True).record.disease_events[0].evidence
+    assert evidence.quote.startswith("Six months after transplant"), evidence
+    assert "quoted the discussion" in (evidence.note or "")

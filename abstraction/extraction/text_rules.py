@@ -1787,6 +1787,7 @@ def outcome_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
     sentences = _prose_sentences(text)
     sex = record.patient.sex.value if record.patient.sex is not None else None
     child = _a_child(record, sentences)
+    intro = next((i for i, (_, s) in enumerate(sentences) if first_age_statement(s)), -1)
     died, subject = (_DIED_CHILD, _SUBJECT_CHILD) if child else (_DIED, _SUBJECT)
     case_lo, case_hi = case_section(text)
     for k, (at, sentence) in enumerate(sentences):
@@ -1805,7 +1806,9 @@ def outcome_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
                     d.group("subject").lower() in ("patient", "she", "he")
                     or (
                         case_lo <= at < case_hi
-                        and not _someone_else_near(sentences, k, sentence[: d.start()], child)
+                        and not _someone_else_near(
+                            sentences, k, sentence[: d.start()], child, intro
+                        )
                     )
                 )
             ),
@@ -1841,7 +1844,7 @@ def outcome_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
             before = sentences[k - 1][1] if k else ""
             if led is not None and (
                 _ANOTHER_BETWEEN.search(sentence[: led.start("cause")])
-                or _someone_else_near(sentences, k, sentence[: led.end("cause")], child)
+                or _someone_else_near(sentences, k, sentence[: led.end("cause")], child, intro)
                 or _SUPPOSED_CAUSE.search(sentence[: led.start("whose")])
                 or not case_lo <= at < case_hi
                 or _others_pronoun(led["whose"], sex or _sex_of_text(sentences))
@@ -1953,12 +1956,14 @@ _SOMEONE_NEW = re.compile(
 own first sentence, not the patient."""
 
 
-def _someone_else_near(sentences: list[tuple[int, str]], k: int, upto: str, child: bool) -> bool:
+def _someone_else_near(
+    sentences: list[tuple[int, str]], k: int, upto: str, child: bool, first: int
+) -> bool:
     """Whether the three sentences before sentence `k`, or its own words `upto` the death,
     bring in someone else (`_ANOTHER_NEAR`, a new person by age, a baby in an adult's case
     report): a pronoun's or "the child"'s death there may be theirs (three blind audits,
-    out/audit-s19b, -s19c, -s19e)."""
-    first = next((i for i, (_, s) in enumerate(sentences) if first_age_statement(s)), -1)
+    out/audit-s19b, -s19c, -s19e).  `first` is the sentence that first states an age (the
+    patient's own introduction, not someone new)."""
     window = [
         s for i, (_, s) in enumerate(sentences[max(0, k - 3) : k], max(0, k - 3)) if i != first
     ]

@@ -1428,7 +1428,9 @@ def _died(who: str) -> re.Pattern[str]:
         rf"\b(?P<subject>{who})\b(?P<between>[^.;]{{0,120}}?)(?<!nearly )(?<!almost )"
         r"(?<!could have )(?<!might have )(?<!would have )(?<!may have )(?<!could )(?<!might )"
         r"(?<!would )(?<!to have )"
-        r"\b(?P<verb>died|passed away|succumbed|expired|did not survive|failed to survive)\b"
+        r"\b(?P<verb>died|passed away|succumbed|expired|did not survive|failed to survive"
+        r"|committed suicide|took (?:her|his) own life|(?:was|were) (?:pronounced|declared)"
+        r"(?: brain)? dead|could not be resuscitated)\b"
         r"(?:\s+(?:suddenly|peacefully|unexpectedly|shortly|subsequently|eventually|soon|later))?"
         rf"(?P<when>{_DEATH_TIME}{{0,2}})"
         r"(?:\s+(?:of|from|due\s+to|because\s+of|as\s+a\s+result\s+of|secondary\s+to|to|"
@@ -1462,14 +1464,20 @@ of ...", "eye drops that had expired")."""
 _CAUSE_OF_DEATH = re.compile(
     r"(?<!common )(?<!frequent )(?<!leading )(?<!usual )(?<!typical )(?<!main )"
     r"\bcause\s+of\s+(?:(?:his|her|the\s+patient's)\s+)?death\s+was\s+"
-    r"(?:(?:considered|thought|believed|presumed|judged|determined|found)\s+to\s+be\s+"
+    r"(?:(?:considered|thought|believed|presumed|judged|determined|found)"
+    r"(?:\s+(?:at|on|by)\s+(?:the\s+)?(?:autopsy|post-?mortem(?:\s+examination)?|necropsy))?"
+    r"\s+to\s+be\s+"
     r"|(?:attributed|ascribed)\s+to\s+|(?:listed|recorded|certified|given)\s+as\s+)?"
     rf"{_NOT_KNOWN}(?P<cause>[^.;()]{{3,160}}?)(?=\s*[.;(]|$)"
     r"|(?:\b(?:his|her|the\s+patient's)\s+|^\s*)death\s+was\s+"
     r"(?:(?:considered|thought|believed|presumed|judged)\s+to\s+(?:be\s+|have\s+been\s+)?)?"
     r"(?:due\s+to|caused\s+by|attributed\s+to|secondary\s+to|the\s+result\s+of|"
     r"a\s+result\s+of|related\s+to)\s+"
-    rf"{_NOT_KNOWN}(?P<cause2>[^.;()]{{3,160}}?)(?=\s*[.;(]|$)",
+    rf"{_NOT_KNOWN}(?P<cause2>[^.;()]{{3,160}}?)(?=\s*[.;(]|$)"
+    r"|\b(?:his|her|the\s+patient's)\s+death\s+(?:resulted|followed)\s+from\s+"
+    rf"{_NOT_KNOWN}(?P<cause3>[^.;()]{{3,160}}?)(?=\s*[.;(]|$)"
+    r"|\b(?:attributed|ascribed)\s+(?:his|her|the\s+patient's)\s+death\s+to\s+"
+    rf"{_NOT_KNOWN}(?P<cause4>[^.;()]{{3,160}}?)(?=\s*[.;(]|$)",
     re.IGNORECASE,
 )
 """A sentence that names the cause of this patient's death ("The cause of death was
@@ -1502,6 +1510,16 @@ _NOT_A_CAUSE_FIRST = re.compile(
 """A cause before "led to his death" that is a failing, not a disease ("Delayed recognition
 of the bowel ischaemia"); and a clause before ", which led to ..." is no cause's name ("The
 tumour infiltrated the brainstem, which led to his death"; the fourth audit)."""
+_MISSED = re.compile(
+    r"^(?:(?:the\s+)?(?:delayed|late|missed)\s+(?:recognition|diagnosis|detection|treatment)"
+    r"|(?:a\s+|the\s+)?(?:delay|failure)\s+(?:in|to)\s+(?:recogni[sz]e|recogni[sz]ing|diagnose"
+    r"|diagnosing|detect|detecting|identify|identifying|treat|treating))"
+    r"\s+(?:of\s+)?(?:the\s+|her\s+|his\s+|an?\s+)?(?=\w)",
+    re.IGNORECASE,
+)
+"""A failing told before its disease ("Failure to recognize the tamponade resulted in her
+death"): the disease is the cause (twentieth session, the last outcome audit's miss); a
+failing alone ("A delay in diagnosis") stays no cause (`_NOT_A_CAUSE_FIRST`)."""
 _NOT_A_DISEASE = re.compile(r"\b(?:diagnos|prognos|complication)\w*", re.IGNORECASE)
 """Words that end like a disease and are none ("a delay in diagnosis")."""
 _SUPPOSED_CAUSE = re.compile(
@@ -1551,6 +1569,13 @@ _TIME_FIRST = re.compile(
     r"|unfortunately|sadly)\s*,?\s+",
     re.IGNORECASE,
 )
+_FATAL = re.compile(
+    r"\b(?:(?:her|his|the(?:\s+patient's)?)\s+(?:clinical\s+)?(?:outcome|course)\s+was\s+"
+    r"(?:fatal|lethal)|(?:she|he|the\s+patient)\s+had\s+a\s+(?:fatal|lethal)\s+outcome)\b",
+    re.IGNORECASE,
+)
+"""A death told as the outcome ("The outcome was fatal", "Her clinical course was fatal"):
+read in the case account only, with nobody else near (twentieth session)."""
 _LED_ENDS = re.compile(r"\s+(?:despite|in\s+spite\s+of)\b", re.IGNORECASE)
 
 
@@ -1817,6 +1842,8 @@ def outcome_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
         if m is None or not check.cue_stated("outcome_status", "died", sentence):
             continue
         cause = _with_the_list(m.group("cause") or "", sentence, m.end("cause")).strip()
+        if re.match(r"committed|took", m.group("verb"), re.IGNORECASE):
+            cause = "suicide"
         if m.group("verb").lower() == "succumbed" and not _names_a_cause(
             re.split(r"[.,;]", sentence[m.end("verb") :])[0]
         ):
@@ -1829,6 +1856,19 @@ def outcome_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
         ):
             record.outcome.cause_of_death = TextFact(value=cause, evidence=evidence)
         break
+    if record.outcome.status is None:
+        for k, (at, sentence) in enumerate(sentences):
+            f = _FATAL.search(sentence)
+            if (
+                f is not None
+                and case_lo <= at < case_hi
+                and not _SUPPOSED_CAUSE.search(sentence[: f.start()])
+                and not _someone_else_near(sentences, k, sentence[: f.end()], child, intro)
+                and check.cue_stated("outcome_status", "died", sentence)
+            ):
+                evidence = Evidence(quote=sentence.strip())
+                record.outcome.status = OutcomeStatusFact(value="died", evidence=evidence)
+                break
     status = record.outcome.status.value if record.outcome.status is not None else None
     if status in ("died", None) and record.outcome.cause_of_death is None:
         # a sentence that names the cause of death first, then one that says what led to it
@@ -1857,7 +1897,7 @@ def outcome_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
             if status is None and not check.cue_stated("outcome_status", "died", sentence):
                 continue
             if led is not None:
-                cause = _led_cause(led["cause"])
+                cause = _MISSED.sub("", _led_cause(led["cause"]))
                 if (
                     not _names_a_cause(_NOT_A_DISEASE.sub(" ", cause))
                     or _UNSURE_CAUSE.search(sentence[: led.start("whose")])
@@ -1867,7 +1907,7 @@ def outcome_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
                     cause = ""  # "This led to his death", "A delay in diagnosis led to ..."
             else:
                 assert m is not None
-                cause = m["cause"] or m["cause2"] or ""
+                cause = m["cause"] or m["cause2"] or m["cause3"] or m["cause4"] or ""
             end = _CAUSE_ENDS.search(cause)
             cause = (cause[: end.start()] if end else cause).strip()
             evidence = Evidence(quote=sentence.strip())

@@ -540,7 +540,10 @@ class SupportCheck:
             if needed and all(_lemmas(w) & have for w in needed):
                 return True
         t_value = [w for w in _fused(_time_words(value)) if w not in _TIME_STOP]
-        return bool(t_value) and set(t_value) <= set(_fused(_time_words(quote)))
+        if t_value and set(t_value) <= set(_fused(_time_words(quote))):
+            return True
+        folded = _american(value), _american(quote)
+        return folded != (value, quote) and self.text_stated(*folded, vocab=vocab)
 
     def cue_stated(self, table: str, value: str, quote: str) -> bool:
         """A cue word of `value` (`data/cues.toml`) is in `quote` or in the long form of an
@@ -622,7 +625,11 @@ class SupportCheck:
                         continue
                     if other < 0 and not _PATIENT & set(before) and _said_of_other(said):
                         continue  # "her husband, who had also been infected, died"
-                    if before and before[-1] in _NOT_A_PERSON_S_DEATH | _NEARLY:
+                    if (
+                        before
+                        and before[-1] in _NOT_A_PERSON_S_DEATH | _NEARLY
+                        and before[-2:] not in (["declared", "brain"], ["pronounced", "brain"])
+                    ):
                         continue
                     if "survive" in c and not _PATIENT & {*before, *c.split()}:
                         continue  # "the transplanted kidney did not survive"
@@ -1359,13 +1366,17 @@ treatment for rash", which deny the cause, the source, the treatment."""
 """What may stand between "not" / "never" and the finding it denies ("did not develop any
 fever"): the negation of a verb of having or showing, not of any verb ("they were not helpful.
 Head...", "could not be extracted by bimanual manipulation")."""
+_CLAUSE_END = r"\s*(?:[.;]|,\s*(?:and|but|so|although|though|while|as)\b|$)"
+"""The end of a clause: a stop, or a comma before a conjunction ("Fever did not develop, and
+he was discharged"; the twentieth session, from the last audit's misses)."""
 _DENIED_AFTER = re.compile(
     r"(?:\b(?:was|were|is|are|had\s+been|has\s+been|did)\s+|^\s*:\s*)"
     r"(?:(?:absent|negative|neg|none|nil|denied|lacking|excluded|ruled\s+out)\b"
     r"|not\s+(?:seen|found|present|detected|observed|identified|noted|shown|demonstrated"
-    r"|reported|heard|felt|palpable|visible|appreciated|elicited)\b(?!\s+by\b)"
+    r"|reported|heard|felt|palpable|visible|appreciated|elicited|documented|recorded|evident"
+    r"|apparent|isolated|grown|cultured)\b(?!\s+by\b)"
     r"|not\s+(?:a\s+)?(?:feature|finding|complaint)s?"
-    r"(?:\s+of\s+(?:his|her|the)\s+(?:illness|examination))?\s*(?:[.;]|$))",
+    rf"(?:\s+of\s+(?:his|her|the)\s+(?:illness|examination))?{_CLAUSE_END})",
     re.IGNORECASE,
 )
 _DENIED_RIGHT_AFTER = re.compile(r"^(?:-free\b|[\s-]+(?:neg|negative)\b)", re.IGNORECASE)
@@ -1401,6 +1412,7 @@ def _denied_after(after: str) -> bool:
     weight loss are absent"; not "fever resolved and the rash was absent")."""
     if _DENIED_RIGHT_AFTER.match(after):
         return True
+    after = _ASIDE_BARE.sub(r"\1 ", after)
     m = _DENIED_AFTER.search(after[:120])
     if m is None:
         return False
@@ -1876,6 +1888,28 @@ def _a_treatment(value: str) -> bool:
     )
 
 
+_FOLDED = re.compile(r"[A-Za-z]{5,}")
+
+
+def _fold(m: re.Match[str]) -> str:
+    w = m.group().replace("ae", "e").replace("oe", "e").replace("AE", "E").replace("OE", "E")
+    if len(w) >= 6:
+        w = re.sub(r"our(?=[a-z]|$)", "or", w)  # "behavioural", "discolouration"
+    if len(w) >= 7:
+        w = re.sub(r"is(e|ed|es|ing|ation|ations)$", r"iz\1", w)
+    return w
+
+
+def _american(text: str) -> str:
+    """`text` with its longer words in American spelling, the word check's second reading
+    (`text_stated`): "amenorrhoea" and "amenorrhea" were read as different words (the scorer's
+    word reading, hashed into every tally, makes the first a singular "amenorrheum"),
+    "behavioural" and "discolouration" kept their "our" (only a final one is read as "or").
+    Both value and quote are folded, so a fold that makes two words alike does so on both
+    sides; twentieth session, from the last support audit."""
+    return _FOLDED.sub(_fold, text)
+
+
 @lru_cache(maxsize=4096)
 def _spelled(word: str) -> str:
     """A pattern for `word` in either spelling, British or American, as the word check reads
@@ -2037,6 +2071,12 @@ def _only_protected(name: str, text: str) -> bool:
     return True
 
 
+def _patients(before: str) -> str:
+    """The words before a mention, with "neither the patient nor <another person> was" read as
+    "not" (`_NEITHER_THE_PATIENT`)."""
+    return _NEITHER_THE_PATIENT.sub(" not ", before)
+
+
 def _mention_denials(name: str, clause: str, *, of_patient: bool = False) -> list[bool]:
     """For each place `clause` names `name` (its words in order, each maybe with an ending:
     "fever" in "fevers"), whether the words around it deny it (`_denies`; a mention's
@@ -2054,14 +2094,14 @@ def _mention_denials(name: str, clause: str, *, of_patient: bool = False) -> lis
         return [
             any(
                 _denies(clause[:a], clause[b:])
-                and not (of_patient and _said_of_other(_basic(clause[:a], {}).split()))
+                and not (of_patient and _said_of_other(_basic(_patients(clause[:a]), {}).split()))
                 for a, b in spread
             )
         ]
     starts = [0] + [h.end() for h in hits]
     return [
         _denies(*_past_definition(name, clause[lo : h.start()], clause[h.end() :]))
-        and not (of_patient and _said_of_other(_basic(clause[: h.start()], {}).split()))
+        and not (of_patient and _said_of_other(_basic(_patients(clause[: h.start()]), {}).split()))
         for lo, h in zip(starts, hits, strict=False)
     ]
 
@@ -2210,8 +2250,8 @@ def _mention_hedges(name: str, clause: str, confirmed: bool = False) -> list[boo
 
 
 _IF_BEFORE = re.compile(
-    r"\b(?:if|unless|should)\s+(?:(?:he|she|they|it|the\s+(?:patient|child|infant))\s+)?"
-    r"(?:(?:ever|were\s+to|was\s+to|did|does|do)\s+)?(?:become|became|becomes|develop|develops"
+    r"\b(?:if|unless|should|in\s+case|lest)\s+(?:(?:he|she|they|it|the\s+(?:patient|child"
+    r"|infant))\s+)?(?:(?:ever|were\s+to|was\s+to|did|does|do|had|has|have)\s+)?(?:become|became|becomes|develop|develops"
     r"|developed|have|has|had|get|gets|got|show|shows|showed|experience|experiences|experienced"
     r"|was|were|is|are)\s+(?:(?:any|a|an|more|further)\s+)?$",
     re.IGNORECASE,
@@ -2314,7 +2354,7 @@ such as fever, and abdominal pain resolved")."""
 
 
 _DID_NOT_HAPPEN = re.compile(
-    r"^\s+(?:did|does)\s+not\s+(?:develop|occur|recur)\s*(?:[.;]|$)", re.IGNORECASE
+    rf"^\s+(?:did|does)\s+not\s+(?:develop|occur|recur){_CLAUSE_END}", re.IGNORECASE
 )
 """Right after the name, and ending its clause: "Haemodynamic instability did not develop."
 (the third audit); not "did not occur at rest but only on exertion", "did not appear to be
@@ -2328,6 +2368,9 @@ _ASIDE = re.compile(
 )
 """An aside between a negation and the name ("She was not, at any stage of the illness,
 febrile"): left out, so the negation stands right before the name."""
+_ASIDE_BARE = re.compile(r"\b(not|never)\s+at\s+any\s+(?:time|point|stage)\s+", re.IGNORECASE)
+"""The same aside without commas ("He did not at any time develop fever", "A rash was not at
+any point documented"; the twentieth session)."""
 _NEITHER_NOR = re.compile(
     r"\bneither\s+(?:(?!\b(?:nor|was|were|is|are|that|who|which)\b)[^,;.]){1,40}?\s+nor\s+"
     r"(?:(?!\b(?:nor|was|were|is|are|that|who|which)\b)[^,;.]){1,40}?\s+(?:was|were|is|are)\s+$",
@@ -2335,6 +2378,12 @@ _NEITHER_NOR = re.compile(
 )
 """Two people denied together before the name ("Neither the patient nor his wife was
 febrile"): read as "not"."""
+_NEITHER_THE_PATIENT = re.compile(
+    r"\bneither\s+(?:the\s+patient|he|she)\s+nor\s+[^,;.]{1,40}?\s+(?:was|were|is|are)\s+$",
+    re.IGNORECASE,
+)
+"""The patient and another person denied together: the denial is also the patient's, though
+another person is named before the name ("Neither the patient nor his wife was febrile")."""
 
 
 def _denies(before: str, after: str) -> bool:
@@ -2358,7 +2407,7 @@ def _denies(before: str, after: str) -> bool:
     for pattern, repl in _NEGATION_FORMS:
         before = pattern.sub(repl, before)
     before = _NOT_NEGATIONS.sub(" ", before)
-    before = _NEITHER_NOR.sub(" not ", _ASIDE.sub(r"\1 ", before))
+    before = _NEITHER_NOR.sub(" not ", _ASIDE_BARE.sub(r"\1 ", _ASIDE.sub(r"\1 ", before)))
     tail = _basic(before, {}).split()[-21:]
     at = [i for i, word in enumerate(tail) if word in _NEGATIONS and word != "unremarkable"]
     if not at:

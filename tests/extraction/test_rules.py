@@ -879,7 +879,34 @@ def _outcome(text: str, *rules: str) -> tuple[str | None, ...]:
         ("We speculate that a ventricular arrhythmia led to his death.", "died", None),
         # the fourth audit (out/audit-s19g): not a disease's name, a failing, a clause
         ("He developed complications, which led to his death.", "died", None),
-        ("Delayed recognition of the bowel ischaemia led to his death.", "died", None),
+        ("Delayed recognition of the bowel ischaemia led to his death.", "died", "bowel ischaemia"),
+        # a failing alone is no cause; the disease it failed to see is (twentieth session)
+        ("A delay in diagnosis led to his death.", "died", None),
+        ("Failure to recognize the tamponade resulted in his death.", "died", "tamponade"),
+        # deaths told otherwise, and causes told otherwise (twentieth session, from the last
+        # outcome audit's misses, out/audit-s19i)
+        ("He was pronounced dead on day 3.", "died", None),
+        (
+            "He was discharged on day 10. Two weeks later he was found unresponsive at home and "
+            "could not be resuscitated.",
+            "died",
+            None,
+        ),
+        ("He was declared brain dead on day 4.", "died", None),
+        ("He committed suicide two weeks later.", "died", "suicide"),
+        ("Resuscitation was attempted, but he could not be resuscitated.", "died", None),
+        ("The outcome was fatal.", "died", None),
+        (
+            "The cause of death was determined at autopsy to be massive pulmonary embolism.",
+            "died",
+            "massive pulmonary embolism",
+        ),
+        ("His death resulted from septic shock.", "died", "septic shock"),
+        ("The pathologist attributed his death to myocarditis.", "died", "myocarditis"),
+        ("His brother was pronounced dead at the scene.", None, None),
+        ("Brain death was excluded.", None, None),
+        ("His brother had the same disease. The outcome was fatal.", None, None),
+        ("If untreated, the outcome was fatal in most.", None, None),
         ("The tumour infiltrated the brainstem, which led to his death.", "died", None),
         (
             "The pathologist concluded that myocarditis led to his death.",
@@ -905,8 +932,6 @@ def test_the_cause_of_death_where_the_text_names_it(
         # "alive" is not read by the rule (tried in the eighteenth session; its audit found it
         # read history and other senses, and a death told without a death word)
         "He was discharged from the army in 2001.",
-        "He was discharged on day 10. Two weeks later he was found unresponsive at home and "
-        "could not be resuscitated.",
         "At 12 months he remains in complete remission.",
         # a death only supposed, another's, or not a person's
         "Without the tracheostomy he could have died of airway obstruction.",

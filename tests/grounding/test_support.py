@@ -2340,6 +2340,31 @@ def test_a_visit_is_not_a_treatment(name: str, stated: bool) -> None:
         ("jaundice", "present", "The nurses were concerned he might be becoming jaundiced.", False),
         ("rash", "present", "It was unclear if the rash was drug-related.", True),
         ("fever", "present", "He had fever, which may be due to the infection.", True),
+        # twentieth session, from the last audits' misses (out/audit-s19i, -s19j): a comma
+        # and a conjunction end the clause
+        ("fever", "absent", "Fever did not develop, and he was discharged on day 5.", True),
+        ("seizures", "absent", "Seizures were not a feature, and he recovered.", True),
+        ("fever", "present", "Fever did not develop until day 3, and then it persisted.", True),
+        # the aside without commas
+        ("fever", "absent", "He did not at any time develop fever.", True),
+        ("rash", "absent", "A rash was not at any point documented.", True),
+        ("rash", "present", "A rash was not at any point documented.", False),
+        # the patient and another denied together
+        ("fever", "absent", "Neither the patient nor his wife was febrile.", True),
+        ("fever", "absent", "Neither his son nor his wife was febrile.", False),
+        # more suppositions
+        ("pneumonia", "present", "It was unclear if he had developed pneumonia.", False),
+        ("seizure", "present", "If he had had a seizure, he would have been admitted.", False),
+        ("pneumonia", "present", "Antibiotics were given in case he developed pneumonia.", False),
+        # a germ not grown
+        ("Pseudomonas", "present", "Pseudomonas was not isolated.", False),
+        ("Pseudomonas", "present", "Pseudomonas was isolated from the sputum.", True),
+        # either spelling inside the word check itself
+        ("amenorrhea", "present", "She had amenorrhoea for 6 months.", True),
+        ("amenorrhoea", "present", "She had amenorrhea for 6 months.", True),
+        ("behavioral change", "absent", "No behavioural change was seen.", True),
+        ("skin discoloration", "present", "There was skin discolouration.", True),
+        ("anemia", "present", "She was anaemic.", False),
     ],
 )
 def test_a_denial_or_a_supposition_is_read_in_more_shapes(

@@ -1395,6 +1395,9 @@ _DEATH_TIME = (
     rf"|\s+{_COUNT}[ \t-]+(?:hours?|days?|weeks?|months?|years?)\s+later"
     rf"|\s+in\s+(?:early\s+|late\s+|mid-?)?{_MONTHS}(?:\s+\d{{4}})?"
     r"|\s+the\s+(?:same|following|next)\s+(?:day|week|month|morning|evening|night)"
+    r"|\s+on\s+the\s+\w+\s+(?:(?:post-?operative|hospital)\s+)?day"
+    r"(?:\s+of\s+(?:(?:her|his|the)\s+)?(?:admission|hospitali[sz]ation|hospital\s+stay|stay"
+    r"|illness|life|treatment|therapy))?"
     r"|\s+at\s+home|\s+in\s+(?:the\s+)?(?:hospital|hospice|intensive\s+care\s+unit|ICU))"
 )
 """A death's time or place between the verb and its cause ("died on day 9 of multiorgan
@@ -1408,7 +1411,8 @@ _NOT_KNOWN = (
 """Words that say a cause is not known ("The cause of death was not determined")."""
 _DIED_END = (
     r"\s+(?:on|at|in|after|within|the|beyond|to|until|despite|because|while|during|whereas|"
-    r"but|although|shortly|soon|later|\d+)\b|[.,;]|$"
+    r"but|although|shortly|soon|later|before|\d+)\b|[.,;]|$"
+    rf"|\s+{_COUNT}[ \t-]+(?:hours?|days?|weeks?|months?|years?)\b"
 )
 """Where a death's words end: a time, a place, a clause, the sentence."""
 _ADULT = "patient|she|he"
@@ -1435,7 +1439,9 @@ def _died(who: str) -> re.Pattern[str]:
         rf"(?P<when>{_DEATH_TIME}{{0,2}})"
         r"(?:\s+(?:of|from|due\s+to|because\s+of|as\s+a\s+result\s+of|secondary\s+to|to|"
         r"by(?=\s+suicide\b))\s+"
-        rf"{_NOT_KNOWN}(?P<cause>(?!\d)[^.,;]{{3,80}}?)(?={_DIED_END})"
+        rf"{_NOT_KNOWN}(?P<cause>(?!\d)[^.,;]{{3,80}}?)"
+        r"(?<!\bsecondary)(?<!\bdue)(?<!\brelated)(?<!\bowing)"
+        rf"(?={_DIED_END})"
         rf"|(?={_DIED_END}|\s+(?:of|from)\b))",
         re.IGNORECASE,
     )
@@ -1477,7 +1483,13 @@ _CAUSE_OF_DEATH = re.compile(
     r"|\b(?:his|her|the\s+patient's)\s+death\s+(?:resulted|followed)\s+from\s+"
     rf"{_NOT_KNOWN}(?P<cause3>[^.;()]{{3,160}}?)(?=\s*[.;(]|$)"
     r"|\b(?:attributed|ascribed)\s+(?:his|her|the\s+patient's)\s+death\s+to\s+"
-    rf"{_NOT_KNOWN}(?P<cause4>[^.;()]{{3,160}}?)(?=\s*[.;(]|$)",
+    rf"{_NOT_KNOWN}(?P<cause4>[^.;()]{{3,160}}?)(?=\s*[.;(]|$)"
+    r"|\b(?:revealed|showed|confirmed|demonstrated|identified|established|disclosed)\s+"
+    r"(?P<cause5>[^.;()]{3,120}?)\s+as\s+the\s+(?:(?:immediate|direct|underlying|final)\s+)?"
+    r"cause\s+of\s+(?:(?:his|her|the\s+patient's)\s+)?death\b"
+    r"|\b(?P<who>he|she|the\s+patient)\s+(?:(?:then|subsequently|eventually|later)\s+)?"
+    r"(?:developed|suffered|sustained)\s+(?:an?\s+)?fatal\s+(?P<cause6>[^.;,()]{3,80}?)"
+    r"(?=\s*[.;,(]|\s+(?:on|at|in|after|within|during|and|\d+)\b|$)",
     re.IGNORECASE,
 )
 """A sentence that names the cause of this patient's death ("The cause of death was
@@ -1576,6 +1588,21 @@ _FATAL = re.compile(
 )
 """A death told as the outcome ("The outcome was fatal", "Her clinical course was fatal"):
 read in the case account only, with nobody else near (twentieth session)."""
+_THEN_DIED = re.compile(
+    r"\s+(?:(?:then|subsequently|rapidly|eventually)\s+)?(?:developed|suffered|sustained)\s+"
+    r"(?:an?\s+)?(?P<cause>(?:(?!\b(?:and|after|with|but|who|which)\b)[^,;]){3,60}?)\s+and\s+"
+    r"(?:(?:subsequently|eventually|later|then|soon)\s+)?",
+    re.IGNORECASE,
+)
+"""What the patient developed, right before "and died" ("she developed massive haemorrhage
+and died"): the cause, when it names one (the last outcome audit)."""
+_AUTOPSY = re.compile(
+    r"\s*(?:(?:an?|the)\s+)?(?:autopsy|necropsy|post-?mortem(?:\s+examination)?)\s+"
+    r"(?:examination\s+)?(?:revealed|showed|demonstrated|confirmed|found|disclosed)\b",
+    re.IGNORECASE,
+)
+"""A sentence that opens with what the patient's autopsy showed ("Postmortem examination
+revealed disseminated aspergillosis"): the patient died (the last outcome audit)."""
 _LED_ENDS = re.compile(r"\s+(?:despite|in\s+spite\s+of)\b", re.IGNORECASE)
 
 
@@ -1844,6 +1871,8 @@ def outcome_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
         cause = _with_the_list(m.group("cause") or "", sentence, m.end("cause")).strip()
         if re.match(r"committed|took", m.group("verb"), re.IGNORECASE):
             cause = "suicide"
+        elif not cause and (then := _THEN_DIED.fullmatch(m.group("between"))):
+            cause = then["cause"] if _names_a_cause(then["cause"]) else ""
         if m.group("verb").lower() == "succumbed" and not _names_a_cause(
             re.split(r"[.,;]", sentence[m.end("verb") :])[0]
         ):
@@ -1858,7 +1887,7 @@ def outcome_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
         break
     if record.outcome.status is None:
         for k, (at, sentence) in enumerate(sentences):
-            f = _FATAL.search(sentence)
+            f = _FATAL.search(sentence) or _AUTOPSY.match(sentence)
             if (
                 f is not None
                 and case_lo <= at < case_hi
@@ -1883,8 +1912,10 @@ def outcome_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
             at, sentence = sentences[k]
             before = sentences[k - 1][1] if k else ""
             if led is not None and (
-                _ANOTHER_BETWEEN.search(sentence[: led.start("cause")])
-                or _someone_else_near(sentences, k, sentence[: led.end("cause")], child, intro)
+                _ANOTHER_BETWEEN.search(_the_child(sentence[: led.start("cause")], child))
+                or _someone_else_near(
+                    sentences, k, sentence[: led.end("cause")], child, intro, led["whose"]
+                )
                 or _SUPPOSED_CAUSE.search(sentence[: led.start("whose")])
                 or not case_lo <= at < case_hi
                 or _others_pronoun(led["whose"], sex or _sex_of_text(sentences))
@@ -1907,7 +1938,13 @@ def outcome_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
                     cause = ""  # "This led to his death", "A delay in diagnosis led to ..."
             else:
                 assert m is not None
-                cause = m["cause"] or m["cause2"] or m["cause3"] or m["cause4"] or ""
+                if m["who"] and _others_pronoun(
+                    {"he": "his", "she": "her"}.get(m["who"].lower(), ""),
+                    sex or _sex_of_text(sentences),
+                ):
+                    continue  # "he developed a fatal ..." in a woman's case report
+                names = ("cause", "cause2", "cause3", "cause4", "cause5", "cause6")
+                cause = next((m[n] for n in names if m[n]), "")
             end = _CAUSE_ENDS.search(cause)
             cause = (cause[: end.start()] if end else cause).strip()
             evidence = Evidence(quote=sentence.strip())
@@ -1996,8 +2033,41 @@ _SOMEONE_NEW = re.compile(
 own first sentence, not the patient."""
 
 
+_FEMALE_OTHER = re.compile(
+    r"(?:wife|mother|sister|daughter|girlfriend|fianc[eé]e|aunt|niece)s?$", re.IGNORECASE
+)
+_MALE_OTHER = re.compile(
+    r"(?:husband|father|brother|son|boyfriend|fianc[eé]|uncle|nephew)s?$", re.IGNORECASE
+)
+
+
+_THE_CHILD = re.compile(
+    r"\b(?:the|our|this)\s+(?:child|infant|baby|neonate|newborn|boy|girl|toddler)\b", re.I
+)
+
+
+def _the_child(words: str, child: bool) -> str:
+    """In a child's case report, `words` without "the infant" ("The infant developed
+    necrotising enterocolitis, which led to his death": the patient, not another person)."""
+    return _THE_CHILD.sub(" ", words) if child else words
+
+
+def _all_of_other_sex(near: str, whose: str | None) -> bool:
+    """Every person `_ANOTHER_NEAR` finds in `near` is of the other sex than the pronoun of
+    the death ("His wife found him unresponsive at home. ... led to his death"; the last
+    outcome audit): the death is not theirs."""
+    other = {"his": _FEMALE_OTHER, "her": _MALE_OTHER}.get((whose or "").lower())
+    people = [m.group() for m in _ANOTHER_NEAR.finditer(near)]
+    return other is not None and bool(people) and all(other.search(p) for p in people)
+
+
 def _someone_else_near(
-    sentences: list[tuple[int, str]], k: int, upto: str, child: bool, first: int
+    sentences: list[tuple[int, str]],
+    k: int,
+    upto: str,
+    child: bool,
+    first: int,
+    whose: str | None = None,
 ) -> bool:
     """Whether the three sentences before sentence `k`, or its own words `upto` the death,
     bring in someone else (`_ANOTHER_NEAR`, a new person by age, a baby in an adult's case
@@ -2009,7 +2079,7 @@ def _someone_else_near(
     ]
     near = " ".join([*window, upto])
     return bool(
-        _ANOTHER_NEAR.search(near)
+        (_ANOTHER_NEAR.search(near) and not _all_of_other_sex(near, whose))
         or _SOMEONE_NEW.search(near)
         or (not child and _A_BABY.search(" ".join([*window, sentences[k][1]])))
     )
@@ -2035,6 +2105,15 @@ def _names_a_cause(words: str) -> bool:
     return bool(disease_words().search(words) or _CAUSE_HEADS.search(words))
 
 
+_NO_NAME = re.compile(
+    r"(?:(?:her|his|the|their|its)\s+)?(?:underlying\s+|primary\s+|original\s+)?"
+    r"(?:disease|illness|condition|problems?)",
+    re.IGNORECASE,
+)
+"""A cause that names nothing ("died of disease", "succumbed to her disease"; the last
+outcome audit, twentieth session): the death without a cause."""
+
+
 def _a_cause(cause: str, *, named: bool = False) -> bool:
     """Words that name a cause of death whole: not a clause (at most `_CAUSE_WORDS`), not cut
     at either end, with no length of time in them; with `named`, also a disease's or a
@@ -2042,6 +2121,7 @@ def _a_cause(cause: str, *, named: bool = False) -> bool:
     words = cause.lower().split()
     return (
         0 < len(words) <= _CAUSE_WORDS
+        and not _NO_NAME.fullmatch(cause.strip())
         and words[0] not in _NOT_A_CAUSE_EDGE - {"a", "an", "her", "his", "their"}
         and words[-1] not in _NOT_A_CAUSE_EDGE
         and not _A_LENGTH_IN.search(cause)

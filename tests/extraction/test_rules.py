@@ -777,7 +777,8 @@ def _outcome(text: str, *rules: str) -> tuple[str | None, ...]:
         # a cause cut at either end, or running into a time: none
         ("He died of complications of the surgery.", "died", None),
         ("He died of septic shock secondary to the perforation.", "died", None),
-        ("He died of pneumonia three years later.", "died", None),
+        # ... but a time in words ends it (twentieth session)
+        ("He died of pneumonia three years later.", "died", "pneumonia"),
         ("He succumbed to temptation and resumed drinking.", None, None),  # not a death
         # the second audit (out/audit-s18b): a cause right after "died of" is the text's word
         # for one; it ends at a clause; "unknown causes" and another patient's death are not
@@ -903,6 +904,51 @@ def _outcome(text: str, *rules: str) -> tuple[str | None, ...]:
         ),
         ("His death resulted from septic shock.", "died", "septic shock"),
         ("The pathologist attributed his death to myocarditis.", "died", "myocarditis"),
+        ("Unfortunately, the patient passed away two weeks after admission.", "died", None),
+        ("He succumbed to his disease 14 months after diagnosis.", "died", None),
+        ("He died of disease 1 year after diagnosis.", "died", None),
+        (
+            "The patient expired on the fifth postoperative day due to massive pulmonary embolism.",
+            "died",
+            "massive pulmonary embolism",
+        ),
+        (
+            "He died on the 7th day of hospitalization due to acute respiratory distress syndrome.",
+            "died",
+            "acute respiratory distress syndrome",
+        ),
+        (
+            "The patient died of respiratory failure secondary to Pneumocystis pneumonia.",
+            "died",
+            "respiratory failure secondary to Pneumocystis pneumonia",
+        ),
+        (
+            "The patient died of a ruptured cerebral aneurysm before surgery could be performed.",
+            "died",
+            "a ruptured cerebral aneurysm",
+        ),
+        (
+            "Autopsy revealed extensive myocardial infarction as the cause of death.",
+            "died",
+            "extensive myocardial infarction",
+        ),
+        ("Postmortem examination revealed disseminated aspergillosis.", "died", None),
+        ("He developed a fatal pulmonary embolism on day 6.", "died", "pulmonary embolism"),
+        ("He developed a potentially fatal arrhythmia.", None, None),
+        (
+            "Ten days after surgery he developed massive hemorrhage and died.",
+            "died",
+            "massive hemorrhage",
+        ),
+        ("He developed a rash and died.", "died", None),
+        # another person near, of the other sex than the death's pronoun
+        (
+            "His wife found him unresponsive at home. Despite resuscitation, anoxic brain injury "
+            "led to his death on day 3.",
+            "died",
+            "anoxic brain injury",
+        ),
+        ("His brother had a stroke. Cerebral oedema led to his death.", None, None),
         ("His brother was pronounced dead at the scene.", None, None),
         ("Brain death was excluded.", None, None),
         ("His brother had the same disease. The outcome was fatal.", None, None),
@@ -956,6 +1002,18 @@ def test_no_status_the_text_does_not_state(text: str) -> None:
             "septic shock",
         ),
         ("A 31-year-old pregnant woman was admitted.", "The baby died of sepsis.", None, None),
+        (
+            "A newborn boy was admitted.",
+            "The infant developed necrotizing enterocolitis, which led to his death.",
+            "died",
+            "necrotizing enterocolitis",
+        ),
+        (
+            "A 31-year-old pregnant woman was admitted.",
+            "The infant developed necrotizing enterocolitis, which led to his death.",
+            None,
+            None,
+        ),
         (
             "A 6-year-old girl was admitted.",
             "One child in the cohort died of liver failure.",

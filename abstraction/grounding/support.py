@@ -165,7 +165,9 @@ excluded", "cell death")."""
 _NEARLY = frozenset({"nearly", "almost"})
 """A death that did not happen ("he nearly succumbed to the infection")."""
 _PREPOSITIONS = frozenset({"of", "to", "with", "for", "from", "by", "about"})
-_SUBORDINATORS = frozenset({"because", "since", "as", "whereas", "although", "though", "when"})
+_SUBORDINATORS = frozenset(
+    {"because", "since", "as", "whereas", "although", "though", "when", "after", "before", "until"}
+)
 """Words that open a clause with its own subject inside a sentence."""
 
 
@@ -1366,23 +1368,43 @@ treatment for rash", which deny the cause, the source, the treatment."""
 """What may stand between "not" / "never" and the finding it denies ("did not develop any
 fever"): the negation of a verb of having or showing, not of any verb ("they were not helpful.
 Head...", "could not be extracted by bimanual manipulation")."""
-_CLAUSE_END = r"\s*(?:[.;]|,\s*(?:and|but|so|although|though|while|as)\b|$)"
-"""The end of a clause: a stop, or a comma before a conjunction ("Fever did not develop, and
-he was discharged"; the twentieth session, from the last audit's misses)."""
+_CLAUSE_END = r"\s*(?:[.;]|,(?!\s*(?:until|except|apart|save|only|but\s+only)\b)|$)"
+"""The end of a clause: a stop, or a comma not before an exception ("Fever did not develop,
+and he was discharged", "Although hypotension did not develop, the patient became oliguric";
+not "did not develop, until day 5"; the twentieth session, from the last audit's misses)."""
+_NO_EXCEPT = r"(?:(?!\b(?:until|but|before|except|only|later|then)\b)[^.;,])"
+"""A word of a phrase after a denial that does not take it back in time or in part ("did not
+recur during follow-up"; not "did not occur until day 3", "not a feature at first but
+later")."""
 _DENIED_AFTER = re.compile(
-    r"(?:\b(?:was|were|is|are|had\s+been|has\s+been|did)\s+|^\s*:\s*)"
+    r"(?:\b(?:was|were|is|are|had\s+been|has\s+been|did)\s+"
+    r"|^\s*:\s*|^\s*,\s*which\s+(?:was|were)\s+)"
     r"(?:(?:absent|negative|neg|none|nil|denied|lacking|excluded|ruled\s+out)\b"
-    r"|not\s+(?:seen|found|present|detected|observed|identified|noted|shown|demonstrated"
+    r"|(?:not|never)\s+(?:seen|found|present|detected|observed|identified|noted|shown|demonstrated"
     r"|reported|heard|felt|palpable|visible|appreciated|elicited|documented|recorded|evident"
-    r"|apparent|isolated|grown|cultured)\b(?!\s+by\b)"
+    r"|apparent|isolated|grown|cultured|confirmed)\b(?!\s+by\b)"
     r"|not\s+(?:a\s+)?(?:feature|finding|complaint)s?"
-    rf"(?:\s+of\s+(?:his|her|the)\s+(?:illness|examination))?{_CLAUSE_END})",
+    r"(?:\s+(?:of|in|on|at|during)\s+(?:the|his|her|this|its)\s+(?:(?:initial|clinical|physical"
+    r"|present)\s+)?(?:illness|examination|case|course|condition|lesion|admission|stay)"
+    rf"|\s+on\s+examination)?{_CLAUSE_END})"
+    r"|\b(?:could|can)\s+not\s+be\s+(?:seen|found|detected|observed|identified|demonstrated"
+    r"|visuali[sz]ed|isolated|grown|cultured|palpated|elicited|confirmed|proven|proved)\b",
     re.IGNORECASE,
 )
+_WHERE_GAP = re.compile(
+    r"(?!.*\b(?:brothers?|sisters?|mother|father|sons?|daughters?|wife|husband|partner"
+    r"|siblings?|parents?|relatives?|family|friends?|colleagues?|child|children|twins?)\b)"
+    r"\s*(?:under|in|on|over|at|within|around|behind|above|below|beneath)\s+"
+    r"(?:(?:the|his|her|both|each)\s+)?\w+(?:\s+\w+)?\s*",
+    re.IGNORECASE,
+)
+"""A place between the name and its denial ("Free air under the diaphragm was not seen";
+the last support audit): the denial is still the name's."""
 _DENIED_RIGHT_AFTER = re.compile(r"^(?:-free\b|[\s-]+(?:neg|negative)\b)", re.IGNORECASE)
 """Right after the name: "pain-free", "Kernig sign neg.", "HIV negative", "HIV-negative"."""
 _TEST_WORDS = re.compile(
     r"\s*\b(?:serolog\w*|antibod\w*|antigens?|tests?|testing|PCRs?|cultures?|titres?|titers?"
+    r"|staining|stainings"
     r"|levels?|IgM|IgG|screens?|smears?|stains?|swabs?|assays?|panels?|films?)\s*$",
     re.IGNORECASE,
 )
@@ -1412,11 +1434,13 @@ def _denied_after(after: str) -> bool:
     weight loss are absent"; not "fever resolved and the rash was absent")."""
     if _DENIED_RIGHT_AFTER.match(after):
         return True
-    after = _ASIDE_BARE.sub(r"\1 ", after)
+    after = _ASIDE_BARE.sub(r"\1 ", _ASIDE.sub(r"\1 ", after))
     m = _DENIED_AFTER.search(after[:120])
     if m is None:
         return False
     gap = _TEST_WORDS.sub(" ", _PARENTHESES.sub(" ", after[: m.start()]).lstrip(") "))
+    if _WHERE_GAP.fullmatch(gap):
+        return True  # "Free air under the diaphragm was not seen"
     if gap.strip() and not _LISTED.match(gap):
         return False
     return not (_DENIAL_GAP & set(_basic(gap, {}).split()))
@@ -1896,8 +1920,8 @@ def _fold(m: re.Match[str]) -> str:
     if len(w) >= 6:
         w = re.sub(r"our(?=[a-z]|$)", "or", w)  # "behavioural", "discolouration"
     if len(w) >= 7:
-        w = re.sub(r"is(e|ed|es|ing|ation|ations)$", r"iz\1", w)
-    return w
+        w = re.sub(r"([iy])s(e|ed|es|ing|ation|ations)$", r"\1z\2", w)  # "paralysed"
+    return re.sub(r"(?i)^leuc(?=[oa])", lambda m: m.group()[:3] + "k", w)  # "leucocytosis"
 
 
 def _american(text: str) -> str:
@@ -2010,14 +2034,27 @@ def _mentions_of_another(name: str, clause: str) -> list[bool]:
     if not spans and (spread := _scattered(name, clause)):
         spans = [(spread[0][0], spread[-1][1])]
     return [
-        _of_another(_basic(clause[:a], {}).split()) or bool(_OTHER_AFTER.match(clause, b))
+        _of_another(_basic(clause[:a], {}).split())
+        or bool(_OTHER_AFTER.match(clause, b))
+        or bool(_EXPOSED_TO.search(clause[:a]))
         for a, b in spans
     ]
 
 
+_EXPOSED_TO = re.compile(
+    r"\b(?:exposed\s+to|(?:in\s+)?contact\s+with|caring\s+for|cared\s+for|lived\s+with"
+    r"|living\s+with|visited\s+by|visiting)\s+(?:(?:an?|the|his|her|their|several|two|three"
+    r"|a\s+few)\s+)?(?:\w+\s+){0,2}?(?:with|who\s+(?:had|has|developed))\s+(?:\w+\s+){0,2}$",
+    re.IGNORECASE,
+)
+"""A person the patient met, with the condition ("exposed to a colleague with active
+tuberculosis", "in contact with a child with measles"; the last support audit): theirs."""
+
+
 _OTHER_AFTER = re.compile(
     r"\s*(?:(?:was|were|had\s+been|has\s+been)\s+(?:also\s+|previously\s+|later\s+)?"
-    r"(?:diagnosed|found|reported|present|noted|seen|confirmed)\s+)?in\s+(?:his|her|their|"
+    r"(?:diagnosed|found|reported|present|noted|seen|confirmed)\s+)?in\s+(?:both\s+(?:of\s+)?)?"
+    r"(?:his|her|their|"
     rf"the\s+patient's)\s+(?:\w+\s+)?{_RELATIVE}\b",
     re.IGNORECASE,
 )
@@ -2173,6 +2210,8 @@ _HEDGE_CORE = (
     r"|(?:argu\w+|speaks?|spoke|points?|pointed|weighs?|weighed)\s+against"
     r"|(?:thought|felt|believed|presumed|considered)\s+to\s+(?:be|have)"
     r"|(?:favou?red|preferred|chosen)\s+over|not\s+diagnostic\s+of"
+    r"|suspected\s+(?:to\s+have|of\s+having)|(?<!high )(?<!low )risk\s+(?:of|for)"
+    r"|(?<!secondary )prophyla\w+\s+(?:against|for|of)"
     r"|(?:working|provisional|tentative)\s+diagnos[ie]s(?:\s+\w+){0,3}?\s+(?:was|were|is|of))"
 )
 _HEDGE_PHRASES = re.compile(
@@ -2193,7 +2232,12 @@ _HEDGED_AFTER = re.compile(
     r"|related|responsible))"
     r"|\b(?:could|can|cannot|might|may)\s+(?:not\s+)?(?:be\s+)?(?:excluded|ruled\s+out)\b"
     r"|\b(?:was|were)\s+not\s+(?:excluded|ruled\s+out)\b"
-    r"|\bremained\s+(?:a\s+)?(?:possib\w+|likely|in\s+the\s+differential)",
+    r"|\bremained\s+(?:a\s+)?(?:possib\w+|likely|in\s+the\s+differential)"
+    r"|\b(?:was|were|is|are)\s+(?:thought\s+to\s+be\s+|considered\s+)?(?:the\s+)?"
+    r"(?:leading|main|first|most\s+likely|most\s+probable)\s+(?:differential|possibility"
+    r"|consideration|diagnosis)"
+    r"|\b(?:could|can)\s+not\s+be\s+(?:confirmed|proven|proved)\b"
+    r"|\b(?:was|were)\s+(?:not|never)\s+(?:confirmed|proven|proved)\b",
     re.IGNORECASE,
 )
 """After a condition's name, or a list it heads: "Guillain-Barre syndrome was suspected",
@@ -2251,7 +2295,7 @@ def _mention_hedges(name: str, clause: str, confirmed: bool = False) -> list[boo
 
 _IF_BEFORE = re.compile(
     r"\b(?:if|unless|should|in\s+case|lest)\s+(?:(?:he|she|they|it|the\s+(?:patient|child"
-    r"|infant))\s+)?(?:(?:ever|were\s+to|was\s+to|did|does|do|had|has|have)\s+)?(?:become|became|becomes|develop|develops"
+    r"|infant))\s+)?(?:(?:ever|were\s+to|was\s+to|did|does|do|had|has|have)\s+)?(?:been|become|became|becomes|develop|develops"
     r"|developed|have|has|had|get|gets|got|show|shows|showed|experience|experiences|experienced"
     r"|was|were|is|are)\s+(?:(?:any|a|an|more|further)\s+)?$",
     re.IGNORECASE,
@@ -2260,7 +2304,8 @@ _IF_BEFORE = re.compile(
 "unclear if the rash was drug-related" (no verb of having before the name: the rash was
 there), nor "whether" ("When asked whether he had haemoptysis, he reported two episodes")."""
 _MAY_BE = re.compile(
-    r"\b(?:may|might|could)\s+(?:well\s+)?be\s+(?:becoming|developing|getting)(?:\s+(?:a|an))?\s*$",
+    r"\b(?:may|might|could)\s+(?:well\s+)?be\s+(?:becoming|developing|getting)(?:\s+(?:a|an))?"
+    r"(?:\s+(?:early|mild|incipient|acute|chronic))?\s*$",
     re.IGNORECASE,
 )
 """A condition only supposed, right before its name: "he might be becoming jaundiced"; not
@@ -2354,7 +2399,10 @@ such as fever, and abdominal pain resolved")."""
 
 
 _DID_NOT_HAPPEN = re.compile(
-    rf"^\s+(?:did|does)\s+not\s+(?:develop|occur|recur){_CLAUSE_END}", re.IGNORECASE
+    r"^\s+(?:did|does)\s+not\s+(?:develop|occur|recur)"
+    r"(?:\s+(?:during|after|in|despite|following|throughout|within|over|postoperatively"
+    rf"|thereafter)\b{_NO_EXCEPT}{{0,60}}?)?{_CLAUSE_END}",
+    re.IGNORECASE,
 )
 """Right after the name, and ending its clause: "Haemodynamic instability did not develop."
 (the third audit); not "did not occur at rest but only on exertion", "did not appear to be

@@ -1395,6 +1395,11 @@ _DEATH_TIME = (
     rf"|\s+{_COUNT}[ \t-]+(?:hours?|days?|weeks?|months?|years?)\s+later"
     rf"|\s+in\s+(?:early\s+|late\s+|mid-?)?{_MONTHS}(?:\s+\d{{4}})?"
     r"|\s+the\s+(?:same|following|next)\s+(?:day|week|month|morning|evening|night)"
+    rf"|\s+{_COUNT}[ \t-]+(?:hours?|days?|weeks?|months?|years?)\s+after\s+(?:the\s+)?"
+    r"(?:admission|surgery|operation|diagnosis|presentation|transplant(?:ation)?|birth|delivery"
+    r"|onset(?:\s+of\s+symptoms)?)"
+    rf"|\s+at\s+(?:the\s+age\s+of\s+)?{_COUNT}[ \t-]+(?:hours?|days?|weeks?|months?)"
+    r"(?:\s+of\s+age|\s+old)?"
     r"|\s+on\s+the\s+\w+\s+(?:(?:post-?operative|hospital)\s+)?day"
     r"(?:\s+of\s+(?:(?:her|his|the)\s+)?(?:admission|hospitali[sz]ation|hospital\s+stay|stay"
     r"|illness|life|treatment|therapy))?"
@@ -1428,16 +1433,17 @@ an adult's (a mother's) is another person's death."""
 
 def _died(who: str) -> re.Pattern[str]:
     return re.compile(
-        r"(?<!another )(?<!other )(?<!first )(?<!second )(?<!third )"
+        r"(?<!another )(?<!other )(?<!first )(?<!second )(?<!third )(?<!previous )(?<!similar )"
+        r"(?<!earlier )(?<!prior )(?<!reported )(?<!original )(?<!index )"
         rf"\b(?P<subject>{who})\b(?P<between>[^.;]{{0,120}}?)(?<!nearly )(?<!almost )"
         r"(?<!could have )(?<!might have )(?<!would have )(?<!may have )(?<!could )(?<!might )"
         r"(?<!would )(?<!to have )"
         r"\b(?P<verb>died|passed away|succumbed|expired|did not survive|failed to survive"
-        r"|committed suicide|took (?:her|his) own life|(?:was|were) (?:pronounced|declared)"
-        r"(?: brain)? dead|could not be resuscitated)\b"
+        r"|committed suicide|took (?:her|his) own life|(?:was|were) (?:pronounced|declared|found)"
+        r"(?: brain)? dead|could not be resuscitated|(?:was|were) killed)\b"
         r"(?:\s+(?:suddenly|peacefully|unexpectedly|shortly|subsequently|eventually|soon|later))?"
         rf"(?P<when>{_DEATH_TIME}{{0,2}})"
-        r"(?:\s+(?:of|from|due\s+to|because\s+of|as\s+a\s+result\s+of|secondary\s+to|to|"
+        r"(?:\s+(?:of|from|due\s+to|owing\s+to|because\s+of|as\s+a\s+result\s+of|secondary\s+to|to|"
         r"by(?=\s+suicide\b))\s+"
         rf"{_NOT_KNOWN}(?P<cause>(?!\d)[^.,;]{{3,80}}?)"
         r"(?<!\bsecondary)(?<!\bdue)(?<!\brelated)(?<!\bowing)"
@@ -1480,13 +1486,17 @@ _CAUSE_OF_DEATH = re.compile(
     r"(?:due\s+to|caused\s+by|attributed\s+to|secondary\s+to|the\s+result\s+of|"
     r"a\s+result\s+of|related\s+to)\s+"
     rf"{_NOT_KNOWN}(?P<cause2>[^.;()]{{3,160}}?)(?=\s*[.;(]|$)"
-    r"|\b(?:his|her|the\s+patient's)\s+death\s+(?:resulted|followed)\s+from\s+"
+    r"|(?:\b(?:his|her|the\s+patient's|maternal)\s+|^\s*)death\s+(?:resulted|followed)\s+from\s+"
     rf"{_NOT_KNOWN}(?P<cause3>[^.;()]{{3,160}}?)(?=\s*[.;(]|$)"
     r"|\b(?:attributed|ascribed)\s+(?:his|her|the\s+patient's)\s+death\s+to\s+"
     rf"{_NOT_KNOWN}(?P<cause4>[^.;()]{{3,160}}?)(?=\s*[.;(]|$)"
     r"|\b(?:revealed|showed|confirmed|demonstrated|identified|established|disclosed)\s+"
     r"(?P<cause5>[^.;()]{3,120}?)\s+as\s+the\s+(?:(?:immediate|direct|underlying|final)\s+)?"
     r"cause\s+of\s+(?:(?:his|her|the\s+patient's)\s+)?death\b"
+    r"|(?:\b(?:his|her|the\s+patient's|maternal)\s+|^\s*)death\s+(?:occurred|ensued)"
+    r"(?:\s+(?!due\b)\w+){0,4}?\s+(?:due\s+to|from|as\s+a\s+result\s+of|secondary\s+to)\s+"
+    rf"{_NOT_KNOWN}(?P<cause7>[^.;()]{{3,160}}?)(?=\s*[.;(]|$)"
+    r"|^\s*death\s+(?:from|due\s+to)\s+(?P<cause8>[^.;()]{3,120}?)\s+(?:occurred|ensued)\b"
     r"|\b(?P<who>he|she|the\s+patient)\s+(?:(?:then|subsequently|eventually|later)\s+)?"
     r"(?:developed|suffered|sustained)\s+(?:an?\s+)?fatal\s+(?P<cause6>[^.;,()]{3,80}?)"
     r"(?=\s*[.;,(]|\s+(?:on|at|in|after|within|during|and|\d+)\b|$)",
@@ -1516,7 +1526,8 @@ _WHICH_LED = re.compile(
 death on day 5"); not when another person stands before it ("His father had a stroke, which
 led to his death")."""
 _NOT_A_CAUSE_FIRST = re.compile(
-    r"(?:delay\w*|late|missed|failure\s+to|lack\s+of|refusal|non-?compliance|withdrawal)\b",
+    r"(?:delay\w*|late|missed|failure\s+to|lack\s+of|refusal|non-?compliance|withdrawal"
+    r"|poor\s+(?:adherence|compliance)|non-?adherence)\b",
     re.IGNORECASE,
 )
 """A cause before "led to his death" that is a failing, not a disease ("Delayed recognition
@@ -1603,6 +1614,12 @@ _AUTOPSY = re.compile(
 )
 """A sentence that opens with what the patient's autopsy showed ("Postmortem examination
 revealed disseminated aspergillosis"): the patient died (the last outcome audit)."""
+_BRAIN_DEATH = re.compile(
+    r"\s*(?:(?:his|her|the\s+patient's)\s+)?brain\s+death\s+was\s+(?:confirmed|declared"
+    r"|diagnosed|established)\b",
+    re.IGNORECASE,
+)
+"""Brain death told as confirmed ("Brain death was confirmed on day 4"): a death."""
 _LED_ENDS = re.compile(r"\s+(?:despite|in\s+spite\s+of)\b", re.IGNORECASE)
 
 
@@ -1868,11 +1885,16 @@ def outcome_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
         )
         if m is None or not check.cue_stated("outcome_status", "died", sentence):
             continue
+        if _ELSEWHERE.search(sentence[: m.start()]):
+            continue  # "In the case described by Smith et al., the patient died of ..."
         cause = _with_the_list(m.group("cause") or "", sentence, m.end("cause")).strip()
+        cause = _FAILING_AFTER.split(cause)[0].strip()  # "septic shock due to a delay in ..."
         if re.match(r"committed|took", m.group("verb"), re.IGNORECASE):
             cause = "suicide"
         elif not cause and (then := _THEN_DIED.fullmatch(m.group("between"))):
             cause = then["cause"] if _names_a_cause(then["cause"]) else ""
+        if _UNSURE_CAUSE.search(sentence[: m.start("verb")]):
+            cause = ""  # "He probably died of sepsis", "We speculate that she died of ..."
         if m.group("verb").lower() == "succumbed" and not _names_a_cause(
             re.split(r"[.,;]", sentence[m.end("verb") :])[0]
         ):
@@ -1887,7 +1909,7 @@ def outcome_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
         break
     if record.outcome.status is None:
         for k, (at, sentence) in enumerate(sentences):
-            f = _FATAL.search(sentence) or _AUTOPSY.match(sentence)
+            f = _FATAL.search(sentence) or _AUTOPSY.match(sentence) or _BRAIN_DEATH.match(sentence)
             if (
                 f is not None
                 and case_lo <= at < case_hi
@@ -1923,6 +1945,8 @@ def outcome_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
                 continue  # "His father had a stroke, which led to his death"; "would have led"
             if (m is None and led is None) or _OTHER_PEOPLE.search(sentence):
                 continue
+            if child and re.search(r"\bmaternal\b", sentence, re.IGNORECASE):
+                continue  # "Maternal death occurred ..." in a child's report: the mother's
             if _anothers_death(before, check):
                 continue  # "Her father died at 50. The cause of death was ...": his
             if status is None and not check.cue_stated("outcome_status", "died", sentence):
@@ -1943,7 +1967,8 @@ def outcome_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
                     sex or _sex_of_text(sentences),
                 ):
                     continue  # "he developed a fatal ..." in a woman's case report
-                names = ("cause", "cause2", "cause3", "cause4", "cause5", "cause6")
+                names = ("cause", "cause2", "cause3", "cause4", "cause5", "cause6", "cause7")
+                names += ("cause8",)
                 cause = next((m[n] for n in names if m[n]), "")
             end = _CAUSE_ENDS.search(cause)
             cause = (cause[: end.start()] if end else cause).strip()
@@ -2105,6 +2130,28 @@ def _names_a_cause(words: str) -> bool:
     return bool(disease_words().search(words) or _CAUSE_HEADS.search(words))
 
 
+_FAILING_AFTER = re.compile(
+    r"\s+(?:due\s+to|because\s+of|secondary\s+to|after|following)\s+(?:an?\s+|the\s+)?"
+    r"(?:delay\w*|late|missed|failure\s+to|lack\s+of|poor|refusal|non-?compliance)\b",
+    re.IGNORECASE,
+)
+_ELSEWHERE = re.compile(
+    r"\b(?:et\s+al|described\s+by|reported\s+by|published|literature|(?:original|previous"
+    r"|earlier|first|similar|other|index|that|their)\s+(?:case|report|series|study)"
+    r"|in\s+(?:a|an|their)\s+(?:case|report|series|study)|previous(?:ly)?\s+\w*\s*patient"
+    r"|similar\s+patient|reported\s+patient|first\s+reported|previous\s+patient)\b",
+    re.IGNORECASE,
+)
+"""Another report's patient named before the death ("In the case described by Smith et al.,
+the patient died of hepatic failure", "A previous patient treated at our center ... died";
+the twentieth session's audit)."""
+_HEDGED_CAUSE = re.compile(
+    r"\b(?:presumed|presumptive|suspected|possible|possibly|probable|probably|likely|"
+    r"putative|or)\b",
+    re.IGNORECASE,
+)
+"""A cause written as only supposed, or as one of two ("presumed sepsis", "sepsis or
+pulmonary embolism"; the twentieth session's audit, out/audit-s20a)."""
 _NO_NAME = re.compile(
     r"(?:(?:her|his|the|their|its)\s+)?(?:underlying\s+|primary\s+|original\s+)?"
     r"(?:disease|illness|condition|problems?)",
@@ -2122,6 +2169,8 @@ def _a_cause(cause: str, *, named: bool = False) -> bool:
     return (
         0 < len(words) <= _CAUSE_WORDS
         and not _NO_NAME.fullmatch(cause.strip())
+        and not _NOT_A_CAUSE_FIRST.match(re.sub(r"(?i)^(?:an?|the)\s+", "", cause.strip()))
+        and not _HEDGED_CAUSE.search(cause)
         and words[0] not in _NOT_A_CAUSE_EDGE - {"a", "an", "her", "his", "their"}
         and words[-1] not in _NOT_A_CAUSE_EDGE
         and not _A_LENGTH_IN.search(cause)

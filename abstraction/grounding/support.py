@@ -631,6 +631,11 @@ class SupportCheck:
                         before
                         and before[-1] in _NOT_A_PERSON_S_DEATH | _NEARLY
                         and before[-2:] not in (["declared", "brain"], ["pronounced", "brain"])
+                        and not (
+                            before[-1] == "brain"
+                            and after[:2]
+                            in (["was", "confirmed"], ["was", "declared"], ["was", "diagnosed"])
+                        )
                     ):
                         continue
                     if "survive" in c and not _PATIENT & {*before, *c.split()}:
@@ -1937,21 +1942,25 @@ def _american(text: str) -> str:
 @lru_cache(maxsize=4096)
 def _spelled(word: str) -> str:
     """A pattern for `word` in either spelling, British or American, as the word check reads
-    both (`words_of`): "tachypnea" finds "tachypnoea", "haemoptysis" finds "hemoptysis",
-    "tumor" "tumour", "immunization" "immunisation".  Short words, and words with other
-    characters than letters, as written.  Nineteenth session: "No tachypnoea was present"
-    stated "tachypnea" present, since the readers of a denial looked for the American
-    spelling only."""
+    both (`words_of`, `_american`): "tachypnea" finds "tachypnoea", "haemoptysis" finds
+    "hemoptysis", "tumor" "tumour", "behavioral" "behavioural", "immunization"
+    "immunisation", "paralyzed" "paralysed", "leukocytosis" "leucocytosis".  Short words,
+    and words with other characters than letters, as written.  Nineteenth session: "No
+    tachypnoea was present" stated "tachypnea" present, since the readers of a denial looked
+    for the American spelling only; twentieth session: the same folds as the word check's
+    second reading (`_fold`), or a denial of "leucocytosis" went unread while the word check
+    found "leukocytosis" in it (the audit, out/audit-s20b)."""
     w = word.lower()
     if len(w) < 5 or not w.isascii() or not w.isalpha():
         return re.escape(word)
-    w = w.replace("ae", "e").replace("oe", "e")
-    w = re.sub(r"our(s?)$", r"or\1", w)  # "tumour" -> "tumor"
-    if len(w) >= 7:
-        w = re.sub(r"is(e|ed|es|ing|ation|ations)$", r"iz\1", w)  # "immunisation"
+    w = _FOLDED.sub(_fold, w)
     pattern = "".join("[ao]?e" if c == "e" else c for c in w)
-    pattern = re.sub(r"or(s?)$", r"ou?r\1", pattern)
-    return pattern.replace("iz", "i[sz]") if len(w) >= 7 else pattern
+    pattern = (
+        pattern.replace("or", "ou?r") if len(w) >= 6 else re.sub(r"or(s?)$", r"ou?r\1", pattern)
+    )
+    if len(w) >= 7:
+        pattern = pattern.replace("iz", "i[sz]").replace("yz", "y[sz]")
+    return re.sub(r"^l\[ao\]\?euk", "l[ao]?eu[ck]", pattern)
 
 
 @lru_cache(maxsize=1024)
@@ -2210,7 +2219,8 @@ _HEDGE_CORE = (
     r"|(?:argu\w+|speaks?|spoke|points?|pointed|weighs?|weighed)\s+against"
     r"|(?:thought|felt|believed|presumed|considered)\s+to\s+(?:be|have)"
     r"|(?:favou?red|preferred|chosen)\s+over|not\s+diagnostic\s+of"
-    r"|suspected\s+(?:to\s+have|of\s+having)|(?<!high )(?<!low )risk\s+(?:of|for)"
+    r"|suspected\s+(?:to\s+have|of\s+having)|risk\s+(?:of|for)|in\s+case\s+of"
+    r"|screen(?:ed|ing)?\s+for|monitored\s+(?:closely\s+)?for(?:\s+signs\s+of)?"
     r"|(?<!secondary )prophyla\w+\s+(?:against|for|of)"
     r"|(?:working|provisional|tentative)\s+diagnos[ie]s(?:\s+\w+){0,3}?\s+(?:was|were|is|of))"
 )
@@ -2321,6 +2331,10 @@ _ASKED = re.compile(
 not whether it was there ("It remains unclear if the thrombosis developed before admission";
 the third audit, out/audit-s19f).  "Asked if she had headache" stays a question: the answer
 may be no."""
+_SHOULD_BEFORE = re.compile(r"(?:^|[,;:]\s*|\.\s+)(?:should|had)\s+(?:(?:any|a|an|the)\s+)?$", re.I)
+_SHOULD_AFTER = re.compile(r"\s+(?:occur|develop|recur|arise|appear|been)\b", re.IGNORECASE)
+"""A condition put first in the sentence ("Should seizures occur, ...", "Had a rash been
+present, ..."; the twentieth session's support audit): only supposed."""
 _IF_RIGHT_BEFORE = re.compile(r"\b(?:if|unless)\s+(?:(?:any|a|an|the)\s+)?$", re.I)
 _IF_AFTER = re.compile(r"\s+develop(?:s|ed)?\b", re.IGNORECASE)
 """After "if" and a name, a verb that supposes it ("if a rash developed"); not "if the rash
@@ -2346,6 +2360,8 @@ def _hedged(before: str, after: str) -> bool:
     asked = _ASKED.search(before[-80:]) is not None  # "unclear if the rash developed ..."
     if not asked and _IF_RIGHT_BEFORE.search(before) and _IF_AFTER.match(after):
         return True  # "to be repeated if he became febrile", "if fever recurred"
+    if _SHOULD_BEFORE.search(before) and _SHOULD_AFTER.match(after):
+        return True  # "Should seizures occur", "Had a rash been present"
     m = _HEDGED_AFTER.search(after[:120])
     if m is not None:
         between = after[: m.start()]
@@ -2407,6 +2423,13 @@ _DID_NOT_HAPPEN = re.compile(
 """Right after the name, and ending its clause: "Haemodynamic instability did not develop."
 (the third audit); not "did not occur at rest but only on exertion", "did not appear to be
 vesicular" (the fourth audit, out/audit-s19h)."""
+_PART_OF_BEFORE = re.compile(
+    r"\b(?:source|cause|origin|site|focus|a?etiology|reason|explanation|trigger|location"
+    r"|mechanism)s?\s+of\s+(?:the\s+|her\s+|his\s+|this\s+)?$",
+    re.IGNORECASE,
+)
+"""What is denied is the name's source or cause, not the name ("The source of the bleeding
+was never identified": the bleeding was there; the twentieth session's support audit)."""
 _OF_BEFORE = re.compile(r"\bof\s+(?:the\s+|her\s+|his\s+)?$", re.IGNORECASE)
 """The name is what something else is of ("Recovery of the hearing loss did not occur")."""
 _ASIDE = re.compile(
@@ -2450,7 +2473,9 @@ def _denies(before: str, after: str) -> bool:
       for"; "no X of / for" only for history, signs, evidence... (`_DENIED_HEADS`)."""
     if _basic(before, {}).split()[-1:] and _basic(before, {}).split()[-1] in _NOT_THE_FINDING:
         return False  # "additional metastases were not found": some were
-    if _denied_after(after) or (_DID_NOT_HAPPEN.match(after) and not _OF_BEFORE.search(before)):
+    if (_denied_after(after) and not _PART_OF_BEFORE.search(before)) or (
+        _DID_NOT_HAPPEN.match(after) and not _OF_BEFORE.search(before)
+    ):
         return True
     for pattern, repl in _NEGATION_FORMS:
         before = pattern.sub(repl, before)

@@ -2427,6 +2427,24 @@ def test_a_visit_is_not_a_treatment(name: str, stated: bool) -> None:
             "Fever was not a feature of his presentation but of the relapse.",
             True,
         ),
+        # the twentieth session's support audit (out/audit-s20b): a denial is read in either
+        # spelling wherever the word check finds the name in it
+        ("leukocytosis", "present", "There was no leucocytosis.", False),
+        ("leucocytosis", "present", "Leukocytosis was absent.", False),
+        ("paralyzed arm", "present", "The arm was not paralysed.", False),
+        ("behavioral change", "present", "No behavioural change was noted.", False),
+        # what is denied is the source, not the name
+        ("bleeding", "present", "The source of the bleeding was never identified.", True),
+        ("bleeding", "absent", "The source of the bleeding was never identified.", False),
+        ("bleeding", "absent", "Bleeding was never identified.", True),
+        # a condition put first, a risk, a screen
+        ("seizures", "present", "Should seizures occur, levetiracetam would be started.", False),
+        ("rash", "present", "Had a rash been present, the drug would have been stopped.", False),
+        ("bleeding", "present", "In case of bleeding, the drug was to be stopped.", False),
+        ("bleeding", "present", "She was at high risk of bleeding.", False),
+        ("latent tuberculosis", "present", "She was screened for latent tuberculosis.", False),
+        ("hyperkalemia", "present", "He was monitored for signs of hyperkalemia.", False),
+        ("seizures", "present", "Seizures occurred twice.", True),
     ],
 )
 def test_a_denial_or_a_supposition_is_read_in_more_shapes(

@@ -1967,8 +1967,7 @@ def outcome_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
                     sex or _sex_of_text(sentences),
                 ):
                     continue  # "he developed a fatal ..." in a woman's case report
-                names = ("cause", "cause2", "cause3", "cause4", "cause5", "cause6", "cause7")
-                names += ("cause8",)
+                names = [f"cause{n}" for n in ("", 2, 3, 4, 5, 6, 7, 8)]
                 cause = next((m[n] for n in names if m[n]), "")
             end = _CAUSE_ENDS.search(cause)
             cause = (cause[: end.start()] if end else cause).strip()

@@ -1674,13 +1674,23 @@ _CLAUSE_FIRST = re.compile(
     r"(?:[Ww]as|[Ww]ere|[Ii]s|[Aa]re|[Hh]ad|[Hh]as|[Hh]ave|[Bb]een|[Bb]ecame|[Bb]ecomes|"
     r"[Rr]emained|[Rr]emains|[Rr]ecovered|[Ss]howed|[Rr]evealed|[Dd]emonstrated|[Dd]eveloped|"
     r"[Pp]resented|[Cc]omplained|[Ss]uffered|[Ee]xperienced|[Bb]egan|[Tt]ested|[Cc]onsidered|"
-    r"[Hh]e|[Ss]he|[Tt]hey|[Ww]e|[Tt]he\s+patient)\s"
+    r"[Hh]e|[Ss]he|[Tt]hey|[Ww]e|(?:[Tt]he\s+)?[Pp]atient)\s"
+    r"|(?:was|were|had|has|developed|presented|showed|revealed|received|underwent)$"
 )
 _CLAUSE_IN = re.compile(r"\s(?:was|were|is|are|had|has)\s")
 """A finding or a diagnosis whose name opens with a verb or a subject ("he undergo", the
 nineteenth session's new case report), or holds "was", "is", "had"... (in lower case: "WAS
 gene" is a name), is a clause cut from the text ("was free of symptoms", "recovered to 55%",
 "autopsy was not performed"), not a name."""
+_GENERIC_NAME = re.compile(
+    r"(?:(?:his|her|the|its|their)\s+)?(?:symptoms?|signs?|complaints?|findings?|problems?"
+    r"|laboratory\s+(?:tests?|findings|results|values)|tests?|results?|blood|intensive\s+care"
+    r"(?:\s+unit)?|ICU|emergency\s+(?:department|room)|ward|hospital|clinic|diseases?|illness"
+    r"|conditions?|diagnosis)",
+    re.IGNORECASE,
+)
+"""A finding or diagnosis named by a word for any ("symptoms", "laboratory tests", "blood")
+or a place ("intensive care unit"; the twentieth session's support audit)."""
 _STAGE_ONLY = re.compile(r"(?:stage|grade|class|phase)\s+(?:[0-9]+|[IVX]+)[a-cA-C]?", re.I)
 """A stage or grade alone ("stage 3" of "chronic kidney disease (stage 3)"): a detail of a
 disease, not one."""
@@ -1727,6 +1737,8 @@ def _not_a_name(fact: BaseModel, value: str) -> str | None:
             return f"a result, not a {kind}"
         if _STAGE_ONLY.fullmatch(value.strip()):
             return f"a stage or grade, not a {kind}"
+        if _GENERIC_NAME.fullmatch(value.strip()):
+            return f"a word for any {kind} or a place, not a {kind}"
         if _DRUG.fullmatch(_ROUTE.sub("", value).strip()):
             return f"a drug, not a {kind}"
         if _MOVEMENT_NAMED.fullmatch(value.strip()):

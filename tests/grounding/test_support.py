@@ -2461,6 +2461,14 @@ def test_a_denial_or_a_supposition_is_read_in_more_shapes(
         # stage kept as a diagnosis
         ("finding", "he undergo", "Because of the regurgitation, he underwent valve replacement."),
         ("diagnosis", "stage 3", "He had chronic kidney disease (stage 3)."),
+        # the twentieth session's support audit (out/audit-s20b): a subject and a verb, a
+        # verb alone, a word for any finding, a place
+        ("finding", "patient developed", "The patient developed a rash on the trunk."),
+        ("finding", "developed", "He developed a rash."),
+        ("finding", "symptoms", "His symptoms resolved."),
+        ("finding", "laboratory tests", "Laboratory tests were normal."),
+        ("finding", "intensive care unit", "He was admitted to the intensive care unit."),
+        ("diagnosis", "disease", "He died of his disease."),
     ],
 )
 def test_a_clause_or_a_stage_is_not_a_name(kind: str, name: str, quote: str) -> None:

@@ -1400,6 +1400,10 @@ _DEATH_TIME = (
     r"|onset(?:\s+of\s+symptoms)?)"
     rf"|\s+at\s+(?:the\s+age\s+of\s+)?{_COUNT}[ \t-]+(?:hours?|days?|weeks?|months?)"
     r"(?:\s+of\s+age|\s+old)?"
+    r"|\s+at\s+the\s+age\s+of\s+\d+(?:\s+years)?"
+    r"|\s+(?:at|in)\s+(?:our|the|this)\s+(?:hospital|institution|cent(?:re|er)|operating\s+"
+    r"(?:room|theatre)|emergency\s+(?:department|room))"
+    r"|\s+on\s+the\s+\w+\s+day\s+after\s+(?:admission|surgery|the\s+operation)"
     r"|\s+on\s+the\s+\w+\s+(?:(?:post-?operative|hospital)\s+)?day"
     r"(?:\s+of\s+(?:(?:her|his|the)\s+)?(?:admission|hospitali[sz]ation|hospital\s+stay|stay"
     r"|illness|life|treatment|therapy))?"
@@ -1416,7 +1420,8 @@ _NOT_KNOWN = (
 """Words that say a cause is not known ("The cause of death was not determined")."""
 _DIED_END = (
     r"\s+(?:on|at|in|after|within|the|beyond|to|until|despite|because|while|during|whereas|"
-    r"but|although|shortly|soon|later|before|\d+)\b|[.,;]|$"
+    r"but|although|shortly|soon|later|before|by|\d+)\b|[.,;]|$"
+    r"|\s+and\s+(?:was|were|had|has|is|his|her|the|he|she|their)\b"
     rf"|\s+{_COUNT}[ \t-]+(?:hours?|days?|weeks?|months?|years?)\b"
 )
 """Where a death's words end: a time, a place, a clause, the sentence."""
@@ -1446,7 +1451,8 @@ def _died(who: str) -> re.Pattern[str]:
         r"(?:\s+(?:of|from|due\s+to|owing\s+to|because\s+of|as\s+a\s+result\s+of|secondary\s+to|to|"
         r"by(?=\s+suicide\b))\s+"
         rf"{_NOT_KNOWN}(?P<cause>(?!\d)[^.,;]{{3,80}}?)"
-        r"(?<!\bsecondary)(?<!\bdue)(?<!\brelated)(?<!\bowing)"
+        r"(?<!\bsecondary)(?<!\bdue)(?<!\brelated)(?<!\bowing)(?<!\bof)(?<!\bfrom)(?<!\bwith)"
+        r"(?<!\bcaused)(?<!\binduced)(?<!\bcomplicated)"
         rf"(?={_DIED_END})"
         rf"|(?={_DIED_END}|\s+(?:of|from)\b))",
         re.IGNORECASE,
@@ -1475,13 +1481,14 @@ another's or not a person's ("his roommate died of tuberculosis", "an organ dono
 of ...", "eye drops that had expired")."""
 _CAUSE_OF_DEATH = re.compile(
     r"(?<!common )(?<!frequent )(?<!leading )(?<!usual )(?<!typical )(?<!main )"
-    r"\bcause\s+of\s+(?:(?:his|her|the\s+patient's)\s+)?death\s+was\s+"
+    r"(?<!likely )(?<!probable )(?<!possible )(?<!presumed )(?<!suspected )(?<!presumptive )"
+    r"\bcause\s+of\s+(?:(?:his|her|the\s+patient's)\s+)?death(?:\s+was\s+|\s*:\s*)"
     r"(?:(?:considered|thought|believed|presumed|judged|determined|found)"
     r"(?:\s+(?:at|on|by)\s+(?:the\s+)?(?:autopsy|post-?mortem(?:\s+examination)?|necropsy))?"
     r"\s+to\s+be\s+"
     r"|(?:attributed|ascribed)\s+to\s+|(?:listed|recorded|certified|given)\s+as\s+)?"
     rf"{_NOT_KNOWN}(?P<cause>[^.;()]{{3,160}}?)(?=\s*[.;(]|$)"
-    r"|(?:\b(?:his|her|the\s+patient's)\s+|^\s*)death\s+was\s+"
+    r"|(?:\b(?:his|her|the\s+patient's)\s+|^\s*)death(?:\s*,[^,;.]{1,60},)?\s+was\s+"
     r"(?:(?:considered|thought|believed|presumed|judged)\s+to\s+(?:be\s+|have\s+been\s+)?)?"
     r"(?:due\s+to|caused\s+by|attributed\s+to|secondary\s+to|the\s+result\s+of|"
     r"a\s+result\s+of|related\s+to)\s+"
@@ -1494,12 +1501,15 @@ _CAUSE_OF_DEATH = re.compile(
     r"(?P<cause5>[^.;()]{3,120}?)\s+as\s+the\s+(?:(?:immediate|direct|underlying|final)\s+)?"
     r"cause\s+of\s+(?:(?:his|her|the\s+patient's)\s+)?death\b"
     r"|(?:\b(?:his|her|the\s+patient's|maternal)\s+|^\s*)death\s+(?:occurred|ensued)"
-    r"(?:\s+(?!due\b)\w+){0,4}?\s+(?:due\s+to|from|as\s+a\s+result\s+of|secondary\s+to)\s+"
+    r"(?:\s+(?!due\b)\w+){0,6}?\s+(?:due\s+to|from|as\s+a\s+result\s+of|secondary\s+to)\s+"
     rf"{_NOT_KNOWN}(?P<cause7>[^.;()]{{3,160}}?)(?=\s*[.;(]|$)"
     r"|^\s*death\s+(?:from|due\s+to)\s+(?P<cause8>[^.;()]{3,120}?)\s+(?:occurred|ensued)\b"
+    r"|^\s*(?P<cause9>[^.;:()]{3,120}?)\s+(?:was|proved\s+to\s+be)\s+the\s+(?:(?:immediate|direct"
+    r"|underlying|final)\s+)?cause\s+of\s+(?:(?:his|her|the\s+patient's)\s+)?death\b"
+    r"|^\s*(?P<cause10>[^.;:()]{3,120}?)\s+killed\s+(?:him|her|the\s+patient)\b"
     r"|\b(?P<who>he|she|the\s+patient)\s+(?:(?:then|subsequently|eventually|later)\s+)?"
-    r"(?:developed|suffered|sustained)\s+(?:an?\s+)?fatal\s+(?P<cause6>[^.;,()]{3,80}?)"
-    r"(?=\s*[.;,(]|\s+(?:on|at|in|after|within|during|and|\d+)\b|$)",
+    r"(?:developed|suffered|sustained|had)\s+(?:an?\s+)?fatal\s+(?P<cause6>[^.;,()]{3,80}?)"
+    r"(?=\s*[.;,(]|\s+(?:on|at|in|after|within|during|while|and|\d+)\b|$)",
     re.IGNORECASE,
 )
 """A sentence that names the cause of this patient's death ("The cause of death was
@@ -1620,6 +1630,13 @@ _BRAIN_DEATH = re.compile(
     re.IGNORECASE,
 )
 """Brain death told as confirmed ("Brain death was confirmed on day 4"): a death."""
+_NOT_RESUSCITATED = re.compile(
+    r"\s*(?:(?:all|further)\s+)?(?:resuscitation|resuscitative\s+efforts|attempts\s+at\s+"
+    r"resuscitation|efforts\s+to\s+resuscitate\s+(?:him|her|the\s+patient))(?:\s+attempts?)?\s+"
+    r"(?:was|were)\s+(?:unsuccessful|futile|in\s+vain)|\s*resuscitation\s+failed\b",
+    re.IGNORECASE,
+)
+"""Resuscitation told as failed ("Resuscitation attempts were unsuccessful"): a death."""
 _LED_ENDS = re.compile(r"\s+(?:despite|in\s+spite\s+of)\b", re.IGNORECASE)
 
 
@@ -1889,14 +1906,18 @@ def outcome_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
             continue  # "In the case described by Smith et al., the patient died of ..."
         cause = _with_the_list(m.group("cause") or "", sentence, m.end("cause")).strip()
         cause = _FAILING_AFTER.split(cause)[0].strip()  # "septic shock due to a delay in ..."
-        if re.match(r"committed|took", m.group("verb"), re.IGNORECASE):
+        if re.match(r"committed", m.group("verb"), re.IGNORECASE):
             cause = "suicide"
+        elif re.match(r"took", m.group("verb"), re.IGNORECASE):
+            cause = ""  # "took his own life": the quote does not say "suicide"
         elif not cause and (then := _THEN_DIED.fullmatch(m.group("between"))):
             cause = then["cause"] if _names_a_cause(then["cause"]) else ""
         if _UNSURE_CAUSE.search(sentence[: m.start("verb")]):
             cause = ""  # "He probably died of sepsis", "We speculate that she died of ..."
-        if m.group("verb").lower() == "succumbed" and not _names_a_cause(
-            re.split(r"[.,;]", sentence[m.end("verb") :])[0]
+        if (
+            m.group("verb").lower() == "succumbed"
+            and re.match(r"\s+to\b", sentence[m.end("verb") :])
+            and not _names_a_cause(re.split(r"[.,;]", sentence[m.end("verb") :])[0])
         ):
             continue  # "he succumbed to temptation"
         evidence = Evidence(quote=sentence.strip())
@@ -1905,11 +1926,16 @@ def outcome_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
         if record.outcome.cause_of_death is None and _a_cause(
             cause, named=bool(m.group("when").strip())
         ):
-            record.outcome.cause_of_death = TextFact(value=cause, evidence=evidence)
+            record.outcome.cause_of_death = TextFact(value=cause, evidence=evidence.model_copy())
         break
     if record.outcome.status is None:
         for k, (at, sentence) in enumerate(sentences):
-            f = _FATAL.search(sentence) or _AUTOPSY.match(sentence) or _BRAIN_DEATH.match(sentence)
+            f = (
+                _FATAL.search(sentence)
+                or _AUTOPSY.match(sentence)
+                or _BRAIN_DEATH.match(sentence)
+                or _NOT_RESUSCITATED.match(sentence)
+            )
             if (
                 f is not None
                 and case_lo <= at < case_hi
@@ -1967,7 +1993,7 @@ def outcome_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
                     sex or _sex_of_text(sentences),
                 ):
                     continue  # "he developed a fatal ..." in a woman's case report
-                names = [f"cause{n}" for n in ("", 2, 3, 4, 5, 6, 7, 8)]
+                names = [f"cause{n}" for n in ("", 2, 3, 4, 5, 6, 7, 8, 9, 10)]
                 cause = next((m[n] for n in names if m[n]), "")
             end = _CAUSE_ENDS.search(cause)
             cause = (cause[: end.start()] if end else cause).strip()
@@ -1975,7 +2001,9 @@ def outcome_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
             if status is None:  # "The cause of death was ..." says the patient died
                 record.outcome.status = OutcomeStatusFact(value="died", evidence=evidence)
             if _a_cause(cause):
-                record.outcome.cause_of_death = TextFact(value=cause, evidence=evidence)
+                record.outcome.cause_of_death = TextFact(
+                    value=cause, evidence=evidence.model_copy()
+                )
             break
     return []
 
@@ -2153,7 +2181,8 @@ _HEDGED_CAUSE = re.compile(
 pulmonary embolism"; the twentieth session's audit, out/audit-s20a)."""
 _NO_NAME = re.compile(
     r"(?:(?:her|his|the|their|its)\s+)?(?:underlying\s+|primary\s+|original\s+)?"
-    r"(?:disease|illness|condition|problems?)",
+    r"(?:disease|illness|condition|problems?|(?:(?:multiple|several|various|post-?operative"
+    r"|many|its)\s+)?complications?)",
     re.IGNORECASE,
 )
 """A cause that names nothing ("died of disease", "succumbed to her disease"; the last

@@ -1310,6 +1310,13 @@ _NEGATION_FORMS = (
     (re.compile(r"n['’]t\b", re.IGNORECASE), " not"),  # "didn't" is "did not"
     (re.compile(r"\bw/o\b", re.IGNORECASE), "without"),
     (re.compile(r"\bneg\b\.?", re.IGNORECASE), "negative"),
+    # "MRI failed to show any intracranial lesion" is "did not show" (twentieth session's audit)
+    (
+        re.compile(
+            r"\b(?:failed|fails|fail)\s+to\s+(?=(?:show|demonstrate|reveal|detect)\b)", re.I
+        ),
+        "did not ",
+    ),
 )
 _NOT_NEGATIONS = re.compile(
     r"\b(?:not\s+only|no\s+(?:longer|change|improvement|doubt|further|\.?\s*\d)|"
@@ -1393,9 +1400,21 @@ _DENIED_AFTER = re.compile(
     r"|present)\s+)?(?:illness|examination|case|course|condition|lesion|admission|stay)"
     rf"|\s+on\s+examination)?{_CLAUSE_END})"
     r"|\b(?:could|can)\s+not\s+be\s+(?:seen|found|detected|observed|identified|demonstrated"
-    r"|visuali[sz]ed|isolated|grown|cultured|palpated|elicited|confirmed|proven|proved)\b",
+    r"|visuali[sz]ed|isolated|grown|cultured|palpated|elicited|confirmed|proven|proved|heard"
+    r"|auscultated|appreciated|felt)\b",
     re.IGNORECASE,
 )
+_BUT_FOR = re.compile(r"\b(?:other\s+than|apart\s+from|except|besides|aside\s+from|save\s+for)\b")
+"""Between a negation and the name, the words that except it from the denial ("no complaints
+other than fatigue"; the twentieth session's audit)."""
+_LIMITED_AFTER = re.compile(
+    r"[^.;]{0,40}?(?:,\s*|\s+)(?:only\b|until\b|but\s+(?:\w+\s+){0,2}?(?:developed|appeared"
+    r"|occurred|became|present|was|were|began|worsened|seen|noted)\b)",
+    re.IGNORECASE,
+)
+"""A denial limited right after it ("The tremor was not evident at rest, only during
+movement", "was not seen until day 3"; the twentieth session's audit): it denies nothing
+whole."""
 _WHERE_GAP = re.compile(
     r"(?!.*\b(?:brothers?|sisters?|mother|father|sons?|daughters?|wife|husband|partner"
     r"|siblings?|parents?|relatives?|family|friends?|colleagues?|child|children|twins?)\b)"
@@ -1441,7 +1460,7 @@ def _denied_after(after: str) -> bool:
         return True
     after = _ASIDE_BARE.sub(r"\1 ", _ASIDE.sub(r"\1 ", after))
     m = _DENIED_AFTER.search(after[:120])
-    if m is None:
+    if m is None or _LIMITED_AFTER.match(after, m.end()):
         return False
     gap = _TEST_WORDS.sub(" ", _PARENTHESES.sub(" ", after[: m.start()]).lstrip(") "))
     if _WHERE_GAP.fullmatch(gap):
@@ -2234,11 +2253,13 @@ _HEDGE_CORE = (
     r"|suspected\s+(?:to\s+have|of\s+having)|risk\s+(?:of|for)|in\s+case\s+of"
     r"|screen(?:ed|ing)?\s+for|monitored\s+(?:closely\s+)?for(?:\s+signs\s+of)?"
     r"|(?<!secondary )prophyla\w+\s+(?:against|for|of)"
+    r"|(?:may|might|could|can)\s+(?:develop|progress\s+to|lead\s+to|result\s+in)"
+    r"|(?:could|can|did)\s+not\s+(?:exclude|rule\s+out)|cannot\s+(?:exclude|rule\s+out)"
     r"|(?:working|provisional|tentative)\s+diagnos[ie]s(?:\s+\w+){0,3}?\s+(?:was|were|is|of))"
 )
 _HEDGE_PHRASES = re.compile(
     _HEDGE_CORE + r"(?:\s+(?:a|an|the|any|underlying|possible|concomitant|due\s+to|caused\s+by"
-    r"|secondary\s+to)){0,2}\s*$",
+    r"|secondary\s+to|had|been|developed|experienced)){0,2}\s*$",
     re.IGNORECASE,
 )
 """Phrases that end the words before a condition and only suspect it ("concerning for CNS
@@ -2254,7 +2275,9 @@ _HEDGED_AFTER = re.compile(
     r"|related|responsible))"
     r"|\b(?:could|can|cannot|might|may)\s+(?:not\s+)?(?:be\s+)?(?:excluded|ruled\s+out)\b"
     r"|\b(?:was|were)\s+not\s+(?:excluded|ruled\s+out)\b"
-    r"|\bremained\s+(?:a\s+)?(?:possib\w+|likely|in\s+the\s+differential)"
+    r"|\bremained\s+(?:a\s+)?(?:possib\w+|likely|(?:in|on)\s+the\s+differential)"
+    r"|\b(?:was|were)\s+(?:presumed|likely|possible|probable)\s*(?:[.;,]|$)"
+    r"|^\s*(?:may|might|could|can)\s+(?:later\s+)?(?:develop|occur|recur|arise)\b"
     r"|\b(?:was|were|is|are)\s+(?:thought\s+to\s+be\s+|considered\s+)?(?:the\s+)?"
     r"(?:leading|main|first|most\s+likely|most\s+probable)\s+(?:differential|possibility"
     r"|consideration|diagnosis)"
@@ -2427,7 +2450,8 @@ such as fever, and abdominal pain resolved")."""
 
 
 _DID_NOT_HAPPEN = re.compile(
-    r"^\s+(?:did|does)\s+not\s+(?:develop|occur|recur)"
+    r"^\s+(?:(?:did|does)\s+not\s+(?:develop|occur|recur)|(?:had|has)\s+not\s+(?:developed|occurred"
+    r"|recurred))"
     r"(?:\s+(?:during|after|in|despite|following|throughout|within|over|postoperatively"
     rf"|thereafter)\b{_NO_EXCEPT}{{0,60}}?)?{_CLAUSE_END}",
     re.IGNORECASE,
@@ -2497,6 +2521,8 @@ def _denies(before: str, after: str) -> bool:
     at = [i for i, word in enumerate(tail) if word in _NEGATIONS and word != "unremarkable"]
     if not at:
         return False
+    if _BUT_FOR.search(" ".join(tail[at[-1] + 1 :])):
+        return False  # "She had no complaints other than fatigue": the fatigue was there
     word, gap = tail[at[-1]], tail[at[-1] + 1 :]
     if word in _NEEDS_NEXT and gap[:1] != [_NEEDS_NEXT[word]]:
         return False  # "negative" of another item ("8 negative), anti-ds DNA"), not "negative for"

@@ -775,7 +775,8 @@ def _outcome(text: str, *rules: str) -> tuple[str | None, ...]:
         ("He died on day 12 of chemotherapy.", "died", None),
         ("He died 4 days after the onset of symptoms.", "died", None),
         # a cause cut at either end, or running into a time: none
-        ("He died of complications of the surgery.", "died", None),
+        # ... the whole of it (twentieth session: "of" no longer ends a cause)
+        ("He died of complications of the surgery.", "died", "complications of the surgery"),
         ("He died of septic shock secondary to the perforation.", "died", None),
         # ... but a time in words ends it (twentieth session)
         ("He died of pneumonia three years later.", "died", "pneumonia"),
@@ -950,6 +951,69 @@ def _outcome(text: str, *rules: str) -> tuple[str | None, ...]:
         ),
         ("His brother had a stroke. Cerebral oedema led to his death.", None, None),
         ("His brother was pronounced dead at the scene.", None, None),
+        # the twentieth session's second outcome audit (out/audit-s20c)
+        (
+            "He died at home. The most likely cause of death was a ventricular arrhythmia.",
+            "died",
+            None,
+        ),
+        ("He died of pneumonia and was buried before an autopsy.", "died", "pneumonia"),
+        (
+            "Death occurred on the 20th postoperative day from massive pulmonary embolism.",
+            "died",
+            "massive pulmonary embolism",
+        ),
+        (
+            "Rupture of the pseudoaneurysm was the cause of his death.",
+            "died",
+            "Rupture of the pseudoaneurysm",
+        ),
+        (
+            "His death, 4 days after admission, was caused by a massive subarachnoid hemorrhage.",
+            "died",
+            "a massive subarachnoid hemorrhage",
+        ),
+        (
+            "A massive pulmonary embolism killed him on day 4.",
+            "died",
+            "A massive pulmonary embolism",
+        ),
+        ("He committed suicide by hanging 2 months after discharge.", "died", "suicide"),
+        ("He took his own life four months after the diagnosis.", "died", None),
+        (
+            "He died of acute respiratory failure caused by Pneumocystis jirovecii pneumonia.",
+            "died",
+            "acute respiratory failure caused by Pneumocystis jirovecii pneumonia",
+        ),
+        (
+            "He died at the age of 64 of complications of pneumonia.",
+            "died",
+            "complications of pneumonia",
+        ),
+        ("He died of multiple complications.", "died", None),
+        ("Cause of death: septic shock.", "died", "septic shock"),
+        ("Resuscitation attempts were unsuccessful.", "died", None),
+        ("The patient succumbed on the third day.", "died", None),
+        (
+            "He had a fatal intracranial hemorrhage while on anticoagulation.",
+            "died",
+            "intracranial hemorrhage",
+        ),
+        (
+            "He died in the operating room from uncontrollable hemorrhage.",
+            "died",
+            "uncontrollable hemorrhage",
+        ),
+        (
+            "He died of septic shock due to perforation of the sigmoid colon.",
+            "died",
+            "septic shock due to perforation of the sigmoid colon",
+        ),
+        (
+            "He died due to massive hemorrhage from the tumor bed.",
+            "died",
+            "massive hemorrhage from the tumor bed",
+        ),
         # the twentieth session's first outcome audit (out/audit-s20a): another report's
         # patient, a failing or a guess as the cause, more ways to tell a death and its cause
         ("A previous patient treated with the same regimen died of liver failure.", None, None),
@@ -1062,7 +1126,7 @@ def test_no_status_the_text_does_not_state(text: str) -> None:
         ("A 6-year-old girl was admitted.", "Her brother had died of leukaemia.", None, None),
         # "died by suicide"; "by" and a time is no cause
         ("A 45-year-old man was admitted.", "He died by suicide.", "died", "suicide"),
-        ("A 45-year-old man was admitted.", "He died by day 5.", None, None),
+        ("A 45-year-old man was admitted.", "He died by day 5.", "died", None),
     ],
 )
 def test_a_child_s_death_and_death_by_suicide(
@@ -1166,3 +1230,16 @@ def test_tests_named_as_treatments_leave(name: str) -> None:
 )
 def test_treatments_are_not_tests(name: str) -> None:
     assert not is_test(name)
+
+
+def test_the_death_and_its_cause_do_not_share_one_evidence() -> None:
+    # twentieth session: the status and the cause read from one sentence shared one Evidence
+    # object, so grounding's verdict on the cause ("the quote does not state 'suicide'") was
+    # written on the status too, and the death was refused with it
+    for text in ("He died of sepsis on day 4.", "The cause of death was septic shock."):
+        record = empty_case_report()
+        apply_rules(record, ("outcome_from_text",), "A 60-year-old man was admitted. " + text)
+        status, cause = record.outcome.status, record.outcome.cause_of_death
+        assert status is not None and cause is not None
+        assert status.evidence is not cause.evidence
+        assert status.evidence.quote == cause.evidence.quote

@@ -2445,6 +2445,22 @@ def test_a_visit_is_not_a_treatment(name: str, stated: bool) -> None:
         ("latent tuberculosis", "present", "She was screened for latent tuberculosis.", False),
         ("hyperkalemia", "present", "He was monitored for signs of hyperkalemia.", False),
         ("seizures", "present", "Seizures occurred twice.", True),
+        # the twentieth session's fourth audit (out/audit-s20d)
+        ("cardiac murmur", "present", "A cardiac murmur could not be heard.", False),
+        ("cardiac murmur", "absent", "A cardiac murmur could not be heard.", True),
+        ("intracranial lesion", "absent", "MRI failed to show any intracranial lesion.", True),
+        ("intracranial lesion", "present", "MRI failed to show any intracranial lesion.", False),
+        ("diarrhea", "absent", "Diarrhoea had not occurred.", True),
+        ("fatigue", "present", "She had no complaints other than fatigue.", True),
+        ("fatigue", "absent", "She had no complaints other than fatigue.", False),
+        ("tremor", "present", "The tremor was not evident at rest, only during movement.", True),
+        ("fever", "absent", "Fever was not seen until day 3.", False),
+        ("seizure", "present", "He may have had a seizure.", False),
+        ("seizures", "present", "Seizures might develop later.", False),
+        ("seizures", "present", "He had seizures that could recur.", True),
+        ("metastasis", "present", "Metastasis was presumed.", False),
+        ("lymphoma", "present", "We could not exclude lymphoma.", False),
+        ("lymphoma", "present", "Lymphoma remained on the differential.", False),
     ],
 )
 def test_a_denial_or_a_supposition_is_read_in_more_shapes(

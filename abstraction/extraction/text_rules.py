@@ -1422,7 +1422,7 @@ _DIED_END = (
     r"\s+(?:on|at|in|after|within|the|beyond|to|until|despite|because|while|during|whereas|"
     r"but|although|shortly|soon|later|before|by|\d+)\b|[.,;]|$"
     r"|\s+and\s+(?:was|were|had|has|is|his|her|the|he|she|their)\b"
-    rf"|\s+{_COUNT}[ \t-]+(?:hours?|days?|weeks?|months?|years?)\b"
+    rf"|\s+(?:{_COUNT}|an?)[ \t-]+(?:hours?|days?|weeks?|months?|years?)\b"
 )
 """Where a death's words end: a time, a place, a clause, the sentence."""
 _ADULT = "patient|she|he"

@@ -731,7 +731,9 @@ class SupportCheck:
         read = _QUERY.sub("query ", lead[-200:] + quote + trail[:200])
         if _only_protected(name, read):
             return "names it only as what the patient was vaccinated or protected against"
-        confirmed = bool(_CONFIRMED & set(_basic(read, {}).split()))
+        # "suspected but not confirmed" confirms nothing (the last audit of the twentieth session)
+        unconfirmed = _NOT_CONFIRMED.sub(" ", read)
+        confirmed = bool(_CONFIRMED & set(_basic(unconfirmed, {}).split()))
         # a value that says it is uncertain ("probable invasive aspergillosis") is stated so
         confirmed |= bool(_HEDGE_WORDS & set(_basic(_hedge_text(fact), {}).split()))
         for clause in _NEGATION_CLAUSE.split(read):
@@ -1327,9 +1329,20 @@ _NOT_NEGATIONS = re.compile(
 )
 """Words of negation that negate no finding ("not only", "no longer", "could not be
 excluded", "disease-free", "free T4", "nil by mouth"): taken out before the search."""
+_SAME_SUBJECT = r"(?:(?:it|they|then|later|subsequently|eventually|soon|only)\s+){0,2}?"
+"""Between "but" and a later verb, no new subject ("but it developed on day 3", "but occurred
+on exertion"; not "but a cough developed")."""
+_LATER_VERBS = (
+    r"(?:developed|appeared|occurred|became|began|emerged|recurred|returned|worsened"
+    r"|(?:was|were)\s+(?:present|noted|seen|detected))\b"
+)
+"""What says a finding denied for a time was there later ("Chest pain was absent at rest but
+occurred on exertion"; the twentieth session's last support audit): the clause goes on over
+"but", and the denial is limited (`_LIMITED_AFTER`)."""
 _NEGATION_CLAUSE = re.compile(
     r";(?![\w.+-]*\))|[!?]|\.\s|(?-i:\.(?=[A-Z]))"
-    r"|\b(?:but|although|though|while|whereas)\b|(?<!\bnot,\s)(?<!\bnever,\s)\bhowever\b",
+    r"|\bbut\b(?!\s+" + _SAME_SUBJECT + _LATER_VERBS + r")"
+    r"|\b(?:although|though|while|whereas)\b|(?<!\bnot,\s)(?<!\bnever,\s)\bhowever\b",
     re.IGNORECASE,
 )
 """Where a clause ends for both negation checks (a finding absent, a finding present): "no
@@ -1368,7 +1381,7 @@ _HAVING = frozenset(
     | {"develop", "develops", "developed", "report", "reports", "reported", "experience"}
     | {"experienced", "exhibit", "exhibited", "complain", "complained", "of", "any", "a", "an"}
     | {"been", "become", "becomes", "became", "appear", "appears", "appeared", "seem", "seems"}
-    | {"seemed", "look", "looks", "looked"}
+    | {"seemed", "look", "looks", "looked", "demonstrate", "demonstrates", "demonstrated"}
 )
 _DENIED_HEADS = frozenset(
     {"history", "evidence", "sign", "signs", "symptom", "symptoms", "complaint", "complaints"}
@@ -1389,7 +1402,7 @@ _NO_EXCEPT = r"(?:(?!\b(?:until|but|before|except|only|later|then)\b)[^.;,])"
 recur during follow-up"; not "did not occur until day 3", "not a feature at first but
 later")."""
 _DENIED_AFTER = re.compile(
-    r"(?:\b(?:was|were|is|are|had\s+been|has\s+been|did)\s+"
+    r"(?:\b(?:was|were|is|are|had\s+been|has\s+been|having\s+been|did)\s+"
     r"|^\s*:\s*|^\s*,\s*which\s+(?:was|were)\s+)"
     r"(?:(?:absent|negative|neg|none|nil|denied|lacking|excluded|ruled\s+out)\b"
     r"|(?:not|never)\s+(?:seen|found|present|detected|observed|identified|noted|shown|demonstrated"
@@ -1407,9 +1420,13 @@ _DENIED_AFTER = re.compile(
 _BUT_FOR = re.compile(r"\b(?:other\s+than|apart\s+from|except|besides|aside\s+from|save\s+for)\b")
 """Between a negation and the name, the words that except it from the denial ("no complaints
 other than fatigue"; the twentieth session's audit)."""
+_LATER_AFTER = re.compile(
+    r"[^.;]{0,40}?(?:\s+|,\s*)(?:until\b|but\s+" + _SAME_SUBJECT + _LATER_VERBS + ")",
+    re.IGNORECASE,
+)
 _LIMITED_AFTER = re.compile(
-    r"[^.;]{0,40}?(?:,\s*|\s+)(?:only\b|until\b|but\s+(?:\w+\s+){0,2}?(?:developed|appeared"
-    r"|occurred|became|present|was|were|began|worsened|seen|noted)\b)",
+    r"[^.;]{0,40}?(?:,\s*|\s+)(?:only\b|until\b|but\s+" + _SAME_SUBJECT + r"(?:developed|appeared"
+    r"|occurred|became|present|was|were|began|worsened|seen|noted|emerged|recurred|returned)\b)",
     re.IGNORECASE,
 )
 """A denial limited right after it ("The tremor was not evident at rest, only during
@@ -1703,13 +1720,15 @@ gene" is a name), is a clause cut from the text ("was free of symptoms", "recove
 "autopsy was not performed"), not a name."""
 _GENERIC_NAME = re.compile(
     r"(?:(?:his|her|the|its|their)\s+)?(?:symptoms?|signs?|complaints?|findings?|problems?"
-    r"|laboratory\s+(?:tests?|findings|results|values)|tests?|results?|blood|intensive\s+care"
+    r"|laboratory\s+(?:tests?|findings|results|values)|tests?|results?|blood|serum|plasma|urine"
+    r"|cerebrospinal\s+fluid|CSF|sputum|stool|specimens?|samples?|intensive\s+care"
     r"(?:\s+unit)?|ICU|emergency\s+(?:department|room)|ward|hospital|clinic|diseases?|illness"
     r"|conditions?|diagnosis)",
     re.IGNORECASE,
 )
-"""A finding or diagnosis named by a word for any ("symptoms", "laboratory tests", "blood")
-or a place ("intensive care unit"; the twentieth session's support audit)."""
+"""A finding or diagnosis named by a word for any ("symptoms", "laboratory tests"), a
+specimen ("blood", "serum", "cerebrospinal fluid": reading sample 22) or a place ("intensive
+care unit"; the twentieth session's support audit)."""
 _STAGE_ONLY = re.compile(r"(?:stage|grade|class|phase)\s+(?:[0-9]+|[IVX]+)[a-cA-C]?", re.I)
 """A stage or grade alone ("stage 3" of "chronic kidney disease (stage 3)"): a detail of a
 disease, not one."""
@@ -2259,7 +2278,7 @@ _HEDGE_CORE = (
 )
 _HEDGE_PHRASES = re.compile(
     _HEDGE_CORE + r"(?:\s+(?:a|an|the|any|underlying|possible|concomitant|due\s+to|caused\s+by"
-    r"|secondary\s+to|had|been|developed|experienced)){0,2}\s*$",
+    r"|secondary\s+to|had|been|developed|experienced|early|mild|acute|chronic|occult)){0,2}\s*$",
     re.IGNORECASE,
 )
 """Phrases that end the words before a condition and only suspect it ("concerning for CNS
@@ -2288,6 +2307,11 @@ _HEDGED_AFTER = re.compile(
 """After a condition's name, or a list it heads: "Guillain-Barre syndrome was suspected",
 "tuberculosis could not be excluded", "metastases were in the differential"; not "was
 suspected to be due to", which suspects a cause."""
+_NOT_CONFIRMED = re.compile(
+    r"\b(?:not|never|without|no)\s+(?:(?:been|be|yet|further|formally|histologically)\s+)?"
+    r"(?:confirmed|confirmation|proven|proved|verified|established)\b",
+    re.IGNORECASE,
+)
 _CONFIRMED = frozenset(
     {"confirmed", "confirm", "confirms", "confirming", "confirmation", "proven", "proved"}
     | {"verified", "established"}
@@ -2367,7 +2391,11 @@ not whether it was there ("It remains unclear if the thrombosis developed before
 the third audit, out/audit-s19f).  "Asked if she had headache" stays a question: the answer
 may be no."""
 _SHOULD_BEFORE = re.compile(r"(?:^|[,;:]\s*|\.\s+)(?:should|had)\s+(?:(?:any|a|an|the)\s+)?$", re.I)
-_SHOULD_AFTER = re.compile(r"\s+(?:occur|develop|recur|arise|appear|been)\b", re.IGNORECASE)
+_SHOULD_AFTER = re.compile(
+    r"\s+(?:occur|develop|recur|arise|appear|been\s+(?:present|there|found|detected|seen"
+    r"|diagnosed)\b)",
+    re.IGNORECASE,
+)
 """A condition put first in the sentence ("Should seizures occur, ...", "Had a rash been
 present, ..."; the twentieth session's support audit): only supposed."""
 _IF_RIGHT_BEFORE = re.compile(r"\b(?:if|unless)\s+(?:(?:any|a|an|the)\s+)?$", re.I)
@@ -2523,6 +2551,8 @@ def _denies(before: str, after: str) -> bool:
         return False
     if _BUT_FOR.search(" ".join(tail[at[-1] + 1 :])):
         return False  # "She had no complaints other than fatigue": the fatigue was there
+    if _LATER_AFTER.match(after):
+        return False  # "No fever on admission, but it developed on day 3"
     word, gap = tail[at[-1]], tail[at[-1] + 1 :]
     if word in _NEEDS_NEXT and gap[:1] != [_NEEDS_NEXT[word]]:
         return False  # "negative" of another item ("8 negative), anti-ds DNA"), not "negative for"

@@ -991,6 +991,8 @@ def _outcome(text: str, *rules: str) -> tuple[str | None, ...]:
             "complications of pneumonia",
         ),
         ("He died of multiple complications.", "died", None),
+        # the twentieth session's third outcome audit (out/audit-s20e)
+        ("He died of a myocardial infarction a year later.", "died", "a myocardial infarction"),
         ("Cause of death: septic shock.", "died", "septic shock"),
         ("Resuscitation attempts were unsuccessful.", "died", None),
         ("The patient succumbed on the third day.", "died", None),

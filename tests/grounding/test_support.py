@@ -2461,6 +2461,30 @@ def test_a_visit_is_not_a_treatment(name: str, stated: bool) -> None:
         ("metastasis", "present", "Metastasis was presumed.", False),
         ("lymphoma", "present", "We could not exclude lymphoma.", False),
         ("lymphoma", "present", "Lymphoma remained on the differential.", False),
+        # the twentieth session's last support audit (out/audit-s20f): a denial limited by
+        # what came later, with no new subject after "but"
+        ("chest pain", "absent", "Chest pain was absent at rest but occurred on exertion.", False),
+        ("chest pain", "present", "Chest pain was absent at rest but occurred on exertion.", True),
+        ("fever", "absent", "There was no fever on admission but it developed on day 3.", False),
+        ("fever", "present", "There was no fever on admission but it developed on day 3.", True),
+        ("fever", "absent", "No fever, but cough was present.", True),
+        ("fever", "absent", "He had no fever but a cough developed.", True),
+        ("gallstones", "present", "Ultrasound did not demonstrate gallstones.", False),
+        (
+            "myocardial infarction",
+            "present",
+            "Myocardial infarction having been ruled out, he was discharged.",
+            False,
+        ),
+        (
+            "infection",
+            "present",
+            "Had the infection been recognised earlier, amputation might have been avoided.",
+            True,
+        ),
+        ("anemia", "present", "Anaemia was suspected but not confirmed.", False),
+        ("tuberculosis", "present", "Tuberculosis was suspected and confirmed by culture.", True),
+        ("lymphoma", "present", "We cannot rule out an early lymphoma.", False),
     ],
 )
 def test_a_denial_or_a_supposition_is_read_in_more_shapes(
@@ -2484,6 +2508,9 @@ def test_a_denial_or_a_supposition_is_read_in_more_shapes(
         ("finding", "symptoms", "His symptoms resolved."),
         ("finding", "laboratory tests", "Laboratory tests were normal."),
         ("finding", "intensive care unit", "He was admitted to the intensive care unit."),
+        # reading sample 22: a specimen
+        ("finding", "cerebrospinal fluid", "Cerebrospinal fluid contained 38 white cells/µL."),
+        ("finding", "serum", "Antibodies were detected in the CSF and serum."),
         ("diagnosis", "disease", "He died of his disease."),
     ],
 )

@@ -317,7 +317,10 @@ def _relocate(ev: Evidence, owner: BaseModel, doc: _Document, opts: _Options) ->
             stating = [
                 s
                 for s in doc.case_sentences()
-                if start <= s.start and s.end <= end and _states_key(s, owner, doc, opts)
+                if start <= s.start
+                and s.end <= end
+                and not _LESSON.match(doc.text, s.start)
+                and _states_key(s, owner, doc, opts)
             ]
             # a sentence with no word of doubt first: "histology confirmed a mature cystic
             # teratoma" before "a lesion ..., suggestive of a mature teratoma"
@@ -346,8 +349,24 @@ def _naming_sentences(
     patient had, one that does not deny it), in the text's order."""
     start, end = doc.case_section
     for span in doc.sentences_with(value):
-        if start <= span.start and span.end <= end and _states_key(span, owner, doc, opts):
+        if (
+            start <= span.start
+            and span.end <= end
+            and not _LESSON.match(doc.text, span.start)
+            and _states_key(span, owner, doc, opts)
+        ):
             yield span
+
+
+_LESSON = re.compile(
+    r"\s*(?:(?:this|our|the\s+present)\s+(?:case|report)\s+(?:highlights|illustrates|demonstrates"
+    r"|shows|suggests|emphasi[sz]es|underlines|underscores|reminds|indicates|teaches)"
+    r"|in\s+(?:conclusion|summary)\b)",
+    re.IGNORECASE,
+)
+"""A sentence that draws the case's lesson ("This case highlights ... that regular biopsy of
+the mass is not sufficient"): a general statement, even where the text has no heading that
+ends the case's account (reading samples 22 and 23: "biopsy" was kept as the seed's test)."""
 
 
 def _states_key(span: Span, owner: BaseModel, doc: _Document, opts: _Options) -> bool:
@@ -459,7 +478,7 @@ def _widen_bare(ev: Evidence, owner: BaseModel, doc: _Document, opts: _Options) 
     here = _sentence(doc.text, Span(ev.start, ev.end))
     spans = list(_naming_sentences(value, owner, doc, opts))
     if not spans:
-        if not (start <= here.start and here.end <= end):
+        if not (start <= here.start and here.end <= end) or _LESSON.match(doc.text, here.start):
             ev.status, ev.note = "unsupported", OUTSIDE_CASE_NOTE
         return
     span = min(spans, key=lambda s: (doubts(doc.text[s.start : s.end]), s != here, s.start))

@@ -2620,3 +2620,29 @@ def test_a_patient_s_event_quoted_from_the_discussion_is_read_in_the_case() -> N
     evidence = ground(record, text, relocate=True).record.disease_events[0].evidence
     assert evidence.quote.startswith("Six months after transplant"), evidence
     assert "quoted the discussion" in (evidence.note or "")
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        # reading samples 22 and 23: the seed's "biopsy" was located in the sentence that
+        # draws the case's lesson, a general statement (the seed has no discussion heading)
+        (
+            "A 45-year-old woman presented with a mass. PET/CT showed uptake in the breast. "
+            "This case highlights that regular biopsy of the mass is not sufficient.",
+            False,
+        ),
+        (
+            "A 45-year-old woman presented with a mass. A biopsy of the mass showed lymphoma. "
+            "This case highlights that a biopsy is needed.",
+            True,
+        ),
+    ],
+)
+def test_the_case_s_lesson_is_not_the_patient_s_account(text: str, kept: bool) -> None:
+    record = empty_case_report()
+    record.assessments = [
+        Assessment(method="biopsy", result=None, time=None, evidence=Evidence(quote="biopsy"))
+    ]
+    evidence = ground(record, text).record.assessments[0].evidence
+    assert (evidence.status != "unsupported") is kept, evidence.note

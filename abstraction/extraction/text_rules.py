@@ -1189,6 +1189,8 @@ _FOLLOW_SAID = re.compile(
     rf"(?:{_COUNT}[ \t-]+(?:days?|weeks?|months?|years?)[ \t-]+)?follow(?:ed)?[- ]up\b|"
     r"(?:after|during|over)[ \t]+(?:an?[ \t]+)?(?:[\w-]+[ \t]+){0,3}?(?:of[ \t]+)?follow[- ]?up\b|"
     r"follow[- ]?up[ \t]+(?:period[ \t]+)?of\b|followed(?:[- ]up)?[ \t]+for\b|"
+    r"(?:total|overall)[ \t]+follow[- ]?up[ \t]+(?:period[ \t]+|duration[ \t]+|time[ \t]+)?"
+    r"(?:was|lasted)\b|follow[- ]?up[ \t]+(?:[\w/-]+[ \t]+){0,2}?at(?=[ \t]+\d)|"
     r"lost[ \t]+to[ \t]+follow[- ]?up|at[ \t]+the[ \t]+time[ \t]+of[ \t]+writing|"
     r"(?:last|latest|most[ \t]+recent)[ \t]+(?:clinic[ \t]+)?(?:visit|review|contact|seen))",
     re.IGNORECASE,
@@ -1444,6 +1446,8 @@ def _died(who: str) -> re.Pattern[str]:
         r"(?<!could have )(?<!might have )(?<!would have )(?<!may have )(?<!could )(?<!might )"
         r"(?<!would )(?<!to have )"
         r"\b(?P<verb>died|passed away|succumbed|expired|did not survive|failed to survive"
+        r"|went on to die|(?:is|was) (?:now )?deceased"
+        r"|lost (?:her|his) (?:battle|fight)(?: (?:with|against) [\w-]+(?: [\w-]+){0,3}?)?"
         r"|committed suicide|took (?:her|his) own life|(?:was|were) (?:pronounced|declared|found)"
         r"(?: brain)? dead|could not be resuscitated|(?:was|were) killed)\b"
         r"(?:\s+(?:suddenly|peacefully|unexpectedly|shortly|subsequently|eventually|soon|later))?"
@@ -1488,7 +1492,8 @@ _CAUSE_OF_DEATH = re.compile(
     r"\s+to\s+be\s+"
     r"|(?:attributed|ascribed)\s+to\s+|(?:listed|recorded|certified|given)\s+as\s+)?"
     rf"{_NOT_KNOWN}(?P<cause>[^.;()]{{3,160}}?)(?=\s*[.;(]|$)"
-    r"|(?:\b(?:his|her|the\s+patient's)\s+|^\s*)death(?:\s*,[^,;.]{1,60},)?\s+was\s+"
+    r"|(?:\b(?:his|her|the\s+patient's)\s+|^\s*)death(?:\s*,[^,;.]{1,60},"
+    r"|\s+(?:on|at|in|after)\s+[^,;.]{1,40}?)?\s+was\s+"
     r"(?:(?:considered|thought|believed|presumed|judged)\s+to\s+(?:be\s+|have\s+been\s+)?)?"
     r"(?:due\s+to|caused\s+by|attributed\s+to|secondary\s+to|the\s+result\s+of|"
     r"a\s+result\s+of|related\s+to)\s+"
@@ -1507,8 +1512,11 @@ _CAUSE_OF_DEATH = re.compile(
     r"|^\s*(?P<cause9>[^.;:()]{3,120}?)\s+(?:was|proved\s+to\s+be)\s+the\s+(?:(?:immediate|direct"
     r"|underlying|final)\s+)?cause\s+of\s+(?:(?:his|her|the\s+patient's)\s+)?death\b"
     r"|^\s*(?P<cause10>[^.;:()]{3,120}?)\s+killed\s+(?:him|her|the\s+patient)\b"
+    r"|\bfatal\s+outcome\s+(?:due\s+to|from|secondary\s+to|caused\s+by)\s+"
+    rf"{_NOT_KNOWN}(?P<cause11>[^.;()]{{3,160}}?)(?=\s*[.;(]|$)"
     r"|\b(?P<who>he|she|the\s+patient)\s+(?:(?:then|subsequently|eventually|later)\s+)?"
-    r"(?:developed|suffered|sustained|had)\s+(?:an?\s+)?fatal\s+(?P<cause6>[^.;,()]{3,80}?)"
+    r"(?:developed|suffered|sustained|had)\s+(?:an?\s+)?fatal\s+(?!outcome\b|course\b)"
+    r"(?P<cause6>[^.;,()]{3,80}?)"
     r"(?=\s*[.;,(]|\s+(?:on|at|in|after|within|during|while|and|\d+)\b|$)",
     re.IGNORECASE,
 )
@@ -1882,7 +1890,7 @@ def outcome_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
                 d
                 for d in died.finditer(sentence)
                 if not _ANOTHER_BETWEEN.search(subject.split(d.group("between"))[-1])
-                and not _SUPPOSED.search(" ".join(d.group("between").split()[-3:]))
+                and not _SUPPOSED.search(" ".join(d.group("between").split()[-5:]))
                 and not _other_sex(d, sex)
                 and not (  # "The boy's classmate died"; not "the patient's condition ...
                     re.match(r"['’]s\b", d.group("between"))  # and he died"
@@ -1993,8 +2001,11 @@ def outcome_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
                     sex or _sex_of_text(sentences),
                 ):
                     continue  # "he developed a fatal ..." in a woman's case report
-                names = [f"cause{n}" for n in ("", 2, 3, 4, 5, 6, 7, 8, 9, 10)]
+                names = [f"cause{n}" for n in ("", 2, 3, 4, 5, 6, 7, 8, 9, 10, 11)]
                 cause = next((m[n] for n in names if m[n]), "")
+                if _UNCONFIRMED.search(sentence):
+                    cause = ""  # "Death was thought to be due to X, although this could not
+                    # be confirmed" (the last outcome audit)
             end = _CAUSE_ENDS.search(cause)
             cause = (cause[: end.start()] if end else cause).strip()
             evidence = Evidence(quote=sentence.strip())
@@ -2172,6 +2183,11 @@ _ELSEWHERE = re.compile(
 """Another report's patient named before the death ("In the case described by Smith et al.,
 the patient died of hepatic failure", "A previous patient treated at our center ... died";
 the twentieth session's audit)."""
+_UNCONFIRMED = re.compile(
+    r"\b(?:could\s+not\s+be|was\s+not|were\s+not|never|not\s+been)\s+(?:confirmed|proven|proved"
+    r"|verified|established)\b|\bunconfirmed\b|\buncertain\b",
+    re.IGNORECASE,
+)
 _HEDGED_CAUSE = re.compile(
     r"\b(?:presumed|presumptive|suspected|possible|possibly|probable|probably|likely|"
     r"putative|or)\b",
@@ -2182,7 +2198,8 @@ pulmonary embolism"; the twentieth session's audit, out/audit-s20a)."""
 _NO_NAME = re.compile(
     r"(?:(?:her|his|the|their|its)\s+)?(?:underlying\s+|primary\s+|original\s+)?"
     r"(?:disease|illness|condition|problems?|(?:(?:multiple|several|various|post-?operative"
-    r"|many|its)\s+)?complications?)",
+    r"|many|its)\s+)?complications?(?:\s+of\s+(?:the|his|her|its)\s+(?:disease|illness"
+    r"|condition))?)",
     re.IGNORECASE,
 )
 """A cause that names nothing ("died of disease", "succumbed to her disease"; the last

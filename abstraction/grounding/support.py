@@ -134,6 +134,9 @@ _OTHER_PEOPLE = frozenset(
     | {"husband", "wife", "partner", "father", "twin", "relatives", "relative", "family"}
     | {"spouse", "parents", "parent", "cousin", "cousins", "uncle", "aunt", "grandmother"}
     | {"grandfather", "grandparents"}
+    | {"coworker", "coworkers", "co-worker", "co-workers", "classmate"}
+    | {"classmates", "schoolmate", "schoolmates", "roommate", "roommates", "housemate"}
+    | {"housemates", "friend", "friends", "neighbour", "neighbours", "neighbor", "neighbors"}
 )
 _RELATIVES = frozenset(
     {"mother", "son", "sons", "daughter", "daughters", "baby", "babies", "child", "children"}
@@ -1312,6 +1315,19 @@ _NEGATION_FORMS = (
     (re.compile(r"n['’]t\b", re.IGNORECASE), " not"),  # "didn't" is "did not"
     (re.compile(r"\bw/o\b", re.IGNORECASE), "without"),
     (re.compile(r"\bneg\b\.?", re.IGNORECASE), "negative"),
+    # "Tremor was not observed, nor was rigidity": "nor rigidity"; "At no point did she
+    # exhibit signs of heart failure": "not exhibit ..."; "Negative: rash, ...": "negative
+    # for rash, ..." (the twentieth session's last support audit, out/audit-s20g)
+    (re.compile(r"\bnor\s+(?:was|were|did|had|is|are)\s+(?:there\s+)?", re.IGNORECASE), "nor "),
+    (
+        re.compile(
+            r"\bat\s+no\s+(?:point|time|stage)\b(?:\s+(?:during|in|of)\s+[^,;.]{1,40}?)?\s*,?\s*"
+            r"(?:did|was|were|had)\s+(?:he|she|the\s+patient|they|it)\s+",
+            re.IGNORECASE,
+        ),
+        " not ",
+    ),
+    (re.compile(r"\bnegative\s*:", re.IGNORECASE), "negative for"),
     # "MRI failed to show any intracranial lesion" is "did not show" (twentieth session's audit)
     (
         re.compile(
@@ -1402,7 +1418,7 @@ _NO_EXCEPT = r"(?:(?!\b(?:until|but|before|except|only|later|then)\b)[^.;,])"
 recur during follow-up"; not "did not occur until day 3", "not a feature at first but
 later")."""
 _DENIED_AFTER = re.compile(
-    r"(?:\b(?:was|were|is|are|had\s+been|has\s+been|having\s+been|did)\s+"
+    r"(?:\b(?:was|were|is|are|had\s+been|has\s+been|having\s+been|did)\s+(?:all\s+|both\s+)?"
     r"|^\s*:\s*|^\s*,\s*which\s+(?:was|were)\s+)"
     r"(?:(?:absent|negative|neg|none|nil|denied|lacking|excluded|ruled\s+out)\b"
     r"|(?:not|never)\s+(?:seen|found|present|detected|observed|identified|noted|shown|demonstrated"
@@ -1441,7 +1457,9 @@ _WHERE_GAP = re.compile(
 )
 """A place between the name and its denial ("Free air under the diaphragm was not seen";
 the last support audit): the denial is still the name's."""
-_DENIED_RIGHT_AFTER = re.compile(r"^(?:-free\b|[\s-]+(?:neg|negative)\b)", re.IGNORECASE)
+_DENIED_RIGHT_AFTER = re.compile(
+    r"^(?:-free\b|[\s-]+(?:neg|negative)\b|\s*[-−–]\s*(?:[,.;)]|$))", re.IGNORECASE
+)
 """Right after the name: "pain-free", "Kernig sign neg.", "HIV negative", "HIV-negative"."""
 _TEST_WORDS = re.compile(
     r"\s*\b(?:serolog\w*|antibod\w*|antigens?|tests?|testing|PCRs?|cultures?|titres?|titers?"
@@ -2093,13 +2111,18 @@ def _mentions_of_another(name: str, clause: str) -> list[bool]:
     if not spans and (spread := _scattered(name, clause)):
         spans = [(spread[0][0], spread[-1][1])]
     return [
-        _of_another(_basic(clause[:a], {}).split())
+        _of_another(_basic(_UNLIKE.sub(" ", clause[:a]), {}).split())
         or bool(_OTHER_AFTER.match(clause, b))
         or bool(_EXPOSED_TO.search(clause[:a]))
         for a, b in spans
     ]
 
 
+_UNLIKE = re.compile(
+    r"\b(?:unlike|in\s+contrast\s+to|as\s+opposed\s+to)\s+(?:the|our|this)\s+patient\b", re.I
+)
+"""The patient named only to be set apart ("Her sister, unlike the patient, had developed
+diabetes insipidus"; the last support audit): no subject of the clause."""
 _EXPOSED_TO = re.compile(
     r"\b(?:exposed\s+to|(?:in\s+)?contact\s+with|caring\s+for|cared\s+for|lived\s+with"
     r"|living\s+with|visited\s+by|visiting)\s+(?:(?:an?|the|his|her|their|several|two|three"
@@ -2481,7 +2504,7 @@ _DID_NOT_HAPPEN = re.compile(
     r"^\s+(?:(?:did|does)\s+not\s+(?:develop|occur|recur)|(?:had|has)\s+not\s+(?:developed|occurred"
     r"|recurred))"
     r"(?:\s+(?:during|after|in|despite|following|throughout|within|over|postoperatively"
-    rf"|thereafter)\b{_NO_EXCEPT}{{0,60}}?)?{_CLAUSE_END}",
+    rf"|thereafter|to\s+date|since|so\s+far|thus\s+far|again)\b{_NO_EXCEPT}{{0,60}}?)?{_CLAUSE_END}",
     re.IGNORECASE,
 )
 """Right after the name, and ending its clause: "Haemodynamic instability did not develop."

@@ -993,6 +993,31 @@ def _outcome(text: str, *rules: str) -> tuple[str | None, ...]:
         ("He died of multiple complications.", "died", None),
         # the twentieth session's third outcome audit (out/audit-s20e)
         ("He died of a myocardial infarction a year later.", "died", "a myocardial infarction"),
+        # the twentieth session's last outcome audit (out/audit-s20h)
+        ("Without prompt intervention, the patient would almost certainly have died.", None, None),
+        (
+            "The patient had a fatal outcome due to fulminant myocarditis.",
+            "died",
+            "fulminant myocarditis",
+        ),
+        (
+            "He went on to die of recurrent variceal bleeding one year later.",
+            "died",
+            "recurrent variceal bleeding",
+        ),
+        ("The patient is now deceased.", "died", None),
+        ("He lost his battle with the disease.", "died", None),
+        (
+            "The patient's death on day 30 was attributed to invasive pulmonary aspergillosis.",
+            "died",
+            "invasive pulmonary aspergillosis",
+        ),
+        (
+            "Death was thought to be due to an arrhythmia, although this could not be confirmed.",
+            "died",
+            None,
+        ),
+        ("He died of complications of the disease two years later.", "died", None),
         ("Cause of death: septic shock.", "died", "septic shock"),
         ("Resuscitation attempts were unsuccessful.", "died", None),
         ("The patient succumbed on the third day.", "died", None),

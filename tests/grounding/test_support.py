@@ -2485,6 +2485,35 @@ def test_a_visit_is_not_a_treatment(name: str, stated: bool) -> None:
         ("anemia", "present", "Anaemia was suspected but not confirmed.", False),
         ("tuberculosis", "present", "Tuberculosis was suspected and confirmed by culture.", True),
         ("lymphoma", "present", "We cannot rule out an early lymphoma.", False),
+        # the twentieth session's last support audit (out/audit-s20g)
+        ("headache", "present", "Headache, vomiting, and seizures were all absent.", False),
+        ("seizures", "absent", "Headache, vomiting, and seizures were all absent.", True),
+        ("rigidity", "present", "Tremor was not observed, nor was rigidity.", False),
+        ("rigidity", "absent", "Tremor was not observed, nor was rigidity.", True),
+        (
+            "graft-versus-host disease",
+            "absent",
+            "Graft-versus-host disease has not developed to date.",
+            True,
+        ),
+        ("heart failure", "present", "At no point did she exhibit signs of heart failure.", False),
+        ("oral ulcers", "present", "Negative: rash, arthralgia, oral ulcers.", False),
+        ("crackles", "present", "Resp: wheeze +, crackles -.", False),
+        ("wheeze", "present", "Resp: wheeze +, crackles -.", True),
+        ("fever", "present", "He had fever on days 3 - 5.", True),
+        (
+            "diabetes insipidus",
+            "present",
+            "Her sister, unlike the patient, had developed diabetes insipidus.",
+            False,
+        ),
+        ("cough", "present", "Her roommate had a cough.", False),
+        (
+            "acute appendicitis",
+            "present",
+            "A CT, requested because a colleague suspected malignancy, showed acute appendicitis.",
+            True,
+        ),
     ],
 )
 def test_a_denial_or_a_supposition_is_read_in_more_shapes(

@@ -1189,6 +1189,7 @@ _FOLLOW_SAID = re.compile(
     rf"(?:{_COUNT}[ \t-]+(?:days?|weeks?|months?|years?)[ \t-]+)?follow(?:ed)?[- ]up\b|"
     r"(?:after|during|over)[ \t]+(?:an?[ \t]+)?(?:[\w-]+[ \t]+){0,3}?(?:of[ \t]+)?follow[- ]?up\b|"
     r"follow[- ]?up[ \t]+(?:period[ \t]+)?of\b|followed(?:[- ]up)?[ \t]+for\b|"
+    rf"at[ \t]+{_COUNT}[ \t-]+(?:days?|weeks?|months?|years?)[ \t]+(?:of[ \t]+)?follow[- ]?up\b|"
     r"(?:total|overall)[ \t]+follow[- ]?up[ \t]+(?:period[ \t]+|duration[ \t]+|time[ \t]+)?"
     r"(?:was|lasted)\b|follow[- ]?up[ \t]+(?:[\w/-]+[ \t]+){0,2}?at(?=[ \t]+\d)|"
     r"lost[ \t]+to[ \t]+follow[- ]?up|at[ \t]+the[ \t]+time[ \t]+of[ \t]+writing|"
@@ -1282,7 +1283,9 @@ def follow_up_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
         state = _STATE_CUE.search(sentence)
         if state and (not _about_this_patient(sentence) or _NOT_THE_STATE.search(sentence)):
             state = None
-        cue = said or state
+        # the later cue: "Follow-up CT at 3 months showed resolution, and she remained well at
+        # 1 year" is followed for 1 year (the last outcome audit)
+        cue = max((c for c in (said, state) if c), key=lambda c: c.start(), default=None)
         if cue is None:
             continue
         lengths = [m for m in _LENGTH.finditer(sentence) if not _not_followed(m, sentence)]
@@ -1456,7 +1459,8 @@ def _died(who: str) -> re.Pattern[str]:
         r"by(?=\s+suicide\b))\s+"
         rf"{_NOT_KNOWN}(?P<cause>(?!\d)[^.,;]{{3,80}}?)"
         r"(?<!\bsecondary)(?<!\bdue)(?<!\brelated)(?<!\bowing)(?<!\bof)(?<!\bfrom)(?<!\bwith)"
-        r"(?<!\bcaused)(?<!\binduced)(?<!\bcomplicated)"
+        r"(?<!\bcaused)(?<!\binduced)(?<!\bcomplicated)(?<!\bacute)(?<!\bwound)(?<!\binjury)"
+        r"(?<!\bto)"
         rf"(?={_DIED_END})"
         rf"|(?={_DIED_END}|\s+(?:of|from)\b))",
         re.IGNORECASE,
@@ -1475,7 +1479,8 @@ _SUPPOSED = re.compile(r"\b(?:could|would|might|may|must)\b", re.IGNORECASE)
 """A modal in the last words before the verb: a death only supposed ("would likely have
 died", "could easily have died"; the third audit)."""
 _ANOTHER_BETWEEN = re.compile(
-    r"\b(?:who|whom|whose|which|that|others?|donor|roommate|friend|neighbou?r\w*|colleague|"
+    r"\b(?:who|whom|whose|which|that|where|others?|patients|people|residents|donor|roommate|friend"
+    r"|neighbou?r\w*|colleague|"
     r"relatives?|partner|wife|husband|brother|sister|mother|father|son|daughter|sibling|"
     r"cousin|uncle|aunt|twin|baby|infant|f(?:o)?etus|newborn|drops|graft)\b",
     re.IGNORECASE,
@@ -2175,7 +2180,7 @@ _FAILING_AFTER = re.compile(
 )
 _ELSEWHERE = re.compile(
     r"\b(?:et\s+al|described\s+by|reported\s+by|published|literature|(?:original|previous"
-    r"|earlier|first|similar|other|index|that|their)\s+(?:case|report|series|study)"
+    r"|earlier|first|similar|other|index|that|their)\s+(?:case|report|series|study|description)"
     r"|in\s+(?:a|an|their)\s+(?:case|report|series|study)|previous(?:ly)?\s+\w*\s*patient"
     r"|similar\s+patient|reported\s+patient|first\s+reported|previous\s+patient)\b",
     re.IGNORECASE,
@@ -2196,8 +2201,8 @@ _HEDGED_CAUSE = re.compile(
 """A cause written as only supposed, or as one of two ("presumed sepsis", "sepsis or
 pulmonary embolism"; the twentieth session's audit, out/audit-s20a)."""
 _NO_NAME = re.compile(
-    r"(?:(?:her|his|the|their|its)\s+)?(?:underlying\s+|primary\s+|original\s+)?"
-    r"(?:disease|illness|condition|problems?|(?:(?:multiple|several|various|post-?operative"
+    r"(?:(?:her|his|the|their|its|an?)\s+)?(?:underlying\s+|primary\s+|original\s+)?"
+    r"(?:disease|illness|condition|problems?|failure|(?:(?:multiple|several|various|post-?operative"
     r"|many|its)\s+)?complications?(?:\s+of\s+(?:the|his|her|its)\s+(?:disease|illness"
     r"|condition))?)",
     re.IGNORECASE,

@@ -1328,6 +1328,23 @@ _NEGATION_FORMS = (
         " not ",
     ),
     (re.compile(r"\bnegative\s*:", re.IGNORECASE), "negative for"),
+    # "He was not found to have any metastases", "not diagnosed with heart failure"
+    (
+        re.compile(
+            r"\bnot\s+(?:found|diagnosed|known|shown|noted|seen)\s+(?:to\s+(?:have|be)|with)\b",
+            re.IGNORECASE,
+        ),
+        "not have",
+    ),
+    # "She did not go on to develop diabetes", "did not subsequently develop"
+    (
+        re.compile(
+            r"\b(?:go\s+on\s+to|subsequently|later|ever|thereafter)\s+(?=(?:develop|have|show"
+            r"|experience|exhibit)\b)",
+            re.IGNORECASE,
+        ),
+        "",
+    ),
     # "MRI failed to show any intracranial lesion" is "did not show" (twentieth session's audit)
     (
         re.compile(
@@ -1339,7 +1356,8 @@ _NEGATION_FORMS = (
 _NOT_NEGATIONS = re.compile(
     r"\b(?:not\s+only|no\s+(?:longer|change|improvement|doubt|further|\.?\s*\d)|"
     r"(?:could|can|cannot)\s+(?:not\s+)?be\s+(?:excluded|ruled\s+out)|"
-    r"did\s+not\s+deny|ruled\s+in|disease[- ]free|free\s+(?:t3|t4|fluid|air|light)|"
+    r"did\s+not\s+deny|ruled\s+in|disease[- ]free|free\s+(?:[a-z-]+\s+)?(?:t3|t4|thyroxine"
+    r"|triiodothyronine|fluid|air|gas|light|chains?|wall|edge|margin|flap|water|fatty|radicals?)|"
     r"nil\s+by\s+mouth)\b",
     re.IGNORECASE,
 )
@@ -1462,8 +1480,9 @@ _DENIED_RIGHT_AFTER = re.compile(
 )
 """Right after the name: "pain-free", "Kernig sign neg.", "HIV negative", "HIV-negative"."""
 _TEST_WORDS = re.compile(
-    r"\s*\b(?:serolog\w*|antibod\w*|antigens?|tests?|testing|PCRs?|cultures?|titres?|titers?"
-    r"|staining|stainings"
+    r"\s*(?:\b(?:rapid|diagnostic|antigen|screening|serum|blood|stool|urine|quick)\s+){0,3}"
+    r"\b(?:serolog\w*|antibod\w*|antigens?|tests?|testing|PCRs?|cultures?|titres?|titers?"
+    r"|staining|stainings|parasites?|organisms?|bacilli"
     r"|levels?|IgM|IgG|screens?|smears?|stains?|swabs?|assays?|panels?|films?)\s*$",
     re.IGNORECASE,
 )
@@ -2028,6 +2047,8 @@ def _spelled(word: str) -> str:
     )
     if len(w) >= 7:
         pattern = pattern.replace("iz", "i[sz]").replace("yz", "y[sz]")
+    if pattern.endswith("y"):
+        pattern = pattern[:-1] + "(?:y|ie)"  # "abnormality" finds "abnormalities"
     return re.sub(r"^l\[ao\]\?euk", "l[ao]?eu[ck]", pattern)
 
 
@@ -2501,8 +2522,8 @@ such as fever, and abdominal pain resolved")."""
 
 
 _DID_NOT_HAPPEN = re.compile(
-    r"^\s+(?:(?:did|does)\s+not\s+(?:develop|occur|recur)|(?:had|has)\s+not\s+(?:developed|occurred"
-    r"|recurred))"
+    r"^\s+(?:(?:did|does)\s+not\s+(?:develop|occur|recur|materiali[sz]e|ensue|arise)"
+    r"|(?:had|has)\s+not\s+(?:developed|occurred|recurred|materiali[sz]ed))"
     r"(?:\s+(?:during|after|in|despite|following|throughout|within|over|postoperatively"
     rf"|thereafter|to\s+date|since|so\s+far|thus\s+far|again)\b{_NO_EXCEPT}{{0,60}}?)?{_CLAUSE_END}",
     re.IGNORECASE,

@@ -777,7 +777,12 @@ def _outcome(text: str, *rules: str) -> tuple[str | None, ...]:
         # a cause cut at either end, or running into a time: none
         # ... the whole of it (twentieth session: "of" no longer ends a cause)
         ("He died of complications of the surgery.", "died", "complications of the surgery"),
-        ("He died of septic shock secondary to the perforation.", "died", None),
+        # ... read whole since the twentieth session ("to" no longer ends it)
+        (
+            "He died of septic shock secondary to the perforation.",
+            "died",
+            "septic shock secondary to the perforation",
+        ),
         # ... but a time in words ends it (twentieth session)
         ("He died of pneumonia three years later.", "died", "pneumonia"),
         ("He succumbed to temptation and resumed drinking.", None, None),  # not a death
@@ -1018,6 +1023,20 @@ def _outcome(text: str, *rules: str) -> tuple[str | None, ...]:
             None,
         ),
         ("He died of complications of the disease two years later.", "died", None),
+        # the twentieth session's final outcome audit (out/audit-s20j)
+        (
+            "In the original description, the patient died of renal failure. Our patient was well.",
+            None,
+            None,
+        ),
+        ("He worked in a palliative care unit where many patients died of cancer.", None, None),
+        ("He died of acute on chronic liver failure.", "died", "acute on chronic liver failure"),
+        (
+            "He died of a self-inflicted gunshot wound to the head.",
+            "died",
+            "a self-inflicted gunshot wound to the head",
+        ),
+        ("He died due to a failure to recognize the severity of his condition.", "died", None),
         ("Cause of death: septic shock.", "died", "septic shock"),
         ("Resuscitation attempts were unsuccessful.", "died", None),
         ("The patient succumbed on the third day.", "died", None),
@@ -1270,3 +1289,17 @@ def test_the_death_and_its_cause_do_not_share_one_evidence() -> None:
         assert status is not None and cause is not None
         assert status.evidence is not cause.evidence
         assert status.evidence.quote == cause.evidence.quote
+
+
+@pytest.mark.parametrize(
+    ("text", "follow_up"),
+    [
+        # the twentieth session's final outcome audit (out/audit-s20j)
+        ("At 14 months of follow-up, he had no evidence of disease.", "14 months"),
+        ("Follow-up CT at 3 months showed resolution, and he remained well at 1 year.", "1 year"),
+        ("His total follow-up was 30 months.", "30 months"),
+        ("Follow-up MRI at 12 months showed no residual tumour.", "12 months"),
+    ],
+)
+def test_follow_up_told_in_more_shapes(text: str, follow_up: str) -> None:
+    assert _outcome(text, "follow_up_from_text")[2] == follow_up

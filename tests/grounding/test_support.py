@@ -2508,6 +2508,18 @@ def test_a_visit_is_not_a_treatment(name: str, stated: bool) -> None:
             False,
         ),
         ("cough", "present", "Her roommate had a cough.", False),
+        # the twentieth session's final support audit (out/audit-s20i)
+        ("valvular abnormality", "present", "No valvular abnormalities were identified.", False),
+        ("valvular abnormality", "absent", "No valvular abnormalities were identified.", True),
+        ("free intraperitoneal air", "absent", "CT showed free intraperitoneal air.", False),
+        ("free intraperitoneal air", "present", "CT showed free intraperitoneal air.", True),
+        ("malaria", "present", "Malaria rapid diagnostic test was negative.", False),
+        ("malaria", "present", "Blood film for malaria parasites was negative.", False),
+        ("metastases", "present", "He was not found to have any metastases.", False),
+        ("metastases", "absent", "He was not found to have any metastases.", True),
+        ("diabetes", "present", "She did not go on to develop diabetes.", False),
+        ("diabetes", "absent", "She did not go on to develop diabetes.", True),
+        ("tumor lysis syndrome", "present", "Tumor lysis syndrome did not materialize.", False),
         (
             "acute appendicitis",
             "present",

@@ -1232,7 +1232,7 @@ _OF_ANOTHER = re.compile(r"\s+of\s+(?!follow)\w+", re.IGNORECASE)
 years before this admission", "a 4-year-old girl", "18 months of age", "6 months of
 chemotherapy"; not "6 months of follow-up")."""
 _LENGTH = re.compile(
-    rf"\b{_COUNT}[ \t-]+(?:days?|weeks?|months?|years?)"
+    rf"(?<![\d.,])\b(?:\d+[.,]\d+|{_COUNT})[ \t-]+(?:days?|weeks?|months?|years?)"
     r"(?:[ \t]+(?:after|post|following|from|since)[ \t]+(?:the[ \t]+)?[\w-]+)?",
     re.IGNORECASE,
 )
@@ -1425,7 +1425,7 @@ _NOT_KNOWN = (
 """Words that say a cause is not known ("The cause of death was not determined")."""
 _DIED_END = (
     r"\s+(?:on|at|in|after|within|the|beyond|to|until|despite|because|while|during|whereas|"
-    r"but|although|shortly|soon|later|before|by|\d+)\b|[.,;]|$"
+    r"but|although|shortly|soon|later|before|by|surrounded|\d+)\b|[.,;]|$"
     r"|\s+and\s+(?:was|were|had|has|is|his|her|the|he|she|their)\b"
     rf"|\s+(?:{_COUNT}|an?)[ \t-]+(?:hours?|days?|weeks?|months?|years?)\b"
 )
@@ -1460,7 +1460,8 @@ def _died(who: str) -> re.Pattern[str]:
         rf"{_NOT_KNOWN}(?P<cause>(?!\d)[^.,;]{{3,80}}?)"
         r"(?<!\bsecondary)(?<!\bdue)(?<!\brelated)(?<!\bowing)(?<!\bof)(?<!\bfrom)(?<!\bwith)"
         r"(?<!\bcaused)(?<!\binduced)(?<!\bcomplicated)(?<!\bacute)(?<!\bwound)(?<!\binjury)"
-        r"(?<!\bto)"
+        r"(?<!\bto)(?<!\bsustained)(?<!\badministered)(?<!\binflicted)(?<!\bgiven)(?<!\bin)"
+        r"(?<!\bthe)(?<!\bat)(?<!\bon)"
         rf"(?={_DIED_END})"
         rf"|(?={_DIED_END}|\s+(?:of|from)\b))",
         re.IGNORECASE,
@@ -1550,7 +1551,7 @@ death on day 5"); not when another person stands before it ("His father had a st
 led to his death")."""
 _NOT_A_CAUSE_FIRST = re.compile(
     r"(?:delay\w*|late|missed|failure\s+to|lack\s+of|refusal|non-?compliance|withdrawal"
-    r"|poor\s+(?:adherence|compliance)|non-?adherence)\b",
+    r"|poor\s+(?:adherence|compliance)|non-?adherence|inadequate|insufficient)\b",
     re.IGNORECASE,
 )
 """A cause before "led to his death" that is a failing, not a disease ("Delayed recognition
@@ -1915,7 +1916,7 @@ def outcome_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
         )
         if m is None or not check.cue_stated("outcome_status", "died", sentence):
             continue
-        if _ELSEWHERE.search(sentence[: m.start()]):
+        if _ELSEWHERE.search(sentence[: m.end("subject")]):
             continue  # "In the case described by Smith et al., the patient died of ..."
         cause = _with_the_list(m.group("cause") or "", sentence, m.end("cause")).strip()
         cause = _FAILING_AFTER.split(cause)[0].strip()  # "septic shock due to a delay in ..."
@@ -2180,7 +2181,9 @@ _FAILING_AFTER = re.compile(
 )
 _ELSEWHERE = re.compile(
     r"\b(?:et\s+al|described\s+by|reported\s+by|published|literature|(?:original|previous"
-    r"|earlier|first|similar|other|index|that|their)\s+(?:case|report|series|study|description)"
+    r"|earlier|first|similar|other|index|that|their)\s+(?:case|report|series|study|description)s?"
+    r"|(?:first|originally|previously|initially)\s+(?:described|reported)\s+(?:patient|case)"
+    r"|in\s+one\s+of\s+(?:them|these|those)"
     r"|in\s+(?:a|an|their)\s+(?:case|report|series|study)|previous(?:ly)?\s+\w*\s*patient"
     r"|similar\s+patient|reported\s+patient|first\s+reported|previous\s+patient)\b",
     re.IGNORECASE,

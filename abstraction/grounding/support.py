@@ -1455,7 +1455,8 @@ _BUT_FOR = re.compile(r"\b(?:other\s+than|apart\s+from|except|besides|aside\s+fr
 """Between a negation and the name, the words that except it from the denial ("no complaints
 other than fatigue"; the twentieth session's audit)."""
 _LATER_AFTER = re.compile(
-    r"[^.;]{0,40}?(?:\s+|,\s*)(?:until\b|but\s+" + _SAME_SUBJECT + _LATER_VERBS + ")",
+    r"[^.;]{0,40}?(?:\s+|,\s*)(?:until\b|but\s+" + _SAME_SUBJECT + _LATER_VERBS + ")"
+    r"|[^.;]{0,40}?,\s*only\s+(?:on|with|during|at|after|when|in)\b",
     re.IGNORECASE,
 )
 _LIMITED_AFTER = re.compile(
@@ -2315,7 +2316,7 @@ _HEDGE_CORE = (
     r"|(?:favou?red|preferred|chosen)\s+over|not\s+diagnostic\s+of"
     r"|suspected\s+(?:to\s+have|of\s+having)|risk\s+(?:of|for)|in\s+case\s+of"
     r"|screen(?:ed|ing)?\s+for|monitored\s+(?:closely\s+)?for(?:\s+signs\s+of)?"
-    r"|(?<!secondary )prophyla\w+\s+(?:against|for|of)"
+    r"|(?<!secondary )prophyla\w+\s+(?:against|for|of)|rather\s+than|instead\s+of"
     r"|(?:may|might|could|can)\s+(?:develop|progress\s+to|lead\s+to|result\s+in)"
     r"|(?:could|can|did)\s+not\s+(?:exclude|rule\s+out)|cannot\s+(?:exclude|rule\s+out)"
     r"|(?:working|provisional|tentative)\s+diagnos[ie]s(?:\s+\w+){0,3}?\s+(?:was|were|is|of))"
@@ -2341,6 +2342,9 @@ _HEDGED_AFTER = re.compile(
     r"|\bremained\s+(?:a\s+)?(?:possib\w+|likely|(?:in|on)\s+the\s+differential)"
     r"|\b(?:was|were)\s+(?:presumed|likely|possible|probable)\s*(?:[.;,]|$)"
     r"|^\s*(?:may|might|could|can)\s+(?:later\s+)?(?:develop|occur|recur|arise)\b"
+    r"|^\s*(?:might|would|could|may)\s+have\s+(?:occurred|developed|ensued|resulted|followed)\b"
+    r"|\b(?:was|were|is|are)\s+(?:(?:thought|considered|felt|deemed)\s+(?:to\s+be\s+)?)?"
+    r"(?:unlikely|improbable|doubtful)\b"
     r"|\b(?:was|were|is|are)\s+(?:thought\s+to\s+be\s+|considered\s+)?(?:the\s+)?"
     r"(?:leading|main|first|most\s+likely|most\s+probable)\s+(?:differential|possibility"
     r"|consideration|diagnosis)"

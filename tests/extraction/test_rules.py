@@ -1037,6 +1037,26 @@ def _outcome(text: str, *rules: str) -> tuple[str | None, ...]:
             "a self-inflicted gunshot wound to the head",
         ),
         ("He died due to a failure to recognize the severity of his condition.", "died", None),
+        # the twentieth session's last outcome audit (out/audit-s20l)
+        (
+            "Similar cases have been reported, and in one of them the patient died of rupture.",
+            None,
+            None,
+        ),
+        ("The first described patient died of hepatic rupture in 1987.", None, None),
+        ("He died peacefully surrounded by his family.", "died", None),
+        (
+            "He died of an overdose of insulin administered by his caregiver.",
+            "died",
+            "an overdose of insulin administered by his caregiver",
+        ),
+        (
+            "He died of multiple injuries sustained in the fall.",
+            "died",
+            "multiple injuries sustained in the fall",
+        ),
+        ("He died as a result of inadequate monitoring after surgery.", "died", None),
+        ("He died of sepsis in the ICU.", "died", "sepsis"),
         ("Cause of death: septic shock.", "died", "septic shock"),
         ("Resuscitation attempts were unsuccessful.", "died", None),
         ("The patient succumbed on the third day.", "died", None),
@@ -1298,6 +1318,7 @@ def test_the_death_and_its_cause_do_not_share_one_evidence() -> None:
         ("At 14 months of follow-up, he had no evidence of disease.", "14 months"),
         ("Follow-up CT at 3 months showed resolution, and he remained well at 1 year.", "1 year"),
         ("His total follow-up was 30 months.", "30 months"),
+        ("He has been followed for 2.5 years and remains in remission.", "2.5 years"),
         ("Follow-up MRI at 12 months showed no residual tumour.", "12 months"),
     ],
 )

@@ -2520,6 +2520,17 @@ def test_a_visit_is_not_a_treatment(name: str, stated: bool) -> None:
         ("diabetes", "present", "She did not go on to develop diabetes.", False),
         ("diabetes", "absent", "She did not go on to develop diabetes.", True),
         ("tumor lysis syndrome", "present", "Tumor lysis syndrome did not materialize.", False),
+        # the twentieth session's last support audit (out/audit-s20k)
+        ("chest pain", "absent", "He had no chest pain at rest, only on exertion.", False),
+        ("chest pain", "present", "He had no chest pain at rest, only on exertion.", True),
+        ("liposarcoma", "present", "Histology showed a lipoma rather than a liposarcoma.", False),
+        ("sepsis", "present", "Sepsis was thought unlikely.", False),
+        (
+            "bowel perforation",
+            "present",
+            "Had the diagnosis been delayed, bowel perforation might have occurred.",
+            False,
+        ),
         (
             "acute appendicitis",
             "present",

@@ -1461,11 +1461,23 @@ def _died(who: str) -> re.Pattern[str]:
         r"(?<!\bsecondary)(?<!\bdue)(?<!\brelated)(?<!\bowing)(?<!\bof)(?<!\bfrom)(?<!\bwith)"
         r"(?<!\bcaused)(?<!\binduced)(?<!\bcomplicated)(?<!\bacute)(?<!\bwound)(?<!\binjury)"
         r"(?<!\bto)(?<!\bsustained)(?<!\badministered)(?<!\binflicted)(?<!\bgiven)(?<!\bin)"
-        r"(?<!\bthe)(?<!\bat)(?<!\bon)"
+        r"(?<!\bthe)(?<!\bat)(?<!\bon)(?<!\bprecipitated)(?<!\btriggered)(?<!\baggravated)"
         rf"(?={_DIED_END})"
         rf"|(?={_DIED_END}|\s+(?:of|from)\b))",
         re.IGNORECASE,
     )
+
+
+_ADVERBS = frozenset(
+    {"almost", "certainly", "surely", "probably", "likely", "definitely", "undoubtedly", "well"}
+)
+
+
+def _last_words(between: str) -> list[str]:
+    """The last three words before the death's verb, adverbs left out ("would almost
+    certainly have died" is "would have"; not five words, which read "could not survive and
+    died of ..." as supposed: the last audit, out/audit-s20n)."""
+    return [w for w in between.split() if w.lower() not in _ADVERBS][-3:]
 
 
 _DIED = _died(_ADULT)
@@ -1577,6 +1589,14 @@ _SUPPOSED_CAUSE = re.compile(
 """Words before "led to ... death" that only suppose a death or tell what usually happens
 ("the infection would have led to her death", "Anaphylaxis nearly caused her death", "In the
 pre-antibiotic era this complication always led to death"; the audit, out/audit-s19b)."""
+_GUESSED = re.compile(
+    r"\b(?:probably|likely|possibl[ey]|presum\w+|perhaps|speculat\w*|hypothe\w*|suspect\w*"
+    r"|believed?|thought|conceivabl\w*|may\s+have|might\s+have)\b",
+    re.IGNORECASE,
+)
+"""Words before "died of" that make its cause a guess ("He probably died of sepsis"); not
+every word of `_UNSURE_CAUSE` ("Patient could not survive and died of acute respiratory
+failure": the last audit, out/audit-s20n)."""
 _UNSURE_CAUSE = re.compile(
     r"\b(?:probably|likely|possibl[ey]|presum\w+|perhaps|not|never|neither|nor|ruled|unclear"
     r"|whether|uncertain|unknown|thought|believed|suspect\w*|no\s+evidence|proposed|suggested"
@@ -1896,7 +1916,7 @@ def outcome_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
                 d
                 for d in died.finditer(sentence)
                 if not _ANOTHER_BETWEEN.search(subject.split(d.group("between"))[-1])
-                and not _SUPPOSED.search(" ".join(d.group("between").split()[-5:]))
+                and not _SUPPOSED.search(" ".join(_last_words(d.group("between"))))
                 and not _other_sex(d, sex)
                 and not (  # "The boy's classmate died"; not "the patient's condition ...
                     re.match(r"['’]s\b", d.group("between"))  # and he died"
@@ -1926,7 +1946,7 @@ def outcome_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
             cause = ""  # "took his own life": the quote does not say "suicide"
         elif not cause and (then := _THEN_DIED.fullmatch(m.group("between"))):
             cause = then["cause"] if _names_a_cause(then["cause"]) else ""
-        if _UNSURE_CAUSE.search(sentence[: m.start("verb")]):
+        if _GUESSED.search(sentence[: m.start("verb")]):
             cause = ""  # "He probably died of sepsis", "We speculate that she died of ..."
         if (
             m.group("verb").lower() == "succumbed"

@@ -1057,6 +1057,18 @@ def _outcome(text: str, *rules: str) -> tuple[str | None, ...]:
         ),
         ("He died as a result of inadequate monitoring after surgery.", "died", None),
         ("He died of sepsis in the ICU.", "died", "sepsis"),
+        # the twentieth session's final outcome audit (out/audit-s20n): "could not survive"
+        # supposes nothing, "not" before the death makes no guess of its cause
+        (
+            "Patient could not survive and died of acute respiratory failure in ICU.",
+            "died",
+            "acute respiratory failure",
+        ),
+        (
+            "He died of acute-on-chronic liver failure precipitated by alcoholic hepatitis.",
+            "died",
+            "acute-on-chronic liver failure precipitated by alcoholic hepatitis",
+        ),
         ("Cause of death: septic shock.", "died", "septic shock"),
         ("Resuscitation attempts were unsuccessful.", "died", None),
         ("The patient succumbed on the third day.", "died", None),

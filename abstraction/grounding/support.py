@@ -2009,12 +2009,14 @@ _FOLDED = re.compile(r"[A-Za-z]{5,}")
 
 
 def _fold(m: re.Match[str]) -> str:
-    w = m.group().replace("ae", "e").replace("oe", "e").replace("AE", "E").replace("OE", "E")
+    """One word in American spelling, lower case (the word check reads lower case: "Oedema"
+    folds as "oedema" does)."""
+    w = m.group().lower().replace("ae", "e").replace("oe", "e")
     if len(w) >= 6:
         w = re.sub(r"our(?=[a-z]|$)", "or", w)  # "behavioural", "discolouration"
     if len(w) >= 7:
         w = re.sub(r"([iy])s(e|ed|es|ing|ation|ations)$", r"\1z\2", w)  # "paralysed"
-    return re.sub(r"(?i)^leuc(?=[oa])", lambda m: m.group()[:3] + "k", w)  # "leucocytosis"
+    return re.sub(r"^leuc(?=[oa])", "leuk", w)  # "leucocytosis"
 
 
 def _american(text: str) -> str:

@@ -39,10 +39,11 @@ note: nothing the model said is lost, it moves to the extraction's ``dropped`` l
 - ``dose_words`` (v54): a treatment with no dose gets the dose word written right before its
   name ("high-dose furosemide"); a dose that is only a size ("40 mm" of a balloon) is null.
 - ``doses_from_words``: a treatment's dose from the words written right after its name, at
-  the mention its quote points at ("filgrastim 5 µg/kg/day"), completed with how often and on
-  which days ("400 mg" -> "400 mg daily on days 1–14"); a dose that ends the name ("oral
-  acyclovir 800 mg") leaves it.  Never a laboratory value, a concentration, another drug's
-  dose, or a dose the text negates, plans or generalises.
+  the mention its quote points at ("filgrastim 5 µg/kg/day", "erlotinib (150 mg daily)"), or
+  right before it ("2 mg/kg/month of canakinumab", "with 1500 mg weekly erlotinib"),
+  completed with how often and on which days ("400 mg" -> "400 mg daily on days 1–14"); a
+  dose that ends the name ("oral acyclovir 800 mg") leaves it.  Never a laboratory value, a
+  concentration, another drug's dose, or a dose the text negates, plans or generalises.
 - ``same_treatment_once``: two treatments of one name whose quotes point at the same words
   (one mention listed twice) are one, unless an attribute differs.
 - ``duration_from_words``: a treatment with no duration gets the length written with its name

@@ -550,7 +550,7 @@ _NUMBER = (
     rf"(?:{_SP}?[×x]{_SP}?10[⁰¹²³⁴⁵⁶⁷⁸⁹]+)?"
 )
 _AMOUNT_UNIT = r"(?:mg|g|gm|mcg|µg|μg|ug|ng|IU|U|units?|mL|ml|L|mmol|mEq|Gy|cGy|MBq|mCi)"
-_PER = rf"(?:/|{_SP}per{_SP})(?:kg|m²|m2|day|d|h|hr|hour|min|minute|week|wk|dose)(?![\w²])"
+_PER = rf"(?:/|{_SP}per{_SP})(?:kg|m²|m2|day|d|h|hr|hour|min|minute|week|wk|month|mo|dose)(?![\w²])"
 _DOSE_UNIT = (
     rf"{_AMOUNT_UNIT}(?:{_PER})*"
     r"(?![\w/·⁻²]|\.[A-Za-z])"  # not a concentration ("mg/mL", "mg.L-1"), not "mg·kg⁻¹"
@@ -681,18 +681,52 @@ def _given_here(text: str, at: int, end: int) -> bool:
     return _NOT_GIVEN.search(text[max(lo, at - 50) : min(hi, end + 40)]) is None
 
 
-def _dose_at(text: str, at: int, name: str) -> tuple[str, int] | None:
-    """The dose written right after the name at `at`, and where it ends in `text`, if it
-    reads as given (else None)."""
+_DOSE_IN_BRACKETS = re.compile(rf"^{_SP}*\({_SP}*(?P<d>{DOSE}){_SP}*\)", re.IGNORECASE)
+"""A dose alone in brackets right after the name ("erlotinib (150 mg daily)")."""
+_DOSE_BEFORE_NAME = re.compile(
+    rf"(?<![\w.,/+\-–])(?P<d>{DOSE}){_SP}+(?:of{_SP}+)?"
+    r"(?:(?:oral|intravenous|IV|i\.v\.|subcutaneous|intramuscular|inhaled|nebuli[sz]ed)[ \t]+)?$",
+    re.IGNORECASE,
+)
+"""A dose written right before the name, "of" perhaps between ("2 mg/kg/month of canakinumab",
+"1500 mg weekly erlotinib", "500 mg of oral amoxicillin")."""
+_LEADS_TO_DOSE = re.compile(
+    r"(?:^|[(:;,]|\b(?:with|received|receiving|receive|given|gave|administered|started|"
+    r"starting|initiated|initiating|commenced|prescribed|took|taking|on|and|plus|then|at|of|to|"
+    r"resumed|resuming|using|added|adding|via|by|infused|injected)\b)[ \t]*$",
+    re.IGNORECASE,
+)
+"""What may come before a dose that is the next name's: the start of a clause, a verb of giving
+or a linking word, not another drug's name ("cyclophosphamide 750 mg/m² doxorubicin": the
+dose is cyclophosphamide's)."""
+_AFTER_COMMA_DOSE = re.compile(
+    r"[ \t]*(?:for[ \t]+\S+[ \t]+(?:days?|weeks?|months?|cycles?|doses?)[ \t]*)?[,.;)]",
+    re.IGNORECASE,
+)
+
+
+def _dose_at(text: str, at: int, name: str) -> tuple[str, int, int] | None:
+    """The dose written with the name at `at` (right after it, in brackets right after it, or
+    right before it), with the bounds of the words from the one to the other in `text`, if it
+    reads as given (else None).  A dose after the name wins over one before it."""
     end = at + len(name)
-    after = _DOSE_AFTER_NAME.match(text[end : end + 160])
-    if after is None:
+    after = _DOSE_AFTER_NAME.match(text[end : end + 160]) or _DOSE_IN_BRACKETS.match(
+        text[end : end + 160]
+    )
+    if after is not None:
+        comma = "comma" in after.re.groupindex and after.group("comma")
+        if comma and not _AFTER_COMMA_DOSE.match(text[end + after.end() :]):
+            return None  # "After rituximab, 2 g ..." may be the next drug's; ", 10 mg daily," not
+        if not _given_here(text, at, end + after.end()):
+            return None
+        return after.group("d"), at, end + after.end("d")
+    lo = max(_sentence_bounds(text, at, end)[0], at - 120)
+    before = _DOSE_BEFORE_NAME.search(text[lo:at])
+    if before is None or not _LEADS_TO_DOSE.search(text[lo : lo + before.start()]):
         return None
-    if after.group("comma") and not re.match(r"[ \t]*[,.;)]", text[end + after.end() :]):
-        return None  # "After rituximab, 2 g ..." may be the next drug's; ", 10 mg daily," is not
-    if not _given_here(text, at, end + after.end()):
+    if not _given_here(text, lo + before.start(), end):
         return None
-    return after.group("d"), end + after.end("d")
+    return before.group("d"), lo + before.start("d"), end
 
 
 def _fits(t: Any, sentence: str) -> bool:
@@ -708,18 +742,18 @@ def _dose_mention(t: Any, text: str, start: int, named: int) -> tuple[int, str, 
     quote points at (`_this_mention`); else, when the name is written more than once, the only
     mention followed by a given dose: the only one whose dose starts with the model's, or, if
     the model gave none and the record lists this name once (`named`), the only one at all.
-    Returns the mention's start, the dose and where the dose ends; None when that cannot be
-    told."""
+    Returns where the words of the name and its dose start, the dose, and where they end;
+    None when that cannot be told."""
     at = _this_mention(t, text, start)
     if at >= 0:
         found = _dose_at(text, at, t.name)
-        return (at, *found) if found else None
+        return (found[1], found[0], found[2]) if found else None
     quote = t.evidence.quote.strip()
     own = quote and not (t.evidence.note or "").startswith(LOCATED)
     if own and squash(quote) != squash(t.name) and not _occurrences(quote, text, start):
         return None  # the model's quote is not the text's words: nothing tells the mention
     dosed = [
-        (a, *d)
+        (d[1], d[0], d[2])
         for a in _mention(t.name, text, start)
         if (d := _dose_at(text, a, t.name)) and _fits(t, text[slice(*_sentence_bounds(text, a, a))])
     ]
@@ -738,8 +772,12 @@ def doses_from_words(record: CaseReport, text: str) -> list[DroppedFact]:
       combination's name ("fludarabine and cyclophosphamide 500 mg/m²": whose dose?).  The
       model's name goes to ``dropped``.
     - A treatment with no dose gets the dose the case text writes right after its name
-      ("filgrastim 5 µg/kg/day", "infliximab 5 mg/kg", "aspirin (ASA) 300 mg"), and the words
-      from the one to the other become its quote, so it states both.
+      ("filgrastim 5 µg/kg/day", "infliximab 5 mg/kg", "aspirin (ASA) 300 mg", "acyclovir,
+      10 mg/kg every 8 h for 14 days,", "erlotinib (150 mg daily)"), else right before it
+      after a verb of giving, a linking word or the start of a clause ("2 mg/kg/month of
+      canakinumab", "with 1500 mg weekly erlotinib"; not "cyclophosphamide 750 mg/m²
+      doxorubicin"), and the words from the one to the other become its quote, so it states
+      both.
     - A dose the text goes on to say how often or on which days to give is completed from the
       text ("400 mg" -> "400 mg daily on days 1–14 of each 28-day cycle"); the model's dose
       goes to ``dropped``.
@@ -750,7 +788,8 @@ def doses_from_words(record: CaseReport, text: str) -> list[DroppedFact]:
     start = _case_start(text)
     for i, t in enumerate(record.treatments):
         inside = _DOSE_IN_NAME.search(t.name)
-        before = t.name[: inside.start()] if inside else ""
+        before = t.name[: inside.start()].rstrip(" \t") if inside else ""
+        before = before.removesuffix(",")  # "intravenous acyclovir, 10 mg/kg every 8 h"
         if (
             inside
             and re.search(r"[A-Za-z]{3}", before)

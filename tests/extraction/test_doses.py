@@ -40,6 +40,19 @@ def _doses(
         ("She took metoprolol 23.75\u200amg daily.", "metoprolol", "23.75\u200amg daily"),
         ("Ribavirin 400 mg q 12 h was started.", "Ribavirin", "400 mg q 12 h"),
         ("Heparin 5,000 IU was given.", "Heparin", "5,000 IU"),
+        # after a comma, with how long after it; in brackets; per month
+        ("It was changed to intravenous acyclovir, 10 mg/kg every 8 h for 14 days, and "
+         "steroids were stopped.", "intravenous acyclovir", "10 mg/kg every 8 h"),
+        ("She went on with erlotinib (150 mg daily) alone.", "erlotinib", "150 mg daily"),
+        ("She was given abatacept 10 mg/kg/month IV.", "abatacept", "10 mg/kg/month IV"),
+        # right before the name, "of" perhaps between
+        ("We began IL-1 blockade (2 mg/kg/month of canakinumab).", "canakinumab",
+         "2 mg/kg/month"),
+        ("She received 500 mg of amoxicillin three times daily.", "amoxicillin", "500 mg"),
+        ("She resumed treatment with 1500 mg weekly erlotinib.", "erlotinib", "1500 mg weekly"),
+        ("2 units of packed red cells were given at once.", "packed red cells",
+         "2 units"),
+        ("He was treated with 5 mg/kg intravenous infliximab.", "infliximab", "5 mg/kg"),
     ],
 )  # fmt: skip
 def test_a_dose_written_right_after_the_name(sentence: str, name: str, dose: str) -> None:
@@ -86,6 +99,14 @@ def test_a_dose_written_right_after_the_name(sentence: str, name: str, dose: str
         ("Alteplase 0.9 mg/kg was contraindicated.", "Alteplase"),
         ("She received dexamethasone instead of prednisone 60 mg daily.", "prednisone"),
         ("Potassium 2.8 mmol was noted on admission.", "Potassium"),
+        # a dose before the name that is another drug's, refused, usual or a total
+        ("She received cyclophosphamide 750 mg/m2 doxorubicin.", "doxorubicin"),
+        ("She was not given 500 mg of amoxicillin.", "amoxicillin"),
+        ("A cumulative dose of 450 mg/m2 of doxorubicin was reached.", "doxorubicin"),
+        ("Patients usually receive 500 mg of amoxicillin.", "amoxicillin"),
+        ("A serum level of 20 mg/L of vancomycin was found.", "vancomycin"),
+        # a dose in brackets that is not one alone
+        ("She took erlotinib (150 mg daily in other trials) alone.", "erlotinib"),
     ],
 )
 def test_no_dose_from_other_words(sentence: str, name: str) -> None:
@@ -113,6 +134,15 @@ def test_no_dose_from_the_literature_or_an_earlier_course() -> None:
         "restarted."
     )
     assert _doses(text, _t("prednisone", time="2015")) == [("prednisone", None)]
+
+
+def test_a_dose_after_a_comma_leaves_the_name() -> None:
+    text = _case(
+        "It was changed to intravenous acyclovir, 10 mg/kg every 8 h for 14 days, and steroids "
+        "were stopped."
+    )
+    name = "intravenous acyclovir, 10 mg/kg every 8 h for 14 days"
+    assert _doses(text, _t(name, quote=name)) == [("intravenous acyclovir", "10 mg/kg every 8 h")]
 
 
 def test_a_days_list_stops_before_the_next_amount() -> None:
@@ -190,6 +220,10 @@ def test_a_name_that_is_only_a_dose_is_not_cut() -> None:
     [
         ("On day 7, filgrastim 5 µg/kg/day was given for neutropenia.", "filgrastim",
          "doses_from_words", "5 µg/kg/day"),
+        ("On day 7 she was given 2 mg/kg/month of canakinumab for uveitis.", "canakinumab",
+         "doses_from_words", "2 mg/kg/month"),
+        ("On day 7 she was given erlotinib (150 mg daily) for the relapse.", "erlotinib",
+         "doses_from_words", "150 mg daily"),
         # v54 (`dose_words`): the quote is widened to take the dose word in
         ("On day 2 she was treated with high-dose furosemide and fluids.", "furosemide",
          "dose_words", "high-dose"),

@@ -857,6 +857,18 @@ class SupportCheck:
                 if (
                     field == key
                     and isinstance(fact, (Diagnosis, Finding))
+                    and not _DISEASE_NAMED.search(text)
+                    and self.value_stated(model, field, text, whole)
+                    and not self.value_stated(model, field, text, _DISEASE_NAMED.sub(" ", whole))
+                ):
+                    disease = _DISEASE_NAMED.search(whole)
+                    named = disease.group() if disease else "another disease"
+                    note = f"{NOT_STATED} {text!r}: the text names it only in {named!r}"
+                    out.append(Unstated(field, text, True, note, None))
+                    continue
+                if (
+                    field == key
+                    and isinstance(fact, (Diagnosis, Finding))
                     and said_present(fact)
                     and (head := _only_a_qualifier(text, lead + quote + trail))
                 ):
@@ -1023,6 +1035,18 @@ def _only_a_qualifier(name: str, sentence: str) -> str | None:
     return first
 
 
+_DISEASE_NAMED = re.compile(
+    r"\b(?:(?:acute\s+)?rheumatic|scarlet|yellow|typhoid|paratyphoid|dengue|hay|Q|Lassa|relapsing"
+    r"|enteric|rat[- ]bite|(?:Rocky\s+Mountain\s+|Mediterranean\s+)?spotted|glandular|valley"
+    r"|cat[- ]scratch|trench|undulant|Pontiac|West\s+Nile|Rift\s+Valley|(?:familial\s+)?"
+    r"Mediterranean|h(?:a)?emorrhagic|puerperal|African\s+tick[- ]bite)\s+fevers?\b"
+    r"|\bfebrile\s+(?:seizures?|convulsions?|status\s+epilepticus)"
+    r"|\bwhooping\s+cough\b",
+    re.IGNORECASE,
+)
+"""Diseases named with a word of a sign ("rheumatic fever", "febrile seizures", "whooping
+cough"): "fever" or "cough" found only there is not stated (the twentieth session's last
+audit)."""
 _DOSE_IN = re.compile(
     r"\d[\d.,]*\s*(?:mg|g|µg|μg|mcg|ng|units?|IU|mL|ml|L|mmol|mEq|Gy)(?:/(?:m2|m²|kg|day|d|h))?\b"
 )
@@ -1384,8 +1408,16 @@ fever but severe headache" says nothing of a headache's absence (commas and "and
 lists: "no fever, cough or rash"); not the ";" of a translocation "t(11;14)"."""
 
 
+_MINUS_MARK = re.compile(r"[^\W_]\s*(?:\(\s*[-−–]\s*\)|\s[-−–]\s*(?=[,.;)]|$))")
+"""A table's minus sign after a name ("diabetes (-)", "crackles -,"): a negation without a
+word."""
+
+
 def _negates(clause: str) -> bool:
-    """Whether a clause has a word of negation that may negate a finding."""
+    """Whether a clause has a word of negation that may negate a finding, or a table's minus
+    sign after a name."""
+    if _MINUS_MARK.search(clause):
+        return True
     for pattern, repl in _NEGATION_FORMS:
         clause = pattern.sub(repl, clause)
     clause = _NOT_NEGATIONS.sub(" ", clause)
@@ -1411,12 +1443,19 @@ _NEEDS_NEXT = {"negative": "for", "absence": "of", "lack": "of", "free": "of"}
 """Words that deny a finding named after them only with their preposition ("negative for")."""
 _VERB_NEGATIONS = frozenset({"not", "never"})
 _HAVING = frozenset(
-    {"have", "has", "had", "show", "shows", "showed", "shown", "reveal", "reveals", "revealed"}
+    {"have", "has", "had", "having", "show", "shows", "showed", "shown", "reveal", "reveals"}
+    | {"revealed"}
     | {"develop", "develops", "developed", "report", "reports", "reported", "experience"}
     | {"experienced", "exhibit", "exhibited", "complain", "complained", "of", "any", "a", "an"}
     | {"been", "become", "becomes", "became", "appear", "appears", "appeared", "seem", "seems"}
     | {"seemed", "look", "looks", "looked", "demonstrate", "demonstrates", "demonstrated"}
 )
+_GAP_FILLERS = frozenset(
+    {"significant", "relevant", "past", "prior", "previous", "medical", "known", "personal"}
+    | {"notable", "obvious", "apparent", "overt", "definite", "appreciable", "clinical"}
+)
+"""Words between a negation and the name that do not count towards its three-word reach ("no
+significant past medical history of diabetes"; the twentieth session's last audit)."""
 _DENIED_HEADS = frozenset(
     {"history", "evidence", "sign", "signs", "symptom", "symptoms", "complaint", "complaints"}
     | {"episode", "episodes", "feature", "features", "finding", "findings", "suggestion"}
@@ -1477,9 +1516,15 @@ _WHERE_GAP = re.compile(
 """A place between the name and its denial ("Free air under the diaphragm was not seen";
 the last support audit): the denial is still the name's."""
 _DENIED_RIGHT_AFTER = re.compile(
-    r"^(?:-free\b|[\s-]+(?:neg|negative)\b|\s*[-−–]\s*(?:[,.;)]|$))", re.IGNORECASE
+    r"^(?:-free\b|[\s-]+(?:neg|negative)\b|\s*[-−–]\s*(?:[,.;)]|$)"
+    r"|\s*\(\s*(?:[-−–]|neg|negative|absent)\s*\)"
+    r"|\s*[:,]\s*(?:no|none|absent|negative|nil)\s*(?:[,.;)]|$)"
+    r"|\s+(?:ruled\s+out|excluded)\b(?!\s+(?:as|that|from)\b))",
+    re.IGNORECASE,
 )
-"""Right after the name: "pain-free", "Kernig sign neg.", "HIV negative", "HIV-negative"."""
+"""Right after the name: "pain-free", "Kernig sign neg.", "HIV negative", "HIV-negative",
+a table's "diabetes (-)", "cough: no;", "Tuberculosis ruled out;" (the twentieth session's
+last audit)."""
 _TEST_WORDS = re.compile(
     r"\s*(?:\b(?:rapid|diagnostic|antigen|screening|serum|blood|stool|urine|quick)\s+){0,3}"
     r"\b(?:serolog\w*|antibod\w*|antigens?|tests?|testing|PCRs?|cultures?|titres?|titers?"
@@ -2321,7 +2366,10 @@ _HEDGE_CORE = (
     r"|(?<!secondary )prophyla\w+\s+(?:against|for|of)|rather\s+than|instead\s+of"
     r"|(?:may|might|could|can)\s+(?:develop|progress\s+to|lead\s+to|result\s+in)"
     r"|(?:could|can|did)\s+not\s+(?:exclude|rule\s+out)|cannot\s+(?:exclude|rule\s+out)"
-    r"|(?:working|provisional|tentative)\s+diagnos[ie]s(?:\s+\w+){0,3}?\s+(?:was|were|is|of))"
+    r"|(?:working|provisional|tentative)\s+diagnos[ie]s(?:\s+\w+){0,3}?\s+(?:was|were|is|of)"
+    r"|(?:may|might|could|can)\s+(?:also\s+)?(?:represent|reflect|indicate|signify)"
+    r"|for\s+fear\s+of|to\s+(?:prevent|avoid|look\s+for|search\s+for)"
+    r"|(?:looked|looking|searched|searching)\s+for|prevention\s+of)"
 )
 _HEDGE_PHRASES = re.compile(
     _HEDGE_CORE + r"(?:\s+(?:a|an|the|any|underlying|possible|concomitant|due\s+to|caused\s+by"
@@ -2336,7 +2384,8 @@ _DIFFERENTIAL = re.compile(r"\bdifferentials?\b(?:\s+diagnos[ie]s)?|\bdifferenti
 _HEDGED_AFTER = re.compile(
     r"\b(?:was|were|is|are|had\s+been|has\s+been)\s+(?:(?:initially|first|also|strongly"
     r"|clinically|highly|therefore|thus|no\s+longer)\s+)?(?:suspected|considered|queried|questioned"
-    r"|hypothesi[sz]ed|entertained|in\s+the\s+differential|on\s+the\s+differential"
+    r"|hypothesi[sz]ed|entertained|feared"
+    r"|(?:(?:high|higher|first|top|low|lower)\s+(?:up\s+)?)?(?:in|on)\s+the\s+differential"
     r"|a\s+possibility)\b(?!\s+(?:to|as\s+the\s+cause|due|secondary"
     r"|related|responsible))"
     r"|\b(?:could|can|cannot|might|may)\s+(?:not\s+)?(?:be\s+)?(?:excluded|ruled\s+out)\b"
@@ -2345,8 +2394,8 @@ _HEDGED_AFTER = re.compile(
     r"|\b(?:was|were)\s+(?:presumed|likely|possible|probable)\s*(?:[.;,]|$)"
     r"|^\s*(?:may|might|could|can)\s+(?:later\s+)?(?:develop|occur|recur|arise)\b"
     r"|^\s*(?:might|would|could|may)\s+have\s+(?:occurred|developed|ensued|resulted|followed)\b"
-    r"|\b(?:was|were|is|are)\s+(?:(?:thought|considered|felt|deemed)\s+(?:to\s+be\s+)?)?"
-    r"(?:unlikely|improbable|doubtful)\b"
+    r"|\b(?:was|were|is|are|seemed|seems|appeared|appears)\s+(?:(?:thought|considered|felt"
+    r"|deemed)\s+(?:to\s+be\s+)?)?(?:unlikely|improbable|doubtful)\b"
     r"|\b(?:was|were|is|are)\s+(?:thought\s+to\s+be\s+|considered\s+)?(?:the\s+)?"
     r"(?:leading|main|first|most\s+likely|most\s+probable)\s+(?:differential|possibility"
     r"|consideration|diagnosis)"
@@ -2544,6 +2593,13 @@ _PART_OF_BEFORE = re.compile(
 )
 """What is denied is the name's source or cause, not the name ("The source of the bleeding
 was never identified": the bleeding was there; the twentieth session's support audit)."""
+_EXCEPT_BEFORE = re.compile(
+    r"\b(?:except(?:\s+for)?|apart\s+from|other\s+than|besides|aside\s+from|save\s+for"
+    r"|with\s+the\s+exception\s+of)\s+(?:(?:a|an|the|some|mild|slight|occasional)\s+)?$",
+    re.IGNORECASE,
+)
+"""An exception right before the name: what follows denies the rest, not it ("Except for fever,
+review of systems was negative"; the twentieth session's last audit)."""
 _OF_BEFORE = re.compile(r"\bof\s+(?:the\s+|her\s+|his\s+)?$", re.IGNORECASE)
 """The name is what something else is of ("Recovery of the hearing loss did not occur")."""
 _ASIDE = re.compile(
@@ -2587,6 +2643,8 @@ def _denies(before: str, after: str) -> bool:
       for"; "no X of / for" only for history, signs, evidence... (`_DENIED_HEADS`)."""
     if _basic(before, {}).split()[-1:] and _basic(before, {}).split()[-1] in _NOT_THE_FINDING:
         return False  # "additional metastases were not found": some were
+    if _EXCEPT_BEFORE.search(before):
+        return False  # "Except for fever, review of systems was negative": the fever was there
     if (_denied_after(after) and not _PART_OF_BEFORE.search(before)) or (
         _DID_NOT_HAPPEN.match(after) and not _OF_BEFORE.search(before)
     ):
@@ -2633,7 +2691,8 @@ def _denies(before: str, after: str) -> bool:
     # a hyphenated compound is one word of the gap: "no immune effector cell-associated
     # neurotoxicity syndrome" (thirteenth session's reading audit)
     words = len(re.findall(r"[^\W_]+(?:[-‐‑–][^\W_]+)*", raw_gap)) if last else len(gap)
-    return min(len(gap), words) <= 3 and not ((_DENIAL_GAP - {"a", "an"}) & set(gap))
+    fillers = sum(w in _GAP_FILLERS for w in gap)  # "no significant past medical history of"
+    return min(len(gap), words) - fillers <= 3 and not ((_DENIAL_GAP - {"a", "an"}) & set(gap))
 
 
 def _note(model: type[BaseModel], field: str, value: str, key: str) -> str:

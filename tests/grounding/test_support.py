@@ -2698,3 +2698,49 @@ def test_the_case_s_lesson_is_not_the_patient_s_account(text: str, kept: bool) -
     ]
     evidence = ground(record, text).record.assessments[0].evidence
     assert (evidence.status != "unsupported") is kept, evidence.note
+
+
+@pytest.mark.parametrize(
+    ("name", "assertion", "quote", "stated"),
+    [
+        # the twentieth session's last audit's leftovers (out/audit-s20m): fillers in the gap
+        ("diabetes", "present", "He had no significant past medical history of diabetes.", False),
+        ("diabetes", "absent", "He had no significant past medical history of diabetes.", True),
+        # an exception before a denial: the excepted finding was there
+        ("fever", "present", "Except for fever, review of systems was negative.", True),
+        ("fever", "absent", "Except for fever, review of systems was negative.", False),
+        ("fatigue", "present", "Apart from fatigue, she was well and denied all symptoms.", True),
+        # a table's negatives
+        ("diabetes", "present", "Past history: diabetes (-), hypertension (+).", False),
+        ("diabetes", "absent", "Past history: diabetes (-), hypertension (+).", True),
+        ("hypertension", "present", "Past history: diabetes (-), hypertension (+).", True),
+        ("hypertension", "absent", "Past history: diabetes (-), hypertension (+).", False),
+        ("cough", "present", "Review of systems: cough, no; fever, yes.", False),
+        ("cough", "present", "He had cough, no fever and a rash.", True),
+        ("crackles", "absent", "On examination: crackles -, wheeze -.", True),
+        ("tuberculosis", "present", "Tuberculosis ruled out; sarcoidosis was treated.", False),
+        # "not having"
+        ("vomiting", "present", "He reported not having any fever or vomiting.", False),
+        # suppositions and purposes
+        ("pulmonary embolism", "present", "A pulmonary embolism was feared, so a CT was done.",
+         False),
+        ("sepsis", "present", "Sepsis seemed unlikely.", False),
+        ("lymphoma", "present", "Lymphoma was high in the differential.", False),
+        ("metastasis", "present", "The lesion may represent a metastasis.", False),
+        ("endocarditis", "present", "Blood cultures were drawn to look for endocarditis.", False),
+        ("thrombosis", "present", "Heparin was given to prevent thrombosis.", False),
+        ("thrombosis", "present", "Heparin was given to prevent recurrence of thrombosis.", True),
+        # a sign's word inside a disease's name
+        ("fever", "present", "He had a history of rheumatic fever.", False),
+        ("rheumatic fever", "present", "He had a history of rheumatic fever.", True),
+        ("fever", "present", "He had febrile seizures as a child.", False),
+        ("fever", "present", "He had febrile neutropenia.", True),
+        ("fever", "present", "He had rheumatic fever as a child and now a fever.", True),
+        ("cough", "present", "He had whooping cough.", False),
+    ],
+)  # fmt: skip
+def test_the_last_support_audit_s_leftovers(
+    name: str, assertion: str, quote: str, stated: bool
+) -> None:
+    evidence = _ground_finding(name, assertion, quote, "presented with a cough")
+    assert (evidence.status != "unsupported") is stated, evidence.note

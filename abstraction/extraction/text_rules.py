@@ -1227,7 +1227,8 @@ _FOLLOW_SAID = re.compile(
     r"(?:(?:last|latest|final|most[ \t]+recent)[ \t]+)?"
     rf"(?:{_COUNT}[ \t-]+(?:days?|weeks?|months?|years?)[ \t-]+)?follow(?:ed)?[- ]up\b|"
     r"(?:after|during|over)[ \t]+(?:an?[ \t]+)?(?:[\w-]+[ \t]+){0,3}?(?:of[ \t]+)?follow[- ]?up\b|"
-    r"follow[- ]?up[ \t]+(?:period[ \t]+)?of\b|followed(?:[- ]up)?[ \t]+for\b|"
+    r"follow[- ]?up[ \t]+(?:period[ \t]+)?(?:of|over|for|lasting|spanning)\b"
+    r"|followed(?:[- ]up)?[ \t]+for\b|"
     rf"at[ \t]+{_COUNT}[ \t-]+(?:days?|weeks?|months?|years?)[ \t]+(?:of[ \t]+)?follow[- ]?up\b|"
     r"(?:total|overall)[ \t]+follow[- ]?up[ \t]+(?:period[ \t]+|duration[ \t]+|time[ \t]+)?"
     r"(?:was|lasted)\b|follow[- ]?up[ \t]+(?:[\w/-]+[ \t]+){0,2}?at(?=[ \t]+\d)|"
@@ -1494,6 +1495,7 @@ def _died(who: str) -> re.Pattern[str]:
         r"(?: brain)? dead|could not be resuscitated|(?:was|were) killed)\b"
         r"(?:\s+(?:suddenly|peacefully|unexpectedly|shortly|subsequently|eventually|soon|later))?"
         rf"(?P<when>{_DEATH_TIME}{{0,2}})"
+        r"(?:\s+not\s+(?:of|from|due\s+to|because\s+of)\s+[^.;]{1,60}?,?\s+but(?=\s+(?:of|from|due)\b))?"
         r"(?:\s+(?:of|from|due\s+to|owing\s+to|because\s+of|as\s+a\s+result\s+of|secondary\s+to|to|"
         r"by(?=\s+suicide\b))\s+"
         rf"{_NOT_KNOWN}(?P<cause>(?!\d)[^.,;]{{3,80}}?)"
@@ -1571,6 +1573,12 @@ _CAUSE_OF_DEATH = re.compile(
     r"|^\s*(?P<cause10>[^.;:()]{3,120}?)\s+killed\s+(?:him|her|the\s+patient)\b"
     r"|\bfatal\s+outcome\s+(?:due\s+to|from|secondary\s+to|caused\s+by)\s+"
     rf"{_NOT_KNOWN}(?P<cause11>[^.;()]{{3,160}}?)(?=\s*[.;(]|$)"
+    r"|(?:\b(?:his|her|the(?:\s+patient's)?)\s+(?:(?:clinical|final|ultimate)\s+)?|^\s*)outcome"
+    r"\s+was\s+death\s+(?:due\s+to|from|secondary\s+to|caused\s+by|as\s+a\s+result\s+of)\s+"
+    rf"{_NOT_KNOWN}(?P<cause12>[^.;()]{{3,160}}?)(?=\s*[.;(]|$)"
+    r"|\bwe\s+(?:(?:unfortunately|sadly|eventually|ultimately|finally)\s+)?lost\s+(?:the\s+patient"
+    r"|him|her|our\s+patient)\s+to\s+(?!(?:further\s+)?follow)"
+    rf"{_NOT_KNOWN}(?P<cause13>[^.;,()]{{3,120}}?)(?=\s*[.;,(]|\s+(?:on|at|in|after|within)\b|$)"
     r"|\b(?P<who>he|she|the\s+patient)\s+(?:(?:then|subsequently|eventually|later)\s+)?"
     r"(?:developed|suffered|sustained|had)\s+(?:an?\s+)?fatal\s+(?!outcome\b|course\b)"
     r"(?P<cause6>[^.;,()]{3,80}?)"
@@ -1676,8 +1684,10 @@ _TIME_FIRST = re.compile(
     re.IGNORECASE,
 )
 _FATAL = re.compile(
-    r"\b(?:(?:her|his|the(?:\s+patient's)?)\s+(?:clinical\s+)?(?:outcome|course)\s+was\s+"
-    r"(?:fatal|lethal)|(?:she|he|the\s+patient)\s+had\s+a\s+(?:fatal|lethal)\s+outcome)\b",
+    r"\b(?:(?:her|his|the(?:\s+patient's)?)\s+(?:clinical\s+|final\s+)?(?:outcome|course)\s+was\s+"
+    r"(?:fatal|lethal|death)|(?:she|he|the\s+patient)\s+had\s+a\s+(?:fatal|lethal)\s+outcome"
+    r"|we\s+(?:(?:unfortunately|sadly|eventually|ultimately|finally)\s+)?lost\s+(?:the\s+patient"
+    r"|him|her|our\s+patient)\b(?!\s+to\s+(?:further\s+)?follow))",
     re.IGNORECASE,
 )
 """A death told as the outcome ("The outcome was fatal", "Her clinical course was fatal"):
@@ -2009,9 +2019,16 @@ def outcome_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
                 or _BRAIN_DEATH.match(sentence)
                 or _NOT_RESUSCITATED.match(sentence)
             )
+            lost = re.search(r"\b(?:him|her)\b", f.group()) if f is not None else None
             if (
                 f is not None
                 and case_lo <= at < case_hi
+                and not (
+                    lost
+                    and _others_pronoun(
+                        lost.group().lower().replace("him", "his"), sex or _sex_of_text(sentences)
+                    )
+                )
                 and not _SUPPOSED_CAUSE.search(sentence[: f.start()])
                 and not _someone_else_near(sentences, k, sentence[: f.end()], child, intro)
                 and check.cue_stated("outcome_status", "died", sentence)
@@ -2066,7 +2083,7 @@ def outcome_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
                     sex or _sex_of_text(sentences),
                 ):
                     continue  # "he developed a fatal ..." in a woman's case report
-                names = [f"cause{n}" for n in ("", 2, 3, 4, 5, 6, 7, 8, 9, 10, 11)]
+                names = [f"cause{n}" for n in ("", *range(2, 14))]
                 cause = next((m[n] for n in names if m[n]), "")
                 if _UNCONFIRMED.search(sentence):
                     cause = ""  # "Death was thought to be due to X, although this could not

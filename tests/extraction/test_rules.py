@@ -1332,7 +1332,34 @@ def test_the_death_and_its_cause_do_not_share_one_evidence() -> None:
         ("His total follow-up was 30 months.", "30 months"),
         ("He has been followed for 2.5 years and remains in remission.", "2.5 years"),
         ("Follow-up MRI at 12 months showed no residual tumour.", "12 months"),
+        # the twenty-first session, from the last audit's leftovers
+        ("Follow-up over 18 months showed no recurrence.", "18 months"),
+        ("Follow-up lasting 2 years was uneventful.", "2 years"),
     ],
 )
 def test_follow_up_told_in_more_shapes(text: str, follow_up: str) -> None:
     assert _outcome(text, "follow_up_from_text")[2] == follow_up
+
+
+@pytest.mark.parametrize(
+    ("text", "status", "cause"),
+    [
+        # the twentieth session's last outcome audit's leftovers (out/audit-s20n)
+        ("The outcome was death due to septic shock.", "died", "septic shock"),
+        ("His outcome was death.", "died", None),
+        ("He died not of the lymphoma but of pneumonia.", "died", "pneumonia"),
+        ("He died not of the lymphoma, but of pneumonia, on day 5.", "died", "pneumonia"),
+        ("Unfortunately, we lost the patient to multiorgan failure.", "died", "multiorgan failure"),
+        ("We lost him on day 3 despite resuscitation.", "died", None),
+        # lost to follow-up is no death
+        ("We lost him to follow-up.", None, None),
+        ("We lost the patient to follow-up after 2 years.", None, None),
+        ("The patient was lost to follow-up.", None, None),
+        # another person's death told so
+        ("His mother died not of cancer but of a stroke.", None, None),
+    ],
+)
+def test_a_death_told_as_the_outcome_or_a_loss(
+    text: str, status: str | None, cause: str | None
+) -> None:
+    assert _outcome(text)[:2] == (status, cause)

@@ -546,10 +546,13 @@ def durations_out_of_doses(record: CaseReport) -> list[DroppedFact]:
 _SP = "[ \t\u00a0\u2009\u200a\u202f]"
 """A space inside a dose (some articles write "23.75\u200amg" with a hair space)."""
 _NUMBER = (
-    rf"\d+(?:[.,]\d+)*(?:{_SP}?[–-]{_SP}?\d+(?:[.,]\d+)*)?"
+    rf"\d+(?:[.,]\d+)*(?:/\d+(?:[.,]\d+)?)?(?:{_SP}?[–-]{_SP}?\d+(?:[.,]\d+)*)?"
     rf"(?:{_SP}?[×x]{_SP}?10[⁰¹²³⁴⁵⁶⁷⁸⁹]+)?"
 )
-_AMOUNT_UNIT = r"(?:mg|g|gm|mcg|µg|μg|ug|ng|IU|U|units?|mL|ml|L|mmol|mEq|Gy|cGy|MBq|mCi)"
+_AMOUNT_UNIT = (
+    r"(?:million[ \t]+(?:international[ \t]+)?units|MIU|mg|g|gm|mcg|µg|μg|ug|ng|IU|U|units?|mL"
+    r"|ml|L|mmol|mEq|Gy|cGy|MBq|mCi)"
+)
 _PER = rf"(?:/|{_SP}per{_SP})(?:kg|m²|m2|day|d|h|hr|hour|min|minute|week|wk|month|mo|dose)(?![\w²])"
 _DOSE_UNIT = (
     rf"{_AMOUNT_UNIT}(?:{_PER})*"
@@ -558,13 +561,15 @@ _DOSE_UNIT = (
 )
 _ROUTE = (
     r"(?:subcutaneously|intravenously|orally|intramuscularly|intrathecally|intravitreally|"
-    r"topically|sublingually|by[ \t]+mouth|IV|PO|SC|IM|i\.v\.|p\.o\.|s\.c\.|i\.m\.)(?!\w)"
+    r"topically|sublingually|nebuli[sz]ed|inhaled|intranasally|rectally|transdermally"
+    r"|by[ \t]+mouth|IV|PO|SC|IM|i\.v\.|p\.o\.|s\.c\.|i\.m\.)(?!\w)"
 )
 _FREQUENCY = (
     rf"(?:(?:once|twice|thrice|\d+|one|two|three|four|five|six){_SP}+(?:times{_SP}+)?"
     rf"(?:daily|a{_SP}+day|per{_SP}+day|weekly|a{_SP}+week|per{_SP}+week|monthly|a{_SP}+month)"
     rf"|daily|weekly|monthly|nightly|every{_SP}+other{_SP}+(?:day|week)"
-    rf"|every{_SP}+\d+(?:{_SP}?[–-]{_SP}?\d+)?{_SP}*(?:h|hrs?|hours?|days?|weeks?|months?)"
+    rf"|every{_SP}+\d+(?:{_SP}?[–-]{_SP}?\d+)?{_SP}*(?:h|hrs?|hours?|days?|weeks?|months?|min"
+    rf"|mins|minutes?)|at{_SP}+(?:night|bedtime)|in{_SP}+the{_SP}+(?:morning|evening)"
     rf"|q{_SP}?\d+{_SP}?h|qd|bid|tid|qid|tiw|per{_SP}+day|a{_SP}+day)(?!\w)"
 )
 _NOT_AN_AMOUNT = rf"(?!{_SP}*{_AMOUNT_UNIT}(?!\w))"
@@ -591,14 +596,22 @@ _DOSE_ENDS = (
     rf"(?!{_SP}+in{_SP}+total)"
     rf"(?=[ \t]*(?:[.,;:)\]\n]|$)|{_SP}+(?:was|were|is|are|had|has|given|administered|started|"
     r"initiated|continued|added|infused|for|from|on|in|at|and|with|as|by|over|via|until|to|x|×|"
-    r"then|followed|which|that|but|during|after|before|each|\())"
+    r"then|followed|which|that|but|during|after|before|each|\(|[a-z]{3,}ed\b))"
 )
 """What may follow a dose: the end of a clause or a verb, time or linking word; not another
 name ("375 mg/m² rituximab", "2 g of methylprednisolone"), nor "trough", "level" (a drug level
 is a laboratory value)."""
 _ABBREVIATION = r"\((?=(?-i:[^()]*[A-Z]))[A-Za-z0-9αβγ+\-]{1,12}\)"
+_STARTED_AT = (
+    r"(?:was|were)\s+(?:(?:re)?started|initiated|commenced|begun|given|administered|delivered"
+    r"|infused|prescribed|continued|maintained|dosed)\s+(?:at|with)"
+    r"|(?:was|were)\s+titrated\s+(?:up\s+)?to"
+)
+"""Words between the name and its dose that give it ("Vancomycin was started at 15 mg/kg",
+"Clozapine was titrated to 300 mg daily"); not "increased to", "reduced to", a change."""
 _DOSE_AFTER_NAME = re.compile(
-    rf"^(?:{_SP}*{_ABBREVIATION})?(?P<comma>,)?{_SP}+(?:at{_SP}+)?(?P<d>{DOSE}){_DOSE_ENDS}",
+    rf"^(?:{_SP}*{_ABBREVIATION})?(?P<comma>,)?{_SP}+(?:(?:at|of|{_STARTED_AT}){_SP}+)?"
+    rf"(?P<d>{DOSE}){_DOSE_ENDS}",
     re.IGNORECASE,
 )
 _DOSE_IN_NAME = re.compile(
@@ -674,15 +687,27 @@ def _sentence_bounds(text: str, at: int, end: int) -> tuple[int, int]:
     return lo, hi
 
 
-def _given_here(text: str, at: int, end: int) -> bool:
+def _given_here(text: str, at: int, end: int, name: tuple[int, int] | None = None) -> bool:
     """Whether the words around ``text[at:end]`` (a name and its dose; up to 50 characters
-    before and 40 after, within the sentence) read as a dose given to this patient."""
+    before and 40 after, within the sentence) read as a dose given to this patient; the name's
+    own words (`name`, its bounds) are not read ("fresh frozen plasma" is no plasma level)."""
     lo, hi = _sentence_bounds(text, at, end)
-    return _NOT_GIVEN.search(text[max(lo, at - 50) : min(hi, end + 40)]) is None
+    a, b = max(lo, at - 50), min(hi, end + 40)
+    window = text[a:b]
+    if name is not None:
+        n0, n1 = max(name[0], a) - a, max(min(name[1], b) - a, 0)
+        window = window[:n0] + " " * max(n1 - n0, 0) + window[n1:]
+    return _NOT_GIVEN.search(window) is None
 
 
-_DOSE_IN_BRACKETS = re.compile(rf"^{_SP}*\({_SP}*(?P<d>{DOSE}){_SP}*\)", re.IGNORECASE)
-"""A dose alone in brackets right after the name ("erlotinib (150 mg daily)")."""
+_DOSE_IN_BRACKETS = re.compile(
+    rf"^{_SP}*\({_SP}*(?:(?=(?-i:[^(),]*[A-Z]))[A-Za-z0-9αβγ+\-]{{1,12}},{_SP}*)?(?P<d>{DOSE})"
+    rf"(?:{_SP}+(?:for|over|x|×){_SP}+[^()]{{1,24}})?{_SP}*\)",
+    re.IGNORECASE,
+)
+"""A dose alone in brackets right after the name, perhaps after its abbreviation and before
+how long ("erlotinib (150 mg daily)", "busulfan (Bu, 3.2 mg/kg/day)", "rituximab (375 mg/m2
+weekly for four weeks)")."""
 _DOSE_BEFORE_NAME = re.compile(
     rf"(?<![\w.,/+\-–])(?P<d>{DOSE}){_SP}+(?:of{_SP}+)?"
     r"(?:(?:oral|intravenous|IV|i\.v\.|subcutaneous|intramuscular|inhaled|nebuli[sz]ed)[ \t]+)?$",
@@ -717,14 +742,14 @@ def _dose_at(text: str, at: int, name: str) -> tuple[str, int, int] | None:
         comma = "comma" in after.re.groupindex and after.group("comma")
         if comma and not _AFTER_COMMA_DOSE.match(text[end + after.end() :]):
             return None  # "After rituximab, 2 g ..." may be the next drug's; ", 10 mg daily," not
-        if not _given_here(text, at, end + after.end()):
+        if not _given_here(text, at, end + after.end(), (at, end)):
             return None
         return after.group("d"), at, end + after.end("d")
     lo = max(_sentence_bounds(text, at, end)[0], at - 120)
     before = _DOSE_BEFORE_NAME.search(text[lo:at])
     if before is None or not _LEADS_TO_DOSE.search(text[lo : lo + before.start()]):
         return None
-    if not _given_here(text, lo + before.start(), end):
+    if not _given_here(text, lo + before.start(), end, (at, end)):
         return None
     return before.group("d"), lo + before.start("d"), end
 
@@ -773,7 +798,9 @@ def doses_from_words(record: CaseReport, text: str) -> list[DroppedFact]:
       model's name goes to ``dropped``.
     - A treatment with no dose gets the dose the case text writes right after its name
       ("filgrastim 5 µg/kg/day", "infliximab 5 mg/kg", "aspirin (ASA) 300 mg", "acyclovir,
-      10 mg/kg every 8 h for 14 days,", "erlotinib (150 mg daily)"), else right before it
+      10 mg/kg every 8 h for 14 days,", "erlotinib (150 mg daily)", "busulfan (Bu, 3.2
+      mg/kg/day)", "vancomycin was started at 15 mg/kg", "radiotherapy of 45 Gy in 25
+      fractions"; not "reduced to 5 mg", a change), else right before it
       after a verb of giving, a linking word or the start of a clause ("2 mg/kg/month of
       canakinumab", "with 1500 mg weekly erlotinib"; not "cyclophosphamide 750 mg/m²
       doxorubicin"), and the words from the one to the other become its quote, so it states
@@ -883,7 +910,7 @@ def dose_words(record: CaseReport, text: str) -> list[DroppedFact]:
             continue
         lo, _ = _sentence_bounds(text, at, at + len(t.name))
         m = _STRENGTH_BEFORE.search(text, max(lo, at - 60), at)
-        if m is None or not _given_here(text, m.start(), at + len(t.name)):
+        if m is None or not _given_here(text, m.start(), at + len(t.name), (at, at + len(t.name))):
             continue
         quote = _anchor(t.evidence.quote, text, m.start(), at + len(t.name))
         if quote is None:

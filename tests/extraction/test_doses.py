@@ -53,6 +53,26 @@ def _doses(
         ("2 units of packed red cells were given at once.", "packed red cells",
          "2 units"),
         ("He was treated with 5 mg/kg intravenous infliximab.", "infliximab", "5 mg/kg"),
+        # the first dose audit's misses (out/audit-s21a): a verb of giving between the name
+        # and the dose (until the twenty-first session words between were never read),
+        # brackets with an abbreviation or a length, more routes, frequencies and amounts
+        ("Vemurafenib was started at 960 mg twice daily.", "Vemurafenib", "960 mg twice daily"),
+        ("Clozapine was titrated to 300 mg daily.", "Clozapine", "300 mg daily"),
+        ("External beam radiotherapy of 45 Gy in 25 fractions was delivered.",
+         "External beam radiotherapy", "45 Gy in 25 fractions"),
+        ("Busulfan (Bu, 3.2 mg/kg/day) was given.", "Busulfan", "3.2 mg/kg/day"),
+        ("Rituximab (375 mg/m2 weekly for four weeks) was given.", "Rituximab",
+         "375 mg/m2 weekly"),
+        ("He received 4 units of fresh frozen plasma before surgery.", "fresh frozen plasma",
+         "4 units"),
+        ("Rocuronium 0.6 mg/kg facilitated intubation.", "Rocuronium", "0.6 mg/kg"),
+        ("Sacubitril-valsartan 49/51 mg twice daily was started.", "Sacubitril-valsartan",
+         "49/51 mg twice daily"),
+        ("Salbutamol 5 mg nebulised every 20 minutes was given.", "Salbutamol",
+         "5 mg nebulised every 20 minutes"),
+        ("Lithium was restarted at 400 mg at night.", "Lithium", "400 mg at night"),
+        ("Benzathine penicillin G 2.4 million units was given.", "Benzathine penicillin G",
+         "2.4 million units"),
     ],
 )  # fmt: skip
 def test_a_dose_written_right_after_the_name(sentence: str, name: str, dose: str) -> None:
@@ -69,8 +89,10 @@ def test_a_dose_written_right_after_the_name(sentence: str, name: str, dose: str
         ("Transfusion levels of 6.8 g/dL were reached.", "Transfusion"),
         # a cell count is not written as a dose unit here
         ("Ciltacabtagene autoleucel 0.71 × 10⁶ cells/kg followed.", "Ciltacabtagene autoleucel"),
-        # words between the name and the number
-        ("Vemurafenib was started at 960 mg twice daily.", "Vemurafenib"),
+        # words between the name and the number that change the dose, or no amount
+        ("Prednisone was reduced to 5 mg daily.", "Prednisone"),
+        ("Tacrolimus was started at a trough of 8 ng/mL.", "Tacrolimus"),
+        ("Blood pressure was 120/80 mmHg on amlodipine.", "amlodipine"),
         # laboratory values, drug levels and concentrations (an audit's attacks)
         ("Potassium 3.1 mmol/L was low.", "Potassium"),
         ("Tacrolimus 12 ng/mL trough level was high.", "Tacrolimus"),
@@ -224,6 +246,8 @@ def test_a_name_that_is_only_a_dose_is_not_cut() -> None:
          "doses_from_words", "2 mg/kg/month"),
         ("On day 7 she was given erlotinib (150 mg daily) for the relapse.", "erlotinib",
          "doses_from_words", "150 mg daily"),
+        ("On day 7 vancomycin was started at 15 mg/kg every 12 hours.", "vancomycin",
+         "doses_from_words", "15 mg/kg every 12 hours"),
         # v54 (`dose_words`): the quote is widened to take the dose word in
         ("On day 2 she was treated with high-dose furosemide and fluids.", "furosemide",
          "dose_words", "high-dose"),

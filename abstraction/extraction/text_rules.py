@@ -1254,7 +1254,8 @@ _FOLLOW_SAID = re.compile(
     r"(?:(?:last|latest|final|most[ \t]+recent)[ \t]+)?"
     rf"(?:{_COUNT}[ \t-]+(?:days?|weeks?|months?|years?)[ \t-]+)?follow(?:ed)?[- ]up\b|"
     r"(?:after|during|over)[ \t]+(?:an?[ \t]+)?(?:[\w-]+[ \t]+){0,3}?(?:of[ \t]+)?follow[- ]?up\b|"
-    r"follow[- ]?up[ \t]+(?:period[ \t]+)?(?:of|over|for|lasting|spanning)\b"
+    r"follow[- ]?up[ \t]+(?:period[ \t]+)?(?:of|over|for|lasting|spanning|throughout"
+    r"|extending[ \t]+(?:over|to))\b|\binto[ \t]+(?:the[ \t]+|her[ \t]+|his[ \t]+)?follow[- ]?up\b"
     r"|followed(?:[- ]up)?[ \t]+for\b|"
     rf"at[ \t]+{_COUNT}[ \t-]+(?:days?|weeks?|months?|years?)[ \t]+(?:of[ \t]+)?follow[- ]?up\b|"
     r"(?:total|overall)[ \t]+follow[- ]?up[ \t]+(?:period[ \t]+|duration[ \t]+|time[ \t]+)?"
@@ -1281,8 +1282,9 @@ the patient that tells no death or relapse."""
 _NOT_A_FOLLOW_UP = re.compile(
     r"\b(?:will|would|shall|plan(?:ned|s)?|scheduled|recommend\w*|advis\w*|should|needs?|"
     r"required|suggest\w*|usually|typically|generally|had[ \t]+been[ \t]+followed|"
-    r"before[ \t]+(?:the|this|his|her)[ \t]+(?:current|present|index)?[ \t]*"
-    r"(?:presentation|admission|illness|diagnosis))\b",
+    r"had[ \t]+(?:undergone|had|received)[ \t]+(?:\w+[ \t]+)?follow|"
+    r"(?:before|prior[ \t]+to)[ \t]+(?:(?:the|this|his|her)[ \t]+)?(?:current|present|index)?[ \t]*"
+    r"(?:presentation|presenting|admission|illness|diagnosis))\b",
     re.IGNORECASE,
 )
 """A sentence about follow-up that is a plan or advice ("She will be followed up for 5 years",
@@ -1601,7 +1603,7 @@ _CAUSE_OF_DEATH = re.compile(
     r"|\bfatal\s+outcome\s+(?:due\s+to|from|secondary\s+to|caused\s+by)\s+"
     rf"{_NOT_KNOWN}(?P<cause11>[^.;()]{{3,160}}?)(?=\s*[.;(]|$)"
     r"|(?:\b(?:his|her|the(?:\s+patient's)?)\s+(?:(?:clinical|final|ultimate)\s+)?|^\s*)outcome"
-    r"\s+was\s+death\s+(?:due\s+to|from|secondary\s+to|caused\s+by|as\s+a\s+result\s+of)\s+"
+    r"(?:\s+was|\s*:)\s+death\s+(?:due\s+to|from|secondary\s+to|caused\s+by|as\s+a\s+result\s+of)\s+"
     rf"{_NOT_KNOWN}(?P<cause12>[^.;()]{{3,160}}?)(?=\s*[.;(]|$)"
     r"|\bwe\s+(?:(?:unfortunately|sadly|eventually|ultimately|finally)\s+)?lost\s+(?:the\s+patient"
     r"|him|her|our\s+patient)\s+to\s+(?!(?:further\s+)?follow)"
@@ -1714,7 +1716,8 @@ _FATAL = re.compile(
     r"\b(?:(?:her|his|the(?:\s+patient's)?)\s+(?:clinical\s+|final\s+)?(?:outcome|course)\s+was\s+"
     r"(?:fatal|lethal|death)|(?:she|he|the\s+patient)\s+had\s+a\s+(?:fatal|lethal)\s+outcome"
     r"|we\s+(?:(?:unfortunately|sadly|eventually|ultimately|finally)\s+)?lost\s+(?:the\s+patient"
-    r"|him|her|our\s+patient)\b(?!\s+to\s+(?:further\s+)?follow))",
+    r"|him|her|our\s+patient)\b(?!\s+to\s+(?:further\s+)?follow))"
+    r"|^\s*(?:clinical\s+|final\s+)?outcome\s*:\s*(?:death|died|fatal)\b",
     re.IGNORECASE,
 )
 """A death told as the outcome ("The outcome was fatal", "Her clinical course was fatal"):

@@ -1335,6 +1335,8 @@ def test_the_death_and_its_cause_do_not_share_one_evidence() -> None:
         # the twenty-first session, from the last audit's leftovers
         ("Follow-up over 18 months showed no recurrence.", "18 months"),
         ("Follow-up lasting 2 years was uneventful.", "2 years"),
+        ("Follow-up extending over 3 years showed no relapse.", "3 years"),
+        ("Twenty months into follow-up, he remains well.", "Twenty months"),
     ],
 )
 def test_follow_up_told_in_more_shapes(text: str, follow_up: str) -> None:
@@ -1355,6 +1357,9 @@ def test_follow_up_told_in_more_shapes(text: str, follow_up: str) -> None:
         ("We lost him to follow-up.", None, None),
         ("We lost the patient to follow-up after 2 years.", None, None),
         ("The patient was lost to follow-up.", None, None),
+        ("Outcome: death due to septic shock.", "died", "septic shock"),
+        ("Outcome: death.", "died", None),
+        ("Outcome: discharged home.", None, None),
         # another person's death told so
         ("His mother died not of cancer but of a stroke.", None, None),
     ],
@@ -1363,3 +1368,19 @@ def test_a_death_told_as_the_outcome_or_a_loss(
     text: str, status: str | None, cause: str | None
 ) -> None:
     assert _outcome(text)[:2] == (status, cause)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a follow-up before this admission (the first outcome audit of the twenty-first
+        # session, out/audit-s21c: "follow-up for" read it as the patient's follow-up)
+        "He had undergone follow-up for 5 years for a thyroid nodule before presenting with "
+        "dyspnea.",
+        "Before admission, he had undergone follow-up for 5 years for a nodule.",
+        "He was followed for 2 years for Crohn disease prior to this admission.",
+        "Follow-up for 5 years is recommended.",
+    ],
+)
+def test_no_follow_up_before_this_admission(text: str) -> None:
+    assert _outcome(text, "follow_up_from_text")[2] is None

@@ -1041,12 +1041,15 @@ _DISEASE_NAMED = re.compile(
     r"|cat[- ]scratch|trench|undulant|Pontiac|West\s+Nile|Rift\s+Valley|(?:familial\s+)?"
     r"Mediterranean|h(?:a)?emorrhagic|puerperal|African\s+tick[- ]bite)\s+fevers?\b"
     r"|\bfebrile\s+(?:seizures?|convulsions?|status\s+epilepticus)"
-    r"|\bwhooping\s+cough\b",
+    r"|\bwhooping\s+cough\b|\bcough\s+(?:reflex|test)\b|\bfever\s+blisters?\b"
+    r"|\b(?:pulmonary(?:\s+arterial)?|portal|(?:idiopathic\s+|benign\s+)?intracranial|ocular"
+    r"|intra-?abdominal|venous|pulmonary\s+venous)\s+hypertension\b|\bdiabetes\s+insipidus\b",
     re.IGNORECASE,
 )
 """Diseases named with a word of a sign ("rheumatic fever", "febrile seizures", "whooping
-cough"): "fever" or "cough" found only there is not stated (the twentieth session's last
-audit)."""
+cough", "pulmonary hypertension", "diabetes insipidus"), and signs' other names ("cough
+reflex", "fever blisters"): "fever", "cough", "hypertension" or "diabetes" found only there is
+not stated (the twentieth session's last audit; the twenty-first session's first)."""
 _DOSE_IN = re.compile(
     r"\d[\d.,]*\s*(?:mg|g|µg|μg|mcg|ng|units?|IU|mL|ml|L|mmol|mEq|Gy)(?:/(?:m2|m²|kg|day|d|h))?\b"
 )
@@ -1518,7 +1521,7 @@ the last support audit): the denial is still the name's."""
 _DENIED_RIGHT_AFTER = re.compile(
     r"^(?:-free\b|[\s-]+(?:neg|negative)\b|\s*[-−–]\s*(?:[,.;)]|$)"
     r"|\s*\(\s*(?:[-−–]|neg|negative|absent)\s*\)"
-    r"|\s*[:,]\s*(?:no|none|absent|negative|nil)\s*(?:[,.;)]|$)"
+    r"|\s*[:,—–-]\s*(?:no|none|absent|negative|nil)\s*(?:[,.;)]|$)"
     r"|\s+(?:ruled\s+out|excluded)\b(?!\s+(?:as|that|from)\b))",
     re.IGNORECASE,
 )
@@ -2288,7 +2291,7 @@ def _mention_denials(name: str, clause: str, *, of_patient: bool = False) -> lis
         ]
     starts = [0] + [h.end() for h in hits]
     return [
-        _denies(*_past_definition(name, clause[lo : h.start()], clause[h.end() :]))
+        _denies(*_past_definition(name, clause[lo : h.start()], clause[h.end() :]), name=name)
         and not (of_patient and _said_of_other(_basic(_patients(clause[: h.start()]), {}).split()))
         for lo, h in zip(starts, hits, strict=False)
     ]
@@ -2627,7 +2630,14 @@ _NEITHER_THE_PATIENT = re.compile(
 another person is named before the name ("Neither the patient nor his wife was febrile")."""
 
 
-def _denies(before: str, after: str) -> bool:
+_A_SIGN = re.compile(
+    r"\b(?:signs?|tests?|reflex(?:es)?|manoeuvres?|maneuvers?|phenomenon)$", re.IGNORECASE
+)
+"""A sign or a bedside test by its name: "negative" right before it denies it ("a negative
+Romberg sign"; the twenty-first session's support audit), unlike "negative T waves"."""
+
+
+def _denies(before: str, after: str, name: str = "") -> bool:
     """Whether the words around a finding's name in its clause deny it: "was absent" / "were
     not seen" / "pain-free" after it (`_denied_after`), or a word of negation before it with
     the words between (the gap) saying nothing else:
@@ -2662,6 +2672,8 @@ def _denies(before: str, after: str) -> bool:
     if _LATER_AFTER.match(after):
         return False  # "No fever on admission, but it developed on day 3"
     word, gap = tail[at[-1]], tail[at[-1] + 1 :]
+    if word == "negative" and not gap and _A_SIGN.search(name):
+        return True  # "a negative Romberg sign", "negative Kernig's sign"
     if word in _NEEDS_NEXT and gap[:1] != [_NEEDS_NEXT[word]]:
         return False  # "negative" of another item ("8 negative), anti-ds DNA"), not "negative for"
     if word in _VERB_NEGATIONS:  # "did not have fever", "did not report any weight loss or

@@ -2737,6 +2737,18 @@ def test_the_case_s_lesson_is_not_the_patient_s_account(text: str, kept: bool) -
         ("fever", "present", "He had febrile neutropenia.", True),
         ("fever", "present", "He had rheumatic fever as a child and now a fever.", True),
         ("cough", "present", "He had whooping cough.", False),
+        # the twenty-first session's support audit (out/audit-s21b)
+        ("hypertension", "present", "She had pulmonary hypertension due to scleroderma.", False),
+        ("hypertension", "present", "She had hypertension and pulmonary hypertension.", True),
+        ("diabetes", "present", "She had central diabetes insipidus.", False),
+        ("fever", "present", "He had fever blisters on his lip.", False),
+        ("cough", "present", "The cough reflex was intact.", False),
+        ("Romberg sign", "present", "The patient had a negative Romberg sign.", False),
+        ("Romberg sign", "absent", "The patient had a negative Romberg sign.", True),
+        ("T waves", "present", "The ECG showed negative T waves.", True),
+        ("murmur", "present", "Murmur — absent; rub — present.", False),
+        ("murmur", "absent", "Murmur — absent; rub — present.", True),
+        ("rub", "present", "Murmur — absent; rub — present.", True),
     ],
 )  # fmt: skip
 def test_the_last_support_audit_s_leftovers(

@@ -631,7 +631,8 @@ _NOT_GIVEN = re.compile(
     r"\b(?:not|no|never|without|planned|plan|considered|recommended|proposed|usually|typically|"
     r"routinely|should|would|could|may|might|will|patients|cases|reported|refused|declined|"
     r"discussed|scheduled|contraindicated|instead|rather|standard|usual|advised|indicated|"
-    r"total|cumulative|measured|level|levels|concentrations?|serum|plasma|trough|noted)\b"
+    r"total|cumulative|measured|level|levels|concentrations?|serum|plasma|trough|noted|maximum"
+    r"|maximal|max|allowed|permitted|limit|withheld|held)\b"
     r"|\[\d",
     re.IGNORECASE,
 )
@@ -687,11 +688,22 @@ def _sentence_bounds(text: str, at: int, end: int) -> tuple[int, int]:
     return lo, hi
 
 
+_ANOTHER_PERSON = re.compile(
+    rf"\b(?:{_RELATIVES}|twin|donor|parents?|relatives?|cousin|aunt|uncle|grand\w+|friend"
+    r"|partner|colleague|roommate|another\s+patient|other\s+patients?)\b",
+    re.IGNORECASE,
+)
+"""Another person before the name in its sentence: the dose is not this patient's ("Her
+sister had responded to eculizumab 900 mg weekly"; the second dose audit, out/audit-s21d)."""
+
+
 def _given_here(text: str, at: int, end: int, name: tuple[int, int] | None = None) -> bool:
     """Whether the words around ``text[at:end]`` (a name and its dose; up to 50 characters
     before and 40 after, within the sentence) read as a dose given to this patient; the name's
     own words (`name`, its bounds) are not read ("fresh frozen plasma" is no plasma level)."""
     lo, hi = _sentence_bounds(text, at, end)
+    if _ANOTHER_PERSON.search(text, lo, name[0] if name else at):
+        return False  # "Her twin brother had received 2 units of packed red cells"
     a, b = max(lo, at - 50), min(hi, end + 40)
     window = text[a:b]
     if name is not None:

@@ -127,6 +127,11 @@ def test_a_dose_written_right_after_the_name(sentence: str, name: str, dose: str
         ("A cumulative dose of 450 mg/m2 of doxorubicin was reached.", "doxorubicin"),
         ("Patients usually receive 500 mg of amoxicillin.", "amoxicillin"),
         ("A serum level of 20 mg/L of vancomycin was found.", "vancomycin"),
+        # a limit, a dose withheld, another person's (the second dose audit, out/audit-s21d)
+        ("A maximum dose of 3 mg/kg of lidocaine was allowed.", "lidocaine"),
+        ("Heparin 5000 units was withheld because of the bleeding.", "Heparin"),
+        ("Her twin brother had received 2 units of packed red cells.", "packed red cells"),
+        ("Her sister had responded to eculizumab 900 mg weekly.", "eculizumab"),
         # a dose in brackets that is not one alone
         ("She took erlotinib (150 mg daily in other trials) alone.", "erlotinib"),
     ],

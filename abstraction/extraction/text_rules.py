@@ -631,8 +631,8 @@ _NOT_GIVEN = re.compile(
     r"\b(?:not|no|never|without|planned|plan|considered|recommended|proposed|usually|typically|"
     r"routinely|should|would|could|may|might|will|patients|cases|reported|refused|declined|"
     r"discussed|scheduled|contraindicated|instead|rather|standard|usual|advised|indicated|"
-    r"total|cumulative|measured|level|levels|concentrations?|serum|plasma|trough|noted|maximum"
-    r"|maximal|max|allowed|permitted|limit|withheld|held)\b"
+    r"total|cumulative|measured|level|levels|concentrations?|serum|plasma|trough|noted|allowed"
+    r"|permitted|limit|withheld|held)\b"
     r"|\[\d",
     re.IGNORECASE,
 )
@@ -702,7 +702,9 @@ def _given_here(text: str, at: int, end: int, name: tuple[int, int] | None = Non
     before and 40 after, within the sentence) read as a dose given to this patient; the name's
     own words (`name`, its bounds) are not read ("fresh frozen plasma" is no plasma level)."""
     lo, hi = _sentence_bounds(text, at, end)
-    if _ANOTHER_PERSON.search(text, lo, name[0] if name else at):
+    first = name[0] if name else at
+    clause = max((m.end() for m in re.finditer(r"[;:]", text[lo:first])), default=0)
+    if _ANOTHER_PERSON.search(text, lo + clause, first):
         return False  # "Her twin brother had received 2 units of packed red cells"
     a, b = max(lo, at - 50), min(hi, end + 40)
     window = text[a:b]

@@ -71,6 +71,10 @@ def _doses(
         ("Salbutamol 5 mg nebulised every 20 minutes was given.", "Salbutamol",
          "5 mg nebulised every 20 minutes"),
         ("Lithium was restarted at 400 mg at night.", "Lithium", "400 mg at night"),
+        # another person in an earlier clause, a cap in brackets
+        ("Her sister had responded to imatinib; she received dasatinib 100 mg daily.",
+         "dasatinib", "100 mg daily"),
+        ("Vincristine 1.5 mg/m2 (maximum 2 mg) was given weekly.", "Vincristine", "1.5 mg/m2"),
         ("Benzathine penicillin G 2.4 million units was given.", "Benzathine penicillin G",
          "2.4 million units"),
     ],

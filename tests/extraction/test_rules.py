@@ -1360,6 +1360,20 @@ def test_follow_up_told_in_more_shapes(text: str, follow_up: str) -> None:
         ("Outcome: death due to septic shock.", "died", "septic shock"),
         ("Outcome: death.", "died", None),
         ("Outcome: discharged home.", None, None),
+        # the second outcome audit of the twenty-first session (out/audit-s21f)
+        (
+            "We lost him to overwhelming sepsis 2 days after admission.",
+            "died",
+            "overwhelming sepsis",
+        ),
+        ("He lost his battle with pancreatic cancer.", "died", "pancreatic cancer"),
+        ("He lost his fight against leukemia.", "died", "leukemia"),
+        (
+            "Death was due not to the primary tumor but to neutropenic sepsis.",
+            "died",
+            "neutropenic sepsis",
+        ),
+        ("He died with pneumonia.", "died", None),
         # another person's death told so
         ("His mother died not of cancer but of a stroke.", None, None),
     ],

@@ -1521,7 +1521,8 @@ the last support audit): the denial is still the name's."""
 _DENIED_RIGHT_AFTER = re.compile(
     r"^(?:-free\b|[\s-]+(?:neg|negative)\b|\s*[-−–]\s*(?:[,.;)]|$)"
     r"|\s*\(\s*(?:[-−–]|neg|negative|absent)\s*\)"
-    r"|\s*[:,—–-]\s*(?:no|none|absent|negative|nil)\s*(?:[,.;)]|$)"
+    r"|\s*[:,—–-]\s*(?:no|none|absent|negative|nil|denied)\s*(?:[,.;)]|$)"
+    r"|\s+nil\s*(?:[,.;)]|$)"
     r"|\s+(?:ruled\s+out|excluded)\b(?!\s+(?:as|that|from)\b))",
     re.IGNORECASE,
 )

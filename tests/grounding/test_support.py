@@ -2749,6 +2749,11 @@ def test_the_case_s_lesson_is_not_the_patient_s_account(text: str, kept: bool) -
         ("murmur", "present", "Murmur — absent; rub — present.", False),
         ("murmur", "absent", "Murmur — absent; rub — present.", True),
         ("rub", "present", "Murmur — absent; rub — present.", True),
+        # the second support audit (out/audit-s21e)
+        ("fever", "present", "Fever — denied; cough — present.", False),
+        ("fever", "absent", "Fever — denied; cough — present.", True),
+        ("vomiting", "present", "Vomiting nil.", False),
+        ("vomiting", "absent", "Vomiting nil.", True),
     ],
 )  # fmt: skip
 def test_the_last_support_audit_s_leftovers(

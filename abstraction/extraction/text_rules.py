@@ -697,6 +697,16 @@ _ANOTHER_PERSON = re.compile(
 sister had responded to eculizumab 900 mg weekly"; the second dose audit, out/audit-s21d)."""
 
 
+_A_DEVICE = re.compile(
+    r"\b(?:balloons?|pumps?|catheters?|stents?|valves?|prosthes[ie]s|drains?|tubes?|devices?"
+    r"|implants?|pacemakers?|shunts?|sheaths?|cannula[es]?|ports?|clips?|coils?|filters?|mesh"
+    r"|plates?|screws?|nails?|wires?|occluders?|expanders?)\b",
+    re.IGNORECASE,
+)
+"""A device by its name: a number with a unit after it is its size or volume ("balloon pump
+(40 mL)", the third dose audit, out/audit-s21g), not a dose."""
+
+
 def _given_here(text: str, at: int, end: int, name: tuple[int, int] | None = None) -> bool:
     """Whether the words around ``text[at:end]`` (a name and its dose; up to 50 characters
     before and 40 after, within the sentence) read as a dose given to this patient; the name's
@@ -853,6 +863,8 @@ def doses_from_words(record: CaseReport, text: str) -> list[DroppedFact]:
     for i, t in enumerate(record.treatments):
         if _COMBINATION.search(t.name):
             continue  # "rituximab and bendamustine 90 mg/m²": the dose is one drug's
+        if _A_DEVICE.search(t.name):
+            continue  # "An intra-aortic balloon pump (40 mL)": a device's size, not a dose
         hit = _dose_mention(t, text, start, names[squash(t.name)])
         if hit is None:
             continue

@@ -136,6 +136,8 @@ def test_a_dose_written_right_after_the_name(sentence: str, name: str, dose: str
         ("Heparin 5000 units was withheld because of the bleeding.", "Heparin"),
         ("Her twin brother had received 2 units of packed red cells.", "packed red cells"),
         ("Her sister had responded to eculizumab 900 mg weekly.", "eculizumab"),
+        # a device's volume (the third dose audit, out/audit-s21g)
+        ("An intra-aortic balloon pump (40 mL) was inserted.", "intra-aortic balloon pump"),
         # a dose in brackets that is not one alone
         ("She took erlotinib (150 mg daily in other trials) alone.", "erlotinib"),
     ],

@@ -1003,7 +1003,11 @@ def _cut_adjective(name: str, sentence: str) -> bool:
     word = _LEADING.sub("", name).strip()
     cut = _LEADING.match(name) is not None  # "with indurated": a phrase cut at both ends
     if (
-        not (_QUALIFIER.fullmatch(word) or (cut and _CUT_ADJECTIVE.fullmatch(word)))
+        not (
+            _QUALIFIER.fullmatch(word)
+            or _A_QUALITY.fullmatch(word)
+            or (cut and _CUT_ADJECTIVE.fullmatch(word))
+        )
         or (at := _name_pattern(word)) is None
     ):
         return False
@@ -1747,6 +1751,13 @@ _QUALIFIER = re.compile(
 "facial" of "no facial weakness"); not a noun in "-al" ("withdrawal").  Not "-ic", "-ous",
 "-ar": tried in the seventeenth session and withdrawn after a helper's audit (out/audit-s17:
 "a cyanotic infant", "an icteric man", "turned cyanotic" are said of the patient)."""
+_A_QUALITY = re.compile(
+    r"hard|soft|firm|rubbery|smooth|irregular|mobile|fixed|large|small|multiple|diffuse|mild"
+    r"|moderate|severe|bilateral|unilateral|solitary|giant|huge|tiny",
+    re.IGNORECASE,
+)
+"""A word of size, texture, number or degree alone, cut from the noun it qualifies ("hard" of
+"a hard, non-tender mass"; reading sample 25)."""
 _NEGATION_FIRST = re.compile(
     r"\s*(?:(?:no|none|not|never|without|denie[sd])\b(?![-‐‑]|\s+reflow)|negative\s+(?:for|family|"
     r"medical|past)\b|unremarkable\b|absence\s+of\b|previously\s+(?:healthy|well)\b|"

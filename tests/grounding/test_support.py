@@ -2749,6 +2749,8 @@ def test_the_case_s_lesson_is_not_the_patient_s_account(text: str, kept: bool) -
         ("murmur", "present", "Murmur — absent; rub — present.", False),
         ("murmur", "absent", "Murmur — absent; rub — present.", True),
         ("rub", "present", "Murmur — absent; rub — present.", True),
+        # reading sample 25: a word of texture alone, cut from its noun
+        ("hard", "present", "On examination a hard, non-tender mass replaced the testis.", False),
         # the second support audit (out/audit-s21e)
         ("fever", "present", "Fever — denied; cough — present.", False),
         ("fever", "absent", "Fever — denied; cough — present.", True),

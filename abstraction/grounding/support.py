@@ -1457,6 +1457,12 @@ _HAVING = frozenset(
     | {"been", "become", "becomes", "became", "appear", "appears", "appeared", "seem", "seems"}
     | {"seemed", "look", "looks", "looked", "demonstrate", "demonstrates", "demonstrated"}
 )
+_FINDING_OF = frozenset(
+    {"shortness", "loss", "tightness", "difficulty", "sensation", "feeling", "lack"}
+)
+"""A finding's own first word before "of" ("shortness of breath", "loss of appetite"): in a
+denied list before the name it is an item, not a head ("He denied chest pain, shortness of
+breath, nausea and vomiting"; the twenty-first session's last support audit, out/audit-s21h)."""
 _GAP_FILLERS = frozenset(
     {"significant", "relevant", "past", "prior", "previous", "medical", "known", "personal"}
     | {"notable", "obvious", "apparent", "overt", "definite", "appreciable", "clinical"}
@@ -2694,7 +2700,7 @@ def _denies(before: str, after: str, name: str = "") -> bool:
         while gap and gap[0] in _HAVING:
             gap = gap[1:]
     heads = [w for w, nxt in pairwise(gap) if nxt in ("of", "for")]
-    if any(w not in _DENIED_HEADS for w in heads):
+    if any(w not in _DENIED_HEADS | _FINDING_OF for w in heads):
         return False
     if gap and gap[-1] in _NOT_THE_FINDING:
         return False  # "no new lesions", "no evidence of recurrent melanoma": those were there

@@ -2751,6 +2751,12 @@ def test_the_case_s_lesson_is_not_the_patient_s_account(text: str, kept: bool) -
         ("rub", "present", "Murmur — absent; rub — present.", True),
         # reading sample 25: a word of texture alone, cut from its noun
         ("hard", "present", "On examination a hard, non-tender mass replaced the testis.", False),
+        # the last support audit (out/audit-s21h): a finding named with "of" inside a list
+        ("vomiting", "present", "He denied chest pain, shortness of breath, nausea and vomiting.",
+         False),
+        ("vomiting", "absent", "He denied chest pain, shortness of breath, nausea and vomiting.",
+         True),
+        ("fever", "present", "She had no cause for fever found.", True),
         # the second support audit (out/audit-s21e)
         ("fever", "present", "Fever — denied; cough — present.", False),
         ("fever", "absent", "Fever — denied; cough — present.", True),

@@ -632,7 +632,7 @@ _NOT_GIVEN = re.compile(
     r"routinely|should|would|could|may|might|will|patients|cases|reported|refused|declined|"
     r"discussed|scheduled|contraindicated|instead|rather|standard|usual|advised|indicated|"
     r"total|cumulative|measured|level|levels|concentrations?|serum|plasma|trough|noted|allowed"
-    r"|permitted|limit|withheld|held)\b"
+    r"|permitted|limit|withheld|held|typical|deferred|postponed|unavailable)\b"
     r"|\[\d",
     re.IGNORECASE,
 )
@@ -690,7 +690,8 @@ def _sentence_bounds(text: str, at: int, end: int) -> tuple[int, int]:
 
 _ANOTHER_PERSON = re.compile(
     rf"\b(?:{_RELATIVES}|twin|donor|parents?|relatives?|cousin|aunt|uncle|grand\w+|friend"
-    r"|partner|colleague|roommate|another\s+patient|other\s+patients?)\b",
+    r"|partner|colleague|roommate|another\s+patient|other\s+patients?"
+    r"|(?:her|his)\s+(?:newborn|baby|infant|child|fetus|foetus))\b",
     re.IGNORECASE,
 )
 """Another person before the name in its sentence: the dose is not this patient's ("Her

@@ -136,6 +136,11 @@ def test_a_dose_written_right_after_the_name(sentence: str, name: str, dose: str
         ("Heparin 5000 units was withheld because of the bleeding.", "Heparin"),
         ("Her twin brother had received 2 units of packed red cells.", "packed red cells"),
         ("Her sister had responded to eculizumab 900 mg weekly.", "eculizumab"),
+        # the last dose audit (out/audit-s21j): typical, deferred, unavailable, her newborn's
+        ("A dose of 1.5 mg/kg of lidocaine is typical for this block.", "lidocaine"),
+        ("Apixaban 5 mg twice daily was deferred until after surgery.", "Apixaban"),
+        ("Tocilizumab 8 mg/kg was requested but was unavailable.", "Tocilizumab"),
+        ("Her newborn received nevirapine 2 mg/kg.", "nevirapine"),
         # a device's volume (the third dose audit, out/audit-s21g)
         ("An intra-aortic balloon pump (40 mL) was inserted.", "intra-aortic balloon pump"),
         # a dose in brackets that is not one alone

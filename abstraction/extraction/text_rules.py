@@ -1277,7 +1277,7 @@ _PAUSED = re.compile(
 
 
 _FOLLOW_SAID = re.compile(
-    r"\b(?:(?:at|on|during)[ \t]+(?:the[ \t]+|her[ \t]+|his[ \t]+)?"
+    r"\b(?:(?:at|on|during|by)[ \t]+(?:the[ \t]+|her[ \t]+|his[ \t]+)?"
     r"(?:(?:last|latest|final|most[ \t]+recent)[ \t]+)?"
     rf"(?:{_COUNT}[ \t-]+(?:days?|weeks?|months?|years?)[ \t-]+)?follow(?:ed)?[- ]up\b|"
     r"(?:after|during|over)[ \t]+(?:an?[ \t]+)?(?:[\w-]+[ \t]+){0,3}?(?:of[ \t]+)?follow[- ]?up\b|"
@@ -1288,6 +1288,8 @@ _FOLLOW_SAID = re.compile(
     r"(?:total|overall)[ \t]+follow[- ]?up[ \t]+(?:period[ \t]+|duration[ \t]+|time[ \t]+)?"
     r"(?:was|lasted)\b|follow[- ]?up[ \t]+(?:[\w/-]+[ \t]+){0,2}?at(?=[ \t]+\d)|"
     r"lost[ \t]+to[ \t]+follow[- ]?up|at[ \t]+the[ \t]+time[ \t]+of[ \t]+writing|"
+    r"(?:remains|remained)[ \t]+(?:excellent|undetectable)\b|"
+    r"no[ \t]+(?:evidence[ \t]+of[ \t]+)?(?:recurrence|relapse)[ \t]+(?:at|after)\b|"
     r"(?:last|latest|most[ \t]+recent)[ \t]+(?:clinic[ \t]+)?(?:visit|review|contact|seen))",
     re.IGNORECASE,
 )
@@ -2772,9 +2774,14 @@ hedges."""
 _NOT_AFTER = re.compile(r"^\W*(?:\w+\W+){0,3}?(?:not|never)\b", re.IGNORECASE)
 """Words after it that deny it ("remission was not achieved")."""
 _OTHER_PEOPLE = re.compile(
-    rf"\b(?:{_RELATIVES}|{_OTHER_PATIENTS}|reported|et al|aunt|uncle|grand\w+|cousin|family)\b",
+    rf"\b(?:{_RELATIVES}|{_OTHER_PATIENTS}|et al|aunt|uncle|grand\w+|cousin|family"
+    r"|previously\s+reported|(?:have|has|had)\s+been\s+reported|reported\s+(?:by|in|elsewhere)"
+    r"|(?:was|were|is|are)\s+reported\s+(?:to|as|that)|(?:first|also)\s+reported)\b",
     re.IGNORECASE,
 )
+"""Another person, or the literature, in a sentence ("her mother", "similar patients", "et al",
+"has been reported"); not the patient's own report ("At the 9-month follow-up visit she
+reported no dysphagia": the twenty-first session's last outcome audit, out/audit-s21i)."""
 _BACK_REFERENCE = re.compile(r"\b(?:her|his|the|this|that|its|their|such)[ \t]+$", re.IGNORECASE)
 _TEXT_EVENTS = {
     "relapse": re.compile(r"\b(?:relapse[sd]?|recurrence)\b(?![ \t]+of\b)", re.IGNORECASE),

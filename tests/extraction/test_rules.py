@@ -1337,6 +1337,12 @@ def test_the_death_and_its_cause_do_not_share_one_evidence() -> None:
         ("Follow-up lasting 2 years was uneventful.", "2 years"),
         ("Follow-up extending over 3 years showed no relapse.", "3 years"),
         ("Twenty months into follow-up, he remains well.", "Twenty months"),
+        # the last outcome audit (out/audit-s21i): the patient's own report is no other
+        # person's; "by the"; a lasting state with no word of follow-up
+        ("At the 9-month follow-up visit he reported no dysphagia.", "9-month"),
+        ("He had returned to school by the 6-month follow-up.", "6-month"),
+        ("There was no recurrence at 1 year.", "1 year"),
+        ("Thyroglobulin remained undetectable at 5 years.", "5 years"),
     ],
 )
 def test_follow_up_told_in_more_shapes(text: str, follow_up: str) -> None:
@@ -1394,6 +1400,8 @@ def test_a_death_told_as_the_outcome_or_a_loss(
         "Before admission, he had undergone follow-up for 5 years for a nodule.",
         "He was followed for 2 years for Crohn disease prior to this admission.",
         "Follow-up for 5 years is recommended.",
+        "Similar cases have been reported with a 2-year follow-up.",
+        "There was no relapse after 2 weeks of steroids, and he was discharged.",
     ],
 )
 def test_no_follow_up_before_this_admission(text: str) -> None:

@@ -1503,7 +1503,11 @@ _DENIED_AFTER = re.compile(
     r"|auscultated|appreciated|felt)\b",
     re.IGNORECASE,
 )
-_BUT_FOR = re.compile(r"\b(?:other\s+than|apart\s+from|except|besides|aside\s+from|save\s+for)\b")
+_EXCEPTIONS = (
+    r"(?:other\s+than|apart\s+from|except(?:\s+for)?|besides|aside\s+from|save\s+for"
+    r"|with\s+the\s+exception\s+of)"
+)
+_BUT_FOR = re.compile(rf"\b{_EXCEPTIONS}\b")
 """Between a negation and the name, the words that except it from the denial ("no complaints
 other than fatigue"; the twentieth session's audit)."""
 _LATER_AFTER = re.compile(
@@ -2615,9 +2619,7 @@ _PART_OF_BEFORE = re.compile(
 """What is denied is the name's source or cause, not the name ("The source of the bleeding
 was never identified": the bleeding was there; the twentieth session's support audit)."""
 _EXCEPT_BEFORE = re.compile(
-    r"\b(?:except(?:\s+for)?|apart\s+from|other\s+than|besides|aside\s+from|save\s+for"
-    r"|with\s+the\s+exception\s+of)\s+(?:(?:a|an|the|some|mild|slight|occasional)\s+)?$",
-    re.IGNORECASE,
+    rf"\b{_EXCEPTIONS}\s+(?:(?:a|an|the|some|mild|slight|occasional)\s+)?$", re.IGNORECASE
 )
 """An exception right before the name: what follows denies the rest, not it ("Except for fever,
 review of systems was negative"; the twentieth session's last audit)."""

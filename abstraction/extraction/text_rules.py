@@ -546,7 +546,8 @@ def durations_out_of_doses(record: CaseReport) -> list[DroppedFact]:
 _SP = "[ \t\u00a0\u2009\u200a\u202f]"
 """A space inside a dose (some articles write "23.75\u200amg" with a hair space)."""
 _NUMBER = (
-    rf"\d+(?:[.,]\d+)*(?:/\d+(?:[.,]\d+)?)?(?:{_SP}?[–-]{_SP}?\d+(?:[.,]\d+)*)?"
+    r"(?:(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)(?=[ \t]+units?\b)|"
+    rf"\d+(?:[.,]\d+)*(?:/\d+(?:[.,]\d+)?)?(?:{_SP}?[–-]{_SP}?\d+(?:[.,]\d+)*)?)"
     rf"(?:{_SP}?[×x]{_SP}?10[⁰¹²³⁴⁵⁶⁷⁸⁹]+)?"
 )
 _AMOUNT_UNIT = (
@@ -603,9 +604,13 @@ name ("375 mg/m² rituximab", "2 g of methylprednisolone"), nor "trough", "level
 is a laboratory value)."""
 _ABBREVIATION = r"\((?=(?-i:[^()]*[A-Z]))[A-Za-z0-9αβγ+\-]{1,12}\)"
 _STARTED_AT = (
-    r"(?:was|were)\s+(?:(?:re)?started|initiated|commenced|begun|given|administered|delivered"
+    r"(?:(?:was|were)\s+(?:(?:re)?started|initiated|commenced|begun|given|administered|delivered"
+    r"|infused|prescribed|continued|maintained|dosed)\s+)?(?:at|in)\s+a\s+(?:daily\s+|weekly\s+"
+    r"|single\s+)?dose\s+of"
+    r"|(?:was|were)\s+(?:(?:re)?started|initiated|commenced|begun|given|administered|delivered"
     r"|infused|prescribed|continued|maintained|dosed)\s+(?:at|with)"
     r"|(?:was|were)\s+titrated\s+(?:up\s+)?to"
+    r"|(?:infusion|drip|bolus)\s+(?:was\s+(?:started|given|run)\s+)?(?:at|of)"
 )
 """Words between the name and its dose that give it ("Vancomycin was started at 15 mg/kg",
 "Clozapine was titrated to 300 mg daily"); not "increased to", "reduced to", a change."""
@@ -627,17 +632,27 @@ _QUALIFIED = re.compile(
 """A name whose words before its dose end with one of these is not a drug and its dose
 ("gabapentin up to 3600 mg", "methotrexate at a dose of 15 mg"): it is not cut."""
 _COMBINATION = re.compile(r",|/|\+|\band\b|\bwith\b|\bplus\b", re.IGNORECASE)
+_FIXED_COMBINATION = re.compile(r"[A-Za-z][\w-]*/[A-Za-z][\w-]*")
+"""Two drugs of one product, whose dose is written with a slash too ("sacubitril/valsartan
+49/51 mg", "carbidopa/levodopa 25/100 mg")."""
 _NOT_GIVEN = re.compile(
     r"\b(?:not|no|never|without|planned|plan|considered|recommended|proposed|usually|typically|"
     r"routinely|should|would|could|may|might|will|patients|cases|reported|refused|declined|"
     r"discussed|scheduled|contraindicated|instead|rather|standard|usual|advised|indicated|"
-    r"total|cumulative|measured|level|levels|concentrations?|serum|plasma|trough|noted|allowed"
-    r"|permitted|limit|withheld|held|typical|deferred|postponed|unavailable)\b"
+    r"total|cumulative|noted|allowed|permitted|limit|withheld|held|typical|deferred|postponed"
+    r"|unavailable)\b"
     r"|\[\d",
     re.IGNORECASE,
 )
 """Words that make a dose in the sentence not this patient's given dose: negated, planned,
 usual, or other patients' ("aspirin 300 mg was not given", "patients usually receive...")."""
+_A_LEVEL = re.compile(
+    r"\b(?:measured|level|levels|concentrations?|serum|plasma|trough)\b", re.IGNORECASE
+)
+"""Words of a drug level or a laboratory value, read only near the name and its number
+("Transfusion levels of 6.8 g/dL", "Tacrolimus 12 trough"): not a trough told later in the
+sentence ("Vancomycin 1 g every 12 h was given, with a trough of 8 mg/L"; the last dose
+audit, out/audit-s21j)."""
 
 
 def _occurrences(phrase: str, text: str, start: int, edge: str = r"\w") -> list[int]:
@@ -722,7 +737,8 @@ def _given_here(text: str, at: int, end: int, name: tuple[int, int] | None = Non
     if name is not None:
         n0, n1 = max(name[0], a) - a, max(min(name[1], b) - a, 0)
         window = window[:n0] + " " * max(n1 - n0, 0) + window[n1:]
-    return _NOT_GIVEN.search(window) is None
+    near = window[: len(window) - (b - min(hi, end + 15))]
+    return _NOT_GIVEN.search(window) is None and _A_LEVEL.search(near) is None
 
 
 _DOSE_IN_BRACKETS = re.compile(
@@ -740,6 +756,12 @@ _DOSE_BEFORE_NAME = re.compile(
 )
 """A dose written right before the name, "of" perhaps between ("2 mg/kg/month of canakinumab",
 "1500 mg weekly erlotinib", "500 mg of oral amoxicillin")."""
+_DOSE_OF_BEFORE = re.compile(
+    r"\bdoses?\s+of\s+(?:(?:the|oral|intravenous|IV|subcutaneous)\s+)?$", re.IGNORECASE
+)
+_WAS_DOSE = re.compile(rf"^{_SP}+(?:was|were){_SP}+(?P<d>{DOSE}){_DOSE_ENDS}", re.IGNORECASE)
+"""A dose told as what the dose of the drug was ("The dose of methotrexate was 15 mg
+weekly")."""
 _LEADS_TO_DOSE = re.compile(
     r"(?:^|[(:;,]|\b(?:with|received|receiving|receive|given|gave|administered|started|"
     r"starting|initiated|initiating|commenced|prescribed|took|taking|on|and|plus|then|at|of|to|"
@@ -771,6 +793,10 @@ def _dose_at(text: str, at: int, name: str) -> tuple[str, int, int] | None:
             return None
         return after.group("d"), at, end + after.end("d")
     lo = max(_sentence_bounds(text, at, end)[0], at - 120)
+    if _DOSE_OF_BEFORE.search(text[lo:at]) and (was := _WAS_DOSE.match(text[end : end + 160])):
+        if _given_here(text, at, end + was.end(), (at, end)):
+            return was.group("d"), at, end + was.end("d")  # "The dose of X was 15 mg weekly"
+        return None
     before = _DOSE_BEFORE_NAME.search(text[lo:at])
     if before is None or not _LEADS_TO_DOSE.search(text[lo : lo + before.start()]):
         return None
@@ -825,7 +851,9 @@ def doses_from_words(record: CaseReport, text: str) -> list[DroppedFact]:
       ("filgrastim 5 µg/kg/day", "infliximab 5 mg/kg", "aspirin (ASA) 300 mg", "acyclovir,
       10 mg/kg every 8 h for 14 days,", "erlotinib (150 mg daily)", "busulfan (Bu, 3.2
       mg/kg/day)", "vancomycin was started at 15 mg/kg", "radiotherapy of 45 Gy in 25
-      fractions"; not "reduced to 5 mg", a change), else right before it
+      fractions", "at a dose of 15 mg", "infusion at 5 mg/h", "The dose of X was 15 mg";
+      not "reduced to 5 mg", a change; a fixed combination only with a slashed dose,
+      "sacubitril/valsartan 49/51 mg"), else right before it
       after a verb of giving, a linking word or the start of a clause ("2 mg/kg/month of
       canakinumab", "with 1500 mg weekly erlotinib"; not "cyclophosphamide 750 mg/m²
       doxorubicin"), and the words from the one to the other become its quote, so it states
@@ -862,7 +890,8 @@ def doses_from_words(record: CaseReport, text: str) -> list[DroppedFact]:
             t.name = name
     names = Counter(squash(t.name) for t in record.treatments)
     for i, t in enumerate(record.treatments):
-        if _COMBINATION.search(t.name):
+        fixed = _FIXED_COMBINATION.fullmatch(t.name.strip())
+        if _COMBINATION.search(t.name) and not fixed:
             continue  # "rituximab and bendamustine 90 mg/m²": the dose is one drug's
         if _A_DEVICE.search(t.name):
             continue  # "An intra-aortic balloon pump (40 mL)": a device's size, not a dose
@@ -870,6 +899,8 @@ def doses_from_words(record: CaseReport, text: str) -> list[DroppedFact]:
         if hit is None:
             continue
         at, found, end = hit
+        if fixed and not re.match(r"\d+(?:[.,]\d+)?/\d", found):
+            continue  # "sacubitril/valsartan 49/51 mg"; not "fludarabine/cyclophosphamide 30 mg"
         old = t.dose
         if old is not None and (
             len(found) <= len(old) or not squash(found).startswith(squash(old))

@@ -71,6 +71,17 @@ def _doses(
         ("Salbutamol 5 mg nebulised every 20 minutes was given.", "Salbutamol",
          "5 mg nebulised every 20 minutes"),
         ("Lithium was restarted at 400 mg at night.", "Lithium", "400 mg at night"),
+        # the last dose audit's misses (out/audit-s21j): a trough told later in the sentence,
+        # "at a dose of", an infusion's rate, "The dose of X was", a fixed combination's
+        # slashed dose, units counted in words
+        ("Vancomycin 1 g every 12 h was given, with a trough of 8 mg/L.", "Vancomycin",
+         "1 g every 12 h"),
+        ("Methotrexate was given at a dose of 15 mg weekly.", "Methotrexate", "15 mg weekly"),
+        ("A nicardipine infusion at 5 mg/h was started.", "nicardipine", "5 mg/h"),
+        ("The dose of methotrexate was 15 mg weekly.", "methotrexate", "15 mg weekly"),
+        ("Sacubitril/valsartan 49/51 mg twice daily was started.", "Sacubitril/valsartan",
+         "49/51 mg twice daily"),
+        ("She received two units of packed red cells.", "packed red cells", "two units"),
         # another person in an earlier clause, a cap in brackets
         ("Her sister had responded to imatinib; she received dasatinib 100 mg daily.",
          "dasatinib", "100 mg daily"),
@@ -141,6 +152,10 @@ def test_a_dose_written_right_after_the_name(sentence: str, name: str, dose: str
         ("Apixaban 5 mg twice daily was deferred until after surgery.", "Apixaban"),
         ("Tocilizumab 8 mg/kg was requested but was unavailable.", "Tocilizumab"),
         ("Her newborn received nevirapine 2 mg/kg.", "nevirapine"),
+        # a regimen's two drugs before one dose; a level told right after the dose
+        ("Fludarabine/cyclophosphamide 30 mg/m2 was given.", "Fludarabine/cyclophosphamide"),
+        ("The cumulative dose of doxorubicin was 450 mg/m2.", "doxorubicin"),
+        ("Clozapine plasma level was 600 ng/mL at a dose of 400 mg daily.", "Clozapine"),
         # a device's volume (the third dose audit, out/audit-s21g)
         ("An intra-aortic balloon pump (40 mL) was inserted.", "intra-aortic balloon pump"),
         # a dose in brackets that is not one alone

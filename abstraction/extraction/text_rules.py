@@ -1580,7 +1580,8 @@ def _died(who: str) -> re.Pattern[str]:
         r"\b(?P<verb>died|passed away|succumbed|expired|did not survive|failed to survive"
         r"|went on to die|(?:is|was) (?:now )?deceased"
         r"|lost (?:her|his) (?:battle|fight)"
-        r"|committed suicide|took (?:her|his) own life|(?:was|were) (?:pronounced|declared|found)"
+        r"|committed suicide|took (?:her|his) own life|(?:was|were) dead on arrival"
+        r"|(?:was|were) (?:pronounced|declared|found)"
         r"(?: brain)? dead|could not be resuscitated|(?:was|were) killed)\b"
         r"(?:\s+(?:suddenly|peacefully|unexpectedly|shortly|subsequently|eventually|soon|later))?"
         rf"(?P<when>{_DEATH_TIME}{{0,2}})"
@@ -1666,6 +1667,10 @@ _CAUSE_OF_DEATH = re.compile(
     r"|(?:\b(?:his|her|the(?:\s+patient's)?)\s+(?:(?:clinical|final|ultimate)\s+)?|^\s*)outcome"
     r"(?:\s+was|\s*:)\s+death\s+(?:due\s+to|from|secondary\s+to|caused\s+by|as\s+a\s+result\s+of)\s+"
     rf"{_NOT_KNOWN}(?P<cause12>[^.;()]{{3,160}}?)(?=\s*[.;(]|$)"
+    r"|^\s*(?P<cause14>[^.;:()]{3,120}?)\s+(?:(?:ultimately|eventually|finally)\s+)?(?:proved"
+    r"|turned\s+out\s+to\s+be)\s+fatal\b"
+    r"|^\s*(?P<cause15>[^.;:()]{3,120}?)\s+(?:(?:ultimately|eventually|finally)\s+)?claimed\s+"
+    r"(?:her|his|the\s+patient's)\s+life\b"
     r"|\bwe\s+(?:(?:unfortunately|sadly|eventually|ultimately|finally)\s+)?lost\s+(?:the\s+patient"
     r"|him|her|our\s+patient)\s+to\s+(?!(?:further\s+)?follow)"
     rf"{_NOT_KNOWN}(?P<cause13>[^.;,()]{{3,120}}?)"
@@ -2175,8 +2180,11 @@ def outcome_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
                     sex or _sex_of_text(sentences),
                 ):
                     continue  # "he developed a fatal ..." in a woman's case report
-                names = [f"cause{n}" for n in ("", *range(2, 14))]
+                names = [f"cause{n}" for n in ("", *range(2, 16))]
                 cause = next((m[n] for n in names if m[n]), "")
+                if m["cause14"] or m["cause15"]:  # "The pulmonary embolism proved fatal"
+                    cause = re.sub(r"(?i)^(?:the|a|an|her|his|this)\s+", "", cause)
+                    cause = cause if _names_a_cause(cause) else ""  # not "Her course"
                 if _UNCONFIRMED.search(sentence):
                     cause = ""  # "Death was thought to be due to X, although this could not
                     # be confirmed" (the last outcome audit)

@@ -1380,6 +1380,13 @@ def test_follow_up_told_in_more_shapes(text: str, follow_up: str) -> None:
             "neutropenic sepsis",
         ),
         ("He died with pneumonia.", "died", None),
+        # the last outcome audit's misses (out/audit-s21i): deaths told without "died"
+        ("He was dead on arrival at the emergency department.", "died", None),
+        ("The pulmonary embolism proved fatal.", "died", "pulmonary embolism"),
+        ("Massive haemorrhage ultimately claimed his life.", "died", "Massive haemorrhage"),
+        ("His course proved fatal on day 5.", "died", None),
+        ("His father's cancer proved fatal.", None, None),
+        ("Untreated, this infection is usually fatal.", None, None),
         # another person's death told so
         ("His mother died not of cancer but of a stroke.", None, None),
     ],

@@ -2183,7 +2183,9 @@ def outcome_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
                 names = [f"cause{n}" for n in ("", *range(2, 16))]
                 cause = next((m[n] for n in names if m[n]), "")
                 if m["cause14"] or m["cause15"]:  # "The pulmonary embolism proved fatal"
-                    cause = re.sub(r"(?i)^(?:the|a|an|her|his|this)\s+", "", cause)
+                    cause = re.sub(
+                        r"(?i)^(?:the|a|an|her|his|this)\s+", "", _TIME_FIRST.sub("", cause)
+                    )
                     cause = cause if _names_a_cause(cause) else ""  # not "Her course"
                 if _UNCONFIRMED.search(sentence):
                     cause = ""  # "Death was thought to be due to X, although this could not

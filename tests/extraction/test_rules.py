@@ -1385,6 +1385,7 @@ def test_follow_up_told_in_more_shapes(text: str, follow_up: str) -> None:
         ("The pulmonary embolism proved fatal.", "died", "pulmonary embolism"),
         ("Massive haemorrhage ultimately claimed his life.", "died", "Massive haemorrhage"),
         ("His course proved fatal on day 5.", "died", None),
+        ("On day 3 the pulmonary embolism proved fatal.", "died", "pulmonary embolism"),
         ("His father's cancer proved fatal.", None, None),
         ("Untreated, this infection is usually fatal.", None, None),
         # another person's death told so

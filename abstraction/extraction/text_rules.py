@@ -1343,8 +1343,8 @@ _NOT_A_FOLLOW_UP = re.compile(
     r"\b(?:will|would|shall|plan(?:ned|s)?|scheduled|recommend\w*|advis\w*|should|needs?|"
     r"required|suggest\w*|usually|typically|generally|had[ \t]+been[ \t]+followed|"
     r"had[ \t]+(?:undergone|had|received)[ \t]+(?:\w+[ \t]+)?follow|"
-    r"(?:before|prior[ \t]+to)[ \t]+(?:(?:the|this|his|her)[ \t]+)?(?:current|present|index)?[ \t]*"
-    r"(?:presentation|presenting|admission|illness|diagnosis))\b",
+    r"(?:before|prior[ \t]+to)[ \t]+(?:(?:the|this|his|her)[ \t]+(?:current|present|index)?[ \t]*"
+    r"(?:presentation|admission|illness|diagnosis)|(?:admission|presenting)))\b",
     re.IGNORECASE,
 )
 """A sentence about follow-up that is a plan or advice ("She will be followed up for 5 years",

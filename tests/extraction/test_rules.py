@@ -1343,6 +1343,13 @@ def test_the_death_and_its_cause_do_not_share_one_evidence() -> None:
         ("He had returned to school by the 6-month follow-up.", "6-month"),
         ("There was no recurrence at 1 year.", "1 year"),
         ("Thyroglobulin remained undetectable at 5 years.", "5 years"),
+        # a time before the diagnosis beside the follow-up (the last outcome audit,
+        # out/audit-s21l: a regression of 4a55319's "before" read without its determiner)
+        (
+            "Although he had had symptoms for 5 years before diagnosis, he has been symptom-free "
+            "for 1 year after surgery.",
+            "1 year after surgery",
+        ),
     ],
 )
 def test_follow_up_told_in_more_shapes(text: str, follow_up: str) -> None:

@@ -737,7 +737,7 @@ def _given_here(text: str, at: int, end: int, name: tuple[int, int] | None = Non
     if name is not None:
         n0, n1 = max(name[0], a) - a, max(min(name[1], b) - a, 0)
         window = window[:n0] + " " * max(n1 - n0, 0) + window[n1:]
-    near = window[: len(window) - (b - min(hi, end + 15))]
+    near = window[: min(hi, end + 15) - a]  # a level's words only up to 15 after the dose
     return _NOT_GIVEN.search(window) is None and _A_LEVEL.search(near) is None
 
 

@@ -1627,7 +1627,7 @@ _ANOTHER_BETWEEN = re.compile(
     r"\b(?:who|whom|whose|which|that|where|others?|patients|people|residents|donor|roommate|friend"
     r"|neighbou?r\w*|colleague|"
     r"relatives?|partner|wife|husband|brother|sister|mother|father|son|daughter|sibling|"
-    r"cousin|uncle|aunt|twin|baby|infant|f(?:o)?etus|newborn|drops|graft)\b",
+    r"cousin|uncle|aunt|twin|baby|infant|f(?:o)?etus|newborn|neonates?|drops|graft)\b",
     re.IGNORECASE,
 )
 """Words between the patient's last mention (`_SUBJECT`) and the verb that make the death
@@ -2054,6 +2054,9 @@ def outcome_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
     sex = record.patient.sex.value if record.patient.sex is not None else None
     child = _a_child(record, sentences)
     intro = next((i for i, (_, s) in enumerate(sentences) if first_age_statement(s)), -1)
+    if sex is None and intro >= 0:  # the sex the case's first sentence gives the patient
+        she, he = _SHE.search(sentences[intro][1]), _HE.search(sentences[intro][1])
+        sex = "female" if she and not he else "male" if he and not she else None
     died, subject = (_DIED_CHILD, _SUBJECT_CHILD) if child else (_DIED, _SUBJECT)
     case_lo, case_hi = case_section(text)
     for k, (at, sentence) in enumerate(sentences):
@@ -2084,6 +2087,8 @@ def outcome_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
             continue
         if _ELSEWHERE.search(sentence[: m.end("subject")]):
             continue  # "In the case described by Smith et al., the patient died of ..."
+        if _ONLY_SAID.search(sentence[: m.start("subject")]):
+            continue  # "The family asked whether he had died", "erroneously reported that"
         cause = _with_the_list(m.group("cause") or "", sentence, m.end("cause")).strip()
         cause = _FAILING_AFTER.split(cause)[0].strip()  # "septic shock due to a delay in ..."
         if re.match(r"committed", m.group("verb"), re.IGNORECASE):
@@ -2211,6 +2216,18 @@ def _anothers_death(sentence: str, check: SupportCheck) -> bool:
     return bool(_A_DEATH.search(sentence)) and not check.cue_stated(
         "outcome_status", "died", sentence
     )
+
+
+_ONLY_SAID = re.compile(
+    r"\b(?:whether|if)\s+(?:the\s+)?$"
+    r"|\b(?:erroneously|falsely|wrongly|mistakenly|incorrectly)\b"
+    r"|\b(?:feared|believed|thought|assumed|rumou?red|suspected|wondered)\s+(?:that\s+)?"
+    r"(?:the\s+)?$",
+    re.IGNORECASE,
+)
+"""Words before the death's subject that make it asked, feared or wrongly told, not told ("The
+family asked whether he had died"; "A newspaper erroneously reported that he had died"; the
+last outcome audit, out/audit-s21l)."""
 
 
 def _other_sex(m: re.Match[str], sex: str | None) -> bool:

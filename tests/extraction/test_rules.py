@@ -1421,3 +1421,30 @@ def test_a_death_told_as_the_outcome_or_a_loss(
 )
 def test_no_follow_up_before_this_admission(text: str) -> None:
     assert _outcome(text, "follow_up_from_text")[2] is None
+
+
+@pytest.mark.parametrize(
+    ("opening", "text", "status"),
+    [
+        # the last outcome audit's false deaths (out/audit-s21l; OLD made them too)
+        ("A 60-year-old man was admitted.", "The family asked whether he had died during the "
+         "procedure; he had only been sedated.", None),
+        ("A 60-year-old man was admitted.", "A local newspaper erroneously reported that he had "
+         "died; in fact he was discharged home on day 8.", None),
+        ("A 60-year-old woman was admitted.", "Both she and her husband were poisoned by the "
+         "mushrooms; he died on day 3, while she recovered.", None),
+        ("A 31-year-old pregnant woman was admitted.", "She underwent a cesarean section, but the "
+         "neonate died of hypoxic-ischemic encephalopathy on day 2. The mother recovered.", None),
+        # told deaths stay deaths
+        ("A 60-year-old man was admitted.", "It was reported that he died of sepsis on day 5.",
+         "died"),
+        ("A 60-year-old woman was admitted.", "Her husband visited daily. She died of sepsis on "
+         "day 5.", "died"),
+    ],
+)  # fmt: skip
+def test_a_death_asked_wrongly_told_or_another_s_is_none(
+    opening: str, text: str, status: str | None
+) -> None:
+    record = empty_case_report()
+    apply_rules(record, ("sex_from_text", "outcome_from_text"), f"{opening} {text}")
+    assert (record.outcome.status.value if record.outcome.status else None) == status

@@ -2051,12 +2051,10 @@ def outcome_from_text(record: CaseReport, text: str) -> list[DroppedFact]:
     "complications of", "septic shock secondary")."""
     check = SupportCheck(text)
     sentences = _prose_sentences(text)
-    sex = record.patient.sex.value if record.patient.sex is not None else None
+    sex: str | None = record.patient.sex.value if record.patient.sex is not None else None
     child = _a_child(record, sentences)
     intro = next((i for i, (_, s) in enumerate(sentences) if first_age_statement(s)), -1)
-    if sex is None and intro >= 0:  # the sex the case's first sentence gives the patient
-        she, he = _SHE.search(sentences[intro][1]), _HE.search(sentences[intro][1])
-        sex = "female" if she and not he else "male" if he and not she else None
+    sex = sex or (_sex_of_sentence(sentences[intro][1]) if intro >= 0 else None)
     died, subject = (_DIED_CHILD, _SUBJECT_CHILD) if child else (_DIED, _SUBJECT)
     case_lo, case_hi = case_section(text)
     for k, (at, sentence) in enumerate(sentences):
@@ -2347,6 +2345,13 @@ def _someone_else_near(
         or _SOMEONE_NEW.search(near)
         or (not child and _A_BABY.search(" ".join([*window, sentences[k][1]])))
     )
+
+
+def _sex_of_sentence(sentence: str) -> str | None:
+    """The sex one sentence gives a person, when its words are all of one sex ("A 60-year-old
+    woman was admitted": the case's first sentence; the last outcome audit, out/audit-s21l)."""
+    she, he = _SHE.search(sentence), _HE.search(sentence)
+    return "female" if she and not he else "male" if he and not she else None
 
 
 def _sex_of_text(sentences: list[tuple[int, str]]) -> str | None:
